@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test setup setup-dev system-deps db-up lint translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+	$(FLASK) translations compile
+	$(FLASK) assets build
+
+setup-dev: $(VENV)/.installed-dev setup
+
+## make run: set up, migrate, load demo data into an empty database, serve on 127.0.0.1:$(PORT)
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
+test: setup-dev system-deps db-up
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	@bash scripts/ensure-system-deps.sh
+
+db-up:
+	@bash scripts/ensure-postgres.sh
+
+lint: setup-dev
+	$(BIN)/ruff check marketplace tests bench
+	$(BIN)/ruff format --check marketplace tests bench
+
+translations: setup-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
+
+bench: setup-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance static/dist

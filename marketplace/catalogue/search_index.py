@@ -1,0 +1,116 @@
+"""The full-text index over products.search_text: FTS5 on SQLite, a GIN index on PostgreSQL.
+
+Both are created with the products table (metadata events, used by tests' create_all) and by the
+initial migration, which calls `create_search_index_sql` so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from marketplace.catalogue.models import Cluster, Product, Region, Seller
+
+SQLITE_STATEMENTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5("
+    "search_text, content='products', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_ai AFTER INSERT ON products BEGIN "
+    "INSERT INTO products_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_ad AFTER DELETE ON products BEGIN "
+    "INSERT INTO products_fts(products_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_au AFTER UPDATE OF search_text ON products BEGIN "
+    "INSERT INTO products_fts(products_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO products_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS products_fts_au",
+    "DROP TRIGGER IF EXISTS products_fts_ad",
+    "DROP TRIGGER IF EXISTS products_fts_ai",
+    "DROP TABLE IF EXISTS products_fts",
+)
+# 'simple' config: no stemming, so Indonesian and English words both match as written.
+POSTGRES_STATEMENTS = (
+    "CREATE INDEX IF NOT EXISTS ix_products_search ON products "
+    "USING gin (to_tsvector('simple'::regconfig, search_text))",
+)
+POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_products_search",)
+
+#: Tables the FTS5 module creates beside products_fts; schema comparisons ignore them.
+SQLITE_SHADOW_TABLES = frozenset(
+    {"products_fts", "products_fts_data", "products_fts_idx", "products_fts_docsize",
+     "products_fts_config", "products_fts_content"}
+)
+
+
+def create_search_index_sql(dialect_name: str) -> tuple[str, ...]:
+    if dialect_name == "sqlite":
+        return SQLITE_STATEMENTS
+    if dialect_name == "postgresql":
+        return POSTGRES_STATEMENTS
+    return ()
+
+
+def drop_search_index_sql(dialect_name: str) -> tuple[str, ...]:
+    if dialect_name == "sqlite":
+        return SQLITE_DROP
+    if dialect_name == "postgresql":
+        return POSTGRES_DROP
+    return ()
+
+
+@event.listens_for(Product.__table__, "after_create")
+def _create_index(target, connection, **kw):
+    for statement in create_search_index_sql(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(Product.__table__, "before_drop")
+def _drop_index(target, connection, **kw):
+    for statement in drop_search_index_sql(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def build_search_text(product: Product, session: Session) -> str:
+    """Everything a buyer might type to find this product, in both languages."""
+    with session.no_autoflush:
+        seller = product.seller or (session.get(Seller, product.seller_id) if product.seller_id else None)
+        cluster = product.cluster or (
+            session.get(Cluster, product.cluster_id) if product.cluster_id else None
+        )
+        village: Region | None = None
+        if seller is not None:
+            village = seller.village or (
+                session.get(Region, seller.village_id) if seller.village_id else None
+            )
+    parts = [
+        product.title_id,
+        product.title_en,
+        product.description_id,
+        product.description_en,
+        seller.name if seller else "",
+        village.name if village else "",
+        cluster.name_id if cluster else "",
+        cluster.name_en if cluster else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_search_text(session: Session, flush_context, instances) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Product) and (obj in session.new or _text_changed(obj)):
+            text = build_search_text(obj, session)
+            if text != obj.search_text:
+                obj.search_text = text
+
+
+_TEXT_FIELDS = ("title_id", "title_en", "description_id", "description_en", "seller_id", "cluster_id")
+
+
+def _text_changed(product: Product) -> bool:
+    state = sa.inspect(product)
+    return any(state.attrs[name].history.has_changes() for name in _TEXT_FIELDS)

@@ -1,0 +1,44 @@
+"""Flask CLI commands for operations: `flask --app wsgi <command>`. Each domain owns its commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+
+@click.group("translations")
+def translations_cli():
+    """Message catalogues (Indonesian and English)."""
+
+
+@translations_cli.command("compile")
+def compile_translations():
+    """Compile .po catalogues to .mo (done by `make run`; .mo files are build output)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    for po_path in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        click.echo(f"compiled {mo_path.relative_to(root)}")
+
+
+def register(app: Flask) -> None:
+    from marketplace import assets
+    from marketplace.accounts import commands as account_commands
+    from marketplace.demo import commands as demo_commands
+    from marketplace.orders import commands as order_commands
+
+    app.cli.add_command(translations_cli)
+    app.cli.add_command(assets.assets_cli)
+    app.cli.add_command(demo_commands.seed_demo)
+    app.cli.add_command(account_commands.create_curator)
+    app.cli.add_command(order_commands.orders_cli)

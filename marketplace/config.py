@@ -1,0 +1,86 @@
+"""Settings read from the environment; nothing happens at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 - refused in production
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(environ: dict[str, str] | None = None, instance_path: str | None = None) -> dict:
+    """Build the Flask config mapping from environment variables.
+
+    Raises ConfigError when production is asked for without a real SECRET_KEY.
+    """
+    env = dict(os.environ if environ is None else environ)
+    marketplace_env = env.get("MARKETPLACE_ENV", "development").strip().lower()
+    production = marketplace_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if production and (not secret_key or secret_key == DEV_SECRET_KEY or len(secret_key) < 16):
+        raise ConfigError(
+            "SECRET_KEY must be set to a long random value when MARKETPLACE_ENV=production "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if not secret_key:
+        secret_key = DEV_SECRET_KEY
+
+    instance = Path(instance_path or REPO_ROOT / "instance")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}"
+    # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "MARKETPLACE_ENV": marketplace_env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "CACHE_TTL_SECONDS": int(env.get("CACHE_TTL_SECONDS", "300")),
+        "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
+        "MEDIA_URL": env.get("MEDIA_URL", "/media/"),
+        "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(instance / "outbox"),
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM", "Pasar Desa <noreply@pasardesa.test>"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "marketplace" / "translations"),
+        "LANGUAGES": ("id", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SERVER_NAME_FOR_LINKS": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }

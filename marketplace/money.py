@@ -1,0 +1,106 @@
+"""Money as integer minor units beside an ISO 4217 currency; never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+
+# Rupiah has had no coins below Rp 1 in use for decades; prices are whole rupiah everywhere.
+OWN_EXPONENTS = {"IDR": 0}
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits after the decimal point for a currency, from the CLDR data that Babel ships."""
+    code = currency.upper()
+    return OWN_EXPONENTS.get(code, get_currency_precision(code))
+
+
+# Stripe's own rules differ from ISO 4217 for a few currencies: IDR is charged with two decimals
+# (Rp 1 = 100) although ISO says none, and these are zero-decimal at Stripe.
+STRIPE_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+STRIPE_TWO_DECIMAL_OVERRIDES = frozenset({"IDR"})
+
+
+def stripe_exponent(currency: str) -> int:
+    code = currency.upper()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    if code in STRIPE_TWO_DECIMAL_OVERRIDES:
+        return 2
+    return currency_exponent(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in the currency's minor units (ISO 4217 exponent)."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self):
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int")
+        if len(self.currency) != 3:
+            raise ValueError("currency must be an ISO 4217 code")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __mul__(self, quantity: int) -> Money:
+        if not isinstance(quantity, int):
+            raise TypeError("Money can only be multiplied by an int")
+        return Money(self.minor * quantity, self.currency)
+
+    __rmul__ = __mul__
+
+    def _check(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} and {other.currency}")
+
+    def as_decimal(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-currency_exponent(self.currency))
+
+    def to_stripe_amount(self) -> int:
+        """The integer Stripe expects in `unit_amount`/`amount` for this currency."""
+        shift = stripe_exponent(self.currency) - currency_exponent(self.currency)
+        if shift >= 0:
+            return self.minor * 10**shift
+        # Stripe has fewer decimals than ISO: round half up to what Stripe can charge.
+        value = Decimal(self.minor).scaleb(shift).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return int(value)
+
+    def format(self, locale: str = "id") -> str:
+        """Human text: 'Rp 125.000' (IDR without decimals), '€12,50', '¥1,200'."""
+        amount = self.as_decimal()
+        if self.currency == "IDR":
+            return format_currency(
+                amount, "IDR", locale=locale, format="¤\u00a0#,##0", currency_digits=False
+            ).replace("IDR", "Rp")
+        return format_currency(amount, self.currency, locale=locale)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def convert(amount: Money, rate: Decimal, to_currency: str) -> Money:
+    """Convert with a Decimal rate (units of `to_currency` per unit of `amount`), half-up per
+    the target currency's own exponent."""
+    if not isinstance(rate, Decimal):
+        raise TypeError("exchange rates must be Decimal")
+    target_exp = currency_exponent(to_currency)
+    value = (amount.as_decimal() * rate).scaleb(target_exp)
+    return Money(int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)), to_currency.upper())

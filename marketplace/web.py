@@ -1,0 +1,165 @@
+"""How the app is assembled: extensions, blueprints, error pages, request hooks, commands, static."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.errors import DomainError
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+    # Importing every domain's models registers their tables on the shared metadata.
+    from marketplace import models  # noqa: F401
+    from marketplace.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from marketplace.accounts import sessions
+
+        return sessions.load_user_from_session_id(db.session, user_id)
+
+    del User
+
+
+BLUEPRINTS = (
+    "marketplace.site.views:bp",
+    "marketplace.catalogue.views:bp",
+    "marketplace.api.views:bp",
+    "marketplace.accounts.views:bp",
+    "marketplace.cart.views:bp",
+    "marketplace.orders.views:bp",
+    "marketplace.payments.views:bp",
+    "marketplace.curation.views:bp",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for target in BLUEPRINTS:
+        module_name, attr = target.split(":")
+        app.register_blueprint(getattr(import_module(module_name), attr))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/payments/stripe/webhook")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(status: int, message: str | None = None):
+        if _wants_json():
+            return jsonify(error={"status": status, "message": message or _default_message(status)}), status
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = error.description if error.code and error.code < 500 and _wants_json() else None
+        return render_error(error.code or 500, message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, error.description)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return render_error(error.status, error.message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+
+def _default_message(status: int) -> str:
+    from flask_babel import gettext as _
+
+    return {
+        400: _("The request was not valid."),
+        403: _("You are not allowed to do that."),
+        404: _("Not found."),
+        405: _("Method not allowed."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+    }.get(status, _("Something went wrong on our side. Please try again."))
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def content_security_policy(app: Flask) -> str:
+    # Stripe Checkout is a redirect after a form POST, and browsers apply form-action to it.
+    form_targets = " ".join(["'self'", "https://checkout.stripe.com", *app.config.get("CSP_EXTRA_FORM_ACTION", ())])
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_targets}"
+    )
+
+
+def register_request_hooks(app: Flask) -> None:
+    from marketplace.i18n import LANG_COOKIE, requested_language
+
+    csp = content_security_policy(app)
+
+    @app.after_request
+    def headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Security-Policy", csp)
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        lang = requested_language()
+        if lang and request.cookies.get(LANG_COOKIE) != lang:
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                secure=app.config["PRODUCTION"],
+            )
+            response.vary.add("Cookie")
+        return response
+
+    @app.context_processor
+    def template_globals():
+        from marketplace.i18n import current_language
+
+        return {
+            "market_name": app.config["MARKET_NAME"],
+            "lang": current_language(),
+            "request_id": g.get("request_id"),
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace import cli
+
+    cli.register(app)
+
+
+def register_static(app: Flask) -> None:
+    from marketplace import assets
+
+    assets.init_app(app)

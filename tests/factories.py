@@ -1,0 +1,165 @@
+"""Callable factories: `make_product(session, **overrides)` builds a valid row and flushes it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from werkzeug.security import generate_password_hash
+
+from marketplace.accounts.models import User
+from marketplace.catalogue.models import (
+    Cluster,
+    FeaturedPlacement,
+    LabelStatus,
+    LabelType,
+    Product,
+    ProductLabel,
+    ProductStatus,
+    Region,
+    RegionKind,
+    Seller,
+    SellerStatus,
+)
+from marketplace.types import utcnow
+
+_seq = itertools.count(1)
+
+# Hashing is deliberately slow; tests share one hash of this password.
+TEST_PASSWORD = "correct horse battery"
+_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def make_user(session, **overrides) -> User:
+    n = _n()
+    values = {"email": f"user{n}@example.test", "name": f"User {n}", "password_hash": _PASSWORD_HASH}
+    values.update(overrides)
+    user = User(**values)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_kecamatan(session, **overrides) -> Region:
+    n = _n()
+    values = {"kind": RegionKind.KECAMATAN, "name": f"Kecamatan {n}", "slug": f"kecamatan-{n}"}
+    values.update(overrides)
+    region = Region(**values)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def make_village(session, **overrides) -> Region:
+    n = _n()
+    if "parent" not in overrides and "parent_id" not in overrides:
+        overrides["parent"] = make_kecamatan(session)
+    values = {"kind": RegionKind.DESA, "name": f"Desa {n}", "slug": f"desa-{n}"}
+    values.update(overrides)
+    region = Region(**values)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def make_cluster(session, **overrides) -> Cluster:
+    n = _n()
+    values = {"slug": f"cluster-{n}", "name_id": f"Klaster {n}", "name_en": f"Cluster {n}"}
+    values.update(overrides)
+    cluster = Cluster(**values)
+    session.add(cluster)
+    session.flush()
+    return cluster
+
+
+def make_seller(session, **overrides) -> Seller:
+    n = _n()
+    if "village" not in overrides and "village_id" not in overrides:
+        overrides["village"] = make_village(session)
+    values = {
+        "name": f"Seller {n}",
+        "slug": f"seller-{n}",
+        "status": SellerStatus.APPROVED,
+        "approved_at": utcnow(),
+    }
+    values.update(overrides)
+    seller = Seller(**values)
+    session.add(seller)
+    session.flush()
+    return seller
+
+
+def make_product(session, **overrides) -> Product:
+    n = _n()
+    if "seller" not in overrides and "seller_id" not in overrides:
+        overrides["seller"] = make_seller(session)
+    if "cluster" not in overrides and "cluster_id" not in overrides:
+        overrides["cluster"] = make_cluster(session)
+    values = {
+        "slug": f"product-{n}",
+        "title_id": f"Produk {n}",
+        "title_en": f"Product {n}",
+        "description_id": f"Deskripsi produk {n}",
+        "description_en": f"Description of product {n}",
+        "price_minor": 50_000,
+        "currency": "IDR",
+        "stock": 10,
+        "weight_grams": 500,
+        "status": ProductStatus.ACTIVE,
+        "published_at": utcnow(),
+    }
+    values.update(overrides)
+    product = Product(**values)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_label_type(session, **overrides) -> LabelType:
+    n = _n()
+    values = {"code": f"label-{n}", "name_id": f"Label {n}", "name_en": f"Label {n}"}
+    values.update(overrides)
+    label_type = LabelType(**values)
+    session.add(label_type)
+    session.flush()
+    return label_type
+
+
+def make_product_label(session, **overrides) -> ProductLabel:
+    if "product" not in overrides and "product_id" not in overrides:
+        overrides["product"] = make_product(session)
+    if "label_type" not in overrides and "label_type_id" not in overrides:
+        overrides["label_type"] = make_label_type(session)
+    values = {
+        "status": LabelStatus.VERIFIED,
+        "certificate_number": f"CERT-{_n()}",
+        "issuer": "BPJPH",
+        "valid_until": (utcnow() + timedelta(days=365)).date(),
+    }
+    values.update(overrides)
+    label = ProductLabel(**values)
+    session.add(label)
+    session.flush()
+    return label
+
+
+def make_featured(session, **overrides) -> FeaturedPlacement:
+    if "product" not in overrides and "product_id" not in overrides:
+        overrides["product"] = make_product(session)
+    now = utcnow()
+    values = {
+        "headline_id": "Pilihan minggu ini",
+        "headline_en": "This week's pick",
+        "position": 0,
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=6),
+    }
+    values.update(overrides)
+    placement = FeaturedPlacement(**values)
+    session.add(placement)
+    session.flush()
+    return placement

@@ -1,0 +1,27 @@
+from marketplace.catalogue.models import Product
+from tests.factories import make_product
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_stock_cannot_go_negative(session):
+    import pytest
+    import sqlalchemy as sa
+
+    product = make_product(session, stock=1)
+    session.commit()
+    with pytest.raises(sa.exc.IntegrityError):
+        session.execute(sa.update(Product).where(Product.id == product.id).values(stock=-1))
+        session.flush()
+    session.rollback()
+
+
+def test_search_text_kept_by_hook(session):
+    product = make_product(session, title_id="Batik Gajah Oling")
+    session.commit()
+    assert "Gajah Oling" in product.search_text
+    assert product.seller.name in product.search_text
