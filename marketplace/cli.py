@@ -42,3 +42,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_commands.seed_demo)
     app.cli.add_command(account_commands.create_curator)
     app.cli.add_command(order_commands.orders_cli)
+    from marketplace.email import commands as email_commands
+
+    app.cli.add_command(email_commands.email_cli)

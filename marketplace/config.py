@@ -65,6 +65,10 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
+        # The account buyers transfer to; the demo shows a placeholder until these are set.
+        "BANK_NAME": env.get("BANK_NAME") or None,
+        "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER") or None,
+        "BANK_ACCOUNT_HOLDER": env.get("BANK_ACCOUNT_HOLDER") or None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "marketplace" / "translations"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -23,6 +23,9 @@ def requested_language() -> str | None:
 
 def select_locale() -> str:
     """?lang= beats the remembered cookie, which beats the account's choice; Indonesian otherwise."""
+    if not has_request_context():
+        # CLI commands and background sends: callers that know a language use force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = requested_language()
     if lang:
         return lang
@@ -60,3 +63,16 @@ def is_translated(obj, field: str, lang: str | None = None) -> bool:
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A stored UTC datetime shown in the reader's zone (Asia/Jakarta by default)."""
     return format_datetime(value, fmt) if value else ""
+
+
+def language_switch_urls() -> dict[str, str]:
+    """For each language, the current page's URL with `?lang=` set to it (other arguments kept).
+
+    Plain links, so switching works without JavaScript; the response remembers the choice.
+    """
+    from urllib.parse import quote, urlencode
+
+    # One leading slash only: "//host" in a link would leave the site.
+    path = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return {lang: f"{path}?{urlencode([*kept, ('lang', lang)])}" for lang in _supported()}

@@ -15,13 +15,18 @@ log = logging.getLogger(__name__)
 
 
 def register_extensions(app: Flask) -> None:
+    from marketplace import cache as page_cache
     from marketplace import i18n
+    from marketplace.catalogue.search_index import include_in_migrations
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
+    page_cache.init_app(app)  # anonymous page/fragment cache + catalogue generation
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -48,6 +53,9 @@ BLUEPRINTS = (
     "marketplace.orders.views:bp",
     "marketplace.payments.views:bp",
     "marketplace.curation.views:bp",
+    "marketplace.media.views:bp",
+    "marketplace.email.hooks:bp",
+    "marketplace.seller.views:bp",
 )
 
 
@@ -134,7 +142,8 @@ def register_request_hooks(app: Flask) -> None:
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         lang = requested_language()
-        if lang and request.cookies.get(LANG_COOKIE) != lang:
+        # The JSON API is stateless (its language is only `?lang=`), and cacheable: no cookie there.
+        if lang and request.cookies.get(LANG_COOKIE) != lang and not request.path.startswith("/api/"):
             response.set_cookie(
                 LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                 secure=app.config["PRODUCTION"],

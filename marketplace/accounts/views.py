@@ -1,7 +1,351 @@
-"""HTTP views of the accounts domain."""
+"""HTTP views of the accounts domain: register, log in/out, profile, password reset, addresses."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as http_session,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import (
+    ActionForm,
+    AddressForm,
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from marketplace.accounts.redirects import safe_next_url
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.i18n import current_language
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+REMEMBER_FOR = timedelta(days=30)
+
+
+# --- rate limits (shared through Redis when REDIS_URL is set) ---------------------------------
+
+
+def _login_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+
+def _reset_limit() -> str:
+    return current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+
+
+def _register_limit() -> str:
+    return current_app.config.get("REGISTER_RATE_LIMIT", "20 per hour")
+
+
+def _email_key() -> str:
+    return "email:" + services.normalize_email(request.form.get("email"))[:254]
+
+
+@bp.errorhandler(429)
+def too_many_requests(error):
+    return render_template("accounts/too_many_requests.html"), 429
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _apply_error(form, error: DomainError) -> None:
+    """Show a service's error next to its field, or above the form when it has none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _start_session(user, *, remember: bool = False) -> None:
+    """A fresh session for a fresh login: nothing from before the login survives in it.
+
+    The guest cart lives in its own cookie (cart_token) and is merged by the cart's
+    user_logged_in handler.
+    """
+    http_session.clear()
+    login_user(user, remember=remember, duration=REMEMBER_FOR if remember else None, fresh=True)
+
+
+def _next_url(default_endpoint: str = "accounts.profile") -> str:
+    return safe_next_url(request.values.get("next")) or url_for(default_endpoint)
+
+
+# --- register, log in, log out -----------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.locale.data = current_language()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data or "",
+                locale=form.locale.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            _start_session(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(_next_url())
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "accounts/register.html",
+        form=form,
+        next=safe_next_url(request.values.get("next")),
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+    ), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_email_key, methods=["POST"])
+def login():
+    next_url = safe_next_url(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("accounts.profile"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            _start_session(user, remember=bool(form.remember.data))
+            return redirect(next_url or url_for("accounts.profile"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("accounts/login.html", form=form, next=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        # Rotating the nonce makes every copy of this session cookie (and remember-me) worthless.
+        services.log_out_everywhere(db.session, user=current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    http_session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect("/")
+
+
+# --- profile -------------------------------------------------------------------------------------
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    password_form = ChangePasswordForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                db.session, user=current_user, name=form.name.data or "", locale=form.locale.data
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile", lang=form.locale.data))
+    return _render_profile(form, password_form)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ProfileForm(formdata=None, obj=current_user)
+    password_form = ChangePasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            user = current_user._get_current_object()
+            services.change_password(
+                db.session,
+                user=user,
+                current_password=password_form.current_password.data,
+                new_password=password_form.password.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_error(password_form, error)
+        else:
+            _start_session(user)  # other devices were logged out; this one goes on with a new session
+            flash(_("Your password is changed. Other devices were logged out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(form, password_form)
+
+
+def _render_profile(form, password_form):
+    status = 400 if form.errors or password_form.errors or password_form.form_errors else 200
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        password_form=password_form,
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+    ), status
+
+
+# --- password reset ------------------------------------------------------------------------------
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session, email=form.email.data)
+        db.session.commit()
+        # The same answer whether or not the account exists.
+        return render_template("accounts/reset_sent.html")
+    status = 400 if form.errors else 200
+    return render_template("accounts/reset_request.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(db.session, token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db.session, token=token, new_password=form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            logout_user()
+            http_session.clear()
+            flash(_("Your password is changed. Log in with the new password."), "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "accounts/reset_password.html", form=form, token=token, min_length=MIN_LENGTH, max_length=MAX_LENGTH
+    ), status
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+
+@bp.get("/addresses")
+@login_required
+def addresses():
+    return render_template(
+        "accounts/addresses.html",
+        addresses=services.list_addresses(db.session, current_user),
+    )
+
+
+def _address_form(address=None) -> AddressForm:
+    form = AddressForm(obj=address if request.method == "GET" else None)
+    form.country.choices = [
+        SelectChoice(code, name) for code, name in services.country_choices(current_language())
+    ]
+    if address is not None and request.method == "GET":
+        form.make_default.data = address.is_default
+    return form
+
+
+@bp.route("/addresses/new", methods=["GET", "POST"])
+@login_required
+def add_address():
+    return _edit_address(None)
+
+
+@bp.route("/addresses/<int:address_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_address(address_id: int):
+    return _edit_address(address_id)
+
+
+def _edit_address(address_id: int | None):
+    address = services.get_address(db.session, current_user, address_id) if address_id else None
+    form = _address_form(address)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.ADDRESS_FIELDS}
+        try:
+            services.save_address(
+                db.session,
+                user=current_user,
+                values=values,
+                address_id=address_id,
+                make_default=bool(form.make_default.data),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 404:
+                raise
+            _apply_error(form, error)
+        else:
+            flash(_("The address is saved."), "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("accounts.addresses"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("accounts/address_form.html", form=form, address=address), status
+
+
+@bp.post("/addresses/<int:address_id>/delete")
+@login_required
+def delete_address(address_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_address(db.session, user=current_user, address_id=address_id)
+    db.session.commit()
+    flash(_("The address is deleted."), "success")
+    return redirect(url_for("accounts.addresses"))
+
+
+@bp.post("/addresses/<int:address_id>/default")
+@login_required
+def default_address(address_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.set_default_address(db.session, user=current_user, address_id=address_id)
+    db.session.commit()
+    flash(_("This is now your default address."), "success")
+    return redirect(url_for("accounts.addresses"))

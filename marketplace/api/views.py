@@ -1,7 +1,112 @@
-"""HTTP views of the api domain."""
+"""The public, read-only JSON API at /api/v1, described by /api/v1/openapi.json.
+
+Views parse strict parameters (`params`), call the catalogue services (so the API shows exactly
+what the pages show: active products of approved sellers, verified unexpired labels), and build
+JSON with `serializers`. Errors are JSON `{"error": {"status", "message"}}` (marketplace/web.py).
+Responses are public and cacheable for a minute, and readable from any origin.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.api import openapi, params, serializers
+from marketplace.catalogue import services
+from marketplace.errors import NotFound
+from marketplace.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+CACHE_CONTROL = "public, max-age=60"
+#: Errors depend on data that may change (a product published a second later): never cached.
+ERROR_CACHE_CONTROL = "no-store"
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+#: Product ids are database integers; larger numbers cannot name a product (and would overflow).
+MAX_ID = 2**63 - 1
+
+
+def _is_api_request() -> bool:
+    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+
+
+@bp.after_app_request
+def api_headers(response):
+    """CORS and caching for every /api/v1 response, including 404 and 405 for unknown routes."""
+    if not _is_api_request():
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        response.headers["Access-Control-Max-Age"] = "86400"
+    if response.status_code == 200 and request.method in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    else:
+        response.headers["Cache-Control"] = ERROR_CACHE_CONTROL
+    if response.status_code == 405:
+        valid = getattr(request.routing_exception, "valid_methods", None)
+        if valid:
+            response.headers["Allow"] = ", ".join(sorted(valid))
+    return response
+
+
+@bp.get("/products")
+def products():
+    lang = params.parse_language(request.args)
+    search = params.parse_product_search(request.args)
+    session = db.session
+    today = services.market_today()
+    result = services.search_products(session, search, today=today)
+    if not result.total:
+        # A filter naming nothing we know matches nothing: say so rather than "no products".
+        # (With results, every filter named something real, so the lookups are skipped.)
+        params.check_filters_exist(session, search)
+    if result.page != search.page:
+        raise NotFound(
+            _(
+                "%(name)s %(page)d does not exist: the last page is %(last)d.",
+                name="page",
+                page=search.page,
+                last=result.pages,
+            )
+        )
+    labels = serializers.visible_labels_by_product(session, [p.id for p in result.items], today)
+    # Links keep the language only when the client chose one, so default URLs stay short.
+    extra = {"lang": lang} if request.args.get("lang", "").strip() else {}
+
+    def page_url(number: int) -> str:
+        return url_for("api.products", **search.to_args(page=number), **extra, _external=True)
+
+    return jsonify(serializers.Serializer(lang).product_page(result, labels, page_url))
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    lang = params.parse_language(request.args)
+    if product_id > MAX_ID:
+        raise NotFound(_("Product not found."))
+    session = db.session
+    found = services.get_public_product(session, product_id)
+    labels = services.visible_labels(found, services.market_today())
+    return jsonify(serializers.Serializer(lang).product(found, labels))
+
+
+@bp.get("/villages")
+def villages():
+    lang = params.parse_language(request.args)
+    serializer = serializers.Serializer(lang)
+    return jsonify(items=[serializer.village(v) for v in services.list_villages(db.session)])
+
+
+@bp.get("/clusters")
+def clusters():
+    lang = params.parse_language(request.args)
+    serializer = serializers.Serializer(lang)
+    return jsonify(items=[serializer.cluster(c) for c in services.list_clusters(db.session)])
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(
+        openapi.document(server_url=url_for("api.openapi_document", _external=True).rsplit("/", 1)[0])
+    )

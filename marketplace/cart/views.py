@@ -1,7 +1,197 @@
-"""HTTP views of the cart domain."""
+"""HTTP views of the cart: show, add, change quantity, remove — plain POST forms, no JS needed."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    after_this_request,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import user_logged_in
+from werkzeug.routing import BuildError
+
+from marketplace.cart import services
+from marketplace.cart.current import (
+    find_request_cart,
+    get_or_create_request_cart,
+    set_cart_cookie,
+)
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import current_language, localized
+from marketplace.money import Money
+from marketplace.orders.services import release_overdue_reservations
+from marketplace.shipping.services import estimate_range
+from marketplace.types import utcnow
 
 bp = Blueprint("cart", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: refuses https://evil, //evil and /\\evil."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def product_url(product) -> str | None:
+    try:
+        return url_for("catalogue.product", product_id=product.id, slug=product.slug)
+    except BuildError:
+        return None
+
+
+def present_cart(summary: services.CartSummary, lang: str) -> dict:
+    groups = []
+    for group in summary.groups:
+        estimate = estimate_range(db.session, weight_grams=group.weight_grams) if group.weight_grams else None
+        if estimate is None:
+            shipping_text = ""
+        elif estimate[0] == estimate[1]:
+            shipping_text = estimate[0].format(lang)
+        else:
+            shipping_text = f"{estimate[0].format(lang)} – {estimate[1].format(lang)}"
+        groups.append(
+            {
+                "seller_name": group.seller.name,
+                "village": group.seller.village.name if group.seller.village else "",
+                "subtotal": Money(group.subtotal_minor, "IDR").format(lang),
+                "shipping_estimate": shipping_text,
+                "lines": [
+                    {
+                        "product_id": line.product.id,
+                        "title": localized(line.product, "title", lang),
+                        "url": product_url(line.product),
+                        "quantity": line.quantity,
+                        "stock": line.product.stock,
+                        "unit_price": Money(line.unit_price_minor, line.currency).format(lang),
+                        "total": Money(line.line_total_minor, line.currency).format(lang),
+                        "available": line.available,
+                        "problem": line.problem,
+                    }
+                    for line in group.lines
+                ],
+            }
+        )
+    return {
+        "groups": groups,
+        "problems": summary.problems,
+        "is_empty": summary.is_empty,
+        "can_check_out": summary.can_check_out,
+        "subtotal": Money(summary.subtotal_minor, "IDR").format(lang),
+    }
+
+
+@bp.get("/cart")
+def show():
+    cart = find_request_cart()
+    summary = services.summarize_cart(db.session, cart)
+    if summary.problems:
+        # Units held by unpaid orders whose window ended go back before we call anything sold out.
+        if release_overdue_reservations(db.session, product_ids=summary.product_ids, now=utcnow()):
+            db.session.commit()
+            summary = services.summarize_cart(db.session, cart)
+    return render_template("cart/show.html", cart=present_cart(summary, current_language()))
+
+
+def _cart_redirect():
+    return redirect(safe_next(request.form.get("next"), url_for("cart.show")), code=303)
+
+
+@bp.post("/cart/add")
+def add():
+    try:
+        cart = get_or_create_request_cart()
+        change = services.add_to_cart(
+            db.session,
+            cart=cart,
+            product_id=request.form.get("product_id", ""),
+            quantity=request.form.get("quantity", "1"),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _cart_redirect()
+    db.session.commit()
+    after_this_request(set_cart_cookie)
+    title = localized(change.product, "title")
+    if change.capped:
+        flash(
+            _("Only %(n)d of “%(title)s” available: your cart holds %(n)d.", n=change.quantity, title=title),
+            "warning",
+        )
+    else:
+        flash(_("“%(title)s” is in your cart.", title=title), "success")
+    return _cart_redirect()
+
+
+@bp.post("/cart/update")
+def update():
+    cart = find_request_cart()
+    if cart is None:
+        flash(_("Your cart is empty."), "error")
+        return _cart_redirect()
+    try:
+        change = services.set_quantity(
+            db.session,
+            cart=cart,
+            product_id=request.form.get("product_id", ""),
+            quantity=request.form.get("quantity", ""),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _cart_redirect()
+    db.session.commit()
+    title = localized(change.product, "title")
+    if change.capped:
+        flash(
+            _("Only %(n)d of “%(title)s” available: your cart holds %(n)d.", n=change.quantity, title=title),
+            "warning",
+        )
+    else:
+        flash(_("Quantity updated."), "success")
+    return _cart_redirect()
+
+
+@bp.post("/cart/remove")
+def remove():
+    cart = find_request_cart()
+    if cart is not None and services.remove_from_cart(
+        db.session, cart=cart, product_id=request.form.get("product_id", "")
+    ):
+        db.session.commit()
+        flash(_("Removed from your cart."), "success")
+    else:
+        db.session.rollback()
+    return _cart_redirect()
+
+
+@user_logged_in.connect
+def _merge_cart_on_login(sender, user, **extra):
+    """Flask-Login signal: fold the guest's cookie cart into the account's cart.
+
+    Runs inside the login view's request; the merge is flushed here and committed right after the
+    login view's response (so the accounts views need no cart knowledge).
+    """
+    if not has_request_context():
+        return
+    token = request.cookies.get(services.CART_COOKIE)
+    if not token:
+        return
+    cart = services.merge_guest_cart(db.session, guest_token=token, user=user)
+    if cart is None:
+        return
+
+    @after_this_request
+    def _commit_and_forget_cookie(response):
+        if response.status_code < 400:
+            db.session.commit()
+            response.delete_cookie(services.CART_COOKIE, httponly=True, samesite="Lax")
+        return response

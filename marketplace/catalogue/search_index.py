@@ -1,4 +1,4 @@
-"""The full-text index over products.search_text: FTS5 on SQLite, a GIN index on PostgreSQL.
+"""The full-text index over products.search_text: FTS5 on SQLite, a stored tsvector + GIN on PostgreSQL.
 
 Both are created with the products table (metadata events, used by tests' create_all) and by the
 initial migration, which calls `create_search_index_sql` so the two can never drift apart.
@@ -32,17 +32,35 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS products_fts_ai",
     "DROP TABLE IF EXISTS products_fts",
 )
+# PostgreSQL: a stored tsvector beside the row, titles weighted A and everything searchable (which
+# repeats the titles) weighted B, with a GIN index on it. Stored, not an index expression, so a
+# query can test rows it walks in date order and ask "is this word in a title?" (`word:A`) without
+# re-parsing the text of each row. Created here rather than in the model so the model stays
+# portable; Alembic's compare ignores it (`include_in_migrations`).
 # 'simple' config: no stemming, so Indonesian and English words both match as written.
+POSTGRES_SEARCH_VECTOR = "search_vector"
 POSTGRES_STATEMENTS = (
-    "CREATE INDEX IF NOT EXISTS ix_products_search ON products "
-    "USING gin (to_tsvector('simple'::regconfig, search_text))",
+    "ALTER TABLE products ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('simple'::regconfig, coalesce(title_id, '') || ' ' || coalesce(title_en, '')),"
+    " 'A')"
+    " || setweight(to_tsvector('simple'::regconfig, coalesce(search_text, '')), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_products_search ON products USING gin (search_vector)",
 )
-POSTGRES_DROP = ("DROP INDEX IF EXISTS ix_products_search",)
+POSTGRES_DROP = (
+    "DROP INDEX IF EXISTS ix_products_search",
+    "ALTER TABLE products DROP COLUMN IF EXISTS search_vector",
+)
 
 #: Tables the FTS5 module creates beside products_fts; schema comparisons ignore them.
 SQLITE_SHADOW_TABLES = frozenset(
-    {"products_fts", "products_fts_data", "products_fts_idx", "products_fts_docsize",
-     "products_fts_config", "products_fts_content"}
+    {
+        "products_fts",
+        "products_fts_data",
+        "products_fts_idx",
+        "products_fts_docsize",
+        "products_fts_config",
+        "products_fts_content",
+    }
 )
 
 
@@ -114,3 +132,14 @@ _TEXT_FIELDS = ("title_id", "title_en", "description_id", "description_en", "sel
 def _text_changed(product: Product) -> bool:
     state = sa.inspect(product)
     return any(state.attrs[name].history.has_changes() for name in _TEXT_FIELDS)
+
+
+def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic filter: the search index is created by hand-written SQL, not autogenerate."""
+    if type_ == "table" and name in SQLITE_SHADOW_TABLES:
+        return False
+    if type_ == "index" and name == "ix_products_search":
+        return False
+    if type_ == "column" and name == POSTGRES_SEARCH_VECTOR and parent_names.get("table_name") == "products":
+        return False
+    return True

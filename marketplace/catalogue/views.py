@@ -1,7 +1,225 @@
-"""HTTP views of the catalogue domain."""
+"""HTML pages of the public catalogue: home, clusters, villages, sellers, products, search.
+
+Each view parses its input, calls services, hands presenter view models to a template. Malformed
+query parameters are ignored (and the page says so); unknown slugs and ids raise NotFound (404).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.cache import cache_public_page
+from marketplace.catalogue import presenters, services
+from marketplace.catalogue.services import SearchParams
+from marketplace.extensions import db
+from marketplace.i18n import current_language, localized
+from marketplace.types import utcnow
 
 bp = Blueprint("catalogue", __name__)
+
+#: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
+LISTING_SORTS = ("newest", "price_asc", "price_desc")
+HOME_NEWEST = 8
+
+
+def _sort_options(current: str, sorts) -> list[dict]:
+    names = {
+        "relevance": _("Best match"),
+        "newest": _("Newest"),
+        "price_asc": _("Price: low to high"),
+        "price_desc": _("Price: high to low"),
+    }
+    return [{"value": s, "label": names[s], "selected": s == current} for s in sorts]
+
+
+def _ignored_message(params: SearchParams) -> str:
+    if not params.ignored:
+        return ""
+    return _(
+        "Some options in the address were not valid and were ignored or shortened: %(names)s.",
+        names=", ".join(params.ignored),
+    )
+
+
+def _listing_params(**fixed) -> SearchParams:
+    """Page and sort from the query string for a listing; everything else fixed by the route."""
+    parsed = services.parse_search_params(request.args)
+    ignored = tuple(name for name in parsed.ignored if name in ("page", "sort", "per_page"))
+    sort = parsed.sort if parsed.sort in LISTING_SORTS else "newest"
+    if parsed.sort not in LISTING_SORTS and request.args.get("sort") and "sort" not in ignored:
+        ignored += ("sort",)
+    return SearchParams(sort=sort, page=parsed.page, ignored=ignored, **fixed)
+
+
+def _listing_context(result: services.ProductPage, params: SearchParams, endpoint: str, **route_args) -> dict:
+    lang = current_language()
+
+    def page_url(number: int) -> str:
+        args = {"sort": params.sort} if params.sort != "newest" else {}
+        if number > 1:
+            args["page"] = number
+        return url_for(endpoint, **route_args, **args)
+
+    return {
+        "cards": presenters.product_cards(result.items, lang),
+        "result": result,
+        "result_summary": presenters.result_summary(result),
+        "pagination": presenters.pagination(result, page_url),
+        "sort_options": _sort_options(params.sort, LISTING_SORTS),
+        "ignored_message": _ignored_message(params),
+        "listing_action": url_for(endpoint, **route_args),
+    }
+
+
+@bp.get("/")
+@cache_public_page
+def home():
+    session = db.session
+    lang = current_language()
+    featured = services.list_active_featured(session, utcnow())
+    featured_cards = [
+        presenters.product_card(
+            p.product, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(p, "headline", lang)
+        )
+        for index, p in enumerate(featured)
+    ]
+    # Featured fill the first row when there are any; newest are then below the fold.
+    newest = services.list_newest_products(session, HOME_NEWEST)
+    newest_cards = presenters.product_cards(
+        newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
+    )
+    return render_template(
+        "catalogue/home.html",
+        featured=featured_cards,
+        newest=newest_cards,
+        clusters=presenters.cluster_links(services.list_clusters(session), lang),
+        villages=presenters.village_links(services.list_villages(session), lang),
+    )
+
+
+@bp.get("/clusters/<slug>")
+@cache_public_page
+def cluster(slug: str):
+    session = db.session
+    lang = current_language()
+    found = services.get_cluster_by_slug(session, slug)
+    params = _listing_params(cluster=found.slug)
+    result = services.search_products(session, params)
+    return render_template(
+        "catalogue/cluster.html",
+        cluster=presenters.cluster_view(found, lang),
+        search_url=url_for("catalogue.search", cluster=found.slug),
+        **_listing_context(result, params, "catalogue.cluster", slug=found.slug),
+    )
+
+
+@bp.get("/villages/<slug>")
+@cache_public_page
+def village(slug: str):
+    session = db.session
+    lang = current_language()
+    found = services.get_village_by_slug(session, slug)
+    params = _listing_params(village=found.slug)
+    result = services.search_products(session, params)
+    return render_template(
+        "catalogue/village.html",
+        village=presenters.village_view(found, lang),
+        sellers=presenters.seller_links(services.list_village_sellers(session, found), lang),
+        search_url=url_for("catalogue.search", village=found.slug),
+        **_listing_context(result, params, "catalogue.village", slug=found.slug),
+    )
+
+
+@bp.get("/sellers/<slug>")
+@cache_public_page
+def seller(slug: str):
+    session = db.session
+    lang = current_language()
+    found = services.get_seller_by_slug(session, slug)
+    params = _listing_params(seller=found.slug)
+    result = services.search_products(session, params)
+    return render_template(
+        "catalogue/seller.html",
+        seller=presenters.seller_view(found, lang),
+        **_listing_context(result, params, "catalogue.seller", slug=found.slug),
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@bp.get("/products/<int:product_id>-<slug>")
+def product(product_id: int, slug: str | None = None):
+    """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
+    session = db.session
+    found = services.get_public_product(session, product_id)
+    if slug != found.slug:
+        target = url_for("catalogue.product", product_id=found.id, slug=found.slug)
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, 301)
+    lang = current_language()
+    detail = presenters.product_detail(found, lang, services.market_today())
+    return render_template(
+        "catalogue/product.html",
+        product=detail,
+        product_path=url_for("catalogue.product", product_id=found.id, slug=found.slug),
+        canonical_url=url_for("catalogue.product", product_id=found.id, slug=found.slug, _external=True),
+    )
+
+
+@bp.get("/search")
+@cache_public_page
+def search():
+    session = db.session
+    lang = current_language()
+    params = services.parse_search_params(request.args)
+    clusters = services.list_clusters(session, with_counts=False)
+    villages = services.list_villages(session, with_counts=False)
+    labels = services.list_label_types(session)
+    params = services.drop_unknown_filters(
+        params,
+        cluster_slugs=[c.cluster.slug for c in clusters],
+        village_slugs=[v.village.slug for v in villages],
+        label_codes=[label.code for label in labels],
+    )
+    result = services.search_products(session, params)
+
+    def page_url(number: int) -> str:
+        return url_for("catalogue.search", **params.to_args(page=number))
+
+    return render_template(
+        "catalogue/search.html",
+        q=params.q,
+        params=params,
+        cards=presenters.product_cards(result.items, lang),
+        result=result,
+        result_summary=presenters.result_summary(result),
+        pagination=presenters.pagination(result, page_url),
+        ignored_message=_ignored_message(params),
+        sort_options=_sort_options(params.sort, services.SORTS),
+        cluster_options=[
+            {
+                "value": c.cluster.slug,
+                "label": localized(c.cluster, "name", lang),
+                "selected": c.cluster.slug == params.cluster,
+            }
+            for c in clusters
+        ],
+        village_options=[
+            {"value": v.village.slug, "label": v.village.name, "selected": v.village.slug == params.village}
+            for v in villages
+        ],
+        label_options=[
+            {
+                "value": label.code,
+                "label": localized(label, "name", lang),
+                "selected": label.code == params.label,
+            }
+            for label in labels
+        ],
+        suggested_clusters=presenters.cluster_links(clusters, lang),
+        suggested_villages=presenters.village_links(villages, lang)[:8],
+        clear_filters_url=url_for("catalogue.search", **({"q": params.q} if params.q else {})),
+        clear_all_url=url_for("catalogue.search"),
+        has_filters=params.has_filters,
+    )

@@ -1,12 +1,45 @@
-"""The demo data command."""
+"""The demo data command: `flask --app wsgi seed-demo [--if-empty]`."""
 
 from __future__ import annotations
 
+import time
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from marketplace.demo import seed
+from marketplace.extensions import db
+from marketplace.media.storage import get_storage
 
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has products.")
+@with_appcontext
 def seed_demo(if_empty: bool):
-    """Load a believable Kabat: villages, clusters, sellers, products, labels, featured, accounts."""
-    click.echo("seed-demo: not implemented yet")
+    """Load a believable Kabat: villages, clusters, sellers, products, labels, featured, accounts.
+
+    Idempotent: rows are matched on slugs and emails, so a second run adds nothing.
+    """
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException(
+            "seed-demo refuses to run with MARKETPLACE_ENV=production: it creates demo accounts "
+            "whose password is published in the README."
+        )
+    if if_empty and seed.has_products(db.session):
+        click.echo("seed-demo: the database already has products; leaving it as it is.")
+        return
+    storage = get_storage(current_app)
+    started = time.perf_counter()
+    report = seed.seed_demo(db.session, storage)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        seed.discard_images(storage, report)
+        raise
+    elapsed = time.perf_counter() - started
+    click.echo(f"seed-demo: {report.summary()} ({elapsed:.1f} s).")
+    if report.changed:
+        click.echo("Demo accounts (password demo12345): curator@demo.test, seller@demo.test, buyer@demo.test")

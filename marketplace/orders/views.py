@@ -1,7 +1,422 @@
-"""HTTP views of the orders domain."""
+"""HTTP views of orders: checkout (address, shipping, payment, summary), order list and order page."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from marketplace.cart import services as cart_services
+from marketplace.cart.current import find_request_cart, request_user
+from marketplace.errors import DomainError
+from marketplace.extensions import db, login_manager
+from marketplace.i18n import current_language, localized
+from marketplace.money import Money
+from marketplace.orders import services
+from marketplace.orders.formatting import status_label
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.orders.presenters import bank_details, jakarta_time, present_order
+from marketplace.shipping.provinces import PROVINCES
+from marketplace.shipping.services import ShippingAddress, quote_shipping, validate_address
+from marketplace.types import utcnow
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__)
+
+ADDRESS_FIELDS = ("name", "phone", "street", "line2", "district", "city", "province", "postal_code")
+
+
+def stripe_enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def _payment_window() -> timedelta:
+    return timedelta(hours=int(current_app.config.get("PAYMENT_WINDOW_HOURS", 24)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Checkout
+# ----------------------------------------------------------------------------------------------
+
+
+def _saved_addresses(user) -> list:
+    if user is None:
+        return []
+    try:
+        from marketplace.accounts.models import Address
+    except ImportError:
+        return []
+    import sqlalchemy as sa
+
+    return list(
+        db.session.scalars(
+            sa.select(Address)
+            .where(Address.user_id == user.id)
+            .order_by(Address.is_default.desc(), Address.id)
+        )
+    )
+
+
+def _form_from_address(address) -> dict:
+    return {
+        "name": address.recipient_name,
+        "phone": address.phone,
+        "street": address.street,
+        "line2": address.line2 or "",
+        "district": address.district,
+        "city": address.city,
+        "province": address.province,
+        "postal_code": address.postal_code,
+    }
+
+
+def _initial_form(user) -> dict:
+    form = {field: "" for field in ADDRESS_FIELDS}
+    form.update(
+        email=user.email if user else "",
+        shipping_method=ShippingMethod.COURIER.value,
+        payment_method=PaymentMethod.BANK_TRANSFER.value,
+        address_id="",
+    )
+    saved = _saved_addresses(user)
+    if saved:
+        form.update(_form_from_address(saved[0]))
+        form["address_id"] = str(saved[0].id)
+    if user and not form["name"]:
+        form["name"] = user.name or ""
+    return form
+
+
+def _posted_form(user) -> dict:
+    form = {field: request.form.get(field, "").strip()[:250] for field in ADDRESS_FIELDS}
+    form["email"] = user.email if user else request.form.get("email", "").strip()[:254]
+    form["shipping_method"] = request.form.get("shipping_method", ShippingMethod.COURIER.value)
+    form["payment_method"] = request.form.get("payment_method", PaymentMethod.BANK_TRANSFER.value)
+    form["address_id"] = request.form.get("address_id", "")
+    return form
+
+
+def _address(form: dict) -> ShippingAddress:
+    return ShippingAddress(**{field: form[field] for field in ADDRESS_FIELDS})
+
+
+def _form_errors(form: dict, user) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if user is None:
+        email = form["email"]
+        if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+            errors["email"] = _("Enter your email address: we send the order confirmation there.")
+    if form["shipping_method"] not in (ShippingMethod.COURIER.value, ShippingMethod.PICKUP.value):
+        errors["shipping_method"] = _("Choose courier delivery or pickup.")
+    allowed_payments = [PaymentMethod.BANK_TRANSFER.value] + (
+        [PaymentMethod.STRIPE.value] if stripe_enabled() else []
+    )
+    if form["payment_method"] not in allowed_payments:
+        errors["payment_method"] = _("Choose a payment method.")
+    address_errors = validate_address(_address(form))
+    if form["shipping_method"] == ShippingMethod.PICKUP.value:
+        # Pickup needs someone to hand the parcel to, not a street.
+        address_errors = {k: v for k, v in address_errors.items() if k in ("name", "phone")}
+    errors.update(address_errors)
+    return errors
+
+
+def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
+    """Lines by seller and, when the address allows, each seller's shipping price and the total."""
+    address_ok = not validate_address(_address(form))
+    pickup = form["shipping_method"] == ShippingMethod.PICKUP.value
+    groups = []
+    shipping_total = 0
+    shipping_known = True
+    for group in summary.groups:
+        shipping_text = ""
+        if pickup:
+            shipping_text = _("Free pickup in Desa %(village)s", village=group.seller.village.name)
+        elif address_ok:
+            try:
+                quote = quote_shipping(
+                    db.session,
+                    origin_village=group.seller.village,
+                    destination=_address(form),
+                    weight_grams=group.weight_grams,
+                )
+            except DomainError as error:
+                shipping_text = error.message
+                shipping_known = False
+            else:
+                shipping_total += quote.price.minor
+                days = _("%(min)d–%(max)d days", min=quote.est_days_min, max=quote.est_days_max)
+                zone = quote.zone_name_en if lang == "en" else quote.zone_name_id
+                shipping_text = f"{quote.price.format(lang)} ({zone}, {days})"
+        else:
+            shipping_known = False
+            shipping_text = _("Calculated from your address")
+        groups.append(
+            {
+                "seller_name": group.seller.name,
+                "shipping": shipping_text,
+                "lines": [
+                    {
+                        "title": localized(line.product, "title", lang),
+                        "quantity": line.quantity,
+                        "unit_price": Money(line.unit_price_minor, line.currency).format(lang),
+                        "total": Money(line.line_total_minor, line.currency).format(lang),
+                    }
+                    for line in group.lines
+                ],
+            }
+        )
+    subtotal = summary.subtotal_minor
+    return {
+        "groups": groups,
+        "subtotal": Money(subtotal, "IDR").format(lang),
+        "shipping": Money(shipping_total, "IDR").format(lang) if shipping_known else "",
+        "total": Money(subtotal + shipping_total, "IDR").format(lang) if shipping_known else "",
+    }
+
+
+def _fingerprint(summary: cart_services.CartSummary) -> str:
+    return services.cart_fingerprint(
+        [
+            services.PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
+            for line in sorted(summary.lines, key=lambda ln: ln.product.id)
+        ]
+    )
+
+
+def _render_checkout(summary, form, errors, checkout_token, status=200, message=None):
+    lang = current_language()
+    user = request_user()
+    return (
+        render_template(
+            "checkout/form.html",
+            form=form,
+            errors=errors,
+            message=message,
+            is_guest=user is None,
+            provinces=PROVINCES,
+            saved_addresses=[
+                {"id": str(a.id), "label": a.label or f"{a.recipient_name}, {a.street}, {a.city}"}
+                for a in _saved_addresses(user)
+            ],
+            stripe_enabled=stripe_enabled(),
+            summary=_summary_view(summary, form, lang),
+            fingerprint=_fingerprint(summary),
+            checkout_token=checkout_token,
+            window_hours=int(current_app.config.get("PAYMENT_WINDOW_HOURS", 24)),
+        ),
+        status,
+    )
+
+
+def _checkout_cart():
+    cart = find_request_cart()
+    summary = cart_services.summarize_cart(db.session, cart)
+    if summary.problems and services.release_overdue_reservations(
+        db.session, product_ids=summary.product_ids, now=utcnow()
+    ):
+        db.session.commit()
+        summary = cart_services.summarize_cart(db.session, cart)
+    return cart, summary
+
+
+def _new_checkout_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def order_url(order: Order) -> str:
+    if order.buyer_id is None:
+        token = services.guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
+        return url_for("orders.show", number=order.number, token=token)
+    return url_for("orders.show", number=order.number)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    user = request_user()
+
+    def already_placed():
+        """The order this very form made (a second click), if any; checked again after reads
+        because the first click may commit while this request runs."""
+        if request.method != "POST":
+            return None
+        return services.find_order_by_checkout_token(
+            db.session,
+            request.form.get("checkout_token", ""),
+            buyer=user,
+            email=user.email if user else request.form.get("email", ""),
+        )
+
+    existing = already_placed()
+    if existing is not None:
+        return redirect(order_url(existing), code=303)
+    cart, summary = _checkout_cart()
+    if summary.is_empty or summary.problems:
+        existing = already_placed()
+        if existing is not None:
+            return redirect(order_url(existing), code=303)
+    if summary.is_empty:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("cart.show"), code=303)
+    if summary.problems:
+        flash(_("Some items in your cart need your attention before checkout."), "error")
+        return redirect(url_for("cart.show"), code=303)
+
+    if request.method == "GET":
+        form = _initial_form(user)
+        return _render_checkout(summary, form, {}, _new_checkout_token())
+
+    form = _posted_form(user)
+    checkout_token = request.form.get("checkout_token", "")
+    if not 16 <= len(checkout_token) <= 64:
+        checkout_token = _new_checkout_token()
+    if request.form.get("use_address") and request.form.get("address_id"):
+        chosen = [a for a in _saved_addresses(user) if str(a.id) == request.form.get("address_id")]
+        if chosen:
+            form.update(_form_from_address(chosen[0]))
+        return _render_checkout(summary, form, {}, checkout_token)
+    errors = _form_errors(form, user)
+    if errors:
+        return _render_checkout(
+            summary, form, errors, checkout_token, 400, _("Please correct the fields marked below.")
+        )
+    if request.form.get("action") == "quote":
+        return _render_checkout(summary, form, {}, checkout_token)
+
+    try:
+        order = services.place_order(
+            db.session,
+            cart=cart,
+            buyer=user,
+            email=form["email"],
+            lang=current_language(),
+            address=_address(form),
+            shipping_method=form["shipping_method"],
+            payment_method=form["payment_method"],
+            checkout_token=checkout_token,
+            now=utcnow(),
+            expected_fingerprint=request.form.get("fingerprint") or None,
+            payment_window=_payment_window(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        existing = services.find_order_by_checkout_token(
+            db.session, checkout_token, buyer=user, email=form["email"]
+        )
+        if existing is not None:
+            return redirect(order_url(existing), code=303)
+        cart, summary = _checkout_cart()
+        if summary.is_empty:
+            flash(error.message, "error")
+            return redirect(url_for("cart.show"), code=303)
+        field_errors = {error.field: error.message} if error.field else {}
+        return _render_checkout(summary, form, field_errors, checkout_token, error.status, error.message)
+    db.session.commit()
+
+    if order.payment_method == PaymentMethod.STRIPE and order.status == OrderStatus.AWAITING_PAYMENT:
+        return _start_stripe(order)
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    return redirect(order_url(order), code=303)
+
+
+def _start_stripe(order: Order):
+    """Hand the new order to the payments domain and send the buyer to Stripe's page."""
+    from marketplace.payments import services as payments
+    from marketplace.payments.views import stripe_return_urls
+
+    success_url, cancel_url = stripe_return_urls(order)
+    try:
+        payment = payments.start_stripe_checkout(
+            db.session,
+            order,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            client=payments.stripe_client(current_app.config),
+        )
+        url = payment.checkout_url
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(order_url(order), code=303)
+    return redirect(url, code=303)
+
+
+# ----------------------------------------------------------------------------------------------
+# Orders
+# ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/orders")
+def index():
+    user = request_user()
+    if user is None:
+        try:
+            return login_manager.unauthorized()
+        except BuildError:
+            abort(404)
+    lang = current_language()
+    orders = services.list_orders_for_buyer(db.session, user)
+    now = utcnow()
+    expired = [services.expire_if_overdue(db.session, order, now=now) for order in orders]
+    if any(expired):
+        db.session.commit()
+        orders = services.list_orders_for_buyer(db.session, user)
+    rows = [
+        {
+            "number": order.number,
+            "url": url_for("orders.show", number=order.number),
+            "created": jakarta_time(order.created_at, lang),
+            "status_label": status_label(order.status),
+            "total": Money(order.total_minor, order.currency).format(lang),
+        }
+        for order in orders
+    ]
+    return render_template("orders/index.html", orders=rows)
+
+
+def _order_for_request(number: str) -> tuple[Order, str | None]:
+    token = request.args.get("token")
+    if token:
+        order = services.get_order_by_guest_token(
+            db.session, number, token, secret_key=current_app.config["SECRET_KEY"]
+        )
+        return order, token
+    user = request_user()
+    if user is None:
+        abort(404)
+    return services.get_order_for_buyer(db.session, number, user), None
+
+
+@bp.get("/orders/<number>")
+def show(number: str):
+    order, token = _order_for_request(number)
+    if services.expire_if_overdue(db.session, order, now=utcnow()):
+        db.session.commit()
+        order, token = _order_for_request(number)
+    lang = current_language()
+    view = present_order(order, lang=lang)
+    can_pay_by_card = (
+        stripe_enabled()
+        and order.payment_method == PaymentMethod.STRIPE
+        and order.status == OrderStatus.AWAITING_PAYMENT
+    )
+    return (
+        render_template(
+            "orders/show.html",
+            order=view,
+            bank=bank_details(),
+            token=token,
+            can_pay_by_card=can_pay_by_card,
+            pay_by_card_url=url_for("payments.stripe_start", number=order.number)
+            if can_pay_by_card
+            else None,
+        ),
+        200,
+        {"Cache-Control": "no-store"},
+    )

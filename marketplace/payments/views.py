@@ -1,7 +1,198 @@
-"""HTTP views of the payments domain."""
+"""HTTP views of the payments domain: start Stripe Checkout, Stripe's webhook, the return pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import logging
 
-bp = Blueprint("payments", __name__)
+import sqlalchemy as sa
+import stripe
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+
+from marketplace.email.links import external_url
+from marketplace.errors import NotFound
+from marketplace.extensions import csrf, db
+from marketplace.i18n import local_datetime
+from marketplace.orders import services as orders
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.payments import services
+from marketplace.payments.models import Payment, PaymentStatus
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+#: Stripe's default; an older signed timestamp is refused (replay protection).
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def _guest_token(order: Order) -> str | None:
+    if order.buyer_id is not None:
+        return None
+    return orders.guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
+
+
+def stripe_return_urls(order: Order) -> tuple[str, str]:
+    """Absolute `success_url` and `cancel_url` for `start_stripe_checkout` (guests get their token)."""
+    values = {"order": order.number}
+    token = _guest_token(order)
+    if token:
+        values["token"] = token
+    return (
+        external_url("payments.stripe_return", **values),
+        external_url("payments.stripe_cancel", **values),
+    )
+
+
+def _order_for_visitor(number: str | None, token: str | None) -> Order:
+    """The order if the visitor is its buyer or holds its signed guest link; 404 otherwise."""
+    if not number or len(number) > 24:
+        raise NotFound(_("Order not found."))
+    if token:
+        return orders.get_order_by_guest_token(
+            db.session, number, token, secret_key=current_app.config["SECRET_KEY"]
+        )
+    if current_user.is_authenticated:
+        return orders.get_order_for_buyer(db.session, number, current_user)
+    raise NotFound(_("Order not found."))
+
+
+@bp.post("/stripe/start/<number>")
+def stripe_start(number: str):
+    """The buyer's "pay by card" button: create or reuse the Checkout Session, then go to Stripe."""
+    order = _order_for_visitor(number, request.form.get("token"))
+    success_url, cancel_url = stripe_return_urls(order)
+    payment = services.start_stripe_checkout(
+        db.session,
+        order,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        client=services.stripe_client(current_app.config),
+    )
+    url = payment.checkout_url
+    db.session.commit()
+    return redirect(url, code=303)
+
+
+def _webhook_error(message: str, status: int = 400):
+    return jsonify(error={"status": status, "message": message}), status
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's events, verified with `STRIPE_WEBHOOK_SECRET`; each event id applied once."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        log.error("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
+        return _webhook_error("Webhook signing secret is not configured.")
+    payload = request.get_data(cache=False)
+    try:
+        stripe.Webhook.construct_event(
+            payload, request.headers.get("Stripe-Signature"), secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as error:
+        log.warning("Stripe webhook refused: %s", error.user_message or error)
+        return _webhook_error("Invalid or expired Stripe signature.")
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
+        # Signed, but not a JSON object (construct_event verifies the signature before parsing).
+        return _webhook_error("The payload is not a JSON Stripe event.")
+    if not isinstance(event, dict):
+        return _webhook_error("The payload is not a JSON Stripe event.")
+    try:
+        result = services.handle_stripe_event(db.session, event)
+        db.session.commit()
+    except OperationalError:
+        # The database was busy past its timeout: nothing was stored, Stripe will retry.
+        db.session.rollback()
+        log.exception("Stripe event %s could not be stored; Stripe will retry", event.get("id"))
+        return _webhook_error("Busy, please retry.", 503)
+    log.info("Stripe event %s %s: %s", event.get("id"), event.get("type"), result)
+    return jsonify(received=True, result=result)
+
+
+def _status_view(order: Order, *, came_back_from_stripe: bool) -> dict:
+    """What the return page says: the order's real state, nothing inferred from the URL."""
+    payments = db.session.scalars(
+        sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
+    ).all()
+    stripe_payments = [p for p in payments if p.method == PaymentMethod.STRIPE]
+    latest = stripe_payments[-1] if stripe_payments else None
+    refund_due = any(p.needs_refund for p in payments) or (
+        order.status == OrderStatus.CANCELLED and any(p.status == PaymentStatus.SUCCEEDED for p in payments)
+    )
+    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        state = "paid"
+        message = _("Thank you! Your payment was received and the sellers are preparing your order.")
+    elif order.status == OrderStatus.REFUNDED:
+        state, message = "refunded", _("This order was refunded.")
+    elif order.status == OrderStatus.CANCELLED:
+        state = "cancelled"
+        message = (
+            _("This order was cancelled before your payment arrived. Your payment will be refunded.")
+            if refund_due
+            else _("This order was cancelled.")
+        )
+    elif latest is not None and latest.status == PaymentStatus.FAILED:
+        state, message = "failed", _("Your payment did not go through. You can try again with another card.")
+    elif (
+        latest is not None
+        and latest.status == PaymentStatus.PENDING
+        and (latest.checkout_url is None or came_back_from_stripe)
+    ):
+        # Stripe only sends the buyer to the success URL after payment; the webhook confirms it.
+        state, message = (
+            "confirming",
+            _("We're confirming your payment with Stripe. This can take a moment; check again shortly."),
+        )
+    else:
+        state, message = "awaiting", _("This order is waiting for payment.")
+    can_pay = (
+        order.status == OrderStatus.AWAITING_PAYMENT
+        and order.payment_method == PaymentMethod.STRIPE
+        and state != "confirming"
+        and services.stripe_enabled(current_app.config)
+    )
+    awaiting = order.status == OrderStatus.AWAITING_PAYMENT
+    return {
+        "state": state,
+        "message": message,
+        "can_pay": can_pay,
+        "deadline": local_datetime(order.payment_due_at, "long") if awaiting else None,
+    }
+
+
+def _return_page(cancelled: bool):
+    number = request.args.get("order")
+    token = request.args.get("token")
+    order = _order_for_visitor(number, token)
+    view = _status_view(order, came_back_from_stripe=not cancelled)
+    order_url = url_for("orders.show", number=order.number, **({"token": token} if token else {}))
+    if cancelled and view["state"] in ("awaiting", "confirming"):
+        view["message"] = _("You left the card payment page. Your order is still waiting for payment.")
+    response = render_template(
+        "payments/return.html",
+        order_number=order.number,
+        order_url=order_url,
+        start_url=url_for("payments.stripe_start", number=order.number),
+        token=token,
+        view=view,
+        left_checkout=cancelled,
+    )
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/stripe/return")
+def stripe_return():
+    """Where Stripe sends the buyer after paying. Shows the order's status; never changes it."""
+    return _return_page(cancelled=False)
+
+
+@bp.get("/stripe/cancel")
+def stripe_cancel():
+    """Where Stripe sends the buyer who left its page. Shows the status; never changes it."""
+    return _return_page(cancelled=True)

@@ -1,0 +1,373 @@
+"""Storefront benchmark: the marketplace under gunicorn against a seeded catalogue, beside a ceiling.
+
+    .venv/bin/python bench/run.py                       # PostgreSQL, 10,000 products, all pages
+    .venv/bin/python bench/run.py --db sqlite           # the same on an SQLite file
+    .venv/bin/python bench/run.py --products 100000 --pages search   # the search variant
+    .venv/bin/python bench/run.py --cache off           # page cache off (default: as wsgi.py has it)
+    .venv/bin/python bench/run.py --env REDIS_URL=redis://127.0.0.1:6379/13   # cache shared in Redis
+
+Seeds (once; reused while the product count matches, `--reseed` forces it) a database `pd_bench`
+(or `pd_bench_<N>` for other sizes) on 127.0.0.1:5432 or bench/results/<name>.db, starts
+`gunicorn -c gunicorn.conf.py wsgi:app` and the ceiling app (bench/ceiling_app.py: a constant page
+of the same size as each measured page) with the same workers/threads on free local ports, drives
+each page with 16 keep-alive connections and prints requests/s, p50 and p99 with the ratio to the
+ceiling. Results go to bench/results/ (gitignored) as JSON and text.
+Targets (issue 2): listing and product pages >= 50% of the ceiling; search p99 < 50 ms at 100k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import loadgen  # noqa: E402
+import seed  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+RESULTS = REPO / "bench" / "results"
+PAGES = ("home", "cluster", "product", "search")
+GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=("postgresql", "sqlite", "both"), default="postgresql")
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--reseed", action="store_true", help="drop and seed again even if already seeded")
+    parser.add_argument("--pages", default=",".join(PAGES), help=f"comma list of {', '.join(PAGES)}")
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per page and side")
+    parser.add_argument("--rounds", type=int, default=3, help="alternate app and ceiling this many times")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--cache",
+        choices=("default", "on", "off"),
+        default="default",
+        help="page cache: as wsgi.py configures it (default), forced on every public page, or off",
+    )
+    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the app's environment")
+    return parser.parse_args(argv)
+
+
+# ---------------------------------------------------------------- database
+
+
+def database_url(backend: str, products: int) -> str:
+    name = "pd_bench" if products == 10_000 else f"pd_bench_{products}"
+    if backend == "sqlite":
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{RESULTS / (name + '.db')}"
+    engine = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def ensure_seeded(url: str, products: int, reseed: bool) -> None:
+    from marketplace import create_app
+    from marketplace.catalogue.models import Product
+    from marketplace.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        count = None
+        if not reseed:
+            try:
+                count = db.session.scalar(sa.select(sa.func.count()).select_from(Product))
+            except sa.exc.DatabaseError:
+                db.session.rollback()
+        db.session.remove()
+        if count == products:
+            print(f"  reusing {url} ({count} products)")
+            db.create_all()  # tables added since the seeding (create_all skips existing ones)
+        else:
+            print(f"  seeding {url} with {products} products")
+            seed.reset_schema(db)
+            seed.seed(db, products)
+        db.engine.dispose()
+
+
+def generation_read_cost(url: str, rounds: int = 2000) -> float:
+    """Microseconds for the one query the page cache adds per request when there is no Redis."""
+    from marketplace import create_app
+    from marketplace.cache import CATALOGUE, MemoryBackend
+    from marketplace.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    backend = MemoryBackend()
+    with app.app_context():
+        backend.generation(CATALOGUE)
+        began = time.perf_counter()
+        for _ in range(rounds):
+            backend.generation(CATALOGUE)
+            db.session.commit()  # a request ends its transaction, so measure the round trip it really pays
+        elapsed = time.perf_counter() - began
+        db.session.remove()
+        db.engine.dispose()
+    return elapsed / rounds * 1e6
+
+
+def page_paths(url: str) -> dict[str, list[str]]:
+    """Concrete URLs per page: the busiest cluster, 50 public products, several search words."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        clusters = conn.execute(sa.text("SELECT slug FROM clusters ORDER BY position")).scalars().all()
+        products = conn.execute(
+            sa.text(
+                "SELECT p.id, p.slug FROM products p JOIN sellers s ON s.id = p.seller_id "
+                "WHERE p.status = 'active' AND s.status = 'approved' ORDER BY p.id LIMIT 50"
+            )
+        ).all()
+    engine.dispose()
+    return {
+        "home": ["/"],
+        "cluster": [f"/clusters/{slug}" for slug in clusters],
+        "product": [f"/products/{pid}-{slug}" for pid, slug in products],
+        "search": [f"/search?q={word.replace(' ', '+')}" for word in seed.SEARCH_WORDS],
+    }
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """One gunicorn master we start and stop ourselves (by its pid, never by name)."""
+
+    def __init__(self, name: str, target: str, env: dict[str, str], extra_args: tuple[str, ...] = ()):
+        self.name = name
+        self.port = free_port()
+        self.log_path = RESULTS / f"{name}.log"
+        self.log = self.log_path.open("w")
+        full_env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.proc = subprocess.Popen(
+            [GUNICORN, "-c", str(REPO / "gunicorn.conf.py"), *extra_args, target],
+            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(
+                    f"{self.name} exited; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}"
+                )
+            try:
+                status, _, _ = fetch(self.port, path)
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"{self.name} did not answer {path} within {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def fetch(port: int, path: str) -> tuple[int, bytes, str | None]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read(), response.getheader("Location")
+    finally:
+        conn.close()
+
+
+def cache_note(server: Server, targets: list[str]) -> str:
+    """Whether a repeated request is served from the cache (X-Cache: HIT)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        for _ in range(2):
+            conn.request("GET", targets[0])
+            response = conn.getresponse()
+            response.read()
+        state = response.getheader("X-Cache")
+    finally:
+        conn.close()
+    return f", X-Cache on repeat: {state}" if state else ""
+
+
+def resolve(port: int, paths: list[str]) -> tuple[list[str], int, dict[int, int]]:
+    """Follow one redirect per path (/products/1 → /products/1-slug); return paths, mean size, statuses."""
+    resolved, sizes, statuses = [], [], {}
+    for path in paths:
+        status, body, location = fetch(port, path)
+        if status in (301, 302, 303, 307, 308) and location:
+            target = location.split("://", 1)[-1]
+            path = target[target.index("/") :] if "://" in location else location
+            status, body, _ = fetch(port, path)
+        statuses[status] = statuses.get(status, 0) + 1
+        resolved.append(path)
+        sizes.append(len(body))
+    return resolved, int(sum(sizes) / max(1, len(sizes))), statuses
+
+
+# ---------------------------------------------------------------- run
+
+
+def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[dict]:
+    print(f"\n== {backend}: {args.products} products")
+    url = database_url(backend, args.products)
+    ensure_seeded(url, args.products, args.reseed)
+    paths = page_paths(url)
+    generation_us = generation_read_cost(url)
+    print(
+        f"  page cache without Redis: reading the catalogue generation costs {generation_us:.0f} µs/request"
+    )
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
+        "DATABASE_URL": url,
+        "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "RATELIMIT_ENABLED": "0",
+    }
+    for item in args.env:
+        key, _, value = item.partition("=")
+        env[key] = value
+
+    if args.cache == "default":
+        app_server = Server(f"app-{backend}", "wsgi:app", env)
+    else:
+        variant = "cached" if args.cache == "on" else "uncached"
+        app_server = Server(
+            f"app-{backend}", f"bench_wsgi:{variant}", env, ("--pythonpath", str(REPO / "bench"))
+        )
+    ceiling = Server(f"ceiling-{backend}", "ceiling_app:app", env, ("--pythonpath", str(REPO / "bench")))
+    rows = []
+    try:
+        app_server.wait_ready("/healthz")
+        ceiling.wait_ready("/100")
+        for page in pages:
+            targets, size, statuses = resolve(app_server.port, paths[page])
+            not_ok = sum(n for s, n in statuses.items() if s != 200)
+            note = cache_note(app_server, targets)
+            print(f"  {page:8} {len(targets)} url(s), ~{size} bytes, statuses {statuses}{note}")
+            size = max(size, 1)
+            # App and ceiling alternate in short rounds so a busy machine slows both alike.
+            measured: dict[str, list[loadgen.Summary]] = {"app": [], "ceiling": []}
+            sides = (("app", app_server, targets), ("ceiling", ceiling, [f"/{size}"]))
+            if args.warmup:
+                for _, server, page_targets in sides:
+                    loadgen.drive("127.0.0.1", server.port, page_targets, connections=args.connections,
+                                  seconds=args.warmup, driver=driver)  # fmt: skip
+            for _ in range(args.rounds):
+                for label, server, page_targets in sides:
+                    measured[label].append(
+                        loadgen.drive(
+                            "127.0.0.1",
+                            server.port,
+                            page_targets,
+                            connections=args.connections,
+                            seconds=args.seconds / args.rounds,
+                            driver=driver,
+                        )  # fmt: skip
+                    )
+            app_sum, ceil_sum = loadgen.combine(measured["app"]), loadgen.combine(measured["ceiling"])
+            rows.append(
+                {
+                    "backend": backend, "products": args.products, "page": page, "example": targets[0],
+                    "bytes": size, "probe_non_200": not_ok, "app": app_sum.as_dict(),
+                    "ceiling": ceil_sum.as_dict(), "generation_read_us": generation_us,
+                    "ratio": app_sum.rps / ceil_sum.rps if ceil_sum.rps else 0.0,
+                }
+            )  # fmt: skip
+    finally:
+        app_server.stop()
+        ceiling.stop()
+    return rows
+
+
+def cache_mode(args: argparse.Namespace) -> str:
+    if args.cache == "off":
+        return "page cache OFF"
+    redis = any(item.startswith("REDIS_URL=") and item != "REDIS_URL=" for item in args.env)
+    where = "Redis" if redis else "per-process memory + DB generation"
+    scope = "as wsgi.py configures it" if args.cache == "default" else "forced on all public pages"
+    return f"page cache {scope} ({where})"
+
+
+def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
+    head = (
+        f"{'db':10} {'page':8} {'bytes':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} "
+        f"{'ceil req/s':>10} {'ceil p99':>8} {'ratio':>6}"
+    )
+    lines = [
+        f"Pasar Desa storefront bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.products} products, "
+        f"gunicorn {args.workers} workers × {args.threads} thread(s), {args.connections} connections, "
+        f"{args.seconds:.0f}s per page, driver {driver}, {os.cpu_count()} CPU(s), {cache_mode(args)}",
+        head,
+        "-" * len(head),
+    ]
+    for r in rows:
+        app, ceil = r["app"], r["ceiling"]
+        lines.append(
+            f"{r['backend']:10} {r['page']:8} {r['bytes']:>7} {app['rps']:>8.0f} {app['p50_ms']:>7.1f} "
+            f"{app['p99_ms']:>7.1f} {app['bad_status'] + app['errors']:>8} {ceil['rps']:>10.0f} "
+            f"{ceil['p99_ms']:>8.1f} {r['ratio']:>5.0%}"
+        )
+    lines.append("Targets: cluster/product ratio >= 50%; search p99 < 50 ms at 100,000 products.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    driver = loadgen.available_driver(args.driver)
+    backends = ("postgresql", "sqlite") if args.db == "both" else (args.db,)
+    rows: list[dict] = []
+    for backend in backends:
+        rows.extend(bench_backend(backend, args, driver))
+    text = table(rows, args, driver)
+    print("\n" + text)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = RESULTS / f"storefront-{stamp}-{args.db}-{args.products}-cache-{args.cache}"
+    base.with_suffix(".json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    base.with_suffix(".txt").write_text(text + "\n")
+    print(f"\nwritten {base}.json and .txt")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Gunicorn settings for production: `gunicorn wsgi:app` reads this file from the working directory.
+
+Every value comes from the environment so one file serves a laptop, a VPS behind nginx and the
+benchmark in bench/:
+
+- PORT / BIND: where to listen. Default 127.0.0.1:8000 — production runs behind a reverse proxy
+  (nginx, Caddy) on the same host that terminates TLS, so the app is not exposed directly. Set
+  BIND=0.0.0.0:8000 (or PORT=8000 with HOST=0.0.0.0) in a container.
+- WEB_CONCURRENCY: worker processes, default 2 × CPU cores + 1 (gunicorn's own advice for
+  I/O-bound apps; ours waits mostly on the database).
+- GUNICORN_THREADS: threads per worker, default 1. More threads help when requests wait on a slow
+  database or Stripe; SQLAlchemy's pool is sized per process, so keep threads ≤ pool size (5).
+- GUNICORN_TIMEOUT / GUNICORN_GRACEFUL_TIMEOUT: a worker silent longer than TIMEOUT is killed
+  and restarted; on reload or shutdown, workers get GRACEFUL_TIMEOUT to finish their requests.
+- FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1, the
+  local proxy). Needed so the app sees https and the buyer's address (rate limits key on it).
+- GUNICORN_ACCESS_LOG: "-" (stdout, default) or a file; set to "" to turn access logs off.
+- GUNICORN_MAX_REQUESTS: recycle a worker after this many requests (default 0 = never).
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+_host = os.environ.get("HOST", "127.0.0.1")
+bind = os.environ.get("BIND") or f"{_host}:{_int('PORT', 8000)}"
+
+workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+# Sync workers with optional threads: simplest model that SQLAlchemy's per-process pool suits well.
+worker_class = "gthread" if _int("GUNICORN_THREADS", 1) > 1 else "sync"
+threads = _int("GUNICORN_THREADS", 1)
+
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+
+# preload_app stays False: with preloading, the app (and SQLAlchemy's engine and its connection
+# pool, the Redis client) would be created in the master and inherited by forked workers, which
+# would then share database sockets — a classic source of corrupted connections. Without it every
+# worker builds its own app after fork, and `kill -HUP` reloads code without dropping the socket.
+preload_app = False
+
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Combined format plus the request time in microseconds (%(D)s) and the real client behind the proxy.
+access_log_format = (
+    '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
+)
+
+# Never let a request line or headers grow without bound.
+limit_request_line = 4094
+limit_request_fields = 100

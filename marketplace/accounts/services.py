@@ -1,0 +1,329 @@
+"""Accounts: registration, login, profile, password reset, curators and saved addresses.
+
+Services flush; the view or command that calls them commits once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from marketplace.accounts import tokens
+from marketplace.accounts.models import Address, User
+from marketplace.accounts.passwords import check_password_policy, hash_password, verify_password
+from marketplace.accounts.sessions import end_all_sessions
+from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.types import utcnow
+
+LANGUAGES = ("id", "en")
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def normalize_email(email: str | None) -> str:
+    """Trimmed and lower-cased: the form every email is stored and looked up in."""
+    return (email or "").strip().lower()
+
+
+def _valid_email(email: str) -> str:
+    email = normalize_email(email)
+    try:
+        # Outside production the reserved ".test" domain is allowed (demo data and tests use it).
+        validate_email(
+            email, check_deliverability=False, test_environment=not current_app.config.get("PRODUCTION")
+        )
+    except EmailNotValidError as error:
+        raise ValidationError(_("Enter a valid email address."), field="email") from error
+    return email
+
+
+def find_user_by_email(session: Session, email: str | None) -> User | None:
+    email = normalize_email(email)
+    if not email:
+        return None
+    return session.scalar(sa.select(User).where(User.email == email))
+
+
+def register_user(session: Session, *, email: str, password: str, name: str = "", locale: str = "id") -> User:
+    """Create a buyer account. Raises ValidationError (bad email, weak password) or Conflict (taken)."""
+    email = _valid_email(email)
+    check_password_policy(password, email=email)
+    if find_user_by_email(session, email) is not None:
+        raise Conflict(
+            _("An account with this email already exists. Log in or reset your password."), field="email"
+        )
+    user = User(
+        email=email,
+        name=(name or "").strip()[:120],
+        password_hash=hash_password(password),
+        locale=locale if locale in LANGUAGES else "id",
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as error:  # registered by someone else a moment ago; caller rolls back
+        raise Conflict(
+            _("An account with this email already exists. Log in or reset your password."), field="email"
+        ) from error
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    """The active user with this email and password, with last_login_at updated.
+
+    Raises ValidationError with one message for every failure, so the answer never tells
+    whether an account exists.
+    """
+    user = find_user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if user is None or not ok or not user.active:
+        raise ValidationError(_("The email or password is incorrect."))
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def log_out_everywhere(session: Session, *, user: User) -> None:
+    """End every login session of `user`, including copies of old cookies."""
+    end_all_sessions(session, user)
+
+
+def update_profile(session: Session, *, user: User, name: str, locale: str) -> User:
+    if locale not in LANGUAGES:
+        raise ValidationError(_("Choose a language we offer."), field="locale")
+    user.name = (name or "").strip()[:120]
+    user.locale = locale
+    session.flush()
+    return user
+
+
+def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> None:
+    """Set a new password after checking the current one; ends other sessions (flushes)."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise ValidationError(_("Your current password is incorrect."), field="current_password")
+    check_password_policy(new_password, email=user.email)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user)
+
+
+def create_curator(session: Session, *, email: str, password: str, name: str = "") -> User:
+    """Create a curator account, or make an existing account a curator and set its password."""
+    email = _valid_email(email)
+    check_password_policy(password, email=email)
+    user = find_user_by_email(session, email)
+    if user is None:
+        user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+        session.add(user)
+    else:
+        user.password_hash = hash_password(password)
+        end_all_sessions(session, user)
+    user.is_curator = True
+    session.flush()
+    return user
+
+
+# --- password reset --------------------------------------------------------------------------
+
+
+def request_password_reset(session: Session, *, email: str) -> User | None:
+    """Queue a reset link for the account with this email, in its language; None when there is none.
+
+    The caller shows the same message either way. The link is valid for an hour and only once.
+    """
+    from marketplace.email.links import external_url
+    from marketplace.email.services import send_email
+
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        return None
+    token = tokens.make_reset_token(user)
+    send_email(
+        session,
+        to=user.email,
+        template="password_reset",
+        lang=user.locale,
+        context={
+            "name": user.name,
+            "reset_url": external_url("accounts.reset_password", token=token),
+            "expires_minutes": tokens.RESET_MAX_AGE_SECONDS // 60,
+        },
+    )
+    return user
+
+
+def user_for_reset_token(session: Session, token: str) -> User:
+    """The user a valid reset token belongs to. Raises ValidationError when it is expired or used."""
+    data = tokens.read_reset_token(token)
+    user = session.get(User, data[0]) if data else None
+    if user is None or not user.active or not tokens.fingerprint_matches(user, data[1]):
+        raise ValidationError(
+            _("This password reset link has expired or was already used. Ask for a new one.")
+        )
+    return user
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> User:
+    """Set a new password from a reset link. The link then stops working, and so do old sessions."""
+    user = user_for_reset_token(session, token)
+    check_password_policy(new_password, email=user.email)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(session, user)
+    return user
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+ADDRESS_FIELDS = (
+    "label",
+    "recipient_name",
+    "phone",
+    "street",
+    "line2",
+    "district",
+    "city",
+    "province",
+    "postal_code",
+    "country",
+)
+_REQUIRED = ("recipient_name", "phone", "street", "district", "city", "province", "postal_code")
+_MAX = {
+    "label": 60,
+    "recipient_name": 120,
+    "phone": 32,
+    "street": 200,
+    "line2": 200,
+    "district": 120,
+    "city": 120,
+    "province": 120,
+    "postal_code": 12,
+}
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{8,32}$")
+_ID_POSTAL = re.compile(r"^[1-9][0-9]{4}$")
+_POSTAL = re.compile(r"^[A-Za-z0-9 -]{2,12}$")
+
+
+def country_choices(lang: str) -> list[tuple[str, str]]:
+    """ISO 3166 alpha-2 codes with their names in `lang`, Indonesia first."""
+    from babel import Locale
+
+    names = Locale.parse(lang).territories
+    codes = sorted(
+        (
+            code
+            for code in names
+            if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
+        ),
+        key=lambda code: names[code],
+    )
+    codes.remove("ID")
+    return [("ID", names["ID"]), *((code, names[code]) for code in codes)]
+
+
+def _clean_address(values: Mapping[str, object]) -> dict[str, str]:
+    cleaned = {name: " ".join(str(values.get(name) or "").split()) for name in ADDRESS_FIELDS}
+    cleaned["country"] = (cleaned["country"] or "ID").upper()
+    for name in _REQUIRED:
+        if not cleaned[name]:
+            raise ValidationError(_("This field is required."), field=name)
+    for name, limit in _MAX.items():
+        if len(cleaned[name]) > limit:
+            raise ValidationError(_("Use at most %(max)d characters.", max=limit), field=name)
+    digits = sum(ch.isdigit() for ch in cleaned["phone"])
+    if not _PHONE.match(cleaned["phone"]) or digits < 8:
+        raise ValidationError(
+            _("Enter a phone number with at least 8 digits, e.g. 0812 3456 7890."), field="phone"
+        )
+    if cleaned["country"] not in dict(country_choices("en")):
+        raise ValidationError(_("Choose a country from the list."), field="country")
+    postal_ok = (
+        _ID_POSTAL.match(cleaned["postal_code"])
+        if cleaned["country"] == "ID"
+        else (_POSTAL.match(cleaned["postal_code"]))
+    )
+    if not postal_ok:
+        raise ValidationError(
+            _("Enter a valid postal code (5 digits in Indonesia, e.g. 68461)."), field="postal_code"
+        )
+    return cleaned
+
+
+def list_addresses(session: Session, user: User) -> list[Address]:
+    """The user's saved addresses, the default first, then the newest."""
+    return list(
+        session.scalars(
+            sa.select(Address)
+            .where(Address.user_id == user.id)
+            .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id.desc())
+        )
+    )
+
+
+def find_default_address(session: Session, user: User) -> Address | None:
+    return session.scalar(sa.select(Address).where(Address.user_id == user.id, Address.is_default))
+
+
+def get_address(session: Session, user: User, address_id: int) -> Address:
+    """The user's own address. Raises NotFound for a missing id or someone else's address."""
+    address = session.get(Address, address_id) if isinstance(address_id, int) else None
+    if address is None or address.user_id != user.id:
+        raise NotFound(_("Address not found."))
+    return address
+
+
+def save_address(
+    session: Session,
+    *,
+    user: User,
+    values: Mapping[str, object],
+    address_id: int | None = None,
+    make_default: bool = False,
+) -> Address:
+    """Add an address (address_id None) or change one of the user's own; returns it (flushed).
+
+    `values` holds ADDRESS_FIELDS (missing optional ones become ""). The first address becomes
+    the default. Raises ValidationError(field=…) for bad input, NotFound for another's address.
+    """
+    cleaned = _clean_address(values)
+    if address_id is None:
+        address = Address(user_id=user.id, is_default=False, **cleaned)
+        session.add(address)
+    else:
+        address = get_address(session, user, address_id)
+        for name, value in cleaned.items():
+            setattr(address, name, value)
+    session.flush()
+    if make_default or find_default_address(session, user) is None:
+        set_default_address(session, user=user, address_id=address.id)
+    return address
+
+
+def set_default_address(session: Session, *, user: User, address_id: int) -> Address:
+    address = get_address(session, user, address_id)
+    # Clear the old default first: the database allows only one per user at any moment.
+    session.execute(
+        sa.update(Address)
+        .where(Address.user_id == user.id, Address.is_default, Address.id != address.id)
+        .values(is_default=False)
+    )
+    address.is_default = True
+    session.flush()
+    return address
+
+
+def delete_address(session: Session, *, user: User, address_id: int) -> None:
+    """Delete one of the user's addresses; when it was the default, the newest other one takes over."""
+    address = get_address(session, user, address_id)
+    was_default = address.is_default
+    session.delete(address)
+    session.flush()
+    if was_default:
+        remaining = list_addresses(session, user)
+        if remaining:
+            set_default_address(session, user=user, address_id=remaining[0].id)

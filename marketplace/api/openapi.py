@@ -1,0 +1,423 @@
+"""The OpenAPI 3.1 document of /api/v1, built as a dict (schemas are JSON Schema 2020-12).
+
+Limits and enumerations come from the code that enforces them (`params`, catalogue `services`), so
+the document cannot drift from the checks; tests validate real responses against these schemas.
+"""
+
+from __future__ import annotations
+
+from marketplace.api import params
+from marketplace.catalogue import services
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: dict, description: str = "") -> dict:
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+URL = {"type": "string", "format": "uri"}
+SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
+COUNT = {"type": "integer", "minimum": 0}
+
+
+def schemas() -> dict:
+    return {
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                        "message": {"type": "string", "minLength": 1},
+                    }
+                )
+            },
+            "Every error: the HTTP status again and a human-readable message (in the `lang` asked "
+            "for, when translated). The message names the parameter that was refused.",
+        ),
+        "VillageRef": _object(
+            {
+                "slug": SLUG,
+                "name": {"type": "string"},
+                "url": {**URL, "description": "The village's page on the marketplace."},
+            },
+            "A desa (village). Villages are renamed and split: key on `slug`, never on `name`.",
+        ),
+        "ClusterRef": _object(
+            {
+                "slug": SLUG,
+                "name": {"type": "string", "description": "In the requested language."},
+                "url": {**URL, "description": "The cluster's page on the marketplace."},
+            },
+            "A product cluster (batik, handicraft, souvenir, agro…).",
+        ),
+        "SellerRef": _object(
+            {
+                "slug": SLUG,
+                "name": {"type": "string"},
+                "url": {**URL, "description": "The seller's page on the marketplace."},
+            },
+            "An approved seller (an artisan, artisan group or village enterprise).",
+        ),
+        "Label": _object(
+            {
+                "code": {"type": "string", "description": "Label type code, usable as the `label` filter."},
+                "name": {"type": "string", "description": "In the requested language."},
+                "issuer": _nullable({"type": "string"}),
+                "certificate_number": _nullable({"type": "string"}),
+                "valid_until": _nullable(
+                    {"type": "string", "format": "date", "description": "Last valid day (Asia/Jakarta)."}
+                ),
+            },
+            "A quality label verified by a curator and not expired. Others are never listed.",
+        ),
+        "Rendition": _object(
+            {
+                "url": URL,
+                "width": {"type": "integer", "minimum": 1},
+                "height": {"type": "integer", "minimum": 1},
+            },
+            "One stored WebP size of an image.",
+        ),
+        "Image": _object(
+            {
+                "url": {**URL, "description": "The largest rendition."},
+                "width": {"type": "integer", "minimum": 1},
+                "height": {"type": "integer", "minimum": 1},
+                "alt": {"type": "string"},
+                "renditions": {"type": "array", "items": _ref("Rendition"), "minItems": 1},
+            },
+            "A product photo as WebP; `renditions` lists every stored width, smallest first.",
+        ),
+        "Product": _object(
+            {
+                "id": {"type": "integer", "minimum": 1},
+                "slug": SLUG,
+                "url": {**URL, "description": "Canonical product page."},
+                "api_url": {**URL, "description": "This object at /api/v1/products/{id}."},
+                "title": {
+                    "type": "string",
+                    "description": "In `lang`; the Indonesian original when the seller wrote no English.",
+                },
+                "title_id": {"type": "string"},
+                "title_en": _nullable({"type": "string"}),
+                "description": {"type": "string", "description": "Plain text, in `lang` as `title`."},
+                "description_id": {"type": "string"},
+                "description_en": _nullable({"type": "string"}),
+                "price": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Integer amount in the minor units of `currency` (whole rupiah for "
+                    "IDR, whose exponent is 0 here). Never a float.",
+                },
+                "currency": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{3}$",
+                    "description": "ISO 4217 code of `price`: the seller's currency, today always IDR. "
+                    "Prices converted to a buyer's currency may be added as new fields later.",
+                },
+                "price_display": {
+                    "type": "string",
+                    "description": "Formatted for `lang`, e.g. `Rp 125.000`.",
+                },
+                "stock": COUNT,
+                "in_stock": {"type": "boolean"},
+                "processing_days": {**COUNT, "description": "Days to make or prepare before shipping."},
+                "exportable": {"type": "boolean", "description": "May be shipped abroad."},
+                "hs_code": _nullable(
+                    {"type": "string", "description": "Harmonized System code for customs."}
+                ),
+                "origin_country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "weight_grams": {"type": "integer", "minimum": 1},
+                "dimensions_mm": _nullable(
+                    _object(
+                        {
+                            "length": {"type": "integer", "minimum": 1},
+                            "width": {"type": "integer", "minimum": 1},
+                            "height": {"type": "integer", "minimum": 1},
+                        }
+                    )
+                ),
+                "village": _ref("VillageRef"),
+                "cluster": _ref("ClusterRef"),
+                "seller": _ref("SellerRef"),
+                "labels": {"type": "array", "items": _ref("Label")},
+                "images": {"type": "array", "items": _ref("Image")},
+                "published_at": _nullable(
+                    {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (`Z`)."}
+                ),
+            },
+            "A public product: active, from an approved seller.",
+        ),
+        "ProductPage": _object(
+            {
+                "items": {"type": "array", "items": _ref("Product"), "maxItems": params.MAX_PER_PAGE},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": params.MAX_PER_PAGE},
+                "total": {
+                    **COUNT,
+                    "maximum": services.COUNT_CAP,
+                    "description": f"Matching products, counted up to {services.COUNT_CAP}.",
+                },
+                "total_capped": {"type": "boolean", "description": "True when there are more than `total`."},
+                "pages": {"type": "integer", "minimum": 1},
+                "next": _nullable({**URL, "description": "The next page with the same parameters."}),
+                "prev": _nullable({**URL, "description": "The previous page with the same parameters."}),
+            },
+            "One page of products. Follow `next` until it is null to read every result.",
+        ),
+        "Village": _object(
+            {
+                "slug": SLUG,
+                "name": {"type": "string"},
+                "url": URL,
+                "story": {"type": "string", "description": "In `lang` (Indonesian when not translated)."},
+                "product_count": {**COUNT, "description": "Public products of the village's sellers."},
+                "products_url": {**URL, "description": "/api/v1/products filtered to this village."},
+            },
+            "A desa with its number of public products.",
+        ),
+        "VillageList": _object(
+            {"items": {"type": "array", "items": _ref("Village")}}, "Every desa, by name."
+        ),
+        "Cluster": _object(
+            {
+                "slug": SLUG,
+                "name": {"type": "string", "description": "In `lang`."},
+                "url": URL,
+                "name_id": {"type": "string"},
+                "name_en": _nullable({"type": "string"}),
+                "description": {"type": "string", "description": "In `lang`."},
+                "product_count": {**COUNT, "description": "Public products in the cluster."},
+                "products_url": {**URL, "description": "/api/v1/products filtered to this cluster."},
+            },
+            "A product cluster with its number of public products.",
+        ),
+        "ClusterList": _object(
+            {"items": {"type": "array", "items": _ref("Cluster")}}, "Every cluster, in display order."
+        ),
+        "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
+    }
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def parameters() -> dict:
+    slug = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,139}$"}
+    price = {"type": "integer", "minimum": 0, "maximum": services.MAX_PRICE}
+    return {
+        "lang": _query(
+            "lang",
+            {"type": "string", "enum": list(params.LANGUAGES), "default": params.DEFAULT_LANGUAGE},
+            "Language of `title`, `description`, names and `price_display`. Anything else: 400.",
+        ),
+        "q": _query(
+            "q",
+            {"type": "string", "maxLength": services.MAX_QUERY_LENGTH},
+            "Words to search for in both languages (prefix match; only letters and digits count, "
+            f"the first {services.MAX_QUERY_TOKENS} words). Longer than "
+            f"{services.MAX_QUERY_LENGTH} characters: 400.",
+        ),
+        "cluster": _query("cluster", slug, "Cluster slug. Malformed or unknown: 400."),
+        "village": _query("village", slug, "Village slug. Malformed or unknown: 400."),
+        "seller": _query("seller", slug, "Seller slug. Malformed or unknown: 400."),
+        "label": _query(
+            "label",
+            {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"},
+            "Label type code: only products carrying that verified, unexpired label. Unknown: 400.",
+        ),
+        "min_price": _query(
+            "min_price", price, "Lowest price in minor units (whole rupiah), digits only. Otherwise 400."
+        ),
+        "max_price": _query(
+            "max_price",
+            price,
+            "Highest price in minor units, digits only. Otherwise 400; below `min_price`: 400.",
+        ),
+        "in_stock": _query(
+            "in_stock",
+            {"type": "string", "enum": [*params.TRUE_VALUES, *params.FALSE_VALUES]},
+            "When true, only products with stock. Anything else: 400.",
+        ),
+        "sort": _query(
+            "sort",
+            {"type": "string", "enum": list(services.SORTS)},
+            "Order. Default: `relevance` when `q` has words, else `newest` (relevance without words "
+            "is newest too). Anything else: 400.",
+        ),
+        "page": _query(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE, "default": 1},
+            "Page number. Malformed or out of range: 400; past the last page: 404.",
+        ),
+        "per_page": _query(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": params.MAX_PER_PAGE,
+                "default": params.DEFAULT_PER_PAGE,
+            },
+            f"Products per page, at most {params.MAX_PER_PAGE}. Otherwise 400.",
+        ),
+        "product_id": {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Product id. Not a public product (or not an integer): 404.",
+        },
+    }
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/AccessControlAllowOrigin"}},
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+
+
+def responses() -> dict:
+    return {
+        "BadRequest": _error_response("A query parameter was malformed; the message names it."),
+        "NotFound": _error_response("No such public resource (or page)."),
+        "MethodNotAllowed": _error_response("Any method but GET, HEAD or OPTIONS (the API is read-only)."),
+    }
+
+
+def headers() -> dict:
+    return {
+        "CacheControl": {
+            "description": "`public, max-age=60` on successful responses; errors are `no-store`.",
+            "schema": {"type": "string"},
+        },
+        "AccessControlAllowOrigin": {
+            "description": "`*`: the API is public and read-only.",
+            "schema": {"type": "string", "const": "*"},
+        },
+    }
+
+
+def _ok(schema: str, description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {
+            "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
+            "Access-Control-Allow-Origin": {"$ref": "#/components/headers/AccessControlAllowOrigin"},
+        },
+        "content": {"application/json": {"schema": _ref(schema)}},
+    }
+
+
+def _param(name: str) -> dict:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+def _error(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def paths() -> dict:
+    search = ["q", "cluster", "village", "seller", "label", "min_price", "max_price", "in_stock", "sort"]
+    return {
+        "/products": {
+            "get": {
+                "operationId": "listProducts",
+                "summary": "Search and list public products",
+                "description": "The same search and filters as the /search page, paginated. Only "
+                "active products of approved sellers appear; labels are verified and unexpired.",
+                "parameters": [_param(name) for name in [*search, "page", "per_page", "lang"]],
+                "responses": {
+                    "200": _ok("ProductPage", "One page of products."),
+                    "400": _error("BadRequest"),
+                    "404": _error("NotFound"),
+                },
+            }
+        },
+        "/products/{id}": {
+            "get": {
+                "operationId": "getProduct",
+                "summary": "One public product",
+                "parameters": [_param("product_id"), _param("lang")],
+                "responses": {
+                    "200": _ok("Product", "The product."),
+                    "400": _error("BadRequest"),
+                    "404": _error("NotFound"),
+                },
+            }
+        },
+        "/villages": {
+            "get": {
+                "operationId": "listVillages",
+                "summary": "Every village with its number of public products",
+                "parameters": [_param("lang")],
+                "responses": {"200": _ok("VillageList", "Every desa."), "400": _error("BadRequest")},
+            }
+        },
+        "/clusters": {
+            "get": {
+                "operationId": "listClusters",
+                "summary": "Every cluster with its number of public products",
+                "parameters": [_param("lang")],
+                "responses": {"200": _ok("ClusterList", "Every cluster."), "400": _error("BadRequest")},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenAPIDocument",
+                "summary": "This document",
+                "responses": {"200": _ok("OpenAPIDocument", "The OpenAPI 3.1 document.")},
+            }
+        },
+    }
+
+
+DESCRIPTION = """\
+The public, read-only catalogue of the marketplace: products, villages (desa) and clusters.
+
+* Everything is `GET` (and `HEAD`/`OPTIONS`); any other method answers 405 with the error object.
+* Every error is JSON `{"error": {"status": 400, "message": "…"}}` with a 4xx status, including
+  unknown paths (404). Malformed query parameters are refused with 400, never silently ignored;
+  empty values (`?page=`) count as absent, and unknown parameters are ignored.
+* Successful responses may be cached for 60 seconds (`Cache-Control: public, max-age=60`) and are
+  readable from any origin (`Access-Control-Allow-Origin: *`).
+* Money is an integer in the minor units of `currency` (never a float).
+* Text comes in the language asked with `lang` (`id`, the default, or `en`).
+"""
+
+
+def document(server_url: str = "/api/v1") -> dict:
+    """The whole OpenAPI document; `server_url` is the absolute /api/v1 base of this deployment."""
+    return {
+        "openapi": OPENAPI_VERSION,
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Pasar Desa public API", "version": API_VERSION, "description": DESCRIPTION},
+        "servers": [{"url": server_url}],
+        "paths": paths(),
+        "components": {
+            "schemas": schemas(),
+            "parameters": parameters(),
+            "responses": responses(),
+            "headers": headers(),
+        },
+    }

@@ -1,0 +1,429 @@
+"""Caching of public pages and fragments for anonymous visitors, invalidated by a catalogue generation.
+
+Every cached entry is tagged with the *catalogue generation* it was rendered for, a counter bumped
+after any commit that changed a catalogue row (product, stock, price, image, label, featured
+placement, seller, cluster, region) and only served while the counter still has that value. A
+change therefore shows on the very next request in every app process: they all read the same
+counter — from Redis (`INCR`; a hit is one MGET of counter and page) when `REDIS_URL` is set,
+otherwise from the one-row table `cache_generations` (one primary-key SELECT per request that uses
+the cache) with entries in a small per-process dict with TTL.
+
+Use in views (never in services):
+
+    from marketplace.cache import cache_public_page, cached_fragment
+
+    @bp.get("/clusters/<slug>")
+    @cache_public_page                       # whole page, anonymous GETs only; forms' CSRF tokens OK
+    def cluster(slug): ...
+
+    grid = cached_fragment(("cluster-grid", slug, page), lambda: render_template("…/_grid.html", …))
+
+Writes are noticed in ORM flushes and in `session.execute()` of insert/update/delete/text SQL on
+the catalogue tables; SQL run on a raw connection is not seen (call `bump_catalogue()` after it).
+Time-driven changes with no write (a featured window opening, a label passing `valid_until`) show
+within the TTL (`CACHE_TTL_SECONDS`, 300 s by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Protocol
+
+import redis
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
+
+CATALOGUE = "catalogue"
+_CHANGED = "catalogue_changed"
+_MEMO = "marketplace.catalogue_generation"
+#: Cookies that do not change what a public page shows (the language is part of the key).
+NEUTRAL_COOKIES = frozenset({"lang"})
+#: Session keys an anonymous visitor may carry: a CSRF token, and Flask-Login's freshness flag
+#: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
+#: Stands in for the per-visitor CSRF token inside a stored page.
+CSRF_PLACEHOLDER = b"\x00pd-csrf-token\x00"
+
+# Tables whose rows appear on public pages; a write to any of them bumps the generation.
+WATCHED_TABLES = frozenset(
+    {
+        "products", "product_images", "product_labels", "featured_placements", "sellers",
+        "seller_clusters", "clusters", "regions", "label_types",
+    }
+)  # fmt: skip
+_WRITE_SQL = re.compile(
+    r"^\s*(?:with\b.*?\)\s*)?(?:update|insert\s+into|delete\s+from)\s+\"?(\w+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class CacheGeneration(db.Model):
+    """A named counter shared by every app process when there is no Redis."""
+
+    __tablename__ = "cache_generations"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+# ---------------------------------------------------------------- backends
+
+
+class Backend(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes, ttl: int) -> None: ...
+    def generation(self, name: str) -> int: ...
+    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]: ...
+    def bump(self, name: str) -> None: ...
+
+
+class MemoryBackend:
+    """Entries in this process (bounded, with TTL); the generation in the database, shared by all."""
+
+    def __init__(self, max_entries: int = 2000):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._entries.get(key)
+            if item is None:
+                return None
+            expires, value = item
+            if expires < time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def generation(self, name: str) -> int:
+        value = db.session.execute(
+            sa.select(CacheGeneration.value).where(CacheGeneration.name == name)
+        ).scalar_one_or_none()
+        return int(value or 0)
+
+    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
+        return self.generation(name), self.get(key)
+
+    def bump(self, name: str) -> None:
+        # Its own short transaction, after the change committed: no lock held across the caller's work.
+        table = CacheGeneration.__table__
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            stmt = insert(table).values(name=name, value=1)
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+            )
+
+
+class RedisBackend:
+    """Entries and the generation in Redis, shared by every process that uses the same REDIS_URL."""
+
+    def __init__(self, url: str, prefix: str = "pd:"):
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: str) -> bytes | None:
+        return self.client.get(self.prefix + key)
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        self.client.set(self.prefix + key, value, ex=ttl)
+
+    def generation(self, name: str) -> int:
+        return int(self.client.get(f"{self.prefix}gen:{name}") or 0)
+
+    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
+        # One round trip for both: a cache hit costs a single MGET.
+        generation, value = self.client.mget(f"{self.prefix}gen:{name}", self.prefix + key)
+        return int(generation or 0), value
+
+    def bump(self, name: str) -> None:
+        self.client.incr(f"{self.prefix}gen:{name}")
+
+
+#: Failures of the cache store are logged and the page is rendered uncached: never a 500.
+STORE_ERRORS = (redis.RedisError, sa.exc.SQLAlchemyError)
+
+
+class PageCache:
+    def __init__(self, backend: Backend, ttl: int, enabled: bool, track_writes: bool = True):
+        self.backend = backend
+        self.ttl = ttl
+        self.enabled = enabled
+        #: Bump on catalogue writes; off only in tests that do not use the cache (no extra writes).
+        self.track_writes = track_writes
+
+    def generation(self) -> int | None:
+        """This request's catalogue generation (read once per request), or None if the store failed."""
+        memo = _request_memo()
+        if _MEMO not in memo:
+            try:
+                memo[_MEMO] = self.backend.generation(CATALOGUE)
+            except STORE_ERRORS as error:
+                self._unavailable(error)
+                memo[_MEMO] = None
+        return memo[_MEMO]
+
+    def _unavailable(self, error: Exception) -> None:
+        log.warning("page cache unavailable, serving uncached: %s", error)
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            db.session.rollback()
+
+    @staticmethod
+    def key(kind: str, parts: Iterable[object]) -> str:
+        from marketplace.i18n import current_language
+
+        raw = "\x1f".join(str(p) for p in parts)
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"{kind}:{current_language()}:{digest}"
+
+    def lookup(self, kind: str, parts: Iterable[object]) -> tuple[str, int, bytes | None] | None:
+        """(key, generation, payload if stored for this generation); None when the store is down.
+
+        Entries are stored under a key without the generation, tagged with the generation they were
+        rendered for: a hit is one round trip (Redis MGET), and a bump makes every older entry a miss.
+        """
+        key = self.key(kind, parts)
+        memo = _request_memo()
+        try:
+            if _MEMO in memo:
+                generation = memo[_MEMO]
+                if generation is None:
+                    return None
+                value = self.backend.get(key)
+            else:
+                generation, value = self.backend.generation_and_get(CATALOGUE, key)
+                memo[_MEMO] = generation
+        except STORE_ERRORS as error:
+            self._unavailable(error)
+            memo[_MEMO] = None
+            return None
+        if value is not None:
+            tag, _, payload = value.partition(b"\n")
+            if tag == str(generation).encode("ascii"):
+                return key, generation, payload
+        return key, generation, None
+
+    def store(self, key: str, generation: int, payload: bytes, ttl: int | None = None) -> None:
+        self.set(key, str(generation).encode("ascii") + b"\n" + payload, ttl)
+
+    def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
+        try:
+            self.backend.set(key, value, ttl or self.ttl)
+        except STORE_ERRORS as error:
+            log.warning("cache write failed: %s", error)
+
+    def bump(self) -> None:
+        try:
+            self.backend.bump(CATALOGUE)
+        except STORE_ERRORS as error:
+            # The change is committed; cached pages may lag by up to the TTL. Say so loudly.
+            log.error(
+                "could not bump the catalogue generation (pages may be stale for %ss): %s", self.ttl, error
+            )
+        _request_memo().pop(_MEMO, None)
+
+
+def init_app(app: Flask) -> None:
+    """Choose the store: Redis when REDIS_URL is set, else this process's memory + the DB counter.
+
+    `PAGE_CACHE_ENABLED` (default: on, except under TESTING) turns page/fragment caching on; outside
+    tests the generation is bumped on catalogue writes either way, so a process that caches next to
+    one that does not (a CLI command, a worker) still sees every change.
+    """
+    url = app.config.get("REDIS_URL")
+    backend: Backend = RedisBackend(url) if url else MemoryBackend()
+    enabled = bool(app.config.get("PAGE_CACHE_ENABLED", not app.testing))
+    app.extensions["page_cache"] = PageCache(
+        backend,
+        ttl=int(app.config.get("CACHE_TTL_SECONDS", 300)),
+        enabled=enabled,
+        track_writes=enabled or not app.testing,
+    )
+
+
+def _request_memo() -> dict:
+    # The WSGI environ lives exactly as long as the request (an app context may outlive several
+    # requests in tests and CLI code), so the generation is read at most once per request.
+    return request.environ if has_request_context() else {}
+
+
+def _current() -> PageCache | None:
+    if not has_app_context():
+        return None
+    return current_app.extensions.get("page_cache")
+
+
+# ---------------------------------------------------------------- use in views
+
+
+def _anonymous_get() -> bool:
+    """A GET from a visitor whose pages cannot differ from anyone else's (same language aside)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    session_cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    # Any other cookie may mean a login (remember me), a cart, or something we do not know about.
+    if any(name not in NEUTRAL_COOKIES and name != session_cookie for name in request.cookies):
+        return False
+    # A session holding only a CSRF token is still anonymous; a login, flash or cart entry is not.
+    return set(session.keys()) <= ANONYMOUS_SESSION_KEYS
+
+
+def _page_parts() -> tuple[str, ...]:
+    query = sorted(request.args.items(multi=True))
+    return (request.host_url, request.path, repr(query))
+
+
+def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
+    """Serve the view's 200 response from the cache to anonymous GET visitors.
+
+    Bypassed for visitors with a login, cart, flash message or unknown cookie; not stored when the
+    view put anything but a CSRF token in the session, set a cookie, or answered anything but 200.
+    A CSRF token in the page (a form's hidden field) is stored as a placeholder and each hit gets
+    the visitor's own fresh token, so pages with forms (add to cart) are cacheable too.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            cache = _current()
+            if cache is None or not cache.enabled or not _anonymous_get():
+                return func(*args, **kwargs)
+            found = cache.lookup("page", _page_parts())
+            if found is None:
+                return func(*args, **kwargs)
+            key, generation, stored = found
+            if stored is not None:
+                mimetype, _, body = stored.partition(b"\n")
+                if CSRF_PLACEHOLDER in body:
+                    # Each visitor gets their own token, exactly as an uncached render would give.
+                    body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode("ascii"))
+                response = Response(body, 200, mimetype=mimetype.decode("ascii"))
+                response.headers["X-Cache"] = "HIT"
+                return response
+            response = current_app.make_response(func(*args, **kwargs))
+            if (
+                response.status_code == 200
+                and not response.is_streamed
+                and "Set-Cookie" not in response.headers
+                and set(session.keys()) <= ANONYMOUS_SESSION_KEYS
+            ):
+                body = response.get_data()
+                token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+                if token:
+                    body = body.replace(token.encode("ascii"), CSRF_PLACEHOLDER)
+                cache.store(
+                    key, generation, (response.mimetype or "text/html").encode("ascii") + b"\n" + body, ttl
+                )
+                response.headers["X-Cache"] = "MISS"
+            return response
+
+        wrapper.page_cached = True  # lets tools tell a wrapped view from a bare one
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def cached_fragment(
+    key_parts: Iterable[object], render_fn: Callable[[], str], ttl: int | None = None
+) -> Markup:
+    """Rendered HTML for `key_parts` in this language and catalogue generation; `render_fn` on a miss.
+
+    `render_fn` must return HTML rendered by Jinja (`render_template`), never raw user text.
+    Safe for any visitor as long as the fragment holds no per-visitor data (no CSRF token, no cart).
+    Put the queries inside `render_fn` so a hit costs no SQL beyond reading the generation.
+    """
+    cache = _current()
+    found = cache.lookup("fragment", key_parts) if cache is not None and cache.enabled else None
+    if found is not None and found[2] is not None:
+        return Markup(found[2].decode("utf-8"))  # noqa: S704 - stored output of render_fn, see below
+    html = str(render_fn())
+    if found is not None:
+        cache.store(found[0], found[1], html.encode("utf-8"), ttl)
+    return Markup(html)  # noqa: S704 - render_fn returns render_template output, escaped by Jinja
+
+
+# ---------------------------------------------------------------- invalidation
+
+
+def bump_catalogue() -> None:
+    """Invalidate every cached page now (for writes the session events cannot see)."""
+    cache = _current()
+    if cache is not None:
+        cache.bump()
+
+
+def _table_of(statement) -> str | None:
+    table = getattr(statement, "table", None)
+    if table is not None:
+        return getattr(table, "name", None)
+    if isinstance(statement, sa.TextClause):
+        match = _WRITE_SQL.match(statement.text)
+        return match.group(1).lower() if match else None
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, flush_context) -> None:
+    if session.info.get(_CHANGED):
+        return
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        table = getattr(type(obj), "__tablename__", None)
+        if table in WATCHED_TABLES and (obj not in session.dirty or session.is_modified(obj)):
+            session.info[_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    # session.execute(update(Product)…), insert(…), delete(…) and text("UPDATE products …").
+    if state.is_select or state.session.info.get(_CHANGED):
+        return
+    if _table_of(state.statement) in WATCHED_TABLES:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    # SQLAlchemy also calls after_commit when a SAVEPOINT is released; the outer transaction still
+    # holds its locks then (SQLite's write lock above all), so wait for the real commit.
+    if session.in_nested_transaction():
+        return
+    if not session.info.pop(_CHANGED, False):
+        return
+    cache = _current()
+    if cache is not None and cache.track_writes:
+        cache.bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT rolled back; what the outer transaction changed still counts
+    session.info.pop(_CHANGED, None)

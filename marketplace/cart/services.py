@@ -1,0 +1,295 @@
+"""Carts: add, change, remove and merge lines; price and check them against the database.
+
+Quantities are the only thing a cart stores. Prices, titles, stock and availability are read
+fresh every time a cart is shown or ordered, so a price or seller id posted by a client is never
+used. A quantity of 0, a negative number, text or more than MAX_LINE_QUANTITY is refused with a
+message (removing a line is its own action); more than the stock is capped to the stock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.cart.models import Cart, CartLine
+from marketplace.catalogue.models import Product, Seller
+from marketplace.errors import Conflict, ValidationError
+from marketplace.orders.formatting import message as _l
+from marketplace.orders.services import MAX_LINE_QUANTITY, is_purchasable, parse_quantity
+from marketplace.types import utcnow
+
+CART_COOKIE = "cart_token"
+
+
+def new_cart_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _valid_token(token: str | None) -> bool:
+    return bool(token) and 20 <= len(token) <= 64
+
+
+def find_cart(session: Session, *, user=None, token: str | None = None) -> Cart | None:
+    """The signed-in user's cart, else the guest cart of `token`; None when there is none yet."""
+    if user is not None and getattr(user, "id", None) is not None:
+        return session.scalars(sa.select(Cart).where(Cart.user_id == user.id)).first()
+    if _valid_token(token):
+        return session.scalars(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))).first()
+    return None
+
+
+def get_or_create_cart(session: Session, *, user=None, token: str | None = None) -> Cart:
+    """The cart to add to, created on first use (guests need a fresh `token` from the caller)."""
+    cart = find_cart(session, user=user, token=token)
+    if cart is not None:
+        return cart
+    if user is not None and getattr(user, "id", None) is not None:
+        cart = Cart(user_id=user.id)
+    else:
+        if not _valid_token(token):
+            raise ValueError("a guest cart needs a token from new_cart_token()")
+        cart = Cart(token=token)
+    session.add(cart)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        # A parallel first add by the same account created it first; the caller rolls back.
+        raise Conflict(str(_l("Your cart was just changed elsewhere. Please try again."))) from error
+    return cart
+
+
+def _lock_cart(session: Session, cart: Cart, now: datetime) -> None:
+    # Touching the cart row first serializes concurrent edits of one cart (a row lock on
+    # PostgreSQL, the write lock on SQLite) and opens the transaction on SQLite.
+    session.execute(
+        sa.update(Cart)
+        .where(Cart.id == cart.id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _line(session: Session, cart: Cart, product_id: int) -> CartLine | None:
+    return session.scalars(
+        sa.select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product_id)
+    ).first()
+
+
+def _product_for_cart(session: Session, product_id: object) -> Product:
+    try:
+        pid = int(str(product_id).strip())
+    except ValueError:
+        raise ValidationError(str(_l("That product does not exist.")), field="product_id") from None
+    product = session.get(Product, pid) if 0 < pid < 2**62 else None
+    if product is None:
+        raise ValidationError(str(_l("That product does not exist.")), field="product_id")
+    return product
+
+
+@dataclass
+class CartChange:
+    """What happened, for the message shown to the buyer."""
+
+    product: Product
+    quantity: int
+    capped: bool = False
+
+
+def add_to_cart(session: Session, *, cart: Cart, product_id: object, quantity: object) -> CartChange:
+    """Add `quantity` of a product (on top of what is already there), capped to the stock.
+
+    Raises ValidationError for a bad quantity, an unknown or unavailable product, or no stock.
+    """
+    qty = parse_quantity(quantity)
+    product = _product_for_cart(session, product_id)
+    if not is_purchasable(product):
+        raise ValidationError(str(_l("This product is not available.")), field="product_id")
+    if product.stock <= 0:
+        raise ValidationError(str(_l("Sorry, this product is sold out.")), field="quantity")
+    now = utcnow()
+    _lock_cart(session, cart, now)
+    line = _line(session, cart, product.id)
+    wanted = min(qty + (line.quantity if line else 0), MAX_LINE_QUANTITY)
+    final = min(wanted, product.stock)
+    if line is None:
+        session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=final, added_at=now))
+    else:
+        line.quantity = final
+    session.flush()
+    session.expire(cart, ["lines"])
+    return CartChange(product=product, quantity=final, capped=final < wanted)
+
+
+def set_quantity(session: Session, *, cart: Cart, product_id: object, quantity: object) -> CartChange:
+    """Set a line's quantity, capped to the stock. Raises ValidationError (bad quantity, no line)."""
+    qty = parse_quantity(quantity)
+    product = _product_for_cart(session, product_id)
+    _lock_cart(session, cart, utcnow())
+    line = _line(session, cart, product.id)
+    if line is None:
+        raise ValidationError(str(_l("That product is not in your cart.")), field="product_id")
+    final = min(qty, product.stock) if product.stock > 0 else qty
+    line.quantity = final
+    session.flush()
+    session.expire(cart, ["lines"])
+    return CartChange(product=product, quantity=final, capped=final < qty)
+
+
+def remove_from_cart(session: Session, *, cart: Cart, product_id: object) -> bool:
+    """Remove a product's line; False when it was not there (removing twice is harmless)."""
+    try:
+        pid = int(str(product_id).strip())
+    except ValueError:
+        return False
+    _lock_cart(session, cart, utcnow())
+    result = session.execute(
+        sa.delete(CartLine)
+        .where(CartLine.cart_id == cart.id, CartLine.product_id == pid)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(cart, ["lines"])
+    return result.rowcount > 0
+
+
+def merge_guest_cart(session: Session, *, guest_token: str | None, user) -> Cart | None:
+    """Move a guest cart into `user`'s cart at login; returns the user's cart (None if nothing to do).
+
+    Quantities of the same product add up, capped to stock and MAX_LINE_QUANTITY. The guest cart is
+    deleted (or simply handed to the user when they had none). Flushes only.
+    """
+    if user is None or getattr(user, "id", None) is None or not _valid_token(guest_token):
+        return None
+    guest = session.scalars(sa.select(Cart).where(Cart.token == guest_token, Cart.user_id.is_(None))).first()
+    if guest is None:
+        return None
+    mine = session.scalars(sa.select(Cart).where(Cart.user_id == user.id)).first()
+    now = utcnow()
+    if mine is None:
+        guest.user_id = user.id
+        guest.token = None
+        guest.updated_at = now
+        session.flush()
+        return guest
+    _lock_cart(session, mine, now)
+    existing = {line.product_id: line for line in mine.lines}
+    for line in list(guest.lines):
+        stock = line.product.stock
+        if line.product_id in existing:
+            target = existing[line.product_id]
+            total = min(target.quantity + line.quantity, MAX_LINE_QUANTITY)
+            target.quantity = max(1, min(total, stock)) if stock > 0 else total
+        else:
+            session.add(
+                CartLine(cart_id=mine.id, product_id=line.product_id, quantity=line.quantity, added_at=now)
+            )
+    session.delete(guest)
+    session.flush()
+    session.expire(mine, ["lines"])
+    return mine
+
+
+# ----------------------------------------------------------------------------------------------
+# Showing a cart
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CartLineView:
+    product: Product
+    quantity: int
+    unit_price_minor: int
+    currency: str
+    available: bool
+    problem: str = ""
+
+    @property
+    def line_total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+
+@dataclass
+class SellerGroup:
+    seller: Seller
+    lines: list[CartLineView] = field(default_factory=list)
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(line.product.weight_grams * line.quantity for line in self.lines if line.available)
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(line.line_total_minor for line in self.lines if line.available)
+
+
+@dataclass
+class CartSummary:
+    groups: list[SellerGroup]
+    problems: list[str]
+
+    @property
+    def lines(self) -> list[CartLineView]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.groups) and not self.problems
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(group.subtotal_minor for group in self.groups)
+
+    @property
+    def product_ids(self) -> list[int]:
+        return [line.product.id for line in self.lines]
+
+
+def summarize_cart(session: Session, cart: Cart | None) -> CartSummary:
+    """The cart grouped by seller with fresh prices, and every problem to flag at the top."""
+    if cart is None:
+        return CartSummary(groups=[], problems=[])
+    lines = session.scalars(
+        sa.select(CartLine)
+        .where(CartLine.cart_id == cart.id)
+        .options(selectinload(CartLine.product).selectinload(Product.seller).selectinload(Seller.village))
+        .order_by(CartLine.id)
+    ).all()
+    groups: OrderedDict[int, SellerGroup] = OrderedDict()
+    problems: list[str] = []
+    for line in lines:
+        product = line.product
+        view = CartLineView(
+            product=product,
+            quantity=line.quantity,
+            unit_price_minor=product.price_minor,
+            currency=product.currency,
+            available=True,
+        )
+        if not is_purchasable(product):
+            view.available = False
+            view.problem = str(_l("No longer for sale: please remove it."))
+        elif product.stock <= 0:
+            view.available = False
+            view.problem = str(_l("Sold out: please remove it."))
+        elif line.quantity > product.stock:
+            view.problem = str(_l("Only %(n)d left: please lower the quantity.", n=product.stock))
+        if view.problem:
+            problems.append(f"{product.title_id}: {view.problem}")
+        groups.setdefault(product.seller_id, SellerGroup(seller=product.seller)).lines.append(view)
+    return CartSummary(groups=list(groups.values()), problems=problems)
+
+
+def count_items(session: Session, cart: Cart | None) -> int:
+    if cart is None:
+        return 0
+    return session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).where(CartLine.cart_id == cart.id)
+    )

@@ -1,0 +1,377 @@
+"""View models for catalogue templates: formatted money, localized text, image URLs, links.
+
+Templates receive these plain dataclasses and only print them; every decision (which title, which
+rendition, lazy or eager, in stock or not) is taken here. Needs an app context (url_for, config).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+
+from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductLabel, Region, Seller
+from marketplace.catalogue.services import ClusterSummary, VillageSummary, visible_labels
+from marketplace.i18n import localized
+from marketplace.media import picture_attrs
+from marketplace.money import Money
+
+#: Cards in the first row are above the fold on every screen size: those load eagerly.
+EAGER_CARDS = 4
+CARD_SIZES = "(min-width: 72em) 17rem, (min-width: 64em) 23vw, (min-width: 40em) 30vw, 46vw"
+DETAIL_SIZES = "(min-width: 52em) 32rem, 100vw"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    src: str
+    srcset: str
+    sizes: str
+    width: int
+    height: int
+    alt: str
+    lazy: bool
+
+
+def image_view(
+    image: ProductImage, *, alt_fallback: str, sizes: str, lazy: bool, lang: str, display_width: int = 640
+) -> ImageView:
+    """An <img> over the stored WebP renditions (media decides which widths exist and their URLs).
+
+    width/height give the aspect ratio, so the page does not jump while images load.
+    """
+    attrs = picture_attrs(image, wanted_width=display_width)
+    return ImageView(
+        src=attrs["src"],
+        srcset=attrs["srcset"],
+        sizes=sizes,
+        width=attrs["width"],
+        height=attrs["height"],
+        alt=localized(image, "alt", lang) or alt_fallback,
+        lazy=lazy,
+    )
+
+
+def price_text(product: Product, lang: str) -> str:
+    return Money(product.price_minor, product.currency).format(lang)
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    id: int
+    url: str
+    title: str
+    price: str
+    in_stock: bool
+    availability: str
+    seller_name: str
+    seller_url: str
+    village_name: str
+    village_url: str
+    cluster_name: str
+    image: ImageView | None
+    headline: str = ""
+
+
+def product_url(product: Product, **args) -> str:
+    return url_for("catalogue.product", product_id=product.id, slug=product.slug, **args)
+
+
+def product_card(product: Product, lang: str, *, lazy: bool = True, headline: str = "") -> ProductCard:
+    title = localized(product, "title", lang)
+    image = product.images[0] if product.images else None
+    village = product.seller.village
+    return ProductCard(
+        id=product.id,
+        url=product_url(product),
+        title=title,
+        price=price_text(product, lang),
+        in_stock=product.stock > 0,
+        availability=_("In stock") if product.stock > 0 else _("Out of stock"),
+        seller_name=product.seller.name,
+        seller_url=url_for("catalogue.seller", slug=product.seller.slug),
+        village_name=village.name,
+        village_url=url_for("catalogue.village", slug=village.slug),
+        cluster_name=localized(product.cluster, "name", lang),
+        image=image_view(image, alt_fallback=title, sizes=CARD_SIZES, lazy=lazy, lang=lang)
+        if image
+        else None,
+        headline=headline,
+    )
+
+
+def product_cards(products: Iterable[Product], lang: str, *, eager: int = EAGER_CARDS) -> list[ProductCard]:
+    """Cards in order; the first `eager` load their image at once, the rest lazily."""
+    return [product_card(p, lang, lazy=index >= eager) for index, p in enumerate(products)]
+
+
+@dataclass(frozen=True)
+class LinkView:
+    name: str
+    url: str
+    count: int = 0
+    count_text: str = ""
+    description: str = ""
+
+
+def cluster_links(summaries: Sequence[ClusterSummary], lang: str) -> list[LinkView]:
+    return [
+        LinkView(
+            name=localized(s.cluster, "name", lang),
+            url=url_for("catalogue.cluster", slug=s.cluster.slug),
+            count=s.product_count,
+            count_text=ngettext("%(num)d product", "%(num)d products", s.product_count),
+            description=localized(s.cluster, "description", lang),
+        )
+        for s in summaries
+    ]
+
+
+def village_links(summaries: Sequence[VillageSummary], lang: str) -> list[LinkView]:
+    return [
+        LinkView(
+            name=s.village.name,
+            url=url_for("catalogue.village", slug=s.village.slug),
+            count=s.product_count,
+            count_text=ngettext("%(num)d product", "%(num)d products", s.product_count),
+        )
+        for s in summaries
+    ]
+
+
+def seller_links(sellers: Sequence[Seller], lang: str) -> list[LinkView]:
+    return [
+        LinkView(
+            name=seller.name,
+            url=url_for("catalogue.seller", slug=seller.slug),
+            description=", ".join(localized(c, "name", lang) for c in seller.clusters),
+        )
+        for seller in sellers
+    ]
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split into paragraphs (templates print each in its own <p>, escaped)."""
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+@dataclass(frozen=True)
+class LabelView:
+    name: str
+    description: str
+    certificate_number: str
+    issuer: str
+    valid_until: str
+
+
+def label_views(labels: Sequence[ProductLabel], lang: str) -> list[LabelView]:
+    return [
+        LabelView(
+            name=localized(label.label_type, "name", lang),
+            description=localized(label.label_type, "description", lang),
+            certificate_number=label.certificate_number,
+            issuer=label.issuer or label.label_type.issuer,
+            valid_until=format_date(label.valid_until, "long") if label.valid_until else "",
+        )
+        for label in labels
+    ]
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    id: int
+    title: str
+    description: list[str]
+    description_translated: bool
+    price: str
+    in_stock: bool
+    availability: str
+    processing: str
+    seller_name: str
+    seller_url: str
+    seller_story: list[str]
+    village_name: str
+    village_url: str
+    cluster_name: str
+    cluster_url: str
+    images: list[ImageView]
+    labels: list[LabelView]
+    exportable: bool
+    export_text: str
+    hs_code: str
+    origin_country: str
+    weight: str
+    dimensions: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
+    title = localized(product, "title", lang)
+    seller = product.seller
+    village = seller.village
+    images = [
+        image_view(
+            image,
+            alt_fallback=title,
+            sizes=DETAIL_SIZES if index == 0 else CARD_SIZES,
+            lazy=index > 0,
+            lang=lang,
+            display_width=1200 if index == 0 else 320,
+        )
+        for index, image in enumerate(product.images)
+    ]
+    if product.stock > 0:
+        availability = ngettext("In stock: %(num)d left", "In stock: %(num)d left", product.stock)
+    else:
+        availability = _("Out of stock")
+    processing = (
+        ngettext("Ready to ship in %(num)d day", "Ready to ship in %(num)d days", product.processing_days)
+        if product.processing_days
+        else _("Ready to ship")
+    )
+    dims = [product.length_mm, product.width_mm, product.height_mm]
+    dimensions = (
+        _("%(l)s × %(w)s × %(h)s cm", l=_cm(dims[0]), w=_cm(dims[1]), h=_cm(dims[2]))
+        if all(d for d in dims)
+        else ""
+    )
+    weight = _("%(grams)s g", grams=f"{product.weight_grams:,}".replace(",", "." if lang == "id" else ","))
+    if product.exportable:
+        export_text = _("Available for export")
+    else:
+        export_text = _("Ships within Indonesia only")
+    detail = ProductDetail(
+        id=product.id,
+        title=title,
+        description=paragraphs(localized(product, "description", lang)),
+        description_translated=lang == "id" or bool((product.description_en or "").strip()),
+        price=price_text(product, lang),
+        in_stock=product.stock > 0,
+        availability=availability,
+        processing=processing,
+        seller_name=seller.name,
+        seller_url=url_for("catalogue.seller", slug=seller.slug),
+        seller_story=paragraphs(localized(seller, "story", lang))[:1],
+        village_name=village.name,
+        village_url=url_for("catalogue.village", slug=village.slug),
+        cluster_name=localized(product.cluster, "name", lang),
+        cluster_url=url_for("catalogue.cluster", slug=product.cluster.slug),
+        images=images,
+        labels=label_views(visible_labels(product, today), lang),
+        exportable=product.exportable,
+        export_text=export_text,
+        hs_code=product.hs_code or "",
+        origin_country=product.origin_country,
+        weight=weight,
+        dimensions=dimensions,
+    )
+    return detail
+
+
+def _cm(mm: int | None) -> str:
+    if mm is None:
+        return ""
+    whole, rest = divmod(mm, 10)
+    return str(whole) if rest == 0 else f"{whole},{rest}"
+
+
+@dataclass(frozen=True)
+class PlaceView:
+    name: str
+    story: list[str]
+    parent_name: str = ""
+
+
+def village_view(village: Region, lang: str) -> PlaceView:
+    return PlaceView(
+        name=village.name,
+        story=paragraphs(localized(village, "story", lang)),
+        parent_name=village.parent.name if village.parent else "",
+    )
+
+
+@dataclass(frozen=True)
+class SellerView:
+    name: str
+    story: list[str]
+    village_name: str
+    village_url: str
+    kind: str
+    clusters: list[LinkView]
+
+
+def seller_view(seller: Seller, lang: str) -> SellerView:
+    kinds = {
+        "individual": _("Artisan"),
+        "kub": _("Artisan group (KUB)"),
+        "bumdes": _("Village enterprise (BUMDes)"),
+    }
+    return SellerView(
+        name=seller.name,
+        story=paragraphs(localized(seller, "story", lang)),
+        village_name=seller.village.name,
+        village_url=url_for("catalogue.village", slug=seller.village.slug),
+        kind=kinds.get(seller.kind, ""),
+        clusters=[
+            LinkView(name=localized(c, "name", lang), url=url_for("catalogue.cluster", slug=c.slug))
+            for c in seller.clusters
+        ],
+    )
+
+
+def cluster_view(cluster: Cluster, lang: str) -> PlaceView:
+    return PlaceView(
+        name=localized(cluster, "name", lang), story=paragraphs(localized(cluster, "description", lang))
+    )
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pagination:
+    prev_url: str
+    next_url: str
+    links: list[PageLink | None]  # None marks a gap ("…")
+    summary: str
+
+
+def pagination(result, url_for_page) -> Pagination | None:
+    """Links for a `ProductPage`: previous/next and a window of page numbers; None for one page."""
+    if result.pages <= 1:
+        return None
+    wanted = {1, result.pages, *range(max(1, result.page - 2), min(result.pages, result.page + 2) + 1)}
+    links: list[PageLink | None] = []
+    previous = 0
+    for number in sorted(wanted):
+        if number - previous > 1:
+            links.append(None)
+        links.append(PageLink(number, url_for_page(number), number == result.page))
+        previous = number
+    return Pagination(
+        prev_url=url_for_page(result.page - 1) if result.has_prev else "",
+        next_url=url_for_page(result.page + 1) if result.has_next else "",
+        links=links,
+        summary=_("Page %(page)d of %(pages)d", page=result.page, pages=result.pages),
+    )
+
+
+def result_summary(result) -> str:
+    if not result.total:
+        return _("No products found.")
+    if result.total_capped:
+        return _(
+            "Showing %(first)d–%(last)d of more than %(total)s products",
+            first=result.first_index,
+            last=result.last_index,
+            total=f"{result.total:,}",
+        )
+    return ngettext("%(num)d product", "%(num)d products", result.total)

@@ -1,0 +1,84 @@
+"""Turning a queued row into a message on the wire (SMTP) or on disk (the development outbox)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from marketplace.email.models import OutboundEmail
+
+SMTP_TIMEOUT_SECONDS = 10
+
+
+class DeliveryError(Exception):
+    """Delivery failed in a way worth retrying later."""
+
+
+def build_message(row: OutboundEmail, *, sender: str, readable: bool = False) -> EmailMessage:
+    """The MIME message for `row`. `readable` keeps UTF-8 text unencoded (8bit) for the outbox
+    files people read; SMTP gets quoted-printable, which every server accepts."""
+    cte = "8bit" if readable else None
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    message.set_content(row.body_text, cte=cte)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html", cte=cte)
+    # After the content: set_content() drops every Content-* header set before it.
+    message["Content-Language"] = row.lang
+    return message
+
+
+def _domain_of(sender: str) -> str:
+    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    return address.rpartition("@")[2] or "localhost"
+
+
+def deliver(message: EmailMessage, *, smtp_url: str | None, outbox_dir: str, name: str) -> str:
+    """Send `message`; returns where it went. Raises DeliveryError on a failure worth retrying."""
+    if smtp_url:
+        _send_smtp(message, smtp_url)
+        return "smtp"
+    return str(_write_outbox(message, Path(outbox_dir), name))
+
+
+def _send_smtp(message: EmailMessage, smtp_url: str) -> None:
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise DeliveryError(f"SMTP_URL must start with smtp:// or smtps://, not {parts.scheme}://")
+    host = parts.hostname or "localhost"
+    port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    try:
+        if parts.scheme == "smtps":
+            client = smtplib.SMTP_SSL(
+                host, port, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+        with client:
+            if parts.scheme == "smtp" and "starttls=1" in (parts.query or ""):
+                client.starttls(context=ssl.create_default_context())
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise DeliveryError(f"{type(error).__name__}: {error}") from error
+
+
+def _write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
+    try:
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{name}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(message))
+        tmp.replace(path)  # readers never see half a file
+    except OSError as error:
+        raise DeliveryError(f"cannot write {outbox}: {error}") from error
+    return path

@@ -1,0 +1,196 @@
+"""Queue an email in the caller's transaction; deliver queued emails after commit, with retries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from marketplace.email.delivery import DeliveryError, build_message, deliver
+from marketplace.email.models import EmailStatus, OutboundEmail
+from marketplace.errors import ValidationError
+from marketplace.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+#: First retry after a minute, then 2, 4, 8, 16 minutes (capped).
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 6 * 3600
+#: A "sending" claim older than this belonged to a sender that died; the row is retried.
+STALE_CLAIM = timedelta(minutes=10)
+
+_PENDING_KEY = "marketplace.email.pending_ids"
+_COMMITTED_KEY = "marketplace.email.committed_ids"
+
+
+def send_email(
+    session: Session | None,
+    *,
+    to: str,
+    subject: Any = None,
+    template: str,
+    lang: str,
+    context: Mapping[str, Any] | None = None,
+) -> OutboundEmail:
+    """Render `templates/email/<template>.txt` (and `.html` when it exists) in `lang` and queue it.
+
+    The subject is `subject` (a lazy_gettext string is translated into `lang`) or, when None,
+    the rendered `templates/email/<template>.subject.txt`. With a session the row joins the
+    caller's transaction (flush only) and is delivered after the caller commits — by the request
+    hook, or by `flask email send-pending`. With None the email is committed in its own
+    transaction and delivered at once, best effort. Never raises for delivery problems;
+    raises ValidationError for an empty recipient and TemplateNotFound for a missing template.
+    """
+    to = (to or "").strip()
+    if not to or "@" not in to or any(ch.isspace() or ord(ch) < 0x20 for ch in to):
+        raise ValidationError("An email needs a recipient address.", field="to")
+    languages = current_app.config.get("LANGUAGES", ("id", "en"))
+    lang = lang if lang in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    values = {"market_name": current_app.config["MARKET_NAME"], **(context or {}), "lang": lang}
+    with force_locale(lang):
+        body_text = _render(f"email/{template}.txt", values)
+        try:
+            body_html = _render(f"email/{template}.html", values)
+        except TemplateNotFound:
+            body_html = None
+        if subject is None:
+            subject_text = _render(f"email/{template}.subject.txt", values)
+        else:
+            subject_text = str(subject)
+    row = OutboundEmail(
+        to_address=to,
+        subject=" ".join(subject_text.split())[:300],
+        body_text=body_text,
+        body_html=body_html,
+        template=template,
+        lang=lang,
+        status=EmailStatus.QUEUED,
+        attempts=0,
+        last_error="",
+        next_attempt_at=utcnow(),
+    )
+    if session is None:
+        from marketplace.extensions import db
+
+        with Session(db.engine, expire_on_commit=False) as own:
+            own.add(row)
+            own.commit()
+            deliver_pending(own, ids=[row.id])
+        return row
+    session.add(row)
+    session.flush()
+    session.info.setdefault(_PENDING_KEY, []).append(row.id)
+    return row
+
+
+def _render(name: str, values: dict) -> str:
+    # Straight from the Jinja environment: the app's context processors assume a web request,
+    # and emails are also sent from CLI commands and webhooks. `_` follows force_locale.
+    return current_app.jinja_env.get_template(name).render(values)
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        session.info.setdefault(_COMMITTED_KEY, []).extend(pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outer transaction: its rows are gone
+        session.info.pop(_PENDING_KEY, None)
+
+
+def take_committed_ids(session: Session) -> list[int]:
+    """Ids of emails this session queued and committed since the last call (then forgets them)."""
+    return session.info.pop(_COMMITTED_KEY, [])
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt (exponential, capped)."""
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None = None) -> dict[str, int]:
+    """Deliver queued emails that are due (or just `ids`), committing after each one.
+
+    Use a session with no other work in it: it commits. Each row is claimed with a conditional
+    UPDATE first, so several processes running this at once never send a message twice.
+    A failure is logged, counted in `attempts` and retried later with exponential backoff;
+    after MAX_ATTEMPTS the row becomes failed. Returns counts {"sent", "retry", "failed"}.
+    """
+    now = utcnow()
+    due = sa.or_(
+        sa.and_(OutboundEmail.status == EmailStatus.QUEUED, OutboundEmail.next_attempt_at <= now),
+        sa.and_(OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.claimed_at < now - STALE_CLAIM),
+    )
+    query = sa.select(OutboundEmail.id).where(due).order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+    if ids is not None:
+        if not ids:
+            return {"sent": 0, "retry": 0, "failed": 0}
+        query = query.where(OutboundEmail.id.in_(ids))
+    candidate_ids = list(session.scalars(query.limit(limit)))
+    session.commit()
+
+    config = current_app.config
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for email_id in candidate_ids:
+        claimed = session.execute(
+            sa.update(OutboundEmail)
+            .where(OutboundEmail.id == email_id, due)
+            .values(status=EmailStatus.SENDING, claimed_at=utcnow(), attempts=OutboundEmail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+        if claimed != 1:
+            continue  # another sender took it
+        row = session.get(OutboundEmail, email_id, populate_existing=True)
+        try:
+            message = build_message(row, sender=config["MAIL_FROM"], readable=not config.get("SMTP_URL"))
+        except (ValueError, TypeError) as error:  # a malformed header: retrying cannot help
+            row.status = EmailStatus.FAILED
+            row.last_error = f"cannot build the message: {error}"[:2000]
+            row.claimed_at = None
+            session.commit()
+            counts["failed"] += 1
+            log.error("email %s cannot be built: %s", row.id, error)
+            continue
+        try:
+            where = deliver(
+                message,
+                smtp_url=config.get("SMTP_URL"),
+                outbox_dir=config["OUTBOX_DIR"],
+                name=f"{utcnow():%Y%m%dT%H%M%S}-{row.id:06d}-{row.template}",
+            )
+        except DeliveryError as error:
+            row.last_error = str(error)[:2000]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = EmailStatus.FAILED
+                counts["failed"] += 1
+                log.error("email %s to %s failed for good: %s", row.id, row.to_address, error)
+            else:
+                row.status = EmailStatus.QUEUED
+                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                counts["retry"] += 1
+                log.warning(
+                    "email %s to %s not sent (attempt %s): %s", row.id, row.to_address, row.attempts, error
+                )
+        else:
+            row.status = EmailStatus.SENT
+            row.sent_at = utcnow()
+            row.last_error = ""
+            counts["sent"] += 1
+            log.info("email %s (%s) sent via %s", row.id, row.template, where)
+        row.claimed_at = None
+        session.commit()
+    return counts

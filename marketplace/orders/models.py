@@ -1,0 +1,207 @@
+"""Orders split into one fulfilment per seller, their status history, and the stock ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.catalogue.models import _enum
+from marketplace.extensions import db
+from marketplace.types import UTCDateTime, utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"  # every fulfilment shipped
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class FulfilmentStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the order's payment
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class PaymentMethod(enum.StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    STRIPE = "stripe"
+
+
+class ShippingMethod(enum.StrEnum):
+    COURIER = "courier"
+    PICKUP = "pickup"  # free pickup at the seller's village
+
+
+class StockMovementKind(enum.StrEnum):
+    RESERVE = "reserve"  # an order took units (delta < 0)
+    RELEASE = "release"  # an unpaid/cancelled order gave them back (delta > 0)
+    SALE = "sale"  # a reservation became a sale on payment (delta 0: already taken)
+    ADJUSTMENT = "adjustment"  # a seller or curator corrected stock (either sign)
+    RETURN = "return"  # goods came back after a refund (delta > 0)
+
+
+class Order(db.Model):
+    """One checkout. Money columns are minor units of `currency`; totals are fixed at placement."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint("subtotal_minor >= 0", name="subtotal_not_negative"),
+        sa.CheckConstraint("shipping_minor >= 0", name="shipping_not_negative"),
+        sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        sa.Index("ix_orders_status_due", "status", "payment_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human-readable, unguessable enough to read over the phone: e.g. PD-261128-7K3Q.
+    number: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    buyer_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    #: Language for emails and the guest order page.
+    lang: Mapped[str] = mapped_column(sa.String(8), default="id")
+    status: Mapped[OrderStatus] = mapped_column(
+        _enum(OrderStatus, "order_status"), default=OrderStatus.AWAITING_PAYMENT
+    )
+    #: Sent with the checkout form; a second submit of the same form finds this order (double click).
+    checkout_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    currency: Mapped[str] = mapped_column(sa.String(3), default="IDR")
+    #: Units of `currency` per 1 IDR, frozen at placement (None for IDR orders).
+    exchange_rate: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(20, 10))
+    subtotal_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: Bank transfer only: a small amount added so the transfer can be matched to this order.
+    unique_code_minor: Mapped[int] = mapped_column(default=0)
+    #: What the buyer pays: subtotal + shipping + unique code.
+    total_minor: Mapped[int] = mapped_column(sa.BigInteger)
+
+    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    payment_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    shipping_method: Mapped[ShippingMethod] = mapped_column(_enum(ShippingMethod, "shipping_method"))
+    shipping_zone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    ship_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    ship_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    ship_street: Mapped[str] = mapped_column(sa.String(200), default="")
+    ship_line2: Mapped[str] = mapped_column(sa.String(200), default="")
+    ship_district: Mapped[str] = mapped_column(sa.String(120), default="")
+    ship_city: Mapped[str] = mapped_column(sa.String(120), default="")
+    ship_province: Mapped[str] = mapped_column(sa.String(120), default="")
+    ship_postal_code: Mapped[str] = mapped_column(sa.String(16), default="")
+    ship_country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    fulfilments: Mapped[list[Fulfilment]] = relationship(
+        back_populates="order", order_by="Fulfilment.id", cascade="all, delete-orphan"
+    )
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class Fulfilment(db.Model):
+    """The part of an order one seller packs and ships."""
+
+    __tablename__ = "fulfilments"
+    __table_args__ = (sa.UniqueConstraint("order_id", "seller_id", name="uq_fulfilments_order_seller"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), index=True)
+    status: Mapped[FulfilmentStatus] = mapped_column(
+        _enum(FulfilmentStatus, "fulfilment_status"), default=FulfilmentStatus.PENDING
+    )
+    shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    courier: Mapped[str] = mapped_column(sa.String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(sa.String(80), default="")
+    shipped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="fulfilments")
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="fulfilment", order_by="OrderLine.id")
+
+
+class OrderLine(db.Model):
+    """A product bought, with title, price and seller snapshotted at the moment of the order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("unit_price_minor >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    fulfilment_id: Mapped[int] = mapped_column(sa.ForeignKey("fulfilments.id"), index=True)
+    product_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
+    title_id: Mapped[str] = mapped_column(sa.String(160))
+    title_en: Mapped[str] = mapped_column(sa.String(160), default="")
+    seller_name: Mapped[str] = mapped_column(sa.String(140))
+    #: In the order's currency's minor units.
+    unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    quantity: Mapped[int] = mapped_column()
+    line_total_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    weight_grams: Mapped[int] = mapped_column()
+    #: What customs needs, frozen at the order (issue: international shipping).
+    hs_code: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    origin_country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """Who changed what and when: one row per status change of an order or a fulfilment."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    fulfilment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("fulfilments.id"))
+    #: None for the system (expiry job, Stripe webhook); `actor_label` says which.
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(sa.String(60), default="")
+    from_status: Mapped[Optional[str]] = mapped_column(sa.String(24))
+    to_status: Mapped[str] = mapped_column(sa.String(24))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class StockMovement(db.Model):
+    """The stock ledger: every change to a product's stock, written in the same transaction."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (sa.Index("ix_stock_movements_product_created", "product_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    kind: Mapped[StockMovementKind] = mapped_column(_enum(StockMovementKind, "stock_movement_kind"))
+    #: Change to the product's available stock (negative when units are taken).
+    quantity_delta: Mapped[int] = mapped_column()
+    order_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,114 @@
+"""The emails an order sends (confirmation, payment received), queued in the caller's transaction.
+
+This is the single call site between orders and `marketplace.email`: sending never blocks or
+breaks a checkout — the email is a queued row, delivered after commit with retries.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from jinja2 import TemplateNotFound
+from sqlalchemy.orm import Session
+
+from marketplace.orders.models import Order
+
+log = logging.getLogger(__name__)
+
+
+def order_link(order: Order) -> str:
+    """Absolute link to the order page; guests get a signed token in it."""
+    from marketplace.email.links import external_url
+    from marketplace.orders.services import guest_order_token
+
+    if order.buyer_id is not None:
+        return external_url("orders.show", number=order.number)
+    token = guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
+    return external_url("orders.show", number=order.number, token=token)
+
+
+def _context(order: Order) -> dict:
+    """The variables templates/email/order_confirmation.txt and payment_received.txt expect."""
+    from marketplace.orders.presenters import bank_details, present_order
+
+    with force_locale(order.lang):
+        view = present_order(order, lang=order.lang)
+        instructions = []
+        if view["show_bank_instructions"]:
+            bank = bank_details()
+            instructions = [
+                _(
+                    "Transfer exactly %(amount)s (the last digits are your order's unique code).",
+                    amount=view["total"],
+                ),
+                _("Bank: %(bank)s", bank=bank["name"]),
+                _("Account number: %(number)s", number=bank["account_number"]),
+                _("Account holder: %(holder)s", holder=bank["holder"]),
+                _("Transfer note: %(number)s", number=order.number),
+            ]
+        elif view["awaiting_payment"]:
+            instructions = [_("Pay by card on the order page (Stripe's secure page).")]
+    lines = [
+        {"title": line["title"], "quantity": line["quantity"], "total_text": line["total"],
+         "seller": fulfilment["seller_name"]}
+        for fulfilment in view["fulfilments"]
+        for line in fulfilment["lines"]
+    ]  # fmt: skip
+    return {
+        "name": order.ship_name,
+        "order_number": order.number,
+        "lines": lines,
+        "shipping_text": view["shipping"],
+        "total_text": view["total"],
+        "amount_text": view["total"],
+        "payment_instructions": instructions,
+        "payment_deadline_text": view["due"] if view["awaiting_payment"] else "",
+        "order_url": order_link(order),
+    }
+
+
+def _send(session: Session, order: Order, template: str) -> None:
+    from marketplace.email.services import send_email
+
+    try:
+        send_email(session, to=order.email, template=template, lang=order.lang, context=_context(order))
+    except TemplateNotFound:
+        log.warning("email template %s is missing; order %s sent no email", template, order.number)
+
+
+def order_placed(session: Session, order: Order) -> None:
+    _send(session, order, "order_confirmation")
+
+
+def payment_received(session: Session, order: Order) -> None:
+    _send(session, order, "payment_received")
+
+
+def fulfilment_shipped(session: Session, fulfilment) -> None:
+    from marketplace.email.services import send_email
+    from marketplace.i18n import localized
+
+    order = fulfilment.order
+    with force_locale(order.lang):
+        lines = [
+            {"title": localized(line, "title", order.lang), "quantity": line.quantity, "total_text": "",
+             "seller": ""}
+            for line in fulfilment.lines
+        ]  # fmt: skip
+    context = {
+        "name": order.ship_name,
+        "order_number": order.number,
+        "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
+        "carrier": fulfilment.courier,
+        "tracking_number": fulfilment.tracking_number,
+        "tracking_url": "",
+        "lines": lines,
+        "order_url": order_link(order),
+    }
+    try:
+        send_email(session, to=order.email, template="shipped", lang=order.lang, context=context)
+    except TemplateNotFound:
+        log.warning("email template shipped is missing; order %s sent no email", order.number)

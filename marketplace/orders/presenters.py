@@ -1,0 +1,106 @@
+"""Orders turned into plain values for templates and emails (formatted money, local times)."""
+
+from __future__ import annotations
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app
+
+from marketplace.i18n import localized
+from marketplace.orders.formatting import JAKARTA, fulfilment_status_label, money, status_label
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+
+#: Shown until the operator sets BANK_NAME / BANK_ACCOUNT_NUMBER / BANK_ACCOUNT_HOLDER.
+DEFAULT_BANK = {
+    "name": "Bank Rakyat Indonesia (BRI)",
+    "account_number": "0000-01-000000-00-0",
+    "holder": "Pasar Desa Kabat",
+}
+
+
+def bank_details() -> dict[str, str]:
+    config = current_app.config
+    return {
+        "name": config.get("BANK_NAME") or DEFAULT_BANK["name"],
+        "account_number": config.get("BANK_ACCOUNT_NUMBER") or DEFAULT_BANK["account_number"],
+        "holder": config.get("BANK_ACCOUNT_HOLDER") or DEFAULT_BANK["holder"],
+    }
+
+
+def jakarta_time(value, lang: str) -> str:
+    """'28 November 2026 14.05 WIB' — always Kabat's time, whatever the reader's zone."""
+    if value is None:
+        return ""
+    return babel_format_datetime(value, "d MMMM y HH:mm", tzinfo=JAKARTA, locale=lang) + " WIB"
+
+
+def present_order(order: Order, *, lang: str) -> dict:
+    """Everything an order page or email shows, precomputed (no logic left for templates)."""
+    fulfilments = []
+    for fulfilment in order.fulfilments:
+        lines = [
+            {
+                "title": localized(line, "title", lang),
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_price_minor, order.currency, lang),
+                "total": money(line.line_total_minor, order.currency, lang),
+                "product_id": line.product_id,
+            }
+            for line in fulfilment.lines
+        ]
+        fulfilments.append(
+            {
+                "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
+                "status": str(fulfilment.status),
+                "status_label": fulfilment_status_label(fulfilment.status),
+                "shipping": money(fulfilment.shipping_minor, order.currency, lang),
+                "courier": fulfilment.courier,
+                "tracking_number": fulfilment.tracking_number,
+                "lines": lines,
+            }
+        )
+    address_lines = [
+        part
+        for part in (
+            order.ship_name,
+            order.ship_phone,
+            order.ship_street,
+            order.ship_line2,
+            ", ".join(p for p in (order.ship_district, order.ship_city) if p),
+            " ".join(p for p in (order.ship_province, order.ship_postal_code) if p),
+        )
+        if part
+    ]
+    awaiting = order.status == OrderStatus.AWAITING_PAYMENT
+    return {
+        "number": order.number,
+        "status": str(order.status),
+        "status_label": status_label(order.status),
+        "email": order.email,
+        "created": jakarta_time(order.created_at, lang),
+        "subtotal": money(order.subtotal_minor, order.currency, lang),
+        "shipping": money(order.shipping_minor, order.currency, lang),
+        "unique_code": money(order.unique_code_minor, order.currency, lang)
+        if order.unique_code_minor
+        else "",
+        "total": money(order.total_minor, order.currency, lang),
+        "total_minor": order.total_minor,
+        "currency": order.currency,
+        "payment_method": str(order.payment_method),
+        "is_bank_transfer": order.payment_method == PaymentMethod.BANK_TRANSFER,
+        "is_pickup": order.shipping_method == ShippingMethod.PICKUP,
+        "awaiting_payment": awaiting,
+        "show_bank_instructions": awaiting and order.payment_method == PaymentMethod.BANK_TRANSFER,
+        "due": jakarta_time(order.payment_due_at, lang),
+        "paid": jakarta_time(order.paid_at, lang),
+        "address_lines": address_lines,
+        "fulfilments": fulfilments,
+        "history": [
+            {
+                "when": jakarta_time(event.created_at, lang),
+                "status_label": status_label(event.to_status),
+                "who": event.actor_label,
+                "note": event.note,
+            }
+            for event in order.events
+        ],
+    }

@@ -1,0 +1,638 @@
+"""Stripe Checkout: create a hosted session for an order, and apply Stripe's webhook events once.
+
+Rules (the webhook is the only thing that marks an order paid):
+
+- One Checkout Session per payment attempt. The idempotency key is
+  `order-<number>-checkout-<attempt>`, so a double click (or a retry) gets the same session, and an
+  open session is reused rather than duplicated.
+- A session expires at the order's payment deadline, clamped to what Stripe accepts (30 minutes to
+  24 hours from now, with a minute of margin each side). An expired session cancels the order
+  (releasing its stock) unless the order's own deadline is still at least 31 minutes past the
+  session's end (a window longer than Stripe's 24 h): then only that attempt ends, and the buyer
+  may start another until the order's deadline. When the session had to be given 30 minutes
+  although the order expires sooner, a payment may arrive after the order was cancelled: see
+  "paid after cancel" below.
+- Each event id is inserted into `stripe_events` in the same transaction as its effect; a second
+  delivery fails on the primary key and changes nothing, however many arrive at once.
+- Events may arrive in any order. `expired` never undoes a payment. A payment that succeeds
+  for an order that is cancelled (or already paid by another payment) does not revive or re-sell
+  anything: the payment is recorded as succeeded and flagged `needs_refund` for a curator.
+- `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
+  late or repeated events cannot lower it. A full refund marks the order refunded.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+import sqlalchemy as sa
+import stripe
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.errors import Conflict, DomainError, NotFound, ValidationError
+from marketplace.money import Money, currency_exponent, stripe_exponent
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from marketplace.types import utcnow
+
+log = logging.getLogger(__name__)
+
+ACTOR_LABEL = "stripe"
+
+#: Stripe accepts `expires_at` from 30 minutes to 24 hours ahead; keep a minute clear of each edge.
+MIN_SESSION_LIFETIME = timedelta(minutes=31)
+MAX_SESSION_LIFETIME = timedelta(hours=23, minutes=59)
+
+#: Stripe's minimum charge per currency, in the currency's major units
+#: (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). Stripe lists no IDR minimum; it
+#: checks about USD 0.50 in the settlement currency, so we ask for Rp 10.000 to stay clear of it.
+STRIPE_MINIMUM_CHARGE = {
+    "USD": Decimal("0.50"),
+    "EUR": Decimal("0.50"),
+    "GBP": Decimal("0.30"),
+    "AUD": Decimal("0.50"),
+    "SGD": Decimal("0.50"),
+    "MYR": Decimal("2.00"),
+    "JPY": Decimal("50"),
+    "CAD": Decimal("0.50"),
+    "CHF": Decimal("0.50"),
+    "NZD": Decimal("0.50"),
+    "HKD": Decimal("4.00"),
+    "THB": Decimal("10"),
+    "IDR": Decimal("10000"),
+}
+#: For a currency missing above: the IDR minimum converted with the order's frozen rate.
+IDR_MINIMUM = STRIPE_MINIMUM_CHARGE["IDR"]
+
+HANDLED_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        "charge.refunded",
+    }
+)
+
+
+class PaymentProviderUnavailable(DomainError):
+    """Stripe could not be reached or refused our credentials; the buyer can try again later."""
+
+    status = 503
+
+
+# -- Stripe client and amounts ---------------------------------------------------------------
+
+
+def stripe_client(config) -> stripe.StripeClient:
+    """A StripeClient from app config; `STRIPE_API_BASE` points it at another server (tests).
+
+    Raises NotFound when card payments are not configured (no `STRIPE_SECRET_KEY`).
+    """
+    api_key = config.get("STRIPE_SECRET_KEY")
+    if not api_key:
+        raise NotFound(_("Card payment is not available."))
+    base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(api_key, base_addresses={"api": base} if base else None, max_network_retries=2)
+
+
+def stripe_enabled(config) -> bool:
+    return bool(config.get("STRIPE_SECRET_KEY"))
+
+
+def from_stripe_amount(amount: int, currency: str) -> Money:
+    """Stripe's integer for `currency` back to our minor units (IDR: 100 → Rp 1, rounded down)."""
+    code = currency.upper()
+    shift = stripe_exponent(code) - currency_exponent(code)
+    if shift >= 0:
+        return Money(int(amount) // 10**shift, code)
+    return Money(int(amount) * 10**-shift, code)
+
+
+def stripe_minimum(currency: str, exchange_rate: Decimal | None = None) -> Money | None:
+    """The smallest total Stripe will charge in `currency`, or None when unknown.
+
+    `exchange_rate` (units of `currency` per 1 IDR, as frozen on orders) converts the IDR minimum
+    for a currency missing from Stripe's table. The checkout can call this before placing an order.
+    """
+    code = currency.upper()
+    major = STRIPE_MINIMUM_CHARGE.get(code)
+    if major is None:
+        if not exchange_rate:
+            return None
+        major = IDR_MINIMUM * Decimal(exchange_rate)
+    minor = (major.scaleb(currency_exponent(code))).to_integral_value(rounding=ROUND_CEILING)
+    return Money(int(minor), code)
+
+
+def minimum_charge(order: Order) -> Money | None:
+    """`stripe_minimum` for the order's currency and frozen rate."""
+    return stripe_minimum(order.currency, order.exchange_rate)
+
+
+def _line_title(order: Order, line) -> str:
+    if order.lang == "en" and line.title_en:
+        return line.title_en
+    return line.title_id
+
+
+def checkout_line_items(order: Order) -> list[dict]:
+    """The order's lines and shipping as Stripe `price_data` line items, in Stripe's minor units.
+
+    Falls back to one line for the whole order if per-line rounding (a currency where Stripe has
+    fewer decimals than ISO 4217) would make the lines disagree with the order's total.
+    """
+    currency = order.currency.lower()
+    items = [
+        {
+            "price_data": {
+                "currency": currency,
+                "unit_amount": Money(line.unit_price_minor, order.currency).to_stripe_amount(),
+                "product_data": {"name": _line_title(order, line)[:250]},
+            },
+            "quantity": line.quantity,
+        }
+        for line in order.lines
+    ]
+    if order.shipping_minor:
+        items.append(
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": Money(order.shipping_minor, order.currency).to_stripe_amount(),
+                    "product_data": {"name": "Shipping" if order.lang == "en" else "Ongkos kirim"},
+                },
+                "quantity": 1,
+            }
+        )
+    if order.unique_code_minor:
+        items.append(
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": Money(order.unique_code_minor, order.currency).to_stripe_amount(),
+                    "product_data": {"name": "Payment code" if order.lang == "en" else "Kode unik"},
+                },
+                "quantity": 1,
+            }
+        )
+    total = Money(order.total_minor, order.currency).to_stripe_amount()
+    if sum(i["price_data"]["unit_amount"] * i["quantity"] for i in items) != total:
+        items = [
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": total,
+                    "product_data": {"name": f"Pasar Desa {order.number}"},
+                },
+                "quantity": 1,
+            }
+        ]
+    return items
+
+
+#: Clamped expiries are aligned to this step so two clicks seconds apart send the same parameters
+#: (Stripe refuses one idempotency key reused with different parameters).
+EXPIRY_STEP_SECONDS = 600
+
+
+def session_expiry(order: Order, now: datetime) -> datetime:
+    """The session's `expires_at`: the order's deadline, clamped to Stripe's 30 min – 24 h.
+
+    A clamped value is rounded inward to a 10-minute step (31–41 min, or 23 h 49–59 min ahead).
+    """
+    step = EXPIRY_STEP_SECONDS
+    earliest = now + MIN_SESSION_LIFETIME
+    latest = now + MAX_SESSION_LIFETIME
+    if order.payment_due_at < earliest:
+        seconds = -(-int(earliest.timestamp()) // step) * step
+        return datetime.fromtimestamp(seconds, UTC)
+    if order.payment_due_at > latest:
+        seconds = int(latest.timestamp()) // step * step
+        return datetime.fromtimestamp(seconds, UTC)
+    return order.payment_due_at.replace(microsecond=0)
+
+
+# -- starting a payment ---------------------------------------------------------------------------
+
+
+def find_open_stripe_payment(session, order: Order, *, now: datetime | None = None) -> Payment | None:
+    """The order's pending Stripe payment whose session still accepts payment, if any."""
+    now = now or utcnow()
+    return session.scalar(
+        sa.select(Payment)
+        .where(
+            Payment.order_id == order.id,
+            Payment.method == PaymentMethod.STRIPE,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.checkout_url.is_not(None),
+            Payment.checkout_expires_at > now,
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+
+
+def start_stripe_checkout(
+    session,
+    order: Order,
+    *,
+    success_url: str,
+    cancel_url: str,
+    client: stripe.StripeClient | None = None,
+    now: datetime | None = None,
+) -> Payment:
+    """Create (or reuse) the order's Stripe Checkout Session and its pending Payment.
+
+    Card data never reaches us: the buyer pays on Stripe's page at `payment.checkout_url`.
+    Raises Conflict when the order cannot be paid any more (paid, cancelled, past its deadline)
+    or its card payment is already being confirmed; ValidationError below Stripe's minimum or for
+    a bank-transfer order; PaymentProviderUnavailable when Stripe cannot be reached.
+    """
+    now = now or utcnow()
+    if order.payment_method != PaymentMethod.STRIPE:
+        raise ValidationError(_("This order is paid by bank transfer."))
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        raise Conflict(_("This order is not waiting for payment."))
+    if order.payment_due_at <= now:
+        raise Conflict(_("The time to pay for this order has ended."))
+
+    client = client or stripe_client(current_app.config)
+    existing = find_open_stripe_payment(session, order, now=now)
+    if existing is not None:
+        # Ask Stripe whether it is still open: the buyer may have paid with the webhook still on its way.
+        try:
+            status = client.v1.checkout.sessions.retrieve(existing.provider_reference).status
+        except stripe.StripeError as error:
+            log.warning("could not check Stripe session %s: %s", existing.provider_reference, error)
+            status = "open"  # the session page itself will tell the buyer
+        if status == "open":
+            return existing
+        if status == "complete":
+            raise Conflict(_("Your payment for this order is being confirmed."))
+        # Expired early (at Stripe or by us): this attempt is over; its webhook may still follow.
+        existing.status = PaymentStatus.EXPIRED
+        existing.checkout_url = None
+        session.flush()
+    in_progress = session.scalar(
+        sa.select(Payment.id).where(
+            Payment.order_id == order.id,
+            Payment.method == PaymentMethod.STRIPE,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.checkout_url.is_(None),
+            Payment.provider_reference.is_not(None),
+        )
+    )
+    if in_progress is not None:
+        # The buyer finished Stripe's page; the webhook will settle it (delayed methods take days).
+        raise Conflict(_("Your payment for this order is being confirmed."))
+
+    total = Money(order.total_minor, order.currency)
+    minimum = minimum_charge(order)
+    if minimum is not None and total.minor < minimum.minor:
+        raise ValidationError(
+            _("Card payments must be at least %(amount)s.", amount=minimum.format(order.lang))
+        )
+
+    # Attempts are numbered by the ones already over, so concurrent clicks agree on the number
+    # (and thus on the idempotency key) even if one of them stores its Payment first.
+    finished = session.scalar(
+        sa.select(sa.func.count(Payment.id)).where(
+            Payment.order_id == order.id,
+            Payment.method == PaymentMethod.STRIPE,
+            sa.or_(
+                Payment.status.in_([PaymentStatus.EXPIRED, PaymentStatus.FAILED]),
+                sa.and_(Payment.status == PaymentStatus.PENDING, Payment.checkout_expires_at <= now),
+            ),
+        )
+    )
+    attempt = 1 + finished
+    idempotency_key = f"order-{order.number}-checkout-{attempt}"
+    expires_at = session_expiry(order, now)
+    params = {
+        "mode": "payment",
+        "line_items": checkout_line_items(order),
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": int(expires_at.timestamp()),
+        "client_reference_id": order.number,
+        "customer_email": order.email,
+        "locale": "en" if order.lang == "en" else "id",
+        "metadata": {"order_number": order.number},
+        "payment_intent_data": {"metadata": {"order_number": order.number}},
+    }
+    try:
+        checkout = client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.IdempotencyError as error:
+        # Another click for the same attempt is talking to Stripe with other parameters right now.
+        raise Conflict(_("Your card payment is being prepared. Please try again in a moment.")) from error
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe refused a Checkout Session for %s: %s", order.number, error.user_message)
+        raise ValidationError(_("Card payment could not be started for this order.")) from error
+    except stripe.StripeError as error:
+        log.error("Stripe unavailable for %s: %s", order.number, error)
+        raise PaymentProviderUnavailable(
+            _("Card payment is unavailable right now. Please try again in a few minutes.")
+        ) from error
+
+    payment = Payment(
+        order_id=order.id,
+        method=PaymentMethod.STRIPE,
+        status=PaymentStatus.PENDING,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        provider_reference=checkout.id,
+        checkout_url=checkout.url,
+        checkout_expires_at=datetime.fromtimestamp(checkout.expires_at, UTC),
+        idempotency_key=idempotency_key,
+    )
+    # A concurrent click with the same key got the same session from Stripe and may have stored it
+    # first; the unique provider_reference says so, and that row is the answer. This transaction has
+    # only read until here, so rolling it back loses nothing.
+    session.add(payment)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        payment = session.scalar(sa.select(Payment).where(Payment.provider_reference == checkout.id))
+        if payment is None:
+            raise
+    return payment
+
+
+# -- webhook events -------------------------------------------------------------------------------
+
+
+def _object(event: dict) -> dict:
+    try:
+        obj = event["data"]["object"]
+    except (KeyError, TypeError):
+        raise ValidationError("event without data.object") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise ValidationError("event data.object has no id")
+    return obj
+
+
+def _lock_payment(session, condition) -> Payment | None:
+    """The payment matching `condition` and its order, locked for this transaction and re-read so
+    a concurrent change is seen (PostgreSQL row locks; SQLite serialises writers already).
+
+    The order is locked first, as the orders services do (expiry claims the order, then updates its
+    payments), so a webhook and the expiry job cannot deadlock.
+    """
+    order_id = session.scalar(sa.select(Payment.order_id).where(condition))
+    if order_id is None:
+        return None
+    session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(
+        sa.select(Payment).where(condition).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def handle_stripe_event(session, event: dict, *, now: datetime | None = None) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened (for logs and tests).
+
+    Must be the first write of its transaction: the event id is inserted first, so a duplicate
+    delivery fails there; this function then rolls the session back and returns "duplicate".
+    Unknown event types are acknowledged without being stored. Raises ValidationError for an
+    event without an id or object.
+    """
+    now = now or utcnow()
+    event_id = event.get("id") if isinstance(event, dict) else None
+    event_type = event.get("type") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+        raise ValidationError("event without id or type")
+    if event_type not in HANDLED_EVENTS:
+        return "ignored"
+    obj = _object(event)
+
+    try:
+        session.add(StripeEvent(id=event_id[:255], type=event_type[:80], received_at=now))
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return "duplicate"
+
+    if event_type == "charge.refunded":
+        return _charge_refunded(session, obj, now=now)
+
+    payment = _lock_payment(session, Payment.provider_reference == obj["id"])
+    if payment is None:
+        log.info("Stripe event %s for an unknown session %s", event_id, obj["id"])
+        return "unknown session"
+    if obj.get("payment_intent") and not payment.payment_intent_id:
+        payment.payment_intent_id = str(obj["payment_intent"])
+
+    if event_type == "checkout.session.completed":
+        payment.checkout_url = None
+        if obj.get("payment_status") in ("paid", "no_payment_required"):
+            return _payment_succeeded(session, payment, now=now)
+        session.flush()
+        return "awaiting async payment"
+    if event_type == "checkout.session.async_payment_succeeded":
+        payment.checkout_url = None
+        return _payment_succeeded(session, payment, now=now)
+    if event_type == "checkout.session.async_payment_failed":
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.FAILED
+            payment.checkout_url = None
+            session.flush()
+            return "payment failed"
+        return "no change"
+    return _session_expired(session, payment, obj, now=now)
+
+
+def _payment_succeeded(session, payment: Payment, *, now: datetime) -> str:
+    from marketplace.orders import services as orders
+
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return "no change"
+    order = payment.order
+    was = order.status
+    # The orders service claims the order with a conditional UPDATE, so only one caller sells it;
+    # for a cancelled order it records "refund due" instead.
+    paid = orders.mark_order_paid(session, order, actor_label=ACTOR_LABEL, payment=payment, now=now)
+    # Whatever the order's state, the money arrived: record it.
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.updated_at = now
+    if paid:
+        session.flush()
+        return "paid"
+    payment.needs_refund = True
+    if was == OrderStatus.CANCELLED:
+        payment.note = "Paid after the order was cancelled; its stock was already released. Refund it."
+    else:
+        payment.note = f"Second payment for an order already {was.value}. Refund it."
+    log.warning("Stripe payment %s for order %s (%s) needs a refund", payment.id, order.number, order.status)
+    session.flush()
+    return "needs refund"
+
+
+def _session_expired(session, payment: Payment, obj: dict, *, now: datetime) -> str:
+    from marketplace.orders import services as orders
+
+    if payment.status != PaymentStatus.PENDING:
+        return "no change"  # completed (or failed) first: an expiry changes nothing
+    payment.status = PaymentStatus.EXPIRED
+    payment.checkout_url = None
+    order = payment.order
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        session.flush()
+        return "payment expired"
+    expires_at = obj.get("expires_at")
+    if isinstance(expires_at, int):
+        session_end = datetime.fromtimestamp(expires_at, UTC)
+        if order.payment_due_at - session_end >= MIN_SESSION_LIFETIME:
+            # Stripe capped the session at 24 h but the order allows a new attempt: keep it open.
+            session.flush()
+            return "payment expired"
+    other_open = find_open_stripe_payment(session, order, now=now)
+    if other_open is not None:
+        session.flush()
+        return "payment expired"
+    orders.cancel_unpaid_order(
+        session, order, reason="Stripe Checkout Session expired", actor_label=ACTOR_LABEL, now=now
+    )
+    session.flush()
+    return "cancelled"
+
+
+def _charge_refunded(session, charge: dict, *, now: datetime) -> str:
+    from marketplace.orders import services as orders
+
+    intent = charge.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if not isinstance(intent, str) or not intent:
+        return "unknown charge"
+    payment = _lock_payment(session, Payment.payment_intent_id == intent)
+    if payment is None:
+        log.info("charge.refunded for unknown payment intent %s", intent)
+        return "unknown charge"
+    currency = str(charge.get("currency", payment.currency)).upper()
+    if currency != payment.currency.upper():
+        log.error("charge.refunded in %s for a %s payment %s", currency, payment.currency, payment.id)
+        return "currency mismatch"
+    try:
+        refunded = from_stripe_amount(int(charge.get("amount_refunded", 0)), currency).minor
+    except (TypeError, ValueError):
+        raise ValidationError("charge.refunded without a valid amount_refunded") from None
+    if charge.get("refunded") is True:
+        refunded = payment.amount_minor
+    # amount_refunded is cumulative: keep the largest seen, so a late or repeated event cannot lower it.
+    refunded = min(max(refunded, payment.refunded_minor), payment.amount_minor)
+    if refunded <= payment.refunded_minor:
+        return "no change"
+    payment.refunded_minor = refunded
+    payment.updated_at = now
+    full = refunded >= payment.amount_minor
+    payment.status = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
+    order = payment.order
+    if payment.needs_refund:
+        # Money that should never have been taken: giving it back settles the flag. A cancelled
+        # order whose late payment went back is "refunded"; an order paid another way stays paid.
+        if full:
+            payment.needs_refund = False
+            if order.status == OrderStatus.CANCELLED:
+                orders.mark_order_refunded(
+                    session, order, amount_minor=order.total_minor, actor_label=ACTOR_LABEL, now=now
+                )
+    elif order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        # Partial refunds are an event on the order; the full one moves it to refunded.
+        amount = order.total_minor if full else min(refunded, order.total_minor)
+        orders.mark_order_refunded(session, order, amount_minor=amount, actor_label=ACTOR_LABEL, now=now)
+    session.flush()
+    return "refunded" if full else "partially refunded"
+
+
+# -- refunds we ask for -----------------------------------------------------------------------------
+
+
+def refund_stripe_payment(
+    session,
+    payment: Payment,
+    *,
+    amount_minor: int | None = None,
+    client: stripe.StripeClient | None = None,
+) -> str:
+    """Ask Stripe to refund a card payment (all of what is left, or `amount_minor` of the order's
+    currency); returns the refund id. Our records change when `charge.refunded` arrives, so a
+    refund is counted once however it was started (here or in Stripe's dashboard).
+
+    The idempotency key covers the payment and the amount already refunded, so a double click
+    refunds once. Raises ValidationError (not a succeeded card payment, bad amount) and
+    PaymentProviderUnavailable.
+    """
+    if payment.method != PaymentMethod.STRIPE or not payment.payment_intent_id:
+        raise ValidationError(_("Only a completed card payment can be refunded through Stripe."))
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise ValidationError(_("This payment has nothing left to refund."))
+    left = payment.amount_minor - payment.refunded_minor
+    amount = left if amount_minor is None else amount_minor
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= left:
+        raise ValidationError(_("A refund must be more than zero and at most what is left to refund."))
+    client = client or stripe_client(current_app.config)
+    params = {
+        "payment_intent": payment.payment_intent_id,
+        "amount": Money(amount, payment.currency).to_stripe_amount(),
+        "metadata": {"order_number": payment.order.number},
+    }
+    # The session id is unique at Stripe (our row ids are only unique in our database).
+    key = f"refund-{payment.provider_reference}-{payment.refunded_minor}-{amount}"
+    try:
+        refund = client.v1.refunds.create(params=params, options={"idempotency_key": key})
+    except stripe.IdempotencyError as error:
+        raise Conflict(_("This refund is already being processed.")) from error
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe refused a refund of payment %s: %s", payment.id, error.user_message)
+        raise ValidationError(_("Stripe refused this refund.")) from error
+    except stripe.StripeError as error:
+        raise PaymentProviderUnavailable(
+            _("Card payment is unavailable right now. Please try again in a few minutes.")
+        ) from error
+    return refund.id
+
+
+def expire_stripe_checkouts(
+    session, order: Order, *, client: stripe.StripeClient | None = None, now: datetime | None = None
+) -> int:
+    """Close the order's still-open Checkout Sessions at Stripe, so nobody pays for an order that
+    was cancelled (Stripe keeps a session open at least 30 minutes). Call it after the
+    cancellation committed; returns how many Stripe expired. Best effort: a session already
+    completed or expired is skipped, and an unreachable Stripe is logged — a late payment is
+    then still caught by the webhook and flagged for refund.
+    """
+    now = now or utcnow()
+    candidates = session.scalars(
+        sa.select(Payment).where(
+            Payment.order_id == order.id,
+            Payment.method == PaymentMethod.STRIPE,
+            Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.EXPIRED]),
+            Payment.provider_reference.is_not(None),
+            Payment.checkout_expires_at > now,
+        )
+    ).all()
+    if not candidates:
+        return 0
+    client = client or stripe_client(current_app.config)
+    expired = 0
+    for payment in candidates:
+        try:
+            client.v1.checkout.sessions.expire(payment.provider_reference)
+            expired += 1
+        except stripe.InvalidRequestError:
+            continue  # completed or expired already: its webhook tells us what happened
+        except stripe.StripeError as error:
+            log.warning("could not expire Stripe session %s: %s", payment.provider_reference, error)
+    return expired

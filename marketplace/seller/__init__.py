@@ -1,0 +1,1 @@
+"""The seller dashboard: onboarding, listings, photos, stock and orders to ship."""

@@ -1,0 +1,73 @@
+"""Session cookie flags in development and production; production refuses to start unsafely."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace import create_app
+from marketplace.config import DEV_SECRET_KEY, ConfigError, load_config
+from marketplace.extensions import db
+from tests.accounts.conftest import IsolatedClient, log_in
+from tests.factories import TEST_PASSWORD, make_user
+
+LONG_KEY = "k" * 64
+
+
+def _set_cookie(response, name: str) -> str:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    return header
+
+
+def test_session_cookie_is_httponly_lax_and_not_secure_in_development(client, user):
+    response = log_in(client, user.email)
+    header = _set_cookie(response, "session")
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header
+
+
+def test_production_cookies_are_secure(app, session, database_url):
+    user = make_user(session, email="prod@example.test")
+    session.commit()
+    config = load_config(
+        environ={"MARKETPLACE_ENV": "production", "SECRET_KEY": LONG_KEY, "DATABASE_URL": "sqlite://"}
+    )
+    production = create_app(
+        {
+            **config,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    assert production.config["PRODUCTION"] and production.config["SECRET_KEY"] == LONG_KEY
+    production.test_client_class = IsolatedClient
+    client = production.test_client()
+    response = client.post(
+        "/account/login",
+        data={"email": user.email, "password": TEST_PASSWORD, "remember": "y"},
+        base_url="https://localhost",
+    )
+    assert response.status_code == 302
+    for name in ("session", "remember_token"):
+        header = _set_cookie(response, name)
+        assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    with production.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY, "short"])
+def test_production_refuses_to_start_without_a_real_secret_key(secret):
+    environ = {"MARKETPLACE_ENV": "production"}
+    if secret is not None:
+        environ["SECRET_KEY"] = secret
+    with pytest.raises(ConfigError):
+        load_config(environ=environ)
+
+
+def test_create_app_refuses_production_without_secret_key(monkeypatch):
+    monkeypatch.setenv("MARKETPLACE_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app()

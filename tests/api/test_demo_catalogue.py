@@ -1,0 +1,44 @@
+"""The whole demo catalogue, read through the API, matches the OpenAPI document and the pages."""
+
+from __future__ import annotations
+
+import jsonschema
+
+from marketplace.demo.seed import seed_demo
+from marketplace.media import get_storage
+
+
+def _validator(document: dict, name: str) -> jsonschema.Draft202012Validator:
+    root = {"components": document["components"], "$ref": f"#/components/schemas/{name}"}
+    return jsonschema.Draft202012Validator(
+        root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def test_every_demo_product_village_and_cluster_matches_the_document(app, client, session):
+    seed_demo(session, get_storage(app), with_images=False, hash_password=lambda password: "not-a-hash")
+    session.commit()
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    for lang in ("id", "en"):
+        listing = client.get(f"/api/v1/products?per_page=100&lang={lang}").get_json()
+        _validator(document, "ProductPage").validate(listing)
+        assert listing["total"] >= 60 and listing["next"] is None
+        for item in listing["items"]:
+            detail = client.get(f"/api/v1/products/{item['id']}?lang={lang}")
+            assert detail.status_code == 200
+            _validator(document, "Product").validate(detail.get_json())
+            # The listing and the product endpoint describe a product identically.
+            assert detail.get_json() == item
+            assert client.get(item["url"].removeprefix("http://localhost")).status_code == 200
+        villages = client.get(f"/api/v1/villages?lang={lang}").get_json()
+        _validator(document, "VillageList").validate(villages)
+        clusters = client.get(f"/api/v1/clusters?lang={lang}").get_json()
+        _validator(document, "ClusterList").validate(clusters)
+
+    # Counts agree with what the product listing finds for each village and cluster.
+    for summary in villages["items"] + clusters["items"]:
+        found = client.get(summary["products_url"].removeprefix("http://localhost")).get_json()
+        assert found["total"] == summary["product_count"], summary["slug"]
+    assert len(villages["items"]) == 14
+    assert any(item["labels"] for item in listing["items"])

@@ -1,0 +1,68 @@
+"""Every public page runs the same number of SQL statements for 10 products as for 60+."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from marketplace.types import utcnow
+from tests.catalogue.conftest import add_image
+from tests.factories import make_featured, make_label_type, make_product, make_product_label, make_seller
+
+
+def _add_products(session, world, count: int, label_type) -> list:
+    products = []
+    now = utcnow()
+    for i in range(count):
+        seller = world.seller if i % 3 else make_seller(session, village=world.village)
+        product = make_product(
+            session,
+            seller=seller,
+            cluster=world.cluster if i % 2 else world.other_cluster,
+            title_id=f"Batik tulis motif {i}",
+            title_en=f"Hand-drawn batik {i}",
+            published_at=now - timedelta(minutes=i),
+        )
+        add_image(session, product)
+        add_image(session, product)
+        make_product_label(session, product=product, label_type=label_type)
+        if i % 4 == 0:
+            make_featured(session, product=product, position=i)
+        products.append(product)
+    session.commit()
+    return products
+
+
+def _pages(product) -> list[str]:
+    return [
+        "/",
+        "/clusters/batik",
+        "/villages/pakistaji",
+        "/sellers/kub-sekar-kepuh",
+        f"/products/{product.id}-{product.slug}",
+        "/search",
+        "/search?q=batik",
+        "/search?q=batik+tulis&cluster=batik&village=pakistaji&label=halal&min_price=1&in_stock=1",
+        "/search?sort=price_asc&page=2&per_page=4",
+    ]
+
+
+def _counts(client, count_queries, product) -> dict[str, int]:
+    counts = {}
+    for path in _pages(product):
+        client.get(path)  # warm up: first-use work (e.g. reflection) is not per page
+        with count_queries() as counter:
+            response = client.get(path)
+        assert response.status_code == 200, path
+        counts[path] = counter.count
+    return counts
+
+
+def test_public_pages_run_a_fixed_number_of_queries(client, session, world, count_queries):
+    label_type = make_label_type(session, code="halal")
+    first = _add_products(session, world, 10, label_type)[0]
+    small = _counts(client, count_queries, first)
+    _add_products(session, world, 60, label_type)
+    large = _counts(client, count_queries, first)
+    assert large == small
+    # And the budget itself stays small.
+    assert max(small.values()) <= 8, small

@@ -1,0 +1,228 @@
+"""`flask seed-demo` loads a believable Kabat, twice without change, and never in production."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
+
+from marketplace.accounts.models import User
+from marketplace.catalogue.models import (
+    Cluster,
+    FeaturedPlacement,
+    LabelStatus,
+    LabelType,
+    Product,
+    ProductImage,
+    ProductLabel,
+    ProductStatus,
+    Region,
+    RegionKind,
+    Seller,
+    SellerStatus,
+)
+from marketplace.demo.pictures import product_picture
+from marketplace.extensions import db
+from marketplace.media.images import rendition_key, rendition_widths
+from marketplace.types import utcnow
+from tests.factories import make_product
+
+KABAT_DESA = {
+    "Bareng",
+    "Benelan Lor",
+    "Bunder",
+    "Dadapan",
+    "Gombolirang",
+    "Kabat",
+    "Kalirejo",
+    "Kedayunan",
+    "Labanasem",
+    "Macan Putih",
+    "Pakistaji",
+    "Pendarungan",
+    "Pondoknongko",
+    "Tambong",
+}
+LABEL_CODES = {
+    "halal",
+    "p-irt",
+    "bpom-md",
+    "sni-batik",
+    "batikmark",
+    "kurasi-kecamatan",
+    "handmade",
+    "natural-dye",
+    "export-ready",
+}
+TABLES = (Region, Cluster, LabelType, User, Seller, Product, ProductLabel, ProductImage, FeaturedPlacement)
+
+
+def _counts(session) -> dict[str, int]:
+    return {
+        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in TABLES
+    }
+
+
+def _files(root) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(runner, session, media_root, storage):
+    first = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "curator@demo.test" in first.output
+    counts = _counts(session)
+    files = _files(media_root)
+
+    _assert_believable_kabat(session, storage)
+
+    db.session.remove()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert "nothing new" in second.output
+    assert _counts(session) == counts
+    assert _files(media_root) == files
+
+
+def _assert_believable_kabat(session, storage) -> None:
+    kecamatan = session.scalars(sa.select(Region).where(Region.kind == RegionKind.KECAMATAN)).one()
+    assert (kecamatan.name, kecamatan.code) == ("Kabat", "35.10.14")
+    desa = session.scalars(sa.select(Region).where(Region.kind == RegionKind.DESA)).all()
+    assert {d.name for d in desa} == KABAT_DESA
+    assert all(d.parent_id == kecamatan.id and d.story_id and d.story_en for d in desa)
+
+    clusters = session.scalars(sa.select(Cluster)).all()
+    assert len(clusters) == 4
+    assert all(c.description_id and c.description_en for c in clusters)
+    assert {t.code for t in session.scalars(sa.select(LabelType))} == LABEL_CODES
+
+    sellers = session.scalars(sa.select(Seller)).all()
+    by_status = {status: [s for s in sellers if s.status == status] for status in SellerStatus}
+    assert len(by_status[SellerStatus.APPROVED]) >= 12
+    assert len(by_status[SellerStatus.PENDING]) == 1
+    assert len(by_status[SellerStatus.REJECTED]) == 1
+    assert len({s.village_id for s in by_status[SellerStatus.APPROVED]}) >= 8
+
+    products = session.scalars(sa.select(Product)).all()
+    assert len(products) >= 60
+    assert {p.status for p in products} == set(ProductStatus)
+    assert any(p.stock == 0 and p.status == ProductStatus.ACTIVE for p in products)
+    assert any(p.title_en == "" for p in products)  # English missing: the storefront falls back
+    assert all(p.title_id and p.currency == "IDR" and p.price_minor > 0 for p in products)
+    assert all(p.published_at is not None for p in products if p.status == ProductStatus.ACTIVE)
+    for product in products:
+        if product.exportable:
+            assert re.fullmatch(r"\d{4}\.\d{2}", product.hs_code or ""), product.slug
+    fish = [p for p in products if "ikan" in p.slug or "cumi" in p.slug or "ebi" in p.slug]
+    assert fish and not any(p.exportable for p in fish)
+    batik_tulis = [p for p in products if p.slug.startswith("kain-batik-tulis") and p.status == "active"]
+    assert batik_tulis and all(350_000 <= p.price_minor <= 1_500_000 for p in batik_tulis)
+
+    _assert_accounts(session)
+    _assert_labels(session)
+    _assert_featured(session)
+    _assert_images(session, storage, products)
+
+
+def _check_password(password_hash: str, password: str) -> bool:
+    try:
+        from marketplace.accounts.passwords import verify_password
+    except ImportError:
+        return check_password_hash(password_hash, password)
+    return verify_password(password_hash, password)
+
+
+def _assert_accounts(session) -> None:
+    users = {u.email: u for u in session.scalars(sa.select(User))}
+    assert {"curator@demo.test", "seller@demo.test", "buyer@demo.test"} <= set(users)
+    for user in users.values():
+        assert _check_password(user.password_hash, "demo12345")
+    assert users["curator@demo.test"].is_curator
+    assert not users["seller@demo.test"].is_curator and not users["buyer@demo.test"].is_curator
+
+    shop = session.scalars(sa.select(Seller).where(Seller.user_id == users["seller@demo.test"].id)).one()
+    assert shop.status == SellerStatus.APPROVED
+    active = [p for p in shop.products if p.status == ProductStatus.ACTIVE]
+    assert len(active) >= 5
+    assert (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Seller)
+            .where(Seller.user_id == users["buyer@demo.test"].id)
+        )
+        == 0
+    )
+
+
+def _assert_labels(session) -> None:
+    today = utcnow().date()
+    labels = session.scalars(sa.select(ProductLabel)).all()
+    verified = [label for label in labels if label.status == LabelStatus.VERIFIED]
+    shown = [label for label in verified if label.valid_until is None or label.valid_until >= today]
+    expired = [label for label in verified if label.valid_until is not None and label.valid_until < today]
+    requested = [label for label in labels if label.status == LabelStatus.REQUESTED]
+    rejected = [label for label in labels if label.status == LabelStatus.REJECTED]
+    assert shown and expired and requested and rejected
+    assert all(label.reviewer_note for label in rejected)
+    assert all(label.reviewed_by_id and label.reviewed_at for label in verified + rejected)
+    pirt = [label for label in verified if label.label_type.code == "p-irt"]
+    assert pirt and all(re.fullmatch(r"\d{15}", label.certificate_number) for label in pirt)
+    certified = [label for label in shown if label.label_type.requires_certificate]
+    assert certified and all(label.certificate_number for label in certified)
+
+
+def _assert_featured(session) -> None:
+    now = utcnow()
+    placements = session.scalars(sa.select(FeaturedPlacement)).all()
+    active = [f for f in placements if f.starts_at <= now < f.ends_at]
+    assert 4 <= len(active) <= 6
+    assert any(f.ends_at <= now for f in placements)
+    assert any(f.starts_at > now for f in placements)
+    for placement in active:
+        assert placement.product.status == ProductStatus.ACTIVE
+        assert placement.product.seller.status == SellerStatus.APPROVED
+        assert placement.headline_id and placement.headline_en
+
+
+def _assert_images(session, storage, products) -> None:
+    images = session.scalars(sa.select(ProductImage)).all()
+    assert len(images) >= len(products)
+    with_images = {image.product_id for image in images}
+    assert any(p.id not in with_images for p in products)  # a few have none
+    for image in images:
+        assert (image.width, image.height) == (1200, 900)
+        assert image.alt_id
+        for width in rendition_widths(image.width):
+            assert storage.exists(rendition_key(image.storage_key, width)), image.storage_key
+    # Positions run 0, 1, 2… per product.
+    for product in products:
+        positions = [image.position for image in product.images]
+        assert positions == list(range(len(positions)))
+
+
+def test_seed_demo_refuses_in_production(app, runner, session, media_root):
+    app.config.update(PRODUCTION=True, MARKETPLACE_ENV="production")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "MARKETPLACE_ENV=production" in result.output
+    assert all(count == 0 for count in _counts(session).values())
+    assert _files(media_root) == set()
+
+
+def test_if_empty_leaves_a_database_with_products_alone(runner, session, media_root):
+    make_product(session)
+    session.commit()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "already has products" in result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Product)) == 1
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    assert _files(media_root) == set()
+
+
+def test_pictures_are_deterministic_and_differ_per_product():
+    first = product_picture("kopi-robusta", "agro", "Kopi Robusta", 0)
+    assert product_picture("kopi-robusta", "agro", "Kopi Robusta", 0) == first
+    assert product_picture("kopi-robusta", "agro", "Kopi Robusta", 1) != first
+    assert product_picture("tas-rotan", "kerajinan", "Tas Rotan", 0) != first

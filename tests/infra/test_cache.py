@@ -1,0 +1,325 @@
+"""Page and fragment caching: a catalogue change shows on the next request in every app process."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import render_template_string
+from flask import session as flask_session
+
+from marketplace import create_app
+from marketplace.cache import (
+    CATALOGUE,
+    CacheGeneration,
+    MemoryBackend,
+    RedisBackend,
+    cache_public_page,
+    cached_fragment,
+)
+from marketplace.catalogue.models import Product
+from marketplace.extensions import db
+from tests.factories import make_featured, make_product, make_user
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+# Markers in the page body. Module-level counters let tests see whether the view really ran.
+calls = {"page": 0, "fragment": 0}
+
+
+def _price_page(product_id: int):
+    calls["page"] += 1
+    product = db.session.get(Product, product_id)
+    return f"<p>price={product.price_minor} stock={product.stock}</p>"
+
+
+def _form_page():
+    flask_session["csrf_like"] = "per-visitor"
+    return "<form>token</form>"
+
+
+def _missing_page():
+    return "gone", 404
+
+
+def _fragment_page(product_id: int):
+    def render():
+        calls["fragment"] += 1
+        return f"<b>{db.session.get(Product, product_id).title_id}</b>"
+
+    return f"<div>{cached_fragment(('title', product_id), render)}</div>"
+
+
+def _cart_form_page():
+    calls["page"] += 1
+    return render_template_string(
+        '<form method="post" action="/t/add">'
+        '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"></form>'
+    )
+
+
+def _add():
+    return "added"
+
+
+def add_test_routes(app) -> None:
+    app.add_url_rule("/t/cart-form", "t_cart_form", cache_public_page(_cart_form_page))
+    app.add_url_rule("/t/add", "t_add", _add, methods=["POST"])
+    app.add_url_rule("/t/price/<int:product_id>", "t_price", cache_public_page(_price_page))
+    app.add_url_rule("/t/form", "t_form", cache_public_page(_form_page))
+    app.add_url_rule("/t/missing", "t_missing", cache_public_page(ttl=60)(_missing_page))
+    app.add_url_rule("/t/fragment/<int:product_id>", "t_fragment", _fragment_page)
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls():
+    calls.update(page=0, fragment=0)
+
+
+@pytest.fixture
+def app_overrides():
+    return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": None}
+
+
+@pytest.fixture
+def second_app(app, database_url, app_overrides):
+    """Another app process in miniature: its own cache object and engine, the same database."""
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": False,
+            **app_overrides,
+        }
+    )
+    add_test_routes(other)
+    add_test_routes(app)
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def _generation(app) -> int:
+    with app.test_request_context():
+        return app.extensions["page_cache"].generation()
+
+
+def _price(client, product_id: int) -> tuple[str, str | None]:
+    response = client.get(f"/t/price/{product_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), response.headers.get("X-Cache")
+
+
+def test_without_redis_the_generation_lives_in_the_database(app):
+    assert isinstance(app.extensions["page_cache"].backend, MemoryBackend)
+
+
+def test_price_change_visible_in_other_process_through_db_generation(app, second_app, session):
+    product = make_product(session, price_minor=25_000, stock=4)
+    session.commit()
+    other = second_app.test_client()
+
+    assert _price(other, product.id) == ("<p>price=25000 stock=4</p>", "MISS")
+    assert _price(other, product.id) == ("<p>price=25000 stock=4</p>", "HIT")
+
+    product.price_minor = 30_000  # written through the first "process"
+    session.commit()
+
+    assert _price(other, product.id) == ("<p>price=30000 stock=4</p>", "MISS")
+    assert _price(app.test_client(), product.id)[0] == "<p>price=30000 stock=4</p>"
+
+
+def test_bulk_update_and_raw_sql_bump_the_generation(app, second_app, session):
+    product = make_product(session, stock=5)
+    session.commit()
+    other = second_app.test_client()
+    _price(other, product.id)
+
+    session.execute(sa.update(Product).where(Product.id == product.id).values(stock=Product.stock - 1))
+    session.commit()
+    assert _price(other, product.id)[0].endswith("stock=4</p>")
+
+    session.execute(sa.text("UPDATE products SET stock = stock - 1 WHERE id = :id"), {"id": product.id})
+    session.commit()
+    assert _price(other, product.id)[0].endswith("stock=3</p>")
+
+
+def test_featured_placement_change_bumps(app, session):
+    placement = make_featured(session)
+    session.commit()
+    before = _generation(app)
+    placement.position = 5
+    session.commit()
+    assert _generation(app) == before + 1
+
+
+def test_rollback_and_unrelated_writes_do_not_bump(app, session):
+    product = make_product(session)
+    session.commit()
+    before = _generation(app)
+
+    product.price_minor = 1
+    session.flush()
+    session.rollback()
+    make_user(session)
+    session.commit()
+
+    assert _generation(app) == before
+
+
+def test_logged_in_visitors_bypass_the_cache(app, second_app, session):
+    product = make_product(session)
+    session.commit()
+    client = second_app.test_client()
+    with client.session_transaction() as visitor_session:
+        visitor_session["_user_id"] = "someone"
+    _price(client, product.id)
+    _price(client, product.id)
+    assert calls["page"] == 2
+
+
+def test_unknown_cookies_bypass_the_cache(app, second_app, session):
+    product = make_product(session)
+    session.commit()
+    client = second_app.test_client()
+    client.set_cookie("cart", "abc")
+    _price(client, product.id)
+    _price(client, product.id)
+    assert calls["page"] == 2
+
+
+def test_language_cookie_is_part_of_the_key(app, second_app, session):
+    product = make_product(session)
+    session.commit()
+    client = second_app.test_client()
+    _price(client, product.id)
+    client.set_cookie("lang", "en")
+    assert _price(client, product.id)[1] == "MISS"
+    assert _price(client, product.id)[1] == "HIT"
+    assert calls["page"] == 2
+
+
+def test_pages_touching_the_session_or_failing_are_not_stored(app, second_app):
+    client = second_app.test_client()
+    for _ in range(2):
+        assert client.get("/t/form").headers.get("X-Cache") is None
+        client.delete_cookie("session")
+        assert client.get("/t/missing").status_code == 404
+
+
+def test_fragment_is_rendered_once_per_generation(app, second_app, session):
+    product = make_product(session, title_id="Kopi robusta")
+    session.commit()
+    client = second_app.test_client()
+    assert client.get(f"/t/fragment/{product.id}").get_data(as_text=True) == "<div><b>Kopi robusta</b></div>"
+    assert client.get(f"/t/fragment/{product.id}").get_data(as_text=True) == "<div><b>Kopi robusta</b></div>"
+    assert calls["fragment"] == 1
+    product.title_id = "Kopi arabika"
+    session.commit()
+    assert client.get(f"/t/fragment/{product.id}").get_data(as_text=True) == "<div><b>Kopi arabika</b></div>"
+    assert calls["fragment"] == 2
+
+
+def test_generation_read_costs_one_query_per_request(app, second_app, session, count_queries):
+    product = make_product(session)
+    session.commit()
+    client = app.test_client()
+    _price(client, product.id)
+    with count_queries() as counter:
+        assert _price(client, product.id)[1] == "HIT"
+    assert counter.count == 1
+
+
+# ---------------------------------------------------------------- with Redis
+
+
+def _redis_or_skip() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    client.flushdb()
+    return client
+
+
+class TestWithRedis:
+    @pytest.fixture
+    def app_overrides(self):
+        _redis_or_skip()
+        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": REDIS_TEST_URL}
+
+    def test_uses_redis(self, app):
+        assert isinstance(app.extensions["page_cache"].backend, RedisBackend)
+
+    def test_price_change_visible_in_other_process_through_redis(self, app, second_app, session):
+        product = make_product(session, price_minor=25_000, stock=4)
+        session.commit()
+        other = second_app.test_client()
+        assert _price(other, product.id) == ("<p>price=25000 stock=4</p>", "MISS")
+        # The first process finds the page the second one stored: the store is shared.
+        assert _price(app.test_client(), product.id) == ("<p>price=25000 stock=4</p>", "HIT")
+
+        product.price_minor = 30_000
+        session.commit()
+
+        assert _price(other, product.id) == ("<p>price=30000 stock=4</p>", "MISS")
+        assert int(redis.Redis.from_url(REDIS_TEST_URL).get(f"pd:gen:{CATALOGUE}")) >= 1
+
+
+class TestRedisDown:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": "redis://127.0.0.1:1/0"}
+
+    def test_pages_still_render_and_writes_still_commit(self, app, second_app, session):
+        product = make_product(session, price_minor=100)
+        session.commit()  # the bump fails and is logged; the write stands
+        product.price_minor = 200
+        session.commit()
+        assert _price(second_app.test_client(), product.id) == (
+            "<p>price=200 stock=" + str(product.stock) + "</p>",
+            None,
+        )
+
+
+class TestPagesWithForms:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": None, "WTF_CSRF_ENABLED": True}
+
+    @staticmethod
+    def token(response) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+    def test_each_visitor_gets_a_valid_token_of_their_own_from_a_cached_page(self, app, second_app):
+        alice, bob = second_app.test_client(), second_app.test_client()
+        first = alice.get("/t/cart-form")
+        second = bob.get("/t/cart-form")
+        assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+        assert calls["page"] == 1
+        assert "pd-csrf" not in second.get_data(as_text=True)
+        alice_token, bob_token = self.token(first), self.token(second)
+        assert alice_token != bob_token
+
+        assert alice.post("/t/add", data={"csrf_token": alice_token}).status_code == 200
+        assert bob.post("/t/add", data={"csrf_token": bob_token}).status_code == 200
+        assert bob.post("/t/add", data={"csrf_token": alice_token}).status_code == 400
+
+        # Holding a CSRF token in the session still counts as anonymous: later pages stay cached.
+        assert alice.get("/t/cart-form").headers["X-Cache"] == "HIT"
+        assert calls["page"] == 1
+
+
+class TestOffByDefaultInTests:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"REDIS_URL": None}
+
+    def test_other_suites_get_no_caching_and_no_extra_writes(self, app, session):
+        assert app.extensions["page_cache"].enabled is False
+        make_product(session)
+        session.commit()
+        assert session.scalar(sa.select(sa.func.count()).select_from(CacheGeneration)) == 0

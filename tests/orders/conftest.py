@@ -1,0 +1,29 @@
+"""Fixtures for cart/checkout/order view tests: isolated client contexts, real login."""
+
+from __future__ import annotations
+
+import contextvars
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.factories import TEST_PASSWORD
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own context, as on a real server (no `g` leaking between requests)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(app):
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def log_in(client, email: str, password: str = TEST_PASSWORD):
+    response = client.post("/account/login", data={"email": email, "password": password})
+    assert response.status_code in (302, 303), response.status_code
+    return response

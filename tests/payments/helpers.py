@@ -1,0 +1,149 @@
+"""Helpers for payments tests: signed webhook posts, DB snapshots, a live app server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.services import guest_order_token
+from marketplace.payments.models import Payment, StripeEvent
+from tests.factories import TEST_PASSWORD
+from tests.stripe_server import StripeHarness
+
+
+def log_in(client, user) -> None:
+    response = client.post("/account/login", data={"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302, response.status_code
+
+
+def guest_token(app, order: Order) -> str:
+    return guest_order_token(order, secret_key=app.config["SECRET_KEY"])
+
+
+def signed_post(client_or_url, stripe_server: StripeHarness, event: dict, **sign):
+    """POST `event` to the webhook exactly as Stripe would (compact JSON, Stripe-Signature)."""
+    payload = json.dumps(event)
+    headers = {"Stripe-Signature": stripe_server.sign(payload, **sign), "Content-Type": "application/json"}
+    return client_or_url.post("/payments/stripe/webhook", data=payload, headers=headers)
+
+
+def db_snapshot(session) -> dict:
+    """What a webhook or a page could change, to compare before and after."""
+    session.expire_all()
+    return {
+        "orders": session.execute(sa.select(Order.number, Order.status).order_by(Order.id)).all(),
+        "payments": session.execute(
+            sa.select(Payment.id, Payment.status, Payment.refunded_minor, Payment.needs_refund).order_by(
+                Payment.id
+            )
+        ).all(),
+        "events": session.scalars(sa.select(StripeEvent.id)).all(),
+    }
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-app", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def order_status(session, order_id: int) -> OrderStatus:
+    session.expire_all()
+    return session.scalar(sa.select(Order.status).where(Order.id == order_id))
+
+
+class GunicornServer:
+    """`gunicorn -w <workers> wsgi:app` on the test database (several processes), stopped by its pid."""
+
+    def __init__(self, database_url: str, environ: dict[str, str], *, workers: int = 4):
+        import os
+        import socket
+        import tempfile
+        from pathlib import Path
+
+        repo = Path(__file__).resolve().parents[2]
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        tmp = tempfile.mkdtemp(prefix="pd-payments-gunicorn-")
+        env = {
+            **os.environ,
+            **environ,
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": "0",
+            "SECRET_KEY": "payments-test-secret-key-0123456789",
+            "OUTBOX_DIR": os.path.join(tmp, "outbox"),
+            "MEDIA_ROOT": os.path.join(tmp, "media"),
+            "PYTHONPATH": str(repo),
+        }
+        env.pop("REDIS_URL", None)
+        env.pop("SMTP_URL", None)
+        self._log = open(os.path.join(tmp, "gunicorn.log"), "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                str(repo / ".venv" / "bin" / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "wsgi:app",
+            ],
+            cwd=str(repo),
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited early")
+            try:
+                requests.get(self.url + "/payments/stripe/return", timeout=10)
+                return
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self._log.close()

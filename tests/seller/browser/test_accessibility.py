@@ -1,0 +1,96 @@
+"""axe-core (the engine behind Lighthouse's accessibility score) finds nothing on the seller pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import MOBILE_WIDTH
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _violations(page) -> list[str]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})).violations"
+    )
+    return [f"{v['id']}: {v['help']} → {[n['html'][:120] for n in v['nodes'][:3]]}" for v in result]
+
+
+def _log_in(page, live_server, email: str) -> None:
+    page.goto(live_server.url("/account/login"))
+    form = page.locator("main form[action*='/account/login']")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(TEST_PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/account/**")
+
+
+def _check(page, live_server, paths, problems) -> None:
+    for path in paths:
+        page.goto(live_server.url(path))
+        found = _violations(page)
+        if found:
+            problems[path] = found
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+def test_seller_pages_pass_axe(browser, live_server, session, world):
+    from marketplace.catalogue.models import ProductStatus, SellerStatus
+    from tests.factories import make_product, make_seller, make_user
+
+    make_product(
+        session,
+        seller=world.seller_a,
+        cluster=world.cluster,
+        status=ProductStatus.PENDING_REVIEW,
+        published_at=None,
+    )
+    applicant = make_user(session, email="pelamar@example.test")
+    make_seller(
+        session, user_id=applicant.id, village=world.village, status=SellerStatus.PENDING, approved_at=None
+    )
+    session.commit()
+    problems: dict[str, list[str]] = {}
+    for email, paths in (
+        (
+            world.user_a.email,
+            [
+                "/seller/",
+                "/seller/products",
+                "/seller/products/new",
+                f"/seller/products/{world.product_a.id}",
+                f"/seller/products/{world.product_a.id}/preview",
+                f"/seller/products/{world.product_a.id}/stock",
+                "/seller/stock/low",
+                "/seller/orders",
+                f"/seller/orders/{world.fulfilment_a.id}",
+                f"/seller/orders/{world.fulfilment_a.id}/slip",
+            ],
+        ),
+        (world.buyer.email, ["/seller/apply"]),
+        (world.curator.email, ["/seller/admin/applications", "/seller/admin/products"]),
+    ):
+        # bypass_csp lets the checker's script in; the pages themselves run no script.
+        context = browser.new_context(
+            viewport={"width": MOBILE_WIDTH, "height": 740}, locale="id-ID", bypass_csp=True
+        )
+        page = context.new_page()
+        try:
+            _log_in(page, live_server, email)
+            _check(page, live_server, paths, problems)
+            if email == world.user_a.email:
+                # Errors shown next to fields must be accessible too.
+                page.goto(live_server.url("/seller/products/new"))
+                page.locator("main form button[type=submit]").click()
+                found = _violations(page)
+                if found:
+                    problems["new product with errors"] = found
+        finally:
+            context.close()
+    assert problems == {}
