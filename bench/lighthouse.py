@@ -1,10 +1,10 @@
 """Lighthouse audit of the public pages: mobile performance and accessibility scores, top failures.
 
 A manual tool, not part of `make test`. It builds a throwaway SQLite database with the demo data,
-serves the app under gunicorn on 127.0.0.1:$LIGHTHOUSE_PORT (default 5791), finds a cluster page and
-a product page by following links from the home page, runs Lighthouse (mobile, simulated throttling)
-on the home, cluster, product and search pages with Debian's Chromium, and prints a table of scores
-and the failed audits that cost the most. JSON reports land in bench/results/lighthouse/.
+serves the app under gunicorn on 127.0.0.1:$LIGHTHOUSE_PORT (default 5791), finds a cluster, a product
+and a village page by following links from the home page, runs Lighthouse (mobile, simulated
+throttling) on those, the home page, a search and the login form with Debian's Chromium, and prints a
+table of scores and the failed audits that cost the most. JSON reports land in bench/results/lighthouse/.
 
     npm ci                          # once: installs Lighthouse 12 (package.json; node_modules is ignored)
     .venv/bin/python bench/lighthouse.py [--url http://127.0.0.1:5000]   # --url audits a running server
@@ -99,7 +99,7 @@ def fetch(url: str) -> str:
 
 
 def pages_to_audit(base: str) -> dict[str, str]:
-    """Home, the first cluster and product linked from it, and a search; missing pages are skipped."""
+    """Home, the first cluster, product and village linked from it, a search, the login form."""
     pages = {"home": base + "/"}
     try:
         home = fetch(base + "/")
@@ -109,6 +109,7 @@ def pages_to_audit(base: str) -> dict[str, str]:
     for name, pattern in (
         ("cluster", r'href="(/clusters/[^"?#]+)"'),
         ("product", r'href="(/products/[^"?#]+)"'),
+        ("village", r'href="(/villages/[^"?#]+)"'),
     ):
         match = re.search(pattern, home)
         if match:
@@ -116,6 +117,7 @@ def pages_to_audit(base: str) -> dict[str, str]:
         else:
             print(f"no link to a {name} page on the home page: skipping it")
     pages["search"] = base + "/search?q=batik"
+    pages["login"] = base + "/account/login"
     return pages
 
 

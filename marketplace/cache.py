@@ -31,10 +31,12 @@ import logging
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 import redis
 import sqlalchemy as sa
@@ -43,6 +45,9 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.exceptions import SecurityError
+from werkzeug.utils import get_content_type
+from werkzeug.wsgi import get_host
 
 from marketplace.extensions import db
 
@@ -66,6 +71,14 @@ WATCHED_TABLES = frozenset(
         "seller_clusters", "clusters", "regions", "label_types",
     }
 )  # fmt: skip
+#: The generation read, in each DBAPI's own parameter style (run with exec_driver_sql: no compiling).
+_GENERATION_SQL = {
+    "qmark": "SELECT value FROM cache_generations WHERE name = ?",
+    "numeric": "SELECT value FROM cache_generations WHERE name = :1",
+    "named": "SELECT value FROM cache_generations WHERE name = :name",
+    "format": "SELECT value FROM cache_generations WHERE name = %s",
+    "pyformat": "SELECT value FROM cache_generations WHERE name = %(name)s",
+}
 _WRITE_SQL = re.compile(
     r"^\s*(?:with\b.*?\)\s*)?(?:update|insert\s+into|delete\s+from)\s+\"?(\w+)",
     re.IGNORECASE | re.DOTALL,
@@ -99,6 +112,12 @@ class MemoryBackend:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        # Per thread, one connection in autocommit for reading the generation (see generation()).
+        self._local = threading.local()
+        self._held: list[sa.Connection] = []
+        self._engines: weakref.WeakSet = weakref.WeakSet()
+        #: The app's engine, for reads outside an app context (the WSGI fast path); else db.engine.
+        self.engine: sa.Engine | None = None
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -120,10 +139,60 @@ class MemoryBackend:
                 self._entries.popitem(last=False)
 
     def generation(self, name: str) -> int:
-        value = db.session.execute(
-            sa.select(CacheGeneration.value).where(CacheGeneration.name == name)
-        ).scalar_one_or_none()
-        return int(value or 0)
+        """One autocommit SELECT on a connection this thread keeps: a single round trip per request.
+
+        Through the request's ORM session the same read cost four (the pool's pre-ping, BEGIN, the
+        SELECT, and the ROLLBACK when the session is returned), most of a cache hit's time.
+        Nothing is cached in the process: every request sees the value committed last.
+        """
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                style = conn.dialect.paramstyle
+                params = {"name": name} if style in ("named", "pyformat") else (name,)
+                value = conn.exec_driver_sql(_GENERATION_SQL[style], params).scalar()
+                return int(value or 0)
+            except sa.exc.DBAPIError as error:
+                # A dropped connection (database restart, idle timeout): reconnect once, else fail.
+                self._discard(conn)
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> sa.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            engine = self.engine or db.engine
+            with self._lock:
+                if engine not in self._engines:
+                    # Tests (and `flask` commands) dispose the engine: give the connections back then.
+                    event.listen(engine, "engine_disposed", self._close_all)
+                    self._engines.add(engine)
+            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.conn = conn
+            with self._lock:
+                self._held.append(conn)
+        return conn
+
+    def _discard(self, conn: sa.Connection) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._held:
+                self._held.remove(conn)
+        try:
+            conn.close()
+        except sa.exc.SQLAlchemyError:
+            pass
+
+    def _close_all(self, engine=None) -> None:
+        with self._lock:
+            held, self._held = self._held, []
+        for conn in held:
+            try:
+                conn.close()
+            except sa.exc.SQLAlchemyError:
+                pass
+        self._local = threading.local()
 
     def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
         return self.generation(name), self.get(key)
@@ -196,20 +265,25 @@ class PageCache:
             db.session.rollback()
 
     @staticmethod
-    def key(kind: str, parts: Iterable[object]) -> str:
-        from marketplace.i18n import current_language
+    def key(kind: str, parts: Iterable[object], lang: str | None = None) -> str:
+        if lang is None:
+            from marketplace.i18n import current_language
 
+            lang = current_language()
         raw = "\x1f".join(str(p) for p in parts)
         digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return f"{kind}:{current_language()}:{digest}"
+        return f"{kind}:{lang}:{digest}"
 
-    def lookup(self, kind: str, parts: Iterable[object]) -> tuple[str, int, bytes | None] | None:
+    def lookup(
+        self, kind: str, parts: Iterable[object], lang: str | None = None
+    ) -> tuple[str, int, bytes | None] | None:
         """(key, generation, payload if stored for this generation); None when the store is down.
 
         Entries are stored under a key without the generation, tagged with the generation they were
         rendered for: a hit is one round trip (Redis MGET), and a bump makes every older entry a miss.
+        `lang` defaults to the request's language as Flask-Babel chooses it.
         """
-        key = self.key(kind, parts)
+        key = self.key(kind, parts, lang)
         memo = _request_memo()
         try:
             if _MEMO in memo:
@@ -266,6 +340,10 @@ def init_app(app: Flask) -> None:
         enabled=enabled,
         track_writes=enabled or not app.testing,
     )
+    # First of all before_request hooks (extensions registered earlier included): a hit skips the rest.
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
+    # Visitors without any cookie get a stored page without Flask's request machinery at all.
+    app.wsgi_app = CookielessHits(app.wsgi_app, app)
 
 
 def _request_memo() -> dict:
@@ -296,8 +374,82 @@ def _anonymous_get() -> bool:
 
 
 def _page_parts() -> tuple[str, ...]:
-    query = sorted(request.args.items(multi=True))
-    return (request.host_url, request.path, repr(query))
+    # Straight from the WSGI environ: scheme and host (absolute links such as the canonical URL),
+    # the mount point, the path and the raw query string (two spellings of one query are just two
+    # entries). Cheaper than request.args/host_url, and never shared between different pages.
+    environ = request.environ
+    return (
+        environ.get("wsgi.url_scheme", "http"),
+        request.host,
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+
+
+def _page_language() -> str:
+    """The language `i18n.select_locale` picks for an anonymous visitor, without Flask-Babel.
+
+    ?lang= if we speak it, else the `lang` cookie if we speak it, else the default: the account's
+    language is the only other input there, and visitors with a login never reach the page cache.
+    """
+    from marketplace.i18n import LANG_COOKIE, requested_language
+
+    config = current_app.config
+    lang = requested_language() or request.cookies.get(LANG_COOKIE, "")
+    return lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
+_CONTENT_TYPES: dict[bytes, str] = {}
+
+
+def _hit_response(stored: bytes) -> Response:
+    mimetype, _, body = stored.partition(b"\n")
+    if CSRF_PLACEHOLDER in body:
+        # Each visitor gets their own token, exactly as an uncached render would give.
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode("ascii"))
+    content_type = _CONTENT_TYPES.get(mimetype)
+    if content_type is None:
+        content_type = _CONTENT_TYPES.setdefault(
+            mimetype, get_content_type(mimetype.decode("ascii"), "utf-8")
+        )
+    return Response(body, 200, headers=_HIT_HEADERS, content_type=content_type)
+
+
+_HIT_HEADERS = (("X-Cache", "HIT"),)
+#: request.environ key: (cached view, lookup result) found by the before_request hook.
+_LOOKUP = "marketplace.page_cache.lookup"
+_BYPASS = object()
+
+
+def _lookup_page(cache: PageCache):
+    if not cache.enabled or not _anonymous_get():
+        return _BYPASS
+    return cache.lookup("page", _page_parts(), _page_language())
+
+
+def serve_cached_page():
+    """before_request hook, run first: answer a cache hit before any other hook or the view runs.
+
+    The remaining before_request hooks (rate limits, CSRF check, locale refresh) do nothing for an
+    anonymous GET of a public page; the after_request hooks (security headers, the language cookie,
+    the session cookie holding a new CSRF token) still run on the hit, as on a render.
+    """
+    rule = request.url_rule
+    if rule is None:
+        return None
+    app = current_app
+    view = app.view_functions.get(rule.endpoint)
+    if view is None or not getattr(view, "page_cached", False):
+        return None
+    cache = app.extensions.get("page_cache")
+    if cache is None:
+        return None
+    found = _lookup_page(cache)
+    request.environ[_LOOKUP] = (view, found)
+    if found is _BYPASS or found is None or found[2] is None:
+        return None
+    return _hit_response(found[2])
 
 
 def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
@@ -307,26 +459,26 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
     view put anything but a CSRF token in the session, set a cookie, or answered anything but 200.
     A CSRF token in the page (a form's hidden field) is stored as a placeholder and each hit gets
     the visitor's own fresh token, so pages with forms (add to cart) are cacheable too.
+    Hits are answered by `serve_cached_page` before the other request hooks; a view called another
+    way (an app without that hook) looks the page up here.
     """
 
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def wrapper(*args, **kwargs):
             cache = _current()
-            if cache is None or not cache.enabled or not _anonymous_get():
+            if cache is None:
                 return func(*args, **kwargs)
-            found = cache.lookup("page", _page_parts())
-            if found is None:
+            early = request.environ.get(_LOOKUP)
+            if early is not None and early[0] is wrapper:
+                found = early[1]
+            else:
+                found = _lookup_page(cache)
+            if found is _BYPASS or found is None:
                 return func(*args, **kwargs)
             key, generation, stored = found
             if stored is not None:
-                mimetype, _, body = stored.partition(b"\n")
-                if CSRF_PLACEHOLDER in body:
-                    # Each visitor gets their own token, exactly as an uncached render would give.
-                    body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode("ascii"))
-                response = Response(body, 200, mimetype=mimetype.decode("ascii"))
-                response.headers["X-Cache"] = "HIT"
-                return response
+                return _hit_response(stored)
             response = current_app.make_response(func(*args, **kwargs))
             if (
                 response.status_code == 200
@@ -348,6 +500,85 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+#: app.extensions key: the (name, value) headers every response gets (set by marketplace.web).
+STATIC_HEADERS = "marketplace.static_headers"
+
+
+class CookielessHits:
+    """WSGI middleware: a stored page for a GET without any cookie, answered before Flask runs.
+
+    Such a visitor is anonymous and reads the default language (no `lang` cookie; a `?lang=` goes
+    through Flask, which remembers it in a cookie), so the entry is the one `cache_public_page`
+    would serve, under the same key, after the same generation read. The response is what Flask
+    would send on that hit: the page, `X-Cache: HIT`, the security headers (app.extensions
+    [STATIC_HEADERS]) and `Vary: Cookie`. Everything else goes to Flask untouched: visitors with
+    any cookie, pages holding a CSRF placeholder (the visitor needs a session and a token), misses,
+    and any failure of the store (Flask's path logs it and renders). The generation read here is
+    handed on in the environ, so a miss still costs a single read.
+    """
+
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("HTTP_COOKIE"):
+            found = self._stored_page(environ)
+            if found is not None:
+                headers, body = found
+                start_response("200 OK", headers)
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _stored_page(self, environ) -> tuple[list[tuple[str, str]], bytes] | None:
+        app = self.app
+        cache: PageCache | None = app.extensions.get("page_cache")
+        if cache is None or not cache.enabled:
+            return None
+        query = environ.get("QUERY_STRING", "")
+        if ("lang" in query.lower() or "%" in query) and any(
+            name == "lang" for name, _ in parse_qsl(query, keep_blank_values=True)
+        ):
+            return None
+        try:
+            host = get_host(environ, app.config.get("TRUSTED_HOSTS"))
+        except SecurityError:
+            return None
+        scheme = environ.get("wsgi.url_scheme", "http")
+        parts = (scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query)
+        key = cache.key("page", parts, app.config["BABEL_DEFAULT_LOCALE"])
+        backend = cache.backend
+        if isinstance(backend, MemoryBackend) and backend.engine is None:
+            with app.app_context():
+                backend.engine = db.engine
+        try:
+            generation, value = backend.generation_and_get(CATALOGUE, key)
+        except STORE_ERRORS:
+            return None  # Flask's path reads again, and logs and renders uncached if it still fails
+        environ[_MEMO] = generation
+        if value is None:
+            return None
+        tag, _, stored = value.partition(b"\n")
+        if tag != str(generation).encode("ascii"):
+            return None
+        mimetype, _, body = stored.partition(b"\n")
+        if CSRF_PLACEHOLDER in body:
+            return None
+        content_type = _CONTENT_TYPES.get(mimetype)
+        if content_type is None:
+            content_type = _CONTENT_TYPES.setdefault(
+                mimetype, get_content_type(mimetype.decode("ascii"), "utf-8")
+            )
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("X-Cache", "HIT"),
+            *app.extensions.get(STATIC_HEADERS, ()),
+            ("Vary", "Cookie"),
+        ]
+        return headers, body
 
 
 def cached_fragment(

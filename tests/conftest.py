@@ -6,12 +6,15 @@ once per session from the models (a separate test proves migrations build the sa
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from flask.testing import FlaskClient
 
 from marketplace import create_app
 from marketplace.extensions import db
@@ -84,6 +87,8 @@ def database_url(request) -> str:
 def _overrides(url: str) -> dict:
     return {
         "TESTING": True,
+        # Tests read English (the msgids); tests of the Indonesian default override this back.
+        "BABEL_DEFAULT_LOCALE": "en",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
@@ -109,9 +114,22 @@ def app_overrides() -> dict:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as a real server does.
+
+    The `app` fixture keeps one app context open for the whole test; without this Flask would reuse
+    it for requests, so `g` (the logged-in user, the CSRF token, the locale) and the SQLAlchemy
+    session would leak from one request to the next and hide real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, app_overrides):
     app = create_app({**_overrides(database_url), **app_overrides})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         with db.engine.begin() as connection:
             empty_all_tables(connection)

@@ -515,8 +515,8 @@ def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) 
     return list(newest_order(cols))
 
 
-#: A PostgreSQL text search first looks at this many of the newest public products (after the
-#: filters): when they hold the whole page, nothing else is read. Costs a few milliseconds.
+#: A text search first looks at this many public products (after the filters, in the sort's order):
+#: when they hold the whole page, nothing else is read (`_window_page`). Costs a few milliseconds.
 SEARCH_WINDOW = 1_000
 
 #: The columns a PostgreSQL text search sorts and filters on, copied out of the index matches.
@@ -525,56 +525,70 @@ _PG_MATCH_COLUMNS = (
 )  # fmt: skip
 
 
-def _postgres_text_page(
-    session: Session, params: SearchParams, tokens, sort, today, count_cap: int
-) -> tuple[list[int], int, bool, int]:
-    """(page ids, total, total capped?, page) of a text search on PostgreSQL.
+def _window_page(
+    session: Session, params: SearchParams, tokens, sort, today, count_cap: int, dialect: str
+) -> tuple[list[int], int, bool, int] | None:
+    """(page ids, total, total capped?, page) of a text search, or None when the window cannot tell.
 
-    Relevance is: more query words in a title first (weight A of the stored `search_vector`),
-    then newest. Ranking every match costs time in proportion to the matches (a common word
-    matches a quarter of the catalogue: ts_rank over 24,000 rows took ~290 ms at 100k products),
-    so two steps, both exact:
+    Relevance is: more query words in a title first, then newest (the same on both databases).
+    Ranking every match costs time in proportion to the matches - a common word matches a
+    quarter of the catalogue; ts_rank over its 24,000 rows took ~290 ms, bm25 ~80 ms at 100k
+    products - so the first step reads a bounded window instead, and is exact:
 
-    1. The window: the first SEARCH_WINDOW public products in the sort's own order (newest for
-       relevance; b-trees on (status, published_at) and (status, price_minor)), each tested
-       against the stored vector. If it holds at least page x per_page matches (for relevance:
-       of the best tier, every word in a title) - or the whole filtered catalogue fits in it -
-       the page is cut from it: those are exactly the first matches overall, since within a
-       tier the order is newest first. The total is then "more than" the window's matches.
-    2. Otherwise the GIN index finds every match (bitmap scan inside a MATERIALIZED CTE, so the
-       planner cannot walk a b-tree testing rows instead), the narrow rows are filtered, ranked
-       and cut there, and the count is exact. The words are then rare, so the matches are few.
+    The window is the first SEARCH_WINDOW public products in the sort's own order (newest for
+    relevance; b-trees on (status, published_at) and (status, price_minor)), each tested against
+    the index: on PostgreSQL the stored `search_vector` (title words carry weight A), on SQLite
+    the FTS5 match set. If it holds at least page x per_page matches (for relevance: of the best
+    tier, every word in a title) - or the whole filtered catalogue fits in it - the page is cut
+    from it: those are exactly the first matches overall, since within a tier the order is newest
+    first. The total is then "more than" the window's matches (capped). Otherwise the words are
+    rare among the first products and the caller searches the whole match set.
     """
-    tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
     need = params.page * params.per_page
     offset = (params.page - 1) * params.per_page
-
-    # Relevance ranks within tiers by newest, so its window is the newest products; the other sorts'
-    # windows are the first products in their own order (b-tree on status, price for prices).
+    # Relevance ranks by newest within its tiers, so its window is the newest products.
     window_sort = "newest" if sort == "relevance" else sort
-    # Narrow rows are chosen and sorted first; the wide vector is read for the window's rows only.
-    first = (
-        _apply_filters(sa.select(Product.id, Product.published_at, Product.price_minor), params, today)
-        .order_by(*_order(window_sort, tokens))
-        .limit(SEARCH_WINDOW)
-        .subquery("first_products")
-    )
-    vector = sa.literal_column("window_products.search_vector")
-    window_products = sa.table("products", sa.column("id")).alias("window_products")
-    window = session.execute(
-        sa.select(
-            first.c.id,
-            vector.op("@@")(tsquery).label("matched"),
-            _pg_title_hits(tokens, vector).label("hits"),
+    if dialect == "postgresql":
+        tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
+        first = (
+            _apply_filters(
+                sa.select(Product.id, Product.published_at, Product.price_minor, _PG_VECTOR.label("v")),
+                params,
+                today,
+            )
+            .order_by(*_order(window_sort, tokens))
+            .limit(SEARCH_WINDOW)
+            .subquery("first_products")
         )
-        .join(window_products, window_products.c.id == first.c.id)
-        .order_by(*_order(window_sort, tokens, (), first.c))
+        matched_expr = first.c.v.op("@@")(tsquery)
+        hits_expr = _pg_title_hits(tokens, first.c.v)
+    else:
+        first = (
+            _apply_filters(
+                sa.select(
+                    Product.id, Product.published_at, Product.price_minor, Product.title_id, Product.title_en
+                ),
+                params,
+                today,
+            )
+            .order_by(*_order(window_sort, tokens))
+            .limit(SEARCH_WINDOW)
+            .subquery("first_products")
+        )
+        # A non-correlated IN: SQLite reads the FTS5 match list once, then probes it per row.
+        matched_expr = first.c.id.in_(
+            sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_fts5_query(tokens)))
+        )
+        hits_expr = _title_hits(tokens, first.c)
+    window = session.execute(
+        sa.select(first.c.id, matched_expr.label("matched"), hits_expr.label("hits")).order_by(
+            *_order(window_sort, tokens, (), first.c)
+        )
     ).all()
     matched = [row for row in window if row.matched]
     if sort == "relevance":
         matched.sort(key=lambda row: -row.hits)  # stable: newest first within a tier
-        best = len(set(tokens))
-        enough = sum(1 for row in matched if row.hits == best)
+        enough = sum(1 for row in matched if row.hits >= len(tokens))
     else:
         enough = len(matched)
     if len(window) < SEARCH_WINDOW:  # the whole filtered catalogue: exact
@@ -584,7 +598,19 @@ def _postgres_text_page(
         return [row.id for row in matched[start : start + params.per_page]], total, False, page
     if enough >= need:
         return [row.id for row in matched[offset:need]], min(len(matched), count_cap), True, params.page
+    return None
 
+
+def _postgres_match_page(
+    session: Session, params: SearchParams, tokens, sort, today
+) -> tuple[list[int], int, bool, int]:
+    """(page ids, exact total, False, page) of a PostgreSQL text search over every match.
+
+    The GIN index finds the matches (bitmap scan inside a MATERIALIZED CTE, so the planner cannot
+    walk a b-tree testing rows instead); filters, ranking and count (a window function) work on
+    those narrow rows. Used when the window (`_window_page`) could not tell: the words are rare.
+    """
+    tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
     columns = [getattr(Product, name) for name in _PG_MATCH_COLUMNS]
     if sort == "relevance":
         columns.append(_pg_title_hits(tokens).label("hits"))
@@ -624,22 +650,37 @@ def search_products(
 
     Words (3+ letters as prefixes, shorter ones whole) must all match somewhere in both
     languages' titles and descriptions or the seller, village and cluster names (FTS5 on SQLite,
-    the GIN tsvector index on PostgreSQL). Relevance: more words in the title first, then bm25
-    (SQLite), then newest. A page past the last shows the last page. Never raises on params.
+    the stored, GIN-indexed search_vector on PostgreSQL). Relevance: more words in a title first,
+    then newest. A page past the last shows the last page. Never raises on params.
 
-    Totals: exact for a text search on PostgreSQL (counted in the same pass), otherwise capped at
-    `count_cap` (`total_capped` then True). Statements: one or two for the page's ids, then the
-    page's products with seller, village and cluster (one) and their images (one).
+    A text search first reads a window of the first products in the sort's order and answers
+    from it when it can (`_window_page`: a few milliseconds at 100,000 products); then totals are
+    "more than" the window's matches. Otherwise every match is read: on PostgreSQL with an exact
+    count, elsewhere capped at `count_cap` (`total_capped` then True). Statements: one to three
+    for the page's ids, then the page's products with seller, village and cluster (one) and their
+    images (one).
     """
     today = today or market_today()
     dialect = _dialect(session)
-    tokens = params.tokens
+    tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
     sort = params.effective_sort
 
-    if tokens and dialect == "postgresql":
-        ids, total, capped, page = _postgres_text_page(session, params, tokens, sort, today, count_cap)
-        items = _load_cards(session, ids)
-        return ProductPage(items=items, total=total, page=page, per_page=params.per_page, total_capped=capped)
+    # SQLite walks a price range's index and sorts it rather than walk newest first and test
+    # prices (134 ms vs 14 ms at 100k); the full FTS5 match is cheaper then, so skip the window.
+    price_range = params.min_price is not None or params.max_price is not None
+    use_window = dialect == "postgresql" or (
+        dialect == "sqlite" and not (price_range and sort in ("relevance", "newest"))
+    )
+    if tokens and use_window:
+        found = _window_page(session, params, tokens, sort, today, count_cap, dialect)
+        if found is None and dialect == "postgresql":
+            found = _postgres_match_page(session, params, tokens, sort, today)
+        if found is not None:
+            ids, total, capped, page = found
+            items = _load_cards(session, ids)
+            return ProductPage(
+                items=items, total=total, page=page, per_page=params.per_page, total_capped=capped
+            )
 
     def build(columns) -> tuple[sa.Select, list]:
         stmt = _apply_filters(sa.select(*columns), params, today)
@@ -649,7 +690,9 @@ def search_products(
             stmt = stmt.join(_FTS, _FTS.c.rowid == Product.id).where(
                 _FTS_REF.op("MATCH")(_fts5_query(tokens))
             )
-            return stmt, [sa.func.bm25(_FTS_REF).asc()]
+            # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
+            # must not change order when a search moves from the window to this full match.
+            return stmt, []
         # Any other database: a plain substring match, no ranking beyond the title boost.
         for token in tokens:
             stmt = stmt.where(Product.search_text.icontains(token, autoescape=True))

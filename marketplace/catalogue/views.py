@@ -148,6 +148,7 @@ def seller(slug: str):
 
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
+@cache_public_page  # the add-to-cart form's CSRF token is filled in per visitor on every hit
 def product(product_id: int, slug: str | None = None):
     """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
     session = db.session

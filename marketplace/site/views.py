@@ -22,7 +22,7 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-ROBOTS_DISALLOW = ("/account/", "/cart", "/checkout", "/orders", "/payments/", "/curation/", "/seller/")
+ROBOTS_DISALLOW = ("/account/", "/cart", "/checkout", "/orders", "/payments/", "/curator/", "/seller/")
 
 
 @bp.get("/robots.txt")

@@ -1,8 +1,8 @@
 """Search ranking: title matches first, then newest; the same pages whichever way they are found.
 
-On PostgreSQL a text search first reads a window of the newest products and falls back to the
-full GIN match set; these tests shrink the window so both paths (and the cut between them) run on
-a handful of rows and must give identical pages.
+A text search first reads a window of the first products in the sort's order and falls back to
+the full match set (GIN on PostgreSQL, FTS5 on SQLite); these tests shrink the window so both
+paths (and the cut between them) run on a handful of rows and must give identical pages.
 """
 
 from __future__ import annotations
@@ -66,12 +66,8 @@ def _pages(session, q, per_page=2, sort="relevance"):
 def test_title_words_rank_first_then_newest(session, ranked):
     expected = [pid for pid, hits in sorted((r for r in ranked if r[1] is not None), key=lambda r: -r[1])]
     flat = [pid for page in _pages(session, "batik merah") for pid in page]
-    if session.get_bind().dialect.name == "postgresql":
-        assert flat == expected
-    else:
-        # SQLite orders by title words too, then bm25 inside a tier.
-        hits = dict(ranked)
-        assert [hits[pid] for pid in flat] == [2, 2, 2, 1, 1, 1, 0, 0]
+    assert [dict(ranked)[pid] for pid in flat] == [2, 2, 2, 1, 1, 1, 0, 0]
+    assert flat == expected
 
 
 @pytest.mark.parametrize("window", [1, 2, 3, 5, 8, 1000])
@@ -87,8 +83,6 @@ def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch,
 
 
 def test_small_window_caps_the_count_honestly(session, ranked, monkeypatch):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the window is PostgreSQL's")
     monkeypatch.setattr(services, "SEARCH_WINDOW", 3)
     page = services.search_products(session, SearchParams(q="batik", sort="newest", per_page=1))
     # Three newest products all match: the page comes from the window, the count is "more than".
