@@ -27,6 +27,7 @@ setup-dev: $(VENV)/.installed-dev setup
 
 ## make run: set up, migrate, load demo data into an empty database, serve on 127.0.0.1:$(PORT)
 run: setup
+	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

@@ -131,7 +131,13 @@ def run_lighthouse(name: str, url: str) -> dict:
         f"--chrome-flags={CHROME_FLAGS}",
         "--output=json", f"--output-path={output}", "--quiet",
     ]  # fmt: skip
-    subprocess.run(command, cwd=REPO, env={**os.environ, "CHROME_PATH": CHROME_PATH}, check=True, timeout=300)
+    env = {**os.environ, "CHROME_PATH": CHROME_PATH}
+    try:
+        subprocess.run(command, cwd=REPO, env=env, check=True, timeout=300)
+    except subprocess.CalledProcessError:
+        # Lighthouse now and then loses the trace of a load (NO_NAVSTART, NO_FCP); a second run is fine.
+        print(f"  retrying {name} once", flush=True)
+        subprocess.run(command, cwd=REPO, env=env, check=True, timeout=300)
     return json.loads(output.read_text(encoding="utf-8"))
 
 

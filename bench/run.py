@@ -99,14 +99,34 @@ def ensure_seeded(url: str, products: int, reseed: bool) -> None:
             except sa.exc.DatabaseError:
                 db.session.rollback()
         db.session.remove()
-        if count == products:
+        if count == products and not _missing_columns(db):
             print(f"  reusing {url} ({count} products)")
             db.create_all()  # tables added since the seeding (create_all skips existing ones)
+            # The search index objects live outside the models (IF NOT EXISTS: added only if missing).
+            from marketplace.catalogue.search_index import create_search_index_sql
+
+            with db.engine.begin() as conn:
+                for statement in create_search_index_sql(conn.dialect.name):
+                    conn.exec_driver_sql(statement)
         else:
-            print(f"  seeding {url} with {products} products")
+            missing = _missing_columns(db) if count == products else []
+            why = f" (schema changed: {', '.join(missing[:5])} missing)" if missing else ""
+            print(f"  seeding {url} with {products} products{why}")
             seed.reset_schema(db)
             seed.seed(db, products)
         db.engine.dispose()
+
+
+def _missing_columns(db) -> list[str]:
+    """Model columns absent from the seeded database (a column added since): it must be reseeded."""
+    inspector = sa.inspect(db.engine)
+    missing = []
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue  # a new table: create_all adds it
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    return missing
 
 
 def generation_read_cost(url: str, rounds: int = 2000) -> float:

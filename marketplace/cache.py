@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
@@ -41,11 +42,14 @@ from urllib.parse import parse_qsl
 import redis
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.exceptions import SecurityError
+from werkzeug.http import dump_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wsgi import get_host
 
@@ -179,19 +183,14 @@ class MemoryBackend:
         with self._lock:
             if conn in self._held:
                 self._held.remove(conn)
-        try:
-            conn.close()
-        except sa.exc.SQLAlchemyError:
-            pass
+        _hard_close(conn)
 
     def _close_all(self, engine=None) -> None:
+        # Called after the engine replaced its pool: give nothing back to the old one, close outright.
         with self._lock:
             held, self._held = self._held, []
         for conn in held:
-            try:
-                conn.close()
-            except sa.exc.SQLAlchemyError:
-                pass
+            _hard_close(conn)
         self._local = threading.local()
 
     def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
@@ -209,6 +208,14 @@ class MemoryBackend:
             conn.execute(
                 stmt.on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
             )
+
+
+def _hard_close(conn: sa.Connection) -> None:
+    try:
+        conn.invalidate()  # closes the DBAPI connection instead of returning it to a pool
+        conn.close()
+    except sa.exc.SQLAlchemyError:
+        pass
 
 
 class RedisBackend:
@@ -513,10 +520,11 @@ class CookielessHits:
     through Flask, which remembers it in a cookie), so the entry is the one `cache_public_page`
     would serve, under the same key, after the same generation read. The response is what Flask
     would send on that hit: the page, `X-Cache: HIT`, the security headers (app.extensions
-    [STATIC_HEADERS]) and `Vary: Cookie`. Everything else goes to Flask untouched: visitors with
-    any cookie, pages holding a CSRF placeholder (the visitor needs a session and a token), misses,
-    and any failure of the store (Flask's path logs it and renders). The generation read here is
-    handed on in the environ, so a miss still costs a single read.
+    [STATIC_HEADERS]) and `Vary: Cookie`; a page with a form also gets the visitor's new CSRF
+    token and the session cookie holding it (`_fresh_csrf`). Everything else goes to Flask
+    untouched: visitors with any cookie, misses, and any failure of the store (Flask's path logs
+    it and renders). The generation read here is handed on in the environ, so a miss still costs
+    a single read. A new after_request hook that changes public pages must be mirrored here.
     """
 
     def __init__(self, wsgi_app, app: Flask):
@@ -564,8 +572,14 @@ class CookielessHits:
         if tag != str(generation).encode("ascii"):
             return None
         mimetype, _, body = stored.partition(b"\n")
+        extra: list[tuple[str, str]] = []
         if CSRF_PLACEHOLDER in body:
-            return None
+            fresh = self._fresh_csrf()
+            if fresh is None:
+                return None
+            token, cookie = fresh
+            body = body.replace(CSRF_PLACEHOLDER, token.encode("ascii"))
+            extra.append(("Set-Cookie", cookie))
         content_type = _CONTENT_TYPES.get(mimetype)
         if content_type is None:
             content_type = _CONTENT_TYPES.setdefault(
@@ -577,8 +591,39 @@ class CookielessHits:
             ("X-Cache", "HIT"),
             *app.extensions.get(STATIC_HEADERS, ()),
             ("Vary", "Cookie"),
+            *extra,
         ]
         return headers, body
+
+    def _fresh_csrf(self) -> tuple[str, str] | None:
+        """A new visitor's CSRF token and session cookie, as Flask-WTF and Flask would make them.
+
+        `flask_wtf.csrf.generate_csrf` puts a random raw token in the (new, empty) session and
+        signs it with the salt "wtf-csrf-token"; Flask's cookie session then stores exactly
+        {field: raw}. Only Flask's default cookie session is reproduced; anything else goes to Flask.
+        """
+        app = self.app
+        interface = app.session_interface
+        if type(interface) is not SecureCookieSessionInterface:
+            return None
+        serializer = interface.get_signing_serializer(app)
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        field = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+        if serializer is None or not secret:
+            return None
+        raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
+        token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        cookie = dump_cookie(
+            interface.get_cookie_name(app),
+            serializer.dumps({field: raw}),
+            domain=interface.get_cookie_domain(app),
+            path=interface.get_cookie_path(app),
+            secure=interface.get_cookie_secure(app),
+            httponly=interface.get_cookie_httponly(app),
+            samesite=interface.get_cookie_samesite(app),
+            partitioned=interface.get_cookie_partitioned(app),
+        )
+        return token, cookie
 
 
 def cached_fragment(

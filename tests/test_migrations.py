@@ -50,6 +50,8 @@ def test_migrations_match_models_and_downgrade(empty_database_url):
             else:
                 indexes = {ix["name"] for ix in inspector.get_indexes("products")}
                 assert "ix_products_search" in indexes
+                columns = {column["name"] for column in inspector.get_columns("products")}
+                assert "search_vector" in columns
         downgrade(revision="base")
         with db.engine.connect() as connection:
             remaining = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}

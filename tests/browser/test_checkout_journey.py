@@ -62,14 +62,15 @@ def shop(session) -> Shop:
         title_id="Kopi Robusta Kabat", title_en="Kabat Robusta Coffee", price_minor=45_000,
         stock=20, weight_grams=250,
     )  # fmt: skip
-    buyer = make_user(session, email="sari@example.test", name="Sari Wulandari")
+    # Tests read English (tests/conftest.py); the buyer's own language too, so the journey stays English.
+    buyer = make_user(session, email="sari@example.test", name="Sari Wulandari", locale="en")
     # Commit the catalogue first: get_or_create_cart's SAVEPOINT fires `after_commit`, and the page
     # cache's generation bump would then wait on SQLite's lock held by this very transaction.
     session.commit()
     account_cart = cart_services.get_or_create_cart(session, user=buyer)
     cart_services.add_to_cart(session, cart=account_cart, product_id=coffee.id, quantity=1)
     session.commit()
-    return Shop(bag.id, bag.title_id, coffee.id, coffee.title_id, buyer.id, buyer.email)
+    return Shop(bag.id, bag.title_en, coffee.id, coffee.title_en, buyer.id, buyer.email)
 
 
 def _main(page):
@@ -161,7 +162,7 @@ def test_guest_cart_login_merge_bank_transfer_order(request, page_fixture, live_
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
     instructions = main.locator("section.bank-instructions")
     expect(instructions).to_be_visible()
-    expect(instructions).to_contain_text(Money(order.total_minor, "IDR").format("id"))
+    expect(instructions).to_contain_text(Money(order.total_minor, "IDR").format("en"))
     expect(instructions).to_contain_text(BANK_ACCOUNT)
     expect(instructions).to_contain_text("Bank Jatim")
     expect(instructions).to_contain_text(order.number)
@@ -219,7 +220,7 @@ def test_guest_checks_out_with_email_and_pickup_then_sees_order_by_link(
     assert order.shipping_minor == 0
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
     expect(main.locator("section.bank-instructions")).to_contain_text(
-        Money(order.total_minor, "IDR").format("id")
+        Money(order.total_minor, "IDR").format("en")
     )
 
     # The signed link is the guest's key: without it the order is not found.

@@ -47,6 +47,12 @@ def crowded_catalogue(session) -> dict:
     return {"cluster": "Batik", "title": LONG_TITLE_ID}
 
 
+@pytest.fixture
+def app_overrides(app_overrides) -> dict:
+    # Buyers see Indonesian by default, and its long words are what this test is about.
+    return {**app_overrides, "BABEL_DEFAULT_LOCALE": "id"}
+
+
 def _page_width(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth")
 

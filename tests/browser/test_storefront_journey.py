@@ -90,6 +90,12 @@ def catalogue(session) -> Catalogue:
     )
 
 
+@pytest.fixture
+def app_overrides(app_overrides) -> dict:
+    # This journey is about the real default: Indonesian first, then English by choice.
+    return {**app_overrides, "BABEL_DEFAULT_LOCALE": "id"}
+
+
 def _html_lang(page) -> str:
     return page.locator("html").get_attribute("lang")
 

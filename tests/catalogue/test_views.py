@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.catalogue.models import ProductStatus, SellerStatus
+from marketplace.money import Money
 from tests.catalogue.conftest import add_image
 from tests.factories import make_featured, make_label_type, make_product, make_product_label, make_seller
 
@@ -36,6 +37,11 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+# Tests read English (tests/conftest.py); money is formatted the way the page formats it.
+PRICE_EN = Money(350_000, "IDR").format("en")
+PRICE_ID = Money(350_000, "IDR").format("id")
+
+
 def test_home_shows_featured_clusters_villages_newest(client, session, world, batik):
     featured = make_product(
         session,
@@ -44,16 +50,16 @@ def test_home_shows_featured_clusters_villages_newest(client, session, world, ba
         title_id="Kopi Lereng Ijen",
         title_en="Ijen slope coffee",
     )
-    make_featured(session, product=featured, headline_id="Pilihan kurator", headline_en="Curator's pick")
+    make_featured(session, product=featured, headline_id="Pilihan kurator", headline_en="Curators choose")
     session.commit()
     response = client.get("/")
     assert response.status_code == 200
     html = text(response)
-    assert '<html lang="id">' in html
-    assert "Pilihan kurator" in html and "Kopi Lereng Ijen" in html
-    assert "Batik Tulis Gajah Oling" in html
+    assert '<html lang="en">' in html
+    assert "Curators choose" in html and "Ijen slope coffee" in html
+    assert "Hand-drawn Gajah Oling batik" in html
     assert 'href="/clusters/batik"' in html and 'href="/villages/pakistaji"' in html
-    assert "Rp\u00a0350.000" in html
+    assert PRICE_EN in html
     # Featured take the first row (eager images); newest are below the fold.
     assert 'loading="lazy"' in html
     assert 'srcset="/media/products/testimg' in html and 'width="640" height="480"' in html
@@ -66,29 +72,41 @@ def test_home_without_products(client, world):
 
 
 def test_cluster_page(client, session, world, batik):
-    make_product(session, seller=world.other_seller, cluster=world.other_cluster, title_id="Beras merah")
+    make_product(
+        session,
+        seller=world.other_seller,
+        cluster=world.other_cluster,
+        title_id="Beras merah",
+        title_en="Red rice",
+    )
     session.commit()
     response = client.get("/clusters/batik")
     assert response.status_code == 200
     html = text(response)
-    assert "Batik Tulis Gajah Oling" in html and "Beras merah" not in html
+    assert "Hand-drawn Gajah Oling batik" in html and "Red rice" not in html
 
 
 def test_village_page_story_sellers_products(client, session, world, batik):
     hidden = make_seller(session, village=world.village, name="Belum Disetujui", status=SellerStatus.PENDING)
-    make_product(session, seller=hidden, cluster=world.cluster, title_id="Produk tersembunyi")
+    make_product(
+        session,
+        seller=hidden,
+        cluster=world.cluster,
+        title_id="Produk tersembunyi",
+        title_en="Hidden product",
+    )
     session.commit()
     html = text(client.get("/villages/pakistaji"))
-    assert "Desa batik tulis di Dusun Kepuh." in html
-    assert "KUB Sekar Kepuh" in html and "Batik Tulis Gajah Oling" in html
-    assert "Belum Disetujui" not in html and "Produk tersembunyi" not in html
+    assert "A village of hand-drawn batik." in html
+    assert "KUB Sekar Kepuh" in html and "Hand-drawn Gajah Oling batik" in html
+    assert "Belum Disetujui" not in html and "Hidden product" not in html
 
 
 def test_seller_page(client, session, world, batik):
     response = client.get("/sellers/kub-sekar-kepuh")
     assert response.status_code == 200
     html = text(response)
-    assert "Kami membatik sejak 1990." in html and "Batik Tulis Gajah Oling" in html
+    assert "We have made batik since 1990." in html and "Hand-drawn Gajah Oling batik" in html
 
 
 def test_product_page(client, batik):
@@ -96,8 +114,9 @@ def test_product_page(client, batik):
     assert response.status_code == 200
     html = text(response)
     for expected in (
-        "Batik Tulis Gajah Oling",
-        "Rp\u00a0350.000",
+        "Hand-drawn Gajah Oling batik",
+        "Cotton cloth, batik drawn by hand.",
+        PRICE_EN,
         "KUB Sekar Kepuh",
         "Pakistaji",
         "Batikmark",
@@ -158,20 +177,6 @@ def test_hidden_product_and_seller_are_404(client, session, world):
     assert client.get(f"/sellers/{pending.slug}").status_code == 404
 
 
-def test_language_switch_is_remembered(client, batik):
-    html = text(client.get(f"/products/{batik.id}-batik-gajah-oling"))
-    assert '<html lang="id">' in html and "Batik Tulis Gajah Oling" in html
-    response = client.get(f"/products/{batik.id}-batik-gajah-oling?lang=en")
-    assert "lang=en" in response.headers.get("Set-Cookie", "")
-    html = text(response)
-    assert '<html lang="en">' in html and "Hand-drawn Gajah Oling batik" in html
-    # No ?lang= now: the cookie keeps English.
-    html = text(client.get(f"/products/{batik.id}-batik-gajah-oling"))
-    assert '<html lang="en">' in html and "Cotton cloth, batik drawn by hand." in html
-    html = text(client.get("/?lang=id"))
-    assert '<html lang="id">' in html
-
-
 def test_language_links_keep_path_and_query(client, world):
     html = text(client.get("/search?q=kopi&in_stock=1&lang=en"))
     assert 'href="/search?q=kopi&amp;in_stock=1&amp;lang=id"' in html
@@ -184,15 +189,21 @@ def test_language_links_never_leave_the_site(client, world):
 
 
 def test_search_page_results_and_filters(client, session, world, batik):
-    make_product(session, seller=world.other_seller, cluster=world.other_cluster, title_id="Kopi robusta")
+    make_product(
+        session,
+        seller=world.other_seller,
+        cluster=world.other_cluster,
+        title_id="Kopi robusta",
+        title_en="Robusta coffee",
+    )
     session.commit()
     html = text(client.get("/search?q=gajah"))
-    assert "Batik Tulis Gajah Oling" in html and "Kopi robusta" not in html
+    assert "Hand-drawn Gajah Oling batik" in html and "Robusta coffee" not in html
     html = text(client.get("/search?cluster=agro"))
-    assert "Kopi robusta" in html and "Batik Tulis Gajah Oling" not in html
+    assert "Robusta coffee" in html and "Hand-drawn Gajah Oling batik" not in html
     assert '<option value="agro" selected>' in html
     html = text(client.get("/search?label=batikmark&in_stock=1"))
-    assert "Batik Tulis Gajah Oling" in html and "Kopi robusta" not in html
+    assert "Hand-drawn Gajah Oling batik" in html and "Robusta coffee" not in html
 
 
 def test_search_empty_state_helps(client, world, batik):
@@ -214,7 +225,7 @@ def test_search_pagination_links(client, session, world):
 
 def test_unknown_filter_value_is_ignored_with_a_message(client, world, batik):
     html = text(client.get("/search?cluster=atlantis"))
-    assert "were ignored" in html and "Batik Tulis Gajah Oling" in html
+    assert "were ignored" in html and "Hand-drawn Gajah Oling batik" in html
 
 
 BAD_INPUT = [
@@ -276,7 +287,7 @@ def test_script_in_query_is_escaped(client, world, batik):
 
 def test_sql_in_query_does_not_match_everything(client, world, batik):
     html = text(client.get("/search?q=%27%20OR%201%3D1%20--"))
-    assert "Batik Tulis Gajah Oling" not in html and "No products found" in html
+    assert "Hand-drawn Gajah Oling batik" not in html and "No products found" in html
 
 
 def test_robots_txt(client):
@@ -284,19 +295,66 @@ def test_robots_txt(client):
     assert response.status_code == 200 and "Disallow: /account/" in text(response)
 
 
-def test_server_error_page_in_both_languages(app, client):
-    def boom():
-        raise RuntimeError("kaboom")
-
-    app.add_url_rule("/boom-for-test", view_func=boom)
-    response = client.get("/boom-for-test")
-    assert response.status_code == 500
-    html = text(response)
-    assert "Something went wrong" in html and "kaboom" not in html and '<html lang="id">' in html
-    response = client.get("/boom-for-test?lang=en")
-    assert response.status_code == 500 and '<html lang="en">' in text(response)
-
-
 def test_not_found_page_in_english(client, world):
     response = client.get("/clusters/nope?lang=en")
     assert response.status_code == 404 and '<html lang="en">' in text(response)
+
+
+class TestIndonesianDefault:
+    """Without a choice the site is Indonesian (the real default); ?lang=en switches and is remembered."""
+
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        return {"BABEL_DEFAULT_LOCALE": "id"}
+
+    def test_home_is_indonesian_by_default(self, client, session, world, batik):
+        featured = make_product(
+            session,
+            seller=world.other_seller,
+            cluster=world.other_cluster,
+            title_id="Kopi Lereng Ijen",
+            title_en="Ijen slope coffee",
+        )
+        make_featured(session, product=featured, headline_id="Pilihan kurator", headline_en="Curator's pick")
+        session.commit()
+        html = text(client.get("/"))
+        assert '<html lang="id">' in html
+        assert "Pilihan kurator" in html and "Kopi Lereng Ijen" in html and "Ijen slope coffee" not in html
+        assert "Batik Tulis Gajah Oling" in html and PRICE_ID in html and PRICE_EN not in html
+
+    def test_village_seller_and_product_pages_in_indonesian(self, client, batik):
+        html = text(client.get("/villages/pakistaji"))
+        assert "Desa batik tulis di Dusun Kepuh." in html and "Batik Tulis Gajah Oling" in html
+        html = text(client.get("/sellers/kub-sekar-kepuh"))
+        assert "Kami membatik sejak 1990." in html and "Batik Tulis Gajah Oling" in html
+        html = text(client.get(f"/products/{batik.id}-batik-gajah-oling"))
+        assert "Batik Tulis Gajah Oling" in html and "Kain katun dibatik tangan." in html and PRICE_ID in html
+        html = text(client.get("/search?q=gajah"))
+        assert "Batik Tulis Gajah Oling" in html
+
+    def test_language_switch_is_remembered(self, client, batik):
+        html = text(client.get(f"/products/{batik.id}-batik-gajah-oling"))
+        assert '<html lang="id">' in html and "Batik Tulis Gajah Oling" in html
+        response = client.get(f"/products/{batik.id}-batik-gajah-oling?lang=en")
+        assert "lang=en" in response.headers.get("Set-Cookie", "")
+        html = text(response)
+        assert '<html lang="en">' in html and "Hand-drawn Gajah Oling batik" in html
+        # No ?lang= now: the cookie keeps English.
+        html = text(client.get(f"/products/{batik.id}-batik-gajah-oling"))
+        assert '<html lang="en">' in html and "Cotton cloth, batik drawn by hand." in html
+        html = text(client.get("/?lang=id"))
+        assert '<html lang="id">' in html
+
+    def test_server_error_page_in_both_languages(self, app, client):
+        def boom():
+            raise RuntimeError("kaboom")
+
+        app.add_url_rule("/boom-for-test", view_func=boom)
+        response = client.get("/boom-for-test")
+        assert response.status_code == 500
+        html = text(response)
+        # "Something went wrong" in the Indonesian catalogue.
+        assert "Terjadi kesalahan" in html and "kaboom" not in html and '<html lang="id">' in html
+        response = client.get("/boom-for-test?lang=en")
+        html = text(response)
+        assert response.status_code == 500 and '<html lang="en">' in html and "Something went wrong" in html

@@ -91,6 +91,8 @@ def second_app(app, database_url, app_overrides):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": False,
+            # The same deployment: same default language, so both processes build the same cache keys.
+            "BABEL_DEFAULT_LOCALE": app.config["BABEL_DEFAULT_LOCALE"],
             **app_overrides,
         }
     )
@@ -195,7 +197,9 @@ def test_language_cookie_is_part_of_the_key(app, second_app, session):
     session.commit()
     client = second_app.test_client()
     _price(client, product.id)
-    client.set_cookie("lang", "en")
+    # Switch to the language that is not the default (tests default to English).
+    other_language = "id" if second_app.config["BABEL_DEFAULT_LOCALE"] == "en" else "en"
+    client.set_cookie("lang", other_language)
     assert _price(client, product.id)[1] == "MISS"
     assert _price(client, product.id)[1] == "HIT"
     assert calls["page"] == 2

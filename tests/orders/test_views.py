@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product
+from marketplace.money import Money
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.factories import make_product, make_user
@@ -31,7 +32,12 @@ def hidden(html: str, name: str) -> str:
 
 def setup_shop(session, **product):
     ensure_default_shipping_rates(session)
-    values = {"title_id": "Kopi Robusta Kabat", "price_minor": 60_000, "stock": 3}
+    values = {
+        "title_id": "Kopi Robusta Kabat",
+        "title_en": "Kabat robusta coffee",
+        "price_minor": 60_000,
+        "stock": 3,
+    }
     values.update(product)
     item = make_product(session, **values)
     session.commit()
@@ -63,7 +69,8 @@ def test_guest_cart_cookie_add_update_remove(client, session):
     cart_cookie = next(c for c in cookie if c.startswith("cart_token="))
     assert "HttpOnly" in cart_cookie and "SameSite=Lax" in cart_cookie
     page = client.get("/cart").get_data(as_text=True)
-    assert "Kopi Robusta Kabat" in page and "Rp" in page and "120.000" in page
+    # Tests read English: the English title and the line total as the page formats it.
+    assert "Kabat robusta coffee" in page and Money(120_000, "IDR").format("en") in page
 
     client.post("/cart/update", data={"product_id": product.id, "quantity": "50"})
     page = client.get("/cart").get_data(as_text=True)
@@ -102,7 +109,8 @@ def test_guest_checkout_bank_transfer_and_signed_link(client, session):
     order = session.scalars(sa.select(Order)).one()
     assert page.status_code == 200
     assert order.number in html and "WIB" in html
-    assert Money_text(order.total_minor) in html  # the exact amount with the unique code
+    # The exact amount with the unique code, formatted as the (English) page formats it.
+    assert Money(order.total_minor, order.currency).format("en") in html
     session.expire_all()
     assert session.get(Product, product.id).stock == 1
 
@@ -116,10 +124,6 @@ def test_guest_checkout_bank_transfer_and_signed_link(client, session):
     assert client.get(tampered).status_code == 404
     assert client.get(f"/orders/{order.number}").status_code == 404
     assert client.get("/orders/PD-000000-ZZZZ?token=abc").status_code == 404
-
-
-def Money_text(minor: int) -> str:
-    return f"{minor:,}".replace(",", ".")
 
 
 def test_bad_checkout_input_rerenders_and_keeps_what_was_typed(client, session):

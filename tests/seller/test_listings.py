@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.email.models import OutboundEmail
+from marketplace.money import Money
 from marketplace.orders.models import StockMovement, StockMovementKind
 from marketplace.seller.models import ProductRevision, RevisionStatus
 from tests.factories import make_product
@@ -168,7 +169,10 @@ def test_edit_of_a_live_product_waits_for_review_while_buyers_see_the_old_versio
     )
     assert revision.submitted_by_id == world.user_a.id
     public = app.test_client().get(f"/products/{product.id}-{product.slug}").get_data(as_text=True)
-    assert "Keranjang rotan jumbo" not in public and "85.000" in public
+    # Tests read English: product_a has no English title, so the Indonesian one shows; neither
+    # proposed title nor the proposed price is public, the old price (as the page formats it) is.
+    assert "Keranjang rotan jumbo" not in public and "Woven pandan bag" not in public
+    assert Money(85_000, "IDR").format("en") in public and Money(99_000, "IDR").format("en") not in public
 
     # The form shows the seller's proposed values; the preview too.
     page = client.get(f"/seller/products/{product.id}").get_data(as_text=True)
