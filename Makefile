@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev system-deps db-up lint translations bench clean
+.PHONY: run test setup setup-dev system-deps db-up node-deps lint translations bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
-test: setup-dev system-deps db-up
+test: setup-dev system-deps db-up node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 system-deps:
@@ -41,6 +41,14 @@ system-deps:
 
 db-up:
 	@bash scripts/ensure-postgres.sh
+
+# axe-core for the browser accessibility tests (Lighthouse is a dev dependency: `npm ci` for bench).
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --omit=dev --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the axe-core accessibility tests will be skipped"; fi
 
 lint: setup-dev
 	$(BIN)/ruff check marketplace tests bench
@@ -53,5 +61,9 @@ translations: setup-dev
 bench: setup-dev
 	$(BIN)/python bench/run.py
 
+lighthouse: setup-dev
+	npm ci --no-audit --no-fund --loglevel=error
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python bench/lighthouse.py
+
 clean:
-	rm -rf $(VENV) instance static/dist
+	rm -rf $(VENV) instance static/dist node_modules

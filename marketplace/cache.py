@@ -6,7 +6,12 @@ placement, seller, cluster, region) and only served while the counter still has 
 change therefore shows on the very next request in every app process: they all read the same
 counter — from Redis (`INCR`; a hit is one MGET of counter and page) when `REDIS_URL` is set,
 otherwise from the one-row table `cache_generations` (one primary-key SELECT per request that uses
-the cache) with entries in a small per-process dict with TTL.
+the cache, in autocommit on a connection each thread keeps) with entries in a small per-process
+dict with TTL.
+
+A hit costs little beyond that read: for a visitor without cookies the WSGI middleware
+`CookielessHits` answers before Flask runs; otherwise `serve_cached_page`, the first
+before_request hook, answers before the other hooks and the view.
 
 Use in views (never in services):
 

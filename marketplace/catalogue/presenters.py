@@ -97,7 +97,9 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         village_name=village.name,
         village_url=url_for("catalogue.village", slug=village.slug),
         cluster_name=localized(product.cluster, "name", lang),
-        image=image_view(image, alt_fallback=title, sizes=CARD_SIZES, lazy=lazy, lang=lang)
+        # The card's link already says the title; repeating it as alt text makes screen readers say
+        # it twice (axe: image-redundant-alt), so a photo without its own description is decorative.
+        image=image_view(image, alt_fallback="", sizes=CARD_SIZES, lazy=lazy, lang=lang)
         if image
         else None,
         headline=headline,

@@ -64,9 +64,6 @@ def shop(session) -> Shop:
     )  # fmt: skip
     # Tests read English (tests/conftest.py); the buyer's own language too, so the journey stays English.
     buyer = make_user(session, email="sari@example.test", name="Sari Wulandari", locale="en")
-    # Commit the catalogue first: get_or_create_cart's SAVEPOINT fires `after_commit`, and the page
-    # cache's generation bump would then wait on SQLite's lock held by this very transaction.
-    session.commit()
     account_cart = cart_services.get_or_create_cart(session, user=buyer)
     cart_services.add_to_cart(session, cart=account_cart, product_id=coffee.id, quantity=1)
     session.commit()

@@ -145,11 +145,6 @@ def test_public_and_buying_pages_pass_axe(page, live_server, pictured_catalogue)
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalogue/presenters.py product_card: a photo without its own alt text falls back to the "
-    'title, which the card link already says (axe/Lighthouse image-redundant-alt); use alt="" there',
-)
 def test_card_photo_without_alt_text_does_not_repeat_the_title(app, page, live_server, session):
     village = make_village(session)
     product = make_product(
