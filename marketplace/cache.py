@@ -535,6 +535,7 @@ class CookielessHits:
     def __init__(self, wsgi_app, app: Flask):
         self.wsgi_app = wsgi_app
         self.app = app
+        self._serializers: dict[tuple, tuple] = {}
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("HTTP_COOKIE"):
@@ -611,13 +612,22 @@ class CookielessHits:
         interface = app.session_interface
         if type(interface) is not SecureCookieSessionInterface:
             return None
-        serializer = interface.get_signing_serializer(app)
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         field = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-        if serializer is None or not secret:
+        if not secret or not app.secret_key:
             return None
+        # Both serializers are stateless: built once per pair of keys instead of per request.
+        keys = (app.secret_key, secret)
+        serializers = self._serializers.get(keys)
+        if serializers is None:
+            session_serializer = interface.get_signing_serializer(app)
+            if session_serializer is None:
+                return None
+            serializers = (URLSafeTimedSerializer(secret, salt="wtf-csrf-token"), session_serializer)
+            self._serializers = {keys: serializers}
+        csrf_serializer, serializer = serializers
         raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
-        token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        token = csrf_serializer.dumps(raw)
         cookie = dump_cookie(
             interface.get_cookie_name(app),
             serializer.dumps({field: raw}),
