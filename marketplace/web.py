@@ -122,7 +122,9 @@ SECURITY_HEADERS = {
 
 def content_security_policy(app: Flask) -> str:
     # Stripe Checkout is a redirect after a form POST, and browsers apply form-action to it.
-    form_targets = " ".join(["'self'", "https://checkout.stripe.com", *app.config.get("CSP_EXTRA_FORM_ACTION", ())])
+    form_targets = " ".join(
+        ["'self'", "https://checkout.stripe.com", *app.config.get("CSP_EXTRA_FORM_ACTION", ())]
+    )
     return (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_targets}"

@@ -23,6 +23,8 @@ bp = Blueprint("email", __name__)
 
 @bp.after_app_request
 def deliver_after_response(response):
+    if not db.session.registry.has():
+        return response  # this request never opened a session, so it queued nothing
     ids = take_committed_ids(db.session())
     if ids:
         app = current_app._get_current_object()
@@ -35,7 +37,7 @@ def _install_teardown(state) -> None:
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before the session is removed.
     @state.app.teardown_appcontext
     def deliver_on_teardown(exc):
-        if exc is not None or "sqlalchemy" not in current_app.extensions:
+        if exc is not None or "sqlalchemy" not in current_app.extensions or not db.session.registry.has():
             return
         ids = take_committed_ids(db.session())
         if ids:
