@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import url_for
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductLabel, Region, Seller
@@ -38,7 +38,14 @@ class ImageView:
 
 
 def image_view(
-    image: ProductImage, *, alt_fallback: str, sizes: str, lazy: bool, lang: str, display_width: int = 640
+    image: ProductImage,
+    *,
+    alt_fallback: str,
+    sizes: str,
+    lazy: bool,
+    lang: str,
+    display_width: int = 640,
+    decorative: bool = False,
 ) -> ImageView:
     """An <img> over the stored WebP renditions (media decides which widths exist and their URLs).
 
@@ -51,7 +58,7 @@ def image_view(
         sizes=sizes,
         width=attrs["width"],
         height=attrs["height"],
-        alt=localized(image, "alt", lang) or alt_fallback,
+        alt="" if decorative else (localized(image, "alt", lang) or alt_fallback),
         lazy=lazy,
     )
 
@@ -97,9 +104,9 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         village_name=village.name,
         village_url=url_for("catalogue.village", slug=village.slug),
         cluster_name=localized(product.cluster, "name", lang),
-        # The card's link already says the title; repeating it as alt text makes screen readers say
-        # it twice (axe: image-redundant-alt), so a photo without its own description is decorative.
-        image=image_view(image, alt_fallback="", sizes=CARD_SIZES, lazy=lazy, lang=lang)
+        # The card's link already says the title; alt text there makes screen readers say it twice
+        # (axe: image-redundant-alt), so in a card the photo is decorative.
+        image=image_view(image, alt_fallback="", sizes=CARD_SIZES, lazy=lazy, lang=lang, decorative=True)
         if image
         else None,
         headline=headline,
@@ -241,7 +248,7 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         if all(d for d in dims)
         else ""
     )
-    weight = _("%(grams)s g", grams=f"{product.weight_grams:,}".replace(",", "." if lang == "id" else ","))
+    weight = _("%(grams)s g", grams=format_number(product.weight_grams))
     if product.exportable:
         export_text = _("Available for export")
     else:
@@ -374,6 +381,6 @@ def result_summary(result) -> str:
             "Showing %(first)d–%(last)d of more than %(total)s products",
             first=result.first_index,
             last=result.last_index,
-            total=f"{result.total:,}",
+            total=format_number(result.total),
         )
     return ngettext("%(num)d product", "%(num)d products", result.total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
@@ -159,7 +160,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
             "quantity": line.quantity,
             "unit_price": money(line.unit_price_minor, order.currency, lang),
             "total": money(line.line_total_minor, order.currency, lang),
-            "weight": f"{line.weight_grams:,}".replace(",", "."),
+            "weight": format_number(line.weight_grams),
             "hs_code": line.hs_code or "",
         }
         for line in fulfilment.lines
@@ -169,6 +170,6 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         **fulfilment_row(fulfilment, lang),
         "address_lines": address,
         "lines": lines,
-        "total_weight": f"{weight:,}".replace(",", "."),
+        "total_weight": format_number(weight),
         "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
     }
