@@ -1,12 +1,12 @@
 """Imports every domain's models so the metadata (create_all, Alembic) sees all tables."""
 
 from marketplace.accounts.models import *  # noqa: F401,F403
-from marketplace.catalogue.models import *  # noqa: F401,F403
+from marketplace.cache import CacheGeneration  # noqa: F401  (catalogue generation counter)
+from marketplace.cart.models import *  # noqa: F401,F403
 from marketplace.catalogue import search_index  # noqa: F401  (index DDL and search_text hook)
+from marketplace.catalogue.models import *  # noqa: F401,F403
+from marketplace.email.models import *  # noqa: F401,F403
 from marketplace.orders.models import *  # noqa: F401,F403
 from marketplace.payments.models import *  # noqa: F401,F403
-from marketplace.email.models import *  # noqa: F401,F403
-from marketplace.cart.models import *  # noqa: F401,F403
-from marketplace.shipping.models import *  # noqa: F401,F403
-from marketplace.cache import CacheGeneration  # noqa: F401  (catalogue generation counter)
 from marketplace.seller.models import *  # noqa: F401,F403
+from marketplace.shipping.models import *  # noqa: F401,F403

@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, get_currency_precision
 
-
 # Rupiah has had no coins below Rp 1 in use for decades; prices are whole rupiah everywhere.
 OWN_EXPONENTS = {"IDR": 0}
 

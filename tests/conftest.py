@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from marketplace import create_app

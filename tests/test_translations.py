@@ -14,7 +14,14 @@ METHOD_MAP = [
     ("templates/**.html", "jinja2"),
     ("templates/**.txt", "jinja2"),
 ]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    "pgettext": ((1, "c"), 2),
+}
 
 
 def _extracted_msgids() -> set[str]:
@@ -35,4 +42,6 @@ def test_every_ui_string_is_translated_to_indonesian():
         if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy
     }
     missing = sorted(_extracted_msgids() - translated)
-    assert missing == [], f"{len(missing)} strings lack an Indonesian translation (run `make translations`): {missing[:20]}"
+    assert missing == [], (
+        f"{len(missing)} strings lack an Indonesian translation (run `make translations`): {missing[:20]}"
+    )
