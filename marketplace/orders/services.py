@@ -939,46 +939,28 @@ def mark_fulfilment_shipped(
         raise ValidationError(str(_l("Only a paid order that is being prepared can be shipped.")))
     if order.shipping_method == ShippingMethod.COURIER and not tracking_number:
         raise ValidationError(str(_l("Enter the courier's tracking number.")), field="tracking_number")
-    result = session.execute(
-        sa.update(Fulfilment)
-        .where(Fulfilment.id == fulfilment.id, Fulfilment.status == FulfilmentStatus.PROCESSING)
-        .values(
-            status=FulfilmentStatus.SHIPPED, courier=courier, tracking_number=tracking_number, shipped_at=now
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    session.expire(fulfilment)
-    _event(
+    if not _move_fulfilment(
         session,
-        order,
+        fulfilment,
         from_status=FulfilmentStatus.PROCESSING,
         to_status=FulfilmentStatus.SHIPPED,
+        values={"courier": courier, "tracking_number": tracking_number, "shipped_at": now},
         actor_id=actor_id,
         actor_label=actor_label,
         now=now,
-        fulfilment_id=fulfilment.id,
         note=f"{courier} {tracking_number}".strip(),
-    )
-    session.flush()
-    open_statuses = {f.status for f in order.fulfilments if f.status != FulfilmentStatus.CANCELLED}
-    if open_statuses <= {FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED} and _claim(
+    ):
+        return False
+    _advance_order_when_parcels_are(
         session,
         order,
+        parcel_statuses={FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED},
         from_statuses=[OrderStatus.PAID],
-        values={"status": OrderStatus.SHIPPED, "updated_at": now},
-    ):
-        _event(
-            session,
-            order,
-            from_status=OrderStatus.PAID,
-            to_status=OrderStatus.SHIPPED,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            now=now,
-        )
-        session.flush()
+        to_status=OrderStatus.SHIPPED,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+    )
     from marketplace.orders import notifications
 
     notifications.fulfilment_shipped(session, fulfilment)
@@ -995,10 +977,48 @@ def mark_fulfilment_delivered(
 ) -> bool:
     """The parcel arrived (or was picked up). Idempotent; the order is DELIVERED when all parcels are."""
     order = fulfilment.order
+    if not _move_fulfilment(
+        session,
+        fulfilment,
+        from_status=FulfilmentStatus.SHIPPED,
+        to_status=FulfilmentStatus.DELIVERED,
+        values={"delivered_at": now},
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+    ):
+        return False
+    _advance_order_when_parcels_are(
+        session,
+        order,
+        parcel_statuses={FulfilmentStatus.DELIVERED},
+        from_statuses=[OrderStatus.PAID, OrderStatus.SHIPPED],
+        to_status=OrderStatus.DELIVERED,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+    )
+    return True
+
+
+def _move_fulfilment(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    from_status: FulfilmentStatus,
+    to_status: FulfilmentStatus,
+    values: dict,
+    actor_id: int | None,
+    actor_label: str,
+    now: datetime,
+    note: str = "",
+) -> bool:
+    """One conditional UPDATE from `from_status`, so a double submit moves the parcel once."""
+    order = fulfilment.order
     result = session.execute(
         sa.update(Fulfilment)
-        .where(Fulfilment.id == fulfilment.id, Fulfilment.status == FulfilmentStatus.SHIPPED)
-        .values(status=FulfilmentStatus.DELIVERED, delivered_at=now)
+        .where(Fulfilment.id == fulfilment.id, Fulfilment.status == from_status)
+        .values(status=to_status, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -1007,33 +1027,45 @@ def mark_fulfilment_delivered(
     _event(
         session,
         order,
-        from_status=FulfilmentStatus.SHIPPED,
-        to_status=FulfilmentStatus.DELIVERED,
+        from_status=from_status,
+        to_status=to_status,
         actor_id=actor_id,
         actor_label=actor_label,
         now=now,
         fulfilment_id=fulfilment.id,
+        note=note,
     )
     session.flush()
+    return True
+
+
+def _advance_order_when_parcels_are(
+    session: Session,
+    order: Order,
+    *,
+    parcel_statuses: set[FulfilmentStatus],
+    from_statuses: Sequence[OrderStatus],
+    to_status: OrderStatus,
+    actor_id: int | None,
+    actor_label: str,
+    now: datetime,
+) -> None:
+    """Move the order to `to_status` once every parcel that is not cancelled is in `parcel_statuses`."""
     open_statuses = {f.status for f in order.fulfilments if f.status != FulfilmentStatus.CANCELLED}
+    if not open_statuses or not open_statuses <= parcel_statuses:
+        return
     previous = order.status
-    if open_statuses == {FulfilmentStatus.DELIVERED} and _claim(
-        session,
-        order,
-        from_statuses=[OrderStatus.PAID, OrderStatus.SHIPPED],
-        values={"status": OrderStatus.DELIVERED, "updated_at": now},
-    ):
+    if _claim(session, order, from_statuses=from_statuses, values={"status": to_status, "updated_at": now}):
         _event(
             session,
             order,
             from_status=previous,
-            to_status=OrderStatus.DELIVERED,
+            to_status=to_status,
             actor_id=actor_id,
             actor_label=actor_label,
             now=now,
         )
         session.flush()
-    return True
 
 
 # --------------------------------------------------------------------------------------------

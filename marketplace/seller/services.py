@@ -49,6 +49,7 @@ from marketplace.orders.models import (
     StockMovement,
     StockMovementKind,
 )
+from marketplace.orders.services import mark_fulfilment_shipped
 from marketplace.seller.models import ProductRevision, RevisionPhoto, RevisionStatus, SellerPayoutAccount
 
 # ---------------------------------------------------------------------------------------------
@@ -1204,86 +1205,16 @@ def ship_fulfilment(
         )
     if errors:
         raise InvalidInput(errors)
-    result = session.execute(
-        sa.update(Fulfilment)
-        .where(
-            Fulfilment.id == fulfilment.id,
-            Fulfilment.status == FulfilmentStatus.PROCESSING,
-            Fulfilment.order_id.in_(_paid_order_ids()),
-        )
-        .values(
-            status=FulfilmentStatus.SHIPPED, courier=courier, tracking_number=tracking_number, shipped_at=now
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(fulfilment)
-    if result.rowcount != 1:
+    if fulfilment.status != FulfilmentStatus.PROCESSING or fulfilment.order.status != OrderStatus.PAID:
         return False
-    _fulfilment_event(
-        session, fulfilment, from_status=FulfilmentStatus.PROCESSING, to_status=FulfilmentStatus.SHIPPED,
-        actor_id=actor_id, actor_label=actor_label, now=now, note=f"{courier} {tracking_number}",
-    )  # fmt: skip
-    session.flush()
-    order = fulfilment.order
-    open_parcels = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Fulfilment)
-        .where(
-            Fulfilment.order_id == order.id,
-            Fulfilment.status.in_([FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING]),
-        )
-    )
-    if not open_parcels:
-        claimed = session.execute(
-            sa.update(Order)
-            .where(Order.id == order.id, Order.status == OrderStatus.PAID)
-            .values(status=OrderStatus.SHIPPED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(order)
-        if claimed.rowcount == 1:
-            session.add(
-                OrderEvent(
-                    order_id=order.id, actor_id=actor_id, actor_label=actor_label[:60],
-                    from_status=str(OrderStatus.PAID), to_status=str(OrderStatus.SHIPPED), created_at=now,
-                )
-            )  # fmt: skip
-    session.flush()
-    _email_shipped(session, fulfilment)
-    return True
-
-
-def _email_shipped(session: Session, fulfilment: Fulfilment) -> None:
-    from flask_babel import force_locale
-
-    from marketplace.email.services import send_email
-    from marketplace.i18n import localized
-    from marketplace.orders.notifications import order_link
-
-    order = fulfilment.order
-    with force_locale(order.lang):
-        lines = [
-            {
-                "title": localized(line, "title", order.lang),
-                "quantity": line.quantity,
-                "total_text": "",
-                "seller": "",
-            }
-            for line in fulfilment.lines
-        ]
-    send_email(
+    # The order's own rules take over from here: one conditional UPDATE, the history, the order
+    # becoming shipped with its last parcel, and the buyer's "shipped" email.
+    return mark_fulfilment_shipped(
         session,
-        to=order.email,
-        template="shipped",
-        lang=order.lang,
-        context={
-            "name": order.ship_name,
-            "order_number": order.number,
-            "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
-            "carrier": fulfilment.courier,
-            "tracking_number": fulfilment.tracking_number,
-            "tracking_url": "",
-            "lines": lines,
-            "order_url": order_link(order),
-        },
+        fulfilment,
+        courier=courier,
+        tracking_number=tracking_number,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
     )
