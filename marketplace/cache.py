@@ -59,6 +59,7 @@ from werkzeug.utils import get_content_type
 from werkzeug.wsgi import get_host
 
 from marketplace.extensions import db
+from marketplace.markets.context import cache_variant_from_environ
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ CATALOGUE = "catalogue"
 _CHANGED = "catalogue_changed"
 _MEMO = "marketplace.catalogue_generation"
 #: Cookies that do not change what a public page shows (the language is part of the key).
-NEUTRAL_COOKIES = frozenset({"lang"})
+NEUTRAL_COOKIES = frozenset({"lang", "currency", "country"})  # the market is in the key too
 #: Session keys an anonymous visitor may carry: a CSRF token, and Flask-Login's freshness flag
 #: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
@@ -78,6 +79,7 @@ WATCHED_TABLES = frozenset(
     {
         "products", "product_images", "product_labels", "featured_placements", "sellers",
         "seller_clusters", "clusters", "regions", "label_types",
+        "exchange_rates",  # prices are shown converted into the buyer's currency
     }
 )  # fmt: skip
 #: The generation read, in each DBAPI's own parameter style (run with exec_driver_sql: no compiling).
@@ -280,8 +282,11 @@ class PageCache:
     def key(kind: str, parts: Iterable[object], lang: str | None = None) -> str:
         if lang is None:
             from marketplace.i18n import current_language
+            from marketplace.markets.context import cache_variant
 
             lang = current_language()
+            if has_request_context():
+                lang = f"{lang}~{cache_variant()}"  # fragments hold prices in the buyer's currency
         raw = "\x1f".join(str(p) for p in parts)
         digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         return f"{kind}:{lang}:{digest}"
@@ -406,10 +411,13 @@ def _page_language() -> str:
     language is the only other input there, and visitors with a login never reach the page cache.
     """
     from marketplace.i18n import LANG_COOKIE, requested_language
+    from marketplace.markets.context import cache_variant
 
     config = current_app.config
     lang = requested_language() or request.cookies.get(LANG_COOKIE, "")
-    return lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    lang = lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    # Prices are shown in the buyer's currency: one entry per language and market.
+    return f"{lang}~{cache_variant()}"
 
 
 _CONTENT_TYPES: dict[bytes, str] = {}
@@ -552,17 +560,19 @@ class CookielessHits:
         if cache is None or not cache.enabled:
             return None
         query = environ.get("QUERY_STRING", "")
-        if ("lang" in query.lower() or "%" in query) and any(
-            name == "lang" for name, _ in parse_qsl(query, keep_blank_values=True)
+        lowered = query.lower()
+        if ("lang" in lowered or "currency" in lowered or "country" in lowered or "%" in query) and any(
+            name in ("lang", "currency", "country") for name, _ in parse_qsl(query, keep_blank_values=True)
         ):
-            return None
+            return None  # Flask remembers the choice in a cookie
         try:
             host = get_host(environ, app.config.get("TRUSTED_HOSTS"))
         except SecurityError:
             return None
         scheme = environ.get("wsgi.url_scheme", "http")
         parts = (scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query)
-        key = cache.key("page", parts, app.config["BABEL_DEFAULT_LOCALE"])
+        variant = cache_variant_from_environ(environ)
+        key = cache.key("page", parts, f"{app.config['BABEL_DEFAULT_LOCALE']}~{variant}")
         backend = cache.backend
         if isinstance(backend, MemoryBackend) and backend.engine is None:
             with app.app_context():

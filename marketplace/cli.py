@@ -45,3 +45,12 @@ def register(app: Flask) -> None:
     from marketplace.email import commands as email_commands
 
     app.cli.add_command(email_commands.email_cli)
+    from marketplace.markets.commands import rates_cli
+
+    app.cli.add_command(rates_cli)
+    from marketplace.seller.commands import seller_cli
+
+    app.cli.add_command(seller_cli)
+    from marketplace.labels.commands import labels_cli
+
+    app.cli.add_command(labels_cli)

@@ -65,6 +65,10 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
+        # An exchange rate older than this is shown but not charged (marketplace/markets).
+        "RATE_STALE_DAYS": int(env.get("RATE_STALE_DAYS", "7")),
+        # CN22 up to 300 SDR of contents (in rupiah), CN23 above (marketplace/shipping/customs.py).
+        "CUSTOMS_CN22_MAX_IDR": int(env.get("CUSTOMS_CN22_MAX_IDR", "6300000")),
         # The account buyers transfer to; the demo shows a placeholder until these are set.
         "BANK_NAME": env.get("BANK_NAME") or None,
         "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER") or None,

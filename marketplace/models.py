@@ -1,12 +1,19 @@
 """Imports every domain's models so the metadata (create_all, Alembic) sees all tables."""
 
 from marketplace.accounts.models import *  # noqa: F401,F403
+from marketplace.audit.models import *  # noqa: F401,F403
 from marketplace.cache import CacheGeneration  # noqa: F401  (catalogue generation counter)
 from marketplace.cart.models import *  # noqa: F401,F403
 from marketplace.catalogue import search_index  # noqa: F401  (index DDL and search_text hook)
 from marketplace.catalogue.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403
+from marketplace.labels.models import *  # noqa: F401,F403
+from marketplace.markets.models import *  # noqa: F401,F403
+from marketplace.mentoring.models import *  # noqa: F401,F403
+from marketplace.naikkelas.models import *  # noqa: F401,F403
 from marketplace.orders.models import *  # noqa: F401,F403
 from marketplace.payments.models import *  # noqa: F401,F403
+from marketplace.payouts.models import *  # noqa: F401,F403
+from marketplace.refunds.models import *  # noqa: F401,F403
 from marketplace.seller.models import *  # noqa: F401,F403
 from marketplace.shipping.models import *  # noqa: F401,F403

@@ -19,9 +19,7 @@ def currency_exponent(currency: str) -> int:
 
 # Stripe's own rules differ from ISO 4217 for a few currencies: IDR is charged with two decimals
 # (Rp 1 = 100) although ISO says none, and these are zero-decimal at Stripe.
-STRIPE_ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
+STRIPE_ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 STRIPE_TWO_DECIMAL_OVERRIDES = frozenset({"IDR"})
 
 

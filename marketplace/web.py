@@ -17,16 +17,16 @@ log = logging.getLogger(__name__)
 def register_extensions(app: Flask) -> None:
     from marketplace import cache as page_cache
     from marketplace import i18n
+    from marketplace.audit import tracking as audit_tracking
     from marketplace.catalogue.search_index import include_in_migrations
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations
-    )
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
     page_cache.init_app(app)  # anonymous page/fragment cache + catalogue generation
+    audit_tracking.init_app(app)  # who changed a seller's records (on in the seller area)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -56,6 +56,16 @@ BLUEPRINTS = (
     "marketplace.media.views:bp",
     "marketplace.email.hooks:bp",
     "marketplace.seller.views:bp",
+    "marketplace.naikkelas.views:bp",
+    "marketplace.refunds.views:bp",
+    "marketplace.payouts.views:bp",
+    "marketplace.monitoring.views:bp",
+    "marketplace.mentoring.views:bp",
+    "marketplace.labels.views:bp",
+    "marketplace.shipping.views:bp",
+    "marketplace.markets.views:bp",
+    "marketplace.seller.facilitator_views:bp",
+    "marketplace.audit.views:bp",
 )
 
 
@@ -151,7 +161,11 @@ def register_request_hooks(app: Flask) -> None:
         # The JSON API is stateless (its language is only `?lang=`), and cacheable: no cookie there.
         if lang and request.cookies.get(LANG_COOKIE) != lang and not request.path.startswith("/api/"):
             response.set_cookie(
-                LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                LANG_COOKIE,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
                 secure=app.config["PRODUCTION"],
             )
             response.vary.add("Cookie")

@@ -29,13 +29,31 @@ def curator_required(view):
     return wrapper
 
 
-def user_seller_ids(session: Session, user) -> list[int]:
-    """Ids of the sellers (shops, any status) that `user` runs; [] for anonymous users."""
+def user_seller_roles(session: Session, user) -> dict[int, str]:
+    """The shops (any status) `user` may run, as {seller id: "seller" | "facilitator"}: one query.
+
+    "seller" for shops the account owns, "facilitator" for shops whose owner (or a curator, for an
+    artisan without an account) gave it access that has not been revoked.
+    """
     from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import SellerFacilitator
 
     if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    return list(session.scalars(sa.select(Seller.id).where(Seller.user_id == user.id).order_by(Seller.id)))
+        return {}
+    facilitated = sa.select(SellerFacilitator.seller_id).where(
+        SellerFacilitator.facilitator_id == user.id, SellerFacilitator.revoked_at.is_(None)
+    )
+    rows = session.execute(
+        sa.select(Seller.id, Seller.user_id)
+        .where(sa.or_(Seller.user_id == user.id, Seller.id.in_(facilitated)))
+        .order_by(Seller.id)
+    ).all()
+    return {seller_id: "seller" if owner_id == user.id else "facilitator" for seller_id, owner_id in rows}
+
+
+def user_seller_ids(session: Session, user) -> list[int]:
+    """Ids of the sellers (shops, any status) that `user` runs or facilitates; [] for anonymous users."""
+    return list(user_seller_roles(session, user))
 
 
 def is_seller(session: Session, user) -> bool:

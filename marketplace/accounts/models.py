@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
     is_curator: Mapped[bool] = mapped_column(default=False)
     #: The language emails are written in and the UI falls back to ("id" or "en").
     locale: Mapped[str] = mapped_column(sa.String(8), default="id")
+    #: The buyer's market as last chosen (?country=/?currency=): ISO 3166 alpha-2 and ISO 4217.
+    country: Mapped[Optional[str]] = mapped_column(sa.String(2))
+    currency: Mapped[Optional[str]] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
     #: Part of the login session id: rotating it (logout, password reset) ends every copy of the
     #: session cookie and remember-me cookie issued before.

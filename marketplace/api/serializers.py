@@ -24,8 +24,15 @@ from marketplace.catalogue.models import (
     Region,
     Seller,
 )
-from marketplace.catalogue.services import ClusterSummary, ProductPage, VillageSummary, visible_label_filter
+from marketplace.catalogue.services import (
+    ClusterSummary,
+    ProductPage,
+    VillageSummary,
+    one_label_per_type,
+    visible_label_filter,
+)
 from marketplace.i18n import localized
+from marketplace.markets.presenters import api_converted_price
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.media.storage import MediaStorage, get_storage
 from marketplace.money import Money
@@ -50,7 +57,7 @@ def visible_labels_by_product(
     labels: dict[int, list[ProductLabel]] = {product_id: [] for product_id in product_ids}
     for label in session.scalars(stmt):
         labels[label.product_id].append(label)
-    return labels
+    return {product_id: one_label_per_type(found) for product_id, found in labels.items()}
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -142,6 +149,7 @@ class Serializer:
             "price": product.price_minor,
             "currency": product.currency,
             "price_display": Money(product.price_minor, product.currency).format(self.lang),
+            **api_converted_price(product.price_minor, self.lang),  # only with ?currency= (markets)
             "stock": product.stock,
             "in_stock": product.stock > 0,
             "processing_days": product.processing_days,

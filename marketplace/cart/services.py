@@ -100,15 +100,23 @@ class CartChange:
     capped: bool = False
 
 
-def add_to_cart(session: Session, *, cart: Cart, product_id: object, quantity: object) -> CartChange:
+def add_to_cart(
+    session: Session, *, cart: Cart, product_id: object, quantity: object, market=None
+) -> CartChange:
     """Add `quantity` of a product (on top of what is already there), capped to the stock.
 
-    Raises ValidationError for a bad quantity, an unknown or unavailable product, or no stock.
+    `market` (markets.context.Market, None = home market): a buyer abroad cannot add a product
+    that is not exportable. Raises ValidationError for a bad quantity, an unknown, unavailable
+    or (abroad) non-exportable product, or no stock.
     """
     qty = parse_quantity(quantity)
     product = _product_for_cart(session, product_id)
     if not is_purchasable(product):
         raise ValidationError(str(_l("This product is not available.")), field="product_id")
+    if market is not None and not market.is_domestic and not product.exportable:
+        raise ValidationError(
+            str(_l("Sorry, this product is not available for shipping abroad.")), field="product_id"
+        )
     if product.stock <= 0:
         raise ValidationError(str(_l("Sorry, this product is sold out.")), field="quantity")
     now = utcnow()
@@ -252,8 +260,11 @@ class CartSummary:
         return [line.product.id for line in self.lines]
 
 
-def summarize_cart(session: Session, cart: Cart | None) -> CartSummary:
-    """The cart grouped by seller with fresh prices, and every problem to flag at the top."""
+def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSummary:
+    """The cart grouped by seller with fresh prices, and every problem to flag at the top.
+
+    With a `market` abroad, lines that are not exportable are problems (checkout cannot go on).
+    """
     if cart is None:
         return CartSummary(groups=[], problems=[])
     lines = session.scalars(
@@ -281,6 +292,9 @@ def summarize_cart(session: Session, cart: Cart | None) -> CartSummary:
             view.problem = str(_l("Sold out: please remove it."))
         elif line.quantity > product.stock:
             view.problem = str(_l("Only %(n)d left: please lower the quantity.", n=product.stock))
+        if market is not None and not market.is_domestic and not product.exportable:
+            view.available = False
+            view.problem = str(_l("Not available for shipping abroad: please remove it."))
         if view.problem:
             problems.append(f"{product.title_id}: {view.problem}")
         groups.setdefault(product.seller_id, SellerGroup(seller=product.seller)).lines.append(view)

@@ -25,7 +25,8 @@ from marketplace.cart.current import (
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
-from marketplace.money import Money
+from marketplace.markets.context import current_market
+from marketplace.markets.presenters import lines_total, price
 from marketplace.orders.services import release_overdue_reservations
 from marketplace.shipping.services import estimate_range
 from marketplace.types import utcnow
@@ -47,21 +48,30 @@ def product_url(product) -> str | None:
         return None
 
 
+def _subtotal(lines, lang: str) -> str:
+    """Available lines in the buyer's currency, converted per unit then × quantity (as orders are)."""
+    return lines_total((ln.unit_price_minor, ln.quantity) for ln in lines if ln.available).format(lang)
+
+
 def present_cart(summary: services.CartSummary, lang: str) -> dict:
     groups = []
     for group in summary.groups:
-        estimate = estimate_range(db.session, weight_grams=group.weight_grams) if group.weight_grams else None
+        estimate = (
+            estimate_range(db.session, weight_grams=group.weight_grams, country=current_market().country)
+            if group.weight_grams
+            else None
+        )
         if estimate is None:
             shipping_text = ""
         elif estimate[0] == estimate[1]:
-            shipping_text = estimate[0].format(lang)
+            shipping_text = price(estimate[0].minor, lang)
         else:
-            shipping_text = f"{estimate[0].format(lang)} – {estimate[1].format(lang)}"
+            shipping_text = f"{price(estimate[0].minor, lang)} – {price(estimate[1].minor, lang)}"
         groups.append(
             {
                 "seller_name": group.seller.name,
                 "village": group.seller.village.name if group.seller.village else "",
-                "subtotal": Money(group.subtotal_minor, "IDR").format(lang),
+                "subtotal": _subtotal(group.lines, lang),
                 "shipping_estimate": shipping_text,
                 "lines": [
                     {
@@ -70,8 +80,8 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
                         "url": product_url(line.product),
                         "quantity": line.quantity,
                         "stock": line.product.stock,
-                        "unit_price": Money(line.unit_price_minor, line.currency).format(lang),
-                        "total": Money(line.line_total_minor, line.currency).format(lang),
+                        "unit_price": price(line.unit_price_minor, lang),
+                        "total": lines_total([(line.unit_price_minor, line.quantity)]).format(lang),
                         "available": line.available,
                         "problem": line.problem,
                     }
@@ -84,19 +94,19 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
         "problems": summary.problems,
         "is_empty": summary.is_empty,
         "can_check_out": summary.can_check_out,
-        "subtotal": Money(summary.subtotal_minor, "IDR").format(lang),
+        "subtotal": _subtotal(summary.lines, lang),
     }
 
 
 @bp.get("/cart")
 def show():
     cart = find_request_cart()
-    summary = services.summarize_cart(db.session, cart)
+    summary = services.summarize_cart(db.session, cart, current_market())
     if summary.problems:
         # Units held by unpaid orders whose window ended go back before we call anything sold out.
         if release_overdue_reservations(db.session, product_ids=summary.product_ids, now=utcnow()):
             db.session.commit()
-            summary = services.summarize_cart(db.session, cart)
+            summary = services.summarize_cart(db.session, cart, current_market())
     return render_template("cart/show.html", cart=present_cart(summary, current_language()))
 
 
@@ -113,6 +123,7 @@ def add():
             cart=cart,
             product_id=request.form.get("product_id", ""),
             quantity=request.form.get("quantity", "1"),
+            market=current_market(),
         )
     except DomainError as error:
         db.session.rollback()

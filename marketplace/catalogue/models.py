@@ -114,6 +114,8 @@ class Seller(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The curator's note on the last decision about the application (shown on the seller dashboard).
+    review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     village: Mapped[Region] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)
@@ -171,9 +173,7 @@ class Product(db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
     )
-    labels: Mapped[list[ProductLabel]] = relationship(
-        back_populates="product", cascade="all, delete-orphan"
-    )
+    labels: Mapped[list[ProductLabel]] = relationship(back_populates="product", cascade="all, delete-orphan")
 
 
 class ProductImage(db.Model):

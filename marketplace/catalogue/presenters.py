@@ -18,7 +18,6 @@ from marketplace.catalogue.models import Cluster, Product, ProductImage, Product
 from marketplace.catalogue.services import ClusterSummary, VillageSummary, visible_labels
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
-from marketplace.money import Money
 
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
 EAGER_CARDS = 4
@@ -64,7 +63,10 @@ def image_view(
 
 
 def price_text(product: Product, lang: str) -> str:
-    return Money(product.price_minor, product.currency).format(lang)
+    """The product's price in the buyer's currency (prices are kept in rupiah)."""
+    from marketplace.markets.presenters import price
+
+    return price(product.price_minor, lang)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class ProductCard:
     cluster_name: str
     image: ImageView | None
     headline: str = ""
+    #: "Not available for shipping abroad" for a buyer abroad when the product is not exportable.
+    abroad_notice: str = ""
 
 
 def product_url(product: Product, **args) -> str:
@@ -110,7 +114,17 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         if image
         else None,
         headline=headline,
+        abroad_notice=abroad_notice(product),
     )
+
+
+def abroad_notice(product: Product) -> str:
+    """The notice a buyer in a market abroad sees on a product that cannot be shipped there."""
+    from marketplace.markets.context import current_market
+
+    if product.exportable or current_market().is_domestic:
+        return ""
+    return _("Not available for shipping abroad")
 
 
 def product_cards(products: Iterable[Product], lang: str, *, eager: int = EAGER_CARDS) -> list[ProductCard]:
@@ -216,6 +230,7 @@ class ProductDetail:
     weight: str
     dimensions: str
     facts: list[tuple[str, str]] = field(default_factory=list)
+    abroad_notice: str = ""
 
 
 def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
@@ -277,6 +292,7 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         origin_country=product.origin_country,
         weight=weight,
         dimensions=dimensions,
+        abroad_notice=abroad_notice(product),
     )
     return detail
 

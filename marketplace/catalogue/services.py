@@ -141,7 +141,35 @@ def is_label_visible(label: ProductLabel, today: date) -> bool:
 def visible_labels(product: Product, today: date) -> list[ProductLabel]:
     """The product's labels a buyer may see, ordered by label type. Uses the loaded `labels`."""
     shown = [label for label in product.labels if is_label_visible(label, today)]
-    return sorted(shown, key=lambda label: (label.label_type.position, label.label_type.code))
+    return one_label_per_type(
+        sorted(shown, key=lambda label: (label.label_type.position, label.label_type.code))
+    )
+
+
+def _lasts_longer(label: ProductLabel, other: ProductLabel) -> bool:
+    # No end date outlasts any date; between two dates the later wins; ties go to the newer row.
+    mine = (label.valid_until is None, label.valid_until or date.min, label.id or 0)
+    theirs = (other.valid_until is None, other.valid_until or date.min, other.id or 0)
+    return mine > theirs
+
+
+def one_label_per_type(labels: Sequence[ProductLabel]) -> list[ProductLabel]:
+    """A renewed label (old and new both verified and valid) is shown once: the one lasting longest.
+
+    Keeps the order of `labels`, at the position of the type's first label.
+    """
+    best: dict[int, ProductLabel] = {}
+    for label in labels:
+        current = best.get(label.label_type_id)
+        if current is None or _lasts_longer(label, current):
+            best[label.label_type_id] = label
+    seen: set[int] = set()
+    kept = []
+    for label in labels:
+        if label.label_type_id not in seen:
+            seen.add(label.label_type_id)
+            kept.append(best[label.label_type_id])
+    return kept
 
 
 def is_public(product: Product) -> bool:

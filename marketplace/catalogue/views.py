@@ -14,6 +14,8 @@ from marketplace.catalogue import presenters, services
 from marketplace.catalogue.services import SearchParams
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
+from marketplace.markets.presenters import price_money
+from marketplace.site import seo
 from marketplace.types import utcnow
 
 bp = Blueprint("catalogue", __name__)
@@ -160,11 +162,18 @@ def product(product_id: int, slug: str | None = None):
         return redirect(target, 301)
     lang = current_language()
     detail = presenters.product_detail(found, lang, services.market_today())
+    share = seo.product_share(
+        found,
+        title=detail.title,
+        paragraphs=detail.description,
+        image_src=detail.images[0].src if detail.images else "",
+        price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
+    )
     return render_template(
         "catalogue/product.html",
         product=detail,
+        share=share,
         product_path=url_for("catalogue.product", product_id=found.id, slug=found.slug),
-        canonical_url=url_for("catalogue.product", product_id=found.id, slug=found.slug, _external=True),
     )
 
 

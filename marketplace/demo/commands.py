@@ -43,3 +43,4 @@ def seed_demo(if_empty: bool):
     click.echo(f"seed-demo: {report.summary()} ({elapsed:.1f} s).")
     if report.changed:
         click.echo("Demo accounts (password demo12345): curator@demo.test, seller@demo.test, buyer@demo.test")
+        click.echo("Facilitator (pendamping) of two artisans' shops: pendamping@demo.test")

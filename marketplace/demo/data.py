@@ -323,11 +323,15 @@ LABEL_TYPES = (
 CURATOR_EMAIL = "curator@demo.test"
 SELLER_EMAIL = "seller@demo.test"
 BUYER_EMAIL = "buyer@demo.test"
+#: A village facilitator (pendamping) running the shops of two artisans without an account.
+FACILITATOR_EMAIL = "pendamping@demo.test"
+FACILITATED_SELLERS = ("batik-tulis-bu-sumiati", "ukir-kayu-pak-slamet")
 
 ACCOUNTS = (
     AccountData(CURATOR_EMAIL, "Dewi Kurniasari (Kurator)", is_curator=True),
     AccountData(SELLER_EMAIL, "Siti Aminah"),
     AccountData(BUYER_EMAIL, "Rina Wulandari"),
+    AccountData(FACILITATOR_EMAIL, "Agus Pendamping Desa"),
 )
 
 SELLERS = (

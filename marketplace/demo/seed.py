@@ -130,8 +130,18 @@ class _Seeder:
         users = self.accounts()
         sellers = self.sellers(regions, clusters, users)
         new_products = self.products(sellers, clusters, label_types, users)
+        self.facilitators(sellers, users)
         self.featured(new_products, users)
         ensure_default_shipping_rates(self.session)
+        from marketplace.markets.services import ensure_demo_rates
+
+        ensure_demo_rates(self.session, today=self.today)  # ~1 EUR = 17,300 IDR … (markets)
+        from marketplace.naikkelas.services import ensure_default_naik_kelas
+
+        ensure_default_naik_kelas(self.session)
+        from marketplace.monitoring.demo import seed_demo_activity  # paid orders, mentoring notes
+
+        self.report.created.update(seed_demo_activity(self.session, now=self.now))
         if with_images:
             self.images(new_products)
         self.session.flush()
@@ -258,6 +268,32 @@ class _Seeder:
             self._add("sellers", row)
             sellers[s.slug] = row
         return sellers
+
+    def facilitators(self, sellers, users) -> None:
+        """The demo facilitator runs two artisans' shops, linked by the curator with their consent."""
+        from marketplace.seller.models import SellerFacilitator
+
+        helper, curator = users[data.FACILITATOR_EMAIL], users[data.CURATOR_EMAIL]
+        self.session.flush()
+        ids = [sellers[slug].id for slug in data.FACILITATED_SELLERS]
+        linked = set(
+            self.session.scalars(
+                sa.select(SellerFacilitator.seller_id).where(
+                    SellerFacilitator.facilitator_id == helper.id, SellerFacilitator.seller_id.in_(ids)
+                )
+            )
+        )
+        for seller_id in ids:
+            if seller_id not in linked:
+                link = SellerFacilitator(
+                    seller_id=seller_id,
+                    facilitator_id=helper.id,
+                    granted_by_id=curator.id,
+                    granted_via="curator",
+                    consent_note="Persetujuan lisan di balai desa, disaksikan kepala desa (demo).",
+                    granted_at=self.now - timedelta(days=60),
+                )
+                self._add("facilitator links", link)
 
     def products(self, sellers, clusters, label_types, users) -> _NewProducts:
         existing = self._existing(Product, "slug", [p.slug for p in data.PRODUCTS])

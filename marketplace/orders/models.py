@@ -75,7 +75,8 @@ class Order(db.Model):
     checkout_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     currency: Mapped[str] = mapped_column(sa.String(3), default="IDR")
-    #: Units of `currency` per 1 IDR, frozen at placement (None for IDR orders).
+    #: Rupiah per 1 unit of `currency` (1 EUR = 17300 IDR), the rate the order was priced at,
+    #: frozen at placement (None for IDR orders). See marketplace.markets.services.
     exchange_rate: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(20, 10))
     subtotal_minor: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -160,10 +161,15 @@ class OrderLine(db.Model):
     unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
     quantity: Mapped[int] = mapped_column()
     line_total_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    #: The product's IDR price per unit at the order: what the seller's earnings are counted in,
+    #: whatever currency the buyer paid in (equal to unit_price_minor for IDR orders).
+    unit_price_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     weight_grams: Mapped[int] = mapped_column()
     #: What customs needs, frozen at the order (issue: international shipping).
     hs_code: Mapped[Optional[str]] = mapped_column(sa.String(12))
     origin_country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+    #: Customs description (English title, else Indonesian), frozen at the order.
+    customs_description: Mapped[str] = mapped_column(sa.String(160), default="", server_default="")
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")

@@ -67,6 +67,8 @@ def _context(order: Order) -> dict:
         "payment_instructions": instructions,
         "payment_deadline_text": view["due"] if view["awaiting_payment"] else "",
         "order_url": order_link(order),
+        #: Shipped abroad: the buyer pays import duties and taxes on arrival (said before payment).
+        "international": (order.ship_country or "ID") != "ID",
     }
 
 

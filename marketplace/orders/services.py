@@ -47,6 +47,8 @@ DEFAULT_PAYMENT_WINDOW = timedelta(hours=24)
 UNIQUE_CODE_MAX = 999
 #: Largest quantity of one product in one order (a typo guard; stock is the real limit).
 MAX_LINE_QUANTITY = 999
+#: Most units one product can hold (a typo guard for hand-entered stock).
+MAX_STOCK = 1_000_000
 GUEST_LINK_SALT = "orders.guest-link"
 SYSTEM = "system"
 
@@ -191,6 +193,9 @@ def place_order(
     now: datetime,
     expected_fingerprint: str | None = None,
     payment_window: timedelta = DEFAULT_PAYMENT_WINDOW,
+    currency: str = "IDR",
+    expected_rate_version: str | None = None,
+    rate_stale_days: int = 7,
 ) -> Order:
     """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
 
@@ -204,6 +209,12 @@ def place_order(
     Raises ValidationError (empty cart, bad address/method, unbuyable product), Conflict (cart
     changed, or emptied by a concurrent checkout) and OutOfStock (not enough stock left). After an
     error the caller must roll back: nothing is half-written once it does.
+
+    Currency (markets): the order is priced in `currency` at the latest rate, frozen on the order
+    (unit prices converted half up, × quantity; shipping per parcel; totals are sums). A missing
+    or stale rate, or bank transfer outside IDR/Indonesia: ValidationError; a total below Stripe's
+    minimum for a card: ValidationError; a rate other than `expected_rate_version` (what the
+    checkout page showed): markets.services.RateChanged (a Conflict).
     """
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
@@ -266,6 +277,34 @@ def place_order(
     currencies = {line.currency for line in lines}
     if currencies != {"IDR"}:
         raise ValidationError(str(_l("Only rupiah prices can be ordered domestically.")))
+    from marketplace.markets import services as markets
+
+    # The buyer's currency: the rate in force now (never guessed), the one the checkout page showed.
+    currency = (currency or "IDR").upper()
+    rate = markets.checkout_rate(
+        markets.load_rate_table(session, today=now.date(), stale_days=rate_stale_days), currency
+    )
+    markets.check_rate_version(rate, expected_rate_version)
+    if payment_method == PaymentMethod.BANK_TRANSFER and (currency != "IDR" or address.country != "ID"):
+        raise ValidationError(
+            str(
+                _l("Bank transfer is only for orders paid in rupiah and delivered in Indonesia. Pay by card.")
+            ),
+            field="payment_method",
+        )
+
+    if address.country != "ID":
+        # The delivery country is the truth at placement, whatever market the cart was filled in.
+        not_exportable = [line.product for line in lines if not line.product.exportable]
+        if not_exportable:
+            raise ValidationError(
+                str(
+                    _l(
+                        "“%(title)s” cannot be shipped abroad: remove it from your cart.",
+                        title=not_exportable[0].title_en or not_exportable[0].title_id,
+                    )
+                )
+            )
 
     # Shipping per seller: each seller packs and ships their own parcel.
     by_seller: dict[int, list[PricedLine]] = defaultdict(list)
@@ -279,9 +318,32 @@ def place_order(
             destination=address,
             weight_grams=sum(line.weight_grams for line in seller_lines),
             method=shipping_method.value,
+            item_weights=[ln.product.weight_grams for ln in seller_lines for _ in range(ln.quantity)],
         )
-    shipping_minor = sum(q.price.minor for q in quotes.values())
-    subtotal_minor = sum(line.line_total_minor for line in lines)
+    converted = markets.convert_order(
+        currency=currency,
+        rate=rate,
+        lines_idr=[(line.unit_price_minor, line.quantity) for line in lines],
+        shipping_idr=[quotes[seller_id].price.minor for seller_id in by_seller],
+    )
+    unit_prices = {line.product.id: unit for line, unit in zip(lines, converted.unit_prices, strict=True)}
+    parcel_shipping = dict(zip(by_seller, converted.shipping, strict=True))
+    shipping_minor = converted.shipping_total
+    subtotal_minor = converted.subtotal
+    if payment_method == PaymentMethod.STRIPE:
+        from marketplace.payments.services import stripe_minimum
+
+        minimum = stripe_minimum(currency, converted.exchange_rate)
+        if minimum is not None and converted.total < minimum.minor:
+            raise ValidationError(
+                str(
+                    _l(
+                        "Card payments must be at least %(amount)s. Add something to your cart.",
+                        amount=minimum.format(lang if lang in ("id", "en") else "id"),
+                    )
+                ),
+                field="payment_method",
+            )
     zone_code = next((q.zone_code for q in quotes.values() if q.zone_code), None)
 
     order = Order(
@@ -291,7 +353,8 @@ def place_order(
         lang=lang if lang in ("id", "en") else "id",
         status=OrderStatus.AWAITING_PAYMENT,
         checkout_token=checkout_token,
-        currency="IDR",
+        currency=converted.currency,
+        exchange_rate=converted.exchange_rate,
         subtotal_minor=subtotal_minor,
         shipping_minor=shipping_minor,
         unique_code_minor=0,
@@ -332,7 +395,7 @@ def place_order(
             order=order,
             seller_id=seller_id,
             status=FulfilmentStatus.PENDING,
-            shipping_minor=quotes[seller_id].price.minor,
+            shipping_minor=parcel_shipping[seller_id],
         )
         session.add(fulfilment)
         for line in seller_lines:
@@ -346,12 +409,14 @@ def place_order(
                     title_id=product.title_id,
                     title_en=product.title_en or "",
                     seller_name=product.seller.name,
-                    unit_price_minor=line.unit_price_minor,
+                    unit_price_minor=unit_prices[product.id],
+                    unit_price_idr=product.price_minor,
                     quantity=line.quantity,
-                    line_total_minor=line.line_total_minor,
+                    line_total_minor=unit_prices[product.id] * line.quantity,
                     weight_grams=line.weight_grams,
                     hs_code=product.hs_code,
                     origin_country=product.origin_country or "ID",
+                    customs_description=(product.title_en or product.title_id)[:160],
                 )
             )
     _event(
@@ -468,7 +533,7 @@ def adjust_stock(
     The conditional UPDATE refuses to go below zero even if orders took units meanwhile
     (ValidationError). Returns the stock after the change.
     """
-    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > 1_000_000:
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_STOCK:
         raise ValidationError(str(_l("Enter a change in stock other than zero.")), field="delta")
     reason = (reason or "").strip()
     if not reason:
@@ -477,12 +542,13 @@ def adjust_stock(
         )
     result = session.execute(
         sa.update(Product)
-        .where(Product.id == product.id, Product.stock + delta >= 0)
+        .where(Product.id == product.id, Product.stock + delta >= 0, Product.stock + delta <= MAX_STOCK)
         .values(stock=Product.stock + delta)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ValidationError(str(_l("Stock cannot go below zero.")), field="delta")
+        message = _l("Stock cannot go below 0 or above %(max)d. Check the number.", max=MAX_STOCK)
+        raise ValidationError(str(message), field="delta")
     session.add(
         StockMovement(
             product_id=product.id,
@@ -506,18 +572,23 @@ def set_stock(
     reason: str,
     actor_id: int | None = None,
     now: datetime,
+    expected: int | None = None,
 ) -> int:
     """Set the stock to a counted number (a seller's edit form), as one ADJUSTMENT of the difference.
 
     Optimistic: the UPDATE only applies if the stock is still what was read, so an order placed at
     the same moment is never overwritten; it retries a few times, then asks the person to retry.
+    With `expected` (the stock the person saw when counting) there is no retry: if the stock is
+    no longer `expected`, Conflict, so they look again instead of overwriting a sale.
     """
-    if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= 1_000_000:
+    if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
         raise ValidationError(str(_l("Enter the stock as a whole number from 0.")), field="stock")
-    for _attempt in range(5):
+    for _attempt in range(5 if expected is None else 1):
         seen = session.scalar(sa.select(Product.stock).where(Product.id == product.id))
         if seen is None:
             raise NotFound(str(_l("Product not found.")))
+        if expected is not None and seen != expected:
+            break
         if seen == stock:
             return stock
         result = session.execute(
@@ -677,6 +748,9 @@ def mark_order_paid(
             now=now,
         )
         session.flush()
+        from marketplace.payouts.services import record_sales  # the sale enters the payout ledger
+
+        record_sales(session, order, now=now)
         from marketplace.orders import notifications
 
         notifications.payment_received(session, order)
@@ -889,10 +963,11 @@ def mark_order_refunded(
     ):
         return False
     if unshipped:
-        _release(
+        # Units an earlier partial refund already put back (return_to_stock) are not returned twice.
+        return_to_stock(
             session,
             order,
-            kind=StockMovementKind.RETURN,
+            quantities=_unreturned_units(session, order),
             reason=f"refunded: order {order.number}",
             actor_id=actor_id,
             now=now,
@@ -912,6 +987,111 @@ def mark_order_refunded(
     )
     session.flush()
     return True
+
+
+def mark_fulfilment_processing(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    actor_id: int | None = None,
+    actor_label: str,
+    now: datetime,
+) -> bool:
+    """Pending → processing, only once the order is paid (payment normally does this already).
+
+    One conditional UPDATE, so a double submit moves the parcel once; False when nothing changed.
+    """
+    result = session.execute(
+        sa.update(Fulfilment)
+        .where(
+            Fulfilment.id == fulfilment.id,
+            Fulfilment.status == FulfilmentStatus.PENDING,
+            Fulfilment.order_id.in_(sa.select(Order.id).where(Order.status == OrderStatus.PAID)),
+        )
+        .values(status=FulfilmentStatus.PROCESSING)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(fulfilment)
+    if result.rowcount != 1:
+        return False
+    _event(
+        session,
+        fulfilment.order,
+        from_status=FulfilmentStatus.PENDING,
+        to_status=FulfilmentStatus.PROCESSING,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+        fulfilment_id=fulfilment.id,
+    )
+    session.flush()
+    return True
+
+
+def return_to_stock(
+    session: Session,
+    order: Order,
+    *,
+    quantities: dict[int, int],
+    reason: str,
+    actor_id: int | None = None,
+    now: datetime,
+) -> int:
+    """Goods of `order` that came back after a refund go on sale again: {order_line_id: units}.
+
+    One RETURN ledger row per line; lines whose product was deleted are skipped. Never more than
+    the line's quantity minus what was already returned (ValidationError). Returns the units put back.
+    """
+    lines = {line.id: line for line in order.lines}
+    left = _unreturned_units(session, order)
+    returned = 0
+    for line_id, units in sorted(quantities.items()):
+        line = lines.get(line_id)
+        if line is None or not isinstance(units, int) or units < 0 or units > left.get(line_id, 0):
+            raise ValidationError(str(_l("More units cannot come back than were bought.")))
+        if units == 0 or line.product_id is None:
+            continue
+        session.execute(
+            sa.update(Product)
+            .where(Product.id == line.product_id)
+            .values(stock=Product.stock + units)
+            .execution_options(synchronize_session=False)
+        )
+        session.add(
+            StockMovement(
+                product_id=line.product_id,
+                kind=StockMovementKind.RETURN,
+                quantity_delta=units,
+                order_id=order.id,
+                actor_id=actor_id,
+                reason=reason[:200],
+                created_at=now,
+            )
+        )
+        product = session.get(Product, line.product_id)
+        if product is not None:
+            session.expire(product, ["stock"])
+        returned += units
+    session.flush()
+    return returned
+
+
+def _unreturned_units(session: Session, order: Order) -> dict[int, int]:
+    """{order_line_id: units bought and not yet returned to stock} (RETURN rows, by product)."""
+    returned = dict(
+        session.execute(
+            sa.select(StockMovement.product_id, sa.func.sum(StockMovement.quantity_delta))
+            .where(StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.RETURN)
+            .group_by(StockMovement.product_id)
+        ).all()
+    )
+    left = {}
+    for line in sorted(order.lines, key=lambda ln: ln.id):
+        already = min(int(returned.get(line.product_id) or 0), line.quantity)
+        if line.product_id in returned:
+            returned[line.product_id] = int(returned[line.product_id] or 0) - already
+        left[line.id] = line.quantity - already
+    return left
 
 
 def mark_fulfilment_shipped(

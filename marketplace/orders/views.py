@@ -21,14 +21,21 @@ from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.presenters import bank_details, jakarta_time, present_order
 from marketplace.shipping.provinces import PROVINCES
-from marketplace.shipping.services import ShippingAddress, quote_shipping, validate_address
+from marketplace.shipping.services import (
+    ShippingAddress,
+    country_choices,
+    quote_shipping,
+    validate_address,
+)
 from marketplace.types import utcnow
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__)
 
-ADDRESS_FIELDS = ("name", "phone", "street", "line2", "district", "city", "province", "postal_code")
+ADDRESS_FIELDS = (
+    "name", "phone", "street", "line2", "district", "city", "province", "postal_code", "country"
+)  # fmt: skip
 
 
 def stripe_enabled() -> bool:
@@ -72,6 +79,7 @@ def _form_from_address(address) -> dict:
         "city": address.city,
         "province": address.province,
         "postal_code": address.postal_code,
+        "country": getattr(address, "country", None) or "ID",
     }
 
 
@@ -89,11 +97,16 @@ def _initial_form(user) -> dict:
         form["address_id"] = str(saved[0].id)
     if user and not form["name"]:
         form["name"] = user.name or ""
+    if not saved:
+        from marketplace.markets.context import current_market
+
+        form["country"] = current_market().country
     return form
 
 
 def _posted_form(user) -> dict:
     form = {field: request.form.get(field, "").strip()[:250] for field in ADDRESS_FIELDS}
+    form["country"] = (form["country"] or "ID").upper()[:2]
     form["email"] = user.email if user else request.form.get("email", "").strip()[:254]
     form["shipping_method"] = request.form.get("shipping_method", ShippingMethod.COURIER.value)
     form["payment_method"] = request.form.get("payment_method", PaymentMethod.BANK_TRANSFER.value)
@@ -113,25 +126,68 @@ def _form_errors(form: dict, user) -> dict[str, str]:
             errors["email"] = _("Enter your email address: we send the order confirmation there.")
     if form["shipping_method"] not in (ShippingMethod.COURIER.value, ShippingMethod.PICKUP.value):
         errors["shipping_method"] = _("Choose courier delivery or pickup.")
-    allowed_payments = [PaymentMethod.BANK_TRANSFER.value] + (
+    allowed_payments = ([PaymentMethod.BANK_TRANSFER.value] if _bank_transfer_allowed(form) else []) + (
         [PaymentMethod.STRIPE.value] if stripe_enabled() else []
     )
     if form["payment_method"] not in allowed_payments:
-        errors["payment_method"] = _("Choose a payment method.")
+        errors["payment_method"] = (
+            _("Bank transfer is only for orders paid in rupiah and delivered in Indonesia. Pay by card.")
+            if form["payment_method"] == PaymentMethod.BANK_TRANSFER.value
+            else _("Choose a payment method.")
+        )
     address_errors = validate_address(_address(form))
     if form["shipping_method"] == ShippingMethod.PICKUP.value:
         # Pickup needs someone to hand the parcel to, not a street.
         address_errors = {k: v for k, v in address_errors.items() if k in ("name", "phone")}
+        if form["country"] != "ID":
+            errors["shipping_method"] = _(
+                "Pickup is only possible within Indonesia: choose courier delivery."
+            )
     errors.update(address_errors)
     return errors
 
 
+def _checkout_rate():
+    """(currency, rate, problem): the market's currency and the rate an order would be charged at.
+
+    When that currency cannot be charged (no rate, or an out-of-date one) the summary is shown in
+    rupiah with `problem` as the reason, and placing the order is refused (markets.checkout_rate).
+    """
+    from marketplace.markets import services as markets
+    from marketplace.markets.context import current_market, current_rates
+
+    currency = current_market().currency
+    try:
+        return currency, markets.checkout_rate(current_rates(), currency), None
+    except DomainError as error:
+        return "IDR", None, error.message
+
+
+def _market_currency() -> str:
+    from marketplace.markets.context import current_market
+
+    return current_market().currency
+
+
+def _bank_transfer_allowed(form: dict) -> bool:
+    """Bank transfer stays domestic: rupiah orders delivered in Indonesia."""
+    return _checkout_rate()[0] == "IDR" and form.get("country", "ID") == "ID"
+
+
 def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
-    """Lines by seller and, when the address allows, each seller's shipping price and the total."""
+    """Lines by seller and, when the address allows, each seller's shipping price and the total.
+
+    In the buyer's currency, converted exactly as place_order converts (markets.convert_order), so
+    the total shown is the total charged.
+    """
+    from marketplace.markets.presenters import lines_total, price
+    from marketplace.markets.services import convert_order
+
+    currency, rate, _problem = _checkout_rate()
     address_ok = not validate_address(_address(form))
     pickup = form["shipping_method"] == ShippingMethod.PICKUP.value
     groups = []
-    shipping_total = 0
+    shipping_parts: list[int] = []
     shipping_known = True
     for group in summary.groups:
         shipping_text = ""
@@ -144,15 +200,23 @@ def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> 
                     origin_village=group.seller.village,
                     destination=_address(form),
                     weight_grams=group.weight_grams,
+                    item_weights=[
+                        line.product.weight_grams
+                        for line in group.lines
+                        if line.available
+                        for _unit in range(line.quantity)
+                    ],
                 )
             except DomainError as error:
                 shipping_text = error.message
                 shipping_known = False
             else:
-                shipping_total += quote.price.minor
+                shipping_parts.append(quote.price.minor)
                 days = _("%(min)d–%(max)d days", min=quote.est_days_min, max=quote.est_days_max)
                 zone = quote.zone_name_en if lang == "en" else quote.zone_name_id
-                shipping_text = f"{quote.price.format(lang)} ({zone}, {days})"
+                shipping_text = f"{price(quote.price.minor, lang, currency)} ({zone}, {days})"
+                if quote.parcels > 1:
+                    shipping_text += " · " + _("%(n)d parcels of at most 30 kg", n=quote.parcels)
         else:
             shipping_known = False
             shipping_text = _("Calculated from your address")
@@ -164,19 +228,26 @@ def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> 
                     {
                         "title": localized(line.product, "title", lang),
                         "quantity": line.quantity,
-                        "unit_price": Money(line.unit_price_minor, line.currency).format(lang),
-                        "total": Money(line.line_total_minor, line.currency).format(lang),
+                        "unit_price": price(line.unit_price_minor, lang, currency),
+                        "total": lines_total([(line.unit_price_minor, line.quantity)], currency).format(lang),
                     }
                     for line in group.lines
                 ],
             }
         )
-    subtotal = summary.subtotal_minor
+    converted = convert_order(
+        currency=currency,
+        rate=rate,
+        lines_idr=[(line.unit_price_minor, line.quantity) for line in summary.lines if line.available],
+        shipping_idr=shipping_parts,
+    )
+    code = converted.currency
     return {
         "groups": groups,
-        "subtotal": Money(subtotal, "IDR").format(lang),
-        "shipping": Money(shipping_total, "IDR").format(lang) if shipping_known else "",
-        "total": Money(subtotal + shipping_total, "IDR").format(lang) if shipping_known else "",
+        "currency": code,
+        "subtotal": Money(converted.subtotal, code).format(lang),
+        "shipping": Money(converted.shipping_total, code).format(lang) if shipping_known else "",
+        "total": Money(converted.total, code).format(lang) if shipping_known else "",
     }
 
 
@@ -200,6 +271,8 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
             message=message,
             is_guest=user is None,
             provinces=PROVINCES,
+            countries=country_choices(lang),
+            international=form.get("country", "ID") != "ID",
             saved_addresses=[
                 {"id": str(a.id), "label": a.label or f"{a.recipient_name}, {a.street}, {a.city}"}
                 for a in _saved_addresses(user)
@@ -207,6 +280,9 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
             stripe_enabled=stripe_enabled(),
             summary=_summary_view(summary, form, lang),
             fingerprint=_fingerprint(summary),
+            rate_version=_checkout_rate()[1].version if _checkout_rate()[1] else "",
+            currency_problem=_checkout_rate()[2],
+            bank_transfer_allowed=_bank_transfer_allowed(form),
             checkout_token=checkout_token,
             window_hours=int(current_app.config.get("PAYMENT_WINDOW_HOURS", 24)),
         ),
@@ -215,13 +291,15 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
 
 
 def _checkout_cart():
+    from marketplace.markets.context import current_market
+
     cart = find_request_cart()
-    summary = cart_services.summarize_cart(db.session, cart)
+    summary = cart_services.summarize_cart(db.session, cart, current_market())
     if summary.problems and services.release_overdue_reservations(
         db.session, product_ids=summary.product_ids, now=utcnow()
     ):
         db.session.commit()
-        summary = cart_services.summarize_cart(db.session, cart)
+        summary = cart_services.summarize_cart(db.session, cart, current_market())
     return cart, summary
 
 
@@ -302,6 +380,9 @@ def checkout():
             now=utcnow(),
             expected_fingerprint=request.form.get("fingerprint") or None,
             payment_window=_payment_window(),
+            currency=_market_currency(),
+            expected_rate_version=request.form.get("rate_version"),
+            rate_stale_days=int(current_app.config.get("RATE_STALE_DAYS", 7)),
         )
     except DomainError as error:
         db.session.rollback()

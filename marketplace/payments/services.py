@@ -116,7 +116,7 @@ def from_stripe_amount(amount: int, currency: str) -> Money:
 def stripe_minimum(currency: str, exchange_rate: Decimal | None = None) -> Money | None:
     """The smallest total Stripe will charge in `currency`, or None when unknown.
 
-    `exchange_rate` (units of `currency` per 1 IDR, as frozen on orders) converts the IDR minimum
+    `exchange_rate` (rupiah per 1 unit of `currency`, as frozen on orders) converts the IDR minimum
     for a currency missing from Stripe's table. The checkout can call this before placing an order.
     """
     code = currency.upper()
@@ -124,7 +124,7 @@ def stripe_minimum(currency: str, exchange_rate: Decimal | None = None) -> Money
     if major is None:
         if not exchange_rate:
             return None
-        major = IDR_MINIMUM * Decimal(exchange_rate)
+        major = IDR_MINIMUM / Decimal(exchange_rate)
     minor = (major.scaleb(currency_exponent(code))).to_integral_value(rounding=ROUND_CEILING)
     return Money(int(minor), code)
 
@@ -532,6 +532,9 @@ def _charge_refunded(session, charge: dict, *, now: datetime) -> str:
         refunded = payment.amount_minor
     # amount_refunded is cumulative: keep the largest seen, so a late or repeated event cannot lower it.
     refunded = min(max(refunded, payment.refunded_minor), payment.amount_minor)
+    from marketplace.refunds.services import confirm_card_refunds  # our Refund rows: pending → succeeded
+
+    confirm_card_refunds(session, payment, charge, refunded_minor=refunded, now=now)
     if refunded <= payment.refunded_minor:
         return "no change"
     payment.refunded_minor = refunded
@@ -565,14 +568,15 @@ def refund_stripe_payment(
     *,
     amount_minor: int | None = None,
     client: stripe.StripeClient | None = None,
+    idempotency_key: str | None = None,
 ) -> str:
     """Ask Stripe to refund a card payment (all of what is left, or `amount_minor` of the order's
     currency); returns the refund id. Our records change when `charge.refunded` arrives, so a
     refund is counted once however it was started (here or in Stripe's dashboard).
 
     The idempotency key covers the payment and the amount already refunded, so a double click
-    refunds once. Raises ValidationError (not a succeeded card payment, bad amount) and
-    PaymentProviderUnavailable.
+    refunds once (or is `idempotency_key`, e.g. the refund form's token). Raises ValidationError
+    (not a succeeded card payment, bad amount) and PaymentProviderUnavailable.
     """
     if payment.method != PaymentMethod.STRIPE or not payment.payment_intent_id:
         raise ValidationError(_("Only a completed card payment can be refunded through Stripe."))
@@ -589,7 +593,7 @@ def refund_stripe_payment(
         "metadata": {"order_number": payment.order.number},
     }
     # The session id is unique at Stripe (our row ids are only unique in our database).
-    key = f"refund-{payment.provider_reference}-{payment.refunded_minor}-{amount}"
+    key = idempotency_key or f"refund-{payment.provider_reference}-{payment.refunded_minor}-{amount}"
     try:
         refund = client.v1.refunds.create(params=params, options={"idempotency_key": key})
     except stripe.IdempotencyError as error:

@@ -154,7 +154,3 @@ class SetStockForm(FlaskForm):
 class ShipForm(FlaskForm):
     courier = SelectField(_l("Courier"), validate_choice=False)
     tracking_number = StringField(_l("Tracking number (resi)"), validators=[Length(max=80)])
-
-
-class DecisionForm(FlaskForm):
-    note = TextAreaField(_l("Note to the seller (required to reject)"), validators=[Length(max=2000)])

@@ -9,11 +9,12 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.catalogue.models import Product, Seller, _enum
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
 
-__all__ = ["ProductRevision", "RevisionPhoto", "RevisionStatus", "SellerPayoutAccount"]
+__all__ = ["ProductRevision", "RevisionPhoto", "RevisionStatus", "SellerFacilitator", "SellerPayoutAccount"]
 
 
 class SellerPayoutAccount(db.Model):
@@ -99,3 +100,41 @@ class RevisionPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     revision: Mapped[ProductRevision] = relationship(back_populates="photos")
+
+
+class SellerFacilitator(db.Model):
+    """A facilitator (pendamping) account allowed to run a shop's dashboard for its owner.
+
+    Granted by the shop's owner, or by a curator for an artisan without an account (who agreed
+    offline: `consent_note` says how). Revoking sets `revoked_at`; rows are kept as history.
+    At most one active link per shop and facilitator.
+    """
+
+    __tablename__ = "seller_facilitators"
+    __table_args__ = (
+        sa.Index(
+            "uq_seller_facilitators_active_pair",
+            "seller_id",
+            "facilitator_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+        sa.Index("ix_seller_facilitators_facilitator", "facilitator_id", "revoked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    facilitator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: The owner or curator who granted access.
+    granted_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: "owner" or "curator": who decided, and so who may see the consent note.
+    granted_via: Mapped[str] = mapped_column(sa.String(20), default="owner")
+    #: For a curator's link: how the artisan agreed (date, place, witness).
+    consent_note: Mapped[str] = mapped_column(sa.Text, default="")
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    seller: Mapped[Seller] = relationship()
+    facilitator: Mapped[User] = relationship(foreign_keys=[facilitator_id])

@@ -14,6 +14,7 @@ from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus,
 from marketplace.orders.presenters import jakarta_time
 from marketplace.seller import services
 from marketplace.seller.services import PhotoEntry
+from marketplace.shipping.customs import is_international
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft: sent back by a curator"),
@@ -135,6 +136,7 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
         "shipped": jakarta_time(fulfilment.shipped_at, lang),
         "is_pickup": str(order.shipping_method) == "pickup",
         "url": url_for("seller.order", fulfilment_id=fulfilment.id),
+        "shop": fulfilment.lines[0].seller_name if fulfilment.lines else "",
         "slip_url": url_for("seller.packing_slip", fulfilment_id=fulfilment.id),
     }
 
@@ -172,4 +174,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         "lines": lines,
         "total_weight": format_number(weight),
         "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
+        "customs_url": url_for("seller.customs", fulfilment_id=fulfilment.id)
+        if is_international(fulfilment)
+        else "",
     }

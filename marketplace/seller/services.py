@@ -39,17 +39,17 @@ from marketplace.media.images import (
     save_renditions,
 )
 from marketplace.media.storage import MediaStorage
+from marketplace.orders import services as order_services
 from marketplace.orders.formatting import message as _l
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
     Order,
-    OrderEvent,
     OrderStatus,
     StockMovement,
     StockMovementKind,
 )
-from marketplace.orders.services import mark_fulfilment_shipped
+from marketplace.orders.services import MAX_STOCK, mark_fulfilment_shipped
 from marketplace.seller.models import ProductRevision, RevisionPhoto, RevisionStatus, SellerPayoutAccount
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +61,6 @@ MAX_WEIGHT_GRAMS = 30_000  # one postal parcel
 MAX_DIMENSION_CM = 150
 MAX_PROCESSING_DAYS = 90
 MAX_LOW_STOCK_THRESHOLD = 10_000
-MAX_STOCK = 1_000_000
 MAX_PHOTOS = 8
 HS_CODE = re.compile(r"^[0-9][0-9.]*$")
 ACCOUNT_NUMBER = re.compile(r"^[0-9]{6,20}$")
@@ -287,9 +286,9 @@ def decide_application(
     if not approve and not note:
         raise InvalidInput({"note": _l("Write the reason, so the applicant knows what to fix.")})
     values = (
-        {"status": SellerStatus.APPROVED, "approved_at": now}
+        {"status": SellerStatus.APPROVED, "approved_at": now, "review_note": note}
         if approve
-        else {"status": SellerStatus.REJECTED, "approved_at": None}
+        else {"status": SellerStatus.REJECTED, "approved_at": None, "review_note": note}
     )
     if not _claim_seller(session, seller, values):
         return False
@@ -865,11 +864,12 @@ def get_pending_revision(session: Session, revision_id: int) -> ProductRevision:
 
 def decide_revision(
     session: Session, *, revision: ProductRevision, approve: bool, curator: User, note: str, now: datetime
-) -> list[FileToDelete]:
+) -> list[FileToDelete] | None:
     """Apply a live product's pending change (text, price, photos) or reject it.
 
     Returns the renditions that no row uses any more (removed live photos on approval, the new
-    uploads on rejection) for `delete_files` after commit.
+    uploads on rejection) for `delete_files` after commit; None when the change was no longer
+    pending (decided meanwhile, e.g. a double submit): nothing changed then.
     """
     note = _clean(note)[:2000]
     if not approve and not note:
@@ -887,7 +887,7 @@ def decide_revision(
     )
     if claimed.rowcount != 1:
         session.expire(revision)
-        return []
+        return None
     session.expire(revision, ["status", "reviewed_by_id", "reviewed_at", "reviewer_note"])
     product = revision.product
     changes = revision.changes or {}
@@ -969,33 +969,22 @@ def _check_reason(reason: str) -> str:
 def adjust_stock(
     session: Session, *, product: Product, delta: int | None, reason: str, actor_id: int, now: datetime
 ) -> int:
-    """Add (or, negative, remove) units in one conditional UPDATE plus an ADJUSTMENT ledger row.
+    """Add (or, negative, remove) units with a reason: the form's checks, then the orders rule.
 
-    The database refuses a result below 0 or above MAX_STOCK (InvalidInput); returns the new stock.
+    `marketplace.orders.services.adjust_stock` does the conditional UPDATE and the ADJUSTMENT
+    ledger row; a result below 0 or above MAX_STOCK is InvalidInput. Returns the new stock.
     """
     reason = _check_reason(reason)
     if not delta:
         raise InvalidInput({"delta": _l("Enter how many units to add or remove (not 0).")})
     if abs(delta) > MAX_STOCK:
         raise InvalidInput({"delta": _l("That is more than %(max)d units. Check the number.", max=MAX_STOCK)})
-    new_stock = session.scalar(
-        sa.update(Product)
-        .where(
-            Product.id == product.id,
-            Product.stock + delta >= 0,
-            Product.stock + delta <= MAX_STOCK,
+    try:
+        return order_services.adjust_stock(
+            session, product, delta=delta, reason=reason, actor_id=actor_id, now=now
         )
-        .values(stock=Product.stock + delta)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(product, ["stock"])
-    if new_stock is None:
-        raise InvalidInput(
-            {"delta": _l("Stock cannot go below 0 or above %(max)d. Check the number.", max=MAX_STOCK)}
-        )
-    _ledger(session, product, delta, reason, actor_id, now)
-    return new_stock
+    except ValidationError as error:
+        raise InvalidInput({"delta": error.message}) from None
 
 
 def set_stock(
@@ -1005,48 +994,24 @@ def set_stock(
     new_stock: int | None,
     expected_stock: int | None,
     reason: str,
-    actor_id: int,
+    actor_id: int | None,
     now: datetime,
 ) -> int:
     """Set the stock to a counted number, if it is still `expected_stock` (what the seller saw).
 
     If an order took units meanwhile, Conflict: the seller looks again instead of overwriting it.
+    The write itself is `marketplace.orders.services.set_stock` (one rule for every caller).
     """
     reason = _check_reason(reason)
     if new_stock is None or not 0 <= new_stock <= MAX_STOCK:
         raise InvalidInput({"new_stock": _l("Enter a stock from 0 to %(max)d.", max=MAX_STOCK)})
-    result = session.execute(
-        sa.update(Product)
-        .where(
-            Product.id == product.id, Product.stock == (expected_stock if expected_stock is not None else -1)
-        )
-        .values(stock=new_stock)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(product, ["stock"])
-    if result.rowcount != 1:
-        raise Conflict(
-            _l("The stock changed while you were typing (an order came in). Check it and try again.")
-        )
-    if new_stock != expected_stock:
-        _ledger(session, product, new_stock - expected_stock, reason, actor_id, now)
-    return new_stock
-
-
-def _ledger(
-    session: Session, product: Product, delta: int, reason: str, actor_id: int, now: datetime
-) -> None:
-    session.add(
-        StockMovement(
-            product_id=product.id,
-            kind=StockMovementKind.ADJUSTMENT,
-            quantity_delta=delta,
-            actor_id=actor_id,
-            reason=reason,
-            created_at=now,
-        )
-    )
-    session.flush()
+    try:
+        return order_services.set_stock(
+            session, product, stock=new_stock, reason=reason, actor_id=actor_id, now=now,
+            expected=expected_stock if expected_stock is not None else -1,
+        )  # fmt: skip
+    except ValidationError as error:
+        raise InvalidInput({"new_stock": error.message}) from None
 
 
 @dataclass(frozen=True)
@@ -1134,48 +1099,13 @@ def get_seller_fulfilment(session: Session, fulfilment_id: int, seller_ids: Sequ
     return fulfilment
 
 
-def _fulfilment_event(session, fulfilment, *, from_status, to_status, actor_id, actor_label, now, note=""):
-    session.add(
-        OrderEvent(
-            order_id=fulfilment.order_id,
-            fulfilment_id=fulfilment.id,
-            actor_id=actor_id,
-            actor_label=actor_label[:60],
-            from_status=str(from_status) if from_status else None,
-            to_status=str(to_status),
-            note=note,
-            created_at=now,
-        )
-    )
-
-
-def _paid_order_ids():
-    return sa.select(Order.id).where(Order.status == OrderStatus.PAID)
-
-
 def mark_processing(
     session: Session, *, fulfilment: Fulfilment, actor_id: int, actor_label: str, now: datetime
 ) -> bool:
-    """Pending → processing, only once the order is paid. (Payment normally does this already.)"""
-    result = session.execute(
-        sa.update(Fulfilment)
-        .where(
-            Fulfilment.id == fulfilment.id,
-            Fulfilment.status == FulfilmentStatus.PENDING,
-            Fulfilment.order_id.in_(_paid_order_ids()),
-        )
-        .values(status=FulfilmentStatus.PROCESSING)
-        .execution_options(synchronize_session=False)
+    """Pending → processing, only once the order is paid (the orders rule; payment normally does it)."""
+    return order_services.mark_fulfilment_processing(
+        session, fulfilment, actor_id=actor_id, actor_label=actor_label, now=now
     )
-    session.expire(fulfilment)
-    if result.rowcount != 1:
-        return False
-    _fulfilment_event(
-        session, fulfilment, from_status=FulfilmentStatus.PENDING, to_status=FulfilmentStatus.PROCESSING,
-        actor_id=actor_id, actor_label=actor_label, now=now,
-    )  # fmt: skip
-    session.flush()
-    return True
 
 
 def ship_fulfilment(

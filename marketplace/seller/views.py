@@ -1,8 +1,8 @@
 """The seller dashboard under /seller/: apply, listings, photos, stock, orders to ship.
 
 A seller reaches only the shops their account runs: anything else answers 404, exactly like a
-product that does not exist. /seller/admin/… is a minimal curator review (until the curation
-console takes it over).
+product that does not exist. Curators review applications and listings in the curation console
+(marketplace/curation/queue_views.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from marketplace.accounts.access import curator_required, user_seller_ids
+from marketplace.accounts.access import user_seller_ids, user_seller_roles
+from marketplace.audit import tracking as audit_tracking
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db, login_manager
@@ -26,11 +27,11 @@ from marketplace.media.images import upload_limits
 from marketplace.orders.formatting import money
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller import presenters, services
+from marketplace.seller.facilitators import list_managed_sellers
 from marketplace.seller.forms import (
     ActionForm,
     AdjustStockForm,
     ApplicationForm,
-    DecisionForm,
     NewProductForm,
     PhotoForm,
     ProductForm,
@@ -57,10 +58,17 @@ def seller_area(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        g.seller_ids = user_seller_ids(db.session, current_user)
+        # {shop id: "seller" (owner) | "facilitator"}; facilitators reach the shops they were given.
+        g.seller_roles = user_seller_roles(db.session, current_user)
+        g.seller_ids = list(g.seller_roles)
         if not g.seller_ids:
             abort(404)
-        return view(*args, **kwargs)
+        # Every change to the shops' records in this request gets an audit row (who, role, before/after).
+        audit_tracking.start_tracking(db.session, actor=current_user, roles=g.seller_roles)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            audit_tracking.stop_tracking(db.session)
 
     return wrapper
 
@@ -109,7 +117,7 @@ def _delete_files_after_commit(files) -> None:
 @bp.get("/")
 @login_required
 def dashboard():
-    sellers = services.list_user_sellers(db.session, current_user.id)
+    sellers = list_managed_sellers(db.session, current_user.id)  # owned and facilitated shops
     if not sellers:
         return redirect(url_for("seller.apply"))
     ids = [s.id for s in sellers]
@@ -130,6 +138,11 @@ def dashboard():
             if s.status == SellerStatus.APPROVED
             else "",
             "payout": presenters.payout_text(services.find_payout_account(db.session, s.id)),
+            # Only the owner changes where the money goes (never a facilitator).
+            "payout_url": url_for("facilitators.payout_account", seller_id=s.id)
+            if s.user_id == current_user.id
+            else "",
+            "review_note": s.review_note if s.status == SellerStatus.REJECTED else "",
         }
         for s in sellers
     ]
@@ -142,7 +155,24 @@ def dashboard():
         to_ship=to_ship[:5],
         to_ship_count=len(to_ship),
         low_stock_count=len(services.list_low_stock(db.session, ids)),
+        label_warnings=_label_warnings(ids, lang),
+        decisions=_recent_decisions(ids, lang),
     )
+
+
+def _recent_decisions(seller_ids, lang):
+    # The curators' latest decisions on these shops' products, with their notes (curation console).
+    from marketplace.curation.presenters import seller_decision_rows
+
+    return seller_decision_rows(db.session, seller_ids, lang)
+
+
+def _label_warnings(seller_ids, lang):
+    # Labels expiring within 30 days (marketplace/labels): imported here, labels.views imports us.
+    from marketplace.catalogue.services import market_today
+    from marketplace.labels.presenters import dashboard_warnings
+
+    return dashboard_warnings(db.session, seller_ids, today=market_today(), lang=lang)
 
 
 def _application_choices(form: ApplicationForm) -> None:
@@ -206,10 +236,21 @@ def products():
     items = services.list_seller_products(db.session, g.seller_ids)
     pending = services.products_with_pending_changes(db.session, [p.id for p in items])
     rows = [presenters.product_row(p, lang, has_pending_change=p.id in pending) for p in items]
-    can_create = any(
-        s.status == SellerStatus.APPROVED for s in services.list_user_sellers(db.session, current_user.id)
+    managed = list_managed_sellers(db.session, current_user.id)
+    approved = [s for s in managed if s.status == SellerStatus.APPROVED]
+    # With several shops, one "add" link per shop (?shop=<id>) so the product lands in the right one.
+    new_links = (
+        [{"shop": s.name, "url": url_for("seller.new_product", shop=s.id)} for s in approved]
+        if len(approved) > 1
+        else []
     )
-    return render_template("seller/products.html", rows=rows, can_create=can_create)
+    return render_template(
+        "seller/products.html",
+        rows=rows,
+        can_create=bool(approved),
+        new_links=new_links,
+        multi_shop=len(g.seller_ids) > 1,
+    )
 
 
 def _cluster_choices(form: ProductForm) -> None:
@@ -245,13 +286,14 @@ PRODUCT_FIELD_NAMES = {"price_minor": "price"}
 @seller_area
 def new_product():
     sellers = [
-        s
-        for s in services.list_user_sellers(db.session, current_user.id)
-        if s.status == SellerStatus.APPROVED
+        s for s in list_managed_sellers(db.session, current_user.id) if s.status == SellerStatus.APPROVED
     ]
     if not sellers:
         flash(_("You can add products once a curator has approved your shop."), "warning")
         return redirect(url_for("seller.dashboard"), code=303)
+    # Several shops (an owner's, or a facilitator's): ?shop=<id> picks which one gets the product.
+    shop_id = request.args.get("shop", type=int)
+    sellers = [s for s in sellers if s.id == shop_id] or sellers
     form = NewProductForm()
     _cluster_choices(form)
     if form.validate_on_submit():
@@ -659,7 +701,7 @@ def low_stock():
 def orders():
     lang = current_language()
     rows = [presenters.fulfilment_row(f, lang) for f in services.list_fulfilments(db.session, g.seller_ids)]
-    return render_template("seller/orders.html", rows=rows)
+    return render_template("seller/orders.html", rows=rows, multi_shop=len(g.seller_ids) > 1)
 
 
 def _ship_form(formdata=None) -> ShipForm:
@@ -752,181 +794,5 @@ def packing_slip(fulfilment_id: int):
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Minimal curator review (the curation console will take these over)
-# ---------------------------------------------------------------------------------------------
-
-
-def _decision() -> bool | None:
-    value = request.form.get("decision")
-    return {"approve": True, "reject": False}.get(value)
-
-
-@bp.get("/admin/applications")
-@curator_required
-def applications():
-    lang = current_language()
-    rows = []
-    for seller in services.list_pending_applications(db.session):
-        account = services.find_payout_account(db.session, seller.id)
-        rows.append(
-            {
-                "id": seller.id,
-                "name": seller.name,
-                "kind": presenters.seller_kind_label(seller.kind),
-                "village": seller.village.name,
-                "clusters": ", ".join(localized(c, "name", lang) for c in seller.clusters),
-                "story_id": seller.story_id,
-                "story_en": seller.story_en,
-                "phone": seller.phone,
-                "bank": _(
-                    "%(bank)s, account %(number)s, holder %(holder)s",
-                    bank=account.bank_name,
-                    number=account.account_number,
-                    holder=account.account_holder,
-                )
-                if account
-                else "",
-                "applied": presenters.jakarta_time(seller.created_at, lang),
-            }
-        )
-    return render_template("seller/admin_applications.html", rows=rows, form=DecisionForm(formdata=None))
-
-
-@bp.post("/admin/applications/<int:seller_id>")
-@curator_required
-def decide_application(seller_id: int):
-    form = DecisionForm()
-    decision = _decision()
-    if not form.validate_on_submit() or decision is None:
-        abort(400)
-    seller = services.get_pending_seller(db.session, seller_id)
-    try:
-        services.decide_application(
-            db.session,
-            seller=seller,
-            approve=decision,
-            curator=current_user,
-            note=form.note.data or "",
-            now=utcnow(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Application approved.") if decision else _("Application rejected."), "success")
-    return redirect(url_for("seller.applications"), code=303)
-
-
-@bp.get("/admin/products")
-@curator_required
-def review_products():
-    lang = current_language()
-    new_rows = []
-    for product in services.list_products_for_review(db.session):
-        new_rows.append(
-            {
-                "id": product.id,
-                "title_id": product.title_id,
-                "title_en": product.title_en,
-                "description_id": product.description_id,
-                "description_en": product.description_en,
-                "price": money(product.price_minor, product.currency, lang),
-                "seller": product.seller.name,
-                "photos": [
-                    presenters.photo_view(e, product.title_id)
-                    for e in services.list_photos(db.session, product)
-                ],
-            }
-        )
-    revision_rows = []
-    for revision in services.list_pending_revisions(db.session):
-        product = revision.product
-        changes = []
-        for name, value in (revision.changes or {}).items():
-            if name == "photos":
-                continue
-            before = getattr(product, name)
-            if name == "price_minor":
-                before, value = money(before, product.currency, lang), money(value, product.currency, lang)
-            changes.append(
-                {"label": str(presenters.FIELD_LABELS.get(name, name)), "before": before, "after": value}
-            )
-        revision_rows.append(
-            {
-                "id": revision.id,
-                "title": product.title_id,
-                "seller": product.seller.name,
-                "changes": changes,
-                "photos_changed": "photos" in (revision.changes or {}),
-                "photos": [
-                    presenters.photo_view(e, product.title_id)
-                    for e in services.list_photos(db.session, product)
-                ],
-            }
-        )
-    return render_template(
-        "seller/admin_products.html",
-        new_rows=new_rows,
-        revision_rows=revision_rows,
-        form=DecisionForm(formdata=None),
-    )
-
-
-@bp.post("/admin/products/<int:product_id>")
-@curator_required
-def decide_product(product_id: int):
-    form = DecisionForm()
-    decision = _decision()
-    if not form.validate_on_submit() or decision is None:
-        abort(400)
-    product = db.session.get(Product, product_id)
-    if product is None:
-        abort(404)
-    try:
-        done = services.decide_product(
-            db.session,
-            product=product,
-            approve=decision,
-            curator=current_user,
-            note=form.note.data or "",
-            now=utcnow(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if not done:
-            flash(_("This product was not waiting for review: nothing changed."), "warning")
-        else:
-            flash(_("Product approved.") if decision else _("Product sent back to the seller."), "success")
-    return redirect(url_for("seller.review_products"), code=303)
-
-
-@bp.post("/admin/revisions/<int:revision_id>")
-@curator_required
-def decide_revision(revision_id: int):
-    form = DecisionForm()
-    decision = _decision()
-    if not form.validate_on_submit() or decision is None:
-        abort(400)
-    revision = services.get_pending_revision(db.session, revision_id)
-    try:
-        files = services.decide_revision(
-            db.session,
-            revision=revision,
-            approve=decision,
-            curator=current_user,
-            note=form.note.data or "",
-            now=utcnow(),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        _delete_files_after_commit(files)
-        flash(_("Change approved.") if decision else _("Change rejected."), "success")
-    return redirect(url_for("seller.review_products"), code=303)
+# Route modules that add pages to this blueprint (imported last: they import `bp` from here).
+from marketplace.seller import bulk_views, customs_views  # noqa: E402,F401

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 
+__all__ = ["ShippingRate", "ShippingZone"]
+
 
 class ShippingZone(db.Model):
     """A destination zone, seen from the kecamatan the sellers ship from.
@@ -16,6 +18,9 @@ class ShippingZone(db.Model):
     A zone matches an address when the province is in `provinces` (or `provinces` is "*") and,
     when `city_contains` is set, the city/regency contains that text. The first match by
     `position` wins, so the narrowest zone (the sellers' own regency) comes first.
+
+    International zones (`international=True`) match on `countries` instead: ISO 3166-1 alpha-2
+    codes separated by ",", or "*" for the rest of the world (matched last, by position).
     """
 
     __tablename__ = "shipping_zones"
@@ -29,6 +34,10 @@ class ShippingZone(db.Model):
     #: Case-insensitive text the city/regency must contain (e.g. "Banyuwangi"); None = any city.
     city_contains: Mapped[Optional[str]] = mapped_column(sa.String(120))
     position: Mapped[int] = mapped_column(default=0)
+    #: True for zones abroad (priced from Indonesia by Pos Indonesia/EMS-like tiers).
+    international: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: International zones: ISO country codes separated by "," or "*" for every other country.
+    countries: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     rates: Mapped[list[ShippingRate]] = relationship(
         back_populates="zone", order_by="ShippingRate.max_weight_grams", cascade="all, delete-orphan"

@@ -1,13 +1,15 @@
-"""Site-wide endpoints: health check, robots.txt, and the language switch links every page shows."""
+"""Site-wide endpoints: health check, robots.txt, the sitemap, and the links every page's head and
+header show (language switch, canonical and hreflang alternates)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
 
 from marketplace.extensions import db
-from marketplace.i18n import language_switch_urls
+from marketplace.i18n import current_language, language_switch_urls
+from marketplace.site import seo
 
 bp = Blueprint("site", __name__)
 
@@ -27,7 +29,13 @@ ROBOTS_DISALLOW = ("/account/", "/cart", "/checkout", "/orders", "/payments/", "
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), "Allow: /", ""]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
+        "Allow: /",
+        f"Sitemap: {url_for('site.sitemap_index', _external=True)}",
+        "",
+    ]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
@@ -45,3 +53,55 @@ def forget_previous_locale() -> None:
 def language_links() -> dict:
     """`lang_urls`: {"id": "<this page>?lang=id", "en": "…?lang=en"} for the header's switch."""
     return {"lang_urls": language_switch_urls()}
+
+
+@bp.app_context_processor
+def page_links() -> dict:
+    """`seo`: canonical URL, hreflang alternates and OpenGraph locales for indexable pages."""
+    return {"seo": seo.page_links(current_language())}
+
+
+def _xml(template: str, **values) -> Response:
+    response = Response(render_template(template, **values), mimetype="application/xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index():
+    """A sitemap index: the site's pages, then the products in files of SITEMAP_CHUNK each."""
+    chunks = max(1, -(-seo.count_sitemap_products(db.session) // seo.SITEMAP_CHUNK))
+    files = [url_for("site.sitemap_pages", _external=True)] + [
+        url_for("site.sitemap_products", chunk=index + 1, _external=True) for index in range(chunks)
+    ]
+    return _xml("site/sitemap_index.xml", files=files)
+
+
+def _entries_xml(entries):
+    root = request.host_url.rstrip("/")
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    urls = []
+    for entry in entries:
+        alternates = [
+            (code, root + entry.path + ("" if code == default else f"?lang={code}")) for code in languages
+        ]
+        for _code, loc in alternates:
+            urls.append({"loc": loc, "lastmod": entry.lastmod, "alternates": alternates})
+    return _xml("site/sitemap.xml", urls=urls, x_default=None)
+
+
+@bp.get("/sitemaps/pages.xml")
+def sitemap_pages():
+    return _entries_xml(seo.list_sitemap_pages(db.session))
+
+
+@bp.get("/sitemaps/products-<int:chunk>.xml")
+def sitemap_products(chunk: int):
+    if chunk < 1:
+        abort(404)
+    entries = seo.list_sitemap_products(db.session, chunk=chunk - 1)
+    if not entries and chunk > 1:
+        abort(404)
+    return _entries_xml(entries)

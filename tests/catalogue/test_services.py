@@ -219,3 +219,28 @@ def test_lists_with_counts(session, world):
         "tambong",
     ]
     assert [s.slug for s in services.list_village_sellers(session, world.village)] == ["kub-sekar-kepuh"]
+
+
+def test_a_renewed_label_shows_once_the_longest_lasting(session, world):
+    from datetime import date
+
+    from marketplace.catalogue.models import LabelStatus
+    from marketplace.catalogue.services import get_public_product, visible_labels
+    from tests.factories import make_label_type, make_product, make_product_label
+
+    product = make_product(session, seller=world.seller, cluster=world.cluster)
+    halal = make_label_type(session, code="halal-renewal")
+    old = make_product_label(
+        session, product=product, label_type=halal, status=LabelStatus.VERIFIED, valid_until=date(2030, 1, 31)
+    )
+    renewed = make_product_label(
+        session, product=product, label_type=halal, status=LabelStatus.VERIFIED, valid_until=date(2033, 1, 31)
+    )
+    session.commit()
+    session.expire_all()
+    shown = visible_labels(get_public_product(session, product.id), date(2029, 6, 1))
+    assert [label.id for label in shown] == [renewed.id]
+    assert old.id != renewed.id
+    assert [
+        label.id for label in visible_labels(get_public_product(session, product.id), date(2031, 6, 1))
+    ] == [renewed.id]

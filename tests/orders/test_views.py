@@ -218,9 +218,9 @@ def test_curator_marks_transfer_received_and_others_get_404(app, session):
 
     desk = app.test_client()
     log_in(desk, "curator@example.test")
-    listing = desk.get(f"/curator/?q={order.total_minor}").get_data(as_text=True)
+    listing = desk.get(f"/curator/transfers?q={order.total_minor}").get_data(as_text=True)
     assert order.number in listing
-    assert order.number not in desk.get("/curator/?q=Rp+999.999.999").get_data(as_text=True)
+    assert order.number not in desk.get("/curator/transfers?q=Rp+999.999.999").get_data(as_text=True)
     response = desk.post(f"/curator/transfers/{order.number}/received")
     assert response.status_code == 303
     session.expire_all()
@@ -228,7 +228,7 @@ def test_curator_marks_transfer_received_and_others_get_404(app, session):
     assert order.status == OrderStatus.PAID
     assert order.events[-1].actor_id == curator.id
     assert desk.post(f"/curator/transfers/{order.number}/received").status_code == 303  # harmless twice
-    assert f"<td>{order.number}</td>" not in desk.get("/curator/").get_data(as_text=True)
+    assert f"<td>{order.number}</td>" not in desk.get("/curator/transfers").get_data(as_text=True)
 
 
 def test_card_option_hidden_without_stripe_key(client, session):

@@ -54,9 +54,10 @@ NOW = datetime(2026, 11, 28, 3, 0, 7, tzinfo=UTC)
         ("JPY", None, Money(50, "JPY")),
         ("MYR", None, Money(200, "MYR")),
         ("IDR", None, Money(10_000, "IDR")),
-        # Not in Stripe's table: Rp 10.000 at the order's frozen rate, rounded up (KRW has no decimals).
-        ("KRW", "0.0851", Money(851, "KRW")),
-        ("KRW", "0.08505", Money(851, "KRW")),
+        # Not in Stripe's table: Rp 10.000 at the order's frozen rate (rupiah per unit), rounded up
+        # (KRW has no decimals): 10000 / 11.76 = 850.34 → 851; 10000 / 12.5 = 800 exactly.
+        ("KRW", "11.76", Money(851, "KRW")),
+        ("KRW", "12.5", Money(800, "KRW")),
     ],
 )
 def test_minimum_charge_per_currency(currency, rate, expected):

@@ -214,8 +214,26 @@ def test_start_route_access(app, client, session, stripe_server, place_stripe_or
     assert client.get(f"/payments/stripe/start/{own_order.number}").status_code == 405
 
 
+def test_below_stripe_minimum_is_refused_before_the_order(session, stripe_server, place_stripe_order):
+    # The buyer learns it at checkout, before any order, reservation or Stripe session exists.
+    with pytest.raises(ValidationError) as raised:
+        place_stripe_order(price=4_000, quantity=1)
+    assert "10.000" in raised.value.message
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert session.scalar(sa.select(sa.func.count(Payment.id))) == 0
+
+
+def _shrink_to(session, order, total_minor: int):
+    """An order placed before the minimum applied (or edited by hand) whose total is too small."""
+    order.total_minor = total_minor
+    order.subtotal_minor = total_minor
+    session.commit()
+    return order
+
+
 def test_below_stripe_minimum_is_a_clear_error(session, stripe_server, place_stripe_order):
-    order = place_stripe_order(price=4_000, quantity=1)
+    order = _shrink_to(session, place_stripe_order(price=50_000, quantity=1), 4_000)
     with pytest.raises(ValidationError) as raised:
         start_stripe_checkout(session, order, **URLS)
     assert "10.000" in raised.value.message
@@ -224,8 +242,10 @@ def test_below_stripe_minimum_is_a_clear_error(session, stripe_server, place_str
     assert sessions_for(stripe_server, order.number) == []
 
 
-def test_below_minimum_through_the_route_shows_the_message(app, client, stripe_server, place_stripe_order):
-    order = place_stripe_order(price=4_000, quantity=1)
+def test_below_minimum_through_the_route_shows_the_message(
+    app, client, session, stripe_server, place_stripe_order
+):
+    order = _shrink_to(session, place_stripe_order(price=50_000, quantity=1), 4_000)
     response = client.post(f"/payments/stripe/start/{order.number}", data={"token": guest_token(app, order)})
     assert response.status_code == 400
     assert "10.000" in response.get_data(as_text=True)

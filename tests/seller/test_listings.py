@@ -102,8 +102,8 @@ def test_curator_approves_a_new_product_and_the_seller_is_emailed(app, session, 
     )
     session.commit()
     curator = log_in(app.test_client(), world.curator.email)
-    assert product.title_id in curator.get("/seller/admin/products").get_data(as_text=True)
-    curator.post(f"/seller/admin/products/{product.id}", data={"decision": "approve"})
+    assert product.title_id in curator.get("/curator/products").get_data(as_text=True)
+    curator.post(f"/curator/products/{product.id}/decision", data={"decision": "approve"})
     session.expire_all()
     assert product.status == ProductStatus.ACTIVE and product.published_at is not None
     email = session.scalars(
@@ -123,7 +123,7 @@ def test_curator_sends_back_with_a_reason_and_the_seller_resubmits(app, session,
     session.commit()
     curator = log_in(app.test_client(), world.curator.email)
     curator.post(
-        f"/seller/admin/products/{product.id}", data={"decision": "reject", "note": "Fotonya buram."}
+        f"/curator/products/{product.id}/decision", data={"decision": "reject", "note": "Fotonya buram."}
     )
     session.expire_all()
     assert product.status == ProductStatus.DRAFT
@@ -190,9 +190,13 @@ def test_edit_of_a_live_product_waits_for_review_while_buyers_see_the_old_versio
     assert session.scalars(sa.select(ProductRevision)).one().changes["price_minor"] == 97_000
 
     curator = log_in(app.test_client(), world.curator.email)
-    queue = curator.get("/seller/admin/products").get_data(as_text=True)
-    assert "Rp" in queue and "Keranjang rotan jumbo" in queue
-    curator.post(f"/seller/admin/revisions/{revision.id}", data={"decision": "approve"})
+    assert "Keranjang rotan" in curator.get("/curator/products").get_data(as_text=True)
+    review = curator.get(f"/curator/products/{product.id}").get_data(as_text=True)
+    assert "Rp" in review and "Keranjang rotan jumbo" in review
+    curator.post(
+        f"/curator/products/{revision.product_id}/decision",
+        data={"revision_id": str(revision.id), "decision": "approve"},
+    )
     session.expire_all()
     assert product.title_id == "Keranjang rotan jumbo" and product.price_minor == 97_000
     assert revision.status == RevisionStatus.APPROVED and revision.reviewed_by_id == world.curator.id
@@ -205,7 +209,8 @@ def test_rejected_change_leaves_the_live_product_alone(app, session, world):
     revision = session.scalars(sa.select(ProductRevision)).one()
     curator = log_in(app.test_client(), world.curator.email)
     curator.post(
-        f"/seller/admin/revisions/{revision.id}", data={"decision": "reject", "note": "Harga terlalu rendah."}
+        f"/curator/products/{revision.product_id}/decision",
+        data={"revision_id": str(revision.id), "decision": "reject", "note": "Harga terlalu rendah."},
     )
     session.expire_all()
     assert revision.status == RevisionStatus.REJECTED and product.price_minor == 85_000

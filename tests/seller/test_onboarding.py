@@ -63,10 +63,10 @@ def test_apply_wait_and_get_approved(app, session):
     assert response.status_code == 303 and response.headers["Location"].endswith("/seller/")
 
     curator_client = log_in(app.test_client(), curator.email)
-    queue = curator_client.get("/seller/admin/applications").get_data(as_text=True)
+    queue = curator_client.get("/curator/applications").get_data(as_text=True)
     assert "Anyaman Bambu Sari" in queue and "012345678901234" in queue and "Artisan group (KUB)" in queue
     response = curator_client.post(
-        f"/seller/admin/applications/{seller.id}", data={"decision": "approve", "note": ""}
+        f"/curator/applications/{seller.id}/decision", data={"decision": "approve", "note": ""}
     )
     assert response.status_code == 303
     session.expire_all()
@@ -120,19 +120,22 @@ def test_rejection_needs_a_reason_is_emailed_and_the_applicant_can_apply_again(a
     seller = session.scalars(sa.select(Seller)).one()
     curator_client = log_in(app.test_client(), curator.email)
 
-    curator_client.post(f"/seller/admin/applications/{seller.id}", data={"decision": "reject", "note": " "})
+    curator_client.post(
+        f"/curator/applications/{seller.id}/decision", data={"decision": "reject", "note": " "}
+    )
     session.expire_all()
     assert seller.status == SellerStatus.PENDING  # no reason, no rejection
 
     curator_client.post(
-        f"/seller/admin/applications/{seller.id}", data={"decision": "reject", "note": "Foto KTP belum ada."}
+        f"/curator/applications/{seller.id}/decision",
+        data={"decision": "reject", "note": "Foto KTP belum ada."},
     )
     session.expire_all()
     assert seller.status == SellerStatus.REJECTED
     email = session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_address == user.email)).one()
     assert "Foto KTP belum ada." in email.body_text
     # Deciding twice changes nothing.
-    curator_client.post(f"/seller/admin/applications/{seller.id}", data={"decision": "approve"})
+    curator_client.post(f"/curator/applications/{seller.id}/decision", data={"decision": "approve"})
     session.expire_all()
     assert seller.status == SellerStatus.REJECTED
 

@@ -133,7 +133,10 @@ def test_photo_changes_on_a_live_product_wait_for_review(app, session, world, me
     assert images(session, product.id) == []  # not live yet
     revision = session.scalars(sa.select(ProductRevision)).one()
     curator = log_in(app.test_client(), world.curator.email)
-    curator.post(f"/seller/admin/revisions/{revision.id}", data={"decision": "approve"})
+    curator.post(
+        f"/curator/products/{revision.product_id}/decision",
+        data={"revision_id": str(revision.id), "decision": "approve"},
+    )
     (live,) = images(session, product.id)
     assert live.width == 700
     assert any(live.storage_key in n for n in samples.stored_files(media_root))  # files kept on approval
@@ -149,7 +152,10 @@ def test_photo_changes_on_a_live_product_wait_for_review(app, session, world, me
     assert f"/photos/p{new_photo.id}/" in page and f"/photos/i{live.id}/" not in page
 
     revision = session.scalars(sa.select(ProductRevision).where(ProductRevision.status == "pending")).one()
-    curator.post(f"/seller/admin/revisions/{revision.id}", data={"decision": "approve"})
+    curator.post(
+        f"/curator/products/{revision.product_id}/decision",
+        data={"revision_id": str(revision.id), "decision": "approve"},
+    )
     (only,) = images(session, product.id)
     assert only.storage_key == new_key and only.width == 900 and only.position == 0
     files = samples.stored_files(media_root)
@@ -164,6 +170,9 @@ def test_rejected_photo_is_deleted_from_storage(app, session, world, media_root)
     assert samples.stored_files(media_root)
     revision = session.scalars(sa.select(ProductRevision)).one()
     curator = log_in(app.test_client(), world.curator.email)
-    curator.post(f"/seller/admin/revisions/{revision.id}", data={"decision": "reject", "note": "Foto buram."})
+    curator.post(
+        f"/curator/products/{revision.product_id}/decision",
+        data={"revision_id": str(revision.id), "decision": "reject", "note": "Foto buram."},
+    )
     assert images(session, product.id) == []
     assert samples.stored_files(media_root) == []

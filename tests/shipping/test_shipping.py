@@ -22,10 +22,13 @@ def test_38_distinct_provinces():
 
 
 def test_default_rates_are_idempotent(session):
-    assert ensure_default_shipping_rates(session) == 4 + 4 * 30
+    # 4 domestic zones x 30 one-kg tiers, 6 international zones x (0.5 kg + 30 one-kg tiers).
+    assert ensure_default_shipping_rates(session) == 4 + 4 * 30 + 6 + 6 * 31
     assert ensure_default_shipping_rates(session) == 0
-    assert session.scalar(sa.select(sa.func.count()).select_from(ShippingZone)) == 4
-    assert session.scalar(sa.select(sa.func.count()).select_from(ShippingRate)) == 120
+    assert session.scalar(sa.select(sa.func.count()).select_from(ShippingZone)) == 10
+    assert session.scalar(sa.select(sa.func.count()).select_from(ShippingRate)) == 120 + 186
+    domestic = sa.select(sa.func.count()).select_from(ShippingZone).where(~ShippingZone.international)
+    assert session.scalar(domestic) == 4
 
 
 @pytest.mark.parametrize(

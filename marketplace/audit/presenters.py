@@ -1,0 +1,111 @@
+"""Audit entries as a person reads them: Jakarta times, role names, "before → after" per field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.audit.models import AuditEntry
+from marketplace.orders.formatting import JAKARTA
+from marketplace.orders.presenters import jakarta_time
+
+ROLE_LABELS = {
+    "curator": _l("Curator"),
+    "seller": _l("Shop owner"),
+    "facilitator": _l("Facilitator"),
+    "system": _l("System"),
+}
+
+EMPTY = "—"
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role or EMPTY))
+
+
+def value_text(value: Any) -> str:
+    """One stored value as text: empty → "—", lists and mappings as compact JSON."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return str(_l("yes")) if value else str(_l("no"))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def changes(entry: AuditEntry) -> list[dict[str, str]]:
+    """The fields an entry touched, each with its value before and after."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+    return [
+        {"field": key, "before": value_text(before.get(key)), "after": value_text(after.get(key))}
+        for key in keys
+    ]
+
+
+def target_text(entry: AuditEntry) -> str:
+    parts = [entry.target_type]
+    if entry.target_id is not None:
+        parts.append(f"#{entry.target_id}")
+    if entry.target_label:
+        parts.append(entry.target_label)
+    return " ".join(parts)
+
+
+def entry_row(entry: AuditEntry, shop: str, lang: str, *, name_curators: bool = True) -> dict:
+    """`name_curators=False` (a seller's history) shows "Curator" instead of the curator's email."""
+    who = entry.actor_label or EMPTY
+    if not name_curators and entry.actor_role == "curator":
+        who = role_label("curator")
+    return {
+        "id": entry.id,
+        "when": jakarta_time(entry.created_at, lang),
+        "who": who,
+        "role": role_label(entry.actor_role),
+        "action": entry.action,
+        "target": target_text(entry),
+        "shop": shop,
+        "changes": changes(entry),
+        "note": entry.note,
+    }
+
+
+CSV_HEADER = (
+    "id", "created_at_utc", "created_at_jakarta", "actor", "role", "action", "target_type",
+    "target_id", "target_label", "seller_id", "shop", "before", "after", "note",
+)  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet must not run a cell as a formula.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def csv_row(entry: AuditEntry, shop: str) -> list[str]:
+    def as_json(value):
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    values = (
+        entry.id,
+        entry.created_at.isoformat(),
+        entry.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M"),
+        entry.actor_label,
+        entry.actor_role,
+        entry.action,
+        entry.target_type,
+        entry.target_id,
+        entry.target_label,
+        entry.seller_id,
+        shop,
+        as_json(entry.before),
+        as_json(entry.after),
+        entry.note,
+    )
+    return [_cell(value) for value in values]

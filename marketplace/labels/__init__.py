@@ -1,0 +1,1 @@
+"""Quality labels: sellers request them with evidence, curators verify them, reminders before expiry."""

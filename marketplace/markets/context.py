@@ -1,0 +1,229 @@
+"""The buyer's market (shipping country and display currency) for the current request.
+
+`current_market()` is the one entry point other domains use (cart exportability, shipping,
+checkout, price display). Outside a request it is the home market, Indonesia in rupiah.
+
+How a request's market is chosen, first match wins, for country and currency separately:
+1. `?currency=EUR&country=NL` in the URL (the response remembers them in cookies for a year,
+   and on the account of a logged-in buyer);
+2. the `currency` / `country` cookies;
+3. the logged-in account's `currency` / `country`;
+4. the browser's Accept-Language: the first entry that names a market (a region, en-SG → SG, or
+   a language spoken in one place, ja → JP, nl → NL, de → DE; plain "en" names none);
+5. the home market, ID.
+A currency not chosen anywhere follows the country (SG → SGD, NL → EUR, US → USD, ID → IDR).
+A currency without an exchange rate is not offered: the buyer sees rupiah (and a message when a
+link asked for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+from urllib.parse import parse_qsl
+
+from flask import current_app, g, has_request_context, request
+
+HOME_COUNTRY = "ID"
+HOME_CURRENCY = "IDR"
+CURRENCY_COOKIE = "currency"
+COUNTRY_COOKIE = "country"
+
+#: Currencies a buyer may see prices and pay in (each needs an exchange rate, except IDR).
+SUPPORTED_CURRENCIES = ("IDR", "USD", "EUR", "SGD", "MYR", "AUD", "JPY", "GBP")
+
+_EURO = ("AT", "BE", "DE", "ES", "FI", "FR", "IE", "IT", "LU", "NL", "PT")
+#: Countries offered in the switcher, with the currency a buyer there sees by default.
+COUNTRY_CURRENCIES: dict[str, str] = {
+    "ID": "IDR", "SG": "SGD", "MY": "MYR", "BN": "USD", "TH": "USD", "PH": "USD", "VN": "USD",
+    "JP": "JPY", "KR": "USD", "HK": "USD", "TW": "USD", "CN": "USD",
+    "AU": "AUD", "NZ": "AUD",
+    **{code: "EUR" for code in _EURO},
+    "GB": "GBP", "CH": "EUR", "DK": "EUR", "SE": "EUR", "NO": "EUR",
+    "US": "USD", "CA": "USD",
+}  # fmt: skip
+#: A language alone that names a market (Accept-Language without a region).
+LANGUAGE_COUNTRIES = {
+    "id": "ID",
+    "ms": "MY",
+    "ja": "JP",
+    "nl": "NL",
+    "de": "DE",
+    "fr": "FR",
+    "it": "IT",
+    "es": "ES",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    #: ISO 3166-1 alpha-2 country the buyer ships to.
+    country: str
+    #: ISO 4217 currency prices are shown (and card orders charged) in.
+    currency: str
+
+    @property
+    def is_domestic(self) -> bool:
+        return self.country == HOME_COUNTRY
+
+
+HOME_MARKET = Market(HOME_COUNTRY, HOME_CURRENCY)
+
+
+def normalize_currency(raw: object) -> Optional[str]:
+    code = str(raw or "").strip().upper()
+    return code if code in SUPPORTED_CURRENCIES else None
+
+
+def normalize_country(raw: object) -> Optional[str]:
+    code = str(raw or "").strip().upper()
+    return code if code in COUNTRY_CURRENCIES else None
+
+
+@lru_cache(maxsize=512)
+def market_from_accept_language(header: str) -> Optional[tuple[str, str]]:
+    """(country, currency) from the first Accept-Language entry that names a market, else None."""
+    entries = []
+    for position, part in enumerate(header.split(",")[:12]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])  # a header weight, not money
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            entries.append((-quality, position, tag.strip().replace("_", "-").lower()))
+    for _, _, tag in sorted(entries):
+        language, _, rest = tag.partition("-")
+        region = rest.split("-")[-1].upper() if rest else ""
+        country = region if region in COUNTRY_CURRENCIES else LANGUAGE_COUNTRIES.get(language)
+        if country:
+            return country, COUNTRY_CURRENCIES[country]
+    return None
+
+
+def choose_market(
+    *,
+    query: Mapping[str, str] | None = None,
+    cookies: Mapping[str, str] | None = None,
+    account: Optional[tuple[Optional[str], Optional[str]]] = None,
+    accept_language: str = "",
+) -> Market:
+    """The market the request asks for, before checking which currencies have a rate (pure)."""
+    query = query or {}
+    cookies = cookies or {}
+    acc_country, acc_currency = account or (None, None)
+    country = (
+        normalize_country(query.get("country"))
+        or normalize_country(cookies.get(COUNTRY_COOKIE))
+        or normalize_country(acc_country)
+    )
+    currency = (
+        normalize_currency(query.get("currency"))
+        or normalize_currency(cookies.get(CURRENCY_COOKIE))
+        or normalize_currency(acc_currency)
+    )
+    if country is None or currency is None:
+        guessed = market_from_accept_language(accept_language) if accept_language else None
+        if country is None:
+            country = guessed[0] if guessed else HOME_COUNTRY
+        if currency is None:
+            currency = COUNTRY_CURRENCIES[country]
+    return Market(country, currency)
+
+
+def cache_variant_from_environ(environ) -> str:
+    """The market part of a cached page's key for a request without cookies (the WSGI fast path)."""
+    query = environ.get("QUERY_STRING", "")
+    args = dict(parse_qsl(query)) if ("currency" in query or "country" in query) else None
+    market = choose_market(query=args, accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return f"{market.currency}-{market.country}"
+
+
+def cache_variant() -> str:
+    """The market part of cache keys for this (anonymous) request: pages show its prices."""
+    market = choose_market(
+        query=request.args,
+        cookies=request.cookies,
+        accept_language=request.headers.get("Accept-Language", ""),
+    )
+    return f"{market.currency}-{market.country}"
+
+
+def _account_choice() -> Optional[tuple[Optional[str], Optional[str]]]:
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        return getattr(current_user, "country", None), getattr(current_user, "currency", None)
+    return None
+
+
+def current_rates():
+    """This request's RateTable (one query per request; a fresh read outside requests)."""
+    from marketplace.extensions import db
+    from marketplace.markets.services import DEFAULT_STALE_DAYS, load_rate_table
+    from marketplace.types import utcnow
+
+    if has_request_context() and "rate_table" in g:
+        return g.rate_table
+    table = load_rate_table(
+        db.session,
+        today=utcnow().date(),
+        stale_days=int(current_app.config.get("RATE_STALE_DAYS", DEFAULT_STALE_DAYS)),
+    )
+    if has_request_context():
+        g.rate_table = table
+    return table
+
+
+def resolve_market() -> tuple[Market, list[str]]:
+    """The request's market with currencies lacking a rate replaced by rupiah, and why (messages)."""
+    from flask_babel import gettext as _
+
+    asked = choose_market(
+        query=request.args,
+        cookies=request.cookies,
+        account=_account_choice(),
+        accept_language=request.headers.get("Accept-Language", ""),
+    )
+    problems: list[str] = []
+    raw_currency = request.args.get("currency")
+    raw_country = request.args.get("country")
+    if raw_country is not None and normalize_country(raw_country) is None:
+        problems.append(
+            _(
+                "We do not ship to “%(code)s” yet; showing %(country)s.",
+                code=raw_country[:12],
+                country=asked.country,
+            )
+        )
+    currency = asked.currency
+    if currency != HOME_CURRENCY and current_rates().get(currency) is None:
+        currency = HOME_CURRENCY
+        if raw_currency is not None and normalize_currency(raw_currency) == asked.currency:
+            problems.append(
+                _("Prices in %(code)s are not available right now; showing rupiah.", code=asked.currency)
+            )
+    if raw_currency is not None and normalize_currency(raw_currency) is None:
+        problems.append(
+            _(
+                "“%(code)s” is not a currency we offer; showing %(currency)s.",
+                code=raw_currency[:12],
+                currency=currency,
+            )
+        )
+    return Market(asked.country, currency), problems
+
+
+def current_market() -> Market:
+    """The market for this request (home market outside a request)."""
+    if not has_request_context():
+        return HOME_MARKET
+    market = g.get("market")
+    if market is None:
+        market, _problems = resolve_market()
+        g.market = market
+    return market

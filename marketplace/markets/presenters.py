@@ -1,0 +1,121 @@
+"""Prices and the market switcher as templates show them, in the request's market."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from babel import Locale
+from flask import request
+from flask_babel import gettext as _
+
+from marketplace.markets.context import (
+    COUNTRY_CURRENCIES,
+    HOME_CURRENCY,
+    current_market,
+    current_rates,
+)
+from marketplace.markets.services import display_price, price_for_jsonld
+from marketplace.money import Money
+
+
+def price_money(idr_minor: int, currency: str | None = None) -> Money:
+    """A rupiah amount in the request's currency (or `currency`), at this request's rates."""
+    return display_price(idr_minor, currency or current_market().currency, current_rates())
+
+
+def price(idr_minor: int, lang: str, currency: str | None = None) -> str:
+    """The one formatter for catalogue/cart prices a buyer sees: "€12.50", "Rp 125.000"."""
+    return price_money(idr_minor, currency).format(lang)
+
+
+def jsonld_price(product) -> tuple[str, str]:
+    """(price, priceCurrency) for schema.org Product offers on the product page."""
+    return price_for_jsonld(product, current_market().currency, current_rates())
+
+
+def conversion_note(lang: str) -> str:
+    """Shown beside converted prices: rupiah is the reference, the rate and its date."""
+    market = current_market()
+    if market.currency == HOME_CURRENCY:
+        return ""
+    rate = current_rates().get(market.currency)
+    if rate is None:
+        return ""
+    return _(
+        "Prices converted from rupiah at 1 %(currency)s = %(rate)s (rate of %(date)s). "
+        "Card payments are charged in %(currency)s, exactly the total shown at checkout.",
+        currency=market.currency,
+        rate=Money(int(rate.rate.to_integral_value()), "IDR").format(lang),
+        date=rate.effective_date.isoformat(),
+    )
+
+
+def market_switcher(lang: str) -> dict:
+    """What the header's GET form needs: choices, current values and the page to come back to."""
+    market = current_market()
+    try:
+        names = Locale.parse(lang).territories
+    except (ValueError, TypeError):
+        names = {}
+    countries = sorted(
+        ((code, names.get(code, code)) for code in COUNTRY_CURRENCIES), key=lambda item: item[1]
+    )
+    # Keep the page's other arguments (a search, a page number) but not the old choice.
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("currency", "country")]
+    return {
+        "action": "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;="),
+        "kept": kept[:20],
+        "currency": market.currency,
+        "country": market.country,
+        "currencies": current_rates().offered(),
+        "countries": countries,
+    }
+
+
+def lines_total(lines, currency: str | None = None) -> Money:
+    """Sum of (IDR unit price, quantity) converted per unit then × quantity, as orders do it."""
+    code = currency or current_market().currency
+    total = Money.zero(price_money(0, code).currency)
+    for unit_idr, quantity in lines:
+        total = total + price_money(unit_idr, code) * quantity
+    return total
+
+
+def api_converted_price(idr_minor: int, lang: str) -> dict:
+    """`{"price_converted": {...}}` for the JSON API when `?currency=` asks for it, else {}.
+
+    The API stays stateless: only the query counts (no cookies, no account). Raises
+    ValidationError (a 400) for a currency we do not offer or one without a rate.
+    """
+    from marketplace.errors import ValidationError
+    from marketplace.markets.context import SUPPORTED_CURRENCIES, normalize_currency
+
+    raw = request.args.get("currency")
+    if raw is None:
+        return {}
+    code = normalize_currency(raw)
+    if code is None:
+        raise ValidationError(
+            _(
+                "%(name)s must be one of: %(values)s.",
+                name="currency",
+                values=", ".join(SUPPORTED_CURRENCIES),
+            ),
+            field="currency",
+        )
+    rates = current_rates()
+    rate = rates.get(code)
+    if code != HOME_CURRENCY and rate is None:
+        raise ValidationError(
+            _("There is no exchange rate for %(currency)s.", currency=code), field="currency"
+        )
+    money = display_price(idr_minor, code, rates)
+    return {
+        "price_converted": {
+            "amount": money.minor,
+            "currency": money.currency,
+            "display": money.format(lang),
+            "rate_idr_per_unit": f"{rate.rate.normalize():f}" if rate else "1",
+            "rate_date": rate.effective_date.isoformat() if rate else None,
+        }
+    }

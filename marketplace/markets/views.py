@@ -1,0 +1,178 @@
+"""HTTP side of markets: `?currency=`/`?country=` on any page, the header switcher, curators' rates."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import curator_required
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.i18n import current_language
+from marketplace.markets import services
+from marketplace.markets.context import (
+    COUNTRY_COOKIE,
+    CURRENCY_COOKIE,
+    HOME_CURRENCY,
+    current_market,
+    current_rates,
+    normalize_country,
+    normalize_currency,
+    resolve_market,
+)
+from marketplace.markets.forms import RateForm
+from marketplace.markets.presenters import conversion_note, market_switcher
+from marketplace.money import Money
+from marketplace.orders.presenters import jakarta_time
+from marketplace.types import utcnow
+
+bp = Blueprint("markets", __name__)
+
+#: A year, like the language cookie.
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _asked() -> bool:
+    return "currency" in request.args or "country" in request.args
+
+
+@bp.before_app_request
+def choose_market_from_link():
+    """`?currency=EUR&country=NL`: resolve now, explain refusals, remember on the account."""
+    if not _asked() or request.path.startswith("/static/"):
+        return
+    market, problems = resolve_market()
+    g.market = market
+    if request.path.startswith("/api/"):
+        return  # the API is stateless: its currency is only the query
+    for problem in problems:
+        flash(problem, "error")
+    if getattr(current_user, "is_authenticated", False):
+        changed = False
+        country = normalize_country(request.args.get("country"))
+        if country and current_user.country != country:
+            current_user.country = country
+            changed = True
+        currency = normalize_currency(request.args.get("currency"))
+        if currency and currency == market.currency and current_user.currency != currency:
+            current_user.currency = currency
+            changed = True
+        if changed:
+            db.session.commit()
+
+
+@bp.after_app_request
+def remember_market(response):
+    if not _asked() or request.path.startswith(("/api/", "/static/")):
+        return response
+    # On a page-cache hit the before_request hook did not run: resolve here (one rate read).
+    market = g.get("market") or current_market()
+    secure = current_app.config.get("PRODUCTION", False)
+    wanted = {
+        # Only what was asked for and granted: a currency refused for lack of a rate is not kept.
+        CURRENCY_COOKIE: market.currency
+        if normalize_currency(request.args.get("currency")) == market.currency
+        else None,
+        COUNTRY_COOKIE: market.country if normalize_country(request.args.get("country")) else None,
+    }
+    for name, value in wanted.items():
+        if value and request.cookies.get(name) != value:
+            response.set_cookie(
+                name, value, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=secure
+            )
+            response.vary.add("Cookie")
+    return response
+
+
+@bp.app_context_processor
+def market_globals():
+    if not has_request_context() or request.path.startswith("/api/"):
+        return {}
+    lang = current_language()
+    try:
+        return {"market_switch": market_switcher(lang), "price_note": conversion_note(lang)}
+    except sa.exc.SQLAlchemyError:
+        # An error page rendered while the database is down still renders, without the switcher.
+        db.session.rollback()
+        return {}
+
+
+# ---------------------------------------------------------------------------------- curators
+
+
+def _rate_rows(lang: str) -> list[dict]:
+    table = current_rates()
+    rows = []
+    for row in services.list_latest_rates(db.session):
+        rows.append(
+            {
+                "currency": row.currency,
+                "rate": f"{row.rate.normalize():f}",
+                "example": Money(100_000, HOME_CURRENCY).format(lang)
+                + " = "
+                + services.display_price(100_000, row.currency, table).format(lang),
+                "date": row.effective_date.isoformat(),
+                "source": row.source,
+                "updated": jakarta_time(row.updated_at, lang),
+                "stale": table.is_stale(row.currency),
+            }
+        )
+    return rows
+
+
+@bp.route("/curator/rates", methods=["GET", "POST"])
+@curator_required
+def rates():
+    lang = current_language()
+    form = RateForm()
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "GET" and not form.effective_date.data:
+        form.effective_date.data = utcnow().date().isoformat()
+    if form.validate_on_submit():
+        try:
+            currency = services.parse_currency(form.currency.data)
+            rate = services.parse_rate(form.rate.data, currency)
+            effective = services.parse_date(form.effective_date.data, today=utcnow().date())
+            services.set_rate(
+                db.session,
+                currency=currency,
+                rate=rate,
+                effective_date=effective,
+                source=form.source.data or "",
+                actor=current_user,
+                note="curator page",
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            errors[error.field or "rate"] = error.message
+        else:
+            db.session.commit()
+            flash(_("Rate for %(currency)s saved.", currency=currency), "success")
+            return redirect(url_for("markets.rates"), code=303)
+    if request.method == "POST":
+        status = 400
+        for name, messages in form.errors.items():
+            errors.setdefault(name, " ".join(str(m) for m in messages))
+    return (
+        render_template(
+            "markets/rates.html",
+            form=form,
+            errors=errors,
+            rows=_rate_rows(lang),
+            stale_days=int(current_app.config.get("RATE_STALE_DAYS", services.DEFAULT_STALE_DAYS)),
+        ),
+        status,
+    )

@@ -1,0 +1,1 @@
+"""Mentoring log (pendampingan): curators' notes and field visits per seller."""

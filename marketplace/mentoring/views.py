@@ -1,0 +1,101 @@
+"""The mentoring log under /curator/: recent notes, who needs a visit, one seller's log and form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import curator_required
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.i18n import current_language
+from marketplace.mentoring import presenters, services
+from marketplace.mentoring.forms import MentoringNoteForm
+from marketplace.types import utcnow
+
+bp = Blueprint("mentoring", __name__)
+
+
+@bp.get("/curator/mentoring")
+@curator_required
+def index():
+    lang = current_language()
+    today = services.jakarta_today(utcnow())
+    village = None
+    village_slug = request.args.get("village", "").strip()
+    if village_slug:
+        village = services.find_village(db.session, village_slug[:140])
+        if village is None:
+            abort(404)
+    seller = None
+    raw_seller = request.args.get("seller", "").strip()
+    if raw_seller:
+        if not raw_seller.isdigit() or len(raw_seller) > 12:
+            abort(404)
+        seller = services.get_seller(db.session, int(raw_seller))
+    village_id = village.id if village else None
+    notes = services.list_notes(db.session, village_id=village_id, seller_id=seller.id if seller else None)
+    due = services.sellers_needing_visit(db.session, today=today, village_id=village_id)
+    villages = [
+        {"slug": v.slug, "name": v.name, "selected": village is not None and v.id == village.id}
+        for v in services.list_villages(db.session)
+    ]
+    return render_template(
+        "mentoring/index.html",
+        notes=[presenters.present_note(note, lang=lang) for note in notes],
+        due=[presenters.present_visit_due(row, lang=lang) for row in due],
+        villages=villages,
+        village=village,
+        seller=seller,
+        interval=services.VISIT_INTERVAL_DAYS,
+        monitoring_url=url_for("monitoring.dashboard", village=village.slug if village else None),
+    )
+
+
+@bp.route("/curator/sellers/<int:seller_id>/mentoring", methods=["GET", "POST"])
+@curator_required
+def seller_log(seller_id: int):
+    lang = current_language()
+    seller = services.get_seller(db.session, seller_id)
+    today = services.jakarta_today(utcnow())
+    form = MentoringNoteForm()
+    if request.method == "GET":
+        form.visited_on.data = today
+    if form.validate_on_submit():
+        try:
+            services.add_note(
+                db.session,
+                seller=seller,
+                author=current_user,
+                kind=form.kind.data,
+                visited_on=form.visited_on.data,
+                body=form.body.data,
+                follow_up_on=form.follow_up_on.data,
+                today=today,
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            seller = services.get_seller(db.session, seller_id)
+            field = getattr(form, error.field or "", None)
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The note is saved in %(seller)s's mentoring log.", seller=seller.name), "success")
+            return redirect(url_for("mentoring.seller_log", seller_id=seller_id), code=303)
+    status = 400 if form.errors or form.form_errors else 200
+    notes = services.list_notes(db.session, seller_id=seller.id, limit=200)
+    return (
+        render_template(
+            "mentoring/seller.html",
+            form=form,
+            seller=seller,
+            notes=[presenters.present_note(note, lang=lang) for note in notes],
+            village_url=url_for("mentoring.index", village=seller.village.slug),
+            monitoring_url=url_for("monitoring.dashboard", village=seller.village.slug),
+        ),
+        status,
+    )

@@ -1,0 +1,1 @@
+"""Programme monitoring: sales, buyers and catalogue health by village, cluster and month."""

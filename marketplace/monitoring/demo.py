@@ -1,0 +1,180 @@
+"""Demo activity for `seed-demo`: a year of paid orders and a few mentoring notes, so the
+monitoring dashboard and the mentoring log have something to show on `make run`.
+
+Orders go through the real checkout (`place_order` then `mark_order_paid`), so stock, the ledger
+and payments are what a real sale leaves. Deterministic (fixed random seed, dates relative to
+`now`) and idempotent: nothing is added when demo orders or mentoring notes already exist.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.cart.models import Cart, CartLine
+from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.errors import DomainError
+from marketplace.mentoring import services as mentoring
+from marketplace.mentoring.models import MentoringNote
+from marketplace.orders import services as orders
+from marketplace.orders.formatting import JAKARTA
+from marketplace.orders.models import Order
+from marketplace.shipping.services import ShippingAddress
+
+DEMO_ORDER_PREFIX = "demo-order-"
+RANDOM_SEED = 20261128
+ORDER_COUNT = 36
+
+_DOMESTIC = ShippingAddress(
+    name="Dewi Lestari",
+    phone="0812 3456 7890",
+    street="Jl. Raya Kabat 12",
+    district="Kabat",
+    city="Kabupaten Banyuwangi",
+    province="Jawa Timur",
+    postal_code="68461",
+)
+_ABROAD = [
+    ShippingAddress(
+        name="Mei Lin Tan",
+        phone="+65 6123 4567",
+        street="12 Orchard Road",
+        district="",
+        city="Singapore",
+        province="",
+        postal_code="238841",
+        country="SG",
+    ),
+    ShippingAddress(
+        name="Sanne de Vries",
+        phone="+31 20 123 4567",
+        street="Keizersgracht 100",
+        district="",
+        city="Amsterdam",
+        province="Noord-Holland",
+        postal_code="1015 CZ",
+        country="NL",
+    ),
+]
+
+_NOTES = [
+    (
+        "visit",
+        12,
+        "Visited the workshop: two new motifs in progress; helped photograph them in daylight.",
+        30,
+    ),
+    ("note", 20, "Phone call: stock of the best seller runs out before Lebaran; plan a second batch.", None),
+    ("visit", 45, "Field visit with the village facilitator; packaging for export still too heavy.", 14),
+    ("visit", 130, "First visit: explained listing photos and the label request for P-IRT.", None),
+    ("note", 5, "Asked about the Halal certificate renewal; documents are at the village office.", 20),
+]
+
+
+def seed_demo_activity(session: Session, *, now: datetime) -> dict[str, int]:
+    """Add demo orders and mentoring notes if there are none yet. Flushes only."""
+    added = {"orders": 0, "mentoring notes": 0}
+    has_orders = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Order)
+        .where(Order.checkout_token.like(f"{DEMO_ORDER_PREFIX}%"))
+    )
+    if not has_orders:
+        added["orders"] = _orders(session, now=now)
+    if not session.scalar(sa.select(sa.func.count()).select_from(MentoringNote)):
+        added["mentoring notes"] = _notes(session, now=now)
+    return added
+
+
+def _products(session: Session) -> list[Product]:
+    return list(
+        session.scalars(
+            sa.select(Product)
+            .join(Seller, Seller.id == Product.seller_id)
+            .where(
+                Product.status == ProductStatus.ACTIVE,
+                Seller.status == SellerStatus.APPROVED,
+                Product.stock >= 4,
+            )
+            .order_by(Product.id)
+        )
+    )
+
+
+def _orders(session: Session, *, now: datetime) -> int:
+    rng = random.Random(RANDOM_SEED)
+    products = _products(session)
+    if not products:
+        return 0
+    exportable = [p for p in products if p.exportable]
+    buyer = session.scalar(sa.select(User).where(User.email == "buyer@demo.test"))
+    placed = 0
+    for n in range(ORDER_COUNT):
+        days_ago = 2 + (n * 360) // ORDER_COUNT + rng.randrange(0, 9)
+        paid_at = now - timedelta(days=days_ago, hours=rng.randrange(0, 12))
+        abroad = n % 6 == 5 and bool(exportable)
+        chosen = rng.sample(exportable if abroad else products, k=1 + (n % 4 == 0))
+        account = buyer if (buyer is not None and n % 5 == 0) else None
+        cart = Cart(token=secrets.token_urlsafe(32))
+        session.add(cart)
+        session.flush()
+        for product in chosen:
+            session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=1 + rng.randrange(0, 2)))
+        session.flush()
+        savepoint = session.begin_nested()
+        try:
+            order = orders.place_order(
+                session,
+                cart=cart,
+                buyer=account,
+                email=account.email if account else f"pembeli{1 + rng.randrange(0, 14)}@example.test",
+                lang="en" if abroad else "id",
+                address=_ABROAD[n % 2] if abroad else _DOMESTIC,
+                shipping_method="courier",
+                payment_method="stripe" if abroad else "bank_transfer",
+                checkout_token=f"{DEMO_ORDER_PREFIX}{n:06d}",  # 16–64 characters
+                now=paid_at - timedelta(hours=2),
+                rate_stale_days=10_000,
+            )
+            orders.mark_order_paid(session, order, actor_label="demo seed", now=paid_at)
+        except DomainError:
+            # A product ran out or a rate is missing: this demo order is simply left out.
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            placed += 1
+        session.delete(cart)
+        session.flush()
+    return placed
+
+
+def _notes(session: Session, *, now: datetime) -> int:
+    curator = session.scalar(sa.select(User).where(User.is_curator.is_(True)).order_by(User.id))
+    sellers = list(
+        session.scalars(
+            sa.select(Seller).where(Seller.status == SellerStatus.APPROVED).order_by(Seller.id).limit(4)
+        )
+    )
+    if curator is None or not sellers:
+        return 0
+    today = now.astimezone(JAKARTA).date()
+    added = 0
+    for index, (kind, days_ago, body, follow_up_in) in enumerate(_NOTES):
+        day = today - timedelta(days=days_ago)
+        mentoring.add_note(
+            session,
+            seller=sellers[index % len(sellers)],
+            author=curator,
+            kind=kind,
+            visited_on=day,
+            body=body,
+            follow_up_on=day + timedelta(days=follow_up_in) if follow_up_in else None,
+            today=today,
+        )
+        added += 1
+    return added

@@ -1,0 +1,1 @@
+"""Naik kelas: measurable criteria and levels a seller grows through (data the kecamatan edits)."""

@@ -1,0 +1,72 @@
+"""Naik kelas view models: metric values and targets as text, level names in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from marketplace.i18n import localized
+from marketplace.naikkelas.services import METRICS, PERCENT, CriterionResult, Scorecard
+
+
+def format_value(metric: str, value) -> str:
+    if value is None:
+        return _("not measured yet")
+    spec = METRICS.get(metric)
+    if spec is not None and spec.unit == PERCENT:
+        return f"{format_decimal(Decimal(value).normalize() if value else 0)}%"
+    return format_decimal(int(value))
+
+
+def format_target(metric: str, threshold) -> str:
+    spec = METRICS.get(metric)
+    number = format_decimal(Decimal(threshold).normalize())
+    return f"≥ {number}%" if spec is not None and spec.unit == PERCENT else f"≥ {number}"
+
+
+def level_name(level, lang: str) -> str:
+    return localized(level, "name", lang) if level is not None else _("Not yet at the first level")
+
+
+def criterion_row(result: CriterionResult, lang: str) -> dict:
+    c = result.criterion
+    return {
+        "name": localized(c, "name", lang),
+        "hint": localized(c, "hint", lang),
+        "value": format_value(c.metric, result.value),
+        "target": format_target(c.metric, c.threshold),
+        "met": result.met,
+    }
+
+
+def _reached_ids(card: Scorecard) -> set[int]:
+    reached: set[int] = set()
+    for result in card.levels:
+        if card.level is None:
+            break
+        reached.add(result.level.id)
+        if result.level is card.level:
+            break
+    return reached
+
+
+def scorecard_view(seller, card: Scorecard, lang: str) -> dict:
+    reached = _reached_ids(card)
+    return {
+        "shop": seller.name,
+        "level": level_name(card.level, lang),
+        "reached_any": card.level is not None,
+        "next_level": localized(card.next_level, "name", lang) if card.next_level else "",
+        "levels": [
+            {
+                "name": localized(r.level, "name", lang),
+                "description": localized(r.level, "description", lang),
+                "reached": r.level.id in reached,
+                "criteria": [criterion_row(x, lang) for x in r.results],
+            }
+            for r in card.levels
+        ],
+        "next_steps": [criterion_row(x, lang) for x in card.next_steps],
+    }

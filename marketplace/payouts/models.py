@@ -1,0 +1,92 @@
+"""The payout ledger: commission rates, signed IDR entries per seller, and payouts made."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.catalogue.models import Seller, _enum
+from marketplace.extensions import db
+from marketplace.types import UTCDateTime, utcnow
+
+__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "Payout"]
+
+
+class CommissionRate(db.Model):
+    """The platform's commission, as data: the rate with the latest `effective_from` on or before a
+    sale's (Jakarta) date applies to it. Without any row, DEFAULT_COMMISSION_PERCENT applies."""
+
+    __tablename__ = "commission_rates"
+    __table_args__ = (sa.CheckConstraint("percent >= 0 AND percent <= 100", name="commission_percent_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Percent of the goods value, e.g. 5.00 or 2.50 (two decimals: whole basis points).
+    percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    effective_from: Mapped[date] = mapped_column(sa.Date, unique=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerKind(enum.StrEnum):
+    SALE = "sale"  # + goods and shipping of a paid fulfilment
+    COMMISSION = "commission"  # − the platform's share of the goods
+    REFUND = "refund"  # − the seller's share of a refund
+    COMMISSION_REVERSAL = "commission_reversal"  # + commission given back on refunded goods
+    PAYOUT = "payout"  # − money transferred to the seller
+
+
+class LedgerEntry(db.Model):
+    """One signed amount in whole rupiah on a seller's account; the balance is their sum.
+
+    `key` makes every entry idempotent: "sale:f<fulfilment>", "commission:f<fulfilment>",
+    "refund:r<refund>:f<fulfilment>", "reversal:r<refund>:f<fulfilment>", "payout:p<payout>".
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (sa.Index("ix_ledger_entries_seller_occurred", "seller_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
+    kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind, "ledger_kind"))
+    key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: Whole rupiah, signed: positive is owed to the seller.
+    amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    order_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"))
+    fulfilment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("fulfilments.id"), index=True)
+    refund_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("refunds.id"))
+    payout_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("payouts.id"))
+    #: The rate applied (COMMISSION and its reversal), for reading the ledger later.
+    commission_percent: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(5, 2))
+    #: A human handle: the order number, or the payout's bank reference.
+    reference: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    #: When it happened (the payment, the refund, the transfer): what periods are counted by.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payout(db.Model):
+    """Money transferred to a seller's bank account; never more than their balance at the time."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (sa.CheckConstraint("amount_idr > 0", name="payout_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), index=True)
+    amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    bank_reference: Mapped[str] = mapped_column(sa.String(120))
+    #: Where it went, copied from SellerPayoutAccount at the time.
+    bank_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    account_number: Mapped[str] = mapped_column(sa.String(34), default="")
+    account_holder: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: From the "mark paid" form: a double submit finds this row instead of paying twice.
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    seller: Mapped[Seller] = relationship()

@@ -1,0 +1,114 @@
+"""Payout and sales pages' values, precomputed: rupiah text, month names, the bar chart's geometry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from flask_babel import lazy_gettext as _l
+
+from marketplace.money import Money
+from marketplace.orders.presenters import jakarta_time
+from marketplace.payouts.models import LedgerKind
+
+KIND_LABELS = {
+    LedgerKind.SALE: _l("Sale"),
+    LedgerKind.COMMISSION: _l("Platform commission"),
+    LedgerKind.REFUND: _l("Refund"),
+    LedgerKind.COMMISSION_REVERSAL: _l("Commission returned"),
+    LedgerKind.PAYOUT: _l("Payout"),
+}
+
+CHART_WIDTH = 600
+CHART_HEIGHT = 220
+CHART_TOP = 10
+CHART_BOTTOM = 30
+
+
+def rupiah(amount: int, lang: str) -> str:
+    return Money(int(amount), "IDR").format(lang)
+
+
+def month_label(year: int, month: int, lang: str, pattern: str = "MMM y") -> str:
+    return format_date(date(year, month, 1), pattern, locale=lang)
+
+
+def period_rows(summary, *, lang: str) -> list[dict]:
+    return [
+        {
+            "seller_id": row.seller_id,
+            "name": row.name,
+            "sales": rupiah(row.sales, lang),
+            "commission": rupiah(row.commission, lang),
+            "refunds": rupiah(row.refunds, lang),
+            "payouts": rupiah(row.payouts, lang),
+            "net": rupiah(row.net, lang),
+            "balance": rupiah(row.balance, lang),
+            "balance_value": row.balance,
+            "owed": row.balance > 0,
+            "has_account": row.account is not None,
+            "account": (
+                f"{row.account.bank_name} {row.account.account_number} ({row.account.account_holder})"
+                if row.account
+                else ""
+            ),
+        }
+        for row in summary
+    ]
+
+
+def chart(figures, *, lang: str) -> dict:
+    """Bars for the monthly revenue, as SVG attributes (no inline styles: CSP)."""
+    peak = max((f.revenue for f in figures), default=0) or 1
+    slot = CHART_WIDTH / max(len(figures), 1)
+    usable = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    bars = []
+    for index, f in enumerate(figures):
+        height = round(usable * f.revenue / peak, 1) if f.revenue else 0
+        bars.append(
+            {
+                "x": round(index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(CHART_TOP + usable - height, 1),
+                "height": height,
+                "label": month_label(f.year, f.month, lang, "MMM"),
+                "label_x": round(index * slot + slot / 2, 1),
+                "title": f"{month_label(f.year, f.month, lang)}: {rupiah(f.revenue, lang)}",
+            }
+        )
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "label_y": CHART_HEIGHT - 10, "bars": bars}
+
+
+def month_rows(figures, *, lang: str) -> list[dict]:
+    return [
+        {
+            "month": month_label(f.year, f.month, lang),
+            "revenue": rupiah(f.revenue, lang),
+            "units": f.units,
+            "orders": f.orders,
+        }
+        for f in figures
+    ]
+
+
+def entry_rows(entries, *, lang: str) -> list[dict]:
+    return [
+        {
+            "when": jakarta_time(e.occurred_at, lang),
+            "kind": str(KIND_LABELS.get(LedgerKind(e.kind), e.kind)),
+            "reference": e.reference,
+            "amount": rupiah(e.amount_idr, lang),
+            "negative": e.amount_idr < 0,
+        }
+        for e in entries
+    ]
+
+
+def totals_view(totals: dict, *, lang: str) -> dict:
+    return {
+        "sales": rupiah(totals[LedgerKind.SALE], lang),
+        "commission": rupiah(totals[LedgerKind.COMMISSION] + totals[LedgerKind.COMMISSION_REVERSAL], lang),
+        "refunds": rupiah(totals[LedgerKind.REFUND], lang),
+        "payouts": rupiah(totals[LedgerKind.PAYOUT], lang),
+        "balance": rupiah(sum(totals.values()), lang),
+    }

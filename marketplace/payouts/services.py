@@ -1,0 +1,624 @@
+"""The payout ledger: sales enter when an order is paid, refunds and payouts take away.
+
+Rules:
+
+- Every amount is whole rupiah (IDR minor units), integers only. A seller earns in IDR whatever
+  the buyer paid in: goods at `OrderLine.unit_price_idr` × quantity.
+- SALE (+) when the order is paid (`orders.mark_order_paid` calls `record_sales`): the goods plus
+  the parcel's shipping. Shipping collected for a seller's parcel is the seller's: they pay the
+  courier. Paid, not delivered, so a seller sees the sale at once; a later refund takes it back.
+- COMMISSION (−) on the goods only (never shipping), rounded half-up to whole rupiah per
+  fulfilment with integer arithmetic, at the CommissionRate in force on the payment's Jakarta date
+  (DEFAULT_COMMISSION_PERCENT when none was ever set).
+- REFUND (−) the seller's IDR share of a refund, and COMMISSION_REVERSAL (+) the commission on the
+  refunded goods, computed on the cumulative refunded goods of the fulfilment so that refunding
+  everything in several steps gives back exactly the commission taken.
+- PAYOUT (−) money transferred; never more than the balance, one payout per form submit.
+- Each entry has a unique `key`, so recording the same fact twice writes one row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.audit.services import record_action
+from marketplace.catalogue.models import Seller
+from marketplace.errors import NotFound, ValidationError
+from marketplace.money import Money, convert
+from marketplace.orders.formatting import JAKARTA
+from marketplace.orders.models import Fulfilment, Order, OrderLine
+from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
+from marketplace.seller.models import SellerPayoutAccount
+
+DEFAULT_COMMISSION_PERCENT = Decimal("5.00")
+MAX_BANK_REFERENCE = 120
+
+
+# -- commission -----------------------------------------------------------------------------------
+
+
+def basis_points(percent: Decimal) -> int:
+    """5.00 → 500, 2.5 → 250. ValidationError for more than two decimals or outside 0–100."""
+    if not isinstance(percent, Decimal):
+        raise ValidationError(_("Enter the commission as a percentage, e.g. 5 or 2.5."), field="percent")
+    scaled = percent * 100
+    if scaled != scaled.to_integral_value() or not 0 <= scaled <= 10_000:
+        raise ValidationError(
+            _("The commission must be from 0 to 100 percent, with at most two decimals."), field="percent"
+        )
+    return int(scaled)
+
+
+def commission_of(value_idr: int, percent: Decimal) -> int:
+    """`percent` of `value_idr` in whole rupiah, half-up, integer arithmetic only (negative: mirrored)."""
+    if value_idr < 0:
+        return -commission_of(-value_idr, percent)
+    return (value_idr * basis_points(percent) + 5_000) // 10_000
+
+
+def jakarta_date(moment: datetime) -> date:
+    return moment.astimezone(JAKARTA).date()
+
+
+def rate_on(session: Session, day: date) -> Decimal:
+    """The commission percent in force on `day` (the latest rate effective on or before it)."""
+    percent = session.scalar(
+        sa.select(CommissionRate.percent)
+        .where(CommissionRate.effective_from <= day)
+        .order_by(CommissionRate.effective_from.desc())
+        .limit(1)
+    )
+    return Decimal(percent) if percent is not None else DEFAULT_COMMISSION_PERCENT
+
+
+def list_commission_rates(session: Session) -> list[CommissionRate]:
+    return list(session.scalars(sa.select(CommissionRate).order_by(CommissionRate.effective_from.desc())))
+
+
+def parse_percent(raw: object) -> Decimal:
+    text = str(raw if raw is not None else "").strip().replace(",", ".").rstrip("%").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(
+            _("Enter the commission as a percentage, e.g. 5 or 2.5."), field="percent"
+        ) from None
+    if not value.is_finite():
+        raise ValidationError(_("Enter the commission as a percentage, e.g. 5 or 2.5."), field="percent")
+    basis_points(value)
+    return value
+
+
+def set_commission_rate(
+    session: Session, *, percent: Decimal, effective_from: date, actor, note: str = "", now: datetime
+) -> CommissionRate:
+    """Set the commission from `effective_from` (today or later, Jakarta time; sales already in the
+    ledger keep their rate). A second rate for the same day replaces the first. Audited
+    ("commission.change"). Raises ValidationError for a bad percent or a date in the past."""
+    basis_points(percent)
+    if not isinstance(effective_from, date):
+        raise ValidationError(_("Enter the date the rate starts."), field="effective_from")
+    if effective_from < jakarta_date(now):
+        raise ValidationError(
+            _("A new rate can start today or later: sales already recorded keep their rate."),
+            field="effective_from",
+        )
+    before = {"percent": rate_on(session, effective_from), "effective_from": effective_from}
+    rate = session.scalar(sa.select(CommissionRate).where(CommissionRate.effective_from == effective_from))
+    if rate is None:
+        rate = CommissionRate(effective_from=effective_from, created_at=now)
+        session.add(rate)
+    rate.percent = percent
+    rate.note = (note or "").strip()[:2000]
+    rate.created_by_id = getattr(actor, "id", None)
+    session.flush()
+    record_action(
+        session,
+        actor=actor,
+        action="commission.change",
+        target_type="commission_rate",
+        target_id=rate.id,
+        target_label=f"{percent}% from {effective_from.isoformat()}",
+        before=before,
+        after={"percent": percent, "effective_from": effective_from},
+        note=rate.note,
+    )
+    return rate
+
+
+# -- entries --------------------------------------------------------------------------------------
+
+
+def shipping_idr(order: Order, fulfilment: Fulfilment) -> int:
+    """The parcel's shipping in rupiah: orders in another currency are converted back with the rate
+    frozen on the order (rupiah per unit of its currency), half-up to whole rupiah."""
+    if order.currency == "IDR" or not order.exchange_rate:
+        return fulfilment.shipping_minor
+    shipping = Money(fulfilment.shipping_minor, order.currency)
+    return convert(shipping, Decimal(order.exchange_rate), "IDR").minor
+
+
+def goods_idr(fulfilment: Fulfilment) -> int:
+    return sum(line.unit_price_idr * line.quantity for line in fulfilment.lines)
+
+
+def _add_entries(session: Session, entries: list[LedgerEntry]) -> int:
+    """Insert the entries whose key is new; returns how many were written."""
+    if not entries:
+        return 0
+    existing = set(
+        session.scalars(sa.select(LedgerEntry.key).where(LedgerEntry.key.in_([e.key for e in entries])))
+    )
+    fresh = [e for e in entries if e.key not in existing]
+    session.add_all(fresh)
+    session.flush()
+    return len(fresh)
+
+
+def record_sales(session: Session, order: Order, *, now: datetime) -> int:
+    """SALE and COMMISSION entries for each fulfilment of a paid order. Idempotent; returns the
+    number of entries written (0 the second time)."""
+    paid_at = order.paid_at or now
+    percent = rate_on(session, jakarta_date(paid_at))
+    entries = []
+    for fulfilment in order.fulfilments:
+        goods = goods_idr(fulfilment)
+        common = {
+            "seller_id": fulfilment.seller_id,
+            "order_id": order.id,
+            "fulfilment_id": fulfilment.id,
+            "reference": order.number,
+            "occurred_at": paid_at,
+            "created_at": now,
+        }
+        entries.append(
+            LedgerEntry(
+                kind=LedgerKind.SALE,
+                key=f"sale:f{fulfilment.id}",
+                amount_idr=goods + shipping_idr(order, fulfilment),
+                **common,
+            )
+        )
+        entries.append(
+            LedgerEntry(
+                kind=LedgerKind.COMMISSION,
+                key=f"commission:f{fulfilment.id}",
+                amount_idr=-commission_of(goods, percent),
+                commission_percent=percent,
+                **common,
+            )
+        )
+    return _add_entries(session, entries)
+
+
+def record_refund(session: Session, refund, *, now: datetime) -> int:
+    """REFUND (−) and COMMISSION_REVERSAL (+) entries for a refund's lines, per fulfilment.
+
+    The reversal is the commission on all goods refunded so far for the fulfilment, minus what was
+    already reversed: refunding everything in steps gives back exactly the commission taken.
+    Idempotent. Refunds of money that should never have been taken have no lines and no entries.
+    """
+    from marketplace.refunds.models import Refund, RefundLine, RefundStatus
+
+    by_fulfilment: dict[int, list] = defaultdict(list)
+    for line in refund.lines:
+        by_fulfilment[line.fulfilment_id].append(line)
+    if not by_fulfilment:
+        return 0
+    ids = list(by_fulfilment)
+    commissions = dict(
+        session.execute(
+            sa.select(LedgerEntry.fulfilment_id, LedgerEntry.commission_percent).where(
+                LedgerEntry.kind == LedgerKind.COMMISSION, LedgerEntry.fulfilment_id.in_(ids)
+            )
+        ).all()
+    )
+    refunded_goods = dict(
+        session.execute(
+            sa.select(RefundLine.fulfilment_id, sa.func.sum(RefundLine.amount_idr))
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .where(
+                RefundLine.fulfilment_id.in_(ids),
+                RefundLine.order_line_id.is_not(None),
+                Refund.status != RefundStatus.FAILED,
+            )
+            .group_by(RefundLine.fulfilment_id)
+        ).all()
+    )
+    reversed_so_far = dict(
+        session.execute(
+            sa.select(LedgerEntry.fulfilment_id, sa.func.sum(LedgerEntry.amount_idr))
+            .where(LedgerEntry.kind == LedgerKind.COMMISSION_REVERSAL, LedgerEntry.fulfilment_id.in_(ids))
+            .group_by(LedgerEntry.fulfilment_id)
+        ).all()
+    )
+    order_number = session.scalar(sa.select(Order.number).where(Order.id == refund.order_id)) or ""
+    entries = []
+    for fulfilment_id, lines in sorted(by_fulfilment.items()):
+        common = {
+            "seller_id": lines[0].seller_id,
+            "order_id": refund.order_id,
+            "fulfilment_id": fulfilment_id,
+            "refund_id": refund.id,
+            "reference": order_number,
+            "occurred_at": refund.created_at or now,
+            "created_at": now,
+        }
+        amount = sum(line.amount_idr for line in lines)
+        if amount:
+            entries.append(
+                LedgerEntry(
+                    kind=LedgerKind.REFUND,
+                    key=f"refund:r{refund.id}:f{fulfilment_id}",
+                    amount_idr=-amount,
+                    **common,
+                )
+            )
+        percent = commissions.get(fulfilment_id)
+        if percent is None:
+            continue  # the sale never entered the ledger: no commission was taken
+        due_back = commission_of(int(refunded_goods.get(fulfilment_id) or 0), Decimal(percent))
+        reversal = due_back - int(reversed_so_far.get(fulfilment_id) or 0)
+        if reversal > 0:
+            entries.append(
+                LedgerEntry(
+                    kind=LedgerKind.COMMISSION_REVERSAL,
+                    key=f"reversal:r{refund.id}:f{fulfilment_id}",
+                    amount_idr=reversal,
+                    commission_percent=percent,
+                    **common,
+                )
+            )
+    return _add_entries(session, entries)
+
+
+def balance(session: Session, seller_id: int) -> int:
+    """What the platform owes the seller now, in rupiah (may be negative after a late refund)."""
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_idr), 0)).where(
+            LedgerEntry.seller_id == seller_id
+        )
+    )
+    return int(total or 0)
+
+
+# -- payouts --------------------------------------------------------------------------------------
+
+
+def find_payout_by_token(session: Session, token: str) -> Payout | None:
+    return session.scalar(sa.select(Payout).where(Payout.token == token)) if token else None
+
+
+def create_payout(
+    session: Session,
+    *,
+    seller_id: int,
+    amount_idr: int,
+    bank_reference: str,
+    token: str,
+    actor,
+    now: datetime,
+) -> Payout:
+    """Record a transfer to the seller: a Payout and its PAYOUT entry, audited ("payout.create").
+
+    The seller's row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers) and the
+    balance read under the lock, so two payouts at once never take more than the balance. A second
+    submit of the same form (`token`) returns the first payout. Raises NotFound for an unknown
+    seller, ValidationError for an amount ≤ 0 or above the balance, a missing bank reference, or a
+    seller without a payout account.
+    """
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        raise ValidationError(_("The form expired. Please open the page again."))
+    seller = session.scalar(
+        sa.select(Seller)
+        .where(Seller.id == seller_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if seller is None:
+        raise NotFound(_("Seller not found."))
+    existing = find_payout_by_token(session, token)
+    if existing is not None:
+        return existing
+    bank_reference = (bank_reference or "").strip()
+    if not bank_reference:
+        raise ValidationError(_("Enter the bank transfer's reference."), field="bank_reference")
+    if len(bank_reference) > MAX_BANK_REFERENCE:
+        raise ValidationError(_("The bank reference is too long."), field="bank_reference")
+    if not isinstance(amount_idr, int) or isinstance(amount_idr, bool) or amount_idr <= 0:
+        raise ValidationError(_("Enter an amount above zero."), field="amount")
+    owed = balance(session, seller.id)
+    if amount_idr > owed:
+        raise ValidationError(
+            _(
+                "A payout cannot exceed the balance (%(balance)s).",
+                balance=Money(max(owed, 0), "IDR").format(),
+            ),
+            field="amount",
+        )
+    account = session.scalar(sa.select(SellerPayoutAccount).where(SellerPayoutAccount.seller_id == seller.id))
+    if account is None:
+        raise ValidationError(_("This seller has no payout bank account yet."))
+    payout = Payout(
+        seller_id=seller.id,
+        amount_idr=amount_idr,
+        bank_reference=bank_reference,
+        bank_name=account.bank_name,
+        account_number=account.account_number,
+        account_holder=account.account_holder,
+        token=token,
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+    )
+    session.add(payout)
+    session.flush()
+    _add_entries(
+        session,
+        [
+            LedgerEntry(
+                seller_id=seller.id,
+                kind=LedgerKind.PAYOUT,
+                key=f"payout:p{payout.id}",
+                amount_idr=-amount_idr,
+                payout_id=payout.id,
+                reference=bank_reference,
+                occurred_at=now,
+                created_at=now,
+            )
+        ],
+    )
+    record_action(
+        session,
+        actor=actor,
+        action="payout.create",
+        target_type="payout",
+        target_id=payout.id,
+        target_label=f"{seller.name}: {bank_reference}",
+        seller_id=seller.id,
+        before={"balance_idr": owed},
+        after={"balance_idr": owed - amount_idr, "amount_idr": amount_idr, "bank_reference": bank_reference},
+    )
+    return payout
+
+
+def is_duplicate_token(error: IntegrityError) -> bool:
+    return "token" in str(error.orig).lower()
+
+
+# -- periods and summaries ------------------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The Jakarta calendar month as UTC [start, end)."""
+    start = datetime(year, month, 1, tzinfo=JAKARTA)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=JAKARTA)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_month(raw: str | None, *, now: datetime) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); anything else → the current Jakarta month."""
+    text = (raw or "").strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        year, month = int(text[:4]), int(text[5:])
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    today = jakarta_date(now)
+    return today.year, today.month
+
+
+@dataclass
+class SellerPeriod:
+    seller_id: int
+    name: str
+    sales: int
+    commission: int  # net of reversals (≤ 0)
+    refunds: int  # ≤ 0
+    payouts: int  # ≤ 0
+    net: int
+    balance: int
+    account: SellerPayoutAccount | None
+
+
+def list_period_summary(session: Session, *, year: int, month: int) -> list[SellerPeriod]:
+    """Every seller with ledger entries: the month's sales, commission, refunds and payouts, and
+    the balance now. Three queries, whatever the number of sellers or entries."""
+    start, end = month_bounds(year, month)
+    in_period = sa.and_(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+
+    def period_sum(*kinds):
+        return sa.func.coalesce(
+            sa.func.sum(
+                sa.case((sa.and_(in_period, LedgerEntry.kind.in_(kinds)), LedgerEntry.amount_idr), else_=0)
+            ),
+            0,
+        )
+
+    rows = session.execute(
+        sa.select(
+            LedgerEntry.seller_id,
+            period_sum(LedgerKind.SALE),
+            period_sum(LedgerKind.COMMISSION, LedgerKind.COMMISSION_REVERSAL),
+            period_sum(LedgerKind.REFUND),
+            period_sum(LedgerKind.PAYOUT),
+            sa.func.sum(LedgerEntry.amount_idr),
+        ).group_by(LedgerEntry.seller_id)
+    ).all()
+    ids = [row[0] for row in rows]
+    names = (
+        dict(session.execute(sa.select(Seller.id, Seller.name).where(Seller.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    accounts = (
+        {
+            a.seller_id: a
+            for a in session.scalars(
+                sa.select(SellerPayoutAccount).where(SellerPayoutAccount.seller_id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    summary = [
+        SellerPeriod(
+            seller_id=seller_id,
+            name=names.get(seller_id, ""),
+            sales=int(sales),
+            commission=int(commission),
+            refunds=int(refunds),
+            payouts=int(payouts),
+            net=int(sales + commission + refunds),
+            balance=int(total or 0),
+            account=accounts.get(seller_id),
+        )
+        for seller_id, sales, commission, refunds, payouts, total in rows
+    ]
+    summary.sort(key=lambda row: (row.name.lower(), row.seller_id))
+    return summary
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def payout_reference(seller_id: int, year: int, month: int) -> str:
+    return f"PD-{year % 100:02d}{month:02d}-S{seller_id}"
+
+
+def bulk_transfer_csv(session: Session, *, year: int, month: int) -> tuple[str, list[SellerPeriod]]:
+    """A bank bulk-transfer file of every seller owed money (positive balance) with a payout
+    account: seller, bank, account number, holder, amount (whole rupiah), reference. Returns the CSV
+    text and the sellers owed money but left out because they have no payout account."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["seller", "bank", "account_number", "account_holder", "amount_idr", "reference"])
+    missing = []
+    for row in list_period_summary(session, year=year, month=month):
+        if row.balance <= 0:
+            continue
+        if row.account is None:
+            missing.append(row)
+            continue
+        writer.writerow(
+            [
+                safe_cell(row.name),
+                safe_cell(row.account.bank_name),
+                safe_cell(row.account.account_number),
+                safe_cell(row.account.account_holder),
+                row.balance,
+                payout_reference(row.seller_id, year, month),
+            ]
+        )
+    return buffer.getvalue(), missing
+
+
+# -- a seller's own figures -----------------------------------------------------------------------
+
+
+def last_months(now: datetime, count: int = 12) -> list[tuple[int, int]]:
+    """The last `count` Jakarta months, oldest first, ending with the current one."""
+    today = jakarta_date(now)
+    year, month = today.year, today.month
+    months = []
+    for _i in range(count):
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+@dataclass
+class MonthFigures:
+    year: int
+    month: int
+    revenue: int
+    units: int
+    orders: int
+
+
+def monthly_sales(
+    session: Session, seller_ids: list[int], *, now: datetime, count: int = 12
+) -> list[MonthFigures]:
+    """Goods revenue (IDR), units and orders per Jakarta month for the last `count` months, by the
+    date each order was paid (refunds are shown in the ledger, not subtracted here). One query:
+    one row per order, bucketed here so SQLite and PostgreSQL agree on Jakarta months."""
+    months = last_months(now, count)
+    start, _ = month_bounds(*months[0])
+    rows = session.execute(
+        sa.select(
+            Order.id,
+            Order.paid_at,
+            sa.func.sum(OrderLine.quantity),
+            sa.func.sum(OrderLine.quantity * OrderLine.unit_price_idr),
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.seller_id.in_(seller_ids), Order.paid_at.is_not(None), Order.paid_at >= start)
+        .group_by(Order.id, Order.paid_at)
+    ).all()
+    figures = {key: MonthFigures(key[0], key[1], 0, 0, 0) for key in months}
+    for _order_id, paid_at, units, revenue in rows:
+        day = jakarta_date(paid_at)
+        bucket = figures.get((day.year, day.month))
+        if bucket is None:
+            continue
+        bucket.revenue += int(revenue or 0)
+        bucket.units += int(units or 0)
+        bucket.orders += 1
+    return [figures[key] for key in months]
+
+
+def top_products(
+    session: Session, seller_ids: list[int], *, now: datetime, limit: int = 5
+) -> list[tuple[str, str, int, int]]:
+    """(title_id, title_en, units, revenue IDR) of the best-selling products of the last 12 months."""
+    start, _ = month_bounds(*last_months(now, 12)[0])
+    revenue = sa.func.sum(OrderLine.quantity * OrderLine.unit_price_idr)
+    rows = session.execute(
+        sa.select(
+            sa.func.max(OrderLine.title_id),
+            sa.func.max(OrderLine.title_en),
+            sa.func.sum(OrderLine.quantity),
+            revenue,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.seller_id.in_(seller_ids), Order.paid_at.is_not(None), Order.paid_at >= start)
+        .group_by(sa.func.coalesce(OrderLine.product_id, -OrderLine.id))
+        .order_by(revenue.desc(), sa.func.max(OrderLine.title_id))
+        .limit(limit)
+    ).all()
+    return [(t_id, t_en or "", int(units), int(total)) for t_id, t_en, units, total in rows]
+
+
+def ledger_totals(session: Session, seller_ids: list[int]) -> dict[LedgerKind, int]:
+    rows = session.execute(
+        sa.select(LedgerEntry.kind, sa.func.sum(LedgerEntry.amount_idr))
+        .where(LedgerEntry.seller_id.in_(seller_ids))
+        .group_by(LedgerEntry.kind)
+    ).all()
+    totals = {kind: 0 for kind in LedgerKind}
+    for kind, total in rows:
+        totals[LedgerKind(kind)] = int(total or 0)
+    return totals
+
+
+def list_entries(session: Session, seller_ids: list[int], *, limit: int | None = 100) -> list[LedgerEntry]:
+    query = (
+        sa.select(LedgerEntry)
+        .where(LedgerEntry.seller_id.in_(seller_ids))
+        .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))

@@ -1,0 +1,226 @@
+"""Payout pages: the curators' ledger per period (mark paid, bank bulk CSV, commission rate) and
+the seller's "Sales and payouts" page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.access import curator_required
+from marketplace.catalogue.models import Seller
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import current_language
+from marketplace.payouts import presenters, services
+from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
+from marketplace.seller.views import seller_area
+from marketplace.types import utcnow
+
+bp = Blueprint("payouts", __name__)
+
+
+# -- curators -------------------------------------------------------------------------------------
+
+
+def _render_index(errors: list[str] | None = None, status: int = 200, failed_seller: int | None = None):
+    lang = current_language()
+    now = utcnow()
+    year, month = services.parse_month(request.values.get("month"), now=now)
+    summary = services.list_period_summary(db.session, year=year, month=month)
+    prev_year, prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    rows = presenters.period_rows(summary, lang=lang)
+    for row in rows:
+        row["token"] = new_token()
+        if failed_seller == row["seller_id"]:
+            row["amount_typed"] = request.form.get("amount", "")
+            row["reference_typed"] = request.form.get("bank_reference", "")
+    return render_template(
+        "payouts/index.html",
+        rows=rows,
+        month_value=f"{year:04d}-{month:02d}",
+        month_label=presenters.month_label(year, month, lang, "MMMM y"),
+        prev_month=f"{prev_year:04d}-{prev_month:02d}",
+        next_month=f"{next_year:04d}-{next_month:02d}",
+        missing_accounts=[row for row in rows if row["owed"] and not row["has_account"]],
+        rate=services.rate_on(db.session, services.jakarta_date(now)),
+        errors=errors or [],
+        failed_seller=failed_seller,
+    ), status
+
+
+@bp.get("/curator/payouts")
+@curator_required
+def index():
+    return _render_index()
+
+
+@bp.post("/curator/payouts/<int:seller_id>/pay")
+@curator_required
+def pay(seller_id: int):
+    form = PayoutForm()
+    if not form.validate():
+        return _render_index([m for errs in form.errors.values() for m in errs], 400, seller_id)
+    amount = parse_rupiah(form.amount.data)
+    if amount is None:
+        return _render_index([_("Enter the amount in whole rupiah, e.g. 125000.")], 400, seller_id)
+    try:
+        services.create_payout(
+            db.session,
+            seller_id=seller_id,
+            amount_idr=amount,
+            bank_reference=form.bank_reference.data or "",
+            token=form.token.data or "",
+            actor=current_user,
+            now=utcnow(),
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if services.find_payout_by_token(db.session, form.token.data or "") is None:
+            raise
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        return _render_index([error.message], 400, seller_id)
+    flash(_("The payout is recorded."), "success")
+    return redirect(url_for("payouts.index", month=request.form.get("month") or None), code=303)
+
+
+@bp.get("/curator/payouts/transfers.csv")
+@curator_required
+def bulk_csv():
+    year, month = services.parse_month(request.args.get("month"), now=utcnow())
+    text, _missing = services.bulk_transfer_csv(db.session, year=year, month=month)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="payouts-{year:04d}-{month:02d}.csv"'},
+    )
+
+
+def _render_commission(form: CommissionForm, status: int = 200):
+    lang = current_language()
+    rates = [
+        {"percent": f"{rate.percent}%", "from": rate.effective_from.isoformat(), "note": rate.note}
+        for rate in services.list_commission_rates(db.session)
+    ]
+    return render_template(
+        "payouts/commission.html",
+        form=form,
+        rates=rates,
+        current=services.rate_on(db.session, services.jakarta_date(utcnow())),
+        default=services.DEFAULT_COMMISSION_PERCENT,
+        lang=lang,
+    ), status
+
+
+@bp.get("/curator/payouts/commission")
+@curator_required
+def commission():
+    return _render_commission(CommissionForm(formdata=None))
+
+
+@bp.post("/curator/payouts/commission")
+@curator_required
+def set_commission():
+    form = CommissionForm()
+    if not form.validate():
+        return _render_commission(form, 400)
+    try:
+        percent = services.parse_percent(form.percent.data)
+        services.set_commission_rate(
+            db.session,
+            percent=percent,
+            effective_from=form.effective_from.data,
+            actor=current_user,
+            note=form.note.data or "",
+            now=utcnow(),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "", None)
+        if field is not None:
+            field.errors = [*(field.errors or []), error.message]
+        else:
+            form.form_errors.append(error.message)
+        return _render_commission(form, 400)
+    flash(_("The commission rate is saved."), "success")
+    return redirect(url_for("payouts.commission"), code=303)
+
+
+# -- sellers --------------------------------------------------------------------------------------
+
+
+def _shops() -> tuple[list[tuple[int, str]], int]:
+    """The account's shops and the one chosen (?shop=); another shop → 404."""
+    shops = list(
+        db.session.execute(
+            sa.select(Seller.id, Seller.name).where(Seller.id.in_(g.seller_ids)).order_by(Seller.id)
+        )
+    )
+    raw = request.args.get("shop", "")
+    if not raw:
+        return [tuple(s) for s in shops], shops[0][0]
+    if not raw.isdigit() or int(raw) not in g.seller_ids:
+        abort(404)
+    return [tuple(s) for s in shops], int(raw)
+
+
+@bp.get("/seller/sales")
+@seller_area
+def seller_sales():
+    lang = current_language()
+    now = utcnow()
+    shops, shop_id = _shops()
+    figures = services.monthly_sales(db.session, [shop_id], now=now)
+    top = services.top_products(db.session, [shop_id], now=now)
+    return render_template(
+        "payouts/seller_sales.html",
+        shops=[{"id": sid, "name": name, "current": sid == shop_id} for sid, name in shops],
+        shop_id=shop_id,
+        chart=presenters.chart(figures, lang=lang),
+        months=presenters.month_rows(figures, lang=lang),
+        top=[
+            {
+                "title": t_en if lang == "en" and t_en else t_id,
+                "units": units,
+                "revenue": presenters.rupiah(rev, lang),
+            }
+            for t_id, t_en, units, rev in top
+        ],
+        totals=presenters.totals_view(services.ledger_totals(db.session, [shop_id]), lang=lang),
+        entries=presenters.entry_rows(services.list_entries(db.session, [shop_id], limit=50), lang=lang),
+        rate=services.rate_on(db.session, services.jakarta_date(now)),
+    )
+
+
+@bp.get("/seller/sales.csv")
+@seller_area
+def seller_sales_csv():
+    _shops_list, shop_id = _shops()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["date_wib", "kind", "reference", "amount_idr"])
+    for entry in services.list_entries(db.session, [shop_id], limit=None):
+        writer.writerow(
+            [
+                services.jakarta_date(entry.occurred_at).isoformat(),
+                entry.kind,
+                services.safe_cell(entry.reference),
+                entry.amount_idr,
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="sales-{shop_id}.csv"'},
+    )

@@ -1,0 +1,1 @@
+"""Refunds: giving a buyer money back, per seller part or line, with goods returned to stock."""

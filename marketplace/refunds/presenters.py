@@ -1,0 +1,109 @@
+"""Refund pages' values, precomputed: money text, Jakarta times, what is left per line."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace.orders.formatting import fulfilment_status_label, money, status_label
+from marketplace.orders.models import PaymentMethod
+from marketplace.orders.presenters import jakarta_time
+
+METHOD_LABELS = {"stripe": _l("Card (Stripe)"), "bank_transfer": _l("Bank transfer")}
+STATUS_LABELS = {"pending": _l("Waiting for Stripe"), "succeeded": _l("Done"), "failed": _l("Failed")}
+
+
+def due_rows(due, lang: str) -> list[dict]:
+    rows = []
+    for order, payment in due:
+        amount = payment.amount_minor - payment.refunded_minor if payment else order.total_minor
+        rows.append(
+            {
+                "number": order.number,
+                "email": order.email,
+                "status": status_label(order.status),
+                "amount": money(amount, payment.currency if payment else order.currency, lang),
+                "note": payment.note
+                if payment
+                else _("Bank transfer arrived after the order was cancelled."),
+            }
+        )
+    return rows
+
+
+def search_rows(found, lang: str) -> list[dict]:
+    return [
+        {
+            "number": order.number,
+            "email": order.email,
+            "status": status_label(order.status),
+            "total": money(order.total_minor, order.currency, lang),
+            "placed": jakarta_time(order.created_at, lang),
+        }
+        for order in found
+    ]
+
+
+def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: str) -> dict:
+    units_done, restocked_done, shipping_done = done
+    lines = [
+        {
+            "id": line.id,
+            "title": line.title_en if lang == "en" and line.title_en else line.title_id,
+            "seller": line.seller_name,
+            "quantity": line.quantity,
+            "unit_price": money(line.unit_price_minor, order.currency, lang),
+            "refunded": units_done.get(line.id, 0),
+            "restocked": restocked_done.get(line.id, 0),
+            "left": line.quantity - units_done.get(line.id, 0),
+        }
+        for line in order.lines
+    ]
+    fulfilments = [
+        {
+            "id": f.id,
+            "seller": f.lines[0].seller_name if f.lines else "",
+            "status": fulfilment_status_label(f.status),
+            "shipping": money(f.shipping_minor, order.currency, lang),
+            "has_shipping": f.shipping_minor > 0,
+            "shipping_refunded": f.id in shipping_done,
+            "lines": [row for row in lines if row["id"] in {ln.id for ln in f.lines}],
+        }
+        for f in order.fulfilments
+    ]
+
+    def payment_row(payment):
+        waiting = pending.get(payment.id, 0)
+        left = max(payment.amount_minor - payment.refunded_minor - waiting, 0)
+        return {
+            "id": payment.id,
+            "method": str(METHOD_LABELS.get(str(payment.method), payment.method)),
+            "is_bank": payment.method == PaymentMethod.BANK_TRANSFER,
+            "paid": money(payment.amount_minor, payment.currency, lang),
+            "refunded": money(payment.refunded_minor, payment.currency, lang),
+            "pending": money(waiting, payment.currency, lang) if waiting else "",
+            "left": money(left, payment.currency, lang),
+            "can_refund": left > 0,
+            "note": payment.note,
+        }
+
+    return {
+        "number": order.number,
+        "email": order.email,
+        "status": status_label(order.status),
+        "total": money(order.total_minor, order.currency, lang),
+        "paying": payment_row(paying) if paying else None,
+        "flagged": [payment_row(p) for p in flagged],
+        "fulfilments": fulfilments,
+        "refunds": [
+            {
+                "when": jakarta_time(r.created_at, lang),
+                "amount": money(r.amount_minor, r.currency, lang),
+                "method": str(METHOD_LABELS.get(str(r.method), r.method)),
+                "status": str(STATUS_LABELS.get(str(r.status), r.status)),
+                "reason": r.reason,
+                "reference": r.bank_reference or r.stripe_refund_id or "",
+            }
+            for r in refunds
+        ],
+    }

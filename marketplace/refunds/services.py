@@ -1,0 +1,516 @@
+"""Refunds a curator makes: full or partial, per seller part and per line, goods back to stock.
+
+Rules:
+
+- A refund is against one succeeded payment. What can still go back is the payment's amount minus
+  `Payment.refunded_minor` (what Stripe, or a recorded bank transfer, already gave back) minus our
+  card refunds still PENDING (asked of Stripe, webhook not yet arrived). The `charge.refunded`
+  webhook raises `refunded_minor` and, through `confirm_card_refunds`, turns our rows SUCCEEDED in
+  the same transaction — so a refund is never counted twice, nor missed.
+- All of it runs under a row lock on the order and its payment (SELECT … FOR UPDATE on PostgreSQL;
+  SQLite serialises writers), so two curators cannot refund the same money at once.
+- The form carries a token: a second submit of the same form finds the first refund (one effect);
+  card refunds send it to Stripe as the idempotency key.
+- Lines: units of an order line (at the price the buyer paid) and/or a parcel's shipping. "Came
+  back" units return to stock (StockMovement RETURN); a full refund of an order not yet shipped
+  returns every unit not returned yet (its goods never left).
+- Money taken that should never have been (a late payment for a cancelled order, a second
+  payment): the payment goes back whole, with no lines, no stock and no ledger entries.
+- Every refund: payout ledger entries for the sellers' shares, an audit row ("refund.create") and an
+  email to the buyer in the order's language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.audit.services import record_action
+from marketplace.errors import NotFound, ValidationError
+from marketplace.money import Money
+from marketplace.orders import services as orders
+from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.refunds.models import Refund, RefundLine, RefundStatus
+
+ACTOR_PREFIX = "curator"
+MAX_REASON = 2000
+REFUNDED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+
+
+@dataclass
+class RefundRequest:
+    """What the curator asked for (parsed from the form)."""
+
+    reason: str
+    token: str
+    #: Everything not refunded yet (all units, all shipping, the rest of the payment).
+    full: bool = False
+    #: {order_line_id: units refunded}
+    quantities: dict[int, int] = field(default_factory=dict)
+    #: {order_line_id: of those units, how many came back to go on sale again}
+    restock: dict[int, int] = field(default_factory=dict)
+    #: Fulfilment ids whose shipping is refunded.
+    shipping: set[int] = field(default_factory=set)
+    #: Bank transfers: the reference of the transfer back to the buyer.
+    bank_reference: str = ""
+    #: Refund this payment (one flagged `needs_refund`) instead of the order's paying payment.
+    payment_id: int | None = None
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def find_refund_by_token(session: Session, token: str) -> Refund | None:
+    return session.scalar(sa.select(Refund).where(Refund.token == token)) if token else None
+
+
+def paying_payment(payments: list[Payment]) -> Payment | None:
+    """The payment that paid for the order (not one flagged to give back), even if refunded since."""
+    for payment in sorted(payments, key=lambda p: p.id):
+        if payment.status in (*REFUNDED_STATUSES, PaymentStatus.REFUNDED) and not payment.needs_refund:
+            return payment
+    return None
+
+
+def pending_minor(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    """{payment_id: card refunds asked of Stripe whose webhook has not arrived yet}."""
+    if not payment_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Refund.payment_id, sa.func.sum(Refund.amount_minor))
+        .where(Refund.payment_id.in_(payment_ids), Refund.status == RefundStatus.PENDING)
+        .group_by(Refund.payment_id)
+    ).all()
+    return {payment_id: int(total or 0) for payment_id, total in rows}
+
+
+def refundable_minor(payment: Payment, pending: int) -> int:
+    return max(payment.amount_minor - payment.refunded_minor - pending, 0)
+
+
+def refunded_so_far(session: Session, order: Order) -> tuple[dict[int, int], dict[int, int], set[int]]:
+    """({line id: units refunded}, {line id: units restocked}, {fulfilment ids with shipping refunded})."""
+    rows = session.execute(
+        sa.select(
+            RefundLine.order_line_id, RefundLine.fulfilment_id, RefundLine.quantity, RefundLine.restocked
+        )
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .where(Refund.order_id == order.id, Refund.status != RefundStatus.FAILED)
+    ).all()
+    units: dict[int, int] = defaultdict(int)
+    restocked: dict[int, int] = defaultdict(int)
+    shipping: set[int] = set()
+    for line_id, fulfilment_id, quantity, back in rows:
+        if line_id is None:
+            shipping.add(fulfilment_id)
+        else:
+            units[line_id] += quantity
+            restocked[line_id] += back
+    return dict(units), dict(restocked), shipping
+
+
+def list_refunds_due(session: Session) -> list[tuple[Order, Payment | None]]:
+    """Money to give back: payments flagged `needs_refund`, and cancelled orders whose bank
+    transfer arrived late (REFUND_DUE), oldest first. Two queries."""
+    flagged = session.execute(
+        sa.select(Payment, Order)
+        .join(Order, Order.id == Payment.order_id)
+        .where(Payment.needs_refund.is_(True))
+        .order_by(Payment.id)
+    ).all()
+    due = [(order, payment) for payment, order in flagged]
+    seen = {order.id for order, _payment in due}
+    late = session.scalars(
+        sa.select(Order)
+        .where(
+            Order.id.in_(sa.select(OrderEvent.order_id).where(OrderEvent.to_status == orders.REFUND_DUE)),
+            Order.status == OrderStatus.CANCELLED,
+        )
+        .order_by(Order.id)
+    ).all()
+    due.extend((order, None) for order in late if order.id not in seen)
+    return due
+
+
+def search_orders(session: Session, query: str, *, limit: int = 20) -> list[Order]:
+    """Orders whose number contains `query` (case-insensitive), newest first."""
+    text = (query or "").strip().upper()[:24]
+    if len(text) < 3:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .where(Order.number.like(f"%{escaped}%", escape="\\"))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_order_for_refund(session: Session, number: str) -> tuple[Order, list[Payment]]:
+    order = orders.find_order_by_number(session, number)
+    if order is None:
+        raise NotFound(_("Order not found."))
+    payments = list(
+        session.scalars(sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))
+    )
+    return order, payments
+
+
+def list_order_refunds(session: Session, order: Order) -> list[Refund]:
+    return list(
+        session.scalars(
+            sa.select(Refund)
+            .where(Refund.order_id == order.id)
+            .options(selectinload(Refund.lines))
+            .order_by(Refund.id)
+        )
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _lock(session: Session, order: Order) -> list[Payment]:
+    """Lock the order, then its payments (the order first, as payments and orders services do)."""
+    session.scalar(
+        sa.select(Order)
+        .where(Order.id == order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(
+        session.scalars(
+            sa.select(Payment)
+            .where(Payment.order_id == order.id)
+            .order_by(Payment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _int(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(_("Enter whole numbers of units."))
+    return value
+
+
+def create_refund(
+    session: Session,
+    order: Order,
+    request: RefundRequest,
+    *,
+    actor,
+    now: datetime,
+    stripe_client=None,
+) -> tuple[Refund, bool]:
+    """Refund (part of) an order; returns (refund, created) — created False for a repeated token.
+
+    Card payments are refunded through Stripe's API (the row stays PENDING until the webhook);
+    bank transfers are recorded as paid back by the curator (SUCCEEDED at once, `bank_reference`
+    required). Raises ValidationError (no reason, nothing chosen, more than bought or than what is
+    left to refund, more units back than refunded, not paid), Conflict/PaymentProviderUnavailable
+    from Stripe. Flushes only: the caller commits.
+    """
+    token = (request.token or "").strip()
+    if not token or len(token) > 64:
+        raise ValidationError(_("The form expired. Please open the page again."))
+    existing = find_refund_by_token(session, token)
+    if existing is not None:
+        return existing, False
+    reason = (request.reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the money goes back."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(_("The reason is too long."), field="reason")
+
+    payments = _lock(session, order)
+    existing = find_refund_by_token(session, token)  # the other submit may have won the lock
+    if existing is not None:
+        return existing, False
+
+    if request.payment_id is not None:
+        payment = next((p for p in payments if p.id == request.payment_id), None)
+        if payment is None or payment.status not in REFUNDED_STATUSES:
+            raise ValidationError(_("This payment has nothing left to refund."))
+    else:
+        payment = paying_payment(payments)
+        if payment is None:
+            raise ValidationError(_("Nothing was paid for this order, so nothing can be refunded."))
+        if payment.status not in REFUNDED_STATUSES:
+            raise ValidationError(_("This payment has nothing left to refund."))
+    payment_only = payment.needs_refund or order.status not in orders.PAID_STATUSES
+    left = refundable_minor(payment, pending_minor(session, [payment.id]).get(payment.id, 0))
+    if left <= 0:
+        raise ValidationError(_("This payment has nothing left to refund."))
+
+    lines: list[RefundLine] = []
+    if payment_only:
+        amount = left  # money that should never have been taken goes back whole
+    else:
+        lines = _refund_lines(session, order, request)
+        amount = left if request.full else sum(line.amount_minor for line in lines)
+        if amount <= 0:
+            raise ValidationError(
+                _("Choose what to refund: units of a product, a parcel's shipping, or everything.")
+            )
+        if amount > left:
+            raise ValidationError(
+                _(
+                    "A refund cannot exceed what is left of the payment (%(left)s).",
+                    left=Money(left, payment.currency).format(),
+                )
+            )
+
+    bank_reference = (request.bank_reference or "").strip()
+    refund = Refund(
+        order_id=order.id,
+        payment_id=payment.id,
+        method=payment.method,
+        amount_minor=amount,
+        currency=payment.currency,
+        reason=reason,
+        token=token,
+        returns_payment_only=payment_only,
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        lines=lines,
+    )
+    label = f"{ACTOR_PREFIX} {getattr(actor, 'email', '')}".strip()
+    if payment.method == PaymentMethod.STRIPE:
+        from marketplace.payments.services import refund_stripe_payment
+
+        refund.stripe_refund_id = refund_stripe_payment(
+            session,
+            payment,
+            amount_minor=amount,
+            client=stripe_client,
+            idempotency_key=f"pd-refund-{payment.provider_reference}-{token}",
+        )
+        refund.status = RefundStatus.PENDING
+        session.add(refund)
+        session.flush()
+    else:
+        if not bank_reference:
+            raise ValidationError(
+                _("Enter the reference of your transfer back to the buyer."), field="bank_reference"
+            )
+        if len(bank_reference) > 120:
+            raise ValidationError(_("The bank reference is too long."), field="bank_reference")
+        refund.bank_reference = bank_reference
+        refund.status = RefundStatus.SUCCEEDED
+        refund.confirmed_at = now
+        session.add(refund)
+        session.flush()
+        _record_bank_refund(
+            session, order, payment, amount, actor_id=getattr(actor, "id", None), label=label, now=now
+        )
+
+    restock = {line.order_line_id: line.restocked for line in lines if line.order_line_id and line.restocked}
+    if restock:
+        orders.return_to_stock(
+            session,
+            order,
+            quantities=restock,
+            reason=f"came back: order {order.number}",
+            actor_id=getattr(actor, "id", None),
+            now=now,
+        )
+    if not payment_only:
+        from marketplace.payouts.services import record_refund
+
+        record_refund(session, refund, now=now)
+
+    seller_ids = sorted({line.seller_id for line in lines})
+    record_action(
+        session,
+        actor=actor,
+        action="refund.create",
+        target_type="order",
+        target_id=order.id,
+        target_label=order.number,
+        seller_id=seller_ids[0] if len(seller_ids) == 1 else None,
+        before={"refunded_minor": payment.amount_minor - left},
+        after={
+            "refund_id": refund.id,
+            "amount_minor": amount,
+            "currency": payment.currency,
+            "method": payment.method,
+            "bank_reference": refund.bank_reference,
+            "stripe_refund_id": refund.stripe_refund_id,
+            "lines": [
+                {
+                    "order_line_id": line.order_line_id,
+                    "fulfilment_id": line.fulfilment_id,
+                    "quantity": line.quantity,
+                    "restocked": line.restocked,
+                    "amount_minor": line.amount_minor,
+                }
+                for line in lines
+            ],
+        },
+        note=reason,
+    )
+    _email_buyer(session, order, refund)
+    session.flush()
+    return refund, True
+
+
+def _refund_lines(session: Session, order: Order, request: RefundRequest) -> list[RefundLine]:
+    units_done, restocked_done, shipping_done = refunded_so_far(session, order)
+    lines_by_id = {line.id: line for line in order.lines}
+    unknown = (set(request.quantities) | set(request.restock)) - set(lines_by_id)
+    fulfilments = {f.id: f for f in order.fulfilments}
+    if unknown or set(request.shipping) - set(fulfilments):
+        raise ValidationError(_("That line is not part of this order."))
+    from marketplace.payouts.services import shipping_idr
+
+    result = []
+    for line in order.lines:
+        left = line.quantity - units_done.get(line.id, 0)
+        units = left if request.full else _int(request.quantities.get(line.id, 0))
+        back = _int(request.restock.get(line.id, 0))
+        if units < 0 or back < 0:
+            raise ValidationError(_("Enter whole numbers of units."))
+        if units > left:
+            raise ValidationError(
+                _("Only %(left)d of “%(title)s” can still be refunded.", left=left, title=line.title_id)
+            )
+        if back > units:
+            raise ValidationError(_("More units cannot come back than are refunded."))
+        if units:
+            result.append(
+                RefundLine(
+                    fulfilment_id=line.fulfilment_id,
+                    seller_id=line.seller_id,
+                    order_line_id=line.id,
+                    quantity=units,
+                    restocked=back,
+                    amount_minor=line.unit_price_minor * units,
+                    amount_idr=line.unit_price_idr * units,
+                )
+            )
+    for fulfilment in order.fulfilments:
+        wanted = request.full or fulfilment.id in request.shipping
+        if wanted and fulfilment.shipping_minor > 0 and fulfilment.id not in shipping_done:
+            result.append(
+                RefundLine(
+                    fulfilment_id=fulfilment.id,
+                    seller_id=fulfilment.seller_id,
+                    order_line_id=None,
+                    quantity=0,
+                    restocked=0,
+                    amount_minor=fulfilment.shipping_minor,
+                    amount_idr=shipping_idr(order, fulfilment),
+                )
+            )
+        elif fulfilment.id in request.shipping and not request.full and fulfilment.id in shipping_done:
+            raise ValidationError(_("That parcel's shipping was refunded already."))
+    return result
+
+
+def _record_bank_refund(
+    session: Session, order: Order, payment: Payment, amount: int, *, actor_id, label: str, now: datetime
+) -> None:
+    """What the webhook does for card refunds, for money the curator transferred back by hand."""
+    payment.refunded_minor = min(payment.refunded_minor + amount, payment.amount_minor)
+    full = payment.refunded_minor >= payment.amount_minor
+    payment.status = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
+    payment.updated_at = now
+    if payment.needs_refund or order.status == OrderStatus.CANCELLED:
+        if full:
+            payment.needs_refund = False
+            if order.status == OrderStatus.CANCELLED:
+                orders.mark_order_refunded(
+                    session,
+                    order,
+                    amount_minor=order.total_minor,
+                    actor_label=label,
+                    actor_id=actor_id,
+                    now=now,
+                )
+    elif order.status in orders.PAID_STATUSES:
+        # As the webhook does: a partial refund is an event on the order, the full one moves it.
+        orders.mark_order_refunded(
+            session,
+            order,
+            amount_minor=order.total_minor if full else amount,
+            actor_label=label,
+            actor_id=actor_id,
+            now=now,
+        )
+    session.flush()
+
+
+def confirm_card_refunds(
+    session: Session, payment: Payment, charge: dict, *, refunded_minor: int, now: datetime
+) -> int:
+    """Called by the `charge.refunded` webhook: our PENDING card refunds that Stripe reports done
+    become SUCCEEDED (by refund id when the charge lists its refunds, else when Stripe's cumulative
+    amount covers them, oldest first). Returns how many changed."""
+    pending = list(
+        session.scalars(
+            sa.select(Refund)
+            .where(Refund.payment_id == payment.id, Refund.status == RefundStatus.PENDING)
+            .order_by(Refund.id)
+        )
+    )
+    if not pending:
+        return 0
+    listed = set()
+    refunds = charge.get("refunds")
+    if isinstance(refunds, dict) and isinstance(refunds.get("data"), list):
+        listed = {r.get("id") for r in refunds["data"] if isinstance(r, dict) and r.get("status") != "failed"}
+    confirmed_total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0)).where(
+            Refund.payment_id == payment.id, Refund.status == RefundStatus.SUCCEEDED
+        )
+    )
+    covered = int(confirmed_total or 0)
+    changed = 0
+    for refund in pending:
+        if refund.stripe_refund_id in listed or covered + refund.amount_minor <= refunded_minor:
+            refund.status = RefundStatus.SUCCEEDED
+            refund.confirmed_at = now
+            covered += refund.amount_minor
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _email_buyer(session: Session, order: Order, refund: Refund) -> None:
+    from marketplace.email.services import send_email
+    from marketplace.orders.notifications import order_link
+
+    with force_locale(order.lang):
+        method = (
+            _("It goes back to the card you paid with; your bank may take 5–10 days to show it.")
+            if refund.method == PaymentMethod.STRIPE
+            else _(
+                "We transferred it back to your bank account (reference %(reference)s).",
+                reference=refund.bank_reference,
+            )
+        )
+    send_email(
+        session,
+        to=order.email,
+        template="refund",
+        lang=order.lang,
+        context={
+            "order_number": order.number,
+            "amount_text": Money(refund.amount_minor, refund.currency).format(order.lang),
+            "reason": refund.reason,
+            "method_text": method,
+            "order_url": order_link(order) if current_app else "",
+        },
+    )

@@ -1,0 +1,287 @@
+"""Facilitators (pendamping): owners grant access at /seller/facilitators; curators link offline artisans.
+
+Blueprint "facilitators" (no prefix: it serves seller pages and one curator page). A facilitator
+sees the shops they help here but cannot grant or revoke access, nor change a shop's payout bank
+account (/seller/shops/<id>/payout-account): 403 with a message, nothing written.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import curator_required
+from marketplace.catalogue.models import Seller
+from marketplace.errors import DomainError, NotFound
+from marketplace.extensions import db
+from marketplace.i18n import current_language
+from marketplace.orders.presenters import jakarta_time
+from marketplace.seller import facilitators as services
+from marketplace.seller.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
+from marketplace.seller.forms import ActionForm
+from marketplace.seller.services import InvalidInput
+from marketplace.seller.views import seller_area
+from marketplace.types import utcnow
+
+bp = Blueprint("facilitators", __name__)
+
+
+def _link_row(row: services.FacilitatorRow, lang: str, revoke_url: str) -> dict:
+    link = row.link
+    return {
+        "id": link.id,
+        "email": row.email,
+        "name": row.name,
+        "granted": jakarta_time(link.granted_at, lang),
+        "granted_by": row.granted_by_email,
+        "via_curator": link.granted_via == "curator",
+        "consent_note": link.consent_note,
+        "revoked": jakarta_time(link.revoked_at, lang) if link.revoked_at else "",
+        "revoke_url": revoke_url if link.revoked_at is None else "",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Seller side
+# ---------------------------------------------------------------------------------------------
+
+
+def _render_manage(forms: dict[int, GrantForm] | None = None, status: int = 200, message: str = ""):
+    lang = current_language()
+    shops = list(db.session.scalars(sa.select(Seller).where(Seller.id.in_(g.seller_ids)).order_by(Seller.id)))
+    owned_ids = [s.id for s in shops if g.seller_roles.get(s.id) == "seller"]
+    rows_by_shop: dict[int, list[dict]] = {}
+    for row in services.list_facilitator_rows(db.session, owned_ids):
+        url = url_for("facilitators.revoke", link_id=row.link.id)
+        rows_by_shop.setdefault(row.link.seller_id, []).append(_link_row(row, lang, url))
+    forms = forms or {}
+    owned = []
+    for shop in shops:
+        if shop.id not in owned_ids:
+            continue
+        form = forms.get(shop.id) or GrantForm(formdata=None, prefix=f"s{shop.id}")
+        owned.append({"id": shop.id, "name": shop.name, "rows": rows_by_shop.get(shop.id, []), "form": form})
+    helped = [{"name": s.name} for s in shops if s.id not in owned_ids]
+    return render_template(
+        "facilitators/manage.html",
+        owned=owned,
+        helped=helped,
+        message=message,
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/seller/facilitators")
+@seller_area
+def manage():
+    return _render_manage()
+
+
+def _refuse_facilitator(seller_id: int):
+    """A facilitator may not pass access on: 403 and the page with the reason; nothing written."""
+    db.session.rollback()
+    return _render_manage(status=403, message=_("Only the shop's owner can choose its facilitators."))
+
+
+@bp.post("/seller/facilitators/shops/<int:seller_id>")
+@seller_area
+def grant(seller_id: int):
+    if seller_id not in g.seller_ids:
+        abort(404)
+    if g.seller_roles.get(seller_id) != "seller":
+        return _refuse_facilitator(seller_id)
+    form = GrantForm(prefix=f"s{seller_id}")
+    if form.validate_on_submit():
+        seller = db.session.get(Seller, seller_id)
+        try:
+            services.grant_by_owner(
+                db.session, seller=seller, owner=current_user, email=form.email.data or "", now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 403:
+                return _refuse_facilitator(seller_id)
+            form.email.errors = [*(form.email.errors or []), error.message]
+        else:
+            db.session.commit()
+            flash(
+                _("Done. The facilitator can now manage %(shop)s and has been emailed.", shop=seller.name),
+                "success",
+            )
+            return redirect(url_for("facilitators.manage"), code=303)
+    return _render_manage({seller_id: form}, status=400)
+
+
+@bp.post("/seller/facilitators/<int:link_id>/revoke")
+@seller_area
+def revoke(link_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        link = services.get_active_link(db.session, link_id, g.seller_ids)
+    except NotFound:
+        abort(404)
+    if g.seller_roles.get(link.seller_id) != "seller":
+        return _refuse_facilitator(link.seller_id)
+    services.revoke_link(db.session, link=link, actor=current_user, actor_role="seller", now=utcnow())
+    db.session.commit()
+    flash(_("Access removed. The facilitator can no longer manage the shop."), "success")
+    return redirect(url_for("facilitators.manage"), code=303)
+
+
+@bp.route("/seller/shops/<int:seller_id>/payout-account", methods=["GET", "POST"])
+@seller_area
+def payout_account(seller_id: int):
+    if seller_id not in g.seller_ids:
+        abort(404)
+    seller = db.session.get(Seller, seller_id)
+    if g.seller_roles.get(seller_id) != "seller":
+        db.session.rollback()
+        message = _("Only the shop's owner can change its bank account for payouts.")
+        return render_template(
+            "facilitators/payout_account.html", shop=seller.name, form=None, message=message
+        ), 403
+    form = PayoutAccountForm()
+    if request.method == "GET":
+        from marketplace.seller.services import find_payout_account
+
+        account = find_payout_account(db.session, seller_id)
+        if account is not None:
+            form.bank_name.data = account.bank_name
+            form.account_number.data = account.account_number
+            form.account_holder.data = account.account_holder
+        return render_template("facilitators/payout_account.html", shop=seller.name, form=form, message="")
+    if form.validate_on_submit():
+        try:
+            services.update_payout_account(
+                db.session,
+                seller=seller,
+                owner=current_user,
+                bank_name=form.bank_name.data or "",
+                account_number=form.account_number.data or "",
+                account_holder=form.account_holder.data or "",
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            errors = error.errors if isinstance(error, InvalidInput) else {None: error.message}
+            for name, message in errors.items():
+                field = getattr(form, name, None) if name else None
+                if field is not None:
+                    field.errors = [*(field.errors or []), message]
+                else:
+                    form.form_errors.append(message)
+        else:
+            db.session.commit()
+            flash(_("Saved. Payouts go to the new bank account from now on."), "success")
+            return redirect(url_for("seller.dashboard"), code=303)
+    return render_template("facilitators/payout_account.html", shop=seller.name, form=form, message=""), 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Curator side: artisans without an account of their own
+# ---------------------------------------------------------------------------------------------
+
+
+def _curator_seller(seller_id: int) -> Seller:
+    seller = db.session.get(Seller, seller_id)
+    if seller is None:
+        abort(404)
+    return seller
+
+
+def _render_curator(seller: Seller, form: CuratorLinkForm, status: int = 200):
+    lang = current_language()
+    rows = [
+        _link_row(row, lang, url_for("facilitators.curator_revoke", seller_id=seller.id, link_id=row.link.id))
+        for row in services.list_facilitator_rows(db.session, [seller.id], include_revoked=True, limit=100)
+    ]
+    return render_template(
+        "facilitators/curator.html",
+        seller={"id": seller.id, "name": seller.name, "village": seller.village.name},
+        has_account=seller.user_id is not None,
+        rows=rows,
+        form=form,
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/curator/facilitators")
+@curator_required
+def curator_index():
+    """Every shop with who helps it; artisans without an account first (only curators link those)."""
+    shops = list(
+        db.session.execute(
+            sa.select(Seller.id, Seller.name, Seller.user_id).order_by(
+                Seller.user_id.is_not(None), Seller.name
+            )
+        )
+    )
+    helpers: dict[int, list[str]] = {}
+    for row in services.list_facilitator_rows(db.session, [s.id for s in shops], limit=5000):
+        helpers.setdefault(row.link.seller_id, []).append(row.email)
+    rows = [
+        {
+            "name": name,
+            "has_account": user_id is not None,
+            "facilitators": ", ".join(helpers.get(seller_id, [])),
+            "url": url_for("facilitators.curator_links", seller_id=seller_id),
+        }
+        for seller_id, name, user_id in shops
+    ]
+    return render_template("facilitators/curator_index.html", rows=rows)
+
+
+@bp.route("/curator/sellers/<int:seller_id>/facilitators", methods=["GET", "POST"])
+@curator_required
+def curator_links(seller_id: int):
+    seller = _curator_seller(seller_id)
+    form = CuratorLinkForm()
+    if not form.is_submitted():
+        return _render_curator(seller, CuratorLinkForm(formdata=None))
+    if form.validate_on_submit():
+        try:
+            services.link_by_curator(
+                db.session,
+                seller=seller,
+                curator=current_user,
+                email=form.email.data or "",
+                consent=bool(form.consent.data),
+                consent_note=form.consent_note.data or "",
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            seller = _curator_seller(seller_id)
+            errors = error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
+            for name, message in errors.items():
+                field = getattr(form, name, None) if name else None
+                if field is not None:
+                    field.errors = [*(field.errors or []), message]
+                else:
+                    form.form_errors.append(message)
+        else:
+            db.session.commit()
+            flash(
+                _("The facilitator can now manage %(shop)s and has been emailed.", shop=seller.name),
+                "success",
+            )
+            return redirect(url_for("facilitators.curator_links", seller_id=seller_id), code=303)
+    return _render_curator(seller, form, status=400)
+
+
+@bp.post("/curator/sellers/<int:seller_id>/facilitators/<int:link_id>/revoke")
+@curator_required
+def curator_revoke(seller_id: int, link_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        link = services.get_active_link(db.session, link_id, [seller_id])
+    except NotFound:
+        abort(404)
+    services.revoke_link(db.session, link=link, actor=current_user, actor_role="curator", now=utcnow())
+    db.session.commit()
+    flash(_("Access removed."), "success")
+    return redirect(url_for("facilitators.curator_links", seller_id=seller_id), code=303)

@@ -1,0 +1,17 @@
+"""Curator form for one shipping weight tier (the service holds the rules)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from marketplace.seller.forms import WholeNumberField
+
+
+class RateForm(FlaskForm):
+    price = WholeNumberField(_l("Price in rupiah"))
+    days_min = WholeNumberField(_l("Fewest days to deliver"))
+    days_max = WholeNumberField(_l("Most days to deliver"))
+    note = StringField(_l("Why (kept in the audit log)"), validators=[Optional(), Length(max=200)])

@@ -1,0 +1,207 @@
+"""Being found: canonical URLs, hreflang alternates, OpenGraph values, JSON-LD and the sitemap.
+
+Each language version of a public page has its own URL: Indonesian (the default) is the bare
+path, English is the same path with `?lang=en`. Both name each other as alternates and the bare
+path is `x-default`, so search engines show each reader the version in their language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import current_app, request, url_for
+from sqlalchemy.orm import Session
+
+from marketplace.catalogue.models import Cluster, Product, Region, Seller, SellerStatus
+from marketplace.money import Money
+
+#: Pages search engines may index; everything else (cart, account, seller, curator) gets no links.
+INDEXABLE_ENDPOINTS = frozenset(
+    {
+        "catalogue.home",
+        "catalogue.cluster",
+        "catalogue.village",
+        "catalogue.seller",
+        "catalogue.product",
+    }
+)
+#: Query arguments that only choose how a page is shown to this visitor, never what it is.
+PRESENTATION_ARGS = frozenset({"lang", "currency", "country"})
+OG_LOCALES = {"id": "id_ID", "en": "en_US"}
+#: URLs per sitemap file (the protocol allows 50,000; smaller files are kinder to slow crawlers).
+SITEMAP_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    canonical: str
+    #: (hreflang, absolute URL) including x-default.
+    alternates: tuple[tuple[str, str], ...]
+    og_locale: str
+    og_locale_alternates: tuple[str, ...]
+
+
+def _absolute(path: str, args: list[tuple[str, str]]) -> str:
+    root = request.host_url.rstrip("/")
+    return f"{root}{path}" + (f"?{urlencode(args)}" if args else "")
+
+
+def language_url(path: str, args: list[tuple[str, str]], lang: str) -> str:
+    """The absolute URL of `path` in `lang`: the default language has no `lang` argument."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _absolute(path, args if lang == default else [*args, ("lang", lang)])
+
+
+def page_links(lang: str) -> PageLinks | None:
+    """Canonical and alternate URLs for the current request, or None for pages not to index."""
+    if request.endpoint not in INDEXABLE_ENDPOINTS or request.method != "GET":
+        return None
+    path = request.path
+    args = sorted(
+        (key, value) for key, value in request.args.items(multi=True) if key not in PRESENTATION_ARGS
+    )
+    languages = current_app.config["LANGUAGES"]
+    alternates = [(code, language_url(path, args, code)) for code in languages]
+    alternates.append(("x-default", _absolute(path, args)))
+    return PageLinks(
+        canonical=language_url(path, args, lang),
+        alternates=tuple(alternates),
+        og_locale=OG_LOCALES.get(lang, lang),
+        og_locale_alternates=tuple(OG_LOCALES.get(code, code) for code in languages if code != lang),
+    )
+
+
+def product_json_ld(
+    product: Product,
+    *,
+    title: str,
+    description: str,
+    url: str,
+    image_urls: list[str],
+    price: Money,
+) -> dict:
+    """schema.org Product with one Offer in the buyer's currency (a decimal string, never a float)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": title,
+        "description": description[:5000],
+        "sku": str(product.id),
+        "url": url,
+        "brand": {"@type": "Brand", "name": product.seller.name},
+        "countryOfOrigin": product.origin_country or "ID",
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": str(price.as_decimal()),
+            "priceCurrency": price.currency,
+            "availability": "https://schema.org/InStock"
+            if product.stock > 0
+            else "https://schema.org/OutOfStock",
+            "itemCondition": "https://schema.org/NewCondition",
+            "seller": {"@type": "Organization", "name": product.seller.name},
+        },
+    }
+    if image_urls:
+        data["image"] = image_urls
+    return data
+
+
+@dataclass(frozen=True)
+class ShareView:
+    """What the product page's head needs for sharing (OpenGraph) and for search (JSON-LD)."""
+
+    description: str
+    image_url: str
+    price_amount: str
+    price_currency: str
+    json_ld: dict
+
+
+def absolute_url(url: str) -> str:
+    return request.host_url.rstrip("/") + url if url.startswith("/") else url
+
+
+def product_share(
+    product: Product, *, title: str, paragraphs: list[str], image_src: str, price: Money
+) -> ShareView:
+    description = " ".join(paragraphs)
+    short = description if len(description) <= 200 else description[:197].rsplit(" ", 1)[0] + "…"
+    image_url = absolute_url(image_src) if image_src else ""
+    canonical = page_links_for_product(product)
+    return ShareView(
+        description=short,
+        image_url=image_url,
+        price_amount=str(price.as_decimal()),
+        price_currency=price.currency,
+        json_ld=product_json_ld(
+            product,
+            title=title,
+            description=description,
+            url=canonical,
+            image_urls=[image_url] if image_url else [],
+            price=price,
+        ),
+    )
+
+
+def page_links_for_product(product: Product) -> str:
+    from marketplace.i18n import current_language
+
+    path = url_for("catalogue.product", product_id=product.id, slug=product.slug)
+    return language_url(path, [], current_language())
+
+
+# ------------------------------------------------------------------------------------ sitemap
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    #: Path without language: the Indonesian URL; the English one adds ?lang=en.
+    path: str
+    lastmod: datetime | None = None
+
+
+def count_sitemap_products(session: Session) -> int:
+    from marketplace.catalogue.services import public_products_filter
+
+    stmt = sa.select(sa.func.count()).select_from(Product).where(public_products_filter())
+    return int(session.scalar(stmt) or 0)
+
+
+def list_sitemap_pages(session: Session) -> list[SitemapEntry]:
+    """Home, clusters, villages with an approved seller, and approved sellers (three queries)."""
+    entries = [SitemapEntry(url_for("catalogue.home"))]
+    for slug in session.scalars(sa.select(Cluster.slug).order_by(Cluster.position, Cluster.id)):
+        entries.append(SitemapEntry(url_for("catalogue.cluster", slug=slug)))
+    villages = (
+        sa.select(Region.slug)
+        .where(Region.id.in_(sa.select(Seller.village_id).where(Seller.status == SellerStatus.APPROVED)))
+        .order_by(Region.name)
+    )
+    for slug in session.scalars(villages):
+        entries.append(SitemapEntry(url_for("catalogue.village", slug=slug)))
+    sellers = sa.select(Seller.slug, Seller.approved_at).where(Seller.status == SellerStatus.APPROVED)
+    for slug, approved_at in session.execute(sellers.order_by(Seller.id)):
+        entries.append(SitemapEntry(url_for("catalogue.seller", slug=slug), approved_at))
+    return entries
+
+
+def list_sitemap_products(session: Session, *, chunk: int) -> list[SitemapEntry]:
+    """One chunk (0-based) of public products, by id, with their last change (one query)."""
+    from marketplace.catalogue.services import public_products_filter
+
+    stmt = (
+        sa.select(Product.id, Product.slug, Product.updated_at)
+        .where(public_products_filter())
+        .order_by(Product.id)
+        .offset(chunk * SITEMAP_CHUNK)
+        .limit(SITEMAP_CHUNK)
+    )
+    return [
+        SitemapEntry(url_for("catalogue.product", product_id=pid, slug=slug), updated)
+        for pid, slug, updated in session.execute(stmt)
+    ]

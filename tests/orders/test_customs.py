@@ -1,0 +1,145 @@
+"""Customs: CN22 or CN23 at the threshold, the seller's printable page and who may see it, and
+the duties notice a buyer abroad reads before paying (checkout page and confirmation email)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.email.models import OutboundEmail
+from marketplace.errors import NotFound
+from marketplace.shipping.customs import build_customs_declaration, choose_form
+from marketplace.shipping.services import ensure_default_shipping_rates
+from tests.factories import TEST_PASSWORD, make_product, make_seller, make_user, make_village
+from tests.orders.helpers import address, make_cart, place
+
+DUTIES = "Import duties and taxes are paid by you on arrival"
+
+
+def amsterdam(**overrides):
+    values = {
+        "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
+        "district": "", "city": "Amsterdam", "province": "", "postal_code": "1016 GV", "country": "NL",
+    }  # fmt: skip
+    values.update(overrides)
+    return address(**values)
+
+
+def log_in(client, email):
+    client.set_cookie("lang", "en")
+    response = client.post("/account/login", data={"email": email, "password": TEST_PASSWORD})
+    assert response.status_code in (302, 303)
+    return client
+
+
+@dataclass
+class World:
+    owner: object
+    other: object
+    buyer: object
+    abroad: object  # fulfilment of an order to Amsterdam
+    domestic: object  # fulfilment of an order within Indonesia
+
+
+@pytest.fixture
+def world(session) -> World:
+    ensure_default_shipping_rates(session)
+    owner = make_user(session, email="ani@example.test")
+    other = make_user(session, email="budi@example.test")
+    buyer = make_user(session, email="buyer@example.test")
+    shop = make_seller(session, user_id=owner.id, name="Batik Ani", phone="0812 1111 2222",
+                       village=make_village(session, name="Tambong"))  # fmt: skip
+    make_seller(session, user_id=other.id, name="Rotan Budi")
+    batik = make_product(
+        session, seller=shop, title_id="Batik tulis", title_en="Hand-drawn batik",
+        exportable=True, hs_code="5208.52", weight_grams=350, price_minor=850_000, stock=9,
+    )  # fmt: skip
+    order = place(
+        session, make_cart(session, {batik: 2}), address=amsterdam(), payment_method="stripe", lang="en"
+    )
+    home = place(session, make_cart(session, {batik: 1}), lang="en")
+    session.commit()
+    return World(owner, other, buyer, order.fulfilments[0], home.fulfilments[0])
+
+
+def test_cn22_up_to_the_threshold_then_cn23():
+    assert choose_form(6_300_000) == "CN22"
+    assert choose_form(6_300_001) == "CN23"
+    assert choose_form(1_000, cn22_max_idr=999) == "CN23"
+
+
+def test_declaration_from_the_order_snapshot(session, world):
+    declaration = build_customs_declaration(world.abroad)
+    item = declaration.items[0]
+    assert (item.description, item.quantity, item.net_weight_grams) == ("Hand-drawn batik", 2, 700)
+    assert (item.hs_code, item.origin_country) == ("5208.52", "ID")
+    assert item.value_minor == 2 * item.unit_value_minor == world.abroad.lines[0].line_total_minor
+    assert declaration.currency == world.abroad.order.currency
+    assert (declaration.value_idr, declaration.form, declaration.category) == (
+        1_700_000,
+        "CN22",
+        "sale_of_goods",
+    )
+    assert build_customs_declaration(world.abroad, cn22_max_idr=1_699_999).form == "CN23"
+    with pytest.raises(NotFound):
+        build_customs_declaration(world.domestic)
+
+
+def test_customs_page_for_the_owner_only(app, session, world):
+    url = f"/seller/orders/{world.abroad.id}/customs"
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code in (302, 303) and "/account/login" in anonymous.headers["Location"]
+    for email in ("budi@example.test", "buyer@example.test"):
+        assert log_in(app.test_client(), email).get(url).status_code == 404
+    owner = log_in(app.test_client(), "ani@example.test")
+    assert owner.get(f"/seller/orders/{world.domestic.id}/customs").status_code == 404
+    assert owner.get("/seller/orders/999999/customs").status_code == 404
+    page = owner.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for text in ("CN22", "Hand-drawn batik", "5208.52", "0.7 kg", "Sale of goods", "Anna de Vries",
+                 "1016 GV", "NETHERLANDS", "Batik Ani", "Desa Tambong", "Indonesia"):  # fmt: skip
+        assert text in html, text
+    assert "CN23" not in html
+    # The seller's order page links to it; the domestic parcel's page does not.
+    assert url in owner.get(f"/seller/orders/{world.abroad.id}").get_data(as_text=True)
+    assert "/customs" not in owner.get(f"/seller/orders/{world.domestic.id}").get_data(as_text=True)
+
+
+def test_customs_page_uses_cn23_above_the_configured_threshold(app, session, world):
+    app.config["CUSTOMS_CN22_MAX_IDR"] = 1_000_000  # read per request (CUSTOMS_CN22_MAX_IDR env)
+    html = log_in(app.test_client(), "ani@example.test").get(f"/seller/orders/{world.abroad.id}/customs")
+    text = html.get_data(as_text=True)
+    assert "CN23" in text and "Postal charges" in text
+
+
+def test_duties_notice_in_the_confirmation_email_only_abroad(session, world):
+    emails = {e.body_text for e in session.scalars(sa.select(OutboundEmail)).all()}
+    abroad = [body for body in emails if world.abroad.order.number in body]
+    home = [body for body in emails if world.domestic.order.number in body]
+    assert abroad and DUTIES in abroad[0]
+    assert home and DUTIES not in home[0]
+
+
+def test_duties_notice_on_the_checkout_page_only_abroad(app, session, world):
+    client = app.test_client()
+    product = world.abroad.lines[0].product_id
+    assert client.post("/cart/add", data={"product_id": product, "quantity": "1"}).status_code == 303
+    page = client.get("/checkout").get_data(as_text=True)
+    assert DUTIES not in page and "Choose a province" in page and 'value="pickup"' in page
+    form = {
+        "email": "anna@example.test", "shipping_method": "courier", "payment_method": "stripe",
+        "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
+        "city": "Amsterdam", "postal_code": "1016 GV", "country": "NL", "action": "quote",
+        "checkout_token": "t" * 24,
+    }  # fmt: skip
+    page = client.post("/checkout", data=form)
+    html = page.get_data(as_text=True)
+    assert page.status_code in (200, 400)
+    assert DUTIES in html
+    assert "Choose a province" not in html and 'value="pickup"' not in html  # no Indonesian fields
+    assert "Europe" in html  # the zone quoted (days too)
+    bad = client.post("/checkout", data={**form, "postal_code": "12"})
+    assert bad.status_code == 400 and "1012 AB" in bad.get_data(as_text=True)

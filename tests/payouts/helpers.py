@@ -1,0 +1,83 @@
+"""Builders for payout and refund tests: shops, paid bank-transfer orders, logins."""
+
+from __future__ import annotations
+
+import contextvars
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from marketplace.orders import services as orders
+from marketplace.payouts.models import LedgerEntry, LedgerKind
+from marketplace.seller.models import SellerPayoutAccount
+from marketplace.types import utcnow
+from tests.factories import TEST_PASSWORD, make_product, make_seller, make_user
+from tests.orders.helpers import make_cart, place
+
+
+class IsolatedClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def log_in(app, email: str):
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    response = client.post("/account/login", data={"email": email, "password": TEST_PASSWORD})
+    assert response.status_code in (302, 303), response.status_code
+    return client
+
+
+def make_shop(
+    session, *, price: int, stock: int = 20, owner=None, name: str | None = None, account: bool = True
+):
+    """A seller (run by `owner`) with one product at `price` and, by default, a payout account."""
+    extra = {"name": name} if name else {}
+    seller = make_seller(session, user_id=getattr(owner, "id", None), **extra)
+    product = make_product(session, seller=seller, price_minor=price, stock=stock)
+    if account:
+        session.add(
+            SellerPayoutAccount(
+                seller_id=seller.id,
+                bank_name="BRI",
+                account_number=f"0012{seller.id:06d}",
+                account_holder=seller.name,
+            )
+        )
+        session.flush()
+    return seller, product
+
+
+def paid_order(
+    session,
+    items: dict,
+    *,
+    now=None,
+    courier: bool = False,
+    email: str = "buyer@example.test",
+    lang: str = "en",
+):
+    """A bank-transfer order for {product: quantity}, marked paid (by the curator's confirmation) at `now`."""
+    now = now or utcnow()
+    cart = make_cart(session, items)
+    extra = {} if courier else {"address": None, "shipping_method": "pickup"}
+    order = place(session, cart, email=email, lang=lang, now=now, **extra)
+    assert orders.mark_order_paid(session, order, actor_label="test", now=now)
+    session.commit()
+    return order
+
+
+def entries(session, seller_id: int, kind: LedgerKind | None = None) -> list[int]:
+    session.expire_all()
+    query = (
+        sa.select(LedgerEntry.amount_idr).where(LedgerEntry.seller_id == seller_id).order_by(LedgerEntry.id)
+    )
+    if kind is not None:
+        query = query.where(LedgerEntry.kind == kind)
+    return list(session.scalars(query))
+
+
+def curator(session, email: str = "curator@example.test"):
+    user = make_user(session, email=email, name="Kurator", is_curator=True)
+    session.commit()
+    return user
