@@ -115,6 +115,7 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
     order = fulfilment.order
     units = sum(line.quantity for line in fulfilment.lines)
     subtotal = sum(line.line_total_minor for line in fulfilment.lines)
+    subtotal_idr = sum(line.unit_price_idr * line.quantity for line in fulfilment.lines)
     paid = order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
     return {
         "id": fulfilment.id,
@@ -129,7 +130,7 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
         and order.status == OrderStatus.PAID,
         "paid": paid,
         "units": units,
-        "subtotal": money(subtotal, order.currency, lang),
+        "subtotal": seller_amount(subtotal_idr, subtotal, order.currency, lang),
         "shipping": money(fulfilment.shipping_minor, order.currency, lang),
         "courier": fulfilment.courier,
         "tracking_number": fulfilment.tracking_number,
@@ -139,6 +140,13 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
         "shop": fulfilment.lines[0].seller_name if fulfilment.lines else "",
         "slip_url": url_for("seller.packing_slip", fulfilment_id=fulfilment.id),
     }
+
+
+def seller_amount(idr_minor: int, paid_minor: int, currency: str, lang: str) -> str:
+    """Goods in rupiah (what the seller earns), with what a buyer abroad paid beside it."""
+    if currency == "IDR":
+        return money(paid_minor, currency, lang)
+    return f"{money(idr_minor, 'IDR', lang)} ({money(paid_minor, currency, lang)})"
 
 
 def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
@@ -160,8 +168,10 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         {
             "title": localized(line, "title", lang),
             "quantity": line.quantity,
-            "unit_price": money(line.unit_price_minor, order.currency, lang),
-            "total": money(line.line_total_minor, order.currency, lang),
+            "unit_price": seller_amount(line.unit_price_idr, line.unit_price_minor, order.currency, lang),
+            "total": seller_amount(
+                line.unit_price_idr * line.quantity, line.line_total_minor, order.currency, lang
+            ),
             "weight": format_number(line.weight_grams),
             "hs_code": line.hs_code or "",
         }

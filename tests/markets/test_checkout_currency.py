@@ -255,3 +255,15 @@ def test_an_order_abroad_converts_its_shipping_and_cannot_use_bank_transfer(sess
     parcel = order.fulfilments[0]
     assert parcel.shipping_minor > 0 and order.shipping_minor == parcel.shipping_minor
     assert order.total_minor == 1_446 + parcel.shipping_minor
+
+
+def test_the_seller_sees_a_foreign_order_in_rupiah_with_what_the_buyer_paid(app, session, rates, shop):
+    from marketplace.seller.presenters import fulfilment_detail
+
+    order = _place_abroad(session, shop, currency="EUR", payment="stripe")
+    session.commit()
+    with app.test_request_context():
+        parcel = fulfilment_detail(order.fulfilments[0], "en")
+    # 2 × Rp 125,000 earned; the buyer paid 2 × €7.23 at 17,300 rupiah per euro.
+    assert parcel["subtotal"] == "Rp\xa0250,000 (€14.46)"
+    assert parcel["lines"][0]["unit_price"] == "Rp\xa0125,000 (€7.23)"
