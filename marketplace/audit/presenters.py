@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.audit.models import AuditEntry
 from marketplace.orders.formatting import JAKARTA
 from marketplace.orders.presenters import jakarta_time
+from marketplace.spreadsheets import safe_cell
 
 ROLE_LABELS = {
     "curator": _l("Curator"),
@@ -80,14 +81,6 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet must not run a cell as a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def csv_row(entry: AuditEntry, shop: str) -> list[str]:
     def as_json(value):
         return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -108,4 +101,4 @@ def csv_row(entry: AuditEntry, shop: str) -> list[str]:
         as_json(entry.after),
         entry.note,
     )
-    return [_cell(value) for value in values]
+    return [safe_cell(value) for value in values]

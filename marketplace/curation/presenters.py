@@ -14,6 +14,7 @@ from marketplace.i18n import localized
 from marketplace.orders.formatting import money
 from marketplace.orders.presenters import jakarta_time
 from marketplace.seller import presenters as seller_presenters
+from marketplace.spreadsheets import safe_cell
 
 FIELD_LABELS = seller_presenters.FIELD_LABELS
 THUMB_WIDTH = 160
@@ -214,19 +215,13 @@ def chart_description(rows: list[dict], total_hours: int) -> str:
 CSV_HEADER = ("group", "name", "featured_hours", "share_percent", "products")
 
 
-def _cell(value) -> str:
-    text = str(value)
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def fairness_csv(village_rows: list[dict], cluster_rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for group, rows in (("village", village_rows), ("cluster", cluster_rows)):
         for row in rows:
-            writer.writerow([group, _cell(row["name"]), row["hours"], row["share"], row["products"]])
+            writer.writerow([group, safe_cell(row["name"]), row["hours"], row["share"], row["products"]])
     return out.getvalue()
 
 

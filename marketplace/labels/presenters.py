@@ -13,6 +13,7 @@ from marketplace.catalogue.models import LabelStatus, ProductLabel, ProductStatu
 from marketplace.i18n import localized
 from marketplace.labels import services
 from marketplace.orders.presenters import jakarta_time
+from marketplace.spreadsheets import safe_cell
 
 STATUS_LABELS = {
     LabelStatus.REQUESTED: _l("Waiting for a curator"),
@@ -156,12 +157,7 @@ def registry_csv_row(label: ProductLabel, today: date, lang: str) -> list[str]:
         _state(label, today),
         label.reviewed_at.isoformat(timespec="seconds") if label.reviewed_at else "",
     ]
-    return [_csv_safe(value) for value in values]
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: defuse it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return [safe_cell(value) for value in values]
 
 
 def type_row(label_type, usage: int, lang: str) -> dict:

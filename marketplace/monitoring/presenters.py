@@ -28,6 +28,7 @@ from marketplace.monitoring.services import (
     levels_available,
 )
 from marketplace.orders.formatting import JAKARTA, money
+from marketplace.spreadsheets import safe_cell
 
 
 @dataclass(frozen=True)
@@ -239,9 +240,7 @@ def _raw(value: Any, kind: str) -> Any:
         return int(value)
     if kind == "date":
         return value.isoformat()
-    text = str(value)
-    # Titles and names are typed by sellers: never let a spreadsheet run them as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(value)  # titles and names are typed by sellers
 
 
 def _values(key: str, row: dict, lang: str) -> dict:

@@ -39,6 +39,7 @@ from marketplace.orders.formatting import JAKARTA
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
 from marketplace.seller.models import SellerPayoutAccount
+from marketplace.spreadsheets import safe_cell
 
 DEFAULT_COMMISSION_PERCENT = Decimal("5.00")
 MAX_BANK_REFERENCE = 120
@@ -486,12 +487,6 @@ def list_period_summary(session: Session, *, year: int, month: int) -> list[Sell
     ]
     summary.sort(key=lambda row: (row.name.lower(), row.seller_id))
     return summary
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def payout_reference(seller_id: int, year: int, month: int) -> str:

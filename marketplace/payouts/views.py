@@ -20,6 +20,7 @@ from marketplace.i18n import current_language
 from marketplace.payouts import presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.seller.views import seller_area
+from marketplace.spreadsheets import safe_cell
 from marketplace.types import utcnow
 
 bp = Blueprint("payouts", __name__)
@@ -215,7 +216,7 @@ def seller_sales_csv():
             [
                 services.jakarta_date(entry.occurred_at).isoformat(),
                 entry.kind,
-                services.safe_cell(entry.reference),
+                safe_cell(entry.reference),
                 entry.amount_idr,
             ]
         )

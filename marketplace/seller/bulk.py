@@ -26,6 +26,7 @@ from marketplace.errors import DomainError
 from marketplace.orders.formatting import message as _l
 from marketplace.seller import services
 from marketplace.seller.models import ProductRevision, RevisionStatus
+from marketplace.spreadsheets import safe_cell, unquote_cell
 
 #: The columns of an export, in order. `slug` and `status` are for reference: an import ignores them.
 COLUMNS = (
@@ -171,13 +172,8 @@ def export_csv(session: Session, seller_ids: Sequence[int]) -> str:
     writer.writerow(COLUMNS)
     for product in products:
         values = _current_values(product, pending.get(product.id, {}))
-        writer.writerow([_safe_cell(values[name]) for name in COLUMNS])
+        writer.writerow([safe_cell(values[name]) for name in COLUMNS])
     return BOM + out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,13 +250,8 @@ def parse_csv(data: bytes) -> ParsedCsv:
             parsed.errors.append(RowError(number, "", str(_l("This row has more cells than the header."))))
             continue
         cells = cells + [""] * (len(header) - len(cells))
-        parsed.rows.append((number, {name: _unquote(cells[i].strip()) for i, name in enumerate(header)}))
+        parsed.rows.append((number, {name: unquote_cell(cells[i].strip()) for i, name in enumerate(header)}))
     return parsed
-
-
-def _unquote(text: str) -> str:
-    # Undo _safe_cell: the apostrophe that kept a spreadsheet from running the cell as a formula.
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _whole_number(text: str) -> int | None:
