@@ -58,6 +58,7 @@ from werkzeug.http import dump_cookie
 from werkzeug.utils import get_content_type
 from werkzeug.wsgi import get_host
 
+from marketplace import compression
 from marketplace.extensions import db
 from marketplace.markets.context import cache_variant_from_environ
 
@@ -73,6 +74,8 @@ NEUTRAL_COOKIES = frozenset({"lang", "currency", "country"})  # the market is in
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
 #: Stands in for the per-visitor CSRF token inside a stored page.
 CSRF_PLACEHOLDER = b"\x00pd-csrf-token\x00"
+#: Key kind of stored pages; "page2": bodies packed by marketplace.compression (older entries miss).
+PAGE_KIND = "page2"
 
 # Tables whose rows appear on public pages; a write to any of them bumps the generation.
 WATCHED_TABLES = frozenset(
@@ -425,15 +428,22 @@ _CONTENT_TYPES: dict[bytes, str] = {}
 
 def _hit_response(stored: bytes) -> Response:
     mimetype, _, body = stored.partition(b"\n")
-    if CSRF_PLACEHOLDER in body:
-        # Each visitor gets their own token, exactly as an uncached render would give.
-        body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode("ascii"))
+    # Each visitor gets their own token, exactly as an uncached render would give.
+    token = generate_csrf().encode("ascii") if compression.needs_token(body, CSRF_PLACEHOLDER) else None
+    body, gzipped, varies = compression.hit_body(
+        body, mimetype, CSRF_PLACEHOLDER, token, compression.client_accepts_gzip(request.environ)
+    )
     content_type = _CONTENT_TYPES.get(mimetype)
     if content_type is None:
         content_type = _CONTENT_TYPES.setdefault(
             mimetype, get_content_type(mimetype.decode("ascii"), "utf-8")
         )
-    return Response(body, 200, headers=_HIT_HEADERS, content_type=content_type)
+    response = Response(body, 200, headers=_HIT_HEADERS, content_type=content_type)
+    if varies:
+        response.vary.add("Accept-Encoding")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"  # compressed once when stored: not again
+    return response
 
 
 _HIT_HEADERS = (("X-Cache", "HIT"),)
@@ -445,7 +455,7 @@ _BYPASS = object()
 def _lookup_page(cache: PageCache):
     if not cache.enabled or not _anonymous_get():
         return _BYPASS
-    return cache.lookup("page", _page_parts(), _page_language())
+    return cache.lookup(PAGE_KIND, _page_parts(), _page_language())
 
 
 def serve_cached_page():
@@ -510,9 +520,9 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
                 token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
                 if token:
                     body = body.replace(token.encode("ascii"), CSRF_PLACEHOLDER)
-                cache.store(
-                    key, generation, (response.mimetype or "text/html").encode("ascii") + b"\n" + body, ttl
-                )
+                mimetype = response.mimetype or "text/html"
+                body = compression.pack(mimetype, body, CSRF_PLACEHOLDER)  # gzip once, not per hit
+                cache.store(key, generation, mimetype.encode("ascii") + b"\n" + body, ttl)
                 response.headers["X-Cache"] = "MISS"
             return response
 
@@ -533,7 +543,8 @@ class CookielessHits:
     through Flask, which remembers it in a cookie), so the entry is the one `cache_public_page`
     would serve, under the same key, after the same generation read. The response is what Flask
     would send on that hit: the page, `X-Cache: HIT`, the security headers (app.extensions
-    [STATIC_HEADERS]) and `Vary: Cookie`; a page with a form also gets the visitor's new CSRF
+    [STATIC_HEADERS]) and `Vary: Accept-Encoding, Cookie`, gzip-compressed (once, when stored: see
+    marketplace.compression) if the client accepts it; a page with a form also gets the visitor's new CSRF
     token and the session cookie holding it (`_fresh_csrf`). Everything else goes to Flask
     untouched: visitors with any cookie, misses, and any failure of the store (Flask's path logs
     it and renders). The generation read here is handed on in the environ, so a miss still costs
@@ -572,7 +583,7 @@ class CookielessHits:
         scheme = environ.get("wsgi.url_scheme", "http")
         parts = (scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query)
         variant = cache_variant_from_environ(environ)
-        key = cache.key("page", parts, f"{app.config['BABEL_DEFAULT_LOCALE']}~{variant}")
+        key = cache.key(PAGE_KIND, parts, f"{app.config['BABEL_DEFAULT_LOCALE']}~{variant}")
         backend = cache.backend
         if isinstance(backend, MemoryBackend) and backend.engine is None:
             with app.app_context():
@@ -589,13 +600,18 @@ class CookielessHits:
             return None
         mimetype, _, body = stored.partition(b"\n")
         extra: list[tuple[str, str]] = []
-        if CSRF_PLACEHOLDER in body:
+        token = None
+        if compression.needs_token(body, CSRF_PLACEHOLDER):
             fresh = self._fresh_csrf()
             if fresh is None:
                 return None
-            token, cookie = fresh
-            body = body.replace(CSRF_PLACEHOLDER, token.encode("ascii"))
-            extra.append(("Set-Cookie", cookie))
+            token = fresh[0].encode("ascii")
+            extra.append(("Set-Cookie", fresh[1]))
+        body, gzipped, varies = compression.hit_body(
+            body, mimetype, CSRF_PLACEHOLDER, token, compression.client_accepts_gzip(environ)
+        )
+        if gzipped:
+            extra.insert(0, ("Content-Encoding", "gzip"))
         content_type = _CONTENT_TYPES.get(mimetype)
         if content_type is None:
             content_type = _CONTENT_TYPES.setdefault(
@@ -606,7 +622,7 @@ class CookielessHits:
             ("Content-Length", str(len(body))),
             ("X-Cache", "HIT"),
             *app.extensions.get(STATIC_HEADERS, ()),
-            ("Vary", "Cookie"),
+            ("Vary", "Accept-Encoding, Cookie" if varies else "Cookie"),
             *extra,
         ]
         return headers, body

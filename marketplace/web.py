@@ -135,8 +135,12 @@ def content_security_policy(app: Flask) -> str:
     form_targets = " ".join(
         ["'self'", "https://checkout.stripe.com", *app.config.get("CSP_EXTRA_FORM_ACTION", ())]
     )
+    # Product photos come from the bucket's public URL when media lives in S3-compatible storage.
+    from marketplace.media.storage import public_media_origin
+
+    image_sources = " ".join(["'self'", "data:", *filter(None, [public_media_origin(app)])])
     return (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"default-src 'self'; img-src {image_sources}; style-src 'self'; script-src 'self'; "
         f"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action {form_targets}"
     )
 
@@ -170,6 +174,10 @@ def register_request_hooks(app: Flask) -> None:
             )
             response.vary.add("Cookie")
         return response
+
+    from marketplace import compression
+
+    compression.init_app(app)  # gzip text responses; runs after every other after_request hook
 
     @app.context_processor
     def template_globals():

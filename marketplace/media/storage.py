@@ -13,6 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import IO, Protocol
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -21,6 +22,8 @@ PUBLIC_PREFIXES = ("products/", "public/")
 
 #: Files have random, never-reused names, so caches may keep them forever.
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: Private objects (label evidence…) must never sit in a shared cache (CDN, proxy).
+PRIVATE_CACHE_CONTROL = "private, no-store"
 
 _KEY_PART = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}"
 _KEY_RE = re.compile(rf"^{_KEY_PART}(?:/{_KEY_PART})*$")
@@ -28,6 +31,14 @@ _KEY_RE = re.compile(rf"^{_KEY_PART}(?:/{_KEY_PART})*$")
 
 class InvalidKey(ValueError):
     """An object name that could escape the storage root or is not a plain relative name."""
+
+
+class StorageError(OSError):
+    """The object store failed (unreachable, access denied, no such bucket…).
+
+    An OSError, as local-disk failures are, so callers' `except OSError` clean-up works for
+    every backend.
+    """
 
 
 def check_key(key: str) -> str:
@@ -126,12 +137,16 @@ class S3Storage:
     ):
         self.bucket = bucket
         self.endpoint_url = endpoint_url
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        prefix = (prefix or "").strip("/")
+        # The prefix becomes part of every object name and URL: it must be as safe as a key.
+        self.prefix = check_key(prefix) + "/" if prefix else ""
         if public_url:
             self.public_url = public_url.rstrip("/") + "/"
         elif endpoint_url:
             # Path-style addressing works on every S3-compatible service.
             self.public_url = f"{endpoint_url.rstrip('/')}/{bucket}/"
+        elif region:
+            self.public_url = f"https://{bucket}.s3.{region}.amazonaws.com/"
         else:
             self.public_url = f"https://{bucket}.s3.amazonaws.com/"
         if client is None:
@@ -143,47 +158,58 @@ class S3Storage:
     def _name(self, key: str) -> str:
         return self.prefix + check_key(key)
 
-    def _is_missing(self, error) -> bool:
+    @staticmethod
+    def _is_missing(error) -> bool:
+        # Only "no such key": a missing bucket (NoSuchBucket) is a misconfiguration, not a
+        # missing file. (Without s3:ListBucket permission AWS answers 403 for a missing key.)
         code = str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
         return code in {"404", "NoSuchKey", "NotFound"}
 
+    def _call(self, operation: str, key: str, **params):
+        """Call the client; botocore's errors become FileNotFoundError or StorageError (OSError)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        name = self._name(key)
+        try:
+            return getattr(self.client, operation)(Bucket=self.bucket, Key=name, **params)
+        except ClientError as error:
+            if operation != "delete_object" and self._is_missing(error):
+                raise FileNotFoundError(key) from error
+            raise StorageError(f"{operation} {self.bucket}/{name}: {error}") from error
+        except BotoCoreError as error:  # unreachable endpoint, no credentials, timeouts…
+            raise StorageError(f"{operation} {self.bucket}/{name}: {error}") from error
+
     def save(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self._name(key),
+        self._call(
+            "put_object",
+            key,
             Body=data,
             ContentType=content_type,
-            CacheControl=IMMUTABLE_CACHE_CONTROL,
+            CacheControl=IMMUTABLE_CACHE_CONTROL if is_public_key(key) else PRIVATE_CACHE_CONTROL,
         )
 
     def open(self, key: str) -> IO[bytes]:
         return io.BytesIO(self.read(key))
 
     def read(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError
 
+        response = self._call("get_object", key)
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as error:
-            if self._is_missing(error):
-                raise FileNotFoundError(key) from error
-            raise
-        return response["Body"].read()
+            return response["Body"].read()
+        except (BotoCoreError, OSError) as error:  # the connection broke while reading the body
+            raise StorageError(f"get_object {self.bucket}/{self._name(key)}: {error}") from error
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as error:
-            if self._is_missing(error):
-                return False
-            raise
+            self._call("head_object", key)
+        except FileNotFoundError:
+            return False
         return True
 
     def delete(self, key: str) -> None:
         # S3 deletes are idempotent: a missing key is not an error.
-        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        self._call("delete_object", key)
 
     def url(self, key: str) -> str:
         return self.public_url + self._name(key)
@@ -231,3 +257,18 @@ def get_storage(app: Flask) -> MediaStorage:
         storage = LocalStorage(settings[1], settings[2])
     app.extensions[_EXTENSION_KEY] = (settings, storage)
     return storage
+
+
+def public_media_origin(app: Flask) -> str | None:
+    """The origin (`scheme://host[:port]`) pages load media from when it is not the app itself.
+
+    For the Content-Security-Policy: `img-src` must list it, or browsers refuse the bucket's
+    images. None with local storage (or a public URL on the app's own host, such as `/cdn/`).
+    """
+    storage = get_storage(app)
+    if not isinstance(storage, S3Storage):
+        return None
+    parts = urlsplit(storage.public_url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
