@@ -190,6 +190,18 @@ def list_sitemap_pages(session: Session) -> list[SitemapEntry]:
     return entries
 
 
+def sitemap_urls(entries: list[SitemapEntry]) -> list[dict]:
+    """One <url> per page and language, each naming all language versions (and x-default)."""
+    languages = current_app.config["LANGUAGES"]
+    urls = []
+    for entry in entries:
+        alternates = [(code, language_url(entry.path, [], code)) for code in languages]
+        alternates.append(("x-default", _absolute(entry.path, [])))
+        for _code, loc in alternates[:-1]:
+            urls.append({"loc": loc, "lastmod": entry.lastmod, "alternates": alternates})
+    return urls
+
+
 def list_sitemap_products(session: Session, *, chunk: int) -> list[SitemapEntry]:
     """One chunk (0-based) of public products, by id, with their last change (one query)."""
     from marketplace.catalogue.services import public_products_filter

@@ -3,7 +3,7 @@ header show (language switch, canonical and hreflang alternates)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, url_for
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
 
@@ -79,17 +79,7 @@ def sitemap_index():
 
 
 def _entries_xml(entries):
-    root = request.host_url.rstrip("/")
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    urls = []
-    for entry in entries:
-        alternates = [
-            (code, root + entry.path + ("" if code == default else f"?lang={code}")) for code in languages
-        ]
-        for _code, loc in alternates:
-            urls.append({"loc": loc, "lastmod": entry.lastmod, "alternates": alternates})
-    return _xml("site/sitemap.xml", urls=urls, x_default=None)
+    return _xml("site/sitemap.xml", urls=seo.sitemap_urls(entries))
 
 
 @bp.get("/sitemaps/pages.xml")

@@ -114,7 +114,7 @@ def test_sitemap_lists_public_pages_in_both_languages(client, session, listed, w
     path = f"http://localhost/products/{listed.id}-{listed.slug}"
     assert locs == [path, f"{path}?lang=en"]
     alternates = {link.get("hreflang"): link.get("href") for link in urls[0].findall("x:link", SITEMAP_NS)}
-    assert alternates == {"id": path, "en": f"{path}?lang=en"}
+    assert alternates == {"id": path, "en": f"{path}?lang=en", "x-default": path}
     assert urls[0].find("s:lastmod", SITEMAP_NS).text == listed.updated_at.strftime("%Y-%m-%d")
     assert f"/products/{hidden.id}-" not in products.get_data(as_text=True)
 
