@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.audit.models import AuditEntry
+from marketplace.orders.formatting import jakarta_day_start
 from marketplace.types import utcnow
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def _jsonable(value: Any) -> Any:
@@ -110,11 +108,6 @@ class AuditFilter:
     target_id: Optional[int] = None
     date_from: Optional[date] = None  # Asia/Jakarta calendar days, both ends included
     date_to: Optional[date] = None
-
-
-def jakarta_day_start(day: date) -> datetime:
-    """The UTC instant a Jakarta calendar day starts (the log is read in Jakarta days)."""
-    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
 def _filtered(stmt, filters: AuditFilter):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from marketplace.audit.services import changed_values, record_action
 from marketplace.catalogue.models import Cluster, FeaturedPlacement, Product, Region, RegionKind, Seller
 from marketplace.catalogue.services import MARKET_TIMEZONE, MAX_ID, public_products_filter
 from marketplace.errors import NotFound
+from marketplace.orders.formatting import jakarta_day_start
 from marketplace.orders.formatting import message as _l
 from marketplace.seller.services import InvalidInput
 
@@ -50,10 +51,6 @@ def from_jakarta_local(value: datetime) -> datetime:
 def to_jakarta_local(value: datetime) -> datetime:
     """A stored UTC time as Jakarta wall-clock time, naive (what a datetime-local input shows)."""
     return value.astimezone(MARKET_TIMEZONE).replace(tzinfo=None)
-
-
-def jakarta_day_start(day: date) -> datetime:
-    return from_jakarta_local(datetime.combine(day, time.min))
 
 
 # ---------------------------------------------------------------------------------------------

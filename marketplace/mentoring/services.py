@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Region, RegionKind, Seller, SellerStatus
 from marketplace.errors import NotFound, ValidationError
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.orders.formatting import JAKARTA, message
+from marketplace.orders.formatting import message
 
 #: A seller not visited for this many days shows up as "needs a visit".
 VISIT_INTERVAL_DAYS = 90
@@ -175,8 +175,3 @@ def list_villages(session: Session) -> list[Region]:
     return list(
         session.scalars(sa.select(Region).where(Region.kind == RegionKind.DESA).order_by(Region.name))
     )
-
-
-def jakarta_today(now: datetime) -> date:
-    """The calendar day in Kabat for `now` (mentoring days are Jakarta days)."""
-    return now.astimezone(JAKARTA).date()

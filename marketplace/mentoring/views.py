@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.mentoring import presenters, services
 from marketplace.mentoring.forms import MentoringNoteForm
+from marketplace.orders.formatting import jakarta_date
 from marketplace.types import utcnow
 
 bp = Blueprint("mentoring", __name__)
@@ -21,7 +22,7 @@ bp = Blueprint("mentoring", __name__)
 @curator_required
 def index():
     lang = current_language()
-    today = services.jakarta_today(utcnow())
+    today = jakarta_date(utcnow())
     village = None
     village_slug = request.args.get("village", "").strip()
     if village_slug:
@@ -58,7 +59,7 @@ def index():
 def seller_log(seller_id: int):
     lang = current_language()
     seller = services.get_seller(db.session, seller_id)
-    today = services.jakarta_today(utcnow())
+    today = jakarta_date(utcnow())
     form = MentoringNoteForm()
     if request.method == "GET":
         form.visited_on.data = today

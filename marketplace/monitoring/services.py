@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ from marketplace.catalogue.models import (
     seller_clusters,
 )
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.orders.formatting import JAKARTA, message
+from marketplace.orders.formatting import jakarta_date, jakarta_day_start, message
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 
 #: Quick ranges offered beside the date fields.
@@ -66,12 +66,12 @@ class Filters:
 
     @property
     def start_utc(self) -> datetime:
-        return jakarta_midnight(self.start)
+        return jakarta_day_start(self.start)
 
     @property
     def end_utc(self) -> datetime:
         """Exclusive end: midnight in Jakarta after the last day."""
-        return jakarta_midnight(self.end + timedelta(days=1))
+        return jakarta_day_start(self.end + timedelta(days=1))
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL arguments (for CSV links and the mentoring links)."""
@@ -81,15 +81,6 @@ class Filters:
         if self.cluster_slug:
             args["cluster"] = self.cluster_slug
         return args
-
-
-def jakarta_midnight(day: date) -> datetime:
-    """00:00 in Kabat on `day`, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=JAKARTA).astimezone(UTC)
-
-
-def jakarta_today(now: datetime) -> date:
-    return now.astimezone(JAKARTA).date()
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
@@ -210,7 +201,7 @@ def _month_case(filters: Filters):
     for key in month_keys(filters.start, filters.end):
         year, month = int(key[:4]), int(key[5:])
         following = date(year + month // 12, month % 12 + 1, 1)
-        whens.append((Order.paid_at < jakarta_midnight(following), sa.literal(key)))
+        whens.append((Order.paid_at < jakarta_day_start(following), sa.literal(key)))
     # Rows are already limited to the range, so "before the next month's start" is enough.
     return sa.case(*whens, else_=sa.literal(UNKNOWN))
 
@@ -664,7 +655,7 @@ FIGURES: dict[str, Callable[..., list[dict]]] = {
 
 def compute_figure(session: Session, key: str, filters: Filters, *, now: datetime) -> list[dict]:
     """One figure by its key (KeyError for an unknown key)."""
-    return FIGURES[key](session, filters, today=jakarta_today(now), now=now)
+    return FIGURES[key](session, filters, today=jakarta_date(now), now=now)
 
 
 def dashboard(session: Session, filters: Filters, *, now: datetime) -> dict[str, list[dict]]:

@@ -8,6 +8,7 @@ from marketplace.accounts.access import curator_required
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.monitoring import presenters, services
+from marketplace.orders.formatting import jakarta_date
 from marketplace.types import utcnow
 
 bp = Blueprint("monitoring", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("monitoring", __name__)
 def dashboard():
     lang = current_language()
     now = utcnow()
-    filters, errors = services.parse_filters(db.session, request.args, today=services.jakarta_today(now))
+    filters, errors = services.parse_filters(db.session, request.args, today=jakarta_date(now))
     form = presenters.present_filters(filters, services.filter_options(db.session), lang=lang)
     if errors:
         # Show the form with what was wrong; no figures for filters nobody asked for.
@@ -33,7 +34,7 @@ def figure_csv(figure: str):
     if figure not in services.FIGURES:
         abort(404)
     now = utcnow()
-    filters, errors = services.parse_filters(db.session, request.args, today=services.jakarta_today(now))
+    filters, errors = services.parse_filters(db.session, request.args, today=jakarta_date(now))
     if errors:
         abort(400)
     rows = services.compute_figure(db.session, figure, filters, now=now)

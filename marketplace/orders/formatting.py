@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context
@@ -25,6 +25,11 @@ def message(text: str, **variables) -> str:
 def jakarta_date(value: datetime) -> date:
     """The calendar day in Kabat (WIB) for a stored UTC time."""
     return value.astimezone(JAKARTA).date()
+
+
+def jakarta_day_start(day: date) -> datetime:
+    """The UTC instant a Kabat (WIB) calendar day begins: ranges of Jakarta days compare with this."""
+    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
 def money(minor: int, currency: str, lang: str = "id") -> str:

@@ -35,7 +35,7 @@ from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Seller
 from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money, convert
-from marketplace.orders.formatting import JAKARTA
+from marketplace.orders.formatting import JAKARTA, jakarta_date
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
 from marketplace.seller.models import SellerPayoutAccount
@@ -65,10 +65,6 @@ def commission_of(value_idr: int, percent: Decimal) -> int:
     if value_idr < 0:
         return -commission_of(-value_idr, percent)
     return (value_idr * basis_points(percent) + 5_000) // 10_000
-
-
-def jakarta_date(moment: datetime) -> date:
-    return moment.astimezone(JAKARTA).date()
 
 
 def rate_on(session: Session, day: date) -> Decimal:

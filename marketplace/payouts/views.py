@@ -17,6 +17,7 @@ from marketplace.catalogue.models import Seller
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.orders.formatting import jakarta_date
 from marketplace.payouts import presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.seller.views import seller_area
@@ -50,7 +51,7 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
         prev_month=f"{prev_year:04d}-{prev_month:02d}",
         next_month=f"{next_year:04d}-{next_month:02d}",
         missing_accounts=[row for row in rows if row["owed"] and not row["has_account"]],
-        rate=services.rate_on(db.session, services.jakarta_date(now)),
+        rate=services.rate_on(db.session, jakarta_date(now)),
         errors=errors or [],
         failed_seller=failed_seller,
     ), status
@@ -117,7 +118,7 @@ def _render_commission(form: CommissionForm, status: int = 200):
         "payouts/commission.html",
         form=form,
         rates=rates,
-        current=services.rate_on(db.session, services.jakarta_date(utcnow())),
+        current=services.rate_on(db.session, jakarta_date(utcnow())),
         default=services.DEFAULT_COMMISSION_PERCENT,
         lang=lang,
     ), status
@@ -200,7 +201,7 @@ def seller_sales():
         ],
         totals=presenters.totals_view(services.ledger_totals(db.session, [shop_id]), lang=lang),
         entries=presenters.entry_rows(services.list_entries(db.session, [shop_id], limit=50), lang=lang),
-        rate=services.rate_on(db.session, services.jakarta_date(now)),
+        rate=services.rate_on(db.session, jakarta_date(now)),
     )
 
 
@@ -214,7 +215,7 @@ def seller_sales_csv():
     for entry in services.list_entries(db.session, [shop_id], limit=None):
         writer.writerow(
             [
-                services.jakarta_date(entry.occurred_at).isoformat(),
+                jakarta_date(entry.occurred_at).isoformat(),
                 entry.kind,
                 safe_cell(entry.reference),
                 entry.amount_idr,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from marketplace.mentoring.models import MentoringNote
 from marketplace.monitoring import services
 from marketplace.monitoring.demo import seed_demo_activity
+from marketplace.orders.formatting import jakarta_date
 from marketplace.orders.models import Order, OrderStatus, StockMovement
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.types import utcnow
@@ -32,7 +33,7 @@ def test_demo_activity_is_real_paid_orders_and_runs_once(session):
     assert any(o.ship_country != "ID" for o in orders)
     assert session.scalar(sa.select(sa.func.count()).select_from(StockMovement)) > 0
 
-    today = services.jakarta_today(now)
+    today = jakarta_date(now)
     filters = services.Filters(start=date(today.year - 1, today.month, 1), end=today)
     months = services.compute_figure(session, "months", filters, now=now)
     assert sum(row["orders"] for row in months) == len(orders)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.errors import ValidationError
+from marketplace.orders.formatting import jakarta_date
 from marketplace.payouts import services
 from marketplace.payouts.models import LedgerEntry, LedgerKind, Payout
 from marketplace.types import utcnow
@@ -53,7 +54,7 @@ def test_rate_change_applies_to_later_sales_only_and_is_audited(app, session):
     desk = curator(session)
     shops = _three_shops(session)
     paid_order(session, {product: 1 for _seller, product in shops})
-    today = services.jakarta_date(utcnow())
+    today = jakarta_date(utcnow())
     services.set_commission_rate(
         session, percent=Decimal("2.5"), effective_from=today, actor=desk, now=utcnow()
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
+from marketplace.orders.formatting import jakarta_date
 from marketplace.payouts import services
 from marketplace.payouts.models import CommissionRate, LedgerEntry, Payout
 from marketplace.types import utcnow
@@ -32,7 +33,7 @@ def test_curator_pages_refuse_everyone_else(app, session):
     seller, product = make_shop(session, price=100_000, owner=owner)
     paid_order(session, {product: 1})
     pay = {"amount": "95000", "bank_reference": "TRF", "token": "tok"}
-    rate = {"percent": "1", "effective_from": services.jakarta_date(utcnow()).isoformat()}
+    rate = {"percent": "1", "effective_from": jakarta_date(utcnow()).isoformat()}
     before = _state(session)
     anonymous = app.test_client()
     assert anonymous.get("/curator/payouts").status_code == 302
@@ -101,7 +102,7 @@ def test_curator_marks_a_payout_paid_once_and_never_above_the_balance(app, sessi
 def test_commission_form_sets_a_rate_with_messages_for_bad_input(app, session):
     curator(session)
     desk = log_in(app, "curator@example.test")
-    today = services.jakarta_date(utcnow()).isoformat()
+    today = jakarta_date(utcnow()).isoformat()
     for bad in (
         {"percent": "abc", "effective_from": today},
         {"percent": "101", "effective_from": today},
