@@ -26,11 +26,12 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev setup
 
 ## make run: set up, migrate, load demo data into an empty database, serve on 127.0.0.1:$(PORT)
+## through gunicorn (as production), with the local Stripe test server when no STRIPE_SECRET_KEY is set
 run: setup
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(FLASK) serve
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
 test: setup-dev system-deps db-up node-deps

@@ -16,6 +16,10 @@ benchmark in bench/:
   local proxy). Needed so the app sees https and the buyer's address (rate limits key on it).
 - GUNICORN_ACCESS_LOG: "-" (stdout, default) or a file; set to "" to turn access logs off.
 - GUNICORN_MAX_REQUESTS: recycle a worker after this many requests (default 0 = never).
+- GUNICORN_CONTROL_SOCKET: path of gunicorn's control socket (default: none).
+
+`make run` starts gunicorn through `flask --app wsgi serve` (marketplace/serve.py), with two workers
+of four threads unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise.
 """
 
 import multiprocessing
@@ -60,3 +64,10 @@ access_log_format = (
 # Never let a request line or headers grow without bound.
 limit_request_line = 4094
 limit_request_fields = 100
+
+# Gunicorn's control socket sits at one fixed path per user, so a second server on the machine (the
+# demo beside the tests, two workspaces) would take it over. Off unless GUNICORN_CONTROL_SOCKET names one.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

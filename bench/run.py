@@ -277,6 +277,7 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
         "DATABASE_URL": url,
         "MARKETPLACE_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_THREADS": str(args.threads),
         "GUNICORN_ACCESS_LOG": "",

@@ -6,7 +6,7 @@ placement, seller, cluster, region) and only served while the counter still has 
 change therefore shows on the very next request in every app process: they all read the same
 counter — from Redis (`INCR`; a hit is one MGET of counter and page) when `REDIS_URL` is set,
 otherwise from the one-row table `cache_generations` (one primary-key SELECT per request that uses
-the cache, in autocommit on a connection each thread keeps) with entries in a small per-process
+the cache, in autocommit on a connection borrowed for that one read) with entries in a small per-process
 dict with TTL.
 
 A hit costs little beyond that read: for a visitor without cookies the WSGI middleware
@@ -37,7 +37,6 @@ import os
 import re
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -60,6 +59,7 @@ from werkzeug.wsgi import get_host
 
 from marketplace import compression
 from marketplace.extensions import db
+from marketplace.i18n import negotiate_language
 from marketplace.markets.context import cache_variant_from_environ
 
 log = logging.getLogger(__name__)
@@ -122,14 +122,16 @@ class Backend(Protocol):
 class MemoryBackend:
     """Entries in this process (bounded, with TTL); the generation in the database, shared by all."""
 
+    #: The generation reader's own small pool (per process): a read holds a connection for one
+    #: round trip, so a handful serves many threads; more waiters queue instead of opening more.
+    READER_POOL_SIZE = 2
+    READER_MAX_OVERFLOW = 3
+
     def __init__(self, max_entries: int = 2000):
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
-        # Per thread, one connection in autocommit for reading the generation (see generation()).
-        self._local = threading.local()
-        self._held: list[sa.Connection] = []
-        self._engines: weakref.WeakSet = weakref.WeakSet()
+        self._reader: sa.Engine | None = None
         #: The app's engine, for reads outside an app context (the WSGI fast path); else db.engine.
         self.engine: sa.Engine | None = None
 
@@ -153,55 +155,61 @@ class MemoryBackend:
                 self._entries.popitem(last=False)
 
     def generation(self, name: str) -> int:
-        """One autocommit SELECT on a connection this thread keeps: a single round trip per request.
+        """One autocommit SELECT on a connection borrowed for that statement alone.
 
-        Through the request's ORM session the same read cost four (the pool's pre-ping, BEGIN, the
-        SELECT, and the ROLLBACK when the session is returned), most of a cache hit's time.
+        Through the request's ORM session the same read cost four round trips (the pool's pre-ping,
+        BEGIN, the SELECT, and the ROLLBACK when the session is returned). The reader's own engine
+        runs in autocommit without pre-ping or reset, so a read is one round trip, and the
+        connection goes back to its pool at once: nothing is tied to a thread or outlives the read
+        (a connection kept per thread leaked one per request under a thread-per-connection server).
         Nothing is cached in the process: every request sees the value committed last.
         """
         for attempt in (1, 2):
-            conn = self._connection()
             try:
-                style = conn.dialect.paramstyle
-                params = {"name": name} if style in ("named", "pyformat") else (name,)
-                value = conn.exec_driver_sql(_GENERATION_SQL[style], params).scalar()
-                return int(value or 0)
+                with self.reader().connect() as conn:
+                    style = conn.dialect.paramstyle
+                    params = {"name": name} if style in ("named", "pyformat") else (name,)
+                    value = conn.exec_driver_sql(_GENERATION_SQL[style], params).scalar()
+                    return int(value or 0)
             except sa.exc.DBAPIError as error:
-                # A dropped connection (database restart, idle timeout): reconnect once, else fail.
-                self._discard(conn)
+                # A dropped connection (database restart, idle timeout) is invalidated by the pool;
+                # without pre-ping, try once more on a fresh one, else let the caller serve uncached.
                 if attempt == 2 or not error.connection_invalidated:
                     raise
         raise AssertionError("unreachable")
 
-    def _connection(self) -> sa.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.invalidated:
-            engine = self.engine or db.engine
-            with self._lock:
-                if engine not in self._engines:
-                    # Tests (and `flask` commands) dispose the engine: give the connections back then.
-                    event.listen(engine, "engine_disposed", self._close_all)
-                    self._engines.add(engine)
-            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._local.conn = conn
-            with self._lock:
-                self._held.append(conn)
-        return conn
-
-    def _discard(self, conn: sa.Connection) -> None:
-        self._local.conn = None
+    def reader(self) -> sa.Engine:
+        """The generation reader's engine, built once from the app's engine and disposed with it."""
+        reader = self._reader
+        if reader is not None:
+            return reader
         with self._lock:
-            if conn in self._held:
-                self._held.remove(conn)
-        _hard_close(conn)
+            if self._reader is None:
+                source = self.engine or db.engine
+                self._reader = sa.create_engine(
+                    source.url,
+                    pool_size=self.READER_POOL_SIZE,
+                    max_overflow=self.READER_MAX_OVERFLOW,
+                    pool_timeout=10,
+                    pool_reset_on_return=None,  # autocommit: there is never a transaction to end
+                    isolation_level="AUTOCOMMIT",
+                )
+                # Tests and `flask` commands dispose the app's engine: the reader follows.
+                event.listen(source, "engine_disposed", self._dispose_reader)
+            return self._reader
 
-    def _close_all(self, engine=None) -> None:
-        # Called after the engine replaced its pool: give nothing back to the old one, close outright.
+    def _dispose_reader(self, engine=None) -> None:
         with self._lock:
-            held, self._held = self._held, []
-        for conn in held:
-            _hard_close(conn)
-        self._local = threading.local()
+            reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.dispose()
+
+    def pool_status(self) -> dict[str, int]:
+        """Connections the reader holds: checked out now, and open in all (for /healthz)."""
+        reader = self._reader
+        if reader is None:
+            return {"checked_out": 0, "open": 0}
+        return _pool_numbers(reader.pool)
 
     def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
         return self.generation(name), self.get(key)
@@ -220,12 +228,19 @@ class MemoryBackend:
             )
 
 
-def _hard_close(conn: sa.Connection) -> None:
-    try:
-        conn.invalidate()  # closes the DBAPI connection instead of returning it to a pool
-        conn.close()
-    except sa.exc.SQLAlchemyError:
-        pass
+def database_pool_status() -> dict[str, dict[str, int]]:
+    """This process's database pools: the app's, and the page cache's generation reader's."""
+    status = {"app": _pool_numbers(db.engine.pool)}
+    cache = _current()
+    if cache is not None and isinstance(cache.backend, MemoryBackend):
+        status["cache_reader"] = cache.backend.pool_status()
+    return status
+
+
+def _pool_numbers(pool: sa.pool.Pool) -> dict[str, int]:
+    checked_out = int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
+    held = int(pool.checkedin()) + checked_out if hasattr(pool, "checkedin") else checked_out
+    return {"checked_out": checked_out, "open": held}
 
 
 class RedisBackend:
@@ -410,15 +425,21 @@ def _page_parts() -> tuple[str, ...]:
 def _page_language() -> str:
     """The language `i18n.select_locale` picks for an anonymous visitor, without Flask-Babel.
 
-    ?lang= if we speak it, else the `lang` cookie if we speak it, else the default: the account's
-    language is the only other input there, and visitors with a login never reach the page cache.
+    ?lang= if we speak it, else the `lang` cookie if we speak it, else the browser's Accept-Language
+    (`i18n.negotiate_language`): the account's language is the only other input there, and
+    visitors with a login never reach the page cache.
     """
     from marketplace.i18n import LANG_COOKIE, requested_language
     from marketplace.markets.context import cache_variant
 
     config = current_app.config
     lang = requested_language() or request.cookies.get(LANG_COOKIE, "")
-    lang = lang if lang in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    if lang not in config["LANGUAGES"]:
+        lang = negotiate_language(
+            request.environ.get("HTTP_ACCEPT_LANGUAGE"),
+            languages=config["LANGUAGES"],
+            default=config["BABEL_DEFAULT_LOCALE"],
+        )
     # Prices are shown in the buyer's currency: one entry per language and market.
     return f"{lang}~{cache_variant()}"
 
@@ -539,11 +560,12 @@ STATIC_HEADERS = "marketplace.static_headers"
 class CookielessHits:
     """WSGI middleware: a stored page for a GET without any cookie, answered before Flask runs.
 
-    Such a visitor is anonymous and reads the default language (no `lang` cookie; a `?lang=` goes
-    through Flask, which remembers it in a cookie), so the entry is the one `cache_public_page`
-    would serve, under the same key, after the same generation read. The response is what Flask
-    would send on that hit: the page, `X-Cache: HIT`, the security headers (app.extensions
-    [STATIC_HEADERS]) and `Vary: Accept-Encoding, Cookie`, gzip-compressed (once, when stored: see
+    Such a visitor is anonymous and reads the language their browser's Accept-Language picks
+    (`i18n.negotiate_language`: no `lang` cookie; a `?lang=` goes through Flask, which remembers it
+    in a cookie), so the entry is the one `cache_public_page` would serve, under the same key, after
+    the same generation read. The response is what Flask would send on that hit: the page,
+    `X-Cache: HIT`, the security headers (app.extensions[STATIC_HEADERS]) and
+    `Vary: Accept-Encoding, Accept-Language, Cookie`, gzip-compressed (once, when stored: see
     marketplace.compression) if the client accepts it; a page with a form also gets the visitor's new CSRF
     token and the session cookie holding it (`_fresh_csrf`). Everything else goes to Flask
     untouched: visitors with any cookie, misses, and any failure of the store (Flask's path logs
@@ -583,7 +605,13 @@ class CookielessHits:
         scheme = environ.get("wsgi.url_scheme", "http")
         parts = (scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query)
         variant = cache_variant_from_environ(environ)
-        key = cache.key(PAGE_KIND, parts, f"{app.config['BABEL_DEFAULT_LOCALE']}~{variant}")
+        config = app.config
+        lang = negotiate_language(
+            environ.get("HTTP_ACCEPT_LANGUAGE"),
+            languages=config["LANGUAGES"],
+            default=config["BABEL_DEFAULT_LOCALE"],
+        )
+        key = cache.key(PAGE_KIND, parts, f"{lang}~{variant}")
         backend = cache.backend
         if isinstance(backend, MemoryBackend) and backend.engine is None:
             with app.app_context():
@@ -622,7 +650,7 @@ class CookielessHits:
             ("Content-Length", str(len(body))),
             ("X-Cache", "HIT"),
             *app.extensions.get(STATIC_HEADERS, ()),
-            ("Vary", "Accept-Encoding, Cookie" if varies else "Cookie"),
+            ("Vary", "Accept-Encoding, Accept-Language, Cookie" if varies else "Accept-Language, Cookie"),
             *extra,
         ]
         return headers, body

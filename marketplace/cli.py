@@ -31,6 +31,17 @@ def compile_translations():
         click.echo(f"compiled {mo_path.relative_to(root)}")
 
 
+@click.command("serve")
+def serve():
+    """Serve the marketplace through gunicorn as `make run` does (HOST, PORT, WEB_CONCURRENCY, …).
+
+    In development without STRIPE_SECRET_KEY, also starts the local Stripe test server for card payments.
+    """
+    from marketplace import serve as server
+
+    raise SystemExit(server.run())
+
+
 def register(app: Flask) -> None:
     from marketplace import assets
     from marketplace.accounts import commands as account_commands
@@ -38,6 +49,7 @@ def register(app: Flask) -> None:
     from marketplace.orders import commands as order_commands
 
     app.cli.add_command(translations_cli)
+    app.cli.add_command(serve)
     app.cli.add_command(assets.assets_cli)
     app.cli.add_command(demo_commands.seed_demo)
     app.cli.add_command(account_commands.create_curator)

@@ -20,6 +20,12 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def link_host(host: str | None) -> str:
+    host = (host or "").strip()
+    # A server bound to every interface is reached on this machine through the loopback address.
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
+
+
 def load_config(environ: dict[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 
@@ -38,6 +44,17 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
     if not secret_key:
         secret_key = DEV_SECRET_KEY
 
+    public_base_url = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if production and not public_base_url:
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be set when MARKETPLACE_ENV=production: the address buyers use, "
+            "for links in emails (for example: https://pasar.kabat.example)."
+        )
+    if not public_base_url:
+        # Where this app itself listens (`PORT=8080 make run` → http://127.0.0.1:8080), so the links
+        # in a developer's outbox open the running demo.
+        public_base_url = f"http://{link_host(env.get('HOST'))}:{env.get('PORT', '').strip() or '5000'}"
+
     instance = Path(instance_path or REPO_ROOT / "instance")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}"
     # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
@@ -51,6 +68,7 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "MARKETPLACE_ENV": marketplace_env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",  # accounts/passwords.py
         "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -84,7 +102,12 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SERVER_NAME_FOR_LINKS": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SERVER_NAME_FOR_LINKS": public_base_url,
+        # Set by `flask serve` when it starts the local Stripe-compatible test server (development
+        # without STRIPE_SECRET_KEY): card payments go to its test-mode page, no real money moves.
+        "STRIPE_LOCAL_TEST_MODE": _bool(env.get("STRIPE_LOCAL_TEST_MODE")) and not production,
+        # Extra origins forms may post to (space-separated), e.g. that local payment page.
+        "CSP_EXTRA_FORM_ACTION": tuple(env.get("CSP_EXTRA_FORM_ACTION", "").split()),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),

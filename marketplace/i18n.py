@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANG_COOKIE = "lang"
+#: Browser languages whose readers get Indonesian: Indonesian itself ("in" is its old ISO 639 code,
+#: still sent by older Android and Java clients) and Malay, Javanese and Sundanese, whose speakers
+#: read it.
+INDONESIAN_READERS = frozenset({"id", "in", "ms", "jv", "su"})
+#: What a browser gets when it names only languages we do not speak (Dutch, German, Japanese …).
+FOREIGN_LANGUAGE = "en"
+#: Longer Accept-Language headers are parsed every time instead of being remembered (see below).
+_MEMO_MAX_HEADER = 200
 
 
 def _supported() -> tuple[str, ...]:
@@ -21,11 +33,61 @@ def requested_language() -> str | None:
     return lang if lang in _supported() else None
 
 
+def negotiate_language(header: str | None, *, languages: Sequence[str], default: str) -> str:
+    """The UI language for a browser's `Accept-Language` header, when nothing else chose one.
+
+    The entry with the highest q-value that we speak wins, Malay, Javanese and Sundanese counting as
+    Indonesian (`INDONESIAN_READERS`); a browser naming only other languages (nl, de, ja …) reads
+    English (`FOREIGN_LANGUAGE`); no header, or `*` before any named language, gives `default`.
+    The one place this is decided: Flask-Babel's selector (`select_locale`) and the page cache,
+    including its WSGI fast path, all call it. Parsing is remembered for a bounded set of headers
+    (browsers send few distinct ones), so a request costs a dictionary lookup.
+    """
+    if not header:
+        return default
+    if len(header) > _MEMO_MAX_HEADER:
+        return _negotiate(header, tuple(languages), default)
+    return _negotiate_remembered(header, tuple(languages), default)
+
+
+def _negotiate(header: str, languages: tuple[str, ...], default: str) -> str:
+    refused: set[str] = set()
+    named = False
+    # Werkzeug puts `*` after every named language; by weight alone it is "any other language".
+    entries = sorted(parse_accept_header(header, LanguageAccept), key=lambda entry: -entry[1])
+    for tag, quality in entries:  # best first; equal weights in the header's order, `*` last
+        primary = tag.replace("_", "-").partition("-")[0].lower()
+        if quality <= 0:
+            refused.add(primary)  # q=0: "not this one"
+            continue
+        if primary == "*":
+            if not named:
+                return default
+            continue  # after a language we do not speak: that reader is better served in English
+        named = True
+        lang = "id" if primary in INDONESIAN_READERS else primary
+        if lang in languages:
+            return lang
+    if named and FOREIGN_LANGUAGE in languages and FOREIGN_LANGUAGE not in refused:
+        return FOREIGN_LANGUAGE
+    return default
+
+
+_negotiate_remembered = lru_cache(maxsize=256)(_negotiate)
+
+
 def select_locale() -> str:
-    """?lang= beats the remembered cookie, which beats the account's choice; Indonesian otherwise."""
+    """?lang= beats the remembered cookie, which beats the account's choice, which beats the
+    browser's Accept-Language (`negotiate_language`); the default language otherwise.
+
+    The JSON API is stateless: it never looks at Accept-Language (its language is `?lang=`).
+    """
     if not has_request_context():
         # CLI commands and background sends: callers that know a language use force_locale.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    api = request.path.startswith("/api/")
+    # Read by marketplace.web: a response in this language says `Vary: Accept-Language`.
+    g.language_varies = not api
     lang = requested_language()
     if lang:
         return lang
@@ -34,7 +96,10 @@ def select_locale() -> str:
         return cookie
     if getattr(current_user, "is_authenticated", False) and current_user.locale in _supported():
         return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if api:
+        return default
+    return negotiate_language(request.headers.get("Accept-Language"), languages=_supported(), default=default)
 
 
 def select_timezone() -> str:

@@ -8,6 +8,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace import params
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -72,6 +73,8 @@ BLUEPRINTS = (
 def register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
+    # Before any rule compiles: an id past MAX_ID in a URL is a 404, never a database overflow.
+    app.url_map.converters["int"] = params.BoundedIntConverter
     for target in BLUEPRINTS:
         module_name, attr = target.split(":")
         app.register_blueprint(getattr(import_module(module_name), attr))
@@ -145,6 +148,10 @@ def content_security_policy(app: Flask) -> str:
     )
 
 
+#: Bodies whose fields `request.form` parses (reading it leaves any other body to the view).
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def register_request_hooks(app: Flask) -> None:
     from marketplace import cache as page_cache
     from marketplace.i18n import LANG_COOKIE, requested_language
@@ -156,14 +163,26 @@ def register_request_hooks(app: Flask) -> None:
     app.extensions[page_cache.STATIC_HEADERS] = tuple(static_headers)  # also sent on its fast hits
     static_headers = [(name.lower(), name, value) for name, value in static_headers]
 
+    @app.url_value_preprocessor
+    def refuse_nul(endpoint, values) -> None:
+        # First of all (before every before_request hook): a NUL in the path, the query or a form
+        # is a 400 naming the parameter, never a database error later.
+        form = request.form if request.mimetype in FORM_MIMETYPES else {}
+        params.refuse_nul(values or {}, request.args, form)
+
     @app.after_request
     def headers(response):
         # One pass over the response's few headers instead of a scan per header (setdefault).
         present = {name.lower() for name in response.headers.keys()}
         response.headers.extend([(name, value) for low, name, value in static_headers if low not in present])
+        api = request.path.startswith("/api/")
+        # Pages (cache hits included, which never ask Flask-Babel) and anything else rendered in the
+        # visitor's language depend on Accept-Language when neither ?lang= nor a cookie chose one.
+        if not api and (response.mimetype == "text/html" or g.get("language_varies")):
+            response.vary.add("Accept-Language")
         lang = requested_language()
         # The JSON API is stateless (its language is only `?lang=`), and cacheable: no cookie there.
-        if lang and request.cookies.get(LANG_COOKIE) != lang and not request.path.startswith("/api/"):
+        if lang and request.cookies.get(LANG_COOKIE) != lang and not api:
             response.set_cookie(
                 LANG_COOKIE,
                 lang,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,19 +13,32 @@ from marketplace.errors import ValidationError
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
-# Checked against when no account matches, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing", method="scrypt")
+#: werkzeug's method for new hashes unless the app's `PASSWORD_HASH_METHOD` names another (tests
+#: use a cheap one). Checking reads the method from the stored hash, so old hashes keep working.
+DEFAULT_METHOD = "scrypt"
+
+
+def _method() -> str:
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_METHOD
+    return DEFAULT_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when no account matches, so a wrong email costs as long as a wrong password."""
+    return generate_password_hash("not-a-real-password-just-for-timing", method=method)
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash of `password` (werkzeug's format, "scrypt:32768:8:1$salt$hash")."""
-    return generate_password_hash(password, method="scrypt")
+    """A salted hash of `password` in werkzeug's format ("scrypt:32768:8:1$salt$hash" by default)."""
+    return generate_password_hash(password, method=_method())
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches `password_hash`. A missing hash still does the slow work."""
     if not password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     try:
         return check_password_hash(password_hash, password)

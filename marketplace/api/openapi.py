@@ -21,10 +21,11 @@ def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _object(properties: dict, description: str = "") -> dict:
+def _object(properties: dict, description: str = "", optional: dict | None = None) -> dict:
+    """A closed object: every property in `properties` required, those in `optional` not."""
     schema = {
         "type": "object",
-        "properties": properties,
+        "properties": {**properties, **(optional or {})},
         "required": list(properties),
         "additionalProperties": False,
     }
@@ -131,7 +132,7 @@ def schemas() -> dict:
                     "type": "string",
                     "pattern": "^[A-Z]{3}$",
                     "description": "ISO 4217 code of `price`: the seller's currency, today always IDR. "
-                    "Prices converted to a buyer's currency may be added as new fields later.",
+                    "Ask for `currency` to get `price_converted` as well.",
                 },
                 "price_display": {
                     "type": "string",
@@ -164,7 +165,30 @@ def schemas() -> dict:
                     {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (`Z`)."}
                 ),
             },
-            "A public product: active, from an approved seller.",
+            "A public product: active, from an approved seller. `price_converted` only with `currency`.",
+            optional={
+                "price_converted": _object(
+                    {
+                        "amount": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "`price` in the minor units of the asked currency (at "
+                            "its exponent, e.g. cents for EUR).",
+                        },
+                        "currency": {"type": "string", "enum": list(params.SCHEMAS["currency"]["enum"])},
+                        "display": {"type": "string", "description": "Formatted for `lang`."},
+                        "rate_idr_per_unit": {
+                            "type": "string",
+                            "pattern": "^[0-9]+(\\.[0-9]+)?$",
+                            "description": "Rupiah per unit of `currency`, a decimal string (`1` for IDR).",
+                        },
+                        "rate_date": _nullable(
+                            {"type": "string", "format": "date", "description": "Day of the rate used."}
+                        ),
+                    },
+                    "An indication in the buyer's currency; orders are charged at the rate of the day.",
+                )
+            },
         ),
         "ProductPage": _object(
             {
@@ -217,67 +241,66 @@ def schemas() -> dict:
     }
 
 
-def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+def _query(name: str, description: str, **extra) -> dict:
+    """A query parameter whose value rule is `params.SCHEMAS[name]`, the one the API enforces."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        # Empty values (`?page=`) count as absent, exactly as the OpenAPI keyword says.
+        "allowEmptyValue": name not in params.EMPTY_REFUSED,
+        "schema": {**params.SCHEMAS[name], **extra},
+        "description": description,
+    }
 
 
 def parameters() -> dict:
-    slug = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,139}$"}
-    price = {"type": "integer", "minimum": 0, "maximum": services.MAX_PRICE}
     return {
         "lang": _query(
             "lang",
-            {"type": "string", "enum": list(params.LANGUAGES), "default": params.DEFAULT_LANGUAGE},
             "Language of `title`, `description`, names and `price_display`. Anything else: 400.",
+            default=params.DEFAULT_LANGUAGE,
         ),
         "q": _query(
             "q",
-            {"type": "string", "maxLength": services.MAX_QUERY_LENGTH},
             "Words to search for in both languages (prefix match; only letters and digits count, "
             f"the first {services.MAX_QUERY_TOKENS} words). Longer than "
-            f"{services.MAX_QUERY_LENGTH} characters: 400.",
+            f"{services.MAX_QUERY_LENGTH} characters, or holding a NUL character: 400.",
         ),
-        "cluster": _query("cluster", slug, "Cluster slug. Malformed or unknown: 400."),
-        "village": _query("village", slug, "Village slug. Malformed or unknown: 400."),
-        "seller": _query("seller", slug, "Seller slug. Malformed or unknown: 400."),
+        "cluster": _query("cluster", "Cluster slug. Malformed: 400; unknown: 404."),
+        "village": _query("village", "Village slug. Malformed: 400; unknown: 404."),
+        "seller": _query("seller", "Seller slug. Malformed: 400; unknown: 404."),
         "label": _query(
             "label",
-            {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"},
-            "Label type code: only products carrying that verified, unexpired label. Unknown: 400.",
+            "Label type code: only products carrying that verified, unexpired label. Malformed: 400; "
+            "unknown: 404.",
         ),
         "min_price": _query(
-            "min_price", price, "Lowest price in minor units (whole rupiah), digits only. Otherwise 400."
+            "min_price", "Lowest price in minor units (whole rupiah), digits only. Otherwise 400."
         ),
         "max_price": _query(
             "max_price",
-            price,
-            "Highest price in minor units, digits only. Otherwise 400; below `min_price`: 400.",
+            "Highest price in minor units, digits only. Otherwise 400. Below `min_price`, the range "
+            "is empty and matches nothing.",
         ),
-        "in_stock": _query(
-            "in_stock",
-            {"type": "string", "enum": [*params.TRUE_VALUES, *params.FALSE_VALUES]},
-            "When true, only products with stock. Anything else: 400.",
-        ),
+        "in_stock": _query("in_stock", "When true, only products with stock. Anything else: 400."),
         "sort": _query(
             "sort",
-            {"type": "string", "enum": list(services.SORTS)},
             "Order. Default: `relevance` when `q` has words, else `newest` (relevance without words "
             "is newest too). Anything else: 400.",
         ),
         "page": _query(
-            "page",
-            {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE, "default": 1},
-            "Page number. Malformed or out of range: 400; past the last page: 404.",
+            "page", "Page number. Malformed or out of range: 400; past the last page: 404.", default=1
         ),
         "per_page": _query(
             "per_page",
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": params.MAX_PER_PAGE,
-                "default": params.DEFAULT_PER_PAGE,
-            },
             f"Products per page, at most {params.MAX_PER_PAGE}. Otherwise 400.",
+            default=params.DEFAULT_PER_PAGE,
+        ),
+        "currency": _query(
+            "currency",
+            "Add `price_converted`, each price in this currency at the latest exchange rate (`price` "
+            "stays in rupiah). Empty or anything else: 400; no exchange rate for it yet: 404.",
         ),
         "product_id": {
             "name": "id",
@@ -300,7 +323,10 @@ def _error_response(description: str) -> dict:
 def responses() -> dict:
     return {
         "BadRequest": _error_response("A query parameter was malformed; the message names it."),
-        "NotFound": _error_response("No such public resource (or page)."),
+        "NotFound": _error_response(
+            "No such public resource (or page), or a filter naming nothing that exists (the message "
+            "names it)."
+        ),
         "MethodNotAllowed": _error_response("Any method but GET, HEAD or OPTIONS (the API is read-only)."),
     }
 
@@ -346,7 +372,7 @@ def paths() -> dict:
                 "summary": "Search and list public products",
                 "description": "The same search and filters as the /search page, paginated. Only "
                 "active products of approved sellers appear; labels are verified and unexpired.",
-                "parameters": [_param(name) for name in [*search, "page", "per_page", "lang"]],
+                "parameters": [_param(name) for name in [*search, "page", "per_page", "lang", "currency"]],
                 "responses": {
                     "200": _ok("ProductPage", "One page of products."),
                     "400": _error("BadRequest"),
@@ -358,7 +384,7 @@ def paths() -> dict:
             "get": {
                 "operationId": "getProduct",
                 "summary": "One public product",
-                "parameters": [_param("product_id"), _param("lang")],
+                "parameters": [_param("product_id"), _param("lang"), _param("currency")],
                 "responses": {
                     "200": _ok("Product", "The product."),
                     "400": _error("BadRequest"),
@@ -398,7 +424,9 @@ The public, read-only catalogue of the marketplace: products, villages (desa) an
 * Everything is `GET` (and `HEAD`/`OPTIONS`); any other method answers 405 with the error object.
 * Every error is JSON `{"error": {"status": 400, "message": "…"}}` with a 4xx status, including
   unknown paths (404). Malformed query parameters are refused with 400, never silently ignored;
-  empty values (`?page=`) count as absent, and unknown parameters are ignored.
+  values are taken exactly as written (no trimming, case matters); empty values (`?page=`) count
+  as absent (`allowEmptyValue`), and unknown parameters are ignored. A well-formed filter naming
+  no cluster, village, seller or label answers 404. A NUL character in any parameter: 400.
 * Successful responses may be cached for 60 seconds (`Cache-Control: public, max-age=60`) and are
   readable from any origin (`Access-Control-Allow-Origin: *`).
 * Money is an integer in the minor units of `currency` (never a float).

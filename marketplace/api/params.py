@@ -1,10 +1,11 @@
-"""Strict query parameters for the API: a malformed value is a 400 naming the parameter.
+"""Strict query parameters for the API: a value its document refuses is a 400 naming the parameter.
 
 The HTML search page ignores malformed values (a person can read the note and go on); an API
-client would silently get the wrong data, so here the same parameters are refused instead. The
-rules themselves are the catalogue's (`services.parse_search_params`); this module only turns
-"ignored" into "refused" and adds the API's own limits (per_page up to 100, integer prices).
-Empty values (`?page=`) count as absent, as on the page. Unknown parameters are ignored.
+client would silently get the wrong data, so here the same parameters are refused instead. Each
+parameter's rule is a small JSON Schema in `SCHEMAS`, which `openapi.py` publishes as it is and
+`value_of` enforces exactly (no trimming, no case folding), so the document and the checks cannot
+drift apart. Empty values (`?page=`) count as absent (`allowEmptyValue` in the document), except for
+`currency`, whose empty value is refused; unknown parameters are ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalogue import services
 from marketplace.catalogue.services import SearchParams
 from marketplace.errors import NotFound, ValidationError
+from marketplace.markets.context import SUPPORTED_CURRENCIES
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -30,28 +32,77 @@ SEARCH_PARAMETERS = (
 )  # fmt: skip
 TRUE_VALUES = ("1", "true", "yes", "on")
 FALSE_VALUES = ("0", "false", "no", "off")
-_DIGITS = re.compile(r"^[0-9]{1,13}$")
+#: The catalogue's slug and label code rules (`services._SLUG_RE`, `services._LABEL_CODE_RE`).
+SLUG_PATTERN = "^[a-z0-9][a-z0-9-]{0,139}$"
+LABEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+#: Integers are plain ASCII digits; past 19 digits none is in any range here.
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+_SLUG = {"type": "string", "pattern": SLUG_PATTERN}
+_PRICE = {"type": "integer", "minimum": 0, "maximum": services.MAX_PRICE}
+#: What a non-empty value of each query parameter must be, as JSON Schema (string or integer;
+#: enum, pattern, maxLength, minimum, maximum). The OpenAPI document publishes these.
+SCHEMAS: dict[str, dict] = {
+    "lang": {"type": "string", "enum": list(LANGUAGES)},
+    # No NUL: the app refuses it in any parameter (web.py, marketplace.params.refuse_nul).
+    "q": {"type": "string", "maxLength": services.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
+    "cluster": _SLUG,
+    "village": _SLUG,
+    "seller": _SLUG,
+    "label": {"type": "string", "pattern": LABEL_PATTERN},
+    "min_price": _PRICE,
+    "max_price": _PRICE,
+    "in_stock": {"type": "string", "enum": [*TRUE_VALUES, *FALSE_VALUES]},
+    "sort": {"type": "string", "enum": list(services.SORTS)},
+    "page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+    # Read again by markets.presenters.api_converted_price, which refuses an empty value too.
+    "currency": {"type": "string", "enum": list(SUPPORTED_CURRENCIES)},
+}
+#: Parameters whose empty value is refused rather than taken as absent.
+EMPTY_REFUSED = frozenset({"currency"})
 
 
-def _raw(args: Mapping[str, str], name: str) -> str:
+def _conforms(value: str, schema: Mapping) -> bool:
+    """Whether a raw query value satisfies `schema` (the subset of JSON Schema SCHEMAS uses)."""
+    if schema["type"] == "integer":
+        return bool(_DIGITS.fullmatch(value)) and schema["minimum"] <= int(value) <= schema["maximum"]
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return False
+    # fullmatch: a trailing newline does not satisfy `$` in JSON Schema (ECMA-262) regexes.
+    return "pattern" not in schema or re.fullmatch(schema["pattern"], value) is not None
+
+
+def value_of(args: Mapping[str, str], name: str) -> str | int | None:
+    """The value of query parameter `name` (an int for integers), None when absent or empty.
+
+    Raises ValidationError (400) naming the parameter when the value breaks its documented rule.
+    """
     value = args.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str) or (value == "" and name not in EMPTY_REFUSED):
+        return None
+    schema = SCHEMAS[name]
+    if not _conforms(value, schema):
+        raise ValidationError(_message(name), field=name)
+    return int(value) if schema["type"] == "integer" else value
 
 
 def parse_language(args: Mapping[str, str]) -> str:
     """`lang` (id or en; Indonesian when absent). Raises ValidationError otherwise."""
-    value = _raw(args, "lang").lower()
-    if not value:
-        return DEFAULT_LANGUAGE
-    if value not in LANGUAGES:
-        raise ValidationError(
-            _("%(name)s must be one of: %(values)s.", name="lang", values=", ".join(LANGUAGES)), field="lang"
-        )
-    return value
+    return value_of(args, "lang") or DEFAULT_LANGUAGE
+
+
+def parse_currency(args: Mapping[str, str]) -> str | None:
+    """`currency` to convert prices to (absent: None). Raises ValidationError otherwise."""
+    return value_of(args, "currency")
 
 
 def _message(name: str) -> str:
-    """Why a value of `name` was refused (the catalogue parser said it was malformed)."""
+    """Why a value of `name` was refused."""
+    if name in ("lang", "currency"):
+        return _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(SCHEMAS[name]["enum"]))
     if name == "q":
         return _(
             "%(name)s is too long: at most %(max)d characters.", name=name, max=services.MAX_QUERY_LENGTH
@@ -70,79 +121,51 @@ def _message(name: str) -> str:
         return _("%(name)s must be true or false (or 1 or 0).", name=name)
     if name == "sort":
         return _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(services.SORTS))
-    if name == "page":
-        return _("%(name)s must be a whole number from 1 to %(max)d.", name=name, max=services.MAX_PAGE)
+    if name in ("page", "per_page"):
+        return _(
+            "%(name)s must be a whole number from 1 to %(max)d.", name=name, max=SCHEMAS[name]["maximum"]
+        )
     return _("%(name)s is not valid.", name=name)
 
 
 def parse_product_search(args: Mapping[str, str]) -> SearchParams:
-    """Validated search parameters for /products. Raises ValidationError (400) on the first bad one."""
-    for name in ("min_price", "max_price"):
-        # The page also takes "Rp 50.000"; the API takes plain integers, as the document says.
-        value = _raw(args, name)
-        if value and not _DIGITS.match(value):
-            raise ValidationError(_message(name), field=name)
+    """Validated search parameters for /products. Raises ValidationError (400) on the first bad one.
 
-    per_page_raw = _raw(args, "per_page")
-    per_page = DEFAULT_PER_PAGE
-    if per_page_raw:
-        if not _DIGITS.match(per_page_raw) or not 1 <= int(per_page_raw) <= MAX_PER_PAGE:
-            raise ValidationError(
-                _("%(name)s must be a whole number from 1 to %(max)d.", name="per_page", max=MAX_PER_PAGE),
-                field="per_page",
-            )
-        per_page = int(per_page_raw)
-
-    # The catalogue parser caps per_page lower than the API does; it gets everything else.
-    raw_args = {name: args.get(name) for name in SEARCH_PARAMETERS if name != "per_page" and name in args}
-    params = services.parse_search_params(raw_args)
-    for name in SEARCH_PARAMETERS:
-        if name in params.ignored:
-            raise ValidationError(_message(name), field=name)
-
-    in_stock = _raw(args, "in_stock").lower()
-    if in_stock and in_stock not in TRUE_VALUES + FALSE_VALUES:
-        raise ValidationError(_message("in_stock"), field="in_stock")
-
-    # parse_search_params swaps a reversed range; the API refuses it (checked against the raw values).
-    raw_min, raw_max = _raw(args, "min_price"), _raw(args, "max_price")
-    if raw_min and raw_max and int(raw_min) > int(raw_max):
-        raise ValidationError(
-            _("%(low)s must not be more than %(high)s.", low="min_price", high="max_price"), field="min_price"
-        )
-
-    return params.replace(per_page=per_page)
+    A reversed price range (min_price above max_price) is kept as asked: it matches nothing.
+    """
+    values = {name: value_of(args, name) for name in SEARCH_PARAMETERS}
+    # The catalogue parser normalises what passed (spaces in q, the default sort); its per_page
+    # cap is lower than the API's, so per_page is set afterwards.
+    given = {name: str(value) for name, value in values.items() if value is not None and name != "per_page"}
+    params = services.parse_search_params(given)
+    if params.ignored:  # cannot happen for values that passed SCHEMAS; refuse rather than drop
+        raise ValidationError(_message(params.ignored[0]), field=params.ignored[0])
+    return params.replace(
+        min_price=values["min_price"],
+        max_price=values["max_price"],
+        per_page=values["per_page"] or DEFAULT_PER_PAGE,
+    )
 
 
 def check_filters_exist(session: Session, params: SearchParams) -> None:
-    """Refuse (400) a well-formed filter naming no cluster, village, seller or label we know.
+    """Refuse (404, naming it) a well-formed filter naming no cluster, village, seller or label we know.
 
-    An unknown value would otherwise match nothing and look like "no products". Up to two queries
-    per filter given, none when there are no filters; call it only when a search found nothing.
+    An unknown value would otherwise match nothing and look like "no products". The value is
+    well-formed, as the document promises, so this is "not found" rather than a 400. Up to two
+    queries per filter given, none when there are no filters; call it only when a search found
+    nothing.
     """
     lookups = (
-        (
-            "cluster",
-            services.get_cluster_by_slug,
-            _("%(name)s does not match anything that exists.", name="cluster"),
-        ),
-        (
-            "village",
-            services.get_village_by_slug,
-            _("%(name)s does not match anything that exists.", name="village"),
-        ),
-        (
-            "seller",
-            services.get_seller_by_slug,
-            _("%(name)s does not match anything that exists.", name="seller"),
-        ),
+        ("cluster", services.get_cluster_by_slug),
+        ("village", services.get_village_by_slug),
+        ("seller", services.get_seller_by_slug),
     )
-    for name, get, message in lookups:
+    for name, get in lookups:
         slug = getattr(params, name)
         if slug:
             try:
                 get(session, slug)
             except NotFound:
-                raise ValidationError(message, field=name) from None
+                raise NotFound(_("%(name)s does not match anything that exists.", name=name)) from None
     if params.label and params.label not in {lt.code for lt in services.list_label_types(session)}:
-        raise ValidationError(_("%(name)s does not match anything that exists.", name="label"), field="label")
+        raise NotFound(_("%(name)s does not match anything that exists.", name="label"))

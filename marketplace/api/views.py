@@ -15,6 +15,7 @@ from marketplace.api import openapi, params, serializers
 from marketplace.catalogue import services
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.markets.context import current_rates
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,8 +23,6 @@ CACHE_CONTROL = "public, max-age=60"
 #: Errors depend on data that may change (a product published a second later): never cached.
 ERROR_CACHE_CONTROL = "no-store"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
-#: Product ids are database integers; larger numbers cannot name a product (and would overflow).
-MAX_ID = 2**63 - 1
 
 
 def _is_api_request() -> bool:
@@ -50,10 +49,18 @@ def api_headers(response):
     return response
 
 
+def _check_currency(args) -> None:
+    """A malformed `currency` is a 400; a well-formed one we have no exchange rate for, a 404."""
+    currency = params.parse_currency(args)
+    if currency is not None and currency not in current_rates().offered():
+        raise NotFound(_("There is no exchange rate for %(currency)s.", currency=currency))
+
+
 @bp.get("/products")
 def products():
     lang = params.parse_language(request.args)
     search = params.parse_product_search(request.args)
+    _check_currency(request.args)  # checked here even when no product is listed
     session = db.session
     today = services.market_today()
     result = services.search_products(session, search, today=today)
@@ -83,8 +90,7 @@ def products():
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     lang = params.parse_language(request.args)
-    if product_id > MAX_ID:
-        raise NotFound(_("Product not found."))
+    _check_currency(request.args)  # ids past marketplace.params.MAX_ID never reach here: 404
     session = db.session
     found = services.get_public_product(session, product_id)
     labels = services.visible_labels(found, services.market_today())

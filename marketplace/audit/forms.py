@@ -7,6 +7,7 @@ from wtforms import DateField, Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from marketplace.audit.presenters import ROLE_LABELS
+from marketplace.params import MAX_ID, date_in_range
 
 
 class AuditFilterForm(Form):
@@ -16,10 +17,14 @@ class AuditFilterForm(Form):
     seller_id = SelectField(_l("Shop"), choices=[], default="")
     target_type = StringField(_l("Record type"), validators=[Optional(), Length(max=40)])
     target_id = IntegerField(
-        _l("Record id"), validators=[Optional(), NumberRange(min=1, message=_l("Enter a record id from 1."))]
+        _l("Record id"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_ID, message=_l("Enter a record id from 1 to %(max)s.")),
+        ],
     )
-    date_from = DateField(_l("From (Jakarta date)"), validators=[Optional()])
-    date_to = DateField(_l("To (Jakarta date)"), validators=[Optional()])
+    date_from = DateField(_l("From (Jakarta date)"), validators=[Optional(), date_in_range])
+    date_to = DateField(_l("To (Jakarta date)"), validators=[Optional(), date_in_range])
 
     def set_choices(self, sellers: list[tuple[int, str]]) -> None:
         self.role.choices = [("", _l("Any role"))] + [(key, label) for key, label in ROLE_LABELS.items()]

@@ -11,6 +11,7 @@ import io
 from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from marketplace import params
 from marketplace.accounts.access import curator_required
 from marketplace.audit import presenters, services
 from marketplace.audit.forms import AuditFilterForm
@@ -24,8 +25,7 @@ FILTER_NAMES = ("action", "actor", "role", "seller_id", "target_type", "target_i
 
 
 def _before_id() -> int | None:
-    value = request.args.get("before", type=int)
-    return value if value and value > 0 else None
+    return params.find_id(request.args.get("before"))
 
 
 def _page(

@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace import params
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, Seller
 from marketplace.errors import Conflict, ValidationError
@@ -81,11 +82,8 @@ def _line(session: Session, cart: Cart, product_id: int) -> CartLine | None:
 
 
 def _product_for_cart(session: Session, product_id: object) -> Product:
-    try:
-        pid = int(str(product_id).strip())
-    except ValueError:
-        raise ValidationError(str(_l("That product does not exist.")), field="product_id") from None
-    product = session.get(Product, pid) if 0 < pid < 2**62 else None
+    pid = params.find_id(str(product_id))
+    product = session.get(Product, pid) if pid is not None else None
     if product is None:
         raise ValidationError(str(_l("That product does not exist.")), field="product_id")
     return product
@@ -150,9 +148,8 @@ def set_quantity(session: Session, *, cart: Cart, product_id: object, quantity: 
 
 def remove_from_cart(session: Session, *, cart: Cart, product_id: object) -> bool:
     """Remove a product's line; False when it was not there (removing twice is harmless)."""
-    try:
-        pid = int(str(product_id).strip())
-    except ValueError:
+    pid = params.find_id(str(product_id))
+    if pid is None:
         return False
     _lock_cart(session, cart, utcnow())
     result = session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     after_this_request,
+    current_app,
     flash,
     has_request_context,
     redirect,
@@ -16,29 +17,27 @@ from flask_babel import gettext as _
 from flask_login import user_logged_in
 from werkzeug.routing import BuildError
 
+from marketplace.accounts.redirects import safe_next_url
 from marketplace.cart import services
 from marketplace.cart.current import (
     find_request_cart,
     get_or_create_request_cart,
     set_cart_cookie,
 )
+from marketplace.cart.header import cart_header_globals
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import current_market
 from marketplace.markets.presenters import lines_total, price
 from marketplace.orders.services import release_overdue_reservations
+from marketplace.payments.services import no_payment_method_reason
 from marketplace.shipping.services import estimate_range
 from marketplace.types import utcnow
 
 bp = Blueprint("cart", __name__)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: refuses https://evil, //evil and /\\evil."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+# Every page's header shows the cart count (read lazily, only when the header is rendered).
+bp.app_context_processor(cart_header_globals)
 
 
 def product_url(product) -> str | None:
@@ -107,11 +106,19 @@ def show():
         if release_overdue_reservations(db.session, product_ids=summary.product_ids, now=utcnow()):
             db.session.commit()
             summary = services.summarize_cart(db.session, cart, current_market())
-    return render_template("cart/show.html", cart=present_cart(summary, current_language()))
+    market = current_market()
+    return render_template(
+        "cart/show.html",
+        cart=present_cart(summary, current_language()),
+        # Told before the buyer fills anything in: orders abroad need card payment, when it is off.
+        payment_problem=no_payment_method_reason(
+            current_app.config, country=market.country, currency=market.currency
+        ),
+    )
 
 
 def _cart_redirect():
-    return redirect(safe_next(request.form.get("next"), url_for("cart.show")), code=303)
+    return redirect(safe_next_url(request.form.get("next")) or url_for("cart.show"), code=303)
 
 
 @bp.post("/cart/add")

@@ -144,6 +144,7 @@ def seller(slug: str):
     return render_template(
         "catalogue/seller.html",
         seller=presenters.seller_view(found, lang),
+        share_image=seo.seller_share_image(session, found, lang=lang),
         **_listing_context(result, params, "catalogue.seller", slug=found.slug),
     )
 
@@ -166,13 +167,14 @@ def product(product_id: int, slug: str | None = None):
         found,
         title=detail.title,
         paragraphs=detail.description,
-        image_src=detail.images[0].src if detail.images else "",
+        photo=found.images[0] if found.images else None,
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
     )
     return render_template(
         "catalogue/product.html",
         product=detail,
         share=share,
+        share_image=share.image,
         product_path=url_for("catalogue.product", product_id=found.id, slug=found.slug),
     )
 

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from marketplace import params
 from marketplace.accounts.models import User
 from marketplace.audit.services import changed_values, record_action
 from marketplace.catalogue.models import Cluster, FeaturedPlacement, Product, Region, RegionKind, Seller
@@ -64,9 +65,9 @@ def search_featurable(session: Session, query: str, *, limit: int = SEARCH_LIMIT
     if not text:
         return []
     stmt = sa.select(Product).where(public_products_filter())
-    digits = text.lstrip("#")
-    if digits.isdigit() and len(digits) <= 9:
-        stmt = stmt.where(Product.id == int(digits))
+    product_id = params.find_id(text.lstrip("#"))
+    if product_id is not None:
+        stmt = stmt.where(Product.id == product_id)
     else:
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text.lower()) + "%"
         stmt = stmt.where(

@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import params
 from marketplace.accounts.access import curator_required
 from marketplace.catalogue import presenters as catalogue_presenters
 from marketplace.catalogue import services as catalogue_services
@@ -77,9 +78,9 @@ def _render_list(form: PlacementForm, status: int = 200):
 @curator_required
 def featured():
     form = PlacementForm(formdata=None)
-    product = request.args.get("product", "").strip()
-    if product.isdigit():
-        form.product.data = product
+    product = params.find_id(request.args.get("product"))
+    if product is not None:
+        form.product.data = str(product)
     if form.position.data is None:
         form.position.data = 1
     return _render_list(form)

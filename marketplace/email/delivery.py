@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from marketplace.email.models import OutboundEmail
 
 SMTP_TIMEOUT_SECONDS = 10
+#: RFC 5322's limit for a line of a message body sent as 8bit.
+MAX_8BIT_LINE = 998
 
 
 class DeliveryError(Exception):
@@ -19,21 +22,32 @@ class DeliveryError(Exception):
 
 
 def build_message(row: OutboundEmail, *, sender: str, readable: bool = False) -> EmailMessage:
-    """The MIME message for `row`. `readable` keeps UTF-8 text unencoded (8bit) for the outbox
-    files people read; SMTP gets quoted-printable, which every server accepts."""
-    cte = "8bit" if readable else None
+    """The MIME message for `row`: multipart/alternative (text, then HTML) when the row has an
+    HTML body, plain text alone for rows queued without one.
+
+    `readable` keeps UTF-8 text unencoded (8bit) for the outbox files people read; SMTP gets
+    quoted-printable, which every server accepts.
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject
-    message["Date"] = formatdate(localtime=False)
+    # "+0000": the time is known to be UTC (formatdate(localtime=False) writes "-0000", "unknown").
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    message.set_content(row.body_text, cte=cte)
+    message.set_content(row.body_text, cte=_cte(row.body_text, readable))
     if row.body_html:
-        message.add_alternative(row.body_html, subtype="html", cte=cte)
+        message.add_alternative(row.body_html, subtype="html", cte=_cte(row.body_html, readable))
     # After the content: set_content() drops every Content-* header set before it.
     message["Content-Language"] = row.lang
     return message
+
+
+def _cte(body: str, readable: bool) -> str | None:
+    # A line too long for 8bit (a long note on one line) lets the email package pick an encoding.
+    if readable and all(len(line.encode()) <= MAX_8BIT_LINE for line in body.splitlines()):
+        return "8bit"
+    return None
 
 
 def _domain_of(sender: str) -> str:

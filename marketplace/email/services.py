@@ -10,11 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from jinja2 import TemplateNotFound
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.email.delivery import DeliveryError, build_message, deliver
+from marketplace.email.links import site_url
 from marketplace.email.models import EmailStatus, OutboundEmail
 from marketplace.errors import ValidationError
 from marketplace.types import utcnow
@@ -55,20 +57,29 @@ def send_email(
         raise ValidationError("An email needs a recipient address.", field="to")
     languages = current_app.config.get("LANGUAGES", ("id", "en"))
     lang = lang if lang in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
-    values = {"market_name": current_app.config["MARKET_NAME"], **(context or {}), "lang": lang}
     with force_locale(lang):
-        body_text = _render(f"email/{template}.txt", values)
-        try:
-            body_html = _render(f"email/{template}.html", values)
-        except TemplateNotFound:
-            body_html = None
+        # Lazy strings become plain text, in `lang`: their __html__ would let the HTML part print
+        # a translated string (and whatever was interpolated into it) unescaped.
+        values = {key: _plain(value) for key, value in (context or {}).items()}
+        values = {"market_name": current_app.config["MARKET_NAME"], **values, "lang": lang}
         if subject is None:
             subject_text = _render(f"email/{template}.subject.txt", values)
         else:
             subject_text = str(subject)
+        subject_text = " ".join(subject_text.split())[:300]
+        body_text = _render(f"email/{template}.txt", values)
+        try:
+            # Same context as the text part, plus what only the HTML layout shows.
+            body_html = _render(
+                f"email/{template}.html", {**values, "subject": subject_text, "site_url": site_url()}
+            )
+        except TemplateNotFound as missing:
+            if missing.name != f"email/{template}.html":
+                raise
+            body_html = None  # a text-only email
     row = OutboundEmail(
         to_address=to,
-        subject=" ".join(subject_text.split())[:300],
+        subject=subject_text,
         body_text=body_text,
         body_html=body_html,
         template=template,
@@ -90,6 +101,10 @@ def send_email(
     session.flush()
     session.info.setdefault(_PENDING_KEY, []).append(row.id)
     return row
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def _render(name: str, values: dict) -> str:

@@ -27,6 +27,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
+from marketplace import params
 from marketplace.accounts.access import curator_required, user_seller_ids
 from marketplace.catalogue.services import market_today
 from marketplace.errors import DomainError
@@ -117,9 +118,9 @@ def request_label(product_id: int):
     form = LabelRequestForm()
     _type_choices(form, label_types)
     if request.method == "GET":
-        wanted = request.args.get("type", "")
-        if wanted.isdigit() and any(t.id == int(wanted) for t in label_types):
-            form.label_type_id.data = int(wanted)
+        wanted = params.find_id(request.args.get("type"))
+        if any(t.id == wanted for t in label_types):
+            form.label_type_id.data = wanted
         return _render_request(product, form, label_types)
     if form.validate_on_submit():
         upload = request.files.get("evidence")
@@ -281,8 +282,7 @@ def curator_evidence(label_id: int):
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+    return params.find_int(request.args.get("page"), low=1, high=99_999) or 1
 
 
 @bp.get("/curator/labels/registry")

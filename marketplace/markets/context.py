@@ -4,10 +4,10 @@
 checkout, price display). Outside a request it is the home market, Indonesia in rupiah.
 
 How a request's market is chosen, first match wins, for country and currency separately:
-1. `?currency=EUR&country=NL` in the URL (the response remembers them in cookies for a year,
-   and on the account of a logged-in buyer);
+1. `?currency=EUR&country=NL` in the URL (the response remembers them in this browser's cookies
+   for a year; a GET never writes the account);
 2. the `currency` / `country` cookies;
-3. the logged-in account's `currency` / `country`;
+3. the logged-in account's `currency` / `country`, saved only by the chooser's POST (/market);
 4. the browser's Accept-Language: the first entry that names a market (a region, en-SG → SG, or
    a language spoken in one place, ja → JP, nl → NL, de → DE; plain "en" names none);
 5. the home market, ID.
@@ -179,19 +179,23 @@ def current_rates():
     return table
 
 
-def resolve_market() -> tuple[Market, list[str]]:
-    """The request's market with currencies lacking a rate replaced by rupiah, and why (messages)."""
+def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list[str]]:
+    """The request's market with currencies lacking a rate replaced by rupiah, and why (messages).
+
+    `query` holds the explicit choice: the URL's arguments by default, the chooser's posted form.
+    """
     from flask_babel import gettext as _
 
+    query = request.args if query is None else query
     asked = choose_market(
-        query=request.args,
+        query=query,
         cookies=request.cookies,
         account=_account_choice(),
         accept_language=request.headers.get("Accept-Language", ""),
     )
     problems: list[str] = []
-    raw_currency = request.args.get("currency")
-    raw_country = request.args.get("country")
+    raw_currency = query.get("currency")
+    raw_country = query.get("country")
     if raw_country is not None and normalize_country(raw_country) is None:
         problems.append(
             _(

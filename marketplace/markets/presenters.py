@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from babel import Locale
 from flask import request
 from flask_babel import gettext as _
 
+from marketplace.accounts.redirects import safe_next_url
 from marketplace.markets.context import (
     COUNTRY_CURRENCIES,
     HOME_CURRENCY,
@@ -51,7 +52,8 @@ def conversion_note(lang: str) -> str:
 
 
 def market_switcher(lang: str) -> dict:
-    """What the header's GET form needs: choices, current values and the page to come back to."""
+    """What the header's chooser (a POST to /market) needs: choices, current values and the page
+    to come back to."""
     market = current_market()
     try:
         names = Locale.parse(lang).territories
@@ -60,11 +62,13 @@ def market_switcher(lang: str) -> dict:
     countries = sorted(
         ((code, names.get(code, code)) for code in COUNTRY_CURRENCIES), key=lambda item: item[1]
     )
-    # Keep the page's other arguments (a search, a page number) but not the old choice.
+    # Back to this page with its other arguments (a search, a page number) but not the old choice.
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("currency", "country")]
+    back = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
+    if kept:
+        back += "?" + urlencode(kept[:20])
     return {
-        "action": "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;="),
-        "kept": kept[:20],
+        "next": safe_next_url(back) or "/",
         "currency": market.currency,
         "country": market.country,
         "currencies": current_rates().offered(),

@@ -530,3 +530,28 @@ def ensure_demo_rates(session: Session, *, today: date) -> int:
             added += 1
     session.flush()
     return added
+
+
+# --------------------------------------------------------------------------------------------
+# A buyer's saved market
+# --------------------------------------------------------------------------------------------
+
+
+def save_market_choice(session: Session, *, user, country: Optional[str], currency: Optional[str]) -> bool:
+    """Remember a buyer's explicit choice of country and currency on their account.
+
+    Called only for the chooser's POST, never for a `?currency=` link (a GET changes nothing
+    stored). `country` and `currency` are codes already checked by the caller (markets.context's
+    normalize_* and, for a currency, an exchange rate); None leaves that half unchanged. Returns
+    whether anything changed; flushes.
+    """
+    changed = False
+    if country and user.country != country:
+        user.country = country
+        changed = True
+    if currency and user.currency != currency:
+        user.currency = currency
+        changed = True
+    if changed:
+        session.flush()
+    return changed

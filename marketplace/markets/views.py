@@ -1,4 +1,4 @@
-"""HTTP side of markets: `?currency=`/`?country=` on any page, the header switcher, curators' rates."""
+"""HTTP side of markets: `?currency=`/`?country=` on any page, the header chooser's POST, curators' rates."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import curator_required
+from marketplace.accounts.redirects import safe_next_url
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
@@ -48,9 +49,34 @@ def _asked() -> bool:
     return "currency" in request.args or "country" in request.args
 
 
+def _granted(choice, market) -> tuple[str | None, str | None]:
+    """(country, currency) of an explicit choice that this market grants, None for each half not
+    chosen or refused (a currency without a rate is not kept)."""
+    currency = normalize_currency(choice.get("currency"))
+    return (
+        market.country if normalize_country(choice.get("country")) else None,
+        currency if currency == market.currency else None,
+    )
+
+
+def _set_market_cookies(response, *, country: str | None, currency: str | None) -> None:
+    """Remember a visitor's choice in this browser for a year (cookies, not the account)."""
+    secure = current_app.config.get("PRODUCTION", False)
+    for name, value in ((COUNTRY_COOKIE, country), (CURRENCY_COOKIE, currency)):
+        if value and request.cookies.get(name) != value:
+            response.set_cookie(
+                name, value, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=secure
+            )
+            response.vary.add("Cookie")
+
+
 @bp.before_app_request
 def choose_market_from_link():
-    """`?currency=EUR&country=NL`: resolve now, explain refusals, remember on the account."""
+    """`?currency=EUR&country=NL`: this response's market, with refusals explained.
+
+    A GET changes nothing stored: the account's saved market is written only by the chooser's
+    POST (`choose` below); the link is remembered in this browser's cookies (after_request).
+    """
     if not _asked() or request.path.startswith("/static/"):
         return
     market, problems = resolve_market()
@@ -59,18 +85,6 @@ def choose_market_from_link():
         return  # the API is stateless: its currency is only the query
     for problem in problems:
         flash(problem, "error")
-    if getattr(current_user, "is_authenticated", False):
-        changed = False
-        country = normalize_country(request.args.get("country"))
-        if country and current_user.country != country:
-            current_user.country = country
-            changed = True
-        currency = normalize_currency(request.args.get("currency"))
-        if currency and currency == market.currency and current_user.currency != currency:
-            current_user.currency = currency
-            changed = True
-        if changed:
-            db.session.commit()
 
 
 @bp.after_app_request
@@ -78,21 +92,26 @@ def remember_market(response):
     if not _asked() or request.path.startswith(("/api/", "/static/")):
         return response
     # On a page-cache hit the before_request hook did not run: resolve here (one rate read).
-    market = g.get("market") or current_market()
-    secure = current_app.config.get("PRODUCTION", False)
-    wanted = {
-        # Only what was asked for and granted: a currency refused for lack of a rate is not kept.
-        CURRENCY_COOKIE: market.currency
-        if normalize_currency(request.args.get("currency")) == market.currency
-        else None,
-        COUNTRY_COOKIE: market.country if normalize_country(request.args.get("country")) else None,
-    }
-    for name, value in wanted.items():
-        if value and request.cookies.get(name) != value:
-            response.set_cookie(
-                name, value, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=secure
-            )
-            response.vary.add("Cookie")
+    country, currency = _granted(request.args, g.get("market") or current_market())
+    _set_market_cookies(response, country=country, currency=currency)
+    return response
+
+
+@bp.post("/market")
+def choose():
+    """The header's chooser (a POST with CSRF): remember the choice in this browser's cookies and,
+    for a logged-in buyer, on the account; then back to the page it was sent from."""
+    market, problems = resolve_market(request.form)
+    for problem in problems:
+        flash(problem, "error")
+    country, currency = _granted(request.form, market)
+    if current_user.is_authenticated and services.save_market_choice(
+        db.session, user=current_user._get_current_object(), country=country, currency=currency
+    ):
+        db.session.commit()
+    target = safe_next_url(request.form.get("next")) or url_for("catalogue.home")
+    response = redirect(target, code=303)
+    _set_market_cookies(response, country=country, currency=currency)
     return response
 
 

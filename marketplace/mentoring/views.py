@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import params
 from marketplace.accounts.access import curator_required
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
@@ -32,9 +33,10 @@ def index():
     seller = None
     raw_seller = request.args.get("seller", "").strip()
     if raw_seller:
-        if not raw_seller.isdigit() or len(raw_seller) > 12:
+        seller_id = params.find_id(raw_seller)
+        if seller_id is None:
             abort(404)
-        seller = services.get_seller(db.session, int(raw_seller))
+        seller = services.get_seller(db.session, seller_id)
     village_id = village.id if village else None
     notes = services.list_notes(db.session, village_id=village_id, seller_id=seller.id if seller else None)
     due = services.sellers_needing_visit(db.session, today=today, village_id=village_id)

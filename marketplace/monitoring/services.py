@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from marketplace import params
 from marketplace.catalogue.models import (
     Cluster,
     LabelStatus,
@@ -94,10 +95,7 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
 
 
 def _parse_day(raw: str) -> Optional[date]:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
+    return params.find_date(raw)
 
 
 def parse_filters(

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import params
 from marketplace.accounts.access import curator_required
 from marketplace.catalogue.models import Seller, SellerStatus
 from marketplace.errors import DomainError
@@ -160,7 +161,7 @@ def add_level():
         services.add_level(
             db.session,
             code=form.code.data or "",
-            position=int(position) if position.isdigit() else None,
+            position=params.find_int(position, low=0, high=99_999),
             name_id=form.name_id.data or "",
             name_en=form.name_en.data or "",
             description_id=form.description_id.data or "",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
-from marketplace.errors import Conflict, NotFound, OutOfStock, ValidationError
+from marketplace.errors import Conflict, NotFound, OutOfStock, PermissionDenied, ValidationError
 from marketplace.orders.formatting import message as _l
 from marketplace.orders.models import (
     Fulfilment,
@@ -1298,7 +1298,11 @@ def guest_order_token(order: Order, *, secret_key: str) -> str:
 
 
 def get_order_by_guest_token(session: Session, number: str, token: str, *, secret_key: str) -> Order:
-    """The order the signed token was made for; NotFound for a tampered or mismatched token."""
+    """The guest order the signed token was made for; NotFound for a tampered or mismatched token.
+
+    Raises PermissionDenied for an order placed from an account, even with a correctly signed token
+    (one from before the order was linked to an account, say): only its buyer, logged in, sees it.
+    """
     try:
         data = URLSafeSerializer(secret_key, salt=GUEST_LINK_SALT).loads(token or "")
     except BadSignature:
@@ -1311,4 +1315,6 @@ def get_order_by_guest_token(session: Session, number: str, token: str, *, secre
         or data.get("e") != order.email
     ):
         raise NotFound(str(_l("Order not found.")))
+    if order.buyer_id is not None:
+        raise PermissionDenied(str(_l("Log in to see this order.")))
     return order

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language, localized
 from marketplace.money import Money
@@ -20,6 +20,11 @@ from marketplace.orders import services
 from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.presenters import bank_details, jakarta_time, present_order
+from marketplace.payments.services import (
+    card_payments_available,
+    no_payment_method_reason,
+    payment_methods_for,
+)
 from marketplace.shipping.provinces import PROVINCES
 from marketplace.shipping.services import (
     ShippingAddress,
@@ -36,10 +41,6 @@ bp = Blueprint("orders", __name__)
 ADDRESS_FIELDS = (
     "name", "phone", "street", "line2", "district", "city", "province", "postal_code", "country"
 )  # fmt: skip
-
-
-def stripe_enabled() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
 def _payment_window() -> timedelta:
@@ -126,10 +127,10 @@ def _form_errors(form: dict, user) -> dict[str, str]:
             errors["email"] = _("Enter your email address: we send the order confirmation there.")
     if form["shipping_method"] not in (ShippingMethod.COURIER.value, ShippingMethod.PICKUP.value):
         errors["shipping_method"] = _("Choose courier delivery or pickup.")
-    allowed_payments = ([PaymentMethod.BANK_TRANSFER.value] if _bank_transfer_allowed(form) else []) + (
-        [PaymentMethod.STRIPE.value] if stripe_enabled() else []
-    )
-    if form["payment_method"] not in allowed_payments:
+    allowed_payments = [method.value for method in _payment_methods(form)]
+    if not allowed_payments:
+        errors["payment_method"] = _payment_problem(form)
+    elif form["payment_method"] not in allowed_payments:
         errors["payment_method"] = (
             _("Bank transfer is only for orders paid in rupiah and delivered in Indonesia. Pay by card.")
             if form["payment_method"] == PaymentMethod.BANK_TRANSFER.value
@@ -169,9 +170,23 @@ def _market_currency() -> str:
     return current_market().currency
 
 
+def _payment_methods(form: dict) -> list[PaymentMethod]:
+    """The payment choice for this delivery country and the currency the order would be charged in."""
+    return payment_methods_for(
+        current_app.config, country=form.get("country") or "ID", currency=_checkout_rate()[0]
+    )
+
+
+def _payment_problem(form: dict) -> str | None:
+    """Why no payment method fits this form (an order abroad without card payment), or None."""
+    return no_payment_method_reason(
+        current_app.config, country=form.get("country") or "ID", currency=_checkout_rate()[0]
+    )
+
+
 def _bank_transfer_allowed(form: dict) -> bool:
     """Bank transfer stays domestic: rupiah orders delivered in Indonesia."""
-    return _checkout_rate()[0] == "IDR" and form.get("country", "ID") == "ID"
+    return PaymentMethod.BANK_TRANSFER in _payment_methods(form)
 
 
 def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
@@ -277,7 +292,9 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
                 {"id": str(a.id), "label": a.label or f"{a.recipient_name}, {a.street}, {a.city}"}
                 for a in _saved_addresses(user)
             ],
-            stripe_enabled=stripe_enabled(),
+            stripe_enabled=card_payments_available(current_app.config),
+            card_test_mode=bool(current_app.config.get("STRIPE_LOCAL_TEST_MODE")),
+            payment_problem=_payment_problem(form),
             summary=_summary_view(summary, form, lang),
             fingerprint=_fingerprint(summary),
             rate_version=_checkout_rate()[1].version if _checkout_rate()[1] else "",
@@ -346,6 +363,11 @@ def checkout():
         return redirect(url_for("cart.show"), code=303)
 
     if request.method == "GET":
+        from marketplace.markets.context import current_market
+
+        if _payment_problem({"country": current_market().country}):
+            # Nothing this buyer fills in could be paid for: the cart says why, and how to go on.
+            return redirect(url_for("cart.show"), code=303)
         form = _initial_form(user)
         return _render_checkout(summary, form, {}, _new_checkout_token())
 
@@ -462,15 +484,28 @@ def index():
 
 
 def _order_for_request(number: str) -> tuple[Order, str | None]:
+    """The order this visitor may see: a guest order through its signed link, else their own.
+
+    A logged-out visitor without a valid guest link is sent to log in and brought back here
+    (the emailed link of an account's order), whether or not the order exists, so the answer
+    says nothing about other people's orders. A guest link never opens an account's order.
+    """
     token = request.args.get("token")
     if token:
-        order = services.get_order_by_guest_token(
-            db.session, number, token, secret_key=current_app.config["SECRET_KEY"]
-        )
-        return order, token
+        try:
+            return services.get_order_by_guest_token(
+                db.session, number, token, secret_key=current_app.config["SECRET_KEY"]
+            ), token
+        except PermissionDenied:
+            pass  # an account's order: only its buyer sees it, once logged in (below)
     user = request_user()
     if user is None:
-        abort(404)
+        try:
+            # Flask-Login's redirect to accounts.login with next=<this path>; the login view
+            # follows it only through safe_next_url.
+            abort(login_manager.unauthorized())
+        except BuildError:
+            abort(404)
     return services.get_order_for_buyer(db.session, number, user), None
 
 
@@ -483,7 +518,7 @@ def show(number: str):
     lang = current_language()
     view = present_order(order, lang=lang)
     can_pay_by_card = (
-        stripe_enabled()
+        card_payments_available(current_app.config)
         and order.payment_method == PaymentMethod.STRIPE
         and order.status == OrderStatus.AWAITING_PAYMENT
     )

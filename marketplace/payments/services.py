@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import Conflict, DomainError, NotFound, ValidationError
+from marketplace.markets.context import HOME_COUNTRY, HOME_CURRENCY
 from marketplace.money import Money, currency_exponent, stripe_exponent
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
@@ -93,15 +94,54 @@ def stripe_client(config) -> stripe.StripeClient:
 
     Raises NotFound when card payments are not configured (no `STRIPE_SECRET_KEY`).
     """
-    api_key = config.get("STRIPE_SECRET_KEY")
-    if not api_key:
+    if not card_payments_available(config):
         raise NotFound(_("Card payment is not available."))
     base = config.get("STRIPE_API_BASE")
-    return stripe.StripeClient(api_key, base_addresses={"api": base} if base else None, max_network_retries=2)
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else None, max_network_retries=2
+    )
 
 
-def stripe_enabled(config) -> bool:
-    return bool(config.get("STRIPE_SECRET_KEY"))
+def card_payments_available(config) -> bool:
+    """Whether buyers may pay by card: the one answer the cart, the checkout and the order pages use.
+
+    Card payment needs Stripe: a `STRIPE_SECRET_KEY`, which in development may be the local test
+    server's (`make run` starts it when no key is set, with `STRIPE_LOCAL_TEST_MODE`). Never that
+    test server in production: there, no real key means no card payment.
+    """
+    if not config.get("STRIPE_SECRET_KEY"):
+        return False
+    return not (config.get("STRIPE_LOCAL_TEST_MODE") and config.get("PRODUCTION"))
+
+
+def payment_methods_for(config, *, country: str, currency: str) -> list[PaymentMethod]:
+    """How an order delivered to `country` and charged in `currency` can be paid, in the order offered.
+
+    Bank transfer stays domestic (rupiah, delivered in Indonesia); card wherever card payments are
+    available. An empty list means the buyer cannot order at all: see `no_payment_method_reason`.
+    """
+    methods = []
+    if currency.upper() == HOME_CURRENCY and country.upper() == HOME_COUNTRY:
+        methods.append(PaymentMethod.BANK_TRANSFER)
+    if card_payments_available(config):
+        methods.append(PaymentMethod.STRIPE)
+    return methods
+
+
+def no_payment_method_reason(config, *, country: str, currency: str) -> str | None:
+    """Why a buyer shipping to `country` in `currency` cannot pay for an order, or None if they can."""
+    if payment_methods_for(config, country=country, currency=currency):
+        return None
+    if country.upper() != HOME_COUNTRY:
+        return _(
+            "Orders from abroad are not available yet: card payment is not set up on this market. "
+            "You can order for delivery within Indonesia and pay in rupiah by bank transfer."
+        )
+    return _(
+        "Paying in %(currency)s needs a card, and card payment is not set up on this market. "
+        "Switch to rupiah to pay by bank transfer.",
+        currency=currency.upper(),
+    )
 
 
 def from_stripe_amount(amount: int, currency: str) -> Money:

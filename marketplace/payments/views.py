@@ -7,7 +7,16 @@ import logging
 
 import sqlalchemy as sa
 import stripe
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
@@ -18,6 +27,7 @@ from marketplace.extensions import csrf, db
 from marketplace.i18n import local_datetime
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.params import find_int
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus
 
@@ -28,6 +38,11 @@ bp = Blueprint("payments", __name__, url_prefix="/payments")
 #: Stripe's default; an older signed timestamp is refused (replay protection).
 WEBHOOK_TOLERANCE_SECONDS = 300
 
+#: While a payment is being confirmed the return page reloads itself every few seconds (no script
+#: needed), for about two minutes; after that the buyer has the "Check again" link.
+CONFIRMING_REFRESH_SECONDS = 3
+CONFIRMING_MAX_REFRESHES = 40
+
 
 def _guest_token(order: Order) -> str | None:
     if order.buyer_id is not None:
@@ -36,14 +51,24 @@ def _guest_token(order: Order) -> str | None:
 
 
 def stripe_return_urls(order: Order) -> tuple[str, str]:
-    """Absolute `success_url` and `cancel_url` for `start_stripe_checkout` (guests get their token)."""
+    """Absolute `success_url` and `cancel_url` for `start_stripe_checkout` (guests get their token).
+
+    In production they start with the public address. In development they lead back to the host
+    the buyer is browsing: localhost and 127.0.0.1 keep separate cookies, and a logged-in buyer sent
+    to the other one would find their order "not found".
+    """
     values = {"order": order.number}
     token = _guest_token(order)
     if token:
         values["token"] = token
+    if current_app.config.get("PRODUCTION") or not has_request_context():
+        return (
+            external_url("payments.stripe_return", **values),
+            external_url("payments.stripe_cancel", **values),
+        )
     return (
-        external_url("payments.stripe_return", **values),
-        external_url("payments.stripe_cancel", **values),
+        url_for("payments.stripe_return", _external=True, **values),
+        url_for("payments.stripe_cancel", _external=True, **values),
     )
 
 
@@ -155,7 +180,7 @@ def _status_view(order: Order, *, came_back_from_stripe: bool) -> dict:
         order.status == OrderStatus.AWAITING_PAYMENT
         and order.payment_method == PaymentMethod.STRIPE
         and state != "confirming"
-        and services.stripe_enabled(current_app.config)
+        and services.card_payments_available(current_app.config)
     )
     awaiting = order.status == OrderStatus.AWAITING_PAYMENT
     return {
@@ -174,6 +199,12 @@ def _return_page(cancelled: bool):
     order_url = url_for("orders.show", number=order.number, **({"token": token} if token else {}))
     if cancelled and view["state"] in ("awaiting", "confirming"):
         view["message"] = _("You left the card payment page. Your order is still waiting for payment.")
+    refresh_url = None
+    if view["state"] == "confirming" and not cancelled:
+        checks = find_int(request.args.get("checks"), low=0, high=999) or 0
+        if checks < CONFIRMING_MAX_REFRESHES:
+            values = {"order": order.number, "checks": checks + 1, **({"token": token} if token else {})}
+            refresh_url = url_for("payments.stripe_return", **values)
     response = render_template(
         "payments/return.html",
         order_number=order.number,
@@ -182,6 +213,8 @@ def _return_page(cancelled: bool):
         token=token,
         view=view,
         left_checkout=cancelled,
+        refresh_url=refresh_url,
+        refresh_seconds=CONFIRMING_REFRESH_SECONDS,
     )
     return response, 200, {"Cache-Control": "no-store"}
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from marketplace.numbers import parse_whole_number
 
 _REQUIRED = _l("This field is required.")
 
@@ -36,9 +37,6 @@ def new_token() -> str:
 
 
 def parse_rupiah(raw: str | None) -> int | None:
-    """'1.250.000', 'Rp 1 250 000' → 1250000; None when it is not a whole number of rupiah."""
-    text = re.sub(r"^\s*rp\.?", "", (raw or "").strip(), flags=re.IGNORECASE)
-    text = re.sub(r"[\s.\u00a0_]", "", text)
-    if not re.fullmatch(r"[0-9]{1,15}", text):
-        return None
-    return int(text)
+    """'1.250.000', 'Rp 1 250 000' → 1250000; None when it is not a whole number of rupiah or is
+    ambiguous ('1.5', '1,5', '1.250,00': refused, never guessed)."""
+    return parse_whole_number(raw, max_digits=15)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import params
 from marketplace.accounts.access import curator_required
 from marketplace.catalogue.models import Seller
 from marketplace.errors import DomainError
@@ -172,9 +173,10 @@ def _shops() -> tuple[list[tuple[int, str]], int]:
     raw = request.args.get("shop", "")
     if not raw:
         return [tuple(s) for s in shops], shops[0][0]
-    if not raw.isdigit() or int(raw) not in g.seller_ids:
+    shop_id = params.find_id(raw)
+    if shop_id not in g.seller_ids:
         abort(404)
-    return [tuple(s) for s in shops], int(raw)
+    return [tuple(s) for s in shops], shop_id
 
 
 @bp.get("/seller/sales")

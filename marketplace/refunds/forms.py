@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from marketplace import params
 from marketplace.errors import ValidationError
 
 _WHOLE = re.compile(r"^[0-9]{1,4}$")
@@ -51,9 +52,9 @@ def parse_checked(formdata, prefix: str, ids) -> set[int]:
 
 
 def parse_payment_id(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
+    if not (raw or "").strip():
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    payment_id = params.find_id(raw)
+    if payment_id is None:
         raise ValidationError(_("This payment has nothing left to refund."))
-    return int(raw)
+    return payment_id

@@ -21,8 +21,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace import params
 from marketplace.catalogue.models import Cluster, Product, ProductStatus, Seller
 from marketplace.errors import DomainError
+from marketplace.numbers import parse_whole_number
 from marketplace.orders.formatting import message as _l
 from marketplace.seller import services
 from marketplace.seller.models import ProductRevision, RevisionStatus
@@ -255,10 +257,9 @@ def parse_csv(data: bytes) -> ParsedCsv:
 
 
 def _whole_number(text: str) -> int | None:
-    """Numbers as people type them (same rules as the forms): "125.000", "Rp 125 000", "-3"."""
-    text = re.sub(r"^\s*rp\.?", "", text.strip(), flags=re.IGNORECASE)
-    text = re.sub(r"[\s.\u00a0_]", "", text)
-    return int(text) if re.match(r"^[-+]?[0-9]{1,13}$", text) else None
+    """Numbers as people type them, by the forms' rules: "125.000", "Rp 125 000"; ambiguous
+    text ("1.5", "1,5", "1.0") is None, never guessed (marketplace.numbers)."""
+    return parse_whole_number(text, allow_negative=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +281,7 @@ def plan_import(
     plan = ImportPlan(rows=len(parsed.rows), errors=list(parsed.errors), columns=tuple(parsed.header))
     if parsed.errors:
         return plan
-    ids = {_whole_number(cells["id"]) for _n, cells in parsed.rows} - {None}
+    ids = {params.find_id(cells["id"]) for _n, cells in parsed.rows} - {None}
     products: dict[int, Product] = {}
     if ids and seller_ids:
         products = {
@@ -308,7 +309,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
     def error(column: str, message) -> None:
         plan.errors.append(RowError(number, column, str(message)))
 
-    product_id = _whole_number(cells["id"])
+    product_id = params.find_id(cells["id"])
     if not cells["id"]:
         return error("id", _l("New products cannot be added from a file: add them on the product page."))
     if product_id is None or product_id < 1:
@@ -355,7 +356,9 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         if column not in cells:
             continue
         number_value = _whole_number(cells[column])
-        if number_value is None:
+        if number_value is None and column == "price_idr":
+            error(column, _l("Enter whole rupiah without decimals, e.g. 150000."))
+        elif number_value is None:
             error(column, _l("Enter a whole number, e.g. 125000."))
         elif not low <= number_value <= high:
             error(column, _l("Enter a number from %(low)d to %(high)d.", low=low, high=high))

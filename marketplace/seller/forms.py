@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,6 +9,8 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace import params
+from marketplace.numbers import parse_whole_number
 from marketplace.seller.presenters import SELLER_KIND_LABELS
 
 _REQUIRED = _l("This field is required.")
@@ -19,38 +19,38 @@ _REQUIRED = _l("This field is required.")
 class WholeNumberField(StringField):
     """A whole number typed the way people do: "125.000", "Rp 125 000" and "-3" all work.
 
+    Ambiguous text ("1.5", "1,5", "1.0", "150,000") is refused with a message rather than guessed
+    (marketplace.numbers). `rupiah=True` for amounts of money: its message says whole rupiah.
     `data` is the int (None when empty); what was typed is kept, so a form shown again with an
     error shows the seller's own text.
     """
 
-    def __init__(self, label=None, validators=None, allow_negative: bool = False, **kwargs):
+    def __init__(
+        self, label=None, validators=None, allow_negative: bool = False, rupiah: bool = False, **kwargs
+    ):
         super().__init__(label, validators, **kwargs)
         self.allow_negative = allow_negative
+        self.rupiah = rupiah
         self.raw_text = ""
         self.parse_failed = False
 
     def process_formdata(self, valuelist):
         self.raw_text = (valuelist[0] if valuelist else "") or ""
-        text = re.sub(r"^\s*rp\.?", "", self.raw_text.strip(), flags=re.IGNORECASE)
-        text = re.sub(r"[\s.\u00a0_]", "", text)
         self.parse_failed = False
-        if not text:
+        if not self.raw_text.strip():
             self.data = None
             return
-        pattern = r"^[-+]?[0-9]{1,13}$" if self.allow_negative else r"^\+?[0-9]{1,13}$"
-        if re.match(pattern, text):
-            self.data = int(text)
-        else:
-            self.data = None
-            self.parse_failed = True
+        self.data = parse_whole_number(self.raw_text, allow_negative=self.allow_negative)
+        self.parse_failed = self.data is None
 
     def pre_validate(self, form):
         if self.parse_failed:
-            message = (
-                _l("Enter a whole number, e.g. 5 or -2.")
-                if self.allow_negative
-                else _l("Enter a whole number, e.g. 125000.")
-            )
+            if self.rupiah:
+                message = _l("Enter whole rupiah without decimals, e.g. 150000.")
+            elif self.allow_negative:
+                message = _l("Enter a whole number, e.g. 5 or -2.")
+            else:
+                message = _l("Enter a whole number, e.g. 125000.")
             raise StopValidation(str(message))
 
     def _value(self):
@@ -60,8 +60,8 @@ class WholeNumberField(StringField):
 
 
 def _id_or_none(value) -> int | None:
-    text = str(value if value is not None else "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """A posted id (text), or a choice's own id (an int), as marketplace.params reads ids."""
+    return params.find_id(value if isinstance(value, str) else str(value if value is not None else ""))
 
 
 class IdSelectField(SelectField):
@@ -87,7 +87,7 @@ class IdCheckboxesField(SelectMultipleField):
         super().__init__(label, validators, coerce=int, validate_choice=False, **kwargs)
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) for v in valuelist if v.isdigit() and len(v) < 12]
+        self.data = [value for value in map(params.find_id, valuelist) if value is not None]
 
 
 class ActionForm(FlaskForm):
@@ -121,7 +121,7 @@ class ProductForm(FlaskForm):
     title_en = StringField(_l("Name, in English (optional)"), validators=[Optional(), Length(max=160)])
     description_id = TextAreaField(_l("Description, in Indonesian"), validators=[Length(max=10000)])
     description_en = TextAreaField(_l("Description, in English (optional)"), validators=[Length(max=10000)])
-    price = WholeNumberField(_l("Price (Rp)"))
+    price = WholeNumberField(_l("Price (Rp)"), rupiah=True)
     weight_grams = WholeNumberField(_l("Packed weight (grams)"))
     length_cm = WholeNumberField(_l("Length (cm, optional)"))
     width_cm = WholeNumberField(_l("Width (cm, optional)"))

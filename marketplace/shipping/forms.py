@@ -11,7 +11,7 @@ from marketplace.seller.forms import WholeNumberField
 
 
 class RateForm(FlaskForm):
-    price = WholeNumberField(_l("Price in rupiah"))
+    price = WholeNumberField(_l("Price in rupiah"), rupiah=True)
     days_min = WholeNumberField(_l("Fewest days to deliver"))
     days_max = WholeNumberField(_l("Most days to deliver"))
     note = StringField(_l("Why (kept in the audit log)"), validators=[Optional(), Length(max=200)])

@@ -13,9 +13,13 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import Cluster, Product, Region, Seller, SellerStatus
+from marketplace.catalogue.models import Cluster, Product, ProductImage, Region, Seller, SellerStatus
+from marketplace.catalogue.services import newest_order, public_products_filter
+from marketplace.i18n import current_language, localized
+from marketplace.media import picture_attrs
 from marketplace.money import Money
 
 #: Pages search engines may index; everything else (cart, account, seller, curator) gets no links.
@@ -33,6 +37,21 @@ PRESENTATION_ARGS = frozenset({"lang", "currency", "country"})
 OG_LOCALES = {"id": "id_ID", "en": "en_US"}
 #: URLs per sitemap file (the protocol allows 50,000; smaller files are kinder to slow crawlers).
 SITEMAP_CHUNK = 10_000
+#: The picture shared for a page without one of its own (drawn by scripts/make_share_image.py).
+DEFAULT_SHARE_IMAGE = "img/share-default.png"
+DEFAULT_SHARE_IMAGE_SIZE = (1200, 630)
+#: Width of the product photo rendition shared: the OpenGraph size networks show large.
+SHARE_PHOTO_WIDTH = 1200
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """The picture a shared link shows (og:image), always at an absolute URL."""
+
+    url: str
+    alt: str
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class PageLinks:
     alternates: tuple[tuple[str, str], ...]
     og_locale: str
     og_locale_alternates: tuple[str, ...]
+    #: The site's default picture; a page with a photo of its own passes `share_image` instead.
+    default_image: ShareImage
 
 
 def _absolute(path: str, args: list[tuple[str, str]]) -> str:
@@ -71,7 +92,44 @@ def page_links(lang: str) -> PageLinks | None:
         alternates=tuple(alternates),
         og_locale=OG_LOCALES.get(lang, lang),
         og_locale_alternates=tuple(OG_LOCALES.get(code, code) for code in languages if code != lang),
+        default_image=default_share_image(),
     )
+
+
+def default_share_image() -> ShareImage:
+    width, height = DEFAULT_SHARE_IMAGE_SIZE
+    return ShareImage(
+        url=absolute_url(url_for("static", filename=DEFAULT_SHARE_IMAGE)),
+        alt=_("%(market)s: a kawung batik pattern", market=current_app.config["MARKET_NAME"]),
+        width=width,
+        height=height,
+    )
+
+
+def photo_share_image(image: ProductImage, *, alt: str) -> ShareImage:
+    """A product photo's large rendition as the picture of a shared link."""
+    attrs = picture_attrs(image, wanted_width=SHARE_PHOTO_WIDTH)
+    return ShareImage(url=absolute_url(attrs["src"]), alt=alt, width=attrs["width"], height=attrs["height"])
+
+
+def find_seller_photo(session: Session, seller: Seller) -> ProductImage | None:
+    """The first photo of the shop's first public product that has one, in the shop page's order."""
+    stmt = (
+        sa.select(ProductImage)
+        .join(Product, ProductImage.product_id == Product.id)
+        .where(public_products_filter(), Product.seller_id == seller.id)
+        .order_by(*newest_order(), ProductImage.position, ProductImage.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def seller_share_image(session: Session, seller: Seller, *, lang: str) -> ShareImage | None:
+    """The shop's first photo (see find_seller_photo), or None for the site's default picture."""
+    photo = find_seller_photo(session, seller)
+    if photo is None:
+        return None
+    return photo_share_image(photo, alt=localized(photo, "alt", lang) or seller.name)
 
 
 def product_json_ld(
@@ -115,7 +173,7 @@ class ShareView:
     """What the product page's head needs for sharing (OpenGraph) and for search (JSON-LD)."""
 
     description: str
-    image_url: str
+    image: ShareImage
     price_amount: str
     price_currency: str
     json_ld: dict
@@ -126,15 +184,16 @@ def absolute_url(url: str) -> str:
 
 
 def product_share(
-    product: Product, *, title: str, paragraphs: list[str], image_src: str, price: Money
+    product: Product, *, title: str, paragraphs: list[str], photo: ProductImage | None, price: Money
 ) -> ShareView:
+    """OpenGraph and JSON-LD values; a product without a photo shows the site's default picture."""
     description = " ".join(paragraphs)
     short = description if len(description) <= 200 else description[:197].rsplit(" ", 1)[0] + "…"
-    image_url = absolute_url(image_src) if image_src else ""
+    image = photo_share_image(photo, alt=title) if photo else default_share_image()
     canonical = page_links_for_product(product)
     return ShareView(
         description=short,
-        image_url=image_url,
+        image=image,
         price_amount=str(price.as_decimal()),
         price_currency=price.currency,
         json_ld=product_json_ld(
@@ -142,15 +201,13 @@ def product_share(
             title=title,
             description=description,
             url=canonical,
-            image_urls=[image_url] if image_url else [],
+            image_urls=[image.url],
             price=price,
         ),
     )
 
 
 def page_links_for_product(product: Product) -> str:
-    from marketplace.i18n import current_language
-
     path = url_for("catalogue.product", product_id=product.id, slug=product.slug)
     return language_url(path, [], current_language())
 
@@ -166,8 +223,6 @@ class SitemapEntry:
 
 
 def count_sitemap_products(session: Session) -> int:
-    from marketplace.catalogue.services import public_products_filter
-
     stmt = sa.select(sa.func.count()).select_from(Product).where(public_products_filter())
     return int(session.scalar(stmt) or 0)
 
@@ -204,8 +259,6 @@ def sitemap_urls(entries: list[SitemapEntry]) -> list[dict]:
 
 def list_sitemap_products(session: Session, *, chunk: int) -> list[SitemapEntry]:
     """One chunk (0-based) of public products, by id, with their last change (one query)."""
-    from marketplace.catalogue.services import public_products_filter
-
     stmt = (
         sa.select(Product.id, Product.slug, Product.updated_at)
         .where(public_products_filter())

@@ -3,10 +3,11 @@ header show (language switch, canonical and hreflang alternates)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
 
+from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
 from marketplace.i18n import current_language, language_switch_urls
 from marketplace.site import seo
@@ -16,15 +17,27 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """Whether the database answers, and how many connections this process holds.
+
+    `pools` lets an operator (and the test of `make run`) see that connections go back to their
+    pools: `checked_out` counts the ones in use right now (this request's own included), `open`
+    the ones kept in all; neither may grow with the number of requests served.
+    """
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means unhealthy, reported not raised
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", pools=pool_status())
 
 
 ROBOTS_DISALLOW = ("/account/", "/cart", "/checkout", "/orders", "/payments/", "/curator/", "/seller/")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon (JSON, images): the site's icon."""
+    return redirect(url_for("static", filename="img/favicon.ico"), code=301)
 
 
 @bp.get("/robots.txt")

@@ -8,6 +8,9 @@ from marketplace.accounts.access import curator_required, is_seller, seller_requ
 from tests.accounts.conftest import log_in
 from tests.factories import make_seller, make_user
 
+# These tests add routes, which only an app that has not served yet accepts.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def guarded_app(app):

@@ -30,7 +30,12 @@ def test_production_cookies_are_secure(app, session, database_url):
     user = make_user(session, email="prod@example.test")
     session.commit()
     config = load_config(
-        environ={"MARKETPLACE_ENV": "production", "SECRET_KEY": LONG_KEY, "DATABASE_URL": "sqlite://"}
+        environ={
+            "MARKETPLACE_ENV": "production",
+            "SECRET_KEY": LONG_KEY,
+            "DATABASE_URL": "sqlite://",
+            "PUBLIC_BASE_URL": "https://pasar.example",
+        }
     )
     production = create_app(
         {
@@ -64,6 +69,35 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret):
         environ["SECRET_KEY"] = secret
     with pytest.raises(ConfigError):
         load_config(environ=environ)
+
+
+def test_production_refuses_to_start_without_public_base_url():
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_config(environ={"MARKETPLACE_ENV": "production", "SECRET_KEY": LONG_KEY})
+
+
+def test_production_links_use_public_base_url():
+    config = load_config(
+        environ={
+            "MARKETPLACE_ENV": "production",
+            "SECRET_KEY": LONG_KEY,
+            "PUBLIC_BASE_URL": "https://pd.example/",
+        }
+    )
+    assert config["SERVER_NAME_FOR_LINKS"] == "https://pd.example"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "8080"}, "http://127.0.0.1:8080"),
+        ({"HOST": "0.0.0.0", "PORT": "8000"}, "http://127.0.0.1:8000"),
+        ({"HOST": "192.0.2.7", "PORT": "5001"}, "http://192.0.2.7:5001"),
+    ],
+)
+def test_development_links_point_where_the_app_listens(environ, expected):
+    assert load_config(environ=environ)["SERVER_NAME_FOR_LINKS"] == expected
 
 
 def test_create_app_refuses_production_without_secret_key(monkeypatch):

@@ -21,7 +21,8 @@ def _register(client, **values):
     return client.post("/account/register", data=data)
 
 
-def test_register_stores_lowercased_email_and_logs_in(client, session):
+def test_register_stores_lowercased_email_and_logs_in(app, client, session):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"  # the production setting (tests use a cheap one)
     response = _register(client)
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
 from marketplace.accounts.passwords import check_password_policy, hash_password, verify_password
 from marketplace.accounts.redirects import safe_next_url
+from marketplace.config import load_config
 from marketplace.errors import ValidationError
 from tests.factories import _PASSWORD_HASH, TEST_PASSWORD
 
@@ -16,6 +18,21 @@ def test_hash_is_scrypt_salted_and_verifies():
     assert first != second  # salted
     assert verify_password(first, "kopi robusta kabat")
     assert not verify_password(first, "kopi robusta kabaT")
+
+
+def test_hash_method_is_a_setting_and_every_stored_hash_still_verifies():
+    assert load_config(environ={})["PASSWORD_HASH_METHOD"] == "scrypt"
+    stored = hash_password("kopi robusta kabat")  # no app: the default, scrypt
+    app = Flask(__name__)
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
+    with app.app_context():
+        cheap = hash_password("kopi robusta kabat")
+        assert cheap.startswith("pbkdf2:sha256:1$")
+        assert verify_password(cheap, "kopi robusta kabat")
+        assert verify_password(stored, "kopi robusta kabat")  # the method is read from the hash
+        assert not verify_password(stored, "kopi robusta kabaT")
+        assert not verify_password(None, "kopi robusta kabat")
+    assert stored.startswith("scrypt:") and verify_password(cheap, "kopi robusta kabat")
 
 
 def test_verify_accepts_factory_hashes_and_refuses_garbage():

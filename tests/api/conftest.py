@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from marketplace.catalogue.models import Cluster, ProductImage, Region, Seller, SellerStatus
+from marketplace.markets.context import HOME_CURRENCY, SUPPORTED_CURRENCIES
+from marketplace.markets.models import ExchangeRate
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_kecamatan, make_label_type, make_seller, make_village
 
@@ -75,6 +78,19 @@ def halal(session):
     return make_label_type(
         session, code="halal", name_id="Halal", name_en="Halal", issuer="BPJPH", position=1
     )
+
+
+@pytest.fixture
+def rates(session) -> None:
+    """Today's exchange rate for every supported currency (`?currency=` needs one)."""
+    for code in SUPPORTED_CURRENCIES:
+        if code != HOME_CURRENCY:
+            session.add(
+                ExchangeRate(
+                    currency=code, rate=Decimal("16300.5"), effective_date=utcnow().date(), source="t"
+                )
+            )
+    session.flush()
 
 
 def minutes_ago(n: int):

@@ -32,22 +32,32 @@ REFUSED = [
     ("max_price=1e9", "max_price"),
     ("max_price=99999999999999", "max_price"),
     ("max_price=NaN", "max_price"),
-    ("min_price=50000&max_price=100", "min_price"),
+    ("min_price=5%0A", "min_price"),  # a trailing newline is not part of a number
+    ("min_price=+5", "min_price"),
     ("sort=anything", "sort"),
     ("sort=price_asc;DROP+TABLE+products", "sort"),
+    ("sort=RELEVANCE", "sort"),  # values are taken exactly as documented: case matters
+    ("sort=+newest", "sort"),
     ("in_stock=maybe", "in_stock"),
+    ("in_stock=TRUE", "in_stock"),
+    ("in_stock=y", "in_stock"),
     ("q=" + "a" * 5000, "q"),
+    ("q=" + "+" * 201, "q"),  # the limit is on what was sent, spaces included
+    ("q=%00", "q"),  # no parameter anywhere may hold a NUL (PostgreSQL cannot compare one)
     ("cluster=Not+A+Slug!", "cluster"),
     ("cluster=%3Cscript%3E", "cluster"),
-    ("cluster=no-such-cluster", "cluster"),
-    ("village=no-such-village", "village"),
-    ("village=kabat", "village"),  # a kecamatan is not a village
-    ("seller=no-such-seller", "seller"),
-    ("seller=baru", "seller"),  # a pending seller does not exist for the public
-    ("label=no-such-label", "label"),
+    ("cluster=Batik", "cluster"),
+    ("village=pakistaji%0A", "village"),
+    ("seller=+kub-sekar-kepuh", "seller"),
     ("label=%27+OR+1%3D1", "label"),
+    ("label=halal%0A", "label"),
     ("lang=fr", "lang"),
     ("lang=%3Cscript%3E", "lang"),
+    ("lang=EN", "lang"),
+    ("lang=en+", "lang"),
+    ("currency=XYZ", "currency"),
+    ("currency=eur", "currency"),
+    ("currency=", "currency"),  # the one parameter whose empty value is not taken as absent
 ]
 
 
@@ -61,6 +71,48 @@ def test_malformed_parameters_are_json_400_naming_the_parameter(client, session,
     assert name in error["message"]
     # Nothing the client sent comes back.
     assert b"<script" not in response.data and b"DROP" not in response.data and b"aaaa" not in response.data
+
+
+# (query string, the parameter the 404 message must name): well-formed, as the document allows,
+# but naming nothing that exists.
+UNKNOWN = [
+    ("cluster=no-such-cluster", "cluster"),
+    ("village=no-such-village", "village"),
+    ("village=kabat", "village"),  # a kecamatan is not a village
+    ("seller=no-such-seller", "seller"),
+    ("seller=baru", "seller"),  # a pending seller does not exist for the public
+    ("label=no-such-label", "label"),
+]
+
+
+@pytest.mark.parametrize(("query", "name"), UNKNOWN, ids=[q for q, _ in UNKNOWN])
+def test_well_formed_filters_naming_nothing_are_json_404_naming_the_parameter(
+    client, session, world, query, name
+):
+    make_product(session, seller=world.seller, cluster=world.cluster)
+    session.commit()
+    response = client.get(f"/api/v1/products?{query}")
+    assert response.status_code == 404, response.data[:300]
+    assert name in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products", "/api/v1/products/{id}"])
+def test_a_currency_without_an_exchange_rate_is_json_404_naming_it(client, session, world, path):
+    product = make_product(session, seller=world.seller)
+    session.commit()
+    response = client.get(path.format(id=product.id) + "?currency=EUR")
+    assert response.status_code == 404
+    assert "EUR" in error_of(response)["message"]
+    assert client.get(path.format(id=product.id) + "?currency=IDR").status_code == 200
+
+
+def test_a_reversed_price_range_is_empty_not_swapped(client, session, world):
+    make_product(session, seller=world.seller, price_minor=20_000)
+    session.commit()
+    response = client.get("/api/v1/products?min_price=50000&max_price=100")
+    assert response.status_code == 200
+    assert response.get_json()["total"] == 0
+    assert client.get("/api/v1/products?min_price=100&max_price=50000").get_json()["total"] == 1
 
 
 @pytest.mark.parametrize("path", ["/api/v1/products/{id}", "/api/v1/villages", "/api/v1/clusters"])
@@ -83,14 +135,16 @@ ACCEPTED = [
     "q=" + "a" * 200,
     "q=NEAR+AND+OR+NOT+*+%5E+%22",  # FTS5 / tsquery syntax is not syntax here
     "q=%25_%5C",  # LIKE wildcards
-    "q=%00%01",
+    "q=%01%1F",
     "q=kopi&q=batik",
     "page=1&per_page=100",
-    "in_stock=TRUE",
+    "page=0001",
+    "in_stock=true",
     "in_stock=off",
     "min_price=0&max_price=1000000000000",
-    "sort=RELEVANCE",
-    "lang=EN",
+    "sort=relevance",
+    "lang=en",
+    "cluster=batik&village=pakistaji&seller=kub-sekar-kepuh",
 ]
 
 

@@ -73,7 +73,7 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app, doc
 
 
 @pytest.fixture
-def catalogue(session, world, halal):
+def catalogue(session, world, halal, rates):
     full = make_product(
         session, seller=world.seller, cluster=world.cluster, exportable=True, hs_code="5208.52",
         length_mm=100, width_mm=100, height_mm=10,
@@ -99,8 +99,12 @@ def _examples(catalogue) -> list[tuple[str, int, str]]:
         ("/products", 200, "/api/v1/products?q=nothing"),
         ("/products", 400, "/api/v1/products?page=abc"),
         ("/products", 404, "/api/v1/products?page=5"),
+        ("/products", 404, "/api/v1/products?village=no-such-village"),
+        ("/products", 200, "/api/v1/products?currency=JPY"),
         ("/products/{id}", 200, f"/api/v1/products/{full.id}"),
         ("/products/{id}", 200, f"/api/v1/products/{bare.id}?lang=en"),
+        ("/products/{id}", 200, f"/api/v1/products/{full.id}?currency=EUR&lang=en"),
+        ("/products/{id}", 200, f"/api/v1/products/{full.id}?currency=IDR"),
         ("/products/{id}", 400, f"/api/v1/products/{full.id}?lang=fr"),
         ("/products/{id}", 404, "/api/v1/products/987654"),
         ("/products/{id}", 404, "/api/v1/products/abc"),
@@ -186,7 +190,8 @@ def _parameter_cases(document: dict):
             yield name, "a" * schema["maxLength"], 200
             yield name, "a" * (schema["maxLength"] + 1), 400
         if "pattern" in schema:
-            yield name, "Not Valid!", 400
+            invalid = "Not Valid!" if not re.fullmatch(schema["pattern"], "Not Valid!") else "Not Valid!\x00"
+            yield name, invalid, 400
 
 
 def test_documented_parameter_limits_are_the_enforced_ones(client, document, catalogue):
@@ -208,3 +213,20 @@ def test_documented_parameter_limits_are_the_enforced_ones(client, document, cat
                 expected = 404  # documented too: a well-formed page past the last one
         response = client.get("/api/v1/products", query_string=query)
         assert response.status_code == expected, (name, value[:20], response.data[:200])
+
+
+def test_empty_values_are_taken_as_absent_exactly_where_the_document_says(client, document, catalogue):
+    """`allowEmptyValue: true`: `?name=` is the same as no `name`; otherwise an empty value is a 400."""
+    urls = {"/products": "/api/v1/products", "/products/{id}": f"/api/v1/products/{catalogue['full'].id}"}
+    urls.update({"/villages": "/api/v1/villages", "/clusters": "/api/v1/clusters"})
+    checked = set()
+    for path, url in urls.items():
+        for ref in document["paths"][path]["get"]["parameters"]:
+            parameter = _resolve(document, ref)
+            if parameter["in"] != "query":
+                continue
+            response = client.get(url, query_string={parameter["name"]: ""})
+            expected = 200 if parameter.get("allowEmptyValue") else 400
+            assert response.status_code == expected, (path, parameter["name"], response.data[:200])
+            checked.add(parameter["name"])
+    assert {"lang", "village", "page", "currency"} <= checked

@@ -129,8 +129,11 @@ def _shots_dir(request) -> Path:
     return directory
 
 
-def _new_page(request, browser, **context_options):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **context_options)
+def _new_page(request, browser, live_server, **context_options):
+    # The browser asks for the language the test reads (the app's default): Accept-Language picks
+    # the page's language on a first visit. Plain "en" names no market, like "id-ID": the home one.
+    locale = "id-ID" if live_server.app.config["BABEL_DEFAULT_LOCALE"] == "id" else "en"
+    context = browser.new_context(locale=locale, timezone_id="Asia/Jakarta", **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     record = BrowserRecord(shots_dir=_shots_dir(request))
@@ -159,20 +162,20 @@ def _new_page(request, browser, **context_options):
 @pytest.fixture
 def page(request, browser, live_server):
     """A fresh Chromium context (no cookies) and page, JavaScript on."""
-    yield from _new_page(request, browser)
+    yield from _new_page(request, browser, live_server)
 
 
 @pytest.fixture
 def page_nojs(request, browser, live_server):
     """A fresh Chromium context and page with JavaScript disabled: every flow must still work."""
-    yield from _new_page(request, browser, java_script_enabled=False)
+    yield from _new_page(request, browser, live_server, java_script_enabled=False)
 
 
 @pytest.fixture
 def mobile_page(request, browser, live_server):
     """A 360 × 740 CSS-pixel phone screen (the narrowest common Android width), touch, JavaScript on."""
     yield from _new_page(
-        request, browser, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
+        request, browser, live_server, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
         is_mobile=True, has_touch=True,
     )  # fmt: skip
 

@@ -170,6 +170,7 @@ def test_guest_cart_login_merge_bank_transfer_order(request, page_fixture, live_
     page.locator("header a[href$='/cart']").click()
     expect(page).to_have_url(re.compile(r"/cart$"))
     expect(main.locator("input[name=quantity]")).to_have_count(0)
+    page.locator("header details.menu > summary").click()  # "Orders" is in the header's menu
     page.locator("header a[href$='/orders']").click()
     expect(page).to_have_url(re.compile(r"/orders$"))
     snap(page, "orders")
@@ -220,8 +221,10 @@ def test_guest_checks_out_with_email_and_pickup_then_sees_order_by_link(
         Money(order.total_minor, "IDR").format("en")
     )
 
-    # The signed link is the guest's key: without it the order is not found.
+    # The signed link is the guest's key: without it the visitor is asked to log in instead.
     signed_url = page.url
-    assert page.goto(live_server.url(f"/orders/{order.number}")).status == 404
+    page.goto(live_server.url(f"/orders/{order.number}"))
+    expect(page).to_have_url(re.compile(r"/account/login\?next="))
+    expect(main.locator("section.bank-instructions")).to_have_count(0)
     assert page.goto(signed_url).status == 200
     expect(main.locator("section.bank-instructions")).to_contain_text(BANK_ACCOUNT)

@@ -1,6 +1,7 @@
 """Issue 6 in a real Chromium: a buyer in Amsterdam switches to English and euros, is refused a
-product that cannot be shipped abroad, checks out to the Netherlands, reads the duties notice and
-reaches Stripe Checkout (the local Stripe-compatible server), charged in EUR.
+product that cannot be shipped abroad, checks out to the Netherlands, reads the duties notice,
+reaches Stripe Checkout (the local Stripe-compatible server's test-mode page), charged in EUR, has a
+card declined there, pays with the test card and comes back to an order the signed webhook paid.
 
 Fields are found by `name`/`id` and forms by their action, not by translatable text, except the
 notices this journey is about.
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from marketplace.cart.models import CartLine
-from marketplace.orders.models import Order, PaymentMethod
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.browser.conftest import assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
@@ -39,6 +40,14 @@ def app_overrides(stripe_server):  # noqa: F811
         # Stripe Checkout is a redirect after the checkout form's POST: CSP form-action must allow it.
         "CSP_EXTRA_FORM_ACTION": (stripe_server.base_url,),
     }
+
+
+@pytest.fixture
+def webhook_to_app(stripe_server, live_server):  # noqa: F811
+    """The local Stripe server delivers its signed events to this app, as `make run` sets it up."""
+    stripe_server.register_webhook(live_server.url("/payments/stripe/webhook"))
+    yield
+    stripe_server.register_webhook("http://127.0.0.1:9/nowhere")
 
 
 @dataclass(frozen=True)
@@ -75,17 +84,22 @@ def test_buyer_in_the_netherlands_pays_in_euros_for_an_exportable_product(
     shop,
     session,
     stripe_server,  # noqa: F811
+    webhook_to_app,
 ):
     main = page.locator("main")
 
     # Indonesian by default (the browser says id-ID); the buyer switches to English, then to NL/EUR.
     assert page.goto(live_server.url("/")).status == 200
-    page.locator("nav.lang a[hreflang=en]").click()
+    menu = page.locator("header details.menu > summary")  # language and market live in the menu
+    menu.click()
+    page.locator("header nav.lang a[hreflang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    switcher = page.locator("form.market-switch")
+    menu.click()
+    switcher = page.locator("header form.market-switch")
     switcher.locator("select[name=country]").select_option("NL")
     switcher.locator("select[name=currency]").select_option("EUR")
     switcher.locator("button[type=submit]").click()
+    menu.click()
     expect(switcher.locator("select[name=currency]")).to_have_value("EUR")
     snap(page, "home-nl-eur")
 
@@ -142,4 +156,39 @@ def test_buyer_in_the_netherlands_pays_in_euros_for_an_exportable_product(
     assert (line.product_id, line.hs_code, line.customs_description) == (
         shop.batik_id, "5208.52", "Gajah Oling hand-drawn batik",
     )  # fmt: skip
+
+    # The test-mode payment page, on a phone: what is charged, the test cards, a card form.
+    page.set_viewport_size({"width": 360, "height": 740})
+    expect(page.locator(".test-banner")).to_contain_text("Test mode — no real money moves")
+    expect(page.locator("#amount")).to_contain_text("€")
+    expect(page.locator("main")).to_contain_text("4242 4242 4242 4242")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    snap(page, "test-mode-page")
+    if AXE.exists():
+        assert _axe_violations(page) == []
+
+    # A declined card: the page says so and stays open for another card.
+    page.get_by_label("Card number", exact=True).fill("4000 0000 0000 0002")
+    page.get_by_label("Expiry date (MM / YY)", exact=True).fill("12 / 34")
+    page.get_by_label("Security code (CVC)", exact=True).fill("123")
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("[role=alert]")).to_contain_text("Your card was declined")
+    expect(page).to_have_url(re.compile("^" + re.escape(stripe_server.base_url) + r"/c/pay/"))
+    snap(page, "declined")
+    session.rollback()
+    assert session.get(Order, order.id).status == OrderStatus.AWAITING_PAYMENT
+
+    # The test card pays: back on our site, the page waits for the webhook and then says paid.
+    page.get_by_label("Card number", exact=True).fill("4242 4242 4242 4242")
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(re.compile("^" + re.escape(live_server.url("/payments/stripe/return?"))))
+    expect(page.locator("[role=status]")).to_contain_text("Your payment was received", timeout=20_000)
+    snap(page, "paid")
+    session.rollback()
+    assert session.get(Order, order.id).status == OrderStatus.PAID
+    # Chromium logs the declined card's page, answered 402 Payment Required: that one was expected.
+    errors = page.browser_record.errors
+    declined = [error for error in errors if "402 (Payment Required)" in error]
+    assert len(declined) == 1
+    errors.remove(declined[0])
     assert_no_browser_errors(page)

@@ -149,7 +149,9 @@ def test_browse_cluster_product_search_then_english(request, page_fixture, live_
     _assert_hidden_absent(page, catalogue)
 
     # Switch to English: same results, English titles, and the choice is remembered on the next page.
-    page.get_by_role("link", name="English", exact=True).click()
+    header = page.locator("header")
+    header.locator("details.menu > summary").click()  # the language switch is in the header's menu
+    header.get_by_role("link", name="English", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/search\?.*q=anyaman"))
     snap(page, "search-english")

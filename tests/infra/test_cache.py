@@ -231,9 +231,22 @@ def test_generation_read_costs_one_query_per_request(app, second_app, session, c
     session.commit()
     client = app.test_client()
     _price(client, product.id)
-    with count_queries() as counter:
-        assert _price(client, product.id)[1] == "HIT"
-    assert counter.count == 1
+    reader = app.extensions["page_cache"].backend.reader()
+    reads: list[str] = []
+
+    def on_reader(conn, cursor, statement, parameters, context, executemany):
+        reads.append(statement)
+
+    sa.event.listen(reader, "before_cursor_execute", on_reader)
+    try:
+        with count_queries() as counter:
+            assert _price(client, product.id)[1] == "HIT"
+    finally:
+        sa.event.remove(reader, "before_cursor_execute", on_reader)
+    # The generation, on the reader's own autocommit connection; nothing on the app's pool.
+    assert counter.count == 0
+    assert len(reads) == 1 and "cache_generations" in reads[0]
+    assert reader.pool.checkedout() == 0, "the reader gave its connection back"
 
 
 # ---------------------------------------------------------------- with Redis

@@ -42,7 +42,8 @@ def test_cookieless_hit_matches_the_hit_flask_serves(app, session):
         k: v for k, v in slow.headers.items() if k not in ignore
     }
     assert "pd-csrf" not in fast.get_data(as_text=True)
-    assert fast.headers["Content-Security-Policy"] and fast.headers["Vary"] == "Accept-Encoding, Cookie"
+    assert fast.headers["Content-Security-Policy"]
+    assert fast.headers["Vary"] == "Accept-Encoding, Accept-Language, Cookie"
 
 
 def test_change_is_visible_on_the_next_cookieless_request(app, session):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -63,3 +65,23 @@ def test_a_new_rate_shows_on_the_next_request(app, session, rates, product):
     session.commit()
     html = euro.get(path).get_data(as_text=True)
     assert Money(735, "EUR").format("en") in html and EUR not in html  # 125.000 / 17.000 = 7.35
+
+
+def test_the_chooser_on_a_cached_page_posts_with_the_visitors_own_token(app, rates, product):
+    app.config["WTF_CSRF_ENABLED"] = True  # the chooser's token is filled in per visitor on a hit
+    path = product_path(product)
+    app.test_client().get(path)
+    visitor = app.test_client()
+    page = visitor.get(path)  # no cookies: answered from the cache before Flask runs
+    assert page.headers.get("X-Cache") == "HIT"
+    chooser = re.search(
+        r'<form class="market-switch" method="post" action="/market"[^>]*>(.*?)</form>',
+        page.get_data(as_text=True),
+        re.S,
+    )
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', chooser.group(1)))
+    response = visitor.post(
+        "/market", data={**{k: unescape(v) for k, v in hidden.items()}, "country": "NL", "currency": "EUR"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == path
+    assert EUR in visitor.get(path).get_data(as_text=True)

@@ -39,9 +39,9 @@ def test_link_sets_currency_and_country_and_remembers_them(client, rates, produc
     client.post("/cart/add", data={"product_id": product.id, "quantity": "2"})
     cart = client.get("/cart").get_data(as_text=True)
     assert Money(1_446, "EUR").format("en") in cart  # €7.23 × 2
-    # The switcher shows the choice, keeps the path, and offers only currencies with a rate.
+    # The switcher shows the choice, comes back to this page, and offers only currencies with a rate.
     page = client.get("/search?q=kopi").get_data(as_text=True)
-    assert 'action="/search"' in page and 'name="q" value="kopi"' in page
+    assert 'name="next" value="/search?q=kopi"' in page
     assert '<option value="NL" selected>' in page and "<option selected>EUR</option>" in page
     assert "rate of" in page  # the note on converted prices
 
@@ -80,19 +80,19 @@ def test_unknown_values_fall_back_with_a_message_never_a_500(client, rates, prod
 
 
 def test_accept_language_gives_the_default(app, rates, product):
-    for header, expected in (
-        ("en-SG,en;q=0.9", Money(1_016, "SGD")),
-        ("ja", Money(1_190, "JPY")),
-        ("nl-NL,nl", Money(723, "EUR")),
-        ("en", Money(125_000, "IDR")),  # English alone names no country: the home market
-        ("id-ID", Money(125_000, "IDR")),
+    for header, expected, lang in (
+        ("en-SG,en;q=0.9", Money(1_016, "SGD"), "en"),
+        ("ja", Money(1_190, "JPY"), "en"),
+        ("nl-NL,nl", Money(723, "EUR"), "en"),
+        ("en", Money(125_000, "IDR"), "en"),  # English alone names no country: the home market
+        ("id-ID", Money(125_000, "IDR"), "id"),  # the header picks the page's language too
     ):
         html = (
             app.test_client()
             .get(product_path(product), headers={"Accept-Language": header})
             .get_data(as_text=True)
         )
-        assert expected.format("en") in html, header
+        assert expected.format(lang) in html, header
     # An explicit choice beats the browser.
     client = app.test_client()
     client.set_cookie("currency", "EUR")
@@ -100,12 +100,13 @@ def test_accept_language_gives_the_default(app, rates, product):
     assert EUR_PRICE in html
 
 
-def test_the_account_remembers_the_market(app, session, rates, product):
+def test_the_account_remembers_the_market_chosen_in_the_header(app, session, rates, product):
     make_user(session, email="buyer@example.test", locale="en")
     session.commit()
     first = app.test_client()
     log_in(first, "buyer@example.test")
-    first.get("/?currency=GBP&country=GB")
+    first.get("/?currency=EUR&country=NL")  # a link: this browser only (test_market_chooser.py)
+    first.post("/market", data={"country": "GB", "currency": "GBP", "next": "/"})
     user = session.scalars(sa.select(User).where(User.email == "buyer@example.test")).one()
     session.refresh(user)
     assert (user.country, user.currency) == ("GB", "GBP")

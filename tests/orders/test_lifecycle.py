@@ -288,7 +288,9 @@ def test_each_seller_ships_then_the_order_is_shipped_and_delivered(session):
     session.commit()
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.DELIVERED
-    shipped = session.scalars(sa.select(OutboundEmail).where(OutboundEmail.template == "shipped")).all()
+    shipped = session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.template == "shipped").order_by(OutboundEmail.id)
+    ).all()
     assert len(shipped) == 2 and "JN123" in shipped[0].body_text
 
 

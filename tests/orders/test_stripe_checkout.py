@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.models import Payment
 from tests.orders.test_views import checkout, setup_shop
-from tests.stripe_server import start_stripe_server
+from marketplace.payments.local_stripe import start_stripe_server
 
 
 @pytest.fixture(scope="module")

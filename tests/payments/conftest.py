@@ -9,11 +9,11 @@ import pytest
 
 from marketplace.cart.services import add_to_cart, get_or_create_cart, new_cart_token
 from marketplace.orders.services import place_order
+from marketplace.payments.local_stripe import StripeHarness, start_stripe_server
 from marketplace.shipping.services import ShippingAddress, ensure_default_shipping_rates
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
 from tests.payments.helpers import LiveServer
-from tests.stripe_server import StripeHarness, start_stripe_server
 
 
 @pytest.fixture(scope="session")

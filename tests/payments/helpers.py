@@ -12,9 +12,9 @@ from werkzeug.serving import make_server
 
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.orders.services import guest_order_token
+from marketplace.payments.local_stripe import StripeHarness
 from marketplace.payments.models import Payment, StripeEvent
 from tests.factories import TEST_PASSWORD
-from tests.stripe_server import StripeHarness
 
 
 def log_in(client, user) -> None:

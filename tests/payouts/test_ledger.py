@@ -167,7 +167,9 @@ def test_payout_never_exceeds_the_balance_and_a_double_submit_pays_once(app, ses
         (60_000, "BRI", f"0012{seller.id:06d}"),
         (35_000, "BRI", f"0012{seller.id:06d}"),
     ]
-    audits = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "payout.create")).all()
+    audits = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "payout.create").order_by(AuditEntry.id)
+    ).all()
     assert len(audits) == 2 and audits[0].seller_id == seller.id and audits[0].after["amount_idr"] == 60_000
 
 

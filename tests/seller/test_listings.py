@@ -66,7 +66,7 @@ def test_bad_values_rerender_with_messages_and_create_nothing(app, session, worl
     client = log_in(app.test_client(), world.user_a.email)
     before = snapshot(session)
     cases = {
-        "price": ("-5", "whole number"),
+        "price": ("-5", "Enter whole rupiah"),
         "weight_grams": ("0", "more than 0"),
     }
     for field, (value, message) in cases.items():
@@ -75,7 +75,8 @@ def test_bad_values_rerender_with_messages_and_create_nothing(app, session, worl
         assert message in response.get_data(as_text=True), field
     checks = [
         ({"price": "1.000.000.001"}, "at most Rp 1.000.000.000"),
-        ({"price": "12,5"}, "whole number"),
+        ({"price": "12,5"}, "whole rupiah without decimals"),
+        ({"price": "1.5"}, "whole rupiah without decimals"),
         ({"weight_grams": "30001"}, "30000 grams"),
         ({"hs_code": "46"}, "6 to 10 digits"),
         ({"hs_code": "", "exportable": "y"}, "need an HS code"),

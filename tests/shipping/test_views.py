@@ -90,7 +90,7 @@ def test_bad_input_rerenders_and_changes_nothing(app, session):
     rate = europe_500(session)
     client = log_in(app.test_client(), "curator@example.test")
     for data, message in [
-        ({"price": "lots", "days_min": "5", "days_max": "10"}, "whole number"),
+        ({"price": "lots", "days_min": "5", "days_max": "10"}, "Enter whole rupiah"),
         ({"price": "", "days_min": "5", "days_max": "10"}, "price in rupiah"),
         ({"price": "1000", "days_min": "9", "days_max": "3"}, "fewest days"),
         ({"price": "1000", "days_min": "0", "days_max": "3"}, "from 1 to 90"),

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from tests.stripe_server import start_stripe_server
+from marketplace.payments.local_stripe import start_stripe_server
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +186,8 @@ def test_hosted_page_pay_button_completes_and_redirects(harness):
     created = harness.client().v1.checkout.sessions.create(params=session_params())
     page = requests.get(created.url, timeout=10)
     assert page.status_code == 200 and "PD-TEST" in page.text and "Pay" in page.text
-    paid = requests.post(created.url, allow_redirects=False, timeout=10)
+    assert requests.post(created.url, allow_redirects=False, timeout=10).status_code == 400  # no card
+    card = {"card_number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"}
+    paid = requests.post(created.url, data=card, allow_redirects=False, timeout=10)
     assert (paid.status_code, paid.headers["Location"]) == (303, "http://localhost/ok")
     assert harness.client().v1.checkout.sessions.retrieve(created.id).payment_status == "paid"

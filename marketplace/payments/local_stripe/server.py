@@ -27,10 +27,10 @@ from localstripe import resources, server
 from localstripe.resources import Charge, Event, Refund
 from localstripe.webhooks import schedule_webhook
 
-from tests.stripe_server import checkout
+from marketplace.payments.local_stripe import checkout
 
 API_KEY = "sk_test_pasardesa_harness"
-WEBHOOK_SECRET = "whsec_pasardesa_harness_secret"
+WEBHOOK_SECRET = "whsec_pasardesa_harness_secret"  # noqa: S105 - the local test server's, public
 
 # -- localstripe adjustments (harness only) ----------------------------------------------------
 
@@ -210,7 +210,9 @@ def main() -> None:
     import argparse
     import time
 
-    parser = argparse.ArgumentParser(description="Local Stripe-compatible server for Pasar Desa tests")
+    parser = argparse.ArgumentParser(
+        description="Local Stripe-compatible server for Pasar Desa tests and the demo"
+    )
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument(
         "--webhook",

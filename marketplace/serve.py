@@ -1,0 +1,132 @@
+"""`flask --app wsgi serve`: run the marketplace as `make run` does, through gunicorn as production does.
+
+What a newcomer runs is what production runs: gunicorn with its gthread worker (gunicorn.conf.py
+reads the environment), not Flask's development server. In development without
+`STRIPE_SECRET_KEY`, the project's own Stripe-compatible test server (marketplace/payments/
+local_stripe) is started beside it and the app is pointed at it, so a buyer abroad can pay by card
+in the demo on a page clearly marked as test mode, and the signed webhook arrives as from Stripe.
+Both processes stop together (Ctrl-C, SIGTERM).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+
+from marketplace.config import REPO_ROOT, link_host
+
+#: `make run` serves here unless HOST / PORT say otherwise.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+#: Development defaults for gunicorn: two worker processes of four threads each, enough for several
+#: tabs and a crawler at once on a 2-core laptop, and within SQLAlchemy's per-process pool (5 + 10).
+DEV_WORKERS = "2"
+DEV_THREADS = "4"
+
+
+class ServeError(RuntimeError):
+    """The server or the local Stripe stand-in could not be started."""
+
+
+def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment gunicorn gets: HOST/PORT as the bind address, development worker defaults."""
+    env = dict(environ)
+    env.setdefault("HOST", DEFAULT_HOST)
+    env.setdefault("PORT", str(DEFAULT_PORT))
+    env.setdefault("WEB_CONCURRENCY", DEV_WORKERS)
+    env.setdefault("GUNICORN_THREADS", DEV_THREADS)
+    return env
+
+
+def wants_local_stripe(environ: Mapping[str, str]) -> bool:
+    """Development without Stripe keys, unless LOCAL_STRIPE=0 says to go without card payments."""
+    production = environ.get("MARKETPLACE_ENV", "development").strip().lower() == "production"
+    disabled = environ.get("LOCAL_STRIPE", "1").strip().lower() in {"0", "false", "no", "off"}
+    return not production and not disabled and not environ.get("STRIPE_SECRET_KEY")
+
+
+def start_local_stripe(app_base_url: str, python: str = sys.executable) -> tuple[subprocess.Popen, dict]:
+    """Start the local Stripe-compatible server on a free port, delivering webhooks to the app.
+
+    Returns the process and the settings that point the app at it (STRIPE_* and the CSP origin).
+    """
+    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [
+            python,
+            "-m",
+            "marketplace.payments.local_stripe",
+            "--port",
+            "0",
+            "--webhook",
+            f"{app_base_url}/payments/stripe/webhook",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    line = process.stdout.readline() if process.stdout else ""
+    try:
+        settings = json.loads(line)
+    except json.JSONDecodeError:
+        process.kill()
+        raise ServeError(f"the local Stripe test server did not start (it printed {line!r})") from None
+    # Whatever it prints later goes to our output; an unread pipe would fill and stall it.
+    threading.Thread(target=_copy_lines, args=(process.stdout,), daemon=True).start()
+    settings.update(
+        STRIPE_LOCAL_TEST_MODE="1",
+        CSP_EXTRA_FORM_ACTION=settings["STRIPE_API_BASE"],
+    )
+    return process, settings
+
+
+def _copy_lines(stream) -> None:
+    for line in stream:
+        sys.stdout.write(line)
+
+
+def run(environ: Mapping[str, str] | None = None) -> int:
+    """Start gunicorn (and the local Stripe server when wanted); return gunicorn's exit code."""
+    env = server_environment(os.environ if environ is None else environ)
+    app_base_url = f"http://{link_host(env['HOST'])}:{env['PORT']}"
+    helpers: list[subprocess.Popen] = []
+    if wants_local_stripe(env):
+        stripe_process, settings = start_local_stripe(app_base_url)
+        helpers.append(stripe_process)
+        env.update(settings)
+        print(
+            f"Card payments: local Stripe test server at {settings['STRIPE_API_BASE']} "
+            "(test mode, card 4242 4242 4242 4242; no real money moves).",
+            flush=True,
+        )
+    else:
+        print("Card payments: " + ("Stripe" if env.get("STRIPE_SECRET_KEY") else "off"), flush=True)
+    print(f"Pasar Desa: {app_base_url}", flush=True)
+    server = subprocess.Popen(  # noqa: S603 - gunicorn from this interpreter's environment
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        env=env,
+        cwd=REPO_ROOT,
+    )
+
+    def stop(signum, frame):
+        server.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return server.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if server.poll() is None:
+            server.terminate()
+            server.wait(10)
+        for helper in helpers:
+            helper.terminate()
+            try:
+                helper.wait(5)
+            except subprocess.TimeoutExpired:
+                helper.kill()

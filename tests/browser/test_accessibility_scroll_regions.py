@@ -1,0 +1,87 @@
+"""Seller and curator pages in axe-core on a 360 px phone, where wide tables and charts scroll sideways.
+
+A box that scrolls must be reachable with the keyboard (axe: scrollable-region-focusable), and as a
+named region it must say what it holds. Logged in as the role each page is for.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_no_browser_errors, snap
+from tests.browser.test_page_basics import AXE, _axe_violations
+from tests.factories import TEST_PASSWORD, make_user
+from tests.payouts.helpers import make_shop, paid_order
+
+pytestmark = pytest.mark.browser
+
+#: Every sideways-scrolling box of the page: its tag, whether it overflows now, and how it is named.
+_SCROLL_BOXES = """
+() => [...document.querySelectorAll('main *')]
+  .filter(el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX))
+  .map(el => ({
+    html: el.outerHTML.slice(0, 120),
+    overflows: el.scrollWidth > el.clientWidth,
+    tabindex: el.getAttribute('tabindex'),
+    role: el.getAttribute('role'),
+    named: Boolean(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')),
+  }))
+"""
+
+
+@pytest.fixture
+def sales(session) -> dict:
+    """A curator, and a shop owner whose shop sold something today (so every table has rows)."""
+    curator = make_user(session, email="kurator@example.test", is_curator=True)
+    owner = make_user(session, email="penjual@example.test")
+    seller, product = make_shop(session, price=125_000, owner=owner, name="Batik Sekar Kepuh")
+    paid_order(session, {product: 2})
+    session.commit()
+    return {"curator": curator.email, "owner": owner.email, "seller": seller}
+
+
+def _log_in(page, live_server, email: str, next_path: str) -> None:
+    page.context.clear_cookies()
+    page.goto(live_server.url(f"/account/login?next={next_path}"))
+    form = page.locator("main form[action*='/account/login']")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(TEST_PASSWORD)
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
+
+
+def _check(page, path: str, problems: dict) -> None:
+    snap(page, path)
+    boxes = page.evaluate(_SCROLL_BOXES)
+    assert any(box["overflows"] for box in boxes), f"{path}: nothing scrolls sideways at 360 px"
+    unreachable = [box["html"] for box in boxes if box["tabindex"] != "0" or box["role"] != "region"]
+    unnamed = [box["html"] for box in boxes if not box["named"]]
+    found = _axe_violations(page)
+    if unreachable or unnamed or found:
+        problems[path] = {"not focusable": unreachable, "no name": unnamed, "axe": found}
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
+def test_scrolling_tables_and_charts_are_reachable_by_keyboard(mobile_page, live_server, sales):
+    page = mobile_page
+    problems: dict = {}
+    _log_in(page, live_server, sales["curator"], "/curator/payouts")
+    for path in ("/curator/payouts", "/curator/monitoring"):
+        if page.url != live_server.url(path):
+            assert page.goto(live_server.url(path)).status == 200, path
+        _check(page, path, problems)
+
+    _log_in(page, live_server, sales["owner"], "/seller/sales")
+    _check(page, "/seller/sales", problems)
+    assert problems == {}
+
+    # Tab reaches a table that scrolls, and the arrow key then scrolls it.
+    box = page.locator("main .table-scroll").first
+    box.focus()
+    expect(box).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0")
+    assert_no_browser_errors(page)
