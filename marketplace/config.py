@@ -55,6 +55,11 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         # in a developer's outbox open the running demo.
         public_base_url = f"http://{link_host(env.get('HOST'))}:{env.get('PORT', '').strip() or '5000'}"
 
+    password_hash_method = env.get("PASSWORD_HASH_METHOD") or "scrypt"
+    if production and not password_hash_method.startswith("scrypt"):
+        # The setting exists so tests can hash cheaply; production keeps the strong default.
+        raise ConfigError("PASSWORD_HASH_METHOD must be scrypt when MARKETPLACE_ENV=production.")
+
     instance = Path(instance_path or REPO_ROOT / "instance")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}"
     # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
@@ -68,7 +73,7 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "MARKETPLACE_ENV": marketplace_env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
-        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",  # accounts/passwords.py
+        "PASSWORD_HASH_METHOD": password_hash_method,  # accounts/passwords.py
         "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

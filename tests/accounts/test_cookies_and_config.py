@@ -76,6 +76,18 @@ def test_production_refuses_to_start_without_public_base_url():
         load_config(environ={"MARKETPLACE_ENV": "production", "SECRET_KEY": LONG_KEY})
 
 
+def test_production_refuses_a_cheap_password_hash():
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_METHOD"):
+        load_config(
+            environ={
+                "MARKETPLACE_ENV": "production",
+                "SECRET_KEY": LONG_KEY,
+                "PUBLIC_BASE_URL": "https://pd.example",
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+            }
+        )
+
+
 def test_production_links_use_public_base_url():
     config = load_config(
         environ={
@@ -92,7 +104,7 @@ def test_production_links_use_public_base_url():
     [
         ({}, "http://127.0.0.1:5000"),
         ({"PORT": "8080"}, "http://127.0.0.1:8080"),
-        ({"HOST": "0.0.0.0", "PORT": "8000"}, "http://127.0.0.1:8000"),
+        ({"HOST": "0.0.0.0", "PORT": "8000"}, "http://127.0.0.1:8000"),  # noqa: S104 - a setting, not a bind
         ({"HOST": "192.0.2.7", "PORT": "5001"}, "http://192.0.2.7:5001"),
     ],
 )

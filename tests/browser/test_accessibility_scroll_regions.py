@@ -7,6 +7,7 @@ named region it must say what it holds. Logged in as the role each page is for.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -83,5 +84,9 @@ def test_scrolling_tables_and_charts_are_reachable_by_keyboard(mobile_page, live
     box.focus()
     expect(box).to_be_focused()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.activeElement.scrollLeft > 0")
+    # Polled from here: a string predicate would be eval'd in the page, which its CSP forbids.
+    deadline = time.monotonic() + 5
+    while page.evaluate("() => document.activeElement.scrollLeft") <= 0:
+        assert time.monotonic() < deadline, "the arrow key did not scroll the focused table"
+        page.wait_for_timeout(50)
     assert_no_browser_errors(page)

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.orders.models import Order, OrderStatus
+from marketplace.payments.local_stripe import start_stripe_server
 from marketplace.payments.models import Payment
 from tests.orders.test_views import checkout, setup_shop
-from marketplace.payments.local_stripe import start_stripe_server
 
 
 @pytest.fixture(scope="module")

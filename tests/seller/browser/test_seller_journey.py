@@ -30,7 +30,7 @@ def test_seller_journey_on_a_phone(request, browser, live_server, session, world
     from tests.browser.conftest import _new_page
 
     pages = _new_page(
-        request, browser, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
+        request, browser, live_server, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
         is_mobile=True, has_touch=True, java_script_enabled=javascript,
     )  # fmt: skip
     page = next(pages)
