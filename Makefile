@@ -34,8 +34,10 @@ run: setup
 	PORT=$(PORT) $(FLASK) serve
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
+# Two pytest-xdist workers (one per core), a test module each at a time; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: setup-dev system-deps db-up node-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 system-deps:
 	@bash scripts/ensure-system-deps.sh

@@ -79,7 +79,8 @@ def build(static_root: str | os.PathLike, *, log=None) -> dict[str, str]:
         target = root / target_relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
+            # Per process: two builds at once (a test beside `make run`) never share a temporary file.
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             shutil.copyfile(source, tmp)
             os.replace(tmp, target)
         if compressor.should_compress(target.name) and not (target.with_name(target.name + ".gz").exists()):
@@ -87,7 +88,7 @@ def build(static_root: str | os.PathLike, *, log=None) -> dict[str, str]:
         manifest[relative] = target_relative
         if log:
             log(f"{relative} -> {target_relative}")
-    tmp_manifest = dist / (MANIFEST_NAME + ".tmp")
+    tmp_manifest = dist / f"{MANIFEST_NAME}.{os.getpid()}.tmp"
     tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp_manifest, dist / MANIFEST_NAME)
     return manifest

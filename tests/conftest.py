@@ -32,7 +32,10 @@ from tests.factories import TEST_HASH_METHOD
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test")
+# Under pytest-xdist (`make test` runs two workers) each worker empties tables of its own database.
+POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 _TMP = Path(tempfile.mkdtemp(prefix="pasar-desa-tests-"))
 
