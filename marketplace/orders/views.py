@@ -529,6 +529,7 @@ def show(number: str):
             bank=bank_details(),
             token=token,
             can_pay_by_card=can_pay_by_card,
+            card_test_mode=bool(current_app.config.get("STRIPE_LOCAL_TEST_MODE")),
             pay_by_card_url=url_for("payments.stripe_start", number=order.number)
             if can_pay_by_card
             else None,

@@ -215,6 +215,7 @@ def _return_page(cancelled: bool):
         left_checkout=cancelled,
         refresh_url=refresh_url,
         refresh_seconds=CONFIRMING_REFRESH_SECONDS,
+        card_test_mode=bool(current_app.config.get("STRIPE_LOCAL_TEST_MODE")),
     )
     return response, 200, {"Cache-Control": "no-store"}
 

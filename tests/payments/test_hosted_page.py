@@ -267,3 +267,19 @@ def test_with_keys_a_buyer_abroad_is_offered_card_payment(client, session):
     assert "Orders from abroad are not available yet" not in cart and 'href="/checkout"' in cart
     page = client.get("/checkout")
     assert page.status_code == 200 and 'id="pay-stripe"' in page.get_data(as_text=True)
+
+
+def test_in_local_test_mode_the_order_and_return_pages_say_so(app, client, place_stripe_order):
+    """`make run` without keys: nobody is told they pay on Stripe's page when it is the local one."""
+    order = place_stripe_order(lang="en")
+    token = guest_token(app, order)
+    pages = (
+        f"/orders/{order.number}?token={token}",
+        f"/payments/stripe/cancel?order={order.number}&token={token}",
+    )
+    for path in pages:
+        assert "secure page" in client.get(path).get_data(as_text=True)
+    app.config["STRIPE_LOCAL_TEST_MODE"] = True
+    for path in pages:
+        text = client.get(path).get_data(as_text=True)
+        assert "test mode" in text and "secure page" not in text
