@@ -26,6 +26,19 @@ def link_host(host: str | None) -> str:
     return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
 
 
+def card_payments_available(config) -> bool:
+    """Whether buyers may pay by card: the one answer the cart, checkout, order and price notes use.
+
+    Card payment needs Stripe: a `STRIPE_SECRET_KEY`, which in development may be the local test
+    server's (`make run` starts it when no key is set, with `STRIPE_LOCAL_TEST_MODE`). Never that
+    test server in production: there, no real key means no card payment. (Here, below every domain,
+    so that markets' price notes and payments' checkout read the same rule.)
+    """
+    if not config.get("STRIPE_SECRET_KEY"):
+        return False
+    return not (config.get("STRIPE_LOCAL_TEST_MODE") and config.get("PRODUCTION"))
+
+
 def load_config(environ: dict[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 

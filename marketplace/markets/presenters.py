@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from babel import Locale
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from marketplace.accounts.redirects import safe_next_url
+from marketplace.config import card_payments_available
 from marketplace.markets.context import (
     COUNTRY_CURRENCIES,
     HOME_CURRENCY,
@@ -42,12 +43,18 @@ def conversion_note(lang: str) -> str:
     rate = current_rates().get(market.currency)
     if rate is None:
         return ""
+    values = {
+        "currency": market.currency,
+        "rate": Money(int(rate.rate.to_integral_value()), "IDR").format(lang),
+        "date": rate.effective_date.isoformat(),
+    }
+    if not card_payments_available(current_app.config):
+        # Nothing is charged in a foreign currency then: the cart says why, the note only converts.
+        return _("Prices converted from rupiah at 1 %(currency)s = %(rate)s (rate of %(date)s).", **values)
     return _(
         "Prices converted from rupiah at 1 %(currency)s = %(rate)s (rate of %(date)s). "
         "Card payments are charged in %(currency)s, exactly the total shown at checkout.",
-        currency=market.currency,
-        rate=Money(int(rate.rate.to_integral_value()), "IDR").format(lang),
-        date=rate.effective_date.isoformat(),
+        **values,
     )
 
 

@@ -33,6 +33,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.config import card_payments_available
 from marketplace.errors import Conflict, DomainError, NotFound, ValidationError
 from marketplace.markets.context import HOME_COUNTRY, HOME_CURRENCY
 from marketplace.money import Money, currency_exponent, stripe_exponent
@@ -100,18 +101,6 @@ def stripe_client(config) -> stripe.StripeClient:
     return stripe.StripeClient(
         config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else None, max_network_retries=2
     )
-
-
-def card_payments_available(config) -> bool:
-    """Whether buyers may pay by card: the one answer the cart, the checkout and the order pages use.
-
-    Card payment needs Stripe: a `STRIPE_SECRET_KEY`, which in development may be the local test
-    server's (`make run` starts it when no key is set, with `STRIPE_LOCAL_TEST_MODE`). Never that
-    test server in production: there, no real key means no card payment.
-    """
-    if not config.get("STRIPE_SECRET_KEY"):
-        return False
-    return not (config.get("STRIPE_LOCAL_TEST_MODE") and config.get("PRODUCTION"))
 
 
 def payment_methods_for(config, *, country: str, currency: str) -> list[PaymentMethod]:

@@ -146,3 +146,13 @@ def test_at_home_nothing_changes(client, session, batik):
     assert ABROAD not in html and 'href="/checkout"' in html
     page = client.get("/checkout").get_data(as_text=True)
     assert 'value="bank_transfer"' in page and 'id="pay-stripe"' not in page
+
+
+def test_without_card_payments_the_price_note_promises_no_card_charge(client, session):
+    from tests.markets.conftest import make_rate
+
+    make_rate(session, "EUR", "17300")
+    session.commit()
+    page = client.get("/?currency=EUR&country=NL").get_data(as_text=True)
+    assert "Prices converted from rupiah at 1 EUR" in page
+    assert "Card payments are charged in EUR" not in page

@@ -1,5 +1,8 @@
 """Checkout Sessions for localstripe, shaped like Stripe's `checkout.session` object.
 
+(Longer than our usual module: it is one whole stand-in for Stripe Checkout — the API resource, its
+validation and the test-mode payment page — that only development and the tests load.)
+
 localstripe (PyPI) has PaymentIntents, charges, refunds and signed webhook delivery but no Checkout.
 This module adds, as localstripe resources so they live in its store and its event list:
 
