@@ -27,6 +27,15 @@ class ValidationError(DomainError):
     status = 400
 
 
+class InvalidInput(ValidationError):
+    """Several fields are wrong at once: `errors` maps field name → message."""
+
+    def __init__(self, errors: dict[str, str]):
+        first_field, first_message = next(iter(errors.items()))
+        super().__init__(first_message, field=first_field)
+        self.errors = errors
+
+
 class Conflict(DomainError):
     status = 409
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, gettext
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -108,6 +108,14 @@ def select_timezone() -> str:
 
 def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def message(text: str, **variables) -> str:
+    """gettext for services: translated inside a request, the English msgid in CLI jobs and tests
+    without one (the locale selector needs a request). Marked `_l` where used, for extraction."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
 
 
 def localized(obj, field: str, lang: str | None = None) -> str:

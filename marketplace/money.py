@@ -93,6 +93,11 @@ class Money:
         return self.format()
 
 
+def money_text(minor: int, currency: str, lang: str = "id") -> str:
+    """An amount stored as minor units, as text for a reader of `lang`: 'Rp 125.000'."""
+    return Money(int(minor), currency).format(lang)
+
+
 def convert(amount: Money, rate: Decimal, to_currency: str) -> Money:
     """Convert with a Decimal rate (units of `to_currency` per unit of `amount`), half-up per
     the target currency's own exponent."""

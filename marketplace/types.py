@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -38,3 +40,17 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A column type for a StrEnum, stored as its values in VARCHAR + CHECK on every database,
+    so adding a value is a small migration (no native PostgreSQL ENUM type)."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

@@ -1,15 +1,19 @@
-"""Who may do what: curator-only views and the sellers an account runs."""
+"""Who may do what: curator-only views, the shops an account runs, and the seller-area guard."""
 
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from marketplace.extensions import login_manager
+from marketplace.extensions import db, login_manager
+
+if TYPE_CHECKING:
+    from marketplace.catalogue.models import Seller
 
 
 def curator_required(view):
@@ -61,17 +65,49 @@ def is_seller(session: Session, user) -> bool:
     return bool(user_seller_ids(session, user))
 
 
-def seller_required(view):
-    """Let in accounts that run a shop; anonymous visitors go to log in, others get 404."""
+def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
+    """The shops (`Seller` rows) an account owns or facilitates (any status), oldest first: one query."""
+    # catalogue.models and seller.models import accounts.models: imported here, not at the top.
+    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import SellerFacilitator
+
+    facilitated = sa.select(SellerFacilitator.seller_id).where(
+        SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None)
+    )
+    return list(
+        session.scalars(
+            sa.select(Seller)
+            .where(sa.or_(Seller.user_id == user_id, Seller.id.in_(facilitated)))
+            .order_by(Seller.id)
+        )
+    )
+
+
+def seller_area(view):
+    """The one guard of seller pages: accounts that run a shop; anonymous → log in; others → 404.
+
+    Sets `g.seller_roles` ({shop id: "seller" (owner) | "facilitator"}) and `g.seller_ids` for
+    the view, and always turns the audit on for the request: every change to those shops' records
+    gets an audit row (who, role, before/after; marketplace/audit/tracking.py).
+    """
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        from marketplace.extensions import db
+        # audit.models imports accounts.models: imported here so accounts does not import audit at load.
+        from marketplace.audit import tracking as audit_tracking
 
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not user_seller_ids(db.session, current_user):
+        # Facilitators reach the shops they were given.
+        g.seller_roles = user_seller_roles(db.session, current_user)
+        g.seller_ids = list(g.seller_roles)
+        if not g.seller_ids:
             abort(404)
-        return view(*args, **kwargs)
+        # Every change to the shops' records in this request gets an audit row.
+        audit_tracking.start_tracking(db.session, actor=current_user, roles=g.seller_roles)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            audit_tracking.stop_tracking(db.session)
 
     return wrapper

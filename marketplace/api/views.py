@@ -16,6 +16,7 @@ from marketplace.catalogue import services
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.markets.context import current_rates
+from marketplace.timezones import market_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -62,7 +63,7 @@ def products():
     search = params.parse_product_search(request.args)
     _check_currency(request.args)  # checked here even when no product is listed
     session = db.session
-    today = services.market_today()
+    today = market_today()
     result = services.search_products(session, search, today=today)
     if not result.total:
         # A filter naming nothing we know matches nothing: say so rather than "no products".
@@ -93,7 +94,7 @@ def product(product_id: int):
     _check_currency(request.args)  # ids past marketplace.params.MAX_ID never reach here: 404
     session = db.session
     found = services.get_public_product(session, product_id)
-    labels = services.visible_labels(found, services.market_today())
+    labels = services.visible_labels(found, market_today())
     return jsonify(serializers.Serializer(lang).product(found, labels))
 
 

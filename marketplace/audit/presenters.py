@@ -8,9 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from marketplace.audit.models import AuditEntry
-from marketplace.orders.formatting import JAKARTA
-from marketplace.orders.presenters import jakarta_time
 from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import JAKARTA, jakarta_time
 
 ROLE_LABELS = {
     "curator": _l("Curator"),

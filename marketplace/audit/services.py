@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.audit.models import AuditEntry
-from marketplace.orders.formatting import jakarta_day_start
+from marketplace.timezones import jakarta_day_start
 from marketplace.types import utcnow
 
 

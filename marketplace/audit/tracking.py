@@ -1,7 +1,7 @@
 """Who changed a seller's records: audit rows written automatically in the flush that makes the change.
 
 Off by default. The seller area turns it on for one request (`start_tracking`, in the
-`seller_area` decorator) with the acting account and its role per shop; every flush then turns
+`accounts.access.seller_area` guard) with the acting account and its role per shop; every flush then turns
 new, changed and deleted Product, ProductImage, ProductRevision, ProductLabel, StockMovement,
 Fulfilment (and its status history rows, as parcels move by UPDATE statements), Seller and
 SellerPayoutAccount rows into AuditEntry rows with the changed columns' before and after values.

@@ -12,12 +12,11 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from marketplace import params
-from marketplace.accounts.access import curator_required
+from marketplace.accounts.access import curator_required, seller_area
 from marketplace.audit import presenters, services
 from marketplace.audit.forms import AuditFilterForm
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.seller.views import seller_area
 
 bp = Blueprint("audit", __name__)
 

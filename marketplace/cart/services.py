@@ -20,7 +20,7 @@ from marketplace import params
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, Seller
 from marketplace.errors import Conflict, ValidationError
-from marketplace.orders.formatting import message as _l
+from marketplace.i18n import message as _l
 from marketplace.orders.services import MAX_LINE_QUANTITY, is_purchasable, parse_quantity
 from marketplace.types import utcnow
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 
 class RegionKind(enum.StrEnum):
@@ -38,19 +38,6 @@ class LabelStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    # Stored as VARCHAR + CHECK on every database, so adding a value is a small migration.
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
 class Region(db.Model):
     """A kecamatan or one of its desa. Names change and villages split: key on id/slug, never name."""
 
@@ -58,7 +45,7 @@ class Region(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("regions.id"), index=True)
-    kind: Mapped[RegionKind] = mapped_column(_enum(RegionKind, "region_kind"))
+    kind: Mapped[RegionKind] = mapped_column(enum_column(RegionKind, "region_kind"))
     #: Official region code (Kemendagri), e.g. 35.10.14 for Kabat.
     code: Mapped[Optional[str]] = mapped_column(sa.String(20))
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -110,7 +97,7 @@ class Seller(db.Model):
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     #: Only approved sellers' products are ever public.
     status: Mapped[SellerStatus] = mapped_column(
-        _enum(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True
+        enum_column(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -155,7 +142,7 @@ class Product(db.Model):
     #: Days to make or prepare before shipping (made-to-order batik can take weeks).
     processing_days: Mapped[int] = mapped_column(default=1)
     status: Mapped[ProductStatus] = mapped_column(
-        _enum(ProductStatus, "product_status"), default=ProductStatus.DRAFT
+        enum_column(ProductStatus, "product_status"), default=ProductStatus.DRAFT
     )
     exportable: Mapped[bool] = mapped_column(default=False)
     #: Harmonized System code for customs, 6+ digits (e.g. 4602.10 rattan basketwork).
@@ -223,7 +210,7 @@ class ProductLabel(db.Model):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
     label_type_id: Mapped[int] = mapped_column(sa.ForeignKey("label_types.id"), index=True)
     status: Mapped[LabelStatus] = mapped_column(
-        _enum(LabelStatus, "label_status"), default=LabelStatus.REQUESTED
+        enum_column(LabelStatus, "label_status"), default=LabelStatus.REQUESTED
     )
     certificate_number: Mapped[str] = mapped_column(sa.String(80), default="")
     issuer: Mapped[str] = mapped_column(sa.String(120), default="")

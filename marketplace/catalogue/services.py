@@ -22,7 +22,7 @@ Public functions (signatures kept stable for the views and the JSON API):
     list_villages(session, *, with_counts=True) -> list[VillageSummary(village, product_count)]
     list_label_types(session) -> list[LabelType]
     list_village_sellers(session, village) -> list[Seller]
-    visible_labels(product, today) -> list[ProductLabel];  market_today(now=None) -> date
+    visible_labels(product, today) -> list[ProductLabel]
     public_products_filter(), public_products_select(), visible_label_filter(today),
     has_visible_label_filter(code, today): reusable SQL conditions.
 """
@@ -36,7 +36,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -56,10 +55,8 @@ from marketplace.catalogue.models import (
     SellerStatus,
 )
 from marketplace.errors import NotFound
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
-
-#: Labels expire at the end of a calendar day where the market is, not in UTC.
-MARKET_TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 DEFAULT_PER_PAGE = 24
@@ -92,11 +89,6 @@ _FALSE = {"", "0", "false", "off", "no", "n"}
 # --------------------------------------------------------------------------------------------
 # Visibility rules as reusable SQL conditions
 # --------------------------------------------------------------------------------------------
-
-
-def market_today(now: datetime | None = None, tz: ZoneInfo = MARKET_TIMEZONE) -> date:
-    """Today's calendar date where the market is (labels are valid through their last day there)."""
-    return (now or utcnow()).astimezone(tz).date()
 
 
 def approved_seller_ids() -> sa.Select:

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
 from marketplace.site import seo
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("catalogue", __name__)
@@ -162,7 +163,7 @@ def product(product_id: int, slug: str | None = None):
             target += "?" + request.query_string.decode("latin-1")
         return redirect(target, 301)
     lang = current_language()
-    detail = presenters.product_detail(found, lang, services.market_today())
+    detail = presenters.product_detail(found, lang, market_today())
     share = seo.product_share(
         found,
         title=detail.title,

@@ -1,16 +1,12 @@
 """The curator console's frame: its menu and the counts of what waits, shown on every curator page.
 
-Every domain with curator pages adds its entry to CONSOLE_MENU; entries whose endpoint is not
-registered are left out, so the menu never links to a page that does not exist.
+Every domain with curator pages adds its entry to CONSOLE_MENU, in the group of its task; entries
+whose endpoint is not registered are left out, so the menu never links to a page that does not exist.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 import sqlalchemy as sa
-from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -22,35 +18,57 @@ from marketplace.catalogue.models import (
     Seller,
     SellerStatus,
 )
+from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.seller.models import ProductRevision, RevisionStatus
 
-
-@dataclass(frozen=True)
-class MenuEntry:
-    endpoint: str
-    label: object  # a lazy string, rendered in the request's language
-    #: Key into waiting_counts() whose number is shown beside the entry.
-    count_key: Optional[str] = None
-
+CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
+    MenuGroup("queues", _l("Queues")),
+    MenuGroup("catalogue", _l("Catalogue")),
+    MenuGroup("money", _l("Money")),
+    MenuGroup("programme", _l("Programme")),
+    MenuGroup("audit", _l("Audit")),
+)
 
 CONSOLE_MENU: tuple[MenuEntry, ...] = (
-    MenuEntry("curation.overview", _l("Overview")),
-    MenuEntry("curation.applications", _l("Seller applications"), "applications"),
-    MenuEntry("curation.products", _l("Products to review"), "products"),
-    MenuEntry("labels.queue", _l("Label requests"), "labels"),
-    MenuEntry("labels.registry", _l("Label registry")),
-    MenuEntry("curation.featured", _l("Featured")),
-    MenuEntry("monitoring.dashboard", _l("Monitoring")),
-    MenuEntry("mentoring.index", _l("Mentoring")),
-    MenuEntry("naikkelas.levels", _l("Naik kelas")),
-    MenuEntry("curation.transfers", _l("Bank transfers"), "transfers"),
-    MenuEntry("refunds.index", _l("Refunds"), "refunds"),
-    MenuEntry("payouts.index", _l("Payouts")),
-    MenuEntry("markets.rates", _l("Exchange rates")),
-    MenuEntry("shipping.zones", _l("Shipping rates")),
-    MenuEntry("facilitators.curator_index", _l("Facilitators")),
-    MenuEntry("audit.log", _l("Audit log")),
+    MenuEntry("curation.overview", _l("Overview"), group="queues"),
+    MenuEntry("curation.applications", _l("Seller applications"), "applications", group="queues"),
+    MenuEntry(
+        "curation.products",
+        _l("Products to review"),
+        "products",
+        group="queues",
+        related=("curation.product_review",),
+    ),
+    MenuEntry(
+        "labels.queue", _l("Label requests"), "labels", group="queues", related=("labels.curator_evidence",)
+    ),
+    MenuEntry("curation.transfers", _l("Bank transfers"), "transfers", group="queues"),
+    MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
+    MenuEntry(
+        "curation.featured",
+        _l("Featured"),
+        group="catalogue",
+        related=("curation.edit_featured", "curation.featured_preview", "curation.featured_fairness"),
+    ),
+    MenuEntry(
+        "labels.types", _l("Label types"), group="catalogue", related=("labels.new_type", "labels.edit_type")
+    ),
+    MenuEntry("labels.registry", _l("Label registry"), group="catalogue"),
+    MenuEntry("payouts.index", _l("Payouts"), group="money"),
+    MenuEntry("payouts.commission", _l("Commission"), group="money"),
+    MenuEntry("markets.rates", _l("Exchange rates"), group="money"),
+    MenuEntry("shipping.zones", _l("Shipping rates"), group="money", related=("shipping.edit_rate",)),
+    MenuEntry("monitoring.dashboard", _l("Monitoring"), group="programme"),
+    MenuEntry("mentoring.index", _l("Mentoring"), group="programme", related=("mentoring.seller_log",)),
+    MenuEntry("naikkelas.levels", _l("Naik kelas"), group="programme"),
+    MenuEntry(
+        "facilitators.curator_index",
+        _l("Facilitators"),
+        group="programme",
+        related=("facilitators.curator_links",),
+    ),
+    MenuEntry("audit.log", _l("Audit log"), group="audit"),
 )
 
 
@@ -104,21 +122,6 @@ def _refunds_due():
     )
 
 
-def console_menu(session: Session) -> list[dict]:
-    """The menu for the current request: label, url, count, and whether it is the current page."""
-    counts = waiting_counts(session)
-    views = current_app.view_functions
-    items = []
-    for entry in CONSOLE_MENU:
-        if entry.endpoint not in views:
-            continue
-        count = counts.get(entry.count_key) if entry.count_key else None
-        items.append(
-            {
-                "label": entry.label,
-                "url": url_for(entry.endpoint),
-                "count": count,
-                "current": request.endpoint == entry.endpoint,
-            }
-        )
-    return items
+def console_menu(session: Session) -> AreaMenu:
+    """The menu for the current request: groups of entries with their counts, the current page."""
+    return build_menu(CONSOLE_MENU, CONSOLE_GROUPS, waiting_counts(session))

@@ -1,8 +1,9 @@
 """Featured slots on the home page: placing products, and how fairly featured time is spread.
 
-Times are stored in UTC and typed by curators in Asia/Jakarta (`from_jakarta_local`). Every
-change writes an audit row; the page cache notices writes to featured_placements by itself and
-the home page shows the change on the next request (marketplace/cache.py). Functions flush only.
+Times are stored in UTC and typed by curators in Asia/Jakarta (marketplace.timezones turns one
+into the other). Every change writes an audit row; the page cache notices writes to
+featured_placements by itself and the home page shows the change on the next request
+(marketplace/cache.py). Functions flush only.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,11 +22,10 @@ from marketplace import params
 from marketplace.accounts.models import User
 from marketplace.audit.services import changed_values, record_action
 from marketplace.catalogue.models import Cluster, FeaturedPlacement, Product, Region, RegionKind, Seller
-from marketplace.catalogue.services import MARKET_TIMEZONE, MAX_ID, public_products_filter
-from marketplace.errors import NotFound
-from marketplace.orders.formatting import jakarta_day_start
-from marketplace.orders.formatting import message as _l
-from marketplace.seller.services import InvalidInput
+from marketplace.catalogue.services import MAX_ID, public_products_filter
+from marketplace.errors import InvalidInput, NotFound
+from marketplace.i18n import message as _l
+from marketplace.timezones import JAKARTA, jakarta_day_start
 
 MAX_HEADLINE = 160
 MAX_POSITION = 99
@@ -37,21 +37,6 @@ FAIRNESS_DAYS = 90
 MAX_FAIRNESS_DAYS = 5 * 366
 SEARCH_LIMIT = 20
 PAST_LIMIT = 50
-
-
-# ---------------------------------------------------------------------------------------------
-# Jakarta wall-clock time <-> stored UTC
-# ---------------------------------------------------------------------------------------------
-
-
-def from_jakarta_local(value: datetime) -> datetime:
-    """A wall-clock time typed in Jakarta (naive) as an aware UTC datetime."""
-    return value.replace(tzinfo=MARKET_TIMEZONE).astimezone(UTC)
-
-
-def to_jakarta_local(value: datetime) -> datetime:
-    """A stored UTC time as Jakarta wall-clock time, naive (what a datetime-local input shows)."""
-    return value.astimezone(MARKET_TIMEZONE).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +377,7 @@ def fairness_window(
     Jakarta days from `start_day` through `end_day` (swapped when reversed, capped in length)."""
     if start_day is None and end_day is None:
         return now - timedelta(days=FAIRNESS_DAYS), now
-    today = now.astimezone(MARKET_TIMEZONE).date()
+    today = now.astimezone(JAKARTA).date()
     end_day = end_day or today
     start_day = start_day or end_day - timedelta(days=FAIRNESS_DAYS - 1)
     if start_day > end_day:
@@ -413,11 +398,9 @@ __all__ = [
     "end_placement",
     "fairness_window",
     "featured_fairness",
-    "from_jakarta_local",
     "get_placement",
     "list_placements",
     "resolve_product",
     "search_featurable",
-    "to_jakarta_local",
     "update_placement",
 ]

@@ -19,11 +19,10 @@ from marketplace.curation import featured as services
 from marketplace.curation import presenters
 from marketplace.curation.forms import FIRST_YEAR, LAST_YEAR, ActionForm, PlacementForm
 from marketplace.curation.views import bp
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
-from marketplace.orders.presenters import jakarta_time
-from marketplace.seller.services import InvalidInput
+from marketplace.timezones import from_jakarta_local, jakarta_time, to_jakarta_local
 from marketplace.types import utcnow
 
 
@@ -31,7 +30,7 @@ def _placement_input(form: PlacementForm) -> services.PlacementInput:
     def utc(value: datetime | None):
         if value is None or not FIRST_YEAR <= value.year <= LAST_YEAR:
             return None  # the form's own message says what is wrong
-        return services.from_jakarta_local(value)
+        return from_jakarta_local(value)
 
     return services.PlacementInput(
         product=form.product.data or "",
@@ -133,8 +132,8 @@ def edit_featured(placement_id: int):
         form.headline_id.data = placement.headline_id
         form.headline_en.data = placement.headline_en
         form.position.data = placement.position
-        form.starts_at.data = services.to_jakarta_local(placement.starts_at)
-        form.ends_at.data = services.to_jakarta_local(placement.ends_at)
+        form.starts_at.data = to_jakarta_local(placement.starts_at)
+        form.ends_at.data = to_jakarta_local(placement.ends_at)
         return _render_edit(placement, form)
     form = PlacementForm()
     if form.validate_on_submit():
@@ -207,7 +206,7 @@ def featured_preview():
     error = (
         _("Enter a date and time, for example 2026-12-01T08:00.") if raw.strip() and moment is None else ""
     )
-    at = services.from_jakarta_local(moment) if moment is not None else utcnow()
+    at = from_jakarta_local(moment) if moment is not None else utcnow()
     placements = catalogue_services.list_active_featured(db.session, at)
     cards = [
         catalogue_presenters.product_card(

@@ -8,13 +8,12 @@ import io
 from flask import url_for
 from flask_babel import gettext as _
 
-from marketplace.curation import featured as featured_services
 from marketplace.curation.reviews import Application, ProductReview, QueueItem
 from marketplace.i18n import localized
-from marketplace.orders.formatting import money
-from marketplace.orders.presenters import jakarta_time
+from marketplace.money import money_text
 from marketplace.seller import presenters as seller_presenters
 from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import jakarta_time, to_jakarta_local
 
 FIELD_LABELS = seller_presenters.FIELD_LABELS
 THUMB_WIDTH = 160
@@ -63,7 +62,7 @@ def _text(name: str, value, currency: str, lang: str) -> str:
     if value is None:
         return ""
     if name == "price_minor":
-        return money(value, currency, lang)
+        return money_text(value, currency, lang)
     return str(value)
 
 
@@ -231,7 +230,7 @@ def window_text(start, end, lang: str) -> str:
 
 def local_input(value) -> str:
     """A stored UTC time as the value of a datetime-local input (Jakarta wall clock)."""
-    return featured_services.to_jakarta_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+    return to_jakarta_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,12 +15,11 @@ from marketplace.catalogue.services import MAX_ID
 from marketplace.curation import presenters, reviews
 from marketplace.curation.forms import DecisionForm
 from marketplace.curation.views import bp
-from marketplace.errors import Conflict, DomainError
+from marketplace.errors import Conflict, DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.media import get_storage
 from marketplace.seller import services as seller_services
-from marketplace.seller.services import InvalidInput
 from marketplace.types import utcnow
 
 

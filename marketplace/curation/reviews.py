@@ -21,7 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
 from marketplace.errors import Conflict, NotFound
-from marketplace.orders.formatting import message as _l
+from marketplace.i18n import message as _l
 from marketplace.seller import services as seller_services
 from marketplace.seller.models import ProductRevision, RevisionStatus, SellerPayoutAccount
 from marketplace.seller.services import REVIEWED_FIELDS, FileToDelete, PhotoEntry

@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.money import Money
 from marketplace.orders import services as orders
-from marketplace.orders.presenters import jakarta_time
+from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
 bp = Blueprint("curation", __name__, url_prefix="/curator")
@@ -25,10 +25,10 @@ bp = Blueprint("curation", __name__, url_prefix="/curator")
 
 @bp.app_context_processor
 def curator_console():
-    # Only curator pages pay for the counts query; everything else gets an empty menu.
+    # Only curator pages pay for the counts query; everything else gets no menu.
     if request.path.startswith("/curator") and getattr(current_user, "is_curator", False):
         return {"curator_menu": console_menu(db.session)}
-    return {"curator_menu": []}
+    return {"curator_menu": None}
 
 
 @bp.get("/")

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -38,9 +37,8 @@ from marketplace.demo.pictures import product_picture
 from marketplace.media.images import ProcessedImage, add_processed_image, delete_renditions, process_upload
 from marketplace.media.storage import MediaStorage
 from marketplace.shipping.services import ensure_default_shipping_rates
+from marketplace.timezones import JAKARTA
 from marketplace.types import utcnow
-
-LOCAL_ZONE = ZoneInfo("Asia/Jakarta")
 
 #: A product created by this run, its data and how many pictures it gets.
 _NewProducts = dict[str, tuple[Product, data.ProductData, int]]
@@ -118,7 +116,7 @@ class _Seeder:
         self.session = session
         self.storage = storage
         self.now = now
-        self.today = now.astimezone(LOCAL_ZONE).date()
+        self.today = now.astimezone(JAKARTA).date()
         self.report = report
         self.hash_password = hash_password
         self.rng = random.Random(data.RANDOM_SEED)

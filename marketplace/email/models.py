@@ -9,9 +9,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.catalogue.models import _enum
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["EmailStatus", "OutboundEmail"]
 
@@ -42,7 +41,7 @@ class OutboundEmail(db.Model):
     lang: Mapped[str] = mapped_column(sa.String(8))
     #: queued → sending → sent, or back to queued with a later next_attempt_at, or failed.
     status: Mapped[EmailStatus] = mapped_column(
-        _enum(EmailStatus, "email_status"), default=EmailStatus.QUEUED
+        enum_column(EmailStatus, "email_status"), default=EmailStatus.QUEUED
     )
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from marketplace.extensions import db
+from marketplace.timezones import market_today
 
 
 @click.group("labels")
@@ -22,7 +23,6 @@ def labels_cli():
 )
 def remind(days: int):
     """Email each seller whose labels expire soon, one email per seller (idempotent: run daily)."""
-    from marketplace.catalogue.services import market_today
     from marketplace.labels.services import send_expiry_reminders
 
     result = send_expiry_reminders(db.session, today=market_today(), days=days)

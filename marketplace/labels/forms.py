@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from marketplace.seller.forms import IdSelectField, WholeNumberField
+from marketplace.forms import IdSelectField, WholeNumberField
 
 
 class LabelRequestForm(FlaskForm):

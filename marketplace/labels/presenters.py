@@ -12,8 +12,8 @@ from flask_babel import ngettext
 from marketplace.catalogue.models import LabelStatus, ProductLabel, ProductStatus
 from marketplace.i18n import localized
 from marketplace.labels import services
-from marketplace.orders.presenters import jakarta_time
 from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import jakarta_time
 
 STATUS_LABELS = {
     LabelStatus.REQUESTED: _l("Waiting for a curator"),

@@ -33,13 +33,12 @@ from marketplace.catalogue.models import (
     Region,
     Seller,
 )
-from marketplace.errors import NotFound, ValidationError
+from marketplace.errors import InvalidInput, NotFound, ValidationError
 from marketplace.i18n import localized
+from marketplace.i18n import message as _l
 from marketplace.labels.models import LabelReminder
 from marketplace.media.images import new_storage_key, process_upload
 from marketplace.media.storage import MediaStorage
-from marketplace.orders.formatting import message as _l
-from marketplace.seller.services import InvalidInput
 
 #: Private prefix: /media/ and a bucket's public URL serve only PUBLIC_PREFIXES.
 EVIDENCE_PREFIX = "private/label-evidence/"

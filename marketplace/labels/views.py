@@ -28,16 +28,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from marketplace import params
-from marketplace.accounts.access import curator_required, user_seller_ids
-from marketplace.catalogue.services import market_today
-from marketplace.errors import DomainError
+from marketplace.accounts.access import curator_required, seller_area, user_seller_ids
+from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.labels import presenters, services
 from marketplace.labels.forms import ApproveForm, LabelRequestForm, LabelTypeForm, RejectForm
 from marketplace.media import get_storage
-from marketplace.seller.services import InvalidInput
-from marketplace.seller.views import seller_area
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("labels", __name__)

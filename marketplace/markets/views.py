@@ -36,7 +36,7 @@ from marketplace.markets.context import (
 from marketplace.markets.forms import RateForm
 from marketplace.markets.presenters import conversion_note, market_switcher
 from marketplace.money import Money
-from marketplace.orders.presenters import jakarta_time
+from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
 bp = Blueprint("markets", __name__)

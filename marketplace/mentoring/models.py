@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Seller, _enum
+from marketplace.catalogue.models import Seller
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["MentoringKind", "MentoringNote"]
 
@@ -38,7 +38,7 @@ class MentoringNote(db.Model):
     #: The curator who wrote it; kept None if that account is ever removed.
     author_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[MentoringKind] = mapped_column(
-        _enum(MentoringKind, "mentoring_kind"), default=MentoringKind.NOTE
+        enum_column(MentoringKind, "mentoring_kind"), default=MentoringKind.NOTE
     )
     #: The Asia/Jakarta calendar day of the visit or conversation.
     visited_on: Mapped[date] = mapped_column(sa.Date)

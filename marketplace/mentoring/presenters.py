@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.mentoring.services import SellerVisit
-from marketplace.orders.presenters import jakarta_time
+from marketplace.timezones import jakarta_time
 
 KIND_LABELS = {MentoringKind.NOTE: _l("Note"), MentoringKind.VISIT: _l("Visit")}
 

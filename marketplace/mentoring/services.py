@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Region, RegionKind, Seller, SellerStatus
 from marketplace.errors import NotFound, ValidationError
+from marketplace.i18n import message
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.orders.formatting import message
 
 #: A seller not visited for this many days shows up as "needs a visit".
 VISIT_INTERVAL_DAYS = 90

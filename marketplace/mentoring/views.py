@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.mentoring import presenters, services
 from marketplace.mentoring.forms import MentoringNoteForm
-from marketplace.orders.formatting import jakarta_date
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 
 bp = Blueprint("mentoring", __name__)

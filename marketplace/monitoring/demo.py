@@ -22,9 +22,9 @@ from marketplace.errors import DomainError
 from marketplace.mentoring import services as mentoring
 from marketplace.mentoring.models import MentoringNote
 from marketplace.orders import services as orders
-from marketplace.orders.formatting import JAKARTA
 from marketplace.orders.models import Order
 from marketplace.shipping.services import ShippingAddress
+from marketplace.timezones import JAKARTA
 
 DEMO_ORDER_PREFIX = "demo-order-"
 RANDOM_SEED = 20261128

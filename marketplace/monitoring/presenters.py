@@ -19,6 +19,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace.money import money_text
 from marketplace.monitoring import charts
 from marketplace.monitoring.services import (
     LIST_LIMIT,
@@ -27,8 +28,8 @@ from marketplace.monitoring.services import (
     Filters,
     levels_available,
 )
-from marketplace.orders.formatting import JAKARTA, money
 from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import JAKARTA
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def _display(value: Any, kind: str, lang: str) -> str:
     if value is None or value == "":
         return "–" if kind in ("date", "int", "idr") else ""
     if kind == "idr":
-        return money(int(value), "IDR", lang)
+        return money_text(int(value), "IDR", lang)
     if kind == "int":
         return format_decimal(int(value), locale=lang)
     if kind == "date":
@@ -380,7 +381,7 @@ def present_dashboard(figures: dict[str, list[dict]], filters: Filters, *, lang:
     months = figures["months"]
     return {
         "summary": {
-            "sales": money(sum(row["sales_idr"] for row in months), "IDR", lang),
+            "sales": money_text(sum(row["sales_idr"] for row in months), "IDR", lang),
             "orders": format_decimal(sum(row["orders"] for row in months), locale=lang),
             "units": format_decimal(sum(row["units"] for row in months), locale=lang),
         },

@@ -34,9 +34,10 @@ from marketplace.catalogue.models import (
     SellerStatus,
     seller_clusters,
 )
+from marketplace.i18n import message
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.orders.formatting import jakarta_date, jakarta_day_start, message
 from marketplace.orders.models import Order, OrderLine, OrderStatus
+from marketplace.timezones import jakarta_date, jakarta_day_start
 
 #: Quick ranges offered beside the date fields.
 PRESETS = ("30d", "90d", "12m")

@@ -8,7 +8,7 @@ from marketplace.accounts.access import curator_required
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.monitoring import presenters, services
-from marketplace.orders.formatting import jakarta_date
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 
 bp = Blueprint("monitoring", __name__)

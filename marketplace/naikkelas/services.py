@@ -28,11 +28,11 @@ from marketplace.catalogue.models import (
     SellerStatus,
 )
 from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.i18n import message as _l
 from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
-from marketplace.orders.formatting import jakarta_date
-from marketplace.orders.formatting import message as _l
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine
 from marketplace.seller.models import SellerPayoutAccount
+from marketplace.timezones import jakarta_date
 
 PERCENT = "percent"
 COUNT = "count"

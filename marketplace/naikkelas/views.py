@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import params
-from marketplace.accounts.access import curator_required
+from marketplace.accounts.access import curator_required, seller_area
 from marketplace.catalogue.models import Seller, SellerStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.naikkelas import presenters, services
 from marketplace.naikkelas.forms import ActionForm, CriterionForm, LevelForm, ThresholdForm
-from marketplace.seller.views import seller_area
 from marketplace.types import utcnow
 
 bp = Blueprint("naikkelas", __name__)

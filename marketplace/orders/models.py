@@ -10,9 +10,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import _enum
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 
 class OrderStatus(enum.StrEnum):
@@ -69,7 +68,7 @@ class Order(db.Model):
     #: Language for emails and the guest order page.
     lang: Mapped[str] = mapped_column(sa.String(8), default="id")
     status: Mapped[OrderStatus] = mapped_column(
-        _enum(OrderStatus, "order_status"), default=OrderStatus.AWAITING_PAYMENT
+        enum_column(OrderStatus, "order_status"), default=OrderStatus.AWAITING_PAYMENT
     )
     #: Sent with the checkout form; a second submit of the same form finds this order (double click).
     checkout_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -85,12 +84,12 @@ class Order(db.Model):
     #: What the buyer pays: subtotal + shipping + unique code.
     total_minor: Mapped[int] = mapped_column(sa.BigInteger)
 
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, "payment_method"))
     payment_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
-    shipping_method: Mapped[ShippingMethod] = mapped_column(_enum(ShippingMethod, "shipping_method"))
+    shipping_method: Mapped[ShippingMethod] = mapped_column(enum_column(ShippingMethod, "shipping_method"))
     shipping_zone: Mapped[Optional[str]] = mapped_column(sa.String(40))
     ship_name: Mapped[str] = mapped_column(sa.String(120), default="")
     ship_phone: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -126,7 +125,7 @@ class Fulfilment(db.Model):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), index=True)
     status: Mapped[FulfilmentStatus] = mapped_column(
-        _enum(FulfilmentStatus, "fulfilment_status"), default=FulfilmentStatus.PENDING
+        enum_column(FulfilmentStatus, "fulfilment_status"), default=FulfilmentStatus.PENDING
     )
     shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     courier: Mapped[str] = mapped_column(sa.String(60), default="")
@@ -202,7 +201,7 @@ class StockMovement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
-    kind: Mapped[StockMovementKind] = mapped_column(_enum(StockMovementKind, "stock_movement_kind"))
+    kind: Mapped[StockMovementKind] = mapped_column(enum_column(StockMovementKind, "stock_movement_kind"))
     #: Change to the product's available stock (negative when units are taken).
     quantity_delta: Mapped[int] = mapped_column()
     order_id: Mapped[Optional[int]] = mapped_column(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app
 
 from marketplace.i18n import localized
-from marketplace.orders.formatting import JAKARTA, fulfilment_status_label, money, status_label
+from marketplace.money import money_text
+from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.timezones import jakarta_time
 
 #: Shown until the operator sets BANK_NAME / BANK_ACCOUNT_NUMBER / BANK_ACCOUNT_HOLDER.
 DEFAULT_BANK = {
@@ -26,13 +27,6 @@ def bank_details() -> dict[str, str]:
     }
 
 
-def jakarta_time(value, lang: str) -> str:
-    """'28 November 2026 14.05 WIB' — always Kabat's time, whatever the reader's zone."""
-    if value is None:
-        return ""
-    return babel_format_datetime(value, "d MMMM y HH:mm", tzinfo=JAKARTA, locale=lang) + " WIB"
-
-
 def present_order(order: Order, *, lang: str) -> dict:
     """Everything an order page or email shows, precomputed (no logic left for templates)."""
     fulfilments = []
@@ -41,8 +35,8 @@ def present_order(order: Order, *, lang: str) -> dict:
             {
                 "title": localized(line, "title", lang),
                 "quantity": line.quantity,
-                "unit_price": money(line.unit_price_minor, order.currency, lang),
-                "total": money(line.line_total_minor, order.currency, lang),
+                "unit_price": money_text(line.unit_price_minor, order.currency, lang),
+                "total": money_text(line.line_total_minor, order.currency, lang),
                 "product_id": line.product_id,
             }
             for line in fulfilment.lines
@@ -52,7 +46,7 @@ def present_order(order: Order, *, lang: str) -> dict:
                 "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
                 "status": str(fulfilment.status),
                 "status_label": fulfilment_status_label(fulfilment.status),
-                "shipping": money(fulfilment.shipping_minor, order.currency, lang),
+                "shipping": money_text(fulfilment.shipping_minor, order.currency, lang),
                 "courier": fulfilment.courier,
                 "tracking_number": fulfilment.tracking_number,
                 "lines": lines,
@@ -77,12 +71,12 @@ def present_order(order: Order, *, lang: str) -> dict:
         "status_label": status_label(order.status),
         "email": order.email,
         "created": jakarta_time(order.created_at, lang),
-        "subtotal": money(order.subtotal_minor, order.currency, lang),
-        "shipping": money(order.shipping_minor, order.currency, lang),
-        "unique_code": money(order.unique_code_minor, order.currency, lang)
+        "subtotal": money_text(order.subtotal_minor, order.currency, lang),
+        "shipping": money_text(order.shipping_minor, order.currency, lang),
+        "unique_code": money_text(order.unique_code_minor, order.currency, lang)
         if order.unique_code_minor
         else "",
-        "total": money(order.total_minor, order.currency, lang),
+        "total": money_text(order.total_minor, order.currency, lang),
         "total_minor": order.total_minor,
         "currency": order.currency,
         "payment_method": str(order.payment_method),

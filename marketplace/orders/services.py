@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
 from marketplace.errors import Conflict, NotFound, OutOfStock, PermissionDenied, ValidationError
-from marketplace.orders.formatting import message as _l
+from marketplace.i18n import message as _l
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
@@ -37,6 +37,7 @@ from marketplace.orders.models import (
 )
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.shipping.services import ShippingAddress, check_address, quote_shipping, validate_address
+from marketplace.timezones import jakarta_date
 
 log = logging.getLogger(__name__)
 
@@ -615,8 +616,6 @@ def set_stock(
 
 
 def _new_order_number(session: Session, now: datetime) -> str:
-    from marketplace.orders.formatting import jakarta_date
-
     prefix = "PD-" + jakarta_date(now).strftime("%y%m%d") + "-"
     for _attempt in range(20):
         number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))

@@ -19,7 +19,7 @@ from marketplace.money import Money
 from marketplace.orders import services
 from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
-from marketplace.orders.presenters import bank_details, jakarta_time, present_order
+from marketplace.orders.presenters import bank_details, present_order
 from marketplace.payments.services import (
     card_payments_available,
     no_payment_method_reason,
@@ -32,6 +32,7 @@ from marketplace.shipping.services import (
     quote_shipping,
     validate_address,
 )
+from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import _enum
 from marketplace.extensions import db
 from marketplace.orders.models import Order, PaymentMethod
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 
 class PaymentStatus(enum.StrEnum):
@@ -37,9 +36,9 @@ class Payment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, "payment_method"))
     status: Mapped[PaymentStatus] = mapped_column(
-        _enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
+        enum_column(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING
     )
     #: In the order's currency's minor units (ISO exponent), not Stripe's.
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)

@@ -10,9 +10,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import Seller, _enum
+from marketplace.catalogue.models import Seller
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "Payout"]
 
@@ -53,7 +53,7 @@ class LedgerEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
-    kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind, "ledger_kind"))
+    kind: Mapped[LedgerKind] = mapped_column(enum_column(LedgerKind, "ledger_kind"))
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     #: Whole rupiah, signed: positive is owed to the seller.
     amount_idr: Mapped[int] = mapped_column(sa.BigInteger)

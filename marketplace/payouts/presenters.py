@@ -8,8 +8,8 @@ from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import Money
-from marketplace.orders.presenters import jakarta_time
 from marketplace.payouts.models import LedgerKind
+from marketplace.timezones import jakarta_time
 
 KIND_LABELS = {
     LedgerKind.SALE: _l("Sale"),

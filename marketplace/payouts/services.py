@@ -35,11 +35,11 @@ from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Seller
 from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money, convert
-from marketplace.orders.formatting import JAKARTA, jakarta_date
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import JAKARTA, jakarta_date
 
 DEFAULT_COMMISSION_PERCENT = Decimal("5.00")
 MAX_BANK_REFERENCE = 120

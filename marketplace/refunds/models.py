@@ -9,10 +9,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import _enum
 from marketplace.extensions import db
 from marketplace.orders.models import PaymentMethod
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["Refund", "RefundLine", "RefundStatus"]
 
@@ -38,8 +37,8 @@ class Refund(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id"), index=True)
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
-    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus, "refund_status"))
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, "payment_method"))
+    status: Mapped[RefundStatus] = mapped_column(enum_column(RefundStatus, "refund_status"))
     #: In the order's currency's minor units (as Payment.amount_minor).
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.orders.formatting import fulfilment_status_label, money, status_label
+from marketplace.money import money_text
+from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
-from marketplace.orders.presenters import jakarta_time
+from marketplace.timezones import jakarta_time
 
 METHOD_LABELS = {"stripe": _l("Card (Stripe)"), "bank_transfer": _l("Bank transfer")}
 STATUS_LABELS = {"pending": _l("Waiting for Stripe"), "succeeded": _l("Done"), "failed": _l("Failed")}
@@ -22,7 +23,7 @@ def due_rows(due, lang: str) -> list[dict]:
                 "number": order.number,
                 "email": order.email,
                 "status": status_label(order.status),
-                "amount": money(amount, payment.currency if payment else order.currency, lang),
+                "amount": money_text(amount, payment.currency if payment else order.currency, lang),
                 "note": payment.note
                 if payment
                 else _("Bank transfer arrived after the order was cancelled."),
@@ -37,7 +38,7 @@ def search_rows(found, lang: str) -> list[dict]:
             "number": order.number,
             "email": order.email,
             "status": status_label(order.status),
-            "total": money(order.total_minor, order.currency, lang),
+            "total": money_text(order.total_minor, order.currency, lang),
             "placed": jakarta_time(order.created_at, lang),
         }
         for order in found
@@ -52,7 +53,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             "title": line.title_en if lang == "en" and line.title_en else line.title_id,
             "seller": line.seller_name,
             "quantity": line.quantity,
-            "unit_price": money(line.unit_price_minor, order.currency, lang),
+            "unit_price": money_text(line.unit_price_minor, order.currency, lang),
             "refunded": units_done.get(line.id, 0),
             "restocked": restocked_done.get(line.id, 0),
             "left": line.quantity - units_done.get(line.id, 0),
@@ -64,7 +65,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             "id": f.id,
             "seller": f.lines[0].seller_name if f.lines else "",
             "status": fulfilment_status_label(f.status),
-            "shipping": money(f.shipping_minor, order.currency, lang),
+            "shipping": money_text(f.shipping_minor, order.currency, lang),
             "has_shipping": f.shipping_minor > 0,
             "shipping_refunded": f.id in shipping_done,
             "lines": [row for row in lines if row["id"] in {ln.id for ln in f.lines}],
@@ -79,10 +80,10 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             "id": payment.id,
             "method": str(METHOD_LABELS.get(str(payment.method), payment.method)),
             "is_bank": payment.method == PaymentMethod.BANK_TRANSFER,
-            "paid": money(payment.amount_minor, payment.currency, lang),
-            "refunded": money(payment.refunded_minor, payment.currency, lang),
-            "pending": money(waiting, payment.currency, lang) if waiting else "",
-            "left": money(left, payment.currency, lang),
+            "paid": money_text(payment.amount_minor, payment.currency, lang),
+            "refunded": money_text(payment.refunded_minor, payment.currency, lang),
+            "pending": money_text(waiting, payment.currency, lang) if waiting else "",
+            "left": money_text(left, payment.currency, lang),
             "can_refund": left > 0,
             "note": payment.note,
         }
@@ -91,14 +92,14 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
         "number": order.number,
         "email": order.email,
         "status": status_label(order.status),
-        "total": money(order.total_minor, order.currency, lang),
+        "total": money_text(order.total_minor, order.currency, lang),
         "paying": payment_row(paying) if paying else None,
         "flagged": [payment_row(p) for p in flagged],
         "fulfilments": fulfilments,
         "refunds": [
             {
                 "when": jakarta_time(r.created_at, lang),
-                "amount": money(r.amount_minor, r.currency, lang),
+                "amount": money_text(r.amount_minor, r.currency, lang),
                 "method": str(METHOD_LABELS.get(str(r.method), r.method)),
                 "status": str(STATUS_LABELS.get(str(r.status), r.status)),
                 "reason": r.reason,

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from marketplace import params
 from marketplace.catalogue.models import Cluster, Product, ProductStatus, Seller
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
-from marketplace.orders.formatting import message as _l
 from marketplace.seller import services
 from marketplace.seller.models import ProductRevision, RevisionStatus
 from marketplace.spreadsheets import safe_cell, unquote_cell
@@ -482,7 +482,7 @@ def apply_import(
                     actor_id=actor_id, now=now,
                 )  # fmt: skip
                 stock_changes += 1
-        except services.InvalidInput as error:
+        except InvalidInput as error:
             errors.extend(
                 RowError(change.row, INPUT_COLUMNS.get(k, k), str(v)) for k, v in error.errors.items()
             )

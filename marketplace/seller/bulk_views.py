@@ -9,10 +9,11 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace.accounts.access import seller_area
 from marketplace.extensions import db
 from marketplace.seller import bulk
 from marketplace.seller.bulk_forms import CsvConfirmForm, CsvUploadForm
-from marketplace.seller.views import bp, seller_area
+from marketplace.seller.views import bp
 from marketplace.types import utcnow
 
 #: Werkzeug keeps at most 500 kB of form fields in memory; the confirmation must fit in that.

@@ -12,17 +12,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.access import curator_required
+from marketplace.accounts.access import curator_required, seller_area
 from marketplace.catalogue.models import Seller
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.orders.presenters import jakarta_time
 from marketplace.seller import facilitators as services
 from marketplace.seller.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
 from marketplace.seller.forms import ActionForm
-from marketplace.seller.services import InvalidInput
-from marketplace.seller.views import seller_area
+from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
 bp = Blueprint("facilitators", __name__)

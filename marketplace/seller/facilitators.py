@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Seller
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ValidationError
 from marketplace.seller.models import SellerFacilitator, SellerPayoutAccount
-from marketplace.seller.services import InvalidInput
 
 __all__ = [
     "FacilitatorRow",
@@ -31,7 +30,6 @@ __all__ = [
     "grant_by_owner",
     "link_by_curator",
     "list_facilitator_rows",
-    "list_managed_sellers",
     "revoke_link",
     "update_payout_account",
 ]
@@ -51,20 +49,6 @@ class FacilitatorRow:
     email: str
     name: str
     granted_by_email: str
-
-
-def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
-    """The shops an account owns or facilitates (any status), oldest first: one query."""
-    facilitated = sa.select(SellerFacilitator.seller_id).where(
-        SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None)
-    )
-    return list(
-        session.scalars(
-            sa.select(Seller)
-            .where(sa.or_(Seller.user_id == user_id, Seller.id.in_(facilitated)))
-            .order_by(Seller.id)
-        )
-    )
 
 
 def list_facilitator_rows(

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Product, Seller, _enum
+from marketplace.catalogue.models import Product, Seller
 from marketplace.extensions import db
-from marketplace.types import UTCDateTime, utcnow
+from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["ProductRevision", "RevisionPhoto", "RevisionStatus", "SellerFacilitator", "SellerPayoutAccount"]
 
@@ -67,7 +67,7 @@ class ProductRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
     status: Mapped[RevisionStatus] = mapped_column(
-        _enum(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING
+        enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING
     )
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     #: Who proposed the change last (a seller's owner, later a facilitator).

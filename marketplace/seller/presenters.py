@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
-from marketplace.orders.formatting import fulfilment_status_label, money
+from marketplace.money import money_text
+from marketplace.orders.formatting import fulfilment_status_label
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus, StockMovementKind
-from marketplace.orders.presenters import jakarta_time
 from marketplace.seller import services
 from marketplace.seller.services import PhotoEntry
 from marketplace.shipping.customs import is_international
+from marketplace.timezones import jakarta_time
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft: sent back by a curator"),
@@ -86,7 +87,7 @@ def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dic
         "title": title,
         "status": str(product.status),
         "status_label": product_status_label(product.status),
-        "price": money(product.price_minor, product.currency, lang),
+        "price": money_text(product.price_minor, product.currency, lang),
         "stock": product.stock,
         "low": services.is_low(product) and product.status != ProductStatus.ARCHIVED,
         "pending_change": has_pending_change,
@@ -131,7 +132,7 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
         "paid": paid,
         "units": units,
         "subtotal": seller_amount(subtotal_idr, subtotal, order.currency, lang),
-        "shipping": money(fulfilment.shipping_minor, order.currency, lang),
+        "shipping": money_text(fulfilment.shipping_minor, order.currency, lang),
         "courier": fulfilment.courier,
         "tracking_number": fulfilment.tracking_number,
         "shipped": jakarta_time(fulfilment.shipped_at, lang),
@@ -145,8 +146,8 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
 def seller_amount(idr_minor: int, paid_minor: int, currency: str, lang: str) -> str:
     """Goods in rupiah (what the seller earns), with what a buyer abroad paid beside it."""
     if currency == "IDR":
-        return money(paid_minor, currency, lang)
-    return f"{money(idr_minor, 'IDR', lang)} ({money(paid_minor, currency, lang)})"
+        return money_text(paid_minor, currency, lang)
+    return f"{money_text(idr_minor, 'IDR', lang)} ({money_text(paid_minor, currency, lang)})"
 
 
 def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:

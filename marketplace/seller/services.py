@@ -31,7 +31,8 @@ from marketplace.catalogue.models import (
     Seller,
     SellerStatus,
 )
-from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.errors import Conflict, InvalidInput, NotFound, ValidationError
+from marketplace.i18n import message as _l
 from marketplace.media.images import (
     delete_renditions,
     new_storage_key,
@@ -40,7 +41,6 @@ from marketplace.media.images import (
 )
 from marketplace.media.storage import MediaStorage
 from marketplace.orders import services as order_services
-from marketplace.orders.formatting import message as _l
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
@@ -81,15 +81,6 @@ DIRECT_FIELDS = (
     "hs_code",
     "low_stock_threshold",
 )
-
-
-class InvalidInput(ValidationError):
-    """Several fields are wrong at once: `errors` maps field name → message."""
-
-    def __init__(self, errors: dict[str, str]):
-        first_field, first_message = next(iter(errors.items()))
-        super().__init__(first_message, field=first_field)
-        self.errors = errors
 
 
 @dataclass(frozen=True)

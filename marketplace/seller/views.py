@@ -8,7 +8,6 @@ product that does not exist. Curators review applications and listings in the cu
 from __future__ import annotations
 
 import re
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,18 +15,16 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
-from marketplace.accounts.access import user_seller_ids, user_seller_roles
-from marketplace.audit import tracking as audit_tracking
+from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids, user_seller_roles
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
-from marketplace.errors import Conflict, DomainError
-from marketplace.extensions import db, login_manager
+from marketplace.errors import Conflict, DomainError, InvalidInput
+from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.media import get_storage
 from marketplace.media.images import upload_limits
-from marketplace.orders.formatting import money
+from marketplace.money import money_text
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller import presenters, services
-from marketplace.seller.facilitators import list_managed_sellers
 from marketplace.seller.forms import (
     ActionForm,
     AdjustStockForm,
@@ -38,7 +35,8 @@ from marketplace.seller.forms import (
     SetStockForm,
     ShipForm,
 )
-from marketplace.seller.services import InvalidInput
+from marketplace.seller.menu import seller_menu
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
@@ -46,31 +44,20 @@ bp = Blueprint("seller", __name__, url_prefix="/seller")
 PHOTO_TOKEN = re.compile(r"^[ip][0-9]{1,12}$")
 
 
+@bp.app_context_processor
+def seller_menu_context():
+    # Only seller pages pay for the menu's counts query; everything else gets no menu.
+    if request.path.startswith("/seller") and current_user.is_authenticated:
+        roles = g.get("seller_roles")
+        if roles is None:
+            roles = user_seller_roles(db.session, current_user)
+        return {"seller_menu": seller_menu(db.session, roles)}
+    return {"seller_menu": None}
+
+
 # ---------------------------------------------------------------------------------------------
 # Access
 # ---------------------------------------------------------------------------------------------
-
-
-def seller_area(view):
-    """Logged-in accounts that run a shop; anonymous → log in; everyone else → 404."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        # {shop id: "seller" (owner) | "facilitator"}; facilitators reach the shops they were given.
-        g.seller_roles = user_seller_roles(db.session, current_user)
-        g.seller_ids = list(g.seller_roles)
-        if not g.seller_ids:
-            abort(404)
-        # Every change to the shops' records in this request gets an audit row (who, role, before/after).
-        audit_tracking.start_tracking(db.session, actor=current_user, roles=g.seller_roles)
-        try:
-            return view(*args, **kwargs)
-        finally:
-            audit_tracking.stop_tracking(db.session)
-
-    return wrapper
 
 
 def _own_product(product_id: int) -> Product:
@@ -169,7 +156,6 @@ def _recent_decisions(seller_ids, lang):
 
 def _label_warnings(seller_ids, lang):
     # Labels expiring within 30 days (marketplace/labels): imported here, labels.views imports us.
-    from marketplace.catalogue.services import market_today
     from marketplace.labels.presenters import dashboard_warnings
 
     return dashboard_warnings(db.session, seller_ids, today=market_today(), lang=lang)
@@ -361,7 +347,7 @@ def _render_product_page(
                 "status": str(product.status),
                 "status_label": presenters.product_status_label(product.status),
                 "stock": product.stock,
-                "price": money(product.price_minor, product.currency, lang),
+                "price": money_text(product.price_minor, product.currency, lang),
                 "is_active": product.status == ProductStatus.ACTIVE,
                 "is_archived": product.status == ProductStatus.ARCHIVED,
                 "is_draft": product.status == ProductStatus.DRAFT,
@@ -436,7 +422,7 @@ def preview(product_id: int):
         product_id=product.id,
         title=title,
         description_paragraphs=[p for p in description.split("\n") if p.strip()],
-        price=money(values["price_minor"], product.currency, lang),
+        price=money_text(values["price_minor"], product.currency, lang),
         photos=photos,
         seller_name=product.seller.name,
         village=product.seller.village.name,

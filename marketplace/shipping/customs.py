@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from marketplace.errors import NotFound
-from marketplace.orders.formatting import message as _l
+from marketplace.i18n import message as _l
 from marketplace.orders.models import Fulfilment
 
 #: UPU rule: CN22 up to 300 SDR of contents, CN23 above. 1 SDR ≈ Rp 21,000 (late 2026), so the

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from marketplace.seller.forms import WholeNumberField
+from marketplace.forms import WholeNumberField
 
 
 class RateForm(FlaskForm):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from marketplace.money import Money
-from marketplace.orders.formatting import money
+from marketplace.money import Money, money_text
 from marketplace.orders.models import Fulfilment
 from marketplace.shipping.customs import CustomsDeclaration
 from marketplace.shipping.models import ShippingZone
@@ -60,17 +59,17 @@ def present_customs(declaration: CustomsDeclaration, fulfilment: Fulfilment, *, 
                 "description": item.description,
                 "quantity": format_decimal(item.quantity, locale=lang),
                 "weight": kilograms(item.net_weight_grams, lang),
-                "unit_value": money(item.unit_value_minor, currency, lang),
-                "value": money(item.value_minor, currency, lang),
+                "unit_value": money_text(item.unit_value_minor, currency, lang),
+                "value": money_text(item.value_minor, currency, lang),
                 "hs_code": item.hs_code or "—",
                 "origin": names.get(item.origin_country, item.origin_country),
             }
             for item in declaration.items
         ],
         "total_weight": kilograms(declaration.total_weight_grams, lang),
-        "total_value": money(declaration.total_value_minor, currency, lang),
+        "total_value": money_text(declaration.total_value_minor, currency, lang),
         "value_idr": Money(declaration.value_idr, "IDR").format(lang),
-        "postage": money(declaration.postage_minor, currency, lang),
+        "postage": money_text(declaration.postage_minor, currency, lang),
         "currency": currency,
     }
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalogue.models import Region
 from marketplace.errors import NotFound, ValidationError
+from marketplace.i18n import message as _l
 from marketplace.money import Money
-from marketplace.orders.formatting import message as _l
 from marketplace.shipping.models import ShippingRate, ShippingZone
 from marketplace.shipping.provinces import JAVA_AND_BALI, PROVINCES
 

@@ -9,6 +9,7 @@ import pytest
 from marketplace.catalogue import services
 from marketplace.catalogue.models import LabelStatus, ProductStatus, SellerStatus
 from marketplace.errors import NotFound
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from tests.factories import (
     make_featured,
@@ -118,8 +119,8 @@ def test_visible_labels_are_verified_and_unexpired(session, world):
 
 def test_market_today_is_jakarta_date():
     # 18:00 UTC is already 01:00 the next day in Jakarta (UTC+7).
-    assert services.market_today(datetime(2026, 3, 1, 18, 0, tzinfo=UTC)) == date(2026, 3, 2)
-    assert services.market_today(datetime(2026, 3, 1, 16, 59, tzinfo=UTC)) == date(2026, 3, 1)
+    assert market_today(datetime(2026, 3, 1, 18, 0, tzinfo=UTC)) == date(2026, 3, 2)
+    assert market_today(datetime(2026, 3, 1, 16, 59, tzinfo=UTC)) == date(2026, 3, 1)
 
 
 def test_featured_only_inside_window(session, world):

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from marketplace.catalogue.models import FeaturedPlacement, ProductStatus
 from marketplace.curation import featured
-from marketplace.seller.services import InvalidInput
+from marketplace.errors import InvalidInput
+from marketplace.timezones import to_jakarta_local
 from marketplace.types import utcnow
 from tests.curation.conftest import audit_rows, log_in, snapshot
 from tests.factories import make_featured, make_product
@@ -43,7 +44,7 @@ def _placements(session):
 
 
 def _jakarta_form_value(moment: datetime) -> str:
-    return featured.to_jakarta_local(moment).strftime("%Y-%m-%dT%H:%M")
+    return to_jakarta_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_create_converts_jakarta_time_to_utc_and_audits(app, session, desk):

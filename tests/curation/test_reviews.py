@@ -8,9 +8,8 @@ import pytest
 
 from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
 from marketplace.curation import reviews
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, InvalidInput
 from marketplace.seller.models import ProductRevision, RevisionStatus
-from marketplace.seller.services import InvalidInput
 from marketplace.types import utcnow
 from tests.curation.conftest import audit_rows, emails_to, log_in, make_revision, snapshot
 from tests.factories import make_product, make_seller, make_user

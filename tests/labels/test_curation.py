@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import LabelStatus, ProductLabel
-from marketplace.catalogue.services import market_today
+from marketplace.errors import InvalidInput
 from marketplace.labels import services
-from marketplace.seller.services import InvalidInput
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from tests.factories import make_product_label
 from tests.labels.conftest import audit, emails, labels, log_in

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace.catalogue.services import market_today
 from marketplace.labels import presenters, services
+from marketplace.timezones import market_today
 from tests.factories import make_product_label
 from tests.labels.conftest import log_in
 

@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 from marketplace.catalogue.models import LabelStatus
-from marketplace.catalogue.services import market_today
+from marketplace.timezones import market_today
 from tests.factories import make_product, make_product_label, make_seller, make_village
 from tests.labels.conftest import log_in
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from marketplace.catalogue.models import LabelStatus, ProductStatus
-from marketplace.catalogue.services import market_today
 from marketplace.labels import services
+from marketplace.timezones import market_today
 from tests.factories import make_product, make_product_label
 from tests.labels.conftest import emails, reminders
 

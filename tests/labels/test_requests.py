@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 
 from marketplace.catalogue.models import LabelStatus, ProductStatus
-from marketplace.catalogue.services import market_today
-from marketplace.errors import ValidationError
+from marketplace.errors import InvalidInput, ValidationError
 from marketplace.labels import services
 from marketplace.media import get_storage
-from marketplace.seller.services import InvalidInput
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from tests.factories import make_product_label
 from tests.labels.conftest import MINIMAL_PDF, audit, labels, log_in, post_request, private_files

@@ -20,7 +20,6 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from marketplace.catalogue.models import LabelStatus, ProductImage, ProductLabel, ProductStatus
-from marketplace.catalogue.services import market_today
 from marketplace.media.images import store_product_image
 from marketplace.media.storage import (
     IMMUTABLE_CACHE_CONTROL,
@@ -31,6 +30,7 @@ from marketplace.media.storage import (
     get_storage,
     public_media_origin,
 )
+from marketplace.timezones import market_today
 from tests.factories import make_cluster, make_label_type, make_product, make_seller, make_user, make_village
 from tests.labels.conftest import MINIMAL_PDF, post_request
 from tests.media import samples

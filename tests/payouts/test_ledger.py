@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.errors import ValidationError
-from marketplace.orders.formatting import jakarta_date
 from marketplace.payouts import services
 from marketplace.payouts.models import LedgerEntry, LedgerKind, Payout
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from tests.payouts.helpers import curator, entries, make_shop, paid_order
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
-from marketplace.orders.formatting import jakarta_date
 from marketplace.payouts import services
 from marketplace.payouts.models import CommissionRate, LedgerEntry, Payout
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.payouts.helpers import curator, log_in, make_shop, paid_order

@@ -271,4 +271,4 @@ def test_flagged_late_card_payment_is_given_back_whole_from_the_page(
     assert _order(session, order.id).status == OrderStatus.REFUNDED
     assert session.scalars(sa.select(Refund.status)).all() == [RefundStatus.SUCCEEDED]
     assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 0
-    assert 'class="badge">' not in curator.get("/curator/refunds").get_data(as_text=True).split("</nav>")[0]
+    assert 'class="badge' not in curator.get("/curator/refunds").get_data(as_text=True).split("</header>")[0]

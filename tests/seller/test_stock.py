@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, InvalidInput
 from marketplace.orders.models import StockMovement, StockMovementKind
 from marketplace.seller import services
-from marketplace.seller.services import InvalidInput
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot

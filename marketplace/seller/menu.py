@@ -1,0 +1,89 @@
+"""The seller area's menu: its pages grouped by task, with what waits (parcels to ship, low stock).
+
+templates/seller/_layout.html shows it on every seller page (through the context processor in
+marketplace/seller/views.py); the entries live here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
+from marketplace.orders.models import Fulfilment, FulfilmentStatus
+
+SELLER_GROUPS: tuple[MenuGroup, ...] = (
+    MenuGroup("shop", _l("Shop")),
+    MenuGroup("products", _l("Products")),
+    MenuGroup("orders", _l("Orders and money")),
+)
+
+SELLER_MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("seller.dashboard", _l("My shop"), group="shop"),
+    MenuEntry("facilitators.payout_account", _l("Bank account for payouts"), group="shop", needs_values=True),
+    MenuEntry("naikkelas.scorecard", _l("Naik kelas"), group="shop"),
+    MenuEntry("facilitators.manage", _l("Facilitators"), group="shop"),
+    MenuEntry("audit.seller_history", _l("History"), group="shop"),
+    MenuEntry(
+        "seller.products",
+        _l("Products"),
+        group="products",
+        related=("seller.new_product", "seller.edit_product", "seller.preview", "seller.stock"),
+    ),
+    MenuEntry("seller.low_stock", _l("Low stock"), "low_stock", group="products"),
+    MenuEntry("seller.import_products", _l("Change many products at once (CSV)"), group="products"),
+    MenuEntry(
+        "labels.seller_labels",
+        _l("Labels"),
+        group="products",
+        related=("labels.request_label", "labels.seller_evidence"),
+    ),
+    MenuEntry(
+        "seller.orders",
+        _l("Orders to ship"),
+        "to_ship",
+        group="orders",
+        related=("seller.order", "seller.customs", "seller.packing_slip"),
+    ),
+    MenuEntry("payouts.seller_sales", _l("Sales and payouts"), group="orders"),
+)
+
+
+def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int]:
+    """Paid parcels still to ship and products at or under their low-stock threshold: one query."""
+    if not seller_ids:
+        return {"to_ship": 0, "low_stock": 0}
+    ids = list(seller_ids)
+    to_ship, low_stock = session.execute(
+        sa.select(
+            sa.select(sa.func.count())
+            .select_from(Fulfilment)
+            .where(Fulfilment.seller_id.in_(ids), Fulfilment.status == FulfilmentStatus.PROCESSING)
+            .scalar_subquery(),
+            # The same rule as services.list_low_stock.
+            sa.select(sa.func.count())
+            .select_from(Product)
+            .where(
+                Product.seller_id.in_(ids),
+                Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
+                Product.stock <= Product.low_stock_threshold,
+            )
+            .scalar_subquery(),
+        )
+    ).one()
+    return {"to_ship": int(to_ship or 0), "low_stock": int(low_stock or 0)}
+
+
+def seller_menu(session: Session, roles: Mapping[int, str]) -> AreaMenu:
+    """The menu for the current request; `roles` is {shop id: "seller" | "facilitator"}.
+
+    The bank account entry needs a shop: it is shown to the owner of exactly one shop (an owner of
+    several changes each one from the dashboard; facilitators never change where the money goes).
+    """
+    owned = [seller_id for seller_id, role in roles.items() if role == "seller"]
+    url_values = {"facilitators.payout_account": {"seller_id": owned[0]}} if len(owned) == 1 else {}
+    return build_menu(SELLER_MENU, SELLER_GROUPS, waiting_counts(session, list(roles)), url_values=url_values)

@@ -1,0 +1,49 @@
+"""Kabat's time: the Asia/Jakarta (WIB) zone, its calendar days and wall-clock times.
+
+Times are stored in UTC (`marketplace.types.utcnow`); days, months and the times people read or
+type are Jakarta's. Every domain reads these helpers from here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+
+from marketplace.types import utcnow
+
+#: The market's zone: labels expire, reports count and payouts close on its calendar days.
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def market_today(now: datetime | None = None, tz: ZoneInfo = JAKARTA) -> date:
+    """Today's calendar date where the market is (labels are valid through their last day there)."""
+    return (now or utcnow()).astimezone(tz).date()
+
+
+def jakarta_date(value: datetime) -> date:
+    """The calendar day in Kabat (WIB) for a stored UTC time."""
+    return value.astimezone(JAKARTA).date()
+
+
+def jakarta_day_start(day: date) -> datetime:
+    """The UTC instant a Kabat (WIB) calendar day begins: ranges of Jakarta days compare with this."""
+    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(UTC)
+
+
+def from_jakarta_local(value: datetime) -> datetime:
+    """A wall-clock time typed in Jakarta (naive) as an aware UTC datetime."""
+    return value.replace(tzinfo=JAKARTA).astimezone(UTC)
+
+
+def to_jakarta_local(value: datetime) -> datetime:
+    """A stored UTC time as Jakarta wall-clock time, naive (what a datetime-local input shows)."""
+    return value.astimezone(JAKARTA).replace(tzinfo=None)
+
+
+def jakarta_time(value, lang: str) -> str:
+    """'28 November 2026 14.05 WIB' — always Kabat's time, whatever the reader's zone."""
+    if value is None:
+        return ""
+    return babel_format_datetime(value, "d MMMM y HH:mm", tzinfo=JAKARTA, locale=lang) + " WIB"

@@ -1,0 +1,273 @@
+"""Issue 15 in the seller and curator areas on a 360×740 phone: the header stays ≤ 120 px on every
+page, because each area's menu is one <details> grouped by task, with the waiting counts on its
+summary; every entry is reachable once it is open (with JavaScript off too), and axe finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.catalogue.models import LabelStatus, ProductStatus, SellerStatus
+from marketplace.orders import services as orders
+from marketplace.types import utcnow
+from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
+from tests.browser.test_page_basics import AXE, _axe_violations
+from tests.factories import (
+    TEST_PASSWORD,
+    make_cluster,
+    make_label_type,
+    make_product,
+    make_product_label,
+    make_seller,
+    make_user,
+    make_village,
+)
+from tests.orders.helpers import make_cart, place
+
+pytestmark = pytest.mark.browser
+
+PHONE_HEIGHT = 740
+#: The header's budget on a phone, as on the buyer's pages (the seller's was 237 px, the curator's 388 px).
+MAX_HEADER_PX = 120
+SUMMARY = {
+    "seller": {"id": "Menu toko", "en": "Shop menu"},
+    "curator": {"id": "Menu kurator", "en": "Curator menu"},
+}
+WAITING = {"id": "menunggu", "en": "waiting"}
+
+
+@dataclass(frozen=True)
+class Areas:
+    seller_email: str
+    curator_email: str
+    product_id: int
+    pending_product_id: int
+    fulfilment_id: int
+    seller_id: int
+
+
+@pytest.fixture
+def areas(session) -> Areas:
+    """A shop with one paid parcel to ship and one product running low; a curator with three queues
+    holding one item each (an application, a new product, a label request)."""
+    village = make_village(session, name="Kemiren", slug="kemiren")
+    cluster = make_cluster(session, slug="batik", name_id="Batik", name_en="Batik")
+    owner = make_user(session, email="sekar@example.test", name="Sekar")
+    curator = make_user(session, email="kurator@example.test", name="Kurator", is_curator=True)
+    shop = make_seller(
+        session, user_id=owner.id, village=village,
+        name="Kelompok Usaha Bersama Batik Tulis Sekar Kemiren Dusun Krajan",
+    )  # fmt: skip
+    product = make_product(
+        session, seller=shop, cluster=cluster, title_id="Kain batik gajah oling", price_minor=350_000, stock=5
+    )
+    make_product(session, seller=shop, cluster=cluster, title_id="Selendang batik", stock=1)  # low stock
+    pending = make_product(
+        session, seller=shop, cluster=cluster, title_id="Udeng batik",
+        status=ProductStatus.PENDING_REVIEW, published_at=None,
+    )  # fmt: skip
+    curated = make_label_type(session, code="kurasi", name_id="Kurasi Kecamatan", name_en="District curated")
+    make_product_label(session, product=product, label_type=curated, status=LabelStatus.REQUESTED)
+    applicant = make_user(session, email="pelamar@example.test")
+    make_seller(session, user_id=applicant.id, village=village, status=SellerStatus.PENDING, approved_at=None)
+    order = place(session, make_cart(session, {product: 1}), email="pembeli@example.test")
+    orders.mark_order_paid(session, order, actor_label="test", now=utcnow())
+    session.commit()
+    return Areas(
+        seller_email=owner.email, curator_email=curator.email, product_id=product.id,
+        pending_product_id=pending.id, fulfilment_id=order.fulfilments[0].id, seller_id=shop.id,
+    )  # fmt: skip
+
+
+def _seller_pages(areas: Areas) -> dict[str, str]:
+    """Every seller page with the href of the menu entry marked current on it."""
+    return {
+        "/seller/": "/seller/",
+        "/seller/products": "/seller/products",
+        f"/seller/products/{areas.product_id}": "/seller/products",
+        f"/seller/products/{areas.product_id}/stock": "/seller/products",
+        "/seller/stock/low": "/seller/stock/low",
+        "/seller/products/import": "/seller/products/import",
+        "/seller/labels": "/seller/labels",
+        "/seller/orders": "/seller/orders",
+        f"/seller/orders/{areas.fulfilment_id}": "/seller/orders",
+        "/seller/sales": "/seller/sales",
+        "/seller/naik-kelas": "/seller/naik-kelas",
+        "/seller/history": "/seller/history",
+        "/seller/facilitators": "/seller/facilitators",
+        f"/seller/shops/{areas.seller_id}/payout-account": f"/seller/shops/{areas.seller_id}/payout-account",
+    }
+
+
+def _curator_pages(areas: Areas) -> dict[str, str]:
+    pages = {
+        path: path
+        for path in (
+            "/curator/", "/curator/applications", "/curator/products", "/curator/labels",
+            "/curator/transfers", "/curator/refunds", "/curator/featured", "/curator/label-types",
+            "/curator/labels/registry",
+            "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
+            "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",
+            "/curator/audit",
+        )
+    }  # fmt: skip
+    pages[f"/curator/products/{areas.pending_product_id}"] = "/curator/products"
+    pages["/curator/featured/fairness"] = "/curator/featured"
+    return pages
+
+
+def _log_in(page, live_server, email: str, lang: str) -> None:
+    page.goto(live_server.url(f"/account/login?lang={lang}"))
+    form = page.locator("main form[action*='/account/login']")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(TEST_PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/account/**")
+
+
+def _area(page):
+    return page.locator("header.site-header nav.area-nav")
+
+
+def _assert_compact(page, what: str) -> None:
+    height = page.locator("header.site-header").bounding_box()["height"]
+    assert height <= MAX_HEADER_PX, f"{what}: the header is {height:.0f}px tall"
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= MOBILE_WIDTH, f"{what}: the page is {width}px wide"
+    for part in (".brand", ".cart-link", "details.menu > summary", "details.area-menu > summary"):
+        expect(page.locator(f"header {part}")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("area", ["seller", "curator"])
+def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas, area, lang):
+    page = mobile_page
+    email, pages = (
+        (areas.seller_email, _seller_pages(areas))
+        if area == "seller"
+        else (areas.curator_email, _curator_pages(areas))
+    )
+    # One parcel to ship and one product running low; three curator queues with one item each.
+    waiting, counted = (2, {"/seller/orders": "1", "/seller/stock/low": "1"}) if area == "seller" else (
+        3, {"/curator/applications": "1", "/curator/products": "1", "/curator/labels": "1"}
+    )  # fmt: skip
+    _log_in(page, live_server, email, lang)
+    summary = _area(page).locator("details.area-menu > summary")
+    panel = _area(page).locator(".area-panel")
+    for path, current in pages.items():
+        assert page.goto(live_server.url(path)).status == 200, path
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        _assert_compact(page, path)
+        expect(summary).to_have_accessible_name(
+            re.compile(rf"^{SUMMARY[area][lang]}\b.*\b{waiting} {WAITING[lang]}$")
+        )
+        expect(summary.locator(".area-total")).to_have_text(
+            f"{waiting} {WAITING[lang]}", use_inner_text=False
+        )
+        expect(panel).to_be_hidden()
+        summary.click()
+        expect(panel).to_be_visible()
+        links = panel.locator("a")
+        hrefs = [
+            href.removeprefix(live_server.base_url)
+            for href in links.evaluate_all("as => as.map(a => a.href)")
+        ]
+        # Every page of the area is one tap away, and each is reachable (visible, nothing on top of it).
+        assert sorted(hrefs) == sorted(set(pages.values())), path
+        for n in range(links.count()):
+            links.nth(n).click(trial=True)
+        expect(panel.locator("[aria-current=page], [aria-current=true]")).to_have_attribute(
+            "href", re.compile(re.escape(current) + "$")
+        )
+        for href, count in counted.items():
+            expect(panel.locator(f"a[href$='{href}'] .badge")).to_have_text(count)
+        if path in ("/seller/", "/curator/"):
+            snap(page, f"{area}-{lang}-menu-open")
+        summary.click()
+        expect(panel).to_be_hidden()
+    assert_no_browser_errors(page)
+
+
+@pytest.mark.parametrize("area", ["seller", "curator"])
+def test_area_menu_opens_by_keyboard_without_javascript(page_nojs, live_server, areas, area):
+    page = page_nojs
+    page.set_viewport_size({"width": MOBILE_WIDTH, "height": PHONE_HEIGHT})
+    email, start, target = (
+        (areas.seller_email, "/seller/", "/seller/orders")
+        if area == "seller"
+        else (areas.curator_email, "/curator/", "/curator/applications")
+    )
+    _log_in(page, live_server, email, "id")
+    assert page.goto(live_server.url(start)).status == 200
+    header = page.locator("header.site-header")
+    summary = header.locator("details.area-menu > summary")
+    panel = header.locator(".area-panel")
+    # By keyboard: Tab from the header's menu reaches the area's menu, with a visible focus ring.
+    header.locator("details.menu > summary").focus()
+    page.keyboard.press("Tab")
+    assert summary.evaluate("el => el === document.activeElement && el.matches(':focus-visible')")
+    assert summary.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    expect(panel).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(panel.locator("a").first).to_be_focused()
+    # A tap on an entry goes there, and that entry is then the current page.
+    panel.locator(f"a[href$='{target}']").click()
+    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    expect(panel).to_be_hidden()
+    expect(panel.locator(f"a[href$='{target}']")).to_have_attribute("aria-current", "page")
+    assert panel.locator("[aria-current]").count() == 1
+    _assert_compact(page, target)
+    assert_no_browser_errors(page)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_area_menus_pass_axe_open_and_closed(mobile_page, live_server, areas, lang):
+    page = mobile_page
+    problems = {}
+    for email, paths in (
+        (areas.seller_email, ["/seller/", f"/seller/products/{areas.product_id}"]),
+        (areas.curator_email, ["/curator/", f"/curator/products/{areas.pending_product_id}"]),
+    ):
+        _log_in(page, live_server, email, lang)
+        for path in paths:
+            assert page.goto(live_server.url(path)).status == 200, path
+            problems[path] = _axe_violations(page)
+            page.locator("header details.area-menu > summary").click()
+            expect(page.locator("header .area-panel")).to_be_visible()
+            problems[path + " (menu open)"] = _axe_violations(page)
+        page.context.clear_cookies()
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
+@pytest.mark.parametrize("area", ["seller", "curator"])
+def test_area_menu_is_a_tidy_dropdown_on_a_desktop(page, live_server, areas, area):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    email, start = (
+        (areas.seller_email, "/seller/") if area == "seller" else (areas.curator_email, "/curator/")
+    )
+    _log_in(page, live_server, email, "en")
+    assert page.goto(live_server.url(start)).status == 200
+    header = page.locator("header.site-header")
+    assert header.bounding_box()["height"] <= 130  # the bar's one row and the menu's
+    expect(header.locator("#site-q")).to_be_visible()  # on a wide screen the search is back
+    tops = [
+        header.locator(part).bounding_box()["y"]
+        for part in (".brand", "#site-q", ".cart-link", "details.menu > summary")
+    ]
+    assert max(tops) - min(tops) < 20, tops
+    header.locator("details.area-menu > summary").click()
+    panel = header.locator(".area-panel")
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    # One column per group, side by side.
+    groups = panel.locator(".area-group")
+    assert groups.count() == (3 if area == "seller" else 5)
+    group_tops = {round(groups.nth(n).bounding_box()["y"]) for n in range(groups.count())}
+    assert len(group_tops) == 1, group_tops
+    assert_no_browser_errors(page)
