@@ -155,6 +155,11 @@ def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas,
     waiting, counted = (2, {"/seller/orders": "1", "/seller/stock/low": "1"}) if area == "seller" else (
         3, {"/curator/applications": "1", "/curator/products": "1", "/curator/labels": "1"}
     )  # fmt: skip
+    area_pages = sorted(set(pages.values()))
+    if lang == "en":
+        # Every page shares one layout: the walk through all of them runs in Indonesian, whose
+        # labels are the longer ones; in English a few pages show the same header holds.
+        pages = dict(list(pages.items())[:4])
     _log_in(page, live_server, email, lang)
     summary = _area(page).locator("details.area-menu > summary")
     panel = _area(page).locator(".area-panel")
@@ -177,7 +182,7 @@ def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas,
             for href in links.evaluate_all("as => as.map(a => a.href)")
         ]
         # Every page of the area is one tap away, and each is reachable (visible, nothing on top of it).
-        assert sorted(hrefs) == sorted(set(pages.values())), path
+        assert sorted(hrefs) == area_pages, path
         for n in range(links.count()):
             links.nth(n).click(trial=True)
         expect(panel.locator("[aria-current=page], [aria-current=true]")).to_have_attribute(
