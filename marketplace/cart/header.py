@@ -33,7 +33,7 @@ def count_cart_items(session: Session, *, user=None, token: str | None = None) -
     )
     if user is not None and getattr(user, "id", None) is not None:
         query = query.where(Cart.user_id == user.id)
-    elif services._valid_token(token):  # the same rule find_cart applies to the cookie
+    elif services.valid_cart_token(token):  # the same rule find_cart applies to the cookie
         query = query.where(Cart.token == token, Cart.user_id.is_(None))
     else:
         return 0

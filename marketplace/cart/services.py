@@ -31,7 +31,8 @@ def new_cart_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _valid_token(token: str | None) -> bool:
+def valid_cart_token(token: str | None) -> bool:
+    """Whether a cart cookie's value can name a guest cart (anything else is never looked up)."""
     return bool(token) and 20 <= len(token) <= 64
 
 
@@ -39,7 +40,7 @@ def find_cart(session: Session, *, user=None, token: str | None = None) -> Cart 
     """The signed-in user's cart, else the guest cart of `token`; None when there is none yet."""
     if user is not None and getattr(user, "id", None) is not None:
         return session.scalars(sa.select(Cart).where(Cart.user_id == user.id)).first()
-    if _valid_token(token):
+    if valid_cart_token(token):
         return session.scalars(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))).first()
     return None
 
@@ -52,7 +53,7 @@ def get_or_create_cart(session: Session, *, user=None, token: str | None = None)
     if user is not None and getattr(user, "id", None) is not None:
         cart = Cart(user_id=user.id)
     else:
-        if not _valid_token(token):
+        if not valid_cart_token(token):
             raise ValueError("a guest cart needs a token from new_cart_token()")
         cart = Cart(token=token)
     session.add(cart)
@@ -167,7 +168,7 @@ def merge_guest_cart(session: Session, *, guest_token: str | None, user) -> Cart
     Quantities of the same product add up, capped to stock and MAX_LINE_QUANTITY. The guest cart is
     deleted (or simply handed to the user when they had none). Flushes only.
     """
-    if user is None or getattr(user, "id", None) is None or not _valid_token(guest_token):
+    if user is None or getattr(user, "id", None) is None or not valid_cart_token(guest_token):
         return None
     guest = session.scalars(sa.select(Cart).where(Cart.token == guest_token, Cart.user_id.is_(None))).first()
     if guest is None:

@@ -79,6 +79,18 @@ def tiny_catalogue(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def fresh_translations(app):
+    """Flask-Babel caches catalogues per (locale, domain) for the whole process, whatever the
+    directory: forget them before and after, so a module reading its own catalogue leaves no trace."""
+    from marketplace.extensions import babel
+
+    cache = babel.domain_instance.cache
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def app(app):
     from tests.accounts.conftest import IsolatedClient
 

@@ -18,22 +18,13 @@ from marketplace.types import utcnow
 from tests.email.conftest import SMTPServer, free_port
 from tests.factories import make_user
 
+# Both modules read different catalogues: forget the cached ones around every test.
+pytestmark = pytest.mark.usefixtures("fresh_translations")
+
 
 @pytest.fixture
 def app_overrides(tiny_catalogue, tmp_path):
     return {"BABEL_TRANSLATION_DIRECTORIES": str(tiny_catalogue), "OUTBOX_DIR": str(tmp_path / "outbox")}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_translations(app):
-    # Flask-Babel caches catalogues per (locale, domain) for the whole process, whatever the
-    # directory: forget them so this module reads its tiny catalogue and leaves no trace.
-    from marketplace.extensions import babel
-
-    cache = babel.domain_instance.cache
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _outbox_messages(app):

@@ -16,6 +16,9 @@ from marketplace.email.models import EmailStatus, OutboundEmail
 from marketplace.email.services import deliver_pending, send_email
 from marketplace.types import utcnow
 
+# Both modules read different catalogues: forget the cached ones around every test.
+pytestmark = pytest.mark.usefixtures("fresh_translations")
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 BASE = "https://pasar.example"
 HOSTILE = "<b>Batik</b> & <script>alert(1)</script>"
@@ -105,17 +108,6 @@ LANGUAGE_MARKS = {
 @pytest.fixture
 def app_overrides(tmp_path):
     return {"OUTBOX_DIR": str(tmp_path / "outbox"), "SERVER_NAME_FOR_LINKS": BASE}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_translations(app):
-    # Another module of this package reads a tiny catalogue: forget cached ones both ways.
-    from marketplace.extensions import babel
-
-    cache = babel.domain_instance.cache
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class _Html(HTMLParser):

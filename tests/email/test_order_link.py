@@ -4,6 +4,7 @@ lands on the order; a guest's signed link opens their guest order and never an a
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,17 +17,10 @@ from marketplace.orders.models import Order
 from marketplace.orders.services import guest_order_token
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.factories import TEST_PASSWORD, make_product, make_user
+from tests.orders.helpers import address
 
 BASE = "https://pasar.example"
-ADDRESS = {
-    "name": "Siti Rahayu",
-    "phone": "0812 3456 7890",
-    "street": "Jl. Raya Kabat 12",
-    "district": "Kabat",
-    "city": "Kabupaten Banyuwangi",
-    "province": "Jawa Timur",
-    "postal_code": "68461",
-}
+ADDRESS = {k: v for k, v in asdict(address()).items() if k not in ("line2", "country")}
 
 
 @pytest.fixture
