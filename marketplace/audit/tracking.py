@@ -87,8 +87,9 @@ def is_tracking(session: Session) -> bool:
 
 def _tracked_classes() -> dict[type, str]:
     from marketplace.catalogue.models import Product, ProductImage, ProductLabel, Seller
-    from marketplace.orders.models import Fulfilment, OrderEvent, StockMovement
+    from marketplace.orders.models import Fulfilment, OrderEvent
     from marketplace.seller.models import ProductRevision, SellerPayoutAccount
+    from marketplace.stock.models import StockMovement
 
     return {
         Product: "product",

@@ -18,13 +18,36 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, Seller
+from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
-from marketplace.orders.services import MAX_LINE_QUANTITY, is_purchasable, parse_quantity
 from marketplace.types import utcnow
 
 CART_COOKIE = "cart_token"
+#: Largest quantity of one product in one order (a typo guard; stock is the real limit).
+MAX_LINE_QUANTITY = 999
+
+
+def parse_quantity(raw: object) -> int:
+    """A quantity typed by a person: an integer from 1 to MAX_LINE_QUANTITY, else ValidationError."""
+    text = str(raw if raw is not None else "").strip()
+    try:
+        quantity = int(text)
+    except ValueError:
+        raise ValidationError(
+            str(_l("Enter the quantity as a whole number, e.g. 1.")), field="quantity"
+        ) from None
+    if quantity < 1:
+        raise ValidationError(str(_l("The quantity must be at least 1.")), field="quantity")
+    if quantity > MAX_LINE_QUANTITY:
+        raise ValidationError(
+            str(_l("The quantity can be at most %(max)d.", max=MAX_LINE_QUANTITY)), field="quantity"
+        )
+    return quantity
+
+
+def is_purchasable(product: Product) -> bool:
+    return product.status == ProductStatus.ACTIVE and product.seller.status == SellerStatus.APPROVED
 
 
 def new_cart_token() -> str:

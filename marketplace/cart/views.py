@@ -30,8 +30,6 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import current_market
 from marketplace.markets.presenters import lines_total, price
-from marketplace.orders.services import release_overdue_reservations
-from marketplace.payments.services import no_payment_method_reason
 from marketplace.shipping.services import estimate_range
 from marketplace.types import utcnow
 
@@ -99,6 +97,11 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
 
 @bp.get("/cart")
 def show():
+    # in-function: orders imports cart at module level (layering cart < orders); the cart page
+    # asks orders to expire overdue reservations and which payment methods an order could use.
+    from marketplace.orders.lifecycle import release_overdue_reservations
+    from marketplace.orders.payment_choice import no_payment_method_reason
+
     cart = find_request_cart()
     summary = services.summarize_cart(db.session, cart, current_market())
     if summary.problems:

@@ -1,4 +1,6 @@
-"""The emails an order sends (confirmation, payment received), queued in the caller's transaction.
+"""The emails an order sends (confirmation, payment received, shipped), queued in the caller's
+transaction: receivers of `marketplace.signals`, connected when this module is imported (by
+`marketplace.models`).
 
 This is the single call site between orders and `marketplace.email`: sending never blocks or
 breaks a checkout — the email is a queued row, delivered after commit with retries.
@@ -14,16 +16,19 @@ from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 from sqlalchemy.orm import Session
 
+from marketplace import signals
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
+from marketplace.i18n import localized
 from marketplace.orders.models import Order
+from marketplace.orders.presenters import bank_details, present_order
+from marketplace.orders.queries import guest_order_token
 
 log = logging.getLogger(__name__)
 
 
 def order_link(order: Order) -> str:
     """Absolute link to the order page; guests get a signed token in it."""
-    from marketplace.email.links import external_url
-    from marketplace.orders.services import guest_order_token
-
     if order.buyer_id is not None:
         return external_url("orders.show", number=order.number)
     token = guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
@@ -32,8 +37,6 @@ def order_link(order: Order) -> str:
 
 def _context(order: Order) -> dict:
     """The variables templates/email/order_confirmation.txt and payment_received.txt expect."""
-    from marketplace.orders.presenters import bank_details, present_order
-
     with force_locale(order.lang):
         view = present_order(order, lang=order.lang)
         instructions = []
@@ -73,26 +76,24 @@ def _context(order: Order) -> dict:
 
 
 def _send(session: Session, order: Order, template: str) -> None:
-    from marketplace.email.services import send_email
-
     try:
         send_email(session, to=order.email, template=template, lang=order.lang, context=_context(order))
     except TemplateNotFound:
         log.warning("email template %s is missing; order %s sent no email", template, order.number)
 
 
-def order_placed(session: Session, order: Order) -> None:
+@signals.order_placed.connect
+def order_placed(sender, *, session: Session, order: Order, **kwargs) -> None:
     _send(session, order, "order_confirmation")
 
 
-def payment_received(session: Session, order: Order) -> None:
+@signals.order_paid.connect
+def payment_received(sender, *, session: Session, order: Order, **kwargs) -> None:
     _send(session, order, "payment_received")
 
 
-def fulfilment_shipped(session: Session, fulfilment) -> None:
-    from marketplace.email.services import send_email
-    from marketplace.i18n import localized
-
+@signals.fulfilment_shipped.connect
+def fulfilment_shipped(sender, *, session: Session, fulfilment, **kwargs) -> None:
     order = fulfilment.order
     with force_locale(order.lang):
         lines = [

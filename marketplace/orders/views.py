@@ -6,32 +6,31 @@ import logging
 import secrets
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from marketplace.accounts.models import Address
 from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
+from marketplace.config import card_payments_available
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language, localized
+from marketplace.markets import services as markets
+from marketplace.markets.context import current_market, current_rates
+from marketplace.markets.presenters import lines_total
+from marketplace.markets.presenters import price as price_text
 from marketplace.money import Money
 from marketplace.orders import services
+from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.orders.payment_choice import no_payment_method_reason, payment_methods_for
 from marketplace.orders.presenters import bank_details, present_order
-from marketplace.payments.services import (
-    card_payments_available,
-    no_payment_method_reason,
-    payment_methods_for,
-)
 from marketplace.shipping.provinces import PROVINCES
-from marketplace.shipping.services import (
-    ShippingAddress,
-    country_choices,
-    quote_shipping,
-    validate_address,
-)
+from marketplace.shipping.services import ShippingAddress, country_choices, validate_address
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
@@ -56,12 +55,6 @@ def _payment_window() -> timedelta:
 def _saved_addresses(user) -> list:
     if user is None:
         return []
-    try:
-        from marketplace.accounts.models import Address
-    except ImportError:
-        return []
-    import sqlalchemy as sa
-
     return list(
         db.session.scalars(
             sa.select(Address)
@@ -100,8 +93,6 @@ def _initial_form(user) -> dict:
     if user and not form["name"]:
         form["name"] = user.name or ""
     if not saved:
-        from marketplace.markets.context import current_market
-
         form["country"] = current_market().country
     return form
 
@@ -155,9 +146,6 @@ def _checkout_rate():
     When that currency cannot be charged (no rate, or an out-of-date one) the summary is shown in
     rupiah with `problem` as the reason, and placing the order is refused (markets.checkout_rate).
     """
-    from marketplace.markets import services as markets
-    from marketplace.markets.context import current_market, current_rates
-
     currency = current_market().currency
     try:
         return currency, markets.checkout_rate(current_rates(), currency), None
@@ -166,8 +154,6 @@ def _checkout_rate():
 
 
 def _market_currency() -> str:
-    from marketplace.markets.context import current_market
-
     return current_market().currency
 
 
@@ -193,48 +179,37 @@ def _bank_transfer_allowed(form: dict) -> bool:
 def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
     """Lines by seller and, when the address allows, each seller's shipping price and the total.
 
-    In the buyer's currency, converted exactly as place_order converts (markets.convert_order), so
-    the total shown is the total charged.
+    Priced by `checkout.price_checkout`, the function `place_order` prices the order with, so the
+    total shown is the total charged.
     """
-    from marketplace.markets.presenters import lines_total, price
-    from marketplace.markets.services import convert_order
-
     currency, rate, _problem = _checkout_rate()
-    address_ok = not validate_address(_address(form))
     pickup = form["shipping_method"] == ShippingMethod.PICKUP.value
+    address_ok = not validate_address(_address(form))
+    price = price_checkout(
+        db.session,
+        _priced_lines(summary),
+        # Pickup is free whatever the street; courier needs a complete address to be quoted.
+        destination=_address(form) if address_ok and not pickup else None,
+        shipping_method=ShippingMethod.COURIER,
+        currency=currency,
+        rate=rate,
+    )
+    parcels = {parcel.seller_id: parcel for parcel in price.parcels}
     groups = []
-    shipping_parts: list[int] = []
-    shipping_known = True
     for group in summary.groups:
-        shipping_text = ""
+        parcel = parcels.get(group.seller.id)
+        quote = parcel.quote if parcel else None
         if pickup:
             shipping_text = _("Free pickup in Desa %(village)s", village=group.seller.village.name)
-        elif address_ok:
-            try:
-                quote = quote_shipping(
-                    db.session,
-                    origin_village=group.seller.village,
-                    destination=_address(form),
-                    weight_grams=group.weight_grams,
-                    item_weights=[
-                        line.product.weight_grams
-                        for line in group.lines
-                        if line.available
-                        for _unit in range(line.quantity)
-                    ],
-                )
-            except DomainError as error:
-                shipping_text = error.message
-                shipping_known = False
-            else:
-                shipping_parts.append(quote.price.minor)
-                days = _("%(min)d–%(max)d days", min=quote.est_days_min, max=quote.est_days_max)
-                zone = quote.zone_name_en if lang == "en" else quote.zone_name_id
-                shipping_text = f"{price(quote.price.minor, lang, currency)} ({zone}, {days})"
-                if quote.parcels > 1:
-                    shipping_text += " · " + _("%(n)d parcels of at most 30 kg", n=quote.parcels)
+        elif parcel is not None and parcel.problem is not None:
+            shipping_text = parcel.problem.message
+        elif quote is not None:
+            days = _("%(min)d–%(max)d days", min=quote.est_days_min, max=quote.est_days_max)
+            zone = quote.zone_name_en if lang == "en" else quote.zone_name_id
+            shipping_text = f"{price_text(quote.price.minor, lang, currency)} ({zone}, {days})"
+            if quote.parcels > 1:
+                shipping_text += " · " + _("%(n)d parcels of at most 30 kg", n=quote.parcels)
         else:
-            shipping_known = False
             shipping_text = _("Calculated from your address")
         groups.append(
             {
@@ -244,33 +219,37 @@ def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> 
                     {
                         "title": localized(line.product, "title", lang),
                         "quantity": line.quantity,
-                        "unit_price": price(line.unit_price_minor, lang, currency),
+                        "unit_price": price_text(line.unit_price_minor, lang, currency),
                         "total": lines_total([(line.unit_price_minor, line.quantity)], currency).format(lang),
                     }
                     for line in group.lines
                 ],
             }
         )
-    converted = convert_order(
-        currency=currency,
-        rate=rate,
-        lines_idr=[(line.unit_price_minor, line.quantity) for line in summary.lines if line.available],
-        shipping_idr=shipping_parts,
-    )
-    code = converted.currency
+    code = price.currency
+    shipping_known = pickup or price.shipping_known
     return {
         "groups": groups,
         "currency": code,
-        "subtotal": Money(converted.subtotal, code).format(lang),
-        "shipping": Money(converted.shipping_total, code).format(lang) if shipping_known else "",
-        "total": Money(converted.total, code).format(lang) if shipping_known else "",
+        "subtotal": Money(price.subtotal_minor, code).format(lang),
+        "shipping": Money(price.shipping_minor, code).format(lang) if shipping_known else "",
+        "total": Money(price.total_minor, code).format(lang) if shipping_known else "",
     }
 
 
+def _priced_lines(summary: cart_services.CartSummary) -> list[PricedLine]:
+    """The summary's lines as the checkout prices them: available ones, in product id order."""
+    return [
+        PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
+        for line in sorted(summary.lines, key=lambda ln: ln.product.id)
+        if line.available
+    ]
+
+
 def _fingerprint(summary: cart_services.CartSummary) -> str:
-    return services.cart_fingerprint(
+    return cart_fingerprint(
         [
-            services.PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
+            PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
             for line in sorted(summary.lines, key=lambda ln: ln.product.id)
         ]
     )
@@ -309,8 +288,6 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
 
 
 def _checkout_cart():
-    from marketplace.markets.context import current_market
-
     cart = find_request_cart()
     summary = cart_services.summarize_cart(db.session, cart, current_market())
     if summary.problems and services.release_overdue_reservations(
@@ -364,8 +341,6 @@ def checkout():
         return redirect(url_for("cart.show"), code=303)
 
     if request.method == "GET":
-        from marketplace.markets.context import current_market
-
         if _payment_problem({"country": current_market().country}):
             # Nothing this buyer fills in could be paid for: the cart says why, and how to go on.
             return redirect(url_for("cart.show"), code=303)
@@ -430,6 +405,8 @@ def checkout():
 
 def _start_stripe(order: Order):
     """Hand the new order to the payments domain and send the buyer to Stripe's page."""
+    # in-function: payments imports orders at module level (layering orders < payments); the
+    # checkout hands a card order over to payments once it is placed.
     from marketplace.payments import services as payments
     from marketplace.payments.views import stripe_return_urls
 

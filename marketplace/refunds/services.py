@@ -32,13 +32,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace import signals
 from marketplace.audit.services import record_action
+from marketplace.email.services import send_email
 from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money
 from marketplace.orders import services as orders
+from marketplace.orders.amounts import shipping_idr
 from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.orders.notifications import order_link
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.payments.services import refund_stripe_payment
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
+from marketplace.stock.services import return_to_stock
 
 ACTOR_PREFIX = "curator"
 MAX_REASON = 2000
@@ -288,8 +294,6 @@ def create_refund(
     )
     label = f"{ACTOR_PREFIX} {getattr(actor, 'email', '')}".strip()
     if payment.method == PaymentMethod.STRIPE:
-        from marketplace.payments.services import refund_stripe_payment
-
         refund.stripe_refund_id = refund_stripe_payment(
             session,
             payment,
@@ -318,7 +322,7 @@ def create_refund(
 
     restock = {line.order_line_id: line.restocked for line in lines if line.order_line_id and line.restocked}
     if restock:
-        orders.return_to_stock(
+        return_to_stock(
             session,
             order,
             quantities=restock,
@@ -326,10 +330,8 @@ def create_refund(
             actor_id=getattr(actor, "id", None),
             now=now,
         )
-    if not payment_only:
-        from marketplace.payouts.services import record_refund
-
-        record_refund(session, refund, now=now)
+    # The payout ledger takes the sellers' share back (payouts listens; not for payment-only refunds).
+    signals.refund_created.send(session=session, refund=refund, order=order, now=now)
 
     seller_ids = sorted({line.seller_id for line in lines})
     record_action(
@@ -373,8 +375,6 @@ def _refund_lines(session: Session, order: Order, request: RefundRequest) -> lis
     fulfilments = {f.id: f for f in order.fulfilments}
     if unknown or set(request.shipping) - set(fulfilments):
         raise ValidationError(_("That line is not part of this order."))
-    from marketplace.payouts.services import shipping_idr
-
     result = []
     for line in order.lines:
         left = line.quantity - units_done.get(line.id, 0)
@@ -455,9 +455,9 @@ def _record_bank_refund(
 def confirm_card_refunds(
     session: Session, payment: Payment, charge: dict, *, refunded_minor: int, now: datetime
 ) -> int:
-    """Called by the `charge.refunded` webhook: our PENDING card refunds that Stripe reports done
-    become SUCCEEDED (by refund id when the charge lists its refunds, else when Stripe's cumulative
-    amount covers them, oldest first). Returns how many changed."""
+    """On the `charge.refunded` webhook (`signals.charge_refunded`): our PENDING card refunds that
+    Stripe reports done become SUCCEEDED (by refund id when the charge lists its refunds, else
+    when Stripe's cumulative amount covers them, oldest first). Returns how many changed."""
     pending = list(
         session.scalars(
             sa.select(Refund)
@@ -489,9 +489,6 @@ def confirm_card_refunds(
 
 
 def _email_buyer(session: Session, order: Order, refund: Refund) -> None:
-    from marketplace.email.services import send_email
-    from marketplace.orders.notifications import order_link
-
     with force_locale(order.lang):
         method = (
             _("It goes back to the card you paid with; your bank may take 5–10 days to show it.")

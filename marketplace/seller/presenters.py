@@ -11,10 +11,11 @@ from marketplace.i18n import localized
 from marketplace.media import picture_attrs
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label
-from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus, StockMovementKind
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus
 from marketplace.seller import services
 from marketplace.seller.services import PhotoEntry
 from marketplace.shipping.customs import is_international
+from marketplace.stock.models import StockMovementKind
 from marketplace.timezones import jakarta_time
 
 PRODUCT_STATUS_LABELS = {

@@ -41,16 +41,12 @@ from marketplace.media.images import (
 )
 from marketplace.media.storage import MediaStorage
 from marketplace.orders import services as order_services
-from marketplace.orders.models import (
-    Fulfilment,
-    FulfilmentStatus,
-    Order,
-    OrderStatus,
-    StockMovement,
-    StockMovementKind,
-)
-from marketplace.orders.services import MAX_STOCK, mark_fulfilment_shipped
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
+from marketplace.orders.services import mark_fulfilment_shipped
 from marketplace.seller.models import ProductRevision, RevisionPhoto, RevisionStatus, SellerPayoutAccount
+from marketplace.stock import services as stock_services
+from marketplace.stock.models import StockMovement, StockMovementKind
+from marketplace.stock.services import MAX_STOCK
 
 # ---------------------------------------------------------------------------------------------
 # Limits (forms show them; services enforce them)
@@ -971,7 +967,7 @@ def adjust_stock(
     if abs(delta) > MAX_STOCK:
         raise InvalidInput({"delta": _l("That is more than %(max)d units. Check the number.", max=MAX_STOCK)})
     try:
-        return order_services.adjust_stock(
+        return stock_services.adjust_stock(
             session, product, delta=delta, reason=reason, actor_id=actor_id, now=now
         )
     except ValidationError as error:
@@ -997,7 +993,7 @@ def set_stock(
     if new_stock is None or not 0 <= new_stock <= MAX_STOCK:
         raise InvalidInput({"new_stock": _l("Enter a stock from 0 to %(max)d.", max=MAX_STOCK)})
     try:
-        return order_services.set_stock(
+        return stock_services.set_stock(
             session, product, stock=new_stock, reason=reason, actor_id=actor_id, now=now,
             expected=expected_stock if expected_stock is not None else -1,
         )  # fmt: skip

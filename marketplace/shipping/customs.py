@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from marketplace.errors import NotFound
 from marketplace.i18n import message as _l
-from marketplace.orders.models import Fulfilment
+from marketplace.money import Money
+
+if TYPE_CHECKING:  # orders sits above shipping (layering); a type only
+    from marketplace.orders.models import Fulfilment
 
 #: UPU rule: CN22 up to 300 SDR of contents, CN23 above. 1 SDR ≈ Rp 21,000 (late 2026), so the
 #: default threshold is Rp 6,300,000; the CUSTOMS_CN22_MAX_IDR setting overrides it.
@@ -65,8 +69,6 @@ def _value_idr(fulfilment: Fulfilment) -> int:
         elif order.currency == "IDR":
             total += line.line_total_minor
         elif order.exchange_rate:  # rupiah per 1 unit of the order's currency (markets)
-            from marketplace.money import Money
-
             amount = Money(line.line_total_minor, order.currency).as_decimal() * Decimal(order.exchange_rate)
             total += int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return total

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import Money, money_text
-from marketplace.orders.models import Fulfilment
 from marketplace.shipping.customs import CustomsDeclaration
 from marketplace.shipping.models import ShippingZone
 from marketplace.shipping.services import country_names
+
+if TYPE_CHECKING:  # orders sits above shipping (layering); a type only
+    from marketplace.orders.models import Fulfilment
 
 CATEGORY_LABELS = {"sale_of_goods": _l("Sale of goods")}
 

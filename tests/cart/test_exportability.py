@@ -10,8 +10,9 @@ from marketplace.cart import services
 from marketplace.cart.models import CartLine
 from marketplace.errors import ValidationError
 from marketplace.markets.context import Market
-from marketplace.orders.models import Order, OrderLine, StockMovement
+from marketplace.orders.models import Order, OrderLine
 from marketplace.shipping.services import ensure_default_shipping_rates
+from marketplace.stock.models import StockMovement
 from tests.factories import make_product
 from tests.orders.helpers import address, make_cart, place
 

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from marketplace.mentoring.models import MentoringNote
 from marketplace.monitoring import services
 from marketplace.monitoring.demo import seed_demo_activity
-from marketplace.orders.models import Order, OrderStatus, StockMovement
+from marketplace.orders.models import Order, OrderStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
+from marketplace.stock.models import StockMovement
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from tests.factories import make_product, make_seller, make_user

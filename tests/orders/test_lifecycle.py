@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from marketplace.orders import services
-from marketplace.orders.models import FulfilmentStatus, Order, OrderEvent, OrderStatus, StockMovement
+from marketplace.orders.models import FulfilmentStatus, Order, OrderEvent, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.stock import services as stock_services
+from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
 from tests.orders.helpers import make_cart, place
@@ -301,19 +303,19 @@ def test_stock_adjustments_are_ledgered_and_never_negative(session):
 
     product = make_product(session, stock=2)
     session.commit()
-    assert services.adjust_stock(session, product, delta=5, reason="new batch", now=utcnow()) == 7
-    assert services.set_stock(session, product, stock=4, reason="counted", now=utcnow()) == 4
+    assert stock_services.adjust_stock(session, product, delta=5, reason="new batch", now=utcnow()) == 7
+    assert stock_services.set_stock(session, product, stock=4, reason="counted", now=utcnow()) == 4
     assert (
-        services.set_stock(session, product, stock=4, reason="counted", now=utcnow()) == 4
+        stock_services.set_stock(session, product, stock=4, reason="counted", now=utcnow()) == 4
     )  # no change, no row
     session.commit()
     with pytest.raises(ValidationError):
-        services.adjust_stock(session, product, delta=-5, reason="broken", now=utcnow())
+        stock_services.adjust_stock(session, product, delta=-5, reason="broken", now=utcnow())
     session.rollback()
     for bad in (0, True, "3"):
         with pytest.raises(ValidationError):
-            services.adjust_stock(session, product, delta=bad, reason="x", now=utcnow())
+            stock_services.adjust_stock(session, product, delta=bad, reason="x", now=utcnow())
     with pytest.raises(ValidationError):
-        services.set_stock(session, product, stock=-1, reason="x", now=utcnow())
+        stock_services.set_stock(session, product, stock=-1, reason="x", now=utcnow())
     assert ledger(session, product) == [("adjustment", 5), ("adjustment", -3)]
     assert stock(session, product) == 4

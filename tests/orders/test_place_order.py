@@ -5,21 +5,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from marketplace.cart import services as cart_services
 from marketplace.cart.models import CartLine
 from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
 from marketplace.errors import Conflict, OutOfStock, ValidationError
 from marketplace.orders import services
-from marketplace.orders.models import (
-    Fulfilment,
-    FulfilmentStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-    StockMovement,
-    StockMovementKind,
-)
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
+from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product, make_seller, make_user
 from tests.orders.helpers import address, make_cart, place
 
@@ -217,11 +211,11 @@ def test_bad_checkout_input_is_refused(session, overrides, field):
 @pytest.mark.parametrize("raw", ["0", "-1", "1000000000", "two", "", "1.5", None])
 def test_parse_quantity_refuses_bad_values(raw):
     with pytest.raises(ValidationError):
-        services.parse_quantity(raw)
+        cart_services.parse_quantity(raw)
 
 
 def test_parse_quantity_accepts_whole_numbers():
-    assert services.parse_quantity(" 3 ") == 3
+    assert cart_services.parse_quantity(" 3 ") == 3
 
 
 def test_heavy_parcel_must_be_picked_up(session):

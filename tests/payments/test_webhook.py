@@ -13,10 +13,11 @@ import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product
 from marketplace.email.models import OutboundEmail
-from marketplace.orders.models import OrderEvent, OrderStatus, StockMovement, StockMovementKind
+from marketplace.orders.models import OrderEvent, OrderStatus
 from marketplace.orders.services import orders_needing_refund
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
 from marketplace.payments.services import start_stripe_checkout
+from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.payments.helpers import (
     GunicornServer,
     db_snapshot,

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product
-from marketplace.orders.models import Order, StockMovement, StockMovementKind
+from marketplace.orders.models import Order
 from marketplace.shipping.services import ensure_default_shipping_rates
+from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
 from tests.race.harness import Server, run_checkout_race, run_naive_race
 

@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEntry
 from marketplace.errors import ValidationError
 from marketplace.orders import services as orders
-from marketplace.orders.models import Order, OrderStatus, StockMovement, StockMovementKind
+from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payouts import services as payouts
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
 from marketplace.refunds.services import create_refund, list_refunds_due
+from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.orders.helpers import make_cart, place

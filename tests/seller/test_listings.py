@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.email.models import OutboundEmail
 from marketplace.money import Money
-from marketplace.orders.models import StockMovement, StockMovementKind
 from marketplace.seller.models import ProductRevision, RevisionStatus
+from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot
 

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.errors import Conflict, InvalidInput
-from marketplace.orders.models import StockMovement, StockMovementKind
 from marketplace.seller import services
+from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot

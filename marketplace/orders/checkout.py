@@ -1,0 +1,366 @@
+"""Checkout before an order exists: validating the buyer's choices and pricing the cart.
+
+`price_checkout` is the one pricing function: the checkout page's summary and `place_order`
+(whose totals are what the buyer is charged, bank transfer or Stripe) both call it, so the
+total shown is the total charged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.cart.models import Cart, CartLine
+from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
+from marketplace.catalogue.models import Product, Seller
+from marketplace.errors import Conflict, DomainError, ValidationError
+from marketplace.i18n import message as _l
+from marketplace.markets import services as markets
+from marketplace.markets.services import ConvertedOrder, Rate
+from marketplace.orders.models import PaymentMethod, ShippingMethod
+from marketplace.orders.payment_choice import stripe_minimum
+from marketplace.shipping.services import (
+    ShippingAddress,
+    ShippingQuote,
+    check_address,
+    quote_shipping,
+    validate_address,
+)
+
+# --------------------------------------------------------------------------------------------
+# Reading carts for checkout
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A cart line priced from the database right now."""
+
+    product: Product
+    quantity: int
+    unit_price_minor: int
+    currency: str
+
+    @property
+    def line_total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+    @property
+    def weight_grams(self) -> int:
+        return self.product.weight_grams * self.quantity
+
+
+def price_lines(session: Session, quantities: dict[int, int]) -> list[PricedLine]:
+    """Price {product_id: quantity} from the database, ordered by product id.
+
+    Raises ValidationError for a product that no longer exists or cannot be bought.
+    """
+    if not quantities:
+        return []
+    products = session.scalars(
+        sa.select(Product)
+        .where(Product.id.in_(quantities))
+        .options(selectinload(Product.seller).selectinload(Seller.village))
+        .order_by(Product.id)
+    ).all()
+    found = {p.id for p in products}
+    if found != set(quantities):
+        raise ValidationError(str(_l("A product in your cart no longer exists; it has been removed.")))
+    lines = []
+    for product in products:
+        if not is_purchasable(product):
+            raise ValidationError(
+                str(
+                    _l("“%(title)s” is no longer for sale: remove it from your cart.", title=product.title_id)
+                )
+            )
+        lines.append(PricedLine(product, quantities[product.id], product.price_minor, product.currency))
+    return lines
+
+
+def cart_fingerprint(lines: Sequence[PricedLine]) -> str:
+    """A short digest of what the buyer saw (products, quantities, prices) on the checkout page.
+
+    Posted back with the order, it lets `place_order` refuse a cart that changed in between.
+    """
+    text = ";".join(f"{ln.product.id}:{ln.quantity}:{ln.unit_price_minor}:{ln.currency}" for ln in lines)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def cart_quantities(session: Session, cart: Cart) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(CartLine.product_id, CartLine.quantity).where(CartLine.cart_id == cart.id)
+    ).all()
+    return {product_id: quantity for product_id, quantity in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Validating the buyer's choices
+# --------------------------------------------------------------------------------------------
+
+#: A pickup order has no street address: the person who collects it is named by name and phone.
+NO_ADDRESS = ShippingAddress(name="", phone="", street="", district="", city="", province="", postal_code="")
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    """What the buyer chose on the checkout form, validated and normalised."""
+
+    email: str
+    address: ShippingAddress
+    shipping_method: ShippingMethod
+    payment_method: PaymentMethod
+
+
+def validate_choice(
+    *,
+    email: str,
+    address: ShippingAddress | None,
+    shipping_method: ShippingMethod | str,
+    payment_method: PaymentMethod | str,
+) -> CheckoutChoice:
+    """The email, address and shipping/payment methods, or ValidationError naming the field.
+
+    `address` may be None only for pickup.
+    """
+    try:
+        shipping_method = ShippingMethod(shipping_method)
+    except ValueError:
+        raise ValidationError(
+            str(_l("Choose courier delivery or pickup.")), field="shipping_method"
+        ) from None
+    try:
+        payment_method = PaymentMethod(payment_method)
+    except ValueError:
+        raise ValidationError(str(_l("Choose a payment method.")), field="payment_method") from None
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise ValidationError(
+            str(_l("Enter a valid email address for the order confirmation.")), field="email"
+        )
+    if address is None:
+        if shipping_method != ShippingMethod.PICKUP:
+            raise ValidationError(str(_l("Enter a delivery address.")), field="street")
+        address = NO_ADDRESS
+    elif shipping_method == ShippingMethod.PICKUP:
+        # Pickup needs someone to hand the parcel to (name, phone), not a street.
+        problems = {k: v for k, v in validate_address(address).items() if k in ("name", "phone")}
+        if problems:
+            field, text = next(iter(problems.items()))
+            raise ValidationError(text, field=field)
+    else:
+        check_address(address)
+    return CheckoutChoice(email, address, shipping_method, payment_method)
+
+
+def validate_lines(
+    session: Session, quantities: dict[int, int], *, expected_fingerprint: str | None
+) -> list[PricedLine]:
+    """The taken cart lines priced from the database (product id order), or ValidationError
+    (a bad quantity, an unbuyable product, a price not in rupiah) / Conflict (the cart changed
+    since the checkout page showed `expected_fingerprint`)."""
+    for quantity in quantities.values():
+        if not 1 <= quantity <= MAX_LINE_QUANTITY:
+            raise ValidationError(str(_l("A quantity in your cart is not valid; please change it.")))
+    lines = price_lines(session, quantities)
+    if expected_fingerprint is not None and expected_fingerprint != cart_fingerprint(lines):
+        raise Conflict(
+            str(_l("Your cart changed since you reviewed it. Please check the summary and try again."))
+        )
+    currencies = {line.currency for line in lines}
+    if currencies != {"IDR"}:
+        raise ValidationError(str(_l("Only rupiah prices can be ordered domestically.")))
+    return lines
+
+
+def validate_market(
+    session: Session,
+    lines: Sequence[PricedLine],
+    choice: CheckoutChoice,
+    *,
+    currency: str,
+    expected_rate_version: str | None,
+    now: datetime,
+    rate_stale_days: int,
+) -> Rate | None:
+    """The rate the order is charged at, after the market's rules for this delivery country.
+
+    Raises ValidationError (missing or stale rate, bank transfer outside IDR/Indonesia, a product
+    that cannot go abroad) and markets.services.RateChanged (not the rate the checkout page showed).
+    """
+    # The buyer's currency: the rate in force now (never guessed), the one the checkout page showed.
+    rate = markets.checkout_rate(
+        markets.load_rate_table(session, today=now.date(), stale_days=rate_stale_days), currency
+    )
+    markets.check_rate_version(rate, expected_rate_version)
+    address = choice.address
+    if choice.payment_method == PaymentMethod.BANK_TRANSFER and (
+        currency != "IDR" or address.country != "ID"
+    ):
+        raise ValidationError(
+            str(
+                _l("Bank transfer is only for orders paid in rupiah and delivered in Indonesia. Pay by card.")
+            ),
+            field="payment_method",
+        )
+    if address.country != "ID":
+        # The delivery country is the truth at placement, whatever market the cart was filled in.
+        not_exportable = [line.product for line in lines if not line.product.exportable]
+        if not_exportable:
+            raise ValidationError(
+                str(
+                    _l(
+                        "“%(title)s” cannot be shipped abroad: remove it from your cart.",
+                        title=not_exportable[0].title_en or not_exportable[0].title_id,
+                    )
+                )
+            )
+    return rate
+
+
+def check_card_minimum(price: CheckoutPrice, payment_method: PaymentMethod, *, lang: str) -> None:
+    """A card order's total must reach Stripe's minimum charge (ValidationError otherwise)."""
+    if payment_method != PaymentMethod.STRIPE:
+        return
+    minimum = stripe_minimum(price.currency, price.exchange_rate)
+    if minimum is not None and price.total_minor < minimum.minor:
+        raise ValidationError(
+            str(
+                _l(
+                    "Card payments must be at least %(amount)s. Add something to your cart.",
+                    amount=minimum.format(lang if lang in ("id", "en") else "id"),
+                )
+            ),
+            field="payment_method",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Pricing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParcelPrice:
+    """One seller's part of the order: each seller packs and ships their own parcel.
+
+    `quote` is None when the parcel could not be priced: no destination yet, or `problem`.
+    """
+
+    seller_id: int
+    lines: list[PricedLine]
+    quote: ShippingQuote | None = None
+    problem: DomainError | None = None
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(line.weight_grams for line in self.lines)
+
+
+@dataclass(frozen=True)
+class CheckoutPrice:
+    """Lines, shipping per parcel and totals in the buyer's currency, exactly as charged."""
+
+    lines: list[PricedLine]
+    parcels: list[ParcelPrice]
+    converted: ConvertedOrder
+
+    @property
+    def currency(self) -> str:
+        return self.converted.currency
+
+    @property
+    def exchange_rate(self):
+        return self.converted.exchange_rate
+
+    @property
+    def unit_prices(self) -> dict[int, int]:
+        """{product_id: unit price in the buyer's currency}."""
+        return {
+            line.product.id: unit for line, unit in zip(self.lines, self.converted.unit_prices, strict=True)
+        }
+
+    @property
+    def parcel_shipping(self) -> dict[int, int]:
+        """{seller_id: the parcel's shipping in the buyer's currency}, for the parcels quoted."""
+        quoted = [parcel.seller_id for parcel in self.parcels if parcel.quote is not None]
+        return dict(zip(quoted, self.converted.shipping, strict=True))
+
+    @property
+    def shipping_known(self) -> bool:
+        return all(parcel.quote is not None for parcel in self.parcels)
+
+    @property
+    def zone_code(self) -> str | None:
+        return next((p.quote.zone_code for p in self.parcels if p.quote and p.quote.zone_code), None)
+
+    @property
+    def subtotal_minor(self) -> int:
+        return self.converted.subtotal
+
+    @property
+    def shipping_minor(self) -> int:
+        return self.converted.shipping_total
+
+    @property
+    def total_minor(self) -> int:
+        return self.converted.total
+
+    def raise_problem(self) -> None:
+        """Raise the first parcel's pricing problem (in seller order), if any."""
+        for parcel in self.parcels:
+            if parcel.problem is not None:
+                raise parcel.problem
+
+
+def price_checkout(
+    session: Session,
+    lines: Sequence[PricedLine],
+    *,
+    destination: ShippingAddress | None,
+    shipping_method: ShippingMethod | str,
+    currency: str,
+    rate: Rate | None,
+) -> CheckoutPrice:
+    """Price `lines` (IDR, product id order) for `destination` in `currency` at `rate`.
+
+    Shipping per seller, in the order the sellers first appear. A parcel that cannot be quoted
+    keeps the error as its `problem` (and no shipping); with `destination` None no parcel is
+    quoted. Unit prices are converted half up, × quantity; shipping per parcel; totals are sums
+    (markets.convert_order). Raises ValidationError only for a currency without a rate.
+    """
+    method = ShippingMethod(shipping_method)
+    by_seller: dict[int, list[PricedLine]] = defaultdict(list)
+    for line in lines:
+        by_seller[line.product.seller_id].append(line)
+    parcels = []
+    for seller_id, seller_lines in by_seller.items():
+        if destination is None:
+            parcels.append(ParcelPrice(seller_id, seller_lines))
+            continue
+        try:
+            quote = quote_shipping(
+                session,
+                origin_village=seller_lines[0].product.seller.village,
+                destination=destination,
+                weight_grams=sum(line.weight_grams for line in seller_lines),
+                method=method.value,
+                item_weights=[ln.product.weight_grams for ln in seller_lines for _ in range(ln.quantity)],
+            )
+        except DomainError as error:
+            parcels.append(ParcelPrice(seller_id, seller_lines, problem=error))
+        else:
+            parcels.append(ParcelPrice(seller_id, seller_lines, quote=quote))
+    converted = markets.convert_order(
+        currency=currency,
+        rate=rate,
+        lines_idr=[(line.unit_price_minor, line.quantity) for line in lines],
+        shipping_idr=[parcel.quote.price.minor for parcel in parcels if parcel.quote is not None],
+    )
+    return CheckoutPrice(lines=list(lines), parcels=parcels, converted=converted)

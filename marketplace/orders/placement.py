@@ -1,0 +1,318 @@
+"""Placing an order: validate the checkout, price it, then create its rows and reserve its stock.
+
+Every write flushes only; the view commits once. Stock is reserved with a conditional UPDATE per
+product (`stock.services.reserve_stock`): the database decides, so two buyers (in any number of
+processes) can never both take the last unit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from marketplace import signals
+from marketplace.cart.models import Cart, CartLine
+from marketplace.errors import Conflict, ValidationError
+from marketplace.i18n import message as _l
+from marketplace.orders.checkout import (
+    CheckoutChoice,
+    CheckoutPrice,
+    check_card_minimum,
+    price_checkout,
+    validate_choice,
+    validate_lines,
+    validate_market,
+)
+from marketplace.orders.history import add_event
+from marketplace.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    ShippingMethod,
+)
+from marketplace.shipping.services import ShippingAddress
+from marketplace.stock.services import reserve_stock
+from marketplace.timezones import jakarta_date
+
+#: Order numbers: PD-<Jakarta date YYMMDD>-<4 characters that cannot be misread (no 0/O, 1/I)>.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+DEFAULT_PAYMENT_WINDOW = timedelta(hours=24)
+#: The bank-transfer unique code is 1..UNIQUE_CODE_MAX rupiah added to the total.
+UNIQUE_CODE_MAX = 999
+
+
+class AlreadyPlaced(Conflict):
+    """The checkout form was submitted twice at once and the other submit won the checkout token.
+
+    The caller rolls back, then finds that order with `find_order_by_checkout_token`.
+    `order_number` is set when known.
+    """
+
+    def __init__(self, order_number: str | None):
+        super().__init__(str(_l("This order was already placed.")))
+        self.order_number = order_number
+
+
+def find_order_by_checkout_token(
+    session: Session, checkout_token: str, *, buyer=None, email: str | None = None
+) -> Order | None:
+    """The order a checkout form already made — only if it is this buyer's (account, or guest email)."""
+    if not checkout_token:
+        return None
+    order = session.scalars(sa.select(Order).where(Order.checkout_token == checkout_token)).first()
+    if order is None:
+        return None
+    buyer_id = getattr(buyer, "id", None)
+    if order.buyer_id != buyer_id:
+        return None
+    if buyer_id is None and (email or "").strip().lower() != order.email:
+        return None
+    return order
+
+
+def place_order(
+    session: Session,
+    *,
+    cart: Cart,
+    buyer,
+    email: str,
+    lang: str,
+    address: ShippingAddress | None,
+    shipping_method: ShippingMethod | str,
+    payment_method: PaymentMethod | str,
+    checkout_token: str,
+    now: datetime,
+    expected_fingerprint: str | None = None,
+    payment_window: timedelta = DEFAULT_PAYMENT_WINDOW,
+    currency: str = "IDR",
+    expected_rate_version: str | None = None,
+    rate_stale_days: int = 7,
+) -> Order:
+    """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
+
+    Prices, titles and sellers come from the database, never from the client. The cart lines are
+    taken with one DELETE … RETURNING, so the same cart can only become one order; the same
+    `checkout_token` twice (a double click) returns the first order. Stock is reserved with a
+    conditional UPDATE per product (the database decides) and a RESERVE ledger row each.
+    `address` may be None only for pickup. `expected_fingerprint` (from `cart_fingerprint` on the
+    checkout page) makes a changed cart a Conflict. Sends `signals.order_placed` (the pending
+    bank-transfer payment, the confirmation email).
+
+    Raises ValidationError (empty cart, bad address/method, unbuyable product), Conflict (cart
+    changed, or emptied by a concurrent checkout) and OutOfStock (not enough stock left). After an
+    error the caller must roll back: nothing is half-written once it does.
+
+    Currency (markets): the order is priced in `currency` at the latest rate, frozen on the order
+    (`checkout.price_checkout`: unit prices converted half up, × quantity; shipping per parcel;
+    totals are sums). A missing or stale rate, or bank transfer outside IDR/Indonesia:
+    ValidationError; a total below Stripe's minimum for a card: ValidationError; a rate other
+    than `expected_rate_version` (what the checkout page showed): markets.services.RateChanged
+    (a Conflict).
+    """
+    checkout_token = (checkout_token or "").strip()
+    if not 16 <= len(checkout_token) <= 64:
+        raise ValidationError(str(_l("The checkout form expired. Please review your order and try again.")))
+    existing = find_order_by_checkout_token(session, checkout_token, buyer=buyer, email=email)
+    if existing is not None:
+        return existing
+    # 1. Validate: the buyer's choices, the cart's lines, the market's rules.
+    choice = validate_choice(
+        email=email, address=address, shipping_method=shipping_method, payment_method=payment_method
+    )
+    quantities = _take_cart_lines(session, cart)
+    if not quantities:
+        existing = find_order_by_checkout_token(session, checkout_token, buyer=buyer, email=choice.email)
+        if existing is not None:
+            return existing
+        raise ValidationError(str(_l("Your cart is empty.")))
+    lines = validate_lines(session, quantities, expected_fingerprint=expected_fingerprint)
+    currency = (currency or "IDR").upper()
+    rate = validate_market(
+        session,
+        lines,
+        choice,
+        currency=currency,
+        expected_rate_version=expected_rate_version,
+        now=now,
+        rate_stale_days=rate_stale_days,
+    )
+    # 2. Price: the same function the checkout page's summary shows.
+    price = price_checkout(
+        session,
+        lines,
+        destination=choice.address,
+        shipping_method=choice.shipping_method,
+        currency=currency,
+        rate=rate,
+    )
+    price.raise_problem()
+    check_card_minimum(price, choice.payment_method, lang=lang)
+    # 3. Create: the order, its stock reservations, parcels and lines.
+    order = _create_order(
+        session,
+        choice,
+        price,
+        buyer=buyer,
+        lang=lang,
+        checkout_token=checkout_token,
+        payment_window=payment_window,
+        now=now,
+    )
+    # The pending bank-transfer payment and the confirmation email listen.
+    signals.order_placed.send(session=session, order=order, now=now)
+    return order
+
+
+def _take_cart_lines(session: Session, cart: Cart) -> dict[int, int]:
+    """{product_id: quantity} of the cart's lines, deleted in one statement.
+
+    The first checkout of this cart gets them; a concurrent second one (other tab, double
+    click) blocks on the rows, then finds none.
+    """
+    taken = session.execute(
+        sa.delete(CartLine)
+        .where(CartLine.cart_id == cart.id)
+        .returning(CartLine.product_id, CartLine.quantity)
+    ).all()
+    session.expire(cart, ["lines"])
+    return {product_id: quantity for product_id, quantity in taken}
+
+
+def _create_order(
+    session: Session,
+    choice: CheckoutChoice,
+    price: CheckoutPrice,
+    *,
+    buyer,
+    lang: str,
+    checkout_token: str,
+    payment_window: timedelta,
+    now: datetime,
+) -> Order:
+    """The order row, its stock reserved, one fulfilment per seller and its snapshotted lines."""
+    address = choice.address
+    order = Order(
+        number=_new_order_number(session, now),
+        buyer_id=getattr(buyer, "id", None),
+        email=choice.email,
+        lang=lang if lang in ("id", "en") else "id",
+        status=OrderStatus.AWAITING_PAYMENT,
+        checkout_token=checkout_token,
+        currency=price.currency,
+        exchange_rate=price.exchange_rate,
+        subtotal_minor=price.subtotal_minor,
+        shipping_minor=price.shipping_minor,
+        unique_code_minor=0,
+        total_minor=price.subtotal_minor + price.shipping_minor,
+        payment_method=choice.payment_method,
+        payment_due_at=now + payment_window,
+        shipping_method=choice.shipping_method,
+        shipping_zone=price.zone_code,
+        ship_name=address.name.strip(),
+        ship_phone=address.phone.strip(),
+        ship_street=address.street.strip(),
+        ship_line2=address.line2.strip(),
+        ship_district=address.district.strip(),
+        ship_city=address.city.strip(),
+        ship_province=address.province,
+        ship_postal_code=address.postal_code.strip(),
+        ship_country=address.country,
+        created_at=now,
+        updated_at=now,
+    )
+    if choice.payment_method == PaymentMethod.BANK_TRANSFER:
+        order.unique_code_minor = _choose_unique_code(session, order.total_minor)
+        order.total_minor += order.unique_code_minor
+
+    # The unique checkout_token backs the double-click rule under concurrency. (No SAVEPOINT
+    # here: this transaction must be rolled back anyway, and the caller then finds the order.)
+    session.add(order)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        raise AlreadyPlaced(None) from error
+
+    for line in price.lines:  # ordered by product id: the same lock order in every transaction
+        reserve_stock(session, line.product, line.quantity, order=order, now=now)
+
+    unit_prices = price.unit_prices
+    parcel_shipping = price.parcel_shipping
+    for parcel in price.parcels:
+        fulfilment = Fulfilment(
+            order=order,
+            seller_id=parcel.seller_id,
+            status=FulfilmentStatus.PENDING,
+            shipping_minor=parcel_shipping[parcel.seller_id],
+        )
+        session.add(fulfilment)
+        for line in parcel.lines:
+            product = line.product
+            session.add(
+                OrderLine(
+                    order=order,
+                    fulfilment=fulfilment,
+                    product_id=product.id,
+                    seller_id=parcel.seller_id,
+                    title_id=product.title_id,
+                    title_en=product.title_en or "",
+                    seller_name=product.seller.name,
+                    unit_price_minor=unit_prices[product.id],
+                    unit_price_idr=product.price_minor,
+                    quantity=line.quantity,
+                    line_total_minor=unit_prices[product.id] * line.quantity,
+                    weight_grams=line.weight_grams,
+                    hs_code=product.hs_code,
+                    origin_country=product.origin_country or "ID",
+                    customs_description=(product.title_en or product.title_id)[:160],
+                )
+            )
+    add_event(
+        session,
+        order,
+        from_status=None,
+        to_status=OrderStatus.AWAITING_PAYMENT,
+        actor_id=getattr(buyer, "id", None),
+        actor_label="buyer" if buyer else "guest",
+        now=now,
+        note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
+    )
+    session.flush()
+    return order
+
+
+def _new_order_number(session: Session, now: datetime) -> str:
+    prefix = "PD-" + jakarta_date(now).strftime("%y%m%d") + "-"
+    for _attempt in range(20):
+        number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
+        taken = session.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.number == number))
+        if not taken:
+            return number
+    # A day with a million orders: fall back to a longer suffix.
+    return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def _choose_unique_code(session: Session, base_total_minor: int) -> int:
+    """1..999 rupiah so this transfer's amount differs from every other open bank transfer.
+
+    Chosen at random among the free codes, so two orders placed at the same instant rarely pick
+    the same one; if they do, the curator still matches by order number in the transfer note.
+    """
+    used_totals = set(
+        session.scalars(
+            sa.select(Order.total_minor).where(
+                Order.status == OrderStatus.AWAITING_PAYMENT,
+                Order.payment_method == PaymentMethod.BANK_TRANSFER,
+                Order.total_minor.between(base_total_minor + 1, base_total_minor + UNIQUE_CODE_MAX),
+            )
+        )
+    )
+    free = [code for code in range(1, UNIQUE_CODE_MAX + 1) if base_total_minor + code not in used_totals]
+    if not free:
+        return secrets.randbelow(UNIQUE_CODE_MAX) + 1
+    return secrets.choice(free)

@@ -1,0 +1,80 @@
+"""Finding orders: by number, a buyer's own, and guests' signed links."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.errors import NotFound, PermissionDenied
+from marketplace.i18n import message as _l
+from marketplace.orders.models import Order
+
+GUEST_LINK_SALT = "orders.guest-link"
+
+
+def _order_query():
+    return sa.select(Order).options(
+        selectinload(Order.lines), selectinload(Order.fulfilments), selectinload(Order.events)
+    )
+
+
+def find_order_by_number(session: Session, number: str) -> Order | None:
+    number = (number or "").strip().upper()
+    if not number or len(number) > 24:
+        return None
+    return session.scalars(_order_query().where(Order.number == number)).first()
+
+
+def get_order(session: Session, number: str) -> Order:
+    order = find_order_by_number(session, number)
+    if order is None:
+        raise NotFound(str(_l("Order not found.")))
+    return order
+
+
+def get_order_for_buyer(session: Session, number: str, user) -> Order:
+    """The order if it belongs to `user`; NotFound (404) otherwise, so others learn nothing."""
+    order = find_order_by_number(session, number)
+    if order is None or user is None or getattr(user, "id", None) is None or order.buyer_id != user.id:
+        raise NotFound(str(_l("Order not found.")))
+    return order
+
+
+def list_orders_for_buyer(session: Session, user, *, limit: int = 100) -> list[Order]:
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .where(Order.buyer_id == user.id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def guest_order_token(order: Order, *, secret_key: str) -> str:
+    """A signed token for `/orders/<number>?token=…` (sent in emails; does not expire)."""
+    return URLSafeSerializer(secret_key, salt=GUEST_LINK_SALT).dumps({"n": order.number, "e": order.email})
+
+
+def get_order_by_guest_token(session: Session, number: str, token: str, *, secret_key: str) -> Order:
+    """The guest order the signed token was made for; NotFound for a tampered or mismatched token.
+
+    Raises PermissionDenied for an order placed from an account, even with a correctly signed token
+    (one from before the order was linked to an account, say): only its buyer, logged in, sees it.
+    """
+    try:
+        data = URLSafeSerializer(secret_key, salt=GUEST_LINK_SALT).loads(token or "")
+    except BadSignature:
+        raise NotFound(str(_l("Order not found."))) from None
+    order = find_order_by_number(session, number)
+    if (
+        order is None
+        or not isinstance(data, dict)
+        or data.get("n") != order.number
+        or data.get("e") != order.email
+    ):
+        raise NotFound(str(_l("Order not found.")))
+    if order.buyer_id is not None:
+        raise PermissionDenied(str(_l("Log in to see this order.")))
+    return order

@@ -1,0 +1,72 @@
+"""Payment rows that follow an order's state changes, connected to `marketplace.signals`.
+
+Run in the sender's transaction (they flush; the caller commits). `marketplace.models` imports
+this module, so the receivers are connected wherever the app runs.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from marketplace import signals
+from marketplace.orders.models import PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus
+
+
+@signals.order_placed.connect
+def open_bank_transfer(sender, *, session, order, now, **kwargs) -> None:
+    """A bank-transfer order waits for one pending Payment of its total (unique code included)."""
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        return
+    session.add(
+        Payment(
+            order=order,
+            method=PaymentMethod.BANK_TRANSFER,
+            status=PaymentStatus.PENDING,
+            amount_minor=order.total_minor,
+            currency=order.currency,
+            provider_reference=f"bank:{order.number}",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    session.flush()
+
+
+@signals.order_paid.connect
+@signals.order_paid_after_cancel.connect
+def settle_payment(sender, *, session, order, payment, actor_id, now, **kwargs) -> None:
+    """The money arrived: `payment` (or the order's latest bank-transfer payment) succeeded.
+
+    A curator who confirmed a bank transfer is recorded on it.
+    """
+    if payment is None and order.payment_method == PaymentMethod.BANK_TRANSFER:
+        payment = session.scalars(
+            sa.select(Payment)
+            .where(
+                Payment.order_id == order.id,
+                Payment.method == PaymentMethod.BANK_TRANSFER,
+            )
+            .order_by(Payment.id.desc())
+        ).first()
+    if payment is not None and payment.status in (
+        PaymentStatus.PENDING,
+        PaymentStatus.EXPIRED,
+        PaymentStatus.FAILED,
+    ):
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.updated_at = now
+        if payment.method == PaymentMethod.BANK_TRANSFER and actor_id is not None:
+            payment.confirmed_by_id = actor_id
+    session.flush()
+
+
+@signals.order_cancelled.connect
+def expire_pending_payments(sender, *, session, order, now, **kwargs) -> None:
+    """A cancelled order's pending payments expire (a late card payment is caught by the webhook)."""
+    for payment in session.scalars(
+        sa.select(Payment).where(Payment.order_id == order.id, Payment.status == PaymentStatus.PENDING)
+    ):
+        payment.status = PaymentStatus.EXPIRED
+        payment.updated_at = now
+    session.flush()

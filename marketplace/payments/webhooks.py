@@ -1,0 +1,236 @@
+"""Stripe's webhook events, applied once each (the webhook is the only thing that marks a card
+order paid).
+
+- Each event id is inserted into `stripe_events` in the same transaction as its effect; a second
+  delivery fails on the primary key and changes nothing, however many arrive at once.
+- Events may arrive in any order. `expired` never undoes a payment. An expired session cancels
+  the order (releasing its stock) unless the order's own deadline is still at least 31 minutes
+  past the session's end (a window longer than Stripe's 24 h): then only that attempt ends, and
+  the buyer may start another until the order's deadline. When the session had to be given 30
+  minutes although the order expires sooner, a payment may arrive after the order was cancelled.
+- A payment that succeeds for an order that is cancelled (or already paid by another payment)
+  does not revive or re-sell anything: the payment is recorded as succeeded and flagged
+  `needs_refund` for a curator.
+- `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
+  late or repeated events cannot lower it. A full refund marks the order refunded. The refunds
+  domain hears it through `signals.charge_refunded`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import signals
+from marketplace.errors import ValidationError
+from marketplace.orders import services as orders
+from marketplace.orders.models import Order, OrderStatus
+from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from marketplace.payments.stripe_checkout import (
+    MIN_SESSION_LIFETIME,
+    find_open_stripe_payment,
+    from_stripe_amount,
+)
+from marketplace.types import utcnow
+
+log = logging.getLogger(__name__)
+
+ACTOR_LABEL = "stripe"
+
+HANDLED_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        "charge.refunded",
+    }
+)
+
+
+def _object(event: dict) -> dict:
+    try:
+        obj = event["data"]["object"]
+    except (KeyError, TypeError):
+        raise ValidationError("event without data.object") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise ValidationError("event data.object has no id")
+    return obj
+
+
+def _lock_payment(session, condition) -> Payment | None:
+    """The payment matching `condition` and its order, locked for this transaction and re-read so
+    a concurrent change is seen (PostgreSQL row locks; SQLite serialises writers already).
+
+    The order is locked first, as the orders services do (expiry claims the order, then updates its
+    payments), so a webhook and the expiry job cannot deadlock.
+    """
+    order_id = session.scalar(sa.select(Payment.order_id).where(condition))
+    if order_id is None:
+        return None
+    session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalar(
+        sa.select(Payment).where(condition).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def handle_stripe_event(session, event: dict, *, now: datetime | None = None) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened (for logs and tests).
+
+    Must be the first write of its transaction: the event id is inserted first, so a duplicate
+    delivery fails there; this function then rolls the session back and returns "duplicate".
+    Unknown event types are acknowledged without being stored. Raises ValidationError for an
+    event without an id or object.
+    """
+    now = now or utcnow()
+    event_id = event.get("id") if isinstance(event, dict) else None
+    event_type = event.get("type") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+        raise ValidationError("event without id or type")
+    if event_type not in HANDLED_EVENTS:
+        return "ignored"
+    obj = _object(event)
+
+    try:
+        session.add(StripeEvent(id=event_id[:255], type=event_type[:80], received_at=now))
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return "duplicate"
+
+    if event_type == "charge.refunded":
+        return _charge_refunded(session, obj, now=now)
+
+    payment = _lock_payment(session, Payment.provider_reference == obj["id"])
+    if payment is None:
+        log.info("Stripe event %s for an unknown session %s", event_id, obj["id"])
+        return "unknown session"
+    if obj.get("payment_intent") and not payment.payment_intent_id:
+        payment.payment_intent_id = str(obj["payment_intent"])
+
+    if event_type == "checkout.session.completed":
+        payment.checkout_url = None
+        if obj.get("payment_status") in ("paid", "no_payment_required"):
+            return _payment_succeeded(session, payment, now=now)
+        session.flush()
+        return "awaiting async payment"
+    if event_type == "checkout.session.async_payment_succeeded":
+        payment.checkout_url = None
+        return _payment_succeeded(session, payment, now=now)
+    if event_type == "checkout.session.async_payment_failed":
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.FAILED
+            payment.checkout_url = None
+            session.flush()
+            return "payment failed"
+        return "no change"
+    return _session_expired(session, payment, obj, now=now)
+
+
+def _payment_succeeded(session, payment: Payment, *, now: datetime) -> str:
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return "no change"
+    order = payment.order
+    was = order.status
+    # The orders service claims the order with a conditional UPDATE, so only one caller sells it;
+    # for a cancelled order it records "refund due" instead.
+    paid = orders.mark_order_paid(session, order, actor_label=ACTOR_LABEL, payment=payment, now=now)
+    # Whatever the order's state, the money arrived: record it.
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.updated_at = now
+    if paid:
+        session.flush()
+        return "paid"
+    payment.needs_refund = True
+    if was == OrderStatus.CANCELLED:
+        payment.note = "Paid after the order was cancelled; its stock was already released. Refund it."
+    else:
+        payment.note = f"Second payment for an order already {was.value}. Refund it."
+    log.warning("Stripe payment %s for order %s (%s) needs a refund", payment.id, order.number, order.status)
+    session.flush()
+    return "needs refund"
+
+
+def _session_expired(session, payment: Payment, obj: dict, *, now: datetime) -> str:
+    if payment.status != PaymentStatus.PENDING:
+        return "no change"  # completed (or failed) first: an expiry changes nothing
+    payment.status = PaymentStatus.EXPIRED
+    payment.checkout_url = None
+    order = payment.order
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        session.flush()
+        return "payment expired"
+    expires_at = obj.get("expires_at")
+    if isinstance(expires_at, int):
+        session_end = datetime.fromtimestamp(expires_at, UTC)
+        if order.payment_due_at - session_end >= MIN_SESSION_LIFETIME:
+            # Stripe capped the session at 24 h but the order allows a new attempt: keep it open.
+            session.flush()
+            return "payment expired"
+    other_open = find_open_stripe_payment(session, order, now=now)
+    if other_open is not None:
+        session.flush()
+        return "payment expired"
+    orders.cancel_unpaid_order(
+        session, order, reason="Stripe Checkout Session expired", actor_label=ACTOR_LABEL, now=now
+    )
+    session.flush()
+    return "cancelled"
+
+
+def _charge_refunded(session, charge: dict, *, now: datetime) -> str:
+    intent = charge.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if not isinstance(intent, str) or not intent:
+        return "unknown charge"
+    payment = _lock_payment(session, Payment.payment_intent_id == intent)
+    if payment is None:
+        log.info("charge.refunded for unknown payment intent %s", intent)
+        return "unknown charge"
+    currency = str(charge.get("currency", payment.currency)).upper()
+    if currency != payment.currency.upper():
+        log.error("charge.refunded in %s for a %s payment %s", currency, payment.currency, payment.id)
+        return "currency mismatch"
+    try:
+        refunded = from_stripe_amount(int(charge.get("amount_refunded", 0)), currency).minor
+    except (TypeError, ValueError):
+        raise ValidationError("charge.refunded without a valid amount_refunded") from None
+    if charge.get("refunded") is True:
+        refunded = payment.amount_minor
+    # amount_refunded is cumulative: keep the largest seen, so a late or repeated event cannot lower it.
+    refunded = min(max(refunded, payment.refunded_minor), payment.amount_minor)
+    # Our Refund rows pending → succeeded (the refunds domain listens).
+    signals.charge_refunded.send(
+        session=session, payment=payment, charge=charge, refunded_minor=refunded, now=now
+    )
+    if refunded <= payment.refunded_minor:
+        return "no change"
+    payment.refunded_minor = refunded
+    payment.updated_at = now
+    full = refunded >= payment.amount_minor
+    payment.status = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
+    order = payment.order
+    if payment.needs_refund:
+        # Money that should never have been taken: giving it back settles the flag. A cancelled
+        # order whose late payment went back is "refunded"; an order paid another way stays paid.
+        if full:
+            payment.needs_refund = False
+            if order.status == OrderStatus.CANCELLED:
+                orders.mark_order_refunded(
+                    session, order, amount_minor=order.total_minor, actor_label=ACTOR_LABEL, now=now
+                )
+    elif order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        # Partial refunds are an event on the order; the full one moves it to refunded.
+        amount = order.total_minor if full else min(refunded, order.total_minor)
+        orders.mark_order_refunded(session, order, amount_minor=amount, actor_label=ACTOR_LABEL, now=now)
+    session.flush()
+    return "refunded" if full else "partially refunded"

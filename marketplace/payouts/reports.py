@@ -1,0 +1,238 @@
+"""Payout reports: a month's summary per seller, the bank bulk-transfer file, sales by month,
+top products and ledger totals (read only; amounts in whole rupiah)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from marketplace.catalogue.models import Seller
+from marketplace.orders.models import Order, OrderLine
+from marketplace.payouts.models import LedgerEntry, LedgerKind
+from marketplace.seller.models import SellerPayoutAccount
+from marketplace.spreadsheets import safe_cell
+from marketplace.timezones import JAKARTA, jakarta_date
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The Jakarta calendar month as UTC [start, end)."""
+    start = datetime(year, month, 1, tzinfo=JAKARTA)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=JAKARTA)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_month(raw: str | None, *, now: datetime) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); anything else → the current Jakarta month."""
+    text = (raw or "").strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        year, month = int(text[:4]), int(text[5:])
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    today = jakarta_date(now)
+    return today.year, today.month
+
+
+@dataclass
+class SellerPeriod:
+    seller_id: int
+    name: str
+    sales: int
+    commission: int  # net of reversals (≤ 0)
+    refunds: int  # ≤ 0
+    payouts: int  # ≤ 0
+    net: int
+    balance: int
+    account: SellerPayoutAccount | None
+
+
+def list_period_summary(session: Session, *, year: int, month: int) -> list[SellerPeriod]:
+    """Every seller with ledger entries: the month's sales, commission, refunds and payouts, and
+    the balance now. Three queries, whatever the number of sellers or entries."""
+    start, end = month_bounds(year, month)
+    in_period = sa.and_(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+
+    def period_sum(*kinds):
+        return sa.func.coalesce(
+            sa.func.sum(
+                sa.case((sa.and_(in_period, LedgerEntry.kind.in_(kinds)), LedgerEntry.amount_idr), else_=0)
+            ),
+            0,
+        )
+
+    rows = session.execute(
+        sa.select(
+            LedgerEntry.seller_id,
+            period_sum(LedgerKind.SALE),
+            period_sum(LedgerKind.COMMISSION, LedgerKind.COMMISSION_REVERSAL),
+            period_sum(LedgerKind.REFUND),
+            period_sum(LedgerKind.PAYOUT),
+            sa.func.sum(LedgerEntry.amount_idr),
+        ).group_by(LedgerEntry.seller_id)
+    ).all()
+    ids = [row[0] for row in rows]
+    names = (
+        dict(session.execute(sa.select(Seller.id, Seller.name).where(Seller.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    accounts = (
+        {
+            a.seller_id: a
+            for a in session.scalars(
+                sa.select(SellerPayoutAccount).where(SellerPayoutAccount.seller_id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    summary = [
+        SellerPeriod(
+            seller_id=seller_id,
+            name=names.get(seller_id, ""),
+            sales=int(sales),
+            commission=int(commission),
+            refunds=int(refunds),
+            payouts=int(payouts),
+            net=int(sales + commission + refunds),
+            balance=int(total or 0),
+            account=accounts.get(seller_id),
+        )
+        for seller_id, sales, commission, refunds, payouts, total in rows
+    ]
+    summary.sort(key=lambda row: (row.name.lower(), row.seller_id))
+    return summary
+
+
+def payout_reference(seller_id: int, year: int, month: int) -> str:
+    return f"PD-{year % 100:02d}{month:02d}-S{seller_id}"
+
+
+def bulk_transfer_csv(session: Session, *, year: int, month: int) -> tuple[str, list[SellerPeriod]]:
+    """A bank bulk-transfer file of every seller owed money (positive balance) with a payout
+    account: seller, bank, account number, holder, amount (whole rupiah), reference. Returns the CSV
+    text and the sellers owed money but left out because they have no payout account."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["seller", "bank", "account_number", "account_holder", "amount_idr", "reference"])
+    missing = []
+    for row in list_period_summary(session, year=year, month=month):
+        if row.balance <= 0:
+            continue
+        if row.account is None:
+            missing.append(row)
+            continue
+        writer.writerow(
+            [
+                safe_cell(row.name),
+                safe_cell(row.account.bank_name),
+                safe_cell(row.account.account_number),
+                safe_cell(row.account.account_holder),
+                row.balance,
+                payout_reference(row.seller_id, year, month),
+            ]
+        )
+    return buffer.getvalue(), missing
+
+
+# -- a seller's own figures -----------------------------------------------------------------------
+
+
+def last_months(now: datetime, count: int = 12) -> list[tuple[int, int]]:
+    """The last `count` Jakarta months, oldest first, ending with the current one."""
+    today = jakarta_date(now)
+    year, month = today.year, today.month
+    months = []
+    for _i in range(count):
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+@dataclass
+class MonthFigures:
+    year: int
+    month: int
+    revenue: int
+    units: int
+    orders: int
+
+
+def monthly_sales(
+    session: Session, seller_ids: list[int], *, now: datetime, count: int = 12
+) -> list[MonthFigures]:
+    """Goods revenue (IDR), units and orders per Jakarta month for the last `count` months, by the
+    date each order was paid (refunds are shown in the ledger, not subtracted here). One query:
+    one row per order, bucketed here so SQLite and PostgreSQL agree on Jakarta months."""
+    months = last_months(now, count)
+    start, _ = month_bounds(*months[0])
+    rows = session.execute(
+        sa.select(
+            Order.id,
+            Order.paid_at,
+            sa.func.sum(OrderLine.quantity),
+            sa.func.sum(OrderLine.quantity * OrderLine.unit_price_idr),
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.seller_id.in_(seller_ids), Order.paid_at.is_not(None), Order.paid_at >= start)
+        .group_by(Order.id, Order.paid_at)
+    ).all()
+    figures = {key: MonthFigures(key[0], key[1], 0, 0, 0) for key in months}
+    for _order_id, paid_at, units, revenue in rows:
+        day = jakarta_date(paid_at)
+        bucket = figures.get((day.year, day.month))
+        if bucket is None:
+            continue
+        bucket.revenue += int(revenue or 0)
+        bucket.units += int(units or 0)
+        bucket.orders += 1
+    return [figures[key] for key in months]
+
+
+def top_products(
+    session: Session, seller_ids: list[int], *, now: datetime, limit: int = 5
+) -> list[tuple[str, str, int, int]]:
+    """(title_id, title_en, units, revenue IDR) of the best-selling products of the last 12 months."""
+    start, _ = month_bounds(*last_months(now, 12)[0])
+    revenue = sa.func.sum(OrderLine.quantity * OrderLine.unit_price_idr)
+    rows = session.execute(
+        sa.select(
+            sa.func.max(OrderLine.title_id),
+            sa.func.max(OrderLine.title_en),
+            sa.func.sum(OrderLine.quantity),
+            revenue,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.seller_id.in_(seller_ids), Order.paid_at.is_not(None), Order.paid_at >= start)
+        .group_by(sa.func.coalesce(OrderLine.product_id, -OrderLine.id))
+        .order_by(revenue.desc(), sa.func.max(OrderLine.title_id))
+        .limit(limit)
+    ).all()
+    return [(t_id, t_en or "", int(units), int(total)) for t_id, t_en, units, total in rows]
+
+
+def ledger_totals(session: Session, seller_ids: list[int]) -> dict[LedgerKind, int]:
+    rows = session.execute(
+        sa.select(LedgerEntry.kind, sa.func.sum(LedgerEntry.amount_idr))
+        .where(LedgerEntry.seller_id.in_(seller_ids))
+        .group_by(LedgerEntry.kind)
+    ).all()
+    totals = {kind: 0 for kind in LedgerKind}
+    for kind, total in rows:
+        totals[LedgerKind(kind)] = int(total or 0)
+    return totals
+
+
+def list_entries(session: Session, seller_ids: list[int], *, limit: int | None = 100) -> list[LedgerEntry]:
+    query = (
+        sa.select(LedgerEntry)
+        .where(LedgerEntry.seller_id.in_(seller_ids))
+        .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))

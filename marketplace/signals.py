@@ -1,0 +1,58 @@
+"""Signals between domains (blinker): a state change is announced, its side effects listen.
+
+A kernel module: it imports nothing from any domain. Senders (orders, payments, refunds) call
+`signal.send(session=..., <objects>=...)` with keyword arguments only (the sender is None);
+receivers take `(sender, **kwargs)`. Receivers run synchronously in the sender's transaction:
+they add rows and flush, never commit — the view, CLI command or webhook commits once, so a
+rollback undoes the state change and every side effect together.
+
+Receivers connect at import of their module (`signal.connect(receiver)`); `marketplace.models`
+imports every listening module, so the app, the CLI, the tests and gunicorn all have them.
+
+Listening today:
+- order_placed: payments (the pending bank-transfer Payment), orders.notifications (confirmation).
+- order_paid: payments (the Payment marked succeeded), payouts (SALE and COMMISSION entries),
+  orders.notifications ("payment received" email).
+- order_paid_after_cancel: payments (the late Payment marked succeeded; a refund is due).
+- order_cancelled: payments (pending Payments expire).
+- fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
+- charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
+- refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: An order was placed and awaits payment (its lines, fulfilments and stock are written).
+#: kwargs: session, order (orders.models.Order), now (UTC datetime).
+order_placed = _signals.signal("order-placed")
+
+#: An order's money arrived and it moved to PAID (sent once per order).
+#: kwargs: session, order, payment (payments.models.Payment or None: the caller did not name
+#: one; a bank-transfer order's pending payment is then meant), actor_id (int or None), now.
+order_paid = _signals.signal("order-paid")
+
+#: Money arrived for an order that was already cancelled; it stays cancelled, a refund is due
+#: (sent once per order, with the order's "refund_due" event).
+#: kwargs: session, order, payment (Payment or None, as for order_paid), actor_id, now.
+order_paid_after_cancel = _signals.signal("order-paid-after-cancel")
+
+#: An order awaiting payment was cancelled and its stock released (sent once per order).
+#: kwargs: session, order, reason (str), actor_id (int or None), now.
+order_cancelled = _signals.signal("order-cancelled")
+
+#: A seller's parcel was handed to the courier (sent once per fulfilment).
+#: kwargs: session, fulfilment (orders.models.Fulfilment), order, now.
+fulfilment_shipped = _signals.signal("fulfilment-shipped")
+
+#: Stripe's `charge.refunded` webhook for one of our card payments, before the payment's totals
+#: are updated. kwargs: session, payment (Payment), charge (the event's charge object, a dict),
+#: refunded_minor (Stripe's cumulative refunded amount, never lower than seen before), now.
+charge_refunded = _signals.signal("charge-refunded")
+
+#: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
+#: kwargs: session, refund (refunds.models.Refund), order, now.
+refund_created = _signals.signal("refund-created")

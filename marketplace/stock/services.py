@@ -1,0 +1,272 @@
+"""Stock writes: reserve, release, sell, adjust, set and return units, each with a ledger row.
+
+Stock only ever changes through `_move_stock`: a conditional UPDATE whose WHERE clause the
+database evaluates under its own row lock (so two buyers, in any number of processes, can never
+both take the last unit), plus one StockMovement row in the same transaction. Every write here
+flushes only; the view, CLI command or webhook commits once.
+
+Orders are passed in as objects (`order.id`, `order.number`, `order.lines`); this domain sits
+below orders and imports nothing from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.errors import Conflict, NotFound, OutOfStock, ValidationError
+from marketplace.i18n import message as _l
+from marketplace.stock.models import StockMovement, StockMovementKind
+
+#: Most units one product can hold (a typo guard for hand-entered stock).
+MAX_STOCK = 1_000_000
+
+
+def _move_stock(
+    session: Session,
+    product_id: int,
+    delta: int,
+    *,
+    kind: StockMovementKind,
+    reason: str,
+    now: datetime,
+    conditions: Iterable[sa.ColumnElement[bool]] = (),
+    order_id: int | None = None,
+    actor_id: int | None = None,
+) -> bool:
+    """Add `delta` units to the product if `conditions` hold in the database, and ledger it.
+
+    One conditional UPDATE (skipped for a delta of 0, a ledger-only row such as SALE); returns
+    False, writing nothing, when the database refused it. The product's loaded `stock` is expired.
+    """
+    if delta:
+        result = session.execute(
+            sa.update(Product)
+            .where(Product.id == product_id, *conditions)
+            .values(stock=Product.stock + delta)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+    session.add(
+        StockMovement(
+            product_id=product_id,
+            kind=kind,
+            quantity_delta=delta,
+            order_id=order_id,
+            actor_id=actor_id,
+            reason=reason[:200],
+            created_at=now,
+        )
+    )
+    if delta:
+        product = session.identity_map.get(identity_key(Product, product_id))
+        if product is not None:
+            session.expire(product, ["stock"])
+    return True
+
+
+def reserve_stock(session: Session, product: Product, quantity: int, *, order, now: datetime) -> None:
+    """Take `quantity` units for `order` if (and only if) the database still has them (OutOfStock)."""
+    if not _move_stock(
+        session,
+        product.id,
+        -quantity,
+        kind=StockMovementKind.RESERVE,
+        reason=f"order {order.number}",
+        now=now,
+        conditions=(Product.stock >= quantity, Product.status == ProductStatus.ACTIVE),
+        order_id=order.id,
+    ):
+        raise OutOfStock(
+            str(
+                _l(
+                    "Sorry, “%(title)s” does not have %(quantity)d left in stock.",
+                    title=product.title_id,
+                    quantity=quantity,
+                )
+            )
+        )
+
+
+def release_order_stock(
+    session: Session,
+    order,
+    *,
+    kind: StockMovementKind,
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Give an order's reserved units back (runs once per order: callers claim the order first)."""
+    for line in sorted(order.lines, key=lambda ln: ln.product_id or 0):
+        if line.product_id is None:  # product deleted since: nothing to give back to
+            continue
+        _move_stock(
+            session,
+            line.product_id,
+            line.quantity,
+            kind=kind,
+            reason=reason,
+            now=now,
+            order_id=order.id,
+            actor_id=actor_id,
+        )
+
+
+def record_sale(session: Session, order, *, actor_id: int | None, now: datetime) -> None:
+    """SALE ledger rows for a paid order (delta 0: the units were reserved at checkout)."""
+    for line in order.lines:
+        if line.product_id is not None:
+            _move_stock(
+                session,
+                line.product_id,
+                0,
+                kind=StockMovementKind.SALE,
+                reason=f"paid: order {order.number}",
+                now=now,
+                order_id=order.id,
+                actor_id=actor_id,
+            )
+
+
+def adjust_stock(
+    session: Session,
+    product: Product,
+    *,
+    delta: int,
+    reason: str,
+    actor_id: int | None = None,
+    now: datetime,
+) -> int:
+    """Add (or with a negative delta remove) units by hand, with an ADJUSTMENT ledger row.
+
+    The conditional UPDATE refuses to go below zero even if orders took units meanwhile
+    (ValidationError). Returns the stock after the change.
+    """
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_STOCK:
+        raise ValidationError(str(_l("Enter a change in stock other than zero.")), field="delta")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            str(_l("Say why the stock changes (e.g. counted again, new batch).")), field="reason"
+        )
+    if not _move_stock(
+        session,
+        product.id,
+        delta,
+        kind=StockMovementKind.ADJUSTMENT,
+        reason=reason,
+        now=now,
+        conditions=(Product.stock + delta >= 0, Product.stock + delta <= MAX_STOCK),
+        actor_id=actor_id,
+    ):
+        message = _l("Stock cannot go below 0 or above %(max)d. Check the number.", max=MAX_STOCK)
+        raise ValidationError(str(message), field="delta")
+    session.flush()
+    session.expire(product, ["stock"])
+    return product.stock
+
+
+def set_stock(
+    session: Session,
+    product: Product,
+    *,
+    stock: int,
+    reason: str,
+    actor_id: int | None = None,
+    now: datetime,
+    expected: int | None = None,
+) -> int:
+    """Set the stock to a counted number (a seller's edit form), as one ADJUSTMENT of the difference.
+
+    Optimistic: the UPDATE only applies if the stock is still what was read, so an order placed at
+    the same moment is never overwritten; it retries a few times, then asks the person to retry.
+    With `expected` (the stock the person saw when counting) there is no retry: if the stock is
+    no longer `expected`, Conflict, so they look again instead of overwriting a sale.
+    """
+    if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
+        raise ValidationError(str(_l("Enter the stock as a whole number from 0.")), field="stock")
+    for _attempt in range(5 if expected is None else 1):
+        seen = session.scalar(sa.select(Product.stock).where(Product.id == product.id))
+        if seen is None:
+            raise NotFound(str(_l("Product not found.")))
+        if expected is not None and seen != expected:
+            break
+        if seen == stock:
+            return stock
+        if _move_stock(
+            session,
+            product.id,
+            stock - seen,
+            kind=StockMovementKind.ADJUSTMENT,
+            reason=reason or "stock counted",
+            now=now,
+            conditions=(Product.stock == seen,),
+            actor_id=actor_id,
+        ):
+            session.flush()
+            session.expire(product, ["stock"])
+            return stock
+    raise Conflict(str(_l("The stock changed while you were editing it. Please try again.")))
+
+
+def return_to_stock(
+    session: Session,
+    order,
+    *,
+    quantities: dict[int, int],
+    reason: str,
+    actor_id: int | None = None,
+    now: datetime,
+) -> int:
+    """Goods of `order` that came back after a refund go on sale again: {order_line_id: units}.
+
+    One RETURN ledger row per line; lines whose product was deleted are skipped. Never more than
+    the line's quantity minus what was already returned (ValidationError). Returns the units put back.
+    """
+    lines = {line.id: line for line in order.lines}
+    left = unreturned_units(session, order)
+    returned = 0
+    for line_id, units in sorted(quantities.items()):
+        line = lines.get(line_id)
+        if line is None or not isinstance(units, int) or units < 0 or units > left.get(line_id, 0):
+            raise ValidationError(str(_l("More units cannot come back than were bought.")))
+        if units == 0 or line.product_id is None:
+            continue
+        _move_stock(
+            session,
+            line.product_id,
+            units,
+            kind=StockMovementKind.RETURN,
+            reason=reason,
+            now=now,
+            order_id=order.id,
+            actor_id=actor_id,
+        )
+        returned += units
+    session.flush()
+    return returned
+
+
+def unreturned_units(session: Session, order) -> dict[int, int]:
+    """{order_line_id: units bought and not yet returned to stock} (RETURN rows, by product)."""
+    returned = dict(
+        session.execute(
+            sa.select(StockMovement.product_id, sa.func.sum(StockMovement.quantity_delta))
+            .where(StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.RETURN)
+            .group_by(StockMovement.product_id)
+        ).all()
+    )
+    left = {}
+    for line in sorted(order.lines, key=lambda ln: ln.id):
+        already = min(int(returned.get(line.product_id) or 0), line.quantity)
+        if line.product_id in returned:
+            returned[line.product_id] = int(returned[line.product_id] or 0) - already
+        left[line.id] = line.quantity - already
+    return left
