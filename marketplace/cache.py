@@ -33,49 +33,51 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Protocol
-from urllib.parse import parse_qsl
 
-import redis
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
-from werkzeug.exceptions import SecurityError
-from werkzeug.http import dump_cookie
-from werkzeug.utils import get_content_type
-from werkzeug.wsgi import get_host
+from sqlalchemy.orm import Session
 
 from marketplace import compression
+from marketplace.cache_cookieless import STATIC_HEADERS, CookielessHits
+from marketplace.cache_store import (
+    CATALOGUE,
+    CSRF_PLACEHOLDER,
+    GENERATION_MEMO,
+    PAGE_KIND,
+    STORE_ERRORS,
+    Backend,
+    CacheGeneration,
+    MemoryBackend,
+    RedisBackend,
+    content_type,
+    database_pool_status,
+)
 from marketplace.extensions import db
 from marketplace.i18n import negotiate_language
-from marketplace.markets.context import cache_variant_from_environ
 
 log = logging.getLogger(__name__)
 
-CATALOGUE = "catalogue"
+# Names other modules import from here (the store and the fast path live in their own modules).
+__all__ = [
+    "CATALOGUE", "CSRF_PLACEHOLDER", "STATIC_HEADERS", "CacheGeneration", "CookielessHits",
+    "MemoryBackend", "RedisBackend", "bump_catalogue", "cache_public_page", "cached_fragment",
+    "database_pool_status", "init_app", "serve_cached_page",
+]  # fmt: skip
+
 _CHANGED = "catalogue_changed"
-_MEMO = "marketplace.catalogue_generation"
+_MEMO = GENERATION_MEMO
 #: Cookies that do not change what a public page shows (the language is part of the key).
 NEUTRAL_COOKIES = frozenset({"lang", "currency", "country"})  # the market is in the key too
 #: Session keys an anonymous visitor may carry: a CSRF token, and Flask-Login's freshness flag
 #: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
-#: Stands in for the per-visitor CSRF token inside a stored page.
-CSRF_PLACEHOLDER = b"\x00pd-csrf-token\x00"
-#: Key kind of stored pages; "page2": bodies packed by marketplace.compression (older entries miss).
-PAGE_KIND = "page2"
 
 # Tables whose rows appear on public pages; a write to any of them bumps the generation.
 WATCHED_TABLES = frozenset(
@@ -85,191 +87,10 @@ WATCHED_TABLES = frozenset(
         "exchange_rates",  # prices are shown converted into the buyer's currency
     }
 )  # fmt: skip
-#: The generation read, in each DBAPI's own parameter style (run with exec_driver_sql: no compiling).
-_GENERATION_SQL = {
-    "qmark": "SELECT value FROM cache_generations WHERE name = ?",
-    "numeric": "SELECT value FROM cache_generations WHERE name = :1",
-    "named": "SELECT value FROM cache_generations WHERE name = :name",
-    "format": "SELECT value FROM cache_generations WHERE name = %s",
-    "pyformat": "SELECT value FROM cache_generations WHERE name = %(name)s",
-}
 _WRITE_SQL = re.compile(
     r"^\s*(?:with\b.*?\)\s*)?(?:update|insert\s+into|delete\s+from)\s+\"?(\w+)",
     re.IGNORECASE | re.DOTALL,
 )
-
-
-class CacheGeneration(db.Model):
-    """A named counter shared by every app process when there is no Redis."""
-
-    __tablename__ = "cache_generations"
-
-    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-
-
-# ---------------------------------------------------------------- backends
-
-
-class Backend(Protocol):
-    def get(self, key: str) -> bytes | None: ...
-    def set(self, key: str, value: bytes, ttl: int) -> None: ...
-    def generation(self, name: str) -> int: ...
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]: ...
-    def bump(self, name: str) -> None: ...
-
-
-class MemoryBackend:
-    """Entries in this process (bounded, with TTL); the generation in the database, shared by all."""
-
-    #: The generation reader's own small pool (per process): a read holds a connection for one
-    #: round trip, so a handful serves many threads; more waiters queue instead of opening more.
-    READER_POOL_SIZE = 2
-    READER_MAX_OVERFLOW = 3
-
-    def __init__(self, max_entries: int = 2000):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._reader: sa.Engine | None = None
-        #: The app's engine, for reads outside an app context (the WSGI fast path); else db.engine.
-        self.engine: sa.Engine | None = None
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            item = self._entries.get(key)
-            if item is None:
-                return None
-            expires, value = item
-            if expires < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return value
-
-    def set(self, key: str, value: bytes, ttl: int) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def generation(self, name: str) -> int:
-        """One autocommit SELECT on a connection borrowed for that statement alone.
-
-        Through the request's ORM session the same read cost four round trips (the pool's pre-ping,
-        BEGIN, the SELECT, and the ROLLBACK when the session is returned). The reader's own engine
-        runs in autocommit without pre-ping or reset, so a read is one round trip, and the
-        connection goes back to its pool at once: nothing is tied to a thread or outlives the read
-        (a connection kept per thread leaked one per request under a thread-per-connection server).
-        Nothing is cached in the process: every request sees the value committed last.
-        """
-        for attempt in (1, 2):
-            try:
-                with self.reader().connect() as conn:
-                    style = conn.dialect.paramstyle
-                    params = {"name": name} if style in ("named", "pyformat") else (name,)
-                    value = conn.exec_driver_sql(_GENERATION_SQL[style], params).scalar()
-                    return int(value or 0)
-            except sa.exc.DBAPIError as error:
-                # A dropped connection (database restart, idle timeout) is invalidated by the pool;
-                # without pre-ping, try once more on a fresh one, else let the caller serve uncached.
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
-
-    def reader(self) -> sa.Engine:
-        """The generation reader's engine, built once from the app's engine and disposed with it."""
-        reader = self._reader
-        if reader is not None:
-            return reader
-        with self._lock:
-            if self._reader is None:
-                source = self.engine or db.engine
-                self._reader = sa.create_engine(
-                    source.url,
-                    pool_size=self.READER_POOL_SIZE,
-                    max_overflow=self.READER_MAX_OVERFLOW,
-                    pool_timeout=10,
-                    pool_reset_on_return=None,  # autocommit: there is never a transaction to end
-                    isolation_level="AUTOCOMMIT",
-                )
-                # Tests and `flask` commands dispose the app's engine: the reader follows.
-                event.listen(source, "engine_disposed", self._dispose_reader)
-            return self._reader
-
-    def _dispose_reader(self, engine=None) -> None:
-        with self._lock:
-            reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.dispose()
-
-    def pool_status(self) -> dict[str, int]:
-        """Connections the reader holds: checked out now, and open in all (for /healthz)."""
-        reader = self._reader
-        if reader is None:
-            return {"checked_out": 0, "open": 0}
-        return _pool_numbers(reader.pool)
-
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
-        return self.generation(name), self.get(key)
-
-    def bump(self, name: str) -> None:
-        # Its own short transaction, after the change committed: no lock held across the caller's work.
-        table = CacheGeneration.__table__
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-            stmt = insert(table).values(name=name, value=1)
-            conn.execute(
-                stmt.on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
-            )
-
-
-def database_pool_status() -> dict[str, dict[str, int]]:
-    """This process's database pools: the app's, and the page cache's generation reader's."""
-    status = {"app": _pool_numbers(db.engine.pool)}
-    cache = _current()
-    if cache is not None and isinstance(cache.backend, MemoryBackend):
-        status["cache_reader"] = cache.backend.pool_status()
-    return status
-
-
-def _pool_numbers(pool: sa.pool.Pool) -> dict[str, int]:
-    checked_out = int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
-    held = int(pool.checkedin()) + checked_out if hasattr(pool, "checkedin") else checked_out
-    return {"checked_out": checked_out, "open": held}
-
-
-class RedisBackend:
-    """Entries and the generation in Redis, shared by every process that uses the same REDIS_URL."""
-
-    def __init__(self, url: str, prefix: str = "pd:"):
-        self.prefix = prefix
-        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-
-    def get(self, key: str) -> bytes | None:
-        return self.client.get(self.prefix + key)
-
-    def set(self, key: str, value: bytes, ttl: int) -> None:
-        self.client.set(self.prefix + key, value, ex=ttl)
-
-    def generation(self, name: str) -> int:
-        return int(self.client.get(f"{self.prefix}gen:{name}") or 0)
-
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
-        # One round trip for both: a cache hit costs a single MGET.
-        generation, value = self.client.mget(f"{self.prefix}gen:{name}", self.prefix + key)
-        return int(generation or 0), value
-
-    def bump(self, name: str) -> None:
-        self.client.incr(f"{self.prefix}gen:{name}")
-
-
-#: Failures of the cache store are logged and the page is rendered uncached: never a 500.
-STORE_ERRORS = (redis.RedisError, sa.exc.SQLAlchemyError)
 
 
 class PageCache:
@@ -368,7 +189,8 @@ def init_app(app: Flask) -> None:
     """
     url = app.config.get("REDIS_URL")
     backend: Backend = RedisBackend(url) if url else MemoryBackend()
-    enabled = bool(app.config.get("PAGE_CACHE_ENABLED", not app.testing))
+    configured = app.config.get("PAGE_CACHE_ENABLED")
+    enabled = (not app.testing) if configured is None else bool(configured)
     app.extensions["page_cache"] = PageCache(
         backend,
         ttl=int(app.config.get("CACHE_TTL_SECONDS", 300)),
@@ -444,9 +266,6 @@ def _page_language() -> str:
     return f"{lang}~{cache_variant()}"
 
 
-_CONTENT_TYPES: dict[bytes, str] = {}
-
-
 def _hit_response(stored: bytes) -> Response:
     mimetype, _, body = stored.partition(b"\n")
     # Each visitor gets their own token, exactly as an uncached render would give.
@@ -454,12 +273,7 @@ def _hit_response(stored: bytes) -> Response:
     body, gzipped, varies = compression.hit_body(
         body, mimetype, CSRF_PLACEHOLDER, token, compression.client_accepts_gzip(request.environ)
     )
-    content_type = _CONTENT_TYPES.get(mimetype)
-    if content_type is None:
-        content_type = _CONTENT_TYPES.setdefault(
-            mimetype, get_content_type(mimetype.decode("ascii"), "utf-8")
-        )
-    response = Response(body, 200, headers=_HIT_HEADERS, content_type=content_type)
+    response = Response(body, 200, headers=_HIT_HEADERS, content_type=content_type(mimetype))
     if varies:
         response.vary.add("Accept-Encoding")
     if gzipped:
@@ -551,148 +365,6 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
         return wrapper
 
     return decorate(view) if view is not None else decorate
-
-
-#: app.extensions key: the (name, value) headers every response gets (set by marketplace.web).
-STATIC_HEADERS = "marketplace.static_headers"
-
-
-class CookielessHits:
-    """WSGI middleware: a stored page for a GET without any cookie, answered before Flask runs.
-
-    Such a visitor is anonymous and reads the language their browser's Accept-Language picks
-    (`i18n.negotiate_language`: no `lang` cookie; a `?lang=` goes through Flask, which remembers it
-    in a cookie), so the entry is the one `cache_public_page` would serve, under the same key, after
-    the same generation read. The response is what Flask would send on that hit: the page,
-    `X-Cache: HIT`, the security headers (app.extensions[STATIC_HEADERS]) and
-    `Vary: Accept-Encoding, Accept-Language, Cookie`, gzip-compressed (once, when stored: see
-    marketplace.compression) if the client accepts it; a page with a form also gets the visitor's new CSRF
-    token and the session cookie holding it (`_fresh_csrf`). Everything else goes to Flask
-    untouched: visitors with any cookie, misses, and any failure of the store (Flask's path logs
-    it and renders). The generation read here is handed on in the environ, so a miss still costs
-    a single read. A new after_request hook that changes public pages must be mirrored here.
-    """
-
-    def __init__(self, wsgi_app, app: Flask):
-        self.wsgi_app = wsgi_app
-        self.app = app
-        self._serializers: dict[tuple, tuple] = {}
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("HTTP_COOKIE"):
-            found = self._stored_page(environ)
-            if found is not None:
-                headers, body = found
-                start_response("200 OK", headers)
-                return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-        return self.wsgi_app(environ, start_response)
-
-    def _stored_page(self, environ) -> tuple[list[tuple[str, str]], bytes] | None:
-        app = self.app
-        cache: PageCache | None = app.extensions.get("page_cache")
-        if cache is None or not cache.enabled:
-            return None
-        query = environ.get("QUERY_STRING", "")
-        lowered = query.lower()
-        if ("lang" in lowered or "currency" in lowered or "country" in lowered or "%" in query) and any(
-            name in ("lang", "currency", "country") for name, _ in parse_qsl(query, keep_blank_values=True)
-        ):
-            return None  # Flask remembers the choice in a cookie
-        try:
-            host = get_host(environ, app.config.get("TRUSTED_HOSTS"))
-        except SecurityError:
-            return None
-        scheme = environ.get("wsgi.url_scheme", "http")
-        parts = (scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), query)
-        variant = cache_variant_from_environ(environ)
-        config = app.config
-        lang = negotiate_language(
-            environ.get("HTTP_ACCEPT_LANGUAGE"),
-            languages=config["LANGUAGES"],
-            default=config["BABEL_DEFAULT_LOCALE"],
-        )
-        key = cache.key(PAGE_KIND, parts, f"{lang}~{variant}")
-        backend = cache.backend
-        if isinstance(backend, MemoryBackend) and backend.engine is None:
-            with app.app_context():
-                backend.engine = db.engine
-        try:
-            generation, value = backend.generation_and_get(CATALOGUE, key)
-        except STORE_ERRORS:
-            return None  # Flask's path reads again, and logs and renders uncached if it still fails
-        environ[_MEMO] = generation
-        if value is None:
-            return None
-        tag, _, stored = value.partition(b"\n")
-        if tag != str(generation).encode("ascii"):
-            return None
-        mimetype, _, body = stored.partition(b"\n")
-        extra: list[tuple[str, str]] = []
-        token = None
-        if compression.needs_token(body, CSRF_PLACEHOLDER):
-            fresh = self._fresh_csrf()
-            if fresh is None:
-                return None
-            token = fresh[0].encode("ascii")
-            extra.append(("Set-Cookie", fresh[1]))
-        body, gzipped, varies = compression.hit_body(
-            body, mimetype, CSRF_PLACEHOLDER, token, compression.client_accepts_gzip(environ)
-        )
-        if gzipped:
-            extra.insert(0, ("Content-Encoding", "gzip"))
-        content_type = _CONTENT_TYPES.get(mimetype)
-        if content_type is None:
-            content_type = _CONTENT_TYPES.setdefault(
-                mimetype, get_content_type(mimetype.decode("ascii"), "utf-8")
-            )
-        headers = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-            ("X-Cache", "HIT"),
-            *app.extensions.get(STATIC_HEADERS, ()),
-            ("Vary", "Accept-Encoding, Accept-Language, Cookie" if varies else "Accept-Language, Cookie"),
-            *extra,
-        ]
-        return headers, body
-
-    def _fresh_csrf(self) -> tuple[str, str] | None:
-        """A new visitor's CSRF token and session cookie, as Flask-WTF and Flask would make them.
-
-        `flask_wtf.csrf.generate_csrf` puts a random raw token in the (new, empty) session and
-        signs it with the salt "wtf-csrf-token"; Flask's cookie session then stores exactly
-        {field: raw}. Only Flask's default cookie session is reproduced; anything else goes to Flask.
-        """
-        app = self.app
-        interface = app.session_interface
-        if type(interface) is not SecureCookieSessionInterface:
-            return None
-        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
-        field = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-        if not secret or not app.secret_key:
-            return None
-        # Both serializers are stateless: built once per pair of keys instead of per request.
-        keys = (app.secret_key, secret)
-        serializers = self._serializers.get(keys)
-        if serializers is None:
-            session_serializer = interface.get_signing_serializer(app)
-            if session_serializer is None:
-                return None
-            serializers = (URLSafeTimedSerializer(secret, salt="wtf-csrf-token"), session_serializer)
-            self._serializers = {keys: serializers}
-        csrf_serializer, serializer = serializers
-        raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
-        token = csrf_serializer.dumps(raw)
-        cookie = dump_cookie(
-            interface.get_cookie_name(app),
-            serializer.dumps({field: raw}),
-            domain=interface.get_cookie_domain(app),
-            path=interface.get_cookie_path(app),
-            secure=interface.get_cookie_secure(app),
-            httponly=interface.get_cookie_httponly(app),
-            samesite=interface.get_cookie_samesite(app),
-            partitioned=interface.get_cookie_partitioned(app),
-        )
-        return token, cookie
 
 
 def cached_fragment(

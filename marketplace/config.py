@@ -20,6 +20,15 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value is not None and value.strip() else default
+
+
+def _optional_bool(value: str | None) -> bool | None:
+    """None when unset, so the reader's own default (e.g. "not under TESTING") applies."""
+    return None if value is None or value == "" else _bool(value)
+
+
 def link_host(host: str | None) -> str:
     host = (host or "").strip()
     # A server bound to every interface is reached on this machine through the loopback address.
@@ -92,8 +101,21 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "CACHE_TTL_SECONDS": int(env.get("CACHE_TTL_SECONDS", "300")),
+        # Page and fragment cache (marketplace/cache.py); None: on, except under TESTING.
+        "PAGE_CACHE_ENABLED": _optional_bool(env.get("PAGE_CACHE_ENABLED")),
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "MEDIA_URL": env.get("MEDIA_URL", "/media/"),
+        # S3-compatible media storage (marketplace/media/storage.py) instead of MEDIA_ROOT when set.
+        "MEDIA_S3_BUCKET": env.get("MEDIA_S3_BUCKET") or None,
+        "MEDIA_S3_ENDPOINT_URL": env.get("MEDIA_S3_ENDPOINT_URL") or None,
+        "MEDIA_S3_REGION": env.get("MEDIA_S3_REGION") or None,
+        "MEDIA_S3_PUBLIC_URL": env.get("MEDIA_S3_PUBLIC_URL") or None,
+        "MEDIA_S3_PREFIX": env.get("MEDIA_S3_PREFIX") or None,
+        # Limits for an uploaded picture (marketplace/media/images.py).
+        "MEDIA_MAX_UPLOAD_BYTES": _int(env.get("MEDIA_MAX_UPLOAD_BYTES"), 10 * 1024 * 1024),
+        "MEDIA_MAX_PIXELS": _int(env.get("MEDIA_MAX_PIXELS"), 40_000_000),
+        # Where the static files are (marketplace/assets.py); None: the package's static folder.
+        "STATIC_ROOT": env.get("STATIC_ROOT") or None,
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(instance / "outbox"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Pasar Desa <noreply@pasardesa.test>"),
@@ -113,6 +135,7 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "marketplace" / "translations"),
         "LANGUAGES": ("id", "en"),
+        "SESSION_COOKIE_NAME": "session",  # Flask's default, named here: the page cache reads it
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -128,8 +151,16 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "CSP_EXTRA_FORM_ACTION": tuple(env.get("CSP_EXTRA_FORM_ACTION", "").split()),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_FIELD_NAME": "csrf_token",  # Flask-WTF's default; the templates name the field so
+        "WTF_CSRF_SECRET_KEY": env.get("WTF_CSRF_SECRET_KEY") or secret_key,
+        # Host names requests may carry (space-separated); unset: any (a proxy checks the host).
+        "TRUSTED_HOSTS": tuple(env.get("TRUSTED_HOSTS", "").split()) or None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Per client address (and per email for logins), in flask-limiter's notation.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "20 per hour",
+        "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT") or "5 per hour",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

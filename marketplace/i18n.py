@@ -128,11 +128,6 @@ def localized(obj, field: str, lang: str | None = None) -> str:
     return getattr(obj, f"{field}_id", "") or ""
 
 
-def is_translated(obj, field: str, lang: str | None = None) -> bool:
-    lang = lang or current_language()
-    return lang == "id" or bool((getattr(obj, f"{field}_en", "") or "").strip())
-
-
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A stored UTC datetime shown in the reader's zone (Asia/Jakarta by default)."""
     return format_datetime(value, fmt) if value else ""

@@ -10,6 +10,7 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from marketplace.accounts.models import ActorRole
 from marketplace.extensions import db, login_manager
 
 if TYPE_CHECKING:
@@ -33,10 +34,10 @@ def curator_required(view):
     return wrapper
 
 
-def user_seller_roles(session: Session, user) -> dict[int, str]:
-    """The shops (any status) `user` may run, as {seller id: "seller" | "facilitator"}: one query.
+def user_seller_roles(session: Session, user) -> dict[int, ActorRole]:
+    """The shops (any status) `user` may run, as {seller id: SELLER | FACILITATOR}: one query.
 
-    "seller" for shops the account owns, "facilitator" for shops whose owner (or a curator, for an
+    SELLER for shops the account owns, FACILITATOR for shops whose owner (or a curator, for an
     artisan without an account) gave it access that has not been revoked.
     """
     from marketplace.catalogue.models import Seller
@@ -52,7 +53,10 @@ def user_seller_roles(session: Session, user) -> dict[int, str]:
         .where(sa.or_(Seller.user_id == user.id, Seller.id.in_(facilitated)))
         .order_by(Seller.id)
     ).all()
-    return {seller_id: "seller" if owner_id == user.id else "facilitator" for seller_id, owner_id in rows}
+    return {
+        seller_id: ActorRole.SELLER if owner_id == user.id else ActorRole.FACILITATOR
+        for seller_id, owner_id in rows
+    }
 
 
 def user_seller_ids(session: Session, user) -> list[int]:
@@ -86,7 +90,7 @@ def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
 def seller_area(view):
     """The one guard of seller pages: accounts that run a shop; anonymous → log in; others → 404.
 
-    Sets `g.seller_roles` ({shop id: "seller" (owner) | "facilitator"}) and `g.seller_ids` for
+    Sets `g.seller_roles` ({shop id: ActorRole.SELLER (owner) | FACILITATOR}) and `g.seller_ids` for
     the view, and always turns the audit on for the request: every change to those shops' records
     gets an audit row (who, role, before/after; marketplace/audit/tracking.py).
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from enum import StrEnum
 from typing import Optional
 
 import sqlalchemy as sa
@@ -13,7 +14,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
 
-__all__ = ["Address", "User", "new_session_nonce"]
+__all__ = ["ActorRole", "Address", "User", "new_session_nonce"]
+
+
+class ActorRole(StrEnum):
+    """The role an actor acted in; stored by value in the audit log's `actor_role` (a string column)."""
+
+    CURATOR = "curator"
+    SELLER = "seller"  # the shop's owner
+    FACILITATOR = "facilitator"  # acting for a shop someone else owns
+    SYSTEM = "system"  # a CLI job, a webhook: no account
 
 
 def new_session_nonce() -> str:

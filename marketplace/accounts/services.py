@@ -5,20 +5,19 @@ Services flush; the view or command that calls them commits once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from marketplace import contact
 from marketplace.accounts import tokens
 from marketplace.accounts.models import Address, User
 from marketplace.accounts.passwords import check_password_policy, hash_password, verify_password
 from marketplace.accounts.sessions import end_all_sessions
-from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.errors import Conflict, InvalidInput, NotFound, ValidationError
 from marketplace.types import utcnow
 
 LANGUAGES = ("id", "en")
@@ -29,18 +28,14 @@ LANGUAGES = ("id", "en")
 
 def normalize_email(email: str | None) -> str:
     """Trimmed and lower-cased: the form every email is stored and looked up in."""
-    return (email or "").strip().lower()
+    return contact.normalize_email(email)
 
 
 def _valid_email(email: str) -> str:
     email = normalize_email(email)
-    try:
-        # Outside production the reserved ".test" domain is allowed (demo data and tests use it).
-        validate_email(
-            email, check_deliverability=False, test_environment=not current_app.config.get("PRODUCTION")
-        )
-    except EmailNotValidError as error:
-        raise ValidationError(_("Enter a valid email address."), field="email") from error
+    # Outside production the reserved ".test" domain is allowed (demo data and tests use it).
+    if not contact.email_ok(email, allow_reserved=not current_app.config.get("PRODUCTION")):
+        raise ValidationError(_("Enter a valid email address."), field="email")
     return email
 
 
@@ -192,64 +187,28 @@ ADDRESS_FIELDS = (
     "postal_code",
     "country",
 )
-_REQUIRED = ("recipient_name", "phone", "street", "district", "city", "province", "postal_code")
-_MAX = {
-    "label": 60,
-    "recipient_name": 120,
-    "phone": 32,
-    "street": 200,
-    "line2": 200,
-    "district": 120,
-    "city": 120,
-    "province": 120,
-    "postal_code": 12,
-}
-_PHONE = re.compile(r"^\+?[0-9 ()./-]{8,32}$")
-_ID_POSTAL = re.compile(r"^[1-9][0-9]{4}$")
-_POSTAL = re.compile(r"^[A-Za-z0-9 -]{2,12}$")
+MAX_LABEL_LENGTH = 60
 
 
 def country_choices(lang: str) -> list[tuple[str, str]]:
     """ISO 3166 alpha-2 codes with their names in `lang`, Indonesia first."""
-    from babel import Locale
-
-    names = Locale.parse(lang).territories
-    codes = sorted(
-        (
-            code
-            for code in names
-            if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
-        ),
-        key=lambda code: names[code],
-    )
-    codes.remove("ID")
-    return [("ID", names["ID"]), *((code, names[code]) for code in codes)]
+    names = contact.country_names(lang)
+    others = sorted((code for code in names if code != contact.HOME_COUNTRY), key=lambda code: names[code])
+    return [(contact.HOME_COUNTRY, names[contact.HOME_COUNTRY]), *((code, names[code]) for code in others)]
 
 
 def _clean_address(values: Mapping[str, object]) -> dict[str, str]:
-    cleaned = {name: " ".join(str(values.get(name) or "").split()) for name in ADDRESS_FIELDS}
-    cleaned["country"] = (cleaned["country"] or "ID").upper()
-    for name in _REQUIRED:
-        if not cleaned[name]:
-            raise ValidationError(_("This field is required."), field=name)
-    for name, limit in _MAX.items():
-        if len(cleaned[name]) > limit:
-            raise ValidationError(_("Use at most %(max)d characters.", max=limit), field=name)
-    digits = sum(ch.isdigit() for ch in cleaned["phone"])
-    if not _PHONE.match(cleaned["phone"]) or digits < 8:
-        raise ValidationError(
-            _("Enter a phone number with at least 8 digits, e.g. 0812 3456 7890."), field="phone"
-        )
-    if cleaned["country"] not in dict(country_choices("en")):
-        raise ValidationError(_("Choose a country from the list."), field="country")
-    postal_ok = (
-        _ID_POSTAL.match(cleaned["postal_code"])
-        if cleaned["country"] == "ID"
-        else (_POSTAL.match(cleaned["postal_code"]))
-    )
-    if not postal_ok:
-        raise ValidationError(
-            _("Enter a valid postal code (5 digits in Indonesia, e.g. 68461)."), field="postal_code"
+    """The address as stored, checked by the same rules as checkout (`marketplace.contact`):
+    a saved address is always one an order can be delivered to."""
+    cleaned = contact.clean_address({**values, "name": values.get("recipient_name")})
+    cleaned["recipient_name"] = cleaned.pop("name")
+    cleaned["label"] = " ".join(str(values.get("label") or "").split())
+    errors = contact.address_errors({**cleaned, "name": cleaned["recipient_name"]})
+    if len(cleaned["label"]) > MAX_LABEL_LENGTH:
+        errors["label"] = _("Use at most %(max)d characters.", max=MAX_LABEL_LENGTH)
+    if errors:
+        raise InvalidInput(
+            {("recipient_name" if name == "name" else name): msg for name, msg in errors.items()}
         )
     return cleaned
 

@@ -34,9 +34,10 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from marketplace.accounts.redirects import safe_next_url
-from marketplace.errors import DomainError
+from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import current_language
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -70,15 +71,6 @@ def too_many_requests(error):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _apply_error(form, error: DomainError) -> None:
-    """Show a service's error next to its field, or above the form when it has none."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 def _start_session(user, *, remember: bool = False) -> None:
     """A fresh session for a fresh login: nothing from before the login survives in it.
 
@@ -105,7 +97,7 @@ def register():
     if request.method == "GET":
         form.locale.data = current_language()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             user = services.register_user(
                 db.session,
                 email=form.email.data,
@@ -114,10 +106,7 @@ def register():
                 locale=form.locale.data,
             )
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
+        if outcome.ok:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(_next_url())
@@ -140,13 +129,10 @@ def login():
         return redirect(next_url or url_for("accounts.profile"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
+        if outcome.ok:
             _start_session(user, remember=bool(form.remember.data))
             return redirect(next_url or url_for("accounts.profile"))
     status = 400 if form.errors or form.form_errors else 200
@@ -177,15 +163,12 @@ def profile():
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
     password_form = ChangePasswordForm(formdata=None)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             services.update_profile(
                 db.session, user=current_user, name=form.name.data or "", locale=form.locale.data
             )
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile", lang=form.locale.data))
     return _render_profile(form, password_form)
@@ -197,8 +180,8 @@ def change_password():
     form = ProfileForm(formdata=None, obj=current_user)
     password_form = ChangePasswordForm()
     if password_form.validate_on_submit():
-        try:
-            user = current_user._get_current_object()
+        user = current_user._get_current_object()
+        with domain_errors(password_form) as outcome:
             services.change_password(
                 db.session,
                 user=user,
@@ -206,10 +189,7 @@ def change_password():
                 new_password=password_form.password.data,
             )
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_error(password_form, error)
-        else:
+        if outcome.ok:
             _start_session(user)  # other devices were logged out; this one goes on with a new session
             flash(_("Your password is changed. Other devices were logged out."), "success")
             return redirect(url_for("accounts.profile"))
@@ -246,19 +226,16 @@ def request_reset():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
 def reset_password(token: str):
-    try:
+    with domain_errors() as link:
         services.user_for_reset_token(db.session, token)
-    except DomainError as error:
-        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    if not link.ok:
+        return render_template("accounts/reset_invalid.html", message=link.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             services.reset_password(db.session, token=token, new_password=form.password.data)
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_error(form, error)
-        else:
+        if outcome.ok:
             logout_user()
             http_session.clear()
             flash(_("Your password is changed. Log in with the new password."), "success")
@@ -308,7 +285,8 @@ def _edit_address(address_id: int | None):
     form = _address_form(address)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.ADDRESS_FIELDS}
-        try:
+        # A NotFound (someone else's address) is not caught: the error handler answers 404.
+        with domain_errors(form, catch=(ValidationError, Conflict)) as outcome:
             services.save_address(
                 db.session,
                 user=current_user,
@@ -317,12 +295,7 @@ def _edit_address(address_id: int | None):
                 make_default=bool(form.make_default.data),
             )
             db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 404:
-                raise
-            _apply_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("The address is saved."), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("accounts.addresses"))
     status = 400 if form.errors or form.form_errors else 200

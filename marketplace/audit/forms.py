@@ -27,7 +27,7 @@ class AuditFilterForm(Form):
     date_to = DateField(_l("To (Jakarta date)"), validators=[Optional(), date_in_range])
 
     def set_choices(self, sellers: list[tuple[int, str]]) -> None:
-        self.role.choices = [("", _l("Any role"))] + [(key, label) for key, label in ROLE_LABELS.items()]
+        self.role.choices = [("", _l("Any role"))] + [(r.value, label) for r, label in ROLE_LABELS.items()]
         self.seller_id.choices = [("", _l("Any shop"))] + [(str(i), name) for i, name in sellers]
 
     def validate_date_to(self, field) -> None:

@@ -8,11 +8,11 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import ActorRole, User
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
 
-__all__ = ["AuditEntry"]
+__all__ = ["ActorRole", "AuditEntry"]
 
 
 class AuditEntry(db.Model):
@@ -33,7 +33,7 @@ class AuditEntry(db.Model):
     #: None for the system (a CLI job, a webhook); `actor_label` says which.
     actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"), index=True)
     actor_label: Mapped[str] = mapped_column(sa.String(120), default="")
-    #: The role the actor acted in: curator, seller, facilitator, system.
+    #: The role the actor acted in: an `ActorRole` value (a String column: no CHECK, no migration).
     actor_role: Mapped[str] = mapped_column(sa.String(20), default="")
     #: Dotted verb, e.g. "seller.approve", "product.reject", "label.verify", "refund.create".
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
@@ -49,3 +49,11 @@ class AuditEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[Optional[User]] = relationship()
+
+    @property
+    def role(self) -> Optional[ActorRole]:
+        """`actor_role` as an ActorRole; None for an empty or unknown stored value."""
+        try:
+            return ActorRole(self.actor_role)
+        except ValueError:
+            return None

@@ -7,21 +7,21 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.audit.models import AuditEntry
+from marketplace.audit.models import ActorRole, AuditEntry
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import JAKARTA, jakarta_time
 
 ROLE_LABELS = {
-    "curator": _l("Curator"),
-    "seller": _l("Shop owner"),
-    "facilitator": _l("Facilitator"),
-    "system": _l("System"),
+    ActorRole.CURATOR: _l("Curator"),
+    ActorRole.SELLER: _l("Shop owner"),
+    ActorRole.FACILITATOR: _l("Facilitator"),
+    ActorRole.SYSTEM: _l("System"),
 }
 
 EMPTY = "—"
 
 
-def role_label(role: str) -> str:
+def role_label(role: ActorRole | str) -> str:
     return str(ROLE_LABELS.get(role, role or EMPTY))
 
 
@@ -59,8 +59,8 @@ def target_text(entry: AuditEntry) -> str:
 def entry_row(entry: AuditEntry, shop: str, lang: str, *, name_curators: bool = True) -> dict:
     """`name_curators=False` (a seller's history) shows "Curator" instead of the curator's email."""
     who = entry.actor_label or EMPTY
-    if not name_curators and entry.actor_role == "curator":
-        who = role_label("curator")
+    if not name_curators and entry.role is ActorRole.CURATOR:
+        who = role_label(ActorRole.CURATOR)
     return {
         "id": entry.id,
         "when": jakarta_time(entry.created_at, lang),

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace.audit.models import AuditEntry
+from marketplace.audit.models import ActorRole, AuditEntry
 from marketplace.timezones import jakarta_day_start
 from marketplace.types import utcnow
 
@@ -40,6 +40,15 @@ def changed_values(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[
     return {key: before.get(key) for key in keys}, {key: after.get(key) for key in keys}
 
 
+def default_role(actor: Optional[Any]) -> ActorRole:
+    """The role an actor acts in when the caller names none."""
+    if actor is None:
+        return ActorRole.SYSTEM
+    if getattr(actor, "is_curator", False):
+        return ActorRole.CURATOR
+    return ActorRole.SELLER
+
+
 def record_action(
     session: Session,
     *,
@@ -52,25 +61,20 @@ def record_action(
     before: Optional[dict[str, Any]] = None,
     after: Optional[dict[str, Any]] = None,
     note: str = "",
-    actor_role: str = "",
+    actor_role: ActorRole | str = "",
     actor_label: str = "",
 ) -> AuditEntry:
     """Append one audit row (flushed, not committed: it lands or rolls back with the change).
 
-    `actor` is a User or None for the system; `actor_role` defaults to "curator" for curators,
-    "system" for None, otherwise "seller" — pass "facilitator" when acting for someone else.
+    `actor` is a User or None for the system; `actor_role` defaults to CURATOR for curators,
+    SYSTEM for None, otherwise SELLER — pass FACILITATOR when acting for someone else.
+    A plain string must be an ActorRole value (ValueError otherwise).
     """
-    if not actor_role:
-        if actor is None:
-            actor_role = "system"
-        elif getattr(actor, "is_curator", False):
-            actor_role = "curator"
-        else:
-            actor_role = "seller"
+    role = ActorRole(actor_role) if actor_role else default_role(actor)
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         actor_label=(actor_label or getattr(actor, "email", "") or "system")[:120],
-        actor_role=actor_role[:20],
+        actor_role=role.value,
         action=action[:60],
         target_type=target_type[:40],
         target_id=target_id,
@@ -93,7 +97,6 @@ def record_action(
 #: The most rows one page or one CSV download holds (the filters narrow it further).
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
-ROLES = ("curator", "seller", "facilitator", "system")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class AuditFilter:
 
     action: str = ""  # a prefix: "product" matches product.update, product.reject…
     actor: str = ""  # part of the actor's email
-    role: str = ""
+    role: ActorRole | str = ""
     seller_id: Optional[int] = None
     target_type: str = ""
     target_id: Optional[int] = None
@@ -116,7 +119,7 @@ def _filtered(stmt, filters: AuditFilter):
     if filters.actor:
         stmt = stmt.where(AuditEntry.actor_label.icontains(filters.actor.strip(), autoescape=True))
     if filters.role:
-        stmt = stmt.where(AuditEntry.actor_role == filters.role)
+        stmt = stmt.where(AuditEntry.actor_role == ActorRole(filters.role).value)
     if filters.seller_id is not None:
         stmt = stmt.where(AuditEntry.seller_id == filters.seller_id)
     if filters.target_type:

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from marketplace.audit.models import AuditEntry
+from marketplace.audit.models import ActorRole, AuditEntry
 from marketplace.audit.services import _jsonable
 from marketplace.types import utcnow
 
@@ -40,23 +40,27 @@ class TrackingContext:
 
     actor_id: Optional[int]
     actor_label: str
-    roles: Mapping[int, str] = field(default_factory=dict)
+    roles: Mapping[int, ActorRole] = field(default_factory=dict)
     #: The role for a shop missing from `roles` (e.g. a CLI job acting for the system).
-    default_role: str = "seller"
+    default_role: ActorRole = ActorRole.SELLER
 
-    def role_for(self, seller_id: Optional[int]) -> str:
+    def role_for(self, seller_id: Optional[int]) -> ActorRole:
         return self.roles.get(seller_id, self.default_role) if seller_id is not None else self.default_role
 
 
 def start_tracking(
-    session: Session, *, actor: Any, roles: Mapping[int, str], default_role: str = "seller"
+    session: Session,
+    *,
+    actor: Any,
+    roles: Mapping[int, ActorRole | str],
+    default_role: ActorRole | str = ActorRole.SELLER,
 ) -> None:
     """Record every later change to a seller's records in this session as made by `actor`."""
     session.info[_KEY] = TrackingContext(
         actor_id=getattr(actor, "id", None),
         actor_label=(getattr(actor, "email", "") or "system")[:120],
-        roles=dict(roles),
-        default_role=default_role,
+        roles={seller_id: ActorRole(role) for seller_id, role in roles.items()},
+        default_role=ActorRole(default_role),
     )
 
 
@@ -66,7 +70,11 @@ def stop_tracking(session: Session) -> None:
 
 @contextmanager
 def tracking(
-    session: Session, *, actor: Any, roles: Mapping[int, str], default_role: str = "seller"
+    session: Session,
+    *,
+    actor: Any,
+    roles: Mapping[int, ActorRole | str],
+    default_role: ActorRole | str = ActorRole.SELLER,
 ) -> Iterator[None]:
     """`with tracking(session, actor=user, roles={seller_id: "seller"}): ...` — for CLI jobs and tests."""
     start_tracking(session, actor=actor, roles=roles, default_role=default_role)
@@ -258,7 +266,7 @@ def _after_flush(session: Session, flush_context) -> None:
             {
                 "actor_id": context.actor_id,
                 "actor_label": context.actor_label,
-                "actor_role": context.role_for(seller_id)[:20],
+                "actor_role": context.role_for(seller_id).value,
                 "action": action[:60],
                 "target_type": change.target_type,
                 "target_id": target_id,

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
+from marketplace.accounts.models import ActorRole
 from marketplace.audit import presenters, services
 from marketplace.audit.forms import AuditFilterForm
 from marketplace.extensions import db
@@ -51,7 +52,7 @@ def _filters() -> tuple[AuditFilterForm, services.AuditFilter | None]:
     return form, services.AuditFilter(
         action=form.action.data or "",
         actor=form.actor.data or "",
-        role=form.role.data or "",
+        role=ActorRole(form.role.data) if form.role.data else "",
         seller_id=int(form.seller_id.data) if form.seller_id.data else None,
         target_type=form.target_type.data or "",
         target_id=form.target_id.data,

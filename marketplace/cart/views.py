@@ -25,13 +25,13 @@ from marketplace.cart.current import (
     set_cart_cookie,
 )
 from marketplace.cart.header import cart_header_globals
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import current_market
 from marketplace.markets.presenters import lines_total, price
 from marketplace.shipping.services import estimate_range
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("cart", __name__)
 # Every page's header shows the cart count (read lazily, only when the header is rendered).
@@ -126,7 +126,7 @@ def _cart_redirect():
 
 @bp.post("/cart/add")
 def add():
-    try:
+    with domain_errors(flash_category="error") as outcome:
         cart = get_or_create_request_cart()
         change = services.add_to_cart(
             db.session,
@@ -135,9 +135,7 @@ def add():
             quantity=request.form.get("quantity", "1"),
             market=current_market(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return _cart_redirect()
     db.session.commit()
     after_this_request(set_cart_cookie)
@@ -158,16 +156,14 @@ def update():
     if cart is None:
         flash(_("Your cart is empty."), "error")
         return _cart_redirect()
-    try:
+    with domain_errors(flash_category="error") as outcome:
         change = services.set_quantity(
             db.session,
             cart=cart,
             product_id=request.form.get("product_id", ""),
             quantity=request.form.get("quantity", ""),
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return _cart_redirect()
     db.session.commit()
     title = localized(change.product, "title")

@@ -16,7 +16,7 @@ from marketplace.markets.context import (
     current_market,
     current_rates,
 )
-from marketplace.markets.services import display_price, price_for_jsonld
+from marketplace.markets.services import display_price
 from marketplace.money import Money
 
 
@@ -28,11 +28,6 @@ def price_money(idr_minor: int, currency: str | None = None) -> Money:
 def price(idr_minor: int, lang: str, currency: str | None = None) -> str:
     """The one formatter for catalogue/cart prices a buyer sees: "€12.50", "Rp 125.000"."""
     return price_money(idr_minor, currency).format(lang)
-
-
-def jsonld_price(product) -> tuple[str, str]:
-    """(price, priceCurrency) for schema.org Product offers on the product page."""
-    return price_for_jsonld(product, current_market().currency, current_rates())
 
 
 def conversion_note(lang: str) -> str:

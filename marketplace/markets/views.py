@@ -38,6 +38,7 @@ from marketplace.markets.presenters import conversion_note, market_switcher
 from marketplace.money import Money
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("markets", __name__)
 
@@ -161,7 +162,7 @@ def rates():
     if request.method == "GET" and not form.effective_date.data:
         form.effective_date.data = utcnow().date().isoformat()
     if form.validate_on_submit():
-        try:
+        with domain_errors(catch=ValidationError) as outcome:
             currency = services.parse_currency(form.currency.data)
             rate = services.parse_rate(form.rate.data, currency)
             effective = services.parse_date(form.effective_date.data, today=utcnow().date())
@@ -174,9 +175,8 @@ def rates():
                 actor=current_user,
                 note="curator page",
             )
-        except ValidationError as error:
-            db.session.rollback()
-            errors[error.field or "rate"] = error.message
+        if not outcome.ok:
+            errors[outcome.error.field or "rate"] = outcome.message
         else:
             db.session.commit()
             flash(_("Rate for %(currency)s saved.", currency=currency), "success")

@@ -219,11 +219,8 @@ _EXTENSION_KEY = "marketplace.media"
 
 
 def _setting(app: Flask, name: str) -> str | None:
-    # Read from config first; the environment is the fallback until config.py lists these.
-    value = app.config.get(name)
-    if value is None:
-        value = os.environ.get(name)
-    return value or None
+    # Every MEDIA_S3_* setting is read from the environment by marketplace/config.py.
+    return app.config.get(name) or None
 
 
 def get_storage(app: Flask) -> MediaStorage:

@@ -15,6 +15,7 @@ from marketplace.mentoring import presenters, services
 from marketplace.mentoring.forms import MentoringNoteForm
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("mentoring", __name__)
 
@@ -66,7 +67,7 @@ def seller_log(seller_id: int):
     if request.method == "GET":
         form.visited_on.data = today
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, catch=ValidationError) as outcome:
             services.add_note(
                 db.session,
                 seller=seller,
@@ -77,14 +78,8 @@ def seller_log(seller_id: int):
                 follow_up_on=form.follow_up_on.data,
                 today=today,
             )
-        except ValidationError as error:
-            db.session.rollback()
+        if not outcome.ok:
             seller = services.get_seller(db.session, seller_id)
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The note is saved in %(seller)s's mentoring log.", seller=seller.name), "success")

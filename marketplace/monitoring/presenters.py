@@ -21,13 +21,8 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.money import money_text
 from marketplace.monitoring import charts
-from marketplace.monitoring.services import (
-    LIST_LIMIT,
-    PRESETS,
-    UNKNOWN,
-    Filters,
-    levels_available,
-)
+from marketplace.monitoring.filters import LIST_LIMIT, PRESETS, UNKNOWN, Filters
+from marketplace.monitoring.services import levels_available
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import JAKARTA
 

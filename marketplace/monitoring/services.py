@@ -6,424 +6,58 @@ too. Dates are Asia/Jakarta calendar days; months are Jakarta months (an order p
 at 18:00 UTC is February in Kabat). Month buckets are computed in Python as UTC boundaries and
 applied with a CASE, which runs the same on SQLite and PostgreSQL.
 
-Every figure is a function `(session, filters, *, today, now) -> list[dict]` in FIGURES, so the
-dashboard and each figure's CSV run exactly the same query.
+Sales figures are in `monitoring.sales`, the filters in `monitoring.filters`; this module holds
+the catalogue and seller figures and the FIGURES table. Every figure is a function
+`(session, filters, *, today, now) -> list[dict]` in FIGURES, so the dashboard and each figure's
+CSV run exactly the same query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from marketplace import params
 from marketplace.catalogue.models import (
-    Cluster,
     LabelStatus,
     Product,
     ProductLabel,
     ProductStatus,
     Region,
-    RegionKind,
     Seller,
     SellerStatus,
     seller_clusters,
 )
-from marketplace.i18n import message
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.orders.models import Order, OrderLine, OrderStatus
-from marketplace.timezones import jakarta_date, jakarta_day_start
+from marketplace.monitoring.filters import (
+    EXPIRING_WITHIN_DAYS,
+    LIST_LIMIT,
+    PRESETS,
+    STALE_AFTER_DAYS,
+    UNKNOWN,
+    Filters,
+    filter_options,
+    parse_filters,
+)
+from marketplace.monitoring.sales import (
+    buyers,
+    paid_conditions,
+    sales_by_cluster,
+    sales_by_month,
+    sales_by_village,
+    sales_lines,
+    top_products,
+)
+from marketplace.orders.models import Order, OrderLine
+from marketplace.timezones import jakarta_date
 
-#: Quick ranges offered beside the date fields.
-PRESETS = ("30d", "90d", "12m")
-DEFAULT_PRESET = "12m"
-#: Longest range a curator may ask for (keeps the month CASE and the charts readable).
-MAX_RANGE_DAYS = 3 * 366
-#: Active products not edited for this long are "stale".
-STALE_AFTER_DAYS = 90
-#: Verified labels ending within this many days are "expiring".
-EXPIRING_WITHIN_DAYS = 30
-#: Rows shown in list figures (top products, out of stock…); the total is still counted.
-LIST_LIMIT = 100
-TOP_PRODUCTS = 10
-UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the dashboard shows: Jakarta days `start`..`end` (both included), optional village/cluster."""
-
-    start: date
-    end: date
-    village_id: Optional[int] = None
-    village_slug: str = ""
-    cluster_id: Optional[int] = None
-    cluster_slug: str = ""
-    preset: str = ""
-
-    @property
-    def start_utc(self) -> datetime:
-        return jakarta_day_start(self.start)
-
-    @property
-    def end_utc(self) -> datetime:
-        """Exclusive end: midnight in Jakarta after the last day."""
-        return jakarta_day_start(self.end + timedelta(days=1))
-
-    def query_args(self) -> dict[str, str]:
-        """The filters as URL arguments (for CSV links and the mentoring links)."""
-        args = {"from": self.start.isoformat(), "to": self.end.isoformat()}
-        if self.village_slug:
-            args["village"] = self.village_slug
-        if self.cluster_slug:
-            args["cluster"] = self.cluster_slug
-        return args
-
-
-def preset_range(preset: str, today: date) -> tuple[date, date]:
-    """30d / 90d: that many days ending today; 12m: this month and the eleven before it."""
-    if preset == "30d":
-        return today - timedelta(days=29), today
-    if preset == "90d":
-        return today - timedelta(days=89), today
-    months_back = today.year * 12 + today.month - 1 - 11
-    return date(months_back // 12, months_back % 12 + 1, 1), today
-
-
-def _parse_day(raw: str) -> Optional[date]:
-    return params.find_date(raw)
-
-
-def parse_filters(
-    session: Session, args: Mapping[str, str], *, today: date
-) -> tuple[Filters, dict[str, str]]:
-    """Read `preset`, `from`, `to`, `village` (slug) and `cluster` (slug) from query arguments.
-
-    Returns the filters and a dict of field → message for what could not be understood (the
-    filters then fall back to the default range and no village/cluster).
-    """
-    errors: dict[str, str] = {}
-    preset = (args.get("preset") or "").strip()
-    raw_from = (args.get("from") or "").strip()
-    raw_to = (args.get("to") or "").strip()
-    if preset and preset not in PRESETS:
-        errors["preset"] = message(str(_l("Choose one of the offered ranges.")))
-        preset = ""
-    if preset or not (raw_from or raw_to):
-        preset = preset or DEFAULT_PRESET
-        start, end = preset_range(preset, today)
-    else:
-        preset = ""
-        start = _parse_day(raw_from) if raw_from else preset_range(DEFAULT_PRESET, today)[0]
-        end = _parse_day(raw_to) if raw_to else today
-        if start is None:
-            errors["from"] = message(str(_l("Enter the first day as a date, e.g. 2026-01-31.")))
-        if end is None:
-            errors["to"] = message(str(_l("Enter the last day as a date, e.g. 2026-03-31.")))
-        if start and end and start > end:
-            errors["to"] = message(str(_l("The last day must not be before the first day.")))
-        elif start and end and (end - start).days > MAX_RANGE_DAYS:
-            errors["to"] = message(str(_l("Choose a range of at most three years.")))
-        if "from" in errors or "to" in errors:
-            preset = DEFAULT_PRESET
-            start, end = preset_range(preset, today)
-
-    village_slug = (args.get("village") or "").strip()[:140]
-    cluster_slug = (args.get("cluster") or "").strip()[:60]
-    village_id = cluster_id = None
-    if village_slug or cluster_slug:
-        # One query for both lookups.
-        village_q = sa.select(Region.id).where(Region.slug == village_slug, Region.kind == RegionKind.DESA)
-        cluster_q = sa.select(Cluster.id).where(Cluster.slug == cluster_slug)
-        village_id, cluster_id = session.execute(
-            sa.select(village_q.scalar_subquery(), cluster_q.scalar_subquery())
-        ).one()
-    if village_slug and village_id is None:
-        errors["village"] = message(str(_l("There is no such village.")))
-        village_slug = ""
-    if cluster_slug and cluster_id is None:
-        errors["cluster"] = message(str(_l("There is no such cluster.")))
-        cluster_slug = ""
-    filters = Filters(
-        start=start,
-        end=end,
-        village_id=village_id if village_slug else None,
-        village_slug=village_slug,
-        cluster_id=cluster_id if cluster_slug else None,
-        cluster_slug=cluster_slug,
-        preset=preset,
-    )
-    return filters, errors
-
-
-def filter_options(session: Session) -> dict[str, list[dict]]:
-    """Villages and clusters for the filter form and for zero rows in the village/cluster figures."""
-    villages = session.execute(
-        sa.select(Region.id, Region.slug, Region.name)
-        .where(Region.kind == RegionKind.DESA)
-        .order_by(Region.name, Region.id)
-    ).all()
-    clusters = session.execute(
-        sa.select(Cluster.id, Cluster.slug, Cluster.name_id, Cluster.name_en).order_by(
-            Cluster.position, Cluster.id
-        )
-    ).all()
-    return {
-        "villages": [{"id": v.id, "slug": v.slug, "name": v.name} for v in villages],
-        "clusters": [
-            {"id": c.id, "slug": c.slug, "name_id": c.name_id, "name_en": c.name_en} for c in clusters
-        ],
-    }
-
-
-# --- months -------------------------------------------------------------------------------------
-
-
-def month_keys(start: date, end: date) -> list[str]:
-    """'YYYY-MM' for every Jakarta month the range touches, in order."""
-    keys = []
-    index, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
-    while index <= last:
-        keys.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
-        index += 1
-    return keys
-
-
-def _month_case(filters: Filters):
-    """CASE mapping paid_at to its Jakarta month key, from boundaries computed here (portable)."""
-    whens = []
-    for key in month_keys(filters.start, filters.end):
-        year, month = int(key[:4]), int(key[5:])
-        following = date(year + month // 12, month % 12 + 1, 1)
-        whens.append((Order.paid_at < jakarta_day_start(following), sa.literal(key)))
-    # Rows are already limited to the range, so "before the next month's start" is enough.
-    return sa.case(*whens, else_=sa.literal(UNKNOWN))
-
-
-# --- the sales lines every sales figure groups ----------------------------------------------------
-
-
-def _paid() -> list:
-    return [Order.paid_at.is_not(None), Order.status != OrderStatus.CANCELLED]
-
-
-def _buyer_key():
-    # Account id for members, e-mail for guests: ids hold no "@", so the two never collide.
-    return sa.case(
-        (Order.buyer_id.is_not(None), sa.cast(Order.buyer_id, sa.String)),
-        else_=sa.func.lower(Order.email),
-    )
-
-
-def _sales_lines(filters: Filters):
-    """One row per paid order line in range (and village/cluster), with what figures group by.
-
-    Grouping happens on this subquery's columns, never on expressions holding bound parameters
-    (PostgreSQL does not treat two copies of such an expression as the same GROUP BY key).
-    """
-    stmt = (
-        sa.select(
-            OrderLine.order_id.label("order_id"),
-            OrderLine.seller_id.label("seller_id"),
-            OrderLine.product_id.label("product_id"),
-            Seller.village_id.label("village_id"),
-            Product.cluster_id.label("cluster_id"),
-            OrderLine.quantity.label("quantity"),
-            (OrderLine.unit_price_idr * OrderLine.quantity).label("amount"),
-            Order.paid_at.label("paid_at"),
-            _buyer_key().label("buyer"),
-            sa.case((Order.ship_country == "ID", 1), else_=0).label("domestic"),
-            _month_case(filters).label("month"),
-        )
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Seller, Seller.id == OrderLine.seller_id)
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(*_paid(), Order.paid_at >= filters.start_utc, Order.paid_at < filters.end_utc)
-    )
-    if filters.village_id is not None:
-        stmt = stmt.where(Seller.village_id == filters.village_id)
-    if filters.cluster_id is not None:
-        stmt = stmt.where(Product.cluster_id == filters.cluster_id)
-    return stmt.subquery("sales")
-
-
-def _totals(lines):
-    return (
-        sa.func.coalesce(sa.func.sum(lines.c.amount), 0).label("sales_idr"),
-        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
-        sa.func.coalesce(sa.func.sum(lines.c.quantity), 0).label("units"),
-    )
-
-
-def _row_totals(row) -> dict[str, int]:
-    return {
-        "sales_idr": int(row.sales_idr or 0),
-        "orders": int(row.orders or 0),
-        "units": int(row.units or 0),
-    }
-
-
-_ZERO = {"sales_idr": 0, "orders": 0, "units": 0}
-
-
-def sales_by_month(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """Sales (IDR), orders and units per Jakarta month of the range; months without sales are 0."""
-    lines = _sales_lines(filters)
-    found = {
-        row.month: _row_totals(row)
-        for row in session.execute(sa.select(lines.c.month, *_totals(lines)).group_by(lines.c.month))
-    }
-    return [{"month": key, **found.get(key, _ZERO)} for key in month_keys(filters.start, filters.end)]
-
-
-def sales_by_village(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """Per village (the seller's), every village listed, best sales first."""
-    lines = _sales_lines(filters)
-    found = {
-        row.village_id: _row_totals(row)
-        for row in session.execute(
-            sa.select(lines.c.village_id, *_totals(lines)).group_by(lines.c.village_id)
-        )
-    }
-    village_q = sa.select(Region.id, Region.slug, Region.name).where(Region.kind == RegionKind.DESA)
-    if filters.village_id is not None:
-        village_q = village_q.where(Region.id == filters.village_id)
-    rows = [
-        {"village": v.slug, "name": v.name, **found.get(v.id, _ZERO)}
-        for v in session.execute(village_q.order_by(Region.name, Region.id))
-    ]
-    rows.sort(key=lambda row: (-row["sales_idr"], -row["orders"], row["name"]))
-    return rows
-
-
-def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """Per product cluster (deleted products: "unknown"), every cluster listed, best sales first."""
-    lines = _sales_lines(filters)
-    found = {
-        row.cluster_id: _row_totals(row)
-        for row in session.execute(
-            sa.select(lines.c.cluster_id, *_totals(lines)).group_by(lines.c.cluster_id)
-        )
-    }
-    cluster_q = sa.select(Cluster.id, Cluster.slug, Cluster.name_id, Cluster.name_en)
-    if filters.cluster_id is not None:
-        cluster_q = cluster_q.where(Cluster.id == filters.cluster_id)
-    rows = [
-        {"cluster": c.slug, "name_id": c.name_id, "name_en": c.name_en, **found.get(c.id, _ZERO)}
-        for c in session.execute(cluster_q.order_by(Cluster.position, Cluster.id))
-    ]
-    rows.sort(key=lambda row: (-row["sales_idr"], -row["orders"]))
-    if None in found:
-        rows.append({"cluster": UNKNOWN, "name_id": "", "name_en": "", **found[None]})
-    return rows
-
-
-def buyers(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """Buyers, orders and sales: domestic vs international (ship_country) and new vs repeat.
-
-    A buyer (account, or e-mail for guests) is new when their first paid order anywhere on the
-    market falls in the range; a buyer who ordered both at home and abroad counts in both rows.
-    """
-    lines = _sales_lines(filters)
-    by_place = {
-        row.domestic: row
-        for row in session.execute(
-            sa.select(
-                lines.c.domestic,
-                sa.func.count(sa.distinct(lines.c.buyer)).label("buyers"),
-                *_totals(lines),
-            ).group_by(lines.c.domestic)
-        )
-    }
-    every_paid = (
-        sa.select(_buyer_key().label("buyer"), Order.paid_at.label("paid_at"))
-        .where(*_paid())
-        .subquery("paid")
-    )
-    first = (
-        sa.select(every_paid.c.buyer, sa.func.min(every_paid.c.paid_at).label("first_paid"))
-        .group_by(every_paid.c.buyer)
-        .subquery("first")
-    )
-    tagged = (
-        sa.select(
-            lines,
-            sa.case((first.c.first_paid >= filters.start_utc, 1), else_=0).label("is_new"),
-        )
-        .join(first, first.c.buyer == lines.c.buyer)
-        .subquery("tagged")
-    )
-    by_age = {
-        row.is_new: row
-        for row in session.execute(
-            sa.select(
-                tagged.c.is_new,
-                sa.func.count(sa.distinct(tagged.c.buyer)).label("buyers"),
-                *_totals(tagged),
-            ).group_by(tagged.c.is_new)
-        )
-    }
-
-    def entry(segment: str, row) -> dict:
-        if row is None:
-            return {"segment": segment, "buyers": 0, **_ZERO}
-        return {"segment": segment, "buyers": int(row.buyers), **_row_totals(row)}
-
-    return [
-        entry("domestic", by_place.get(1)),
-        entry("international", by_place.get(0)),
-        entry("new", by_age.get(1)),
-        entry("repeat", by_age.get(0)),
-    ]
-
-
-def top_products(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """The best-selling products of the range by revenue (then units); deleted products grouped."""
-    lines = _sales_lines(filters)
-    grouped = (
-        sa.select(
-            lines.c.product_id,
-            sa.func.coalesce(sa.func.sum(lines.c.quantity), 0).label("units"),
-            sa.func.coalesce(sa.func.sum(lines.c.amount), 0).label("sales_idr"),
-            sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
-        )
-        .group_by(lines.c.product_id)
-        .subquery("per_product")
-    )
-    rows = session.execute(
-        sa.select(
-            grouped,
-            Product.slug,
-            Product.title_id,
-            Product.title_en,
-            Seller.id.label("seller_id"),
-            Seller.name.label("seller_name"),
-        )
-        .outerjoin(Product, Product.id == grouped.c.product_id)
-        .outerjoin(Seller, Seller.id == Product.seller_id)
-        .order_by(grouped.c.sales_idr.desc(), grouped.c.units.desc(), grouped.c.product_id)
-        .limit(TOP_PRODUCTS)
-    )
-    return [
-        {
-            "product_id": row.product_id,
-            "product": row.slug or UNKNOWN,
-            "title_id": row.title_id or "",
-            "title_en": row.title_en or "",
-            "seller_id": row.seller_id,
-            "seller": row.seller_name or "",
-            "units": int(row.units),
-            "sales_idr": int(row.sales_idr),
-            "orders": int(row.orders),
-        }
-        for row in rows
-    ]
+__all__ = [
+    "FIGURES", "LIST_LIMIT", "PRESETS", "UNKNOWN", "Filters", "compute_figure", "dashboard",
+    "filter_options", "levels_available", "parse_filters",
+]  # fmt: skip
 
 
 def _catalogue_filters(stmt, filters: Filters):
@@ -498,11 +132,11 @@ def stale_listings(session: Session, filters: Filters, *, today: date, now: date
 
 def sellers_without_sales(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Approved sellers with no paid sale in the range, with their last sale and last visit ever."""
-    lines = _sales_lines(filters)
+    lines = sales_lines(filters)
     last_sale = (
         sa.select(OrderLine.seller_id, sa.func.max(Order.paid_at).label("last_sale"))
         .join(Order, Order.id == OrderLine.order_id)
-        .where(*_paid())
+        .where(*paid_conditions())
         .group_by(OrderLine.seller_id)
         .subquery("last_sale")
     )

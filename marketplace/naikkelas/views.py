@@ -13,12 +13,12 @@ from flask_login import current_user
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.catalogue.models import Seller, SellerStatus
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.naikkelas import presenters, services
 from marketplace.naikkelas.forms import ActionForm, CriterionForm, LevelForm, ThresholdForm
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("naikkelas", __name__)
 
@@ -145,10 +145,6 @@ def _done(message: str):
     return redirect(url_for("naikkelas.levels"), code=303)
 
 
-def _message(error: DomainError) -> str:
-    return str(error.message)
-
-
 @bp.post("/curator/naik-kelas/levels")
 @curator_required
 def add_level():
@@ -156,7 +152,7 @@ def add_level():
     if not form.validate_on_submit():
         abort(400)
     position = (form.position.data or "").strip()
-    try:
+    with domain_errors() as outcome:
         services.add_level(
             db.session,
             code=form.code.data or "",
@@ -167,9 +163,8 @@ def add_level():
             description_en=form.description_en.data or "",
             actor=current_user,
         )
-    except DomainError as error:
-        db.session.rollback()
-        return _render_levels({"level": _message(error)}, 400, forms={"level": form})
+    if not outcome.ok:
+        return _render_levels({"level": outcome.message}, 400, forms={"level": form})
     return _done(_("Level added."))
 
 
@@ -189,7 +184,7 @@ def add_criterion(level_id: int):
     if not form.validate_on_submit():
         abort(400)
     level = services.get_level(db.session, level_id)
-    try:
+    with domain_errors() as outcome:
         services.add_criterion(
             db.session,
             level=level,
@@ -201,9 +196,8 @@ def add_criterion(level_id: int):
             hint_en=form.hint_en.data or "",
             actor=current_user,
         )
-    except DomainError as error:
-        db.session.rollback()
-        return _render_levels({f"level-{level_id}": _message(error)}, 400)
+    if not outcome.ok:
+        return _render_levels({f"level-{level_id}": outcome.message}, 400)
     return _done(_("Target added."))
 
 
@@ -214,13 +208,12 @@ def change_threshold(criterion_id: int):
     if not form.validate_on_submit():
         abort(400)
     criterion = services.get_criterion(db.session, criterion_id)
-    try:
+    with domain_errors() as outcome:
         changed = services.change_threshold(
             db.session, criterion=criterion, threshold=form.threshold.data or "", actor=current_user
         )
-    except DomainError as error:
-        db.session.rollback()
-        return _render_levels({f"criterion-{criterion_id}": _message(error)}, 400)
+    if not outcome.ok:
+        return _render_levels({f"criterion-{criterion_id}": outcome.message}, 400)
     return _done(_("Target changed.") if changed else _("Nothing changed."))
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from marketplace import contact
 from marketplace.accounts.models import Address
 from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
@@ -29,18 +30,16 @@ from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.payment_choice import no_payment_method_reason, payment_methods_for
 from marketplace.orders.presenters import bank_details, present_order
-from marketplace.shipping.provinces import PROVINCES
 from marketplace.shipping.services import ShippingAddress, country_choices, validate_address
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__)
 
-ADDRESS_FIELDS = (
-    "name", "phone", "street", "line2", "district", "city", "province", "postal_code", "country"
-)  # fmt: skip
+ADDRESS_FIELDS = contact.ADDRESS_FIELDS
 
 
 def _payment_window() -> timedelta:
@@ -98,8 +97,11 @@ def _initial_form(user) -> dict:
 
 
 def _posted_form(user) -> dict:
-    form = {field: request.form.get(field, "").strip()[:250] for field in ADDRESS_FIELDS}
-    form["country"] = (form["country"] or "ID").upper()[:2]
+    # The same cleaning as a saved address gets (marketplace.contact), so both pass the same rules.
+    form = contact.clean_address(
+        {field: request.form.get(field, "").strip()[:250] for field in ADDRESS_FIELDS}
+    )
+    form["country"] = form["country"][:2]
     form["email"] = user.email if user else request.form.get("email", "").strip()[:254]
     form["shipping_method"] = request.form.get("shipping_method", ShippingMethod.COURIER.value)
     form["payment_method"] = request.form.get("payment_method", PaymentMethod.BANK_TRANSFER.value)
@@ -114,8 +116,8 @@ def _address(form: dict) -> ShippingAddress:
 def _form_errors(form: dict, user) -> dict[str, str]:
     errors: dict[str, str] = {}
     if user is None:
-        email = form["email"]
-        if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        email = contact.normalize_email(form["email"])
+        if not contact.email_ok(email, allow_reserved=not current_app.config.get("PRODUCTION")):
             errors["email"] = _("Enter your email address: we send the order confirmation there.")
     if form["shipping_method"] not in (ShippingMethod.COURIER.value, ShippingMethod.PICKUP.value):
         errors["shipping_method"] = _("Choose courier delivery or pickup.")
@@ -128,7 +130,7 @@ def _form_errors(form: dict, user) -> dict[str, str]:
             if form["payment_method"] == PaymentMethod.BANK_TRANSFER.value
             else _("Choose a payment method.")
         )
-    address_errors = validate_address(_address(form))
+    address_errors = contact.address_errors(form)
     if form["shipping_method"] == ShippingMethod.PICKUP.value:
         # Pickup needs someone to hand the parcel to, not a street.
         address_errors = {k: v for k, v in address_errors.items() if k in ("name", "phone")}
@@ -265,7 +267,7 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
             errors=errors,
             message=message,
             is_guest=user is None,
-            provinces=PROVINCES,
+            provinces=contact.PROVINCES,
             countries=country_choices(lang),
             international=form.get("country", "ID") != "ID",
             saved_addresses=[
@@ -364,7 +366,7 @@ def checkout():
     if request.form.get("action") == "quote":
         return _render_checkout(summary, form, {}, checkout_token)
 
-    try:
+    with domain_errors() as outcome:
         order = services.place_order(
             db.session,
             cart=cart,
@@ -382,8 +384,8 @@ def checkout():
             expected_rate_version=request.form.get("rate_version"),
             rate_stale_days=int(current_app.config.get("RATE_STALE_DAYS", 7)),
         )
-    except DomainError as error:
-        db.session.rollback()
+    if not outcome.ok:
+        error = outcome.error
         existing = services.find_order_by_checkout_token(
             db.session, checkout_token, buyer=user, email=form["email"]
         )
@@ -411,7 +413,7 @@ def _start_stripe(order: Order):
     from marketplace.payments.views import stripe_return_urls
 
     success_url, cancel_url = stripe_return_urls(order)
-    try:
+    with domain_errors(flash_category="error") as outcome:
         payment = payments.start_stripe_checkout(
             db.session,
             order,
@@ -421,9 +423,7 @@ def _start_stripe(order: Order):
         )
         url = payment.checkout_url
         db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.ok:
         return redirect(order_url(order), code=303)
     return redirect(url, code=303)
 

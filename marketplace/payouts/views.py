@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.catalogue.models import Seller
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.payouts import presenters, services
@@ -23,6 +22,7 @@ from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, par
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("payouts", __name__)
 
@@ -73,25 +73,25 @@ def pay(seller_id: int):
     if amount is None:
         return _render_index([_("Enter the amount in whole rupiah, e.g. 125000.")], 400, seller_id)
     try:
-        services.create_payout(
-            db.session,
-            seller_id=seller_id,
-            amount_idr=amount,
-            bank_reference=form.bank_reference.data or "",
-            token=form.token.data or "",
-            actor=current_user,
-            now=utcnow(),
-        )
-        db.session.commit()
+        with domain_errors() as outcome:
+            services.create_payout(
+                db.session,
+                seller_id=seller_id,
+                amount_idr=amount,
+                bank_reference=form.bank_reference.data or "",
+                token=form.token.data or "",
+                actor=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if services.find_payout_by_token(db.session, form.token.data or "") is None:
             raise
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
+    if not outcome.ok:
+        if outcome.error.status == 404:
             abort(404)
-        return _render_index([error.message], 400, seller_id)
+        return _render_index([outcome.message], 400, seller_id)
     flash(_("The payout is recorded."), "success")
     return redirect(url_for("payouts.index", month=request.form.get("month") or None), code=303)
 
@@ -136,7 +136,7 @@ def set_commission():
     form = CommissionForm()
     if not form.validate():
         return _render_commission(form, 400)
-    try:
+    with domain_errors(form) as outcome:
         percent = services.parse_percent(form.percent.data)
         services.set_commission_rate(
             db.session,
@@ -147,13 +147,7 @@ def set_commission():
             now=utcnow(),
         )
         db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [*(field.errors or []), error.message]
-        else:
-            form.form_errors.append(error.message)
+    if not outcome.ok:
         return _render_commission(form, 400)
     flash(_("The commission rate is saved."), "success")
     return redirect(url_for("payouts.commission"), code=303)

@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.access import curator_required
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.orders import services as orders
 from marketplace.refunds import presenters, services
 from marketplace.refunds.forms import RefundForm, new_token, parse_checked, parse_payment_id, parse_units
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("refunds", __name__, url_prefix="/curator")
 
@@ -75,33 +75,34 @@ def create(number: str):
         messages = [m for field_errors in form.errors.values() for m in field_errors]
         return _render(number, form, messages, 400)
     try:
-        request_data = services.RefundRequest(
-            reason=form.reason.data or "",
-            token=form.token.data or "",
-            full=bool(form.full.data),
-            quantities=parse_units(request.form, "units", [line.id for line in order.lines]),
-            restock=parse_units(request.form, "back", [line.id for line in order.lines]),
-            shipping=parse_checked(request.form, "shipping", [f.id for f in order.fulfilments]),
-            bank_reference=form.bank_reference.data or "",
-            payment_id=parse_payment_id(form.payment_id.data),
-        )
-        refund, created = services.create_refund(
-            db.session,
-            order,
-            request_data,
-            actor=current_user,
-            now=utcnow(),
-        )
-        db.session.commit()
+        with domain_errors() as outcome:
+            request_data = services.RefundRequest(
+                reason=form.reason.data or "",
+                token=form.token.data or "",
+                full=bool(form.full.data),
+                quantities=parse_units(request.form, "units", [line.id for line in order.lines]),
+                restock=parse_units(request.form, "back", [line.id for line in order.lines]),
+                shipping=parse_checked(request.form, "shipping", [f.id for f in order.fulfilments]),
+                bank_reference=form.bank_reference.data or "",
+                payment_id=parse_payment_id(form.payment_id.data),
+            )
+            refund, created = services.create_refund(
+                db.session,
+                order,
+                request_data,
+                actor=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
     except IntegrityError:
         # The same form submitted twice at once: the other submit recorded it.
         db.session.rollback()
         if services.find_refund_by_token(db.session, form.token.data or "") is None:
             raise
         created = False
-    except DomainError as error:
-        db.session.rollback()
-        return _render(number, form, [error.message], error.status if error.status < 500 else 503)
+    if not outcome.ok:
+        status = outcome.error.status
+        return _render(number, form, [outcome.message], status if status < 500 else 503)
     if created:
         flash(_("The refund of order %(number)s is recorded.", number=order.number), "success")
     else:

@@ -1,47 +1,10 @@
-"""Indonesia's 38 provinces (since the 2022 Papua split), as shown on addresses."""
+"""Indonesia's provinces (kept in the kernel's contact rules) and the ones in the Java–Bali zone."""
 
 from __future__ import annotations
 
-PROVINCES: tuple[str, ...] = (
-    "Aceh",
-    "Sumatera Utara",
-    "Sumatera Barat",
-    "Riau",
-    "Kepulauan Riau",
-    "Jambi",
-    "Sumatera Selatan",
-    "Kepulauan Bangka Belitung",
-    "Bengkulu",
-    "Lampung",
-    "DKI Jakarta",
-    "Jawa Barat",
-    "Banten",
-    "Jawa Tengah",
-    "DI Yogyakarta",
-    "Jawa Timur",
-    "Bali",
-    "Nusa Tenggara Barat",
-    "Nusa Tenggara Timur",
-    "Kalimantan Barat",
-    "Kalimantan Tengah",
-    "Kalimantan Selatan",
-    "Kalimantan Timur",
-    "Kalimantan Utara",
-    "Sulawesi Utara",
-    "Gorontalo",
-    "Sulawesi Tengah",
-    "Sulawesi Barat",
-    "Sulawesi Selatan",
-    "Sulawesi Tenggara",
-    "Maluku",
-    "Maluku Utara",
-    "Papua",
-    "Papua Barat",
-    "Papua Barat Daya",
-    "Papua Selatan",
-    "Papua Tengah",
-    "Papua Pegunungan",
-)
+from marketplace.contact import PROVINCES
+
+__all__ = ["JAVA_AND_BALI", "PROVINCES"]
 
 JAVA_AND_BALI: tuple[str, ...] = (
     "DKI Jakarta",

@@ -5,19 +5,20 @@ The rates table itself (defaults, curators' edits) is `shipping.rates`, re-expor
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace import contact
 from marketplace.catalogue.models import Region
+from marketplace.contact import HOME_COUNTRY, country_names
 from marketplace.errors import ValidationError
 from marketplace.i18n import message as _l
 from marketplace.money import Money
 from marketplace.shipping.models import ShippingRate, ShippingZone
-from marketplace.shipping.provinces import PROVINCES
 from marketplace.shipping.rates import (
     DEFAULT_ZONES,
     INTERNATIONAL_POSITION,
@@ -30,44 +31,6 @@ from marketplace.shipping.rates import (
     list_zones,
     update_shipping_rate,
 )
-
-POSTAL_CODE = re.compile(r"^[1-9][0-9]{4}$")
-PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
-
-HOME_COUNTRY = "ID"
-#: Postal codes abroad: a few common formats checked exactly, any other country loosely.
-FOREIGN_POSTAL_CODES = {
-    "NL": (re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$"), "1012 AB"),
-    "DE": (re.compile(r"^[0-9]{5}$"), "10115"),
-    "FR": (re.compile(r"^[0-9]{5}$"), "75001"),
-    "GB": (re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"), "SW1A 1AA"),
-    "US": (re.compile(r"^[0-9]{5}(-[0-9]{4})?$"), "94107"),
-    "CA": (re.compile(r"^[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]$"), "K1A 0B1"),
-    "AU": (re.compile(r"^[0-9]{4}$"), "2000"),
-    "NZ": (re.compile(r"^[0-9]{4}$"), "6011"),
-    "JP": (re.compile(r"^[0-9]{3}-?[0-9]{4}$"), "100-0001"),
-    "SG": (re.compile(r"^[0-9]{6}$"), "018956"),
-    "MY": (re.compile(r"^[0-9]{5}$"), "50088"),
-    "TH": (re.compile(r"^[0-9]{5}$"), "10200"),
-    "KR": (re.compile(r"^[0-9]{5}$"), "03154"),
-}
-ANY_POSTAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9 \-]{1,10}$")
-#: Countries without postal codes: the field may stay empty.
-NO_POSTAL_CODE = frozenset({"HK", "MO", "AE", "QA", "FJ", "TL"})
-#: Countries whose post needs the state/province/prefecture on the label.
-NEEDS_REGION = frozenset({"US", "CA", "AU", "JP", "MY", "CN"})
-
-
-def country_names(lang: str = "en") -> dict[str, str]:
-    """ISO 3166-1 alpha-2 code → country name in `lang` (CLDR data from Babel)."""
-    from babel import Locale
-
-    names = Locale.parse(lang if lang in ("id", "en") else "en").territories
-    return {
-        code: name
-        for code, name in names.items()
-        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
-    }
 
 
 def country_choices(lang: str = "en") -> list[tuple[str, str]]:
@@ -111,78 +74,9 @@ class ShippingQuote:
 def validate_address(address: ShippingAddress) -> dict[str, str]:
     """Field name → message for every problem; empty when the address can be shipped to.
 
-    Indonesian addresses need the district, a province from the list and a 5-digit postal code;
-    addresses abroad need a known country, the city and (for a few countries) the state or
-    region, and a postal code in that country's format.
+    The rules are `marketplace.contact`'s, the same ones a saved address is checked by.
     """
-    if address.country != HOME_COUNTRY:
-        return _validate_foreign_address(address)
-    errors: dict[str, str] = {}
-    if not address.name.strip():
-        errors["name"] = str(_l("Enter the recipient's name."))
-    elif len(address.name) > 120:
-        errors["name"] = str(_l("The name is too long (120 characters at most)."))
-    if not PHONE.match(address.phone.strip()):
-        errors["phone"] = str(_l("Enter a phone number of 8 to 20 digits, e.g. 0812 3456 7890."))
-    if not address.street.strip():
-        errors["street"] = str(_l("Enter the street and house number."))
-    elif len(address.street) > 200:
-        errors["street"] = str(_l("The street is too long (200 characters at most)."))
-    if len(address.line2) > 200:
-        errors["line2"] = str(_l("This line is too long (200 characters at most)."))
-    if not address.district.strip():
-        errors["district"] = str(_l("Enter the district (kecamatan)."))
-    elif len(address.district) > 120:
-        errors["district"] = str(_l("The district is too long (120 characters at most)."))
-    if not address.city.strip():
-        errors["city"] = str(_l("Enter the city or regency (kota/kabupaten)."))
-    elif len(address.city) > 120:
-        errors["city"] = str(_l("The city is too long (120 characters at most)."))
-    if address.province not in PROVINCES:
-        errors["province"] = str(_l("Choose a province from the list."))
-    if not POSTAL_CODE.match(address.postal_code.strip()):
-        errors["postal_code"] = str(_l("Enter the 5-digit postal code, e.g. 68461."))
-    return errors
-
-
-def _validate_foreign_address(address: ShippingAddress) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    country = address.country
-    if country not in country_names("en"):
-        errors["country"] = str(_l("Choose a country from the list."))
-    if not address.name.strip():
-        errors["name"] = str(_l("Enter the recipient's name."))
-    elif len(address.name) > 120:
-        errors["name"] = str(_l("The name is too long (120 characters at most)."))
-    if not PHONE.match(address.phone.strip()):
-        errors["phone"] = str(
-            _l("Enter a phone number of 8 to 20 digits with the country code, e.g. +31 20 123 4567.")
-        )
-    if not address.street.strip():
-        errors["street"] = str(_l("Enter the street and house number."))
-    elif len(address.street) > 200:
-        errors["street"] = str(_l("The street is too long (200 characters at most)."))
-    if len(address.line2) > 200:
-        errors["line2"] = str(_l("This line is too long (200 characters at most)."))
-    if len(address.district) > 120:
-        errors["district"] = str(_l("This line is too long (120 characters at most)."))
-    if not address.city.strip():
-        errors["city"] = str(_l("Enter the city."))
-    elif len(address.city) > 120:
-        errors["city"] = str(_l("The city is too long (120 characters at most)."))
-    if len(address.province) > 120:
-        errors["province"] = str(_l("The state or region is too long (120 characters at most)."))
-    elif country in NEEDS_REGION and not address.province.strip():
-        errors["province"] = str(_l("Enter the state, province or region."))
-    postal = " ".join(address.postal_code.upper().split())
-    if country in FOREIGN_POSTAL_CODES:
-        pattern, example = FOREIGN_POSTAL_CODES[country]
-        if not pattern.match(postal):
-            errors["postal_code"] = str(_l("Enter the postal code, e.g. %(example)s.", example=example))
-    elif postal or country not in NO_POSTAL_CODE:
-        if not ANY_POSTAL_CODE.match(postal):
-            errors["postal_code"] = str(_l("Enter the postal code (2 to 11 letters or digits)."))
-    return errors
+    return contact.address_errors(dataclasses.asdict(address))
 
 
 def check_address(address: ShippingAddress) -> None:

@@ -14,6 +14,7 @@ from marketplace.money import Money
 from marketplace.shipping import services
 from marketplace.shipping.forms import RateForm
 from marketplace.shipping.presenters import kilograms, present_zones
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("shipping", __name__, url_prefix="/curator/shipping")
 
@@ -55,7 +56,7 @@ def edit_rate(rate_id: int):
         return _render_rate(rate, form)
     if not form.validate():
         return _render_rate(rate, form, 400)
-    try:
+    with domain_errors(form, catch=ValidationError, default_field="price") as outcome:
         changed = services.update_shipping_rate(
             db.session,
             rate=rate,
@@ -65,10 +66,8 @@ def edit_rate(rate_id: int):
             actor=current_user,
             note=(form.note.data or "").strip(),
         )
-    except ValidationError as error:
-        db.session.rollback()
+    if not outcome.ok:
         rate = services.get_rate(db.session, rate_id)
-        getattr(form, error.field or "price").errors.append(error.message)
         return _render_rate(rate, form, 400)
     db.session.commit()
     flash(_("Shipping rate saved.") if changed else _("Nothing changed."), "success" if changed else "info")

@@ -27,7 +27,7 @@ from localstripe import resources, server
 from localstripe.resources import Charge, Event, Refund
 from localstripe.webhooks import schedule_webhook
 
-from marketplace.payments.local_stripe import checkout
+from marketplace.payments.local_stripe import checkout, hosted_page
 
 API_KEY = "sk_test_pasardesa_harness"
 WEBHOOK_SECRET = "whsec_pasardesa_harness_secret"  # noqa: S105 - the local test server's, public
@@ -178,6 +178,7 @@ def start_stripe_server(host: str = "127.0.0.1", port: int = 0) -> StripeHarness
             return _started["harness"]
         app = server.app
         checkout.add_routes(app)
+        hosted_page.add_routes(app)
         app.middlewares[app.middlewares.index(server.auth_middleware)] = auth_middleware
         app.middlewares.append(idempotency_middleware)
 

@@ -1,0 +1,267 @@
+"""Contact rules every domain shares: email addresses, phone numbers and postal addresses.
+
+One set of rules, so that an address saved in an account always passes checkout, a seller's
+phone is read the way a buyer's is, and the checkout, the account pages and the services agree.
+Values are cleaned first (`clean_address`, `clean_phone`), then checked (`address_errors`,
+`phone_ok`, `email_ok`). Messages are marked for translation and translated inside a request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+from marketplace.i18n import message as _l
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "HOME_COUNTRY",
+    "MAX_LENGTHS",
+    "PROVINCES",
+    "address_errors",
+    "canonical_province",
+    "clean_address",
+    "clean_phone",
+    "country_names",
+    "email_ok",
+    "normalize_email",
+    "phone_digits",
+    "phone_ok",
+]
+
+HOME_COUNTRY = "ID"
+
+#: Indonesia's 38 provinces (since the 2022 Papua split), as shown on addresses.
+PROVINCES: tuple[str, ...] = (
+    "Aceh",
+    "Sumatera Utara",
+    "Sumatera Barat",
+    "Riau",
+    "Kepulauan Riau",
+    "Jambi",
+    "Sumatera Selatan",
+    "Kepulauan Bangka Belitung",
+    "Bengkulu",
+    "Lampung",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Banten",
+    "Jawa Tengah",
+    "DI Yogyakarta",
+    "Jawa Timur",
+    "Bali",
+    "Nusa Tenggara Barat",
+    "Nusa Tenggara Timur",
+    "Kalimantan Barat",
+    "Kalimantan Tengah",
+    "Kalimantan Selatan",
+    "Kalimantan Timur",
+    "Kalimantan Utara",
+    "Sulawesi Utara",
+    "Gorontalo",
+    "Sulawesi Tengah",
+    "Sulawesi Barat",
+    "Sulawesi Selatan",
+    "Sulawesi Tenggara",
+    "Maluku",
+    "Maluku Utara",
+    "Papua",
+    "Papua Barat",
+    "Papua Barat Daya",
+    "Papua Selatan",
+    "Papua Tengah",
+    "Papua Pegunungan",
+)
+
+
+# --- email -----------------------------------------------------------------------------------
+
+#: RFC 5321's limit on a whole address.
+MAX_EMAIL_LENGTH = 254
+
+
+def normalize_email(email: str | None) -> str:
+    """Trimmed and lower-cased: the form every email is stored and looked up in."""
+    return (email or "").strip().lower()
+
+
+def email_ok(email: str, *, allow_reserved: bool = False) -> bool:
+    """Whether `email` (already normalized) is a deliverable-looking address (no DNS lookup).
+
+    `allow_reserved` accepts the reserved ".test" domains the demo data and tests use
+    (everywhere but production).
+    """
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        return False
+    try:
+        validate_email(email, check_deliverability=False, test_environment=allow_reserved)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# --- phone -----------------------------------------------------------------------------------
+
+#: As typed: an optional +, then 8 to 20 characters of digits, spaces and hyphens.
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+_PHONE_PUNCTUATION = re.compile(r"[().,/]")
+_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+
+
+def clean_phone(raw: str | None) -> str:
+    """Brackets, dots and slashes read as spaces, runs of spaces as one: "(0812) 3456.7890" →
+    "0812 3456 7890". What is stored and what `phone_ok` checks."""
+    return " ".join(_PHONE_PUNCTUATION.sub(" ", raw or "").split())
+
+
+def phone_ok(phone: str) -> bool:
+    """Whether a cleaned phone number can be dialled: 8 to 20 digits, spaces or hyphens, + first."""
+    return bool(PHONE.match(phone.strip()))
+
+
+def phone_digits(raw: str | None) -> str:
+    """Only the digits and a leading +, for comparing and storing numbers without spacing."""
+    return _PHONE_SEPARATORS.sub("", raw or "")
+
+
+# --- postal addresses ------------------------------------------------------------------------
+
+#: The fields of a delivery address, by their checkout names (accounts say `recipient_name`).
+ADDRESS_FIELDS = (
+    "name", "phone", "street", "line2", "district", "city", "province", "postal_code", "country"
+)  # fmt: skip
+MAX_LENGTHS = {"name": 120, "street": 200, "line2": 200, "district": 120, "city": 120, "province": 120}
+
+POSTAL_CODE = re.compile(r"^[1-9][0-9]{4}$")
+#: Postal codes abroad: a few common formats checked exactly, any other country loosely.
+FOREIGN_POSTAL_CODES = {
+    "NL": (re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$"), "1012 AB"),
+    "DE": (re.compile(r"^[0-9]{5}$"), "10115"),
+    "FR": (re.compile(r"^[0-9]{5}$"), "75001"),
+    "GB": (re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"), "SW1A 1AA"),
+    "US": (re.compile(r"^[0-9]{5}(-[0-9]{4})?$"), "94107"),
+    "CA": (re.compile(r"^[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]$"), "K1A 0B1"),
+    "AU": (re.compile(r"^[0-9]{4}$"), "2000"),
+    "NZ": (re.compile(r"^[0-9]{4}$"), "6011"),
+    "JP": (re.compile(r"^[0-9]{3}-?[0-9]{4}$"), "100-0001"),
+    "SG": (re.compile(r"^[0-9]{6}$"), "018956"),
+    "MY": (re.compile(r"^[0-9]{5}$"), "50088"),
+    "TH": (re.compile(r"^[0-9]{5}$"), "10200"),
+    "KR": (re.compile(r"^[0-9]{5}$"), "03154"),
+}
+ANY_POSTAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9 \-]{1,10}$")
+#: Countries without postal codes: the field may stay empty.
+NO_POSTAL_CODE = frozenset({"HK", "MO", "AE", "QA", "FJ", "TL"})
+#: Countries whose post needs the state/province/prefecture on the label.
+NEEDS_REGION = frozenset({"US", "CA", "AU", "JP", "MY", "CN"})
+
+
+@lru_cache(maxsize=4)
+def country_names(lang: str = "en") -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code → country name in `lang` (CLDR data from Babel)."""
+    from babel import Locale  # in-function: Babel's locale data loads slowly; only forms need it
+
+    names = Locale.parse(lang if lang in ("id", "en") else "en").territories
+    return {
+        code: name
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+    }
+
+
+_PROVINCE_BY_KEY = {province.casefold(): province for province in PROVINCES}
+
+
+def canonical_province(text: str) -> str:
+    """An Indonesian province as listed ("jawa timur" → "Jawa Timur"); other text unchanged."""
+    return _PROVINCE_BY_KEY.get(" ".join(text.split()).casefold(), text)
+
+
+def clean_address(values: Mapping[str, object]) -> dict[str, str]:
+    """The address fields as stored and checked: spaces collapsed, the country upper-cased
+    (Indonesia when empty), the phone cleaned, an Indonesian province spelled as listed and a
+    postal code abroad upper-cased."""
+    cleaned = {name: " ".join(str(values.get(name) or "").split()) for name in ADDRESS_FIELDS}
+    cleaned["country"] = (cleaned["country"] or HOME_COUNTRY).upper()
+    cleaned["phone"] = clean_phone(cleaned["phone"])
+    if cleaned["country"] == HOME_COUNTRY:
+        cleaned["province"] = canonical_province(cleaned["province"])
+    else:
+        cleaned["postal_code"] = cleaned["postal_code"].upper()
+    return cleaned
+
+
+def address_errors(values: Mapping[str, str]) -> dict[str, str]:
+    """Field name → message for every problem; empty when the address can be shipped to.
+
+    `values` holds `ADDRESS_FIELDS` (missing ones count as empty). Indonesian addresses need the
+    district, a province from the list and a 5-digit postal code; addresses abroad need a known
+    country, the city and (for a few countries) the state or region, and a postal code in that
+    country's format.
+    """
+    get = {name: str(values.get(name) or "") for name in ADDRESS_FIELDS}
+    country = get["country"] or HOME_COUNTRY
+    home = country == HOME_COUNTRY
+    errors: dict[str, str] = {}
+    if not home and country not in country_names("en"):
+        errors["country"] = str(_l("Choose a country from the list."))
+    if not get["name"].strip():
+        errors["name"] = str(_l("Enter the recipient's name."))
+    elif len(get["name"]) > MAX_LENGTHS["name"]:
+        errors["name"] = str(_l("The name is too long (120 characters at most)."))
+    if not phone_ok(get["phone"]) and home:
+        errors["phone"] = str(_l("Enter a phone number of 8 to 20 digits, e.g. 0812 3456 7890."))
+    elif not phone_ok(get["phone"]):
+        errors["phone"] = str(
+            _l("Enter a phone number of 8 to 20 digits with the country code, e.g. +31 20 123 4567.")
+        )
+    if not get["street"].strip():
+        errors["street"] = str(_l("Enter the street and house number."))
+    elif len(get["street"]) > MAX_LENGTHS["street"]:
+        errors["street"] = str(_l("The street is too long (200 characters at most)."))
+    if len(get["line2"]) > MAX_LENGTHS["line2"]:
+        errors["line2"] = str(_l("This line is too long (200 characters at most)."))
+    if home:
+        _home_region_errors(get, errors)
+    else:
+        _foreign_region_errors(get, country, errors)
+    return errors
+
+
+def _home_region_errors(get: dict[str, str], errors: dict[str, str]) -> None:
+    if not get["district"].strip():
+        errors["district"] = str(_l("Enter the district (kecamatan)."))
+    elif len(get["district"]) > MAX_LENGTHS["district"]:
+        errors["district"] = str(_l("The district is too long (120 characters at most)."))
+    if not get["city"].strip():
+        errors["city"] = str(_l("Enter the city or regency (kota/kabupaten)."))
+    elif len(get["city"]) > MAX_LENGTHS["city"]:
+        errors["city"] = str(_l("The city is too long (120 characters at most)."))
+    if get["province"] not in PROVINCES:
+        errors["province"] = str(_l("Choose a province from the list."))
+    if not POSTAL_CODE.match(get["postal_code"].strip()):
+        errors["postal_code"] = str(_l("Enter the 5-digit postal code, e.g. 68461."))
+
+
+def _foreign_region_errors(get: dict[str, str], country: str, errors: dict[str, str]) -> None:
+    if len(get["district"]) > MAX_LENGTHS["district"]:
+        errors["district"] = str(_l("This line is too long (120 characters at most)."))
+    if not get["city"].strip():
+        errors["city"] = str(_l("Enter the city."))
+    elif len(get["city"]) > MAX_LENGTHS["city"]:
+        errors["city"] = str(_l("The city is too long (120 characters at most)."))
+    if len(get["province"]) > MAX_LENGTHS["province"]:
+        errors["province"] = str(_l("The state or region is too long (120 characters at most)."))
+    elif country in NEEDS_REGION and not get["province"].strip():
+        errors["province"] = str(_l("Enter the state, province or region."))
+    postal = " ".join(get["postal_code"].upper().split())
+    if country in FOREIGN_POSTAL_CODES:
+        pattern, example = FOREIGN_POSTAL_CODES[country]
+        if not pattern.match(postal):
+            errors["postal_code"] = str(_l("Enter the postal code, e.g. %(example)s.", example=example))
+    elif postal or country not in NO_POSTAL_CODE:
+        if not ANY_POSTAL_CODE.match(postal):
+            errors["postal_code"] = str(_l("Enter the postal code (2 to 11 letters or digits)."))

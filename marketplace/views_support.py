@@ -1,0 +1,102 @@
+"""Views: one way to turn a service's DomainError into a rollback and messages on the form.
+
+    with domain_errors(form) as outcome:
+        services.save_address(db.session, ...)
+        db.session.commit()
+    if outcome.ok:
+        return redirect(...)
+    return render_template(..., form=form), 400
+
+On a DomainError (or the narrower `catch`) the session is rolled back, the error is kept on
+`outcome.error`, and its message goes next to the field it names (every field of an
+InvalidInput), above the form when no such field exists, and/or into a flash message.
+Any other exception propagates unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from flask import flash
+
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+
+__all__ = ["Outcome", "apply_error", "domain_errors", "error_messages"]
+
+
+@dataclass
+class Outcome:
+    """What a `domain_errors` block ended with: `error` is None when it succeeded."""
+
+    error: Optional[DomainError] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def message(self) -> str:
+        return str(self.error.message) if self.error is not None else ""
+
+
+def error_messages(error: DomainError) -> dict[Optional[str], str]:
+    """Field name (None: the whole form) → message, for one error or each field of an InvalidInput."""
+    if isinstance(error, InvalidInput):
+        return dict(error.errors)
+    return {error.field: error.message}
+
+
+def apply_error(
+    form: Any,
+    error: DomainError,
+    *,
+    default_field: Optional[str] = None,
+    renames: Optional[Mapping[str, str]] = None,
+    only_if_empty: bool = False,
+) -> None:
+    """Put a service's messages next to their fields, or in `form.form_errors` when none matches.
+
+    `default_field` takes the messages of an error that names no field; `renames` maps a service's
+    field names to the form's; `only_if_empty` keeps a field's own (form validation) message alone.
+    """
+    renames = renames or {}
+    for name, message in error_messages(error).items():
+        name = renames.get(name, name) if name else default_field
+        field = getattr(form, name, None) if name else None
+        if field is None or not hasattr(field, "errors"):
+            form.form_errors.append(message)
+        elif not (only_if_empty and field.errors):
+            field.errors = [*(field.errors or []), message]
+
+
+@contextmanager
+def domain_errors(
+    form: Any = None,
+    *,
+    catch: type[DomainError] | tuple[type[DomainError], ...] = DomainError,
+    flash_category: Optional[str] = None,
+    default_field: Optional[str] = None,
+    renames: Optional[Mapping[str, str]] = None,
+    only_if_empty: bool = False,
+) -> Iterator[Outcome]:
+    """Run the block; on `catch` roll back, record the error and show it (see the module docstring).
+
+    With `form`, the messages go onto the form (`apply_error`); with `flash_category`, the error's
+    message is flashed. Neither: the caller reads `outcome.error` itself.
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except catch as error:
+        db.session.rollback()
+        outcome.error = error
+        if form is not None:
+            apply_error(
+                form, error, default_field=default_field, renames=renames, only_if_empty=only_if_empty
+            )
+        if flash_category is not None:
+            flash(error.message, flash_category)
