@@ -4,8 +4,8 @@ from marketplace.accounts.models import *  # noqa: F401,F403
 from marketplace.audit.models import *  # noqa: F401,F403
 from marketplace.cache import CacheGeneration  # noqa: F401  (catalogue generation counter)
 from marketplace.cart.models import *  # noqa: F401,F403
-from marketplace.catalogue import search_index  # noqa: F401  (index DDL and search_text hook)
 from marketplace.catalogue.models import *  # noqa: F401,F403
+from marketplace.curation.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403
 from marketplace.labels.models import *  # noqa: F401,F403
 from marketplace.markets.models import *  # noqa: F401,F403
@@ -17,3 +17,4 @@ from marketplace.payouts.models import *  # noqa: F401,F403
 from marketplace.refunds.models import *  # noqa: F401,F403
 from marketplace.seller.models import *  # noqa: F401,F403
 from marketplace.shipping.models import *  # noqa: F401,F403
+from marketplace.storefront import search_index  # noqa: F401  (index DDL and search_text hook)

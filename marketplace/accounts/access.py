@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db, login_manager
 
 if TYPE_CHECKING:
-    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import Seller
 
 
 def curator_required(view):
@@ -39,8 +39,7 @@ def user_seller_roles(session: Session, user) -> dict[int, str]:
     "seller" for shops the account owns, "facilitator" for shops whose owner (or a curator, for an
     artisan without an account) gave it access that has not been revoked.
     """
-    from marketplace.catalogue.models import Seller
-    from marketplace.seller.models import SellerFacilitator
+    from marketplace.seller.models import Seller, SellerFacilitator
 
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
@@ -68,8 +67,7 @@ def is_seller(session: Session, user) -> bool:
 def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
     """The shops (`Seller` rows) an account owns or facilitates (any status), oldest first: one query."""
     # catalogue.models and seller.models import accounts.models: imported here, not at the top.
-    from marketplace.catalogue.models import Seller
-    from marketplace.seller.models import SellerFacilitator
+    from marketplace.seller.models import Seller, SellerFacilitator
 
     facilitated = sa.select(SellerFacilitator.seller_id).where(
         SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None)

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, Seller
+from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.orders.services import MAX_LINE_QUANTITY, is_purchasable, parse_quantity
+from marketplace.seller.models import Seller
 from marketplace.types import utcnow
 
 CART_COOKIE = "cart_token"

@@ -1,4 +1,4 @@
-"""Label forms: they parse what was typed; marketplace.labels.services holds the rules."""
+"""Label forms: they parse what was typed; the label service modules (requests, review, label_types…) hold the rules."""
 
 from __future__ import annotations
 

@@ -22,21 +22,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace import params
-from marketplace.catalogue.models import (
-    Cluster,
-    LabelStatus,
-    Product,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    RegionKind,
-    Seller,
-    SellerStatus,
-    seller_clusters,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
 from marketplace.i18n import message
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.orders.models import Order, OrderLine, OrderStatus
+from marketplace.seller.models import Seller, SellerStatus, seller_clusters
 from marketplace.timezones import jakarta_date, jakarta_day_start
 
 #: Quick ranges offered beside the date fields.
@@ -558,7 +549,7 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
     ]
 
 
-LABEL_STAGES = ("requested", "verified", "expiring", "expired", "rejected")
+LABEL_STAGES = (LabelStatus.REQUESTED, LabelStatus.VERIFIED, "expiring", "expired", LabelStatus.REJECTED)
 
 
 def label_pipeline(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import Conflict, NotFound, OutOfStock, PermissionDenied, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.orders.models import (
@@ -36,6 +36,7 @@ from marketplace.orders.models import (
     StockMovementKind,
 )
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.shipping.services import ShippingAddress, check_address, quote_shipping, validate_address
 from marketplace.timezones import jakarta_date
 

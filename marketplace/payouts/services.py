@@ -32,12 +32,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Seller
 from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money, convert
 from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
-from marketplace.seller.models import SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import JAKARTA, jakarta_date
 

@@ -1,4 +1,4 @@
-"""Seller forms: they parse what was typed; marketplace.seller.services holds the real rules."""
+"""Seller forms: they parse what was typed; the seller service modules (products, photos, stock…) hold the real rules."""
 
 from __future__ import annotations
 

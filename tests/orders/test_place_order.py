@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.cart.models import CartLine
-from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import Conflict, OutOfStock, ValidationError
 from marketplace.orders import services
 from marketplace.orders.models import (
@@ -19,6 +19,7 @@ from marketplace.orders.models import (
     StockMovementKind,
 )
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.seller.models import SellerStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.factories import make_product, make_seller, make_user
 from tests.orders.helpers import address, make_cart, place

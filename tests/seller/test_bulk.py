@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductStatus
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.orders.models import StockMovement
 from marketplace.seller import bulk
-from marketplace.seller.models import ProductRevision, RevisionStatus
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot

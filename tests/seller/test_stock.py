@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.orders.models import StockMovement, StockMovementKind
-from marketplace.seller import services
+from marketplace.seller import stock as services
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot
