@@ -11,12 +11,12 @@ from marketplace import create_app
 from marketplace.cache import cache_public_page
 
 PUBLIC_ENDPOINTS = (
-    "catalogue.home",
-    "catalogue.cluster",
-    "catalogue.village",
-    "catalogue.seller",
-    "catalogue.product",
-    "catalogue.search",
+    "storefront.home",
+    "storefront.cluster",
+    "storefront.village",
+    "storefront.seller",
+    "storefront.product",
+    "storefront.search",
 )
 
 

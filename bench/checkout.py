@@ -195,8 +195,9 @@ def prepare_database(
     import seed
 
     from marketplace import create_app
-    from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+    from marketplace.catalogue.models import Product, ProductStatus
     from marketplace.extensions import db
+    from marketplace.seller.models import Seller, SellerStatus
     from marketplace.shipping.services import ensure_default_shipping_rates
 
     name = "pd_bench_checkout"

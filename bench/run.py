@@ -103,7 +103,7 @@ def ensure_seeded(url: str, products: int, reseed: bool) -> None:
             print(f"  reusing {url} ({count} products)")
             db.create_all()  # tables added since the seeding (create_all skips existing ones)
             # The search index objects live outside the models (IF NOT EXISTS: added only if missing).
-            from marketplace.catalogue.search_index import create_search_index_sql
+            from marketplace.storefront.search_index import create_search_index_sql
 
             with db.engine.begin() as conn:
                 for statement in create_search_index_sql(conn.dialect.name):

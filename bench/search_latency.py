@@ -65,7 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--only", default="", help="run only queries whose label contains this text")
     parser.add_argument("--page", action="store_true", help="also time GET /search through the test client")
-    parser.add_argument("--window", type=int, default=0, help="override services.SEARCH_WINDOW (PostgreSQL)")
+    parser.add_argument(
+        "--window", type=int, default=0, help="override storefront_search.SEARCH_WINDOW (PostgreSQL)"
+    )
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the statements (PostgreSQL)")
     return parser.parse_args(argv)
@@ -89,7 +91,7 @@ def database_url(backend: str, reseed: bool) -> str:
 
 
 def ddl_fingerprint(dialect: str) -> str:
-    from marketplace.catalogue.search_index import create_search_index_sql
+    from marketplace.storefront.search_index import create_search_index_sql
 
     return hashlib.sha256("\n".join(create_search_index_sql(dialect)).encode()).hexdigest()[:16]
 
@@ -97,7 +99,7 @@ def ddl_fingerprint(dialect: str) -> str:
 def ensure_ready(db, products: int) -> None:
     """Seed when the product count differs; rebuild the search index when its DDL has changed."""
     from marketplace.catalogue.models import Product
-    from marketplace.catalogue.search_index import create_search_index_sql, drop_search_index_sql
+    from marketplace.storefront.search_index import create_search_index_sql, drop_search_index_sql
 
     dialect = db.engine.dialect.name
     with db.engine.connect() as conn:
@@ -137,14 +139,15 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 def time_service(app, db, args: dict[str, str], runs: int, warmup: int) -> tuple[list[float], object]:
-    from marketplace.catalogue import services
+    from marketplace.storefront import search as storefront_search
+    from marketplace.storefront import search_params
 
-    params = services.parse_search_params(args)
+    params = search_params.parse_search_params(args)
     samples: list[float] = []
     result = None
     for i in range(warmup + runs):
         started = time.perf_counter()
-        result = services.search_products(db.session, params)
+        result = storefront_search.search_products(db.session, params)
         for product in result.items:
             _ = (product.seller.village.name, product.cluster.slug, product.images)
         summary = (result.total, result.total_capped, result.page, [p.id for p in result.items[:3]])
@@ -169,7 +172,8 @@ def explain(db, args: dict[str, str]) -> None:
     """Print EXPLAIN ANALYZE of every SELECT search_products runs for these arguments."""
     from sqlalchemy import event
 
-    from marketplace.catalogue import services
+    from marketplace.storefront import search as storefront_search
+    from marketplace.storefront import search_params
 
     statements: list[tuple[str, object]] = []
 
@@ -179,7 +183,7 @@ def explain(db, args: dict[str, str]) -> None:
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        services.search_products(db.session, services.parse_search_params(args))
+        storefront_search.search_products(db.session, search_params.parse_search_params(args))
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
         db.session.remove()
@@ -194,9 +198,9 @@ def bench_backend(backend: str, options: argparse.Namespace) -> list[dict]:
     from marketplace.extensions import db
 
     if options.window:
-        from marketplace.catalogue import services
+        from marketplace.storefront import search as storefront_search
 
-        services.SEARCH_WINDOW = options.window
+        storefront_search.SEARCH_WINDOW = options.window
     url = database_url(backend, options.reseed)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PAGE_CACHE_ENABLED": False}

@@ -13,21 +13,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import (
-    Cluster,
-    FeaturedPlacement,
-    LabelStatus,
-    LabelType,
-    Product,
-    ProductImage,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    RegionKind,
-    Seller,
-    SellerStatus,
-    seller_clusters,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
+from marketplace.curation.models import FeaturedPlacement
+from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.seller.models import Seller, SellerStatus, seller_clusters
 from marketplace.types import utcnow
 
 VILLAGES = (

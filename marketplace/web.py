@@ -19,7 +19,7 @@ def register_extensions(app: Flask) -> None:
     from marketplace import cache as page_cache
     from marketplace import i18n
     from marketplace.audit import tracking as audit_tracking
-    from marketplace.catalogue.search_index import include_in_migrations
+    from marketplace.storefront.search_index import include_in_migrations
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
@@ -47,7 +47,7 @@ def register_extensions(app: Flask) -> None:
 
 BLUEPRINTS = (
     "marketplace.site.views:bp",
-    "marketplace.catalogue.views:bp",
+    "marketplace.storefront.views:bp",
     "marketplace.api.views:bp",
     "marketplace.accounts.views:bp",
     "marketplace.cart.views:bp",

@@ -8,19 +8,10 @@ from datetime import timedelta
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import (
-    Cluster,
-    FeaturedPlacement,
-    LabelStatus,
-    LabelType,
-    Product,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    RegionKind,
-    Seller,
-    SellerStatus,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.curation.models import FeaturedPlacement
+from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 
 _seq = itertools.count(1)

@@ -23,7 +23,7 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from marketplace import params
-from marketplace.catalogue.models import LabelStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.orders import services as orders
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.types import utcnow
@@ -64,7 +64,7 @@ BOUNDARY_VALUES = (
 INT_ARGUMENT_VALUES = (*(v for v in BOUNDARY_VALUES if v.isascii() and v.isdigit()), "2147483648", "-1")
 #: What a role a page is not for sends (in turn across its arguments and parameters, at once).
 TURNED_AWAY_VALUES = ("9223372036854775808", "9999-12-31", "\x00", "😀漢字")
-#: The catalogue's search parameters (catalogue.services.parse_search_params).
+#: The catalogue's search parameters (storefront.search_params.parse_search_params).
 SEARCH = (
     "q",
     "cluster",
@@ -81,8 +81,8 @@ SEARCH = (
 #: Read on every request (i18n.select_locale, markets.context): tried on a few pages only.
 GLOBAL_PARAMS = ("lang", "currency", "country")
 GLOBAL_PARAM_ENDPOINTS = (
-    "catalogue.home",
-    "catalogue.search",
+    "storefront.home",
+    "storefront.search",
     "cart.show",
     "curation.overview",
     "seller.dashboard",
@@ -91,10 +91,10 @@ AUDIT_FILTERS = ("action", "actor", "role", "seller_id", "target_type", "target_
 MONITORING = ("preset", "from", "to", "village", "cluster")
 #: The query parameters each endpoint's view reads (`request.args` in marketplace/**/views.py).
 QUERY_PARAMS: dict[str, tuple[str, ...]] = {
-    "catalogue.search": SEARCH,
-    "catalogue.cluster": SEARCH,
-    "catalogue.village": SEARCH,
-    "catalogue.seller": SEARCH,
+    "storefront.search": SEARCH,
+    "storefront.cluster": SEARCH,
+    "storefront.village": SEARCH,
+    "storefront.seller": SEARCH,
     "api.products": (*SEARCH, "lang", "currency"),
     "api.product": ("lang", "currency"),
     "api.villages": ("lang",),
@@ -135,7 +135,7 @@ PAIRS = {
     "monitoring.figure_csv": ("from", "to"),
     "curation.featured_fairness": ("from", "to"),
     "curation.featured_fairness_csv": ("from", "to"),
-    "catalogue.search": ("min_price", "max_price"),
+    "storefront.search": ("min_price", "max_price"),
     "api.products": ("min_price", "max_price"),
 }
 #: Routes the fuzz leaves out: files on disk (WhiteNoise serves /static in production).
@@ -180,7 +180,7 @@ def shop(session) -> Shop:
 
 def _default_args(shop: Shop, endpoint: str = "") -> dict[str, str]:
     """An ordinary value for each URL argument name, naming a real row where one exists."""
-    slugs = {"catalogue.cluster": shop.cluster.slug, "catalogue.village": shop.village.slug}
+    slugs = {"storefront.cluster": shop.cluster.slug, "storefront.village": shop.village.slug}
     return {
         "product_id": str(shop.product.id),
         "seller_id": str(shop.seller.id),

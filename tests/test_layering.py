@@ -146,7 +146,9 @@ def test_domains_import_only_lower_layers_at_module_level() -> None:
                 continue
             if other in WIRING or _layer_of(other) >= _layer_of(unit):
                 wrong.append(f"{unit} (layer {_layer_of(unit)}) -> {other}: {', '.join(places[:3])}")
-    assert not wrong, "imports that break the layering (see README, Working on the code):\n" + "\n".join(wrong)
+    assert not wrong, "imports that break the layering (see README, Working on the code):\n" + "\n".join(
+        wrong
+    )
 
 
 def test_in_function_imports_name_the_cycle_they_break() -> None:
@@ -162,4 +164,6 @@ def test_long_modules_say_why() -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
         if len(lines) > MAX_LINES and LONG_MODULE_MARK not in "\n".join(lines[:8]):
             unexplained.append(f"{path.relative_to(PACKAGE.parent)}: {len(lines)} lines")
-    assert not unexplained, f"split these, or say at the top '{LONG_MODULE_MARK} …':\n" + "\n".join(unexplained)
+    assert not unexplained, f"split these, or say at the top '{LONG_MODULE_MARK} …':\n" + "\n".join(
+        unexplained
+    )

@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from marketplace import create_app
-from marketplace.catalogue.search_index import include_in_migrations
 from marketplace.extensions import db
+from marketplace.storefront.search_index import include_in_migrations
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from marketplace.accounts.models import ActorRole
 from marketplace.extensions import db, login_manager
 
 if TYPE_CHECKING:
-    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import Seller
 
 
 def curator_required(view):
@@ -40,8 +40,7 @@ def user_seller_roles(session: Session, user) -> dict[int, ActorRole]:
     SELLER for shops the account owns, FACILITATOR for shops whose owner (or a curator, for an
     artisan without an account) gave it access that has not been revoked.
     """
-    from marketplace.catalogue.models import Seller
-    from marketplace.seller.models import SellerFacilitator
+    from marketplace.seller.models import Seller, SellerFacilitator
 
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
@@ -72,8 +71,7 @@ def is_seller(session: Session, user) -> bool:
 def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
     """The shops (`Seller` rows) an account owns or facilitates (any status), oldest first: one query."""
     # catalogue.models and seller.models import accounts.models: imported here, not at the top.
-    from marketplace.catalogue.models import Seller
-    from marketplace.seller.models import SellerFacilitator
+    from marketplace.seller.models import Seller, SellerFacilitator
 
     facilitated = sa.select(SellerFacilitator.seller_id).where(
         SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None)

@@ -7,7 +7,8 @@ the document cannot drift from the checks; tests validate real responses against
 from __future__ import annotations
 
 from marketplace.api import params
-from marketplace.catalogue import services
+from marketplace.storefront import search as storefront_search
+from marketplace.storefront import search_params
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -197,8 +198,8 @@ def schemas() -> dict:
                 "per_page": {"type": "integer", "minimum": 1, "maximum": params.MAX_PER_PAGE},
                 "total": {
                     **COUNT,
-                    "maximum": services.COUNT_CAP,
-                    "description": f"Matching products, counted up to {services.COUNT_CAP}.",
+                    "maximum": storefront_search.COUNT_CAP,
+                    "description": f"Matching products, counted up to {storefront_search.COUNT_CAP}.",
                 },
                 "total_capped": {"type": "boolean", "description": "True when there are more than `total`."},
                 "pages": {"type": "integer", "minimum": 1},
@@ -264,8 +265,8 @@ def parameters() -> dict:
         "q": _query(
             "q",
             "Words to search for in both languages (prefix match; only letters and digits count, "
-            f"the first {services.MAX_QUERY_TOKENS} words). Longer than "
-            f"{services.MAX_QUERY_LENGTH} characters, or holding a NUL character: 400.",
+            f"the first {search_params.MAX_QUERY_TOKENS} words). Longer than "
+            f"{search_params.MAX_QUERY_LENGTH} characters, or holding a NUL character: 400.",
         ),
         "cluster": _query("cluster", "Cluster slug. Malformed: 400; unknown: 404."),
         "village": _query("village", "Village slug. Malformed: 400; unknown: 404."),

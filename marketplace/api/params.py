@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue import services
-from marketplace.catalogue.services import SearchParams
 from marketplace.errors import NotFound, ValidationError
 from marketplace.markets.context import SUPPORTED_CURRENCIES
+from marketplace.storefront import listings, search_params
+from marketplace.storefront.search_params import SearchParams
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
-DEFAULT_PER_PAGE = services.DEFAULT_PER_PAGE
+DEFAULT_PER_PAGE = search_params.DEFAULT_PER_PAGE
 MAX_PER_PAGE = 100
 #: Search parameters a product listing accepts (besides `lang`).
 SEARCH_PARAMETERS = (
@@ -32,20 +32,20 @@ SEARCH_PARAMETERS = (
 )  # fmt: skip
 TRUE_VALUES = ("1", "true", "yes", "on")
 FALSE_VALUES = ("0", "false", "no", "off")
-#: The catalogue's slug and label code rules (`services._SLUG_RE`, `services._LABEL_CODE_RE`).
+#: The catalogue's slug and label code rules (`search_params._SLUG_RE`, `search_params._LABEL_CODE_RE`).
 SLUG_PATTERN = "^[a-z0-9][a-z0-9-]{0,139}$"
 LABEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 #: Integers are plain ASCII digits; past 19 digits none is in any range here.
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 _SLUG = {"type": "string", "pattern": SLUG_PATTERN}
-_PRICE = {"type": "integer", "minimum": 0, "maximum": services.MAX_PRICE}
+_PRICE = {"type": "integer", "minimum": 0, "maximum": search_params.MAX_PRICE}
 #: What a non-empty value of each query parameter must be, as JSON Schema (string or integer;
 #: enum, pattern, maxLength, minimum, maximum). The OpenAPI document publishes these.
 SCHEMAS: dict[str, dict] = {
     "lang": {"type": "string", "enum": list(LANGUAGES)},
     # No NUL: the app refuses it in any parameter (web.py, marketplace.params.refuse_nul).
-    "q": {"type": "string", "maxLength": services.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
+    "q": {"type": "string", "maxLength": search_params.MAX_QUERY_LENGTH, "pattern": "^[^\\u0000]*$"},
     "cluster": _SLUG,
     "village": _SLUG,
     "seller": _SLUG,
@@ -53,8 +53,8 @@ SCHEMAS: dict[str, dict] = {
     "min_price": _PRICE,
     "max_price": _PRICE,
     "in_stock": {"type": "string", "enum": [*TRUE_VALUES, *FALSE_VALUES]},
-    "sort": {"type": "string", "enum": list(services.SORTS)},
-    "page": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE},
+    "sort": {"type": "string", "enum": list(search_params.SORTS)},
+    "page": {"type": "integer", "minimum": 1, "maximum": search_params.MAX_PAGE},
     "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
     # Read again by markets.presenters.api_converted_price, which refuses an empty value too.
     "currency": {"type": "string", "enum": list(SUPPORTED_CURRENCIES)},
@@ -105,7 +105,7 @@ def _message(name: str) -> str:
         return _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(SCHEMAS[name]["enum"]))
     if name == "q":
         return _(
-            "%(name)s is too long: at most %(max)d characters.", name=name, max=services.MAX_QUERY_LENGTH
+            "%(name)s is too long: at most %(max)d characters.", name=name, max=search_params.MAX_QUERY_LENGTH
         )
     if name in ("cluster", "village", "seller"):
         return _("%(name)s must be a slug (lower-case letters, digits and hyphens).", name=name)
@@ -115,12 +115,12 @@ def _message(name: str) -> str:
         return _(
             "%(name)s must be a whole number of minor units (rupiah) from 0 to %(max)d.",
             name=name,
-            max=services.MAX_PRICE,
+            max=search_params.MAX_PRICE,
         )
     if name == "in_stock":
         return _("%(name)s must be true or false (or 1 or 0).", name=name)
     if name == "sort":
-        return _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(services.SORTS))
+        return _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(search_params.SORTS))
     if name in ("page", "per_page"):
         return _(
             "%(name)s must be a whole number from 1 to %(max)d.", name=name, max=SCHEMAS[name]["maximum"]
@@ -137,7 +137,7 @@ def parse_product_search(args: Mapping[str, str]) -> SearchParams:
     # The catalogue parser normalises what passed (spaces in q, the default sort); its per_page
     # cap is lower than the API's, so per_page is set afterwards.
     given = {name: str(value) for name, value in values.items() if value is not None and name != "per_page"}
-    params = services.parse_search_params(given)
+    params = search_params.parse_search_params(given)
     if params.ignored:  # cannot happen for values that passed SCHEMAS; refuse rather than drop
         raise ValidationError(_message(params.ignored[0]), field=params.ignored[0])
     return params.replace(
@@ -156,9 +156,9 @@ def check_filters_exist(session: Session, params: SearchParams) -> None:
     nothing.
     """
     lookups = (
-        ("cluster", services.get_cluster_by_slug),
-        ("village", services.get_village_by_slug),
-        ("seller", services.get_seller_by_slug),
+        ("cluster", listings.get_cluster_by_slug),
+        ("village", listings.get_village_by_slug),
+        ("seller", listings.get_seller_by_slug),
     )
     for name, get in lookups:
         slug = getattr(params, name)
@@ -167,5 +167,5 @@ def check_filters_exist(session: Session, params: SearchParams) -> None:
                 get(session, slug)
             except NotFound:
                 raise NotFound(_("%(name)s does not match anything that exists.", name=name)) from None
-    if params.label and params.label not in {lt.code for lt in services.list_label_types(session)}:
+    if params.label and params.label not in {lt.code for lt in listings.list_label_types(session)}:
         raise NotFound(_("%(name)s does not match anything that exists.", name="label"))

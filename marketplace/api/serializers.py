@@ -15,27 +15,17 @@ import sqlalchemy as sa
 from flask import current_app, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
-from marketplace.catalogue.models import (
-    Cluster,
-    LabelType,
-    Product,
-    ProductImage,
-    ProductLabel,
-    Region,
-    Seller,
-)
-from marketplace.catalogue.services import (
-    ClusterSummary,
-    ProductPage,
-    VillageSummary,
-    one_label_per_type,
-    visible_label_filter,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.i18n import localized
+from marketplace.labels.models import LabelType, ProductLabel
+from marketplace.labels.visibility import one_label_per_type, visible_label_filter
 from marketplace.markets.presenters import api_converted_price
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.media.storage import MediaStorage, get_storage
 from marketplace.money import Money
+from marketplace.seller.models import Seller
+from marketplace.storefront.listings import ClusterSummary, VillageSummary
+from marketplace.storefront.search import ProductPage
 
 
 def visible_labels_by_product(
@@ -84,21 +74,21 @@ class Serializer:
         return {
             "slug": village.slug,
             "name": village.name,
-            "url": url_for("catalogue.village", slug=village.slug, _external=True),
+            "url": url_for("storefront.village", slug=village.slug, _external=True),
         }
 
     def cluster_ref(self, cluster: Cluster) -> dict:
         return {
             "slug": cluster.slug,
             "name": localized(cluster, "name", self.lang),
-            "url": url_for("catalogue.cluster", slug=cluster.slug, _external=True),
+            "url": url_for("storefront.cluster", slug=cluster.slug, _external=True),
         }
 
     def seller_ref(self, seller: Seller) -> dict:
         return {
             "slug": seller.slug,
             "name": seller.name,
-            "url": url_for("catalogue.seller", slug=seller.slug, _external=True),
+            "url": url_for("storefront.seller", slug=seller.slug, _external=True),
         }
 
     # -------------------------------------------------------------- parts
@@ -138,7 +128,7 @@ class Serializer:
         return {
             "id": product.id,
             "slug": product.slug,
-            "url": url_for("catalogue.product", product_id=product.id, slug=product.slug, _external=True),
+            "url": url_for("storefront.product", product_id=product.id, slug=product.slug, _external=True),
             "api_url": url_for("api.product", product_id=product.id, _external=True),
             "title": title,
             "title_id": product.title_id,

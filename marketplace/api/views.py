@@ -12,10 +12,12 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.api import openapi, params, serializers
-from marketplace.catalogue import services
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.labels import visibility
 from marketplace.markets.context import current_rates
+from marketplace.storefront import listings
+from marketplace.storefront import search as storefront_search
 from marketplace.timezones import market_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -64,7 +66,7 @@ def products():
     _check_currency(request.args)  # checked here even when no product is listed
     session = db.session
     today = market_today()
-    result = services.search_products(session, search, today=today)
+    result = storefront_search.search_products(session, search, today=today)
     if not result.total:
         # A filter naming nothing we know matches nothing: say so rather than "no products".
         # (With results, every filter named something real, so the lookups are skipped.)
@@ -93,8 +95,8 @@ def product(product_id: int):
     lang = params.parse_language(request.args)
     _check_currency(request.args)  # ids past marketplace.params.MAX_ID never reach here: 404
     session = db.session
-    found = services.get_public_product(session, product_id)
-    labels = services.visible_labels(found, market_today())
+    found = listings.get_public_product(session, product_id)
+    labels = visibility.visible_labels(found, market_today())
     return jsonify(serializers.Serializer(lang).product(found, labels))
 
 
@@ -102,14 +104,14 @@ def product(product_id: int):
 def villages():
     lang = params.parse_language(request.args)
     serializer = serializers.Serializer(lang)
-    return jsonify(items=[serializer.village(v) for v in services.list_villages(db.session)])
+    return jsonify(items=[serializer.village(v) for v in listings.list_villages(db.session)])
 
 
 @bp.get("/clusters")
 def clusters():
     lang = params.parse_language(request.args)
     serializer = serializers.Serializer(lang)
-    return jsonify(items=[serializer.cluster(c) for c in services.list_clusters(db.session)])
+    return jsonify(items=[serializer.cluster(c) for c in listings.list_clusters(db.session)])
 
 
 @bp.get("/openapi.json")

@@ -145,7 +145,7 @@ def list_entries(
 
     `seller_ids` limits the log to those shops (a seller's history); None means every entry.
     """
-    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import Seller
 
     stmt = sa.select(AuditEntry, Seller.name).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
     if seller_ids is not None:
@@ -160,7 +160,7 @@ def list_entries(
 
 def list_sellers_in_log(session: Session) -> list[tuple[int, str]]:
     """Shops for the log's seller filter: (id, name), by name."""
-    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import Seller
 
     return [
         tuple(row)

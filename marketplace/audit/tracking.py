@@ -94,9 +94,11 @@ def is_tracking(session: Session) -> bool:
 
 
 def _tracked_classes() -> dict[type, str]:
-    from marketplace.catalogue.models import Product, ProductImage, ProductLabel, Seller
+    from marketplace.catalogue.models import Product, ProductImage
+    from marketplace.curation.models import ProductRevision
+    from marketplace.labels.models import ProductLabel
     from marketplace.orders.models import Fulfilment, OrderEvent
-    from marketplace.seller.models import ProductRevision, SellerPayoutAccount
+    from marketplace.seller.models import Seller, SellerPayoutAccount
     from marketplace.stock.models import StockMovement
 
     return {

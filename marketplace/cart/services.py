@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 
 CART_COOKIE = "cart_token"

@@ -40,7 +40,7 @@ bp.app_context_processor(cart_header_globals)
 
 def product_url(product) -> str | None:
     try:
-        return url_for("catalogue.product", product_id=product.id, slug=product.slug)
+        return url_for("storefront.product", product_id=product.id, slug=product.slug)
     except BuildError:
         return None
 

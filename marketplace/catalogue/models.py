@@ -1,10 +1,14 @@
-"""The public catalogue: regions, clusters, sellers, products, images, quality labels, featuring."""
+"""The product catalogue: regions, clusters, products and their images.
+
+The lowest business layer: sellers (`seller.models`) and quality labels (`labels.models`) sit
+above it, so relationships to them name their class by string and import it only for typing.
+"""
 
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
-from typing import Optional
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,17 +16,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
+if TYPE_CHECKING:
+    from marketplace.labels.models import ProductLabel
+    from marketplace.seller.models import Seller
+
 
 class RegionKind(enum.StrEnum):
     KECAMATAN = "kecamatan"
     DESA = "desa"
-
-
-class SellerStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
 
 
 class ProductStatus(enum.StrEnum):
@@ -30,12 +31,6 @@ class ProductStatus(enum.StrEnum):
     PENDING_REVIEW = "pending_review"
     ACTIVE = "active"
     ARCHIVED = "archived"
-
-
-class LabelStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
 
 
 class Region(db.Model):
@@ -57,14 +52,6 @@ class Region(db.Model):
     parent: Mapped[Optional[Region]] = relationship(remote_side=[id])
 
 
-seller_clusters = sa.Table(
-    "seller_clusters",
-    db.Model.metadata,
-    sa.Column("seller_id", sa.ForeignKey("sellers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("cluster_id", sa.ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
 class Cluster(db.Model):
     """A product cluster (batik, souvenir, handicraft, agro…): data the kecamatan can extend."""
 
@@ -77,36 +64,6 @@ class Cluster(db.Model):
     description_id: Mapped[str] = mapped_column(sa.Text, default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
-
-
-class Seller(db.Model):
-    """An UMKM: an artisan, artisan group (KUB) or village enterprise (BUMDes)."""
-
-    __tablename__ = "sellers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: The account that runs this shop; None when a facilitator manages an offline artisan.
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
-    slug: Mapped[str] = mapped_column(sa.String(140), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(140))
-    #: individual, kub (artisan group) or bumdes (village enterprise)
-    kind: Mapped[str] = mapped_column(sa.String(20), default="individual")
-    story_id: Mapped[str] = mapped_column(sa.Text, default="")
-    story_en: Mapped[str] = mapped_column(sa.Text, default="")
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    #: Only approved sellers' products are ever public.
-    status: Mapped[SellerStatus] = mapped_column(
-        enum_column(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    #: The curator's note on the last decision about the application (shown on the seller dashboard).
-    review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-
-    village: Mapped[Region] = relationship()
-    clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)
-    products: Mapped[list[Product]] = relationship(back_populates="seller")
 
 
 class Product(db.Model):
@@ -155,12 +112,14 @@ class Product(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
-    seller: Mapped[Seller] = relationship(back_populates="products")
+    seller: Mapped[Seller] = relationship("Seller", back_populates="products")
     cluster: Mapped[Cluster] = relationship()
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
     )
-    labels: Mapped[list[ProductLabel]] = relationship(back_populates="product", cascade="all, delete-orphan")
+    labels: Mapped[list[ProductLabel]] = relationship(
+        "ProductLabel", back_populates="product", cascade="all, delete-orphan"
+    )
 
 
 class ProductImage(db.Model):
@@ -181,68 +140,3 @@ class ProductImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="images")
-
-
-class LabelType(db.Model):
-    """A kind of quality label (Halal, P-IRT, SNI batik, Kurasi Kecamatan…); curators manage these."""
-
-    __tablename__ = "label_types"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name_id: Mapped[str] = mapped_column(sa.String(120))
-    name_en: Mapped[str] = mapped_column(sa.String(120))
-    description_id: Mapped[str] = mapped_column(sa.Text, default="")
-    description_en: Mapped[str] = mapped_column(sa.Text, default="")
-    issuer: Mapped[str] = mapped_column(sa.String(120), default="")
-    requires_certificate: Mapped[bool] = mapped_column(default=True)
-    #: Curator-set labels (field visit, handmade) have no issuer certificate.
-    position: Mapped[int] = mapped_column(default=0)
-
-
-class ProductLabel(db.Model):
-    """A label claimed for a product. Public only when verified and not past `valid_until`."""
-
-    __tablename__ = "product_labels"
-    __table_args__ = (sa.Index("ix_product_labels_product_status", "product_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
-    label_type_id: Mapped[int] = mapped_column(sa.ForeignKey("label_types.id"), index=True)
-    status: Mapped[LabelStatus] = mapped_column(
-        enum_column(LabelStatus, "label_status"), default=LabelStatus.REQUESTED
-    )
-    certificate_number: Mapped[str] = mapped_column(sa.String(80), default="")
-    issuer: Mapped[str] = mapped_column(sa.String(120), default="")
-    #: Last day the label is valid (Asia/Jakarta calendar day); None = no expiry.
-    valid_until: Mapped[Optional[date]] = mapped_column(sa.Date)
-    evidence_key: Mapped[Optional[str]] = mapped_column(sa.String(120))
-    reviewer_note: Mapped[str] = mapped_column(sa.Text, default="")
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    product: Mapped[Product] = relationship(back_populates="labels")
-    label_type: Mapped[LabelType] = relationship()
-
-
-class FeaturedPlacement(db.Model):
-    """A product shown in the home page's featured slots between `starts_at` and `ends_at`."""
-
-    __tablename__ = "featured_placements"
-    __table_args__ = (
-        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        sa.Index("ix_featured_placements_window", "starts_at", "ends_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    headline_id: Mapped[str] = mapped_column(sa.String(160), default="")
-    headline_en: Mapped[str] = mapped_column(sa.String(160), default="")
-    position: Mapped[int] = mapped_column(default=0)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    product: Mapped[Product] = relationship()

@@ -10,17 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import (
-    LabelStatus,
-    Product,
-    ProductLabel,
-    ProductStatus,
-    Seller,
-    SellerStatus,
-)
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.curation.models import ProductRevision, RevisionStatus
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
-from marketplace.seller.models import ProductRevision, RevisionStatus
+from marketplace.seller.models import Seller, SellerStatus
 
 CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
     MenuGroup("queues", _l("Queues")),

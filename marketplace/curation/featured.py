@@ -21,10 +21,13 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace import params
 from marketplace.accounts.models import User
 from marketplace.audit.services import changed_values, record_action
-from marketplace.catalogue.models import Cluster, FeaturedPlacement, Product, Region, RegionKind, Seller
-from marketplace.catalogue.services import MAX_ID, public_products_filter
+from marketplace.catalogue.models import Cluster, Product, Region, RegionKind
+from marketplace.curation.models import FeaturedPlacement
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.i18n import message as _l
+from marketplace.params import MAX_ID
+from marketplace.seller.models import Seller
+from marketplace.seller.visibility import public_products_filter
 from marketplace.timezones import JAKARTA, jakarta_day_start
 
 MAX_HEADLINE = 160

@@ -13,8 +13,6 @@ from flask_login import current_user
 
 from marketplace import params
 from marketplace.accounts.access import curator_required
-from marketplace.catalogue import presenters as catalogue_presenters
-from marketplace.catalogue import services as catalogue_services
 from marketplace.curation import featured as services
 from marketplace.curation import presenters
 from marketplace.curation.forms import FIRST_YEAR, LAST_YEAR, ActionForm, PlacementForm
@@ -207,6 +205,11 @@ def featured_preview():
         _("Enter a date and time, for example 2026-12-01T08:00.") if raw.strip() and moment is None else ""
     )
     at = from_jakarta_local(moment) if moment is not None else utcnow()
+    # in-function: storefront imports curation (featured placements) at module level; this curator
+    # page previews the public home page's cards.
+    from marketplace.storefront import listings as catalogue_services
+    from marketplace.storefront import presenters as catalogue_presenters
+
     placements = catalogue_services.list_active_featured(db.session, at)
     cards = [
         catalogue_presenters.product_card(

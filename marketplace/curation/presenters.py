@@ -90,7 +90,7 @@ def review_view(review: ProductReview, lang: str) -> dict:
         "submitted": jakarta_time(review.submitted_at, lang),
         "public_url": ""
         if review.is_new
-        else url_for("catalogue.product", product_id=product.id, slug=product.slug),
+        else url_for("storefront.product", product_id=product.id, slug=product.slug),
         "fields": [
             {
                 "label": str(FIELD_LABELS.get(f.name, f.name)),
@@ -240,8 +240,8 @@ def local_input(value) -> str:
 
 def seller_decision_rows(session, seller_ids, lang: str) -> list[dict]:
     """The latest curator decisions on the shops' products, for the seller dashboard."""
+    from marketplace.curation.models import RevisionStatus
     from marketplace.curation.reviews import list_recent_decisions
-    from marketplace.seller.models import RevisionStatus
 
     rows = []
     for revision in list_recent_decisions(session, seller_ids):

@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from marketplace.accounts.access import curator_required
 from marketplace.catalogue.models import Product
-from marketplace.catalogue.services import MAX_ID
 from marketplace.curation import presenters, reviews
 from marketplace.curation.forms import DecisionForm
 from marketplace.curation.views import bp
@@ -19,7 +18,8 @@ from marketplace.errors import Conflict, DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.media import get_storage
-from marketplace.seller import services as seller_services
+from marketplace.params import MAX_ID
+from marketplace.seller import common as seller_services
 from marketplace.types import utcnow
 
 

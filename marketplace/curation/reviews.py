@@ -1,7 +1,7 @@
 """Curator review queues: seller applications, new listings and changes to products on sale.
 
 The state changes themselves (claiming the item, applying a change, emailing the seller) are the
-seller domain's (marketplace.seller.services decide_*); this module adds what the console needs
+decisions (marketplace.curation.decisions decide_*); this module adds what the console needs
 around them: queue listings in a fixed number of queries, the side-by-side view of a change, a
 guard against deciding on something the seller changed meanwhile, and the audit row of every
 decision. Functions flush only; the view commits once.
@@ -19,12 +19,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.curation import decisions as curation_decisions
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.i18n import message as _l
-from marketplace.seller import services as seller_services
-from marketplace.seller.models import ProductRevision, RevisionStatus, SellerPayoutAccount
-from marketplace.seller.services import REVIEWED_FIELDS, FileToDelete, PhotoEntry
+from marketplace.seller import photos as seller_photos
+from marketplace.seller import products as seller_products
+from marketplace.seller.common import REVIEWED_FIELDS, FileToDelete
+from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
+from marketplace.seller.photos import PhotoEntry
 
 #: Queue pages show at most this many items per kind; the console's counts say how many wait in all.
 QUEUE_LIMIT = 200
@@ -90,7 +94,7 @@ def decide_application(
     double submit, or another curator first. Raises InvalidInput when a rejection has no reason.
     """
     before = {"status": seller.status, "review_note": seller.review_note}
-    if not seller_services.decide_application(
+    if not curation_decisions.decide_application(
         session, seller=seller, approve=approve, curator=curator, note=note, now=now
     ):
         return False
@@ -218,7 +222,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
             product.updated_at,
         )
     revision = (
-        seller_services.find_pending_revision(session, product)
+        seller_products.find_pending_revision(session, product)
         if product.status == ProductStatus.ACTIVE
         else None
     )
@@ -235,7 +239,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         for n in REVIEWED_FIELDS
     ]
     live = _live_photos(product)
-    proposed = seller_services.list_photos(session, product)
+    proposed = seller_photos.list_photos(session, product)
     photos_changed = "photos" in changes and [p.token for p in proposed] != [p.token for p in live]
     return ProductReview(
         product,
@@ -298,7 +302,7 @@ def decide_product(
     if "photos" in changes:
         before["photos"] = [p.token for p in _live_photos(product)]
         after["photos"] = list(changes["photos"])
-    files = seller_services.decide_revision(
+    files = curation_decisions.decide_revision(
         session, revision=revision, approve=approve, curator=curator, note=note, now=now
     )
     if files is None:
@@ -333,7 +337,7 @@ def _decide_new(
     if version and version != version_of(product.updated_at):
         raise _stale()
     before_status = product.status
-    if not seller_services.decide_product(
+    if not curation_decisions.decide_product(
         session, product=product, approve=approve, curator=curator, note=note, now=now
     ):
         return Decision(False)

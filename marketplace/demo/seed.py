@@ -18,24 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import (
-    Cluster,
-    FeaturedPlacement,
-    LabelStatus,
-    LabelType,
-    Product,
-    ProductImage,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    RegionKind,
-    Seller,
-    SellerStatus,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
+from marketplace.catalogue.photos import add_processed_image
+from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
 from marketplace.demo.pictures import product_picture
-from marketplace.media.images import ProcessedImage, add_processed_image, delete_renditions, process_upload
+from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
 from marketplace.media.storage import MediaStorage
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.timezones import JAKARTA
 from marketplace.types import utcnow

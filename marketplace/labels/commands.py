@@ -23,7 +23,7 @@ def labels_cli():
 )
 def remind(days: int):
     """Email each seller whose labels expire soon, one email per seller (idempotent: run daily)."""
-    from marketplace.labels.services import send_expiry_reminders
+    from marketplace.labels.reminders import send_expiry_reminders
 
     result = send_expiry_reminders(db.session, today=market_today(), days=days)
     db.session.commit()

@@ -1,4 +1,4 @@
-"""Label forms: they parse what was typed; marketplace.labels.services holds the rules."""
+"""Label forms: they parse what was typed; the rules are in requests, review and label_types."""
 
 from __future__ import annotations
 

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from marketplace.catalogue.models import LabelStatus, ProductLabel, ProductStatus
+from marketplace.catalogue.models import ProductStatus
 from marketplace.i18n import localized
-from marketplace.labels import services
+from marketplace.labels import requests, review
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_time
 
@@ -28,7 +29,7 @@ def status_label(status) -> str:
 
 def expiry_text(label: ProductLabel, today: date) -> str:
     """ "Expires in 12 days", "Expires today", "Expired" or "" (no expiry or not verified)."""
-    left = services.days_left(label, today)
+    left = requests.days_left(label, today)
     if left is None:
         return ""
     if left < 0:
@@ -40,11 +41,11 @@ def expiry_text(label: ProductLabel, today: date) -> str:
 
 def _state(label: ProductLabel, today: date) -> str:
     """CSS-ready state: requested, verified, expiring, expired or rejected."""
-    left = services.days_left(label, today)
+    left = requests.days_left(label, today)
     if label.status == LabelStatus.VERIFIED:
         if left is not None and left < 0:
             return "expired"
-        if services.is_expiring(label, today):
+        if requests.is_expiring(label, today):
             return "expiring"
     return str(label.status)
 
@@ -62,13 +63,13 @@ def seller_row(label: ProductLabel, today: date, lang: str) -> dict:
         "status": shown_status,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer,
-        "valid_until": services.long_date(label.valid_until, lang),
+        "valid_until": review.long_date(label.valid_until, lang),
         "expiry": expiry_text(label, today) if label.status == LabelStatus.VERIFIED else "",
         "warn": state == "expiring",
         "reason": label.reviewer_note if label.status == LabelStatus.REJECTED else "",
         "requested": jakarta_time(label.created_at, lang),
         "evidence_url": url_for("labels.seller_evidence", label_id=label.id) if label.evidence_key else "",
-        "can_renew": state in ("rejected", "expired", "expiring"),
+        "can_renew": state in (LabelStatus.REJECTED, "expired", "expiring"),
         "renew_url": url_for("labels.request_label", product_id=label.product_id, type=label.label_type_id),
     }
 
@@ -79,7 +80,7 @@ def warning_row(label: ProductLabel, today: date, lang: str) -> dict:
         "label": localized(label.label_type, "name", lang),
         "product": localized(label.product, "title", lang),
         "expiry": expiry_text(label, today),
-        "valid_until": services.long_date(label.valid_until, lang),
+        "valid_until": review.long_date(label.valid_until, lang),
         "renew_url": url_for("labels.request_label", product_id=label.product_id, type=label.label_type_id),
     }
 
@@ -88,7 +89,7 @@ def dashboard_warnings(session, seller_ids, *, today: date, lang: str) -> list[d
     """Precomputed warnings for the seller dashboard (labels expiring within 30 days)."""
     return [
         warning_row(label, today, lang)
-        for label in services.expiring_labels(session, seller_ids, today=today)
+        for label in requests.expiring_labels(session, seller_ids, today=today)
     ]
 
 
@@ -102,14 +103,14 @@ def queue_row(label: ProductLabel, lang: str) -> dict:
         "requires_certificate": label.label_type.requires_certificate,
         "product": localized(product, "title", lang),
         # Only live products have a public page to look at.
-        "product_url": url_for("catalogue.product", product_id=product.id, slug=product.slug)
+        "product_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
         if product.status == ProductStatus.ACTIVE
         else "",
         "seller": seller.name,
         "village": seller.village.name,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer,
-        "valid_until": services.long_date(label.valid_until, lang),
+        "valid_until": review.long_date(label.valid_until, lang),
         "requested": jakarta_time(label.created_at, lang),
         "evidence_url": url_for("labels.curator_evidence", label_id=label.id) if label.evidence_key else "",
     }
@@ -122,12 +123,12 @@ def registry_row(label: ProductLabel, today: date, lang: str) -> dict:
         "label": localized(label.label_type, "name", lang),
         "label_code": label.label_type.code,
         "product": localized(product, "title", lang),
-        "product_url": url_for("catalogue.product", product_id=product.id, slug=product.slug),
+        "product_url": url_for("storefront.product", product_id=product.id, slug=product.slug),
         "seller": product.seller.name,
         "village": product.seller.village.name,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer or label.label_type.issuer,
-        "valid_until": services.long_date(label.valid_until, lang) or _("No expiry"),
+        "valid_until": review.long_date(label.valid_until, lang) or _("No expiry"),
         "expiry": expiry_text(label, today),
         "state": _state(label, today),
         "verified": jakarta_time(label.reviewed_at, lang),

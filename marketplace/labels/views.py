@@ -32,7 +32,9 @@ from marketplace.accounts.access import curator_required, seller_area, user_sell
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
-from marketplace.labels import presenters, services
+from marketplace.labels import common, presenters, requests, review
+from marketplace.labels import evidence as labels_evidence
+from marketplace.labels import label_types as labels_label_types
 from marketplace.labels.forms import ApproveForm, LabelRequestForm, LabelTypeForm, RejectForm
 from marketplace.media import get_storage
 from marketplace.timezones import market_today
@@ -64,14 +66,14 @@ def seller_labels():
     today = market_today()
     rows = [
         presenters.seller_row(label, today, lang)
-        for label in services.list_seller_labels(db.session, g.seller_ids)
+        for label in requests.list_seller_labels(db.session, g.seller_ids)
     ]
     products = [
         {
             "title": localized(product, "title", lang),
             "request_url": url_for("labels.request_label", product_id=product.id),
         }
-        for product in services.list_requestable_products(db.session, g.seller_ids)
+        for product in requests.list_requestable_products(db.session, g.seller_ids)
     ]
     return render_template(
         "labels/seller_labels.html",
@@ -104,15 +106,15 @@ def _render_request(product, form: LabelRequestForm, label_types, status: int = 
         form=form,
         product={"id": product.id, "title": localized(product, "title", lang)},
         types=types,
-        max_mb=services.EVIDENCE_MAX_BYTES // (1024 * 1024),
+        max_mb=labels_evidence.EVIDENCE_MAX_BYTES // (1024 * 1024),
     ), status
 
 
 @bp.route("/seller/products/<int:product_id>/labels/new", methods=["GET", "POST"])
 @seller_area
 def request_label(product_id: int):
-    product = services.get_seller_product(db.session, product_id, g.seller_ids)
-    label_types = services.list_label_types(db.session)
+    product = requests.get_seller_product(db.session, product_id, g.seller_ids)
+    label_types = requests.list_label_types(db.session)
     form = LabelRequestForm()
     _type_choices(form, label_types)
     if request.method == "GET":
@@ -123,13 +125,13 @@ def request_label(product_id: int):
     if form.validate_on_submit():
         upload = request.files.get("evidence")
         # Read one byte past the cap: enough to know the file is too large, never more.
-        data = upload.read(services.EVIDENCE_MAX_BYTES + 1) if upload else b""
+        data = upload.read(labels_evidence.EVIDENCE_MAX_BYTES + 1) if upload else b""
         try:
-            services.request_label(
+            requests.request_label(
                 db.session,
                 get_storage(current_app),
                 product=product,
-                data=services.LabelRequestInput(
+                data=requests.LabelRequestInput(
                     label_type_id=form.label_type_id.data,
                     certificate_number=form.certificate_number.data or "",
                     issuer=form.issuer.data or "",
@@ -142,7 +144,7 @@ def request_label(product_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            product = services.get_seller_product(db.session, product_id, g.seller_ids)
+            product = requests.get_seller_product(db.session, product_id, g.seller_ids)
             _apply_errors(form, error)
         else:
             db.session.commit()
@@ -156,13 +158,13 @@ def upload_too_large(error):
     """A body over MAX_CONTENT_LENGTH: show the request form again with the message."""
     db.session.rollback()
     message = _("The file is too large. Please upload a file of at most %(mb)d MB.",
-                mb=services.EVIDENCE_MAX_BYTES // (1024 * 1024))  # fmt: skip
+                mb=labels_evidence.EVIDENCE_MAX_BYTES // (1024 * 1024))  # fmt: skip
     product_id = (request.view_args or {}).get("product_id")
     if request.endpoint != "labels.request_label" or not current_user.is_authenticated or product_id is None:
         return render_template("errors/error.html", status=413, message=message), 413
     g.seller_ids = user_seller_ids(db.session, current_user)
-    product = services.get_seller_product(db.session, product_id, g.seller_ids)
-    label_types = services.list_label_types(db.session)
+    product = requests.get_seller_product(db.session, product_id, g.seller_ids)
+    label_types = requests.list_label_types(db.session)
     form = LabelRequestForm(formdata=None)
     _type_choices(form, label_types)
     form.evidence.errors = [message]
@@ -170,8 +172,8 @@ def upload_too_large(error):
 
 
 def _evidence_response(label):
-    data = services.read_evidence(get_storage(current_app), label)
-    content_type = services.evidence_content_type(label.evidence_key)
+    data = labels_evidence.read_evidence(get_storage(current_app), label)
+    content_type = labels_evidence.evidence_content_type(label.evidence_key)
     extension = label.evidence_key.rsplit(".", 1)[-1]
     response = send_file(
         io.BytesIO(data),
@@ -189,7 +191,7 @@ def _evidence_response(label):
 @bp.get("/seller/labels/<int:label_id>/evidence")
 @seller_area
 def seller_evidence(label_id: int):
-    return _evidence_response(services.get_seller_label(db.session, label_id, g.seller_ids))
+    return _evidence_response(requests.get_seller_label(db.session, label_id, g.seller_ids))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def seller_evidence(label_id: int):
 
 def _render_queue(reject_forms: dict | None = None, status: int = 200):
     lang = current_language()
-    labels = services.list_requested(db.session)
+    labels = review.list_requested(db.session)
     reject_forms = reject_forms or {}
     rows = []
     for label in labels:
@@ -211,7 +213,7 @@ def _render_queue(reject_forms: dict | None = None, status: int = 200):
         "labels/queue.html",
         rows=rows,
         approve_form=ApproveForm(formdata=None),
-        limited=len(labels) >= services.QUEUE_LIMIT,
+        limited=len(labels) >= common.QUEUE_LIMIT,
     ), status
 
 
@@ -226,8 +228,8 @@ def queue():
 def verify(label_id: int):
     if not ApproveForm().validate_on_submit():
         abort(400)
-    label = services.get_label(db.session, label_id)
-    done = services.decide_label(
+    label = requests.get_label(db.session, label_id)
+    done = review.decide_label(
         db.session, label=label, approve=True, curator=current_user, note="", now=utcnow()
     )
     db.session.commit()
@@ -246,9 +248,9 @@ def reject(label_id: int):
         if form.errors.keys() - {"note"}:
             abort(400)  # a missing CSRF token, not a too-long reason
         return _render_queue({label_id: form}, status=400)
-    label = services.get_label(db.session, label_id)
+    label = requests.get_label(db.session, label_id)
     try:
-        done = services.decide_label(
+        done = review.decide_label(
             db.session,
             label=label,
             approve=False,
@@ -271,7 +273,7 @@ def reject(label_id: int):
 @bp.get("/curator/labels/<int:label_id>/evidence")
 @curator_required
 def curator_evidence(label_id: int):
-    return _evidence_response(services.get_label(db.session, label_id))
+    return _evidence_response(requests.get_label(db.session, label_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,9 +290,9 @@ def _page_number() -> int:
 def registry():
     lang = current_language()
     today = market_today()
-    filters = services.parse_registry_filter(request.args)
+    filters = review.parse_registry_filter(request.args)
     page = _page_number()
-    labels, has_next = services.list_registry(db.session, filters, today=today, page=page)
+    labels, has_next = review.list_registry(db.session, filters, today=today, page=page)
     args = {"type": filters.type_code, "village": filters.village, "state": filters.state}
     args = {key: value for key, value in args.items() if value}
     return render_template(
@@ -299,18 +301,18 @@ def registry():
         filters=filters,
         type_options=[
             {"value": t.code, "label": localized(t, "name", lang), "selected": t.code == filters.type_code}
-            for t in services.list_label_types(db.session)
+            for t in requests.list_label_types(db.session)
         ],
         village_options=[
             {"value": v.slug, "label": v.name, "selected": v.slug == filters.village}
-            for v in services.list_villages(db.session)
+            for v in review.list_villages(db.session)
         ],
         state_options=[
             {"value": value, "label": label, "selected": value == filters.state}
             for value, label in (
                 ("", _("All verified")),
                 ("valid", _("Valid now")),
-                ("expiring", _("Expiring within %(n)d days", n=services.EXPIRY_WARNING_DAYS)),
+                ("expiring", _("Expiring within %(n)d days", n=common.EXPIRY_WARNING_DAYS)),
                 ("expired", _("Expired")),
             )
         ],
@@ -326,11 +328,11 @@ def registry():
 def registry_csv():
     lang = current_language()
     today = market_today()
-    filters = services.parse_registry_filter(request.args)
+    filters = review.parse_registry_filter(request.args)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(presenters.CSV_HEADER)
-    for label in services.iter_registry(db.session, filters, today=today):
+    for label in review.iter_registry(db.session, filters, today=today):
         writer.writerow(presenters.registry_csv_row(label, today, lang))
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="label-registry-{today.isoformat()}.csv"'
@@ -343,8 +345,8 @@ def registry_csv():
 # ---------------------------------------------------------------------------------------------
 
 
-def _type_input(form: LabelTypeForm) -> services.LabelTypeInput:
-    return services.LabelTypeInput(
+def _type_input(form: LabelTypeForm) -> labels_label_types.LabelTypeInput:
+    return labels_label_types.LabelTypeInput(
         code=form.code.data or "",
         name_id=form.name_id.data or "",
         name_en=form.name_en.data or "",
@@ -360,8 +362,8 @@ def _type_input(form: LabelTypeForm) -> services.LabelTypeInput:
 @curator_required
 def types():
     lang = current_language()
-    usage = services.label_type_usage(db.session)
-    rows = [presenters.type_row(t, usage.get(t.id, 0), lang) for t in services.list_label_types(db.session)]
+    usage = labels_label_types.label_type_usage(db.session)
+    rows = [presenters.type_row(t, usage.get(t.id, 0), lang) for t in requests.list_label_types(db.session)]
     return render_template("labels/types.html", rows=rows)
 
 
@@ -373,7 +375,9 @@ def new_type():
         form.requires_certificate.data = True
     elif form.validate_on_submit():
         try:
-            label_type = services.create_label_type(db.session, data=_type_input(form), curator=current_user)
+            label_type = labels_label_types.create_label_type(
+                db.session, data=_type_input(form), curator=current_user
+            )
         except DomainError as error:
             db.session.rollback()
             _apply_errors(form, error)
@@ -388,11 +392,11 @@ def new_type():
 @bp.route("/curator/label-types/<int:type_id>", methods=["GET", "POST"])
 @curator_required
 def edit_type(type_id: int):
-    label_type = services.get_label_type(db.session, type_id)
+    label_type = labels_label_types.get_label_type(db.session, type_id)
     form = LabelTypeForm(obj=label_type) if request.method == "GET" else LabelTypeForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            changed = services.update_label_type(
+            changed = labels_label_types.update_label_type(
                 db.session, label_type=label_type, data=_type_input(form), curator=current_user
             )
         except DomainError as error:
@@ -403,7 +407,7 @@ def edit_type(type_id: int):
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("labels.types"), code=303)
     status = 400 if form.errors or form.form_errors else 200
-    label_type = services.get_label_type(db.session, type_id)
+    label_type = labels_label_types.get_label_type(db.session, type_id)
     return render_template(
         "labels/type_form.html", form=form, label_type={"id": label_type.id, "code": label_type.code}
     ), status

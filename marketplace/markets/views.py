@@ -110,7 +110,7 @@ def choose():
         db.session, user=current_user._get_current_object(), country=country, currency=currency
     ):
         db.session.commit()
-    target = safe_next_url(request.form.get("next")) or url_for("catalogue.home")
+    target = safe_next_url(request.form.get("next")) or url_for("storefront.home")
     response = redirect(target, code=303)
     _set_market_cookies(response, country=country, currency=currency)
     return response

@@ -1,4 +1,4 @@
-"""Product photos: checked by content, re-encoded without metadata, stored as WebP renditions.
+"""Uploaded photos: checked by content, re-encoded without metadata, stored as WebP renditions.
 
 An upload is trusted only after Pillow has decoded it completely: the file name, the declared
 content type and the first bytes prove nothing. Everything the uploader sent besides the pixels
@@ -12,15 +12,23 @@ import secrets
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
-from marketplace.catalogue.models import Product, ProductImage
 from marketplace.errors import ValidationError
 from marketplace.media.storage import MediaStorage, get_storage
+
+
+class StoredImage(Protocol):
+    """What `picture_attrs` reads of an image row (a ProductImage, a RevisionPhoto…)."""
+
+    storage_key: str
+    width: int
+    height: int
+
 
 #: Formats accepted from uploaders, detected from the content.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -97,7 +105,7 @@ def srcset(storage_key: str, max_width: int, storage: MediaStorage | None = None
     )
 
 
-def picture_attrs(image: ProductImage, *, wanted_width: int, storage: MediaStorage | None = None) -> dict:
+def picture_attrs(image: StoredImage, *, wanted_width: int, storage: MediaStorage | None = None) -> dict:
     """`src`, `srcset`, `width`, `height` for an `<img>` showing `image` about `wanted_width` px wide."""
     storage = storage or get_storage(current_app)
     width = best_width(image.width, wanted_width)
@@ -272,7 +280,7 @@ def save_renditions(storage: MediaStorage, processed: ProcessedImage, storage_ke
             storage.save(key, rendition.data, CONTENT_TYPE)
             written.append(key)
     except BaseException:
-        _delete_quietly(storage, written)
+        delete_quietly(storage, written)
         raise
     return written
 
@@ -283,70 +291,9 @@ def delete_renditions(storage: MediaStorage, storage_key: str, max_width: int) -
         storage.delete(rendition_key(storage_key, width))
 
 
-def _delete_quietly(storage: MediaStorage, keys: list[str]) -> None:
+def delete_quietly(storage: MediaStorage, keys: list[str]) -> None:
     for key in keys:
         try:
             storage.delete(key)
         except OSError:
             pass  # the original error matters more; an orphan file with a random name is harmless
-
-
-def store_product_image(
-    session,
-    storage: MediaStorage,
-    *,
-    product: Product,
-    data: bytes,
-    alt_id: str = "",
-    alt_en: str = "",
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> ProductImage:
-    """Validate and re-encode an upload, store its renditions and add it as the product's last photo.
-
-    Flushes only. Raises ValidationError (nothing stored, no row) for a file process_upload
-    refuses. If storing or the flush fails, the renditions already written are deleted.
-    """
-    processed = process_upload(data, max_bytes=max_bytes, max_pixels=max_pixels)
-    return add_processed_image(
-        session, storage, product=product, processed=processed, alt_id=alt_id, alt_en=alt_en
-    )
-
-
-def add_processed_image(
-    session,
-    storage: MediaStorage,
-    *,
-    product: Product,
-    processed: ProcessedImage,
-    alt_id: str = "",
-    alt_en: str = "",
-) -> ProductImage:
-    """The storing half of store_product_image, for renditions process_upload already made.
-
-    Lets bulk loaders (the demo seed) run process_upload in parallel threads. Flushes only; if
-    storing or the flush fails, the renditions already written are deleted.
-    """
-    if product.id is None:
-        session.flush()
-    last = session.scalar(
-        sa.select(sa.func.max(ProductImage.position)).where(ProductImage.product_id == product.id)
-    )
-    storage_key = new_storage_key()
-    written = save_renditions(storage, processed, storage_key)
-    try:
-        image = ProductImage(
-            product_id=product.id,
-            position=0 if last is None else last + 1,
-            storage_key=storage_key,
-            width=processed.width,
-            height=processed.height,
-            alt_id=alt_id[:200],
-            alt_en=alt_en[:200],
-        )
-        session.add(image)
-        session.flush()
-    except BaseException:
-        _delete_quietly(storage, written)
-        raise
-    return image

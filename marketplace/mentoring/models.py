@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Seller
 from marketplace.extensions import db
+from marketplace.seller.models import Seller
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
 __all__ = ["MentoringKind", "MentoringNote"]

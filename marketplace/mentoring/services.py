@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Region, RegionKind, Seller, SellerStatus
+from marketplace.catalogue.models import Region, RegionKind
 from marketplace.errors import NotFound, ValidationError
 from marketplace.i18n import message
 from marketplace.mentoring.models import MentoringKind, MentoringNote
+from marketplace.seller.models import Seller, SellerStatus
 
 #: A seller not visited for this many days shows up as "needs a visit".
 VISIT_INTERVAL_DAYS = 90

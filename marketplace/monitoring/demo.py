@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import DomainError
 from marketplace.mentoring import services as mentoring
 from marketplace.mentoring.models import MentoringNote
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.shipping.services import ShippingAddress
 from marketplace.timezones import JAKARTA
 

@@ -11,15 +11,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import (
-    Cluster,
-    Product,
-    Region,
-    RegionKind,
-    Seller,
-)
+from marketplace.catalogue.models import Cluster, Product, Region, RegionKind
 from marketplace.monitoring.filters import TOP_PRODUCTS, UNKNOWN, Filters
 from marketplace.orders.models import Order, OrderLine, OrderStatus
+from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_day_start
 
 # --- months -------------------------------------------------------------------------------------

@@ -21,16 +21,8 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import (
-    LabelStatus,
-    Product,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    Seller,
-    SellerStatus,
-    seller_clusters,
-)
+from marketplace.catalogue.models import Product, ProductStatus, Region
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.monitoring.filters import (
     EXPIRING_WITHIN_DAYS,
@@ -52,6 +44,7 @@ from marketplace.monitoring.sales import (
     top_products,
 )
 from marketplace.orders.models import Order, OrderLine
+from marketplace.seller.models import Seller, SellerStatus, seller_clusters
 from marketplace.timezones import jakarta_date
 
 __all__ = [
@@ -192,7 +185,7 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
     ]
 
 
-LABEL_STAGES = ("requested", "verified", "expiring", "expired", "rejected")
+LABEL_STAGES = (LabelStatus.REQUESTED, LabelStatus.VERIFIED, "expiring", "expired", LabelStatus.REJECTED)
 
 
 def label_pipeline(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:

@@ -18,20 +18,13 @@ from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import (
-    LabelStatus,
-    Product,
-    ProductImage,
-    ProductLabel,
-    ProductStatus,
-    Seller,
-    SellerStatus,
-)
+from marketplace.catalogue.models import Product, ProductImage, ProductStatus
 from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.i18n import message as _l
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine
-from marketplace.seller.models import SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from marketplace.timezones import jakarta_date
 
 PERCENT = "percent"

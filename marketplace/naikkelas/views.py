@@ -12,11 +12,11 @@ from flask_login import current_user
 
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
-from marketplace.catalogue.models import Seller, SellerStatus
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.naikkelas import presenters, services
 from marketplace.naikkelas.forms import ActionForm, CriterionForm, LevelForm, ThresholdForm
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -69,7 +69,7 @@ def _render_levels(errors: dict[str, str] | None = None, status: int = 200, form
         sellers=[
             {
                 "name": s.name,
-                "url": url_for("catalogue.seller", slug=s.slug),
+                "url": url_for("storefront.seller", slug=s.slug),
                 "level": presenters.level_name(cards[s.id].level, lang),
                 "next_steps": len(cards[s.id].next_steps),
             }

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import Seller
 from marketplace.orders.models import Order, OrderLine
 from marketplace.payouts.models import LedgerEntry, LedgerKind
-from marketplace.seller.models import SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import JAKARTA, jakarta_date
 

@@ -29,7 +29,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Seller
 from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money
 from marketplace.orders.amounts import goods_idr, shipping_idr
@@ -50,7 +49,7 @@ from marketplace.payouts.reports import (  # re-exported: the read-only reports
     top_products,  # noqa: F401
 )
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
-from marketplace.seller.models import SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.timezones import jakarta_date
 
 DEFAULT_COMMISSION_PERCENT = Decimal("5.00")

@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
-from marketplace.catalogue.models import Seller
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.payouts import presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
+from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow

@@ -4,7 +4,7 @@ An import is planned first (`plan_import`: parse, check every row, list the chan
 only when the whole file is valid (`apply_import`, one transaction the caller commits). Rows are
 keyed by product id; new products are not created from a file (they need a description, a kind
 and photos: the product form asks for those). Text and price changes to a product on sale go to
-the same curator review as the product form (`services.update_product`); stock goes through the
+the same curator review as the product form (`seller_products.update_product`); stock goes through the
 orders' stock rule with the reason "CSV import"; each changed product gets an audit row.
 """
 
@@ -22,13 +22,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace import params
-from marketplace.catalogue.models import Cluster, Product, ProductStatus, Seller
+from marketplace.catalogue.models import Cluster, Product, ProductStatus
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
-from marketplace.seller import services
-from marketplace.seller.models import ProductRevision, RevisionStatus
+from marketplace.seller import common
+from marketplace.seller import products as seller_products
+from marketplace.seller import stock as seller_stock
+from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell, unquote_cell
+from marketplace.stock.services import MAX_STOCK
 
 #: The columns of an export, in order. `slug` and `status` are for reference: an import ignores them.
 COLUMNS = (
@@ -78,7 +82,7 @@ class RowChange:
     product: Product
     #: column → (value now, value from the file), as text, only for columns that change.
     fields: dict[str, tuple[str, str]]
-    data: services.ProductInput
+    data: seller_products.ProductInput
     stock: int | None  # the new stock, when it changes
     #: Every column's value after the import, as text.
     after: dict[str, str]
@@ -324,8 +328,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
 
     # The product as the seller last wrote it, with the file's cells on top.
     reviewed = {
-        name: pending.get(product.id, {}).get(name, getattr(product, name))
-        for name in services.REVIEWED_FIELDS
+        name: pending.get(product.id, {}).get(name, getattr(product, name)) for name in common.REVIEWED_FIELDS
     }
     values = {
         "title_id": reviewed["title_id"] or "",
@@ -346,11 +349,11 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         if column in cells:
             values[column] = cells[column]
     numbers = {
-        "price_idr": ("price_minor", 1, services.MAX_PRICE_MINOR),
-        "stock": ("stock", 0, services.MAX_STOCK),
-        "low_stock_threshold": ("low_stock_threshold", 0, services.MAX_LOW_STOCK_THRESHOLD),
-        "weight_grams": ("weight_grams", 1, services.MAX_WEIGHT_GRAMS),
-        "processing_days": ("processing_days", 0, services.MAX_PROCESSING_DAYS),
+        "price_idr": ("price_minor", 1, common.MAX_PRICE_MINOR),
+        "stock": ("stock", 0, MAX_STOCK),
+        "low_stock_threshold": ("low_stock_threshold", 0, common.MAX_LOW_STOCK_THRESHOLD),
+        "weight_grams": ("weight_grams", 1, common.MAX_WEIGHT_GRAMS),
+        "processing_days": ("processing_days", 0, common.MAX_PROCESSING_DAYS),
     }
     for column, (name, low, high) in numbers.items():
         if column not in cells:
@@ -388,7 +391,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
     if len(plan.errors) > errors_before:
         return None
 
-    data = services.ProductInput(
+    data = seller_products.ProductInput(
         cluster_id=product.cluster_id,
         description_id=reviewed["description_id"] or "",
         description_en=reviewed["description_en"] or "",
@@ -406,7 +409,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         else "",
         processing_days=str(data.processing_days),
         exportable="yes" if data.exportable else "no",
-        hs_code=services.normalize_hs_code(data.hs_code),
+        hs_code=seller_products.normalize_hs_code(data.hs_code),
     )
     if new_stock is not None:
         after["stock"] = str(new_stock)
@@ -420,7 +423,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
     if product.status == ProductStatus.ARCHIVED:
         return error("", _l("This product is archived: restore it on its page before changing it."))
     if set(changed) - {"stock"}:
-        for name, message in services.check_product_input(session, data, creating=False).items():
+        for name, message in seller_products.check_product_input(session, data, creating=False).items():
             error(INPUT_COLUMNS.get(name, name), message)
         if len(plan.errors) > errors_before:
             return None
@@ -471,12 +474,12 @@ def apply_import(
         product = change.product
         try:
             if set(change.fields) - {"stock"}:
-                outcome = services.update_product(
+                outcome = seller_products.update_product(
                     session, product=product, data=change.data, actor_id=actor_id, now=now
                 )
                 review += outcome == "review"
             if change.stock is not None:
-                services.set_stock(
+                seller_stock.set_stock(
                     session, product=product, new_stock=change.stock,
                     expected_stock=int(change.fields["stock"][0]), reason=STOCK_REASON,
                     actor_id=actor_id, now=now,

@@ -17,7 +17,7 @@ def seller_cli():
 
 
 def _seller(slug: str):
-    from marketplace.catalogue.models import Seller
+    from marketplace.seller.models import Seller
 
     seller = db.session.scalar(sa.select(Seller).where(Seller.slug == slug))
     if seller is None:

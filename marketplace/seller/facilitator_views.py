@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import curator_required, seller_area
-from marketplace.catalogue.models import Seller
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.seller import facilitators as services
 from marketplace.seller.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
 from marketplace.seller.forms import ActionForm
+from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 
@@ -143,7 +143,7 @@ def payout_account(seller_id: int):
         ), 403
     form = PayoutAccountForm()
     if request.method == "GET":
-        from marketplace.seller.services import find_payout_account
+        from marketplace.seller.application import find_payout_account
 
         account = find_payout_account(db.session, seller_id)
         if account is not None:

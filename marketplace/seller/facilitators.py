@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Seller
 from marketplace.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ValidationError
-from marketplace.seller.models import SellerFacilitator, SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerFacilitator, SellerPayoutAccount
 
 __all__ = [
     "FacilitatorRow",
@@ -251,23 +250,23 @@ def update_payout_account(
     Raises OwnerOnly for anyone but the owner, InvalidInput (all fields at once) for bad values.
     The change is audited by the seller area's tracking (account number shown by its last digits).
     """
-    from marketplace.seller import services as seller_services
+    from marketplace.seller import application, common
 
     if seller.user_id is None or seller.user_id != owner.id:
         raise OwnerOnly(str(_l("Only the shop's owner can change its bank account for payouts.")))
     bank_name = " ".join((bank_name or "").split())
     account_holder = " ".join((account_holder or "").split())
-    number = seller_services.normalize_account_number(account_number)
+    number = application.normalize_account_number(account_number)
     errors: dict[str, str] = {}
     if not 2 <= len(bank_name) <= 80:
         errors["bank_name"] = str(_l("Enter the bank's name."))
-    if not seller_services.ACCOUNT_NUMBER.match(number):
+    if not common.ACCOUNT_NUMBER.match(number):
         errors["account_number"] = str(_l("Enter the account number: 6 to 20 digits."))
     if not 2 <= len(account_holder) <= 120:
         errors["account_holder"] = str(_l("Enter the account holder's name as the bank knows it."))
     if errors:
         raise InvalidInput(errors)
-    account = seller_services.find_payout_account(session, seller.id)
+    account = application.find_payout_account(session, seller.id)
     if account is None:
         account = SellerPayoutAccount(seller_id=seller.id, created_at=now)
         session.add(account)

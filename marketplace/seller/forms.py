@@ -1,4 +1,4 @@
-"""Seller forms: they parse what was typed; marketplace.seller.services holds the real rules."""
+"""Seller forms: they parse what was typed; the rules are in the seller service modules."""
 
 from __future__ import annotations
 

@@ -1,20 +1,65 @@
-"""Seller-side records: payout bank accounts and proposed changes to live products."""
+"""Sellers (UMKM shops), the clusters they work in, their payout bank accounts and facilitators."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Optional
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Product, Seller
+from marketplace.catalogue.models import Cluster, Product, Region
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["ProductRevision", "RevisionPhoto", "RevisionStatus", "SellerFacilitator", "SellerPayoutAccount"]
+__all__ = ["Seller", "SellerFacilitator", "SellerPayoutAccount", "SellerStatus", "seller_clusters"]
+
+
+class SellerStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+seller_clusters = sa.Table(
+    "seller_clusters",
+    db.Model.metadata,
+    sa.Column("seller_id", sa.ForeignKey("sellers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("cluster_id", sa.ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Seller(db.Model):
+    """An UMKM: an artisan, artisan group (KUB) or village enterprise (BUMDes)."""
+
+    __tablename__ = "sellers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The account that runs this shop; None when a facilitator manages an offline artisan.
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(140), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(140))
+    #: individual, kub (artisan group) or bumdes (village enterprise)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="individual")
+    story_id: Mapped[str] = mapped_column(sa.Text, default="")
+    story_en: Mapped[str] = mapped_column(sa.Text, default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: Only approved sellers' products are ever public.
+    status: Mapped[SellerStatus] = mapped_column(
+        enum_column(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The curator's note on the last decision about the application (shown on the seller dashboard).
+    review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    village: Mapped[Region] = relationship()
+    clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)
+    products: Mapped[list[Product]] = relationship(back_populates="seller")
 
 
 class SellerPayoutAccount(db.Model):
@@ -32,74 +77,6 @@ class SellerPayoutAccount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     seller: Mapped[Seller] = relationship()
-
-
-class RevisionStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    #: The product was archived while the change waited: nothing to apply any more.
-    DISCARDED = "discarded"
-
-
-class ProductRevision(db.Model):
-    """Changes a seller proposed to an ACTIVE product; buyers see the live product until approval.
-
-    `changes` holds only the proposed values, keyed by Product column (title_id, title_en,
-    description_id, description_en, price_minor) plus "photos": the proposed photo order as
-    tokens "i<ProductImage.id>" (a live photo) and "p<RevisionPhoto.id>" (a new upload).
-    A curator sending a NEW listing back is recorded as a rejected revision with no changes, so
-    the seller's page can show the note.
-    """
-
-    __tablename__ = "product_revisions"
-    __table_args__ = (
-        # At most one open revision per product: a second edit updates it.
-        sa.Index(
-            "uq_product_revisions_pending_per_product",
-            "product_id",
-            unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
-    status: Mapped[RevisionStatus] = mapped_column(
-        enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING
-    )
-    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    #: Who proposed the change last (a seller's owner, later a facilitator).
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
-    reviewer_note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-
-    product: Mapped[Product] = relationship()
-    photos: Mapped[list[RevisionPhoto]] = relationship(
-        back_populates="revision", cascade="all, delete-orphan", order_by="RevisionPhoto.id"
-    )
-
-
-class RevisionPhoto(db.Model):
-    """A photo uploaded for an active product, stored in media but not shown until approval."""
-
-    __tablename__ = "product_revision_photos"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    revision_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("product_revisions.id", ondelete="CASCADE"), index=True
-    )
-    #: Same naming as ProductImage.storage_key: approval turns this row into a ProductImage.
-    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    width: Mapped[int] = mapped_column()
-    height: Mapped[int] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    revision: Mapped[ProductRevision] = relationship(back_populates="photos")
 
 
 class SellerFacilitator(db.Model):

@@ -6,14 +6,15 @@ from flask import url_for
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
-from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus
-from marketplace.seller import services
-from marketplace.seller.services import PhotoEntry
+from marketplace.seller import stock as services
+from marketplace.seller.models import SellerStatus
+from marketplace.seller.photos import PhotoEntry
 from marketplace.shipping.customs import is_international
 from marketplace.stock.models import StockMovementKind
 from marketplace.timezones import jakarta_time

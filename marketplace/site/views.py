@@ -10,7 +10,7 @@ from sqlalchemy import text
 from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
 from marketplace.i18n import current_language, language_switch_urls
-from marketplace.site import seo
+from marketplace.storefront import seo
 
 bp = Blueprint("site", __name__)
 

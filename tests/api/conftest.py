@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.catalogue.models import Cluster, ProductImage, Region, Seller, SellerStatus
+from marketplace.catalogue.models import Cluster, ProductImage, Region
 from marketplace.markets.context import HOME_CURRENCY, SUPPORTED_CURRENCIES
 from marketplace.markets.models import ExchangeRate
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_kecamatan, make_label_type, make_seller, make_village
 

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import LabelStatus, Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.types import utcnow
 from tests.api.conftest import add_image, error_of, minutes_ago
 from tests.factories import make_label_type, make_product, make_product_label

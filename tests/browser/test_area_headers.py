@@ -11,8 +11,10 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.catalogue.models import LabelStatus, ProductStatus, SellerStatus
+from marketplace.catalogue.models import ProductStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.orders import services as orders
+from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
 from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations

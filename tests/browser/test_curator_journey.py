@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from marketplace.audit.models import AuditEntry
-from marketplace.catalogue.models import FeaturedPlacement, LabelStatus, Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.curation.models import FeaturedPlacement
+from marketplace.labels.models import LabelStatus
 from marketplace.types import utcnow
 from tests.browser.conftest import assert_no_browser_errors, snap
 from tests.factories import (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from marketplace.media.images import store_product_image
+from marketplace.catalogue.photos import store_product_image
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.browser.conftest import assert_no_browser_errors, snap

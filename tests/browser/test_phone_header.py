@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from marketplace.media.images import store_product_image
+from marketplace.catalogue.photos import store_product_image
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap

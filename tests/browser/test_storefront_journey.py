@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.catalogue.models import ProductStatus, SellerStatus
+from marketplace.catalogue.models import ProductStatus
+from marketplace.seller.models import SellerStatus
 from tests.browser.conftest import assert_no_browser_errors, snap
 from tests.factories import make_cluster, make_kecamatan, make_product, make_seller, make_village
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from marketplace.catalogue.models import Cluster, ProductImage, Region, Seller
+from marketplace.catalogue.models import Cluster, ProductImage, Region
+from marketplace.seller.models import Seller
 from tests.factories import make_cluster, make_kecamatan, make_seller, make_village
 
 

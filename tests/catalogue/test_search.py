@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.catalogue import services
-from marketplace.catalogue.services import SearchParams, parse_search_params
+from marketplace.storefront import search, search_params
+from marketplace.storefront.search_params import SearchParams, parse_search_params
 from marketplace.types import utcnow
 from tests.factories import make_label_type, make_product, make_product_label
 
@@ -59,7 +59,7 @@ def test_parse_valid_values():
         ({"page": "1.5"}, {"page": 1}),
         ({"page": "99999999999999999999999"}, {"page": 1}),
         ({"page": "٣"}, {"page": 1}),  # an Arabic-Indic digit is not an ASCII number
-        ({"per_page": "1000"}, {"per_page": services.DEFAULT_PER_PAGE}),
+        ({"per_page": "1000"}, {"per_page": search_params.DEFAULT_PER_PAGE}),
         ({"min_price": "abc"}, {"min_price": None}),
         ({"min_price": "-5"}, {"min_price": None}),
         ({"max_price": "1e9"}, {"max_price": None}),
@@ -81,7 +81,7 @@ def test_parse_ignores_malformed_values(args, expected):
 
 def test_parse_truncates_long_query_and_strips_control_characters():
     params = parse_search_params({"q": "batik " * 1000})
-    assert len(params.q) <= services.MAX_QUERY_LENGTH
+    assert len(params.q) <= search_params.MAX_QUERY_LENGTH
     assert params.ignored == ("q",)
     assert parse_search_params({"q": "ba\x00tik"}).q == "ba tik"
 
@@ -105,7 +105,7 @@ def test_to_args_round_trips():
 
 def test_drop_unknown_filters():
     params = parse_search_params({"cluster": "batik", "village": "atlantis", "label": "halal"})
-    dropped = services.drop_unknown_filters(
+    dropped = search_params.drop_unknown_filters(
         params, cluster_slugs=["batik"], village_slugs=["pakistaji"], label_codes=["halal"]
     )
     assert (dropped.cluster, dropped.village, dropped.label) == ("batik", None, "halal")
@@ -116,7 +116,7 @@ def test_drop_unknown_filters():
 
 
 def _search(session, **args) -> list[int]:
-    return [p.id for p in services.search_products(session, parse_search_params(args)).items]
+    return [p.id for p in search.search_products(session, parse_search_params(args)).items]
 
 
 def test_title_match_ranks_above_description_match(session, world):
@@ -253,7 +253,7 @@ def test_pagination(session, world):
         for i in range(5)
     ]
     session.commit()
-    pages = [services.search_products(session, SearchParams(per_page=2, page=n)) for n in (1, 2, 3)]
+    pages = [search.search_products(session, SearchParams(per_page=2, page=n)) for n in (1, 2, 3)]
     assert [[p.id for p in page.items] for page in pages] == [ids[0:2], ids[2:4], ids[4:5]]
     assert [(p.total, p.pages, p.has_prev, p.has_next) for p in pages] == [
         (5, 3, False, True),
@@ -262,7 +262,7 @@ def test_pagination(session, world):
     ]
     assert (pages[2].first_index, pages[2].last_index) == (5, 5)
     # Past the end: the last page.
-    beyond = services.search_products(session, SearchParams(per_page=2, page=99))
+    beyond = search.search_products(session, SearchParams(per_page=2, page=99))
     assert beyond.page == 3 and [p.id for p in beyond.items] == ids[4:5]
 
 
@@ -270,9 +270,9 @@ def test_count_is_capped(session, world):
     for _ in range(4):
         make_product(session, seller=world.seller, cluster=world.cluster)
     session.commit()
-    page = services.search_products(session, SearchParams(per_page=2), count_cap=3)
+    page = search.search_products(session, SearchParams(per_page=2), count_cap=3)
     assert (page.total, page.total_capped, page.pages, len(page.items)) == (3, True, 2, 2)
-    empty = services.search_products(session, SearchParams(q="zzzz"))
+    empty = search.search_products(session, SearchParams(q="zzzz"))
     assert (empty.total, empty.items, empty.pages, empty.has_next) == (0, [], 1, False)
 
 
@@ -281,7 +281,7 @@ def test_results_carry_their_relations(session, world, count_queries):
     session.commit()
     session.expunge_all()
     with count_queries() as counter:
-        page = services.search_products(session, SearchParams(q="produk"))
+        page = search.search_products(session, SearchParams(q="produk"))
         for product in page.items:
             _ = (product.seller.village.name, product.cluster.slug, product.images)
     # count and page ids (one statement on PostgreSQL), products with seller/village/cluster, images
@@ -292,6 +292,6 @@ def test_count_is_exact_or_capped_and_pages_clamp_with_words(session, world):
     for i in range(5):
         make_product(session, seller=world.seller, cluster=world.cluster, title_id=f"Batik {i}")
     session.commit()
-    page = services.search_products(session, SearchParams(q="batik", sort="relevance", per_page=2, page=7))
+    page = search.search_products(session, SearchParams(q="batik", sort="relevance", per_page=2, page=7))
     assert page.page == 3 and len(page.items) == 1
-    assert page.total == 5 or (page.total_capped and page.total == services.COUNT_CAP)
+    assert page.total == 5 or (page.total_capped and page.total == search.COUNT_CAP)

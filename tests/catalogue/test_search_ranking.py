@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue import services
-from marketplace.catalogue.services import SearchParams
+from marketplace.storefront import search as services
+from marketplace.storefront.search_params import SearchParams
 from marketplace.types import utcnow
 from tests.factories import make_product
 

@@ -6,9 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace.catalogue import services
-from marketplace.catalogue.models import LabelStatus, ProductStatus, SellerStatus
+from marketplace.catalogue.models import ProductStatus
 from marketplace.errors import NotFound
+from marketplace.labels import visibility
+from marketplace.labels.models import LabelStatus
+from marketplace.seller.models import SellerStatus
+from marketplace.storefront import listings as storefront_listings
+from marketplace.storefront import search as storefront_search
+from marketplace.storefront import search_params
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from tests.factories import (
@@ -22,19 +27,30 @@ from tests.factories import (
 
 def _everywhere(session, world) -> dict[str, set[int]]:
     """Ids of products each public listing shows."""
-    params = services.SearchParams(per_page=60)
+    params = search_params.SearchParams(per_page=60)
     return {
-        "search": {p.id for p in services.search_products(session, params).items},
+        "search": {p.id for p in storefront_search.search_products(session, params).items},
         "search_q": {
-            p.id for p in services.search_products(session, params.replace(q="tenun", sort="relevance")).items
+            p.id
+            for p in storefront_search.search_products(
+                session, params.replace(q="tenun", sort="relevance")
+            ).items
         },
-        "newest": {p.id for p in services.list_newest_products(session, 60)},
-        "featured": {f.product_id for f in services.list_active_featured(session, utcnow(), limit=60)},
+        "newest": {p.id for p in storefront_listings.list_newest_products(session, 60)},
+        "featured": {
+            f.product_id for f in storefront_listings.list_active_featured(session, utcnow(), limit=60)
+        },
         "village": {
-            p.id for p in services.search_products(session, params.replace(village=world.village.slug)).items
+            p.id
+            for p in storefront_search.search_products(
+                session, params.replace(village=world.village.slug)
+            ).items
         },
         "cluster": {
-            p.id for p in services.search_products(session, params.replace(cluster=world.cluster.slug)).items
+            p.id
+            for p in storefront_search.search_products(
+                session, params.replace(cluster=world.cluster.slug)
+            ).items
         },
     }
 
@@ -55,11 +71,11 @@ def test_only_active_products_are_public(session, world, status):
         assert shown.id in ids, name
         assert hidden.id not in ids, name
     with pytest.raises(NotFound):
-        services.get_public_product(session, hidden.id)
-    assert services.get_public_product(session, shown.id).id == shown.id
-    counts = {s.cluster.slug: s.product_count for s in services.list_clusters(session)}
+        storefront_listings.get_public_product(session, hidden.id)
+    assert storefront_listings.get_public_product(session, shown.id).id == shown.id
+    counts = {s.cluster.slug: s.product_count for s in storefront_listings.list_clusters(session)}
     assert counts[world.cluster.slug] == 1
-    villages = {s.village.slug: s.product_count for s in services.list_villages(session)}
+    villages = {s.village.slug: s.product_count for s in storefront_listings.list_villages(session)}
     assert villages[world.village.slug] == 1
 
 
@@ -75,12 +91,14 @@ def test_products_of_unapproved_sellers_are_hidden(session, world, status):
         assert hidden.id not in ids, name
     assert shown.id in _everywhere(session, world)["search"]
     with pytest.raises(NotFound):
-        services.get_public_product(session, hidden.id)
+        storefront_listings.get_public_product(session, hidden.id)
     with pytest.raises(NotFound):
-        services.get_seller_by_slug(session, seller.slug)
-    assert services.get_seller_by_slug(session, world.seller.slug).id == world.seller.id
-    assert {s.village.slug: s.product_count for s in services.list_villages(session)}[world.village.slug] == 1
-    assert seller not in services.list_village_sellers(session, world.village)
+        storefront_listings.get_seller_by_slug(session, seller.slug)
+    assert storefront_listings.get_seller_by_slug(session, world.seller.slug).id == world.seller.id
+    assert {s.village.slug: s.product_count for s in storefront_listings.list_villages(session)}[
+        world.village.slug
+    ] == 1
+    assert seller not in storefront_listings.list_village_sellers(session, world.village)
 
 
 def test_visible_labels_are_verified_and_unexpired(session, world):
@@ -98,16 +116,16 @@ def test_visible_labels_are_verified_and_unexpired(session, world):
     make_product_label(session, product=product, label_type=extra, status=LabelStatus.REJECTED)
     session.commit()
 
-    loaded = services.get_public_product(session, product.id)
-    assert [label.id for label in services.visible_labels(loaded, today)] == [valid.id, no_expiry.id]
+    loaded = storefront_listings.get_public_product(session, product.id)
+    assert [label.id for label in visibility.visible_labels(loaded, today)] == [valid.id, no_expiry.id]
     # The day after its last valid day the label disappears by itself.
-    assert [label.id for label in services.visible_labels(loaded, today + timedelta(days=1))] == [
+    assert [label.id for label in visibility.visible_labels(loaded, today + timedelta(days=1))] == [
         no_expiry.id
     ]
 
     def with_label(code, day):
-        params = services.SearchParams(label=code)
-        return [p.id for p in services.search_products(session, params, today=day).items]
+        params = search_params.SearchParams(label=code)
+        return [p.id for p in storefront_search.search_products(session, params, today=day).items]
 
     assert with_label("halal", today) == [product.id]
     assert with_label("halal", today + timedelta(days=1)) == []
@@ -153,9 +171,9 @@ def test_featured_only_inside_window(session, world):
     )
     session.commit()
 
-    assert [f.id for f in services.list_active_featured(session, now)] == [first.id, current.id]
+    assert [f.id for f in storefront_listings.list_active_featured(session, now)] == [first.id, current.id]
     later = now + timedelta(hours=2)
-    later_ids = [f.id for f in services.list_active_featured(session, later)]
+    later_ids = [f.id for f in storefront_listings.list_active_featured(session, later)]
     assert first.id in later_ids
     assert current.id not in later_ids
 
@@ -165,7 +183,7 @@ def test_featured_shows_a_product_once(session, world):
     make_featured(session, product=product, position=1)
     make_featured(session, product=product, position=2)
     session.commit()
-    assert [f.product_id for f in services.list_active_featured(session, utcnow())] == [product.id]
+    assert [f.product_id for f in storefront_listings.list_active_featured(session, utcnow())] == [product.id]
 
 
 def test_newest_products_order_and_limit(session, world):
@@ -180,24 +198,24 @@ def test_newest_products_order_and_limit(session, world):
         session, seller=world.seller, cluster=world.cluster, published_at=now - timedelta(days=1)
     )
     session.commit()
-    assert [p.id for p in services.list_newest_products(session, 2)] == [new.id, mid.id]
-    assert [p.id for p in services.list_newest_products(session, 10)] == [new.id, mid.id, old.id]
+    assert [p.id for p in storefront_listings.list_newest_products(session, 2)] == [new.id, mid.id]
+    assert [p.id for p in storefront_listings.list_newest_products(session, 10)] == [new.id, mid.id, old.id]
 
 
 def test_lookups_raise_not_found(session, world):
-    assert services.get_cluster_by_slug(session, "batik").id == world.cluster.id
-    assert services.get_village_by_slug(session, "pakistaji").id == world.village.id
+    assert storefront_listings.get_cluster_by_slug(session, "batik").id == world.cluster.id
+    assert storefront_listings.get_village_by_slug(session, "pakistaji").id == world.village.id
     with pytest.raises(NotFound):
-        services.get_cluster_by_slug(session, "nope")
+        storefront_listings.get_cluster_by_slug(session, "nope")
     with pytest.raises(NotFound):
-        services.get_village_by_slug(session, "nope")
+        storefront_listings.get_village_by_slug(session, "nope")
     # The kecamatan is a region but not a village.
     with pytest.raises(NotFound):
-        services.get_village_by_slug(session, world.kecamatan.slug)
+        storefront_listings.get_village_by_slug(session, world.kecamatan.slug)
     with pytest.raises(NotFound):
-        services.get_seller_by_slug(session, "nope")
+        storefront_listings.get_seller_by_slug(session, "nope")
     with pytest.raises(NotFound):
-        services.get_public_product(session, 987654)
+        storefront_listings.get_public_product(session, 987654)
 
 
 def test_lists_with_counts(session, world):
@@ -207,26 +225,29 @@ def test_lists_with_counts(session, world):
     make_product(session, seller=world.other_seller, cluster=world.other_cluster, stock=0)
     make_product(session, seller=world.other_seller, cluster=world.other_cluster, status=ProductStatus.DRAFT)
     session.commit()
-    assert [(s.cluster.slug, s.product_count) for s in services.list_clusters(session)] == [
+    assert [(s.cluster.slug, s.product_count) for s in storefront_listings.list_clusters(session)] == [
         ("batik", 2),
         ("agro", 2),
     ]
-    assert [(s.village.slug, s.product_count) for s in services.list_villages(session)] == [
+    assert [(s.village.slug, s.product_count) for s in storefront_listings.list_villages(session)] == [
         ("pakistaji", 2),
         ("tambong", 2),
     ]
-    assert [s.village.slug for s in services.list_villages(session, with_counts=False)] == [
+    assert [s.village.slug for s in storefront_listings.list_villages(session, with_counts=False)] == [
         "pakistaji",
         "tambong",
     ]
-    assert [s.slug for s in services.list_village_sellers(session, world.village)] == ["kub-sekar-kepuh"]
+    assert [s.slug for s in storefront_listings.list_village_sellers(session, world.village)] == [
+        "kub-sekar-kepuh"
+    ]
 
 
 def test_a_renewed_label_shows_once_the_longest_lasting(session, world):
     from datetime import date
 
-    from marketplace.catalogue.models import LabelStatus
-    from marketplace.catalogue.services import get_public_product, visible_labels
+    from marketplace.labels.models import LabelStatus
+    from marketplace.labels.visibility import visible_labels
+    from marketplace.storefront.listings import get_public_product
     from tests.factories import make_label_type, make_product, make_product_label
 
     product = make_product(session, seller=world.seller, cluster=world.cluster)

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
-from marketplace.catalogue.models import FeaturedPlacement, Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.curation.models import FeaturedPlacement, ProductRevision, RevisionStatus
 from marketplace.email.models import OutboundEmail
-from marketplace.seller.models import ProductRevision, RevisionStatus, SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from tests.factories import TEST_PASSWORD, make_cluster, make_product, make_seller, make_user, make_village
 
 

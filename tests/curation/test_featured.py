@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import FeaturedPlacement, ProductStatus
+from marketplace.catalogue.models import ProductStatus
 from marketplace.curation import featured
+from marketplace.curation.models import FeaturedPlacement
 from marketplace.errors import InvalidInput
 from marketplace.timezones import to_jakarta_local
 from marketplace.types import utcnow

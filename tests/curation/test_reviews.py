@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from marketplace.catalogue.models import Product, ProductStatus, Seller, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.curation import reviews
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.errors import Conflict, InvalidInput
-from marketplace.seller.models import ProductRevision, RevisionStatus
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from tests.curation.conftest import audit_rows, emails_to, log_in, make_revision, snapshot
 from tests.factories import make_product, make_seller, make_user

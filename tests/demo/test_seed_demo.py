@@ -8,23 +8,13 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import (
-    Cluster,
-    FeaturedPlacement,
-    LabelStatus,
-    LabelType,
-    Product,
-    ProductImage,
-    ProductLabel,
-    ProductStatus,
-    Region,
-    RegionKind,
-    Seller,
-    SellerStatus,
-)
+from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
+from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo.pictures import product_picture
 from marketplace.extensions import db
+from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.media.images import rendition_key, rendition_widths
+from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from tests.factories import make_product
 

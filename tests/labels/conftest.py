@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
-from marketplace.catalogue.models import LabelType, ProductLabel
 from marketplace.email.models import OutboundEmail
-from marketplace.labels.models import LabelReminder
+from marketplace.labels.models import LabelReminder, LabelType, ProductLabel
 from tests.factories import make_cluster, make_label_type, make_product, make_seller, make_user, make_village
 from tests.seller.conftest import log_in
 

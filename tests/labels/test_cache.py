@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.catalogue.models import LabelStatus
+from marketplace.labels.models import LabelStatus
 from tests.factories import make_product_label
 from tests.labels.conftest import log_in
 

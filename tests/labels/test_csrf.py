@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.catalogue.models import LabelStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.timezones import market_today
 from tests.factories import TEST_PASSWORD, make_product_label
 from tests.labels.conftest import BOUNDARY, MINIMAL_PDF, labels, multipart

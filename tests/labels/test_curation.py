@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import LabelStatus, ProductLabel
 from marketplace.errors import InvalidInput
-from marketplace.labels import services
+from marketplace.labels import review as services
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from tests.factories import make_product_label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.catalogue.models import LabelStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.media import get_storage
 from tests.factories import make_product_label
 from tests.labels.conftest import MINIMAL_PDF, log_in

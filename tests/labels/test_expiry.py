@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marketplace.labels import presenters, services
+from marketplace.labels import presenters
+from marketplace.labels import requests as services
 from marketplace.timezones import market_today
 from tests.factories import make_product_label
 from tests.labels.conftest import log_in

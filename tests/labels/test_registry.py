@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from marketplace.catalogue.models import LabelStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.timezones import market_today
 from tests.factories import make_product, make_product_label, make_seller, make_village
 from tests.labels.conftest import log_in

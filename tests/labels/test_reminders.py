@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marketplace.catalogue.models import LabelStatus, ProductStatus
-from marketplace.labels import services
+from marketplace.catalogue.models import ProductStatus
+from marketplace.labels import reminders as services
+from marketplace.labels.models import LabelStatus
 from marketplace.timezones import market_today
 from tests.factories import make_product, make_product_label
 from tests.labels.conftest import emails, reminders

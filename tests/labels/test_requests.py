@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace.catalogue.models import LabelStatus, ProductStatus
+from marketplace.catalogue.models import ProductStatus
 from marketplace.errors import InvalidInput, ValidationError
-from marketplace.labels import services
+from marketplace.labels import evidence as labels_evidence
+from marketplace.labels import requests, review
+from marketplace.labels.models import LabelStatus
 from marketplace.media import get_storage
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
@@ -63,7 +65,7 @@ HOSTILE = {
     "html_posing_as_pdf": (samples.HTML_AS_JPEG, "x.pdf", "PDF file or as a JPEG"),
     "svg": (samples.SVG, "x.svg", "PDF file or as a JPEG"),
     "html_with_jpeg_magic": (samples.HTML_WITH_JPEG_MAGIC, "x.jpg", "damaged or incomplete"),
-    "oversized_pdf": (b"%PDF-1.4\n" + b"0" * services.EVIDENCE_MAX_BYTES, "big.pdf", "at most 5 MB"),
+    "oversized_pdf": (b"%PDF-1.4\n" + b"0" * labels_evidence.EVIDENCE_MAX_BYTES, "big.pdf", "at most 5 MB"),
     "empty": (b"", "x.pdf", "Attach the certificate"),
 }
 
@@ -160,7 +162,7 @@ def test_buyers_and_anonymous_cannot_request(app, session, world):
 def _input(world, **overrides):
     values = {"label_type_id": world.halal.id, "certificate_number": "ID9", "valid_until": None}
     values.update(overrides)
-    return services.LabelRequestInput(**values)
+    return requests.LabelRequestInput(**values)
 
 
 def test_one_waiting_request_per_label_and_product_but_re_requests_are_new_rows(app, session, world):
@@ -168,7 +170,7 @@ def test_one_waiting_request_per_label_and_product_but_re_requests_are_new_rows(
     today = market_today()
 
     def ask():
-        return services.request_label(
+        return requests.request_label(
             session, storage, product=world.product_a, data=_input(world), evidence=MINIMAL_PDF,
             actor=world.user_a, today=today, now=utcnow(),
         )  # fmt: skip
@@ -180,7 +182,7 @@ def test_one_waiting_request_per_label_and_product_but_re_requests_are_new_rows(
     assert "already waiting" in refused.value.errors["label_type_id"]
     session.rollback()
 
-    assert services.decide_label(
+    assert review.decide_label(
         session, label=first, approve=False, curator=world.curator, note="Foto buram", now=utcnow()
     )
     session.commit()
@@ -219,15 +221,15 @@ def test_archived_products_get_no_new_labels(app, session, world):
     world.product_a.status = ProductStatus.ARCHIVED
     session.commit()
     with pytest.raises(InvalidInput):
-        services.request_label(
+        requests.request_label(
             session, get_storage(app), product=world.product_a, data=_input(world), evidence=MINIMAL_PDF,
             actor=world.user_a, today=market_today(), now=utcnow(),
         )  # fmt: skip
 
 
 def test_check_evidence_accepts_only_pdf_and_photos():
-    assert services.check_evidence(MINIMAL_PDF).content_type == "application/pdf"
-    assert services.check_evidence(samples.png_with_alpha()).content_type == "image/webp"
+    assert labels_evidence.check_evidence(MINIMAL_PDF).content_type == "application/pdf"
+    assert labels_evidence.check_evidence(samples.png_with_alpha()).content_type == "image/webp"
     for data in (samples.gif(), b"<?xml version='1.0'?><svg/>", b"MZ\x90\x00", b"PK\x03\x04zip"):
         with pytest.raises(ValidationError):
-            services.check_evidence(data)
+            labels_evidence.check_evidence(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import LabelType
+from marketplace.labels.models import LabelType
 from tests.labels.conftest import audit, log_in
 
 GOOD = {

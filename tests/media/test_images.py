@@ -9,15 +9,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from marketplace.catalogue.models import Product, ProductImage
+from marketplace.catalogue.photos import store_product_image
 from marketplace.errors import ValidationError
 from marketplace.media import images
-from marketplace.media.images import (
-    process_upload,
-    rendition_key,
-    rendition_widths,
-    srcset,
-    store_product_image,
-)
+from marketplace.media.images import process_upload, rendition_key, rendition_widths, srcset
 from marketplace.media.storage import LocalStorage
 from tests.factories import make_product
 from tests.media import samples

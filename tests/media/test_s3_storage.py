@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from marketplace.catalogue.models import LabelStatus, ProductImage, ProductLabel, ProductStatus
-from marketplace.media.images import store_product_image
+from marketplace.catalogue.models import ProductImage, ProductStatus
+from marketplace.catalogue.photos import store_product_image
+from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.media.storage import (
     IMMUTABLE_CACHE_CONTROL,
     PUBLIC_PREFIXES,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.media.images import rendition_key, store_product_image
+from marketplace.catalogue.photos import store_product_image
+from marketplace.media.images import rendition_key
 from tests.factories import make_product
 from tests.media import samples
 

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from marketplace.catalogue.models import LabelStatus, ProductStatus, SellerStatus
+from marketplace.catalogue.models import ProductStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.orders.models import OrderStatus
+from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
 from tests.factories import (
     TEST_PASSWORD,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marketplace.catalogue.models import SellerStatus
+from marketplace.seller.models import SellerStatus
 from tests.factories import make_product, make_seller, make_user
 from tests.monitoring.conftest import log_in
 from tests.monitoring.helpers import make_order

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.catalogue.models import LabelStatus, ProductImage, ProductStatus
+from marketplace.catalogue.models import ProductImage, ProductStatus
+from marketplace.labels.models import LabelStatus
 from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
 from marketplace.orders.models import FulfilmentStatus, OrderStatus
 from marketplace.seller.models import SellerPayoutAccount

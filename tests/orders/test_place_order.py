@@ -7,11 +7,12 @@ import sqlalchemy as sa
 
 from marketplace.cart import services as cart_services
 from marketplace.cart.models import CartLine
-from marketplace.catalogue.models import Product, ProductStatus, SellerStatus
+from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import Conflict, OutOfStock, ValidationError
 from marketplace.orders import services
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.seller.models import SellerStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product, make_seller, make_user

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from marketplace.catalogue.models import Product, ProductImage
+from marketplace.curation.models import ProductRevision, RevisionPhoto
 from marketplace.email.models import OutboundEmail
 from marketplace.orders import services as orders
 from marketplace.orders.models import Fulfilment, Order
-from marketplace.seller.models import ProductRevision, RevisionPhoto, SellerPayoutAccount
+from marketplace.seller.models import SellerPayoutAccount
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import TEST_PASSWORD, make_cluster, make_product, make_seller, make_user, make_village

@@ -88,8 +88,9 @@ AREA_ROUTES = {
 
 @pytest.fixture
 def ids(session, world):
-    from marketplace.catalogue.models import ProductStatus, SellerStatus
-    from marketplace.seller.models import ProductRevision, RevisionStatus
+    from marketplace.catalogue.models import ProductStatus
+    from marketplace.curation.models import ProductRevision, RevisionStatus
+    from marketplace.seller.models import SellerStatus
     from tests.factories import make_product, make_seller, make_user
 
     product = world.product_a

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductStatus
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.seller import bulk
-from marketplace.seller.models import ProductRevision, RevisionStatus
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import make_product

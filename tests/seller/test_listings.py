@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.email.models import OutboundEmail
 from marketplace.money import Money
-from marketplace.seller.models import ProductRevision, RevisionStatus
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot

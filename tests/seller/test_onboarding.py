@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import Seller, SellerStatus
 from marketplace.email.models import OutboundEmail
-from marketplace.seller.models import SellerPayoutAccount
+from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from tests.factories import make_cluster, make_user, make_village
 from tests.seller.conftest import log_in
 

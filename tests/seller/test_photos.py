@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import ProductImage, ProductStatus
-from marketplace.seller.models import ProductRevision, RevisionPhoto
+from marketplace.curation.models import ProductRevision, RevisionPhoto
 from tests.factories import make_product
 from tests.media import samples
 from tests.seller.conftest import log_in, snapshot

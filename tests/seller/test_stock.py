@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.errors import Conflict, InvalidInput
-from marketplace.seller import services
+from marketplace.seller import stock as services
 from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_product

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET  # our own sitemap: trusted input
 
 import pytest
 
-from marketplace.catalogue.models import ProductStatus, SellerStatus
+from marketplace.catalogue.models import ProductStatus
+from marketplace.seller.models import SellerStatus
 from tests.catalogue.conftest import World, add_image
 from tests.factories import make_product, make_seller
 

@@ -41,7 +41,8 @@ def _check(page, live_server, paths, problems) -> None:
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
 def test_seller_pages_pass_axe(browser, live_server, session, world):
-    from marketplace.catalogue.models import ProductStatus, SellerStatus
+    from marketplace.catalogue.models import ProductStatus
+    from marketplace.seller.models import SellerStatus
     from tests.factories import make_product, make_seller, make_user
 
     make_product(

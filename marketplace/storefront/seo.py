@@ -16,20 +16,22 @@ from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import Cluster, Product, ProductImage, Region, Seller, SellerStatus
-from marketplace.catalogue.services import newest_order, public_products_filter
+from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
+from marketplace.catalogue.queries import newest_order
 from marketplace.i18n import current_language, localized
 from marketplace.media import picture_attrs
 from marketplace.money import Money
+from marketplace.seller.models import Seller, SellerStatus
+from marketplace.seller.visibility import public_products_filter
 
 #: Pages search engines may index; everything else (cart, account, seller, curator) gets no links.
 INDEXABLE_ENDPOINTS = frozenset(
     {
-        "catalogue.home",
-        "catalogue.cluster",
-        "catalogue.village",
-        "catalogue.seller",
-        "catalogue.product",
+        "storefront.home",
+        "storefront.cluster",
+        "storefront.village",
+        "storefront.seller",
+        "storefront.product",
     }
 )
 #: Query arguments that only choose how a page is shown to this visitor, never what it is.
@@ -208,7 +210,7 @@ def product_share(
 
 
 def page_links_for_product(product: Product) -> str:
-    path = url_for("catalogue.product", product_id=product.id, slug=product.slug)
+    path = url_for("storefront.product", product_id=product.id, slug=product.slug)
     return language_url(path, [], current_language())
 
 
@@ -229,19 +231,19 @@ def count_sitemap_products(session: Session) -> int:
 
 def list_sitemap_pages(session: Session) -> list[SitemapEntry]:
     """Home, clusters, villages with an approved seller, and approved sellers (three queries)."""
-    entries = [SitemapEntry(url_for("catalogue.home"))]
+    entries = [SitemapEntry(url_for("storefront.home"))]
     for slug in session.scalars(sa.select(Cluster.slug).order_by(Cluster.position, Cluster.id)):
-        entries.append(SitemapEntry(url_for("catalogue.cluster", slug=slug)))
+        entries.append(SitemapEntry(url_for("storefront.cluster", slug=slug)))
     villages = (
         sa.select(Region.slug)
         .where(Region.id.in_(sa.select(Seller.village_id).where(Seller.status == SellerStatus.APPROVED)))
         .order_by(Region.name)
     )
     for slug in session.scalars(villages):
-        entries.append(SitemapEntry(url_for("catalogue.village", slug=slug)))
+        entries.append(SitemapEntry(url_for("storefront.village", slug=slug)))
     sellers = sa.select(Seller.slug, Seller.approved_at).where(Seller.status == SellerStatus.APPROVED)
     for slug, approved_at in session.execute(sellers.order_by(Seller.id)):
-        entries.append(SitemapEntry(url_for("catalogue.seller", slug=slug), approved_at))
+        entries.append(SitemapEntry(url_for("storefront.seller", slug=slug), approved_at))
     return entries
 
 
@@ -267,6 +269,6 @@ def list_sitemap_products(session: Session, *, chunk: int) -> list[SitemapEntry]
         .limit(SITEMAP_CHUNK)
     )
     return [
-        SitemapEntry(url_for("catalogue.product", product_id=pid, slug=slug), updated)
+        SitemapEntry(url_for("storefront.product", product_id=pid, slug=slug), updated)
         for pid, slug, updated in session.execute(stmt)
     ]

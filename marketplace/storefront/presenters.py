@@ -14,10 +14,13 @@ from flask import url_for
 from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
 
-from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductLabel, Region, Seller
-from marketplace.catalogue.services import ClusterSummary, VillageSummary, visible_labels
+from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.i18n import localized
+from marketplace.labels.models import ProductLabel
+from marketplace.labels.visibility import visible_labels
 from marketplace.media import picture_attrs
+from marketplace.seller.models import Seller
+from marketplace.storefront.listings import ClusterSummary, VillageSummary
 
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
 EAGER_CARDS = 4
@@ -89,7 +92,7 @@ class ProductCard:
 
 
 def product_url(product: Product, **args) -> str:
-    return url_for("catalogue.product", product_id=product.id, slug=product.slug, **args)
+    return url_for("storefront.product", product_id=product.id, slug=product.slug, **args)
 
 
 def product_card(product: Product, lang: str, *, lazy: bool = True, headline: str = "") -> ProductCard:
@@ -104,9 +107,9 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         in_stock=product.stock > 0,
         availability=_("In stock") if product.stock > 0 else _("Out of stock"),
         seller_name=product.seller.name,
-        seller_url=url_for("catalogue.seller", slug=product.seller.slug),
+        seller_url=url_for("storefront.seller", slug=product.seller.slug),
         village_name=village.name,
-        village_url=url_for("catalogue.village", slug=village.slug),
+        village_url=url_for("storefront.village", slug=village.slug),
         cluster_name=localized(product.cluster, "name", lang),
         # The card's link already says the title; alt text there makes screen readers say it twice
         # (axe: image-redundant-alt), so in a card the photo is decorative.
@@ -145,7 +148,7 @@ def cluster_links(summaries: Sequence[ClusterSummary], lang: str) -> list[LinkVi
     return [
         LinkView(
             name=localized(s.cluster, "name", lang),
-            url=url_for("catalogue.cluster", slug=s.cluster.slug),
+            url=url_for("storefront.cluster", slug=s.cluster.slug),
             count=s.product_count,
             count_text=ngettext("%(num)d product", "%(num)d products", s.product_count),
             description=localized(s.cluster, "description", lang),
@@ -158,7 +161,7 @@ def village_links(summaries: Sequence[VillageSummary], lang: str) -> list[LinkVi
     return [
         LinkView(
             name=s.village.name,
-            url=url_for("catalogue.village", slug=s.village.slug),
+            url=url_for("storefront.village", slug=s.village.slug),
             count=s.product_count,
             count_text=ngettext("%(num)d product", "%(num)d products", s.product_count),
         )
@@ -170,7 +173,7 @@ def seller_links(sellers: Sequence[Seller], lang: str) -> list[LinkView]:
     return [
         LinkView(
             name=seller.name,
-            url=url_for("catalogue.seller", slug=seller.slug),
+            url=url_for("storefront.seller", slug=seller.slug),
             description=", ".join(localized(c, "name", lang) for c in seller.clusters),
         )
         for seller in sellers
@@ -278,12 +281,12 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         availability=availability,
         processing=processing,
         seller_name=seller.name,
-        seller_url=url_for("catalogue.seller", slug=seller.slug),
+        seller_url=url_for("storefront.seller", slug=seller.slug),
         seller_story=paragraphs(localized(seller, "story", lang))[:1],
         village_name=village.name,
-        village_url=url_for("catalogue.village", slug=village.slug),
+        village_url=url_for("storefront.village", slug=village.slug),
         cluster_name=localized(product.cluster, "name", lang),
-        cluster_url=url_for("catalogue.cluster", slug=product.cluster.slug),
+        cluster_url=url_for("storefront.cluster", slug=product.cluster.slug),
         images=images,
         labels=label_views(visible_labels(product, today), lang),
         exportable=product.exportable,
@@ -339,10 +342,10 @@ def seller_view(seller: Seller, lang: str) -> SellerView:
         name=seller.name,
         story=paragraphs(localized(seller, "story", lang)),
         village_name=seller.village.name,
-        village_url=url_for("catalogue.village", slug=seller.village.slug),
+        village_url=url_for("storefront.village", slug=seller.village.slug),
         kind=kinds.get(seller.kind, ""),
         clusters=[
-            LinkView(name=localized(c, "name", lang), url=url_for("catalogue.cluster", slug=c.slug))
+            LinkView(name=localized(c, "name", lang), url=url_for("storefront.cluster", slug=c.slug))
             for c in seller.clusters
         ],
     )

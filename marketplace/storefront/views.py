@@ -10,16 +10,16 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.cache import cache_public_page
-from marketplace.catalogue import presenters, services
-from marketplace.catalogue.services import SearchParams
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
-from marketplace.site import seo
+from marketplace.storefront import listings, presenters, search_params, seo
+from marketplace.storefront import search as storefront_search
+from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
-bp = Blueprint("catalogue", __name__)
+bp = Blueprint("storefront", __name__)
 
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc")
@@ -47,7 +47,7 @@ def _ignored_message(params: SearchParams) -> str:
 
 def _listing_params(**fixed) -> SearchParams:
     """Page and sort from the query string for a listing; everything else fixed by the route."""
-    parsed = services.parse_search_params(request.args)
+    parsed = search_params.parse_search_params(request.args)
     ignored = tuple(name for name in parsed.ignored if name in ("page", "sort", "per_page"))
     sort = parsed.sort if parsed.sort in LISTING_SORTS else "newest"
     if parsed.sort not in LISTING_SORTS and request.args.get("sort") and "sort" not in ignored:
@@ -55,7 +55,9 @@ def _listing_params(**fixed) -> SearchParams:
     return SearchParams(sort=sort, page=parsed.page, ignored=ignored, **fixed)
 
 
-def _listing_context(result: services.ProductPage, params: SearchParams, endpoint: str, **route_args) -> dict:
+def _listing_context(
+    result: storefront_search.ProductPage, params: SearchParams, endpoint: str, **route_args
+) -> dict:
     lang = current_language()
 
     def page_url(number: int) -> str:
@@ -80,7 +82,7 @@ def _listing_context(result: services.ProductPage, params: SearchParams, endpoin
 def home():
     session = db.session
     lang = current_language()
-    featured = services.list_active_featured(session, utcnow())
+    featured = listings.list_active_featured(session, utcnow())
     featured_cards = [
         presenters.product_card(
             p.product, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(p, "headline", lang)
@@ -88,16 +90,16 @@ def home():
         for index, p in enumerate(featured)
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
-    newest = services.list_newest_products(session, HOME_NEWEST)
+    newest = listings.list_newest_products(session, HOME_NEWEST)
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
     return render_template(
-        "catalogue/home.html",
+        "storefront/home.html",
         featured=featured_cards,
         newest=newest_cards,
-        clusters=presenters.cluster_links(services.list_clusters(session), lang),
-        villages=presenters.village_links(services.list_villages(session), lang),
+        clusters=presenters.cluster_links(listings.list_clusters(session), lang),
+        villages=presenters.village_links(listings.list_villages(session), lang),
     )
 
 
@@ -106,14 +108,14 @@ def home():
 def cluster(slug: str):
     session = db.session
     lang = current_language()
-    found = services.get_cluster_by_slug(session, slug)
+    found = listings.get_cluster_by_slug(session, slug)
     params = _listing_params(cluster=found.slug)
-    result = services.search_products(session, params)
+    result = storefront_search.search_products(session, params)
     return render_template(
-        "catalogue/cluster.html",
+        "storefront/cluster.html",
         cluster=presenters.cluster_view(found, lang),
-        search_url=url_for("catalogue.search", cluster=found.slug),
-        **_listing_context(result, params, "catalogue.cluster", slug=found.slug),
+        search_url=url_for("storefront.search", cluster=found.slug),
+        **_listing_context(result, params, "storefront.cluster", slug=found.slug),
     )
 
 
@@ -122,15 +124,15 @@ def cluster(slug: str):
 def village(slug: str):
     session = db.session
     lang = current_language()
-    found = services.get_village_by_slug(session, slug)
+    found = listings.get_village_by_slug(session, slug)
     params = _listing_params(village=found.slug)
-    result = services.search_products(session, params)
+    result = storefront_search.search_products(session, params)
     return render_template(
-        "catalogue/village.html",
+        "storefront/village.html",
         village=presenters.village_view(found, lang),
-        sellers=presenters.seller_links(services.list_village_sellers(session, found), lang),
-        search_url=url_for("catalogue.search", village=found.slug),
-        **_listing_context(result, params, "catalogue.village", slug=found.slug),
+        sellers=presenters.seller_links(listings.list_village_sellers(session, found), lang),
+        search_url=url_for("storefront.search", village=found.slug),
+        **_listing_context(result, params, "storefront.village", slug=found.slug),
     )
 
 
@@ -139,14 +141,14 @@ def village(slug: str):
 def seller(slug: str):
     session = db.session
     lang = current_language()
-    found = services.get_seller_by_slug(session, slug)
+    found = listings.get_seller_by_slug(session, slug)
     params = _listing_params(seller=found.slug)
-    result = services.search_products(session, params)
+    result = storefront_search.search_products(session, params)
     return render_template(
-        "catalogue/seller.html",
+        "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
         share_image=seo.seller_share_image(session, found, lang=lang),
-        **_listing_context(result, params, "catalogue.seller", slug=found.slug),
+        **_listing_context(result, params, "storefront.seller", slug=found.slug),
     )
 
 
@@ -156,9 +158,9 @@ def seller(slug: str):
 def product(product_id: int, slug: str | None = None):
     """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
     session = db.session
-    found = services.get_public_product(session, product_id)
+    found = listings.get_public_product(session, product_id)
     if slug != found.slug:
-        target = url_for("catalogue.product", product_id=found.id, slug=found.slug)
+        target = url_for("storefront.product", product_id=found.id, slug=found.slug)
         if request.query_string:
             target += "?" + request.query_string.decode("latin-1")
         return redirect(target, 301)
@@ -172,11 +174,11 @@ def product(product_id: int, slug: str | None = None):
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
     )
     return render_template(
-        "catalogue/product.html",
+        "storefront/product.html",
         product=detail,
         share=share,
         share_image=share.image,
-        product_path=url_for("catalogue.product", product_id=found.id, slug=found.slug),
+        product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),
     )
 
 
@@ -185,23 +187,23 @@ def product(product_id: int, slug: str | None = None):
 def search():
     session = db.session
     lang = current_language()
-    params = services.parse_search_params(request.args)
-    clusters = services.list_clusters(session, with_counts=False)
-    villages = services.list_villages(session, with_counts=False)
-    labels = services.list_label_types(session)
-    params = services.drop_unknown_filters(
+    params = search_params.parse_search_params(request.args)
+    clusters = listings.list_clusters(session, with_counts=False)
+    villages = listings.list_villages(session, with_counts=False)
+    labels = listings.list_label_types(session)
+    params = search_params.drop_unknown_filters(
         params,
         cluster_slugs=[c.cluster.slug for c in clusters],
         village_slugs=[v.village.slug for v in villages],
         label_codes=[label.code for label in labels],
     )
-    result = services.search_products(session, params)
+    result = storefront_search.search_products(session, params)
 
     def page_url(number: int) -> str:
-        return url_for("catalogue.search", **params.to_args(page=number))
+        return url_for("storefront.search", **params.to_args(page=number))
 
     return render_template(
-        "catalogue/search.html",
+        "storefront/search.html",
         q=params.q,
         params=params,
         cards=presenters.product_cards(result.items, lang),
@@ -209,7 +211,7 @@ def search():
         result_summary=presenters.result_summary(result),
         pagination=presenters.pagination(result, page_url),
         ignored_message=_ignored_message(params),
-        sort_options=_sort_options(params.sort, services.SORTS),
+        sort_options=_sort_options(params.sort, search_params.SORTS),
         cluster_options=[
             {
                 "value": c.cluster.slug,
@@ -232,7 +234,7 @@ def search():
         ],
         suggested_clusters=presenters.cluster_links(clusters, lang),
         suggested_villages=presenters.village_links(villages, lang)[:8],
-        clear_filters_url=url_for("catalogue.search", **({"q": params.q} if params.q else {})),
-        clear_all_url=url_for("catalogue.search"),
+        clear_filters_url=url_for("storefront.search", **({"q": params.q} if params.q else {})),
+        clear_all_url=url_for("storefront.search"),
         has_filters=params.has_filters,
     )

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from marketplace.catalogue.models import Cluster, Product, Region, Seller
+from marketplace.catalogue.models import Cluster, Product, Region
+from marketplace.seller.models import Seller
 
 SQLITE_STATEMENTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5("

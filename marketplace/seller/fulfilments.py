@@ -1,0 +1,112 @@
+"""Orders to ship: a seller's fulfilments, marked processing and shipped with a tracking number."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.errors import InvalidInput, NotFound
+from marketplace.i18n import message as _l
+from marketplace.orders import services as order_services
+from marketplace.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderStatus,
+)
+from marketplace.orders.services import mark_fulfilment_shipped
+from marketplace.seller.common import TRACKING, clean_text
+
+COURIERS = (
+    "JNE",
+    "J&T Express",
+    "SiCepat",
+    "POS Indonesia",
+    "AnterAja",
+    "TIKI",
+    "Lion Parcel",
+    "Ninja Xpress",
+)
+
+
+def list_fulfilments(session: Session, seller_ids: Sequence[int], *, limit: int = 200) -> list[Fulfilment]:
+    """The shops' parcels: paid ones to ship first, then awaiting payment, then the rest, newest first."""
+    if not seller_ids:
+        return []
+    rank = sa.case(
+        (Fulfilment.status == FulfilmentStatus.PROCESSING, 0),
+        (Fulfilment.status == FulfilmentStatus.PENDING, 1),
+        (Fulfilment.status == FulfilmentStatus.SHIPPED, 2),
+        else_=3,
+    )
+    return list(
+        session.scalars(
+            sa.select(Fulfilment)
+            .join(Order, Order.id == Fulfilment.order_id)
+            .where(Fulfilment.seller_id.in_(list(seller_ids)))
+            .options(selectinload(Fulfilment.order), selectinload(Fulfilment.lines))
+            .order_by(rank, Order.created_at.desc(), Fulfilment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_seller_fulfilment(session: Session, fulfilment_id: int, seller_ids: Sequence[int]) -> Fulfilment:
+    fulfilment = session.get(Fulfilment, fulfilment_id) if seller_ids else None
+    if fulfilment is None or fulfilment.seller_id not in set(seller_ids):
+        raise NotFound(_l("Not found."))
+    return fulfilment
+
+
+def mark_processing(
+    session: Session, *, fulfilment: Fulfilment, actor_id: int, actor_label: str, now: datetime
+) -> bool:
+    """Pending → processing, only once the order is paid (the orders rule; payment normally does it)."""
+    return order_services.mark_fulfilment_processing(
+        session, fulfilment, actor_id=actor_id, actor_label=actor_label, now=now
+    )
+
+
+def ship_fulfilment(
+    session: Session,
+    *,
+    fulfilment: Fulfilment,
+    courier: str,
+    tracking_number: str,
+    actor_id: int,
+    actor_label: str,
+    now: datetime,
+) -> bool:
+    """Processing → shipped with courier and tracking number; the buyer is emailed.
+
+    When it was the order's last parcel, the order becomes shipped too. Raises InvalidInput for
+    a missing courier or malformed tracking number; returns False if the parcel was not ready to
+    ship (unpaid, cancelled, already shipped) — nothing changes then.
+    """
+    courier = clean_text(courier)
+    tracking_number = " ".join(clean_text(tracking_number).split())
+    errors = {}
+    if not 2 <= len(courier) <= 60:
+        errors["courier"] = _l("Choose the courier.")
+    if not TRACKING.match(tracking_number):
+        errors["tracking_number"] = _l(
+            "Enter the tracking number from the courier's receipt (4 to 80 letters and digits)."
+        )
+    if errors:
+        raise InvalidInput(errors)
+    if fulfilment.status != FulfilmentStatus.PROCESSING or fulfilment.order.status != OrderStatus.PAID:
+        return False
+    # The order's own rules take over from here: one conditional UPDATE, the history, the order
+    # becoming shipped with its last parcel, and the buyer's "shipped" email.
+    return mark_fulfilment_shipped(
+        session,
+        fulfilment,
+        courier=courier,
+        tracking_number=tracking_number,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+    )

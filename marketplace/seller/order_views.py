@@ -1,0 +1,120 @@
+"""Seller pages for orders to ship: the list, one order, processing, shipping, the packing slip."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from marketplace.accounts.access import seller_area
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import current_language
+from marketplace.seller import fulfilments as services
+from marketplace.seller import presenters
+from marketplace.seller.forms import (
+    ActionForm,
+    ShipForm,
+)
+from marketplace.seller.models import Seller
+from marketplace.seller.views import actor_label, apply_errors, bp
+from marketplace.types import utcnow
+
+
+@bp.get("/orders")
+@seller_area
+def orders():
+    lang = current_language()
+    rows = [presenters.fulfilment_row(f, lang) for f in services.list_fulfilments(db.session, g.seller_ids)]
+    return render_template("seller/orders.html", rows=rows, multi_shop=len(g.seller_ids) > 1)
+
+
+def _ship_form(formdata=None) -> ShipForm:
+    form = ShipForm() if formdata else ShipForm(formdata=None)
+    form.courier.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(c, c) for c in services.COURIERS]
+    return form
+
+
+def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
+    lang = current_language()
+    return render_template(
+        "seller/order.html",
+        parcel=presenters.fulfilment_detail(fulfilment, lang),
+        ship_form=ship_form,
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/orders/<int:fulfilment_id>")
+@seller_area
+def order(fulfilment_id: int):
+    fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+    return _render_order(fulfilment, _ship_form())
+
+
+@bp.post("/orders/<int:fulfilment_id>/processing")
+@seller_area
+def mark_processing(fulfilment_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+    if services.mark_processing(
+        db.session,
+        fulfilment=fulfilment,
+        actor_id=current_user.id,
+        actor_label=actor_label(fulfilment),
+        now=utcnow(),
+    ):
+        flash(_("Marked as being prepared."), "success")
+    else:
+        flash(_("This parcel cannot be marked as being prepared now: nothing changed."), "warning")
+    db.session.commit()
+    return redirect(url_for("seller.order", fulfilment_id=fulfilment_id), code=303)
+
+
+@bp.post("/orders/<int:fulfilment_id>/ship")
+@seller_area
+def ship(fulfilment_id: int):
+    fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+    form = _ship_form(request.form)
+    if form.validate_on_submit():
+        try:
+            shipped = services.ship_fulfilment(
+                db.session,
+                fulfilment=fulfilment,
+                courier=form.courier.data or "",
+                tracking_number=form.tracking_number.data or "",
+                actor_id=current_user.id,
+                actor_label=actor_label(fulfilment),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            if shipped:
+                flash(_("Marked as shipped. The buyer has been emailed the tracking number."), "success")
+            else:
+                flash(
+                    _("This parcel is not ready to ship (not paid, or already shipped): nothing changed."),
+                    "warning",
+                )
+            return redirect(url_for("seller.order", fulfilment_id=fulfilment_id), code=303)
+    return _render_order(fulfilment, form, status=400)
+
+
+@bp.get("/orders/<int:fulfilment_id>/slip")
+@seller_area
+def packing_slip(fulfilment_id: int):
+    fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+    parcel = presenters.fulfilment_detail(fulfilment, current_language())
+    shop = db.session.get(Seller, fulfilment.seller_id)
+    return render_template(
+        "seller/packing_slip.html",
+        parcel=parcel,
+        shop={"name": shop.name, "village": shop.village.name, "phone": shop.phone},
+    )

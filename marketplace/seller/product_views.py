@@ -1,0 +1,413 @@
+"""Seller pages for listings and their photos (routes on the seller blueprint)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectChoice
+
+from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.errors import Conflict, DomainError
+from marketplace.extensions import db
+from marketplace.i18n import current_language, localized
+from marketplace.media import get_storage
+from marketplace.media.images import upload_limits
+from marketplace.money import money_text
+from marketplace.seller import application, common, presenters
+from marketplace.seller import photos as seller_photos
+from marketplace.seller import products as seller_products
+from marketplace.seller.forms import (
+    ActionForm,
+    NewProductForm,
+    PhotoForm,
+    ProductForm,
+)
+from marketplace.seller.models import SellerStatus
+from marketplace.seller.views import (
+    PHOTO_TOKEN,
+    add_missing_errors,
+    apply_errors,
+    bp,
+    delete_files_after_commit,
+    own_product,
+)
+from marketplace.types import utcnow
+
+
+@bp.get("/products")
+@seller_area
+def products():
+    lang = current_language()
+    items = seller_products.list_seller_products(db.session, g.seller_ids)
+    pending = seller_products.products_with_pending_changes(db.session, [p.id for p in items])
+    rows = [presenters.product_row(p, lang, has_pending_change=p.id in pending) for p in items]
+    managed = list_managed_sellers(db.session, current_user.id)
+    approved = [s for s in managed if s.status == SellerStatus.APPROVED]
+    # With several shops, one "add" link per shop (?shop=<id>) so the product lands in the right one.
+    new_links = (
+        [{"shop": s.name, "url": url_for("seller.new_product", shop=s.id)} for s in approved]
+        if len(approved) > 1
+        else []
+    )
+    return render_template(
+        "seller/products.html",
+        rows=rows,
+        can_create=bool(approved),
+        new_links=new_links,
+        multi_shop=len(g.seller_ids) > 1,
+    )
+
+
+def _cluster_choices(form: ProductForm) -> None:
+    form.cluster_id.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(c.id, localized(c, "name")) for c in application.list_clusters(db.session)
+    ]
+
+
+def _product_input(form: ProductForm) -> seller_products.ProductInput:
+    return seller_products.ProductInput(
+        cluster_id=form.cluster_id.data,
+        title_id=form.title_id.data or "",
+        title_en=form.title_en.data or "",
+        description_id=form.description_id.data or "",
+        description_en=form.description_en.data or "",
+        price_minor=form.price.data,
+        weight_grams=form.weight_grams.data,
+        length_cm=form.length_cm.data,
+        width_cm=form.width_cm.data,
+        height_cm=form.height_cm.data,
+        processing_days=form.processing_days.data,
+        exportable=bool(form.exportable.data),
+        hs_code=form.hs_code.data or "",
+        low_stock_threshold=form.low_stock_threshold.data,
+        stock=getattr(getattr(form, "stock", None), "data", None),
+    )
+
+
+PRODUCT_FIELD_NAMES = {"price_minor": "price"}
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@seller_area
+def new_product():
+    sellers = [
+        s for s in list_managed_sellers(db.session, current_user.id) if s.status == SellerStatus.APPROVED
+    ]
+    if not sellers:
+        flash(_("You can add products once a curator has approved your shop."), "warning")
+        return redirect(url_for("seller.dashboard"), code=303)
+    # Several shops (an owner's, or a facilitator's): ?shop=<id> picks which one gets the product.
+    shop_id = request.args.get("shop", type=int)
+    sellers = [s for s in sellers if s.id == shop_id] or sellers
+    form = NewProductForm()
+    _cluster_choices(form)
+    if form.validate_on_submit():
+        try:
+            product = seller_products.create_product(
+                db.session,
+                seller=sellers[0],
+                data=_product_input(form),
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error, PRODUCT_FIELD_NAMES)
+        else:
+            db.session.commit()
+            flash(_("Saved. Add photos now; a curator checks the product before buyers see it."), "success")
+            return redirect(url_for("seller.edit_product", product_id=product.id), code=303)
+    elif form.is_submitted():
+        errors = seller_products.check_product_input(db.session, _product_input(form), creating=True)
+        add_missing_errors(form, errors, PRODUCT_FIELD_NAMES)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("seller/product_form.html", form=form, product=None), status
+
+
+def _fill_product_form(form: ProductForm, product: Product) -> None:
+    values = seller_products.proposed_values(db.session, product)
+
+    def cm(mm):
+        return mm // 10 if mm else None
+
+    form.cluster_id.data = product.cluster_id
+    form.title_id.data = values["title_id"]
+    form.title_en.data = values["title_en"]
+    form.description_id.data = values["description_id"]
+    form.description_en.data = values["description_en"]
+    form.price.data = values["price_minor"]
+    form.weight_grams.data = product.weight_grams
+    form.length_cm.data = cm(product.length_mm)
+    form.width_cm.data = cm(product.width_mm)
+    form.height_cm.data = cm(product.height_mm)
+    form.processing_days.data = product.processing_days
+    form.low_stock_threshold.data = product.low_stock_threshold
+    form.exportable.data = product.exportable
+    form.hs_code.data = product.hs_code or ""
+
+
+def _render_product_page(
+    product: Product, form: ProductForm, photo_form: PhotoForm | None = None, status=200
+):
+    lang = current_language()
+    revision = seller_products.find_pending_revision(db.session, product)
+    title = localized(product, "title", lang)
+    photos = [presenters.photo_view(e, title) for e in seller_photos.list_photos(db.session, product)]
+    for index, photo in enumerate(photos):
+        photo["first"] = index == 0
+        photo["last"] = index == len(photos) - 1
+    return (
+        render_template(
+            "seller/product_form.html",
+            form=form,
+            product={
+                "id": product.id,
+                "title": title,
+                "status": str(product.status),
+                "status_label": presenters.product_status_label(product.status),
+                "stock": product.stock,
+                "price": money_text(product.price_minor, product.currency, lang),
+                "is_active": product.status == ProductStatus.ACTIVE,
+                "is_archived": product.status == ProductStatus.ARCHIVED,
+                "is_draft": product.status == ProductStatus.DRAFT,
+                "pending_change": revision is not None and bool(revision.changes),
+                "rejection_note": seller_products.find_last_rejection_note(db.session, product),
+                "public_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
+                if product.status == ProductStatus.ACTIVE
+                else "",
+            },
+            photos=photos,
+            can_add_photo=len(photos) < common.MAX_PHOTOS and product.status != ProductStatus.ARCHIVED,
+            max_photos=common.MAX_PHOTOS,
+            photo_form=photo_form or PhotoForm(formdata=None),
+            action_form=ActionForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@seller_area
+def edit_product(product_id: int):
+    product = own_product(product_id)
+    form = ProductForm()
+    _cluster_choices(form)
+    if request.method == "GET":
+        _fill_product_form(form, product)
+    elif form.validate_on_submit():
+        try:
+            outcome = seller_products.update_product(
+                db.session, product=product, data=_product_input(form), actor_id=current_user.id, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            product = own_product(product_id)
+            if isinstance(error, Conflict):  # e.g. archived meanwhile: the form is not shown then
+                flash(error.message, "error")
+                form.form_errors.append(error.message)
+            else:
+                apply_errors(form, error, PRODUCT_FIELD_NAMES)
+        else:
+            db.session.commit()
+            if outcome == "review":
+                flash(
+                    _("Saved. Changes to the name, description or price show after a curator approves them."),
+                    "success",
+                )
+            else:
+                flash(_("Saved."), "success")
+            return redirect(url_for("seller.edit_product", product_id=product.id), code=303)
+    else:
+        errors = seller_products.check_product_input(db.session, _product_input(form), creating=False)
+        add_missing_errors(form, errors, PRODUCT_FIELD_NAMES)
+    status = 400 if form.errors or form.form_errors else 200
+    return _render_product_page(product, form, status=status)
+
+
+@bp.get("/products/<int:product_id>/preview")
+@seller_area
+def preview(product_id: int):
+    product = own_product(product_id)
+    lang = current_language()
+    values = seller_products.proposed_values(db.session, product)
+    english = lang == "en"
+    title = (values["title_en"] if english and values["title_en"] else values["title_id"]) or ""
+    description = (
+        values["description_en"] if english and values["description_en"] else values["description_id"]
+    ) or ""
+    photos = [
+        presenters.photo_view(e, title, width=640) for e in seller_photos.list_photos(db.session, product)
+    ]
+    return render_template(
+        "seller/preview.html",
+        product_id=product.id,
+        title=title,
+        description_paragraphs=[p for p in description.split("\n") if p.strip()],
+        price=money_text(values["price_minor"], product.currency, lang),
+        photos=photos,
+        seller_name=product.seller.name,
+        village=product.seller.village.name,
+        weight=product.weight_grams,
+        processing_days=product.processing_days,
+        in_stock=product.stock > 0,
+    )
+
+
+def _status_action(product_id: int, action, message: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    product = own_product(product_id)
+    try:
+        files = action(product)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        delete_files_after_commit(files)
+        flash(message, "success")
+    return redirect(url_for("seller.edit_product", product_id=product_id), code=303)
+
+
+@bp.post("/products/<int:product_id>/archive")
+@seller_area
+def archive(product_id: int):
+    return _status_action(
+        product_id,
+        lambda p: seller_products.archive_product(db.session, product=p, now=utcnow()),
+        _("The product is archived: buyers no longer see it."),
+    )
+
+
+@bp.post("/products/<int:product_id>/restore")
+@seller_area
+def restore(product_id: int):
+    return _status_action(
+        product_id,
+        lambda p: seller_products.restore_product(db.session, product=p, now=utcnow()),
+        _("The product is back in the review queue."),
+    )
+
+
+@bp.post("/products/<int:product_id>/submit")
+@seller_area
+def submit(product_id: int):
+    return _status_action(
+        product_id,
+        lambda p: seller_products.submit_for_review(db.session, product=p, now=utcnow()),
+        _("Sent for review."),
+    )
+
+
+@bp.post("/products/<int:product_id>/photos")
+@seller_area
+def upload_photo(product_id: int):
+    product = own_product(product_id)
+    photo_form = PhotoForm()
+    if not photo_form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("photo")
+    data = upload.read() if upload else b""
+    try:
+        entry = seller_photos.add_photo(
+            db.session,
+            get_storage(current_app),
+            product=product,
+            data=data,
+            actor_id=current_user.id,
+            now=utcnow(),
+            limits=upload_limits(current_app.config),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        product = own_product(product_id)
+        photo_form.photo.errors = [error.message]
+        form = ProductForm(formdata=None)
+        _cluster_choices(form)
+        _fill_product_form(form, product)
+        return _render_product_page(product, form, photo_form, status=400)
+    db.session.commit()
+    if entry.awaiting_review:
+        flash(_("Photo added. Buyers see it after a curator approves it."), "success")
+    else:
+        flash(_("Photo added."), "success")
+    return redirect(url_for("seller.edit_product", product_id=product_id, _anchor="photos"), code=303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    """A file over MAX_CONTENT_LENGTH: show the product page again with the message."""
+    db.session.rollback()
+    product_id = (request.view_args or {}).get("product_id")
+    message = _("The file is too large. Please choose a photo smaller than %(mb)d MB.",
+                mb=current_app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024))  # fmt: skip
+    if request.endpoint != "seller.upload_photo" or not current_user.is_authenticated or product_id is None:
+        return render_template("errors/error.html", status=413, message=message), 413
+    g.seller_ids = user_seller_ids(db.session, current_user)
+    product = own_product(product_id)
+    form = ProductForm(formdata=None)
+    _cluster_choices(form)
+    _fill_product_form(form, product)
+    photo_form = PhotoForm(formdata=None)
+    photo_form.photo.errors = [message]
+    return _render_product_page(product, form, photo_form, status=413)
+
+
+def _photo_action(product_id: int, token: str, action):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    product = own_product(product_id)
+    if not PHOTO_TOKEN.match(token):
+        abort(404)
+    try:
+        files = action(product)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        files = []
+    else:
+        db.session.commit()
+        delete_files_after_commit(files)
+    return redirect(url_for("seller.edit_product", product_id=product_id, _anchor="photos"), code=303)
+
+
+@bp.post("/products/<int:product_id>/photos/<token>/up")
+@seller_area
+def photo_up(product_id: int, token: str):
+    return _photo_action(
+        product_id,
+        token,
+        lambda p: seller_photos.move_photo(
+            db.session, product=p, token=token, offset=-1, actor_id=current_user.id, now=utcnow()
+        ),
+    )
+
+
+@bp.post("/products/<int:product_id>/photos/<token>/down")
+@seller_area
+def photo_down(product_id: int, token: str):
+    return _photo_action(
+        product_id,
+        token,
+        lambda p: seller_photos.move_photo(
+            db.session, product=p, token=token, offset=1, actor_id=current_user.id, now=utcnow()
+        ),
+    )
+
+
+@bp.post("/products/<int:product_id>/photos/<token>/delete")
+@seller_area
+def photo_delete(product_id: int, token: str):
+    def action(product):
+        files = seller_photos.delete_photo(
+            db.session, product=product, token=token, actor_id=current_user.id, now=utcnow()
+        )
+        flash(_("Photo removed."), "success")
+        return files
+
+    return _photo_action(product_id, token, action)

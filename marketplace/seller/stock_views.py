@@ -1,0 +1,98 @@
+"""Seller pages for stock: adjust a product's count, see its ledger and the low-stock list."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.access import seller_area
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import current_language, localized
+from marketplace.seller import presenters
+from marketplace.seller import stock as services
+from marketplace.seller.forms import (
+    AdjustStockForm,
+    SetStockForm,
+)
+from marketplace.seller.views import apply_errors, bp, own_product
+from marketplace.types import utcnow
+
+
+@bp.route("/products/<int:product_id>/stock", methods=["GET", "POST"])
+@seller_area
+def stock(product_id: int):
+    product = own_product(product_id)
+    adjust_form = AdjustStockForm(prefix="adjust", formdata=None)
+    count_form = SetStockForm(prefix="count", formdata=None)
+    action = request.form.get("action")
+    if request.method == "POST":
+        if action == "adjust":
+            form = adjust_form = AdjustStockForm(prefix="adjust")
+        elif action == "count":
+            form = count_form = SetStockForm(prefix="count")
+        else:
+            abort(400)
+        if form.validate_on_submit():
+            try:
+                if action == "adjust":
+                    new_stock = services.adjust_stock(
+                        db.session,
+                        product=product,
+                        delta=adjust_form.delta.data,
+                        reason=adjust_form.reason.data or "",
+                        actor_id=current_user.id,
+                        now=utcnow(),
+                    )
+                else:
+                    new_stock = services.set_stock(
+                        db.session,
+                        product=product,
+                        new_stock=count_form.new_stock.data,
+                        expected_stock=count_form.expected_stock.data,
+                        reason=count_form.reason.data or "",
+                        actor_id=current_user.id,
+                        now=utcnow(),
+                    )
+            except DomainError as error:
+                db.session.rollback()
+                product = own_product(product_id)
+                apply_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("Stock is now %(stock)d.", stock=new_stock), "success")
+                return redirect(url_for("seller.stock", product_id=product_id), code=303)
+    count_form.expected_stock.data = product.stock
+    count_form.expected_stock.raw_text = ""
+    lang = current_language()
+    ledger = [presenters.ledger_row(r, lang) for r in services.list_stock_movements(db.session, product)]
+    status = (
+        400
+        if adjust_form.errors or adjust_form.form_errors or count_form.errors or count_form.form_errors
+        else 200
+    )
+    return render_template(
+        "seller/stock.html",
+        product={
+            "id": product.id,
+            "title": localized(product, "title", lang),
+            "stock": product.stock,
+            "threshold": product.low_stock_threshold,
+            "low": services.is_low(product),
+        },
+        adjust_form=adjust_form,
+        count_form=count_form,
+        ledger=ledger,
+    ), status
+
+
+@bp.get("/stock/low")
+@seller_area
+def low_stock():
+    lang = current_language()
+    rows = [
+        {**presenters.product_row(p, lang, has_pending_change=False), "threshold": p.low_stock_threshold}
+        for p in services.list_low_stock(db.session, g.seller_ids)
+    ]
+    return render_template("seller/low_stock.html", rows=rows)

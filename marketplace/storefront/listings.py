@@ -1,0 +1,199 @@
+"""What the public pages load: featured and newest products, one product, clusters, villages,
+sellers and label types.
+
+Visibility rule, applied everywhere public: a product is public when its status is `active` and its
+seller is `approved` (`seller.visibility.public_products_filter()`). Query budget: each public page
+loads with a fixed number of SQL statements whatever the catalogue's size — relations a page shows
+are eager-loaded (`CARD_OPTIONS`, `DETAIL_OPTIONS`).
+
+    get_public_product(session, product_id) -> Product            raises NotFound
+    get_cluster_by_slug / get_village_by_slug / get_seller_by_slug(session, slug)  raise NotFound
+    list_active_featured(session, now=None, *, limit=8) -> list[FeaturedPlacement]
+    list_newest_products(session, limit=8) -> list[Product]
+    list_clusters(session, *, with_counts=True) -> list[ClusterSummary(cluster, product_count)]
+    list_villages(session, *, with_counts=True) -> list[VillageSummary(village, product_count)]
+    list_label_types(session) -> list[LabelType]
+    list_village_sellers(session, village) -> list[Seller]
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.catalogue.queries import newest_order
+from marketplace.curation.models import FeaturedPlacement
+from marketplace.errors import NotFound
+from marketplace.labels.models import LabelType, ProductLabel
+from marketplace.params import MAX_ID
+from marketplace.seller.models import Seller, SellerStatus
+from marketplace.seller.visibility import public_products_filter, public_products_select
+from marketplace.types import utcnow
+
+#: Loader options for product cards (listings): seller and its village, cluster, images.
+#: Three statements at most per listing (the products with their many-to-ones, then images).
+CARD_OPTIONS = (
+    joinedload(Product.seller).joinedload(Seller.village),
+    joinedload(Product.cluster),
+    selectinload(Product.images),
+)
+#: Loader options for the product page: the card's plus labels and their types.
+DETAIL_OPTIONS = (
+    *CARD_OPTIONS,
+    selectinload(Product.labels).joinedload(ProductLabel.label_type),
+)
+
+
+def list_active_featured(
+    session: Session, now: datetime | None = None, *, limit: int = 8
+) -> list[FeaturedPlacement]:
+    """Featured placements whose window contains `now` (start inclusive, end exclusive) and whose
+    product is public, by position; one placement per product. Product relations loaded."""
+    now = now or utcnow()
+    stmt = (
+        sa.select(FeaturedPlacement)
+        .join(Product, Product.id == FeaturedPlacement.product_id)
+        .where(FeaturedPlacement.starts_at <= now, FeaturedPlacement.ends_at > now, public_products_filter())
+        .order_by(FeaturedPlacement.position, FeaturedPlacement.starts_at.desc(), FeaturedPlacement.id)
+        .limit(limit * 2)
+        .options(
+            joinedload(FeaturedPlacement.product).joinedload(Product.seller).joinedload(Seller.village),
+            joinedload(FeaturedPlacement.product).joinedload(Product.cluster),
+            joinedload(FeaturedPlacement.product).selectinload(Product.images),
+        )
+    )
+    seen: set[int] = set()
+    placements: list[FeaturedPlacement] = []
+    for placement in session.scalars(stmt).unique():
+        if placement.product_id not in seen:
+            seen.add(placement.product_id)
+            placements.append(placement)
+    return placements[:limit]
+
+
+def list_newest_products(session: Session, limit: int = 8) -> list[Product]:
+    """The most recently published public products, with card relations loaded."""
+    stmt = public_products_select().order_by(*newest_order()).limit(limit).options(*CARD_OPTIONS)
+    return list(session.scalars(stmt).unique())
+
+
+def get_cluster_by_slug(session: Session, slug: str) -> Cluster:
+    """The cluster with this slug. Raises NotFound."""
+    cluster = session.scalar(sa.select(Cluster).where(Cluster.slug == slug))
+    if cluster is None:
+        raise NotFound(_l("Cluster not found."))
+    return cluster
+
+
+def get_village_by_slug(session: Session, slug: str) -> Region:
+    """The desa (not a kecamatan) with this slug, its parent loaded. Raises NotFound."""
+    village = session.scalar(
+        sa.select(Region)
+        .where(Region.slug == slug, Region.kind == RegionKind.DESA)
+        .options(joinedload(Region.parent))
+    )
+    if village is None:
+        raise NotFound(_l("Village not found."))
+    return village
+
+
+def get_seller_by_slug(session: Session, slug: str) -> Seller:
+    """The approved seller with this slug, village and clusters loaded. Raises NotFound otherwise
+    (a pending or suspended seller does not exist for the public)."""
+    seller = session.scalar(
+        sa.select(Seller)
+        .where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED)
+        .options(joinedload(Seller.village), selectinload(Seller.clusters))
+    )
+    if seller is None:
+        raise NotFound(_l("Seller not found."))
+    return seller
+
+
+def get_public_product(session: Session, product_id: int) -> Product:
+    """A public product with seller, village, cluster, images and labels (+types) loaded.
+
+    Raises NotFound when it does not exist, is not active, or its seller is not approved.
+    """
+    # Ids are 32-bit integers on PostgreSQL: a larger number from a URL would be a database error.
+    if not isinstance(product_id, int) or not 1 <= product_id <= MAX_ID:
+        raise NotFound(_l("Product not found."))
+    product = session.scalar(
+        public_products_select().where(Product.id == product_id).options(*DETAIL_OPTIONS)
+    )
+    if product is None:
+        raise NotFound(_l("Product not found."))
+    return product
+
+
+class ClusterSummary(NamedTuple):
+    cluster: Cluster
+    product_count: int
+
+
+class VillageSummary(NamedTuple):
+    village: Region
+    product_count: int
+
+
+def list_clusters(session: Session, *, with_counts: bool = True) -> list[ClusterSummary]:
+    """Every cluster by position, each with its number of public products (one query)."""
+    if not with_counts:
+        clusters = session.scalars(sa.select(Cluster).order_by(Cluster.position, Cluster.name_id))
+        return [ClusterSummary(cluster, 0) for cluster in clusters]
+    counts = (
+        sa.select(Product.cluster_id.label("cluster_id"), sa.func.count(Product.id).label("n"))
+        .where(public_products_filter())
+        .group_by(Product.cluster_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Cluster, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.cluster_id == Cluster.id)
+        .order_by(Cluster.position, Cluster.name_id)
+    )
+    return [ClusterSummary(cluster, int(count)) for cluster, count in rows]
+
+
+def list_villages(session: Session, *, with_counts: bool = True) -> list[VillageSummary]:
+    """Every desa by name, each with its number of public products (one query)."""
+    if not with_counts:
+        villages = session.scalars(
+            sa.select(Region).where(Region.kind == RegionKind.DESA).order_by(Region.name, Region.id)
+        )
+        return [VillageSummary(village, 0) for village in villages]
+    counts = (
+        sa.select(Seller.village_id.label("village_id"), sa.func.count(Product.id).label("n"))
+        .join(Product, Product.seller_id == Seller.id)
+        .where(Product.status == ProductStatus.ACTIVE, Seller.status == SellerStatus.APPROVED)
+        .group_by(Seller.village_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Region, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.village_id == Region.id)
+        .where(Region.kind == RegionKind.DESA)
+        .order_by(Region.name, Region.id)
+    )
+    return [VillageSummary(village, int(count)) for village, count in rows]
+
+
+def list_label_types(session: Session) -> list[LabelType]:
+    """Every label type by position (for filters and legends)."""
+    return list(session.scalars(sa.select(LabelType).order_by(LabelType.position, LabelType.code)))
+
+
+def list_village_sellers(session: Session, village: Region) -> list[Seller]:
+    """Approved sellers of a village by name, their clusters loaded."""
+    stmt = (
+        sa.select(Seller)
+        .where(Seller.village_id == village.id, Seller.status == SellerStatus.APPROVED)
+        .order_by(Seller.name, Seller.id)
+        .options(selectinload(Seller.clusters))
+    )
+    return list(session.scalars(stmt))

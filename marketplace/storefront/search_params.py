@@ -1,0 +1,234 @@
+"""Search parameters of the public catalogue: parsed from query arguments, never raising.
+
+parse_search_params(args) -> SearchParams          never raises; bad values in .ignored
+drop_unknown_filters(params, *, cluster_slugs=, village_slugs=, label_codes=) -> SearchParams
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SORTS = ("relevance", "newest", "price_asc", "price_desc")
+DEFAULT_PER_PAGE = 24
+MAX_PER_PAGE = 60
+#: A 5,000-character query is cut here (and reported in `SearchParams.ignored`).
+MAX_QUERY_LENGTH = 200
+#: Only the first words of a query are searched; more words only make the index work harder.
+MAX_QUERY_TOKENS = 8
+#: Pages past this are treated as malformed (keeps OFFSET small and cheap).
+MAX_PAGE = 10_000
+#: Prices above this (Rp 1 trillion) are not a real filter, and would overflow nothing but patience.
+MAX_PRICE = 10**12
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,139}$")
+_LABEL_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+# Letters and digits only: nothing a query language (FTS5, tsquery, LIKE) could read as syntax.
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_TRUE = {"1", "true", "on", "yes", "y"}
+_FALSE = {"", "0", "false", "off", "no", "n"}
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search. Build with `parse_search_params(request.args)`; never raises.
+
+    `ignored` names the parameters whose values were malformed and dropped (or, for `q`,
+    shortened), so a page can say so. Prices are whole rupiah (IDR minor units).
+    """
+
+    q: str = ""
+    cluster: str | None = None
+    village: str | None = None
+    seller: str | None = None
+    label: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool = False
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Lower-cased words of `q` (letters and digits only), at most MAX_QUERY_TOKENS."""
+        return tuple(_TOKEN_RE.findall(self.q.lower()))[:MAX_QUERY_TOKENS]
+
+    @property
+    def effective_sort(self) -> str:
+        """`relevance` needs words to rank by; without them the newest come first."""
+        if self.sort == "relevance" and not self.tokens:
+            return "newest"
+        return self.sort
+
+    @property
+    def has_filters(self) -> bool:
+        """True when anything beyond the words narrows the results."""
+        return bool(
+            self.cluster
+            or self.village
+            or self.seller
+            or self.label
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock
+        )
+
+    def replace(self, **changes) -> SearchParams:
+        return dataclasses.replace(self, **changes)
+
+    def to_args(self, **changes) -> dict[str, str]:
+        """Query-string arguments that reproduce this search (defaults left out), for links."""
+        params = dataclasses.replace(self, **changes) if changes else self
+        args: dict[str, str] = {}
+        if params.q:
+            args["q"] = params.q
+        for name in ("cluster", "village", "seller", "label"):
+            value = getattr(params, name)
+            if value:
+                args[name] = value
+        if params.min_price is not None:
+            args["min_price"] = str(params.min_price)
+        if params.max_price is not None:
+            args["max_price"] = str(params.max_price)
+        if params.in_stock:
+            args["in_stock"] = "1"
+        if params.sort != default_sort(params.q):
+            args["sort"] = params.sort
+        if params.page != 1:
+            args["page"] = str(params.page)
+        if params.per_page != DEFAULT_PER_PAGE:
+            args["per_page"] = str(params.per_page)
+        return args
+
+
+def default_sort(q: str) -> str:
+    return "relevance" if _TOKEN_RE.search(q or "") else "newest"
+
+
+def _parse_int(raw: str, low: int, high: int) -> int | None:
+    value = raw.strip()
+    # Past 18 digits nothing is in range, and int() refuses strings over 4,300 digits.
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def _parse_price(raw: str) -> int | None:
+    # Indonesians write "Rp 50.000"; rupiah have no decimals, so separators can simply go.
+    value = raw.strip().lower()
+    value = value.removeprefix("rp").strip().removeprefix(".").strip()
+    value = re.sub(r"[.,\s]", "", value)
+    return _parse_int(value, 0, MAX_PRICE) if value else None
+
+
+def _parse_slug(raw: str) -> str | None:
+    value = raw.strip().lower()
+    return value if _SLUG_RE.match(value) else None
+
+
+def parse_search_params(args: Mapping[str, str]) -> SearchParams:
+    """Validate raw query arguments into `SearchParams`, ignoring (and listing) malformed values.
+
+    Accepted: q (cut to MAX_QUERY_LENGTH), cluster, village, seller (slugs), label (a label type
+    code), min_price/max_price (whole rupiah, "50.000" allowed; swapped when reversed), in_stock
+    (1/true/on/yes or 0/false/off/no), sort (one of SORTS; default relevance with words, newest
+    without), page (1..MAX_PAGE), per_page (1..MAX_PER_PAGE). Empty values count as absent.
+    """
+    ignored: list[str] = []
+
+    def raw(name: str) -> str:
+        value = args.get(name)
+        return value if isinstance(value, str) else ""
+
+    q = _CONTROL_RE.sub(" ", raw("q")).strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        q = q[:MAX_QUERY_LENGTH].strip()
+        ignored.append("q")
+    q = " ".join(q.split())
+
+    slugs: dict[str, str | None] = {}
+    for name in ("cluster", "village", "seller"):
+        value = raw(name).strip()
+        slugs[name] = _parse_slug(value) if value else None
+        if value and slugs[name] is None:
+            ignored.append(name)
+
+    label_raw = raw("label").strip()
+    label = label_raw if label_raw and _LABEL_CODE_RE.match(label_raw) else None
+    if label_raw and label is None:
+        ignored.append("label")
+
+    prices: dict[str, int | None] = {}
+    for name in ("min_price", "max_price"):
+        value = raw(name).strip()
+        prices[name] = _parse_price(value) if value else None
+        if value and prices[name] is None:
+            ignored.append(name)
+    min_price, max_price = prices["min_price"], prices["max_price"]
+    if min_price is not None and max_price is not None and min_price > max_price:
+        min_price, max_price = max_price, min_price
+
+    stock_raw = raw("in_stock").strip().lower()
+    in_stock = stock_raw in _TRUE
+    if stock_raw not in _TRUE and stock_raw not in _FALSE:
+        ignored.append("in_stock")
+
+    sort_raw = raw("sort").strip().lower()
+    sort = sort_raw if sort_raw in SORTS else default_sort(q)
+    if sort_raw and sort_raw not in SORTS:
+        ignored.append("sort")
+
+    page_raw = raw("page")
+    page = _parse_int(page_raw, 1, MAX_PAGE) if page_raw.strip() else 1
+    if page is None:
+        ignored.append("page")
+        page = 1
+
+    per_page_raw = raw("per_page")
+    per_page = _parse_int(per_page_raw, 1, MAX_PER_PAGE) if per_page_raw.strip() else DEFAULT_PER_PAGE
+    if per_page is None:
+        ignored.append("per_page")
+        per_page = DEFAULT_PER_PAGE
+
+    return SearchParams(
+        q=q,
+        cluster=slugs["cluster"],
+        village=slugs["village"],
+        seller=slugs["seller"],
+        label=label,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        ignored=tuple(ignored),
+    )
+
+
+def drop_unknown_filters(
+    params: SearchParams,
+    *,
+    cluster_slugs: Sequence[str] | None = None,
+    village_slugs: Sequence[str] | None = None,
+    label_codes: Sequence[str] | None = None,
+) -> SearchParams:
+    """Drop (and list in `ignored`) filters naming a cluster, village or label that does not exist.
+
+    Pure: the caller passes the slugs it already loaded (e.g. for the filter form), so this costs
+    no query. A sequence of None skips that check.
+    """
+    changes: dict[str, None] = {}
+    for name, known in (("cluster", cluster_slugs), ("village", village_slugs), ("label", label_codes)):
+        value = getattr(params, name)
+        if value and known is not None and value not in set(known):
+            changes[name] = None
+    if not changes:
+        return params
+    return dataclasses.replace(params, **changes, ignored=params.ignored + tuple(changes))
