@@ -60,7 +60,8 @@ from marketplace.cache_store import (
     database_pool_status,
 )
 from marketplace.extensions import db
-from marketplace.i18n import negotiate_language
+from marketplace.i18n import LANG_COOKIE, current_language, negotiate_language, requested_language
+from marketplace.markets.context import cache_variant
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,6 @@ class PageCache:
     @staticmethod
     def key(kind: str, parts: Iterable[object], lang: str | None = None) -> str:
         if lang is None:
-            from marketplace.i18n import current_language
-            from marketplace.markets.context import cache_variant
-
             lang = current_language()
             if has_request_context():
                 lang = f"{lang}~{cache_variant()}"  # fragments hold prices in the buyer's currency
@@ -251,8 +249,6 @@ def _page_language() -> str:
     (`i18n.negotiate_language`): the account's language is the only other input there, and
     visitors with a login never reach the page cache.
     """
-    from marketplace.i18n import LANG_COOKIE, requested_language
-    from marketplace.markets.context import cache_variant
 
     config = current_app.config
     lang = requested_language() or request.cookies.get(LANG_COOKIE, "")

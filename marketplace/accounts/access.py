@@ -40,6 +40,7 @@ def user_seller_roles(session: Session, user) -> dict[int, ActorRole]:
     SELLER for shops the account owns, FACILITATOR for shops whose owner (or a curator, for an
     artisan without an account) gave it access that has not been revoked.
     """
+    # cycle: seller.models imports accounts.models (a shop's owner is a User); accounts sits below.
     from marketplace.seller.models import Seller, SellerFacilitator
 
     if user is None or not getattr(user, "is_authenticated", False):
@@ -70,7 +71,7 @@ def is_seller(session: Session, user) -> bool:
 
 def list_managed_sellers(session: Session, user_id: int) -> list[Seller]:
     """The shops (`Seller` rows) an account owns or facilitates (any status), oldest first: one query."""
-    # catalogue.models and seller.models import accounts.models: imported here, not at the top.
+    # cycle: seller.models imports accounts.models (a shop's owner is a User); accounts sits below.
     from marketplace.seller.models import Seller, SellerFacilitator
 
     facilitated = sa.select(SellerFacilitator.seller_id).where(
@@ -95,7 +96,7 @@ def seller_area(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        # audit.models imports accounts.models: imported here so accounts does not import audit at load.
+        # cycle: audit imports accounts (entries name their actor); accounts sits below audit.
         from marketplace.audit import tracking as audit_tracking
 
         if not current_user.is_authenticated:

@@ -17,6 +17,8 @@ from marketplace.accounts import tokens
 from marketplace.accounts.models import Address, User
 from marketplace.accounts.passwords import check_password_policy, hash_password, verify_password
 from marketplace.accounts.sessions import end_all_sessions
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
 from marketplace.errors import Conflict, InvalidInput, NotFound, ValidationError
 from marketplace.types import utcnow
 
@@ -132,8 +134,6 @@ def request_password_reset(session: Session, *, email: str) -> User | None:
 
     The caller shows the same message either way. The link is valid for an hour and only once.
     """
-    from marketplace.email.links import external_url
-    from marketplace.email.services import send_email
 
     user = find_user_by_email(session, email)
     if user is None or not user.active:

@@ -145,6 +145,7 @@ def list_entries(
 
     `seller_ids` limits the log to those shops (a seller's history); None means every entry.
     """
+    # cycle: seller imports audit (record_action); the log only names the shop of an entry.
     from marketplace.seller.models import Seller
 
     stmt = sa.select(AuditEntry, Seller.name).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
@@ -160,6 +161,7 @@ def list_entries(
 
 def list_sellers_in_log(session: Session) -> list[tuple[int, str]]:
     """Shops for the log's seller filter: (id, name), by name."""
+    # cycle: seller imports audit (record_action); the log only names the shop of an entry.
     from marketplace.seller.models import Seller
 
     return [

@@ -94,6 +94,8 @@ def is_tracking(session: Session) -> bool:
 
 
 def _tracked_classes() -> dict[type, str]:
+    # cycle: every tracked domain imports audit (record_action); the tracker sits below them and
+    # looks their classes up only when a flush is inspected.
     from marketplace.catalogue.models import Product, ProductImage
     from marketplace.curation.models import ProductRevision
     from marketplace.labels.models import ProductLabel
@@ -190,6 +192,7 @@ def _after_flush(session: Session, flush_context) -> None:
     changes = _collect(session)
     if not changes:
         return
+    # cycle: catalogue and orders sit above audit (see _tracked_classes).
     from marketplace.catalogue.models import Product
     from marketplace.orders.models import Fulfilment, Order
 

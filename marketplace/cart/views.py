@@ -97,7 +97,7 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
 
 @bp.get("/cart")
 def show():
-    # in-function: orders imports cart at module level (layering cart < orders); the cart page
+    # cycle: orders imports cart at module level (layering cart < orders); the cart page
     # asks orders to expire overdue reservations and which payment methods an order could use.
     from marketplace.orders.lifecycle import release_overdue_reservations
     from marketplace.orders.payment_choice import no_payment_method_reason

@@ -1,6 +1,6 @@
 """The demo Kabat: villages, clusters, label types, sellers, products, labels, featuring, accounts.
 
-(Longer than our usual module: it is data, not code — one list per kind of record, read top to bottom.)
+Longer than 600 lines because it is data, not code: one list per kind of record, read top to bottom.
 
 Plain data only; `marketplace.demo.seed` loads it. Natural keys (slugs, codes, emails) make the
 load idempotent. Dates are relative to the day of seeding (`valid_days`, `starts_in_days`…), so

@@ -18,15 +18,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.accounts.passwords import hash_password
 from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
 from marketplace.demo.pictures import product_picture
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
 from marketplace.media.storage import MediaStorage
-from marketplace.seller.models import Seller, SellerStatus
+from marketplace.monitoring.demo import seed_demo_activity
+from marketplace.naikkelas.services import ensure_default_naik_kelas
+from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.timezones import JAKARTA
 from marketplace.types import utcnow
@@ -58,11 +62,7 @@ def has_products(session: Session) -> bool:
 
 
 def default_password_hasher() -> Callable[[str], str]:
-    """The accounts module's hasher when it exists, else werkzeug's default."""
-    try:
-        from marketplace.accounts.passwords import hash_password
-    except ImportError:
-        from werkzeug.security import generate_password_hash as hash_password
+    """The accounts module's hasher (its method comes from PASSWORD_HASH_METHOD)."""
     return hash_password
 
 
@@ -122,13 +122,10 @@ class _Seeder:
         self.facilitators(sellers, users)
         self.featured(new_products, users)
         ensure_default_shipping_rates(self.session)
-        from marketplace.markets.services import ensure_demo_rates
 
         ensure_demo_rates(self.session, today=self.today)  # ~1 EUR = 17,300 IDR … (markets)
-        from marketplace.naikkelas.services import ensure_default_naik_kelas
 
         ensure_default_naik_kelas(self.session)
-        from marketplace.monitoring.demo import seed_demo_activity  # paid orders, mentoring notes
 
         self.report.created.update(seed_demo_activity(self.session, now=self.now))
         if with_images:
@@ -260,7 +257,6 @@ class _Seeder:
 
     def facilitators(self, sellers, users) -> None:
         """The demo facilitator runs two artisans' shops, linked by the curator with their consent."""
-        from marketplace.seller.models import SellerFacilitator
 
         helper, curator = users[data.FACILITATOR_EMAIL], users[data.CURATOR_EMAIL]
         self.session.flush()

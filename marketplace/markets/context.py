@@ -26,6 +26,9 @@ from urllib.parse import parse_qsl
 
 from flask import current_app, g, has_request_context, request
 
+from marketplace.extensions import db
+from marketplace.types import utcnow
+
 HOME_COUNTRY = "ID"
 HOME_CURRENCY = "IDR"
 CURRENCY_COOKIE = "currency"
@@ -163,9 +166,7 @@ def _account_choice() -> Optional[tuple[Optional[str], Optional[str]]]:
 
 def current_rates():
     """This request's RateTable (one query per request; a fresh read outside requests)."""
-    from marketplace.extensions import db
     from marketplace.markets.services import DEFAULT_STALE_DAYS, load_rate_table
-    from marketplace.types import utcnow
 
     if has_request_context() and "rate_table" in g:
         return g.rate_table

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.config import card_payments_available
+from marketplace.errors import ValidationError
 from marketplace.markets.context import (
     COUNTRY_CURRENCIES,
     HOME_CURRENCY,
@@ -93,7 +94,6 @@ def api_converted_price(idr_minor: int, lang: str) -> dict:
     The API stays stateless: only the query counts (no cookies, no account). Raises
     ValidationError (a 400) for a currency we do not offer or one without a rate.
     """
-    from marketplace.errors import ValidationError
     from marketplace.markets.context import SUPPORTED_CURRENCIES, normalize_currency
 
     raw = request.args.get("currency")

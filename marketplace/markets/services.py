@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from marketplace.audit.services import record_action
 from marketplace.errors import Conflict, ValidationError
 from marketplace.markets.context import HOME_CURRENCY, SUPPORTED_CURRENCIES
 from marketplace.markets.models import ExchangeRate
 from marketplace.money import Money, currency_exponent
+from marketplace.types import utcnow
 
 #: Rough rupiah per unit (late 2026) for the sanity check on typed rates: a rate more than
 #: RATE_SANITY_FACTOR times away from this is refused as a typo ("17.300" for 17300, a missing 0).
@@ -371,7 +373,6 @@ def set_rate(
 
     Takes already parsed values (see parse_currency/parse_rate/parse_date).
     """
-    from marketplace.audit.services import record_action
 
     row = session.scalars(
         sa.select(ExchangeRate).where(
@@ -420,7 +421,6 @@ def set_rate(
 
 
 def _today_default(today: Optional[date]) -> date:
-    from marketplace.types import utcnow
 
     return today or utcnow().date()
 

@@ -43,6 +43,7 @@ from marketplace.monitoring.sales import (
     sales_lines,
     top_products,
 )
+from marketplace.naikkelas.services import list_seller_levels
 from marketplace.orders.models import Order, OrderLine
 from marketplace.seller.models import Seller, SellerStatus, seller_clusters
 from marketplace.timezones import jakarta_date
@@ -216,11 +217,7 @@ def label_pipeline(session: Session, filters: Filters, *, today: date, now: date
 
 
 def _level_provider() -> Optional[Callable[[Session, datetime], dict[int, Any]]]:
-    """naik-kelas levels come from marketplace.naikkelas when that domain is installed."""
-    try:
-        from marketplace.naikkelas.services import list_seller_levels
-    except ImportError:
-        return None
+    """naik-kelas levels come from marketplace.naikkelas."""
     return list_seller_levels
 
 

@@ -407,7 +407,7 @@ def checkout():
 
 def _start_stripe(order: Order):
     """Hand the new order to the payments domain and send the buyer to Stripe's page."""
-    # in-function: payments imports orders at module level (layering orders < payments); the
+    # cycle: payments imports orders at module level (layering orders < payments); the
     # checkout hands a card order over to payments once it is placed.
     from marketplace.payments import services as payments
     from marketplace.payments.views import stripe_return_urls

@@ -18,6 +18,8 @@ from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
+from marketplace.markets.context import current_market
+from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
 from marketplace.seller.models import Seller
 from marketplace.storefront.listings import ClusterSummary, VillageSummary
@@ -67,7 +69,6 @@ def image_view(
 
 def price_text(product: Product, lang: str) -> str:
     """The product's price in the buyer's currency (prices are kept in rupiah)."""
-    from marketplace.markets.presenters import price
 
     return price(product.price_minor, lang)
 
@@ -123,7 +124,6 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
 
 def abroad_notice(product: Product) -> str:
     """The notice a buyer in a market abroad sees on a product that cannot be shipped there."""
-    from marketplace.markets.context import current_market
 
     if product.exportable or current_market().is_domestic:
         return ""
