@@ -60,7 +60,7 @@ def register(app: Flask) -> None:
     from marketplace.markets.commands import rates_cli
 
     app.cli.add_command(rates_cli)
-    from marketplace.seller.commands import seller_cli
+    from marketplace.dashboard.commands import seller_cli
 
     app.cli.add_command(seller_cli)
     from marketplace.labels.commands import labels_cli

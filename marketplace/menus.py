@@ -1,6 +1,6 @@
 """Task menus of the seller and curator areas: entries grouped by task, with waiting counts.
 
-Each area declares its entries once (marketplace/seller/menu.py, marketplace/curation/console.py);
+Each area declares its entries once (marketplace/dashboard/menu.py, marketplace/curation/console.py);
 `build_menu` turns them into what templates/macros/area_menu.html shows for the current request:
 the groups, the current page (aria-current) and the total waiting, for the menu's summary.
 Entries whose endpoint is not registered are left out, so a menu never links to a missing page.

@@ -56,7 +56,7 @@ BLUEPRINTS = (
     "marketplace.curation.views:bp",
     "marketplace.media.views:bp",
     "marketplace.email.hooks:bp",
-    "marketplace.seller.views:bp",
+    "marketplace.dashboard.views:bp",
     "marketplace.naikkelas.views:bp",
     "marketplace.refunds.views:bp",
     "marketplace.payouts.views:bp",
@@ -65,7 +65,7 @@ BLUEPRINTS = (
     "marketplace.labels.views:bp",
     "marketplace.shipping.views:bp",
     "marketplace.markets.views:bp",
-    "marketplace.seller.facilitator_views:bp",
+    "marketplace.dashboard.facilitator_views:bp",
     "marketplace.audit.views:bp",
 )
 

@@ -321,11 +321,3 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
             problems.append(f"{product.title_id}: {view.problem}")
         groups.setdefault(product.seller_id, SellerGroup(seller=product.seller)).lines.append(view)
     return CartSummary(groups=list(groups.values()), problems=problems)
-
-
-def count_items(session: Session, cart: Cart | None) -> int:
-    if cart is None:
-        return 0
-    return session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).where(CartLine.cart_id == cart.id)
-    )

@@ -1,10 +1,14 @@
-"""Product photos: an upload processed by media and stored as the product's last `ProductImage`."""
+"""Product photos: an upload processed by media and stored as the product's last `ProductImage`;
+the `PhotoEntry` a seller and a curator see for each photo, live or waiting for review."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product, ProductImage
+from marketplace.media import picture_attrs
 from marketplace.media.images import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -15,6 +19,23 @@ from marketplace.media.images import (
     save_renditions,
 )
 from marketplace.media.storage import MediaStorage
+
+
+@dataclass(frozen=True)
+class PhotoEntry:
+    """One photo in the order the seller sees it. token: "i<ProductImage id>" or "p<RevisionPhoto id>"."""
+
+    token: str
+    storage_key: str
+    width: int
+    height: int
+    awaiting_review: bool
+
+
+def photo_view(entry: PhotoEntry, alt: str, *, width: int = 320) -> dict:
+    """A photo's <picture> attributes for a template, with its token and review state."""
+    attrs = picture_attrs(entry, wanted_width=width)
+    return {**attrs, "token": entry.token, "alt": alt, "awaiting_review": entry.awaiting_review}
 
 
 def store_product_image(

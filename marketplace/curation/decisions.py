@@ -10,34 +10,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Product, ProductImage, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
-from marketplace.errors import InvalidInput, NotFound
+from marketplace.curation.revisions import drop_revision_photos
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
+from marketplace.errors import InvalidInput
 from marketplace.i18n import message as _l
 from marketplace.seller.common import REVIEWED_FIELDS, FileToDelete, clean_text
 from marketplace.seller.models import Seller, SellerStatus
-from marketplace.seller.products import drop_revision_photos
-
-
-def list_pending_applications(session: Session) -> list[Seller]:
-    return list(
-        session.scalars(
-            sa.select(Seller)
-            .where(Seller.status == SellerStatus.PENDING)
-            .options(selectinload(Seller.village), selectinload(Seller.clusters))
-            .order_by(Seller.created_at, Seller.id)
-        )
-    )
-
-
-def get_pending_seller(session: Session, seller_id: int) -> Seller:
-    seller = session.get(Seller, seller_id)
-    if seller is None or seller.status != SellerStatus.PENDING:
-        raise NotFound(_l("This application is not waiting for a decision."))
-    return seller
 
 
 def _claim_seller(session: Session, seller: Seller, values: dict) -> bool:
@@ -79,9 +63,6 @@ def decide_application(
 
 def _notify_seller(session: Session, seller: Seller, *, subject, body, note: str, endpoint: str, **values):
     """Queue an email to the account that runs `seller` (no account: nobody to tell)."""
-    from marketplace.email.links import external_url
-    from marketplace.email.services import send_email
-
     user = session.get(User, seller.user_id) if seller.user_id else None
     if user is None:
         return
@@ -92,28 +73,6 @@ def _notify_seller(session: Session, seller: Seller, *, subject, body, note: str
         template="seller_notice",
         lang=user.locale,
         context={"name": user.name, "body": body, "note": note, "link": external_url(endpoint, **values)},
-    )
-
-
-def list_products_for_review(session: Session) -> list[Product]:
-    return list(
-        session.scalars(
-            sa.select(Product)
-            .where(Product.status == ProductStatus.PENDING_REVIEW)
-            .options(selectinload(Product.seller), selectinload(Product.images))
-            .order_by(Product.updated_at, Product.id)
-        )
-    )
-
-
-def list_pending_revisions(session: Session) -> list[ProductRevision]:
-    return list(
-        session.scalars(
-            sa.select(ProductRevision)
-            .where(ProductRevision.status == RevisionStatus.PENDING)
-            .options(selectinload(ProductRevision.product).selectinload(Product.seller))
-            .order_by(ProductRevision.updated_at, ProductRevision.id)
-        )
     )
 
 
@@ -157,13 +116,6 @@ def decide_product(
         endpoint="seller.edit_product", product_id=product.id,
     )  # fmt: skip
     return True
-
-
-def get_pending_revision(session: Session, revision_id: int) -> ProductRevision:
-    revision = session.get(ProductRevision, revision_id)
-    if revision is None or revision.status != RevisionStatus.PENDING:
-        raise NotFound(_l("This change is not waiting for a decision."))
-    return revision
 
 
 def decide_revision(

@@ -17,11 +17,12 @@ from marketplace.curation import featured as services
 from marketplace.curation import presenters
 from marketplace.curation.forms import FIRST_YEAR, LAST_YEAR, ActionForm, PlacementForm
 from marketplace.curation.views import bp
-from marketplace.errors import DomainError, InvalidInput
+from marketplace.errors import InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.timezones import from_jakarta_local, jakarta_time, to_jakarta_local
 from marketplace.types import utcnow
+from marketplace.views_support import apply_error, domain_errors
 
 
 def _placement_input(form: PlacementForm) -> services.PlacementInput:
@@ -41,13 +42,9 @@ def _placement_input(form: PlacementForm) -> services.PlacementInput:
 
 
 def _show_errors(form: PlacementForm, errors: dict[str, str]) -> None:
-    """The service's messages next to their fields, without doubling the form's own."""
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.append(message)
-        elif not field.errors:
-            field.errors = [message]
+    """The service's check messages next to their fields, without doubling the form's own."""
+    if errors:
+        apply_error(form, InvalidInput(errors), only_if_empty=True)
 
 
 def _render_list(form: PlacementForm, status: int = 200):
@@ -88,17 +85,12 @@ def featured():
 def create_featured():
     form = PlacementForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, only_if_empty=True) as outcome:
             placement = services.create_placement(
                 db.session, data=_placement_input(form), actor=current_user, now=utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            _show_errors(
-                form, error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
-            )
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(
                 _("Placement saved: product %(id)d is featured in that window.", id=placement.product_id),
                 "success",
@@ -135,18 +127,14 @@ def edit_featured(placement_id: int):
         return _render_edit(placement, form)
     form = PlacementForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, only_if_empty=True) as outcome:
             changed = services.update_placement(
                 db.session, placement=placement, data=_placement_input(form), actor=current_user, now=utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            placement = services.get_placement(db.session, placement_id)
-            _show_errors(
-                form, error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
-            )
-        else:
             db.session.commit()
+        if not outcome.ok:
+            placement = services.get_placement(db.session, placement_id)
+        else:
             flash(_("Placement saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("curation.featured"), code=303)
     else:

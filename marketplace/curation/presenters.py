@@ -7,15 +7,24 @@ import io
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from marketplace.catalogue.photos import photo_view
 from marketplace.curation.reviews import Application, ProductReview, QueueItem
 from marketplace.i18n import localized
 from marketplace.money import money_text
-from marketplace.seller import presenters as seller_presenters
+from marketplace.seller.presenters import seller_kind_label
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_time, to_jakarta_local
 
-FIELD_LABELS = seller_presenters.FIELD_LABELS
+FIELD_LABELS = {
+    "title_id": _l("Name, in Indonesian"),
+    "title_en": _l("Name, in English"),
+    "description_id": _l("Description, in Indonesian"),
+    "description_en": _l("Description, in English"),
+    "price_minor": _l("Price"),
+    "photos": _l("Photos"),
+}
 THUMB_WIDTH = 160
 
 
@@ -24,7 +33,7 @@ def application_row(item: Application, lang: str) -> dict:
     return {
         "id": seller.id,
         "name": seller.name,
-        "kind": seller_presenters.seller_kind_label(seller.kind),
+        "kind": seller_kind_label(seller.kind),
         "village": seller.village.name,
         "clusters": ", ".join(localized(c, "name", lang) for c in seller.clusters),
         "story_id": seller.story_id,
@@ -71,7 +80,7 @@ def review_view(review: ProductReview, lang: str) -> dict:
     title = product.title_id
 
     def photos(entries):
-        return [seller_presenters.photo_view(e, title, width=THUMB_WIDTH) for e in entries]
+        return [photo_view(e, title, width=THUMB_WIDTH) for e in entries]
 
     live_tokens = {p.token for p in review.live_photos}
     proposed = photos(review.proposed_photos)

@@ -21,6 +21,7 @@ from marketplace.media import get_storage
 from marketplace.params import MAX_ID
 from marketplace.seller import common as seller_services
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 
 def _check_id(value: int) -> int:
@@ -74,7 +75,7 @@ def decide_application(seller_id: int):
     approve = _decision()
     seller = reviews.get_seller(db.session, _check_id(seller_id))
     name = seller.name
-    try:
+    with domain_errors() as outcome:
         done = reviews.decide_application(
             db.session,
             seller=seller,
@@ -83,9 +84,10 @@ def decide_application(seller_id: int):
             note=form.note.data or "",
             now=utcnow(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        return _render_applications({seller_id: _note_error(error)}, {seller_id: form.note.data or ""}, 400)
+    if not outcome.ok:
+        return _render_applications(
+            {seller_id: _note_error(outcome.error)}, {seller_id: form.note.data or ""}, 400
+        )
     db.session.commit()
     if not done:
         flash(_("The application of %(name)s was already decided: nothing changed.", name=name), "warning")
@@ -144,7 +146,7 @@ def decide_product(product_id: int):
     if product is None:
         abort(404)
     title = product.title_id
-    try:
+    with domain_errors() as outcome:
         decision = reviews.decide_product(
             db.session,
             product=product,
@@ -155,13 +157,13 @@ def decide_product(product_id: int):
             revision_id=int(revision_text) if revision_text else None,
             version=(form.version.data or "").strip()[:40],
         )
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if isinstance(outcome.error, Conflict):
+        flash(outcome.error.message, "error")
         return redirect(url_for("curation.product_review", product_id=product_id), code=303)
-    except DomainError as error:
-        db.session.rollback()
-        return _render_review(product_id, error=_note_error(error), note=form.note.data or "", status=400)
+    if not outcome.ok:
+        return _render_review(
+            product_id, error=_note_error(outcome.error), note=form.note.data or "", status=400
+        )
     db.session.commit()
     if decision.files:
         seller_services.delete_files(get_storage(current_app), decision.files)

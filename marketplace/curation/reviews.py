@@ -20,15 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.photos import PhotoEntry
 from marketplace.curation import decisions as curation_decisions
+from marketplace.curation import revisions
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.i18n import message as _l
-from marketplace.seller import photos as seller_photos
-from marketplace.seller import products as seller_products
 from marketplace.seller.common import REVIEWED_FIELDS, FileToDelete
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
-from marketplace.seller.photos import PhotoEntry
 
 #: Queue pages show at most this many items per kind; the console's counts say how many wait in all.
 QUEUE_LIMIT = 200
@@ -222,9 +221,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
             product.updated_at,
         )
     revision = (
-        seller_products.find_pending_revision(session, product)
-        if product.status == ProductStatus.ACTIVE
-        else None
+        revisions.find_pending_revision(session, product) if product.status == ProductStatus.ACTIVE else None
     )
     if revision is None or not revision.changes:
         raise NotFound(_l("Nothing of this product is waiting for review."))
@@ -239,7 +236,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         for n in REVIEWED_FIELDS
     ]
     live = _live_photos(product)
-    proposed = seller_photos.list_photos(session, product)
+    proposed = revisions.list_photos(session, product)
     photos_changed = "photos" in changes and [p.token for p in proposed] != [p.token for p in live]
     return ProductReview(
         product,

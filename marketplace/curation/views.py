@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import curator_required
+from marketplace.audit.services import record_action
 from marketplace.curation import services
 from marketplace.curation.console import console_menu
 from marketplace.extensions import db
@@ -62,8 +63,6 @@ def mark_received(number: str):
     order = orders.get_order(db.session, number)
     label = f"curator {current_user.email}"
     if orders.mark_order_paid(db.session, order, actor_id=current_user.id, actor_label=label, now=utcnow()):
-        from marketplace.audit.services import record_action
-
         record_action(
             db.session,
             actor=current_user,

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
 from marketplace.i18n import localized
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.models import LabelReminder, LabelStatus, ProductLabel
@@ -33,9 +35,6 @@ def send_expiry_reminders(
     Sellers without an account are skipped (and reminded once an account is attached).
     Archived products are left out. Flushes only; the caller commits.
     """
-    from marketplace.email.links import external_url
-    from marketplace.email.services import send_email
-
     reminded = sa.exists().where(
         LabelReminder.label_id == ProductLabel.id, LabelReminder.valid_until == ProductLabel.valid_until
     )

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from marketplace.accounts.models import User
-from marketplace.audit.services import record_action
+from marketplace.accounts.models import ActorRole, User
+from marketplace.audit.services import default_role, record_action
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import InvalidInput, NotFound, ValidationError
 from marketplace.i18n import message as _l
@@ -158,7 +158,9 @@ def request_label(
             target_label=f"{label_type.code} · {product.title_id}",
             seller_id=product.seller_id,
             after=label_values(label),
-            actor_role="" if product.seller.user_id == actor.id or actor.is_curator else "facilitator",
+            actor_role=default_role(actor)
+            if product.seller.user_id == actor.id or actor.is_curator
+            else ActorRole.FACILITATOR,
         )
     except BaseException:
         if key:

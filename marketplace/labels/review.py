@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, contains_eager
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Product, Region
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
 from marketplace.errors import InvalidInput
 from marketplace.i18n import localized
 from marketplace.i18n import message as _l
@@ -106,9 +108,6 @@ def long_date(value: date | None, lang: str) -> str:
 
 
 def _email_decision(session: Session, label: ProductLabel, *, approve: bool, note: str) -> None:
-    from marketplace.email.links import external_url
-    from marketplace.email.services import send_email
-
     user = _seller_user(session, label.product.seller)
     if user is None or not user.email:
         return  # a facilitator-run shop without an account: the dashboard shows the decision

@@ -29,7 +29,6 @@ from wtforms import SelectChoice
 
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area, user_seller_ids
-from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.labels import common, presenters, requests, review
@@ -39,19 +38,9 @@ from marketplace.labels.forms import ApproveForm, LabelRequestForm, LabelTypeFor
 from marketplace.media import get_storage
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 bp = Blueprint("labels", __name__)
-
-
-def _apply_errors(form, error: DomainError) -> None:
-    """Put a service's messages next to their fields (or above the form when there is none)."""
-    errors = error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
-    for name, message in errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*(field.errors or []), message]
-        else:
-            form.form_errors.append(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +115,7 @@ def request_label(product_id: int):
         upload = request.files.get("evidence")
         # Read one byte past the cap: enough to know the file is too large, never more.
         data = upload.read(labels_evidence.EVIDENCE_MAX_BYTES + 1) if upload else b""
-        try:
+        with domain_errors(form) as outcome:
             requests.request_label(
                 db.session,
                 get_storage(current_app),
@@ -142,12 +131,10 @@ def request_label(product_id: int):
                 today=market_today(),
                 now=utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            product = requests.get_seller_product(db.session, product_id, g.seller_ids)
-            _apply_errors(form, error)
-        else:
             db.session.commit()
+        if not outcome.ok:
+            product = requests.get_seller_product(db.session, product_id, g.seller_ids)
+        else:
             flash(_("Thank you. A curator will check the label and the evidence soon."), "success")
             return redirect(url_for("labels.seller_labels"), code=303)
     return _render_request(product, form, label_types, status=400)
@@ -249,7 +236,7 @@ def reject(label_id: int):
             abort(400)  # a missing CSRF token, not a too-long reason
         return _render_queue({label_id: form}, status=400)
     label = requests.get_label(db.session, label_id)
-    try:
+    with domain_errors(form) as outcome:
         done = review.decide_label(
             db.session,
             label=label,
@@ -258,9 +245,7 @@ def reject(label_id: int):
             note=form.note.data or "",
             now=utcnow(),
         )
-    except DomainError as error:
-        db.session.rollback()
-        _apply_errors(form, error)
+    if not outcome.ok:
         return _render_queue({label_id: form}, status=400)
     db.session.commit()
     if done:
@@ -374,15 +359,12 @@ def new_type():
     if request.method == "GET":
         form.requires_certificate.data = True
     elif form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             label_type = labels_label_types.create_label_type(
                 db.session, data=_type_input(form), curator=current_user
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(_("Label type “%(code)s” added.", code=label_type.code), "success")
             return redirect(url_for("labels.types"), code=303)
     status = 400 if form.errors or form.form_errors else 200
@@ -395,15 +377,12 @@ def edit_type(type_id: int):
     label_type = labels_label_types.get_label_type(db.session, type_id)
     form = LabelTypeForm(obj=label_type) if request.method == "GET" else LabelTypeForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             changed = labels_label_types.update_label_type(
                 db.session, label_type=label_type, data=_type_input(form), curator=current_user
             )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_errors(form, error)
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("labels.types"), code=303)
     status = 400 if form.errors or form.form_errors else 200

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import contact
-from marketplace.cart.models import Cart, CartLine
 from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
 from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, DomainError, ValidationError
@@ -93,13 +92,6 @@ def cart_fingerprint(lines: Sequence[PricedLine]) -> str:
     """
     text = ";".join(f"{ln.product.id}:{ln.quantity}:{ln.unit_price_minor}:{ln.currency}" for ln in lines)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def cart_quantities(session: Session, cart: Cart) -> dict[int, int]:
-    rows = session.execute(
-        sa.select(CartLine.product_id, CartLine.quantity).where(CartLine.cart_id == cart.id)
-    ).all()
-    return {product_id: quantity for product_id, quantity in rows}
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from marketplace.orders.checkout import (
     CheckoutPrice,
     PricedLine,
     cart_fingerprint,
-    cart_quantities,
     price_checkout,
     price_lines,
 )
@@ -67,7 +66,6 @@ __all__ = [
     "PricedLine",
     "cancel_unpaid_order",
     "cart_fingerprint",
-    "cart_quantities",
     "expire_if_overdue",
     "expire_unpaid_orders",
     "find_order_by_checkout_token",

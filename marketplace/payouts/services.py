@@ -25,7 +25,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.audit.services import record_action
@@ -383,7 +382,3 @@ def create_payout(
         after={"balance_idr": owed - amount_idr, "amount_idr": amount_idr, "bank_reference": bank_reference},
     )
     return payout
-
-
-def is_duplicate_token(error: IntegrityError) -> bool:
-    return "token" in str(error.orig).lower()

@@ -18,9 +18,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import ActorRole, User
 from marketplace.audit.services import record_action
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
 from marketplace.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ValidationError
+from marketplace.seller import application, common
 from marketplace.seller.models import Seller, SellerFacilitator, SellerPayoutAccount
 
 __all__ = [
@@ -131,7 +134,7 @@ def _create_link(
     record_action(
         session,
         actor=granted_by,
-        actor_role="curator" if via == "curator" else "seller",
+        actor_role=ActorRole.CURATOR if via == "curator" else ActorRole.SELLER,
         action="facilitator.grant",
         target_type="seller_facilitator",
         target_id=link.id,
@@ -145,9 +148,6 @@ def _create_link(
 
 
 def _tell_facilitator(session: Session, *, facilitator: User, seller: Seller) -> None:
-    from marketplace.email.links import external_url
-    from marketplace.email.services import send_email
-
     send_email(
         session,
         to=facilitator.email,
@@ -212,7 +212,7 @@ def link_by_curator(
 
 
 def revoke_link(
-    session: Session, *, link: SellerFacilitator, actor: User, actor_role: str, now: datetime
+    session: Session, *, link: SellerFacilitator, actor: User, actor_role: ActorRole, now: datetime
 ) -> None:
     """End a facilitator's access (kept as history); it stops working on their next request."""
     if link.revoked_at is not None:
@@ -250,8 +250,6 @@ def update_payout_account(
     Raises OwnerOnly for anyone but the owner, InvalidInput (all fields at once) for bad values.
     The change is audited by the seller area's tracking (account number shown by its last digits).
     """
-    from marketplace.seller import application, common
-
     if seller.user_id is None or seller.user_id != owner.id:
         raise OwnerOnly(str(_l("Only the shop's owner can change its bank account for payouts.")))
     bank_name = " ".join((bank_name or "").split())

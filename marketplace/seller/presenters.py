@@ -1,30 +1,13 @@
-"""Seller-dashboard view models: formatted money and times, labels, image attributes, links."""
+"""The shop's labels: its kind and status as people read them, a payout account as short text.
+
+Shared by the seller's dashboard and the curator queue (both above seller in the layers).
+"""
 
 from __future__ import annotations
 
-from flask import url_for
-from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
-from marketplace.catalogue.models import Product, ProductStatus
-from marketplace.i18n import localized
-from marketplace.media import picture_attrs
-from marketplace.money import money_text
-from marketplace.orders.formatting import fulfilment_status_label
-from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus
-from marketplace.seller import stock as services
 from marketplace.seller.models import SellerStatus
-from marketplace.seller.photos import PhotoEntry
-from marketplace.shipping.customs import is_international
-from marketplace.stock.models import StockMovementKind
-from marketplace.timezones import jakarta_time
-
-PRODUCT_STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("Draft: sent back by a curator"),
-    ProductStatus.PENDING_REVIEW: _l("Waiting for review"),
-    ProductStatus.ACTIVE: _l("On sale"),
-    ProductStatus.ARCHIVED: _l("Archived"),
-}
 
 SELLER_STATUS_LABELS = {
     SellerStatus.PENDING: _l("Waiting for approval"),
@@ -38,27 +21,6 @@ SELLER_KIND_LABELS = {
     "kub": _l("Artisan group (KUB)"),
     "bumdes": _l("Village enterprise (BUMDes)"),
 }
-
-MOVEMENT_LABELS = {
-    StockMovementKind.RESERVE: _l("Reserved by an order"),
-    StockMovementKind.RELEASE: _l("Released (order not paid or cancelled)"),
-    StockMovementKind.SALE: _l("Sold (order paid)"),
-    StockMovementKind.ADJUSTMENT: _l("Correction"),
-    StockMovementKind.RETURN: _l("Returned"),
-}
-
-FIELD_LABELS = {
-    "title_id": _l("Name, in Indonesian"),
-    "title_en": _l("Name, in English"),
-    "description_id": _l("Description, in Indonesian"),
-    "description_en": _l("Description, in English"),
-    "price_minor": _l("Price"),
-    "photos": _l("Photos"),
-}
-
-
-def product_status_label(status) -> str:
-    return str(PRODUCT_STATUS_LABELS.get(status, status))
 
 
 def seller_kind_label(kind: str) -> str:
@@ -74,120 +36,3 @@ def payout_text(account) -> str:
     if account is None:
         return ""
     return f"{account.bank_name} ••••{account.account_number[-4:]} ({account.account_holder})"
-
-
-def photo_view(entry: PhotoEntry, alt: str, *, width: int = 320) -> dict:
-    attrs = picture_attrs(entry, wanted_width=width)
-    return {**attrs, "token": entry.token, "alt": alt, "awaiting_review": entry.awaiting_review}
-
-
-def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dict:
-    title = localized(product, "title", lang)
-    cover = product.images[0] if product.images else None
-    return {
-        "id": product.id,
-        "title": title,
-        "status": str(product.status),
-        "status_label": product_status_label(product.status),
-        "price": money_text(product.price_minor, product.currency, lang),
-        "stock": product.stock,
-        "low": services.is_low(product) and product.status != ProductStatus.ARCHIVED,
-        "pending_change": has_pending_change,
-        "edit_url": url_for("seller.edit_product", product_id=product.id),
-        "stock_url": url_for("seller.stock", product_id=product.id),
-        "cover": picture_attrs(cover, wanted_width=160) if cover else None,
-        "seller_name": product.seller.name,
-    }
-
-
-def ledger_row(row: services.LedgerRow, lang: str) -> dict:
-    movement = row.movement
-    delta = movement.quantity_delta
-    return {
-        "when": jakarta_time(movement.created_at, lang),
-        "kind": str(MOVEMENT_LABELS.get(movement.kind, movement.kind)),
-        "delta": f"+{delta}" if delta > 0 else str(delta),
-        "reason": movement.reason,
-        "who": row.actor_email
-        or (row.order_number and str(_l("Order %(number)s", number=row.order_number)))
-        or "",
-    }
-
-
-def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
-    order = fulfilment.order
-    units = sum(line.quantity for line in fulfilment.lines)
-    subtotal = sum(line.line_total_minor for line in fulfilment.lines)
-    subtotal_idr = sum(line.unit_price_idr * line.quantity for line in fulfilment.lines)
-    paid = order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-    return {
-        "id": fulfilment.id,
-        "number": order.number,
-        "placed": jakarta_time(order.created_at, lang),
-        "status": str(fulfilment.status),
-        "status_label": str(_l("Paid: pack and ship"))
-        if fulfilment.status == FulfilmentStatus.PROCESSING
-        else fulfilment_status_label(fulfilment.status),
-        "to_ship": fulfilment.status == FulfilmentStatus.PROCESSING and order.status == OrderStatus.PAID,
-        "can_mark_processing": fulfilment.status == FulfilmentStatus.PENDING
-        and order.status == OrderStatus.PAID,
-        "paid": paid,
-        "units": units,
-        "subtotal": seller_amount(subtotal_idr, subtotal, order.currency, lang),
-        "shipping": money_text(fulfilment.shipping_minor, order.currency, lang),
-        "courier": fulfilment.courier,
-        "tracking_number": fulfilment.tracking_number,
-        "shipped": jakarta_time(fulfilment.shipped_at, lang),
-        "is_pickup": str(order.shipping_method) == "pickup",
-        "url": url_for("seller.order", fulfilment_id=fulfilment.id),
-        "shop": fulfilment.lines[0].seller_name if fulfilment.lines else "",
-        "slip_url": url_for("seller.packing_slip", fulfilment_id=fulfilment.id),
-    }
-
-
-def seller_amount(idr_minor: int, paid_minor: int, currency: str, lang: str) -> str:
-    """Goods in rupiah (what the seller earns), with what a buyer abroad paid beside it."""
-    if currency == "IDR":
-        return money_text(paid_minor, currency, lang)
-    return f"{money_text(idr_minor, 'IDR', lang)} ({money_text(paid_minor, currency, lang)})"
-
-
-def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
-    order = fulfilment.order
-    address = [
-        part
-        for part in (
-            order.ship_name,
-            order.ship_street,
-            order.ship_line2,
-            ", ".join(p for p in (order.ship_district, order.ship_city) if p),
-            " ".join(p for p in (order.ship_province, order.ship_postal_code) if p),
-            order.ship_country if order.ship_country != "ID" else "",
-            order.ship_phone,
-        )
-        if part
-    ]
-    lines = [
-        {
-            "title": localized(line, "title", lang),
-            "quantity": line.quantity,
-            "unit_price": seller_amount(line.unit_price_idr, line.unit_price_minor, order.currency, lang),
-            "total": seller_amount(
-                line.unit_price_idr * line.quantity, line.line_total_minor, order.currency, lang
-            ),
-            "weight": format_number(line.weight_grams),
-            "hs_code": line.hs_code or "",
-        }
-        for line in fulfilment.lines
-    ]
-    weight = sum(line.weight_grams for line in fulfilment.lines)
-    return {
-        **fulfilment_row(fulfilment, lang),
-        "address_lines": address,
-        "lines": lines,
-        "total_weight": format_number(weight),
-        "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
-        "customs_url": url_for("seller.customs", fulfilment_id=fulfilment.id)
-        if is_international(fulfilment)
-        else "",
-    }

@@ -1,7 +1,6 @@
 """Which products the public may see: active, and sold by an approved seller.
 
-`public_products_filter()` is the SQL condition every public query applies; `is_public()` its
-Python twin for a loaded product."""
+`public_products_filter()` is the SQL condition every public query applies."""
 
 from __future__ import annotations
 
@@ -26,8 +25,3 @@ def public_products_filter() -> sa.ColumnElement[bool]:
 def public_products_select() -> sa.Select:
     """`SELECT products` restricted to public products; add filters, ordering and options."""
     return sa.select(Product).where(public_products_filter())
-
-
-def is_public(product: Product) -> bool:
-    """The Python twin of `public_products_filter` for an already loaded product."""
-    return product.status == ProductStatus.ACTIVE and product.seller.status == SellerStatus.APPROVED

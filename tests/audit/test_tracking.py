@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from marketplace.audit import tracking
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductImage
-from marketplace.seller import stock as seller_services
+from marketplace.dashboard import stock as seller_services
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.types import utcnow
 from tests.audit.conftest import log_in

@@ -258,7 +258,7 @@ def test_an_order_abroad_converts_its_shipping_and_cannot_use_bank_transfer(sess
 
 
 def test_the_seller_sees_a_foreign_order_in_rupiah_with_what_the_buyer_paid(app, session, rates, shop):
-    from marketplace.seller.presenters import fulfilment_detail
+    from marketplace.dashboard.presenters import fulfilment_detail
 
     order = _place_abroad(session, shop, currency="EUR", payment="stripe")
     session.commit()

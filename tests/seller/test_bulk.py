@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
-from marketplace.seller import bulk
+from marketplace.dashboard import bulk
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import make_product

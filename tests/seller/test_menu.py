@@ -1,4 +1,4 @@
-"""The seller area's menu (marketplace/seller/menu.py): grouped by task, with what waits, on every page."""
+"""The seller area's menu (marketplace/dashboard/menu.py): grouped by task, with what waits, on every page."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from marketplace.catalogue.models import Product
+from marketplace.dashboard import bulk
 from marketplace.forms import IdCheckboxesField, IdSelectField, WholeNumberField
 from marketplace.numbers import parse_whole_number
 from marketplace.payouts.forms import parse_rupiah
-from marketplace.seller import bulk
 from tests.seller.conftest import log_in, snapshot
 from tests.seller.test_listings import form as product_form
 

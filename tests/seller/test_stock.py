@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from marketplace.dashboard import stock as services
 from marketplace.errors import Conflict, InvalidInput
-from marketplace.seller import stock as services
 from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_product

@@ -1,6 +1,6 @@
 """Seller CSV routes: download listings and stock, upload an edited file, preview, confirm.
 
-Adds its routes to the seller blueprint (imported at the bottom of marketplace.seller.views).
+Adds its routes to the seller blueprint (imported at the bottom of marketplace.dashboard.views).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import seller_area
+from marketplace.dashboard import bulk
+from marketplace.dashboard.bulk_forms import CsvConfirmForm, CsvUploadForm
+from marketplace.dashboard.views import bp
 from marketplace.extensions import db
-from marketplace.seller import bulk
-from marketplace.seller.bulk_forms import CsvConfirmForm, CsvUploadForm
-from marketplace.seller.views import bp
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 #: Werkzeug keeps at most 500 kB of form fields in memory; the confirmation must fit in that.
 MAX_CONFIRM_CHARS = 400_000
@@ -64,13 +65,12 @@ def import_products():
             parsed = bulk.parse_csv((confirm_form.csv.data or "").encode("utf-8"))
             plan = bulk.plan_import(db.session, parsed, seller_ids=g.seller_ids)
             if plan.valid and plan.changes and plan.token == confirm_form.token.data:
-                try:
+                with domain_errors(catch=bulk.InvalidImport) as outcome:
                     result = bulk.apply_import(db.session, plan=plan, actor=current_user, now=utcnow())
-                except bulk.InvalidImport as error:
-                    db.session.rollback()
-                    plan.errors = error.errors
-                else:
                     db.session.commit()
+                if not outcome.ok:
+                    plan.errors = outcome.error.errors
+                else:
                     flash(
                         _(
                             "Done: %(n)d products changed. %(review)d changes wait for a curator.",

@@ -18,23 +18,27 @@ from wtforms import SelectChoice
 
 from marketplace.accounts.access import list_managed_sellers, user_seller_roles
 from marketplace.catalogue.models import Product
-from marketplace.errors import DomainError, InvalidInput
+from marketplace.curation.presenters import seller_decision_rows
+from marketplace.dashboard import fulfilments, presenters
+from marketplace.dashboard import products as seller_products
+from marketplace.dashboard import stock as seller_stock
+from marketplace.dashboard.forms import ApplicationForm
+from marketplace.dashboard.menu import seller_menu
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
+from marketplace.labels.presenters import dashboard_warnings
 from marketplace.media import get_storage
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller import application as seller_application
-from marketplace.seller import common, fulfilments, presenters
-from marketplace.seller import products as seller_products
-from marketplace.seller import stock as seller_stock
-from marketplace.seller.forms import (
-    ApplicationForm,
-)
-from marketplace.seller.menu import seller_menu
+from marketplace.seller import common
+from marketplace.seller import presenters as seller_presenters
 from marketplace.seller.models import SellerStatus
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
+# The package is `dashboard`, the blueprint keeps the name "seller": endpoints (`seller.…`),
+# URLs (/seller/…) and templates/seller/ are unchanged.
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 
 
@@ -60,18 +64,6 @@ def actor_label(fulfilment) -> str:
     # Shown to the buyer in the order's history: the shop's name, never the owner's email.
     shop = fulfilment.lines[0].seller_name if fulfilment.lines else ""
     return f"seller {shop}".strip()[:60]
-
-
-def apply_errors(form, error: DomainError, renames: dict[str, str] | None = None) -> None:
-    """Put a service's messages next to their fields (or above the form when there is none)."""
-    renames = renames or {}
-    errors = error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
-    for name, message in errors.items():
-        field = getattr(form, renames.get(name, name) or "", None) if name else None
-        if field is not None:
-            field.errors = [*(field.errors or []), message]
-        else:
-            form.form_errors.append(message)
 
 
 def add_missing_errors(form, errors: dict[str, str], renames: dict[str, str] | None = None) -> None:
@@ -106,12 +98,12 @@ def dashboard():
         {
             "name": s.name,
             "status": str(s.status),
-            "status_label": presenters.seller_status_label(s.status),
+            "status_label": seller_presenters.seller_status_label(s.status),
             "village": s.village.name,
             "public_url": url_for("storefront.seller", slug=s.slug)
             if s.status == SellerStatus.APPROVED
             else "",
-            "payout": presenters.payout_text(seller_application.find_payout_account(db.session, s.id)),
+            "payout": seller_presenters.payout_text(seller_application.find_payout_account(db.session, s.id)),
             # Only the owner changes where the money goes (never a facilitator).
             "payout_url": url_for("facilitators.payout_account", seller_id=s.id)
             if s.user_id == current_user.id
@@ -136,15 +128,11 @@ def dashboard():
 
 def _recent_decisions(seller_ids, lang):
     # The curators' latest decisions on these shops' products, with their notes (curation console).
-    from marketplace.curation.presenters import seller_decision_rows
-
     return seller_decision_rows(db.session, seller_ids, lang)
 
 
 def _label_warnings(seller_ids, lang):
-    # Labels expiring within 30 days (marketplace/labels): imported here, labels.views imports us.
-    from marketplace.labels.presenters import dashboard_warnings
-
+    # Labels expiring within 30 days (marketplace/labels).
     return dashboard_warnings(db.session, seller_ids, today=market_today(), lang=lang)
 
 
@@ -182,13 +170,10 @@ def apply():
     _application_choices(form)
     if form.validate_on_submit():
         data = _application_input(form)
-        try:
+        with domain_errors(form) as outcome:
             seller_application.apply_to_sell(db.session, user=current_user, data=data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(_("Thank you! A curator will check your application soon."), "success")
             return redirect(url_for("seller.dashboard"), code=303)
     elif form.is_submitted():
@@ -197,7 +182,7 @@ def apply():
     return render_template("seller/apply.html", form=form), status
 
 
-from marketplace.seller import (  # noqa: E402,F401
+from marketplace.dashboard import (  # noqa: E402,F401  (register their routes on bp)
     bulk_views,
     customs_views,
     order_views,

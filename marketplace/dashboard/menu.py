@@ -1,7 +1,7 @@
 """The seller area's menu: its pages grouped by task, with what waits (parcels to ship, low stock).
 
 templates/seller/_layout.html shows it on every seller page (through the context processor in
-marketplace/seller/views.py); the entries live here only.
+marketplace/dashboard/views.py); the entries live here only.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from marketplace.accounts.models import ActorRole
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
@@ -79,11 +80,11 @@ def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int
 
 
 def seller_menu(session: Session, roles: Mapping[int, str]) -> AreaMenu:
-    """The menu for the current request; `roles` is {shop id: "seller" | "facilitator"}.
+    """The menu for the current request; `roles` is {shop id: ActorRole.SELLER | FACILITATOR}.
 
     The bank account entry needs a shop: it is shown to the owner of exactly one shop (an owner of
     several changes each one from the dashboard; facilitators never change where the money goes).
     """
-    owned = [seller_id for seller_id, role in roles.items() if role == "seller"]
+    owned = [seller_id for seller_id, role in roles.items() if role == ActorRole.SELLER]
     url_values = {"facilitators.payout_account": {"seller_id": owned[0]}} if len(owned) == 1 else {}
     return build_menu(SELLER_MENU, SELLER_GROUPS, waiting_counts(session, list(roles)), url_values=url_values)

@@ -10,39 +10,37 @@ from wtforms import SelectChoice
 
 from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
 from marketplace.catalogue.models import Product, ProductStatus
-from marketplace.errors import Conflict, DomainError
+from marketplace.catalogue.photos import photo_view
+from marketplace.curation import revisions
+from marketplace.dashboard import photos as dashboard_photos
+from marketplace.dashboard import presenters
+from marketplace.dashboard import products as dashboard_products
+from marketplace.dashboard.forms import ActionForm, NewProductForm, PhotoForm, ProductForm
+from marketplace.dashboard.views import (
+    PHOTO_TOKEN,
+    add_missing_errors,
+    bp,
+    delete_files_after_commit,
+    own_product,
+)
+from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.media import get_storage
 from marketplace.media.images import upload_limits
 from marketplace.money import money_text
-from marketplace.seller import application, common, presenters
-from marketplace.seller import photos as seller_photos
-from marketplace.seller import products as seller_products
-from marketplace.seller.forms import (
-    ActionForm,
-    NewProductForm,
-    PhotoForm,
-    ProductForm,
-)
+from marketplace.seller import application, common
 from marketplace.seller.models import SellerStatus
-from marketplace.seller.views import (
-    PHOTO_TOKEN,
-    add_missing_errors,
-    apply_errors,
-    bp,
-    delete_files_after_commit,
-    own_product,
-)
 from marketplace.types import utcnow
+from marketplace.views_support import apply_error, domain_errors
 
 
 @bp.get("/products")
 @seller_area
 def products():
     lang = current_language()
-    items = seller_products.list_seller_products(db.session, g.seller_ids)
-    pending = seller_products.products_with_pending_changes(db.session, [p.id for p in items])
+    items = dashboard_products.list_seller_products(db.session, g.seller_ids)
+    pending = dashboard_products.products_with_pending_changes(db.session, [p.id for p in items])
     rows = [presenters.product_row(p, lang, has_pending_change=p.id in pending) for p in items]
     managed = list_managed_sellers(db.session, current_user.id)
     approved = [s for s in managed if s.status == SellerStatus.APPROVED]
@@ -67,8 +65,8 @@ def _cluster_choices(form: ProductForm) -> None:
     ]
 
 
-def _product_input(form: ProductForm) -> seller_products.ProductInput:
-    return seller_products.ProductInput(
+def _product_input(form: ProductForm) -> dashboard_products.ProductInput:
+    return dashboard_products.ProductInput(
         cluster_id=form.cluster_id.data,
         title_id=form.title_id.data or "",
         title_en=form.title_en.data or "",
@@ -105,30 +103,27 @@ def new_product():
     form = NewProductForm()
     _cluster_choices(form)
     if form.validate_on_submit():
-        try:
-            product = seller_products.create_product(
+        with domain_errors(form, renames=PRODUCT_FIELD_NAMES) as outcome:
+            product = dashboard_products.create_product(
                 db.session,
                 seller=sellers[0],
                 data=_product_input(form),
                 actor_id=current_user.id,
                 now=utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            apply_errors(form, error, PRODUCT_FIELD_NAMES)
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(_("Saved. Add photos now; a curator checks the product before buyers see it."), "success")
             return redirect(url_for("seller.edit_product", product_id=product.id), code=303)
     elif form.is_submitted():
-        errors = seller_products.check_product_input(db.session, _product_input(form), creating=True)
+        errors = dashboard_products.check_product_input(db.session, _product_input(form), creating=True)
         add_missing_errors(form, errors, PRODUCT_FIELD_NAMES)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("seller/product_form.html", form=form, product=None), status
 
 
 def _fill_product_form(form: ProductForm, product: Product) -> None:
-    values = seller_products.proposed_values(db.session, product)
+    values = dashboard_products.proposed_values(db.session, product)
 
     def cm(mm):
         return mm // 10 if mm else None
@@ -153,9 +148,9 @@ def _render_product_page(
     product: Product, form: ProductForm, photo_form: PhotoForm | None = None, status=200
 ):
     lang = current_language()
-    revision = seller_products.find_pending_revision(db.session, product)
+    revision = revisions.find_pending_revision(db.session, product)
     title = localized(product, "title", lang)
-    photos = [presenters.photo_view(e, title) for e in seller_photos.list_photos(db.session, product)]
+    photos = [photo_view(e, title) for e in revisions.list_photos(db.session, product)]
     for index, photo in enumerate(photos):
         photo["first"] = index == 0
         photo["last"] = index == len(photos) - 1
@@ -174,7 +169,7 @@ def _render_product_page(
                 "is_archived": product.status == ProductStatus.ARCHIVED,
                 "is_draft": product.status == ProductStatus.DRAFT,
                 "pending_change": revision is not None and bool(revision.changes),
-                "rejection_note": seller_products.find_last_rejection_note(db.session, product),
+                "rejection_note": dashboard_products.find_last_rejection_note(db.session, product),
                 "public_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
                 if product.status == ProductStatus.ACTIVE
                 else "",
@@ -198,20 +193,12 @@ def edit_product(product_id: int):
     if request.method == "GET":
         _fill_product_form(form, product)
     elif form.validate_on_submit():
-        try:
-            outcome = seller_products.update_product(
+        with domain_errors() as saving:
+            outcome = dashboard_products.update_product(
                 db.session, product=product, data=_product_input(form), actor_id=current_user.id, now=utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            product = own_product(product_id)
-            if isinstance(error, Conflict):  # e.g. archived meanwhile: the form is not shown then
-                flash(error.message, "error")
-                form.form_errors.append(error.message)
-            else:
-                apply_errors(form, error, PRODUCT_FIELD_NAMES)
-        else:
             db.session.commit()
+        if saving.ok:
             if outcome == "review":
                 flash(
                     _("Saved. Changes to the name, description or price show after a curator approves them."),
@@ -220,8 +207,14 @@ def edit_product(product_id: int):
             else:
                 flash(_("Saved."), "success")
             return redirect(url_for("seller.edit_product", product_id=product.id), code=303)
+        product = own_product(product_id)
+        if isinstance(saving.error, Conflict):  # e.g. archived meanwhile: the form is not shown then
+            flash(saving.error.message, "error")
+            form.form_errors.append(saving.error.message)
+        else:
+            apply_error(form, saving.error, renames=PRODUCT_FIELD_NAMES)
     else:
-        errors = seller_products.check_product_input(db.session, _product_input(form), creating=False)
+        errors = dashboard_products.check_product_input(db.session, _product_input(form), creating=False)
         add_missing_errors(form, errors, PRODUCT_FIELD_NAMES)
     status = 400 if form.errors or form.form_errors else 200
     return _render_product_page(product, form, status=status)
@@ -232,15 +225,13 @@ def edit_product(product_id: int):
 def preview(product_id: int):
     product = own_product(product_id)
     lang = current_language()
-    values = seller_products.proposed_values(db.session, product)
+    values = dashboard_products.proposed_values(db.session, product)
     english = lang == "en"
     title = (values["title_en"] if english and values["title_en"] else values["title_id"]) or ""
     description = (
         values["description_en"] if english and values["description_en"] else values["description_id"]
     ) or ""
-    photos = [
-        presenters.photo_view(e, title, width=640) for e in seller_photos.list_photos(db.session, product)
-    ]
+    photos = [photo_view(e, title, width=640) for e in revisions.list_photos(db.session, product)]
     return render_template(
         "seller/preview.html",
         product_id=product.id,
@@ -261,13 +252,10 @@ def _status_action(product_id: int, action, message: str):
     if not form.validate_on_submit():
         abort(400)
     product = own_product(product_id)
-    try:
+    with domain_errors(catch=Conflict, flash_category="error") as outcome:
         files = action(product)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         db.session.commit()
+    if outcome.ok:
         delete_files_after_commit(files)
         flash(message, "success")
     return redirect(url_for("seller.edit_product", product_id=product_id), code=303)
@@ -278,7 +266,7 @@ def _status_action(product_id: int, action, message: str):
 def archive(product_id: int):
     return _status_action(
         product_id,
-        lambda p: seller_products.archive_product(db.session, product=p, now=utcnow()),
+        lambda p: dashboard_products.archive_product(db.session, product=p, now=utcnow()),
         _("The product is archived: buyers no longer see it."),
     )
 
@@ -288,7 +276,7 @@ def archive(product_id: int):
 def restore(product_id: int):
     return _status_action(
         product_id,
-        lambda p: seller_products.restore_product(db.session, product=p, now=utcnow()),
+        lambda p: dashboard_products.restore_product(db.session, product=p, now=utcnow()),
         _("The product is back in the review queue."),
     )
 
@@ -298,7 +286,7 @@ def restore(product_id: int):
 def submit(product_id: int):
     return _status_action(
         product_id,
-        lambda p: seller_products.submit_for_review(db.session, product=p, now=utcnow()),
+        lambda p: dashboard_products.submit_for_review(db.session, product=p, now=utcnow()),
         _("Sent for review."),
     )
 
@@ -312,8 +300,8 @@ def upload_photo(product_id: int):
         abort(400)
     upload = request.files.get("photo")
     data = upload.read() if upload else b""
-    try:
-        entry = seller_photos.add_photo(
+    with domain_errors() as outcome:
+        entry = dashboard_photos.add_photo(
             db.session,
             get_storage(current_app),
             product=product,
@@ -322,10 +310,9 @@ def upload_photo(product_id: int):
             now=utcnow(),
             limits=upload_limits(current_app.config),
         )
-    except DomainError as error:
-        db.session.rollback()
+    if not outcome.ok:
         product = own_product(product_id)
-        photo_form.photo.errors = [error.message]
+        photo_form.photo.errors = [outcome.error.message]
         form = ProductForm(formdata=None)
         _cluster_choices(form)
         _fill_product_form(form, product)
@@ -364,14 +351,10 @@ def _photo_action(product_id: int, token: str, action):
     product = own_product(product_id)
     if not PHOTO_TOKEN.match(token):
         abort(404)
-    try:
+    with domain_errors(catch=Conflict, flash_category="error") as outcome:
         files = action(product)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        files = []
-    else:
         db.session.commit()
+    if outcome.ok:
         delete_files_after_commit(files)
     return redirect(url_for("seller.edit_product", product_id=product_id, _anchor="photos"), code=303)
 
@@ -382,7 +365,7 @@ def photo_up(product_id: int, token: str):
     return _photo_action(
         product_id,
         token,
-        lambda p: seller_photos.move_photo(
+        lambda p: dashboard_photos.move_photo(
             db.session, product=p, token=token, offset=-1, actor_id=current_user.id, now=utcnow()
         ),
     )
@@ -394,7 +377,7 @@ def photo_down(product_id: int, token: str):
     return _photo_action(
         product_id,
         token,
-        lambda p: seller_photos.move_photo(
+        lambda p: dashboard_photos.move_photo(
             db.session, product=p, token=token, offset=1, actor_id=current_user.id, now=utcnow()
         ),
     )
@@ -404,7 +387,7 @@ def photo_down(product_id: int, token: str):
 @seller_area
 def photo_delete(product_id: int, token: str):
     def action(product):
-        files = seller_photos.delete_photo(
+        files = dashboard_photos.delete_photo(
             db.session, product=product, token=token, actor_id=current_user.id, now=utcnow()
         )
         flash(_("Photo removed."), "success")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.photos import PhotoEntry, add_processed_image
 from marketplace.curation.models import ProductRevision, RevisionPhoto
+from marketplace.curation.revisions import drop_revision_photos, list_photos, live_tokens, open_revision
 from marketplace.errors import Conflict, NotFound
 from marketplace.i18n import message as _l
 from marketplace.media.images import (
@@ -18,48 +19,11 @@ from marketplace.media.images import (
 )
 from marketplace.media.storage import MediaStorage
 from marketplace.seller.common import MAX_PHOTOS, FileToDelete, clean_text, delete_files
-from marketplace.seller.products import drop_revision_photos, find_pending_revision, open_revision
-
-
-@dataclass(frozen=True)
-class PhotoEntry:
-    """One photo in the order the seller sees it. token: "i<ProductImage id>" or "p<RevisionPhoto id>"."""
-
-    token: str
-    storage_key: str
-    width: int
-    height: int
-    awaiting_review: bool
-
-
-def _live_tokens(product: Product) -> list[str]:
-    return [f"i{image.id}" for image in sorted(product.images, key=lambda i: (i.position, i.id))]
-
-
-def list_photos(session: Session, product: Product) -> list[PhotoEntry]:
-    """The photos as the seller arranged them (for an active product: including pending changes)."""
-    revision = find_pending_revision(session, product) if product.status == ProductStatus.ACTIVE else None
-    live = {f"i{image.id}": image for image in product.images}
-    if revision is None or "photos" not in (revision.changes or {}):
-        return [
-            PhotoEntry(t, live[t].storage_key, live[t].width, live[t].height, False)
-            for t in _live_tokens(product)
-        ]
-    pending = {f"p{photo.id}": photo for photo in revision.photos}
-    entries = []
-    for token in revision.changes["photos"]:
-        if token in live:
-            image = live[token]
-            entries.append(PhotoEntry(token, image.storage_key, image.width, image.height, False))
-        elif token in pending:
-            photo = pending[token]
-            entries.append(PhotoEntry(token, photo.storage_key, photo.width, photo.height, True))
-    return entries
 
 
 def _proposed_tokens(session: Session, product: Product, revision: ProductRevision) -> list[str]:
     tokens = (revision.changes or {}).get("photos")
-    return list(tokens) if tokens is not None else _live_tokens(product)
+    return list(tokens) if tokens is not None else live_tokens(product)
 
 
 def add_photo(
@@ -83,8 +47,6 @@ def add_photo(
         raise Conflict(_l("A product can have at most %(max)d photos. Delete one first.", max=MAX_PHOTOS))
     processed = process_upload(data, **(limits or {}))
     if product.status != ProductStatus.ACTIVE:
-        from marketplace.catalogue.photos import add_processed_image
-
         title = clean_text(product.title_id)
         image = add_processed_image(
             session,

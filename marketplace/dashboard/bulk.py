@@ -22,14 +22,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace import params
+from marketplace.accounts.models import ActorRole
+from marketplace.audit.services import default_role, record_action
 from marketplace.catalogue.models import Cluster, Product, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
+from marketplace.dashboard import products as seller_products
+from marketplace.dashboard import stock as seller_stock
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
 from marketplace.seller import common
-from marketplace.seller import products as seller_products
-from marketplace.seller import stock as seller_stock
 from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell, unquote_cell
 from marketplace.stock.services import MAX_STOCK
@@ -456,8 +458,6 @@ def apply_import(
     Raises InvalidImport when the plan has errors or a row fails now (e.g. an order took the
     stock since the preview); the caller rolls back then, so nothing is half-applied.
     """
-    from marketplace.audit.services import record_action
-
     if not plan.valid:
         raise InvalidImport(plan.errors)
     actor_id = getattr(actor, "id", None)
@@ -493,9 +493,9 @@ def apply_import(
         except DomainError as error:
             errors.append(RowError(change.row, error.field or "", str(error.message)))
             continue
-        role = ""
+        role = default_role(actor)  # a curator, or the system when no account is given
         if actor is not None and not getattr(actor, "is_curator", False):
-            role = "seller" if owners.get(product.seller_id) == actor_id else "facilitator"
+            role = ActorRole.SELLER if owners.get(product.seller_id) == actor_id else ActorRole.FACILITATOR
         record_action(
             session,
             actor=actor,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app, g, render_template, url_for
 
 from marketplace.accounts.access import seller_area
+from marketplace.dashboard import fulfilments as services
+from marketplace.dashboard.views import bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.seller import fulfilments as services
 from marketplace.seller.models import Seller
-from marketplace.seller.views import bp
 from marketplace.shipping.customs import DEFAULT_CN22_MAX_IDR, build_customs_declaration
 from marketplace.shipping.presenters import present_customs
 

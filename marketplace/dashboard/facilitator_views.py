@@ -13,15 +13,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import curator_required, seller_area
-from marketplace.errors import DomainError, InvalidInput, NotFound
+from marketplace.accounts.models import ActorRole
+from marketplace.dashboard.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
+from marketplace.dashboard.forms import ActionForm
+from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.seller import facilitators as services
-from marketplace.seller.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
-from marketplace.seller.forms import ActionForm
+from marketplace.seller.application import find_payout_account
 from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
+from marketplace.views_support import apply_error, domain_errors
 
 bp = Blueprint("facilitators", __name__)
 
@@ -49,7 +52,7 @@ def _link_row(row: services.FacilitatorRow, lang: str, revoke_url: str) -> dict:
 def _render_manage(forms: dict[int, GrantForm] | None = None, status: int = 200, message: str = ""):
     lang = current_language()
     shops = list(db.session.scalars(sa.select(Seller).where(Seller.id.in_(g.seller_ids)).order_by(Seller.id)))
-    owned_ids = [s.id for s in shops if g.seller_roles.get(s.id) == "seller"]
+    owned_ids = [s.id for s in shops if g.seller_roles.get(s.id) == ActorRole.SELLER]
     rows_by_shop: dict[int, list[dict]] = {}
     for row in services.list_facilitator_rows(db.session, owned_ids):
         url = url_for("facilitators.revoke", link_id=row.link.id)
@@ -88,22 +91,21 @@ def _refuse_facilitator(seller_id: int):
 def grant(seller_id: int):
     if seller_id not in g.seller_ids:
         abort(404)
-    if g.seller_roles.get(seller_id) != "seller":
+    if g.seller_roles.get(seller_id) != ActorRole.SELLER:
         return _refuse_facilitator(seller_id)
     form = GrantForm(prefix=f"s{seller_id}")
     if form.validate_on_submit():
         seller = db.session.get(Seller, seller_id)
-        try:
+        with domain_errors() as outcome:
             services.grant_by_owner(
                 db.session, seller=seller, owner=current_user, email=form.email.data or "", now=utcnow()
             )
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 403:
-                return _refuse_facilitator(seller_id)
-            form.email.errors = [*(form.email.errors or []), error.message]
-        else:
             db.session.commit()
+        if not outcome.ok and outcome.error.status == 403:
+            return _refuse_facilitator(seller_id)
+        if not outcome.ok:
+            apply_error(form, outcome.error, default_field="email")
+        else:
             flash(
                 _("Done. The facilitator can now manage %(shop)s and has been emailed.", shop=seller.name),
                 "success",
@@ -121,9 +123,9 @@ def revoke(link_id: int):
         link = services.get_active_link(db.session, link_id, g.seller_ids)
     except NotFound:
         abort(404)
-    if g.seller_roles.get(link.seller_id) != "seller":
+    if g.seller_roles.get(link.seller_id) != ActorRole.SELLER:
         return _refuse_facilitator(link.seller_id)
-    services.revoke_link(db.session, link=link, actor=current_user, actor_role="seller", now=utcnow())
+    services.revoke_link(db.session, link=link, actor=current_user, actor_role=ActorRole.SELLER, now=utcnow())
     db.session.commit()
     flash(_("Access removed. The facilitator can no longer manage the shop."), "success")
     return redirect(url_for("facilitators.manage"), code=303)
@@ -135,7 +137,7 @@ def payout_account(seller_id: int):
     if seller_id not in g.seller_ids:
         abort(404)
     seller = db.session.get(Seller, seller_id)
-    if g.seller_roles.get(seller_id) != "seller":
+    if g.seller_roles.get(seller_id) != ActorRole.SELLER:
         db.session.rollback()
         message = _("Only the shop's owner can change its bank account for payouts.")
         return render_template(
@@ -143,8 +145,6 @@ def payout_account(seller_id: int):
         ), 403
     form = PayoutAccountForm()
     if request.method == "GET":
-        from marketplace.seller.application import find_payout_account
-
         account = find_payout_account(db.session, seller_id)
         if account is not None:
             form.bank_name.data = account.bank_name
@@ -152,7 +152,7 @@ def payout_account(seller_id: int):
             form.account_holder.data = account.account_holder
         return render_template("facilitators/payout_account.html", shop=seller.name, form=form, message="")
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             services.update_payout_account(
                 db.session,
                 seller=seller,
@@ -162,17 +162,8 @@ def payout_account(seller_id: int):
                 account_holder=form.account_holder.data or "",
                 now=utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            errors = error.errors if isinstance(error, InvalidInput) else {None: error.message}
-            for name, message in errors.items():
-                field = getattr(form, name, None) if name else None
-                if field is not None:
-                    field.errors = [*(field.errors or []), message]
-                else:
-                    form.form_errors.append(message)
-        else:
             db.session.commit()
+        if outcome.ok:
             flash(_("Saved. Payouts go to the new bank account from now on."), "success")
             return redirect(url_for("seller.dashboard"), code=303)
     return render_template("facilitators/payout_account.html", shop=seller.name, form=form, message=""), 400
@@ -240,7 +231,7 @@ def curator_links(seller_id: int):
     if not form.is_submitted():
         return _render_curator(seller, CuratorLinkForm(formdata=None))
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             services.link_by_curator(
                 db.session,
                 seller=seller,
@@ -250,18 +241,10 @@ def curator_links(seller_id: int):
                 consent_note=form.consent_note.data or "",
                 now=utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            seller = _curator_seller(seller_id)
-            errors = error.errors if isinstance(error, InvalidInput) else {error.field: error.message}
-            for name, message in errors.items():
-                field = getattr(form, name, None) if name else None
-                if field is not None:
-                    field.errors = [*(field.errors or []), message]
-                else:
-                    form.form_errors.append(message)
-        else:
             db.session.commit()
+        if not outcome.ok:
+            seller = _curator_seller(seller_id)
+        else:
             flash(
                 _("The facilitator can now manage %(shop)s and has been emailed.", shop=seller.name),
                 "success",
@@ -279,7 +262,9 @@ def curator_revoke(seller_id: int, link_id: int):
         link = services.get_active_link(db.session, link_id, [seller_id])
     except NotFound:
         abort(404)
-    services.revoke_link(db.session, link=link, actor=current_user, actor_role="curator", now=utcnow())
+    services.revoke_link(
+        db.session, link=link, actor=current_user, actor_role=ActorRole.CURATOR, now=utcnow()
+    )
     db.session.commit()
     flash(_("Access removed."), "success")
     return redirect(url_for("facilitators.curator_links", seller_id=seller_id), code=303)

@@ -1,4 +1,7 @@
-"""Seller commands: `flask --app wsgi seller export-csv|import-csv` (listings and stock as CSV)."""
+"""Seller commands: `flask --app wsgi seller export-csv|import-csv` (listings and stock as CSV).
+
+The dashboard's bulk CSV from the shell; the command group keeps its name "seller".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ import sys
 import click
 import sqlalchemy as sa
 
+from marketplace.accounts.models import User
+from marketplace.dashboard import bulk
 from marketplace.extensions import db
+from marketplace.seller.models import Seller
 from marketplace.types import utcnow
 
 
@@ -17,8 +23,6 @@ def seller_cli():
 
 
 def _seller(slug: str):
-    from marketplace.seller.models import Seller
-
     seller = db.session.scalar(sa.select(Seller).where(Seller.slug == slug))
     if seller is None:
         raise click.BadParameter(f"no seller with slug {slug!r}", param_hint="--seller")
@@ -26,8 +30,6 @@ def _seller(slug: str):
 
 
 def _actor(email: str | None):
-    from marketplace.accounts.models import User
-
     if not email:
         return None
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
@@ -41,9 +43,7 @@ def _actor(email: str | None):
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
 def export_csv(slug: str, output):
     """Write the shop's products and stock as CSV to OUTPUT (default: standard output)."""
-    from marketplace.seller.bulk import export_csv as export
-
-    output.write(export(db.session, [_seller(slug).id]))
+    output.write(bulk.export_csv(db.session, [_seller(slug).id]))
 
 
 @seller_cli.command("import-csv")
@@ -55,18 +55,18 @@ def export_csv(slug: str, output):
 @click.argument("file", type=click.File("rb"))
 def import_csv(slug: str, dry_run: bool, actor_email: str | None, file):
     """Check every row of FILE, then apply all of it in one transaction (or nothing, exit code 1)."""
-    from marketplace.seller.bulk import InvalidImport, apply_import, parse_csv, plan_import
-
     seller = _seller(slug)
     actor = _actor(actor_email)
-    parsed = parse_csv(file.read())
+    parsed = bulk.parse_csv(file.read())
     with click.progressbar(length=len(parsed.rows), label="Checking rows", file=sys.stderr) as bar:
-        plan = plan_import(db.session, parsed, seller_ids=[seller.id], progress=bar.update)
+        plan = bulk.plan_import(db.session, parsed, seller_ids=[seller.id], progress=bar.update)
     if plan.valid and not dry_run and plan.changes:
         with click.progressbar(length=len(plan.changes), label="Applying", file=sys.stderr) as bar:
             try:
-                result = apply_import(db.session, plan=plan, actor=actor, now=utcnow(), progress=bar.update)
-            except InvalidImport as error:
+                result = bulk.apply_import(
+                    db.session, plan=plan, actor=actor, now=utcnow(), progress=bar.update
+                )
+            except bulk.InvalidImport as error:
                 db.session.rollback()
                 plan.errors = error.errors
             else:

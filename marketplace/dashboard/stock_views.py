@@ -7,17 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import seller_area
-from marketplace.errors import DomainError
+from marketplace.dashboard import presenters
+from marketplace.dashboard import stock as services
+from marketplace.dashboard.forms import AdjustStockForm, SetStockForm
+from marketplace.dashboard.views import bp, own_product
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
-from marketplace.seller import presenters
-from marketplace.seller import stock as services
-from marketplace.seller.forms import (
-    AdjustStockForm,
-    SetStockForm,
-)
-from marketplace.seller.views import apply_errors, bp, own_product
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 
 @bp.route("/products/<int:product_id>/stock", methods=["GET", "POST"])
@@ -35,7 +32,7 @@ def stock(product_id: int):
         else:
             abort(400)
         if form.validate_on_submit():
-            try:
+            with domain_errors(form) as outcome:
                 if action == "adjust":
                     new_stock = services.adjust_stock(
                         db.session,
@@ -55,14 +52,11 @@ def stock(product_id: int):
                         actor_id=current_user.id,
                         now=utcnow(),
                     )
-            except DomainError as error:
-                db.session.rollback()
-                product = own_product(product_id)
-                apply_errors(form, error)
-            else:
                 db.session.commit()
+            if outcome.ok:
                 flash(_("Stock is now %(stock)d.", stock=new_stock), "success")
                 return redirect(url_for("seller.stock", product_id=product_id), code=303)
+            product = own_product(product_id)
     count_form.expected_stock.data = product.stock
     count_form.expected_stock.raw_text = ""
     lang = current_language()

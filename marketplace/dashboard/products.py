@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.catalogue.models import Cluster, Product, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
+from marketplace.curation.revisions import drop_revision_photos, find_pending_revision, open_revision
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.i18n import message as _l
 from marketplace.seller.common import (
@@ -182,29 +183,6 @@ def create_product(
     return product
 
 
-def find_pending_revision(session: Session, product: Product) -> ProductRevision | None:
-    return session.scalar(
-        sa.select(ProductRevision).where(
-            ProductRevision.product_id == product.id, ProductRevision.status == RevisionStatus.PENDING
-        )
-    )
-
-
-def open_revision(session: Session, product: Product, *, actor_id: int, now: datetime) -> ProductRevision:
-    # Lock the product row first (PostgreSQL; SQLite serializes writers anyway), so two edits at
-    # once cannot both create "the" pending revision: the second waits, then finds the first.
-    session.execute(sa.select(Product.id).where(Product.id == product.id).with_for_update())
-    revision = find_pending_revision(session, product)
-    if revision is None:
-        revision = ProductRevision(
-            product_id=product.id, status=RevisionStatus.PENDING, changes={}, created_at=now, updated_at=now
-        )
-        session.add(revision)
-    revision.submitted_by_id = actor_id
-    revision.updated_at = now
-    return revision
-
-
 def update_product(
     session: Session, *, product: Product, data: ProductInput, actor_id: int, now: datetime
 ) -> str:
@@ -313,15 +291,3 @@ def proposed_values(session: Session, product: Product) -> dict:
     revision = find_pending_revision(session, product)
     changes = revision.changes if revision is not None else {}
     return {name: changes.get(name, getattr(product, name)) for name in REVIEWED_FIELDS}
-
-
-def drop_revision_photos(
-    session: Session, revision: ProductRevision, *, keep: set[int]
-) -> list[FileToDelete]:
-    files = []
-    for photo in list(revision.photos):
-        if photo.id not in keep:
-            files.append(FileToDelete(photo.storage_key, photo.width))
-            revision.photos.remove(photo)
-    session.flush()
-    return files

@@ -13,7 +13,7 @@ class CsvUploadForm(FlaskForm):
 
 
 class CsvConfirmForm(FlaskForm):
-    #: Only the changed rows as CSV (marketplace.seller.bulk.changes_csv); checked again on submit.
+    #: Only the changed rows as CSV (marketplace.dashboard.bulk.changes_csv); checked again on submit.
     csv = HiddenField()
     #: ImportPlan.token of the preview: if the products changed since, the seller sees a new preview.
     token = HiddenField()

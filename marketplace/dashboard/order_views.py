@@ -8,18 +8,15 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from marketplace.accounts.access import seller_area
-from marketplace.errors import DomainError
+from marketplace.dashboard import fulfilments as services
+from marketplace.dashboard import presenters
+from marketplace.dashboard.forms import ActionForm, ShipForm
+from marketplace.dashboard.views import actor_label, bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.seller import fulfilments as services
-from marketplace.seller import presenters
-from marketplace.seller.forms import (
-    ActionForm,
-    ShipForm,
-)
 from marketplace.seller.models import Seller
-from marketplace.seller.views import actor_label, apply_errors, bp
 from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
 
 
 @bp.get("/orders")
@@ -80,7 +77,7 @@ def ship(fulfilment_id: int):
     fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
     form = _ship_form(request.form)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form) as outcome:
             shipped = services.ship_fulfilment(
                 db.session,
                 fulfilment=fulfilment,
@@ -90,12 +87,10 @@ def ship(fulfilment_id: int):
                 actor_label=actor_label(fulfilment),
                 now=utcnow(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
-            apply_errors(form, error)
-        else:
             db.session.commit()
+        if not outcome.ok:
+            fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
+        else:
             if shipped:
                 flash(_("Marked as shipped. The buyer has been emailed the tracking number."), "success")
             else:
