@@ -104,7 +104,7 @@ class _Imports(ast.NodeVisitor):
 
 def _comment_names_a_cycle(lines: list[str], line: int) -> bool:
     """A "# … cycle …" comment between the enclosing `def` and the import on 1-based `line`."""
-    for text in reversed(lines[: line]):
+    for text in reversed(lines[:line]):
         stripped = text.strip()
         if stripped.startswith("#") and "cycle" in stripped:
             return True

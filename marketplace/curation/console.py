@@ -15,6 +15,7 @@ from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.payments.models import Payment
 from marketplace.seller.models import Seller, SellerStatus
 
 CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
@@ -107,10 +108,6 @@ def waiting_counts(session: Session) -> dict[str, int]:
 
 
 def _refunds_due():
-    # in-function: payments sits above curation in the layers (no module cycle today; the console
-    # only counts the refunds due, see issue 11's layering rule).
-    from marketplace.payments.models import Payment
-
     return (
         sa.select(sa.func.count())
         .select_from(Payment)

@@ -193,7 +193,7 @@ def featured_preview():
         _("Enter a date and time, for example 2026-12-01T08:00.") if raw.strip() and moment is None else ""
     )
     at = from_jakarta_local(moment) if moment is not None else utcnow()
-    # in-function: storefront imports curation (featured placements) at module level; this curator
+    # cycle: storefront imports curation (featured placements) at module level; this curator
     # page previews the public home page's cards.
     from marketplace.storefront import listings as catalogue_services
     from marketplace.storefront import presenters as catalogue_presenters

@@ -19,6 +19,7 @@ from marketplace.email.delivery import DeliveryError, build_message, deliver
 from marketplace.email.links import site_url
 from marketplace.email.models import EmailStatus, OutboundEmail
 from marketplace.errors import ValidationError
+from marketplace.extensions import db
 from marketplace.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,6 @@ def send_email(
         next_attempt_at=utcnow(),
     )
     if session is None:
-        from marketplace.extensions import db
-
         with Session(db.engine, expire_on_commit=False) as own:
             own.add(row)
             own.commit()

@@ -26,6 +26,7 @@ from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from marketplace.timezones import jakarta_date
+from marketplace.types import utcnow
 
 PERCENT = "percent"
 COUNT = "count"
@@ -321,8 +322,6 @@ def scorecards(session: Session, *, seller_ids: Sequence[int] | None, now: datet
 
 def list_seller_levels(session: Session, now: datetime | None = None) -> dict[int, NaikKelasLevel | None]:
     """Every approved seller's current level (None: below the first level). For other domains."""
-    from marketplace.types import utcnow
-
     approved = set(session.scalars(sa.select(Seller.id).where(Seller.status == SellerStatus.APPROVED)))
     if not approved:
         return {}
