@@ -197,3 +197,11 @@ def test_long_modules_say_why() -> None:
     assert not unexplained, f"split these, or say at the top '{LONG_MODULE_MARK} …':\n" + "\n".join(
         unexplained
     )
+
+
+def test_the_readme_lists_the_same_layers() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Layers.**", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[2] for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    documented = [{name.strip(" `") for name in row.split(",")} for row in rows]
+    assert documented == LAYERS
