@@ -27,6 +27,7 @@ from flask.testing import FlaskClient
 from marketplace import create_app
 from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
+from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
 from tests.factories import TEST_HASH_METHOD
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -74,6 +75,39 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "own_app: the test changes the app itself (adds routes): build it one")
+    if getattr(config.option, "dist", "no") == "loadscope":
+        # The workers send their modules heaviest first (below); keep that order rather than
+        # xdist's default (most tests first), which left the few long modules for the end.
+        config.option.loadscopereorder = False
+
+
+#: Rough seconds a test costs, by marker: what orders the modules under pytest-xdist.
+_COST_BY_MARKER = {"slow": 10.0, "browser": 4.0}
+_DEFAULT_COST = 0.1
+
+
+def _module_of(item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture parameters
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, run the costliest modules first (longest-processing-time-first scheduling).
+
+    `--dist loadscope` hands each worker a whole module at a time, in the order the workers
+    collected them; a long module handed out last keeps one core busy alone at the end. Ordering
+    the modules by their estimated cost (the `slow` and `browser` markers) lets the short ones
+    fill in around the long ones. Tests keep their order within a module.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    costs: dict[str, float] = {}
+    for item in items:
+        cost = max(
+            (c for name, c in _COST_BY_MARKER.items() if item.get_closest_marker(name)), default=_DEFAULT_COST
+        )
+        costs[_module_of(item)] = costs.get(_module_of(item), 0.0) + cost
+    items.sort(key=lambda item: -costs[_module_of(item)])
 
 
 _schema_ready: dict[str, str] = {}

@@ -239,6 +239,7 @@ def _params_for(endpoint: str) -> tuple[str, ...]:
     return (*QUERY_PARAMS.get(endpoint, ()), *extra)
 
 
+@pytest.mark.slow
 def test_boundary_values_never_make_a_server_error(app, shop):
     clients = _clients(app, shop)
     failures: list[str] = []
@@ -356,6 +357,7 @@ class _Forms(HTMLParser):
             ]
 
 
+@pytest.mark.slow
 def test_numeric_form_fields_never_make_a_server_error(app, shop):
     """Every POST form a role can reach, each numeric, id or date field given each boundary value."""
     clients = _clients(app, shop)

@@ -38,6 +38,7 @@ def _schema_diff(connection: sa.Connection) -> list:
     return compare_metadata(context, db.metadata)
 
 
+@pytest.mark.slow
 def test_migrations_match_models_and_downgrade(empty_database_url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "TESTING": True})
     with app.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jsonschema
+import pytest
 
 from marketplace.demo.seed import seed_demo
 from marketplace.media import get_storage
@@ -15,6 +16,7 @@ def _validator(document: dict, name: str) -> jsonschema.Draft202012Validator:
     )
 
 
+@pytest.mark.slow
 def test_every_demo_product_village_and_cluster_matches_the_document(app, client, session):
     seed_demo(session, get_storage(app), with_images=False, hash_password=lambda password: "not-a-hash")
     session.commit()

@@ -63,6 +63,7 @@ def _config() -> schemathesis.Config:
     return config
 
 
+@pytest.mark.slow
 def test_the_api_passes_every_schemathesis_check(app, catalogue):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _isolated(app), config=_config())
     failures: list[str] = []

@@ -4,9 +4,11 @@
 thread with CSRF on, as in production. Tests seed through factories or services, commit, then browse.
 `page` is a fresh browser context per test; `page_nojs` the same with JavaScript disabled.
 
-Playwright's sync API keeps its own asyncio loop "running" on the main thread while it is started,
-which breaks any later test that calls `asyncio.run()`. So Playwright lives at package scope: it
-stops as soon as the browser tests of a run are done, before tests/cart, tests/orders, … run.
+Chromium starts once per test session (per pytest-xdist worker), on the first browser test (the
+`browser` fixture, in tests/chromium.py), and each test gets a fresh context. Playwright's sync API
+keeps its own asyncio loop "running" on the main thread while it is started, so a test that calls
+`asyncio.run()` on the main thread would fail after the first browser test: none does (servers with
+an event loop run it in a thread of their own).
 """
 
 from __future__ import annotations
@@ -23,19 +25,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 #: Milliseconds Playwright waits for an element or a navigation before the test fails.
 TIMEOUT_MS = 10_000
 #: CSS pixels: the narrowest phone screens still common among buyers.
@@ -71,31 +62,6 @@ def live_server(app) -> LiveServer:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="package")
-def playwright_instance():
-    if not os.path.exists(CHROMIUM_PATH):
-        message = f"Chromium not found at {CHROMIUM_PATH} (make test installs Debian's chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    playwright = sync_playwright().start()
-    try:
-        yield playwright
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture(scope="package")
-def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
-    )
-    try:
-        yield browser
-    finally:
-        browser.close()
 
 
 @dataclass

@@ -6,7 +6,6 @@ named region it must say what it holds. Logged in as the role each page is for.
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -14,7 +13,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
-from tests.factories import TEST_PASSWORD, make_user
+from tests.factories import make_user
+from tests.login import browser_logged_in_as, user_with_email
 from tests.payouts.helpers import make_shop, paid_order
 
 pytestmark = pytest.mark.browser
@@ -45,13 +45,10 @@ def sales(session) -> dict:
 
 
 def _log_in(page, live_server, email: str, next_path: str) -> None:
+    """Log in through a session cookie (the login form is tested elsewhere), then open `next_path`."""
     page.context.clear_cookies()
-    page.goto(live_server.url(f"/account/login?next={next_path}"))
-    form = page.locator("main form[action*='/account/login']")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(TEST_PASSWORD)
-    form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
+    browser_logged_in_as(page, live_server, user_with_email(email))
+    assert page.goto(live_server.url(next_path)).status == 200, next_path
 
 
 def _check(page, path: str, problems: dict) -> None:

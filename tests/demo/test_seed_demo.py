@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
@@ -58,6 +59,7 @@ def _files(root) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
+@pytest.mark.slow
 def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(runner, session, media_root, storage):
     first = runner.invoke(args=["seed-demo", "--if-empty"])
     assert first.exit_code == 0, first.output

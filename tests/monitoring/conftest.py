@@ -19,7 +19,6 @@ from marketplace.orders.models import OrderStatus
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
 from tests.factories import (
-    TEST_PASSWORD,
     make_cluster,
     make_product,
     make_product_label,
@@ -27,6 +26,7 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.login import logged_in_as_email
 from tests.monitoring.helpers import make_order
 
 
@@ -41,11 +41,9 @@ def app(app):
     return app
 
 
-def log_in(client, email: str, password: str = TEST_PASSWORD):
-    client.set_cookie("lang", "en")
-    response = client.post("/account/login", data={"email": email, "password": password})
-    assert response.status_code in (302, 303), response.status_code
-    return client
+def log_in(client, email: str):
+    """Log in without the form (tests/accounts test it), pages in English."""
+    return logged_in_as_email(client, email, lang="en")
 
 
 def utc(*args) -> datetime:

@@ -12,7 +12,8 @@ from marketplace.email.models import OutboundEmail
 from marketplace.errors import NotFound
 from marketplace.shipping.customs import build_customs_declaration, choose_form
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.factories import TEST_PASSWORD, make_product, make_seller, make_user, make_village
+from tests.factories import make_product, make_seller, make_user, make_village
+from tests.login import logged_in_as_email
 from tests.orders.helpers import address, make_cart, place
 
 DUTIES = "Import duties and taxes are paid by you on arrival"
@@ -28,10 +29,7 @@ def amsterdam(**overrides):
 
 
 def log_in(client, email):
-    client.set_cookie("lang", "en")
-    response = client.post("/account/login", data={"email": email, "password": TEST_PASSWORD})
-    assert response.status_code in (302, 303)
-    return client
+    return logged_in_as_email(client, email, lang="en")
 
 
 @dataclass

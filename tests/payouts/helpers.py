@@ -11,7 +11,8 @@ from marketplace.orders import services as orders
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.types import utcnow
-from tests.factories import TEST_PASSWORD, make_product, make_seller, make_user
+from tests.factories import make_product, make_seller, make_user
+from tests.login import logged_in_as_email
 from tests.orders.helpers import make_cart, place
 
 
@@ -21,11 +22,8 @@ class IsolatedClient(FlaskClient):
 
 
 def log_in(app, email: str):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    response = client.post("/account/login", data={"email": email, "password": TEST_PASSWORD})
-    assert response.status_code in (302, 303), response.status_code
-    return client
+    """A client logged in without the form (tests/accounts test it), pages in English."""
+    return logged_in_as_email(app.test_client(), email, lang="en")
 
 
 def make_shop(

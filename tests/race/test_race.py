@@ -22,15 +22,22 @@ pytestmark = pytest.mark.slow
 BUYERS = 32
 
 
-def test_exactly_the_stock_is_sold(app, session, database_url):
+@pytest.fixture(scope="module")
+def shop_server(database_url):
+    """One gunicorn (4 workers) on the shop per backend, shared by the checkout races: starting it
+    takes seconds and is not what they test. Each test still starts from empty tables (`app`)."""
+    with Server(database_url) as server:
+        yield server
+
+
+def test_exactly_the_stock_is_sold(app, session, shop_server):
     ensure_default_shipping_rates(session)
     product = make_product(session, stock=3, price_minor=125_000, title_id="Batik Tulis Gajah Oling")
     session.commit()
     product_path = f"/products/{product.id}-{product.slug}"
 
-    with Server(database_url) as server:
-        result = run_checkout_race(server.base_url, product_path, product.id, buyers=BUYERS)
-        log = server.log()
+    result = run_checkout_race(shop_server.base_url, product_path, product.id, buyers=BUYERS)
+    log = shop_server.log()
 
     print("race statuses:", dict(result.statuses), "placed:", len(result.placed))
     assert result.errors == [], result.errors
@@ -62,7 +69,7 @@ def test_negative_control_naive_read_then_write_oversells(app, session, database
     assert oversold > 0, "the naive route never oversold: the harness would not catch the bug"
 
 
-def test_double_click_on_place_order_makes_one_order(app, session, database_url):
+def test_double_click_on_place_order_makes_one_order(app, session, shop_server):
     """One buyer's browser sends the same checkout form 6 times at once: one order, no 5xx."""
     import threading
 
@@ -73,38 +80,36 @@ def test_double_click_on_place_order_makes_one_order(app, session, database_url)
     ensure_default_shipping_rates(session)
     product = make_product(session, stock=10)
     session.commit()
-    with Server(database_url) as server:
-        http = requests.Session()
-        page = http.get(f"{server.base_url}/products/{product.id}-{product.slug}", timeout=30)
-        http.post(
-            f"{server.base_url}/cart/add",
-            timeout=30,
-            allow_redirects=False,
-            data={"csrf_token": hidden(page.text, "csrf_token"), "product_id": product.id, "quantity": "2"},
-        )
-        form = http.get(f"{server.base_url}/checkout", timeout=30).text
-        data = {
-            **ADDRESS,
-            "email": "clicker@example.test",
-            "shipping_method": "courier",
-            "payment_method": "bank_transfer",
-            "action": "place",
-            **{name: hidden(form, name) for name in ("csrf_token", "checkout_token", "fingerprint")},
-        }
-        barrier = threading.Barrier(6)
-        responses = []
+    base_url = shop_server.base_url
+    http = requests.Session()
+    page = http.get(f"{base_url}/products/{product.id}-{product.slug}", timeout=30)
+    http.post(
+        f"{base_url}/cart/add",
+        timeout=30,
+        allow_redirects=False,
+        data={"csrf_token": hidden(page.text, "csrf_token"), "product_id": product.id, "quantity": "2"},
+    )
+    form = http.get(f"{base_url}/checkout", timeout=30).text
+    data = {
+        **ADDRESS,
+        "email": "clicker@example.test",
+        "shipping_method": "courier",
+        "payment_method": "bank_transfer",
+        "action": "place",
+        **{name: hidden(form, name) for name in ("csrf_token", "checkout_token", "fingerprint")},
+    }
+    barrier = threading.Barrier(6)
+    responses = []
 
-        def click():
-            barrier.wait()
-            responses.append(
-                http.post(f"{server.base_url}/checkout", data=data, timeout=60, allow_redirects=False)
-            )
+    def click():
+        barrier.wait()
+        responses.append(http.post(f"{base_url}/checkout", data=data, timeout=60, allow_redirects=False))
 
-        threads = [threading.Thread(target=click) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
     statuses = sorted(r.status_code for r in responses)
     print("double-click statuses:", statuses, [r.headers.get("Location", "")[:40] for r in responses])
     assert all(status < 500 for status in statuses), statuses

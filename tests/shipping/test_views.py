@@ -7,14 +7,12 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEntry
 from marketplace.shipping.models import ShippingRate, ShippingZone
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.factories import TEST_PASSWORD, make_user
+from tests.factories import make_user
+from tests.login import logged_in_as_email
 
 
 def log_in(client, email):
-    client.set_cookie("lang", "en")
-    response = client.post("/account/login", data={"email": email, "password": TEST_PASSWORD})
-    assert response.status_code in (302, 303)
-    return client
+    return logged_in_as_email(client, email, lang="en")
 
 
 def europe_500(session) -> ShippingRate:

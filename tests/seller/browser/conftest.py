@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import (  # noqa: F401  (fixtures and the report hook, re-exported)
-    browser,
     live_server,
     mobile_page,
     page,
     page_nojs,
-    playwright_instance,
     pytest_runtest_makereport,
 )
 

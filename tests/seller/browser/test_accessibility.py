@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import MOBILE_WIDTH
-from tests.factories import TEST_PASSWORD
+from tests.login import browser_logged_in_as, user_with_email
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +23,8 @@ def _violations(page) -> list[str]:
 
 
 def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server.url("/account/login"))
-    form = page.locator("main form[action*='/account/login']")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(TEST_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url("**/account/**")
+    """Log in through a session cookie: the login form is tested elsewhere."""
+    browser_logged_in_as(page, live_server, user_with_email(email))
 
 
 def _check(page, live_server, paths, problems) -> None:

@@ -1,6 +1,9 @@
 """Issue 15 in the seller and curator areas on a 360×740 phone: the header stays ≤ 120 px on every
 page, because each area's menu is one <details> grouped by task, with the waiting counts on its
 summary; every entry is reachable once it is open (with JavaScript off too), and axe finds nothing.
+
+The tests are split into modules (seller walk, curator walk, menus) so pytest-xdist can run them
+on both workers; this conftest holds the shop they all browse and the walk through an area's pages.
 """
 
 from __future__ import annotations
@@ -17,9 +20,7 @@ from marketplace.orders import services as orders
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
 from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
-from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.factories import (
-    TEST_PASSWORD,
     make_cluster,
     make_label_type,
     make_product,
@@ -28,9 +29,8 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.login import browser_logged_in_as, user_with_email
 from tests.orders.helpers import make_cart, place
-
-pytestmark = pytest.mark.browser
 
 PHONE_HEIGHT = 740
 #: The header's budget on a phone, as on the buyer's pages (the seller's was 237 px, the curator's 388 px).
@@ -122,20 +122,16 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
     return pages
 
 
-def _log_in(page, live_server, email: str, lang: str) -> None:
-    page.goto(live_server.url(f"/account/login?lang={lang}"))
-    form = page.locator("main form[action*='/account/login']")
-    form.locator("input[name=email]").fill(email)
-    form.locator("input[name=password]").fill(TEST_PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url("**/account/**")
+def log_in(page, live_server, email: str, lang: str) -> None:
+    """Log in as `email` with pages in `lang`, through a session cookie (the header is the subject here)."""
+    browser_logged_in_as(page, live_server, user_with_email(email), lang=lang)
 
 
 def _area(page):
     return page.locator("header.site-header nav.area-nav")
 
 
-def _assert_compact(page, what: str) -> None:
+def assert_compact(page, what: str) -> None:
     height = page.locator("header.site-header").bounding_box()["height"]
     assert height <= MAX_HEADER_PX, f"{what}: the header is {height:.0f}px tall"
     width = page.evaluate("document.scrollingElement.scrollWidth")
@@ -144,10 +140,8 @@ def _assert_compact(page, what: str) -> None:
         expect(page.locator(f"header {part}")).to_be_in_viewport()
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("area", ["seller", "curator"])
-def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas, area, lang):
-    page = mobile_page
+def walk_every_page(page, live_server, areas: Areas, area: str, lang: str) -> None:
+    """Log in to `area` and check its header and menu on every one of its pages (a few in English)."""
     email, pages = (
         (areas.seller_email, _seller_pages(areas))
         if area == "seller"
@@ -162,13 +156,13 @@ def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas,
         # Every page shares one layout: the walk through all of them runs in Indonesian, whose
         # labels are the longer ones; in English a few pages show the same header holds.
         pages = dict(list(pages.items())[:4])
-    _log_in(page, live_server, email, lang)
+    log_in(page, live_server, email, lang)
     summary = _area(page).locator("details.area-menu > summary")
     panel = _area(page).locator(".area-panel")
     for path, current in pages.items():
         assert page.goto(live_server.url(path)).status == 200, path
         expect(page.locator("html")).to_have_attribute("lang", lang)
-        _assert_compact(page, path)
+        assert_compact(page, path)
         expect(summary).to_have_accessible_name(
             re.compile(rf"^{SUMMARY[area][lang]}\b.*\b{waiting} {WAITING[lang]}$")
         )
@@ -196,85 +190,4 @@ def test_area_header_fits_a_phone_on_every_page(mobile_page, live_server, areas,
             snap(page, f"{area}-{lang}-menu-open")
         summary.click()
         expect(panel).to_be_hidden()
-    assert_no_browser_errors(page)
-
-
-@pytest.mark.parametrize("area", ["seller", "curator"])
-def test_area_menu_opens_by_keyboard_without_javascript(page_nojs, live_server, areas, area):
-    page = page_nojs
-    page.set_viewport_size({"width": MOBILE_WIDTH, "height": PHONE_HEIGHT})
-    email, start, target = (
-        (areas.seller_email, "/seller/", "/seller/orders")
-        if area == "seller"
-        else (areas.curator_email, "/curator/", "/curator/applications")
-    )
-    _log_in(page, live_server, email, "id")
-    assert page.goto(live_server.url(start)).status == 200
-    header = page.locator("header.site-header")
-    summary = header.locator("details.area-menu > summary")
-    panel = header.locator(".area-panel")
-    # By keyboard: Tab from the header's menu reaches the area's menu, with a visible focus ring.
-    header.locator("details.menu > summary").focus()
-    page.keyboard.press("Tab")
-    assert summary.evaluate("el => el === document.activeElement && el.matches(':focus-visible')")
-    assert summary.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
-    page.keyboard.press("Enter")
-    expect(panel).to_be_visible()
-    page.keyboard.press("Tab")
-    expect(panel.locator("a").first).to_be_focused()
-    # A tap on an entry goes there, and that entry is then the current page.
-    panel.locator(f"a[href$='{target}']").click()
-    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
-    expect(panel).to_be_hidden()
-    expect(panel.locator(f"a[href$='{target}']")).to_have_attribute("aria-current", "page")
-    assert panel.locator("[aria-current]").count() == 1
-    _assert_compact(page, target)
-    assert_no_browser_errors(page)
-
-
-@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
-@pytest.mark.parametrize("lang", ["id", "en"])
-def test_area_menus_pass_axe_open_and_closed(mobile_page, live_server, areas, lang):
-    page = mobile_page
-    problems = {}
-    for email, paths in (
-        (areas.seller_email, ["/seller/", f"/seller/products/{areas.product_id}"]),
-        (areas.curator_email, ["/curator/", f"/curator/products/{areas.pending_product_id}"]),
-    ):
-        _log_in(page, live_server, email, lang)
-        for path in paths:
-            assert page.goto(live_server.url(path)).status == 200, path
-            problems[path] = _axe_violations(page)
-            page.locator("header details.area-menu > summary").click()
-            expect(page.locator("header .area-panel")).to_be_visible()
-            problems[path + " (menu open)"] = _axe_violations(page)
-        page.context.clear_cookies()
-    assert {path: found for path, found in problems.items() if found} == {}
-
-
-@pytest.mark.parametrize("area", ["seller", "curator"])
-def test_area_menu_is_a_tidy_dropdown_on_a_desktop(page, live_server, areas, area):
-    page.set_viewport_size({"width": 1280, "height": 900})
-    email, start = (
-        (areas.seller_email, "/seller/") if area == "seller" else (areas.curator_email, "/curator/")
-    )
-    _log_in(page, live_server, email, "en")
-    assert page.goto(live_server.url(start)).status == 200
-    header = page.locator("header.site-header")
-    assert header.bounding_box()["height"] <= 130  # the bar's one row and the menu's
-    expect(header.locator("#site-q")).to_be_visible()  # on a wide screen the search is back
-    tops = [
-        header.locator(part).bounding_box()["y"]
-        for part in (".brand", "#site-q", ".cart-link", "details.menu > summary")
-    ]
-    assert max(tops) - min(tops) < 20, tops
-    header.locator("details.area-menu > summary").click()
-    panel = header.locator(".area-panel")
-    box = panel.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
-    # One column per group, side by side.
-    groups = panel.locator(".area-group")
-    assert groups.count() == (3 if area == "seller" else 5)
-    group_tops = {round(groups.nth(n).bounding_box()["y"]) for n in range(groups.count())}
-    assert len(group_tops) == 1, group_tops
     assert_no_browser_errors(page)

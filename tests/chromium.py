@@ -1,0 +1,50 @@
+"""The one Chromium of a test session (per pytest-xdist worker), driven by Playwright.
+
+Session-scoped, and defined once here (tests/conftest.py imports it) so that tests/browser and
+tests/seller/browser share the same browser: a second Playwright could not start while the first
+runs. It starts on the first test that asks for it; each test then opens a context of its own
+(tests/browser/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    if not os.path.exists(CHROMIUM_PATH):
+        message = f"Chromium not found at {CHROMIUM_PATH} (make test installs Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    playwright = sync_playwright().start()
+    try:
+        yield playwright
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
