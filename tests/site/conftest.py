@@ -1,3 +1,3 @@
 """Site tests reuse the catalogue's small public world."""
 
-from tests.catalogue.conftest import world  # noqa: F401  (fixture)
+from tests.storefront.conftest import world  # noqa: F401  (fixture)

@@ -10,7 +10,7 @@ import pytest
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.seller.models import SellerStatus
-from tests.catalogue.conftest import World, add_image
+from tests.storefront.conftest import World, add_image
 from tests.factories import make_product, make_seller
 
 

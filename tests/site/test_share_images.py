@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.catalogue.conftest import World, add_image
+from tests.storefront.conftest import World, add_image
 from tests.factories import make_product, make_seller
 
 

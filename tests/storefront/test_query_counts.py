@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from marketplace.types import utcnow
-from tests.catalogue.conftest import add_image
+from tests.storefront.conftest import add_image
 from tests.factories import make_featured, make_label_type, make_product, make_product_label, make_seller
 
 
