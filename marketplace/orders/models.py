@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
+from marketplace.seller.models import Seller
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
 
@@ -127,6 +128,8 @@ class Fulfilment(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="fulfilments")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="fulfilment", order_by="OrderLine.id")
+    #: Read-only: where a pickup order is collected (the seller's village).
+    seller: Mapped[Seller] = relationship(viewonly=True)
 
 
 class OrderLine(db.Model):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
+from marketplace import contact
 from marketplace.i18n import localized
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
@@ -52,17 +54,34 @@ def present_order(order: Order, *, lang: str) -> dict:
                 "lines": lines,
             }
         )
+    pickup = order.shipping_method == ShippingMethod.PICKUP
     address_lines = [
         part
         for part in (
-            order.ship_name,
-            order.ship_phone,
-            order.ship_street,
-            order.ship_line2,
-            ", ".join(p for p in (order.ship_district, order.ship_city) if p),
-            " ".join(p for p in (order.ship_province, order.ship_postal_code) if p),
+            (order.ship_name, order.ship_phone)
+            if pickup
+            else (
+                order.ship_name,
+                order.ship_phone,
+                order.ship_street,
+                order.ship_line2,
+                ", ".join(p for p in (order.ship_district, order.ship_city) if p),
+                " ".join(p for p in (order.ship_province, order.ship_postal_code) if p),
+                contact.country_names(lang).get(order.ship_country, order.ship_country)
+                if order.ship_country != contact.HOME_COUNTRY
+                else "",
+            )
         )
         if part
+    ]
+    pickup_places = [
+        _(
+            "%(seller)s, Desa %(village)s",
+            seller=fulfilment.seller.name,
+            village=fulfilment.seller.village.name,
+        )
+        for fulfilment in order.fulfilments
+        if pickup
     ]
     awaiting = order.status == OrderStatus.AWAITING_PAYMENT
     return {
@@ -81,7 +100,8 @@ def present_order(order: Order, *, lang: str) -> dict:
         "currency": order.currency,
         "payment_method": str(order.payment_method),
         "is_bank_transfer": order.payment_method == PaymentMethod.BANK_TRANSFER,
-        "is_pickup": order.shipping_method == ShippingMethod.PICKUP,
+        "is_pickup": pickup,
+        "pickup_places": pickup_places,
         "awaiting_payment": awaiting,
         "show_bank_instructions": awaiting and order.payment_method == PaymentMethod.BANK_TRANSFER,
         "due": jakarta_time(order.payment_due_at, lang),

@@ -8,14 +8,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.i18n import message as _l
-from marketplace.orders.models import Order
+from marketplace.orders.models import Fulfilment, Order
+from marketplace.seller.models import Seller
 
 GUEST_LINK_SALT = "orders.guest-link"
 
 
 def _order_query():
     return sa.select(Order).options(
-        selectinload(Order.lines), selectinload(Order.fulfilments), selectinload(Order.events)
+        selectinload(Order.lines),
+        selectinload(Order.fulfilments).selectinload(Fulfilment.seller).joinedload(Seller.village),
+        selectinload(Order.events),
     )
 
 

@@ -296,3 +296,25 @@ def test_pickup_keeps_name_and_phone_and_ignores_a_half_typed_address(client, se
     assert response.status_code == 303
     order = session.scalars(sa.select(Order)).one()
     assert (order.ship_name, order.ship_phone, order.shipping_minor) == ("Siti Rahayu", "0812 3456 7890", 0)
+
+
+def test_pickup_order_page_names_the_pickup_place_not_a_street(client, session):
+    product = setup_shop(session)
+    client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
+    response, _ = checkout(client, shipping_method="pickup")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    seller = product.seller
+    assert f"{seller.name}, Desa {seller.village.name}" in page
+    assert "Siti Rahayu" in page and ADDRESS["street"] not in page
+
+
+def test_order_abroad_shows_the_country(app, session):
+    product = setup_shop(session)
+    client = app.test_client()
+    client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
+    response, _ = checkout(client)
+    order = session.scalars(sa.select(Order)).one()
+    order.ship_country = "NL"
+    session.commit()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Netherlands" in page
