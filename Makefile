@@ -34,8 +34,9 @@ run: setup
 	PORT=$(PORT) $(FLASK) serve
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
-# Two pytest-xdist workers (one per core), a test module each at a time; PYTEST_WORKERS=0 runs in one process.
-PYTEST_WORKERS ?= 2
+# Four pytest-xdist workers, a test module each at a time: on 2 cores, four overlap the time tests spend
+# waiting on servers and Chromium (measured: 417 s against 446 s with two). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 4
 test: setup-dev system-deps db-up node-deps
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 

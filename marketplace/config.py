@@ -101,7 +101,7 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "CACHE_TTL_SECONDS": int(env.get("CACHE_TTL_SECONDS", "300")),
-        # Page and fragment cache (marketplace/cache.py); None: on, except under TESTING.
+        # Page and fragment cache (marketplace/cache/); None: on, except under TESTING.
         "PAGE_CACHE_ENABLED": _optional_bool(env.get("PAGE_CACHE_ENABLED")),
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "MEDIA_URL": env.get("MEDIA_URL", "/media/"),

@@ -13,6 +13,7 @@ on every request (`PER_REQUEST_SETTINGS`) are set on the shared app for that tes
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import os
 import shutil
@@ -38,7 +39,10 @@ POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test") + (
     f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
 )
 
-_TMP = Path(tempfile.mkdtemp(prefix="pasar-desa-tests-"))
+# In memory where the machine has it: the SQLite file's fsync on every commit is then free.
+_SHM = Path("/dev/shm")  # noqa: S108  (mkdtemp makes a private 0700 directory there)
+_TMP = Path(tempfile.mkdtemp(prefix="pasar-desa-tests-", dir=_SHM if _SHM.is_dir() else None))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # memory, not disk: never leave it behind
 
 
 def _postgres_url() -> str | None:
@@ -52,6 +56,8 @@ def _postgres_url() -> str | None:
             ).scalar()
             if not exists:
                 conn.exec_driver_sql(f'CREATE DATABASE "{POSTGRES_TEST_DB}"')
+            # Tests need no durability across a crash: a commit need not wait for the WAL's fsync.
+            conn.exec_driver_sql(f'ALTER DATABASE "{POSTGRES_TEST_DB}" SET synchronous_commit = off')
         engine.dispose()
     except sa.exc.OperationalError as error:
         if os.environ.get("CI"):

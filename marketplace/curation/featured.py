@@ -3,7 +3,7 @@
 Times are stored in UTC and typed by curators in Asia/Jakarta (marketplace.timezones turns one
 into the other). Every change writes an audit row; the page cache notices writes to
 featured_placements by itself and the home page shows the change on the next request
-(marketplace/cache.py). Functions flush only.
+(marketplace/cache/). Functions flush only.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import pytest
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.seller.models import SellerStatus
-from tests.storefront.conftest import World, add_image
 from tests.factories import make_product, make_seller
+from tests.storefront.conftest import World, add_image
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import re
 import pytest
 from PIL import Image
 
-from tests.storefront.conftest import World, add_image
 from tests.factories import make_product, make_seller
+from tests.storefront.conftest import World, add_image
 
 
 @pytest.fixture

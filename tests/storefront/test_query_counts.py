@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from marketplace.types import utcnow
-from tests.storefront.conftest import add_image
 from tests.factories import make_featured, make_label_type, make_product, make_product_label, make_seller
+from tests.storefront.conftest import add_image
 
 
 def _add_products(session, world, count: int, label_type) -> list:

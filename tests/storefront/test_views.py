@@ -7,8 +7,8 @@ import pytest
 from marketplace.catalogue.models import ProductStatus
 from marketplace.money import Money
 from marketplace.seller.models import SellerStatus
-from tests.storefront.conftest import add_image
 from tests.factories import make_featured, make_label_type, make_product, make_product_label, make_seller
+from tests.storefront.conftest import add_image
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 `MemoryBackend` keeps entries in this process and the generation in the `cache_generations` table;
 `RedisBackend` keeps both in Redis. Used by `marketplace.cache` (pages and fragments) and
-`marketplace.cache_cookieless` (hits answered before Flask).
+`marketplace.cache.cookieless` (hits answered before Flask).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from werkzeug.http import dump_cookie
 from werkzeug.wsgi import get_host
 
 from marketplace import compression
-from marketplace.cache_store import (
+from marketplace.cache.store import (
     CATALOGUE,
     CSRF_PLACEHOLDER,
     GENERATION_MEMO,

@@ -45,8 +45,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace import compression
-from marketplace.cache_cookieless import STATIC_HEADERS, CookielessHits
-from marketplace.cache_store import (
+from marketplace.cache.cookieless import STATIC_HEADERS, CookielessHits
+from marketplace.cache.store import (
     CATALOGUE,
     CSRF_PLACEHOLDER,
     GENERATION_MEMO,
