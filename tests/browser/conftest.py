@@ -27,6 +27,8 @@ from flask import Flask
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
+from tests.servers import POLL_SECONDS
+
 #: Milliseconds Playwright waits for an element or a navigation before the test fails.
 TIMEOUT_MS = 10_000
 #: CSS pixels: the narrowest phone screens still common among buyers.
@@ -54,7 +56,9 @@ class LiveServer:
 def live_server(app) -> LiveServer:
     """Serve `app` on 127.0.0.1 (a free port) in a thread for the duration of one test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, name="live-server", daemon=True
+    )
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)

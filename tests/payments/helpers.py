@@ -15,6 +15,7 @@ from marketplace.orders.services import guest_order_token
 from marketplace.payments.local_stripe import StripeHarness
 from marketplace.payments.models import Payment, StripeEvent
 from tests.factories import TEST_PASSWORD
+from tests.servers import POLL_SECONDS
 
 
 def log_in(client, user) -> None:
@@ -61,7 +62,12 @@ class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="live-app", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="live-app",
+            daemon=True,
+        )
 
     def __enter__(self):
         self.thread.start()

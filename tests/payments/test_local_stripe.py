@@ -11,6 +11,7 @@ import pytest
 import stripe
 
 from marketplace.payments.local_stripe import start_stripe_server
+from tests.servers import POLL_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +143,9 @@ def test_webhooks_are_signed_like_stripe(harness):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    )
     thread.start()
     secret = "whsec_harness_selftest"
     try:
