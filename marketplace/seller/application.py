@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace import contact
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Cluster, Region, RegionKind
 from marketplace.errors import Conflict, InvalidInput
@@ -49,10 +50,6 @@ def list_user_sellers(session: Session, user_id: int) -> list[Seller]:
     return list(session.scalars(sa.select(Seller).where(Seller.user_id == user_id).order_by(Seller.id)))
 
 
-def normalize_phone(raw: str) -> str:
-    return re.sub(r"[\s().-]", "", raw or "")
-
-
 def normalize_account_number(raw: str) -> str:
     return re.sub(r"[\s-]", "", raw or "")
 
@@ -78,7 +75,7 @@ def check_application(session: Session, data: ApplicationInput) -> dict[str, str
         errors["story_en" if len(data.story_en) > 5000 else "story_id"] = _l(
             "The story can be at most 5000 characters."
         )
-    if not PHONE.match(normalize_phone(data.phone)):
+    if not PHONE.match(contact.phone_digits(data.phone)):
         errors["phone"] = _l("Enter a phone number of 8 to 15 digits, for example 0812 3456 7890.")
     if not 2 <= len(clean_text(data.bank_name)) <= 80:
         errors["bank_name"] = _l("Enter the bank's name.")
@@ -111,7 +108,7 @@ def apply_to_sell(session: Session, *, user: User, data: ApplicationInput, now: 
     seller.village_id = data.village_id
     seller.story_id = clean_text(data.story_id)
     seller.story_en = clean_text(data.story_en)
-    seller.phone = normalize_phone(data.phone)
+    seller.phone = contact.phone_digits(data.phone)
     seller.status = SellerStatus.PENDING
     seller.approved_at = None
     seller.clusters = clusters
