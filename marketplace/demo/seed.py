@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.accounts.passwords import hash_password
+from marketplace.accounts.passwords import hash_password as hash_account_password
 from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
@@ -61,11 +61,6 @@ def has_products(session: Session) -> bool:
     return session.scalar(sa.select(sa.exists().where(Product.id.is_not(None)))) or False
 
 
-def default_password_hasher() -> Callable[[str], str]:
-    """The accounts module's hasher (its method comes from PASSWORD_HASH_METHOD)."""
-    return hash_password
-
-
 def discard_images(storage: MediaStorage, report: SeedReport) -> None:
     """Delete the files of the images a run stored (call when its commit failed)."""
     for image in report.images:
@@ -88,7 +83,7 @@ def seed_demo(
     now = now or utcnow()
     report = SeedReport()
     try:
-        _Seeder(session, storage, now, report, hash_password or default_password_hasher()).run(with_images)
+        _Seeder(session, storage, now, report, hash_password or hash_account_password).run(with_images)
     except BaseException:
         discard_images(storage, report)
         raise

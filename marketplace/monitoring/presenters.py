@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from marketplace.money import money_text
 from marketplace.monitoring import charts
 from marketplace.monitoring.filters import LIST_LIMIT, PRESETS, UNKNOWN, Filters
-from marketplace.monitoring.services import levels_available
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import JAKARTA
 
@@ -382,6 +381,6 @@ def present_dashboard(figures: dict[str, list[dict]], filters: Filters, *, lang:
         },
         "sales": [presented[key] for key in ("months", "villages", "clusters", "buyers", "top-products")],
         "catalogue": [presented[key] for key in ("out-of-stock", "no-sales", "stale-listings", "labels")],
-        "levels": presented["levels"] if levels_available() else None,
+        "levels": presented["levels"],
         "limit": LIST_LIMIT,
     }

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -50,7 +49,7 @@ from marketplace.timezones import jakarta_date
 
 __all__ = [
     "FIGURES", "LIST_LIMIT", "PRESETS", "UNKNOWN", "Filters", "compute_figure", "dashboard",
-    "filter_options", "levels_available", "parse_filters",
+    "filter_options", "parse_filters",
 ]  # fmt: skip
 
 
@@ -216,22 +215,10 @@ def label_pipeline(session: Session, filters: Filters, *, today: date, now: date
     ]
 
 
-def _level_provider() -> Optional[Callable[[Session, datetime], dict[int, Any]]]:
-    """naik-kelas levels come from marketplace.naikkelas."""
-    return list_seller_levels
-
-
-def levels_available() -> bool:
-    return _level_provider() is not None
-
-
 def sellers_by_level(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
-    """Approved sellers per naik-kelas level, lowest first ("" = not yet at the first level);
-    [] when levels are not available. The date range does not apply: levels are today's."""
-    provider = _level_provider()
-    if provider is None:
-        return []
-    levels = provider(session, now)
+    """Approved sellers per naik-kelas level, lowest first ("" = not yet at the first level).
+    The date range does not apply: levels are today's."""
+    levels = list_seller_levels(session, now)
     seller_q = sa.select(Seller.id).where(Seller.status == SellerStatus.APPROVED)
     if filters.village_id is not None:
         seller_q = seller_q.where(Seller.village_id == filters.village_id)

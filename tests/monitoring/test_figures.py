@@ -157,12 +157,9 @@ def test_label_pipeline(session, world):
     }
 
 
-def test_levels_fall_back_when_naik_kelas_is_missing(session, world):
+def test_levels_count_every_approved_seller(session, world):
     rows = figure(session, "levels")
-    if not services.levels_available():
-        assert rows == []
-    else:
-        assert sum(r["sellers"] for r in rows) == 3  # approved sellers
+    assert sum(r["sellers"] for r in rows) == 3  # approved sellers
 
 
 @pytest.mark.parametrize(
