@@ -69,7 +69,7 @@ def _object(event: dict) -> dict:
 
 def _lock_payment(session, condition) -> Payment | None:
     """The payment matching `condition` and its order, locked for this transaction and re-read so
-    a concurrent change is seen (PostgreSQL row locks; SQLite serialises writers already).
+    a concurrent change is seen (PostgreSQL row locks; SQLite's write lock, marketplace/extensions.py).
 
     The order is locked first, as the orders services do (expiry claims the order, then updates its
     payments), so a webhook and the expiry job cannot deadlock.
