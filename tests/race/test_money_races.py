@@ -52,6 +52,7 @@ def money_server(database_url):
 def log_in(base_url: str, email: str) -> requests.Session:
     """A browser-like session logged in through the real login form."""
     http = requests.Session()
+    http.headers["Connection"] = "close"  # no idle keep-alive for gunicorn to wait on when it stops
     page = http.get(f"{base_url}/account/login", timeout=30)
     response = http.post(
         f"{base_url}/account/login",
@@ -76,6 +77,7 @@ def at_once(posts: list[tuple[requests.Session, str, dict]]) -> list[requests.Re
 
     def send(index: int, http: requests.Session, url: str, data: dict) -> None:
         own = requests.Session()  # own connection pool; the same cookies (login, CSRF secret)
+        own.headers["Connection"] = "close"
         own.cookies.update(http.cookies)
         barrier.wait()
         try:
@@ -215,6 +217,7 @@ def test_parallel_transfer_confirmations_mark_the_order_paid_once(app, session, 
 def _buyer_ready_to_order(base_url: str, product: Product) -> tuple[requests.Session, dict]:
     """A guest with one unit in the cart and the checkout form filled in, not yet sent."""
     http = requests.Session()
+    http.headers["Connection"] = "close"
     page = http.get(f"{base_url}/products/{product.id}-{product.slug}", timeout=30)
     http.post(
         f"{base_url}/cart/add",
