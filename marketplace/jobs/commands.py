@@ -38,11 +38,7 @@ def _selected(names: tuple[str, ...]):
 )
 def run_due(names: tuple[str, ...], force: bool):
     """Run every task that is due, once, and exit (status 1 if a task failed). For cron: every minute."""
-    tasks = _selected(names)
-    if not names:
-        runner.prune_unknown(db.session)
-        db.session.commit()
-    results = runner.run_due(tasks, force=force)
+    results = runner.run_due(_selected(names), force=force, prune=not names)
     for result in results:
         click.echo(result.line())
     if any(result.outcome == JobOutcome.FAILED for result in results):
@@ -66,10 +62,8 @@ def run(max_sleep: float):
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        runner.prune_unknown(db.session)
-        db.session.commit()
         click.echo(f"jobs: running {len(TASKS)} task(s); SIGTERM or Ctrl-C stops", err=True)
-        passes = runner.run_forever(stop, max_sleep=max_sleep)
+        passes = runner.run_forever(stop, max_sleep=max_sleep, prune=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

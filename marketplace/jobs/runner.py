@@ -12,7 +12,7 @@ runs on SQLite, the default install, where a cron job and a `jobs run` service c
 lock alone says only "nobody runs it right now" — a second machine would run the task again just
 after the first finished. The row also holds what the schedule needs (next_run_at) and what
 /healthz and the curator page show (last start, finish, outcome, duration). A runner that dies
-mid-task leaves a lease that simply expires (Task.lease, 30 minutes), unlike a lock held by a
+mid-task leaves a lease that simply expires (Task.lease, 10 minutes), unlike a lock held by a
 stuck connection. Times come from the database's clock on PostgreSQL, so machines whose clocks
 disagree still agree on what is due.
 
@@ -105,9 +105,10 @@ def ensure_rows(session: Session, tasks: tuple[Task, ...], now: datetime) -> Non
 def claim(session: Session, task: Task, *, now: datetime, runner_id: str, force: bool = False) -> bool:
     """Take `task` for this runner if it is due (or `force`) and nobody holds a live lease.
 
-    One conditional UPDATE: True only for the one runner whose UPDATE changed the row.
+    One conditional UPDATE: True only for the one runner whose UPDATE changed the row. A lease
+    this runner still holds (its last pass broke off on a database error) is free to it.
     """
-    free = sa.or_(JobTask.lease_until.is_(None), JobTask.lease_until < now)
+    free = sa.or_(JobTask.lease_until.is_(None), JobTask.lease_until < now, JobTask.leased_by == runner_id)
     due = sa.true() if force else JobTask.next_run_at <= now
     result = session.execute(
         sa.update(JobTask)
@@ -160,16 +161,20 @@ def run_due(
     runner_id: Optional[str] = None,
     force: bool = False,
     stop: Optional[threading.Event] = None,
+    prune: bool = False,
 ) -> list[TaskRun]:
     """One pass: claim and run every due task of `tasks`, in order, recording each run.
 
     Needs an app context. A task that raises is rolled back, logged and recorded as failed; the
     pass goes on with the next task. `stop` (set by a signal) ends the pass between tasks.
+    `prune` first deletes the rows of tasks not in `tasks` (for the full list only).
     Database errors of the bookkeeping itself propagate (the loop waits and tries again).
     """
     runner_id = runner_id or new_runner_id()
     results: list[TaskRun] = []
     with Session(db.engine) as book:
+        if prune:
+            prune_unknown(book, tasks)
         ensure_rows(book, tasks, database_now(book))
         book.commit()
         for task in tasks:
@@ -235,6 +240,7 @@ def run_forever(
     tasks: tuple[Task, ...] = TASKS,
     *,
     max_sleep: float = MAX_SLEEP_SECONDS,
+    prune: bool = False,
 ) -> int:
     """Run passes until `stop` is set (by SIGTERM/SIGINT in `flask jobs run`); returns passes made.
 
@@ -246,7 +252,7 @@ def run_forever(
     log.info("job runner %s started", runner_id)
     while not stop.is_set():
         try:
-            run_due(tasks, runner_id=runner_id, stop=stop)
+            run_due(tasks, runner_id=runner_id, stop=stop, prune=prune)
             passes += 1
             pause = seconds_until_due(tasks, max_sleep=max_sleep)
         except sa.exc.SQLAlchemyError:

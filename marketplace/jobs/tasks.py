@@ -26,8 +26,10 @@ from marketplace.orders.services import expire_unpaid_orders
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
-#: A run still holding its lease after this long is taken to be dead; another runner may start.
-DEFAULT_LEASE = timedelta(minutes=30)
+#: A run still holding its lease after this long is taken to be dead, and another runner may start
+#: the task: a crashed runner delays its tasks by at most this. Every task below stays correct if a
+#: slow run (200 emails to a hanging SMTP server) overlaps the next one.
+DEFAULT_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,11 @@ def test_a_dead_runners_lease_expires_and_another_runner_takes_over(app, session
     session.commit()
     assert runner.run_due((task,), force=True)[0].ran
     assert calls == [1] and rows(session)["tests.once"].leased_by != "dead-host:1:x"
+    # A runner whose pass broke off (a database error after the claim) takes its own lease back.
+    assert runner.claim(session, task, now=utcnow(), runner_id="me:2:y", force=True)
+    session.commit()
+    assert runner.run_due((task,), runner_id="me:2:y", force=True)[0].ran
+    assert calls == [1, 1]
 
 
 def test_run_forever_stops_when_asked(app, session):

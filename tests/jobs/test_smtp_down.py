@@ -107,6 +107,8 @@ def test_an_order_placed_while_smtp_is_down_is_emailed_once_when_it_returns(app,
         _in_threads(app, 3, runner.run_due, email_task)  # three machines' runners at once
 
         assert [message["to"] for message in inbox.messages] == [["siti@example.test"]]
+        # Every attempt carries the row's own Message-ID (a copy sent twice is recognisable).
+        assert f"Message-ID: <pasar-{queued_id}.".encode() in inbox.messages[0]["data"]
         session.expire_all()
         row = session.get(OutboundEmail, queued_id)
         assert row.status == EmailStatus.SENT and row.attempts == 3
