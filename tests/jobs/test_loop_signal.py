@@ -9,12 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.jobs.models import JobOutcome, JobTask
 from marketplace.jobs.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # starts the app in a process of its own
 
 
 def test_the_loop_runs_tasks_and_stops_on_a_signal(app, session, database_url):
