@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
@@ -32,10 +33,14 @@ def healthz():
     """
     try:
         db.session.execute(text("SELECT 1"))
-        _, jobs = health_report(db.session)
     except Exception:  # noqa: BLE001 - any database failure means unhealthy, reported not raised
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
+    try:
+        _, jobs = health_report(db.session)
+    except SQLAlchemyError:  # no job_tasks table yet (code deployed before `db upgrade`): still serving
+        db.session.rollback()
+        jobs = {"status": "unknown", "attention": [], "tasks": {}}
     return jsonify(status="ok", database="ok", pools=pool_status(), jobs=jobs)
 
 

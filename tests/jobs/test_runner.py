@@ -229,3 +229,20 @@ def test_the_cli_runs_due_tasks_and_reports_failures_with_its_exit_status(app, r
 @pytest.fixture
 def runner_cli(app):
     return app.test_cli_runner()
+
+
+def test_healthz_still_answers_before_the_jobs_migration_ran(tmp_path):
+    """Code deployed before `db upgrade`: pages are served, so /healthz must not pull the server."""
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    fresh = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with fresh.app_context():
+        db.create_all()
+        JobTask.__table__.drop(db.engine)
+        health = fresh.test_client().get("/healthz")
+        assert health.status_code == 200
+        assert health.get_json()["jobs"]["status"] == "unknown"
+        assert fresh.test_client().get("/healthz/jobs").status_code == 503
+        db.session.remove()
+        db.engine.dispose()
