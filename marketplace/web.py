@@ -67,6 +67,7 @@ BLUEPRINTS = (
     "marketplace.markets.views:bp",
     "marketplace.dashboard.facilitator_views:bp",
     "marketplace.audit.views:bp",
+    "marketplace.jobs.views:bp",
 )
 
 

@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"naikkelas"},
     {"monitoring"},
     {"dashboard", "storefront"},
+    {"jobs", "backup"},
     {"api", "site", "demo"},
 ]
 
