@@ -21,8 +21,9 @@ killed it mid-upload and gunicorn answered its own bare English "Internal Server
 gthread worker keeps that master heartbeat in its main loop, apart from the request threads: a
 request may take as long as its client needs, and it holds one thread, not the whole process. A
 connection that sends nothing waits in the main loop, not in a thread. So the worker is always
-gthread, even with one thread. What bounds slow uploads is the number of threads (workers ×
-threads at once); in production the reverse proxy reads the whole body first (nginx buffers
+gthread, even with one thread. A client that stops sending halfway through its body is cut off
+after CLIENT_IDLE_TIMEOUT_SECONDS (marketplace/client_timeout.py), so it cannot hold a thread for
+good. What bounds slow uploads is the number of threads (workers × threads at once); in production the reverse proxy reads the whole body first (nginx buffers
 request bodies by default: keep `proxy_request_buffering on`, a `client_body_timeout` for
 stalled clients, and `client_max_body_size` ≥ MAX_UPLOAD_BYTES), so gunicorn's threads only ever
 see a request at local speed. tests/faults/test_slow_upload.py uploads through a throttled socket.

@@ -152,6 +152,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         # Extra origins forms may post to (space-separated), e.g. that local payment page.
         "CSP_EXTRA_FORM_ACTION": tuple(env.get("CSP_EXTRA_FORM_ACTION", "").split()),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024))),
+        # Seconds a request body may send nothing before the request ends (marketplace/client_timeout.py).
+        "CLIENT_IDLE_TIMEOUT_SECONDS": _int(env.get("CLIENT_IDLE_TIMEOUT_SECONDS"), 30),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_FIELD_NAME": "csrf_token",  # Flask-WTF's default; the templates name the field so
         "WTF_CSRF_SECRET_KEY": env.get("WTF_CSRF_SECRET_KEY") or secret_key,

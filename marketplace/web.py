@@ -292,6 +292,11 @@ def register_request_hooks(app: Flask) -> None:
 
     compression.init_app(app)  # gzip text responses; runs after every other after_request hook
 
+    from marketplace.client_timeout import ClientIdleTimeout
+
+    # Around everything that may read a request body: a stalled one frees its thread.
+    app.wsgi_app = ClientIdleTimeout(app.wsgi_app, app.config.get("CLIENT_IDLE_TIMEOUT_SECONDS"))
+
     @app.context_processor
     def template_globals():
         from marketplace.i18n import current_language

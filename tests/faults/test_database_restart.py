@@ -71,6 +71,8 @@ def pg_app(postgres):
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+            # As in production without Redis: the generation is read through the cache's own engine.
+            "PAGE_CACHE_ENABLED": True,
         }
     )
     app.test_client_class = Client
