@@ -58,7 +58,8 @@ def _wrong_logins_until_429(client, address: str) -> list[int]:
     for attempt in range(LIMIT + 1):
         response = client.post(
             "/account/login",
-            data={"email": f"nobody{attempt}@example.test", "password": "wrong password here"},
+            # A new email each time: only the per-address limit is at work.
+            data={"email": f"nobody{attempt}-{address}@example.test", "password": "wrong password here"},
             environ_base={"REMOTE_ADDR": address},
         )
         codes.append(response.status_code)
