@@ -249,11 +249,6 @@ class RedisBackend:
             self._missed_bumps -= missed
         log.warning("Redis answers again: the page cache is in use again")
 
-    @property
-    def available(self) -> bool:
-        """False while calls fail fast after a failure (for /healthz and tests)."""
-        return self._down_until is None
-
     def get(self, key: str) -> bytes | None:
         return self._call(self.client.get, self.prefix + key)
 
