@@ -11,6 +11,7 @@ import stripe
 from flask import (
     Blueprint,
     current_app,
+    flash,
     has_request_context,
     jsonify,
     redirect,
@@ -91,13 +92,22 @@ def stripe_start(number: str):
     """The buyer's "pay by card" button: create or reuse the Checkout Session, then go to Stripe."""
     order = _order_for_visitor(number, request.form.get("token"))
     success_url, cancel_url = stripe_return_urls(order)
-    payment = services.start_stripe_checkout(
-        db.session,
-        order,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        client=services.stripe_client(current_app.config),
-    )
+    try:
+        payment = services.start_stripe_checkout(
+            db.session,
+            order,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            client=services.stripe_client(current_app.config),
+        )
+    except services.PaymentProviderUnavailable as error:
+        # Stripe is down or slow: back to the order (unpaid, its stock still held) to try again.
+        db.session.rollback()
+        flash(error.message, "error")
+        token = _guest_token(order)
+        return redirect(
+            url_for("orders.show", number=order.number, **({"token": token} if token else {})), 303
+        )
     url = payment.checkout_url
     db.session.commit()
     return redirect(url, code=303)
