@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from marketplace import create_app
 from marketplace.cache import MemoryBackend
@@ -144,10 +145,38 @@ def database_url(request) -> str:
     return url
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every app this process builds (keyed by name and source).
+
+    Each app has its own Jinja environment, and compiling a template costs milliseconds: tests
+    that build an app of their own (about one in ten) recompiled every page they rendered.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_compiled_templates = _CompiledTemplates()
+
+
+def _build_app(config: dict) -> Flask:
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _compiled_templates
+    return app
+
+
 def _shared_app(url: str) -> Flask:
     app = _shared_apps.get(url)
     if app is None:
-        app = _shared_apps[url] = create_app(_overrides(url))
+        app = _shared_apps[url] = _build_app(_overrides(url))
         _shared_configs[url] = dict(app.config)
     return app
 
@@ -226,7 +255,7 @@ def app(request, database_url, app_overrides):
 
 
 def _own_app(url: str, app_overrides: dict):
-    app = create_app({**_overrides(url), **app_overrides})
+    app = _build_app({**_overrides(url), **app_overrides})
     app.test_client_class = IsolatedClient
     with app.app_context():
         with db.engine.begin() as connection:
