@@ -348,13 +348,14 @@ class Topology:
         self.stop()
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start every process without waiting for them (a caller may build its data meanwhile)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         forget_redis_keys(self.redis_url)  # a run stopped by force may have left some
-        moto = self._spawn("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
-        if self.migrate:
-            self.flask("db", "upgrade")
-        wait_until_answering(moto, self.s3_port, "/", timeout=30)
-        self._create_bucket()
+        self._spawn("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
         for index, port in enumerate(self.app_ports, start=1):
             app = self._spawn(
                 f"app{index}",
@@ -363,6 +364,13 @@ class Topology:
             )
             self.apps.append(app)
         self._start_nginx()
+        if self.migrate:  # while the workers boot: they touch no table before a request
+            self.flask("db", "upgrade")
+
+    def wait_ready(self) -> None:
+        """Until the bucket exists and every instance and the proxy answer /healthz."""
+        wait_until_answering(self.processes[0], self.s3_port, "/", timeout=30)
+        self._create_bucket()
         for app, port in zip(self.apps, self.app_ports, strict=True):
             wait_until_answering(app, port, "/healthz")
         wait_until_answering(self.nginx, self.proxy_port, "/healthz")

@@ -6,8 +6,9 @@ a cart and rate limits that hold across instances, a photo uploaded through one 
 other, and nginx spreading requests over both and keeping slow uploads away from their workers. The
 topology (deploy/topology.py: nginx with deploy/nginx-site.conf.template, two `gunicorn -c
 gunicorn.conf.py wsgi:app` of one worker × two threads, moto's S3 server, a PostgreSQL database and a
-Redis database number of this module's own) is started once for the module and stopped at its end:
-about 5 s on an idle machine. PostgreSQL only: several machines share a database server, not a file.
+Redis database number of this module's own) is started once for the module (its rows are written
+while the instances boot) and stopped at its end: the whole module took 6–9 s on the shared 2-core
+machine. PostgreSQL only: several machines share a database server, not a file.
 """
 
 from __future__ import annotations
@@ -104,12 +105,16 @@ def stack():
         url = topo.create_database(DATABASE, recreate=True)
     except sa.exc.OperationalError:
         _unavailable("PostgreSQL is not reachable at 127.0.0.1:5432")
-    shop = _seed(url)
     env = {"LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute", "PAGE_CACHE_ENABLED": "1"}
-    with topo.Topology(url, workers=1, threads=2, redis_url=REDIS_URL, env=env, migrate=False) as running:
-        running.shop = shop
+    running = topo.Topology(url, workers=1, threads=2, redis_url=REDIS_URL, env=env, migrate=False)
+    try:
+        running.launch()
+        running.shop = _seed(url)  # while the instances boot
+        running.wait_ready()
         running.a, running.b = (f"http://127.0.0.1:{port}" for port in running.app_ports)
         yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture(autouse=True)
