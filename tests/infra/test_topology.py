@@ -7,7 +7,7 @@ other, and nginx spreading requests over both and keeping slow uploads away from
 topology (deploy/topology.py: nginx with deploy/nginx-site.conf.template, two `gunicorn -c
 gunicorn.conf.py wsgi:app` of one worker × two threads, moto's S3 server, a PostgreSQL database and a
 Redis database number of this module's own) is started once for the module (its rows are written
-while the instances boot) and stopped at its end: the whole module took 6–9 s on the shared 2-core
+while the instances boot) and stopped at its end: the whole module took 6–15 s on the shared 2-core
 machine. PostgreSQL only: several machines share a database server, not a file.
 """
 
@@ -118,8 +118,11 @@ def stack():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(stack):
+def _fresh_rate_limits(request):
     """Each test starts with no login attempts counted (they are per minute, shared by all tests)."""
+    if "stack" not in request.fixturenames:
+        return
+    request.getfixturevalue("stack")
     client = redis.Redis.from_url(REDIS_URL)
     keys = [key for pattern in ("LIMITS:*", "LIMITER*") for key in client.scan_iter(match=pattern)]
     if keys:
