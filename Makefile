@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev system-deps db-up node-deps lint translations bench lighthouse clean
+.PHONY: run test setup setup-dev system-deps bench-deps db-up node-deps lint translations bench bench-topology topology lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ test: setup-dev system-deps db-up node-deps
 system-deps:
 	@bash scripts/ensure-system-deps.sh
 
+bench-deps:
+	@bash scripts/ensure-system-deps.sh bench
+
 db-up:
 	@bash scripts/ensure-postgres.sh
 
@@ -60,15 +63,25 @@ node_modules/.installed: package.json package-lock.json
 	else echo "npm not found: the axe-core accessibility tests will be skipped"; fi
 
 lint: setup-dev
-	$(BIN)/ruff check marketplace tests bench
-	$(BIN)/ruff format --check marketplace tests bench
+	$(BIN)/ruff check marketplace tests bench deploy
+	$(BIN)/ruff format --check marketplace tests bench deploy
 
 translations: setup-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
 	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
 
-bench: setup-dev
+bench: setup-dev bench-deps db-up
 	$(BIN)/python bench/run.py
+
+## make bench-topology: public pages and checkout through nginx and two instances, beside one instance
+bench-topology: setup-dev bench-deps db-up
+	$(BIN)/python bench/topology.py
+
+## make topology: the several-servers setup (nginx on $(TOPOLOGY_PORT), two gunicorn instances, PostgreSQL,
+## Redis, a local S3) with fresh demo data, to click through; Ctrl-C stops it (README: "Running on several servers")
+TOPOLOGY_PORT ?= 8080
+topology: setup-dev system-deps db-up
+	PORT=$(TOPOLOGY_PORT) $(BIN)/python -m deploy.topology
 
 lighthouse: setup-dev
 	npm ci --no-audit --no-fund --loglevel=error
