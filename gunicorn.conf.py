@@ -20,10 +20,20 @@ benchmark in bench/:
 
 `make run` starts gunicorn through `flask --app wsgi serve` (marketplace/serve.py), with two workers
 of four threads unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise.
+
+A server started here without MARKETPLACE_ENV is production (`make run` says `development`): the
+development SECRET_KEY is public, and links signed with it (guest orders, password resets) could
+be forged. Before any worker starts, `on_starting` refuses a configuration the app would refuse
+(and several workers without Redis in production), with one clear message.
 """
 
 import multiprocessing
 import os
+import sys
+
+_production_by_default = not os.environ.get("MARKETPLACE_ENV", "").strip()
+if _production_by_default:
+    os.environ["MARKETPLACE_ENV"] = "production"
 
 
 def _int(name: str, default: int) -> int:
@@ -64,6 +74,24 @@ access_log_format = (
 # Never let a request line or headers grow without bound.
 limit_request_line = 4094
 limit_request_fields = 100
+
+
+def on_starting(server):
+    """Refuse to start (exit status 1, one message) when the app could not run safely."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from marketplace.config import ConfigError, check_server_start
+
+    try:
+        check_server_start(dict(os.environ), workers=server.cfg.workers)
+    except ConfigError as error:
+        note = (
+            " (MARKETPLACE_ENV was not set: a server started with gunicorn runs as production;"
+            " `make run` is the development server)"
+            if _production_by_default
+            else ""
+        )
+        sys.exit(f"Pasar Desa will not start: {error}{note}")
+
 
 # Gunicorn's control socket sits at one fixed path per user, so a second server on the machine (the
 # demo beside the tests, two workspaces) would take it over. Off unless GUNICORN_CONTROL_SOCKET names one.

@@ -209,6 +209,42 @@ def register_request_hooks(app: Flask) -> None:
         }
 
 
+#: Headers a proxy adds about the client; read (by ProxyFix) only from trusted proxies, then dropped.
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED",
+)  # fmt: skip
+
+
+class WithoutForwardedHeaders:
+    """WSGI middleware: drops the forwarded headers once ProxyFix (or nothing) has read them."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        for name in FORWARDED_HEADERS:
+            environ.pop(name, None)
+        return self.wsgi_app(environ, start_response)
+
+
+def register_proxy(app: Flask) -> None:
+    """The client's address, scheme and host as the app should see them (outermost middleware).
+
+    With `TRUSTED_PROXIES` = n > 0, werkzeug's ProxyFix takes them from the last n entries of
+    X-Forwarded-For/-Proto/-Host (what our own proxies added; whatever a client sent sits further
+    left). With 0 the connection's own address counts. Either way the forwarded headers are then
+    dropped, so nothing later reads a client-supplied value: Flask-Login's session protection, for
+    one, prefers X-Forwarded-For to REMOTE_ADDR, and the rate limits key on `request.remote_addr`.
+    Registered last, so the other middleware (cookieless cache hits) sees the real client too.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    inner = WithoutForwardedHeaders(app.wsgi_app)
+    app.wsgi_app = ProxyFix(inner, x_for=hops, x_proto=hops, x_host=hops) if hops > 0 else inner
+
+
 def register_commands(app: Flask) -> None:
     from marketplace import cli
 
