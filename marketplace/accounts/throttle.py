@@ -9,8 +9,9 @@ Counted in the rate limiter's storage (Redis when `REDIS_URL` is set, shared by 
 - failed logins per account from devices it was never used on — `LOGIN_ACCOUNT_RATE_LIMIT`: many
   places guessing one account. Past it only such *new* devices wait; a browser that logged in to
   the account before carries a signed "known device" cookie and is not counted or stopped, and a
-  password-reset link (emailed to the owner) makes the browser that opens it known. So the owner
-  who knows the password is never locked out, from a device they used or through their email.
+  login-unlock link (asked for on the login page, emailed to the owner) or a password-reset link
+  makes the browser that opens it known. So the owner who knows the password is never locked out,
+  from a device they used or through their email.
 - password-reset requests per client address (`PASSWORD_RESET_RATE_LIMIT`) and per email address
   asked for (`PASSWORD_RESET_EMAIL_RATE_LIMIT`, counted whether or not an account has it, so the
   answer tells nothing; the links already sent stay valid for an hour).
@@ -67,7 +68,7 @@ _MESSAGES = {
     "login_account": lambda: _(
         "Too many wrong passwords were tried for this account from other places, so it cannot be "
         "logged into from a new device for %(wait)s. Log in from a device you have used before, or "
-        "use “Forgot your password?”: the link we email you also lets this device log in."
+        "ask below for an email with a link that lets this device log in."
     ),
     "reset_client": lambda: _(
         "Too many reset requests came from your network. Please try again in %(wait)s."

@@ -138,7 +138,11 @@ def login():
         known_device = throttle.is_known_device(device_cookie, email)
         blocked = throttle.login_blocked(email, client, known_device=known_device)
         if blocked:
-            return _too_many(form, blocked, "accounts/login.html", next=next_url)
+            # Past the account's limit for new devices: offer the emailed link that lets this one in.
+            unlock = (
+                ResetRequestForm(formdata=None, email=email) if blocked.reason == "login_account" else None
+            )
+            return _too_many(form, blocked, "accounts/login.html", next=next_url, unlock_form=unlock)
         with domain_errors(form) as outcome:
             user = services.authenticate(db.session, email=email, password=form.password.data)
             db.session.commit()
@@ -149,6 +153,40 @@ def login():
         throttle.record_failed_login(email, client, known_device=known_device)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form, next=next_url), status
+
+
+@bp.post("/login/unlock")
+def request_unlock():
+    """Email a link that lets this device log in while the account is past its new-device limit."""
+    form = ResetRequestForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.login"))
+    # Counted with the reset requests: both send the owner an email on a stranger's request.
+    blocked = throttle.reset_blocked(form.email.data, _client())
+    if blocked:
+        flash(blocked.message(), "error")
+        return redirect(url_for("accounts.login"))
+    throttle.record_reset_request(form.email.data, _client())
+    services.request_login_unlock(db.session, email=form.email.data)
+    db.session.commit()
+    flash(
+        _("If an account uses that address, we have emailed it a link that lets this device log in."),
+        "success",
+    )
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/login/unlock/<token>")
+def unlock_login(token: str):
+    """The emailed link: this browser becomes a known device of the account (accounts/throttle.py)."""
+    with domain_errors() as link:
+        user = services.user_for_unlock_token(db.session, token)
+    if not link.ok:
+        flash(link.message, "error")
+        return redirect(url_for("accounts.login"))
+    flash(_("This device can now log in to your account."), "success")
+    device_cookie = request.cookies.get(throttle.KNOWN_DEVICE_COOKIE)
+    return throttle.remember_device(redirect(url_for("accounts.login")), device_cookie, user.email)
 
 
 @bp.post("/logout")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,29 @@ def test_many_addresses_guessing_one_account_slow_new_devices_only(app, user):
     forger = app.test_client()
     forger.set_cookie(throttle.KNOWN_DEVICE_COOKIE, "W10.forged", path="/account")
     assert _login(forger, user.email, NEW_PASSWORD, "10.5.0.1").status_code == 429
+
+
+def test_an_emailed_unlock_link_lets_a_new_device_in_with_the_password(app, session, user):
+    attacker = app.test_client()
+    for attempt in range(20):
+        assert _login(attacker, user.email, "wrong password", f"10.2.1.{attempt}").status_code == 400
+    new_device = app.test_client()
+    page = _page(_login(new_device, user.email, TEST_PASSWORD, "10.3.1.1"))
+    assert "Email me a link to log in from this device" in page
+    response = new_device.post("/account/login/unlock", data={"email": user.email}, **_from("10.3.1.1"))
+    assert response.status_code == 302
+    body = session.scalar(sa.select(OutboundEmail.body_text).where(OutboundEmail.template == "login_unlock"))
+    link = re.search(r"http://localhost(/account/login/unlock/\S+)", body).group(1)
+    assert new_device.get(link, **_from("10.3.1.1")).status_code == 302
+    assert _login(new_device, user.email, TEST_PASSWORD, "10.3.1.1").status_code == 302
+    # The link alone is no password; a forged one does nothing.
+    stranger = app.test_client()
+    assert stranger.get(link, **_from("10.3.1.2")).status_code == 302
+    assert _login(stranger, user.email, "wrong password", "10.3.1.2").status_code == 400
+    forged = app.test_client()
+    response = forged.get("/account/login/unlock/forged", follow_redirects=True)
+    assert "This link has expired" in _page(response)
+    assert _login(forged, user.email, TEST_PASSWORD, "10.3.1.3").status_code == 429
 
 
 def test_reset_requests_are_limited_per_address_and_per_email(client, session, user):
