@@ -12,8 +12,9 @@ benchmark in bench/:
   database or Stripe; SQLAlchemy's pool is sized per process, so keep threads ≤ pool size (5).
 - GUNICORN_TIMEOUT / GUNICORN_GRACEFUL_TIMEOUT: a worker silent longer than TIMEOUT is killed
   and restarted; on reload or shutdown, workers get GRACEFUL_TIMEOUT to finish their requests.
-- FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1, the
-  local proxy). Needed so the app sees https and the buyer's address (rate limits key on it).
+- FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-Proto gunicorn trusts for the scheme (default
+  127.0.0.1, the local proxy). The buyer's address (rate limits key on it) is the app's business:
+  TRUSTED_PROXIES, applied by werkzeug's ProxyFix in marketplace/web.py.
 - GUNICORN_ACCESS_LOG: "-" (stdout, default) or a file; set to "" to turn access logs off.
 - GUNICORN_MAX_REQUESTS: recycle a worker after this many requests (default 0 = never).
 - GUNICORN_CONTROL_SOCKET: path of gunicorn's control socket (default: none).
