@@ -8,10 +8,25 @@ benchmark in bench/:
   BIND=0.0.0.0:8000 (or PORT=8000 with HOST=0.0.0.0) in a container.
 - WEB_CONCURRENCY: worker processes, default 2 × CPU cores + 1 (gunicorn's own advice for
   I/O-bound apps; ours waits mostly on the database).
-- GUNICORN_THREADS: threads per worker, default 1. More threads help when requests wait on a slow
-  database or Stripe; SQLAlchemy's pool is sized per process, so keep threads ≤ pool size (5).
-- GUNICORN_TIMEOUT / GUNICORN_GRACEFUL_TIMEOUT: a worker silent longer than TIMEOUT is killed
-  and restarted; on reload or shutdown, workers get GRACEFUL_TIMEOUT to finish their requests.
+- GUNICORN_THREADS: threads per worker, default 4 (always the gthread worker, see below). More
+  threads help when requests wait on a slow database, Stripe or a slow client; SQLAlchemy's pool
+  is sized per process, so keep threads ≤ pool size (5).
+- GUNICORN_TIMEOUT / GUNICORN_GRACEFUL_TIMEOUT: a worker whose main loop is silent longer than
+  TIMEOUT is killed and restarted (a hung process, never a long request: see below); on reload or
+  shutdown, workers get GRACEFUL_TIMEOUT to finish their requests.
+
+Slow clients. An artisan uploading a 1 MB photo over a 250 kbit/s phone link takes about 35 s.
+The sync worker reads the body in the process's only thread, so after TIMEOUT (30 s) the master
+killed it mid-upload and gunicorn answered its own bare English "Internal Server Error". The
+gthread worker keeps that master heartbeat in its main loop, apart from the request threads: a
+request may take as long as its client needs, and it holds one thread, not the whole process. A
+connection that sends nothing waits in the main loop, not in a thread. So the worker is always
+gthread, even with one thread. A client that stops sending halfway through its body is cut off
+after CLIENT_IDLE_TIMEOUT_SECONDS (marketplace/client_timeout.py), so it cannot hold a thread for
+good. What bounds slow uploads is the number of threads (workers × threads at once); in production the reverse proxy reads the whole body first (nginx buffers
+request bodies by default: keep `proxy_request_buffering on`, a `client_body_timeout` for
+stalled clients, and `client_max_body_size` ≥ MAX_UPLOAD_BYTES), so gunicorn's threads only ever
+see a request at local speed. tests/faults/test_slow_upload.py uploads through a throttled socket.
 - FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-Proto gunicorn trusts for the scheme (default
   127.0.0.1, the local proxy). The buyer's address (rate limits key on it) is the app's business:
   TRUSTED_PROXIES, applied by werkzeug's ProxyFix in marketplace/web.py.
@@ -46,9 +61,9 @@ _host = os.environ.get("HOST", "127.0.0.1")
 bind = os.environ.get("BIND") or f"{_host}:{_int('PORT', 8000)}"
 
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-# Sync workers with optional threads: simplest model that SQLAlchemy's per-process pool suits well.
-worker_class = "gthread" if _int("GUNICORN_THREADS", 1) > 1 else "sync"
-threads = _int("GUNICORN_THREADS", 1)
+# Always gthread (slow clients: see the top of this file); threads share the process's SQLAlchemy pool.
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
 
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)

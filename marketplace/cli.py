@@ -66,3 +66,9 @@ def register(app: Flask) -> None:
     from marketplace.labels.commands import labels_cli
 
     app.cli.add_command(labels_cli)
+    from marketplace.jobs.commands import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+    from marketplace.backup.commands import backup_cli
+
+    app.cli.add_command(backup_cli)

@@ -139,6 +139,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        # Seconds to wait for Stripe's API before telling the buyer to try again (one retry).
+        "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 10),
         "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
         # An exchange rate older than this is shown but not charged (marketplace/markets).
         "RATE_STALE_DAYS": int(env.get("RATE_STALE_DAYS", "7")),
@@ -167,6 +169,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         # Extra origins forms may post to (space-separated), e.g. that local payment page.
         "CSP_EXTRA_FORM_ACTION": tuple(env.get("CSP_EXTRA_FORM_ACTION", "").split()),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(12 * 1024 * 1024))),
+        # Seconds a request body may send nothing before the request ends (marketplace/client_timeout.py).
+        "CLIENT_IDLE_TIMEOUT_SECONDS": _int(env.get("CLIENT_IDLE_TIMEOUT_SECONDS"), 30),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_FIELD_NAME": "csrf_token",  # Flask-WTF's default; the templates name the field so
         "WTF_CSRF_SECRET_KEY": env.get("WTF_CSRF_SECRET_KEY") or secret_key,
@@ -174,6 +178,12 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "TRUSTED_HOSTS": tuple(env.get("TRUSTED_HOSTS", "").split()) or None,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis away: count in this process until it answers again (Flask-Limiter logs both moments),
+        # never a 500 and never a request waiting long for it.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        if redis_url
+        else {},
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host count (web.py):
         # 0 ignores those headers; the client address is then the connection's.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import click
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -46,3 +48,47 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+#: Requests that only read; every other request may change something.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sqlite_write_lock_wanted() -> bool:
+    """A request that may change something (POST, PUT, PATCH, DELETE, Stripe's webhook), or a
+    `flask` command other than `shell`: its transactions read and decide under the write lock."""
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    command = click.get_current_context(silent=True)
+    return command is not None and command.info_name != "shell"
+
+
+def _take_sqlite_write_lock(dbapi_connection) -> None:
+    # In pysqlite's default mode SELECTs run outside any transaction and it sends a deferred BEGIN
+    # before the first INSERT/UPDATE/DELETE. Not inside a transaction yet (and not AUTOCOMMIT):
+    # begin one holding the write lock, waiting up to busy_timeout for another writer to finish.
+    if dbapi_connection.isolation_level is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """SQLite's `with_for_update()`: writers are serialized from the start of their transaction.
+
+    SQLite has no row locks and ignores FOR UPDATE, so a read-check-write ("left to refund", a
+    balance) read before the write lock is taken lets two requests both pass the check. A request
+    that may write (and a `flask` command) begins with BEGIN IMMEDIATE, so its reads happen under
+    the lock; a second one waits (busy_timeout) instead of failing. GET requests keep the default:
+    reads outside a transaction, never queued behind a writer (WAL), a deferred BEGIN before a
+    lazy write.
+    """
+    if conn.dialect.name == "sqlite" and _sqlite_write_lock_wanted():
+        _take_sqlite_write_lock(conn.connection.dbapi_connection)
+
+
+@event.listens_for(Engine, "before_execute")
+def _sqlite_for_update(conn, clauseelement, multiparams, params, execution_options) -> None:
+    """Anywhere else (a GET's lazy write, a test calling a service), `with_for_update()` takes
+    SQLite's write lock before the locking SELECT, as PostgreSQL takes the row lock."""
+    if conn.dialect.name == "sqlite" and getattr(clauseelement, "_for_update_arg", None) is not None:
+        _take_sqlite_write_lock(conn.connection.dbapi_connection)

@@ -7,6 +7,7 @@ from marketplace.cart.models import *  # noqa: F401,F403
 from marketplace.catalogue.models import *  # noqa: F401,F403
 from marketplace.curation.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403
+from marketplace.jobs.models import *  # noqa: F401,F403
 from marketplace.labels.models import *  # noqa: F401,F403
 from marketplace.markets.models import *  # noqa: F401,F403
 from marketplace.mentoring.models import *  # noqa: F401,F403

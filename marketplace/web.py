@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -67,6 +69,7 @@ BLUEPRINTS = (
     "marketplace.markets.views:bp",
     "marketplace.dashboard.facilitator_views:bp",
     "marketplace.audit.views:bp",
+    "marketplace.jobs.views:bp",
 )
 
 
@@ -104,11 +107,103 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         return render_error(error.status, error.message)
 
+    @app.errorhandler(sa.exc.SQLAlchemyError)
+    def database_error(error: sa.exc.SQLAlchemyError):
+        if not database_unavailable(error):
+            return unexpected_error(error)
+        # The database restarted, dropped the connection or is busy: nothing this request wrote was
+        # committed, and the pool's pre-ping gives the next request a fresh connection.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        _forget_session()
+        return unavailable_response()
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        _forget_session()
         return render_error(500)
+
+
+#: Seconds a visitor is asked to wait when the database is away (the Retry-After header).
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "not reachable right now" rather than a bug.
+
+    A refused or dropped connection (a restart, a crash, a network cut), SQLite's "database is
+    locked" past its busy timeout, and a pool with no connection free in time.
+    """
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa.exc.OperationalError) and type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite files "no such table" and SQL mistakes under OperationalError too: those are bugs.
+        return any(text in str(error.orig) for text in _SQLITE_BUSY)
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError)
+
+
+_SQLITE_BUSY = ("database is locked", "database is busy", "unable to open database")
+
+
+def _forget_session() -> None:
+    # A rollback on a connection the server dropped can fail in turn: then drop the session whole.
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+
+
+def unavailable_response():
+    """503 "try again in a moment", rendered without touching the database.
+
+    Not through `render_template`: its context processors (the account, the menus, the cart
+    count) would ask the database again. The page is in the visitor's language as far as the
+    request says it (?lang=, the cookie, the browser), with the other language beneath, since the
+    account's own choice cannot be read; the JSON API gets its usual error object.
+    """
+    from marketplace.i18n import LANG_COOKIE, negotiate_language, requested_language
+
+    config = current_app.config
+    languages = tuple(config["LANGUAGES"])
+    cookie = request.cookies.get(LANG_COOKIE)
+    lang = (
+        requested_language()
+        or (cookie if cookie in languages else None)
+        or negotiate_language(
+            request.headers.get("Accept-Language"),
+            languages=languages,
+            default=config["BABEL_DEFAULT_LOCALE"],
+        )
+    )
+    if _wants_json():
+        with force_locale(lang):
+            payload = {"error": {"status": 503, "message": _unavailable_texts()["message"]}}
+        response = jsonify(payload)
+    else:
+        texts = []
+        for code in (lang, *(c for c in languages if c != lang)):
+            with force_locale(code):
+                texts.append({"lang": code, **_unavailable_texts()})
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        response = current_app.response_class(
+            template.render(lang=lang, texts=texts, market_name=config["MARKET_NAME"]), mimetype="text/html"
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable_texts() -> dict[str, str]:
+    from flask_babel import gettext as _
+
+    return {
+        "title": _("Please try again in a moment"),
+        "message": _(
+            "We cannot reach our database right now. Nothing was lost: please try again in a moment."
+        ),
+        "again": _("Try again"),
+    }
 
 
 def _default_message(status: int) -> str:
@@ -237,6 +332,11 @@ def register_request_hooks(app: Flask) -> None:
     from marketplace import compression
 
     compression.init_app(app)  # gzip text responses; runs after every other after_request hook
+
+    from marketplace.client_timeout import ClientIdleTimeout
+
+    # Around everything that may read a request body: a stalled one frees its thread.
+    app.wsgi_app = ClientIdleTimeout(app.wsgi_app, app.config.get("CLIENT_IDLE_TIMEOUT_SECONDS"))
 
     @app.context_processor
     def template_globals():

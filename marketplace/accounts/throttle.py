@@ -24,6 +24,7 @@ most the server's concurrency (workers × threads).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -34,9 +35,12 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 
 from marketplace.accounts.services import normalize_email
 from marketplace.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 KNOWN_DEVICE_COOKIE = "known_device"
 #: Sent only to the account pages (login, reset links), never with public pages.
@@ -93,22 +97,57 @@ def _enabled() -> bool:
     return bool(limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True))
 
 
+#: While Redis is away, how often a limit check asks it again (Flask-Limiter's own checks back off).
+STORAGE_RETRY_SECONDS = 1.0
+
+
+def _strategy():
+    """Flask-Limiter's strategy over its storage, or over its in-memory fallback while Redis is away.
+
+    Flask-Limiter switches to the fallback (and back) only inside its own decorator checks, which
+    these limits do not use: so the same switch (`_storage_dead`, the attribute those checks set)
+    is thrown here too, and Redis is asked again at most once a second.
+    """
+    if limiter._storage_dead:
+        state = current_app.extensions.setdefault("marketplace.throttle", {"next_check": 0.0})
+        now = time.monotonic()
+        if now >= state["next_check"]:
+            state["next_check"] = now + STORAGE_RETRY_SECONDS
+            if limiter.storage.check():
+                log.info("Rate limit storage recovered")
+                limiter._storage_dead = False
+    return limiter.limiter
+
+
+def _on_storage(operation):
+    """`operation(strategy)`, moved to the in-memory fallback when the storage fails (no 500)."""
+    try:
+        return operation(_strategy())
+    except (StorageError, limiter.storage.base_exceptions) as error:
+        if limiter._storage_dead or not current_app.config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"):
+            raise
+        log.warning("Rate limit storage unreachable - falling back to in-memory storage: %s", error)
+        limiter._storage_dead = True
+        return operation(limiter.limiter)
+
+
 def _first_exhausted(checks) -> Blocked | None:
     if not _enabled():
         return None
-    strategy = limiter.limiter
-    for reason, item, identifiers in checks:
-        if not strategy.test(item, *identifiers):
-            reset_at = strategy.get_window_stats(item, *identifiers).reset_time
-            return Blocked(reason, max(1, math.ceil(reset_at - time.time())))
-    return None
+
+    def first(strategy) -> Blocked | None:
+        for reason, item, identifiers in checks:
+            if not strategy.test(item, *identifiers):
+                reset_at = strategy.get_window_stats(item, *identifiers).reset_time
+                return Blocked(reason, max(1, math.ceil(reset_at - time.time())))
+        return None
+
+    return _on_storage(first)
 
 
 def _hit(checks) -> None:
     if _enabled():
-        strategy = limiter.limiter
-        for _reason, item, identifiers in checks:
-            strategy.hit(item, *identifiers)
+        _on_storage(lambda strategy: [strategy.hit(item, *identifiers) for _r, item, identifiers in checks])
 
 
 def _login_checks(email: str, client: str, known_device: bool):

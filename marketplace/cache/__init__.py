@@ -56,6 +56,7 @@ from marketplace.cache.store import (
     CacheGeneration,
     MemoryBackend,
     RedisBackend,
+    RedisUnavailable,
     content_type,
     database_pool_status,
 )
@@ -114,7 +115,8 @@ class PageCache:
         return memo[_MEMO]
 
     def _unavailable(self, error: Exception) -> None:
-        log.warning("page cache unavailable, serving uncached: %s", error)
+        if not isinstance(error, RedisUnavailable):  # that one logs once per outage itself
+            log.warning("page cache unavailable, serving uncached: %s", error)
         if isinstance(error, sa.exc.SQLAlchemyError):
             db.session.rollback()
 
@@ -165,11 +167,14 @@ class PageCache:
         try:
             self.backend.set(key, value, ttl or self.ttl)
         except STORE_ERRORS as error:
-            log.warning("cache write failed: %s", error)
+            if not isinstance(error, RedisUnavailable):
+                log.warning("cache write failed: %s", error)
 
     def bump(self) -> None:
         try:
             self.backend.bump(CATALOGUE)
+        except RedisUnavailable:
+            pass  # bumped when Redis answers again, before any stored page is read (RedisBackend)
         except STORE_ERRORS as error:
             # The change is committed; cached pages may lag by up to the TTL. Say so loudly.
             log.error(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.utils import get_content_type
 
 from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
 
 CATALOGUE = "catalogue"
 #: request.environ key: the generation read for this request (read at most once per request).
@@ -182,29 +185,91 @@ def _pool_numbers(pool: sa.pool.Pool) -> dict[str, int]:
     return {"checked_out": checked_out, "open": held}
 
 
+class RedisUnavailable(redis.ConnectionError):
+    """Redis failed a moment ago: calls fail at once until the next retry (no wait per request)."""
+
+
 class RedisBackend:
-    """Entries and the generation in Redis, shared by every process that uses the same REDIS_URL."""
+    """Entries and the generation in Redis, shared by every process that uses the same REDIS_URL.
+
+    When Redis stops answering, this process notes it (one warning, not one per request) and for
+    `RETRY_SECONDS` every call raises `RedisUnavailable` at once, so pages are rendered uncached
+    without each one waiting for a connection to time out. The next call after that tries Redis
+    again; when it answers (logged once), the generations this process failed to bump meanwhile
+    are bumped first, so no page cached before the outage outlives a change made during it.
+    """
+
+    #: After a failure, how long calls fail fast before Redis is tried again.
+    RETRY_SECONDS = 2.0
 
     def __init__(self, url: str, prefix: str = "pd:"):
         self.prefix = prefix
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._lock = threading.Lock()
+        #: time.monotonic() before which calls fail fast; None while Redis answers.
+        self._down_until: float | None = None
+        #: Generations whose bump failed while Redis was away (bumped when it answers again).
+        self._missed_bumps: set[str] = set()
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            if self._down_until is not None:
+                if time.monotonic() < self._down_until:
+                    raise RedisUnavailable("Redis did not answer a moment ago")
+                self._recover()
+            return method(*args, **kwargs)
+        except RedisUnavailable:
+            raise
+        except redis.RedisError as error:
+            self._failed(error)
+            raise RedisUnavailable(str(error)) from error
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            first = self._down_until is None
+            self._down_until = time.monotonic() + self.RETRY_SECONDS
+        if first:
+            log.warning(
+                "Redis is unreachable (%s): pages are served uncached, retrying every %ss",
+                error,
+                self.RETRY_SECONDS,
+            )
+
+    def _recover(self) -> None:
+        """Redis may be back: ask it, bump what was missed, and only then use it again."""
+        self.client.ping()
+        with self._lock:
+            missed = set(self._missed_bumps)
+        for name in missed:
+            self.client.incr(f"{self.prefix}gen:{name}")
+        with self._lock:
+            if self._down_until is None:
+                return  # another thread got there first
+            self._down_until = None
+            self._missed_bumps -= missed
+        log.warning("Redis answers again: the page cache is in use again")
 
     def get(self, key: str) -> bytes | None:
-        return self.client.get(self.prefix + key)
+        return self._call(self.client.get, self.prefix + key)
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
-        self.client.set(self.prefix + key, value, ex=ttl)
+        self._call(self.client.set, self.prefix + key, value, ex=ttl)
 
     def generation(self, name: str) -> int:
-        return int(self.client.get(f"{self.prefix}gen:{name}") or 0)
+        return int(self._call(self.client.get, f"{self.prefix}gen:{name}") or 0)
 
     def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
         # One round trip for both: a cache hit costs a single MGET.
-        generation, value = self.client.mget(f"{self.prefix}gen:{name}", self.prefix + key)
+        generation, value = self._call(self.client.mget, f"{self.prefix}gen:{name}", self.prefix + key)
         return int(generation or 0), value
 
     def bump(self, name: str) -> None:
-        self.client.incr(f"{self.prefix}gen:{name}")
+        try:
+            self._call(self.client.incr, f"{self.prefix}gen:{name}")
+        except RedisUnavailable:
+            with self._lock:
+                self._missed_bumps.add(name)
+            raise
 
 
 #: Failures of the cache store are logged and the page is rendered uncached: never a 500.

@@ -65,6 +65,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
         related=("facilitators.curator_links",),
     ),
     MenuEntry("audit.log", _l("Audit log"), group="audit"),
+    MenuEntry("jobs.index", _l("Scheduled jobs"), group="audit"),
 )
 
 

@@ -138,6 +138,58 @@ def _checked(session: Session, data: PlacementInput) -> tuple[Product | None, di
     return product, errors
 
 
+def _lock_placements(session: Session) -> None:
+    """Serialize changes to placements, so the "position free" check is read after the lock.
+
+    PostgreSQL: a lock on the table that only other writers wait for (readers, the home page, go
+    on). SQLite: the request already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("LOCK TABLE featured_placements IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _position_taken(session: Session, data: PlacementInput, *, other_than: int | None = None) -> int | None:
+    """The id of another placement holding `data.position` at some moment of its period, if any."""
+    stmt = sa.select(FeaturedPlacement.id).where(
+        FeaturedPlacement.position == data.position,
+        FeaturedPlacement.starts_at < data.ends_at,
+        FeaturedPlacement.ends_at > data.starts_at,
+    )
+    if other_than is not None:
+        stmt = stmt.where(FeaturedPlacement.id != other_than)
+    return session.scalar(stmt.order_by(FeaturedPlacement.id).limit(1))
+
+
+def _check_slot(session: Session, data: PlacementInput, *, other_than: int | None = None) -> None:
+    """A position holds one placement at a time (InvalidInput on "position" otherwise)."""
+    taken = _position_taken(session, data, other_than=other_than)
+    if taken is not None:
+        raise InvalidInput(
+            {
+                "position": _l(
+                    "Position %(position)d is taken at that time by placement #%(id)d. "
+                    "Choose another position or other times.",
+                    position=data.position,
+                    id=taken,
+                )
+            }
+        )
+
+
+def _locked_placement(session: Session, placement: FeaturedPlacement) -> FeaturedPlacement:
+    """`placement` re-read under the lock (NotFound when another curator deleted it meanwhile)."""
+    _lock_placements(session)
+    fresh = session.scalar(
+        sa.select(FeaturedPlacement)
+        .where(FeaturedPlacement.id == placement.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if fresh is None:
+        raise NotFound(_l("Not found."))
+    return fresh
+
+
 def check_placement(session: Session, data: PlacementInput) -> dict[str, str]:
     """All that is wrong with the input at once (field name → message); {} when it can be saved."""
     return _checked(session, data)[1]
@@ -162,10 +214,13 @@ def _label(placement: FeaturedPlacement, product: Product | None = None) -> str:
 def create_placement(
     session: Session, *, data: PlacementInput, actor: User, now: datetime
 ) -> FeaturedPlacement:
-    """Feature a product on sale between two times. Raises InvalidInput with every bad field."""
+    """Feature a product on sale between two times. Raises InvalidInput with every bad field, or
+    when another placement holds the position during that time (checked under a lock)."""
     product, errors = _checked(session, data)
     if errors:
         raise InvalidInput(errors)
+    _lock_placements(session)
+    _check_slot(session, data)
     placement = FeaturedPlacement(
         product_id=product.id,
         headline_id=data.headline_id.strip(),
@@ -196,10 +251,13 @@ def get_placement(session: Session, placement_id: int) -> FeaturedPlacement:
 def update_placement(
     session: Session, *, placement: FeaturedPlacement, data: PlacementInput, actor: User, now: datetime
 ) -> bool:
-    """Change a placement. Returns False when nothing differed (no audit row then)."""
+    """Change a placement. Returns False when nothing differed (no audit row then). Raises
+    InvalidInput (every bad field; a position another placement holds then), NotFound."""
     product, errors = _checked(session, data)
     if errors:
         raise InvalidInput(errors)
+    placement = _locked_placement(session, placement)
+    _check_slot(session, data, other_than=placement.id)
     before = _state(placement)
     placement.product_id = product.id
     placement.headline_id = data.headline_id.strip()
@@ -221,6 +279,7 @@ def update_placement(
 
 def end_placement(session: Session, *, placement: FeaturedPlacement, actor: User, now: datetime) -> bool:
     """End a running placement now. False (nothing changes) when it is not running."""
+    placement = _locked_placement(session, placement)
     if not placement.starts_at <= now < placement.ends_at:
         return False
     before = placement.ends_at
@@ -235,7 +294,9 @@ def end_placement(session: Session, *, placement: FeaturedPlacement, actor: User
 
 
 def delete_placement(session: Session, *, placement: FeaturedPlacement, actor: User) -> None:
-    """Remove a placement entirely (it no longer counts in the fairness view either)."""
+    """Remove a placement entirely (it no longer counts in the fairness view either). NotFound
+    when it is gone already."""
+    placement = _locked_placement(session, placement)
     state = _state(placement)
     label = _label(placement)
     seller_id = placement.product.seller_id

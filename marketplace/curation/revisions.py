@@ -25,7 +25,7 @@ def find_pending_revision(session: Session, product: Product) -> ProductRevision
 
 
 def open_revision(session: Session, product: Product, *, actor_id: int, now: datetime) -> ProductRevision:
-    # Lock the product row first (PostgreSQL; SQLite serializes writers anyway), so two edits at
+    # Lock the product row first (PostgreSQL; SQLite's write lock), so two edits at
     # once cannot both create "the" pending revision: the second waits, then finds the first.
     session.execute(sa.select(Product.id).where(Product.id == product.id).with_for_update())
     revision = find_pending_revision(session, product)

@@ -34,13 +34,26 @@ def build_message(row: OutboundEmail, *, sender: str, readable: bool = False) ->
     message["Subject"] = row.subject
     # "+0000": the time is known to be UTC (formatdate(localtime=False) writes "-0000", "unknown").
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    message["Message-ID"] = message_id(row, sender)
     message.set_content(row.body_text, cte=_cte(row.body_text, readable))
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html", cte=_cte(row.body_html, readable))
     # After the content: set_content() drops every Content-* header set before it.
     message["Content-Language"] = row.lang
     return message
+
+
+def message_id(row: OutboundEmail, sender: str) -> str:
+    """The same Message-ID on every attempt to send `row`.
+
+    Sending is at least once: if the server accepted a message but marking the row sent failed
+    (the database went away at that moment), the row is sent again later. With the same
+    Message-ID, mail systems that keep it can recognise the second copy as the first.
+    """
+    domain = _domain_of(sender)
+    if row.id is None or row.created_at is None:  # a message built without a stored row
+        return make_msgid(domain=domain)
+    return f"<pasar-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
 
 
 def _cte(body: str, readable: bool) -> str | None:

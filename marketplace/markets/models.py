@@ -45,4 +45,9 @@ class ExchangeRate(db.Model):
     @property
     def version(self) -> str:
         """What the checkout form carries: changes whenever the rate used for this currency does."""
-        return f"{self.currency}:{self.id}:{self.rate.normalize()}"
+        return rate_version(self.currency, self.id, self.rate)
+
+
+def rate_version(currency: str, rate_id: int, rate: Decimal) -> str:
+    """`ExchangeRate.version` from its parts (for rows read without the ORM)."""
+    return f"{currency}:{rate_id}:{Decimal(rate).normalize()}"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from marketplace.audit.services import record_action
 from marketplace.errors import Conflict, ValidationError
 from marketplace.markets.context import HOME_CURRENCY, SUPPORTED_CURRENCIES
-from marketplace.markets.models import ExchangeRate
+from marketplace.markets.models import ExchangeRate, rate_version
 from marketplace.money import Money, currency_exponent
 from marketplace.types import utcnow
 
@@ -193,14 +193,15 @@ def convert_order(
 # --------------------------------------------------------------------------------------------
 
 
-def _snapshot(row: ExchangeRate) -> Rate:
+def _snapshot(row) -> Rate:
+    """A Rate from an ExchangeRate or a row of the same columns."""
     return Rate(
         id=row.id,
         currency=row.currency,
         rate=Decimal(row.rate),
         effective_date=row.effective_date,
         source=row.source or "",
-        version=row.version,
+        version=rate_version(row.currency, row.id, row.rate),
     )
 
 
@@ -225,10 +226,34 @@ def list_latest_rates(session: Session) -> list[ExchangeRate]:
     )
 
 
+def _latest_rate_rows(session: Session) -> sa.Result:
+    """The newest row per currency as plain rows (no ORM objects): read on every page."""
+    ranked = sa.select(
+        ExchangeRate.id,
+        sa.func.row_number()
+        .over(
+            partition_by=ExchangeRate.currency,
+            order_by=(ExchangeRate.effective_date.desc(), ExchangeRate.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    return session.execute(
+        sa.select(
+            ExchangeRate.id,
+            ExchangeRate.currency,
+            ExchangeRate.rate,
+            ExchangeRate.effective_date,
+            ExchangeRate.source,
+        )
+        .join(ranked, ranked.c.id == ExchangeRate.id)
+        .where(ranked.c.rank == 1)
+    )
+
+
 def load_rate_table(session: Session, *, today: date, stale_days: int = DEFAULT_STALE_DAYS) -> RateTable:
     rates = {
         row.currency: _snapshot(row)
-        for row in list_latest_rates(session)
+        for row in _latest_rate_rows(session)
         if row.currency in SUPPORTED_CURRENCIES
     }
     return RateTable(rates=rates, today=today, stale_days=stale_days)

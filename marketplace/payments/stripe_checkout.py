@@ -39,6 +39,12 @@ MIN_SESSION_LIFETIME = timedelta(minutes=31)
 MAX_SESSION_LIFETIME = timedelta(hours=23, minutes=59)
 
 
+#: Seconds to wait for Stripe's answer (STRIPE_TIMEOUT_SECONDS), for its connection, and retries.
+DEFAULT_STRIPE_TIMEOUT_SECONDS = 10
+STRIPE_CONNECT_TIMEOUT_SECONDS = 3
+STRIPE_MAX_NETWORK_RETRIES = 1
+
+
 class PaymentProviderUnavailable(DomainError):
     """Stripe could not be reached or refused our credentials; the buyer can try again later."""
 
@@ -56,8 +62,17 @@ def stripe_client(config) -> stripe.StripeClient:
     if not card_payments_available(config):
         raise NotFound(_("Card payment is not available."))
     base = config.get("STRIPE_API_BASE")
+    # The library waits 80 s for an answer by default; a buyer (and the worker thread) should not.
+    # One retry after a timeout or a dropped connection is safe: every call carries an idempotency
+    # key, so a request Stripe did receive is answered again, not repeated. Worst case about
+    # 2 × (connect + read) seconds, then the buyer is told to try again from the order page.
+    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS") or DEFAULT_STRIPE_TIMEOUT_SECONDS)
+    http_client = stripe.RequestsClient(timeout=(min(STRIPE_CONNECT_TIMEOUT_SECONDS, timeout), timeout))
     return stripe.StripeClient(
-        config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else None, max_network_retries=2
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=STRIPE_MAX_NETWORK_RETRIES,
+        http_client=http_client,
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import sqlalchemy as sa
 import stripe
 from flask import (
     Blueprint,
     current_app,
+    flash,
     has_request_context,
     jsonify,
     redirect,
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
-#: Stripe's default; an older signed timestamp is refused (replay protection).
+#: Stripe's default; a signed timestamp older, or later, than this is refused (replay protection).
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 #: While a payment is being confirmed the return page reloads itself every few seconds (no script
@@ -90,16 +92,38 @@ def stripe_start(number: str):
     """The buyer's "pay by card" button: create or reuse the Checkout Session, then go to Stripe."""
     order = _order_for_visitor(number, request.form.get("token"))
     success_url, cancel_url = stripe_return_urls(order)
-    payment = services.start_stripe_checkout(
-        db.session,
-        order,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        client=services.stripe_client(current_app.config),
-    )
+    try:
+        payment = services.start_stripe_checkout(
+            db.session,
+            order,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            client=services.stripe_client(current_app.config),
+        )
+    except services.PaymentProviderUnavailable as error:
+        # Stripe is down or slow: back to the order (unpaid, its stock still held) to try again.
+        db.session.rollback()
+        flash(error.message, "error")
+        token = _guest_token(order)
+        return redirect(
+            url_for("orders.show", number=order.number, **({"token": token} if token else {})), 303
+        )
     url = payment.checkout_url
     db.session.commit()
     return redirect(url, code=303)
+
+
+def signed_in_the_future(header: str, *, now: float) -> bool:
+    """True when the signature's timestamp (`t=`) is later than now plus the tolerance: the stripe
+    library only refuses old timestamps, and a future one would make a replay window of any size."""
+    for part in (header or "").split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t":
+            try:
+                return int(value) > now + WEBHOOK_TOLERANCE_SECONDS
+            except ValueError:
+                return True
+    return True
 
 
 def _webhook_error(message: str, status: int = 400):
@@ -116,9 +140,11 @@ def stripe_webhook():
         return _webhook_error("Webhook signing secret is not configured.")
     payload = request.get_data(cache=False)
     try:
-        stripe.Webhook.construct_event(
-            payload, request.headers.get("Stripe-Signature"), secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
-        )
+        signature = request.headers.get("Stripe-Signature")
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        if signed_in_the_future(signature, now=time.time()):
+            log.warning("Stripe webhook refused: signed in the future (%s)", signature[:40])
+            return _webhook_error("Invalid or expired Stripe signature.")
         event = json.loads(payload)
     except stripe.SignatureVerificationError as error:
         log.warning("Stripe webhook refused: %s", error.user_message or error)

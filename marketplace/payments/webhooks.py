@@ -11,6 +11,8 @@ order paid).
 - A payment that succeeds for an order that is cancelled (or already paid by another payment)
   does not revive or re-sell anything: the payment is recorded as succeeded and flagged
   `needs_refund` for a curator.
+- A completed session whose `amount_total` or `currency` is not the payment's never marks the
+  order paid: the payment is flagged `needs_refund` with a note for a curator, and logged.
 - `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
   late or repeated events cannot lower it. A full refund marks the order refunded. The refunds
   domain hears it through `signals.charge_refunded`.
@@ -26,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import signals
 from marketplace.errors import ValidationError
+from marketplace.money import Money
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
@@ -39,6 +42,9 @@ from marketplace.types import utcnow
 log = logging.getLogger(__name__)
 
 ACTOR_LABEL = "stripe"
+#: Starts `Payment.note` when Stripe charged another amount or currency than the order's
+#: (the refunds pages show it as a sentence in the reader's language).
+AMOUNT_MISMATCH_NOTE = "stripe-amount-mismatch: Stripe charged"
 
 HANDLED_EVENTS = frozenset(
     {
@@ -63,7 +69,7 @@ def _object(event: dict) -> dict:
 
 def _lock_payment(session, condition) -> Payment | None:
     """The payment matching `condition` and its order, locked for this transaction and re-read so
-    a concurrent change is seen (PostgreSQL row locks; SQLite serialises writers already).
+    a concurrent change is seen (PostgreSQL row locks; SQLite's write lock, marketplace/extensions.py).
 
     The order is locked first, as the orders services do (expiry claims the order, then updates its
     payments), so a webhook and the expiry job cannot deadlock.
@@ -119,12 +125,12 @@ def handle_stripe_event(session, event: dict, *, now: datetime | None = None) ->
     if event_type == "checkout.session.completed":
         payment.checkout_url = None
         if obj.get("payment_status") in ("paid", "no_payment_required"):
-            return _payment_succeeded(session, payment, now=now)
+            return _payment_succeeded(session, payment, obj, now=now)
         session.flush()
         return "awaiting async payment"
     if event_type == "checkout.session.async_payment_succeeded":
         payment.checkout_url = None
-        return _payment_succeeded(session, payment, now=now)
+        return _payment_succeeded(session, payment, obj, now=now)
     if event_type == "checkout.session.async_payment_failed":
         if payment.status == PaymentStatus.PENDING:
             payment.status = PaymentStatus.FAILED
@@ -135,9 +141,40 @@ def handle_stripe_event(session, event: dict, *, now: datetime | None = None) ->
     return _session_expired(session, payment, obj, now=now)
 
 
-def _payment_succeeded(session, payment: Payment, *, now: datetime) -> str:
+def charged_differently(payment: Payment, obj: dict) -> str | None:
+    """What Stripe says it charged ("EUR 1200" in Stripe's units) when that is not the payment's
+    amount and currency, else None. A session we created always charges exactly the order."""
+    amount, currency = obj.get("amount_total"), obj.get("currency")
+    if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
+        return f"{str(currency)[:8].upper()} {str(amount)[:20]}"
+    expected = Money(payment.amount_minor, payment.currency).to_stripe_amount()
+    if currency.upper() != payment.currency.upper() or amount != expected:
+        return f"{currency[:8].upper()} {amount}"
+    return None
+
+
+def _payment_succeeded(session, payment: Payment, obj: dict, *, now: datetime) -> str:
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
         return "no change"
+    charged = charged_differently(payment, obj)
+    if charged is not None:
+        # Never sell for an amount the buyer did not pay: the order keeps waiting, and the money
+        # Stripe took is flagged for a curator (the refunds queue shows it, in both languages).
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.updated_at = now
+        payment.needs_refund = True
+        payment.note = f"{AMOUNT_MISMATCH_NOTE} {charged}"
+        log.error(
+            "Stripe session %s charged %s but payment %s of order %s is %s %s: not marked paid",
+            payment.provider_reference,
+            charged,
+            payment.id,
+            payment.order.number,
+            payment.currency,
+            payment.amount_minor,
+        )
+        session.flush()
+        return "amount mismatch"
     order = payment.order
     was = order.status
     # The orders service claims the order with a conditional UPDATE, so only one caller sells it;

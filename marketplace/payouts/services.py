@@ -303,7 +303,7 @@ def create_payout(
 ) -> Payout:
     """Record a transfer to the seller: a Payout and its PAYOUT entry, audited ("payout.create").
 
-    The seller's row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers) and the
+    The seller's row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock) and the
     balance read under the lock, so two payouts at once never take more than the balance. A second
     submit of the same form (`token`) returns the first payout. Raises NotFound for an unknown
     seller, ValidationError for an amount ≤ 0 or above the balance, a missing bank reference, or a

@@ -8,10 +8,22 @@ from flask_babel import lazy_gettext as _l
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
+from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
 from marketplace.timezones import jakarta_time
 
 METHOD_LABELS = {"stripe": _l("Card (Stripe)"), "bank_transfer": _l("Bank transfer")}
 STATUS_LABELS = {"pending": _l("Waiting for Stripe"), "succeeded": _l("Done"), "failed": _l("Failed")}
+
+
+def note_text(note: str) -> str:
+    """A payment's note for the curator; the webhook's amount-mismatch flag as a sentence."""
+    if note.startswith(AMOUNT_MISMATCH_NOTE):
+        return _(
+            "Stripe charged %(charged)s, which is not this order's total, so the order was not marked "
+            "paid. Check the payment in Stripe's dashboard and refund it.",
+            charged=note.removeprefix(AMOUNT_MISMATCH_NOTE).strip(),
+        )
+    return note
 
 
 def due_rows(due, lang: str) -> list[dict]:
@@ -24,7 +36,7 @@ def due_rows(due, lang: str) -> list[dict]:
                 "email": order.email,
                 "status": status_label(order.status),
                 "amount": money_text(amount, payment.currency if payment else order.currency, lang),
-                "note": payment.note
+                "note": note_text(payment.note)
                 if payment
                 else _("Bank transfer arrived after the order was cancelled."),
             }
@@ -85,7 +97,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             "pending": money_text(waiting, payment.currency, lang) if waiting else "",
             "left": money_text(left, payment.currency, lang),
             "can_refund": left > 0,
-            "note": payment.note,
+            "note": note_text(payment.note),
         }
 
     return {

@@ -8,7 +8,8 @@ Rules:
   webhook raises `refunded_minor` and, through `confirm_card_refunds`, turns our rows SUCCEEDED in
   the same transaction — so a refund is never counted twice, nor missed.
 - All of it runs under a row lock on the order and its payment (SELECT … FOR UPDATE on PostgreSQL;
-  SQLite serialises writers), so two curators cannot refund the same money at once.
+  on SQLite the database's write lock, taken before the first read: marketplace/extensions.py), so
+  two curators cannot refund the same money at once.
 - The form carries a token: a second submit of the same form finds the first refund (one effect);
   card refunds send it to Stripe as the idempotency key.
 - Lines: units of an order line (at the price the buyer paid) and/or a parcel's shipping. "Came

@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 from flask_babel import refresh as babel_refresh
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
 from marketplace.i18n import current_language, language_switch_urls
+from marketplace.jobs.status import health_report
 from marketplace.storefront import seo
 
 bp = Blueprint("site", __name__)
@@ -17,18 +19,40 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Whether the database answers, and how many connections this process holds.
+    """Whether the database answers, how many connections this process holds, and the job runner.
 
     `pools` lets an operator (and the test of `make run`) see that connections go back to their
     pools: `checked_out` counts the ones in use right now (this request's own included), `open`
     the ones kept in all; neither may grow with the number of requests served.
+
+    `jobs` reports every periodic task (marketplace/jobs/status.py); `jobs.status` is "attention"
+    when one never ran, is overdue or failed last time. The answer stays 200 then: load balancers
+    read /healthz to route traffic, and a failing email task is no reason to take a server that
+    serves pages out of rotation (they would all go at once). Monitors that should alert on jobs
+    poll /healthz/jobs, which answers 503 in that case.
     """
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means unhealthy, reported not raised
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok", pools=pool_status())
+    try:
+        _, jobs = health_report(db.session)
+    except SQLAlchemyError:  # no job_tasks table yet (code deployed before `db upgrade`): still serving
+        db.session.rollback()
+        jobs = {"status": "unknown", "attention": [], "tasks": {}}
+    return jsonify(status="ok", database="ok", pools=pool_status(), jobs=jobs)
+
+
+@bp.get("/healthz/jobs")
+def healthz_jobs():
+    """The periodic tasks alone: 200 when all ran on time and succeeded, 503 when one needs attention."""
+    try:
+        healthy, jobs = health_report(db.session)
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy, reported not raised
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(jobs), 200 if healthy else 503
 
 
 ROBOTS_DISALLOW = ("/account/", "/cart", "/checkout", "/orders", "/payments/", "/curator/", "/seller/")

@@ -270,3 +270,46 @@ def test_implausible_years_are_refused_not_crashed(app, session, desk):
     assert curator.get("/curator/featured/preview?at=0001-01-01T00:00").status_code == 400
     assert curator.get("/curator/featured/fairness?from=0001-01-01&to=9999-12-31").status_code == 400
     assert curator.get("/curator/featured/fairness.csv?to=9999-12-31").status_code == 400
+
+
+def test_a_position_holds_one_placement_at_a_time(app, session, desk):
+    """A slot taken for part of the period is refused, on creating and on editing (in the form, in
+    both languages); the placement itself keeps its position when edited; after it ends, the slot
+    is free."""
+    taken = make_featured(
+        session,
+        product=desk.live,
+        position=2,
+        starts_at=datetime(2030, 1, 5, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2030, 1, 10, 1, 0, tzinfo=UTC),
+    )
+    other = make_featured(
+        session,
+        product=desk.live,
+        position=4,
+        starts_at=datetime(2030, 1, 1, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2030, 1, 3, 1, 0, tzinfo=UTC),
+    )
+    session.commit()
+    curator = log_in(app.test_client(), desk.curator.email)
+
+    refused = curator.post("/curator/featured", data=_form(desk.live))  # 1–8 January, position 2
+    assert refused.status_code == 400
+    assert f"Position 2 is taken at that time by placement #{taken.id}." in refused.get_data(as_text=True)
+    moved = curator.post(f"/curator/featured/{other.id}/edit", data=_form(desk.live))
+    assert moved.status_code == 400
+    indonesian = curator.post("/curator/featured?lang=id", data=_form(desk.live))
+    assert f"Posisi 2 pada waktu itu sudah dipakai penempatan #{taken.id}." in indonesian.get_data(
+        as_text=True
+    )
+    assert len(_placements(session)) == 2
+
+    kept = curator.post(
+        f"/curator/featured/{taken.id}/edit", data=_form(desk.live, starts_at="2030-01-06T08:00")
+    )
+    assert kept.status_code == 303
+    after = curator.post(
+        "/curator/featured", data=_form(desk.live, starts_at="2030-01-08T20:30", ends_at="2030-01-12T08:00")
+    )
+    assert after.status_code == 303  # starts when the other (moved to 6–8 January) ends
+    assert [p.position for p in _placements(session)] == [2, 4, 2]

@@ -18,6 +18,7 @@ from marketplace.orders.services import orders_needing_refund
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
 from marketplace.payments.services import start_stripe_checkout
 from marketplace.stock.models import StockMovement, StockMovementKind
+from tests.factories import make_user
 from tests.payments.helpers import (
     GunicornServer,
     db_snapshot,
@@ -565,3 +566,90 @@ def test_cancelled_orders_sessions_can_be_closed_at_stripe(
     event = stripe_server.event_for("checkout.session.expired", payment.provider_reference)
     assert signed_post(client, stripe_server, event).json["result"] == "no change"
     assert order_status(session, order.id) == OrderStatus.CANCELLED
+
+
+# -- amounts that do not match, signatures from the future ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "event_type"),
+    [
+        ({"amount_total": -100}, "checkout.session.completed"),  # Rp 1 less than the order
+        ({"currency": "usd"}, "checkout.session.completed"),
+        ({"amount_total": +100}, "checkout.session.async_payment_succeeded"),
+    ],
+)
+def test_a_session_that_charged_another_amount_never_marks_the_order_paid(
+    app, client, session, stripe_server, place_stripe_order, change, event_type
+):
+    """Signed by Stripe, but not the order's amount or currency: logged, flagged for a curator (in
+    both languages on the refunds queue), acknowledged with 200 so Stripe stops retrying."""
+    from tests.login import logged_in_as
+
+    order = place_stripe_order(price=50_000, quantity=1)
+    payment, event = completed_event(
+        session, stripe_server, order, asynchronous=event_type != "checkout.session.completed"
+    )
+    event = copy.deepcopy(event)
+    event["type"], event["id"] = event_type, event["id"] + "_changed"
+    obj = event["data"]["object"]
+    obj["payment_status"] = "paid"
+    if "amount_total" in change:
+        obj["amount_total"] += change["amount_total"]
+    else:
+        obj["currency"] = change["currency"]
+
+    response = signed_post(client, stripe_server, event)
+
+    assert response.status_code == 200 and response.json["result"] == "amount mismatch"
+    assert order_status(session, order.id) == OrderStatus.AWAITING_PAYMENT
+    assert sales(session, order) == 0 and payment_emails(session, order) == 0
+    session.refresh(payment)
+    assert payment.needs_refund and payment.status == PaymentStatus.SUCCEEDED
+    # Delivered again: acknowledged, still not paid.
+    assert signed_post(client, stripe_server, event).json["result"] == "duplicate"
+    assert order_status(session, order.id) == OrderStatus.AWAITING_PAYMENT
+
+    curator = make_user(session, email="kurator@example.test", is_curator=True)
+    session.commit()
+    charged = f"{obj['currency'].upper()} {obj['amount_total']}"
+    english = logged_in_as(app.test_client(), curator, lang="en").get("/curator/refunds?lang=en")
+    assert f"Stripe charged {charged}, which is not this order&#39;s total" in english.get_data(as_text=True)
+    assert order.number in english.get_data(as_text=True)
+    indonesian = logged_in_as(app.test_client(), curator, lang="id").get("/curator/refunds?lang=id")
+    assert f"Stripe menagih {charged}" in indonesian.get_data(as_text=True)
+
+
+def test_the_right_amount_still_marks_the_order_paid(client, session, stripe_server, place_stripe_order):
+    order = place_stripe_order(price=50_000, quantity=1)
+    _payment, event = completed_event(session, stripe_server, order)
+    assert signed_post(client, stripe_server, event).json["result"] == "paid"
+    assert order_status(session, order.id) == OrderStatus.PAID
+
+
+def test_signatures_from_the_future_are_refused(client, session, stripe_server, place_stripe_order):
+    """The stripe library refuses old timestamps only; one beyond the tolerance ahead is a 400."""
+    order = place_stripe_order()
+    _, event = completed_event(session, stripe_server, order)
+    ahead = signed_post(client, stripe_server, event, timestamp=int(time.time()) + 301)
+    assert ahead.status_code == 400 and ahead.is_json
+    assert order_status(session, order.id) == OrderStatus.AWAITING_PAYMENT
+    assert count(session, StripeEvent) == 0
+    # A clock a minute ahead (within the tolerance) is accepted.
+    assert signed_post(client, stripe_server, event, timestamp=int(time.time()) + 60).status_code == 200
+    assert order_status(session, order.id) == OrderStatus.PAID
+
+
+def test_a_guest_link_never_opens_an_accounts_order_in_payments(
+    app, client, session, stripe_server, place_stripe_order, buyer
+):
+    """A correctly signed guest token for an account's order opens neither the Stripe return page
+    nor "pay by card" (orders.show is covered in tests/email/test_order_link.py)."""
+    order = place_stripe_order(buyer=buyer)
+    token = guest_token(app, order)
+    page = client.get(f"/payments/stripe/return?order={order.number}&token={token}")
+    assert page.status_code in (403, 404)
+    assert order.email not in page.get_data(as_text=True)
+    start = client.post(f"/payments/stripe/start/{order.number}", data={"token": token})
+    assert start.status_code in (403, 404)
+    assert count(session, Payment, Payment.order_id == order.id) == 0

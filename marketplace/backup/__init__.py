@@ -1,0 +1,1 @@
+"""Backup and restore: the database (SQLite copy or pg_dump) and the media, in one archive."""

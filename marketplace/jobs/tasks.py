@@ -1,0 +1,75 @@
+"""The periodic tasks the job runner knows: what each does and how often.
+
+A task is a function of the session (in an app context) returning a one-line summary; it flushes or
+commits as its domain's command does, and the runner commits once more after it. Every task here is
+also safe to run twice at once (the runner's lease makes that rare, not impossible: a run that
+outlives its lease): orders are expired with conditional updates, reminders are recorded under a
+unique key, and each email is claimed with a conditional UPDATE before it is sent.
+
+To add a task: write it in its domain (a service), add a Task below. Its command, if it has one,
+stays where it is for people who run it by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from marketplace.email.services import deliver_pending
+from marketplace.labels.common import EXPIRY_WARNING_DAYS
+from marketplace.labels.reminders import send_expiry_reminders
+from marketplace.orders.services import expire_unpaid_orders
+from marketplace.timezones import market_today
+from marketplace.types import utcnow
+
+#: A run still holding its lease after this long is taken to be dead, and another runner may start
+#: the task: a crashed runner delays its tasks by at most this. Every task below stays correct if a
+#: slow run (200 emails to a hanging SMTP server) overlaps the next one.
+DEFAULT_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    label: object  # a lazy string: the curator page shows it in the reader's language
+    interval: timedelta
+    run: Callable[[Session], str]
+    lease: timedelta = DEFAULT_LEASE
+
+
+def expire_unpaid(session: Session) -> str:
+    count = expire_unpaid_orders(session, now=utcnow())
+    return f"expired {count} unpaid order(s)"
+
+
+def remind_expiring_labels(session: Session) -> str:
+    result = send_expiry_reminders(session, today=market_today(), days=EXPIRY_WARNING_DAYS)
+    return f"sent {result.emails} reminder email(s) about {result.labels} label(s)"
+
+
+def send_pending_email(session: Session) -> str:
+    counts = deliver_pending(session, limit=200)
+    return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
+
+
+#: In the order a pass runs them: email last, so what the others queued goes out in the same pass.
+TASKS: tuple[Task, ...] = (
+    Task(
+        "orders.expire_unpaid",
+        _l("Cancel unpaid orders past their deadline"),
+        timedelta(minutes=5),
+        expire_unpaid,
+    ),
+    Task(
+        "labels.remind", _l("Remind sellers of expiring labels"), timedelta(hours=24), remind_expiring_labels
+    ),
+    Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
+)
+
+
+def find_task(name: str, tasks: tuple[Task, ...] = TASKS) -> Task | None:
+    return next((task for task in tasks if task.name == name), None)
