@@ -27,18 +27,29 @@ good. What bounds slow uploads is the number of threads (workers × threads at o
 request bodies by default: keep `proxy_request_buffering on`, a `client_body_timeout` for
 stalled clients, and `client_max_body_size` ≥ MAX_UPLOAD_BYTES), so gunicorn's threads only ever
 see a request at local speed. tests/faults/test_slow_upload.py uploads through a throttled socket.
-- FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1, the
-  local proxy). Needed so the app sees https and the buyer's address (rate limits key on it).
+- FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-Proto gunicorn trusts for the scheme (default
+  127.0.0.1, the local proxy). The buyer's address (rate limits key on it) is the app's business:
+  TRUSTED_PROXIES, applied by werkzeug's ProxyFix in marketplace/web.py.
 - GUNICORN_ACCESS_LOG: "-" (stdout, default) or a file; set to "" to turn access logs off.
 - GUNICORN_MAX_REQUESTS: recycle a worker after this many requests (default 0 = never).
 - GUNICORN_CONTROL_SOCKET: path of gunicorn's control socket (default: none).
 
 `make run` starts gunicorn through `flask --app wsgi serve` (marketplace/serve.py), with two workers
 of four threads unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise.
+
+A server started here without MARKETPLACE_ENV is production (`make run` says `development`): the
+development SECRET_KEY is public, and links signed with it (guest orders, password resets) could
+be forged. Before any worker starts, `on_starting` refuses a configuration the app would refuse
+(and several workers without Redis in production), with one clear message.
 """
 
 import multiprocessing
 import os
+import sys
+
+_production_by_default = not os.environ.get("MARKETPLACE_ENV", "").strip()
+if _production_by_default:
+    os.environ["MARKETPLACE_ENV"] = "production"
 
 
 def _int(name: str, default: int) -> int:
@@ -79,6 +90,24 @@ access_log_format = (
 # Never let a request line or headers grow without bound.
 limit_request_line = 4094
 limit_request_fields = 100
+
+
+def on_starting(server):
+    """Refuse to start (exit status 1, one message) when the app could not run safely."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from marketplace.config import ConfigError, check_server_start
+
+    try:
+        check_server_start(dict(os.environ), workers=server.cfg.workers)
+    except ConfigError as error:
+        note = (
+            " (MARKETPLACE_ENV was not set: a server started with gunicorn runs as production;"
+            " `make run` is the development server)"
+            if _production_by_default
+            else ""
+        )
+        sys.exit(f"Pasar Desa will not start: {error}{note}")
+
 
 # Gunicorn's control socket sits at one fixed path per user, so a second server on the machine (the
 # demo beside the tests, two workspaces) would take it over. Off unless GUNICORN_CONTROL_SOCKET names one.

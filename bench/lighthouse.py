@@ -56,6 +56,7 @@ def start_server(database_url: str, port: int, media_root: str) -> subprocess.Po
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
+        "MARKETPLACE_ENV": "development",  # gunicorn.conf.py: production unless said
         "MEDIA_ROOT": media_root,
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",

@@ -27,4 +27,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     web.register_request_hooks(app)
     web.register_commands(app)
     web.register_static(app)
+    web.register_proxy(app)
     return app

@@ -48,6 +48,23 @@ def card_payments_available(config) -> bool:
     return not (config.get("STRIPE_LOCAL_TEST_MODE") and config.get("PRODUCTION"))
 
 
+def check_server_start(environ: dict[str, str], *, workers: int) -> None:
+    """What gunicorn.conf.py checks before any worker starts. Raises ConfigError.
+
+    The app's own checks first (production's SECRET_KEY, PUBLIC_BASE_URL…), said once instead of
+    in every worker's traceback. Then: worker processes share no memory, so without Redis each
+    one would count rate limits alone (four workers, four times the failed logins); production
+    with several workers needs `REDIS_URL`.
+    """
+    config = load_config(environ)
+    if config["PRODUCTION"] and workers > 1 and config["RATELIMIT_ENABLED"] and not config["REDIS_URL"]:
+        raise ConfigError(
+            f"{workers} worker processes without REDIS_URL would each count rate limits (failed "
+            "logins, password resets) on their own. Set REDIS_URL to a Redis server the workers "
+            "share, or run one worker (WEB_CONCURRENCY=1, with GUNICORN_THREADS for concurrency)."
+        )
+
+
 def load_config(environ: dict[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 
@@ -168,9 +185,18 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         if redis_url
         else {},
         "RATELIMIT_HEADERS_ENABLED": True,
-        # Per client address (and per email for logins), in flask-limiter's notation.
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host count (web.py):
+        # 0 ignores those headers; the client address is then the connection's.
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
+        # Rate limits in flask-limiter's notation (accounts/throttle.py). Failed logins per account
+        # from one client address, per client address over all accounts, and per account from
+        # devices it was never used on (past that, such a device needs the emailed unlock link).
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "LOGIN_CLIENT_RATE_LIMIT": env.get("LOGIN_CLIENT_RATE_LIMIT") or "30 per 10 minutes",
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "20 per hour",
         "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "20 per hour",
+        # Password-reset requests per client address, and per email address asked for.
         "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT") or "5 per hour",
+        "PASSWORD_RESET_EMAIL_RATE_LIMIT": env.get("PASSWORD_RESET_EMAIL_RATE_LIMIT") or "3 per hour",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

@@ -34,8 +34,12 @@ class ServeError(RuntimeError):
 
 
 def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment gunicorn gets: HOST/PORT as the bind address, development worker defaults."""
+    """The environment gunicorn gets: development unless MARKETPLACE_ENV says otherwise, HOST/PORT as
+    the bind address, development worker defaults."""
     env = dict(environ)
+    # gunicorn.conf.py takes a server started without MARKETPLACE_ENV for production: say it here.
+    if not env.get("MARKETPLACE_ENV", "").strip():
+        env["MARKETPLACE_ENV"] = "development"
     env.setdefault("HOST", DEFAULT_HOST)
     env.setdefault("PORT", str(DEFAULT_PORT))
     env.setdefault("WEB_CONCURRENCY", DEV_WORKERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -243,6 +243,36 @@ def content_security_policy(app: Flask) -> str:
     )
 
 
+#: Paths whose every response depends on who asks: their login, session or cart cookie.
+PERSONAL_PATHS = ("/account", "/cart", "/checkout", "/orders", "/seller", "/curator", "/payments", "/market")
+PRIVATE_CACHE_CONTROL = "private, no-store"
+_SESSION_STATE = "marketplace.session_state"
+
+
+def is_personal_response(response, session_state_before: bool) -> bool:
+    """Whether a response depends on who is logged in or on the visitor's session or cookies.
+
+    Such a response must never be kept by a browser's disk cache, a proxy or a CDN (the payout
+    CSV holds bank account numbers). Not when the view declared it `public` (the JSON API, the
+    sitemap, product pictures): those are the same for everyone by construction.
+    """
+    from marketplace.cache import ANONYMOUS_SESSION_KEYS, NEUTRAL_COOKIES
+
+    if response.cache_control.public:
+        return False
+    path = request.path
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in PERSONAL_PATHS):
+        return True
+    user = g.get("_login_user")  # only when the request looked at the user (Flask-Login caches it here)
+    if user is not None and user.is_authenticated:
+        return True
+    # Flashes shown (taken out of the session) or waiting, a login, anything but a CSRF token.
+    if session_state_before or set(session.keys()) - ANONYMOUS_SESSION_KEYS:
+        return True
+    session_cookie = current_app.config["SESSION_COOKIE_NAME"]
+    return any(name not in NEUTRAL_COOKIES and name != session_cookie for name in request.cookies)
+
+
 #: Bodies whose fields `request.form` parses (reading it leaves any other body to the view).
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -265,8 +295,18 @@ def register_request_hooks(app: Flask) -> None:
         form = request.form if request.mimetype in FORM_MIMETYPES else {}
         params.refuse_nul(values or {}, request.args, form)
 
+    @app.before_request
+    def note_session_state() -> None:
+        # keys() does not mark the session accessed (no Vary: Cookie added for it).
+        from marketplace.cache import ANONYMOUS_SESSION_KEYS
+
+        if set(session.keys()) - ANONYMOUS_SESSION_KEYS:
+            g.setdefault(_SESSION_STATE, True)
+
     @app.after_request
     def headers(response):
+        if is_personal_response(response, g.get(_SESSION_STATE, False)):
+            response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         # One pass over the response's few headers instead of a scan per header (setdefault).
         present = {name.lower() for name in response.headers.keys()}
         response.headers.extend([(name, value) for low, name, value in static_headers if low not in present])
@@ -307,6 +347,42 @@ def register_request_hooks(app: Flask) -> None:
             "lang": current_language(),
             "request_id": g.get("request_id"),
         }
+
+
+#: Headers a proxy adds about the client; read (by ProxyFix) only from trusted proxies, then dropped.
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED",
+)  # fmt: skip
+
+
+class WithoutForwardedHeaders:
+    """WSGI middleware: drops the forwarded headers once ProxyFix (or nothing) has read them."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        for name in FORWARDED_HEADERS:
+            environ.pop(name, None)
+        return self.wsgi_app(environ, start_response)
+
+
+def register_proxy(app: Flask) -> None:
+    """The client's address, scheme and host as the app should see them (outermost middleware).
+
+    With `TRUSTED_PROXIES` = n > 0, werkzeug's ProxyFix takes them from the last n entries of
+    X-Forwarded-For/-Proto/-Host (what our own proxies added; whatever a client sent sits further
+    left). With 0 the connection's own address counts. Either way the forwarded headers are then
+    dropped, so nothing later reads a client-supplied value: Flask-Login's session protection, for
+    one, prefers X-Forwarded-For to REMOTE_ADDR, and the rate limits key on `request.remote_addr`.
+    Registered last, so the other middleware (cookieless cache hits) sees the real client too.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    inner = WithoutForwardedHeaders(app.wsgi_app)
+    app.wsgi_app = ProxyFix(inner, x_for=hops, x_proto=hops, x_host=hops) if hops > 0 else inner
 
 
 def register_commands(app: Flask) -> None:

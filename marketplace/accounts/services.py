@@ -153,6 +153,36 @@ def request_password_reset(session: Session, *, email: str) -> User | None:
     return user
 
 
+def request_login_unlock(session: Session, *, email: str) -> User | None:
+    """Email the account with this email a link that lets a new device log in past the per-account
+    limit (accounts/throttle.py); None when there is no such account. The caller answers the same
+    either way. The link works for an hour."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        return None
+    send_email(
+        session,
+        to=user.email,
+        template="login_unlock",
+        lang=user.locale,
+        context={
+            "name": user.name,
+            "unlock_url": external_url("accounts.unlock_login", token=tokens.make_unlock_token(user)),
+            "expires_minutes": tokens.UNLOCK_MAX_AGE_SECONDS // 60,
+        },
+    )
+    return user
+
+
+def user_for_unlock_token(session: Session, token: str) -> User:
+    """The active user an unlock link names. Raises ValidationError when it is expired or forged."""
+    uid = tokens.read_unlock_token(token)
+    user = session.get(User, uid) if uid is not None else None
+    if user is None or not user.active:
+        raise ValidationError(_("This link has expired. Ask for a new one on the login page."))
+    return user
+
+
 def user_for_reset_token(session: Session, token: str) -> User:
     """The user a valid reset token belongs to. Raises ValidationError when it is expired or used."""
     data = tokens.read_reset_token(token)

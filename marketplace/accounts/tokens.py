@@ -1,4 +1,4 @@
-"""Signed, expiring, single-use password reset tokens."""
+"""Signed, expiring tokens: single-use password resets, and login-unlock links for a new device."""
 
 from __future__ import annotations
 
@@ -42,3 +42,23 @@ def read_reset_token(token: str, max_age: int | None = None) -> tuple[int, str] 
 
 def fingerprint_matches(user, fingerprint: str) -> bool:
     return hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint)
+
+
+UNLOCK_SALT = "marketplace.accounts.login-unlock"
+UNLOCK_MAX_AGE_SECONDS = 3600
+
+
+def make_unlock_token(user) -> str:
+    """A link that lets the browser opening it log in to `user`'s account from a new device."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=UNLOCK_SALT).dumps({"uid": user.id})
+
+
+def read_unlock_token(token: str) -> int | None:
+    """The user id of a valid, unexpired unlock token; None when forged, damaged or expired."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=UNLOCK_SALT)
+    try:
+        data = serializer.loads(token, max_age=UNLOCK_MAX_AGE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        return None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from marketplace.accounts import services
+from marketplace.accounts import services, throttle
 from marketplace.accounts.forms import (
     ActionForm,
     AddressForm,
@@ -45,10 +45,7 @@ REMEMBER_FOR = timedelta(days=30)
 
 
 # --- rate limits (shared through Redis when REDIS_URL is set) ---------------------------------
-
-
-def _login_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
+# Logins and reset requests: accounts/throttle.py (per account and address, never a lockout).
 
 
 def _reset_limit() -> str:
@@ -59,8 +56,17 @@ def _register_limit() -> str:
     return current_app.config.get("REGISTER_RATE_LIMIT", "20 per hour")
 
 
-def _email_key() -> str:
-    return "email:" + services.normalize_email(request.form.get("email"))[:254]
+def _client() -> str:
+    # The real client's address: web.register_proxy has applied TRUSTED_PROXIES.
+    return request.remote_addr or "unknown"
+
+
+def _too_many(form, blocked: throttle.Blocked, template: str, **context):
+    """The form again, with what limit stopped it and for how long: 429 and Retry-After."""
+    form.form_errors.append(blocked.message())
+    response = current_app.make_response((render_template(template, form=form, **context), 429))
+    response.headers["Retry-After"] = str(blocked.retry_after)
+    return response
 
 
 @bp.errorhandler(429)
@@ -121,22 +127,66 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, key_func=_email_key, methods=["POST"])
 def login():
     next_url = safe_next_url(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("accounts.profile"))
     form = LoginForm()
     if form.validate_on_submit():
+        email, client = form.email.data, _client()
+        device_cookie = request.cookies.get(throttle.KNOWN_DEVICE_COOKIE)
+        known_device = throttle.is_known_device(device_cookie, email)
+        blocked = throttle.login_blocked(email, client, known_device=known_device)
+        if blocked:
+            # Past the account's limit for new devices: offer the emailed link that lets this one in.
+            unlock = (
+                ResetRequestForm(formdata=None, email=email) if blocked.reason == "login_account" else None
+            )
+            return _too_many(form, blocked, "accounts/login.html", next=next_url, unlock_form=unlock)
         with domain_errors(form) as outcome:
-            user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
+            user = services.authenticate(db.session, email=email, password=form.password.data)
             db.session.commit()
         if outcome.ok:
             _start_session(user, remember=bool(form.remember.data))
-            return redirect(next_url or url_for("accounts.profile"))
+            response = redirect(next_url or url_for("accounts.profile"))
+            return throttle.remember_device(response, device_cookie, user.email)
+        throttle.record_failed_login(email, client, known_device=known_device)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form, next=next_url), status
+
+
+@bp.post("/login/unlock")
+def request_unlock():
+    """Email a link that lets this device log in while the account is past its new-device limit."""
+    form = ResetRequestForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.login"))
+    # Counted with the reset requests: both send the owner an email on a stranger's request.
+    blocked = throttle.reset_blocked(form.email.data, _client())
+    if blocked:
+        flash(blocked.message(), "error")
+        return redirect(url_for("accounts.login"))
+    throttle.record_reset_request(form.email.data, _client())
+    services.request_login_unlock(db.session, email=form.email.data)
+    db.session.commit()
+    flash(
+        _("If an account uses that address, we have emailed it a link that lets this device log in."),
+        "success",
+    )
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/login/unlock/<token>")
+def unlock_login(token: str):
+    """The emailed link: this browser becomes a known device of the account (accounts/throttle.py)."""
+    with domain_errors() as link:
+        user = services.user_for_unlock_token(db.session, token)
+    if not link.ok:
+        flash(link.message, "error")
+        return redirect(url_for("accounts.login"))
+    flash(_("This device can now log in to your account."), "success")
+    device_cookie = request.cookies.get(throttle.KNOWN_DEVICE_COOKIE)
+    return throttle.remember_device(redirect(url_for("accounts.login")), device_cookie, user.email)
 
 
 @bp.post("/logout")
@@ -211,10 +261,13 @@ def _render_profile(form, password_form):
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        blocked = throttle.reset_blocked(form.email.data, _client())
+        if blocked:
+            return _too_many(form, blocked, "accounts/reset_request.html")
+        throttle.record_reset_request(form.email.data, _client())
         services.request_password_reset(db.session, email=form.email.data)
         db.session.commit()
         # The same answer whether or not the account exists.
@@ -233,13 +286,16 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with domain_errors(form) as outcome:
-            services.reset_password(db.session, token=token, new_password=form.password.data)
+            user = services.reset_password(db.session, token=token, new_password=form.password.data)
             db.session.commit()
         if outcome.ok:
             logout_user()
             http_session.clear()
             flash(_("Your password is changed. Log in with the new password."), "success")
-            return redirect(url_for("accounts.login"))
+            # The emailed link proves the owner: this browser may log in even while the account
+            # is past its limit for new devices (accounts/throttle.py).
+            device_cookie = request.cookies.get(throttle.KNOWN_DEVICE_COOKIE)
+            return throttle.remember_device(redirect(url_for("accounts.login")), device_cookie, user.email)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "accounts/reset_password.html", form=form, token=token, min_length=MIN_LENGTH, max_length=MAX_LENGTH

@@ -350,6 +350,7 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
                 response.status_code == 200
                 and not response.is_streamed
                 and "Set-Cookie" not in response.headers
+                and not response.cache_control.no_store  # the view said: personal
                 and set(session.keys()) <= ANONYMOUS_SESSION_KEYS
             ):
                 body = response.get_data()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from marketplace.errors import NotFound, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.labels.models import ProductLabel
-from marketplace.media.images import process_upload
+from marketplace.media.images import DEFAULT_MAX_PIXELS, process_upload
 from marketplace.media.storage import MediaStorage
 
 #: Private prefix: /media/ and a bucket's public URL serve only PUBLIC_PREFIXES.
@@ -40,12 +40,15 @@ def _looks_like_image(data: bytes) -> bool:
     return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def check_evidence(data: bytes, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> Evidence:
+def check_evidence(
+    data: bytes, *, max_bytes: int = EVIDENCE_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Evidence:
     """Check an evidence upload by its content: a PDF (`%PDF-` magic) or a JPEG/PNG/WebP photo.
 
     Photos are fully decoded and re-encoded (metadata dropped) by `process_upload`; the largest
-    rendition is kept. Raises ValidationError (field "evidence") for empty, oversize, damaged
-    files and for anything else (HTML, SVG, scripts…).
+    rendition is kept. Raises ValidationError (field "evidence") for empty, oversize, damaged or
+    truncated files, photos of more than `max_pixels` (told by the header, before decoding) and
+    anything else (HTML, SVG, scripts…).
     """
     if not data:
         raise ValidationError(_l("The file is empty. Please choose the certificate file."), field="evidence")
@@ -65,7 +68,7 @@ def check_evidence(data: bytes, *, max_bytes: int = EVIDENCE_MAX_BYTES) -> Evide
             field="evidence",
         )
     try:
-        processed = process_upload(data, max_bytes=max_bytes)
+        processed = process_upload(data, max_bytes=max_bytes, max_pixels=max_pixels)
     except ValidationError as error:
         raise ValidationError(error.message, field="evidence") from error
     return Evidence(processed.renditions[-1].data, EVIDENCE_TYPES["webp"], "webp")

@@ -17,7 +17,7 @@ from marketplace.i18n import message as _l
 from marketplace.labels.common import EXPIRY_WARNING_DAYS, MAX_VALID_YEARS, clean_text
 from marketplace.labels.evidence import EVIDENCE_PREFIX, Evidence, check_evidence
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
-from marketplace.media.images import new_storage_key
+from marketplace.media.images import DEFAULT_MAX_PIXELS, new_storage_key
 from marketplace.media.storage import MediaStorage
 
 
@@ -112,6 +112,7 @@ def request_label(
     actor: User,
     today: date,
     now: datetime,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> ProductLabel:
     """Ask curators to verify a label for `product`, with an evidence file (stored privately).
 
@@ -124,7 +125,7 @@ def request_label(
     checked: Evidence | None = None
     if evidence:
         try:
-            checked = check_evidence(evidence)
+            checked = check_evidence(evidence, max_pixels=max_pixels)
         except ValidationError as error:
             errors["evidence"] = error.message
     elif label_type is not None and label_type.requires_certificate:

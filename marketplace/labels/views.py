@@ -36,6 +36,7 @@ from marketplace.labels import evidence as labels_evidence
 from marketplace.labels import label_types as labels_label_types
 from marketplace.labels.forms import ApproveForm, LabelRequestForm, LabelTypeForm, RejectForm
 from marketplace.media import get_storage
+from marketplace.media.images import upload_limits
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
@@ -130,6 +131,7 @@ def request_label(product_id: int):
                 actor=current_user,
                 today=market_today(),
                 now=utcnow(),
+                max_pixels=upload_limits(current_app.config)["max_pixels"],
             )
             db.session.commit()
         if not outcome.ok:

@@ -171,6 +171,20 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
     return image
 
 
+def _shrink(image: Image.Image) -> Image.Image:
+    """A big picture reduced by a whole factor (a cheap box filter) while both sides stay at least
+    as long as the largest rendition is wide (whichever way EXIF turns it), before the colour
+    conversion, flattening and resizing copy it: a 40 MP photo then costs a fraction of the time
+    and memory. Metadata (`info`: EXIF orientation, colour profile) is kept for those steps."""
+    factor = min(image.size) // RENDITION_WIDTHS[-1]
+    if factor < 2 or image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        return image
+    reduced = image.reduce(factor)
+    reduced.info = dict(image.info)
+    image.close()
+    return reduced
+
+
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Pixels in sRGB (RGB or RGBA) with no embedded profile, whatever the upload's colour space."""
     icc = image.info.get("icc_profile")
@@ -224,6 +238,7 @@ def process_upload(
         raise _too_large(max_bytes)
     image = _open_checked(data, max_pixels)
     source_format = image.format or ""
+    image = _shrink(image)
     try:
         try:
             oriented = ImageOps.exif_transpose(image)

@@ -161,7 +161,7 @@ def test_home_page_shows_a_placement_only_inside_its_window(app, session, desk):
     # The preview shows what the home page will show tomorrow + 2 days.
     at = _jakarta_form_value(now + timedelta(days=2))
     preview = curator.get(f"/curator/featured/preview?at={at}")
-    assert preview.status_code == 200 and preview.headers["Cache-Control"] == "no-store"
+    assert preview.status_code == 200 and preview.headers["Cache-Control"] == "private, no-store"
     html = preview.get_data(as_text=True)
     assert "Next week pick" in html and "Curator pick" not in html
     assert "Curator pick" in curator.get("/curator/featured/preview").get_data(as_text=True)

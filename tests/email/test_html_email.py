@@ -71,6 +71,11 @@ CONTEXTS = {
         "reset_url": f"{BASE}/account/password/reset/x",
         "expires_minutes": 60,
     },
+    "login_unlock": {
+        "name": HOSTILE,
+        "unlock_url": f"{BASE}/account/login/unlock/x",
+        "expires_minutes": 60,
+    },
     "label_decision": {
         "name": "Ayu",
         "approved": False,

@@ -38,7 +38,7 @@ def app_overrides(database_url, private_redis):
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": private_redis.url,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-        "LOGIN_RATE_LIMIT": f"{LIMIT} per minute",
+        "LOGIN_CLIENT_RATE_LIMIT": f"{LIMIT} per minute",
     }
 
 
@@ -58,7 +58,7 @@ def _wrong_logins_until_429(client, address: str) -> list[int]:
     for attempt in range(LIMIT + 1):
         response = client.post(
             "/account/login",
-            # A new email each time: only the per-address limit is at work.
+            # A new email each time: only the per-address limit (LOGIN_CLIENT_RATE_LIMIT) is at work.
             data={"email": f"nobody{attempt}-{address}@example.test", "password": "wrong password here"},
             environ_base={"REMOTE_ADDR": address},
         )

@@ -62,6 +62,7 @@ def _start_gunicorn(tmp_path: Path, database_url: str, port: int) -> subprocess.
         "GUNICORN_ACCESS_LOG": "", "DATABASE_URL": database_url, "MEDIA_ROOT": str(tmp_path / "media"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1", "RATELIMIT_ENABLED": "0",
         "CLIENT_IDLE_TIMEOUT_SECONDS": "1",
+        "MARKETPLACE_ENV": "development",  # gunicorn.conf.py: production unless said
     }  # fmt: skip
     with (tmp_path / "gunicorn.log").open("w") as log:
         proc = subprocess.Popen(

@@ -27,6 +27,8 @@ _ENV_NAMES = (
 
 
 def load(monkeypatch, **env) -> dict:
+    # The file sets MARKETPLACE_ENV when it is unset: keep that inside this test's environment.
+    monkeypatch.setattr(os, "environ", os.environ.copy())
     for name in _ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -87,6 +89,7 @@ def test_gunicorn_serves_the_app_and_versioned_static_files(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k not in _ENV_NAMES + ("REDIS_URL", "DATABASE_URL")},
         "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "",
+        "MARKETPLACE_ENV": "development",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.db'}",
     }  # fmt: skip
     log = (tmp_path / "gunicorn.log").open("w")
@@ -120,3 +123,66 @@ def test_gunicorn_serves_the_app_and_versioned_static_files(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         log.close()
+
+
+def _refusal(env: dict[str, str]) -> tuple[int, str]:
+    """Start `gunicorn wsgi:app` as an operator would; it must exit before binding a worker."""
+    names = (*_ENV_NAMES, "MARKETPLACE_ENV", "SECRET_KEY", "PUBLIC_BASE_URL", "REDIS_URL")
+    names += ("RATELIMIT_ENABLED",)
+    full = {**{k: v for k, v in os.environ.items() if k not in names}, "PORT": str(_free_port()), **env}
+    result = subprocess.run(
+        [str(GUNICORN), "wsgi:app"],
+        cwd=REPO,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_plain_gunicorn_without_marketplace_env_is_production_and_refuses_the_development_key():
+    """A real gunicorn start (about a second: it stops in `on_starting`, before any worker)."""
+    code, output = _refusal({"WEB_CONCURRENCY": "1"})
+    assert code == 1
+    assert "Pasar Desa will not start: SECRET_KEY must be set" in output
+    assert "a server started with gunicorn runs as production" in output
+    assert "Booting worker" not in output
+
+
+def test_production_with_several_workers_and_no_redis_refuses_to_start():
+    """A real gunicorn start (about a second): rate limits counted per worker would not hold."""
+    production = {"SECRET_KEY": "k" * 32, "PUBLIC_BASE_URL": "https://pasar.example", "WEB_CONCURRENCY": "3"}
+    code, output = _refusal(production)
+    assert code == 1
+    assert "3 worker processes without REDIS_URL" in output and "Booting worker" not in output
+
+
+def test_the_start_checks_in_config():
+    from marketplace.config import ConfigError, check_server_start
+
+    production = {
+        "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": "k" * 32,
+        "PUBLIC_BASE_URL": "https://p.example",
+    }
+    check_server_start(production, workers=1)
+    check_server_start({**production, "REDIS_URL": "redis://cache:6379/0"}, workers=4)
+    check_server_start({**production, "RATELIMIT_ENABLED": "0"}, workers=4)  # limits off: nothing to share
+    check_server_start({"MARKETPLACE_ENV": "development"}, workers=4)  # the demo counts per worker
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        check_server_start(production, workers=2)
+
+
+def test_make_run_says_development_so_the_demo_starts_under_gunicorn():
+    from marketplace.serve import server_environment
+
+    assert server_environment({})["MARKETPLACE_ENV"] == "development"
+    assert server_environment({"MARKETPLACE_ENV": "production"})["MARKETPLACE_ENV"] == "production"
+
+
+def test_the_conf_file_makes_an_unnamed_environment_production(monkeypatch):
+    monkeypatch.delenv("MARKETPLACE_ENV", raising=False)
+    load(monkeypatch)  # on a copy of the environment, put back after the test
+    assert os.environ["MARKETPLACE_ENV"] == "production"

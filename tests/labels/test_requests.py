@@ -67,6 +67,9 @@ HOSTILE = {
     "html_with_jpeg_magic": (samples.HTML_WITH_JPEG_MAGIC, "x.jpg", "damaged or incomplete"),
     "oversized_pdf": (b"%PDF-1.4\n" + b"0" * labels_evidence.EVIDENCE_MAX_BYTES, "big.pdf", "at most 5 MB"),
     "empty": (b"", "x.pdf", "Attach the certificate"),
+    # A few bytes whose header claims 50 megapixels: refused before a pixel is decoded.
+    "header_says_50_megapixels": (samples.png_bomb(10_000, 5_000), "x.png", "too many pixels"),
+    "truncated_png": (samples.truncated_png(), "x.png", "damaged or incomplete"),
 }
 
 

@@ -58,6 +58,11 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     )
 
 
+def truncated_png() -> bytes:
+    data = png_with_alpha(800, 600)
+    return data[: len(data) * 2 // 3]
+
+
 def truncated_jpeg() -> bytes:
     data = jpeg(1200, 900)
     return data[: len(data) // 2]

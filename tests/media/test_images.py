@@ -30,6 +30,8 @@ HOSTILE = {
     "bomb-just-over-pillow-limit": (samples.png_bomb(10_000, 10_000), "too many pixels"),
     "bomb-over-our-cap": (samples.png_bomb(8_000, 8_000), "too many pixels"),
     "truncated-jpeg": (samples.truncated_jpeg(), "damaged or incomplete"),
+    "truncated-png": (samples.truncated_png(), "damaged or incomplete"),
+    "header-says-50-mp": (samples.png_bomb(10_000, 5_000), "too many pixels"),
     "fifty-mb": (samples.FIFTY_MB, "too large"),
     "empty": (b"", "empty"),
 }
@@ -231,3 +233,15 @@ def test_colour_profiles_and_cmyk_become_plain_srgb():
         rendition = _open(process_upload(data, **LIMITS).renditions[-1].data)
         assert rendition.mode == "RGB"
         assert "icc_profile" not in rendition.info
+
+
+def test_a_big_photo_is_reduced_before_conversion_and_keeps_its_orientation():
+    """_shrink works on the decoded pixels by a whole factor; EXIF orientation still applies after."""
+    image = Image.new("RGB", (3000, 2400), (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90°: the photo is portrait
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", exif=exif.tobytes())
+    processed = process_upload(buffer.getvalue(), **LIMITS)
+    assert (processed.width, processed.height) == (1200, 1500)
+    assert [r.width for r in processed.renditions] == [320, 640, 1200]

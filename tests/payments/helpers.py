@@ -105,6 +105,7 @@ class GunicornServer:
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": "0",
             "SECRET_KEY": "payments-test-secret-key-0123456789",
+            "MARKETPLACE_ENV": "development",  # gunicorn.conf.py: production unless said
             "OUTBOX_DIR": os.path.join(tmp, "outbox"),
             "MEDIA_ROOT": os.path.join(tmp, "media"),
             "PYTHONPATH": str(repo),

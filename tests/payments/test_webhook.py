@@ -359,7 +359,7 @@ def test_return_page_shows_real_status_and_never_changes_it(
     signed_post(client, stripe_server, completed)
     page = client.get(f"/payments/stripe/return?order={order.number}&token={token}&lang=en")
     assert "Your payment was received" in page.get_data(as_text=True)
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "private, no-store"
 
 
 def test_return_page_access(app, client, session, stripe_server, place_stripe_order, buyer):

@@ -53,6 +53,7 @@ class Server:
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": "0",
             "SECRET_KEY": "race-test-secret-key-0123456789",
+            "MARKETPLACE_ENV": "development",  # gunicorn.conf.py: production unless said
             "OUTBOX_DIR": os.path.join(self.tmp, "outbox"),
             "MEDIA_ROOT": os.path.join(self.tmp, "media"),
             "PYTHONPATH": str(REPO),
