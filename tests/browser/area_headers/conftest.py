@@ -114,7 +114,7 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
             "/curator/labels/registry",
             "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
             "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",
-            "/curator/audit",
+            "/curator/audit", "/curator/jobs",
         )
     }  # fmt: skip
     pages[f"/curator/products/{areas.pending_product_id}"] = "/curator/products"
