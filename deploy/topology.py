@@ -331,6 +331,10 @@ class Topology:
             "GUNICORN_ACCESS_LOG": "-" if self.access_log else "",
             "GUNICORN_LOG_LEVEL": "warning",
             "GUNICORN_GRACEFUL_TIMEOUT": "5",  # requests in flight at Ctrl-C get 5 s
+            # Demo data and test accounts (cheap password hashes, example.test addresses) are what
+            # production refuses; a real deployment sets MARKETPLACE_ENV=production (the default of
+            # a bare gunicorn start, see gunicorn.conf.py).
+            "MARKETPLACE_ENV": "development",
             **self.extra_env,
         }
 
