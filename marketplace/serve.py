@@ -5,7 +5,9 @@ reads the environment), not Flask's development server. In development without
 `STRIPE_SECRET_KEY`, the project's own Stripe-compatible test server (marketplace/payments/
 local_stripe) is started beside it and the app is pointed at it, so a buyer abroad can pay by card
 in the demo on a page clearly marked as test mode, and the signed webhook arrives as from Stripe.
-Both processes stop together (Ctrl-C, SIGTERM).
+The job runner (`flask --app wsgi jobs run`: queued email, unpaid orders past their deadline, label
+reminders) runs beside it too, unless JOB_RUNNER=0 (a site whose cron runs `jobs run-due`).
+All processes stop together (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
@@ -88,6 +90,18 @@ def start_local_stripe(app_base_url: str, python: str = sys.executable) -> tuple
     return process, settings
 
 
+def wants_job_runner(environ: Mapping[str, str]) -> bool:
+    """The job runner beside the server, unless JOB_RUNNER=0 (cron or a service runs it instead)."""
+    return environ.get("JOB_RUNNER", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def start_job_runner(env: Mapping[str, str], python: str = sys.executable) -> subprocess.Popen:
+    """`flask --app wsgi jobs run` with the server's environment (it stops on SIGTERM)."""
+    return subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [python, "-m", "flask", "--app", "wsgi", "jobs", "run"], env=dict(env), cwd=REPO_ROOT
+    )
+
+
 def _copy_lines(stream) -> None:
     for line in stream:
         sys.stdout.write(line)
@@ -109,6 +123,9 @@ def run(environ: Mapping[str, str] | None = None) -> int:
         )
     else:
         print("Card payments: " + ("Stripe" if env.get("STRIPE_SECRET_KEY") else "off"), flush=True)
+    if wants_job_runner(env):
+        helpers.append(start_job_runner(env))
+        print("Jobs: the job runner runs beside the server (JOB_RUNNER=0 to leave it to cron).", flush=True)
     print(f"Pasar Desa: {app_base_url}", flush=True)
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this interpreter's environment
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
