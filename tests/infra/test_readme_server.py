@@ -219,6 +219,19 @@ def test_make_run_offers_card_payment_through_the_local_stripe_server(make_run_s
     assert status == 200
 
 
+def test_make_run_runs_the_periodic_jobs_beside_the_server(make_run_server):
+    """The job runner starts with `make run`: every task has run (none never run, none failed)."""
+    port, server = make_run_server
+    deadline = time.monotonic() + 60
+    while True:
+        status, body = _get(port, "/healthz/jobs")
+        if status == 200:
+            break
+        assert time.monotonic() < deadline, f"jobs still need attention: {body[:800]!r}\n{server.log()}"
+        time.sleep(0.5)
+    assert "job runner runs beside the server" in server.log()
+
+
 def test_flask_development_server_does_not_leak_connections(demo_home, make_run_server, tmp_path):
     """Flask's threaded server starts a thread per connection: nothing may stay tied to one."""
     port = _free_port()
