@@ -205,9 +205,9 @@ def _snapshot(row) -> Rate:
     )
 
 
-def list_latest_rates(session: Session) -> list[ExchangeRate]:
-    """The newest row per currency (latest effective date, then latest id), in one query."""
-    ranked = sa.select(
+def _newest_per_currency():
+    """Each rate row's rank within its currency: 1 is the latest effective date, then latest id."""
+    return sa.select(
         ExchangeRate.id,
         sa.func.row_number()
         .over(
@@ -216,6 +216,11 @@ def list_latest_rates(session: Session) -> list[ExchangeRate]:
         )
         .label("rank"),
     ).subquery()
+
+
+def list_latest_rates(session: Session) -> list[ExchangeRate]:
+    """The newest row per currency (latest effective date, then latest id), in one query."""
+    ranked = _newest_per_currency()
     return list(
         session.scalars(
             sa.select(ExchangeRate)
@@ -228,15 +233,7 @@ def list_latest_rates(session: Session) -> list[ExchangeRate]:
 
 def _latest_rate_rows(session: Session) -> sa.Result:
     """The newest row per currency as plain rows (no ORM objects): read on every page."""
-    ranked = sa.select(
-        ExchangeRate.id,
-        sa.func.row_number()
-        .over(
-            partition_by=ExchangeRate.currency,
-            order_by=(ExchangeRate.effective_date.desc(), ExchangeRate.id.desc()),
-        )
-        .label("rank"),
-    ).subquery()
+    ranked = _newest_per_currency()
     return session.execute(
         sa.select(
             ExchangeRate.id,
