@@ -192,3 +192,27 @@ def combine(parts: list[Summary]) -> Summary:
         weighted("p99_ms"), max(p.max_ms for p in parts), sum(p.bad_status for p in parts),
         sum(p.errors for p in parts),
     )  # fmt: skip
+
+
+def drive_interleaved(
+    sides: dict[str, tuple[int, list[str]]],
+    *,
+    connections: int,
+    seconds: float,
+    rounds: int,
+    warmup: float,
+    driver: str,
+) -> dict[str, Summary]:
+    """Drive each side (name → (port, paths)) in alternating short rounds, after a warm-up each:
+    a busy machine then slows every side alike. Returns each side's rounds combined."""
+    if warmup:
+        for port, paths in sides.values():
+            drive("127.0.0.1", port, paths, connections=connections, seconds=warmup, driver=driver)
+    measured: dict[str, list[Summary]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, (port, paths) in sides.items():
+            summary = drive(
+                "127.0.0.1", port, paths, connections=connections, seconds=seconds / rounds, driver=driver
+            )
+            measured[name].append(summary)
+    return {name: combine(parts) for name, parts in measured.items()}

@@ -307,25 +307,12 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
             print(f"  {page:8} {len(targets)} url(s), ~{size} bytes, statuses {statuses}{note}")
             size = max(size, 1)
             # App and ceiling alternate in short rounds so a busy machine slows both alike.
-            measured: dict[str, list[loadgen.Summary]] = {"app": [], "ceiling": []}
-            sides = (("app", app_server, targets), ("ceiling", ceiling, [f"/{size}"]))
-            if args.warmup:
-                for _, server, page_targets in sides:
-                    loadgen.drive("127.0.0.1", server.port, page_targets, connections=args.connections,
-                                  seconds=args.warmup, driver=driver)  # fmt: skip
-            for _ in range(args.rounds):
-                for label, server, page_targets in sides:
-                    measured[label].append(
-                        loadgen.drive(
-                            "127.0.0.1",
-                            server.port,
-                            page_targets,
-                            connections=args.connections,
-                            seconds=args.seconds / args.rounds,
-                            driver=driver,
-                        )  # fmt: skip
-                    )
-            app_sum, ceil_sum = loadgen.combine(measured["app"]), loadgen.combine(measured["ceiling"])
+            summaries = loadgen.drive_interleaved(
+                {"app": (app_server.port, targets), "ceiling": (ceiling.port, [f"/{size}"])},
+                connections=args.connections, seconds=args.seconds, rounds=args.rounds,
+                warmup=args.warmup, driver=driver,
+            )  # fmt: skip
+            app_sum, ceil_sum = summaries["app"], summaries["ceiling"]
             rows.append(
                 {
                     "backend": backend, "products": args.products, "page": page, "example": targets[0],

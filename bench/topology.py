@@ -107,26 +107,12 @@ def bench_pages(args: argparse.Namespace, driver: str, env: dict[str, str]) -> l
         for page in pages:
             targets, size, statuses = storefront.resolve(sides[0].port, paths[page])
             print(f"  {page:8} {len(targets)} url(s), ~{size} bytes, statuses {statuses}")
-            measured: dict[str, list[loadgen.Summary]] = {side.name: [] for side in sides}
-            for side in sides:
-                if args.warmup:
-                    loadgen.drive("127.0.0.1", side.port, targets, connections=args.connections,
-                                  seconds=args.warmup, driver=driver)  # fmt: skip
-            for _ in range(args.rounds):
-                for side in sides:
-                    measured[side.name].append(
-                        loadgen.drive(
-                            "127.0.0.1",
-                            side.port,
-                            targets,
-                            connections=args.connections,
-                            seconds=args.seconds / args.rounds,
-                            driver=driver,
-                        )  # fmt: skip
-                    )
-            for side in sides:
-                summary = loadgen.combine(measured[side.name])
-                rows.append({"page": page, "side": side.name, **summary.as_dict()})
+            summaries = loadgen.drive_interleaved(
+                {side.name: (side.port, targets) for side in sides},
+                connections=args.connections, seconds=args.seconds, rounds=args.rounds,
+                warmup=args.warmup, driver=driver,
+            )  # fmt: skip
+            rows += [{"page": page, "side": name, **summary.as_dict()} for name, summary in summaries.items()]
     finally:
         stop_sides(sides)
     return rows
