@@ -18,6 +18,7 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
+from tests.jobs.helpers import run_together
 from tests.login import logged_in_as
 from tests.orders.helpers import make_cart, place
 
@@ -76,29 +77,6 @@ def test_run_due_runs_each_due_task_once_and_records_it(app, session):
     assert sorted(moves) == [-1, 1]  # reserved once, released once
 
 
-def _race(app, count: int, target, *args) -> list:
-    """Run `target(*args)` in `count` threads started together, each in its own app context."""
-    barrier = threading.Barrier(count)
-    results: list = []
-    errors: list = []
-
-    def work():
-        with app.app_context():
-            barrier.wait()
-            try:
-                results.append(target(*args))
-            except Exception as error:  # noqa: BLE001 - re-raised in the test's thread below
-                errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
-
-
 def test_two_runners_at_once_run_each_task_once(app, session):
     calls: list[str] = []
 
@@ -108,7 +86,7 @@ def test_two_runners_at_once_run_each_task_once(app, session):
         return "slow"
 
     task = Task("tests.slow", "slow", timedelta(minutes=5), slow)
-    results = _race(app, 2, runner.run_due, (task,))
+    results = run_together(app, 2, runner.run_due, (task,))
 
     assert len(calls) == 1
     assert sorted(result[0].ran for result in results) == [False, True]
@@ -121,7 +99,7 @@ def test_two_runners_with_the_real_tasks_expire_and_send_once(app, session):
     session.execute(sa.delete(OutboundEmail))  # only what the runners produce counts below
     session.commit()
 
-    _race(app, 3, runner.run_due)
+    run_together(app, 3, runner.run_due)
 
     assert session.get(Order, order_id).status == OrderStatus.CANCELLED
     assert {name: row.run_count for name, row in rows(session).items()} == {task.name: 1 for task in TASKS}

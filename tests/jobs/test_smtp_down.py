@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from marketplace.orders.models import Order
 from marketplace.types import utcnow
 from tests.email.conftest import free_port
 from tests.factories import make_product
+from tests.jobs.helpers import run_together
 from tests.orders.helpers import make_cart, place
 
 
@@ -45,26 +45,6 @@ class Inbox:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
-
-
-def _in_threads(app, count: int, target, *args) -> None:
-    barrier = threading.Barrier(count)
-    errors: list = []
-
-    def work():
-        with app.app_context():
-            barrier.wait()
-            try:
-                target(*args)
-            except Exception as error:  # noqa: BLE001 - re-raised in the test's thread below
-                errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
 
 
 def _make_due(session) -> None:
@@ -104,7 +84,7 @@ def test_an_order_placed_while_smtp_is_down_is_emailed_once_when_it_returns(app,
 
         inbox.start()
         _make_due(session)
-        _in_threads(app, 3, runner.run_due, email_task)  # three machines' runners at once
+        run_together(app, 3, runner.run_due, email_task)  # three machines' runners at once
 
         assert [message["to"] for message in inbox.messages] == [["siti@example.test"]]
         # Every attempt carries the row's own Message-ID (a copy sent twice is recognisable).
@@ -129,7 +109,7 @@ def test_an_order_placed_while_smtp_is_down_is_emailed_once_when_it_returns(app,
             )
         session.commit()
         take_committed_ids(session)  # leave them to the senders below
-        _in_threads(app, 3, deliver_pending, session_for_thread())
+        run_together(app, 3, deliver_pending, session_for_thread())
     finally:
         inbox.stop()
     recipients = sorted(tuple(message["to"]) for message in inbox.messages)
