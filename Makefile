@@ -34,12 +34,13 @@ run: setup
 	PORT=$(PORT) $(FLASK) serve
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
-# Four pytest-xdist workers, a test module each at a time: on 2 cores, four overlap the time tests spend
-# waiting on servers and Chromium (measured: 417 s against 446 s with two). PYTEST_WORKERS=0: one process.
+# Two pytest-xdist workers, a test module (or class) each at a time: the run is bound by CPU, and on
+# 2 cores four workers spent 14% more CPU on contention (measured 2026-12-06: 328 s with two, 337 s
+# with three, 351 s with four). PYTEST_WORKERS=0: one process.
 # Bytecode is cached even where the environment says PYTHONDONTWRITEBYTECODE: pytest rewrites the
 # asserts of every test module on import (about 9 s of CPU per process), and with the cache each
 # worker reads what one collection wrote instead of rewriting all of it again.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 2
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: setup-dev system-deps db-up node-deps
 	@$(PYTEST) --collect-only -q -p no:cacheprovider $(PYTEST_ARGS) > /dev/null || true

@@ -5,10 +5,12 @@ once per session from the models (a separate test proves migrations build the sa
 
 Tests share one app per backend for the session (building one costs ~80 ms, and its cold Jinja and
 Babel caches more): after each test its config is put back, the limiter and the page cache are
-reset and the outbox and media directories emptied. A test module that overrides `app_overrides`
-with settings the app reads when it is built (page cache, locale, rate limits, Redis, …) gets an
-app of its own per test, as does a test marked `own_app` (one that adds routes, say); settings read
-on every request (`PER_REQUEST_SETTINGS`) are set on the shared app for that test alone.
+reset and the outbox and media directories emptied. Settings read on every request
+(`PER_REQUEST_SETTINGS`) are set on the shared app for that test alone. A module that overrides
+`app_overrides` with settings the app reads when it is built (page cache, locale, Stripe keys, …)
+shares one app per set of values too, the last few kept per backend (a module's tests ask for the
+same set). Rate limits and Redis (`OWN_APP_SETTINGS`: the one Limiter's storage is set when an app
+is built) and a test marked `own_app` (one that adds routes, say) get an app of their own.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextvars
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -118,10 +121,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 _schema_ready: dict[str, str] = {}
-#: One app per database URL, shared by every test that keeps the default settings.
-_shared_apps: dict[str, Flask] = {}
+#: Apps shared by tests, by (database URL, the settings they were built with), least recently used first.
+_shared_apps: OrderedDict[tuple[str, str], Flask] = OrderedDict()
 #: The shared apps' config as built, put back after each test.
-_shared_configs: dict[str, dict] = {}
+_shared_configs: dict[tuple[str, str], dict] = {}
+#: Apps with settings of their own kept per backend besides the default one (each holds a pool).
+_KEPT_APPS_PER_DATABASE = 3
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +142,7 @@ def database_url(request) -> str:
             pytest.skip("PostgreSQL is not reachable (set CI=1 to make this a failure)")
     else:
         raise ValueError(f"unknown test database {backend!r}")
-    app = _shared_app(url)
+    app, _ = _shared_app(url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -173,12 +178,21 @@ def _build_app(config: dict) -> Flask:
     return app
 
 
-def _shared_app(url: str) -> Flask:
-    app = _shared_apps.get(url)
+def _shared_app(url: str, settings: dict | None = None) -> tuple[Flask, tuple[str, str]]:
+    """The app built with `settings` (none: the defaults) on `url`, and its key."""
+    settings = settings or {}
+    key = (url, repr(sorted(settings.items())))
+    app = _shared_apps.pop(key, None)
     if app is None:
-        app = _shared_apps[url] = _build_app(_overrides(url))
-        _shared_configs[url] = dict(app.config)
-    return app
+        app = _build_app({**_overrides(url), **settings})
+        _shared_configs[key] = dict(app.config)
+    _shared_apps[key] = app
+    kept = [k for k in _shared_apps if k[0] == url and k[1] != "[]"]
+    for old in kept[: max(0, len(kept) - _KEPT_APPS_PER_DATABASE)]:
+        with _shared_apps.pop(old).app_context():
+            db.engine.dispose()
+        del _shared_configs[old]
+    return app, key
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -207,7 +221,12 @@ def _overrides(url: str) -> dict:
 
 #: Settings the app reads on every request (never when it is built): overriding only these keeps
 #: the shared app, with the values set for the one test.
-PER_REQUEST_SETTINGS = frozenset({"MEDIA_ROOT", "WTF_CSRF_ENABLED", "MAX_CONTENT_LENGTH"})
+PER_REQUEST_SETTINGS = frozenset(
+    {"MEDIA_ROOT", "WTF_CSRF_ENABLED", "MAX_CONTENT_LENGTH", "OUTBOX_DIR", "SERVER_NAME_FOR_LINKS"}
+)
+#: Settings that give a test an app of its own: the one Limiter takes its storage from the last
+#: app built, and Redis clients are made when the app is.
+OWN_APP_SETTINGS = frozenset({"RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "REDIS_URL"})
 
 
 def empty_all_tables(connection: sa.Connection) -> None:
@@ -248,7 +267,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(request, database_url, app_overrides):
-    if request.node.get_closest_marker("own_app") or not PER_REQUEST_SETTINGS.issuperset(app_overrides):
+    if request.node.get_closest_marker("own_app") or not OWN_APP_SETTINGS.isdisjoint(app_overrides):
         yield from _own_app(database_url, app_overrides)
     else:
         yield from _on_shared_app(database_url, app_overrides)
@@ -266,7 +285,8 @@ def _own_app(url: str, app_overrides: dict):
 
 
 def _on_shared_app(url: str, app_overrides: dict):
-    app = _shared_app(url)
+    built_with = {k: v for k, v in app_overrides.items() if k not in PER_REQUEST_SETTINGS}
+    app, key = _shared_app(url, built_with)
     app.config.update(app_overrides)
     app.test_client_class = IsolatedClient
     # One Limiter serves every app, and the last app built set its switch: follow this one's.
@@ -284,7 +304,7 @@ def _on_shared_app(url: str, app_overrides: dict):
             db.session.remove()
     finally:
         app.config.clear()
-        app.config.update(_shared_configs[url])
+        app.config.update(_shared_configs[key])
 
 
 @pytest.fixture

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import timedelta
+from functools import lru_cache
 
+from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.media.images import ProcessedImage, process_upload
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 
@@ -156,3 +161,22 @@ def make_featured(session, **overrides) -> FeaturedPlacement:
     session.add(placement)
     session.flush()
     return placement
+
+
+@lru_cache(maxsize=32)
+def processed_photo(colour: tuple[int, int, int]) -> ProcessedImage:
+    """A plain 900×675 camera JPEG in `colour`, through the real upload pipeline, once per process.
+
+    Pages with photos (the browser tests) need many; re-encoding each into WebP renditions cost
+    ~50 ms of CPU apiece and is not what those tests test (tests/media does).
+    """
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 675), colour).save(buffer, "JPEG", quality=85)
+    return process_upload(buffer.getvalue())
+
+
+def add_photo(session, storage, *, product, colour: tuple[int, int, int], alt_id: str = "", alt_en: str = ""):
+    """Store a photo of `colour` as `product`'s last, as an upload would (renditions, row, position)."""
+    return add_processed_image(
+        session, storage, product=product, processed=processed_photo(colour), alt_id=alt_id, alt_en=alt_en
+    )

@@ -8,6 +8,9 @@ pages, where the role changes nothing in the parsing); the other roles, turned a
 parsing, send a few values in all parameters at once. An `<int:…>` argument only gets the values
 its converter lets through to the view (and one it does not). POST routes that take ids, numbers
 or dates in forms get the values field by field.
+
+The sweeps are split by area (curator, seller, public pages) into test classes, which
+pytest-xdist's `--dist loadscope` hands out as separate units: together they are ~30,000 requests.
 """
 
 from __future__ import annotations
@@ -239,8 +242,17 @@ def _params_for(endpoint: str) -> tuple[str, ...]:
     return (*QUERY_PARAMS.get(endpoint, ()), *extra)
 
 
-@pytest.mark.slow
-def test_boundary_values_never_make_a_server_error(app, shop):
+#: The areas the sweeps are split into, by the first part of a route's path. Each is a test class,
+#: which pytest-xdist (`--dist loadscope`) hands to a worker of its own: in one test the sweep was
+#: the run's longest chain (two minutes of one worker). Anything not listed is "public".
+AREAS = {"curator": "curator", "seller": "seller"}
+
+
+def _area(rule) -> str:
+    return AREAS.get(rule.rule.split("/")[1], "public")
+
+
+def _sweep_get_routes(app, shop, area: str) -> None:
     clients = _clients(app, shop)
     failures: list[str] = []
     requests = 0
@@ -256,6 +268,8 @@ def test_boundary_values_never_make_a_server_error(app, shop):
             failures.append(f"{response.status_code} {role} {method} {url[:120]} {shown}")
 
     for rule in _get_rules(app):
+        if _area(rule) != area:
+            continue
         params = _params_for(rule.endpoint)
         defaults = _default_args(shop, rule.endpoint)
         base = _url(rule, defaults)
@@ -357,10 +371,17 @@ class _Forms(HTMLParser):
             ]
 
 
-@pytest.mark.slow
-def test_numeric_form_fields_never_make_a_server_error(app, shop):
-    """Every POST form a role can reach, each numeric, id or date field given each boundary value."""
-    clients = _clients(app, shop)
+#: Forms each role must have found (so the sweep cannot silently lose its subject).
+EXPECTED_FORMS = {
+    "anonymous": {"cart.add", "cart.update", "cart.remove", "markets.choose"},
+    "seller": {"seller.stock", "seller.new_product", "labels.request_label"},
+    "curator": {"curation.create_featured", "markets.rates", "mentoring.seller_log"},
+}
+
+
+def _sweep_forms(app, shop, only_role: str) -> None:
+    """Every POST form `only_role` can reach, each numeric, id or date field given each boundary value."""
+    clients = {role: client for role, client in _clients(app, shop).items() if role == only_role}
     defaults = _default_args(shop)
     failures: list[str] = []
     requests = 0
@@ -388,10 +409,7 @@ def test_numeric_form_fields_never_make_a_server_error(app, shop):
                 # Each form once per role (the same form repeats on every page, or on every row).
                 if form.numeric and action not in SKIPPED_ACTIONS:
                     forms.setdefault((endpoint, role, frozenset(form.fields)), (action, form))
-    assert {key[0] for key in forms} >= {
-        "cart.add", "cart.update", "cart.remove", "markets.choose", "seller.stock", "seller.new_product",
-        "curation.create_featured", "markets.rates", "mentoring.seller_log", "labels.request_label",
-    }  # fmt: skip
+    assert {key[0] for key in forms} >= EXPECTED_FORMS[only_role]
 
     for (_, role, _), (action, form) in sorted(forms.items(), key=lambda item: item[1][0]):
         for name in form.numeric:
@@ -402,6 +420,25 @@ def test_numeric_form_fields_never_make_a_server_error(app, shop):
                 if response.status_code >= 500:
                     failures.append(f"{response.status_code} {role} POST {action} {name}={value[:30]!r}")
     assert not failures, f"{len(failures)} of {requests} requests failed:\n" + "\n".join(failures)
+
+
+def _sweeps_of(area: str, role: str) -> type:
+    """A test class sweeping one area's routes (GET) and one role's forms (POST): its own xdist unit."""
+
+    @pytest.mark.slow
+    class Sweeps:
+        def test_boundary_values_never_make_a_server_error(self, app, shop):
+            _sweep_get_routes(app, shop, area)
+
+        def test_numeric_form_fields_never_make_a_server_error(self, app, shop):
+            _sweep_forms(app, shop, role)
+
+    return Sweeps
+
+
+TestCuratorArea = _sweeps_of("curator", "curator")
+TestSellerArea = _sweeps_of("seller", "seller")
+TestPublicPages = _sweeps_of("public", "anonymous")
 
 
 # The outside review's cases, by name: each was a 500.

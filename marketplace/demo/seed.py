@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -54,6 +55,13 @@ class SeedReport:
         if not self.changed:
             return "nothing new"
         return ", ".join(f"{count} {kind}" for kind, count in self.created.items() if count)
+
+
+@lru_cache(maxsize=256)  # the demo has ~100 pictures; their drawing and encoding is most of a seed
+def _demo_picture(slug: str, cluster: str, title: str, variant: int) -> ProcessedImage:
+    """A demo product's picture through the upload pipeline; the same every time, so a process that
+    seeds twice (the tests, once per database) draws and encodes each only once."""
+    return process_upload(product_picture(slug, cluster, title, variant))
 
 
 def has_products(session: Session) -> bool:
@@ -363,7 +371,7 @@ class _Seeder:
 
         def render(job) -> ProcessedImage:
             _, spec, variant = job
-            return process_upload(product_picture(spec.slug, spec.cluster, spec.title_id, variant))
+            return _demo_picture(spec.slug, spec.cluster, spec.title_id, variant)
 
         # Pillow releases the GIL while it draws, encodes and decodes: threads make this faster.
         with ThreadPoolExecutor(max_workers=4) as pool:

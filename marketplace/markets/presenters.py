@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from babel import Locale
@@ -54,17 +55,22 @@ def conversion_note(lang: str) -> str:
     )
 
 
-def market_switcher(lang: str) -> dict:
-    """What the header's chooser (a POST to /market) needs: choices, current values and the page
-    to come back to."""
-    market = current_market()
+@lru_cache(maxsize=8)  # one entry per language the site speaks: the list is the same on every page
+def _countries_by_name(lang: str) -> tuple[tuple[str, str], ...]:
     try:
         names = Locale.parse(lang).territories
     except (ValueError, TypeError):
         names = {}
-    countries = sorted(
-        ((code, names.get(code, code)) for code in COUNTRY_CURRENCIES), key=lambda item: item[1]
+    return tuple(
+        sorted(((code, names.get(code, code)) for code in COUNTRY_CURRENCIES), key=lambda item: item[1])
     )
+
+
+def market_switcher(lang: str) -> dict:
+    """What the header's chooser (a POST to /market) needs: choices, current values and the page
+    to come back to."""
+    market = current_market()
+    countries = _countries_by_name(lang)
     # Back to this page with its other arguments (a search, a page number) but not the old choice.
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("currency", "country")]
     back = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")

@@ -95,79 +95,70 @@ def _international_tiers(half: int, first: int, step: int) -> list[tuple[int, in
     return [(500, half)] + _domestic_tiers(first, step)
 
 
-def _ensure_zone(
-    session: Session, *, code: str, tiers: list[tuple[int, int]], dmin: int, dmax: int, **values
-) -> int:
-    added = 0
-    zone = session.scalars(sa.select(ShippingZone).where(ShippingZone.code == code)).first()
-    if zone is None:
-        zone = ShippingZone(code=code, **values)
-        session.add(zone)
-        session.flush()
-        added += 1
-    have = set(
-        session.scalars(sa.select(ShippingRate.max_weight_grams).where(ShippingRate.zone_id == zone.id))
-    )
-    for grams, price in tiers:
-        if grams in have:
-            continue
-        session.add(
-            ShippingRate(
-                zone_id=zone.id,
-                max_weight_grams=grams,
-                price_minor=price,
-                currency="IDR",
-                est_days_min=dmin,
-                est_days_max=dmax,
-            )
-        )
-        added += 1
-    return added
+def _default_zones() -> list[tuple[dict, list[tuple[int, int]], int, int]]:
+    """(zone columns, tiers, days min, days max) of every default zone, domestic first."""
+    zones = []
+    for position, (code, name_id, name_en, provinces, city, first, step, dmin, dmax) in enumerate(
+        DEFAULT_ZONES
+    ):
+        values = {
+            "code": code, "name_id": name_id, "name_en": name_en, "provinces": provinces,
+            "city_contains": city, "position": position, "international": False, "countries": "",
+        }  # fmt: skip
+        zones.append((values, _domestic_tiers(first, step), dmin, dmax))
+    for offset, (code, name_id, name_en, countries, half, first, step, dmin, dmax) in enumerate(
+        INTERNATIONAL_ZONES
+    ):
+        values = {
+            "code": code, "name_id": name_id, "name_en": name_en, "provinces": "*", "city_contains": None,
+            "position": INTERNATIONAL_POSITION + offset, "international": True, "countries": countries,
+        }  # fmt: skip
+        zones.append((values, _international_tiers(half, first, step), dmin, dmax))
+    return zones
 
 
 def ensure_default_shipping_rates(session: Session) -> int:
     """Create the four domestic zones (1–30 kg tiers) and the six international zones (0.5 kg,
     then 1–30 kg tiers) if missing; returns rows added.
 
-    Idempotent: existing zones and tiers (perhaps edited by a curator) are left alone.
+    Idempotent: existing zones and tiers (perhaps edited by a curator) are left alone. Two queries
+    when nothing is missing; the ~300 tiers of a new table go in as one multi-row INSERT (the order
+    and test setups call this often: row by row through the ORM it cost ~20 ms each time).
     """
+    defaults = _default_zones()
+    zones = {zone.code: zone for zone in session.scalars(sa.select(ShippingZone))}
     added = 0
-    for position, (code, name_id, name_en, provinces, city, first, step, dmin, dmax) in enumerate(
-        DEFAULT_ZONES
-    ):
-        added += _ensure_zone(
-            session,
-            code=code,
-            tiers=_domestic_tiers(first, step),
-            dmin=dmin,
-            dmax=dmax,
-            name_id=name_id,
-            name_en=name_en,
-            provinces=provinces,
-            city_contains=city,
-            position=position,
-            international=False,
-            countries="",
-        )
-    for offset, (code, name_id, name_en, countries, half, first, step, dmin, dmax) in enumerate(
-        INTERNATIONAL_ZONES
-    ):
-        added += _ensure_zone(
-            session,
-            code=code,
-            tiers=_international_tiers(half, first, step),
-            dmin=dmin,
-            dmax=dmax,
-            name_id=name_id,
-            name_en=name_en,
-            provinces="*",
-            city_contains=None,
-            position=INTERNATIONAL_POSITION + offset,
-            international=True,
-            countries=countries,
-        )
-    session.flush()
-    return added
+    for values, _tiers, _dmin, _dmax in defaults:
+        if values["code"] not in zones:
+            zones[values["code"]] = ShippingZone(**values)
+            session.add(zones[values["code"]])
+            added += 1
+    if added:
+        session.flush()
+    have = {
+        tuple(row) for row in session.execute(sa.select(ShippingRate.zone_id, ShippingRate.max_weight_grams))
+    }
+    rows = [
+        {
+            "zone_id": zones[values["code"]].id,
+            "max_weight_grams": grams,
+            "price_minor": price,
+            "currency": "IDR",
+            "est_days_min": dmin,
+            "est_days_max": dmax,
+        }  # fmt: skip
+        for values, tiers, dmin, dmax in defaults
+        for grams, price in tiers
+        if (zones[values["code"]].id, grams) not in have
+    ]
+    if rows:
+        session.execute(sa.insert(ShippingRate), rows)
+        for zone_id in {row["zone_id"] for row in rows}:
+            # A zone's tiers loaded before this insert would not show the new ones.
+            zone = session.get(ShippingZone, zone_id)
+            if zone is not None:
+                session.expire(zone, ["rates"])
+    return added + len(rows)
 
 
 # ----------------------------------------------------------------------------------------------

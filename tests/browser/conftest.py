@@ -2,10 +2,12 @@
 
 `live_server` serves the test's `app` (SQLite or PostgreSQL, like every DB test) from a background
 thread with CSRF on, as in production. Tests seed through factories or services, commit, then browse.
-`page` is a fresh browser context per test; `page_nojs` the same with JavaScript disabled.
+`page` is a clean page (no cookies, no cache, about:blank); `page_nojs` the same with JavaScript
+disabled; `mobile_page` a phone screen.
 
 Chromium starts once per test session (per pytest-xdist worker), on the first browser test (the
-`browser` fixture, in tests/chromium.py), and each test gets a fresh context. Playwright's sync API
+`browser` fixture, in tests/chromium.py). Pages are reused from test to test, made clean in
+between (`PagePool`): a new context per test cost half a second of Chromium's CPU each. Playwright's sync API
 keeps its own asyncio loop "running" on the main thread while it is started, so a test that calls
 `asyncio.run()` on the main thread would fail after the first browser test: none does (servers with
 an event loop run it in a thread of their own).
@@ -33,6 +35,13 @@ from tests.servers import POLL_SECONDS
 TIMEOUT_MS = 10_000
 #: CSS pixels: the narrowest phone screens still common among buyers.
 MOBILE_WIDTH = 360
+#: Context options of a 360 × 740 phone: a 2× screen, touch.
+PHONE = {
+    "viewport": {"width": MOBILE_WIDTH, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture
@@ -70,11 +79,12 @@ def live_server(app) -> LiveServer:
 
 @dataclass
 class BrowserRecord:
-    """What a page did: console errors and uncaught exceptions, and where its screenshots went."""
+    """What a page did in one test: console errors, uncaught exceptions and the steps it took."""
 
     shots_dir: Path
     errors: list[str] = field(default_factory=list)
-    steps: int = 0
+    #: (name, url, html) of each `snap`, written to `shots_dir` only when the test fails.
+    steps: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -85,10 +95,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _record_console(record: BrowserRecord, message) -> None:
+def _record_console(page, message) -> None:
     # Chromium asks for /favicon.ico on its own; a missing one is not an error of the page under test.
     if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-        record.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+        page.browser_record.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
 
 def _shots_dir(request) -> Path:
@@ -99,64 +109,137 @@ def _shots_dir(request) -> Path:
     return directory
 
 
-def _new_page(request, browser, live_server, **context_options):
+#: Set to 1 to keep a screenshot of every `snap` step as well (each costs Chromium ~0.15 s of CPU).
+STEP_SCREENSHOTS = os.environ.get("BROWSER_STEP_SCREENSHOTS", "") == "1"
+
+
+class PagePool:
+    """One open page per set of context options, reused by the tests of a worker.
+
+    A new context and page cost Chromium about half a second of CPU (a renderer process, a V8
+    isolate, a cold cache): most of a short browser test. Between tests the page is made new again:
+    cookies, permissions and the HTTP cache cleared, storage of the last origin emptied, the
+    viewport and timeout put back, and the page left on about:blank. A test that failed, or left
+    its page closed, gives its context up: the next one starts in a new one.
+    """
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._pages: dict[tuple, object] = {}
+
+    def take(self, options: dict):
+        key = tuple(sorted((name, repr(value)) for name, value in options.items()))
+        page = self._pages.pop(key, None)
+        if page is None or page.is_closed():
+            context = self._browser.new_context(**options)
+            page = context.new_page()
+            page.on("pageerror", lambda error: page.browser_record.errors.append(f"uncaught: {error}"))
+            page.on("console", lambda message: _record_console(page, message))
+            page.pool_key = key
+            page.cdp = context.new_cdp_session(page)
+            page.initial_viewport = options.get("viewport", DEFAULT_VIEWPORT)
+        page.context.set_default_timeout(TIMEOUT_MS)
+        page.browser_record = BrowserRecord(shots_dir=Path(tempfile.gettempdir()))
+        return page
+
+    def give_back(self, page, *, reusable: bool) -> None:
+        if not reusable or page.is_closed():
+            with contextlib.suppress(PlaywrightError):
+                page.context.close()
+            return
+        try:
+            if page.url.startswith("http"):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.goto("about:blank")
+            page.cdp.send("Network.clearBrowserCache")
+            page.context.clear_cookies()
+            page.context.clear_permissions()
+            page.set_viewport_size(page.initial_viewport)
+        except PlaywrightError:
+            with contextlib.suppress(PlaywrightError):
+                page.context.close()
+            return
+        self._pages[page.pool_key] = page
+
+    def close(self) -> None:
+        for page in self._pages.values():
+            with contextlib.suppress(PlaywrightError):
+                page.context.close()
+        self._pages.clear()
+
+
+@pytest.fixture(scope="session")
+def page_pool(browser):
+    pool = PagePool(browser)
+    yield pool
+    pool.close()
+
+
+def _new_page(request, page_pool, live_server, **context_options):
     # The browser asks for the language the test reads (the app's default): Accept-Language picks
     # the page's language on a first visit. Plain "en" names no market, like "id-ID": the home one.
     locale = "id-ID" if live_server.app.config["BABEL_DEFAULT_LOCALE"] == "id" else "en"
-    context = browser.new_context(locale=locale, timezone_id="Asia/Jakarta", **context_options)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    options = {"locale": locale, "timezone_id": "Asia/Jakarta", **context_options}
+    page = page_pool.take(options)
     record = BrowserRecord(shots_dir=_shots_dir(request))
-    page.on("pageerror", lambda error: record.errors.append(f"uncaught: {error}"))
-    page.on("console", lambda message: _record_console(record, message))
     page.browser_record = record
     yield page
     failed = getattr(request.node, "rep_call", None) is None or request.node.rep_call.failed
-    try:
-        if failed:
-            print(f"\nbrowser: screenshots of each step and the failing page are in {record.shots_dir}")
-            # A crashed or closed page cannot be captured; the test's own error matters more.
-            with contextlib.suppress(PlaywrightError):
-                snap(page, "failure")
-                (record.shots_dir / "failure.html").write_text(page.content(), encoding="utf-8")
-        else:
-            shutil.rmtree(record.shots_dir, ignore_errors=True)
-    finally:
-        context.close()
+    if failed:
+        print(f"\nbrowser: the failing page and the HTML of each step are in {record.shots_dir}")
+        _keep_failure(page, record)
+    else:
+        shutil.rmtree(record.shots_dir, ignore_errors=True)
+    page_pool.give_back(page, reusable=not failed)
 
 
-# Each page fixture depends on live_server so that pytest closes the browser context before it stops
-# the server: no request is still in flight (holding a database connection) when the app goes away.
+def _keep_failure(page, record: BrowserRecord) -> None:
+    record.shots_dir.mkdir(parents=True, exist_ok=True)
+    for number, (name, url, html) in enumerate(record.steps, start=1):
+        (record.shots_dir / f"{number:02d}-{name}.html").write_text(
+            f"<!-- {url} -->\n{html}", encoding="utf-8"
+        )
+    # A crashed or closed page cannot be captured; the test's own error matters more.
+    with contextlib.suppress(PlaywrightError):
+        page.screenshot(path=str(record.shots_dir / "failure.png"), full_page=True)
+        (record.shots_dir / "failure.html").write_text(page.content(), encoding="utf-8")
+
+
+#: Playwright's own default: what a test that resized a desktop page gets back.
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
+
+# Each page fixture depends on live_server so that pytest closes the page (leaves the test's
+# origin) before it stops the server: no request is still in flight (holding a database
+# connection) when the app goes away.
 
 
 @pytest.fixture
-def page(request, browser, live_server):
-    """A fresh Chromium context (no cookies) and page, JavaScript on."""
-    yield from _new_page(request, browser, live_server)
+def page(request, page_pool, live_server):
+    """A clean Chromium page (no cookies, no cache), JavaScript on."""
+    yield from _new_page(request, page_pool, live_server)
 
 
 @pytest.fixture
-def page_nojs(request, browser, live_server):
-    """A fresh Chromium context and page with JavaScript disabled: every flow must still work."""
-    yield from _new_page(request, browser, live_server, java_script_enabled=False)
+def page_nojs(request, page_pool, live_server):
+    """A clean Chromium page with JavaScript disabled: every flow must still work."""
+    yield from _new_page(request, page_pool, live_server, java_script_enabled=False)
 
 
 @pytest.fixture
-def mobile_page(request, browser, live_server):
+def mobile_page(request, page_pool, live_server):
     """A 360 × 740 CSS-pixel phone screen (the narrowest common Android width), touch, JavaScript on."""
-    yield from _new_page(
-        request, browser, live_server, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
-        is_mobile=True, has_touch=True,
-    )  # fmt: skip
+    yield from _new_page(request, page_pool, live_server, **PHONE)
 
 
 def snap(page, name: str) -> None:
-    """Screenshot the page as one numbered step of the journey (kept only when the test fails)."""
+    """Record the page as one named step of the journey: its HTML is kept if the test fails (and a
+    screenshot too with BROWSER_STEP_SCREENSHOTS=1; the failing page always gets one)."""
     record: BrowserRecord = page.browser_record
-    record.steps += 1
-    record.shots_dir.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name)
-    page.screenshot(path=str(record.shots_dir / f"{record.steps:02d}-{safe}.png"), full_page=True)
+    record.steps.append((safe, page.url, page.content()))
+    if STEP_SCREENSHOTS:
+        record.shots_dir.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(record.shots_dir / f"{len(record.steps):02d}-{safe}.png"), full_page=True)
 
 
 def assert_no_browser_errors(page) -> None:

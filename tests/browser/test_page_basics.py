@@ -6,25 +6,16 @@ regressing between audits.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from marketplace.catalogue.photos import store_product_image
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.browser.conftest import assert_no_browser_errors, snap
-from tests.factories import make_cluster, make_featured, make_product, make_seller, make_village
+from tests.factories import add_photo, make_cluster, make_featured, make_product, make_seller, make_village
 
 pytestmark = pytest.mark.browser
-
-
-def _photo(colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (900, 675), colour).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -40,12 +31,12 @@ def pictured_catalogue(app, session) -> dict:
         product = make_product(
             session, seller=seller, cluster=cluster, title_id=f"Tas Anyaman {n}", title_en=f"Woven Bag {n}"
         )
-        store_product_image(
-            session, storage, product=product, data=_photo((40 + n * 20, 90, 60)),
+        add_photo(
+            session, storage, product=product, colour=(40 + n * 20, 90, 60),
             alt_id=f"Foto tas anyaman {n}", alt_en=f"Photo of woven bag {n}",
         )  # fmt: skip
         products.append(product)
-    store_product_image(session, storage, product=products[0], data=_photo((200, 180, 40)))
+    add_photo(session, storage, product=products[0], colour=(200, 180, 40))
     make_featured(session, product=products[0])
     session.commit()
     return {"product_path": f"/products/{products[0].id}", "cluster_path": "/clusters/kerajinan"}
@@ -150,7 +141,7 @@ def test_card_photo_without_alt_text_does_not_repeat_the_title(app, page, live_s
     product = make_product(
         session, seller=make_seller(session, village=village), title_id="Tas Anyaman Pandan"
     )
-    store_product_image(session, get_storage(app), product=product, data=_photo((120, 90, 60)))
+    add_photo(session, get_storage(app), product=product, colour=(120, 90, 60))
     session.commit()
     assert page.goto(live_server.url("/")).status == 200
     assert _axe_violations(page) == []

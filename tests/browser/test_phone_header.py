@@ -5,20 +5,17 @@ on the first screen — in Indonesian (the longer language) and in English.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
-from marketplace.catalogue.photos import store_product_image
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
-from tests.factories import make_cluster, make_product, make_seller, make_village
+from tests.factories import add_photo, make_cluster, make_product, make_seller, make_village
 from tests.markets.conftest import make_rate
 
 pytestmark = pytest.mark.browser
@@ -48,12 +45,6 @@ class Shop:
     seller_path: str
 
 
-def _photo(colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (900, 675), colour).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def shop(app, session) -> Shop:
     """A long-titled batik with three photos, exportable, from a shop with a long name."""
@@ -72,8 +63,8 @@ def shop(app, session) -> Shop:
     )  # fmt: skip
     storage = get_storage(app)
     for n in range(3):
-        store_product_image(
-            session, storage, product=product, data=_photo((60 + n * 60, 60, 40)),
+        add_photo(
+            session, storage, product=product, colour=(60 + n * 60, 60, 40),
             alt_id=f"Foto kain batik {n + 1}", alt_en=f"Photo of the batik cloth {n + 1}",
         )  # fmt: skip
     for n in range(6):

@@ -24,9 +24,10 @@ BUYERS = 32
 
 @pytest.fixture(scope="module")
 def shop_server(database_url):
-    """One gunicorn (4 workers) on the shop per backend, shared by the checkout races: starting it
-    takes seconds and is not what they test. Each test still starts from empty tables (`app`)."""
-    with Server(database_url) as server:
+    """One gunicorn (4 workers) per backend, shared by the module: starting one takes seconds of CPU
+    and is not what these tests test. It serves our app plus the negative control's naive route
+    (tests/race/naive_app.py); each test still starts from empty tables (`app`)."""
+    with Server(database_url, module="tests.race.naive_app:app") as server:
         yield server
 
 
@@ -54,18 +55,17 @@ def test_exactly_the_stock_is_sold(app, session, shop_server):
     assert reserves == [-1, -1, -1]
 
 
-def test_negative_control_naive_read_then_write_oversells(app, session, database_url):
+def test_negative_control_naive_read_then_write_oversells(app, session, shop_server):
     product = make_product(session, stock=3)
     session.commit()
     oversold = 0
-    with Server(database_url, module="tests.race.naive_app:app") as server:
-        for _attempt in range(5):
-            session.execute(sa.update(Product).where(Product.id == product.id).values(stock=3))
-            session.commit()
-            oversold = run_naive_race(server.base_url, product.id, buyers=BUYERS) - 3
-            print("naive oversold:", oversold)
-            if oversold > 0:
-                break
+    for _attempt in range(5):
+        session.execute(sa.update(Product).where(Product.id == product.id).values(stock=3))
+        session.commit()
+        oversold = run_naive_race(shop_server.base_url, product.id, buyers=BUYERS) - 3
+        print("naive oversold:", oversold)
+        if oversold > 0:
+            break
     assert oversold > 0, "the naive route never oversold: the harness would not catch the bug"
 
 

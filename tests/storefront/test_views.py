@@ -345,6 +345,7 @@ class TestIndonesianDefault:
         html = text(client.get("/?lang=id"))
         assert '<html lang="id">' in html
 
+    @pytest.mark.own_app  # adds a route
     def test_server_error_page_in_both_languages(self, app, client):
         def boom():
             raise RuntimeError("kaboom")

@@ -9,6 +9,7 @@ from tests.browser.conftest import (  # noqa: F401  (fixtures and the report hoo
     mobile_page,
     page,
     page_nojs,
+    page_pool,
     pytest_runtest_makereport,
 )
 

@@ -36,7 +36,7 @@ def _check(page, live_server, paths, problems) -> None:
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
-def test_seller_pages_pass_axe(browser, live_server, session, world):
+def test_seller_pages_pass_axe(page_pool, live_server, session, world):
     from marketplace.catalogue.models import ProductStatus
     from marketplace.seller.models import SellerStatus
     from tests.factories import make_product, make_seller, make_user
@@ -74,10 +74,10 @@ def test_seller_pages_pass_axe(browser, live_server, session, world):
         (world.curator.email, ["/curator/applications", "/curator/products"]),
     ):
         # bypass_csp lets the checker's script in; the pages themselves run no script.
-        context = browser.new_context(
-            viewport={"width": MOBILE_WIDTH, "height": 740}, locale="id-ID", bypass_csp=True
+        page = page_pool.take(
+            {"viewport": {"width": MOBILE_WIDTH, "height": 740}, "locale": "id-ID", "bypass_csp": True}
         )
-        page = context.new_page()
+        reusable = False
         try:
             _log_in(page, live_server, email)
             _check(page, live_server, paths, problems)
@@ -88,6 +88,7 @@ def test_seller_pages_pass_axe(browser, live_server, session, world):
                 found = _violations(page)
                 if found:
                     problems["new product with errors"] = found
+            reusable = True
         finally:
-            context.close()
+            page_pool.give_back(page, reusable=reusable)
     assert problems == {}

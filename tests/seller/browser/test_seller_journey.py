@@ -25,19 +25,16 @@ def _assert_fits(page, what: str) -> None:
     assert width <= MOBILE_WIDTH, f"{what} is {width}px wide on a {MOBILE_WIDTH}px screen"
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_seller_journey_on_a_phone(request, browser, live_server, session, world, javascript):
-    from tests.browser.conftest import _new_page
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def phone_page(request, page_pool, live_server):
+    """A 360 px phone screen, with JavaScript on and off."""
+    from tests.browser.conftest import PHONE, _new_page
 
-    pages = _new_page(
-        request, browser, live_server, viewport={"width": MOBILE_WIDTH, "height": 740}, device_scale_factor=2,
-        is_mobile=True, has_touch=True, java_script_enabled=javascript,
-    )  # fmt: skip
-    page = next(pages)
-    try:
-        _journey(page, live_server, session, world)
-    finally:
-        pages.close()
+    yield from _new_page(request, page_pool, live_server, **PHONE, java_script_enabled=request.param)
+
+
+def test_seller_journey_on_a_phone(phone_page, live_server, session, world):
+    _journey(phone_page, live_server, session, world)
 
 
 def _journey(page, live_server, session, world):
