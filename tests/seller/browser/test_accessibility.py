@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.browser.conftest import MOBILE_WIDTH
+from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.login import browser_logged_in_as, user_with_email
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _violations(page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})).violations"
-    )
-    return [f"{v['id']}: {v['help']} → {[n['html'][:120] for n in v['nodes'][:3]]}" for v in result]
 
 
 def _log_in(page, live_server, email: str) -> None:
@@ -30,7 +19,7 @@ def _log_in(page, live_server, email: str) -> None:
 def _check(page, live_server, paths, problems) -> None:
     for path in paths:
         page.goto(live_server.url(path))
-        found = _violations(page)
+        found = _axe_violations(page)
         if found:
             problems[path] = found
 
@@ -85,7 +74,7 @@ def test_seller_pages_pass_axe(page_pool, live_server, session, world):
                 # Errors shown next to fields must be accessible too.
                 page.goto(live_server.url("/seller/products/new"))
                 page.locator("main form button[type=submit]").click()
-                found = _violations(page)
+                found = _axe_violations(page)
                 if found:
                     problems["new product with errors"] = found
             reusable = True
