@@ -9,6 +9,8 @@ cookie, so exactly those visitors have no cart: their count is 0 without a query
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Session
@@ -28,16 +30,23 @@ def count_cart_items(session: Session, *, user=None, token: str | None = None) -
 
     One query, whether or not the cart exists (no cart row is loaded).
     """
+    if user is not None and getattr(user, "id", None) is not None:
+        count = session.scalar(_count_statement(by_account=True), {"user_id": user.id})
+    elif services.valid_cart_token(token):  # the same rule find_cart applies to the cookie
+        count = session.scalar(_count_statement(by_account=False), {"token": token})
+    else:
+        return 0
+    return int(count or 0)
+
+
+@cache  # two statements, built once: read on nearly every page, building one cost more than running it
+def _count_statement(*, by_account: bool) -> sa.Select:
     query = sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).join(
         Cart, Cart.id == CartLine.cart_id
     )
-    if user is not None and getattr(user, "id", None) is not None:
-        query = query.where(Cart.user_id == user.id)
-    elif services.valid_cart_token(token):  # the same rule find_cart applies to the cookie
-        query = query.where(Cart.token == token, Cart.user_id.is_(None))
-    else:
-        return 0
-    return int(session.scalar(query) or 0)
+    if by_account:
+        return query.where(Cart.user_id == sa.bindparam("user_id"))
+    return query.where(Cart.token == sa.bindparam("token"), Cart.user_id.is_(None))
 
 
 def header_cart_count() -> int:

@@ -6,6 +6,8 @@ whose endpoint is not registered are left out, so the menu never links to a page
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -71,6 +73,13 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
 
 def waiting_counts(session: Session) -> dict[str, int]:
     """How many items wait in each curator queue: one query, whatever the size of the catalogue."""
+    row = session.execute(_waiting_counts_statement()).one()
+    keys = ("applications", "products", "labels", "transfers", "refunds")
+    return dict(zip(keys, (int(value or 0) for value in row), strict=True))
+
+
+@cache  # one statement, built once: on every curator page, building it cost more than running it
+def _waiting_counts_statement() -> sa.Select:
     pending_revisions = (
         sa.select(sa.func.count())
         .select_from(ProductRevision)
@@ -83,29 +92,25 @@ def waiting_counts(session: Session) -> dict[str, int]:
         .where(Product.status == ProductStatus.PENDING_REVIEW)
         .scalar_subquery()
     )
-    row = session.execute(
-        sa.select(
-            sa.select(sa.func.count())
-            .select_from(Seller)
-            .where(Seller.status == SellerStatus.PENDING)
-            .scalar_subquery(),
-            new_products + pending_revisions,
-            sa.select(sa.func.count())
-            .select_from(ProductLabel)
-            .where(ProductLabel.status == LabelStatus.REQUESTED)
-            .scalar_subquery(),
-            sa.select(sa.func.count())
-            .select_from(Order)
-            .where(
-                Order.status == OrderStatus.AWAITING_PAYMENT,
-                Order.payment_method == PaymentMethod.BANK_TRANSFER,
-            )
-            .scalar_subquery(),
-            _refunds_due(),
+    return sa.select(
+        sa.select(sa.func.count())
+        .select_from(Seller)
+        .where(Seller.status == SellerStatus.PENDING)
+        .scalar_subquery(),
+        new_products + pending_revisions,
+        sa.select(sa.func.count())
+        .select_from(ProductLabel)
+        .where(ProductLabel.status == LabelStatus.REQUESTED)
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .select_from(Order)
+        .where(
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+            Order.payment_method == PaymentMethod.BANK_TRANSFER,
         )
-    ).one()
-    keys = ("applications", "products", "labels", "transfers", "refunds")
-    return dict(zip(keys, (int(value or 0) for value in row), strict=True))
+        .scalar_subquery(),
+        _refunds_due(),
+    )
 
 
 def _refunds_due():

@@ -7,6 +7,7 @@ marketplace/dashboard/views.py); the entries live here only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -58,25 +59,28 @@ def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int
     """Paid parcels still to ship and products at or under their low-stock threshold: one query."""
     if not seller_ids:
         return {"to_ship": 0, "low_stock": 0}
-    ids = list(seller_ids)
-    to_ship, low_stock = session.execute(
-        sa.select(
-            sa.select(sa.func.count())
-            .select_from(Fulfilment)
-            .where(Fulfilment.seller_id.in_(ids), Fulfilment.status == FulfilmentStatus.PROCESSING)
-            .scalar_subquery(),
-            # The same rule as services.list_low_stock.
-            sa.select(sa.func.count())
-            .select_from(Product)
-            .where(
-                Product.seller_id.in_(ids),
-                Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
-                Product.stock <= Product.low_stock_threshold,
-            )
-            .scalar_subquery(),
-        )
-    ).one()
+    to_ship, low_stock = session.execute(_waiting_counts_statement(), {"ids": list(seller_ids)}).one()
     return {"to_ship": int(to_ship or 0), "low_stock": int(low_stock or 0)}
+
+
+@cache  # one statement, built once: on every seller page, building it cost more than running it
+def _waiting_counts_statement() -> sa.Select:
+    ids = sa.bindparam("ids", expanding=True)
+    return sa.select(
+        sa.select(sa.func.count())
+        .select_from(Fulfilment)
+        .where(Fulfilment.seller_id.in_(ids), Fulfilment.status == FulfilmentStatus.PROCESSING)
+        .scalar_subquery(),
+        # The same rule as services.list_low_stock.
+        sa.select(sa.func.count())
+        .select_from(Product)
+        .where(
+            Product.seller_id.in_(ids),
+            Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
+            Product.stock <= Product.low_stock_threshold,
+        )
+        .scalar_subquery(),
+    )
 
 
 def seller_menu(session: Session, roles: Mapping[int, str]) -> AreaMenu:

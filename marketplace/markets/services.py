@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Context, Decimal, InvalidOperation, localcontext
+from functools import cache
 from typing import Optional
 
 import sqlalchemy as sa
@@ -231,10 +232,10 @@ def list_latest_rates(session: Session) -> list[ExchangeRate]:
     )
 
 
-def _latest_rate_rows(session: Session) -> sa.Result:
-    """The newest row per currency as plain rows (no ORM objects): read on every page."""
+@cache  # one statement, built once: building it cost three times running it (0.28 of 0.38 ms)
+def _latest_rate_statement() -> sa.Select:
     ranked = _newest_per_currency()
-    return session.execute(
+    return (
         sa.select(
             ExchangeRate.id,
             ExchangeRate.currency,
@@ -245,6 +246,11 @@ def _latest_rate_rows(session: Session) -> sa.Result:
         .join(ranked, ranked.c.id == ExchangeRate.id)
         .where(ranked.c.rank == 1)
     )
+
+
+def _latest_rate_rows(session: Session) -> sa.Result:
+    """The newest row per currency as plain rows (no ORM objects): read on every page."""
+    return session.execute(_latest_rate_statement())
 
 
 def load_rate_table(session: Session, *, today: date, stale_days: int = DEFAULT_STALE_DAYS) -> RateTable:
