@@ -29,6 +29,7 @@ from marketplace.params import MAX_ID
 from marketplace.seller.models import Seller
 from marketplace.seller.visibility import public_products_filter
 from marketplace.timezones import JAKARTA, jakarta_day_start
+from marketplace.types import utcnow
 
 MAX_HEADLINE = 160
 MAX_POSITION = 99
@@ -277,9 +278,16 @@ def update_placement(
     return True
 
 
-def end_placement(session: Session, *, placement: FeaturedPlacement, actor: User, now: datetime) -> bool:
-    """End a running placement now. False (nothing changes) when it is not running."""
+def end_placement(
+    session: Session, *, placement: FeaturedPlacement, actor: User, now: datetime | None = None
+) -> bool:
+    """End a running placement now. False (nothing changes) when it is not running.
+
+    Without `now`, the clock is read once the row is locked: a time read before waiting for the lock
+    could be earlier than the end another "end now" just wrote, and end the placement a second time.
+    """
     placement = _locked_placement(session, placement)
+    now = now or utcnow()
     if not placement.starts_at <= now < placement.ends_at:
         return False
     before = placement.ends_at

@@ -148,7 +148,7 @@ def end_featured(placement_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     placement = services.get_placement(db.session, placement_id)
-    if services.end_placement(db.session, placement=placement, actor=current_user, now=utcnow()):
+    if services.end_placement(db.session, placement=placement, actor=current_user):
         flash(_("The placement has ended."), "success")
     else:
         flash(_("This placement is not running: nothing changed."), "warning")
