@@ -178,16 +178,19 @@ def _build_app(config: dict) -> Flask:
     return app
 
 
+def _settings_key(settings: dict) -> str:
+    return repr(sorted(settings.items()))
+
+
 def _shared_app(url: str, settings: dict | None = None) -> tuple[Flask, tuple[str, str]]:
     """The app built with `settings` (none: the defaults) on `url`, and its key."""
-    settings = settings or {}
-    key = (url, repr(sorted(settings.items())))
+    key = (url, _settings_key(settings or {}))
     app = _shared_apps.pop(key, None)
     if app is None:
-        app = _build_app({**_overrides(url), **settings})
+        app = _build_app({**_overrides(url), **(settings or {})})
         _shared_configs[key] = dict(app.config)
     _shared_apps[key] = app
-    kept = [k for k in _shared_apps if k[0] == url and k[1] != "[]"]
+    kept = [k for k in _shared_apps if k[0] == url and k[1] != _settings_key({})]
     for old in kept[: max(0, len(kept) - _KEPT_APPS_PER_DATABASE)]:
         with _shared_apps.pop(old).app_context():
             db.engine.dispose()

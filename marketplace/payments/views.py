@@ -52,6 +52,12 @@ def _guest_token(order: Order) -> str | None:
     return orders.guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
 
 
+def _order_page(order: Order) -> str:
+    """The order's page; a guest's link carries their token."""
+    token = _guest_token(order)
+    return url_for("orders.show", number=order.number, **({"token": token} if token else {}))
+
+
 def stripe_return_urls(order: Order) -> tuple[str, str]:
     """Absolute `success_url` and `cancel_url` for `start_stripe_checkout` (guests get their token).
 
@@ -104,10 +110,7 @@ def stripe_start(number: str):
         # Stripe is down or slow: back to the order (unpaid, its stock still held) to try again.
         db.session.rollback()
         flash(error.message, "error")
-        token = _guest_token(order)
-        return redirect(
-            url_for("orders.show", number=order.number, **({"token": token} if token else {})), 303
-        )
+        return redirect(_order_page(order), 303)
     url = payment.checkout_url
     db.session.commit()
     return redirect(url, code=303)

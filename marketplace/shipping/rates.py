@@ -146,17 +146,16 @@ def ensure_default_shipping_rates(session: Session) -> int:
             "currency": "IDR",
             "est_days_min": dmin,
             "est_days_max": dmax,
-        }  # fmt: skip
+        }
         for values, tiers, dmin, dmax in defaults
         for grams, price in tiers
         if (zones[values["code"]].id, grams) not in have
     ]
     if rows:
         session.execute(sa.insert(ShippingRate), rows)
-        for zone_id in {row["zone_id"] for row in rows}:
-            # A zone's tiers loaded before this insert would not show the new ones.
-            zone = session.get(ShippingZone, zone_id)
-            if zone is not None:
+        grown = {row["zone_id"] for row in rows}
+        for zone in zones.values():
+            if zone.id in grown:  # its tiers, if loaded before this insert, would miss the new ones
                 session.expire(zone, ["rates"])
     return added + len(rows)
 

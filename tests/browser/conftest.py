@@ -7,10 +7,10 @@ disabled; `mobile_page` a phone screen.
 
 Chromium starts once per test session (per pytest-xdist worker), on the first browser test (the
 `browser` fixture, in tests/chromium.py). Pages are reused from test to test, made clean in
-between (`PagePool`): a new context per test cost half a second of Chromium's CPU each. Playwright's sync API
-keeps its own asyncio loop "running" on the main thread while it is started, so a test that calls
-`asyncio.run()` on the main thread would fail after the first browser test: none does (servers with
-an event loop run it in a thread of their own).
+between (`PagePool`): a new context per test cost half a second of Chromium's CPU. Playwright's
+sync API keeps its own asyncio loop "running" on the main thread while it is started, so a test
+that calls `asyncio.run()` on the main thread would fail after the first browser test: none does
+(servers with an event loop run it in a thread of their own).
 """
 
 from __future__ import annotations

@@ -112,24 +112,33 @@ def curator_session(session, server: Server) -> requests.Session:
     return log_in(server.base_url, "kurator@example.test")
 
 
+def _refunds_at_once(session, money_server, order, fields: dict):
+    """The curator's refund form sent PARALLEL times at once (each with its own form token): the
+    responses (none a 5xx), then the order's payment and the refunds recorded."""
+    curator = curator_session(session, money_server)
+    url = f"{money_server.base_url}/curator/orders/{order.number}/refund"
+    form = {"csrf_token": csrf_token(curator, url), **fields}
+    responses = at_once(
+        [(curator, url, {**form, "token": secrets.token_urlsafe(16)}) for _ in range(PARALLEL)]
+    )
+    assert_no_server_errors(responses, money_server)
+    session.expire_all()
+    payment = session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).one()
+    refunded = session.scalars(sa.select(Refund.amount_minor).where(Refund.order_id == order.id)).all()
+    return responses, payment, refunded
+
+
 def test_parallel_unit_refunds_never_refund_more_than_was_bought(app, session, money_server):
     """Six one-unit refunds of a three-unit line at once: three succeed, the rest are refused."""
     _seller, product = make_shop(session, price=25_000, stock=10)
     order = paid_order(session, {product: 3})
     line_id = order.lines[0].id
-    curator = curator_session(session, money_server)
-    url = f"{money_server.base_url}/curator/orders/{order.number}/refund"
-    token = csrf_token(curator, url)
-    form = {"csrf_token": token, "reason": "Rusak", "bank_reference": "TRF-BACK-1", f"units-{line_id}": "1"}
-
-    responses = at_once(
-        [(curator, url, {**form, "token": secrets.token_urlsafe(16)}) for _ in range(PARALLEL)]
+    responses, payment, refunded = _refunds_at_once(
+        session,
+        money_server,
+        order,
+        {"reason": "Rusak", "bank_reference": "TRF-BACK-1", f"units-{line_id}": "1"},
     )
-
-    assert_no_server_errors(responses, money_server)
-    session.expire_all()
-    payment = session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).one()
-    refunded = session.scalars(sa.select(Refund.amount_minor).where(Refund.order_id == order.id)).all()
     print("refund statuses:", statuses(responses), "refunds:", refunded)
     assert refunded == [25_000, 25_000, 25_000]
     assert statuses(responses).count(303) == 3
@@ -141,18 +150,9 @@ def test_parallel_unit_refunds_never_refund_more_than_was_bought(app, session, m
 def test_parallel_full_refunds_give_the_money_back_once(app, session, money_server):
     _seller, product = make_shop(session, price=40_000, stock=10)
     order = paid_order(session, {product: 2})
-    curator = curator_session(session, money_server)
-    url = f"{money_server.base_url}/curator/orders/{order.number}/refund"
-    form = {"csrf_token": csrf_token(curator, url), "reason": "Batal", "bank_reference": "TRF-2", "full": "y"}
-
-    responses = at_once(
-        [(curator, url, {**form, "token": secrets.token_urlsafe(16)}) for _ in range(PARALLEL)]
+    _responses, payment, refunded = _refunds_at_once(
+        session, money_server, order, {"reason": "Batal", "bank_reference": "TRF-2", "full": "y"}
     )
-
-    assert_no_server_errors(responses, money_server)
-    session.expire_all()
-    payment = session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).one()
-    refunded = session.scalars(sa.select(Refund.amount_minor).where(Refund.order_id == order.id)).all()
     assert refunded == [payment.amount_minor]
     assert payment.refunded_minor == payment.amount_minor
     assert session.get(Order, order.id).status == OrderStatus.REFUNDED
