@@ -16,6 +16,7 @@ Stripe's webhook events are applied in `payments.webhooks`.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -165,7 +166,9 @@ def session_expiry(order: Order, now: datetime) -> datetime:
     earliest = now + MIN_SESSION_LIFETIME
     latest = now + MAX_SESSION_LIFETIME
     if order.payment_due_at < earliest:
-        seconds = -(-int(earliest.timestamp()) // step) * step
+        # Rounded up from the exact instant: truncating the microseconds first could land on a step
+        # just before `earliest`.
+        seconds = math.ceil(earliest.timestamp() / step) * step
         return datetime.fromtimestamp(seconds, UTC)
     if order.payment_due_at > latest:
         seconds = int(latest.timestamp()) // step * step

@@ -92,3 +92,11 @@ def test_session_expiry_is_clamped_to_stripes_limits(due_in, low, high):
         expires,
         expires + timedelta(minutes=10),
     )
+
+
+def test_session_expiry_never_falls_short_of_the_minimum_by_the_microseconds():
+    # 02:49:00.564579 + 31 min = 03:20:00.564579: the next step is 03:30, not 03:20 (found by a run
+    # whose clock read .564579 seconds past a minute that ended a step).
+    now = datetime(2026, 12, 6, 2, 49, 0, 564_579, tzinfo=UTC)
+    due = Order(currency="IDR", payment_due_at=now + timedelta(minutes=10))
+    assert session_expiry(due, now) == datetime(2026, 12, 6, 3, 30, tzinfo=UTC)
