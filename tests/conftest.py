@@ -34,6 +34,7 @@ from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
 from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
 from tests.factories import TEST_HASH_METHOD
+from tests.race.harness import _race_servers, race_server  # noqa: F401  (the session's one gunicorn per backend for races)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -89,6 +90,29 @@ def pytest_configure(config):
         # The workers send their modules heaviest first (below); keep that order rather than
         # xdist's default (most tests first), which left the few long modules for the end.
         config.option.loadscopereorder = False
+
+
+#: Node id prefixes whose tests share a session-wide server: each group is one pytest-xdist unit, so
+#: one worker starts that server once per backend instead of every worker that draws one of them.
+SHARED_SERVER_UNITS = {
+    "tests/race/": "race_server",
+    "tests/payments/test_webhook.py::test_same_event_ten_times_across_gunicorn_workers": "race_server",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if getattr(config.option, "dist", "no") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedServerScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for prefix, unit in SHARED_SERVER_UNITS.items():
+                if nodeid.startswith(prefix):
+                    return unit
+            return super()._split_scope(nodeid)
+
+    return SharedServerScopes(config, log)
 
 
 #: Rough seconds a test costs, by marker: what orders the modules under pytest-xdist.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 
@@ -82,75 +81,3 @@ class LiveServer:
 def order_status(session, order_id: int) -> OrderStatus:
     session.expire_all()
     return session.scalar(sa.select(Order.status).where(Order.id == order_id))
-
-
-class GunicornServer:
-    """`gunicorn -w <workers> wsgi:app` on the test database (several processes), stopped by its pid."""
-
-    def __init__(self, database_url: str, environ: dict[str, str], *, workers: int = 4):
-        import os
-        import socket
-        import tempfile
-        from pathlib import Path
-
-        repo = Path(__file__).resolve().parents[2]
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        tmp = tempfile.mkdtemp(prefix="pd-payments-gunicorn-")
-        env = {
-            **os.environ,
-            **environ,
-            "DATABASE_URL": database_url,
-            "RATELIMIT_ENABLED": "0",
-            "SECRET_KEY": "payments-test-secret-key-0123456789",
-            "MARKETPLACE_ENV": "development",  # gunicorn.conf.py: production unless said
-            "OUTBOX_DIR": os.path.join(tmp, "outbox"),
-            "MEDIA_ROOT": os.path.join(tmp, "media"),
-            "PYTHONPATH": str(repo),
-        }
-        env.pop("REDIS_URL", None)
-        env.pop("SMTP_URL", None)
-        self._log = open(os.path.join(tmp, "gunicorn.log"), "wb")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [
-                str(repo / ".venv" / "bin" / "gunicorn"),
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "5",
-                "wsgi:app",
-            ],
-            cwd=str(repo),
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        import requests
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited early")
-            try:
-                requests.get(self.url + "/payments/stripe/return", timeout=10)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        self._log.close()

@@ -20,7 +20,6 @@ from marketplace.payments.services import start_stripe_checkout
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_user
 from tests.payments.helpers import (
-    GunicornServer,
     db_snapshot,
     guest_token,
     order_status,
@@ -510,34 +509,29 @@ def test_refund_service_refunds_once_and_the_webhook_records_it(
 
 @pytest.mark.slow
 def test_same_event_ten_times_across_gunicorn_workers(
-    database_url, session, stripe_server, place_stripe_order
+    session, stripe_server, place_stripe_order, race_server
 ):
     """The same, with four worker processes (separate connection pools) instead of threads."""
     order = place_stripe_order(quantity=1, stock=3)
     payment, event = completed_event(session, stripe_server, order)
     session.commit()
-    server = GunicornServer(database_url, {"STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret})
-    try:
-        server.wait_ready()
-        payload = json.dumps(event)
-        headers = {"Stripe-Signature": stripe_server.sign(payload), "Content-Type": "application/json"}
-        barrier = threading.Barrier(10)
-        results = []
+    payload = json.dumps(event)
+    headers = {"Stripe-Signature": stripe_server.sign(payload), "Content-Type": "application/json"}
+    barrier = threading.Barrier(10)
+    results = []
 
-        def deliver():
-            barrier.wait()
-            response = requests.post(
-                f"{server.url}/payments/stripe/webhook", data=payload, headers=headers, timeout=60
-            )
-            results.append((response.status_code, response.json().get("result")))
+    def deliver():
+        barrier.wait()
+        response = requests.post(
+            f"{race_server.base_url}/payments/stripe/webhook", data=payload, headers=headers, timeout=60
+        )
+        results.append((response.status_code, response.json().get("result")))
 
-        threads = [threading.Thread(target=deliver) for _ in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        server.stop()
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert sorted(results) == [(200, "duplicate")] * 9 + [(200, "paid")]
     assert count(session, StripeEvent) == 1
     assert sales(session, order) == 1

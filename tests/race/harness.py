@@ -19,7 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
+
+from marketplace.payments.local_stripe.server import WEBHOOK_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
 GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
@@ -44,7 +47,15 @@ def free_port() -> int:
 class Server:
     """`gunicorn -w <workers> <module>:app` on a free port, stopped (by its own pid) on exit."""
 
-    def __init__(self, database_url: str, *, module: str = "wsgi:app", workers: int = 4, threads: int = 2):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        module: str = "wsgi:app",
+        workers: int = 4,
+        threads: int = 2,
+        environ: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.mkdtemp(prefix="pd-race-")
@@ -57,6 +68,7 @@ class Server:
             "OUTBOX_DIR": os.path.join(self.tmp, "outbox"),
             "MEDIA_ROOT": os.path.join(self.tmp, "media"),
             "PYTHONPATH": str(REPO),
+            **(environ or {}),
         }
         env.pop("REDIS_URL", None)
         env.pop("SMTP_URL", None)
@@ -121,6 +133,37 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+@pytest.fixture(scope="session")
+def _race_servers():
+    """The race servers started so far in this worker, by database URL; stopped at the end."""
+    servers: dict[str, Server] = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture
+def race_server(database_url, _race_servers) -> Server:
+    """One gunicorn (4 workers × 2 threads) per backend for every test whose subject is requests
+    racing across worker processes: the checkout race, the money races, the webhook delivered ten
+    times at once. Starting one costs ~6 s of CPU, which is not what they test, so they share it:
+    the root conftest imports this fixture, and its `SHARED_SERVER_UNITS` sends these tests to one
+    pytest-xdist worker. Kept by URL rather than as a fixture parametrized per backend, which pytest
+    would stop and start again each time the tests' order switches backend. It serves our app plus
+    the negative control's naive route (tests/race/naive_app.py), and accepts webhooks signed with
+    the local Stripe's secret; each test still starts from empty tables (`app`)."""
+    if database_url not in _race_servers:
+        environ = {"STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
+        server = Server(database_url, module="tests.race.naive_app:app", environ=environ)
+        try:
+            server.wait_ready()
+        except BaseException:
+            server.stop()
+            raise
+        _race_servers[database_url] = server
+    return _race_servers[database_url]
 
 
 def hidden(html: str, name: str) -> str | None:

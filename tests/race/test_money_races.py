@@ -1,8 +1,8 @@
 """Money and stock under parallel requests, on SQLite and PostgreSQL: real HTTP against gunicorn.
 
 Each test sends a handful of identical (or competing) state-changing requests at the same moment,
-from separate connections, to one gunicorn per backend (2 workers × 4 threads) shared by the
-module, and then checks the invariant in the database: never more refunded than paid, a balance
+from separate connections, to one gunicorn per backend (4 workers × 2 threads, `race_server`) shared
+with the other races, and then checks the invariant in the database: never more refunded than paid, a balance
 never paid out twice, a transfer confirmed once, stock never below zero and equal to its ledger,
 a label decided once, one placement per featured slot. On SQLite these held only once state-
 changing requests took the write lock when their transaction began (`marketplace/extensions.py`).
@@ -39,14 +39,6 @@ from tests.race.harness import ADDRESS, Server, hidden
 pytestmark = pytest.mark.slow
 
 PARALLEL = 6
-
-
-@pytest.fixture(scope="module")
-def money_server(database_url):
-    """One gunicorn (2 workers × 4 threads, as `make run` serves) per backend, shared by these races:
-    starting it costs seconds and is not what they test. Each test starts from empty tables (`app`)."""
-    with Server(database_url, workers=2, threads=4) as server:
-        yield server
 
 
 def log_in(base_url: str, email: str) -> requests.Session:
@@ -112,30 +104,30 @@ def curator_session(session, server: Server) -> requests.Session:
     return log_in(server.base_url, "kurator@example.test")
 
 
-def _refunds_at_once(session, money_server, order, fields: dict):
+def _refunds_at_once(session, race_server, order, fields: dict):
     """The curator's refund form sent PARALLEL times at once (each with its own form token): the
     responses (none a 5xx), then the order's payment and the refunds recorded."""
-    curator = curator_session(session, money_server)
-    url = f"{money_server.base_url}/curator/orders/{order.number}/refund"
+    curator = curator_session(session, race_server)
+    url = f"{race_server.base_url}/curator/orders/{order.number}/refund"
     form = {"csrf_token": csrf_token(curator, url), **fields}
     responses = at_once(
         [(curator, url, {**form, "token": secrets.token_urlsafe(16)}) for _ in range(PARALLEL)]
     )
-    assert_no_server_errors(responses, money_server)
+    assert_no_server_errors(responses, race_server)
     session.expire_all()
     payment = session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).one()
     refunded = session.scalars(sa.select(Refund.amount_minor).where(Refund.order_id == order.id)).all()
     return responses, payment, refunded
 
 
-def test_parallel_unit_refunds_never_refund_more_than_was_bought(app, session, money_server):
+def test_parallel_unit_refunds_never_refund_more_than_was_bought(app, session, race_server):
     """Six one-unit refunds of a three-unit line at once: three succeed, the rest are refused."""
     _seller, product = make_shop(session, price=25_000, stock=10)
     order = paid_order(session, {product: 3})
     line_id = order.lines[0].id
     responses, payment, refunded = _refunds_at_once(
         session,
-        money_server,
+        race_server,
         order,
         {"reason": "Rusak", "bank_reference": "TRF-BACK-1", f"units-{line_id}": "1"},
     )
@@ -147,24 +139,24 @@ def test_parallel_unit_refunds_never_refund_more_than_was_bought(app, session, m
     assert session.get(Order, order.id).status == OrderStatus.PAID  # the unique code is still paid
 
 
-def test_parallel_full_refunds_give_the_money_back_once(app, session, money_server):
+def test_parallel_full_refunds_give_the_money_back_once(app, session, race_server):
     _seller, product = make_shop(session, price=40_000, stock=10)
     order = paid_order(session, {product: 2})
     _responses, payment, refunded = _refunds_at_once(
-        session, money_server, order, {"reason": "Batal", "bank_reference": "TRF-2", "full": "y"}
+        session, race_server, order, {"reason": "Batal", "bank_reference": "TRF-2", "full": "y"}
     )
     assert refunded == [payment.amount_minor]
     assert payment.refunded_minor == payment.amount_minor
     assert session.get(Order, order.id).status == OrderStatus.REFUNDED
 
 
-def test_parallel_payouts_never_exceed_the_balance(app, session, money_server):
+def test_parallel_payouts_never_exceed_the_balance(app, session, race_server):
     """Balance Rp 95,000 (a Rp 100,000 sale less 5% commission); six payouts of Rp 40,000 at once."""
     seller, product = make_shop(session, price=100_000, stock=5)
     paid_order(session, {product: 1})
     assert payouts.balance(session, seller.id) == 95_000
-    curator = curator_session(session, money_server)
-    base = money_server.base_url
+    curator = curator_session(session, race_server)
+    base = race_server.base_url
     token = csrf_token(curator, f"{base}/curator/payouts")
     url = f"{base}/curator/payouts/{seller.id}/pay"
     forms = [
@@ -179,7 +171,7 @@ def test_parallel_payouts_never_exceed_the_balance(app, session, money_server):
 
     responses = at_once([(curator, url, form) for form in forms])
 
-    assert_no_server_errors(responses, money_server)
+    assert_no_server_errors(responses, race_server)
     session.expire_all()
     print("payout statuses:", statuses(responses))
     assert count(session, Payout, Payout.seller_id == seller.id) == 2
@@ -190,18 +182,18 @@ def test_parallel_payouts_never_exceed_the_balance(app, session, money_server):
     assert sum(ledger) == 15_000 and sum(ledger) >= 0
 
 
-def test_parallel_transfer_confirmations_mark_the_order_paid_once(app, session, money_server):
+def test_parallel_transfer_confirmations_mark_the_order_paid_once(app, session, race_server):
     seller, product = make_shop(session, price=60_000, stock=5)
     order = place(session, make_cart(session, {product: 2}), shipping_method="pickup", address=None)
     session.commit()
-    curator = curator_session(session, money_server)
-    base = money_server.base_url
+    curator = curator_session(session, race_server)
+    base = race_server.base_url
     token = csrf_token(curator, f"{base}/curator/transfers")
     url = f"{base}/curator/transfers/{order.number}/received"
 
     responses = at_once([(curator, url, {"csrf_token": token}) for _ in range(PARALLEL)])
 
-    assert_no_server_errors(responses, money_server)
+    assert_no_server_errors(responses, race_server)
     session.expire_all()
     assert session.get(Order, order.id).status == OrderStatus.PAID
     assert count(session, AuditEntry, AuditEntry.action == "transfer.confirm") == 1
@@ -239,13 +231,13 @@ def _buyer_ready_to_order(base_url: str, product: Product) -> tuple[requests.Ses
     return http, data
 
 
-def test_stock_adjustments_against_checkouts_never_go_below_zero(app, session, money_server):
+def test_stock_adjustments_against_checkouts_never_go_below_zero(app, session, race_server):
     """Stock 4: three buyers order one unit while the seller removes one unit three times, at once."""
     ensure_default_shipping_rates(session)
     owner = make_user(session, email="penjual@example.test")
     _seller, product = make_shop(session, price=50_000, stock=4, owner=owner)
     session.commit()
-    base = money_server.base_url
+    base = race_server.base_url
     seller_http = log_in(base, "penjual@example.test")
     stock_url = f"{base}/seller/products/{product.id}/stock"
     token = csrf_token(seller_http, stock_url)
@@ -256,7 +248,7 @@ def test_stock_adjustments_against_checkouts_never_go_below_zero(app, session, m
         [(seller_http, stock_url, adjust)] * 3 + [(http, f"{base}/checkout", data) for http, data in buyers]
     )
 
-    assert_no_server_errors(responses, money_server)
+    assert_no_server_errors(responses, race_server)
     session.expire_all()
     stock = session.get(Product, product.id).stock
     deltas = session.scalars(
@@ -271,13 +263,13 @@ def test_stock_adjustments_against_checkouts_never_go_below_zero(app, session, m
     assert placed + adjusted == 4  # six wanted a unit, four existed: every unit went exactly once
 
 
-def test_parallel_label_decisions_decide_once(app, session, money_server):
+def test_parallel_label_decisions_decide_once(app, session, race_server):
     owner = make_user(session, email="pengrajin@example.test")
     _seller, product = make_shop(session, price=30_000, owner=owner)
     label = make_product_label(session, product=product, status=LabelStatus.REQUESTED)
     session.commit()
-    curator = curator_session(session, money_server)
-    base = money_server.base_url
+    curator = curator_session(session, race_server)
+    base = race_server.base_url
     token = csrf_token(curator, f"{base}/curator/labels")
     posts = [(curator, f"{base}/curator/labels/{label.id}/verify", {"csrf_token": token})] * 3 + [
         (
@@ -289,7 +281,7 @@ def test_parallel_label_decisions_decide_once(app, session, money_server):
 
     responses = at_once(posts)
 
-    assert_no_server_errors(responses, money_server)
+    assert_no_server_errors(responses, race_server)
     session.expire_all()
     decided = session.get(ProductLabel, label.id)
     decisions = session.scalars(
@@ -300,7 +292,7 @@ def test_parallel_label_decisions_decide_once(app, session, money_server):
     assert count(session, OutboundEmail, OutboundEmail.template == "label_decision") == 1
 
 
-def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, money_server):
+def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, race_server):
     """Six curators put a product in slot 1 for the same week at once: one placement holds it. Then
     six "end now" of a running placement: it ends once."""
     products = [make_product(session, title_id=f"Batik {n}") for n in range(PARALLEL)]
@@ -313,8 +305,8 @@ def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, money
         ends_at=now + timedelta(days=3),
     )
     session.commit()
-    curator = curator_session(session, money_server)
-    base = money_server.base_url
+    curator = curator_session(session, race_server)
+    base = race_server.base_url
     token = csrf_token(curator, f"{base}/curator/featured")
     forms = [
         {
@@ -334,7 +326,7 @@ def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, money
         [(curator, f"{base}/curator/featured/{running.id}/end", {"csrf_token": token})] * PARALLEL
     )
 
-    assert_no_server_errors(created + ended, money_server)
+    assert_no_server_errors(created + ended, race_server)
     session.expire_all()
     print("featured statuses:", statuses(created), statuses(ended))
     assert count(session, FeaturedPlacement, FeaturedPlacement.position == 1) == 1

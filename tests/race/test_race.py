@@ -2,7 +2,8 @@
 
 The checkout must sell exactly the stock — the database decides — and never answer 5xx. The
 negative control runs the same crowd against a naive read-then-write route and must oversell,
-which shows the harness can catch the bug it guards against.
+which shows the harness can catch the bug it guards against. The server is `race_server`
+(tests/race/harness.py), shared with the money races and the webhook's concurrency test.
 """
 
 from __future__ import annotations
@@ -15,30 +16,21 @@ from marketplace.orders.models import Order
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
-from tests.race.harness import Server, run_checkout_race, run_naive_race
+from tests.race.harness import run_checkout_race, run_naive_race
 
 pytestmark = pytest.mark.slow
 
 BUYERS = 32
 
 
-@pytest.fixture(scope="module")
-def shop_server(database_url):
-    """One gunicorn (4 workers) per backend, shared by the module: starting one takes seconds of CPU
-    and is not what these tests test. It serves our app plus the negative control's naive route
-    (tests/race/naive_app.py); each test still starts from empty tables (`app`)."""
-    with Server(database_url, module="tests.race.naive_app:app") as server:
-        yield server
-
-
-def test_exactly_the_stock_is_sold(app, session, shop_server):
+def test_exactly_the_stock_is_sold(app, session, race_server):
     ensure_default_shipping_rates(session)
     product = make_product(session, stock=3, price_minor=125_000, title_id="Batik Tulis Gajah Oling")
     session.commit()
     product_path = f"/products/{product.id}-{product.slug}"
 
-    result = run_checkout_race(shop_server.base_url, product_path, product.id, buyers=BUYERS)
-    log = shop_server.log()
+    result = run_checkout_race(race_server.base_url, product_path, product.id, buyers=BUYERS)
+    log = race_server.log()
 
     print("race statuses:", dict(result.statuses), "placed:", len(result.placed))
     assert result.errors == [], result.errors
@@ -55,21 +47,21 @@ def test_exactly_the_stock_is_sold(app, session, shop_server):
     assert reserves == [-1, -1, -1]
 
 
-def test_negative_control_naive_read_then_write_oversells(app, session, shop_server):
+def test_negative_control_naive_read_then_write_oversells(app, session, race_server):
     product = make_product(session, stock=3)
     session.commit()
     oversold = 0
     for _attempt in range(5):
         session.execute(sa.update(Product).where(Product.id == product.id).values(stock=3))
         session.commit()
-        oversold = run_naive_race(shop_server.base_url, product.id, buyers=BUYERS) - 3
+        oversold = run_naive_race(race_server.base_url, product.id, buyers=BUYERS) - 3
         print("naive oversold:", oversold)
         if oversold > 0:
             break
     assert oversold > 0, "the naive route never oversold: the harness would not catch the bug"
 
 
-def test_double_click_on_place_order_makes_one_order(app, session, shop_server):
+def test_double_click_on_place_order_makes_one_order(app, session, race_server):
     """One buyer's browser sends the same checkout form 6 times at once: one order, no 5xx."""
     import threading
 
@@ -80,7 +72,7 @@ def test_double_click_on_place_order_makes_one_order(app, session, shop_server):
     ensure_default_shipping_rates(session)
     product = make_product(session, stock=10)
     session.commit()
-    base_url = shop_server.base_url
+    base_url = race_server.base_url
     http = requests.Session()
     page = http.get(f"{base_url}/products/{product.id}-{product.slug}", timeout=30)
     http.post(
