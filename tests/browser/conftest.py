@@ -245,3 +245,42 @@ def snap(page, name: str) -> None:
 def assert_no_browser_errors(page) -> None:
     """No uncaught script errors and nothing the console reports as an error (CSP blocks, 404 assets)."""
     assert page.browser_record.errors == []
+
+
+_HEADER_FIT_JS = """parts => {
+    // On screen as Playwright's toBeInViewport decides it (some of the box inside the viewport,
+    // after clipping by scrolling or overflow-hidden ancestors), for every part in one round trip.
+    // Geometry rather than an IntersectionObserver: its callback never runs with JavaScript off.
+    const onScreen = element => {
+        const box = element.getBoundingClientRect();
+        let [left, top, right, bottom] = [box.left, box.top, box.right, box.bottom];
+        for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+            const style = getComputedStyle(parent);
+            if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+            const clip = parent.getBoundingClientRect();
+            [left, top] = [Math.max(left, clip.left), Math.max(top, clip.top)];
+            [right, bottom] = [Math.min(right, clip.right), Math.min(bottom, clip.bottom)];
+        }
+        [left, top] = [Math.max(left, 0), Math.max(top, 0)];
+        [right, bottom] = [Math.min(right, window.innerWidth), Math.min(bottom, window.innerHeight)];
+        return right > left && bottom > top;
+    };
+    const header = document.querySelector("header.site-header");
+    return {
+        height: header.getBoundingClientRect().height,
+        width: document.scrollingElement.scrollWidth,
+        outside: parts.filter(part => {
+            const element = document.querySelector("header " + part);
+            return !(element && onScreen(element));
+        }),
+    };
+}"""
+
+
+def assert_header_fits(page, what: str, *, max_height: float, parts: tuple[str, ...]) -> None:
+    """The site header is at most `max_height` px tall, the page no wider than a phone, and each of
+    `parts` (selectors inside the header) on screen: one round trip per page (the walks check dozens)."""
+    fit = page.evaluate(_HEADER_FIT_JS, list(parts))
+    assert fit["height"] <= max_height, f"{what}: the header is {fit['height']:.0f}px tall"
+    assert fit["width"] <= MOBILE_WIDTH, f"{what}: the page is {fit['width']}px wide"
+    assert fit["outside"] == [], f"{what}: not on screen: {fit['outside']}"

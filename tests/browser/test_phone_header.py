@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
+from tests.browser.conftest import MOBILE_WIDTH, assert_header_fits, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.factories import add_photo, make_cluster, make_product, make_seller, make_village
 from tests.markets.conftest import make_rate
@@ -78,18 +78,10 @@ def shop(app, session) -> Shop:
     )
 
 
-def _header_height(page) -> float:
-    return page.locator("header.site-header").bounding_box()["height"]
-
-
 def _assert_compact(page, what: str) -> None:
-    height = _header_height(page)
-    assert height <= MAX_HEADER_PX, f"{what}: the header is {height:.0f}px tall"
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= MOBILE_WIDTH, f"{what}: the page is {width}px wide"
     # Name, search, cart and menu are all on screen.
-    for part in (".brand", "#site-q", ".cart-link", "details.menu > summary"):
-        expect(page.locator(f"header {part}")).to_be_in_viewport()
+    parts = (".brand", "#site-q", ".cart-link", "details.menu > summary")
+    assert_header_fits(page, what, max_height=MAX_HEADER_PX, parts=parts)
 
 
 def _bottom(page, selector: str) -> float:

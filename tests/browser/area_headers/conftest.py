@@ -19,7 +19,7 @@ from marketplace.labels.models import LabelStatus
 from marketplace.orders import services as orders
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
-from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
+from tests.browser.conftest import assert_header_fits, assert_no_browser_errors, snap
 from tests.factories import (
     make_cluster,
     make_label_type,
@@ -132,12 +132,10 @@ def _area(page):
 
 
 def assert_compact(page, what: str) -> None:
-    height = page.locator("header.site-header").bounding_box()["height"]
-    assert height <= MAX_HEADER_PX, f"{what}: the header is {height:.0f}px tall"
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= MOBILE_WIDTH, f"{what}: the page is {width}px wide"
-    for part in (".brand", ".cart-link", "details.menu > summary", "details.area-menu > summary"):
-        expect(page.locator(f"header {part}")).to_be_in_viewport()
+    assert_header_fits(
+        page, what, max_height=MAX_HEADER_PX,
+        parts=(".brand", ".cart-link", "details.menu > summary", "details.area-menu > summary"),
+    )  # fmt: skip
 
 
 REACHABLE_JS = """links => links.filter(link => {
