@@ -372,28 +372,34 @@ def test_return_page_access(app, client, session, stripe_server, place_stripe_or
 # -- concurrency through real HTTP ----------------------------------------------------------------------
 
 
-def test_same_event_ten_times_concurrently_has_one_effect(
-    session, stripe_server, place_stripe_order, live_server
-):
-    order = place_stripe_order(quantity=2, stock=5)
-    payment, event = completed_event(session, stripe_server, order)
+def deliver_at_once(base_url: str, stripe_server, event: dict, times: int = 10) -> list[tuple[int, str]]:
+    """POST the same signed event `times` times at the same moment; (status, result) of each."""
     payload = json.dumps(event)
     headers = {"Stripe-Signature": stripe_server.sign(payload), "Content-Type": "application/json"}
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(times)
     results = []
 
     def deliver():
         barrier.wait()
         response = requests.post(
-            f"{live_server.url}/payments/stripe/webhook", data=payload, headers=headers, timeout=30
+            f"{base_url}/payments/stripe/webhook", data=payload, headers=headers, timeout=60
         )
         results.append((response.status_code, response.json().get("result")))
 
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    threads = [threading.Thread(target=deliver) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_same_event_ten_times_concurrently_has_one_effect(
+    session, stripe_server, place_stripe_order, live_server
+):
+    order = place_stripe_order(quantity=2, stock=5)
+    payment, event = completed_event(session, stripe_server, order)
+    results = deliver_at_once(live_server.url, stripe_server, event)
 
     assert [status for status, _ in results] == [200] * 10
     assert sorted(result for _, result in results) == ["duplicate"] * 9 + ["paid"]
@@ -515,23 +521,7 @@ def test_same_event_ten_times_across_gunicorn_workers(
     order = place_stripe_order(quantity=1, stock=3)
     payment, event = completed_event(session, stripe_server, order)
     session.commit()
-    payload = json.dumps(event)
-    headers = {"Stripe-Signature": stripe_server.sign(payload), "Content-Type": "application/json"}
-    barrier = threading.Barrier(10)
-    results = []
-
-    def deliver():
-        barrier.wait()
-        response = requests.post(
-            f"{race_server.base_url}/payments/stripe/webhook", data=payload, headers=headers, timeout=60
-        )
-        results.append((response.status_code, response.json().get("result")))
-
-    threads = [threading.Thread(target=deliver) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = deliver_at_once(race_server.base_url, stripe_server, event)
     assert sorted(results) == [(200, "duplicate")] * 9 + [(200, "paid")]
     assert count(session, StripeEvent) == 1
     assert sales(session, order) == 1
