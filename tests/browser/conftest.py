@@ -280,6 +280,9 @@ _HEADER_FIT_JS = """parts => {
 def assert_header_fits(page, what: str, *, max_height: float, parts: tuple[str, ...]) -> None:
     """The site header is at most `max_height` px tall, the page no wider than a phone, and each of
     `parts` (selectors inside the header) on screen: one round trip per page (the walks check dozens)."""
+    # After a click that navigates, the new URL shows before the stylesheet has loaded: unstyled,
+    # the page is wider than the phone. A page that finished loading returns at once.
+    page.wait_for_load_state("load")
     fit = page.evaluate(_HEADER_FIT_JS, list(parts))
     assert fit["height"] <= max_height, f"{what}: the header is {fit['height']:.0f}px tall"
     assert fit["width"] <= MOBILE_WIDTH, f"{what}: the page is {fit['width']}px wide"
