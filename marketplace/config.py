@@ -195,6 +195,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "LOGIN_CLIENT_RATE_LIMIT": env.get("LOGIN_CLIENT_RATE_LIMIT") or "30 per 10 minutes",
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "20 per hour",
         "REGISTER_RATE_LIMIT": env.get("REGISTER_RATE_LIMIT") or "20 per hour",
+        # Order lookups by number and email (/orders/find) that found nothing, per client address.
+        "ORDER_LOOKUP_RATE_LIMIT": env.get("ORDER_LOOKUP_RATE_LIMIT") or "10 per 10 minutes",
         # Password-reset requests per client address, and per email address asked for.
         "PASSWORD_RESET_RATE_LIMIT": env.get("PASSWORD_RESET_RATE_LIMIT") or "5 per hour",
         "PASSWORD_RESET_EMAIL_RATE_LIMIT": env.get("PASSWORD_RESET_EMAIL_RATE_LIMIT") or "3 per hour",

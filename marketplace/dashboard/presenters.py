@@ -13,6 +13,7 @@ from marketplace.media import picture_attrs
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus
+from marketplace.orders.notes import note_lines
 from marketplace.shipping.customs import is_international
 from marketplace.stock.models import StockMovementKind
 from marketplace.timezones import jakarta_time
@@ -142,6 +143,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         "address_lines": address,
         "lines": lines,
         "total_weight": format_number(weight),
+        "note_lines": note_lines(order.note),
         "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
         "customs_url": url_for("seller.customs", fulfilment_id=fulfilment.id)
         if is_international(fulfilment)

@@ -93,6 +93,9 @@ class Order(db.Model):
     ship_province: Mapped[str] = mapped_column(sa.String(120), default="")
     ship_postal_code: Mapped[str] = mapped_column(sa.String(16), default="")
     ship_country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+    #: The buyer's note for the sellers at checkout (a size, a colour): plain text, trimmed, at most
+    #: NOTE_MAX_LENGTH characters (orders.notes.clean_note); shown escaped with its line breaks.
+    note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -70,6 +70,8 @@ def _context(order: Order) -> dict:
         "payment_instructions": instructions,
         "payment_deadline_text": view["due"] if view["awaiting_payment"] else "",
         "order_url": order_link(order),
+        #: Guests: the page that finds an order by number and email, should this email's link be lost.
+        "find_url": external_url("orders.find") if order.buyer_id is None else "",
         #: Shipped abroad: the buyer pays import duties and taxes on arrival (said before payment).
         "international": (order.ship_country or "ID") != "ID",
     }

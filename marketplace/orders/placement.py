@@ -36,6 +36,7 @@ from marketplace.orders.models import (
     PaymentMethod,
     ShippingMethod,
 )
+from marketplace.orders.notes import clean_note
 from marketplace.shipping.services import ShippingAddress
 from marketplace.stock.services import reserve_stock
 from marketplace.timezones import jakarta_date
@@ -93,6 +94,7 @@ def place_order(
     currency: str = "IDR",
     expected_rate_version: str | None = None,
     rate_stale_days: int = 7,
+    note: str = "",
 ) -> Order:
     """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
 
@@ -113,7 +115,8 @@ def place_order(
     totals are sums). A missing or stale rate, or bank transfer outside IDR/Indonesia:
     ValidationError; a total below Stripe's minimum for a card: ValidationError; a rate other
     than `expected_rate_version` (what the checkout page showed): markets.services.RateChanged
-    (a Conflict).
+    (a Conflict). `note`: the buyer's note for the sellers (`notes.clean_note`; too long:
+    ValidationError on field "note").
     """
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
@@ -125,6 +128,7 @@ def place_order(
     choice = validate_choice(
         email=email, address=address, shipping_method=shipping_method, payment_method=payment_method
     )
+    note = clean_note(note)
     quantities = _take_cart_lines(session, cart)
     if not quantities:
         existing = find_order_by_checkout_token(session, checkout_token, buyer=buyer, email=choice.email)
@@ -163,6 +167,7 @@ def place_order(
         checkout_token=checkout_token,
         payment_window=payment_window,
         now=now,
+        note=note,
     )
     # The pending bank-transfer payment and the confirmation email listen.
     signals.order_placed.send(session=session, order=order, now=now)
@@ -194,6 +199,7 @@ def _create_order(
     checkout_token: str,
     payment_window: timedelta,
     now: datetime,
+    note: str = "",
 ) -> Order:
     """The order row, its stock reserved, one fulfilment per seller and its snapshotted lines."""
     address = choice.address
@@ -223,6 +229,7 @@ def _create_order(
         ship_province=address.province,
         ship_postal_code=address.postal_code.strip(),
         ship_country=address.country,
+        note=note,
         created_at=now,
         updated_at=now,
     )

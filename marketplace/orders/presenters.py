@@ -10,6 +10,7 @@ from marketplace.i18n import localized
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.orders.notes import note_lines
 from marketplace.timezones import jakarta_time
 
 #: Shown until the operator sets BANK_NAME / BANK_ACCOUNT_NUMBER / BANK_ACCOUNT_HOLDER.
@@ -107,6 +108,8 @@ def present_order(order: Order, *, lang: str) -> dict:
         "due": jakarta_time(order.payment_due_at, lang),
         "paid": jakarta_time(order.paid_at, lang),
         "address_lines": address_lines,
+        "note": order.note,
+        "note_lines": note_lines(order.note),
         "fulfilments": fulfilments,
         "history": [
             {

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace import contact
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.i18n import message as _l
 from marketplace.orders.models import Fulfilment, Order
@@ -41,6 +42,18 @@ def get_order_for_buyer(session: Session, number: str, user) -> Order:
     order = find_order_by_number(session, number)
     if order is None or user is None or getattr(user, "id", None) is None or order.buyer_id != user.id:
         raise NotFound(str(_l("Order not found.")))
+    return order
+
+
+def find_order_for_lookup(session: Session, number: str, email: str) -> Order | None:
+    """The order with this number placed with this email address (guest or account), or None.
+
+    The order lookup page answers None the same way whether the number is unknown or the email
+    does not match, so it tells nothing about other people's orders.
+    """
+    order = find_order_by_number(session, number)
+    if order is None or not email or contact.normalize_email(email) != contact.normalize_email(order.email):
+        return None
     return order
 
 

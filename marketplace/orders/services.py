@@ -46,6 +46,7 @@ from marketplace.orders.placement import (
 from marketplace.orders.queries import (
     GUEST_LINK_SALT,
     find_order_by_number,
+    find_order_for_lookup,
     get_order,
     get_order_by_guest_token,
     get_order_for_buyer,
@@ -70,6 +71,7 @@ __all__ = [
     "expire_unpaid_orders",
     "find_order_by_checkout_token",
     "find_order_by_number",
+    "find_order_for_lookup",
     "get_order",
     "get_order_by_guest_token",
     "get_order_for_buyer",

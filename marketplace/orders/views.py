@@ -17,7 +17,7 @@ from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
 from marketplace.config import card_payments_available
 from marketplace.errors import DomainError, PermissionDenied
-from marketplace.extensions import db, login_manager
+from marketplace.extensions import db, limiter, login_manager
 from marketplace.i18n import current_language, localized
 from marketplace.markets import services as markets
 from marketplace.markets.context import current_market, current_rates
@@ -27,7 +27,9 @@ from marketplace.money import Money
 from marketplace.orders import services
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
+from marketplace.orders.forms import FindOrderForm
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.orders.notes import NOTE_MAX_LENGTH, clean_note
 from marketplace.orders.payment_choice import no_payment_method_reason, payment_methods_for
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.shipping.services import ShippingAddress, country_choices, validate_address
@@ -84,6 +86,7 @@ def _initial_form(user) -> dict:
         shipping_method=ShippingMethod.COURIER.value,
         payment_method=PaymentMethod.BANK_TRANSFER.value,
         address_id="",
+        note="",
     )
     saved = _saved_addresses(user)
     if saved:
@@ -106,6 +109,8 @@ def _posted_form(user) -> dict:
     form["shipping_method"] = request.form.get("shipping_method", ShippingMethod.COURIER.value)
     form["payment_method"] = request.form.get("payment_method", PaymentMethod.BANK_TRANSFER.value)
     form["address_id"] = request.form.get("address_id", "")
+    # Kept as typed (cut far past the limit) so a re-rendered form shows it; cleaned when placed.
+    form["note"] = request.form.get("note", "")[: NOTE_MAX_LENGTH * 4]
     return form
 
 
@@ -139,6 +144,10 @@ def _form_errors(form: dict, user) -> dict[str, str]:
                 "Pickup is only possible within Indonesia: choose courier delivery."
             )
     errors.update(address_errors)
+    try:
+        clean_note(form.get("note"))
+    except DomainError as error:
+        errors["note"] = error.message
     return errors
 
 
@@ -284,6 +293,7 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
             bank_transfer_allowed=_bank_transfer_allowed(form),
             checkout_token=checkout_token,
             window_hours=int(current_app.config.get("PAYMENT_WINDOW_HOURS", 24)),
+            note_max=NOTE_MAX_LENGTH,
         ),
         status,
     )
@@ -383,6 +393,7 @@ def checkout():
             currency=_market_currency(),
             expected_rate_version=request.form.get("rate_version"),
             rate_stale_days=int(current_app.config.get("RATE_STALE_DAYS", 7)),
+            note=form["note"],
         )
     if not outcome.ok:
         error = outcome.error
@@ -461,6 +472,40 @@ def index():
     return render_template("orders/index.html", orders=rows)
 
 
+def _lookup_limit() -> str:
+    return current_app.config.get("ORDER_LOOKUP_RATE_LIMIT", "10 per 10 minutes")
+
+
+def _lookup_failed(response) -> bool:
+    """Only lookups that found nothing count against the limit (as failed logins do)."""
+    return response.status_code != 303
+
+
+@bp.route("/orders/find", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"], deduct_when=_lookup_failed)
+def find():
+    """A guest (or anyone) finds an order by its number and email: to its page, else one message.
+
+    The message is the same whether the number is unknown or the email does not match. An
+    account's order leads to its page, which asks its buyer to log in.
+    """
+    form = FindOrderForm()
+    status = 200
+    if form.validate_on_submit():
+        order = services.find_order_for_lookup(db.session, form.number.data, form.email.data)
+        if order is not None:
+            return redirect(order_url(order), code=303)
+        form.form_errors.append(
+            _(
+                "We could not find an order with this number and email address. Check both in your "
+                "order confirmation email (the number looks like PD-261128-7K3Q) and try again."
+            )
+        )
+    elif request.method == "POST":
+        status = 400
+    return render_template("orders/find.html", form=form), status, {"Cache-Control": "no-store"}
+
+
 def _order_for_request(number: str) -> tuple[Order, str | None]:
     """The order this visitor may see: a guest order through its signed link, else their own.
 
@@ -485,6 +530,16 @@ def _order_for_request(number: str) -> tuple[Order, str | None]:
         except BuildError:
             abort(404)
     return services.get_order_for_buyer(db.session, number, user), None
+
+
+def order_for_request(number: str) -> tuple[Order, str | None]:
+    """The order this visitor may see and its guest token, by the order page's rules, with an
+    overdue unpaid order expired first: for other buyer pages of an order (the receipt)."""
+    order, token = _order_for_request(number)
+    if services.expire_if_overdue(db.session, order, now=utcnow()):
+        db.session.commit()
+        order, token = _order_for_request(number)
+    return order, token
 
 
 @bp.get("/orders/<number>")
