@@ -18,6 +18,7 @@ Listening today:
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+- order_page: refunds (what was refunded, for the buyer's order page).
 """
 
 from __future__ import annotations
@@ -56,3 +57,16 @@ charge_refunded = _signals.signal("charge-refunded")
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.
 refund_created = _signals.signal("refund-created")
+
+#: The buyer's order page is being drawn (templates/orders/show.html). Receivers return a dict of
+#: extra template values, e.g. refunds: `{"buyer_refunds": [...]}`; they read, never write.
+#: kwargs: session, order, lang. Use `page_values(order_page, ...)` to collect them.
+order_page = _signals.signal("order-page")
+
+
+def page_values(signal, **kwargs) -> dict:
+    """Every receiver's dict of template values for a page signal, merged."""
+    values: dict = {}
+    for _receiver, result in signal.send(**kwargs):
+        values.update(result or {})
+    return values

@@ -14,6 +14,7 @@ from marketplace.dashboard.forms import ActionForm, ShipForm
 from marketplace.dashboard.views import actor_label, bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.refunds.parcels import parcel_refunds
 from marketplace.seller.models import Seller
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
@@ -23,7 +24,9 @@ from marketplace.views_support import domain_errors
 @seller_area
 def orders():
     lang = current_language()
-    rows = [presenters.fulfilment_row(f, lang) for f in services.list_fulfilments(db.session, g.seller_ids)]
+    parcels = services.list_fulfilments(db.session, g.seller_ids)
+    refunds = parcel_refunds(db.session, [f.id for f in parcels])
+    rows = [presenters.fulfilment_row(f, lang, refunds.get(f.id)) for f in parcels]
     return render_template("seller/orders.html", rows=rows, multi_shop=len(g.seller_ids) > 1)
 
 
@@ -37,7 +40,9 @@ def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
     lang = current_language()
     return render_template(
         "seller/order.html",
-        parcel=presenters.fulfilment_detail(fulfilment, lang),
+        parcel=presenters.fulfilment_detail(
+            fulfilment, lang, parcel_refunds(db.session, [fulfilment.id]).get(fulfilment.id)
+        ),
         ship_form=ship_form,
         action_form=ActionForm(formdata=None),
     ), status
@@ -106,7 +111,9 @@ def ship(fulfilment_id: int):
 @seller_area
 def packing_slip(fulfilment_id: int):
     fulfilment = services.get_seller_fulfilment(db.session, fulfilment_id, g.seller_ids)
-    parcel = presenters.fulfilment_detail(fulfilment, current_language())
+    parcel = presenters.fulfilment_detail(
+        fulfilment, current_language(), parcel_refunds(db.session, [fulfilment.id]).get(fulfilment.id)
+    )
     shop = db.session.get(Seller, fulfilment.seller_id)
     return render_template(
         "seller/packing_slip.html",

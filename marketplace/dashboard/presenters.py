@@ -71,11 +71,17 @@ def ledger_row(row: services.LedgerRow, lang: str) -> dict:
     }
 
 
-def fulfilment_row(fulfilment: Fulfilment, lang: str) -> dict:
+def _to_ship(line, refunds) -> int:
+    """Units of `line` still to go in the parcel (bought minus refunded)."""
+    return line.quantity - (refunds.units.get(line.id, 0) if refunds else 0)
+
+
+def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
+    """`refunds`: the parcel's `refunds.services.ParcelRefunds`, or None: counts what is left."""
     order = fulfilment.order
-    units = sum(line.quantity for line in fulfilment.lines)
-    subtotal = sum(line.line_total_minor for line in fulfilment.lines)
-    subtotal_idr = sum(line.unit_price_idr * line.quantity for line in fulfilment.lines)
+    units = sum(_to_ship(line, refunds) for line in fulfilment.lines)
+    subtotal = sum(line.unit_price_minor * _to_ship(line, refunds) for line in fulfilment.lines)
+    subtotal_idr = sum(line.unit_price_idr * _to_ship(line, refunds) for line in fulfilment.lines)
     paid = order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
     return {
         "id": fulfilment.id,
@@ -109,7 +115,9 @@ def seller_amount(idr_minor: int, paid_minor: int, currency: str, lang: str) -> 
     return f"{money_text(idr_minor, 'IDR', lang)} ({money_text(paid_minor, currency, lang)})"
 
 
-def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
+def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
+    """The parcel page and packing slip; with `refunds`, quantities, totals and weight are what is
+    left to ship, and `refund` describes what was refunded (templates/seller/_parcel_refunds.html)."""
     order = fulfilment.order
     address = [
         part
@@ -124,22 +132,30 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         )
         if part
     ]
-    lines = [
-        {
-            "title": localized(line, "title", lang),
-            "quantity": line.quantity,
-            "unit_price": seller_amount(line.unit_price_idr, line.unit_price_minor, order.currency, lang),
-            "total": seller_amount(
-                line.unit_price_idr * line.quantity, line.line_total_minor, order.currency, lang
-            ),
-            "weight": format_number(line.weight_grams),
-            "hs_code": line.hs_code or "",
-        }
-        for line in fulfilment.lines
-    ]
-    weight = sum(line.weight_grams for line in fulfilment.lines)
+    lines = []
+    weight = 0
+    for line in fulfilment.lines:
+        left = _to_ship(line, refunds)
+        # weight_grams is the line's (unit weight × quantity): what is left weighs its share.
+        line_weight = line.weight_grams * left // line.quantity if line.quantity else 0
+        weight += line_weight
+        lines.append(
+            {
+                "title": localized(line, "title", lang),
+                "quantity": left,
+                "bought": line.quantity,
+                "refunded": line.quantity - left,
+                "unit_price": seller_amount(line.unit_price_idr, line.unit_price_minor, order.currency, lang),
+                "total": seller_amount(
+                    line.unit_price_idr * left, line.unit_price_minor * left, order.currency, lang
+                ),
+                "weight": format_number(line_weight),
+                "hs_code": line.hs_code or "",
+            }
+        )
     return {
-        **fulfilment_row(fulfilment, lang),
+        **fulfilment_row(fulfilment, lang, refunds),
+        "refund": parcel_refund_view(fulfilment, refunds, lang) if refunds else None,
         "address_lines": address,
         "lines": lines,
         "total_weight": format_number(weight),
@@ -148,4 +164,38 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str) -> dict:
         "customs_url": url_for("seller.customs", fulfilment_id=fulfilment.id)
         if is_international(fulfilment)
         else "",
+    }
+
+
+def parcel_refund_view(fulfilment: Fulfilment, refunds, lang: str) -> dict:
+    """What was refunded from this parcel, for the seller: units not to ship, and each refund."""
+    titles = {line.id: localized(line, "title", lang) for line in fulfilment.lines}
+    units = sum(refunds.units.values())
+    not_shipped = fulfilment.status in (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
+    history = []
+    for refund, lines in refunds.refunds:
+        what = [
+            str(_l("%(num)d × %(title)s", num=line.quantity, title=titles.get(line.order_line_id, "")))
+            for line in lines
+            if line.order_line_id is not None
+        ]
+        if any(line.order_line_id is None for line in lines):
+            what.append(str(_l("shipping")))
+        came_back = sum(line.restocked for line in lines)
+        history.append(
+            {
+                "when": jakarta_time(refund.created_at, lang),
+                "what": ", ".join(what),
+                "amount": money_text(sum(line.amount_idr for line in lines), "IDR", lang),
+                "came_back": came_back,
+                "reason": refund.reason,
+            }
+        )
+    return {
+        "units": units,
+        "do_not_ship": units if not_shipped else 0,
+        "nothing_left": not_shipped
+        and all(line.quantity <= refunds.units.get(line.id, 0) for line in fulfilment.lines),
+        "shipping_refunded": refunds.shipping_refunded,
+        "history": history,
     }

@@ -214,6 +214,10 @@ def release_overdue_reservations(session: Session, *, product_ids: Sequence[int]
     return expired
 
 
+#: A parcel still with its seller: its units go back to stock when the whole order is refunded.
+UNSHIPPED_PARCEL = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
+
+
 def mark_order_refunded(
     session: Session,
     order: Order,
@@ -256,11 +260,14 @@ def mark_order_refunded(
     ):
         return False
     if unshipped:
-        # Units an earlier partial refund already put back (return_to_stock) are not returned twice.
+        # Units an earlier partial refund already put back (return_to_stock) are not returned twice,
+        # and units of a parcel already shipped (an order is PAID until its last parcel ships) stay out.
+        waiting = {f.id for f in order.fulfilments if f.status in UNSHIPPED_PARCEL}
+        left = unreturned_units(session, order)
         return_to_stock(
             session,
             order,
-            quantities=unreturned_units(session, order),
+            quantities={ln.id: left.get(ln.id, 0) for ln in order.lines if ln.fulfilment_id in waiting},
             reason=f"refunded: order {order.number}",
             actor_id=actor_id,
             now=now,

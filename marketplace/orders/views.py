@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
-from marketplace import contact
+from marketplace import contact, signals
 from marketplace.accounts.models import Address
 from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
@@ -566,6 +566,8 @@ def show(number: str):
             pay_by_card_url=url_for("payments.stripe_start", number=order.number)
             if can_pay_by_card
             else None,
+            # Sections other domains add (refunds: what was refunded); they listen to order_page.
+            **signals.page_values(signals.order_page, session=db.session, order=order, lang=lang),
         ),
         200,
         {"Cache-Control": "no-store"},

@@ -91,12 +91,28 @@ def month_rows(figures, *, lang: str) -> list[dict]:
     ]
 
 
-def entry_rows(entries, *, lang: str) -> list[dict]:
+def refund_text(items: list[tuple[int, str, str]], lang: str) -> str:
+    """ "1 × Kaos batik, shipping": what a REFUND entry took back."""
+    parts = [
+        str(_l("%(num)d × %(title)s", num=units, title=title_en if lang == "en" and title_en else title_id))
+        if title_id
+        else str(_l("shipping"))
+        for units, title_id, title_en in items
+    ]
+    return ", ".join(parts)
+
+
+def entry_rows(entries, *, lang: str, refund_items: dict | None = None, parcel_url=None) -> list[dict]:
+    """`refund_items` (payouts.refund_details): what each refund took back; `parcel_url(fulfilment
+    id)`: a link to the seller's parcel for entries of an order."""
+    refund_items = refund_items or {}
     return [
         {
             "when": jakarta_time(e.occurred_at, lang),
             "kind": str(KIND_LABELS.get(LedgerKind(e.kind), e.kind)),
             "reference": e.reference,
+            "detail": refund_text(refund_items[e.id], lang) if e.id in refund_items else "",
+            "url": parcel_url(e.fulfilment_id) if parcel_url and e.fulfilment_id else "",
             "amount": rupiah(e.amount_idr, lang),
             "negative": e.amount_idr < 0,
         }

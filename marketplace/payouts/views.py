@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.payouts import presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
+from marketplace.payouts.refund_details import refund_items
 from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
@@ -195,8 +196,19 @@ def seller_sales():
             for t_id, t_en, units, rev in top
         ],
         totals=presenters.totals_view(services.ledger_totals(db.session, [shop_id]), lang=lang),
-        entries=presenters.entry_rows(services.list_entries(db.session, [shop_id], limit=50), lang=lang),
+        entries=_ledger_rows(shop_id, lang),
         rate=services.rate_on(db.session, jakarta_date(now)),
+    )
+
+
+def _ledger_rows(shop_id: int, lang: str) -> list[dict]:
+    """The last 50 entries; refunds say which units they took back, and link to the parcel."""
+    entries = services.list_entries(db.session, [shop_id], limit=50)
+    return presenters.entry_rows(
+        entries,
+        lang=lang,
+        refund_items=refund_items(db.session, entries),
+        parcel_url=lambda fulfilment_id: url_for("seller.order", fulfilment_id=fulfilment_id),
     )
 
 

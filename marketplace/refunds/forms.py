@@ -26,6 +26,18 @@ class RefundForm(FlaskForm):
     )
     token = HiddenField()
     payment_id = HiddenField()
+    #: The amount the preview showed (minor units); the refund is refused if it is now another.
+    expected_minor = HiddenField()
+
+
+def parse_expected(raw: str | None) -> int | None:
+    """The previewed amount from the hidden field; empty (no preview seen) is None."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", text):
+        raise ValidationError(_("The form expired. Please open the page again."))
+    return int(text)
 
 
 def new_token() -> str:

@@ -80,6 +80,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             "shipping": money_text(f.shipping_minor, order.currency, lang),
             "has_shipping": f.shipping_minor > 0,
             "shipping_refunded": f.id in shipping_done,
+            "shipped": str(f.status) in ("shipped", "delivered"),
             "lines": [row for row in lines if row["id"] in {ln.id for ln in f.lines}],
         }
         for f in order.fulfilments
@@ -120,3 +121,42 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
             for r in refunds
         ],
     }
+
+
+BUYER_STATUS_LABELS = {
+    "pending": _l("Asked of the card company: it shows on your card within 5–10 days"),
+    "succeeded": _l("Refunded"),
+    "failed": _l("Failed: we will contact you"),
+}
+
+
+def buyer_refunds(order, refunds, lang: str) -> list[dict]:
+    """The buyer's order page: each refund (not failed ones' lines) with what it covered."""
+    lines = {line.id: line for line in order.lines}
+    sellers = {f.id: (f.lines[0].seller_name if f.lines else "") for f in order.fulfilments}
+    rows = []
+    for refund in refunds:
+        items = []
+        for part in refund.lines:
+            amount = money_text(part.amount_minor, refund.currency, lang)
+            line = lines.get(part.order_line_id) if part.order_line_id else None
+            if line is not None:
+                title = line.title_en if lang == "en" and line.title_en else line.title_id
+                items.append(
+                    _("%(num)d × %(title)s (%(amount)s)", num=part.quantity, title=title, amount=amount)
+                )
+            elif part.order_line_id is None:
+                seller = sellers.get(part.fulfilment_id, "")
+                items.append(_("Shipping from %(seller)s (%(amount)s)", seller=seller, amount=amount))
+        rows.append(
+            {
+                "when": jakarta_time(refund.created_at, lang),
+                "amount": money_text(refund.amount_minor, refund.currency, lang),
+                "status": str(BUYER_STATUS_LABELS.get(str(refund.status), refund.status)),
+                "method": str(METHOD_LABELS.get(str(refund.method), refund.method)),
+                "reason": refund.reason,
+                "parts": items,
+                "whole_payment": refund.returns_payment_only,
+            }
+        )
+    return rows

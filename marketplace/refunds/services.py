@@ -12,13 +12,16 @@ Rules:
   two curators cannot refund the same money at once.
 - The form carries a token: a second submit of the same form finds the first refund (one effect);
   card refunds send it to Stripe as the idempotency key.
-- Lines: units of an order line (at the price the buyer paid) and/or a parcel's shipping. "Came
-  back" units return to stock (StockMovement RETURN); a full refund of an order not yet shipped
-  returns every unit not returned yet (its goods never left).
+- Lines: units of an order line (at the price the buyer paid) and/or a parcel's shipping. Stock
+  (StockMovement RETURN) comes back only for units that never left — refunded units of a parcel
+  not shipped yet, which the seller is then told not to ship — or, for a shipped parcel, units the
+  curator says came back ("units came back"). Never twice: each return is capped by what the
+  stock ledger says is still out (`stock.services.unreturned_units`), read under the order's lock.
 - Money taken that should never have been (a late payment for a cancelled order, a second
   payment): the payment goes back whole, with no lines, no stock and no ledger entries.
-- Every refund: payout ledger entries for the sellers' shares, an audit row ("refund.create") and an
-  email to the buyer in the order's language.
+- Every refund: payout ledger entries for the sellers' shares, an audit row ("refund.create"), an
+  email to the buyer in the order's language and one to each seller concerned (every account
+  that runs the shop, in its language): what was refunded and what is left to ship.
 """
 
 from __future__ import annotations
@@ -40,16 +43,27 @@ from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money
 from marketplace.orders import services as orders
 from marketplace.orders.amounts import shipping_idr
-from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+)
 from marketplace.orders.notifications import order_link
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payments.services import refund_stripe_payment
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
-from marketplace.stock.services import return_to_stock
+from marketplace.refunds.parcels import units_left_by_line
+from marketplace.refunds.seller_notice import email_sellers
+from marketplace.stock.services import return_to_stock, unreturned_units
 
 ACTOR_PREFIX = "curator"
 MAX_REASON = 2000
 REFUNDED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+#: A parcel in one of these has left the seller: its refunded units come back only if returned.
+SHIPPED_STATUSES = (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
 
 
 @dataclass
@@ -62,14 +76,19 @@ class RefundRequest:
     full: bool = False
     #: {order_line_id: units refunded}
     quantities: dict[int, int] = field(default_factory=dict)
-    #: {order_line_id: of those units, how many came back to go on sale again}
+    #: Shipped parcels only: {order_line_id: of those units, how many came back to go on sale
+    #: again}. Units of a parcel not shipped yet always go back on sale (they never left).
     restock: dict[int, int] = field(default_factory=dict)
+    #: Shipped parcels (fulfilment ids) whose refunded units all came back ("units came back").
+    came_back: set[int] = field(default_factory=set)
     #: Fulfilment ids whose shipping is refunded.
     shipping: set[int] = field(default_factory=set)
     #: Bank transfers: the reference of the transfer back to the buyer.
     bank_reference: str = ""
     #: Refund this payment (one flagged `needs_refund`) instead of the order's paying payment.
     payment_id: int | None = None
+    #: The amount the curator saw in the preview: refused if the refund would now be another one.
+    expected_minor: int | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -195,7 +214,7 @@ def _lock(session: Session, order: Order) -> list[Payment]:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return list(
+    payments = list(
         session.scalars(
             sa.select(Payment)
             .where(Payment.order_id == order.id)
@@ -204,12 +223,91 @@ def _lock(session: Session, order: Order) -> list[Payment]:
             .execution_options(populate_existing=True)
         )
     )
+    # The parcels too: a seller shipping now waits, so "shipped or not" (which decides whether
+    # refunded units go back on sale) cannot change under the refund.
+    session.scalars(
+        sa.select(Fulfilment)
+        .where(Fulfilment.order_id == order.id)
+        .order_by(Fulfilment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return payments
 
 
 def _int(value) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError(_("Enter whole numbers of units."))
     return value
+
+
+@dataclass
+class RefundPreview:
+    """What a refund form would refund, before it is submitted (nothing written)."""
+
+    amount_minor: int
+    currency: str
+    lines: list[RefundLine]
+    #: Units that would go back on sale.
+    restocked: int
+
+
+def preview_refund(session: Session, order: Order, request: RefundRequest) -> RefundPreview:
+    """The amount (and lines) `request` would refund now, by the same rules as `create_refund`.
+
+    Reads only (no lock, no token): the refund itself checks again under the lock. Raises
+    ValidationError as `create_refund` would.
+    """
+    payments = list(
+        session.scalars(sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))
+    )
+    payment, _payment_only, _left, lines, amount = _plan(session, order, request, payments)
+    return RefundPreview(
+        amount_minor=amount,
+        currency=payment.currency,
+        lines=lines,
+        restocked=sum(line.restocked for line in lines),
+    )
+
+
+def _plan(
+    session: Session, order: Order, request: RefundRequest, payments: list[Payment]
+) -> tuple[Payment, bool, int, list[RefundLine], int]:
+    """(payment, payment only, left to refund, lines, amount) for `request`; ValidationError."""
+    if request.payment_id is not None:
+        payment = next((p for p in payments if p.id == request.payment_id), None)
+        if payment is None or payment.status not in REFUNDED_STATUSES:
+            raise ValidationError(_("This payment has nothing left to refund."))
+    else:
+        payment = paying_payment(payments)
+        if payment is None:
+            raise ValidationError(_("Nothing was paid for this order, so nothing can be refunded."))
+        if payment.status not in REFUNDED_STATUSES:
+            raise ValidationError(_("This payment has nothing left to refund."))
+    payment_only = payment.needs_refund or order.status not in orders.PAID_STATUSES
+    left = refundable_minor(payment, pending_minor(session, [payment.id]).get(payment.id, 0))
+    if left <= 0:
+        raise ValidationError(_("This payment has nothing left to refund."))
+
+    lines: list[RefundLine] = []
+    if payment_only:
+        amount = left  # money that should never have been taken goes back whole
+    else:
+        lines = _refund_lines(session, order, request)
+        amount = left if request.full else sum(line.amount_minor for line in lines)
+        if amount <= 0:
+            raise ValidationError(
+                _("Choose what to refund: units of a product, a parcel's shipping, or everything.")
+            )
+        if amount > left:
+            raise ValidationError(
+                _(
+                    "A refund cannot exceed what is left of the payment (%(left)s).",
+                    left=Money(left, payment.currency).format(),
+                )
+            )
+
+    return payment, payment_only, left, lines, amount
 
 
 def create_refund(
@@ -246,38 +344,14 @@ def create_refund(
     if existing is not None:
         return existing, False
 
-    if request.payment_id is not None:
-        payment = next((p for p in payments if p.id == request.payment_id), None)
-        if payment is None or payment.status not in REFUNDED_STATUSES:
-            raise ValidationError(_("This payment has nothing left to refund."))
-    else:
-        payment = paying_payment(payments)
-        if payment is None:
-            raise ValidationError(_("Nothing was paid for this order, so nothing can be refunded."))
-        if payment.status not in REFUNDED_STATUSES:
-            raise ValidationError(_("This payment has nothing left to refund."))
-    payment_only = payment.needs_refund or order.status not in orders.PAID_STATUSES
-    left = refundable_minor(payment, pending_minor(session, [payment.id]).get(payment.id, 0))
-    if left <= 0:
-        raise ValidationError(_("This payment has nothing left to refund."))
-
-    lines: list[RefundLine] = []
-    if payment_only:
-        amount = left  # money that should never have been taken goes back whole
-    else:
-        lines = _refund_lines(session, order, request)
-        amount = left if request.full else sum(line.amount_minor for line in lines)
-        if amount <= 0:
-            raise ValidationError(
-                _("Choose what to refund: units of a product, a parcel's shipping, or everything.")
+    payment, payment_only, left, lines, amount = _plan(session, order, request, payments)
+    if request.expected_minor is not None and request.expected_minor != amount:
+        raise ValidationError(
+            _(
+                "The amount changed since you saw it: it is now %(amount)s. Check it and confirm again.",
+                amount=Money(amount, payment.currency).format(),
             )
-        if amount > left:
-            raise ValidationError(
-                _(
-                    "A refund cannot exceed what is left of the payment (%(left)s).",
-                    left=Money(left, payment.currency).format(),
-                )
-            )
+        )
 
     bank_reference = (request.bank_reference or "").strip()
     refund = Refund(
@@ -293,6 +367,18 @@ def create_refund(
         created_at=now,
         lines=lines,
     )
+    # Before the payment is recorded: a full bank refund moves the order to REFUNDED, which puts
+    # back whatever is still out; these units are then no longer out, so nothing goes back twice.
+    restock = {line.order_line_id: line.restocked for line in lines if line.order_line_id and line.restocked}
+    if restock:
+        return_to_stock(
+            session,
+            order,
+            quantities=restock,
+            reason=f"refunded: order {order.number}",
+            actor_id=getattr(actor, "id", None),
+            now=now,
+        )
     label = f"{ACTOR_PREFIX} {getattr(actor, 'email', '')}".strip()
     if payment.method == PaymentMethod.STRIPE:
         refund.stripe_refund_id = refund_stripe_payment(
@@ -321,16 +407,6 @@ def create_refund(
             session, order, payment, amount, actor_id=getattr(actor, "id", None), label=label, now=now
         )
 
-    restock = {line.order_line_id: line.restocked for line in lines if line.order_line_id and line.restocked}
-    if restock:
-        return_to_stock(
-            session,
-            order,
-            quantities=restock,
-            reason=f"came back: order {order.number}",
-            actor_id=getattr(actor, "id", None),
-            now=now,
-        )
     # The payout ledger takes the sellers' share back (payouts listens; not for payment-only refunds).
     signals.refund_created.send(session=session, refund=refund, order=order, now=now)
 
@@ -365,17 +441,21 @@ def create_refund(
         note=reason,
     )
     _email_buyer(session, order, refund)
+    email_sellers(session, order, refund, left_to_ship=units_left_by_line(session, order))
     session.flush()
     return refund, True
 
 
 def _refund_lines(session: Session, order: Order, request: RefundRequest) -> list[RefundLine]:
-    units_done, restocked_done, shipping_done = refunded_so_far(session, order)
+    units_done, _restocked_done, shipping_done = refunded_so_far(session, order)
     lines_by_id = {line.id: line for line in order.lines}
     unknown = (set(request.quantities) | set(request.restock)) - set(lines_by_id)
     fulfilments = {f.id: f for f in order.fulfilments}
-    if unknown or set(request.shipping) - set(fulfilments):
+    if unknown or (set(request.shipping) | set(request.came_back)) - set(fulfilments):
         raise ValidationError(_("That line is not part of this order."))
+    # What the stock ledger says is still out (never returned, nor released by a cancellation):
+    # the cap that keeps a unit from going back on sale twice.
+    still_out = unreturned_units(session, order)
     result = []
     for line in order.lines:
         left = line.quantity - units_done.get(line.id, 0)
@@ -389,6 +469,10 @@ def _refund_lines(session: Session, order: Order, request: RefundRequest) -> lis
             )
         if back > units:
             raise ValidationError(_("More units cannot come back than are refunded."))
+        parcel = fulfilments[line.fulfilment_id]
+        if parcel.status not in SHIPPED_STATUSES or parcel.id in request.came_back:
+            back = units  # never left the seller (who is told not to ship them), or came back
+        back = min(back, still_out.get(line.id, 0))
         if units:
             result.append(
                 RefundLine(

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.access import curator_required
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.money import money_text
 from marketplace.orders import services as orders
 from marketplace.refunds import presenters, services
-from marketplace.refunds.forms import RefundForm, new_token, parse_checked, parse_payment_id, parse_units
+from marketplace.refunds.forms import (
+    RefundForm,
+    new_token,
+    parse_checked,
+    parse_expected,
+    parse_payment_id,
+    parse_units,
+)
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -32,7 +42,13 @@ def index():
     )
 
 
-def _render(number: str, form: RefundForm | None = None, errors: list[str] | None = None, status: int = 200):
+def _render(
+    number: str,
+    form: RefundForm | None = None,
+    errors: list[str] | None = None,
+    status: int = 200,
+    preview: dict | None = None,
+):
     order, payments = services.get_order_for_refund(db.session, number)
     paying = services.paying_payment(payments)
     flagged = [p for p in payments if p.needs_refund]
@@ -57,6 +73,7 @@ def _render(number: str, form: RefundForm | None = None, errors: list[str] | Non
         payment_token=new_token(),
         errors=errors or [],
         posted=request.form if request.method == "POST" else {},
+        preview=preview,
     ), status
 
 
@@ -64,6 +81,57 @@ def _render(number: str, form: RefundForm | None = None, errors: list[str] | Non
 @curator_required
 def order(number: str):
     return _render(number)
+
+
+def _refund_request(order, form: RefundForm) -> services.RefundRequest:
+    """The posted form as a request (ValidationError for malformed numbers)."""
+    line_ids = [line.id for line in order.lines]
+    parcel_ids = [f.id for f in order.fulfilments]
+    return services.RefundRequest(
+        reason=form.reason.data or "",
+        token=form.token.data or "",
+        full=bool(form.full.data),
+        quantities=parse_units(request.form, "units", line_ids),
+        restock=parse_units(request.form, "back", line_ids),
+        came_back=parse_checked(request.form, "came-back", parcel_ids),
+        shipping=parse_checked(request.form, "shipping", parcel_ids),
+        bank_reference=form.bank_reference.data or "",
+        payment_id=parse_payment_id(form.payment_id.data),
+        expected_minor=parse_expected(form.expected_minor.data),
+    )
+
+
+def _preview(order, form: RefundForm) -> dict:
+    """{"amount", "amount_minor", "restocked"} of what the form would refund; DomainError."""
+    result = services.preview_refund(db.session, order, _refund_request(order, form))
+    return {
+        "amount": money_text(result.amount_minor, result.currency, current_language()),
+        "amount_minor": result.amount_minor,
+        "restocked": result.restocked,
+    }
+
+
+@bp.post("/orders/<number>/refund/preview")
+@curator_required
+def preview(number: str):
+    """The amount the refund form would refund, as JSON (static/js/refund-preview.js)."""
+    form = RefundForm()
+    order, _payments = services.get_order_for_refund(db.session, number)
+    if not form.validate():
+        messages = [m for field_errors in form.errors.values() for m in field_errors]
+        return jsonify(ok=False, message=" ".join(messages)), 400
+    try:
+        values = _preview(order, form)
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(ok=False, message=str(error.message)), 400 if error.status < 500 else 503
+    db.session.rollback()  # a preview writes nothing
+    text = _("This refund gives back %(amount)s.", amount=values["amount"])
+    if values["restocked"]:
+        text += " " + ngettext(
+            "%(num)d unit goes back on sale.", "%(num)d units go back on sale.", values["restocked"]
+        )
+    return jsonify(ok=True, text=text, confirm=_("Refund %(amount)s", amount=values["amount"]), **values)
 
 
 @bp.post("/orders/<number>/refund")
@@ -74,18 +142,19 @@ def create(number: str):
     if not form.validate():
         messages = [m for field_errors in form.errors.values() for m in field_errors]
         return _render(number, form, messages, 400)
+    if request.form.get("preview"):
+        # Without JavaScript: the same form again, with the amount and a button to confirm it.
+        with domain_errors() as outcome:
+            values = _preview(order, form)
+        db.session.rollback()
+        if not outcome.ok:
+            status = outcome.error.status
+            return _render(number, form, [outcome.message], status if status < 500 else 503)
+        form.expected_minor.data = str(values["amount_minor"])
+        return _render(number, form, preview=values)
     try:
         with domain_errors() as outcome:
-            request_data = services.RefundRequest(
-                reason=form.reason.data or "",
-                token=form.token.data or "",
-                full=bool(form.full.data),
-                quantities=parse_units(request.form, "units", [line.id for line in order.lines]),
-                restock=parse_units(request.form, "back", [line.id for line in order.lines]),
-                shipping=parse_checked(request.form, "shipping", [f.id for f in order.fulfilments]),
-                bank_reference=form.bank_reference.data or "",
-                payment_id=parse_payment_id(form.payment_id.data),
-            )
+            request_data = _refund_request(order, form)
             refund, created = services.create_refund(
                 db.session,
                 order,

@@ -255,11 +255,17 @@ def return_to_stock(
 
 
 def unreturned_units(session: Session, order) -> dict[int, int]:
-    """{order_line_id: units bought and not yet returned to stock} (RETURN rows, by product)."""
+    """{order_line_id: units bought and not yet back in stock}, by product: RETURN rows (a refund)
+    and RELEASE rows (a cancellation gave the units back) both count, so no unit of an order can
+    go back on sale twice, whichever path returned it first."""
     returned = dict(
         session.execute(
             sa.select(StockMovement.product_id, sa.func.sum(StockMovement.quantity_delta))
-            .where(StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.RETURN)
+            .where(
+                StockMovement.order_id == order.id,
+                StockMovement.kind.in_((StockMovementKind.RETURN, StockMovementKind.RELEASE)),
+                StockMovement.quantity_delta > 0,
+            )
             .group_by(StockMovement.product_id)
         ).all()
     )

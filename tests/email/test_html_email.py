@@ -66,6 +66,21 @@ CONTEXTS = {
         "method_text": "Bank BRI",
         "order_url": f"{BASE}/orders/PD-7K3Q9",
     },
+    "seller_refund": {
+        "name": HOSTILE,
+        "shop": HOSTILE,
+        "order_number": "PD-7K3Q9",
+        "reason": HOSTILE,
+        "parcel": {
+            "url": f"{BASE}/seller/orders/7",
+            "refunded": [{"title": HOSTILE, "quantity": 1, "restocked": 1, "amount": "Rp 275.000"}],
+            "shipping_amount": "Rp 12.000",
+            "left": [{"title": HOSTILE, "quantity": 1}],
+            "not_shipped": True,
+            "do_not_ship": 1,
+            "came_back": 0,
+        },
+    },
     "password_reset": {
         "name": HOSTILE,
         "reset_url": f"{BASE}/account/password/reset/x",

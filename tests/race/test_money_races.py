@@ -150,6 +150,29 @@ def test_parallel_full_refunds_give_the_money_back_once(app, session, race_serve
     assert session.get(Order, order.id).status == OrderStatus.REFUNDED
 
 
+def test_parallel_refunds_of_the_same_unit_return_it_to_stock_once(app, session, race_server):
+    """A parcel not shipped yet: its refunded unit goes back on sale. Six refunds of that one unit
+    at once (two tabs, a double click): one refund, one unit back, one RETURN row."""
+    _seller, product = make_shop(session, price=30_000, stock=4)
+    order = paid_order(session, {product: 1})
+    line_id = order.lines[0].id
+    responses, _payment, refunded = _refunds_at_once(
+        session,
+        race_server,
+        order,
+        {"reason": "Stok habis", "bank_reference": "TRF-UNIT", f"units-{line_id}": "1"},
+    )
+    assert refunded == [30_000]
+    assert statuses(responses).count(303) == 1
+    assert session.get(Product, product.id).stock == 4
+    returns = session.scalars(
+        sa.select(StockMovement.quantity_delta).where(
+            StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.RETURN
+        )
+    ).all()
+    assert returns == [1]
+
+
 def test_parallel_payouts_never_exceed_the_balance(app, session, race_server):
     """Balance Rp 95,000 (a Rp 100,000 sale less 5% commission); six payouts of Rp 40,000 at once."""
     seller, product = make_shop(session, price=100_000, stock=5)
