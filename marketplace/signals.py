@@ -18,6 +18,7 @@ Listening today:
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+- case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
 """
 
 from __future__ import annotations
@@ -56,3 +57,12 @@ charge_refunded = _signals.signal("charge-refunded")
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.
 refund_created = _signals.signal("refund-created")
+
+#: A buyer's problem report (case) about one seller's parcel was opened: `amount_idr` (whole
+#: rupiah) of that parcel is kept back from payouts until it closes.
+#: kwargs: session, fulfilment (orders.models.Fulfilment), amount_idr (int), now (optional).
+case_opened = _signals.signal("case-opened")
+
+#: That case was closed (resolved with or without a refund, or rejected): its hold is released.
+#: kwargs: session, fulfilment, amount_idr (the amount given when it opened), now (optional).
+case_closed = _signals.signal("case-closed")

@@ -16,7 +16,7 @@ from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.payouts import presenters, services
+from marketplace.payouts import availability, presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
@@ -40,6 +40,12 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
     rows = presenters.period_rows(summary, lang=lang)
     for row in rows:
         row["token"] = new_token()
+        # An artisan without an account: a curator records the bank account with their consent.
+        row["artisan_url"] = (
+            ""
+            if row["has_owner"]
+            else url_for("facilitators.curator_payout_account", seller_id=row["seller_id"])
+        )
         if failed_seller == row["seller_id"]:
             row["amount_typed"] = request.form.get("amount", "")
             row["reference_typed"] = request.form.get("bank_reference", "")
@@ -180,6 +186,7 @@ def seller_sales():
     shops, shop_id = _shops()
     figures = services.monthly_sales(db.session, [shop_id], now=now)
     top = services.top_products(db.session, [shop_id], now=now)
+    entries = services.list_entries(db.session, [shop_id], limit=50)
     return render_template(
         "payouts/seller_sales.html",
         shops=[{"id": sid, "name": name, "current": sid == shop_id} for sid, name in shops],
@@ -194,8 +201,16 @@ def seller_sales():
             }
             for t_id, t_en, units, rev in top
         ],
-        totals=presenters.totals_view(services.ledger_totals(db.session, [shop_id]), lang=lang),
-        entries=presenters.entry_rows(services.list_entries(db.session, [shop_id], limit=50), lang=lang),
+        totals=presenters.totals_view(
+            services.ledger_totals(db.session, [shop_id]),
+            lang=lang,
+            balances=availability.balances_of(db.session, shop_id),
+        ),
+        entries=presenters.entry_rows(
+            entries,
+            lang=lang,
+            delivered=availability.delivered_fulfilment_ids(db.session, [e.fulfilment_id for e in entries]),
+        ),
         rate=services.rate_on(db.session, jakarta_date(now)),
     )
 
