@@ -188,3 +188,9 @@ def test_curator_records_the_artisan_name_and_account_but_never_for_a_shop_with_
     assert (
         log_in(app, "owner@example.test").get(f"/seller/shops/{owned.id}/payout-account").status_code == 200
     )
+
+
+def test_the_facilitators_dashboard_links_to_the_artisans_bank_account_form(app, session):
+    _desk, _helper, seller = _artisan_shop(session)
+    page = log_in(app, "agus@example.test").get("/seller/").get_data(as_text=True)
+    assert f"/seller/shops/{seller.id}/payout-account" in page

@@ -10,9 +10,11 @@ from marketplace import signals
 from marketplace.errors import ValidationError
 from marketplace.payouts import availability, services
 from marketplace.payouts.models import Payout, PayoutHold
+from marketplace.refunds.services import create_refund
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.payouts.helpers import curator, deliver, log_in, make_shop, paid_order
+from tests.refunds.helpers import ask
 
 
 def _pay(session, desk, seller_id: int, amount: int, token: str):
@@ -118,3 +120,25 @@ def test_seller_and_curator_pages_show_pending_and_available_apart(app, session)
     assert "Rotan Ani" in desk and "Rp 285,000" in desk and "Rp 190,000" in desk
     # The "mark paid" form offers the available amount, not the whole balance.
     assert 'value="95000"' in desk
+
+
+def test_a_refund_lowers_the_side_its_parcel_is_on(app, session):
+    desk = curator(session)
+    seller, product = make_shop(session, price=100_000)
+    delivered = paid_order(session, {product: 2}, delivered=True)
+    waiting = paid_order(session, {product: 1})
+    assert availability.balances_of(session, seller.id).available == 190_000
+    line = delivered.lines[0]
+    create_refund(
+        session,
+        delivered,
+        ask("r-1", quantities={line.id: 1}, bank_reference="BRI-R1"),
+        actor=desk,
+        now=utcnow(),
+    )
+    create_refund(session, waiting, ask("r-2", full=True, bank_reference="BRI-R2"), actor=desk, now=utcnow())
+    session.commit()
+    # 190,000 − 100,000 + 5,000 commission back; the undelivered order refunded in full: nothing pending.
+    assert availability.balances_of(session, seller.id) == availability.Balances(
+        total=95_000, pending=0, held=0, available=95_000
+    )
