@@ -19,6 +19,7 @@ Listening today:
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
 - order_page: refunds (what was refunded, for the buyer's order page).
+- case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
 """
 
 from __future__ import annotations
@@ -70,3 +71,13 @@ def page_values(signal, **kwargs) -> dict:
     for _receiver, result in signal.send(**kwargs):
         values.update(result or {})
     return values
+
+
+#: A buyer's problem report (case) about one seller's parcel was opened: `amount_idr` (whole
+#: rupiah) of that parcel is kept back from payouts until it closes.
+#: kwargs: session, fulfilment (orders.models.Fulfilment), amount_idr (int), now (optional).
+case_opened = _signals.signal("case-opened")
+
+#: That case was closed (resolved with or without a refund, or rejected): its hold is released.
+#: kwargs: session, fulfilment, amount_idr (the amount given when it opened), now (optional).
+case_closed = _signals.signal("case-closed")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 _REQUIRED = _l("This field is required.")
 
@@ -37,3 +38,19 @@ class PayoutAccountForm(FlaskForm):
     bank_name = StringField(_l("Bank name"), validators=[Length(max=80)])
     account_number = StringField(_l("Account number"), validators=[Length(max=40)])
     account_holder = StringField(_l("Account holder's name"), validators=[Length(max=120)])
+
+
+class ArtisanPayoutAccountForm(FlaskForm):
+    """Where an artisan without an account is paid, recorded by a curator or the shop's facilitator
+    with the artisan's signed consent. The service checks every field (all messages at once)."""
+
+    artisan_name = StringField(_l("Artisan's name (as on their ID card)"), validators=[Length(max=120)])
+    bank_name = StringField(_l("Bank name"), validators=[Length(max=80)])
+    account_number = StringField(_l("Account number"), validators=[Length(max=40)])
+    account_holder = StringField(_l("Account holder's name"), validators=[Length(max=120)])
+    holder_explanation = TextAreaField(
+        _l("If the holder is not the artisan: why the money goes to this account"),
+        validators=[Length(max=1000)],
+    )
+    consent_on = DateField(_l("Day the artisan signed the consent form"), validators=[Optional()])
+    consent_file = FileField(_l("Signed consent form (PDF or photo, at most 5 MB)"))

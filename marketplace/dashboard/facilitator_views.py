@@ -1,28 +1,53 @@
 """Facilitators (pendamping): owners grant access at /seller/facilitators; curators link offline artisans.
 
-Blueprint "facilitators" (no prefix: it serves seller pages and one curator page). A facilitator
-sees the shops they help here but cannot grant or revoke access, nor change a shop's payout bank
-account (/seller/shops/<id>/payout-account): 403 with a message, nothing written.
+Blueprint "facilitators" (no prefix: it serves seller pages and a few curator pages). A facilitator
+sees the shops they help here but cannot grant or revoke access, nor change the payout bank account
+of a shop that has its own account (/seller/shops/<id>/payout-account): 403 with a message, nothing
+written. For an artisan without an account, the facilitator (or a curator, at
+/curator/sellers/<id>/payout-account) records it with the artisan's signed consent
+(`seller.payout_accounts`); the consent scan is downloaded from `…/payout-account/consent`.
 """
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.accounts.models import ActorRole
-from marketplace.dashboard.facilitator_forms import CuratorLinkForm, GrantForm, PayoutAccountForm
+from marketplace.audit import tracking as audit_tracking
+from marketplace.dashboard.facilitator_forms import (
+    ArtisanPayoutAccountForm,
+    CuratorLinkForm,
+    GrantForm,
+    PayoutAccountForm,
+)
 from marketplace.dashboard.forms import ActionForm
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.media.images import upload_limits
+from marketplace.media.storage import get_storage
 from marketplace.seller import facilitators as services
+from marketplace.seller import payout_accounts
 from marketplace.seller.application import find_payout_account
 from marketplace.seller.models import Seller
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import jakarta_time, market_today
 from marketplace.types import utcnow
 from marketplace.views_support import apply_error, domain_errors
 
@@ -137,6 +162,9 @@ def payout_account(seller_id: int):
     if seller_id not in g.seller_ids:
         abort(404)
     seller = db.session.get(Seller, seller_id)
+    if g.seller_roles.get(seller_id) == ActorRole.FACILITATOR and seller.user_id is None:
+        # An artisan without an account: the facilitator records it, with the signed consent.
+        return _artisan_account(seller, curator=False)
     if g.seller_roles.get(seller_id) != ActorRole.SELLER:
         db.session.rollback()
         message = _("Only the shop's owner can change its bank account for payouts.")
@@ -268,3 +296,143 @@ def curator_revoke(seller_id: int, link_id: int):
     db.session.commit()
     flash(_("Access removed."), "success")
     return redirect(url_for("facilitators.curator_links", seller_id=seller_id), code=303)
+
+
+# ---------------------------------------------------------------------------------------------
+# Artisans without an account: their payout bank account, recorded with their signed consent
+# ---------------------------------------------------------------------------------------------
+
+
+def _artisan_page(seller: Seller, form: ArtisanPayoutAccountForm, *, curator: bool, status: int = 200):
+    lang = current_language()
+    account = find_payout_account(db.session, seller.id)
+    if curator:
+        action = url_for("facilitators.curator_payout_account", seller_id=seller.id)
+        consent_url = url_for("facilitators.curator_consent", seller_id=seller.id)
+    else:
+        action = url_for("facilitators.payout_account", seller_id=seller.id)
+        consent_url = url_for("facilitators.seller_consent", seller_id=seller.id)
+    may_view = payout_accounts.may_view_consent(account, current_user, getattr(g, "seller_ids", []))
+    current = None
+    if account is not None:
+        current = {
+            "bank": f"{account.bank_name} {account.account_number}",
+            "holder": account.account_holder,
+            "via": account.recorded_via,
+            "consent_on": account.consent_on.isoformat() if account.consent_on else "",
+            "explanation": account.holder_explanation,
+            "updated": jakarta_time(account.updated_at, lang),
+            "consent_url": consent_url if may_view else "",
+        }
+    return render_template(
+        "facilitators/artisan_payout_account.html",
+        layout="curation/_layout.html" if curator else "seller/_layout.html",
+        shop=seller.name,
+        artisan_name=seller.artisan_name,
+        curator=curator,
+        action=action,
+        current=current,
+        form=form,
+        back_url=url_for("payouts.index") if curator else url_for("seller.dashboard"),
+        max_mb=payout_accounts.CONSENT_MAX_BYTES // (1024 * 1024),
+    ), status
+
+
+def _artisan_account(seller: Seller, *, curator: bool):
+    """GET: the form; POST: record the account (the service checks who may, and everything else)."""
+    form = ArtisanPayoutAccountForm()
+    if request.method == "GET":
+        form = ArtisanPayoutAccountForm(formdata=None)
+        form.artisan_name.data = seller.artisan_name
+        account = find_payout_account(db.session, seller.id)
+        if account is not None:
+            form.bank_name.data = account.bank_name
+            form.account_number.data = account.account_number
+            form.account_holder.data = account.account_holder
+        return _artisan_page(seller, form, curator=curator)
+    if form.validate_on_submit():
+        upload = request.files.get("consent_file")
+        # One byte past the cap: enough to know the file is too large, never more.
+        data = upload.read(payout_accounts.CONSENT_MAX_BYTES + 1) if upload else b""
+        # The service writes its own audit row (with the consent): not the seller area's tracker too.
+        audit_tracking.stop_tracking(db.session)
+        with domain_errors(form) as outcome:
+            payout_accounts.record_artisan_payout_account(
+                db.session,
+                get_storage(current_app),
+                seller=seller,
+                actor=current_user,
+                data=payout_accounts.ArtisanAccountInput(
+                    bank_name=form.bank_name.data or "",
+                    account_number=form.account_number.data or "",
+                    account_holder=form.account_holder.data or "",
+                    holder_explanation=form.holder_explanation.data or "",
+                    consent_on=form.consent_on.data,
+                    artisan_name=(form.artisan_name.data or "") if curator else None,
+                ),
+                consent_file=data,
+                today=market_today(),
+                now=utcnow(),
+                max_pixels=upload_limits(current_app.config)["max_pixels"],
+            )
+            db.session.commit()
+        if outcome.ok:
+            flash(
+                _(
+                    "Saved. The curators have been told; payouts for %(shop)s go to this account.",
+                    shop=seller.name,
+                ),
+                "success",
+            )
+            if curator:
+                return redirect(url_for("facilitators.curator_payout_account", seller_id=seller.id), code=303)
+            return redirect(url_for("seller.dashboard"), code=303)
+        if outcome.error.status == 404:
+            abort(404)
+        seller = db.session.get(Seller, seller.id)
+    return _artisan_page(seller, form, curator=curator, status=400)
+
+
+@bp.route("/curator/sellers/<int:seller_id>/payout-account", methods=["GET", "POST"])
+@curator_required
+def curator_payout_account(seller_id: int):
+    seller = _curator_seller(seller_id)
+    if seller.user_id is not None:
+        flash(_("This shop has its own account: its owner sets the bank account for payouts."), "error")
+        return redirect(url_for("payouts.index"), code=303)
+    return _artisan_account(seller, curator=True)
+
+
+def _consent_response(seller_id: int, seller_ids):
+    account = find_payout_account(db.session, seller_id)
+    if not payout_accounts.may_view_consent(account, current_user, seller_ids):
+        abort(404)
+    try:
+        data, content_type, extension = payout_accounts.read_consent(get_storage(current_app), account)
+    except NotFound:
+        abort(404)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=f"payout-consent-{seller_id}.{extension}",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/curator/sellers/<int:seller_id>/payout-account/consent")
+@curator_required
+def curator_consent(seller_id: int):
+    return _consent_response(seller_id, [seller_id])
+
+
+@bp.get("/seller/shops/<int:seller_id>/payout-account/consent")
+@seller_area
+def seller_consent(seller_id: int):
+    if g.seller_roles.get(seller_id) != ActorRole.FACILITATOR:
+        abort(404)
+    return _consent_response(seller_id, g.seller_ids)

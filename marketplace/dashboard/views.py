@@ -104,9 +104,10 @@ def dashboard():
             if s.status == SellerStatus.APPROVED
             else "",
             "payout": seller_presenters.payout_text(seller_application.find_payout_account(db.session, s.id)),
-            # Only the owner changes where the money goes (never a facilitator).
+            # The owner changes where the money goes; for an artisan without an account, the
+            # facilitator records it with the artisan's signed consent (never for an owned shop).
             "payout_url": url_for("facilitators.payout_account", seller_id=s.id)
-            if s.user_id == current_user.id
+            if s.user_id == current_user.id or s.user_id is None
             else "",
             "review_note": s.review_note if s.status == SellerStatus.REJECTED else "",
         }

@@ -1,10 +1,13 @@
-"""The payout ledger follows sales and refunds: receivers of `marketplace.signals`, connected
-when this module is imported (by `marketplace.models`). They flush; the caller commits."""
+"""The payout ledger follows sales and refunds, and holds a parcel's money while a case is open:
+receivers of `marketplace.signals`, connected when this module is imported (by
+`marketplace.models`). They flush; the caller commits."""
 
 from __future__ import annotations
 
 from marketplace import signals
+from marketplace.payouts.availability import place_hold, release_hold
 from marketplace.payouts.services import record_refund, record_sales
+from marketplace.types import utcnow
 
 
 @signals.order_paid.connect
@@ -19,3 +22,15 @@ def enter_refund(sender, *, session, refund, now, **kwargs) -> None:
     has no lines and no entries)."""
     if not refund.returns_payment_only:
         record_refund(session, refund, now=now)
+
+
+@signals.case_opened.connect
+def hold_for_case(sender, *, session, fulfilment, amount_idr, now=None, **kwargs) -> None:
+    """A problem report keeps its amount of the parcel's money back from payouts."""
+    place_hold(session, fulfilment=fulfilment, amount_idr=amount_idr, now=now or utcnow())
+
+
+@signals.case_closed.connect
+def release_for_case(sender, *, session, fulfilment, amount_idr=None, now=None, **kwargs) -> None:
+    """The case is over: its hold goes (a refund it decided has its own ledger entries)."""
+    release_hold(session, fulfilment=fulfilment, amount_idr=amount_idr, now=now or utcnow())

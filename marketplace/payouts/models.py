@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.seller.models import Seller
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "Payout"]
+__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "Payout", "PayoutHold"]
 
 
 class CommissionRate(db.Model):
@@ -90,3 +90,25 @@ class Payout(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     seller: Mapped[Seller] = relationship()
+
+
+class PayoutHold(db.Model):
+    """Money of one parcel kept back from payouts while a problem report (case) about it is open.
+
+    Placed by `signals.case_opened`, released (`released_at`) by `signals.case_closed`; never
+    deleted. Not a ledger entry: it moves no money, it only lowers what may be paid out now.
+    """
+
+    __tablename__ = "payout_holds"
+    __table_args__ = (
+        sa.CheckConstraint("amount_idr > 0", name="payout_hold_amount_positive"),
+        sa.Index("ix_payout_holds_seller_open", "seller_id", "released_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
+    fulfilment_id: Mapped[int] = mapped_column(sa.ForeignKey("fulfilments.id"), index=True)
+    #: Whole rupiah kept back (the case's amount).
+    amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

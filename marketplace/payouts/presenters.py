@@ -44,9 +44,13 @@ def period_rows(summary, *, lang: str) -> list[dict]:
             "payouts": rupiah(row.payouts, lang),
             "net": rupiah(row.net, lang),
             "balance": rupiah(row.balance, lang),
-            "balance_value": row.balance,
-            "owed": row.balance > 0,
+            "pending": rupiah(row.pending, lang),
+            "held": rupiah(row.held, lang),
+            "available": rupiah(row.available, lang),
+            "balance_value": row.available,
+            "owed": row.available > 0,
             "has_account": row.account is not None,
+            "has_owner": row.has_owner,
             "account": (
                 f"{row.account.bank_name} {row.account.account_number} ({row.account.account_holder})"
                 if row.account
@@ -102,10 +106,14 @@ def refund_text(items: list[tuple[int, str, str]], lang: str) -> str:
     return ", ".join(parts)
 
 
-def entry_rows(entries, *, lang: str, refund_items: dict | None = None, parcel_url=None) -> list[dict]:
+def entry_rows(
+    entries, *, lang: str, refund_items: dict | None = None, parcel_url=None, delivered: set[int] | None = None
+) -> list[dict]:
     """`refund_items` (payouts.refund_details): what each refund took back; `parcel_url(fulfilment
-    id)`: a link to the seller's parcel for entries of an order."""
+    id)`: a link to the seller's parcel for entries of an order; `delivered` (parcel ids) marks which
+    are settled: the others wait for delivery."""
     refund_items = refund_items or {}
+    delivered = delivered or set()
     return [
         {
             "when": jakarta_time(e.occurred_at, lang),
@@ -115,16 +123,27 @@ def entry_rows(entries, *, lang: str, refund_items: dict | None = None, parcel_u
             "url": parcel_url(e.fulfilment_id) if parcel_url and e.fulfilment_id else "",
             "amount": rupiah(e.amount_idr, lang),
             "negative": e.amount_idr < 0,
+            "state": str(
+                _l("Available") if e.fulfilment_id is None or e.fulfilment_id in delivered else _l("Pending")
+            ),
         }
         for e in entries
     ]
 
 
-def totals_view(totals: dict, *, lang: str) -> dict:
-    return {
+def totals_view(totals: dict, *, lang: str, balances=None) -> dict:
+    """The ledger's totals by kind and, from `balances` (payouts.availability.Balances), the
+    balance split into pending (parcel not delivered yet), held (open problem report) and available."""
+    view = {
         "sales": rupiah(totals[LedgerKind.SALE], lang),
         "commission": rupiah(totals[LedgerKind.COMMISSION] + totals[LedgerKind.COMMISSION_REVERSAL], lang),
         "refunds": rupiah(totals[LedgerKind.REFUND], lang),
         "payouts": rupiah(totals[LedgerKind.PAYOUT], lang),
         "balance": rupiah(sum(totals.values()), lang),
     }
+    if balances is not None:
+        view["pending"] = rupiah(balances.pending, lang)
+        view["held"] = rupiah(balances.held, lang)
+        view["available"] = rupiah(balances.available, lang)
+        view["has_held"] = balances.held > 0
+    return view

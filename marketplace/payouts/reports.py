@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.orders.models import Order, OrderLine
+from marketplace.payouts.availability import Balances, list_balances
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
@@ -47,11 +48,18 @@ class SellerPeriod:
     net: int
     balance: int
     account: SellerPayoutAccount | None
+    #: The balance split: waiting for delivery, held by open cases, payable now.
+    pending: int = 0
+    held: int = 0
+    available: int = 0
+    #: False for an artisan without an account (a curator or facilitator records the bank account).
+    has_owner: bool = True
 
 
 def list_period_summary(session: Session, *, year: int, month: int) -> list[SellerPeriod]:
     """Every seller with ledger entries: the month's sales, commission, refunds and payouts, and
-    the balance now. Three queries, whatever the number of sellers or entries."""
+    the balance now split into pending, held and available. Five queries, whatever the number of
+    sellers or entries."""
     start, end = month_bounds(year, month)
     in_period = sa.and_(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
 
@@ -74,8 +82,13 @@ def list_period_summary(session: Session, *, year: int, month: int) -> list[Sell
         ).group_by(LedgerEntry.seller_id)
     ).all()
     ids = [row[0] for row in rows]
-    names = (
-        dict(session.execute(sa.select(Seller.id, Seller.name).where(Seller.id.in_(ids))).all())
+    shops = (
+        {
+            sid: (name, owner)
+            for sid, name, owner in session.execute(
+                sa.select(Seller.id, Seller.name, Seller.user_id).where(Seller.id.in_(ids))
+            )
+        }
         if ids
         else {}
     )
@@ -89,10 +102,11 @@ def list_period_summary(session: Session, *, year: int, month: int) -> list[Sell
         if ids
         else {}
     )
+    split = list_balances(session, ids) if ids else {}
     summary = [
         SellerPeriod(
             seller_id=seller_id,
-            name=names.get(seller_id, ""),
+            name=shops.get(seller_id, ("", None))[0],
             sales=int(sales),
             commission=int(commission),
             refunds=int(refunds),
@@ -100,6 +114,10 @@ def list_period_summary(session: Session, *, year: int, month: int) -> list[Sell
             net=int(sales + commission + refunds),
             balance=int(total or 0),
             account=accounts.get(seller_id),
+            pending=split.get(seller_id, Balances()).pending,
+            held=split.get(seller_id, Balances()).held,
+            available=split.get(seller_id, Balances()).available,
+            has_owner=shops.get(seller_id, ("", None))[1] is not None,
         )
         for seller_id, sales, commission, refunds, payouts, total in rows
     ]
@@ -112,15 +130,17 @@ def payout_reference(seller_id: int, year: int, month: int) -> str:
 
 
 def bulk_transfer_csv(session: Session, *, year: int, month: int) -> tuple[str, list[SellerPeriod]]:
-    """A bank bulk-transfer file of every seller owed money (positive balance) with a payout
-    account: seller, bank, account number, holder, amount (whole rupiah), reference. Returns the CSV
-    text and the sellers owed money but left out because they have no payout account."""
+    """A bank bulk-transfer file of every seller with money available to pay out (parcels
+    delivered, no open case) and a payout account — whoever recorded it: the owner, or a curator or
+    facilitator for an artisan without an account — : seller, bank, account number, holder, amount
+    (whole rupiah), reference. Returns the CSV text and the sellers with money available but left
+    out because they have no payout account."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["seller", "bank", "account_number", "account_holder", "amount_idr", "reference"])
     missing = []
     for row in list_period_summary(session, year=year, month=month):
-        if row.balance <= 0:
+        if row.available <= 0:
             continue
         if row.account is None:
             missing.append(row)
@@ -131,7 +151,7 @@ def bulk_transfer_csv(session: Session, *, year: int, month: int) -> tuple[str, 
                 safe_cell(row.account.bank_name),
                 safe_cell(row.account.account_number),
                 safe_cell(row.account.account_holder),
-                row.balance,
+                row.available,
                 payout_reference(row.seller_id, year, month),
             ]
         )

@@ -6,14 +6,16 @@ Rules:
   the buyer paid in: goods at `OrderLine.unit_price_idr` × quantity.
 - SALE (+) when the order is paid (`record_sales` listens to `signals.order_paid`): the goods plus
   the parcel's shipping. Shipping collected for a seller's parcel is the seller's: they pay the
-  courier. Paid, not delivered, so a seller sees the sale at once; a later refund takes it back.
+  courier. Entered when paid, so a seller sees the sale at once as *pending*; it becomes available
+  to pay out when the parcel is delivered; a later refund takes it back.
 - COMMISSION (−) on the goods only (never shipping), rounded half-up to whole rupiah per
   fulfilment with integer arithmetic, at the CommissionRate in force on the payment's Jakarta date
   (DEFAULT_COMMISSION_PERCENT when none was ever set).
 - REFUND (−) the seller's IDR share of a refund, and COMMISSION_REVERSAL (+) the commission on the
   refunded goods, computed on the cumulative refunded goods of the fulfilment so that refunding
   everything in several steps gives back exactly the commission taken.
-- PAYOUT (−) money transferred; never more than the balance, one payout per form submit.
+- PAYOUT (−) money transferred; never more than the *available* balance (parcel delivered, no
+  open case: `payouts/availability.py`), one payout per form submit.
 - Each entry has a unique `key`, so recording the same fact twice writes one row.
 """
 
@@ -32,6 +34,7 @@ from marketplace.errors import NotFound, ValidationError
 from marketplace.money import Money
 from marketplace.orders.amounts import goods_idr, shipping_idr
 from marketplace.orders.models import Order
+from marketplace.payouts.availability import available_balance
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
 from marketplace.payouts.reports import (  # re-exported: the read-only reports
     MonthFigures,  # noqa: F401
@@ -304,10 +307,11 @@ def create_payout(
     """Record a transfer to the seller: a Payout and its PAYOUT entry, audited ("payout.create").
 
     The seller's row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock) and the
-    balance read under the lock, so two payouts at once never take more than the balance. A second
-    submit of the same form (`token`) returns the first payout. Raises NotFound for an unknown
-    seller, ValidationError for an amount ≤ 0 or above the balance, a missing bank reference, or a
-    seller without a payout account.
+    available balance (delivered parcels, less open cases' holds) read under the lock, so two
+    payouts at once never take more than is available. A second submit of the same form (`token`)
+    returns the first payout. Raises NotFound for an unknown seller, ValidationError for an amount
+    ≤ 0 or above the available balance, a missing bank reference, or a seller without a payout
+    account.
     """
     token = (token or "").strip()
     if not token or len(token) > 64:
@@ -331,11 +335,13 @@ def create_payout(
     if not isinstance(amount_idr, int) or isinstance(amount_idr, bool) or amount_idr <= 0:
         raise ValidationError(_("Enter an amount above zero."), field="amount")
     owed = balance(session, seller.id)
-    if amount_idr > owed:
+    available = available_balance(session, seller.id)
+    if amount_idr > available:
         raise ValidationError(
             _(
-                "A payout cannot exceed the balance (%(balance)s).",
-                balance=Money(max(owed, 0), "IDR").format(),
+                "A payout cannot exceed the money available now (%(available)s): sales wait until "
+                "their parcel is delivered, and open problem reports hold their amount.",
+                available=Money(max(available, 0), "IDR").format(),
             ),
             field="amount",
         )
@@ -378,7 +384,12 @@ def create_payout(
         target_id=payout.id,
         target_label=f"{seller.name}: {bank_reference}",
         seller_id=seller.id,
-        before={"balance_idr": owed},
-        after={"balance_idr": owed - amount_idr, "amount_idr": amount_idr, "bank_reference": bank_reference},
+        before={"balance_idr": owed, "available_idr": available},
+        after={
+            "balance_idr": owed - amount_idr,
+            "available_idr": available - amount_idr,
+            "amount_idr": amount_idr,
+            "bank_reference": bank_reference,
+        },
     )
     return payout

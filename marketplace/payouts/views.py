@@ -16,7 +16,7 @@ from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.payouts import presenters, services
+from marketplace.payouts import availability, presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.payouts.refund_details import refund_items
 from marketplace.seller.models import Seller
@@ -41,6 +41,12 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
     rows = presenters.period_rows(summary, lang=lang)
     for row in rows:
         row["token"] = new_token()
+        # An artisan without an account: a curator records the bank account with their consent.
+        row["artisan_url"] = (
+            ""
+            if row["has_owner"]
+            else url_for("facilitators.curator_payout_account", seller_id=row["seller_id"])
+        )
         if failed_seller == row["seller_id"]:
             row["amount_typed"] = request.form.get("amount", "")
             row["reference_typed"] = request.form.get("bank_reference", "")
@@ -195,20 +201,26 @@ def seller_sales():
             }
             for t_id, t_en, units, rev in top
         ],
-        totals=presenters.totals_view(services.ledger_totals(db.session, [shop_id]), lang=lang),
+        totals=presenters.totals_view(
+            services.ledger_totals(db.session, [shop_id]),
+            lang=lang,
+            balances=availability.balances_of(db.session, shop_id),
+        ),
         entries=_ledger_rows(shop_id, lang),
         rate=services.rate_on(db.session, jakarta_date(now)),
     )
 
 
 def _ledger_rows(shop_id: int, lang: str) -> list[dict]:
-    """The last 50 entries; refunds say which units they took back, and link to the parcel."""
+    """The last 50 entries; refunds say which units they took back, and link to the parcel; entries of
+    parcels not delivered yet say they are pending."""
     entries = services.list_entries(db.session, [shop_id], limit=50)
     return presenters.entry_rows(
         entries,
         lang=lang,
         refund_items=refund_items(db.session, entries),
         parcel_url=lambda fulfilment_id: url_for("seller.order", fulfilment_id=fulfilment_id),
+        delivered=availability.delivered_fulfilment_ids(db.session, [e.fulfilment_id for e in entries]),
     )
 
 

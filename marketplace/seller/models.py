@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -56,6 +56,9 @@ class Seller(db.Model):
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     #: The curator's note on the last decision about the application (shown on the seller dashboard).
     review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: The artisan behind a shop without its own account, as on their ID card (set by a curator):
+    #: the payout account's holder must carry this name, or the difference is explained.
+    artisan_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
 
     village: Mapped[Region] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)
@@ -75,6 +78,16 @@ class SellerPayoutAccount(db.Model):
     account_holder: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Who set it last: "owner" (the shop's account), or "curator" / "facilitator" for an artisan
+    #: without an account, with the artisan's signed consent below.
+    recorded_via: Mapped[str] = mapped_column(sa.String(20), default="owner", server_default="owner")
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The day the artisan signed the consent form (Jakarta date), and the private scan of it
+    #: (under `private/payout-consent/`, served only to curators and the recording facilitator).
+    consent_on: Mapped[Optional[date]] = mapped_column(sa.Date)
+    consent_evidence_key: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    #: Why the holder's name differs from the artisan's (required when it does).
+    holder_explanation: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     seller: Mapped[Seller] = relationship()
 

@@ -7,6 +7,7 @@ import contextvars
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.seller.models import SellerPayoutAccount
@@ -54,15 +55,30 @@ def paid_order(
     courier: bool = False,
     email: str = "buyer@example.test",
     lang: str = "en",
+    delivered: bool = False,
 ):
-    """A bank-transfer order for {product: quantity}, marked paid (by the curator's confirmation) at `now`."""
+    """A bank-transfer order for {product: quantity}, marked paid (by the curator's confirmation) at
+    `now`; with `delivered`, its parcels also shipped and arrived (their money is available)."""
     now = now or utcnow()
     cart = make_cart(session, items)
     extra = {} if courier else {"address": None, "shipping_method": "pickup"}
     order = place(session, cart, email=email, lang=lang, now=now, **extra)
     assert orders.mark_order_paid(session, order, actor_label="test", now=now)
     session.commit()
+    if delivered:
+        deliver(session, order, now=now)
     return order
+
+
+def deliver(session, order, *, now=None) -> None:
+    """Ship and deliver every parcel of a paid order, as seller and buyer would (then commit)."""
+    now = now or utcnow()
+    for parcel in order.fulfilments:
+        fulfilment.mark_fulfilment_shipped(
+            session, parcel, courier="JNE", tracking_number=f"JNE{parcel.id:08d}", actor_label="test", now=now
+        )
+        assert fulfilment.mark_fulfilment_delivered(session, parcel, actor_label="test", now=now)
+    session.commit()
 
 
 def entries(session, seller_id: int, kind: LedgerKind | None = None) -> list[int]:

@@ -79,7 +79,7 @@ def test_rate_change_applies_to_later_sales_only_and_is_audited(app, session):
 def test_payout_never_exceeds_the_balance_and_a_double_submit_pays_once(app, session):
     desk = curator(session)
     seller, product = make_shop(session, price=100_000)
-    paid_order(session, {product: 1})
+    paid_order(session, {product: 1}, delivered=True)
     assert services.balance(session, seller.id) == 95_000
 
     with pytest.raises(ValidationError):
@@ -197,7 +197,7 @@ def test_bulk_transfer_csv_lists_owed_sellers_with_accounts(app, session):
     budi, budi_product = make_shop(session, price=10_001, name="Batik Budi")
     cita, cita_product = make_shop(session, price=30_000, name="Kopi Cita", account=False)
     dewi, dewi_product = make_shop(session, price=50_000, name="Dewi Tenun")
-    paid_order(session, {ani_product: 1, budi_product: 1, cita_product: 1, dewi_product: 1})
+    paid_order(session, {ani_product: 1, budi_product: 1, cita_product: 1, dewi_product: 1}, delivered=True)
     services.create_payout(
         session,
         seller_id=dewi.id,

@@ -53,7 +53,7 @@ def test_curator_marks_a_payout_paid_once_and_never_above_the_balance(app, sessi
     curator(session)
     seller, product = make_shop(session, price=100_000, name="Rotan Ani")
     other, other_product = make_shop(session, price=10_001, name="Kopi Cita", account=False)
-    paid_order(session, {product: 1, other_product: 1})
+    paid_order(session, {product: 1, other_product: 1}, delivered=True)
     desk = log_in(app, "curator@example.test")
 
     with count_queries() as few:
@@ -63,7 +63,7 @@ def test_curator_marks_a_payout_paid_once_and_never_above_the_balance(app, sessi
     extras = []
     for n in range(3):
         extra_seller, extra = make_shop(session, price=5_000, name=f"Extra {n}")
-        paid_order(session, {extra: 1})
+        paid_order(session, {extra: 1}, delivered=True)
         extras.append(extra_seller.id)
     with count_queries() as more:
         desk.get("/curator/payouts")
@@ -72,7 +72,9 @@ def test_curator_marks_a_payout_paid_once_and_never_above_the_balance(app, sessi
     too_much = desk.post(
         f"/curator/payouts/{seller.id}/pay", data={"amount": "95001", "bank_reference": "T", "token": "a"}
     )
-    assert too_much.status_code == 400 and "cannot exceed the balance" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 400 and "cannot exceed the money available" in too_much.get_data(
+        as_text=True
+    )
     garbage = desk.post(
         f"/curator/payouts/{seller.id}/pay", data={"amount": "lots", "bank_reference": "T", "token": "a"}
     )

@@ -176,7 +176,7 @@ def test_parallel_refunds_of_the_same_unit_return_it_to_stock_once(app, session,
 def test_parallel_payouts_never_exceed_the_balance(app, session, race_server):
     """Balance Rp 95,000 (a Rp 100,000 sale less 5% commission); six payouts of Rp 40,000 at once."""
     seller, product = make_shop(session, price=100_000, stock=5)
-    paid_order(session, {product: 1})
+    paid_order(session, {product: 1}, delivered=True)
     assert payouts.balance(session, seller.id) == 95_000
     curator = curator_session(session, race_server)
     base = race_server.base_url
