@@ -107,7 +107,12 @@ def refund_text(items: list[tuple[int, str, str]], lang: str) -> str:
 
 
 def entry_rows(
-    entries, *, lang: str, refund_items: dict | None = None, parcel_url=None, delivered: set[int] | None = None
+    entries,
+    *,
+    lang: str,
+    refund_items: dict | None = None,
+    parcel_url=None,
+    delivered: set[int] | None = None,
 ) -> list[dict]:
     """`refund_items` (payouts.refund_details): what each refund took back; `parcel_url(fulfilment
     id)`: a link to the seller's parcel for entries of an order; `delivered` (parcel ids) marks which
