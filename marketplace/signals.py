@@ -18,6 +18,8 @@ Listening today:
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+- order_payment_reversed: payments (the bank Payment back to pending), payouts (SALE and
+  COMMISSION entries withdrawn).
 """
 
 from __future__ import annotations
@@ -56,3 +58,8 @@ charge_refunded = _signals.signal("charge-refunded")
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.
 refund_created = _signals.signal("refund-created")
+
+#: A curator undid a bank-transfer confirmation (within a day, nothing shipped or refunded): the
+#: order is awaiting payment again. Receivers may raise a DomainError to refuse (all rolls back).
+#: kwargs: session, order, paid_at (when it had been marked paid), actor_id (int or None), now.
+order_payment_reversed = _signals.signal("order-payment-reversed")

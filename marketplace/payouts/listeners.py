@@ -4,6 +4,7 @@ when this module is imported (by `marketplace.models`). They flush; the caller c
 from __future__ import annotations
 
 from marketplace import signals
+from marketplace.payouts.reversal import withdraw_sales
 from marketplace.payouts.services import record_refund, record_sales
 
 
@@ -19,3 +20,9 @@ def enter_refund(sender, *, session, refund, now, **kwargs) -> None:
     has no lines and no entries)."""
     if not refund.returns_payment_only:
         record_refund(session, refund, now=now)
+
+
+@signals.order_payment_reversed.connect
+def withdraw_sale(sender, *, session, order, paid_at, now, **kwargs) -> None:
+    """An undone payment confirmation: the sale and its commission leave the sellers' ledger."""
+    withdraw_sales(session, order, paid_at=paid_at)
