@@ -20,6 +20,8 @@ Listening today:
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
 - order_page: refunds (what was refunded, for the buyer's order page).
 - case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
+- order_payment_reversed: payments (the bank Payment back to pending), payouts (SALE and
+  COMMISSION entries withdrawn).
 """
 
 from __future__ import annotations
@@ -81,3 +83,8 @@ case_opened = _signals.signal("case-opened")
 #: That case was closed (resolved with or without a refund, or rejected): its hold is released.
 #: kwargs: session, fulfilment, amount_idr (the amount given when it opened), now (optional).
 case_closed = _signals.signal("case-closed")
+
+#: A curator undid a bank-transfer confirmation (within a day, nothing shipped or refunded): the
+#: order is awaiting payment again. Receivers may raise a DomainError to refuse (all rolls back).
+#: kwargs: session, order, paid_at (when it had been marked paid), actor_id (int or None), now.
+order_payment_reversed = _signals.signal("order-payment-reversed")

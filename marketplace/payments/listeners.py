@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marketplace import signals
+from marketplace.errors import ValidationError
+from marketplace.i18n import message as _l
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 
@@ -69,4 +71,27 @@ def expire_pending_payments(sender, *, session, order, now, **kwargs) -> None:
     ):
         payment.status = PaymentStatus.EXPIRED
         payment.updated_at = now
+    session.flush()
+
+
+@signals.order_payment_reversed.connect
+def reopen_bank_transfer(sender, *, session, order, now, **kwargs) -> None:
+    """An undone transfer confirmation: the bank payment is pending again, its reference cleared.
+
+    Refuses (ValidationError, everything rolls back) when any of its money was given back.
+    """
+    payment = session.scalars(
+        sa.select(Payment)
+        .where(Payment.order_id == order.id, Payment.method == PaymentMethod.BANK_TRANSFER)
+        .order_by(Payment.id.desc())
+        .with_for_update()
+    ).first()
+    if payment is None:
+        return
+    if payment.refunded_minor or payment.needs_refund:
+        raise ValidationError(str(_l("Money of this order was already refunded: the confirmation stays.")))
+    payment.status = PaymentStatus.PENDING
+    payment.confirmed_by_id = None
+    payment.bank_reference = ""
+    payment.updated_at = now
     session.flush()

@@ -57,6 +57,8 @@ class Payment(db.Model):
     #: Why, for the curator who handles it (e.g. "paid after the order was cancelled").
     note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     confirmed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    #: Bank transfers: the reference on the bank statement the curator matched (empty until then).
+    bank_reference: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -71,3 +73,26 @@ class StripeEvent(db.Model):
     id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(80))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TransferClaim(db.Model):
+    """The buyer's "I have transferred" for a bank-transfer order: one per order, updated on resubmit.
+
+    The receipt photo is re-encoded and kept under `private/` (never served by /media/); only the
+    buyer (or the guest link) and curators fetch it, through an access-checked view.
+    """
+
+    __tablename__ = "transfer_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    #: As typed by the buyer, to match the bank statement (both optional).
+    sender_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    sender_bank: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    #: Media key of the re-encoded receipt photo (WebP) under private/, or None.
+    receipt_key: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The latest submit: what puts the order at the top of the curators' queue.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()

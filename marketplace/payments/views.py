@@ -259,3 +259,6 @@ def stripe_return():
 def stripe_cancel():
     """Where Stripe sends the buyer who left its page. Shows the status; never changes it."""
     return _return_page(cancelled=True)
+
+
+from marketplace.payments import transfer_views  # noqa: E402,F401  (registers its routes on bp)

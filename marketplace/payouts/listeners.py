@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marketplace import signals
 from marketplace.payouts.availability import place_hold, release_hold
+from marketplace.payouts.reversal import withdraw_sales
 from marketplace.payouts.services import record_refund, record_sales
 from marketplace.types import utcnow
 
@@ -34,3 +35,9 @@ def hold_for_case(sender, *, session, fulfilment, amount_idr, now=None, **kwargs
 def release_for_case(sender, *, session, fulfilment, amount_idr=None, now=None, **kwargs) -> None:
     """The case is over: its hold goes (a refund it decided has its own ledger entries)."""
     release_hold(session, fulfilment=fulfilment, amount_idr=amount_idr, now=now or utcnow())
+
+
+@signals.order_payment_reversed.connect
+def withdraw_sale(sender, *, session, order, paid_at, now, **kwargs) -> None:
+    """An undone payment confirmation: the sale and its commission leave the sellers' ledger."""
+    withdraw_sales(session, order, paid_at=paid_at)

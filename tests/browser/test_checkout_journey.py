@@ -177,6 +177,18 @@ def test_guest_cart_login_merge_bank_transfer_order(request, page_fixture, live_
     main.locator(f"a[href$='/orders/{order.number}']").click()
     expect(main.locator("section.bank-instructions")).to_contain_text(BANK_ACCOUNT)
 
+    # With JavaScript each detail gets a Copy button (without, plain text); "I have transferred".
+    instructions = main.locator("section.bank-instructions")
+    with_js = page_fixture == "page"
+    expect(instructions.locator("button.copy-button")).to_have_count(6 if with_js else 0)
+    if with_js:
+        expect(instructions.get_by_role("button", name="Copy: Exact amount")).to_be_visible()
+    instructions.locator("input[name=sender_name]").fill("Siti Rahayu")
+    instructions.get_by_role("button", name="I have transferred").click()
+    expect(page).to_have_url(re.compile(rf"/orders/{order.number}$"))
+    expect(page.locator("[role=status]").first).to_contain_text("A curator will check the transfer")
+    expect(main.locator("section.bank-instructions")).to_contain_text("You told us on")
+
     assert_no_browser_errors(page)
 
 

@@ -221,14 +221,18 @@ def test_curator_marks_transfer_received_and_others_get_404(app, session):
     listing = desk.get(f"/curator/transfers?q={order.total_minor}").get_data(as_text=True)
     assert order.number in listing
     assert order.number not in desk.get("/curator/transfers?q=Rp+999.999.999").get_data(as_text=True)
-    response = desk.post(f"/curator/transfers/{order.number}/received")
+    assert desk.post(f"/curator/transfers/{order.number}/received").status_code == 400  # no reference
+    response = desk.post(f"/curator/transfers/{order.number}/received", data={"reference": "BRI 0612 3456"})
     assert response.status_code == 303
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.PAID
     assert order.events[-1].actor_id == curator.id
-    assert desk.post(f"/curator/transfers/{order.number}/received").status_code == 303  # harmless twice
-    assert f"<td>{order.number}</td>" not in desk.get("/curator/transfers").get_data(as_text=True)
+    again = desk.post(f"/curator/transfers/{order.number}/received", data={"reference": "BRI 0612 3456"})
+    assert again.status_code == 303  # harmless twice
+    listing = desk.get("/curator/transfers").get_data(as_text=True)
+    assert f"/curator/transfers/{order.number}/received" not in listing  # left the queue
+    assert f"/curator/transfers/{order.number}/undo" in listing  # confirmed: undo for a day
 
 
 def test_card_option_hidden_without_stripe_key(client, session):

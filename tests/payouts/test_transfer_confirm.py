@@ -17,12 +17,13 @@ def test_transfer_confirmation_is_audited_and_enters_the_ledger(app, session):
     order = place(session, make_cart(session, {product: 2}), address=None, shipping_method="pickup")
     session.commit()
     desk = log_in(app, "curator@example.test")
-    assert desk.post(f"/curator/transfers/{order.number}/received").status_code == 303
-    assert desk.post(f"/curator/transfers/{order.number}/received").status_code == 303  # twice: no effect
+    form = {"reference": "BCA 0612-0001"}
+    assert desk.post(f"/curator/transfers/{order.number}/received", data=form).status_code == 303
+    assert desk.post(f"/curator/transfers/{order.number}/received", data=form).status_code == 303  # no effect
     session.expire_all()
     assert session.get(Order, order.id).status == OrderStatus.PAID
     audits = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "transfer.confirm")).all()
-    assert [(a.actor_id, a.target_label, a.after["status"]) for a in audits] == [
-        (desk_user.id, order.number, "paid")
+    assert [(a.actor_id, a.target_label, a.after["status"], a.after["reference"]) for a in audits] == [
+        (desk_user.id, order.number, "paid", "BCA 0612-0001")
     ]
     assert services.balance(session, seller.id) == 80_000 - 4_000

@@ -206,20 +206,33 @@ def test_parallel_payouts_never_exceed_the_balance(app, session, race_server):
 
 
 def test_parallel_transfer_confirmations_mark_the_order_paid_once(app, session, race_server):
+    """Two curators (three tabs each) mark the same transfer received, each with a reference."""
     seller, product = make_shop(session, price=60_000, stock=5)
     order = place(session, make_cart(session, {product: 2}), shipping_method="pickup", address=None)
     session.commit()
     curator = curator_session(session, race_server)
+    make_user(session, email="kurator2@example.test", is_curator=True)
+    session.commit()
+    other = log_in(race_server.base_url, "kurator2@example.test")
     base = race_server.base_url
-    token = csrf_token(curator, f"{base}/curator/transfers")
+    tokens = {id(desk): csrf_token(desk, f"{base}/curator/transfers") for desk in (curator, other)}
     url = f"{base}/curator/transfers/{order.number}/received"
+    desks = [curator, other] * (PARALLEL // 2)
+    posts = [
+        (desk, url, {"csrf_token": tokens[id(desk)], "reference": f"BRI-{index}"})
+        for index, desk in enumerate(desks)
+    ]
 
-    responses = at_once([(curator, url, {"csrf_token": token}) for _ in range(PARALLEL)])
+    responses = at_once(posts)
 
     assert_no_server_errors(responses, race_server)
     session.expire_all()
     assert session.get(Order, order.id).status == OrderStatus.PAID
-    assert count(session, AuditEntry, AuditEntry.action == "transfer.confirm") == 1
+    audits = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "transfer.confirm")).all()
+    assert len(audits) == 1
+    payment = session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).one()
+    assert payment.bank_reference == audits[0].after["reference"]
+    assert payment.confirmed_by_id == audits[0].actor_id
     assert (
         count(session, LedgerEntry, LedgerEntry.kind == LedgerKind.SALE, LedgerEntry.order_id == order.id)
         == 1
