@@ -22,7 +22,7 @@ from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.orders.helpers import make_cart, place
-from tests.payouts.helpers import log_in, make_shop
+from tests.payouts.helpers import log_in, make_shop, paid_order
 from tests.refunds.helpers import ask, stock
 
 WINDOW = timedelta(hours=24)
@@ -173,9 +173,11 @@ def test_undo_is_refused_once_shipped_refunded_or_paid_out(app, session, desk_us
     order_now, payment = _fresh(session, refunded.id)
     assert order_now.status == OrderStatus.PAID and payment.status == PaymentStatus.PARTIALLY_REFUNDED
 
-    seller, _product, paid_out = _order(session)
+    seller, product, paid_out = _order(session)
     transfers.confirm_bank_transfer(session, paid_out, reference="R3", actor=desk_user, now=now)
     session.commit()
+    # Only delivered sales can be paid out: an earlier order of the same shop arrived.
+    paid_order(session, {product: 1}, now=now, delivered=True)
     payouts.create_payout(
         session,
         seller_id=seller.id,
