@@ -18,6 +18,7 @@ Listening today:
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+- case_opened / case_closed: (the payouts hold listens; cases sends them).
 """
 
 from __future__ import annotations
@@ -56,3 +57,13 @@ charge_refunded = _signals.signal("charge-refunded")
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.
 refund_created = _signals.signal("refund-created")
+
+#: A buyer reported a problem with a shipped part (cases.models.Case opened; sent once per case).
+#: kwargs: session, case (cases.models.Case), fulfilment (orders.models.Fulfilment),
+#: amount_idr (int: the part's goods and shipping in rupiah not refunded yet, the amount at stake), now.
+case_opened = _signals.signal("case-opened")
+
+#: A curator resolved a problem case (refund, partial refund or reject; sent once per case).
+#: kwargs: session, case, fulfilment, amount_idr (the same amount case_opened announced, to
+#: release), refund (refunds.models.Refund or None for a rejection), now.
+case_closed = _signals.signal("case-closed")

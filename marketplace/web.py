@@ -61,6 +61,7 @@ BLUEPRINTS = (
     "marketplace.dashboard.views:bp",
     "marketplace.naikkelas.views:bp",
     "marketplace.refunds.views:bp",
+    "marketplace.cases.views:bp",
     "marketplace.payouts.views:bp",
     "marketplace.monitoring.views:bp",
     "marketplace.mentoring.views:bp",
