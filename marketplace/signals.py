@@ -75,13 +75,14 @@ def page_values(signal, **kwargs) -> dict:
     return values
 
 
-#: A buyer's problem report (case) about one seller's parcel was opened: `amount_idr` (whole
-#: rupiah) of that parcel is kept back from payouts until it closes.
-#: kwargs: session, fulfilment (orders.models.Fulfilment), amount_idr (int), now (optional).
+#: A buyer reported a problem with a shipped part (cases.models.Case opened; sent once per case).
+#: kwargs: session, case (cases.models.Case), fulfilment (orders.models.Fulfilment),
+#: amount_idr (int: the part's goods and shipping in rupiah not refunded yet, the amount at stake), now.
 case_opened = _signals.signal("case-opened")
 
-#: That case was closed (resolved with or without a refund, or rejected): its hold is released.
-#: kwargs: session, fulfilment, amount_idr (the amount given when it opened), now (optional).
+#: A curator resolved a problem case (refund, partial refund or reject; sent once per case).
+#: kwargs: session, case, fulfilment, amount_idr (the same amount case_opened announced, to
+#: release), refund (refunds.models.Refund or None for a rejection), now.
 case_closed = _signals.signal("case-closed")
 
 #: A curator undid a bank-transfer confirmation (within a day, nothing shipped or refunded): the

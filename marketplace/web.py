@@ -62,6 +62,7 @@ BLUEPRINTS = (
     "marketplace.naikkelas.views:bp",
     "marketplace.refunds.views:bp",
     "marketplace.refunds.receipt:bp",
+    "marketplace.cases.views:bp",
     "marketplace.payouts.views:bp",
     "marketplace.monitoring.views:bp",
     "marketplace.mentoring.views:bp",

@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"orders"},
     {"payments"},
     {"refunds"},
-    {"payouts"},
+    {"payouts", "cases"},
     {"curation", "mentoring"},
     {"naikkelas"},
     {"monitoring"},

@@ -43,6 +43,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     ),
     MenuEntry("curation.transfers", _l("Bank transfers"), "transfers", group="queues"),
     MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
+    MenuEntry("cases.queue", _l("Problem reports"), group="queues", related=("cases.show",)),
     MenuEntry(
         "curation.featured",
         _l("Featured"),
@@ -57,6 +58,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("payouts.commission", _l("Commission"), group="money"),
     MenuEntry("markets.rates", _l("Exchange rates"), group="money"),
     MenuEntry("shipping.zones", _l("Shipping rates"), group="money", related=("shipping.edit_rate",)),
+    MenuEntry("shipping.couriers", _l("Couriers"), group="money", related=("shipping.edit_courier",)),
     MenuEntry("monitoring.dashboard", _l("Monitoring"), group="programme"),
     MenuEntry("mentoring.index", _l("Mentoring"), group="programme", related=("mentoring.seller_log",)),
     MenuEntry("naikkelas.levels", _l("Naik kelas"), group="programme"),

@@ -77,4 +77,5 @@ class SetStockForm(FlaskForm):
 
 class ShipForm(FlaskForm):
     courier = SelectField(_l("Courier"), validate_choice=False)
+    courier_other = StringField(_l("Other courier's name"), validators=[Length(max=60)])
     tracking_number = StringField(_l("Tracking number (resi)"), validators=[Length(max=80)])

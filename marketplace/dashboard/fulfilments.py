@@ -19,17 +19,10 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.services import mark_fulfilment_shipped
 from marketplace.seller.common import TRACKING, clean_text
+from marketplace.shipping.couriers import list_couriers
 
-COURIERS = (
-    "JNE",
-    "J&T Express",
-    "SiCepat",
-    "POS Indonesia",
-    "AnterAja",
-    "TIKI",
-    "Lion Parcel",
-    "Ninja Xpress",
-)
+#: The ship form's choice for a courier not in the couriers table (its name typed by the seller).
+OTHER_COURIER = "other"
 
 
 def list_fulfilments(session: Session, seller_ids: Sequence[int], *, limit: int = 200) -> list[Fulfilment]:
@@ -79,14 +72,19 @@ def ship_fulfilment(
     actor_id: int,
     actor_label: str,
     now: datetime,
+    courier_other: str = "",
 ) -> bool:
     """Processing → shipped with courier and tracking number; the buyer is emailed.
+
+    `courier` is a courier's code (or name) from the couriers table, whose tracking page the buyer
+    then gets a link to, or OTHER_COURIER with the name in `courier_other`; any other text is
+    kept as the courier's name, without a link.
 
     When it was the order's last parcel, the order becomes shipped too. Raises InvalidInput for
     a missing courier or malformed tracking number; returns False if the parcel was not ready to
     ship (unpaid, cancelled, already shipped) — nothing changes then.
     """
-    courier = clean_text(courier)
+    courier, courier_code = _courier_choice(session, clean_text(courier), clean_text(courier_other))
     tracking_number = " ".join(clean_text(tracking_number).split())
     errors = {}
     if not 2 <= len(courier) <= 60:
@@ -105,8 +103,24 @@ def ship_fulfilment(
         session,
         fulfilment,
         courier=courier,
+        courier_code=courier_code,
         tracking_number=tracking_number,
         actor_id=actor_id,
         actor_label=actor_label,
         now=now,
     )
+
+
+def courier_choices(session: Session) -> list[tuple[str, str]]:
+    """(value, label) of the ship form's courier select: the offered couriers, then "other"."""
+    return [(courier.code, courier.name) for courier in list_couriers(session, active_only=True)]
+
+
+def _courier_choice(session: Session, chosen: str, other: str) -> tuple[str, str | None]:
+    """(courier name, code or None) from the form's select and its "other" text."""
+    if chosen == OTHER_COURIER:
+        return other, None
+    for courier in list_couriers(session):
+        if chosen in (courier.code, courier.name) or chosen.casefold() == courier.name.casefold():
+            return courier.name, courier.code
+    return chosen, None

@@ -8,6 +8,8 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from marketplace.accounts.access import seller_area
+from marketplace.cases import presenters as case_presenters
+from marketplace.cases import services as case_services
 from marketplace.dashboard import fulfilments as services
 from marketplace.dashboard import presenters
 from marketplace.dashboard.forms import ActionForm, ShipForm
@@ -32,7 +34,11 @@ def orders():
 
 def _ship_form(formdata=None) -> ShipForm:
     form = ShipForm() if formdata else ShipForm(formdata=None)
-    form.courier.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(c, c) for c in services.COURIERS]
+    form.courier.choices = (
+        [SelectChoice("", _("Choose…"))]
+        + [SelectChoice(code, name) for code, name in services.courier_choices(db.session)]
+        + [SelectChoice(services.OTHER_COURIER, _("Another courier (type its name below)"))]
+    )
     return form
 
 
@@ -45,6 +51,9 @@ def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
         ),
         ship_form=ship_form,
         action_form=ActionForm(formdata=None),
+        parcel_cases=case_presenters.parcel_cases(
+            case_services.list_cases_for_fulfilments(db.session, [fulfilment.id]), lang
+        ),
     ), status
 
 
@@ -87,6 +96,7 @@ def ship(fulfilment_id: int):
                 db.session,
                 fulfilment=fulfilment,
                 courier=form.courier.data or "",
+                courier_other=form.courier_other.data or "",
                 tracking_number=form.tracking_number.data or "",
                 actor_id=current_user.id,
                 actor_label=actor_label(fulfilment),

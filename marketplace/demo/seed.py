@@ -33,6 +33,7 @@ from marketplace.media.storage import MediaStorage
 from marketplace.monitoring.demo import seed_demo_activity
 from marketplace.naikkelas.services import ensure_default_naik_kelas
 from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus
+from marketplace.shipping.couriers import ensure_default_couriers
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.timezones import JAKARTA
 from marketplace.types import utcnow
@@ -126,6 +127,7 @@ class _Seeder:
         self.facilitators(sellers, users)
         self.featured(new_products, users)
         ensure_default_shipping_rates(self.session)
+        ensure_default_couriers(self.session)  # tracking pages (shipping.couriers)
 
         ensure_demo_rates(self.session, today=self.today)  # ~1 EUR = 17,300 IDR … (markets)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace.email.services import deliver_pending
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.reminders import send_expiry_reminders
+from marketplace.orders.fulfilment import auto_complete_fulfilments
 from marketplace.orders.services import expire_unpaid_orders
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
@@ -51,6 +52,11 @@ def remind_expiring_labels(session: Session) -> str:
     return f"sent {result.emails} reminder email(s) about {result.labels} label(s)"
 
 
+def auto_complete_parcels(session: Session) -> str:
+    count = auto_complete_fulfilments(session, now=utcnow())
+    return f"completed {count} parcel(s) shipped long enough ago"
+
+
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
     return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
@@ -66,6 +72,12 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "labels.remind", _l("Remind sellers of expiring labels"), timedelta(hours=24), remind_expiring_labels
+    ),
+    Task(
+        "orders.auto_complete",
+        _l("Complete parcels shipped long ago"),
+        timedelta(hours=1),
+        auto_complete_parcels,
     ),
     Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
 )

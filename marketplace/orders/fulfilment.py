@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +13,10 @@ from marketplace.errors import ValidationError
 from marketplace.i18n import message as _l
 from marketplace.orders.history import add_event, claim_order
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus, ShippingMethod
+from marketplace.shipping.models import ShippingZone
+from marketplace.shipping.rates import DOMESTIC_AUTO_COMPLETE_DAYS
+
+AUTO_COMPLETE_LABEL = "system: auto-complete"
 
 
 def mark_fulfilment_processing(
@@ -60,11 +64,15 @@ def mark_fulfilment_shipped(
     *,
     courier: str,
     tracking_number: str,
+    courier_code: str | None = None,
     actor_id: int | None = None,
     actor_label: str,
     now: datetime,
 ) -> bool:
     """A seller handed their parcel to the courier. Idempotent; True the first time.
+
+    `courier_code` names a shipping.models.Courier (its tracking page is linked), None for another
+    courier typed by the seller.
 
     Only a paid order's fulfilment that is being prepared can ship (ValidationError otherwise, or
     for a missing tracking number on courier delivery). The order becomes SHIPPED when every
@@ -84,7 +92,12 @@ def mark_fulfilment_shipped(
         fulfilment,
         from_status=FulfilmentStatus.PROCESSING,
         to_status=FulfilmentStatus.SHIPPED,
-        values={"courier": courier, "tracking_number": tracking_number, "shipped_at": now},
+        values={
+            "courier": courier,
+            "courier_code": (courier_code or None) and courier_code[:20],
+            "tracking_number": tracking_number,
+            "shipped_at": now,
+        },
         actor_id=actor_id,
         actor_label=actor_label,
         now=now,
@@ -113,8 +126,13 @@ def mark_fulfilment_delivered(
     actor_id: int | None = None,
     actor_label: str,
     now: datetime,
+    unless_case_open: bool = False,
+    note: str = "",
 ) -> bool:
-    """The parcel arrived (or was picked up). Idempotent; the order is DELIVERED when all parcels are."""
+    """The parcel arrived (or was picked up). Idempotent; the order is DELIVERED when all parcels are.
+
+    `unless_case_open`: leave a parcel with an open problem case alone (the auto-complete job).
+    """
     order = fulfilment.order
     if not _move_fulfilment(
         session,
@@ -125,6 +143,8 @@ def mark_fulfilment_delivered(
         actor_id=actor_id,
         actor_label=actor_label,
         now=now,
+        note=note,
+        extra_where=(Fulfilment.has_open_case.is_(False),) if unless_case_open else (),
     ):
         return False
     _advance_order_when_parcels_are(
@@ -140,6 +160,81 @@ def mark_fulfilment_delivered(
     return True
 
 
+def auto_complete_fulfilments(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Parcels shipped `auto_complete_days` ago (their order's zone; 14 without one) are delivered.
+
+    Run by the job runner. Each parcel moves with one conditional UPDATE that also requires no
+    open problem case (`has_open_case`), so a buyer confirming receipt, a case being opened and
+    two overlapping runs all race safely: exactly one changes the row. Returns parcels completed.
+    """
+    days = sa.func.coalesce(
+        sa.select(ShippingZone.auto_complete_days)
+        .where(ShippingZone.code == Order.shipping_zone)
+        .scalar_subquery(),
+        DOMESTIC_AUTO_COMPLETE_DAYS,
+    )
+    shortest = session.scalar(sa.select(sa.func.min(ShippingZone.auto_complete_days)))
+    oldest_due = now - timedelta(
+        days=min(shortest or DOMESTIC_AUTO_COMPLETE_DAYS, DOMESTIC_AUTO_COMPLETE_DAYS)
+    )
+    candidates = session.execute(
+        sa.select(Fulfilment.id, Fulfilment.shipped_at, days)
+        .join(Order, Order.id == Fulfilment.order_id)
+        .where(
+            Fulfilment.status == FulfilmentStatus.SHIPPED,
+            Fulfilment.has_open_case.is_(False),
+            Fulfilment.shipped_at <= oldest_due,
+        )
+        .order_by(Fulfilment.shipped_at, Fulfilment.id)
+        .limit(limit)
+    ).all()
+    completed = 0
+    for fulfilment_id, shipped_at, zone_days in candidates:
+        if shipped_at > now - timedelta(days=int(zone_days)):
+            continue
+        fulfilment = session.get(Fulfilment, fulfilment_id)
+        if fulfilment is not None and mark_fulfilment_delivered(
+            session,
+            fulfilment,
+            actor_label=AUTO_COMPLETE_LABEL,
+            now=now,
+            unless_case_open=True,
+            note=f"auto-complete after {int(zone_days)} days",
+        ):
+            completed += 1
+    return completed
+
+
+def claim_fulfilment_for_case(session: Session, fulfilment: Fulfilment) -> bool:
+    """Mark a shipped parcel as having an open problem case; False when it is not shipped any
+    more (delivered, auto-completed) or already has one. One conditional UPDATE: it and the
+    auto-complete job cannot both win."""
+    result = session.execute(
+        sa.update(Fulfilment)
+        .where(
+            Fulfilment.id == fulfilment.id,
+            Fulfilment.status == FulfilmentStatus.SHIPPED,
+            Fulfilment.has_open_case.is_(False),
+        )
+        .values(has_open_case=True)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(fulfilment)
+    return result.rowcount == 1
+
+
+def release_fulfilment_case(session: Session, fulfilment: Fulfilment) -> bool:
+    """The parcel's case closed: it may complete again. False when no case was open."""
+    result = session.execute(
+        sa.update(Fulfilment)
+        .where(Fulfilment.id == fulfilment.id, Fulfilment.has_open_case.is_(True))
+        .values(has_open_case=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(fulfilment)
+    return result.rowcount == 1
+
+
 def _move_fulfilment(
     session: Session,
     fulfilment: Fulfilment,
@@ -151,12 +246,13 @@ def _move_fulfilment(
     actor_label: str,
     now: datetime,
     note: str = "",
+    extra_where: Sequence = (),
 ) -> bool:
     """One conditional UPDATE from `from_status`, so a double submit moves the parcel once."""
     order = fulfilment.order
     result = session.execute(
         sa.update(Fulfilment)
-        .where(Fulfilment.id == fulfilment.id, Fulfilment.status == from_status)
+        .where(Fulfilment.id == fulfilment.id, Fulfilment.status == from_status, *extra_where)
         .values(status=to_status, **values)
         .execution_options(synchronize_session=False)
     )

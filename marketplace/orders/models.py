@@ -115,7 +115,11 @@ class Fulfilment(db.Model):
     """The part of an order one seller packs and ships."""
 
     __tablename__ = "fulfilments"
-    __table_args__ = (sa.UniqueConstraint("order_id", "seller_id", name="uq_fulfilments_order_seller"),)
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "seller_id", name="uq_fulfilments_order_seller"),
+        #: The auto-complete job's scan: shipped parcels by age.
+        sa.Index("ix_fulfilments_status_shipped_at", "status", "shipped_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
@@ -126,6 +130,13 @@ class Fulfilment(db.Model):
     shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     courier: Mapped[str] = mapped_column(sa.String(60), default="")
     tracking_number: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: shipping.models.Courier.code when the seller chose a known courier (its page links the
+    #: tracking number); None for "other" (free text in `courier`) and parcels shipped before.
+    courier_code: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    #: True while a buyer's problem report (cases.models.Case) is open: the parcel does not
+    #: complete by itself. Set and cleared with conditional UPDATEs, so it races safely with
+    #: the auto-complete job.
+    has_open_case: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     shipped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 

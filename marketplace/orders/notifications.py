@@ -23,6 +23,7 @@ from marketplace.i18n import localized
 from marketplace.orders.models import Order
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.orders.queries import guest_order_token
+from marketplace.shipping.couriers import tracking_templates, tracking_url
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,10 @@ def fulfilment_shipped(sender, *, session: Session, fulfilment, **kwargs) -> Non
         "seller_name": fulfilment.lines[0].seller_name if fulfilment.lines else "",
         "carrier": fulfilment.courier,
         "tracking_number": fulfilment.tracking_number,
-        "tracking_url": "",
+        "tracking_url": tracking_url(
+            tracking_templates(session, [fulfilment.courier_code]).get(fulfilment.courier_code or ""),
+            fulfilment.tracking_number,
+        ),
         "lines": lines,
         "order_url": order_link(order),
     }

@@ -9,8 +9,16 @@ from marketplace import contact
 from marketplace.i18n import localized
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
-from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
+from marketplace.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    ShippingMethod,
+)
 from marketplace.orders.notes import note_lines
+from marketplace.shipping.couriers import tracking_url
 from marketplace.timezones import jakarta_time
 
 #: Shown until the operator sets BANK_NAME / BANK_ACCOUNT_NUMBER / BANK_ACCOUNT_HOLDER.
@@ -30,8 +38,12 @@ def bank_details() -> dict[str, str]:
     }
 
 
-def present_order(order: Order, *, lang: str) -> dict:
-    """Everything an order page or email shows, precomputed (no logic left for templates)."""
+def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str] | None = None) -> dict:
+    """Everything an order page or email shows, precomputed (no logic left for templates).
+
+    `tracking_templates` ({courier code: tracking page template}) links tracking numbers.
+    """
+    tracking_templates = tracking_templates or {}
     fulfilments = []
     for fulfilment in order.fulfilments:
         lines = [
@@ -53,6 +65,7 @@ def present_order(order: Order, *, lang: str) -> dict:
                 "courier": fulfilment.courier,
                 "tracking_number": fulfilment.tracking_number,
                 "lines": lines,
+                **_delivery(order, fulfilment, tracking_templates),
             }
         )
     pickup = order.shipping_method == ShippingMethod.PICKUP
@@ -120,4 +133,19 @@ def present_order(order: Order, *, lang: str) -> dict:
             }
             for event in order.events
         ],
+    }
+
+
+def _delivery(order: Order, fulfilment: Fulfilment, templates: dict[str, str]) -> dict:
+    """A part's tracking link, "I received it" and problem-report actions (orders/_delivery.html)."""
+    shipped = fulfilment.status == FulfilmentStatus.SHIPPED
+    reportable = shipped and order.buyer_id is not None
+    return {
+        "id": fulfilment.id,
+        "tracking_url": tracking_url(
+            templates.get(fulfilment.courier_code or ""), fulfilment.tracking_number
+        ),
+        "can_confirm_receipt": shipped,
+        "can_report": reportable and not fulfilment.has_open_case,
+        "has_open_case": fulfilment.has_open_case,
     }

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
 from marketplace import contact, signals
@@ -28,10 +29,12 @@ from marketplace.orders import services
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
 from marketplace.orders.forms import FindOrderForm
+from marketplace.orders.fulfilment import mark_fulfilment_delivered
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.notes import NOTE_MAX_LENGTH, clean_note
 from marketplace.orders.payment_choice import no_payment_method_reason, payment_methods_for
 from marketplace.orders.presenters import bank_details, present_order
+from marketplace.shipping.couriers import tracking_templates
 from marketplace.shipping.services import ShippingAddress, country_choices, validate_address
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
@@ -549,7 +552,11 @@ def show(number: str):
         db.session.commit()
         order, token = _order_for_request(number)
     lang = current_language()
-    view = present_order(order, lang=lang)
+    view = present_order(
+        order,
+        lang=lang,
+        tracking_templates=tracking_templates(db.session, [f.courier_code for f in order.fulfilments]),
+    )
     can_pay_by_card = (
         card_payments_available(current_app.config)
         and order.payment_method == PaymentMethod.STRIPE
@@ -572,3 +579,27 @@ def show(number: str):
         200,
         {"Cache-Control": "no-store"},
     )
+
+
+@bp.post("/orders/<number>/parts/<int:fulfilment_id>/received")
+def received(number: str, fulfilment_id: int):
+    """The buyer says a shipped part arrived: it is delivered (the order with its last part)."""
+    order, token = _order_for_request(number)
+    fulfilment = next((f for f in order.fulfilments if f.id == fulfilment_id), None)
+    if fulfilment is None or not FlaskForm().validate_on_submit():
+        abort(404 if fulfilment is None else 400)
+    if mark_fulfilment_delivered(
+        db.session,
+        fulfilment,
+        actor_id=order.buyer_id,
+        actor_label="buyer",
+        now=utcnow(),
+    ):
+        flash(
+            _("Thank you! The part from %(seller)s is marked as received.", seller=fulfilment.seller.name),
+            "success",
+        )
+    else:
+        flash(_("This part was already marked as received."), "info")
+    db.session.commit()
+    return redirect(url_for("orders.show", number=order.number, token=token), code=303)

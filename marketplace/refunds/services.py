@@ -89,6 +89,9 @@ class RefundRequest:
     payment_id: int | None = None
     #: The amount the curator saw in the preview: refused if the refund would now be another one.
     expected_minor: int | None = None
+    #: {fulfilment_id: an amount (order currency) off that seller's part, no units}: a problem
+    #: case's partial refund. Spread over the part's lines as lines of quantity 0.
+    amounts: dict[int, int] = field(default_factory=dict)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -451,7 +454,7 @@ def _refund_lines(session: Session, order: Order, request: RefundRequest) -> lis
     lines_by_id = {line.id: line for line in order.lines}
     unknown = (set(request.quantities) | set(request.restock)) - set(lines_by_id)
     fulfilments = {f.id: f for f in order.fulfilments}
-    if unknown or (set(request.shipping) | set(request.came_back)) - set(fulfilments):
+    if unknown or (set(request.shipping) | set(request.came_back) | set(request.amounts)) - set(fulfilments):
         raise ValidationError(_("That line is not part of this order."))
     # What the stock ledger says is still out (never returned, nor released by a cancellation):
     # the cap that keeps a unit from going back on sale twice.
@@ -501,6 +504,43 @@ def _refund_lines(session: Session, order: Order, request: RefundRequest) -> lis
             )
         elif fulfilment.id in request.shipping and not request.full and fulfilment.id in shipping_done:
             raise ValidationError(_("That parcel's shipping was refunded already."))
+        if fulfilment.id in request.amounts and not request.full:
+            result.extend(_amount_lines(order, fulfilment, _int(request.amounts[fulfilment.id])))
+    return result
+
+
+def _amount_lines(order: Order, fulfilment, amount: int) -> list[RefundLine]:
+    """An amount off one seller's part, spread over its lines by their value (quantity 0 each).
+
+    At most the part's goods and shipping (what is left of the payment is checked after).
+    """
+    lines = list(fulfilment.lines)
+    goods = sum(line.line_total_minor for line in lines)
+    if amount <= 0 or not lines:
+        raise ValidationError(_("Enter the amount to refund."))
+    if amount > goods + fulfilment.shipping_minor:
+        raise ValidationError(_("A refund cannot exceed what the buyer paid for this part."))
+    result, given = [], 0
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        share = amount - given if last else (amount * line.line_total_minor // goods if goods else 0)
+        given += share
+        if share <= 0:
+            continue
+        line_idr = line.unit_price_idr * line.quantity
+        result.append(
+            RefundLine(
+                fulfilment_id=fulfilment.id,
+                seller_id=fulfilment.seller_id,
+                order_line_id=line.id,
+                quantity=0,
+                restocked=0,
+                amount_minor=share,
+                amount_idr=share
+                if order.currency == "IDR"
+                else share * line_idr // max(line.line_total_minor, 1),
+            )
+        )
     return result
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 
-__all__ = ["ShippingRate", "ShippingZone"]
+__all__ = ["Courier", "ShippingRate", "ShippingZone"]
 
 
 class ShippingZone(db.Model):
@@ -38,6 +38,9 @@ class ShippingZone(db.Model):
     international: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: International zones: ISO country codes separated by "," or "*" for every other country.
     countries: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: A shipped parcel to this zone completes by itself this many days after it shipped, unless
+    #: the buyer confirmed receipt or reported a problem first (orders.fulfilment.auto_complete).
+    auto_complete_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
     rates: Mapped[list[ShippingRate]] = relationship(
         back_populates="zone", order_by="ShippingRate.max_weight_grams", cascade="all, delete-orphan"
@@ -64,3 +67,23 @@ class ShippingRate(db.Model):
     est_days_max: Mapped[int] = mapped_column(default=3)
 
     zone: Mapped[ShippingZone] = relationship(back_populates="rates")
+
+
+class Courier(db.Model):
+    """A courier sellers ship with, and where its parcels are followed: data curators edit.
+
+    `tracking_url` holds `{tracking}`, replaced by the URL-encoded tracking number.
+    """
+
+    __tablename__ = "couriers"
+    __table_args__ = (sa.CheckConstraint("tracking_url LIKE 'https://%'", name="tracking_url_https"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable key stored on a shipped parcel (Fulfilment.courier_code), e.g. "jne".
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    tracking_url: Mapped[str] = mapped_column(sa.String(300))
+    international: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Inactive couriers are no longer offered when shipping; old parcels still link to them.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

@@ -8,6 +8,7 @@ from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import Money, money_text
+from marketplace.shipping.couriers import tracking_url
 from marketplace.shipping.customs import CustomsDeclaration
 from marketplace.shipping.models import ShippingZone
 from marketplace.shipping.services import country_names
@@ -116,3 +117,19 @@ def present_zones(zones: list[ShippingZone], lang: str) -> list[dict]:
             }
         )
     return rows
+
+
+def present_couriers(couriers) -> list[dict]:
+    """Couriers for the curator's table, with an example link for each."""
+    return [
+        {
+            "id": courier.id,
+            "code": courier.code,
+            "name": courier.name,
+            "tracking_url": courier.tracking_url,
+            "example": tracking_url(courier.tracking_url, "TEST123"),
+            "international": courier.international,
+            "active": courier.active,
+        }
+        for courier in couriers
+    ]

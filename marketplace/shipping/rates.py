@@ -83,6 +83,9 @@ INTERNATIONAL_ZONES = (
     ),
     ("rest_of_world", "Negara lainnya", "Rest of the world", "*", 480_000, 620_000, 260_000, 8, 20),
 )
+#: Days after shipping when a parcel completes by itself (ShippingZone.auto_complete_days).
+DOMESTIC_AUTO_COMPLETE_DAYS = 14
+INTERNATIONAL_AUTO_COMPLETE_DAYS = 30
 #: Domestic zones come first; international ones after this position (order only matters per kind).
 INTERNATIONAL_POSITION = 100
 
@@ -104,6 +107,7 @@ def _default_zones() -> list[tuple[dict, list[tuple[int, int]], int, int]]:
         values = {
             "code": code, "name_id": name_id, "name_en": name_en, "provinces": provinces,
             "city_contains": city, "position": position, "international": False, "countries": "",
+            "auto_complete_days": DOMESTIC_AUTO_COMPLETE_DAYS,
         }  # fmt: skip
         zones.append((values, _domestic_tiers(first, step), dmin, dmax))
     for offset, (code, name_id, name_en, countries, half, first, step, dmin, dmax) in enumerate(
@@ -112,6 +116,7 @@ def _default_zones() -> list[tuple[dict, list[tuple[int, int]], int, int]]:
         values = {
             "code": code, "name_id": name_id, "name_en": name_en, "provinces": "*", "city_contains": None,
             "position": INTERNATIONAL_POSITION + offset, "international": True, "countries": countries,
+            "auto_complete_days": INTERNATIONAL_AUTO_COMPLETE_DAYS,
         }  # fmt: skip
         zones.append((values, _international_tiers(half, first, step), dmin, dmax))
     return zones

@@ -1,4 +1,4 @@
-"""Curator pages: shipping zones with their weight tiers, and editing one tier's price and days."""
+"""Curator pages: shipping zones with their weight tiers, one tier's price and days; couriers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.money import Money
+from marketplace.shipping import couriers as couriers_service
 from marketplace.shipping import services
-from marketplace.shipping.forms import RateForm
-from marketplace.shipping.presenters import kilograms, present_zones
+from marketplace.shipping.forms import CourierForm, RateForm
+from marketplace.shipping.presenters import kilograms, present_couriers, present_zones
 from marketplace.views_support import domain_errors
 
 bp = Blueprint("shipping", __name__, url_prefix="/curator/shipping")
@@ -72,3 +73,37 @@ def edit_rate(rate_id: int):
     db.session.commit()
     flash(_("Shipping rate saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(url_for("shipping.zones", _anchor=f"zone-{rate.zone_id}"), code=303)
+
+
+@bp.get("/couriers")
+@curator_required
+def couriers():
+    rows = couriers_service.list_couriers(db.session)
+    return render_template("shipping/couriers.html", couriers=present_couriers(rows))
+
+
+@bp.route("/couriers/<int:courier_id>", methods=["GET", "POST"])
+@curator_required
+def edit_courier(courier_id: int):
+    courier = couriers_service.get_courier(db.session, courier_id)
+    form = CourierForm()
+    if not form.is_submitted():
+        form.name.data, form.tracking_url.data = courier.name, courier.tracking_url
+        form.active.data = courier.active
+        return render_template("shipping/courier.html", form=form, courier=courier)
+    if form.validate():
+        with domain_errors(form) as outcome:
+            changed = couriers_service.update_courier(
+                db.session,
+                courier,
+                name=form.name.data or "",
+                tracking_url=form.tracking_url.data or "",
+                active=bool(form.active.data),
+                actor=current_user,
+            )
+            db.session.commit()
+        if outcome.ok:
+            flash(_("Courier saved.") if changed else _("Nothing changed."), "success" if changed else "info")
+            return redirect(url_for("shipping.couriers"), code=303)
+        courier = couriers_service.get_courier(db.session, courier_id)
+    return render_template("shipping/courier.html", form=form, courier=courier), 400

@@ -1,0 +1,1 @@
+"""Problem reports on a shipped parcel (not received, damaged, wrong item) and their resolution."""

@@ -1,0 +1,76 @@
+"""Cases as plain values for templates: labels, local times, money, who may do what."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.cases.forms import PROBLEM_LABELS, RESOLUTION_LABELS
+from marketplace.cases.models import Case, CaseStatus
+from marketplace.money import money_text
+from marketplace.timezones import jakarta_time
+
+SIDE_LABELS = {"buyer": _l("Buyer"), "seller": _l("Seller")}
+STATUS_LABELS = {CaseStatus.OPEN: _l("Open"), CaseStatus.CLOSED: _l("Closed")}
+
+
+def present_case(case: Case, *, side: str, lang: str) -> dict:
+    order = case.order
+    seller_name = case.fulfilment.lines[0].seller_name if case.fulfilment.lines else ""
+    is_open = case.status == CaseStatus.OPEN
+    return {
+        "id": case.id,
+        "number": order.number,
+        "seller_name": seller_name,
+        "problem": str(PROBLEM_LABELS.get(case.problem, case.problem)),
+        "status_label": str(STATUS_LABELS[case.status]),
+        "is_open": is_open,
+        "opened": jakarta_time(case.opened_at, lang),
+        "closed": jakarta_time(case.closed_at, lang) if case.closed_at else "",
+        "at_stake": money_text(case.amount_idr, "IDR", lang),
+        "currency": order.currency,
+        "is_bank_transfer": str(order.payment_method) == "bank_transfer",
+        "lines": [f"{line.quantity} × {line.title_id}" for line in case.fulfilment.lines],
+        "messages": [
+            {
+                "who": str(SIDE_LABELS.get(message.side, message.side)),
+                "when": jakarta_time(message.created_at, lang),
+                "body": message.body,
+            }
+            for message in case.messages
+        ],
+        "photo_ids": [photo.id for photo in case.photos],
+        "resolution": str(RESOLUTION_LABELS[case.resolution]) if case.resolution else "",
+        "resolution_note": case.resolution_note,
+        "refund": money_text(case.refund_minor, order.currency, lang) if case.refund_minor else "",
+        "can_reply": is_open and side in ("buyer", "seller"),
+        "can_resolve": is_open and side == "curator",
+        "side": side,
+    }
+
+
+def queue_rows(cases: list[Case], lang: str) -> list[dict]:
+    return [
+        {
+            "id": case.id,
+            "number": case.order.number,
+            "problem": str(PROBLEM_LABELS.get(case.problem, case.problem)),
+            "opened": jakarta_time(case.opened_at, lang),
+            "at_stake": money_text(case.amount_idr, "IDR", lang),
+            "messages": len(case.messages),
+        }
+        for case in cases
+    ]
+
+
+def parcel_cases(cases: list[Case], lang: str) -> list[dict]:
+    """A seller's parcel page: its cases, newest first."""
+    return [
+        {
+            "id": case.id,
+            "problem": str(PROBLEM_LABELS.get(case.problem, case.problem)),
+            "status_label": str(STATUS_LABELS[case.status]),
+            "opened": jakarta_time(case.opened_at, lang),
+            "is_open": case.status == CaseStatus.OPEN,
+        }
+        for case in reversed(cases)
+    ]

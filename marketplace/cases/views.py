@@ -1,0 +1,193 @@
+"""Problem cases over HTTP: the buyer's report, the case page for its three sides, photos, the
+curators' queue. Everyone else gets 404 (as for curator pages: nothing says a case exists)."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.access import curator_required, user_seller_ids
+from marketplace.cases import presenters, services
+from marketplace.cases.forms import ReplyForm, ReportForm, ResolveForm
+from marketplace.cases.models import Case, CaseStatus
+from marketplace.extensions import db, login_manager
+from marketplace.i18n import current_language
+from marketplace.media.images import upload_limits
+from marketplace.media.storage import get_storage
+from marketplace.orders.queries import get_order_for_buyer
+from marketplace.types import utcnow
+from marketplace.views_support import domain_errors
+
+bp = Blueprint("cases", __name__)
+
+
+def _buyer_part(number: str, fulfilment_id: int):
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    order = get_order_for_buyer(db.session, number, current_user)
+    fulfilment = next((f for f in order.fulfilments if f.id == fulfilment_id), None)
+    if fulfilment is None:
+        abort(404)
+    return order, fulfilment
+
+
+def _render_report(order, fulfilment, form: ReportForm, status: int = 200):
+    return render_template(
+        "cases/report.html",
+        form=form,
+        number=order.number,
+        fulfilment_id=fulfilment.id,
+        seller_name=fulfilment.seller.name,
+    ), status
+
+
+@bp.route("/orders/<number>/parts/<int:fulfilment_id>/problem", methods=["GET", "POST"])
+def report(number: str, fulfilment_id: int):
+    order, fulfilment = _buyer_part(number, fulfilment_id)
+    form = ReportForm()
+    if not form.is_submitted():
+        return _render_report(order, fulfilment, form)
+    if form.validate():
+        uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        with domain_errors(form) as outcome:
+            case = services.open_case(
+                db.session,
+                fulfilment,
+                buyer=current_user,
+                problem=form.problem.data or "",
+                description=form.description.data or "",
+                photos=uploads,
+                storage=get_storage(current_app),
+                now=utcnow(),
+                max_pixels=upload_limits(current_app.config)["max_pixels"],
+            )
+            db.session.commit()
+        if outcome.ok:
+            flash(_("Your report is sent. The seller and the curators will answer here."), "success")
+            return redirect(url_for("cases.show", case_id=case.id), code=303)
+        order, fulfilment = _buyer_part(number, fulfilment_id)
+    return _render_report(order, fulfilment, form, 400)
+
+
+@bp.get("/orders/<number>/parts/<int:fulfilment_id>/case")
+def for_part(number: str, fulfilment_id: int):
+    """The buyer's latest case on this part (the order page links here)."""
+    _order, fulfilment = _buyer_part(number, fulfilment_id)
+    cases = services.list_cases_for_fulfilments(db.session, [fulfilment.id])
+    if not cases:
+        abort(404)
+    return redirect(url_for("cases.show", case_id=cases[-1].id), code=303)
+
+
+def _case_and_side(case_id: int):
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    case = db.session.get(Case, case_id)
+    side = (
+        services.case_side(case, user=current_user, seller_ids=user_seller_ids(db.session, current_user))
+        if case
+        else None
+    )
+    if side is None:
+        abort(404)
+    return case, side
+
+
+def _render_case(case, side, *, reply_form=None, resolve_form=None, status: int = 200):
+    if resolve_form is None:
+        resolve_form = ResolveForm(formdata=None)
+        resolve_form.token.data = secrets.token_urlsafe(24)
+    return render_template(
+        "cases/show.html",
+        case=presenters.present_case(case, side=side, lang=current_language()),
+        reply_form=reply_form or ReplyForm(formdata=None),
+        resolve_form=resolve_form,
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+def show(case_id: int):
+    case, side = _case_and_side(case_id)
+    return _render_case(case, side)
+
+
+@bp.post("/cases/<int:case_id>/reply")
+def reply(case_id: int):
+    case, side = _case_and_side(case_id)
+    if side not in ("buyer", "seller"):
+        abort(404)
+    form = ReplyForm()
+    if form.validate():
+        with domain_errors(form) as outcome:
+            services.reply_case(
+                db.session, case, author=current_user, side=side, body=form.body.data or "", now=utcnow()
+            )
+            db.session.commit()
+        if outcome.ok:
+            flash(_("Your answer is sent."), "success")
+            return redirect(url_for("cases.show", case_id=case_id), code=303)
+        case, side = _case_and_side(case_id)
+    return _render_case(case, side, reply_form=form, status=400)
+
+
+@bp.post("/cases/<int:case_id>/resolve")
+@curator_required
+def resolve(case_id: int):
+    case, side = _case_and_side(case_id)
+    form = ResolveForm()
+    if form.validate():
+        try:
+            with domain_errors(form) as outcome:
+                services.resolve_case(
+                    db.session,
+                    case,
+                    curator=current_user,
+                    resolution=form.resolution.data or "",
+                    note=form.note.data or "",
+                    token=form.token.data or "",
+                    amount_minor=form.amount.data,
+                    bank_reference=form.bank_reference.data or "",
+                    now=utcnow(),
+                )
+                db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the same form twice at once: the other submit decided
+            flash(_("This case was already decided."), "info")
+            return redirect(url_for("cases.show", case_id=case_id), code=303)
+        if outcome.ok:
+            flash(_("The decision is recorded and both sides are told."), "success")
+            return redirect(url_for("cases.queue"), code=303)
+        case, side = _case_and_side(case_id)
+        if case.status != CaseStatus.OPEN:
+            flash(outcome.message, "info")
+            return redirect(url_for("cases.show", case_id=case_id), code=303)
+    return _render_case(case, side, resolve_form=form, status=400)
+
+
+@bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
+def photo(case_id: int, photo_id: int):
+    case, _side = _case_and_side(case_id)
+    stored = next((p for p in case.photos if p.id == photo_id), None)
+    if stored is None:
+        abort(404)
+    try:
+        data = get_storage(current_app).read(stored.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/webp", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/curator/cases")
+@curator_required
+def queue():
+    rows = presenters.queue_rows(services.list_open_cases(db.session), current_language())
+    return render_template("cases/queue.html", cases=rows)
