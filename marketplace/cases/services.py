@@ -49,7 +49,8 @@ from marketplace.orders.fulfilment import (
 )
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
-from marketplace.refunds.services import RefundRequest, create_refund, refunded_so_far
+from marketplace.refunds.queries import refunded_so_far
+from marketplace.refunds.services import RefundRequest, create_refund
 from marketplace.seller.models import Seller, SellerFacilitator
 
 PHOTO_PREFIX = "private/case-photos/"

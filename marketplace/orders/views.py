@@ -18,7 +18,7 @@ from marketplace.cart import services as cart_services
 from marketplace.cart.current import find_request_cart, request_user
 from marketplace.config import card_payments_available
 from marketplace.errors import DomainError, PermissionDenied
-from marketplace.extensions import db, limiter, login_manager
+from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language, localized
 from marketplace.markets import services as markets
 from marketplace.markets.context import current_market, current_rates
@@ -28,7 +28,6 @@ from marketplace.money import Money
 from marketplace.orders import services
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
-from marketplace.orders.forms import FindOrderForm
 from marketplace.orders.fulfilment import mark_fulfilment_delivered
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.notes import NOTE_MAX_LENGTH, clean_note
@@ -475,40 +474,6 @@ def index():
     return render_template("orders/index.html", orders=rows)
 
 
-def _lookup_limit() -> str:
-    return current_app.config.get("ORDER_LOOKUP_RATE_LIMIT", "10 per 10 minutes")
-
-
-def _lookup_failed(response) -> bool:
-    """Only lookups that found nothing count against the limit (as failed logins do)."""
-    return response.status_code != 303
-
-
-@bp.route("/orders/find", methods=["GET", "POST"])
-@limiter.limit(_lookup_limit, methods=["POST"], deduct_when=_lookup_failed)
-def find():
-    """A guest (or anyone) finds an order by its number and email: to its page, else one message.
-
-    The message is the same whether the number is unknown or the email does not match. An
-    account's order leads to its page, which asks its buyer to log in.
-    """
-    form = FindOrderForm()
-    status = 200
-    if form.validate_on_submit():
-        order = services.find_order_for_lookup(db.session, form.number.data, form.email.data)
-        if order is not None:
-            return redirect(order_url(order), code=303)
-        form.form_errors.append(
-            _(
-                "We could not find an order with this number and email address. Check both in your "
-                "order confirmation email (the number looks like PD-261128-7K3Q) and try again."
-            )
-        )
-    elif request.method == "POST":
-        status = 400
-    return render_template("orders/find.html", form=form), status, {"Cache-Control": "no-store"}
-
-
 def _order_for_request(number: str) -> tuple[Order, str | None]:
     """The order this visitor may see: a guest order through its signed link, else their own.
 
@@ -603,3 +568,7 @@ def received(number: str, fulfilment_id: int):
         flash(_("This part was already marked as received."), "info")
     db.session.commit()
     return redirect(url_for("orders.show", number=order.number, token=token), code=303)
+
+
+# The order lookup's routes live in their own module on this blueprint (imported last: it uses bp).
+from marketplace.orders import lookup_views  # noqa: E402, F401

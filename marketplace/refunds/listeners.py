@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from marketplace import signals
 from marketplace.refunds.presenters import buyer_refunds
-from marketplace.refunds.services import confirm_card_refunds, list_order_refunds
+from marketplace.refunds.queries import list_order_refunds
+from marketplace.refunds.services import confirm_card_refunds
 
 
 @signals.charge_refunded.connect

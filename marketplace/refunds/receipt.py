@@ -16,7 +16,7 @@ from marketplace.orders.receipt import PAYMENT_METHOD_LABELS, present_receipt
 from marketplace.orders.views import order_for_request
 from marketplace.refunds.models import Refund, RefundStatus
 from marketplace.refunds.presenters import STATUS_LABELS
-from marketplace.refunds.services import list_order_refunds
+from marketplace.refunds.queries import list_order_refunds
 from marketplace.timezones import jakarta_time
 
 bp = Blueprint("receipts", __name__)

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.money import money_text
 from marketplace.orders import services as orders
-from marketplace.refunds import presenters, services
+from marketplace.refunds import presenters, queries, services
 from marketplace.refunds.forms import (
     RefundForm,
     new_token,
@@ -36,9 +36,9 @@ def index():
     query = request.args.get("q", "").strip()[:24]
     return render_template(
         "refunds/index.html",
-        due=presenters.due_rows(services.list_refunds_due(db.session), lang),
+        due=presenters.due_rows(queries.list_refunds_due(db.session), lang),
         query=query,
-        found=presenters.search_rows(services.search_orders(db.session, query), lang) if query else None,
+        found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
     )
 
 
@@ -49,17 +49,17 @@ def _render(
     status: int = 200,
     preview: dict | None = None,
 ):
-    order, payments = services.get_order_for_refund(db.session, number)
-    paying = services.paying_payment(payments)
+    order, payments = queries.get_order_for_refund(db.session, number)
+    paying = queries.paying_payment(payments)
     flagged = [p for p in payments if p.needs_refund]
-    pending = services.pending_minor(db.session, [p.id for p in payments])
+    pending = queries.pending_minor(db.session, [p.id for p in payments])
     view = presenters.order_view(
         order,
         paying=paying,
         flagged=flagged,
         pending=pending,
-        done=services.refunded_so_far(db.session, order),
-        refunds=services.list_order_refunds(db.session, order),
+        done=queries.refunded_so_far(db.session, order),
+        refunds=queries.list_order_refunds(db.session, order),
         lang=current_language(),
     )
     if form is None:
@@ -116,7 +116,7 @@ def _preview(order, form: RefundForm) -> dict:
 def preview(number: str):
     """The amount the refund form would refund, as JSON (static/js/refund-preview.js)."""
     form = RefundForm()
-    order, _payments = services.get_order_for_refund(db.session, number)
+    order, _payments = queries.get_order_for_refund(db.session, number)
     if not form.validate():
         messages = [m for field_errors in form.errors.values() for m in field_errors]
         return jsonify(ok=False, message=" ".join(messages)), 400
@@ -138,7 +138,7 @@ def preview(number: str):
 @curator_required
 def create(number: str):
     form = RefundForm()
-    order, _payments = services.get_order_for_refund(db.session, number)
+    order, _payments = queries.get_order_for_refund(db.session, number)
     if not form.validate():
         messages = [m for field_errors in form.errors.values() for m in field_errors]
         return _render(number, form, messages, 400)
@@ -166,7 +166,7 @@ def create(number: str):
     except IntegrityError:
         # The same form submitted twice at once: the other submit recorded it.
         db.session.rollback()
-        if services.find_refund_by_token(db.session, form.token.data or "") is None:
+        if queries.find_refund_by_token(db.session, form.token.data or "") is None:
             raise
         created = False
     if not outcome.ok:

@@ -14,7 +14,8 @@ from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payouts import services as payouts
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
-from marketplace.refunds.services import create_refund, list_refunds_due
+from marketplace.refunds.queries import list_refunds_due
+from marketplace.refunds.services import create_refund
 from marketplace.stock.models import StockMovement, StockMovementKind
 from marketplace.types import utcnow
 from tests.factories import make_user
