@@ -24,7 +24,8 @@ from marketplace.markets.context import current_market, current_rates
 from marketplace.markets.presenters import lines_total
 from marketplace.markets.presenters import price as price_text
 from marketplace.money import Money
-from marketplace.orders import services
+from marketplace.orders import cancellation, lateness, services
+from marketplace.orders.cancel_presenters import buyer_cancel_view
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
@@ -487,6 +488,15 @@ def _order_for_request(number: str) -> tuple[Order, str | None]:
     return services.get_order_for_buyer(db.session, number, user), None
 
 
+def _cancel_view(order: Order, token: str | None, lang: str) -> dict:
+    """The cancel partial's values (templates/orders/_cancel.html)."""
+    late = lateness.late_fulfilment_ids(
+        db.session, order, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2)
+    )
+    rows = cancellation.list_cancellations(db.session, order)
+    return buyer_cancel_view(order, rows, late_ids=late, token=token, lang=lang)
+
+
 @bp.get("/orders/<number>")
 def show(number: str):
     order, token = _order_for_request(number)
@@ -511,7 +521,11 @@ def show(number: str):
             pay_by_card_url=url_for("payments.stripe_start", number=order.number)
             if can_pay_by_card
             else None,
+            cancel=_cancel_view(order, token, lang),
         ),
         200,
         {"Cache-Control": "no-store"},
     )
+
+
+from marketplace.orders import cancel_views  # noqa: E402,F401  (registers the buyer's cancel routes)

@@ -4,6 +4,7 @@ module is imported (by `marketplace.models`). They flush; the caller commits."""
 from __future__ import annotations
 
 from marketplace import signals
+from marketplace.refunds.cancellation import refund_cancellation
 from marketplace.refunds.services import confirm_card_refunds
 
 
@@ -11,3 +12,12 @@ from marketplace.refunds.services import confirm_card_refunds
 def confirm_refunds(sender, *, session, payment, charge, refunded_minor, now, **kwargs) -> None:
     """Stripe's `charge.refunded` webhook: our pending card refunds it covers succeed."""
     confirm_card_refunds(session, payment, charge, refunded_minor=refunded_minor, now=now)
+
+
+@signals.order_cancelled.connect
+def refund_cancelled_part(
+    sender, *, session, order, now, cancellation=None, bank_account=None, **kwargs
+) -> None:
+    """A part the buyer or the seller cancelled: its money goes back (card now; bank: curators)."""
+    if cancellation is not None:
+        refund_cancellation(session, order, cancellation, bank_account=bank_account, now=now)

@@ -56,6 +56,9 @@ class Seller(db.Model):
     approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     #: The curator's note on the last decision about the application (shown on the seller dashboard).
     review_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: Days the shop needs to send a paid order (a product's own processing days may be longer);
+    #: past them and the grace (LATE_GRACE_DAYS) a parcel is late (orders/lateness.py).
+    processing_days: Mapped[int] = mapped_column(default=3, server_default="3")
 
     village: Mapped[Region] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)
