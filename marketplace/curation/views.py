@@ -80,4 +80,4 @@ def mark_received(number: str):
     return redirect(url_for("curation.transfers", q=request.form.get("q") or None), code=303)
 
 
-from marketplace.curation import featured_views, queue_views  # noqa: E402,F401  (register their routes)
+from marketplace.curation import featured_views, late_views, queue_views  # noqa: E402,F401  (register their routes)

@@ -14,6 +14,8 @@ from marketplace.dashboard.forms import ActionForm, ShipForm
 from marketplace.dashboard.views import actor_label, bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.orders import cancellation
+from marketplace.orders.cancel_presenters import seller_cancel_view
 from marketplace.seller.models import Seller
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
@@ -40,6 +42,9 @@ def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
         parcel=presenters.fulfilment_detail(fulfilment, lang),
         ship_form=ship_form,
         action_form=ActionForm(formdata=None),
+        cancel=seller_cancel_view(
+            fulfilment, cancellation.list_cancellations(db.session, fulfilment.order), lang
+        ),
     ), status
 
 

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.email.services import deliver_pending
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.reminders import send_expiry_reminders
+from marketplace.orders.lateness import remind_late_sellers
 from marketplace.orders.services import expire_unpaid_orders
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
@@ -51,6 +53,11 @@ def remind_expiring_labels(session: Session) -> str:
     return f"sent {result.emails} reminder email(s) about {result.labels} label(s)"
 
 
+def remind_late_parcels(session: Session) -> str:
+    sent = remind_late_sellers(session, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2))
+    return f"reminded sellers of {sent} late parcel(s)"
+
+
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
     return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
@@ -67,6 +74,7 @@ TASKS: tuple[Task, ...] = (
     Task(
         "labels.remind", _l("Remind sellers of expiring labels"), timedelta(hours=24), remind_expiring_labels
     ),
+    Task("orders.remind_late", _l("Remind sellers of late parcels"), timedelta(hours=6), remind_late_parcels),
     Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
 )
 

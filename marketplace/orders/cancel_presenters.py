@@ -95,3 +95,31 @@ def confirm_view(order: Order, part: str, *, token: str | None, lang: str) -> di
         "action": url_for("orders.cancel", number=order.number, **query),
         "back_url": url_for("orders.show", number=order.number, **query),
     }
+
+
+def seller_cancel_view(fulfilment, rows: list[OrderCancellation], lang: str) -> dict:
+    """The seller's parcel page: "cannot send some items?" while it can be cancelled, and past ones."""
+    order = fulfilment.order
+    can = order.status.value == "paid" and fulfilment in open_parts(order)
+    return {
+        "url": url_for("seller.cancel_units", fulfilment_id=fulfilment.id) if can else "",
+        "cancellations": cancellation_rows(order, rows, lang, seller_id=fulfilment.seller_id),
+    }
+
+
+def late_rows(parts, lang: str, *, for_seller: bool = False) -> list[dict]:
+    """Late parts for the curators' list (or the seller's banner): most overdue first."""
+    return [
+        {
+            "number": part.order.number,
+            "shop": part.seller.name,
+            "paid": jakarta_time(part.order.paid_at, lang),
+            "due": jakarta_time(part.due_at, lang),
+            "days": part.days_overdue,
+            "email": part.order.email,
+            "url": url_for("seller.order", fulfilment_id=part.fulfilment.id)
+            if for_seller
+            else url_for("refunds.order", number=part.order.number),
+        }
+        for part in parts
+    ]

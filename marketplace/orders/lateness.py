@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
@@ -176,3 +177,10 @@ def remind_late_sellers(session: Session, *, now: datetime, grace_days: int = DE
         )
         sent += 1
     return sent
+
+
+def grace_days_setting() -> int:
+    """LATE_GRACE_DAYS from the app's config (the default outside an app context)."""
+    if has_app_context():
+        return int(current_app.config.get("LATE_GRACE_DAYS", DEFAULT_GRACE_DAYS))
+    return DEFAULT_GRACE_DAYS

@@ -12,6 +12,8 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.orders import services as orders
 from marketplace.refunds import presenters, services
+from marketplace.refunds.cancel_presenters import cancelled_rows
+from marketplace.refunds.cancellation import list_open_bank_requests
 from marketplace.refunds.forms import RefundForm, new_token, parse_checked, parse_payment_id, parse_units
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
@@ -29,6 +31,7 @@ def index():
         due=presenters.due_rows(services.list_refunds_due(db.session), lang),
         query=query,
         found=presenters.search_rows(services.search_orders(db.session, query), lang) if query else None,
+        cancelled=cancelled_rows(list_open_bank_requests(db.session), lang),
     )
 
 
@@ -108,3 +111,6 @@ def create(number: str):
     else:
         flash(_("This refund was already recorded: nothing was refunded twice."), "info")
     return redirect(url_for("refunds.order", number=order.number), code=303)
+
+
+from marketplace.refunds import cancel_views  # noqa: E402,F401  (registers the cancelled-part refunds)
