@@ -57,7 +57,7 @@ METRICS: dict[str, Metric] = {
         Metric(
             "not_cancelled_rate",
             PERCENT,
-            lazy_gettext("Paid orders not cancelled by the shop (100 minus the cancelled-by-the-shop share)"),
+            lazy_gettext("Paid orders not cancelled by the shop"),
         ),
     )
 }
