@@ -28,7 +28,7 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.labels.presenters import dashboard_warnings
 from marketplace.media import get_storage
-from marketplace.orders.cancel_presenters import late_rows
+from marketplace.orders.cancel_presenters import late_banner
 from marketplace.orders.lateness import list_late_parts
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller import application as seller_application
@@ -122,7 +122,7 @@ def dashboard():
         product_count=len(seller_products.list_seller_products(db.session, ids)),
         to_ship=to_ship[:5],
         to_ship_count=len(to_ship),
-        late=late_rows(
+        late=late_banner(
             list_late_parts(
                 db.session,
                 now=utcnow(),
@@ -130,7 +130,6 @@ def dashboard():
                 seller_ids=ids,
             ),
             lang,
-            for_seller=True,
         ),
         low_stock_count=len(seller_stock.list_low_stock(db.session, ids)),
         label_warnings=_label_warnings(ids, lang),

@@ -123,3 +123,8 @@ def late_rows(parts, lang: str, *, for_seller: bool = False) -> list[dict]:
         }
         for part in parts
     ]
+
+
+def late_banner(parts, lang: str, *, shown: int = 5) -> dict:
+    """The seller dashboard's banner: the most overdue parcels and how many are late in all."""
+    return {"rows": late_rows(parts[:shown], lang, for_seller=True), "count": len(parts)}
