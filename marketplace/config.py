@@ -142,6 +142,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         # Seconds to wait for Stripe's API before telling the buyer to try again (one retry).
         "STRIPE_TIMEOUT_SECONDS": _int(env.get("STRIPE_TIMEOUT_SECONDS"), 10),
         "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
+        # Days after the seller's processing days before a paid parcel counts as late (orders/lateness.py).
+        "LATE_GRACE_DAYS": _int(env.get("LATE_GRACE_DAYS"), 2),
         # An exchange rate older than this is shown but not charged (marketplace/markets).
         "RATE_STALE_DAYS": int(env.get("RATE_STALE_DAYS", "7")),
         # CN22 up to 300 SDR of contents (in rupiah), CN23 above (marketplace/shipping/customs.py).

@@ -14,7 +14,7 @@ Listening today:
 - order_paid: payments (the Payment marked succeeded), payouts (SALE and COMMISSION entries),
   orders.notifications ("payment received" email).
 - order_paid_after_cancel: payments (the late Payment marked succeeded; a refund is due).
-- order_cancelled: payments (pending Payments expire).
+- order_cancelled: payments (pending Payments expire), refunds (a cancelled paid part's money back).
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
@@ -44,8 +44,10 @@ order_paid = _signals.signal("order-paid")
 #: kwargs: session, order, payment (Payment or None, as for order_paid), actor_id, now.
 order_paid_after_cancel = _signals.signal("order-paid-after-cancel")
 
-#: An order awaiting payment was cancelled and its stock released (sent once per order).
-#: kwargs: session, order, reason (str), actor_id (int or None), now.
+#: An order awaiting payment was cancelled and its stock released (sent once per order), or a
+#: paid part was cancelled before shipping (orders/cancellation.py: sent once per part, with
+#: `cancellation`, an orders.models.OrderCancellation, and `bank_account`, a dict or None).
+#: kwargs: session, order, reason (str), actor_id (int or None), now[, cancellation, bank_account].
 order_cancelled = _signals.signal("order-cancelled")
 
 #: A seller's parcel was handed to the courier (sent once per fulfilment).

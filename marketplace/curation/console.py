@@ -18,6 +18,7 @@ from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment
+from marketplace.refunds.models import BankRefundRequest
 from marketplace.seller.models import Seller, SellerStatus
 
 CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
@@ -44,6 +45,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("curation.transfers", _l("Bank transfers"), "transfers", group="queues"),
     MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
     MenuEntry("cases.queue", _l("Problem reports"), group="queues", related=("cases.show",)),
+    MenuEntry("curation.late_parcels", _l("Late parcels"), group="queues"),
     MenuEntry(
         "curation.featured",
         _l("Featured"),
@@ -116,12 +118,18 @@ def _waiting_counts_statement() -> sa.Select:
 
 
 def _refunds_due():
+    cancelled = (
+        sa.select(sa.func.count())
+        .select_from(BankRefundRequest)
+        .where(BankRefundRequest.done_at.is_(None))
+        .scalar_subquery()
+    )
     return (
         sa.select(sa.func.count())
         .select_from(Payment)
         .where(Payment.needs_refund.is_(True))
         .scalar_subquery()
-    )
+    ) + cancelled
 
 
 def console_menu(session: Session) -> AreaMenu:

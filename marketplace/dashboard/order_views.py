@@ -16,6 +16,8 @@ from marketplace.dashboard.forms import ActionForm, ShipForm
 from marketplace.dashboard.views import actor_label, bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.orders import cancellation
+from marketplace.orders.cancel_presenters import seller_cancel_view
 from marketplace.refunds.parcels import parcel_refunds
 from marketplace.seller.models import Seller
 from marketplace.types import utcnow
@@ -53,6 +55,9 @@ def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
         action_form=ActionForm(formdata=None),
         parcel_cases=case_presenters.parcel_cases(
             case_services.list_cases_for_fulfilments(db.session, [fulfilment.id]), lang
+        ),
+        cancel=seller_cancel_view(
+            fulfilment, cancellation.list_cancellations(db.session, fulfilment.order), lang
         ),
     ), status
 

@@ -28,6 +28,8 @@ from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.labels.presenters import dashboard_warnings
 from marketplace.media import get_storage
+from marketplace.orders.cancel_presenters import late_banner
+from marketplace.orders.lateness import list_late_parts
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller import application as seller_application
 from marketplace.seller import common
@@ -121,6 +123,15 @@ def dashboard():
         product_count=len(seller_products.list_seller_products(db.session, ids)),
         to_ship=to_ship[:5],
         to_ship_count=len(to_ship),
+        late=late_banner(
+            list_late_parts(
+                db.session,
+                now=utcnow(),
+                grace_days=current_app.config.get("LATE_GRACE_DAYS", 2),
+                seller_ids=ids,
+            ),
+            lang,
+        ),
         low_stock_count=len(seller_stock.list_low_stock(db.session, ids)),
         label_warnings=_label_warnings(ids, lang),
         decisions=_recent_decisions(ids, lang),
@@ -185,6 +196,7 @@ def apply():
 
 from marketplace.dashboard import (  # noqa: E402,F401  (register their routes on bp)
     bulk_views,
+    cancel_views,
     customs_views,
     order_views,
     product_views,

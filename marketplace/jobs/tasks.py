@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from marketplace.email.services import deliver_pending
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.reminders import send_expiry_reminders
 from marketplace.orders.fulfilment import auto_complete_fulfilments
+from marketplace.orders.lateness import remind_late_sellers
 from marketplace.orders.services import expire_unpaid_orders
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
@@ -57,6 +59,11 @@ def auto_complete_parcels(session: Session) -> str:
     return f"completed {count} parcel(s) shipped long enough ago"
 
 
+def remind_late_parcels(session: Session) -> str:
+    sent = remind_late_sellers(session, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2))
+    return f"reminded sellers of {sent} late parcel(s)"
+
+
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
     return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
@@ -79,6 +86,7 @@ TASKS: tuple[Task, ...] = (
         timedelta(hours=1),
         auto_complete_parcels,
     ),
+    Task("orders.remind_late", _l("Remind sellers of late parcels"), timedelta(hours=6), remind_late_parcels),
     Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -23,7 +23,9 @@ from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
-from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderLine
+from marketplace.orders.cancellation import shop_cancellation_counts
+from marketplace.orders.lateness import grace_days_setting, on_time_counts
+from marketplace.orders.models import Fulfilment, FulfilmentStatus
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
@@ -50,14 +52,18 @@ METRICS: dict[str, Metric] = {
         Metric("active_products", COUNT, lazy_gettext("Products on sale")),
         Metric("verified_labels", COUNT, lazy_gettext("Verified quality labels, not expired")),
         Metric("export_ready", COUNT, lazy_gettext("Exportable products on sale with an HS code")),
-        Metric("on_time_rate", PERCENT, lazy_gettext("Parcels shipped on time, last 90 days")),
+        Metric("on_time_rate", PERCENT, lazy_gettext("Parcels shipped on time, every paid order")),
         Metric("fulfilled_orders", COUNT, lazy_gettext("Orders shipped")),
+        Metric(
+            "not_cancelled_rate",
+            PERCENT,
+            lazy_gettext("Paid orders not cancelled by the shop"),
+        ),
     )
 }
 MIN_PHOTOS = 3
-ON_TIME_WINDOW = timedelta(days=90)
-#: A parcel is on time when shipped by paid_at + the products' processing days + this grace.
-ON_TIME_GRACE = timedelta(days=1)
+#: On time or late: the rule of orders/lateness.py (the shop's processing days, or its products'
+#: when longer, + LATE_GRACE_DAYS), over every paid order, as the reminders and curators use it.
 MAX_COUNT_THRESHOLD = 1_000_000
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
@@ -97,6 +103,7 @@ def compute_metrics(
             "export_ready": 0,
             "on_time_rate": None,
             "fulfilled_orders": 0,
+            "not_cancelled_rate": None,
         }
         for sid in session.scalars(ids_stmt)
     }
@@ -187,52 +194,14 @@ def compute_metrics(
     for sid, count in shipped:
         values[sid]["fulfilled_orders"] = int(count)
 
-    for sid, (on_time, measured) in _on_time(session, seller_ids, now).items():
-        values[sid]["on_time_rate"] = _percent(on_time, measured)
+    counts = on_time_counts(session, seller_ids, now=now, grace_days=grace_days_setting())
+    for sid, (on_time, measured) in counts.items():
+        if sid in values:
+            values[sid]["on_time_rate"] = _percent(on_time, measured)
+    for sid, (cancelled, paid) in shop_cancellation_counts(session, seller_ids).items():
+        if sid in values:
+            values[sid]["not_cancelled_rate"] = _percent(paid - cancelled, paid)
     return values
-
-
-def _on_time(session: Session, seller_ids: Sequence[int] | None, now: datetime) -> dict[int, tuple[int, int]]:
-    """(parcels on time, parcels measured) per seller, over parcels paid in the last 90 days.
-
-    Due = paid_at + the slowest product's processing days + 1 day. A parcel shipped by then is on
-    time; shipped later, or not shipped and already past due, is late; not yet due is not counted.
-    """
-    rows = session.execute(
-        _where_seller(
-            sa.select(
-                Fulfilment.seller_id,
-                Order.paid_at,
-                Fulfilment.shipped_at,
-                sa.func.max(sa.func.coalesce(Product.processing_days, 0)),
-            )
-            .join(Order, Order.id == Fulfilment.order_id)
-            .outerjoin(OrderLine, OrderLine.fulfilment_id == Fulfilment.id)
-            .outerjoin(Product, Product.id == OrderLine.product_id)
-            .where(
-                Order.paid_at.is_not(None),
-                Order.paid_at >= now - ON_TIME_WINDOW,
-                Fulfilment.status.in_(
-                    [FulfilmentStatus.PROCESSING, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED]
-                ),
-            )
-            .group_by(Fulfilment.id, Fulfilment.seller_id, Order.paid_at, Fulfilment.shipped_at),
-            Fulfilment.seller_id,
-            seller_ids,
-        )
-    ).all()
-    result: dict[int, tuple[int, int]] = {}
-    for sid, paid_at, shipped_at, days in rows:
-        due = paid_at + timedelta(days=int(days or 0)) + ON_TIME_GRACE
-        if shipped_at is not None:
-            on_time = shipped_at <= due
-        elif now > due:
-            on_time = False
-        else:
-            continue
-        good, total = result.get(sid, (0, 0))
-        result[sid] = (good + int(on_time), total + 1)
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,8 +504,8 @@ DEFAULT_LEVELS = (
             ("fulfilled_orders", "10", "10 pesanan dikirim", "10 orders shipped",
              "Terus kirim pesanan.", "Keep shipping orders."),
             ("on_time_rate", "80", "Kirim tepat waktu (80%)", "Ship on time (80%)",
-             "Kirim paket dalam waktu proses yang Anda tulis, ditambah 1 hari.",
-             "Ship within the processing days you set, plus one day."),
+             "Kirim paket dalam waktu proses yang Anda tulis, ditambah 2 hari.",
+             "Ship within the processing days you set, plus two days."),
         ),
     ),
     (
@@ -551,6 +520,9 @@ DEFAULT_LEVELS = (
              "Mark products exportable and fill in their HS code."),
             ("on_time_rate", "95", "Kirim tepat waktu (95%)", "Ship on time (95%)",
              "Hampir semua paket harus dikirim tepat waktu.", "Nearly every parcel must ship on time."),
+            ("not_cancelled_rate", "95", "Jarang membatalkan (95%)", "Rarely cancels (95%)",
+             "Jangan batalkan pesanan yang sudah dibayar: perbarui stok Anda.",
+             "Do not cancel paid orders: keep your stock up to date."),
             ("fulfilled_orders", "50", "50 pesanan dikirim", "50 orders shipped",
              "Terus kirim pesanan.", "Keep shipping orders."),
         ),

@@ -12,6 +12,7 @@ ORDER_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "refunded": _l("Refunded"),
     "refund_due": _l("Payment arrived after cancellation: refund due"),
+    "cancelled_units": _l("Some units cancelled"),
 }
 
 FULFILMENT_STATUS_LABELS = {

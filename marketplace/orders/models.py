@@ -139,6 +139,10 @@ class Fulfilment(db.Model):
     has_open_case: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     shipped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: Cancelled before shipping (orders/cancellation.py): when, by whom ("buyer" or "seller"), why.
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     order: Mapped[Order] = relationship(back_populates="fulfilments")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="fulfilment", order_by="OrderLine.id")
@@ -153,6 +157,9 @@ class OrderLine(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("unit_price_minor >= 0", name="unit_price_not_negative"),
+        sa.CheckConstraint(
+            "cancelled_quantity >= 0 AND cancelled_quantity <= quantity", name="cancelled_within_quantity"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +176,8 @@ class OrderLine(db.Model):
     unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
     quantity: Mapped[int] = mapped_column()
     line_total_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Units the buyer or the seller cancelled before shipping (never shipped; refunded).
+    cancelled_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The product's IDR price per unit at the order: what the seller's earnings are counted in,
     #: whatever currency the buyer paid in (equal to unit_price_minor for IDR orders).
     unit_price_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
@@ -200,3 +209,49 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+class CancelledBy(enum.StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+
+
+class OrderCancellation(db.Model):
+    """Units of one seller's part cancelled before shipping, and what goes back for them.
+
+    Written by orders/cancellation.py; the refunds domain refunds it (`signals.order_cancelled`).
+    """
+
+    __tablename__ = "order_cancellations"
+    __table_args__ = (sa.CheckConstraint("amount_minor >= 0", name="cancellation_amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    fulfilment_id: Mapped[int] = mapped_column(sa.ForeignKey("fulfilments.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), index=True)
+    #: "buyer" or "seller" (CancelledBy).
+    cancelled_by: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: {order_line_id (as text): units cancelled}.
+    units: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The part's shipping goes back too (the whole part was cancelled).
+    shipping: Mapped[bool] = mapped_column(default=False)
+    #: Every part of the order is cancelled now: all that is left of the payment goes back.
+    full: Mapped[bool] = mapped_column(default=False)
+    #: What goes back, in the order's currency's minor units (0 when nothing was paid).
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LateParcelReminder(db.Model):
+    """One row per late part whose seller was reminded: the unique key makes the reminder once."""
+
+    __tablename__ = "late_parcel_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fulfilment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("fulfilments.id", ondelete="CASCADE"), unique=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

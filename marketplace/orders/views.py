@@ -25,7 +25,8 @@ from marketplace.markets.context import current_market, current_rates
 from marketplace.markets.presenters import lines_total
 from marketplace.markets.presenters import price as price_text
 from marketplace.money import Money
-from marketplace.orders import services
+from marketplace.orders import cancellation, lateness, services
+from marketplace.orders.cancel_presenters import buyer_cancel_view
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, price_checkout
 from marketplace.orders.formatting import status_label
 from marketplace.orders.fulfilment import mark_fulfilment_delivered
@@ -510,6 +511,15 @@ def order_for_request(number: str) -> tuple[Order, str | None]:
     return order, token
 
 
+def _cancel_view(order: Order, token: str | None, lang: str) -> dict:
+    """The cancel partial's values (templates/orders/_cancel.html)."""
+    late = lateness.late_fulfilment_ids(
+        db.session, order, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2)
+    )
+    rows = cancellation.list_cancellations(db.session, order)
+    return buyer_cancel_view(order, rows, late_ids=late, token=token, lang=lang)
+
+
 @bp.get("/orders/<number>")
 def show(number: str):
     order, token = _order_for_request(number)
@@ -540,6 +550,7 @@ def show(number: str):
             else None,
             # Sections other domains add (refunds: what was refunded); they listen to order_page.
             **signals.page_values(signals.order_page, session=db.session, order=order, lang=lang),
+            cancel=_cancel_view(order, token, lang),
         ),
         200,
         {"Cache-Control": "no-store"},
@@ -570,5 +581,5 @@ def received(number: str, fulfilment_id: int):
     return redirect(url_for("orders.show", number=order.number, token=token), code=303)
 
 
-# The order lookup's routes live in their own module on this blueprint (imported last: it uses bp).
-from marketplace.orders import lookup_views  # noqa: E402, F401
+# The cancel and order-lookup routes live in their own modules on this blueprint (imported last: they use bp).
+from marketplace.orders import cancel_views, lookup_views  # noqa: E402, F401

@@ -5,6 +5,7 @@ write receivers flush; the caller commits."""
 from __future__ import annotations
 
 from marketplace import signals
+from marketplace.refunds.cancellation import refund_cancellation
 from marketplace.refunds.presenters import buyer_refunds
 from marketplace.refunds.queries import list_order_refunds
 from marketplace.refunds.services import confirm_card_refunds
@@ -20,3 +21,12 @@ def confirm_refunds(sender, *, session, payment, charge, refunded_minor, now, **
 def refunds_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
     """templates/refunds/_buyer_refunds.html: every refund of the order, what it covered, when."""
     return {"buyer_refunds": buyer_refunds(order, list_order_refunds(session, order), lang)}
+
+
+@signals.order_cancelled.connect
+def refund_cancelled_part(
+    sender, *, session, order, now, cancellation=None, bank_account=None, **kwargs
+) -> None:
+    """A part the buyer or the seller cancelled: its money goes back (card now; bank: curators)."""
+    if cancellation is not None:
+        refund_cancellation(session, order, cancellation, bank_account=bank_account, now=now)

@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import PaymentMethod
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["Refund", "RefundLine", "RefundStatus"]
+__all__ = ["BankRefundRequest", "Refund", "RefundLine", "RefundStatus"]
 
 
 class RefundStatus(enum.StrEnum):
@@ -84,3 +84,30 @@ class RefundLine(db.Model):
     amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
+
+
+class BankRefundRequest(db.Model):
+    """A cancelled bank-transfer part whose money a curator must transfer back (refunds/cancellation.py).
+
+    Opened when the buyer (with their account details) or the seller cancels; done when the curator
+    records the transfer (then `refund_id` names the Refund row).
+    """
+
+    __tablename__ = "bank_refund_requests"
+    __table_args__ = (sa.CheckConstraint("amount_minor >= 0", name="bank_request_amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    cancellation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("order_cancellations.id", ondelete="CASCADE"), unique=True
+    )
+    #: In the order's currency's minor units (what the cancellation said goes back).
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    #: The buyer's account, from the cancel form (empty when the seller cancelled: ask the buyer).
+    bank_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    account_number: Mapped[str] = mapped_column(sa.String(34), default="")
+    account_holder: Mapped[str] = mapped_column(sa.String(120), default="")
+    refund_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("refunds.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)

@@ -15,6 +15,8 @@ from marketplace.i18n import current_language
 from marketplace.money import money_text
 from marketplace.orders import services as orders
 from marketplace.refunds import presenters, queries, services
+from marketplace.refunds.cancel_presenters import cancelled_rows
+from marketplace.refunds.cancellation import list_open_bank_requests
 from marketplace.refunds.forms import (
     RefundForm,
     new_token,
@@ -39,6 +41,7 @@ def index():
         due=presenters.due_rows(queries.list_refunds_due(db.session), lang),
         query=query,
         found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
+        cancelled=cancelled_rows(list_open_bank_requests(db.session), lang),
     )
 
 
@@ -177,3 +180,6 @@ def create(number: str):
     else:
         flash(_("This refund was already recorded: nothing was refunded twice."), "info")
     return redirect(url_for("refunds.order", number=order.number), code=303)
+
+
+from marketplace.refunds import cancel_views  # noqa: E402,F401  (registers the cancelled-part refunds)

@@ -59,6 +59,9 @@ class Seller(db.Model):
     #: The artisan behind a shop without its own account, as on their ID card (set by a curator):
     #: the payout account's holder must carry this name, or the difference is explained.
     artisan_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    #: Days the shop needs to send a paid order (a product's own processing days may be longer);
+    #: past them and the grace (LATE_GRACE_DAYS) a parcel is late (orders/lateness.py).
+    processing_days: Mapped[int] = mapped_column(default=3, server_default="3")
 
     village: Mapped[Region] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)

@@ -116,6 +116,22 @@ CONTEXTS = {
     },
     "seller_notice": {"name": HOSTILE, "body": "Toko Anda disetujui.", "note": "", "link": f"{BASE}/seller/"},
     "facilitator_granted": {"name": "Ayu", "shop": HOSTILE, "link": f"{BASE}/seller/"},
+    "order_cancelled": {
+        "order_number": "PD-7K3Q9",
+        "by_seller": True,
+        "shop": "KUB Kepuh",
+        "reason": HOSTILE,
+        "items": ["1 × Batik Gajah Oling"],
+        "money_text": "Rp 90.000",
+        "order_url": f"{BASE}/orders/PD-7K3Q9",
+    },
+    "late_parcel": {
+        "name": "Ayu",
+        "shop": HOSTILE,
+        "order_number": "PD-7K3Q9",
+        "days": 4,
+        "link": f"{BASE}/seller/orders/1",
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.

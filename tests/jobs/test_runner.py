@@ -70,6 +70,7 @@ def test_run_due_runs_each_due_task_once_and_records_it(app, session):
         "orders.expire_unpaid": 1,
         "labels.remind": 1,
         "orders.auto_complete": 1,
+        "orders.remind_late": 1,
         "email.send_pending": 2,
     }
     moves = session.scalars(

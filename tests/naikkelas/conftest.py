@@ -121,10 +121,10 @@ def shop(session) -> Shop:
     make_product_label(session, product=labelled, valid_until=(now - timedelta(days=1)).date())
     make_product_label(session, product=plain, status=LabelStatus.REQUESTED)
     parcel(session, plain, paid_days_ago=10, shipped_days_ago=8, now=now)  # on time
-    parcel(session, plain, paid_days_ago=10, shipped_days_ago=5, now=now)  # late
+    parcel(session, plain, paid_days_ago=10, shipped_days_ago=4, now=now)  # late (due after 3 + 2 days)
     parcel(session, plain, paid_days_ago=10, shipped_days_ago=None, now=now)  # overdue
     parcel(session, plain, paid_days_ago=1, shipped_days_ago=None, now=now)  # not yet due
-    parcel(session, plain, paid_days_ago=100, shipped_days_ago=90, now=now)  # outside the window
+    parcel(session, plain, paid_days_ago=100, shipped_days_ago=90, now=now)  # long ago, late: counted
     make_product(session, seller=seller_b, cluster=cluster)
     session.commit()
     return Shop(user_a, user_b, buyer, curator, seller_a, seller_b, now)

@@ -30,8 +30,9 @@ def test_metrics_match_the_hand_counted_values(session, shop):
         "active_products": 3,
         "verified_labels": 1,
         "export_ready": 1,
-        "on_time_rate": Decimal("33.3"),
+        "on_time_rate": Decimal("25.0"),  # 1 of 4: every paid order counts, not only 90 days
         "fulfilled_orders": 3,
+        "not_cancelled_rate": Decimal("100.0"),
     }
     assert metrics[shop.seller_b.id] == {
         "profile_complete": Decimal("0.0"),
@@ -41,6 +42,7 @@ def test_metrics_match_the_hand_counted_values(session, shop):
         "export_ready": 0,
         "on_time_rate": None,  # no parcels: not measured, never "met"
         "fulfilled_orders": 0,
+        "not_cancelled_rate": None,
     }
     only_a = services.compute_metrics(session, seller_ids=[shop.seller_a.id], now=shop.now)
     assert list(only_a) == [shop.seller_a.id]
@@ -48,7 +50,7 @@ def test_metrics_match_the_hand_counted_values(session, shop):
 
 def test_the_level_is_the_highest_with_every_lower_level_met(session, shop):
     level(session, "a", 1, ("profile_complete", "75"), ("active_products", "3"))
-    level(session, "b", 2, ("on_time_rate", "30"))
+    level(session, "b", 2, ("on_time_rate", "25"))
     level(session, "c", 3, ("fulfilled_orders", "10"), ("verified_labels", "1"))
     level(session, "d", 4)  # no targets, but above an unmet level: not reached
     session.commit()
@@ -76,7 +78,7 @@ def test_defaults_are_created_once_and_never_overwrite_edits(session, shop):
 
 
 def test_a_curator_changing_a_threshold_changes_the_level_and_is_audited(app, session, shop):
-    lvl_b = level(session, "b", 2, ("on_time_rate", "30"))
+    lvl_b = level(session, "b", 2, ("on_time_rate", "25"))
     level(session, "a", 1, ("profile_complete", "75"))
     session.commit()
     criterion = lvl_b.criteria[0]
@@ -90,7 +92,7 @@ def test_a_curator_changing_a_threshold_changes_the_level_and_is_audited(app, se
     entry = session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "naikkelas.criterion_update")
     ).one()
-    assert entry.actor_id == shop.curator.id and entry.before == {"threshold": "30.00"}
+    assert entry.actor_id == shop.curator.id and entry.before == {"threshold": "25.00"}
     assert entry.after == {"threshold": "50.50"}
     page = client.get("/seller/naik-kelas")
     assert page.status_code == 404  # a curator who runs no shop has no scorecard
@@ -117,7 +119,7 @@ def test_a_curator_changing_a_threshold_changes_the_level_and_is_audited(app, se
     ],
 )
 def test_bad_edits_re_render_with_a_message_and_change_nothing(app, session, shop, path, data, message):
-    lvl_b = level(session, "bb", 2, ("on_time_rate", "30"))
+    lvl_b = level(session, "bb", 2, ("on_time_rate", "25"))
     session.commit()
     before = thresholds(session), session.scalar(sa.select(sa.func.count()).select_from(NaikKelasLevel))
     client = log_in(app.test_client(), shop.curator.email)
@@ -188,7 +190,7 @@ def test_access_rules(app, session, shop):
     for path in ("/seller/naik-kelas", "/curator/naik-kelas"):
         assert buyer.get(path).status_code == 404
     assert seller.get("/curator/naik-kelas").status_code == 404
-    lvl = level(session, "b", 2, ("on_time_rate", "30"))
+    lvl = level(session, "b", 2, ("on_time_rate", "25"))
     session.commit()
     before = thresholds(session)
     assert (

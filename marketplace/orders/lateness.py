@@ -1,0 +1,186 @@
+"""Late parcels and the on-time share: one rule for the reminder, the curators' list and naik kelas.
+
+A paid part is due `paid_at` + its processing days + the grace (config LATE_GRACE_DAYS, default
+2). Its processing days are the shop's (`Seller.processing_days`, default 3) or, when longer, the
+slowest of its products' (a batik tulis made to order takes weeks). Not shipped by then: late.
+Dates are computed in Python so SQLite and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from marketplace.accounts.models import User
+from marketplace.catalogue.models import Product
+from marketplace.email.links import external_url
+from marketplace.email.services import send_email
+from marketplace.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    LateParcelReminder,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from marketplace.seller.models import Seller
+
+DEFAULT_GRACE_DAYS = 2
+#: Parcels that may still be late: paid, not shipped, not cancelled.
+OPEN_STATUSES = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
+
+
+@dataclass(frozen=True)
+class LatePart:
+    fulfilment: Fulfilment
+    order: Order
+    seller: Seller
+    due_at: datetime
+    days_overdue: int
+
+
+def due_at(paid_at: datetime, processing_days: int, grace_days: int) -> datetime:
+    return paid_at + timedelta(days=max(int(processing_days or 0), 0) + max(int(grace_days), 0))
+
+
+def _parts(session: Session, *conditions):
+    """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query)."""
+    slowest = (
+        sa.select(
+            OrderLine.fulfilment_id, sa.func.max(sa.func.coalesce(Product.processing_days, 0)).label("d")
+        )
+        .join(Product, Product.id == OrderLine.product_id)
+        .group_by(OrderLine.fulfilment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(slowest.c.d, 0))
+        .join(Order, Order.id == Fulfilment.order_id)
+        .join(Seller, Seller.id == Fulfilment.seller_id)
+        .outerjoin(slowest, slowest.c.fulfilment_id == Fulfilment.id)
+        .where(Order.paid_at.is_not(None), *conditions)
+        .order_by(Order.paid_at, Fulfilment.id)
+    ).all()
+    return [(f, o, s, max(int(days or 0), int(s.processing_days or 0))) for f, o, s, days in rows]
+
+
+def list_late_parts(
+    session: Session,
+    *,
+    now: datetime,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    seller_ids: Sequence[int] | None = None,
+) -> list[LatePart]:
+    """Paid parts not shipped past their due time, most overdue first."""
+    conditions = [
+        Order.status == OrderStatus.PAID,
+        Fulfilment.status.in_(OPEN_STATUSES),
+        Order.paid_at <= now - timedelta(days=grace_days),
+    ]
+    if seller_ids is not None:
+        conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))
+    late = []
+    for fulfilment, order, seller, days in _parts(session, *conditions):
+        due = due_at(order.paid_at, days, grace_days)
+        if now > due:
+            late.append(LatePart(fulfilment, order, seller, due, max((now - due).days, 0) + 1))
+    return sorted(late, key=lambda part: (-part.days_overdue, part.fulfilment.id))
+
+
+def late_fulfilment_ids(session: Session, order: Order, *, now: datetime, grace_days: int) -> set[int]:
+    """Ids of this order's late parts (for the buyer's page)."""
+    if order.status != OrderStatus.PAID or order.paid_at is None:
+        return set()
+    parts = _parts(session, Fulfilment.order_id == order.id, Fulfilment.status.in_(OPEN_STATUSES))
+    return {f.id for f, o, _s, days in parts if now > due_at(o.paid_at, days, grace_days)}
+
+
+def on_time_counts(
+    session: Session,
+    seller_ids: Sequence[int] | None,
+    *,
+    now: datetime,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[int, tuple[int, int]]:
+    """(parts on time, parts measured) per seller, over every part paid in [since, until).
+
+    No window by default: a parcel unshipped for eleven months counts as late, not as forgotten.
+    Shipped by its due time: on time; shipped later, or still unshipped (or cancelled) after it:
+    late; not due yet, or cancelled before it was due: not measured.
+    """
+    conditions = [
+        Fulfilment.status.in_(
+            [*OPEN_STATUSES, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED]
+        )
+    ]
+    if seller_ids is not None:
+        conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))
+    if since is not None:
+        conditions.append(Order.paid_at >= since)
+    if until is not None:
+        conditions.append(Order.paid_at < until)
+    result: dict[int, tuple[int, int]] = {}
+    for fulfilment, order, _seller, days in _parts(session, *conditions):
+        due = due_at(order.paid_at, days, grace_days)
+        if fulfilment.shipped_at is not None:
+            on_time = fulfilment.shipped_at <= due
+        elif fulfilment.status == FulfilmentStatus.CANCELLED:
+            if fulfilment.cancelled_at is None or fulfilment.cancelled_at <= due:
+                continue
+            on_time = False
+        elif now > due:
+            on_time = False
+        else:
+            continue
+        good, total = result.get(fulfilment.seller_id, (0, 0))
+        result[fulfilment.seller_id] = (good + int(on_time), total + 1)
+    return result
+
+
+def remind_late_sellers(session: Session, *, now: datetime, grace_days: int = DEFAULT_GRACE_DAYS) -> int:
+    """Email each late part's seller once (a LateParcelReminder row, unique per part); returns emails.
+
+    Idempotent: parts already reminded are skipped, and the unique key refuses a second row
+    should two runs overlap (the later run rolls back, sending nothing). Shops without an
+    account are skipped (the curators' late list shows them). Flushes only.
+    """
+    reminded = set(session.scalars(sa.select(LateParcelReminder.fulfilment_id)))
+    sent = 0
+    for part in list_late_parts(session, now=now, grace_days=grace_days):
+        if part.fulfilment.id in reminded or part.seller.user_id is None:
+            continue
+        user = session.get(User, part.seller.user_id)
+        if user is None or not user.email:
+            continue
+        session.add(LateParcelReminder(fulfilment_id=part.fulfilment.id, sent_at=now))
+        session.flush()
+        lang = user.locale or "id"
+        send_email(
+            session,
+            to=user.email,
+            template="late_parcel",
+            lang=lang,
+            context={
+                "name": user.name or "",
+                "shop": part.seller.name,
+                "order_number": part.order.number,
+                "days": part.days_overdue,
+                "link": external_url("seller.order", fulfilment_id=part.fulfilment.id),
+            },
+        )
+        sent += 1
+    return sent
+
+
+def grace_days_setting() -> int:
+    """LATE_GRACE_DAYS from the app's config (the default outside an app context)."""
+    if has_app_context():
+        return int(current_app.config.get("LATE_GRACE_DAYS", DEFAULT_GRACE_DAYS))
+    return DEFAULT_GRACE_DAYS
