@@ -4,6 +4,8 @@ shipped or that came back, never twice; the refund form shows its amount before 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -146,7 +148,11 @@ def test_refund_form_shows_the_amount_before_it_is_submitted(app, session, desk)
     curator = log_in(app, "desk@example.test")
     url = f"/curator/orders/{order.number}/refund"
     page = curator.get(url).get_data(as_text=True)
-    assert "Preview amount" in page and "js/refund-preview.js" in page and "<script>" not in page
+    assert (
+        "Preview amount" in page
+        and re.search(r"js/refund-preview(\.[0-9a-f]{12})?\.js", page)
+        and "<script>" not in page
+    )
     form = {"token": "tok-1", "reason": "Rusak", "bank_reference": "TRF", f"units-{line_id}": "2"}
 
     # Without JavaScript: the preview re-renders the form with the amount and a confirm button.

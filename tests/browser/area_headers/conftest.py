@@ -110,7 +110,8 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
         path: path
         for path in (
             "/curator/", "/curator/applications", "/curator/products", "/curator/labels",
-            "/curator/transfers", "/curator/refunds", "/curator/featured", "/curator/label-types",
+            "/curator/transfers", "/curator/refunds", "/curator/cases", "/curator/late",
+            "/curator/featured", "/curator/label-types", "/curator/shipping/couriers",
             "/curator/labels/registry",
             "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
             "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from marketplace.catalogue.models import Product, ProductImage, ProductStatus
 from marketplace.email.models import OutboundEmail
 from marketplace.orders.models import FulfilmentStatus
+from marketplace.shipping.couriers import ensure_default_couriers
 from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
 from tests.factories import TEST_PASSWORD
 from tests.media import samples
@@ -34,6 +35,8 @@ def phone_page(request, page_pool, live_server):
 
 
 def test_seller_journey_on_a_phone(phone_page, live_server, session, world):
+    ensure_default_couriers(session)  # as the migration seeds them
+    session.commit()
     _journey(phone_page, live_server, session, world)
 
 
@@ -94,7 +97,7 @@ def _journey(page, live_server, session, world):
     page.goto(live_server.url("/seller/orders"))
     main.locator(f"a[href$='/seller/orders/{world.fulfilment_a.id}']").first.click()
     ship = main.locator("form[action$='/ship']")
-    ship.locator("select[name=courier]").select_option("JNE")
+    ship.locator("select[name=courier]").select_option("jne")
     ship.locator("input[name=tracking_number]").fill("JNE0099887766")
     snap(page, "ship")
     _assert_fits(page, "the order page")
