@@ -72,8 +72,10 @@ def ledger_row(row: services.LedgerRow, lang: str) -> dict:
 
 
 def _to_ship(line, refunds) -> int:
-    """Units of `line` still to go in the parcel (bought minus refunded)."""
-    return line.quantity - (refunds.units.get(line.id, 0) if refunds else 0)
+    """Units of `line` still to go in the parcel: bought minus refunded, or minus what the shop or
+    buyer cancelled when its refund is still waiting for a curator (a bank transfer back)."""
+    refunded = refunds.units.get(line.id, 0) if refunds else 0
+    return line.quantity - max(refunded, line.cancelled_quantity)
 
 
 def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
@@ -177,8 +179,10 @@ def parcel_refund_view(fulfilment: Fulfilment, refunds, lang: str) -> dict:
         what = [
             str(_l("%(num)d × %(title)s", num=line.quantity, title=titles.get(line.order_line_id, "")))
             for line in lines
-            if line.order_line_id is not None
+            if line.order_line_id is not None and line.quantity
         ]
+        if any(line.order_line_id is not None and not line.quantity for line in lines):
+            what.append(str(_l("Refund an amount")))  # a problem report's partial refund: no units
         if any(line.order_line_id is None for line in lines):
             what.append(str(_l("shipping")))
         came_back = sum(line.restocked for line in lines)
