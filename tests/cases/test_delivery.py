@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.email.models import OutboundEmail
+from marketplace.errors import ValidationError
 from marketplace.jobs.tasks import find_task
 from marketplace.orders.fulfilment import auto_complete_fulfilments, claim_fulfilment_for_case
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
@@ -119,3 +121,34 @@ def test_a_case_and_the_job_cannot_both_win(session):
     _buyer, _owner, _order, fulfilment = shipped_order(session, now=shipped_at)
     assert auto_complete_fulfilments(session, now=utcnow()) == 1
     assert not claim_fulfilment_for_case(session, fulfilment)  # delivered: nothing to report any more
+
+
+def test_auto_complete_makes_the_sale_available_and_it_is_paid_out(session):
+    """Issue 13's path: shipped → the job completes it after the zone's days → available → payout."""
+    from marketplace.payouts import availability
+    from marketplace.payouts import services as payouts
+
+    shipped_at = utcnow() - timedelta(days=20)
+    _buyer, owner, order, fulfilment = shipped_order(session, now=shipped_at)
+    seller_id = fulfilment.seller_id
+    curator = make_user(session, is_curator=True)
+    session.commit()
+    assert availability.available_balance(session, seller_id) == 0  # shipped, not delivered: pending
+    with pytest.raises(ValidationError):
+        payouts.create_payout(
+            session, seller_id=seller_id, amount_idr=1, bank_reference="TOO-EARLY", token="p-0",
+            actor=curator, now=utcnow(),
+        )  # fmt: skip
+    session.rollback()
+
+    assert auto_complete_fulfilments(session, now=utcnow()) == 1
+    session.commit()
+    assert session.get(Fulfilment, fulfilment.id).status == FulfilmentStatus.DELIVERED
+    available = availability.available_balance(session, seller_id)
+    assert available == availability.balances_of(session, seller_id).total > 0
+    payouts.create_payout(
+        session, seller_id=seller_id, amount_idr=available, bank_reference="TRF-1", token="p-1",
+        actor=curator, now=utcnow(),
+    )  # fmt: skip
+    session.commit()
+    assert availability.balances_of(session, seller_id).total == 0
