@@ -1,7 +1,8 @@
 """Problem cases: a buyer reports a shipped part, both sides write, a curator resolves it.
 
 Rules:
-- Only the order's buyer reports, only a part that is shipped and not completed, one open case
+- Only the order's buyer reports (a guest, `buyer=None`, through the order's signed link: the
+  view checks it), only a part that is shipped and not completed, one open case
   per part: `orders.fulfilment.claim_fulfilment_for_case` sets `has_open_case` with a conditional
   UPDATE, so a report and the auto-complete job (or a second report) cannot both win.
 - Photos (at most 3) are checked and re-encoded like product photos (media.images.process_upload)
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,6 +50,7 @@ from marketplace.orders.fulfilment import (
     release_fulfilment_case,
 )
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order
+from marketplace.orders.queries import guest_order_token
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
 from marketplace.refunds.queries import refunded_so_far
 from marketplace.refunds.services import RefundRequest, create_refund
@@ -129,7 +132,7 @@ def open_case(
     session: Session,
     fulfilment: Fulfilment,
     *,
-    buyer: User,
+    buyer: User | None,
     problem: str,
     description: str,
     photos: Sequence[bytes],
@@ -137,11 +140,13 @@ def open_case(
     now: datetime,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Case:
-    """The buyer reports a problem with a shipped part. Raises NotFound (not their order),
+    """The buyer reports a problem with a shipped part; `buyer=None` is the guest of a guest order
+    (the caller checked the order's signed link). Raises NotFound (not their order),
     ValidationError (unknown problem, no text, more than 3 photos or a bad one, the part not
     shipped any more or already reported). Flushes; stored photos are deleted if it fails."""
     order = fulfilment.order
-    if order.buyer_id is None or order.buyer_id != buyer.id:
+    buyer_id = buyer.id if buyer is not None else None
+    if order.buyer_id != buyer_id:  # an account's order needs its buyer, a guest order no account
         raise NotFound(_l("Not found."))
     try:
         kind = CaseProblem(problem)
@@ -171,12 +176,12 @@ def open_case(
             order_id=order.id,
             fulfilment_id=fulfilment.id,
             seller_id=fulfilment.seller_id,
-            buyer_id=buyer.id,
+            buyer_id=buyer_id,
             problem=kind,
             status=CaseStatus.OPEN,
             amount_idr=amount_at_stake_idr(session, fulfilment),
             opened_at=now,
-            messages=[CaseMessage(author_id=buyer.id, side=BUYER, body=text, created_at=now)],
+            messages=[CaseMessage(author_id=buyer_id, side=BUYER, body=text, created_at=now)],
             photos=[CasePhoto(storage_key=key, created_at=now) for key in keys],
         )
         session.add(case)
@@ -201,15 +206,22 @@ def open_case(
 
 
 def reply_case(
-    session: Session, case: Case, *, author: User, side: str, body: str, now: datetime
+    session: Session, case: Case, *, author: User | None, side: str, body: str, now: datetime
 ) -> CaseMessage:
-    """The seller (or the buyer) answers while the case is open; the other side is emailed."""
-    if side not in (BUYER, SELLER):
+    """The seller (or the buyer) answers while the case is open; the other side is emailed.
+    `author=None` is the guest buyer of a guest order's case (the caller checked its signed link)."""
+    if side not in (BUYER, SELLER) or (author is None and (side != BUYER or case.buyer_id is not None)):
         raise NotFound(_l("Not found."))
     if case.status != CaseStatus.OPEN:
         raise ValidationError(_l("This case is closed."))
     text = _text(body, "body", required_message=_l("Write your answer."))
-    message = CaseMessage(case_id=case.id, author_id=author.id, side=side, body=text, created_at=now)
+    message = CaseMessage(
+        case_id=case.id,
+        author_id=author.id if author is not None else None,
+        side=side,
+        body=text,
+        created_at=now,
+    )
     session.add(message)
     session.flush()
     session.expire(case, ["messages"])
@@ -339,6 +351,23 @@ RESOLUTION_TEXT = {
 # -- email ------------------------------------------------------------------------------------
 
 
+def is_guest_case(case: Case) -> bool:
+    """A guest order's case: its buyer follows it through the order's signed link."""
+    return case.buyer_id is None and case.order.buyer_id is None
+
+
+def guest_case_token(case: Case) -> str:
+    """The token a guest's case links carry: the order's own (`orders.queries.guest_order_token`)."""
+    return guest_order_token(case.order, secret_key=current_app.config["SECRET_KEY"])
+
+
+def buyer_case_link(case: Case) -> str:
+    """Absolute link to the case page for its buyer; a guest's carries the order's signed token."""
+    if is_guest_case(case):
+        return external_url("cases.show", case_id=case.id, token=guest_case_token(case))
+    return external_url("cases.show", case_id=case.id)
+
+
 def _email_buyer(session: Session, case: Case, *, subject, body, note: str = "") -> None:
     order: Order = case.order
     buyer = session.get(User, case.buyer_id) if case.buyer_id else None
@@ -352,7 +381,7 @@ def _email_buyer(session: Session, case: Case, *, subject, body, note: str = "")
             "name": buyer.name if buyer else order.ship_name,
             "body": body,
             "note": note,
-            "link": external_url("cases.show", case_id=case.id),
+            "link": buyer_case_link(case),
         },
     )
 

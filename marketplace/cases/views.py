@@ -1,8 +1,13 @@
 """Problem cases over HTTP: the buyer's report, the case page for its three sides, photos, the
-curators' queue. Everyone else gets 404 (as for curator pages: nothing says a case exists)."""
+curators' queue. Everyone else gets 404 (as for curator pages: nothing says a case exists).
+
+A guest buyer (an order placed without an account) comes with the order's signed token
+(`?token=`, as on the order page): it opens their part's report and their case, and every link and
+form on those pages carries it on."""
 
 from __future__ import annotations
 
+import hmac
 import io
 import secrets
 
@@ -15,11 +20,12 @@ from marketplace.accounts.access import curator_required, user_seller_ids
 from marketplace.cases import presenters, services
 from marketplace.cases.forms import ReplyForm, ReportForm, ResolveForm
 from marketplace.cases.models import Case, CaseStatus
+from marketplace.errors import PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language
 from marketplace.media.images import upload_limits
 from marketplace.media.storage import get_storage
-from marketplace.orders.queries import get_order_for_buyer
+from marketplace.orders.queries import get_order_by_guest_token, get_order_for_buyer, guest_order_token
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -27,38 +33,52 @@ bp = Blueprint("cases", __name__)
 
 
 def _buyer_part(number: str, fulfilment_id: int):
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    order = get_order_for_buyer(db.session, number, current_user)
+    """(order, fulfilment, token): the part of the visitor's order, by the order page's rules
+    (orders.views._order_for_request): a guest order through its signed `?token=` (a wrong one:
+    404), else the logged-in buyer's own order. `token` is None for an account's order."""
+    order, token = None, request.args.get("token")
+    if token:
+        try:
+            order = get_order_by_guest_token(
+                db.session, number, token, secret_key=current_app.config["SECRET_KEY"]
+            )
+            token = guest_order_token(order, secret_key=current_app.config["SECRET_KEY"])
+        except PermissionDenied:
+            token = None  # an account's order: only its buyer, logged in (below)
+    if order is None:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        order = get_order_for_buyer(db.session, number, current_user)
     fulfilment = next((f for f in order.fulfilments if f.id == fulfilment_id), None)
     if fulfilment is None:
         abort(404)
-    return order, fulfilment
+    return order, fulfilment, token
 
 
-def _render_report(order, fulfilment, form: ReportForm, status: int = 200):
+def _render_report(order, fulfilment, form: ReportForm, token: str | None, status: int = 200):
     return render_template(
         "cases/report.html",
         form=form,
         number=order.number,
         fulfilment_id=fulfilment.id,
         seller_name=fulfilment.seller.name,
+        token=token,
     ), status
 
 
 @bp.route("/orders/<number>/parts/<int:fulfilment_id>/problem", methods=["GET", "POST"])
 def report(number: str, fulfilment_id: int):
-    order, fulfilment = _buyer_part(number, fulfilment_id)
+    order, fulfilment, token = _buyer_part(number, fulfilment_id)
     form = ReportForm()
     if not form.is_submitted():
-        return _render_report(order, fulfilment, form)
+        return _render_report(order, fulfilment, form, token)
     if form.validate():
         uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
         with domain_errors(form) as outcome:
             case = services.open_case(
                 db.session,
                 fulfilment,
-                buyer=current_user,
+                buyer=None if token else current_user,
                 problem=form.problem.data or "",
                 description=form.description.data or "",
                 photos=uploads,
@@ -69,25 +89,42 @@ def report(number: str, fulfilment_id: int):
             db.session.commit()
         if outcome.ok:
             flash(_("Your report is sent. The seller and the curators will answer here."), "success")
-            return redirect(url_for("cases.show", case_id=case.id), code=303)
-        order, fulfilment = _buyer_part(number, fulfilment_id)
-    return _render_report(order, fulfilment, form, 400)
+            return redirect(url_for("cases.show", case_id=case.id, token=token), code=303)
+        order, fulfilment, token = _buyer_part(number, fulfilment_id)
+    return _render_report(order, fulfilment, form, token, 400)
 
 
 @bp.get("/orders/<number>/parts/<int:fulfilment_id>/case")
 def for_part(number: str, fulfilment_id: int):
     """The buyer's latest case on this part (the order page links here)."""
-    _order, fulfilment = _buyer_part(number, fulfilment_id)
+    _order, fulfilment, token = _buyer_part(number, fulfilment_id)
     cases = services.list_cases_for_fulfilments(db.session, [fulfilment.id])
     if not cases:
         abort(404)
-    return redirect(url_for("cases.show", case_id=cases[-1].id), code=303)
+    return redirect(url_for("cases.show", case_id=cases[-1].id, token=token), code=303)
 
 
-def _case_and_side(case_id: int):
+def _guest_token_opens(case: Case | None, token: str) -> bool:
+    """Whether `token` is the signed token of this guest order's case (constant-time compare)."""
+    if case is None or not services.is_guest_case(case):
+        return False
+    expected = services.guest_case_token(case)
+    return hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
+
+
+def _case_and_side(case_id: int, *, guest: bool = True):
+    """(case, side, token): the case and how this visitor sees it; 404 for anyone else. A guest
+    with their order's `?token=` is the buyer side (`token` then is that token, else None); a
+    token that does not open the case is 404 to a logged-out visitor. `guest=False`: accounts only."""
+    case = db.session.get(Case, case_id)
+    token = request.args.get("token") if guest else None
+    if token:
+        if _guest_token_opens(case, token):
+            return case, services.BUYER, token
+        if not current_user.is_authenticated:
+            abort(404)
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    case = db.session.get(Case, case_id)
     side = (
         services.case_side(case, user=current_user, seller_ids=user_seller_ids(db.session, current_user))
         if case
@@ -95,10 +132,10 @@ def _case_and_side(case_id: int):
     )
     if side is None:
         abort(404)
-    return case, side
+    return case, side, None
 
 
-def _render_case(case, side, *, reply_form=None, resolve_form=None, status: int = 200):
+def _render_case(case, side, token, *, reply_form=None, resolve_form=None, status: int = 200):
     if resolve_form is None:
         resolve_form = ResolveForm(formdata=None)
         resolve_form.token.data = secrets.token_urlsafe(24)
@@ -107,38 +144,44 @@ def _render_case(case, side, *, reply_form=None, resolve_form=None, status: int 
         case=presenters.present_case(case, side=side, lang=current_language()),
         reply_form=reply_form or ReplyForm(formdata=None),
         resolve_form=resolve_form,
+        token=token,
     ), status
 
 
 @bp.get("/cases/<int:case_id>")
 def show(case_id: int):
-    case, side = _case_and_side(case_id)
-    return _render_case(case, side)
+    case, side, token = _case_and_side(case_id)
+    return _render_case(case, side, token)
 
 
 @bp.post("/cases/<int:case_id>/reply")
 def reply(case_id: int):
-    case, side = _case_and_side(case_id)
+    case, side, token = _case_and_side(case_id)
     if side not in ("buyer", "seller"):
         abort(404)
     form = ReplyForm()
     if form.validate():
         with domain_errors(form) as outcome:
             services.reply_case(
-                db.session, case, author=current_user, side=side, body=form.body.data or "", now=utcnow()
+                db.session,
+                case,
+                author=None if token else current_user,
+                side=side,
+                body=form.body.data or "",
+                now=utcnow(),
             )
             db.session.commit()
         if outcome.ok:
             flash(_("Your answer is sent."), "success")
-            return redirect(url_for("cases.show", case_id=case_id), code=303)
-        case, side = _case_and_side(case_id)
-    return _render_case(case, side, reply_form=form, status=400)
+            return redirect(url_for("cases.show", case_id=case_id, token=token), code=303)
+        case, side, token = _case_and_side(case_id)
+    return _render_case(case, side, token, reply_form=form, status=400)
 
 
 @bp.post("/cases/<int:case_id>/resolve")
 @curator_required
 def resolve(case_id: int):
-    case, side = _case_and_side(case_id)
+    case, side, _token = _case_and_side(case_id, guest=False)
     form = ResolveForm()
     if form.validate():
         try:
@@ -162,16 +205,16 @@ def resolve(case_id: int):
         if outcome.ok:
             flash(_("The decision is recorded and both sides are told."), "success")
             return redirect(url_for("cases.queue"), code=303)
-        case, side = _case_and_side(case_id)
+        case, side, _token = _case_and_side(case_id, guest=False)
         if case.status != CaseStatus.OPEN:
             flash(outcome.message, "info")
             return redirect(url_for("cases.show", case_id=case_id), code=303)
-    return _render_case(case, side, resolve_form=form, status=400)
+    return _render_case(case, side, None, resolve_form=form, status=400)
 
 
 @bp.get("/cases/<int:case_id>/photos/<int:photo_id>")
 def photo(case_id: int, photo_id: int):
-    case, _side = _case_and_side(case_id)
+    case, _side, _token = _case_and_side(case_id)
     stored = next((p for p in case.photos if p.id == photo_id), None)
     if stored is None:
         abort(404)

@@ -65,7 +65,7 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
                 "courier": fulfilment.courier,
                 "tracking_number": fulfilment.tracking_number,
                 "lines": lines,
-                **_delivery(order, fulfilment, tracking_templates),
+                **_delivery(fulfilment, tracking_templates),
             }
         )
     pickup = order.shipping_method == ShippingMethod.PICKUP
@@ -136,16 +136,15 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
     }
 
 
-def _delivery(order: Order, fulfilment: Fulfilment, templates: dict[str, str]) -> dict:
+def _delivery(fulfilment: Fulfilment, templates: dict[str, str]) -> dict:
     """A part's tracking link, "I received it" and problem-report actions (orders/_delivery.html)."""
     shipped = fulfilment.status == FulfilmentStatus.SHIPPED
-    reportable = shipped and order.buyer_id is not None
     return {
         "id": fulfilment.id,
         "tracking_url": tracking_url(
             templates.get(fulfilment.courier_code or ""), fulfilment.tracking_number
         ),
         "can_confirm_receipt": shipped,
-        "can_report": reportable and not fulfilment.has_open_case,
+        "can_report": shipped and not fulfilment.has_open_case,
         "has_open_case": fulfilment.has_open_case,
     }

@@ -11,18 +11,21 @@ from tests.orders.helpers import make_cart, place
 from tests.payouts.helpers import make_shop
 
 
-def shipped_order(session, *, now=None, buyer=None, units: int = 2, price: int = 85_000):
-    """(buyer, seller owner, order, fulfilment): a bank-transfer courier order, paid, shipped by JNE."""
+def shipped_order(
+    session, *, now=None, buyer=None, units: int = 2, price: int = 85_000, guest_email: str | None = None
+):
+    """(buyer, seller owner, order, fulfilment): a bank-transfer courier order, paid, shipped by JNE.
+    With `guest_email` it is a guest's order (no account: `buyer` is None) placed with that email."""
     now = now or utcnow()
     ensure_default_couriers(session)
-    buyer = buyer or make_user(session, name="Siti")
+    buyer = None if guest_email else buyer or make_user(session, name="Siti")
     owner = make_user(session, name="Ani", locale="en")
     _seller, product = make_shop(session, price=price, owner=owner)
     order = place(
         session,
         make_cart(session, {product: units}, user=buyer),
         buyer=buyer,
-        email=buyer.email,
+        email=guest_email or buyer.email,
         lang="en",
         now=now,
     )

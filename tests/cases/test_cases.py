@@ -4,6 +4,7 @@ the signals payouts listen to, emails to the other side, and 404 for everyone el
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +15,9 @@ from marketplace.audit.models import AuditEntry
 from marketplace.cases import services
 from marketplace.cases.models import Case, CaseResolution, CaseStatus
 from marketplace.email.models import OutboundEmail
-from marketplace.errors import Conflict, ValidationError
+from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
+from marketplace.orders.queries import guest_order_token
 from marketplace.refunds.models import Refund, RefundLine
 from marketplace.types import utcnow
 from tests.cases.helpers import shipped_order
@@ -221,3 +223,140 @@ def test_rejection_refunds_nothing_and_too_many_photos_are_refused(session, hear
     assert session.scalar(sa.select(sa.func.count()).select_from(Refund)) == 0
     assert [kind for kind, _f, _a in heard] == ["opened", "closed"]
     assert session.get(Fulfilment, fulfilment.id).status == FulfilmentStatus.DELIVERED
+
+
+def test_a_guest_reports_follows_and_answers_through_the_order_link(app, session, heard):
+    """A guest order (no account): the signed order link opens the report, the case, its photo and
+    the reply form, and carries on in every link; no token, a wrong one or another guest's: nothing."""
+    _none, owner, order, fulfilment = shipped_order(session, guest_email="tamu@example.test")
+    _none, _owner2, other_order, _other_part = shipped_order(session, guest_email="lain@example.test")
+    curator = make_user(session, is_curator=True)
+    stranger = make_user(session)
+    session.commit()
+    secret = app.config["SECRET_KEY"]
+    token = guest_order_token(order, secret_key=secret)
+    other_token = guest_order_token(other_order, secret_key=secret)
+    guest = app.test_client()
+    guest.set_cookie("lang", "en")
+    report_url = f"/orders/{order.number}/parts/{fulfilment.id}/problem"
+    order_page = guest.get(f"/orders/{order.number}?token={token}").get_data(as_text=True)
+    assert f'href="{report_url}?token={token}"' in order_page
+    report_page = guest.get(f"{report_url}?token={token}").get_data(as_text=True)
+    assert f'action="{report_url}?token={token}"' in report_page
+    assert f'href="/orders/{order.number}?token={token}"' in report_page  # back to the order
+
+    def no_case_written():
+        session.expire_all()
+        return session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+    report = {"problem": "damaged", "description": "The basket is crushed."}
+    logged_out_refusals = [("", (302,)), ("?token=bad", (404,)), (f"?token={other_token}", (404,))]
+    for query, statuses in logged_out_refusals:
+        assert guest.get(report_url + query).status_code in statuses, query
+        assert guest.post(report_url + query, data=report).status_code in statuses, query
+    assert guest.get(report_url).headers["Location"].startswith("/account/login")
+    stranger_client = logged_in_as(app.test_client(), stranger, lang="en")
+    assert stranger_client.post(report_url, data=report).status_code == 404
+    assert no_case_written()
+
+    response = guest.post(
+        f"{report_url}?token={token}",
+        data={**report, "photos": [(io.BytesIO(jpeg()), "a.jpg")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    session.expire_all()
+    case = session.scalars(sa.select(Case)).one()
+    assert response.headers["Location"] == f"/cases/{case.id}?token={token}"
+    assert case.buyer_id is None and case.messages[0].author_id is None
+    assert heard == [("opened", fulfilment.id, case.amount_idr)]
+    assert any("reported a problem" in e.subject for e in emails_to(session, owner.email))
+
+    case_url, photo_url = f"/cases/{case.id}", f"/cases/{case.id}/photos/{case.photos[0].id}"
+    page = guest.get(f"{case_url}?token={token}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The basket is crushed." in text and "Buyer" in text
+    assert f'action="{case_url}/reply?token={token}"' in text
+    assert f'href="{photo_url}?token={token}"' in text
+    photo = guest.get(f"{photo_url}?token={token}")
+    assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/webp"
+    for query, statuses in logged_out_refusals:
+        for url in (case_url, photo_url):
+            assert guest.get(url + query).status_code in statuses, (url, query)
+        assert guest.post(f"{case_url}/reply{query}", data={"body": "Hello?"}).status_code in statuses
+    # The token opens only its buyer's pages: not the curator's decision, not a stranger's view.
+    assert guest.post(f"{case_url}/resolve?token={token}", data={"resolution": "reject"}).status_code == 302
+    assert stranger_client.get(f"{case_url}?token={other_token}").status_code == 404
+    session.expire_all()
+    assert len(session.get(Case, case.id).messages) == 1
+
+    # The order page's "See your report" leads to the case, token and all; the guest answers.
+    order_page = guest.get(f"/orders/{order.number}?token={token}").get_data(as_text=True)
+    part_url = f"/orders/{order.number}/parts/{fulfilment.id}/case?token={token}"
+    assert f'href="{part_url}"' in order_page
+    assert guest.get(part_url).headers["Location"] == f"{case_url}?token={token}"
+    response = guest.post(f"{case_url}/reply?token={token}", data={"body": "Any news?"})
+    assert response.status_code == 303 and response.headers["Location"] == f"{case_url}?token={token}"
+    session.expire_all()
+    message = session.get(Case, case.id).messages[-1]
+    assert (message.author_id, message.side, message.body) == (None, "buyer", "Any news?")
+    assert any("buyer wrote again" in e.subject for e in emails_to(session, owner.email))
+
+    seller_client = logged_in_as(app.test_client(), owner, lang="en")
+    assert "Any news?" in seller_client.get(case_url).get_data(as_text=True)
+    assert seller_client.post(f"{case_url}/reply", data={"body": "A new one is coming."}).status_code == 303
+    curator_client = logged_in_as(app.test_client(), curator, lang="en")
+    response = curator_client.post(
+        f"{case_url}/resolve",
+        data={"resolution": "refund", "note": "Crushed.", "token": "t-guest-1", "bank_reference": "BRI-9"},
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Case, case.id).status == CaseStatus.CLOSED
+    assert session.scalars(sa.select(Refund)).one().order_id == order.id
+
+    # Every email to the guest about the case links to it with the token, and the link opens it.
+    sent = emails_to(session, "tamu@example.test")
+    case_emails = [e for e in sent if "seller answered" in e.subject or "decided" in e.subject]
+    assert len(case_emails) == 2
+    links = {re.search(r"http://localhost(/cases/\S+)", e.body_text).group(1) for e in case_emails}
+    assert links == {f"{case_url}?token={token}"}
+    decided = app.test_client().get(links.pop())
+    assert decided.status_code == 200 and "Crushed." in decided.get_data(as_text=True)
+    # The seller's emails link to the page without a token: they log in.
+    seller_links = " ".join(e.body_text for e in emails_to(session, owner.email))
+    assert "token=" not in seller_links and f"http://localhost{case_url}" in seller_links
+
+
+def test_the_services_keep_guests_to_guest_orders(session):
+    """`buyer=None` opens a case only on a guest order; `author=None` answers only as its buyer."""
+    buyer, _owner, _order, fulfilment = shipped_order(session)
+    _none, _owner2, _guest_order, guest_part = shipped_order(session, guest_email="tamu2@example.test")
+    with pytest.raises(NotFound):  # an account's order needs its buyer
+        services.open_case(
+            session, fulfilment, buyer=None, problem="damaged", description="x", photos=[], storage=None,
+            now=utcnow(),
+        )  # fmt: skip
+    with pytest.raises(NotFound):  # and a guest order no account
+        services.open_case(
+            session, guest_part, buyer=buyer, problem="damaged", description="x", photos=[], storage=None,
+            now=utcnow(),
+        )  # fmt: skip
+    session.rollback()
+    account_case = services.open_case(
+        session, fulfilment, buyer=buyer, problem="damaged", description="x", photos=[], storage=None,
+        now=utcnow(),
+    )  # fmt: skip
+    guest_case = services.open_case(
+        session, guest_part, buyer=None, problem="damaged", description="x", photos=[], storage=None,
+        now=utcnow(),
+    )  # fmt: skip
+    with pytest.raises(NotFound):
+        services.reply_case(session, account_case, author=None, side="buyer", body="hi", now=utcnow())
+    with pytest.raises(NotFound):
+        services.reply_case(session, guest_case, author=None, side="seller", body="hi", now=utcnow())
+    assert (
+        services.reply_case(session, guest_case, author=None, side="buyer", body="hi", now=utcnow()).author_id
+        is None
+    )
+    session.rollback()
