@@ -15,17 +15,18 @@ Any other exception propagates unchanged.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask import flash
+from flask import flash, send_file
 
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 
-__all__ = ["Outcome", "apply_error", "domain_errors", "error_messages"]
+__all__ = ["Outcome", "apply_error", "domain_errors", "error_messages", "private_file"]
 
 
 @dataclass
@@ -100,3 +101,21 @@ def domain_errors(
             )
         if flash_category is not None:
             flash(error.message, flash_category)
+
+
+def private_file(
+    data: bytes, *, mimetype: str, download_name: str | None = None, as_attachment: bool = False
+):
+    """A file only its viewer may see (evidence, receipts, consent scans, case photos): never cached
+    by anyone, never sniffed into another type, and sandboxed if a browser renders it anyway."""
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        download_name=download_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

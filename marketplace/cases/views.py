@@ -8,10 +8,9 @@ form on those pages carries it on."""
 from __future__ import annotations
 
 import hmac
-import io
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from marketplace.media.images import upload_limits
 from marketplace.media.storage import get_storage
 from marketplace.orders.queries import get_order_by_guest_token, get_order_for_buyer, guest_order_token
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import domain_errors, private_file
 
 bp = Blueprint("cases", __name__)
 
@@ -222,11 +221,7 @@ def photo(case_id: int, photo_id: int):
         data = get_storage(current_app).read(stored.storage_key)
     except FileNotFoundError:
         abort(404)
-    response = send_file(io.BytesIO(data), mimetype="image/webp", max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_file(data, mimetype="image/webp")
 
 
 @bp.get("/curator/cases")

@@ -10,8 +10,6 @@ written. For an artisan without an account, the facilitator (or a curator, at
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -22,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -49,7 +46,7 @@ from marketplace.seller.application import find_payout_account
 from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_time, market_today
 from marketplace.types import utcnow
-from marketplace.views_support import apply_error, domain_errors
+from marketplace.views_support import apply_error, domain_errors, private_file
 
 bp = Blueprint("facilitators", __name__)
 
@@ -411,17 +408,12 @@ def _consent_response(seller_id: int, seller_ids):
         data, content_type, extension = payout_accounts.read_consent(get_storage(current_app), account)
     except NotFound:
         abort(404)
-    response = send_file(
-        io.BytesIO(data),
+    return private_file(
+        data,
         mimetype=content_type,
         as_attachment=True,
         download_name=f"payout-consent-{seller_id}.{extension}",
-        max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @bp.get("/curator/sellers/<int:seller_id>/payout-account/consent")

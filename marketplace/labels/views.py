@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -39,7 +38,7 @@ from marketplace.media import get_storage
 from marketplace.media.images import upload_limits
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import domain_errors, private_file
 
 bp = Blueprint("labels", __name__)
 
@@ -164,17 +163,12 @@ def _evidence_response(label):
     data = labels_evidence.read_evidence(get_storage(current_app), label)
     content_type = labels_evidence.evidence_content_type(label.evidence_key)
     extension = label.evidence_key.rsplit(".", 1)[-1]
-    response = send_file(
-        io.BytesIO(data),
+    return private_file(
+        data,
         mimetype=content_type,
         as_attachment=True,
         download_name=f"label-{label.id}-evidence.{extension}",
-        max_age=0,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @bp.get("/seller/labels/<int:label_id>/evidence")
