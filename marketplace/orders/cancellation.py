@@ -33,7 +33,7 @@ from marketplace.errors import InvalidInput, ValidationError
 from marketplace.i18n import localized
 from marketplace.i18n import message as _l
 from marketplace.money import money_text
-from marketplace.orders.fulfilment import _advance_order_when_parcels_are
+from marketplace.orders.fulfilment import advance_order_when_all_shipped
 from marketplace.orders.history import add_event
 from marketplace.orders.lifecycle import cancel_unpaid_order
 from marketplace.orders.models import (
@@ -204,17 +204,7 @@ def cancel_by_buyer(
                 now=now,
             )
         )
-    for row in rows:
-        signals.order_cancelled.send(
-            session=session,
-            order=order,
-            reason=reason,
-            actor_id=actor_id,
-            now=now,
-            cancellation=row,
-            bank_account=bank_account.as_dict() if bank_account else None,
-        )
-    _email_buyer(session, order, rows, by_seller=False)
+    _announce(session, order, rows, reason=reason, actor_id=actor_id, now=now, bank_account=bank_account)
     return rows
 
 
@@ -277,16 +267,7 @@ def cancel_by_seller(
         actor_label=actor_label,
         now=now,
     )
-    signals.order_cancelled.send(
-        session=session,
-        order=order,
-        reason=reason,
-        actor_id=actor_id,
-        now=now,
-        cancellation=row,
-        bank_account=None,
-    )
-    _email_buyer(session, order, [row], by_seller=True)
+    _announce(session, order, [row], reason=reason, actor_id=actor_id, now=now, by_seller=True)
     return row
 
 
@@ -393,17 +374,34 @@ def _record(
     )
     session.flush()
     # A cancelled part no longer holds the order back from "shipped".
-    _advance_order_when_parcels_are(
-        session,
-        order,
-        parcel_statuses={FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED},
-        from_statuses=[OrderStatus.PAID],
-        to_status=OrderStatus.SHIPPED,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        now=now,
-    )
+    advance_order_when_all_shipped(session, order, actor_id=actor_id, actor_label=actor_label, now=now)
     return row
+
+
+def _announce(
+    session: Session,
+    order: Order,
+    rows: list[OrderCancellation],
+    *,
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+    bank_account=None,
+    by_seller: bool = False,
+) -> None:
+    """`signals.order_cancelled` per cancellation (refunds listen: card now, bank to the curators),
+    then one email to the buyer."""
+    for row in rows:
+        signals.order_cancelled.send(
+            session=session,
+            order=order,
+            reason=reason,
+            actor_id=actor_id,
+            now=now,
+            cancellation=row,
+            bank_account=bank_account.as_dict() if bank_account else None,
+        )
+    _email_buyer(session, order, rows, by_seller=by_seller)
 
 
 def _shop(fulfilment: Fulfilment) -> str:

@@ -104,16 +104,7 @@ def mark_fulfilment_shipped(
         note=f"{courier} {tracking_number}".strip(),
     ):
         return False
-    _advance_order_when_parcels_are(
-        session,
-        order,
-        parcel_statuses={FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED},
-        from_statuses=[OrderStatus.PAID],
-        to_status=OrderStatus.SHIPPED,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        now=now,
-    )
+    advance_order_when_all_shipped(session, order, actor_id=actor_id, actor_label=actor_label, now=now)
     # The "shipped" email with the tracking number (orders.notifications listens).
     signals.fulfilment_shipped.send(session=session, fulfilment=fulfilment, order=order, now=now)
     return True
@@ -272,6 +263,23 @@ def _move_fulfilment(
     )
     session.flush()
     return True
+
+
+def advance_order_when_all_shipped(
+    session: Session, order: Order, *, actor_id: int | None, actor_label: str, now: datetime
+) -> None:
+    """A paid order becomes shipped once every part not cancelled has shipped (or arrived): after a
+    part ships, or after the last unshipped part is cancelled."""
+    _advance_order_when_parcels_are(
+        session,
+        order,
+        parcel_statuses={FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED},
+        from_statuses=[OrderStatus.PAID],
+        to_status=OrderStatus.SHIPPED,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        now=now,
+    )
 
 
 def _advance_order_when_parcels_are(

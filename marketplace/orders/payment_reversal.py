@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from marketplace import signals
 from marketplace.orders.history import add_event
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
-from marketplace.stock.models import StockMovement, StockMovementKind
+from marketplace.stock.services import withdraw_sale
 
 #: Fulfilment states in which nothing has happened yet to a paid order's parcel.
 UNTOUCHED = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
@@ -68,11 +68,7 @@ def reverse_order_payment(
         return False
     for fulfilment in order.fulfilments:
         fulfilment.status = FulfilmentStatus.PENDING
-    session.execute(
-        sa.delete(StockMovement).where(
-            StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.SALE
-        )
-    )
+    withdraw_sale(session, order)
     add_event(
         session,
         order,

@@ -14,7 +14,8 @@ from marketplace.shipping.models import Courier
 
 PLACEHOLDER = "{tracking}"
 
-#: (code, name, tracking page with {tracking}, international). Seeded by migration 0004 and the demo.
+#: (code, name, tracking page with {tracking}, international). Seeded by migration
+#: 0007_delivery_cases (from a frozen copy) and by the demo.
 DEFAULT_COURIERS = (
     ("jne", "JNE", "https://www.jne.co.id/tracking-package?awb={tracking}", False),
     ("jnt", "J&T Express", "https://jet.co.id/track?awb={tracking}", False),

@@ -135,6 +135,16 @@ def record_sale(session: Session, order, *, actor_id: int | None, now: datetime)
             )
 
 
+def withdraw_sale(session: Session, order) -> None:
+    """Undo `record_sale` for an order whose payment confirmation was undone: its SALE rows go (they
+    moved no units; the reservation stands)."""
+    session.execute(
+        sa.delete(StockMovement).where(
+            StockMovement.order_id == order.id, StockMovement.kind == StockMovementKind.SALE
+        )
+    )
+
+
 def adjust_stock(
     session: Session,
     product: Product,
