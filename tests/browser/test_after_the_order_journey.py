@@ -142,8 +142,8 @@ def test_bank_transfer_to_payout(mobile_page, live_server, session, tmp_path, da
     expect(page).to_have_url(re.compile(r"/seller/$"))
     # Shipped, not delivered: the sale is still pending, nothing is available to pay out.
     assert page.goto(live_server.url("/seller/sales")).status == 200
-    totals = main.locator("dl").first
-    expect(totals).to_contain_text(Money(0, "IDR").format(lang))  # available
+    available = main.locator("dl strong").first  # "Available to pay out"
+    expect(available).to_have_text(Money(0, "IDR").format(lang))
     snap(page, "seller-sales-pending")
 
     # The buyer follows the parcel on JNE's site and confirms it arrived.
@@ -162,7 +162,7 @@ def test_bank_transfer_to_payout(mobile_page, live_server, session, tmp_path, da
     assert balance > 0
     _as(page, live_server, owner, lang)
     assert page.goto(live_server.url("/seller/sales")).status == 200
-    expect(main.locator("dl strong").first).to_have_text(Money(balance, "IDR").format(lang))
+    expect(available).to_have_text(Money(balance, "IDR").format(lang))
     snap(page, "seller-sales-available")
     _as(page, live_server, curator, lang)
     assert page.goto(live_server.url("/curator/payouts")).status == 200
