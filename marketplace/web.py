@@ -342,12 +342,13 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from marketplace.i18n import current_language
+        from marketplace.i18n import current_language, template_gettext
 
         return {
             "market_name": app.config["MARKET_NAME"],
             "lang": current_language(),
             "request_id": g.get("request_id"),
+            **template_gettext(),
         }
 
 

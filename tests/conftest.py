@@ -80,12 +80,30 @@ _BACKENDS = os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
 
 def pytest_generate_tests(metafunc):
     # Parametrize here rather than on the fixture so the ids read test[sqlite] / test[postgresql].
-    if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", _BACKENDS, indirect=True, scope="session")
+    if "database_url" not in metafunc.fixturenames:
+        return
+    spread = metafunc.definition.get_closest_marker("spread_over_databases")
+    if spread and len(_BACKENDS) > 1:
+        name, values = spread.args
+        # Each value on one database, in turn: every assertion still runs on both databases and
+        # every value is walked, at half the browser time of running each value on each.
+        count = max(len(_BACKENDS), len(values))
+        pairs = [(_BACKENDS[i % len(_BACKENDS)], values[i % len(values)]) for i in range(count)]
+        metafunc.parametrize(("database_url", name), pairs, indirect=["database_url"], scope="session")
+        return
+    metafunc.parametrize("database_url", _BACKENDS, indirect=True, scope="session")
+    if spread:  # one database only: every value runs on it
+        metafunc.parametrize(spread.args[0], spread.args[1])
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "own_app: the test changes the app itself (adds routes): build it one")
+    config.addinivalue_line(
+        "markers",
+        "spread_over_databases(name, values): parametrize `name` with `values` spread over the databases "
+        "(the first on SQLite, the second on PostgreSQL) instead of each on both: for browser tests whose "
+        "variations (language, JavaScript on or off) do not depend on the database",
+    )
     if getattr(config.option, "dist", "no") == "loadscope":
         # The workers send their modules heaviest first (below); keep that order rather than
         # xdist's default (most tests first), which left the few long modules for the end.

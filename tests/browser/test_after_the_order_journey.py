@@ -52,10 +52,8 @@ def _as(page, live_server, user, lang: str) -> None:
     browser_logged_in_as(page, live_server, user, lang=lang)
 
 
-def test_bank_transfer_to_payout(mobile_page, live_server, session, tmp_path, database_url):
-    # One language per database: every step's assertion runs on both, and each language is walked
-    # once (the pages' text is not what the journey checks; a run costs ~7 s of Chromium and server).
-    lang = "id" if database_url.startswith("sqlite") else "en"
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
+def test_bank_transfer_to_payout(mobile_page, live_server, session, tmp_path, lang):
     page = mobile_page
     main = page.locator("main")
     ensure_default_shipping_rates(session)

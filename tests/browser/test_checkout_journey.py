@@ -79,7 +79,7 @@ def _forget_expected_400(page) -> None:
     page.browser_record.errors[:] = [e for e in page.browser_record.errors if "status of 400" not in e]
 
 
-@pytest.mark.parametrize("page_fixture", ["page", "page_nojs"], ids=["js", "nojs"])
+@pytest.mark.spread_over_databases("page_fixture", ["page", "page_nojs"])
 def test_guest_cart_login_merge_bank_transfer_order(request, page_fixture, live_server, shop, session):
     page = request.getfixturevalue(page_fixture)
     main = _main(page)

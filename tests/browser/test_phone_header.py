@@ -89,7 +89,7 @@ def _bottom(page, selector: str) -> float:
     return box["y"] + box["height"]
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
 def test_phone_header_and_buy_button_fit_the_first_screen(mobile_page, live_server, shop, lang):
     page = mobile_page
     main = page.locator("main")
@@ -137,7 +137,7 @@ def test_phone_header_and_buy_button_fit_the_first_screen(mobile_page, live_serv
     assert_no_browser_errors(page)
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
 def test_the_menu_opens_without_javascript(page_nojs, live_server, shop, lang):
     """The menu is a <details>: tap (or Enter) opens it with JavaScript off, and every choice works."""
     page = page_nojs
@@ -200,7 +200,7 @@ def test_market_and_language_links_still_work(mobile_page, live_server, shop):
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
-@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
 def test_phone_header_passes_axe_with_the_menu_open_and_closed(mobile_page, live_server, shop, lang):
     page = mobile_page
     problems = {}

@@ -107,7 +107,7 @@ def _assert_hidden_absent(page, catalogue: Catalogue) -> None:
         assert title not in text
 
 
-@pytest.mark.parametrize("page_fixture", ["page", "page_nojs"], ids=["js", "nojs"])
+@pytest.mark.spread_over_databases("page_fixture", ["page", "page_nojs"])
 def test_browse_cluster_product_search_then_english(request, page_fixture, live_server, catalogue):
     page = request.getfixturevalue(page_fixture)
     main = page.locator("main")

@@ -9,6 +9,6 @@ from tests.browser.area_headers.conftest import walk_every_page
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
 def test_curator_header_fits_a_phone_on_every_page(mobile_page, live_server, areas, lang):
     walk_every_page(mobile_page, live_server, areas, "curator", lang)

@@ -48,7 +48,7 @@ def test_area_menu_opens_by_keyboard_without_javascript(page_nojs, live_server, 
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")
-@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.spread_over_databases("lang", ["id", "en"])
 def test_area_menus_pass_axe_open_and_closed(mobile_page, live_server, areas, lang):
     page = mobile_page
     problems = {}

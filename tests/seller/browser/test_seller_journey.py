@@ -26,14 +26,15 @@ def _assert_fits(page, what: str) -> None:
     assert width <= MOBILE_WIDTH, f"{what} is {width}px wide on a {MOBILE_WIDTH}px screen"
 
 
-@pytest.fixture(params=[True, False], ids=["js", "nojs"])
-def phone_page(request, page_pool, live_server):
-    """A 360 px phone screen, with JavaScript on and off."""
+@pytest.fixture
+def phone_page(request, page_pool, live_server, javascript):
+    """A 360 px phone screen, with JavaScript on or off."""
     from tests.browser.conftest import PHONE, _new_page
 
-    yield from _new_page(request, page_pool, live_server, **PHONE, java_script_enabled=request.param)
+    yield from _new_page(request, page_pool, live_server, **PHONE, java_script_enabled=javascript == "js")
 
 
+@pytest.mark.spread_over_databases("javascript", ["js", "nojs"])
 def test_seller_journey_on_a_phone(phone_page, live_server, session, world):
     ensure_default_couriers(session)  # as the migration seeds them
     session.commit()
