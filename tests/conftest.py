@@ -82,6 +82,9 @@ def pytest_generate_tests(metafunc):
     # Parametrize here rather than on the fixture so the ids read test[sqlite] / test[postgresql].
     if "database_url" not in metafunc.fixturenames:
         return
+    if metafunc.definition.get_closest_marker("one_database"):
+        metafunc.parametrize("database_url", _BACKENDS[:1], indirect=True, scope="session")
+        return
     spread = metafunc.definition.get_closest_marker("spread_over_databases")
     if spread and len(_BACKENDS) > 1:
         name, values = spread.args
@@ -98,6 +101,11 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "own_app: the test changes the app itself (adds routes): build it one")
+    config.addinivalue_line(
+        "markers",
+        "one_database(reason): run on the first database only (SQLite): the subject is something else "
+        "(Redis, gunicorn, a second process) that behaves the same whatever the database",
+    )
     config.addinivalue_line(
         "markers",
         "spread_over_databases(name, values): parametrize `name` with `values` spread over the databases "

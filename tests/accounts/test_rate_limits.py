@@ -275,6 +275,7 @@ def _redis_or_skip():
 
 
 @pytest.mark.slow
+@pytest.mark.one_database("the subject is Redis shared by two processes")
 @pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL}])
 def test_two_app_processes_share_the_limit_through_redis(app, client, app_overrides):
     redis_client = _redis_or_skip()
@@ -290,6 +291,7 @@ def test_two_app_processes_share_the_limit_through_redis(app, client, app_overri
 
 
 @pytest.mark.slow
+@pytest.mark.one_database("the subject is the limiter's memory storage in two processes")
 def test_memory_storage_does_not_share_between_processes(app, client):
     # The negative control: without Redis each process counts alone.
     for _ in range(6):

@@ -29,9 +29,7 @@ def private_redis():
 
 
 @pytest.fixture
-def app_overrides(database_url, private_redis):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the subject is Redis; one database is enough")  # before an app is built for it
+def app_overrides(private_redis):
     return {
         "REDIS_URL": private_redis.url,
         "PAGE_CACHE_ENABLED": True,
@@ -71,6 +69,7 @@ def _limit_keys(server: PrivateRedis) -> int:
 
 
 @pytest.mark.slow  # about 5 s: two outages, and the limiter tries its storage again after 1, 2, 4… s
+@pytest.mark.one_database("the subject is Redis")
 def test_pages_logins_and_limits_outlive_redis(app, session, private_redis, caplog):
     product = make_product(session, price_minor=100_000, title_en="Rattan basket")
     user = make_user(session)

@@ -128,9 +128,8 @@ def _stalled_post(port: int, path: str, headers: dict, half: bytes) -> bytes:
 
 
 @pytest.mark.slow  # about 6 s: a real gunicorn, a 3 s upload, a 1 s stall
+@pytest.mark.one_database("the subject is gunicorn and a slow client")
 def test_a_photo_sent_slower_than_the_worker_timeout_is_stored(app, session, database_url, tmp_path):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the subject is gunicorn and a slow client; one database is enough")
     user = make_user(session)
     seller = make_seller(session, user_id=user.id)
     product = make_product(session, seller=seller, status=ProductStatus.PENDING_REVIEW, published_at=None)
