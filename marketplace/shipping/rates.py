@@ -140,12 +140,11 @@ def ensure_default_shipping_rates(session: Session) -> int:
             added += 1
     if added:
         session.flush()
-    have = {
-        tuple(row) for row in session.execute(sa.select(ShippingRate.zone_id, ShippingRate.max_weight_grams))
-    }
+    have = set(session.execute(sa.select(ShippingRate.zone_id, ShippingRate.max_weight_grams)).tuples())
+    zone_ids = {code: zone.id for code, zone in zones.items()}  # one ORM attribute read per zone
     rows = [
         {
-            "zone_id": zones[values["code"]].id,
+            "zone_id": zone_ids[values["code"]],
             "max_weight_grams": grams,
             "price_minor": price,
             "currency": "IDR",
@@ -154,7 +153,7 @@ def ensure_default_shipping_rates(session: Session) -> int:
         }
         for values, tiers, dmin, dmax in defaults
         for grams, price in tiers
-        if (zones[values["code"]].id, grams) not in have
+        if (zone_ids[values["code"]], grams) not in have
     ]
     if rows:
         session.execute(sa.insert(ShippingRate), rows)
