@@ -140,7 +140,9 @@ def ensure_default_shipping_rates(session: Session) -> int:
             added += 1
     if added:
         session.flush()
-    have = set(session.execute(sa.select(ShippingRate.zone_id, ShippingRate.max_weight_grams)).tuples())
+    have = {
+        tuple(row) for row in session.execute(sa.select(ShippingRate.zone_id, ShippingRate.max_weight_grams))
+    }
     zone_ids = {code: zone.id for code, zone in zones.items()}  # one ORM attribute read per zone
     rows = [
         {
