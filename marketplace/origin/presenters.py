@@ -11,6 +11,7 @@ from datetime import date
 from babel.dates import format_date
 from flask import url_for
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product
 from marketplace.i18n import localized
@@ -33,11 +34,12 @@ def _both(text_id: str, text_en: str) -> dict:
     return {"id": text_id, "en": text_en, "same": text_id == text_en}
 
 
-def _translated(msgid: str, **variables) -> dict:
+def _translated(text) -> dict:
+    """A lazy string (`_l`) read in each language in turn."""
     texts = []
     for lang in LANGUAGES:
         with force_locale(lang):
-            texts.append(gettext(msgid, **variables))
+            texts.append(str(text))
     return _both(*texts)
 
 
@@ -64,15 +66,15 @@ def tag_face(product: Product, tag: OriginTag, today: date) -> dict:
         "short_url": url.split("://", 1)[-1],
         "qr": qr_svg(url, title=gettext("QR code: %(url)s", url=url)),
         "title": _both(localized(product, "title", "id"), localized(product, "title", "en")),
-        "maker_heading": _translated("Made by"),
+        "maker_heading": _translated(_l("Made by")),
         "maker": product.seller.name,
-        "village_heading": _translated("Village"),
+        "village_heading": _translated(_l("Village")),
         "village": _village_line(product),
-        "cluster_heading": _translated("Cluster"),
+        "cluster_heading": _translated(_l("Cluster")),
         "cluster": _both(localized(product.cluster, "name", "id"), localized(product.cluster, "name", "en")),
-        "labels_heading": _translated("Verified labels"),
+        "labels_heading": _translated(_l("Verified labels")),
         "labels": labels,
-        "scan": _translated("Scan to check where it comes from"),
+        "scan": _translated(_l("Scan to check where it comes from")),
     }
 
 
