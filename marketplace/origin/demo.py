@@ -1,4 +1,4 @@
-"""Demo origin tags for `seed-demo`: two products whose hang-tags are out there, one tag revoked.
+"""Demo origin tags for `seed-demo`: three products whose hang-tags are out there, one tag revoked.
 
 The demo's codes are fixed so the README can link them (`/t/DemoGajahOling`); real codes are
 random (`services.new_code`). Idempotent: a product that has a tag keeps it as it is. Flushes only.
@@ -20,6 +20,7 @@ from marketplace.origin.services import revoke_tag
 DEMO_TAGS = {
     "kain-batik-tulis-gajah-oling-sogan": ("DemoGajahOling", 40, ""),
     "keranjang-rotan-bundar-bertutup": ("DemoRotanTambong", 25, ""),
+    "klemben": ("DemoKlemben", 90, ""),  # its P-IRT expired 40 days ago: the page says so
     "kain-batik-cap-kopi-pecah": (
         "DemoKopiPecah",
         60,

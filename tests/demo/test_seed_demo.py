@@ -182,7 +182,7 @@ def _assert_featured(session) -> None:
 def _assert_origin_tags(session) -> None:
     tags = session.scalars(sa.select(OriginTag)).all()
     revoked = [tag for tag in tags if tag.is_revoked]
-    assert len(tags) >= 3 and len(revoked) == 1 and revoked[0].revoke_reason
+    assert len(tags) >= 4 and len(revoked) == 1 and revoked[0].revoke_reason
     assert all(tag.product.status == ProductStatus.ACTIVE for tag in tags)
 
 

@@ -39,6 +39,7 @@ def test_a_revoked_tag_says_so_and_vouches_for_nothing(app, session, world):
     assert "This tag has been revoked" in page and "Copied onto printed cloth" in page
     assert "This tag was issued by" not in page
     assert "SNI-8302-0457" not in page and "<img" not in page
+    assert "Sanggar Sekar Kepuh" not in page and f"/products/{world.product.id}-" not in page
 
 
 @pytest.mark.parametrize("status", [ProductStatus.ARCHIVED, ProductStatus.DRAFT])
