@@ -141,8 +141,9 @@ def verification(tag: OriginTag, today: date, lang: str) -> dict:
         "revoke_reason": tag.revoke_reason,
         "revoked_on": jakarta_time(tag.revoked_at, lang) if tag.is_revoked else "",
         "on_sale": on_sale,
+        # A revoked tag links nowhere: the page must not read as a recommendation.
         "product_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
-        if on_sale
+        if on_sale and not tag.is_revoked
         else "",
         "maker": seller.name,
         "maker_url": url_for("storefront.seller", slug=seller.slug)
