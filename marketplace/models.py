@@ -14,6 +14,7 @@ from marketplace.markets.models import *  # noqa: F401,F403
 from marketplace.mentoring.models import *  # noqa: F401,F403
 from marketplace.naikkelas.models import *  # noqa: F401,F403
 from marketplace.orders.models import *  # noqa: F401,F403
+from marketplace.origin.models import *  # noqa: F401,F403
 from marketplace.payments.models import *  # noqa: F401,F403
 from marketplace.payouts.models import *  # noqa: F401,F403
 from marketplace.refunds.models import *  # noqa: F401,F403

@@ -108,6 +108,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "monitoring.dashboard": MONITORING,
     "monitoring.figure_csv": MONITORING,
     "labels.registry": ("page", "type", "village", "state"),
+    "origin.curator_tags": ("state", "q"),
     "labels.registry_csv": ("type", "village", "state"),
     "labels.request_label": ("type",),
     "curation.featured": ("q", "product"),

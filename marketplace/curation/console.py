@@ -56,6 +56,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
         "labels.types", _l("Label types"), group="catalogue", related=("labels.new_type", "labels.edit_type")
     ),
     MenuEntry("labels.registry", _l("Label registry"), group="catalogue"),
+    MenuEntry("origin.curator_tags", _l("Origin tags"), group="catalogue", related=("origin.curator_tag",)),
     MenuEntry("payouts.index", _l("Payouts"), group="money"),
     MenuEntry("payouts.commission", _l("Commission"), group="money"),
     MenuEntry("markets.rates", _l("Exchange rates"), group="money"),

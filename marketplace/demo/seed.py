@@ -32,6 +32,7 @@ from marketplace.media.images import ProcessedImage, delete_renditions, process_
 from marketplace.media.storage import MediaStorage
 from marketplace.monitoring.demo import seed_demo_activity
 from marketplace.naikkelas.services import ensure_default_naik_kelas
+from marketplace.origin.demo import ensure_demo_tags
 from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus
 from marketplace.shipping.couriers import ensure_default_couriers
 from marketplace.shipping.services import ensure_default_shipping_rates
@@ -139,6 +140,10 @@ class _Seeder:
             self.report.created["delivered parcels"] += deliver_demo_parcels(self.session, now=self.now)
         self.report.created["artisan payout accounts"] += record_artisan_accounts(
             self.session, self.storage, sellers, facilitator=users[data.FACILITATOR_EMAIL], now=self.now
+        )
+        # Hang-tags printed for two products, one revoked by the curator (origin).
+        self.report.created["origin tags"] += ensure_demo_tags(
+            self.session, curator=users[data.CURATOR_EMAIL], now=self.now
         )
         if with_images:
             self.images(new_products)

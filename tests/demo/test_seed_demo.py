@@ -15,6 +15,7 @@ from marketplace.demo.pictures import product_picture
 from marketplace.extensions import db
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.media.images import rendition_key, rendition_widths
+from marketplace.origin.models import OriginTag
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from tests.factories import make_product
@@ -115,6 +116,7 @@ def _assert_believable_kabat(session, storage) -> None:
     _assert_labels(session)
     _assert_featured(session)
     _assert_images(session, storage, products)
+    _assert_origin_tags(session)
 
 
 def _check_password(password_hash: str, password: str) -> bool:
@@ -175,6 +177,13 @@ def _assert_featured(session) -> None:
         assert placement.product.status == ProductStatus.ACTIVE
         assert placement.product.seller.status == SellerStatus.APPROVED
         assert placement.headline_id and placement.headline_en
+
+
+def _assert_origin_tags(session) -> None:
+    tags = session.scalars(sa.select(OriginTag)).all()
+    revoked = [tag for tag in tags if tag.is_revoked]
+    assert len(tags) >= 4 and len(revoked) == 1 and revoked[0].revoke_reason
+    assert all(tag.product.status == ProductStatus.ACTIVE for tag in tags)
 
 
 def _assert_images(session, storage, products) -> None:
