@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.accounts.models import User
@@ -398,8 +397,7 @@ def _tell_asker(session: Session, question: ProductQuestion, *, template: str) -
     path_args = {"product_id": product.id, "slug": product.slug}
     if lang == "en":
         path_args["lang"] = "en"
-    with force_locale(lang):
-        title = localized(product, "title", lang)
+    title = localized(product, "title", lang)
     send_email(
         session,
         to=asker.email,
