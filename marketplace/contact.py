@@ -27,6 +27,8 @@ __all__ = [
     "clean_phone",
     "country_names",
     "email_ok",
+    "mobile_e164",
+    "mobile_display",
     "normalize_email",
     "phone_digits",
     "phone_ok",
@@ -125,6 +127,43 @@ def phone_ok(phone: str) -> bool:
 def phone_digits(raw: str | None) -> str:
     """Only the digits and a leading +, for comparing and storing numbers without spacing."""
     return _PHONE_SEPARATORS.sub("", raw or "")
+
+
+# --- Indonesian mobile numbers (WhatsApp) ---------------------------------------------------
+
+#: The national number of an Indonesian mobile line without its trunk 0: 8, then the operator's
+#: digit (081x Telkomsel/Indosat/XL, 082x, 083x Axis, 085x, 087x XL, 088x Smartfren, 089x Tri),
+#: then 7 to 10 digits: 0812-345-678 up to 0812-3456-78901 as dialled at home.
+MOBILE_NATIONAL = re.compile(r"^8[1235789][0-9]{7,10}$")
+INDONESIA_CALLING_CODE = "62"
+
+
+def mobile_e164(raw: str | None) -> str | None:
+    """An Indonesian mobile number in E.164 ("+6281234567890"), or None when it is not one.
+
+    Takes it as people write it: "0812 3456 7890", "0812-3456-7890", "(0812) 3456.7890",
+    "+62 812 3456 7890", "62812…", "+62 (0)812…". Landlines (021…, 0333…) and numbers abroad are
+    refused: WhatsApp contact is for the maker's own phone.
+    """
+    digits = phone_digits(clean_phone(raw))  # "+62 (0)812" → "+620812": the 0 goes below
+    if digits.startswith("+"):
+        if not digits.startswith("+" + INDONESIA_CALLING_CODE):
+            return None
+        digits = digits[1 + len(INDONESIA_CALLING_CODE) :]
+    elif digits.startswith(INDONESIA_CALLING_CODE + "8"):
+        digits = digits[len(INDONESIA_CALLING_CODE) :]
+    if digits.startswith("0"):
+        digits = digits[1:]
+    if not MOBILE_NATIONAL.match(digits):
+        return None
+    return f"+{INDONESIA_CALLING_CODE}{digits}"
+
+
+def mobile_display(e164: str) -> str:
+    """ "+6281234567890" → "+62 812-3456-7890": grouped the way Indonesians read a mobile number."""
+    national = e164.removeprefix("+" + INDONESIA_CALLING_CODE)
+    groups = [national[:3], national[3:7], national[7:]]
+    return f"+{INDONESIA_CALLING_CODE} " + "-".join(group for group in groups if group)
 
 
 # --- postal addresses ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from marketplace.orders.models import *  # noqa: F401,F403
 from marketplace.origin.models import *  # noqa: F401,F403
 from marketplace.payments.models import *  # noqa: F401,F403
 from marketplace.payouts.models import *  # noqa: F401,F403
+from marketplace.questions.models import *  # noqa: F401,F403
 from marketplace.refunds.models import *  # noqa: F401,F403
 from marketplace.seller.models import *  # noqa: F401,F403
 from marketplace.shipping.models import *  # noqa: F401,F403

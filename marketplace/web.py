@@ -58,6 +58,7 @@ BLUEPRINTS = (
     "marketplace.curation.views:bp",
     "marketplace.media.views:bp",
     "marketplace.email.hooks:bp",
+    "marketplace.questions.views:bp",
     "marketplace.dashboard.views:bp",
     "marketplace.naikkelas.views:bp",
     "marketplace.refunds.views:bp",

@@ -30,7 +30,7 @@ LAYERS: list[set[str]] = [
     {"markets"},
     {"catalogue", "cache"},
     {"seller"},
-    {"labels", "stock", "shipping"},
+    {"labels", "stock", "shipping", "questions"},
     {"cart", "origin"},
     {"orders"},
     {"payments"},

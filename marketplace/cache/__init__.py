@@ -87,6 +87,7 @@ WATCHED_TABLES = frozenset(
         "products", "product_images", "product_labels", "featured_placements", "sellers",
         "seller_clusters", "clusters", "regions", "label_types",
         "exchange_rates",  # prices are shown converted into the buyer's currency
+        "product_questions",  # answered questions show on the product page
     }
 )  # fmt: skip
 _WRITE_SQL = re.compile(

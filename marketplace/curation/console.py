@@ -18,6 +18,7 @@ from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment
+from marketplace.questions.services import reported_count_select
 from marketplace.refunds.models import BankRefundRequest
 from marketplace.seller.models import Seller, SellerStatus
 
@@ -45,6 +46,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("curation.transfers", _l("Bank transfers"), "transfers", group="queues"),
     MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
     MenuEntry("cases.queue", _l("Problem reports"), group="queues", related=("cases.show",)),
+    MenuEntry("questions.curator_questions", _l("Reported questions"), "questions", group="queues"),
     MenuEntry("curation.late_parcels", _l("Late parcels"), group="queues"),
     MenuEntry(
         "curation.featured",
@@ -79,7 +81,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
 def waiting_counts(session: Session) -> dict[str, int]:
     """How many items wait in each curator queue: one query, whatever the size of the catalogue."""
     row = session.execute(_waiting_counts_statement()).one()
-    keys = ("applications", "products", "labels", "transfers", "refunds")
+    keys = ("applications", "products", "labels", "transfers", "refunds", "questions")
     return dict(zip(keys, (int(value or 0) for value in row), strict=True))
 
 
@@ -115,6 +117,7 @@ def _waiting_counts_statement() -> sa.Select:
         )
         .scalar_subquery(),
         _refunds_due(),
+        reported_count_select(),
     )
 
 

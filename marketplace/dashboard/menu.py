@@ -17,6 +17,7 @@ from marketplace.accounts.models import ActorRole
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
+from marketplace.questions.services import waiting_count_select
 
 SELLER_GROUPS: tuple[MenuGroup, ...] = (
     MenuGroup("shop", _l("Shop")),
@@ -28,6 +29,7 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("seller.dashboard", _l("My shop"), group="shop"),
     MenuEntry("facilitators.payout_account", _l("Bank account for payouts"), group="shop", needs_values=True),
     MenuEntry("naikkelas.scorecard", _l("Naik kelas"), group="shop"),
+    MenuEntry("seller.contact", _l("WhatsApp contact"), group="shop", needs_values=True),
     MenuEntry("facilitators.manage", _l("Facilitators"), group="shop"),
     MenuEntry("audit.seller_history", _l("History"), group="shop"),
     MenuEntry(
@@ -43,6 +45,7 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
         ),
     ),
     MenuEntry("seller.low_stock", _l("Low stock"), "low_stock", group="products"),
+    MenuEntry("questions.seller_questions", _l("Questions from buyers"), "questions", group="products"),
     MenuEntry("seller.import_products", _l("Change many products at once (CSV)"), group="products"),
     MenuEntry(
         "labels.seller_labels",
@@ -62,11 +65,12 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
 
 
 def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int]:
-    """Paid parcels still to ship and products at or under their low-stock threshold: one query."""
+    """Paid parcels still to ship, products at or under their low-stock threshold and buyers'
+    questions to answer: one query."""
     if not seller_ids:
-        return {"to_ship": 0, "low_stock": 0}
-    to_ship, low_stock = session.execute(_waiting_counts_statement(), {"ids": list(seller_ids)}).one()
-    return {"to_ship": int(to_ship or 0), "low_stock": int(low_stock or 0)}
+        return {"to_ship": 0, "low_stock": 0, "questions": 0}
+    row = session.execute(_waiting_counts_statement(), {"ids": list(seller_ids)}).one()
+    return dict(zip(("to_ship", "low_stock", "questions"), (int(value or 0) for value in row), strict=True))
 
 
 @cache  # one statement, built once: on every seller page, building it cost more than running it
@@ -86,6 +90,7 @@ def _waiting_counts_statement() -> sa.Select:
             Product.stock <= Product.low_stock_threshold,
         )
         .scalar_subquery(),
+        waiting_count_select(ids),
     )
 
 
@@ -94,7 +99,11 @@ def seller_menu(session: Session, roles: Mapping[int, str]) -> AreaMenu:
 
     The bank account entry needs a shop: it is shown to the owner of exactly one shop (an owner of
     several changes each one from the dashboard; facilitators never change where the money goes).
+    The WhatsApp contact entry is shown to an account running exactly one shop (the dashboard
+    links each shop's).
     """
     owned = [seller_id for seller_id, role in roles.items() if role == ActorRole.SELLER]
     url_values = {"facilitators.payout_account": {"seller_id": owned[0]}} if len(owned) == 1 else {}
+    if len(roles) == 1:
+        url_values["seller.contact"] = {"seller_id": next(iter(roles))}
     return build_menu(SELLER_MENU, SELLER_GROUPS, waiting_counts(session, list(roles)), url_values=url_values)

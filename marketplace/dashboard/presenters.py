@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_number
+from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.contact import mobile_display
 from marketplace.dashboard import stock as services
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
@@ -203,3 +204,10 @@ def parcel_refund_view(fulfilment: Fulfilment, refunds, lang: str) -> dict:
         "shipping_refunded": refunds.shipping_refunded,
         "history": history,
     }
+
+
+def whatsapp_text(seller) -> str:
+    """The shop's WhatsApp contact in one line of its dashboard card."""
+    if seller.whatsapp_public and seller.whatsapp_number:
+        return gettext("WhatsApp shown to buyers: %(number)s", number=mobile_display(seller.whatsapp_number))
+    return gettext("No WhatsApp number shown to buyers")

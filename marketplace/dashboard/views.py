@@ -112,6 +112,8 @@ def dashboard():
             if s.user_id == current_user.id or s.user_id is None
             else "",
             "review_note": s.review_note if s.status == SellerStatus.REJECTED else "",
+            "contact_url": url_for("seller.contact", seller_id=s.id),
+            "whatsapp_text": presenters.whatsapp_text(s),
         }
         for s in sellers
     ]
@@ -197,6 +199,7 @@ def apply():
 from marketplace.dashboard import (  # noqa: E402,F401  (register their routes on bp)
     bulk_views,
     cancel_views,
+    contact_views,
     customs_views,
     order_views,
     product_views,

@@ -26,6 +26,7 @@ from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
 from marketplace.demo.pictures import product_picture
+from marketplace.demo.questions import seed_demo_questions
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
@@ -133,6 +134,15 @@ class _Seeder:
         ensure_demo_rates(self.session, today=self.today)  # ~1 EUR = 17,300 IDR … (markets)
 
         ensure_default_naik_kelas(self.session)
+        self.report.created.update(
+            seed_demo_questions(
+                self.session,
+                users,
+                buyer_email=data.BUYER_EMAIL,
+                seller_email=data.SELLER_EMAIL,
+                now=self.now,
+            )
+        )
 
         self.report.created.update(seed_demo_activity(self.session, now=self.now))
         if self.report.created["orders"]:

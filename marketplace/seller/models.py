@@ -62,6 +62,10 @@ class Seller(db.Model):
     #: Days the shop needs to send a paid order (a product's own processing days may be longer);
     #: past them and the grace (LATE_GRACE_DAYS) a parcel is late (orders/lateness.py).
     processing_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    #: The maker's WhatsApp number in E.164 ("+6281234567890"; Indonesian mobiles only, checked by
+    #: contact.mobile_e164), or "". Shown to buyers only while `whatsapp_public` (the shop opted in).
+    whatsapp_number: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    whatsapp_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     village: Mapped[Region] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=seller_clusters, order_by=Cluster.position)

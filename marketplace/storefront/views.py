@@ -13,7 +13,7 @@ from marketplace.cache import cache_public_page
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
-from marketplace.storefront import listings, presenters, search_params, seo
+from marketplace.storefront import contact_share, listings, presenters, search_params, seo
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
@@ -179,6 +179,7 @@ def product(product_id: int, slug: str | None = None):
         share=share,
         share_image=share.image,
         product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),
+        **contact_share.product_page_context(session, found, title=detail.title, lang=lang),
     )
 
 

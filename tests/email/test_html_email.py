@@ -150,6 +150,21 @@ CONTEXTS = {
         "days": 4,
         "link": f"{BASE}/seller/orders/1",
     },
+    "question_answered": {
+        "name": "Ayu",
+        "shop": HOSTILE,
+        "product": HOSTILE,
+        "question": "Ada ukuran XL?\n" + HOSTILE,
+        "answer": HOSTILE,
+        "link": f"{BASE}/products/1-batik#questions",
+    },
+    "question_hidden": {
+        "name": "Ayu",
+        "product": HOSTILE,
+        "question": HOSTILE,
+        "reason": HOSTILE,
+        "link": f"{BASE}/products/1-batik#questions",
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.

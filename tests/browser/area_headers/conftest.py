@@ -103,6 +103,8 @@ def _seller_pages(areas: Areas) -> dict[str, str]:
         "/seller/history": "/seller/history",
         "/seller/facilitators": "/seller/facilitators",
         f"/seller/shops/{areas.seller_id}/payout-account": f"/seller/shops/{areas.seller_id}/payout-account",
+        f"/seller/shops/{areas.seller_id}/contact": f"/seller/shops/{areas.seller_id}/contact",
+        "/seller/questions": "/seller/questions",
     }
 
 
@@ -116,7 +118,7 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
             "/curator/labels/registry", "/curator/origin-tags",
             "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
             "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",
-            "/curator/audit", "/curator/jobs",
+            "/curator/audit", "/curator/jobs", "/curator/questions",
         )
     }  # fmt: skip
     pages[f"/curator/products/{areas.pending_product_id}"] = "/curator/products"

@@ -1,0 +1,1 @@
+"""Buyers' questions on a product, the maker's public answers, and their moderation."""
