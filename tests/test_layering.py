@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"catalogue", "cache"},
     {"seller"},
     {"labels", "stock", "shipping"},
-    {"cart"},
+    {"cart", "favourites"},
     {"orders"},
     {"payments"},
     {"refunds"},
