@@ -150,6 +150,11 @@ CONTEXTS = {
         "days": 4,
         "link": f"{BASE}/seller/orders/1",
     },
+    "back_in_stock": {
+        "title": HOSTILE,
+        "product_url": f"{BASE}/products/1-kopi",
+        "stock": 3,
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.
