@@ -24,6 +24,7 @@ from marketplace.catalogue.models import Cluster, Product, ProductImage, Product
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
+from marketplace.demo.favourites import seed_demo_favourites
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
 from marketplace.demo.pictures import product_picture
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -134,6 +135,7 @@ class _Seeder:
         ensure_default_naik_kelas(self.session)
 
         self.report.created.update(seed_demo_activity(self.session, now=self.now))
+        self.report.created.update(seed_demo_favourites(self.session, now=self.now))  # favourites
         if self.report.created["orders"]:
             # Older demo parcels arrived, so their money is available to pay out (payouts).
             self.report.created["delivered parcels"] += deliver_demo_parcels(self.session, now=self.now)
