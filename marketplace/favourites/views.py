@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     after_this_request,
@@ -16,8 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import user_logged_in
+from werkzeug.http import dump_cookie
 
+from marketplace import params
 from marketplace.accounts.redirects import safe_next_url
+from marketplace.cache.cookieless import HIT_COOKIES
 from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
@@ -165,6 +170,36 @@ def remember_product_view(response):
     ids = [product_id, *(pid for pid in ids if pid != product_id)][:MAX_RECENT]
     set_id_cookie(response, RECENT_COOKIE, ids, days=RECENT_COOKIE_DAYS)
     return response
+
+
+_PRODUCT_PAGE = re.compile(r"/products/([0-9]{1,10})-[^/]*")
+
+
+def _recent_cookie_on_cookieless_hit(environ, *, secure: bool) -> list[str]:
+    """The same cookie for a product page the page cache answers before Flask runs (a browser
+    without any cookie: its first product page starts the list)."""
+    match = _PRODUCT_PAGE.fullmatch(environ.get("PATH_INFO", ""))
+    product_id = params.find_id(match.group(1)) if match else None
+    if product_id is None:
+        return []
+    return [
+        dump_cookie(
+            RECENT_COOKIE,
+            str(product_id),
+            max_age=RECENT_COOKIE_DAYS * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+    ]
+
+
+@bp.record_once
+def _mirror_on_cookieless_hits(state) -> None:
+    secure = bool(state.app.config.get("PRODUCTION", False))
+    state.app.extensions.setdefault(HIT_COOKIES, []).append(
+        lambda environ: _recent_cookie_on_cookieless_hit(environ, secure=secure)
+    )
 
 
 @user_logged_in.connect

@@ -40,9 +40,13 @@ def test_a_guests_saved_heart_never_reaches_the_shared_page(app, session, world)
         other = _visitor(app).get(page)
         assert other.headers.get("X-Cache") == "HIT", page
         assert SAVED not in other.get_data(as_text=True), page
-    # A browser without any cookie (answered before Flask runs) gets the same shared page.
-    bare = app.test_client().get(path, headers={"Accept-Language": "en"})
-    assert bare.headers.get("X-Cache") == "HIT" and SAVED not in bare.get_data(as_text=True)
+    # A browser without any cookie (answered before Flask runs) gets the same shared page, and
+    # its first product page starts its recently viewed list there too.
+    bare = app.test_client()
+    first = bare.get(path, headers={"Accept-Language": "en"})
+    assert first.headers.get("X-Cache") == "HIT" and SAVED not in first.get_data(as_text=True)
+    assert bare.get_cookie("recently_viewed").value == str(product.id)
+    assert bare.get_cookie("recently_viewed").http_only
 
 
 def test_recently_viewed_is_drawn_only_for_its_visitor_and_the_cookie_is_set_on_cache_hits(
