@@ -1,10 +1,12 @@
 """This request's favourites and recently viewed products: the account's rows or the guest's cookies.
 
 Pages stored in the anonymous page cache are shared by every visitor without a login and without
-any cookie but the neutral ones (`marketplace.cache._anonymous_get`): the `favourites` and
-`recently_viewed` cookies are not neutral, so a visitor holding either never gets (or fills) a
-shared page. Exactly those visitors whose pages may be shared have no favourites and no history:
-their hearts are empty and no recently viewed row is drawn, without a query.
+any cookie but the neutral ones (`marketplace.cache._anonymous_get`). The `favourites` cookie is not
+neutral: a guest holding one never gets (or fills) a shared page, so the visitors whose pages may be
+shared have no saved hearts (drawn empty, without a query). The `recently_viewed` cookie is neutral
+(home, listings and search do not show it, and stay cached for a visitor who looked at products);
+the product page, which draws the list, declares `personal=shows_recently_viewed`: a visitor with
+something to show there gets their own page, never stored and sent `private, no-store`.
 """
 
 from __future__ import annotations
@@ -57,3 +59,10 @@ def set_id_cookie(response, name: str, ids: list[int], *, days: int) -> None:
         response.set_cookie(name, services.format_id_cookie(ids), max_age=days * 24 * 3600, **options)
     else:
         response.delete_cookie(name, **options)
+
+
+def shows_recently_viewed() -> bool:
+    """Whether this product page draws the visitor's recently viewed row: the cookie names a product
+    other than the one shown (read from the request alone, before any cache lookup)."""
+    current = (request.view_args or {}).get("product_id")
+    return any(pid != current for pid in recent_ids())

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from marketplace.cache import cache_public_page
 from marketplace.extensions import db
 from marketplace.favourites.alerts import has_pending_alert
-from marketplace.favourites.current import recent_ids, request_user
+from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
@@ -157,7 +157,9 @@ def seller(slug: str):
 
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
-@cache_public_page  # the add-to-cart form's CSRF token is filled in per visitor on every hit
+# The add-to-cart form's CSRF token is filled in per visitor on every hit; a visitor with recently
+# viewed products to show gets their own page (favourites.current).
+@cache_public_page(personal=shows_recently_viewed)
 def product(product_id: int, slug: str | None = None):
     """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
     session = db.session

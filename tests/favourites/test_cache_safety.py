@@ -74,3 +74,13 @@ def test_recently_viewed_is_drawn_only_for_its_visitor_and_the_cookie_is_set_on_
     other = _visitor(app).get(second_path)
     assert other.headers.get("X-Cache") == "HIT"
     assert "Recently viewed" not in other.get_data(as_text=True)
+
+    # Pages without the list stay shared for the browsing visitor; the product page is theirs.
+    assert browsing.get("/").headers.get("X-Cache") in ("HIT", "MISS")
+    assert browsing.get("/").headers.get("X-Cache") == "HIT"
+    assert browsing.get(second_path).headers.get("X-Cache") is None
+    only_cookie = app.test_client()  # no other cookie at all: still their own page
+    only_cookie.set_cookie("recently_viewed", f"{first.id}.{second.id}")
+    own = only_cookie.get(second_path, headers={"Accept-Language": "en"})
+    assert own.headers.get("X-Cache") is None and "First batik" in own.get_data(as_text=True)
+    assert own.headers["Cache-Control"] == "private, no-store"
