@@ -46,10 +46,17 @@ def _back_url() -> str:
     return environ[_BACK]
 
 
-def heart(product_id: int) -> HeartView:
-    """The heart of one product for this visitor (their saved ids are read once per request)."""
+def heart(product_id: int, title: str = "") -> HeartView:
+    """The heart of one product for this visitor (their saved ids are read once per request).
+
+    With `title` (a card among many) the button's name says which product it saves.
+    """
     saved = product_id in request_favourite_ids()
-    save, unsave = _("Save to favourites"), _("Remove from favourites")
+    if title:
+        save = _("Save “%(title)s” to favourites", title=title)
+        unsave = _("Remove “%(title)s” from favourites", title=title)
+    else:
+        save, unsave = _("Save to favourites"), _("Remove from favourites")
     return HeartView(
         product_id=product_id,
         saved=saved,

@@ -158,7 +158,7 @@ def test_more_from_the_maker_and_the_desa(app, session, world):
     client.set_cookie("lang", "en")
     html = _page(client, product)
     assert "More from KUB Sekar Kepuh" in html and "More from Desa Pakistaji" in html
-    assert html.count("Maker item") == 4  # the four newest
+    assert html.count('class="card-title">Maker item') == 4  # the four newest
     assert "Maker item 5" in html and "Neighbour item" in html
     assert "Far away item" not in html
     assert html.count("Main batik") >= 1 and 'aria-label="More from KUB Sekar Kepuh"' in html
