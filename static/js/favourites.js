@@ -28,7 +28,7 @@
     event.preventDefault();
     var button = form.querySelector("button");
     button.disabled = true;
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), { // not form.action: the field named "action" shadows it
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
