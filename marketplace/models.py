@@ -8,6 +8,7 @@ from marketplace.cases.models import *  # noqa: F401,F403
 from marketplace.catalogue.models import *  # noqa: F401,F403
 from marketplace.curation.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403
+from marketplace.favourites.models import *  # noqa: F401,F403
 from marketplace.jobs.models import *  # noqa: F401,F403
 from marketplace.labels.models import *  # noqa: F401,F403
 from marketplace.markets.models import *  # noqa: F401,F403
@@ -27,6 +28,7 @@ from marketplace.storefront import search_index  # noqa: F401  (index DDL and se
 # isort: split
 # Receivers of marketplace.signals connect when their module is imported: importing them here
 # (create_app imports this module) connects them in the app, the CLI, the tests and gunicorn.
+from marketplace.favourites import listeners as favourite_listeners  # noqa: F401
 from marketplace.orders import notifications  # noqa: F401
 from marketplace.payments import listeners as payment_listeners  # noqa: F401
 from marketplace.payouts import listeners as payout_listeners  # noqa: F401

@@ -22,6 +22,7 @@ Listening today:
 - case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
 - order_payment_reversed: payments (the bank Payment back to pending), payouts (SALE and
   COMMISSION entries withdrawn).
+- stock_added: favourites.listeners (back-in-stock emails).
 """
 
 from __future__ import annotations
@@ -91,3 +92,9 @@ case_closed = _signals.signal("case-closed")
 #: order is awaiting payment again. Receivers may raise a DomainError to refuse (all rolls back).
 #: kwargs: session, order, paid_at (when it had been marked paid), actor_id (int or None), now.
 order_payment_reversed = _signals.signal("order-payment-reversed")
+
+
+#: Units were added to a product's stock (a seller's adjustment, a cancelled order's units, a
+#: return): sent by stock.services for every positive change, after its UPDATE.
+#: kwargs: session, product_id (int), delta (int > 0), now.
+stock_added = _signals.signal("stock-added")

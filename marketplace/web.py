@@ -53,6 +53,7 @@ BLUEPRINTS = (
     "marketplace.api.views:bp",
     "marketplace.accounts.views:bp",
     "marketplace.cart.views:bp",
+    "marketplace.favourites.views:bp",
     "marketplace.orders.views:bp",
     "marketplace.payments.views:bp",
     "marketplace.curation.views:bp",

@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"catalogue", "cache"},
     {"seller"},
     {"labels", "stock", "shipping", "questions"},
-    {"cart", "origin"},
+    {"cart", "origin", "favourites"},
     {"orders"},
     {"payments"},
     {"refunds"},

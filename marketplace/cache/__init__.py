@@ -76,7 +76,11 @@ __all__ = [
 _CHANGED = "catalogue_changed"
 _MEMO = GENERATION_MEMO
 #: Cookies that do not change what a public page shows (the language is part of the key).
-NEUTRAL_COOKIES = frozenset({"lang", "currency", "country"})  # the market is in the key too
+#: `recently_viewed` (favourites) changes only the pages that draw the list: those declare
+#: `cache_public_page(personal=...)`, which bypasses the cache whenever the list has something to show.
+NEUTRAL_COOKIES = frozenset(
+    {"lang", "currency", "country", "recently_viewed"}
+)  # the market is in the key too
 #: Session keys an anonymous visitor may carry: a CSRF token, and Flask-Login's freshness flag
 #: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
@@ -289,8 +293,8 @@ _LOOKUP = "marketplace.page_cache.lookup"
 _BYPASS = object()
 
 
-def _lookup_page(cache: PageCache):
-    if not cache.enabled or not _anonymous_get():
+def _lookup_page(cache: PageCache, personal: Callable[[], bool] | None = None):
+    if not cache.enabled or not _anonymous_get() or (personal is not None and personal()):
         return _BYPASS
     return cache.lookup(PAGE_KIND, _page_parts(), _page_language())
 
@@ -312,14 +316,16 @@ def serve_cached_page():
     cache = app.extensions.get("page_cache")
     if cache is None:
         return None
-    found = _lookup_page(cache)
+    found = _lookup_page(cache, getattr(view, "page_personal", None))
     request.environ[_LOOKUP] = (view, found)
     if found is _BYPASS or found is None or found[2] is None:
         return None
     return _hit_response(found[2])
 
 
-def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
+def cache_public_page(
+    view: Callable | None = None, *, ttl: int | None = None, personal: Callable[[], bool] | None = None
+):
     """Serve the view's 200 response from the cache to anonymous GET visitors.
 
     Bypassed for visitors with a login, cart, flash message or unknown cookie; not stored when the
@@ -327,12 +333,20 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
     A CSRF token in the page (a form's hidden field) is stored as a placeholder and each hit gets
     the visitor's own fresh token, so pages with forms (add to cart) are cacheable too.
     Hits are answered by `serve_cached_page` before the other request hooks; a view called another
-    way (an app without that hook) looks the page up here.
+    way (an app without that hook) looks the page up here. `personal`, when given, says (from the
+    request alone, without a query) that this visitor's page is their own although their cookies
+    are neutral (the product page's recently viewed row): the page is then rendered, never stored,
+    and sent `private, no-store`.
     """
 
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def wrapper(*args, **kwargs):
+            if personal is not None and personal():
+                # This visitor's own page (its cookies look neutral to is_personal_response).
+                response = current_app.make_response(func(*args, **kwargs))
+                response.headers["Cache-Control"] = "private, no-store"
+                return response
             cache = _current()
             if cache is None:
                 return func(*args, **kwargs)
@@ -340,7 +354,7 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
             if early is not None and early[0] is wrapper:
                 found = early[1]
             else:
-                found = _lookup_page(cache)
+                found = _lookup_page(cache, personal)
             if found is _BYPASS or found is None:
                 return func(*args, **kwargs)
             key, generation, stored = found
@@ -365,6 +379,7 @@ def cache_public_page(view: Callable | None = None, *, ttl: int | None = None):
             return response
 
         wrapper.page_cached = True  # lets tools tell a wrapped view from a bare one
+        wrapper.page_personal = personal
         return wrapper
 
     return decorate(view) if view is not None else decorate

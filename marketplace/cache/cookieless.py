@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 #: app.extensions key: the (name, value) headers every response gets (set by marketplace.web).
 STATIC_HEADERS = "marketplace.static_headers"
+#: app.extensions key: callables `(environ) -> list of Set-Cookie values` mirroring, on these hits,
+#: an after_request hook that sets a cookie on public pages (favourites: recently viewed).
+HIT_COOKIES = "marketplace.cookieless_hit_cookies"
 
 
 class CookielessHits:
@@ -116,6 +119,8 @@ class CookielessHits:
         body, gzipped, varies = compression.hit_body(
             body, mimetype, CSRF_PLACEHOLDER, token, compression.client_accepts_gzip(environ)
         )
+        for hook in app.extensions.get(HIT_COOKIES, ()):
+            extra.extend(("Set-Cookie", cookie) for cookie in hook(environ))
         if gzipped:
             extra.insert(0, ("Content-Encoding", "gzip"))
         headers = [

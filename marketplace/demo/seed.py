@@ -24,6 +24,7 @@ from marketplace.catalogue.models import Cluster, Product, ProductImage, Product
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
+from marketplace.demo.favourites import seed_demo_favourites
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
@@ -145,6 +146,7 @@ class _Seeder:
         )
 
         self.report.created.update(seed_demo_activity(self.session, now=self.now))
+        self.report.created.update(seed_demo_favourites(self.session, now=self.now))  # favourites
         if self.report.created["orders"]:
             # Older demo parcels arrived, so their money is available to pay out (payouts).
             self.report.created["delivered parcels"] += deliver_demo_parcels(self.session, now=self.now)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from marketplace import signals
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import Conflict, NotFound, OutOfStock, ValidationError
 from marketplace.i18n import message as _l
@@ -68,6 +69,8 @@ def _move_stock(
         product = session.identity_map.get(identity_key(Product, product_id))
         if product is not None:
             session.expire(product, ["stock"])
+    if delta > 0:
+        signals.stock_added.send(session=session, product_id=product_id, delta=delta, now=now)
     return True
 
 

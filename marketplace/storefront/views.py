@@ -11,9 +11,12 @@ from flask_babel import gettext as _
 
 from marketplace.cache import cache_public_page
 from marketplace.extensions import db
+from marketplace.favourites.alerts import has_pending_alert
+from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
+from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
-from marketplace.storefront import contact_share, listings, presenters, search_params, seo
+from marketplace.storefront import contact_share, listings, presenters, related, search_params, seo
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
@@ -154,7 +157,9 @@ def seller(slug: str):
 
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
-@cache_public_page  # the add-to-cart form's CSRF token is filled in per visitor on every hit
+# The add-to-cart form's CSRF token is filled in per visitor on every hit; a visitor with recently
+# viewed products to show gets their own page (favourites.current).
+@cache_public_page(personal=shows_recently_viewed)
 def product(product_id: int, slug: str | None = None):
     """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
     session = db.session
@@ -180,7 +185,30 @@ def product(product_id: int, slug: str | None = None):
         share_image=share.image,
         product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),
         **contact_share.product_page_context(session, found, title=detail.title, lang=lang),
+        **_product_extras(found, detail, lang),
     )
+
+
+def _product_extras(found, detail, lang: str) -> dict:
+    """Back-in-stock form, more from the maker and the desa, and recently viewed (only for a
+    visitor with that cookie: such a visitor never shares a cached page, see favourites.current)."""
+    session = db.session
+    user = request_user()
+    more = related.more_from(session, found)
+    return {
+        "back_in_stock": None
+        if detail.in_stock
+        else back_in_stock_form(
+            found.id,
+            user=user,
+            subscribed=user is not None and has_pending_alert(session, product_id=found.id, user=user),
+        ),
+        "more_from_maker": presenters.product_cards(more.maker, lang, eager=0),
+        "more_from_village": presenters.product_cards(more.village, lang, eager=0),
+        "recently_viewed": presenters.product_cards(
+            related.recently_viewed(session, recent_ids(), exclude=found.id), lang, eager=0
+        ),
+    }
 
 
 @bp.get("/search")

@@ -165,6 +165,11 @@ CONTEXTS = {
         "reason": HOSTILE,
         "link": f"{BASE}/products/1-batik#questions",
     },
+    "back_in_stock": {
+        "title": HOSTILE,
+        "product_url": f"{BASE}/products/1-kopi",
+        "stock": 3,
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.

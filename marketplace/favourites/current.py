@@ -1,0 +1,68 @@
+"""This request's favourites and recently viewed products: the account's rows or the guest's cookies.
+
+Pages stored in the anonymous page cache are shared by every visitor without a login and without
+any cookie but the neutral ones (`marketplace.cache._anonymous_get`). The `favourites` cookie is not
+neutral: a guest holding one never gets (or fills) a shared page, so the visitors whose pages may be
+shared have no saved hearts (drawn empty, without a query). The `recently_viewed` cookie is neutral
+(home, listings and search do not show it, and stay cached for a visitor who looked at products);
+the product page, which draws the list, declares `personal=shows_recently_viewed`: a visitor with
+something to show there gets their own page, never stored and sent `private, no-store`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.favourites import services
+
+#: The product ids this visitor opened, newest first: "12.7.31".
+RECENT_COOKIE = "recently_viewed"
+MAX_RECENT = 10
+#: request.environ key: the favourite ids, read at most once per request.
+_MEMO = "marketplace.favourite_ids"
+
+
+def request_user():
+    return current_user if getattr(current_user, "is_authenticated", False) else None
+
+
+def guest_favourite_ids() -> list[int]:
+    return services.parse_id_cookie(
+        request.cookies.get(services.FAVOURITES_COOKIE), services.MAX_GUEST_FAVOURITES
+    )
+
+
+def recent_ids() -> list[int]:
+    return services.parse_id_cookie(request.cookies.get(RECENT_COOKIE), MAX_RECENT)
+
+
+def request_favourite_ids() -> frozenset[int]:
+    """Products this visitor saved: one query for an account, the cookie for a guest, else none."""
+    if not has_request_context():
+        return frozenset()
+    environ = request.environ
+    if _MEMO not in environ:
+        user = request_user()
+        if user is not None:
+            environ[_MEMO] = services.favourite_product_ids(db.session, user)
+        else:
+            environ[_MEMO] = frozenset(guest_favourite_ids())
+    return environ[_MEMO]
+
+
+def set_id_cookie(response, name: str, ids: list[int], *, days: int) -> None:
+    """Write (or, when empty, delete) one of our id-list cookies."""
+    options = {"httponly": True, "samesite": "Lax", "secure": current_app.config.get("PRODUCTION", False)}
+    if ids:
+        response.set_cookie(name, services.format_id_cookie(ids), max_age=days * 24 * 3600, **options)
+    else:
+        response.delete_cookie(name, **options)
+
+
+def shows_recently_viewed() -> bool:
+    """Whether this product page draws the visitor's recently viewed row: the cookie names a product
+    other than the one shown (read from the request alone, before any cache lookup)."""
+    current = (request.view_args or {}).get("product_id")
+    return any(pid != current for pid in recent_ids())

@@ -1,0 +1,107 @@
+"""What the favourites templates print: the heart of a product, the favourites list, the
+back-in-stock form. Every decision (saved or not, which label, on sale or not) is taken here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import has_request_context, request, url_for
+from flask_babel import gettext as _
+
+from marketplace.accounts.redirects import safe_next_url
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.favourites.current import request_favourite_ids
+from marketplace.i18n import localized
+from marketplace.markets.presenters import price
+from marketplace.media import picture_attrs
+from marketplace.seller.models import SellerStatus
+
+#: request.environ key: this page's path, the hearts' way back (computed once per page).
+_BACK = "marketplace.favourites.back"
+
+
+@dataclass(frozen=True)
+class HeartView:
+    product_id: int
+    saved: bool
+    #: What the form asks for: "add" or "remove".
+    action: str
+    #: The button's visible text and its alternative after a toggle (the script swaps them).
+    label: str
+    other_label: str
+    #: Where the form returns without JavaScript: this page.
+    next_url: str
+
+
+def _back_url() -> str:
+    if not has_request_context():
+        return "/"
+    environ = request.environ
+    if _BACK not in environ:
+        back = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
+        if request.query_string:
+            back += "?" + request.query_string.decode("latin-1")[:500]
+        environ[_BACK] = safe_next_url(back) or "/"
+    return environ[_BACK]
+
+
+def heart(product_id: int, title: str = "") -> HeartView:
+    """The heart of one product for this visitor (their saved ids are read once per request).
+
+    With `title` (a card among many) the button's name says which product it saves.
+    """
+    saved = product_id in request_favourite_ids()
+    if title:
+        save = _("Save “%(title)s” to favourites", title=title)
+        unsave = _("Remove “%(title)s” from favourites", title=title)
+    else:
+        save, unsave = _("Save to favourites"), _("Remove from favourites")
+    return HeartView(
+        product_id=product_id,
+        saved=saved,
+        action="remove" if saved else "add",
+        label=unsave if saved else save,
+        other_label=save if saved else unsave,
+        next_url=_back_url(),
+    )
+
+
+def favourite_rows(products: list[Product], lang: str) -> list[dict]:
+    """One row per saved product: current price in the buyer's currency, stock, on sale or not."""
+    rows = []
+    for product in products:
+        on_sale = product.status == ProductStatus.ACTIVE and product.seller.status == SellerStatus.APPROVED
+        image = product.images[0] if product.images else None
+        attrs = picture_attrs(image, wanted_width=320) if image is not None else None
+        if not on_sale:
+            availability = _("No longer on sale")
+        elif product.stock > 0:
+            availability = _("In stock: %(n)d", n=product.stock)
+        else:
+            availability = _("Out of stock")
+        rows.append(
+            {
+                "product_id": product.id,
+                "title": localized(product, "title", lang),
+                "url": url_for("storefront.product", product_id=product.id, slug=product.slug)
+                if on_sale
+                else "",
+                "price": price(product.price_minor, lang) if on_sale else "",
+                "in_stock": on_sale and product.stock > 0,
+                "availability": availability,
+                "seller_name": product.seller.name,
+                "village_name": product.seller.village.name if product.seller.village else "",
+                "image": attrs,
+            }
+        )
+    return rows
+
+
+def back_in_stock_form(product_id: int, *, user, subscribed: bool) -> dict:
+    """The sold-out product's "tell me when it is back" form: an address field only for guests."""
+    return {
+        "action": url_for("favourites.back_in_stock", product_id=product_id),
+        "needs_email": user is None,
+        "subscribed": subscribed,
+    }
