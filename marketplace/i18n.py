@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_datetime, get_locale, get_translations, gettext
-from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from flask_login import current_user
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 

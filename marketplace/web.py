@@ -72,6 +72,7 @@ BLUEPRINTS = (
     "marketplace.dashboard.facilitator_views:bp",
     "marketplace.audit.views:bp",
     "marketplace.jobs.views:bp",
+    "marketplace.reviews.views:bp",
 )
 
 

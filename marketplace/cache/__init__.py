@@ -87,6 +87,7 @@ WATCHED_TABLES = frozenset(
         "products", "product_images", "product_labels", "featured_placements", "sellers",
         "seller_clusters", "clusters", "regions", "label_types",
         "exchange_rates",  # prices are shown converted into the buyer's currency
+        "reviews", "review_photos",  # the product page's reviews (marketplace/reviews)
     }
 )  # fmt: skip
 _WRITE_SQL = re.compile(

@@ -150,6 +150,19 @@ CONTEXTS = {
         "days": 4,
         "link": f"{BASE}/seller/orders/1",
     },
+    "review_hidden": {
+        "name": "Siti",
+        "product": "Batik Gajah Oling",
+        "reason": HOSTILE,
+        "link": f"{BASE}/orders",
+    },
+    "review_invitation": {
+        "name": "Siti",
+        "shop": HOSTILE,
+        "order_number": "PD-7K3Q9",
+        "items": ["Batik Gajah Oling", HOSTILE],
+        "link": f"{BASE}/orders/PD-7K3Q9",
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.
