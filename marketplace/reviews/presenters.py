@@ -30,7 +30,8 @@ def average_tenths(count: int, stars: int) -> int:
 
 
 def average_decimal(count: int, stars: int) -> Decimal:
-    return Decimal(average_tenths(count, stars)) / 10
+    """The average with one decimal, e.g. Decimal("4.0")."""
+    return (Decimal(average_tenths(count, stars)) / 10).quantize(Decimal("0.1"))
 
 
 def star_glyphs(tenths: int) -> str:
