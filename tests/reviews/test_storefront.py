@@ -99,7 +99,9 @@ def test_sort_by_rating_and_best_selling(app, session):
     seller, cluster = make_seller(session), make_cluster(session)
     products = [make_product(session, seller=seller, cluster=cluster) for _ in range(4)]
     # (count, sum, sold): averages 4.5, 5.0, 3.0, none.
-    for product, (count, stars, sold) in zip(products, [(2, 9, 1), (1, 5, 7), (3, 9, 30), (0, 0, 3)]):
+    for product, (count, stars, sold) in zip(
+        products, [(2, 9, 1), (1, 5, 7), (3, 9, 30), (0, 0, 3)], strict=True
+    ):
         product.rating_count, product.rating_sum, product.units_sold = count, stars, sold
     session.commit()
     ids = [p.id for p in products]
