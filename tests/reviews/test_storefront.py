@@ -6,17 +6,23 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product
 from marketplace.email.models import OutboundEmail
 from marketplace.media.storage import get_storage
+from marketplace.monitoring.filters import Filters
+from marketplace.monitoring.services import compute_figure
+from marketplace.naikkelas.services import compute_metrics
 from marketplace.reviews import services
 from marketplace.reviews.invitations import invite_reviews
 from marketplace.reviews.models import Review, ReviewInvitation, ReviewPhoto
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_product, make_seller, make_user
+from tests.login import logged_in_as
 from tests.reviews.helpers import delivered_order
 
 
@@ -161,3 +167,47 @@ def test_invitation_once_some_days_after_delivery(app, session):
     assert invitation[0].subject == f"Bagaimana pesanan {order.number} Anda? Beri nilai barang yang Anda beli"
     # The reviewed part is recorded too, so it is never asked about; the recent one waits.
     assert session.scalar(sa.select(sa.func.count()).select_from(ReviewInvitation)) == 2
+
+
+def test_ratings_feed_naik_kelas_and_monitoring_until_hidden(app, session):
+    buyer, owner, _order, line = delivered_order(session)
+    second_buyer, _o, _order2, line2 = delivered_order(session)
+    curator = make_user(session, is_curator=True)
+    session.commit()
+    now = utcnow()
+    storage = get_storage(app)
+    first = services.create_review(
+        session,
+        line_id=line.id,
+        author=buyer,
+        rating=5,
+        body="",
+        lang="id",
+        photos=[],
+        storage=storage,
+        now=now,
+    )
+    services.create_review(
+        session, line_id=line2.id, author=second_buyer, rating=2, body="", lang="en", photos=[],
+        storage=storage, now=now,
+    )  # fmt: skip
+    session.commit()
+    seller_id = line.seller_id
+    metrics = compute_metrics(session, seller_ids=[seller_id], now=now)[seller_id]
+    assert (metrics["average_rating"], metrics["review_count"]) == (Decimal("5.0"), 1)
+
+    filters = Filters(start=jakarta_date(now) - timedelta(days=1), end=jakarta_date(now))
+    rows = compute_figure(session, "ratings-villages", filters, now=now)
+    assert sum(row["reviews"] for row in rows) == 2
+    clusters = compute_figure(session, "ratings-clusters", filters, now=now)
+    assert {row["average"] for row in clusters} <= {"5.0", "2.0", "3.5"}
+    page = logged_in_as(app.test_client(), curator, lang="en").get("/curator/monitoring")
+    assert "Buyers&#39; ratings by village" in page.get_data(as_text=True)
+
+    services.hide_review(session, first, curator=curator, reason="Not about the product.", now=now)
+    session.commit()
+    metrics = compute_metrics(session, seller_ids=[seller_id], now=now)[seller_id]
+    assert (metrics["average_rating"], metrics["review_count"]) == (None, 0)
+    assert sum(row["reviews"] for row in compute_figure(session, "ratings-villages", filters, now=now)) == 1
+    scorecard = logged_in_as(app.test_client(), owner, lang="en").get("/seller/naik-kelas")
+    assert scorecard.status_code == 200
