@@ -131,6 +131,7 @@ def review_card(review: Review, *, alt: str) -> ReviewCard:
                 ),
             }
             for index, photo in enumerate(review.photos)
+            if review.hidden_at is None  # a hidden review's files are deleted
         ],
         reply=_paragraphs(review.reply_body),
         reply_date=local_datetime(review.reply_at, "d MMM yyyy") if review.reply_at else "",

@@ -37,6 +37,8 @@ from marketplace.media.images import (
     delete_quietly,
     new_storage_key,
     process_upload,
+    rendition_key,
+    rendition_widths,
     save_renditions,
 )
 from marketplace.media.storage import MediaStorage
@@ -273,3 +275,10 @@ def keep_review(session: Session, review: Review, *, curator: User, now: datetim
     )
     session.flush()
     return True
+
+
+def delete_photo_files(storage: MediaStorage, photos: Sequence[tuple[str, int]]) -> None:
+    """Delete the renditions of (storage key, width) photos, e.g. a hidden review's. Call after the
+    commit; a file that cannot be deleted is left (a random name nobody links to any more)."""
+    keys = [rendition_key(key, size) for key, largest in photos for size in rendition_widths(largest)]
+    delete_quietly(storage, keys)

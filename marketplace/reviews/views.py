@@ -21,6 +21,7 @@ from marketplace.orders.models import OrderLine
 from marketplace.reviews import presenters, queries, services
 from marketplace.reviews.forms import HideForm, KeepForm, ReplyForm, ReportForm, ReviewForm
 from marketplace.reviews.models import Review
+from marketplace.reviews.services import delete_photo_files
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -230,6 +231,7 @@ def hide(review_id: int):
         abort(404)
     form = HideForm()
     if form.validate():
+        photos = [(photo.storage_key, photo.width) for photo in review.photos]
         with domain_errors(form) as outcome:
             done = services.hide_review(
                 db.session, review, curator=current_user, reason=form.reason.data or "", now=utcnow()
@@ -237,6 +239,8 @@ def hide(review_id: int):
             db.session.commit()
         if outcome.ok:
             if done:
+                # A hidden review's photos go too: their files were public (after the commit).
+                delete_photo_files(get_storage(current_app), photos)
                 flash(_("The review is hidden and the reviewer is told why."), "success")
             else:
                 flash(_("This review was already hidden: nothing changed."), "info")

@@ -141,7 +141,9 @@ def test_report_then_hide_with_a_reason_tells_the_reviewer_and_leaves_the_rating
     other_buyer, _o, _order2, line2 = delivered_order(session)
     session.commit()
     # Same product? No: each order has its own shop. Review both, hide one.
-    hidden = _review(app, session, line, buyer, rating=1, body="Call 0812 for cheaper!")
+    hidden = _review(app, session, line, buyer, rating=1, body="Call 0812 for cheaper!", photos=[jpeg()])
+    photo_file = f"products/{hidden.photos[0].storage_key}-320.webp"
+    assert get_storage(app).exists(photo_file)
     reporter = make_user(session)
     curator = make_user(session, is_curator=True)
     session.commit()
@@ -161,6 +163,7 @@ def test_report_then_hide_with_a_reason_tells_the_reviewer_and_leaves_the_rating
     )
     assert console.post(f"/curator/reviews/{hidden.id}/hide", data={"reason": "Twice"}).status_code == 303
     assert _counters(session, line.product_id)[:2] == (0, 0)
+    assert not get_storage(app).exists(photo_file)  # its public files are deleted
     emails = session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_address == buyer.email)).all()
     hidden_emails = [e for e in emails if "is hidden" in e.subject]
     assert len(hidden_emails) == 1 and "Advertising." in hidden_emails[0].body_text
