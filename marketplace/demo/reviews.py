@@ -1,8 +1,8 @@
 """Demo reviews for `seed-demo`. The demo buyer (buyer@demo.test) bought two items from the demo
 seller's shop (seller@demo.test) six weeks ago; the parcel arrived and she reviewed both, one in
 Indonesian (the shop replied) and one in English (waiting for the shop's reply). She also reviewed
-the older items of her other delivered demo orders; the newest one is left for the visitor to
-review from her order page.
+the two oldest items of her other delivered demo orders; the rest (at least the newest) are left
+for the visitor to review from her order page.
 
 Idempotent: the order has a fixed checkout token, a reviewed line is skipped, and the same lines
 are chosen on every run. Goes through the orders and reviews services (the products' counters
