@@ -21,6 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.demo.data import BUYER_EMAIL, SELLER_EMAIL
+from marketplace.demo.pictures import product_picture
 from marketplace.errors import DomainError
 from marketplace.media.storage import MediaStorage
 from marketplace.orders import services as orders
@@ -98,12 +99,14 @@ def seed_demo_reviews(session: Session, storage: MediaStorage, *, now: datetime)
         )
     )
     created = 0
-    for line, (stars, lang, text, reply) in chosen:
+    for index, (line, (stars, lang, text, reply)) in enumerate(chosen):
         if line.id in reviewed:
             continue
         written = line.fulfilment.delivered_at + timedelta(days=2)
+        # The first review carries the buyer's photo of what arrived (drawn like the demo's pictures).
+        photos = [_buyer_photo(session, line.product_id)] if index == 0 else []
         review = create_review(
-            session, line_id=line.id, author=buyer, rating=stars, body=text, lang=lang, photos=[],
+            session, line_id=line.id, author=buyer, rating=stars, body=text, lang=lang, photos=photos,
             storage=storage, now=written,
         )  # fmt: skip
         created += 1
@@ -117,6 +120,11 @@ def seed_demo_reviews(session: Session, storage: MediaStorage, *, now: datetime)
                 now=written + timedelta(hours=5),
             )
     return created
+
+
+def _buyer_photo(session: Session, product_id: int) -> bytes:
+    product = session.get(Product, product_id)
+    return product_picture(product.slug, "batik", product.title_id, 5)
 
 
 def _ensure_shop_order(session: Session, buyer: User, shop: Seller, *, now: datetime) -> None:
