@@ -158,10 +158,18 @@ def get_review(session: Session, review_id: int) -> Review:
 
 
 def reply_to_review(
-    session: Session, review: Review, *, seller_ids: Sequence[int], author: User, body: str, now: datetime
+    session: Session,
+    review: Review,
+    *,
+    seller_ids: Sequence[int],
+    author: User,
+    body: str,
+    now: datetime,
+    actor_role: str = "",
 ) -> None:
-    """The shop's one public reply. NotFound for another shop's review; ValidationError for an
-    empty or too long text; Conflict when the shop already replied (two tabs: one wins)."""
+    """The shop's one public reply, audited as "review.reply" (in the shop's history). NotFound
+    for another shop's review; ValidationError for an empty or too long text; Conflict when the
+    shop already replied (two tabs: one wins). `actor_role`: owner or facilitator (ActorRole)."""
     if review.seller_id not in set(seller_ids):
         raise NotFound(_l("This review does not exist."))
     body = _clean_text(body, "body")
@@ -176,6 +184,16 @@ def reply_to_review(
     if result.rowcount != 1:
         raise Conflict(_l("Your shop already replied to this review."))
     session.expire(review)
+    record_action(
+        session,
+        actor=author,
+        action="review.reply",
+        target_type="review",
+        target_id=review.id,
+        seller_id=review.seller_id,
+        after={"reply": body},
+        actor_role=actor_role,
+    )
     session.flush()
 
 

@@ -174,6 +174,7 @@ def reply(review_id: int):
                 author=current_user,
                 body=form.body.data or "",
                 now=utcnow(),
+                actor_role=g.seller_roles.get(review.seller_id, ""),
             )
             db.session.commit()
         if outcome.ok:

@@ -126,6 +126,9 @@ def test_the_shop_replies_once_publicly(app, session):
     assert second.status_code == 303
     session.expire_all()
     assert session.get(Review, review.id).reply_body == "Terima kasih, Kak!"
+    entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "review.reply")).one()
+    assert (entry.actor_id, entry.seller_id) == (owner.id, review.seller_id)
+    assert "review.reply" in seller_client.get("/seller/history").get_data(as_text=True)
     product = session.get(Product, line.product_id)
     public = app.test_client().get(f"/products/{product.id}-{product.slug}").get_data(as_text=True)
     assert "Terima kasih, Kak!" in public
@@ -168,6 +171,7 @@ def test_report_then_hide_with_a_reason_tells_the_reviewer_and_leaves_the_rating
     hidden_emails = [e for e in emails if "is hidden" in e.subject]
     assert len(hidden_emails) == 1 and "Advertising." in hidden_emails[0].body_text
     assert session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "review.hide")) == 1
+    assert "review.hide" in console.get("/curator/audit").get_data(as_text=True)
     product = session.get(Product, line.product_id)
     public = app.test_client().get(f"/products/{product.id}-{product.slug}").get_data(as_text=True)
     assert "Call 0812" not in public and "No reviews yet" in public
