@@ -208,8 +208,10 @@ def test_ratings_feed_naik_kelas_and_monitoring_until_hidden(app, session):
     assert sum(row["reviews"] for row in rows) == 2
     clusters = compute_figure(session, "ratings-clusters", filters, now=now)
     assert {row["average"] for row in clusters} <= {"5.0", "2.0", "3.5"}
-    page = logged_in_as(app.test_client(), curator, lang="en").get("/curator/monitoring")
-    assert "Buyers&#39; ratings by village" in page.get_data(as_text=True)
+    console = logged_in_as(app.test_client(), curator, lang="en")
+    assert "Buyers&#39; ratings by village" in console.get("/curator/monitoring").get_data(as_text=True)
+    csv_text = console.get("/curator/monitoring/ratings-clusters.csv").get_data(as_text=True)
+    assert "Average stars (out of 5)" in csv_text and "Reviews" in csv_text
 
     services.hide_review(session, first, curator=curator, reason="Not about the product.", now=now)
     session.commit()
