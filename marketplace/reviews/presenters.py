@@ -147,10 +147,19 @@ class ProductReviews:
     summary: RatingSummary | None
     distribution: list[DistributionRow]
     reviews: list[ReviewCard]
+    #: "See all 31 reviews" when the product page shows only the first ones.
+    more_url: str = ""
+    more_text: str = ""
 
 
 def product_reviews(
-    count: int, stars: int, reviews: Sequence[Review], distribution: Mapping[int, int], *, title: str
+    count: int,
+    stars: int,
+    reviews: Sequence[Review],
+    distribution: Mapping[int, int],
+    *,
+    title: str,
+    product_id: int | None = None,
 ) -> ProductReviews:
     """templates/storefront/_reviews.html: the summary, the 5★…1★ rows and the review cards."""
     summary = rating_summary(count, stars)
@@ -170,10 +179,13 @@ def product_reviews(
         )
         for level in range(5, 0, -1)
     ]
+    more = count > len(reviews) and product_id is not None
     return ProductReviews(
         summary=summary,
         distribution=rows if summary else [],
         reviews=[review_card(review, alt=title) for review in reviews],
+        more_url=url_for("reviews.product_reviews", product_id=product_id) if more else "",
+        more_text=ngettext("See all %(num)d review", "See all %(num)d reviews", count) if more else "",
     )
 
 

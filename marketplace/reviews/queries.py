@@ -37,6 +37,19 @@ def list_product_reviews(
     return list(session.scalars(stmt))
 
 
+def list_product_reviews_page(session: Session, product_id: int, *, page: int, per_page: int) -> list[Review]:
+    """One page of the product's visible reviews in the product page's order (two statements)."""
+    stmt = (
+        sa.select(Review)
+        .where(Review.product_id == product_id, Review.hidden_at.is_(None))
+        .order_by((Review.photo_count > 0).desc(), Review.created_at.desc(), Review.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(selectinload(Review.photos))
+    )
+    return list(session.scalars(stmt))
+
+
 def rating_distribution(session: Session, product_id: int) -> dict[int, int]:
     """{5: n, 4: n, …, 1: n} of the product's visible reviews (one statement)."""
     rows = session.execute(

@@ -12,20 +12,27 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.access import curator_required, seller_area
+from marketplace.cache import cache_public_page
+from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language, localized
 from marketplace.media.images import upload_limits
 from marketplace.media.storage import get_storage
 from marketplace.orders.models import OrderLine
+from marketplace.params import find_int
 from marketplace.reviews import presenters, queries, services
 from marketplace.reviews.forms import HideForm, KeepForm, ReplyForm, ReportForm, ReviewForm
 from marketplace.reviews.models import Review
 from marketplace.reviews.services import delete_photo_files
+from marketplace.seller.visibility import public_products_select
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
 bp = Blueprint("reviews", __name__)
+
+#: Reviews per page of a product's review list.
+ALL_REVIEWS_PAGE = 20
 
 
 def _account_required():
@@ -127,6 +134,34 @@ def report(review_id: int):
     return render_template(
         "reviews/report.html", form=form, review=card, product_url=product_url
     ), 400 if form.is_submitted() else 200
+
+
+@bp.get("/products/<int:product_id>/reviews")
+@cache_public_page
+def product_reviews(product_id: int):
+    """Every visible review of a public product, a page at a time (the product page shows the first)."""
+    product = db.session.scalar(public_products_select().where(Product.id == product_id))
+    if product is None:
+        abort(404)
+    pages = max(1, -(-product.rating_count // ALL_REVIEWS_PAGE))
+    page = find_int(request.args.get("page", "1"), high=pages)
+    if page is None:
+        abort(404)
+    title = localized(product, "title", current_language())
+    reviews = queries.list_product_reviews_page(db.session, product.id, page=page, per_page=ALL_REVIEWS_PAGE)
+    return render_template(
+        "reviews/product_reviews.html",
+        title=title,
+        summary=presenters.rating_summary(product.rating_count, product.rating_sum),
+        cards=[presenters.review_card(review, alt=title) for review in reviews],
+        product_url=url_for("storefront.product", product_id=product.id, slug=product.slug),
+        page_text=_("Page %(page)d of %(pages)d", page=page, pages=pages) if pages > 1 else "",
+        prev_url=url_for("reviews.product_reviews", product_id=product.id, page=page - 1) if page > 1 else "",
+        next_url=url_for("reviews.product_reviews", product_id=product.id, page=page + 1)
+        if page < pages
+        else "",
+        current_lang=current_language(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -189,7 +189,12 @@ def product(product_id: int, slug: str | None = None):
         "storefront/product.html",
         product=detail,
         reviews=review_presenters.product_reviews(
-            found.rating_count, found.rating_sum, reviews, distribution, title=detail.title
+            found.rating_count,
+            found.rating_sum,
+            reviews,
+            distribution,
+            title=detail.title,
+            product_id=found.id,
         ),
         current_lang=lang,
         share=share,

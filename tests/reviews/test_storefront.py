@@ -25,6 +25,8 @@ from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_product, make_seller, make_user
 from tests.login import logged_in_as
+from tests.orders.helpers import make_cart, place
+from tests.payouts.helpers import make_shop
 from tests.reviews.helpers import delivered_order
 
 
@@ -135,10 +137,17 @@ def test_sort_by_rating_and_best_selling(app, session):
     assert app.test_client().get("/api/v1/products?sort=best_selling").status_code == 200
 
 
-def test_product_page_queries_do_not_grow_with_reviews(app, session, count_queries):
-    _buyer, _owner, order, line = delivered_order(session, units=1)
-    product = session.get(Product, line.product_id)
-    more = [delivered_order(session, units=1)[3].id for _ in range(5)]
+def _order_lines(session, count: int) -> list[int]:
+    """Ids of `count` order lines (one placed order of as many products) for review rows."""
+    seller, product = make_shop(session, price=10_000)
+    products = [product] + [make_product(session, seller=seller, stock=5) for _ in range(count - 1)]
+    order = place(session, make_cart(session, dict.fromkeys(products, 1)))
+    return [line.id for line in order.lines]
+
+
+def test_product_page_queries_do_not_grow_with_reviews_and_all_are_listed(app, session, count_queries):
+    product = make_product(session)
+    lines = _order_lines(session, 22)
     path = f"/products/{product.id}-{product.slug}"
     client = app.test_client()
 
@@ -148,10 +157,18 @@ def test_product_page_queries_do_not_grow_with_reviews(app, session, count_queri
             assert client.get(path).status_code == 200
         return counter.count
 
-    _add_reviews(session, product, [line.id], photos=2)
+    _add_reviews(session, product, lines[:1], photos=2)
     one = count()
-    _add_reviews(session, product, more, photos=2)
+    assert '/reviews"' not in client.get(path).get_data(as_text=True)  # nothing more to see
+    _add_reviews(session, product, lines[1:], photos=1)
     assert count() == one <= 8
+    html = client.get(path + "?lang=en").get_data(as_text=True)
+    assert html.count('class="review"') == 20 and f'href="/products/{product.id}/reviews"' in html
+    assert "See all 22 reviews" in html
+    second = client.get(f"/products/{product.id}/reviews?page=2").get_data(as_text=True)
+    assert second.count('class="review"') == 2 and "Page 2 of 2" in second
+    assert client.get(f"/products/{product.id}/reviews?page=3").status_code == 404
+    assert client.get(f"/products/{product.id}/reviews?page=x").status_code == 404
 
 
 def test_invitation_once_some_days_after_delivery(app, session):
