@@ -130,7 +130,10 @@ def report(review_id: int):
         if outcome.ok:
             flash(_("Thank you. The district's curators will look at this review."), "success")
             return redirect(product_url, code=303)
-    card = presenters.review_card(review, alt="")
+    product = db.session.get(Product, review.product_id)
+    card = presenters.review_card(
+        review, alt=localized(product, "title", current_language()) if product else ""
+    )
     return render_template(
         "reviews/report.html", form=form, review=card, product_url=product_url
     ), 400 if form.is_submitted() else 200
