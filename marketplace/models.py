@@ -20,6 +20,7 @@ from marketplace.payments.models import *  # noqa: F401,F403
 from marketplace.payouts.models import *  # noqa: F401,F403
 from marketplace.questions.models import *  # noqa: F401,F403
 from marketplace.refunds.models import *  # noqa: F401,F403
+from marketplace.reviews.models import *  # noqa: F401,F403
 from marketplace.seller.models import *  # noqa: F401,F403
 from marketplace.shipping.models import *  # noqa: F401,F403
 from marketplace.stock.models import *  # noqa: F401,F403
@@ -33,3 +34,4 @@ from marketplace.orders import notifications  # noqa: F401
 from marketplace.payments import listeners as payment_listeners  # noqa: F401
 from marketplace.payouts import listeners as payout_listeners  # noqa: F401
 from marketplace.refunds import listeners as refund_listeners  # noqa: F401
+from marketplace.reviews import listeners as review_listeners  # noqa: F401

@@ -16,6 +16,7 @@ Listening today:
 - order_paid_after_cancel: payments (the late Payment marked succeeded; a refund is due).
 - order_cancelled: payments (pending Payments expire), refunds (a cancelled paid part's money back).
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
+- fulfilment_delivered: reviews (the products' "N sold" counters).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
 - order_page: refunds (what was refunded, for the buyer's order page).
@@ -54,6 +55,11 @@ order_cancelled = _signals.signal("order-cancelled")
 #: A seller's parcel was handed to the courier (sent once per fulfilment).
 #: kwargs: session, fulfilment (orders.models.Fulfilment), order, now.
 fulfilment_shipped = _signals.signal("fulfilment-shipped")
+
+#: A seller's parcel arrived: the seller or the buyer marked it received, a case closed, or it
+#: completed by itself (sent once per fulfilment, from orders.fulfilment.mark_fulfilment_delivered).
+#: kwargs: session, fulfilment (orders.models.Fulfilment), order, now.
+fulfilment_delivered = _signals.signal("fulfilment-delivered")
 
 #: Stripe's `charge.refunded` webhook for one of our card payments, before the payment's totals
 #: are updated. kwargs: session, payment (Payment), charge (the event's charge object, a dict),

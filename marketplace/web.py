@@ -75,6 +75,7 @@ BLUEPRINTS = (
     "marketplace.audit.views:bp",
     "marketplace.jobs.views:bp",
     "marketplace.origin.views:bp",
+    "marketplace.reviews.views:bp",
 )
 
 

@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"orders"},
     {"payments"},
     {"refunds"},
-    {"payouts", "cases"},
+    {"payouts", "cases", "reviews"},
     {"curation", "mentoring"},
     {"naikkelas"},
     {"monitoring"},

@@ -288,7 +288,8 @@ def parameters() -> dict:
         "sort": _query(
             "sort",
             "Order. Default: `relevance` when `q` has words, else `newest` (relevance without words "
-            "is newest too). Anything else: 400.",
+            "is newest too); `rating`: best average of buyers' stars first (products without reviews "
+            "last); `best_selling`: most units delivered first. Anything else: 400.",
         ),
         "page": _query(
             "page", "Page number. Malformed or out of range: 400; past the last page: 404.", default=1

@@ -92,6 +92,7 @@ WATCHED_TABLES = frozenset(
         "seller_clusters", "clusters", "regions", "label_types",
         "exchange_rates",  # prices are shown converted into the buyer's currency
         "product_questions",  # answered questions show on the product page
+        "reviews", "review_photos",  # the product page's reviews (marketplace/reviews)
     }
 )  # fmt: skip
 _WRITE_SQL = re.compile(

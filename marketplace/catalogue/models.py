@@ -105,6 +105,12 @@ class Product(db.Model):
     #: Harmonized System code for customs, 6+ digits (e.g. 4602.10 rattan basketwork).
     hs_code: Mapped[Optional[str]] = mapped_column(sa.String(12))
     origin_country: Mapped[str] = mapped_column(sa.String(2), default="ID")
+    #: Counters kept by the reviews domain in the transaction that changes them (reviews/services.py,
+    #: reviews/listeners.py), so cards and sorts read them without a query per product: visible
+    #: reviews and the sum of their stars (average = sum / count), units in delivered parcels.
+    rating_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(default=0, server_default="0")
+    units_sold: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Both languages' titles, descriptions, seller, village and cluster names, kept by an ORM
     #: hook so every write path updates search; indexed by FTS5 (SQLite) or GIN (PostgreSQL).
     search_text: Mapped[str] = mapped_column(sa.Text, default="")

@@ -20,6 +20,7 @@ from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment
 from marketplace.questions.services import reported_count_select
 from marketplace.refunds.models import BankRefundRequest
+from marketplace.reviews.models import Review
 from marketplace.seller.models import Seller, SellerStatus
 
 CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
@@ -47,6 +48,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
     MenuEntry("cases.queue", _l("Problem reports"), group="queues", related=("cases.show",)),
     MenuEntry("questions.curator_questions", _l("Reported questions"), "questions", group="queues"),
+    MenuEntry("reviews.queue", _l("Reported reviews"), "reported_reviews", group="queues"),
     MenuEntry("curation.late_parcels", _l("Late parcels"), group="queues"),
     MenuEntry(
         "curation.featured",
@@ -81,7 +83,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
 def waiting_counts(session: Session) -> dict[str, int]:
     """How many items wait in each curator queue: one query, whatever the size of the catalogue."""
     row = session.execute(_waiting_counts_statement()).one()
-    keys = ("applications", "products", "labels", "transfers", "refunds", "questions")
+    keys = ("applications", "products", "labels", "transfers", "refunds", "questions", "reported_reviews")
     return dict(zip(keys, (int(value or 0) for value in row), strict=True))
 
 
@@ -118,6 +120,10 @@ def _waiting_counts_statement() -> sa.Select:
         .scalar_subquery(),
         _refunds_due(),
         reported_count_select(),
+        sa.select(sa.func.count())
+        .select_from(Review)
+        .where(Review.open_reports > 0, Review.hidden_at.is_(None))
+        .scalar_subquery(),
     )
 
 

@@ -47,6 +47,7 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("seller.low_stock", _l("Low stock"), "low_stock", group="products"),
     MenuEntry("questions.seller_questions", _l("Questions from buyers"), "questions", group="products"),
     MenuEntry("seller.import_products", _l("Change many products at once (CSV)"), group="products"),
+    MenuEntry("reviews.seller_reviews", _l("Reviews"), group="products"),
     MenuEntry(
         "labels.seller_labels",
         _l("Labels"),

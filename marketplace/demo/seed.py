@@ -28,6 +28,7 @@ from marketplace.demo.favourites import seed_demo_favourites
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
+from marketplace.demo.reviews import seed_demo_reviews
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
@@ -150,6 +151,8 @@ class _Seeder:
         if self.report.created["orders"]:
             # Older demo parcels arrived, so their money is available to pay out (payouts).
             self.report.created["delivered parcels"] += deliver_demo_parcels(self.session, now=self.now)
+        # The demo buyer reviewed most of what arrived; one item waits for her review (reviews).
+        self.report.created["reviews"] += seed_demo_reviews(self.session, self.storage, now=self.now)
         self.report.created["artisan payout accounts"] += record_artisan_accounts(
             self.session, self.storage, sellers, facilitator=users[data.FACILITATOR_EMAIL], now=self.now
         )

@@ -26,6 +26,7 @@ from marketplace.labels.reminders import send_expiry_reminders
 from marketplace.orders.fulfilment import auto_complete_fulfilments
 from marketplace.orders.lateness import remind_late_sellers
 from marketplace.orders.services import expire_unpaid_orders
+from marketplace.reviews.invitations import invite_reviews
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
@@ -64,6 +65,11 @@ def remind_late_parcels(session: Session) -> str:
     return f"reminded sellers of {sent} late parcel(s)"
 
 
+def invite_to_review(session: Session) -> str:
+    sent = invite_reviews(session, now=utcnow())
+    return f"invited {sent} buyer(s) to review what arrived"
+
+
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
     return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
@@ -87,6 +93,7 @@ TASKS: tuple[Task, ...] = (
         auto_complete_parcels,
     ),
     Task("orders.remind_late", _l("Remind sellers of late parcels"), timedelta(hours=6), remind_late_parcels),
+    Task("reviews.invite", _l("Invite buyers to review what arrived"), timedelta(hours=6), invite_to_review),
     Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
 )
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Optional
 
 from babel.dates import format_date
@@ -74,6 +75,13 @@ _SALES_COLUMNS = [
     Column("orders", _l("Orders"), "int"),
     Column("units", _l("Units"), "int"),
 ]
+
+
+_RATING_COLUMNS = [
+    Column("average", _l("Average stars (out of 5)"), "decimal"),
+    Column("reviews", _l("Reviews"), "int"),
+]
+_RATING_COLUMNS_VILLAGE = [Column("name", _l("Village")), *_RATING_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,21 @@ FIGURE_SPECS: dict[str, FigureSpec] = {
         lambda row, lang: {"label": _level_name(row, lang)},
         description=_l("Today's levels of approved sellers; the date range does not apply."),
     ),
+    "ratings-villages": FigureSpec(
+        _l("Buyers' ratings by village"),
+        _RATING_COLUMNS_VILLAGE,
+        lambda row, lang: {},
+        _village_links,
+        _l("Reviews written in this range (hidden ones left out) and their average stars, out of 5."),
+    ),
+    "ratings-clusters": FigureSpec(
+        _l("Buyers' ratings by cluster"),
+        [Column("name", _l("Cluster")), *_RATING_COLUMNS],
+        lambda row, lang: {"name": _cluster_name(row, lang)},
+        description=_l(
+            "Reviews written in this range (hidden ones left out) and their average stars, out of 5."
+        ),
+    ),
 }
 
 #: Figures drawn as a chart, with the column the bars show.
@@ -221,6 +244,8 @@ def _display(value: Any, kind: str, lang: str) -> str:
         return money_text(int(value), "IDR", lang)
     if kind == "int":
         return format_decimal(int(value), locale=lang)
+    if kind == "decimal":
+        return format_decimal(Decimal(value), format="0.0", locale=lang)
     if kind == "date":
         return format_date(value, "d MMM y", locale=lang)
     if kind == "month":
@@ -306,7 +331,7 @@ def present_figure(key: str, rows: list[dict], filters: Filters, *, lang: str) -
                 {
                     "text": _display(values.get(column.key), column.kind, lang),
                     "href": links.get(column.key),
-                    "numeric": column.kind in ("int", "idr"),
+                    "numeric": column.kind in ("int", "idr", "decimal"),
                 }
                 for column in spec.columns
             ]
@@ -317,7 +342,7 @@ def present_figure(key: str, rows: list[dict], filters: Filters, *, lang: str) -
         "title": title,
         "description": str(spec.description) if spec.description else "",
         "headers": [str(column.header) for column in spec.columns],
-        "numeric": [column.kind in ("int", "idr") for column in spec.columns],
+        "numeric": [column.kind in ("int", "idr", "decimal") for column in spec.columns],
         "rows": table_rows,
         "chart": _chart(key, rows, lang, title) if key in CHARTS else None,
         "csv_url": url_for("monitoring.figure_csv", figure=key, **filters.query_args()),
@@ -382,5 +407,6 @@ def present_dashboard(figures: dict[str, list[dict]], filters: Filters, *, lang:
         "sales": [presented[key] for key in ("months", "villages", "clusters", "buyers", "top-products")],
         "catalogue": [presented[key] for key in ("out-of-stock", "no-sales", "stale-listings", "labels")],
         "levels": presented["levels"],
+        "ratings": [presented[key] for key in ("ratings-villages", "ratings-clusters")],
         "limit": LIST_LIMIT,
     }

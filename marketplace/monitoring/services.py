@@ -33,6 +33,7 @@ from marketplace.monitoring.filters import (
     filter_options,
     parse_filters,
 )
+from marketplace.monitoring.ratings import ratings_by_cluster, ratings_by_village
 from marketplace.monitoring.sales import (
     buyers,
     paid_conditions,
@@ -260,6 +261,8 @@ FIGURES: dict[str, Callable[..., list[dict]]] = {
     "stale-listings": stale_listings,
     "labels": label_pipeline,
     "levels": sellers_by_level,
+    "ratings-villages": ratings_by_village,
+    "ratings-clusters": ratings_by_cluster,
 }
 
 

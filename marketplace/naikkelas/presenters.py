@@ -8,7 +8,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from marketplace.i18n import localized
-from marketplace.naikkelas.services import METRICS, PERCENT, CriterionResult, Scorecard
+from marketplace.naikkelas.services import METRICS, PERCENT, RATING, CriterionResult, Scorecard
 
 
 def format_value(metric: str, value) -> str:
@@ -17,12 +17,16 @@ def format_value(metric: str, value) -> str:
     spec = METRICS.get(metric)
     if spec is not None and spec.unit == PERCENT:
         return f"{format_decimal(Decimal(value).normalize() if value else 0)}%"
+    if spec is not None and spec.unit == RATING:
+        return _("%(stars)s of 5 stars", stars=format_decimal(Decimal(value), format="0.0"))
     return format_decimal(int(value))
 
 
 def format_target(metric: str, threshold) -> str:
     spec = METRICS.get(metric)
     number = format_decimal(Decimal(threshold).normalize())
+    if spec is not None and spec.unit == RATING:
+        return "≥ " + _("%(stars)s of 5 stars", stars=number)
     return f"≥ {number}%" if spec is not None and spec.unit == PERCENT else f"≥ {number}"
 
 

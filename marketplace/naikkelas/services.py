@@ -32,12 +32,14 @@ from marketplace.types import utcnow
 
 PERCENT = "percent"
 COUNT = "count"
+#: Buyers' average stars, 1–5 with one decimal (marketplace/reviews: the products' counters).
+RATING = "rating"
 
 
 @dataclass(frozen=True)
 class Metric:
     code: str
-    unit: str  # PERCENT (0–100) or COUNT
+    unit: str  # PERCENT (0–100), COUNT or RATING (0–5)
     label: object  # lazy string: what the code measures, for the curator's metric list
 
 
@@ -59,6 +61,8 @@ METRICS: dict[str, Metric] = {
             PERCENT,
             lazy_gettext("Paid orders not cancelled by the shop"),
         ),
+        Metric("average_rating", RATING, lazy_gettext("Buyers' average rating (stars out of 5)")),
+        Metric("review_count", COUNT, lazy_gettext("Reviews from buyers")),
     )
 }
 MIN_PHOTOS = 3
@@ -90,8 +94,9 @@ def compute_metrics(
 ) -> dict[int, dict[str, Value]]:
     """Every metric for the given sellers (None: all sellers), keyed by seller id then metric code.
 
-    Percentages are Decimal with one decimal place (None when there is nothing to measure, e.g.
-    no parcels yet); counts are ints. Six queries, whatever the number of sellers.
+        Percentages are Decimal with one decimal place (None when there is nothing to measure, e.g.
+        no parcels yet); counts are ints; the average rating a Decimal with one decimal (None without
+    reviews). Seven queries, whatever the number of sellers.
     """
     ids_stmt = _where_seller(sa.select(Seller.id), Seller.id, seller_ids)
     values: dict[int, dict[str, Value]] = {
@@ -104,6 +109,8 @@ def compute_metrics(
             "on_time_rate": None,
             "fulfilled_orders": 0,
             "not_cancelled_rate": None,
+            "average_rating": None,
+            "review_count": 0,
         }
         for sid in session.scalars(ids_stmt)
     }
@@ -201,6 +208,21 @@ def compute_metrics(
     for sid, (cancelled, paid) in shop_cancellation_counts(session, seller_ids).items():
         if sid in values:
             values[sid]["not_cancelled_rate"] = _percent(paid - cancelled, paid)
+    ratings = session.execute(
+        _where_seller(
+            sa.select(Product.seller_id, sa.func.sum(Product.rating_count), sa.func.sum(Product.rating_sum))
+            .where(Product.rating_count > 0)
+            .group_by(Product.seller_id),
+            Product.seller_id,
+            seller_ids,
+        )
+    ).all()
+    for sid, count, stars in ratings:
+        if sid in values and count:
+            values[sid]["review_count"] = int(count)
+            values[sid]["average_rating"] = (Decimal(int(stars)) / Decimal(int(count))).quantize(
+                Decimal("0.1")
+            )
     return values
 
 
@@ -315,6 +337,8 @@ def parse_threshold(raw: str, metric: str) -> Decimal:
     spec = METRICS.get(metric)
     if spec is not None and spec.unit == PERCENT and not 0 <= value <= 100:
         raise ValidationError(_l("A percentage is from 0 to 100."), field="threshold")
+    if spec is not None and spec.unit == RATING and not 0 <= value <= 5:
+        raise ValidationError(_l("A rating is from 0 to 5 stars."), field="threshold")
     if (
         spec is not None
         and spec.unit == COUNT
@@ -523,6 +547,10 @@ DEFAULT_LEVELS = (
             ("not_cancelled_rate", "95", "Jarang membatalkan (95%)", "Rarely cancels (95%)",
              "Jangan batalkan pesanan yang sudah dibayar: perbarui stok Anda.",
              "Do not cancel paid orders: keep your stock up to date."),
+            ("average_rating", "4", "Pembeli puas (rata-rata 4 bintang)",
+             "Buyers are happy (4 stars on average)",
+             "Minta pembeli mengulas setelah barang tiba, dan balas ulasan mereka.",
+             "Ask buyers to review once their parcel arrives, and reply to their reviews."),
             ("fulfilled_orders", "50", "50 pesanan dikirim", "50 orders shipped",
              "Terus kirim pesanan.", "Keep shipping orders."),
         ),

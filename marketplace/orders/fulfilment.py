@@ -138,6 +138,7 @@ def mark_fulfilment_delivered(
         extra_where=(Fulfilment.has_open_case.is_(False),) if unless_case_open else (),
     ):
         return False
+    signals.fulfilment_delivered.send(session=session, fulfilment=fulfilment, order=order, now=now)
     _advance_order_when_parcels_are(
         session,
         order,

@@ -53,6 +53,7 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
                 "unit_price": money_text(line.unit_price_minor, order.currency, lang),
                 "total": money_text(line.line_total_minor, order.currency, lang),
                 "product_id": line.product_id,
+                "id": line.id,
             }
             for line in fulfilment.lines
         ]

@@ -31,6 +31,7 @@ from marketplace.curation.models import FeaturedPlacement
 from marketplace.errors import NotFound
 from marketplace.labels.models import LabelType, ProductLabel
 from marketplace.params import MAX_ID
+from marketplace.reviews.queries import shop_rating_columns
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_filter, public_products_select
 from marketplace.types import utcnow
@@ -113,6 +114,19 @@ def get_seller_by_slug(session: Session, slug: str) -> Seller:
     if seller is None:
         raise NotFound(_l("Seller not found."))
     return seller
+
+
+def get_seller_page(session: Session, slug: str) -> tuple[Seller, int, int]:
+    """(seller, reviews, stars): get_seller_by_slug with the shop's rating counters selected beside it
+    (no statement of their own). Raises NotFound as get_seller_by_slug does."""
+    row = session.execute(
+        sa.select(Seller, *shop_rating_columns(Seller.id))
+        .where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED)
+        .options(joinedload(Seller.village), selectinload(Seller.clusters))
+    ).first()
+    if row is None:
+        raise NotFound(_l("Seller not found."))
+    return row[0], int(row[1] or 0), int(row[2] or 0)
 
 
 def get_public_product(session: Session, product_id: int) -> Product:

@@ -21,6 +21,7 @@ from marketplace.labels.visibility import visible_labels
 from marketplace.markets.context import current_market
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
+from marketplace.reviews.presenters import RatingSummary, rating_summary, sold_text
 from marketplace.seller.models import Seller
 from marketplace.storefront.listings import ClusterSummary, VillageSummary
 
@@ -90,6 +91,9 @@ class ProductCard:
     headline: str = ""
     #: "Not available for shipping abroad" for a buyer abroad when the product is not exportable.
     abroad_notice: str = ""
+    #: Stars from the product's counters (no query), None before its first review; "12 sold".
+    rating: RatingSummary | None = None
+    sold: str = ""
 
 
 def product_url(product: Product, **args) -> str:
@@ -119,6 +123,8 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         else None,
         headline=headline,
         abroad_notice=abroad_notice(product),
+        rating=rating_summary(product.rating_count, product.rating_sum),
+        sold=sold_text(product.units_sold),
     )
 
 
@@ -234,6 +240,8 @@ class ProductDetail:
     dimensions: str
     facts: list[tuple[str, str]] = field(default_factory=list)
     abroad_notice: str = ""
+    #: "12 sold" (units in delivered parcels), empty before the first.
+    sold: str = ""
 
 
 def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
@@ -296,6 +304,7 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         weight=weight,
         dimensions=dimensions,
         abroad_notice=abroad_notice(product),
+        sold=sold_text(product.units_sold),
     )
     return detail
 

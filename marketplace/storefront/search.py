@@ -165,6 +165,13 @@ def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) 
         return [cols.price_minor.asc(), cols.id.asc()]
     if sort == "price_desc":
         return [cols.price_minor.desc(), cols.id.desc()]
+    if sort == "rating":
+        # Best average first (in thousandths, integer arithmetic on both databases), then the
+        # better known; products without reviews last, newest first among them.
+        average = sa.case((cols.rating_count > 0, cols.rating_sum * 1000 / cols.rating_count), else_=0)
+        return [average.desc(), cols.rating_count.desc(), *newest_order(cols)]
+    if sort == "best_selling":
+        return [cols.units_sold.desc(), *newest_order(cols)]
     return list(newest_order(cols))
 
 
@@ -175,7 +182,16 @@ SEARCH_WINDOW = 1_000
 #: The columns a PostgreSQL text search sorts and filters on, copied out of the index matches.
 _PG_MATCH_COLUMNS = (
     "id", "seller_id", "cluster_id", "status", "price_minor", "stock", "published_at",
+    "rating_count", "rating_sum", "units_sold",
 )  # fmt: skip
+#: The columns the sorts read (`_order`), carried through the window's subquery.
+_SORT_COLUMNS = (
+    Product.published_at,
+    Product.price_minor,
+    Product.rating_count,
+    Product.rating_sum,
+    Product.units_sold,
+)
 
 
 def _window_page(
@@ -205,7 +221,7 @@ def _window_page(
         tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
         first = (
             _apply_filters(
-                sa.select(Product.id, Product.published_at, Product.price_minor, _PG_VECTOR.label("v")),
+                sa.select(Product.id, *_SORT_COLUMNS, _PG_VECTOR.label("v")),
                 params,
                 today,
             )
@@ -218,9 +234,7 @@ def _window_page(
     else:
         first = (
             _apply_filters(
-                sa.select(
-                    Product.id, Product.published_at, Product.price_minor, Product.title_id, Product.title_en
-                ),
+                sa.select(Product.id, *_SORT_COLUMNS, Product.title_id, Product.title_en),
                 params,
                 today,
             )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-SORTS = ("relevance", "newest", "price_asc", "price_desc")
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating", "best_selling")
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 60
 #: A 5,000-character query is cut here (and reported in `SearchParams.ignored`).

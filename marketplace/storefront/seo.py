@@ -142,8 +142,11 @@ def product_json_ld(
     url: str,
     image_urls: list[str],
     price: Money,
+    rating: dict | None = None,
+    reviews: list[dict] | None = None,
 ) -> dict:
-    """schema.org Product with one Offer in the buyer's currency (a decimal string, never a float)."""
+    """schema.org Product with one Offer in the buyer's currency (a decimal string, never a float),
+    and, once buyers reviewed it, its `aggregateRating` and first `review`s (marketplace/reviews)."""
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -167,6 +170,10 @@ def product_json_ld(
     }
     if image_urls:
         data["image"] = image_urls
+    if rating:
+        data["aggregateRating"] = rating
+    if reviews:
+        data["review"] = reviews
     return data
 
 
@@ -186,7 +193,14 @@ def absolute_url(url: str) -> str:
 
 
 def product_share(
-    product: Product, *, title: str, paragraphs: list[str], photo: ProductImage | None, price: Money
+    product: Product,
+    *,
+    title: str,
+    paragraphs: list[str],
+    photo: ProductImage | None,
+    price: Money,
+    rating: dict | None = None,
+    reviews: list[dict] | None = None,
 ) -> ShareView:
     """OpenGraph and JSON-LD values; a product without a photo shows the site's default picture."""
     description = " ".join(paragraphs)
@@ -205,6 +219,8 @@ def product_share(
             url=canonical,
             image_urls=[image.url],
             price=price,
+            rating=rating,
+            reviews=reviews,
         ),
     )
 

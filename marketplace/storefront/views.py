@@ -16,6 +16,8 @@ from marketplace.favourites.current import recent_ids, request_user, shows_recen
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
+from marketplace.reviews import presenters as review_presenters
+from marketplace.reviews import queries as review_queries
 from marketplace.storefront import contact_share, listings, presenters, related, search_params, seo
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
@@ -25,7 +27,7 @@ from marketplace.types import utcnow
 bp = Blueprint("storefront", __name__)
 
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
-LISTING_SORTS = ("newest", "price_asc", "price_desc")
+LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
 
 
@@ -35,6 +37,8 @@ def _sort_options(current: str, sorts) -> list[dict]:
         "newest": _("Newest"),
         "price_asc": _("Price: low to high"),
         "price_desc": _("Price: high to low"),
+        "rating": _("Best rated"),
+        "best_selling": _("Best selling"),
     }
     return [{"value": s, "label": names[s], "selected": s == current} for s in sorts]
 
@@ -144,12 +148,13 @@ def village(slug: str):
 def seller(slug: str):
     session = db.session
     lang = current_language()
-    found = listings.get_seller_by_slug(session, slug)
+    found, rating_count, rating_stars = listings.get_seller_page(session, slug)
     params = _listing_params(seller=found.slug)
     result = storefront_search.search_products(session, params)
     return render_template(
         "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
+        shop_rating=review_presenters.rating_summary(rating_count, rating_stars),
         share_image=seo.seller_share_image(session, found, lang=lang),
         **_listing_context(result, params, "storefront.seller", slug=found.slug),
     )
@@ -171,16 +176,32 @@ def product(product_id: int, slug: str | None = None):
         return redirect(target, 301)
     lang = current_language()
     detail = presenters.product_detail(found, lang, market_today())
+    # The counters say whether there is anything to read: a product without reviews costs no query.
+    reviews, distribution = [], {}
+    if found.rating_count > 0:
+        reviews = review_queries.list_product_reviews(session, found.id)
+        distribution = review_queries.rating_distribution(session, found.id)
     share = seo.product_share(
         found,
         title=detail.title,
         paragraphs=detail.description,
         photo=found.images[0] if found.images else None,
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
+        rating=review_presenters.json_ld_rating(found.rating_count, found.rating_sum),
+        reviews=review_presenters.json_ld_reviews(reviews),
     )
     return render_template(
         "storefront/product.html",
         product=detail,
+        reviews=review_presenters.product_reviews(
+            found.rating_count,
+            found.rating_sum,
+            reviews,
+            distribution,
+            title=detail.title,
+            product_id=found.id,
+        ),
+        current_lang=lang,
         share=share,
         share_image=share.image,
         product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),

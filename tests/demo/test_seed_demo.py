@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.origin.models import OriginTag
+from marketplace.reviews.models import Review
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
 from tests.factories import make_product
@@ -47,7 +48,9 @@ LABEL_CODES = {
     "natural-dye",
     "export-ready",
 }
-TABLES = (Region, Cluster, LabelType, User, Seller, Product, ProductLabel, ProductImage, FeaturedPlacement)
+TABLES = (
+    Region, Cluster, LabelType, User, Seller, Product, ProductLabel, ProductImage, FeaturedPlacement, Review,
+)  # fmt: skip
 
 
 def _counts(session) -> dict[str, int]:
@@ -117,6 +120,19 @@ def _assert_believable_kabat(session, storage) -> None:
     _assert_featured(session)
     _assert_images(session, storage, products)
     _assert_origin_tags(session)
+    _assert_reviews(session)
+
+
+def _assert_reviews(session) -> None:
+    """A few reviews by the demo buyer, in both languages, one with the shop's reply; the
+    products' counters agree; one delivered item is left for the visitor to review."""
+    reviews = session.scalars(sa.select(Review)).all()
+    assert len(reviews) >= 3 and {r.lang for r in reviews} == {"id", "en"}
+    assert any(r.reply_body for r in reviews) and any(r.photo_count for r in reviews)
+    rated = session.scalars(sa.select(Product).where(Product.rating_count > 0)).all()
+    assert sum(p.rating_count for p in rated) == len(reviews)
+    assert sum(p.rating_sum for p in rated) == sum(r.rating for r in reviews)
+    assert session.scalar(sa.select(sa.func.sum(Product.units_sold))) > 0
 
 
 def _check_password(password_hash: str, password: str) -> bool:

@@ -170,6 +170,19 @@ CONTEXTS = {
         "product_url": f"{BASE}/products/1-kopi",
         "stock": 3,
     },
+    "review_hidden": {
+        "name": "Siti",
+        "product": "Batik Gajah Oling",
+        "reason": HOSTILE,
+        "link": f"{BASE}/orders",
+    },
+    "review_invitation": {
+        "name": "Siti",
+        "shop": HOSTILE,
+        "order_number": "PD-7K3Q9",
+        "items": ["Batik Gajah Oling", HOSTILE],
+        "link": f"{BASE}/orders/PD-7K3Q9",
+    },
 }
 
 #: Words of the shared layout and greeting, in each language.

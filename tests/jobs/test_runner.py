@@ -71,6 +71,7 @@ def test_run_due_runs_each_due_task_once_and_records_it(app, session):
         "labels.remind": 1,
         "orders.auto_complete": 1,
         "orders.remind_late": 1,
+        "reviews.invite": 1,
         "email.send_pending": 2,
     }
     moves = session.scalars(
@@ -141,7 +142,7 @@ def test_a_failing_task_is_recorded_and_shown_on_healthz_and_the_curator_page(ap
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "the courier&#39;s API said no" in text
-    assert "Failed" in text and "Never run" in text and "6 task(s) need attention" in text
+    assert "Failed" in text and "Never run" in text and "7 task(s) need attention" in text
     assert 'href="/curator/jobs"' in client.get("/curator/").get_data(as_text=True)
     indonesian = client.get("/curator/jobs?lang=id").get_data(as_text=True)
     assert "Tugas terjadwal" in indonesian and "Gagal" in indonesian

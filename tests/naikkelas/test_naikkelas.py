@@ -33,6 +33,8 @@ def test_metrics_match_the_hand_counted_values(session, shop):
         "on_time_rate": Decimal("25.0"),  # 1 of 4: every paid order counts, not only 90 days
         "fulfilled_orders": 3,
         "not_cancelled_rate": Decimal("100.0"),
+        "average_rating": None,  # no reviews: not measured (tests/reviews measures one)
+        "review_count": 0,
     }
     assert metrics[shop.seller_b.id] == {
         "profile_complete": Decimal("0.0"),
@@ -43,6 +45,8 @@ def test_metrics_match_the_hand_counted_values(session, shop):
         "on_time_rate": None,  # no parcels: not measured, never "met"
         "fulfilled_orders": 0,
         "not_cancelled_rate": None,
+        "average_rating": None,
+        "review_count": 0,
     }
     only_a = services.compute_metrics(session, seller_ids=[shop.seller_a.id], now=shop.now)
     assert list(only_a) == [shop.seller_a.id]

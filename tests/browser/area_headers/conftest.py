@@ -96,6 +96,7 @@ def _seller_pages(areas: Areas) -> dict[str, str]:
         "/seller/stock/low": "/seller/stock/low",
         "/seller/products/import": "/seller/products/import",
         "/seller/labels": "/seller/labels",
+        "/seller/reviews": "/seller/reviews",
         "/seller/orders": "/seller/orders",
         f"/seller/orders/{areas.fulfilment_id}": "/seller/orders",
         "/seller/sales": "/seller/sales",
@@ -118,7 +119,7 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
             "/curator/labels/registry", "/curator/origin-tags",
             "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
             "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",
-            "/curator/audit", "/curator/jobs", "/curator/questions",
+            "/curator/audit", "/curator/jobs", "/curator/questions", "/curator/reviews",
         )
     }  # fmt: skip
     pages[f"/curator/products/{areas.pending_product_id}"] = "/curator/products"

@@ -1,0 +1,1 @@
+"""Reviews and ratings from buyers whose order line completed; sellers reply, curators moderate."""
