@@ -58,6 +58,9 @@ def _page_width(page) -> int:
 
 
 def _assert_fits(page, what: str) -> None:
+    # After a click the next page's DOM can be queried before its stylesheet applies: measure the
+    # laid-out page, not the unstyled one (a 507 px menu list once failed the cart this way).
+    page.wait_for_load_state()
     width = _page_width(page)
     if width > MOBILE_WIDTH:
         widest = page.evaluate(
