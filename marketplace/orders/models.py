@@ -168,9 +168,18 @@ class OrderLine(db.Model):
     product_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
+    #: The variant bought (None once deleted: the snapshot below still says which it was).
+    variant_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
     title_id: Mapped[str] = mapped_column(sa.String(160))
     title_en: Mapped[str] = mapped_column(sa.String(160), default="")
+    #: The variant's options and values at the order, in each language ("Ukuran: XL" / "Size: XL");
+    #: "" for a product without options.
+    variant_label_id: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    variant_label_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    sku: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     seller_name: Mapped[str] = mapped_column(sa.String(140))
     #: In the order's currency's minor units.
     unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
