@@ -57,10 +57,11 @@ def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dic
     }
 
 
-def ledger_row(row: services.LedgerRow, lang: str) -> dict:
+def ledger_row(row: services.LedgerRow, lang: str, variant_names: dict[int, str] | None = None) -> dict:
     movement = row.movement
     delta = movement.quantity_delta
     return {
+        "variant": (variant_names or {}).get(movement.variant_id, ""),
         "when": jakarta_time(movement.created_at, lang),
         "kind": str(MOVEMENT_LABELS.get(movement.kind, movement.kind)),
         "delta": f"+{delta}" if delta > 0 else str(delta),

@@ -169,6 +169,9 @@ def _render_product_page(
                 "is_archived": product.status == ProductStatus.ARCHIVED,
                 "is_draft": product.status == ProductStatus.DRAFT,
                 "pending_change": revision is not None and bool(revision.changes),
+                "variants_url": url_for("seller.variants", product_id=product.id),
+                "variant_count": len(product.variants),
+                "has_options": bool(product.options),
                 "rejection_note": dashboard_products.find_last_rejection_note(db.session, product),
                 "public_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
                 if product.status == ProductStatus.ACTIVE
