@@ -23,8 +23,9 @@ def _keep_default_variants(session: Session, flush_context, instances) -> None:
     for obj in list(session.new):
         if isinstance(obj, Product) and not obj.variants:
             obj.variants.append(ProductVariant(position=0, stock=obj.stock or 0))
+    adding = {obj.product_id for obj in session.new if isinstance(obj, ProductVariant)}
     for obj in list(session.dirty):
-        if not isinstance(obj, Product) or obj in session.new:
+        if not isinstance(obj, Product) or obj in session.new or obj.id in adding:
             continue
         history = attributes.get_history(obj, "stock")
         if history.added and isinstance(obj.stock, int):

@@ -144,7 +144,8 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
         weight += line_weight
         lines.append(
             {
-                "title": localized(line, "title", lang),
+                "title": line.title_in(lang),
+                "sku": line.sku,
                 "quantity": left,
                 "bought": line.quantity,
                 "refunded": line.quantity - left,

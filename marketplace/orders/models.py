@@ -200,6 +200,13 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
 
+    def title_in(self, lang: str) -> str:
+        """The snapshot title in `lang` with its variant: "Kemeja batik (Size: XL)"."""
+        english = lang == "en"
+        title = self.title_en if english and self.title_en else self.title_id
+        label = self.variant_label_en if english and self.variant_label_en else self.variant_label_id
+        return f"{title} ({label})" if label else title
+
 
 class OrderEvent(db.Model):
     """Who changed what and when: one row per status change of an order or a fulfilment."""

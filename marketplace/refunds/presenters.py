@@ -62,7 +62,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
     lines = [
         {
             "id": line.id,
-            "title": line.title_en if lang == "en" and line.title_en else line.title_id,
+            "title": line.title_in(lang),
             "seller": line.seller_name,
             "quantity": line.quantity,
             "unit_price": money_text(line.unit_price_minor, order.currency, lang),

@@ -13,7 +13,7 @@ from marketplace.cache import cache_public_page
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
-from marketplace.storefront import listings, presenters, search_params, seo
+from marketplace.storefront import listings, presenters, search_params, seo, variant_presenters
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
@@ -176,6 +176,7 @@ def product(product_id: int, slug: str | None = None):
     return render_template(
         "storefront/product.html",
         product=detail,
+        picker=variant_presenters.variant_picker(found, lang),
         share=share,
         share_image=share.image,
         product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),
