@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.catalogue.models import Product, ProductOption, ProductVariant
 
@@ -89,3 +90,22 @@ def find_variant(session: Session, product: Product, variant_id: int | None) -> 
     if variant is None or variant.product_id != product.id:
         return None
     return variant
+
+
+def load_options_and_variants(session: Session, products: Sequence[Product]) -> None:
+    """Load the options and variants of `products` in two queries, whatever their number (for
+    lists that show each product's variants: the API, exports)."""
+    ids = sorted({product.id for product in products})
+    if not ids:
+        return
+    options: dict[int, list[ProductOption]] = {pid: [] for pid in ids}
+    for option in session.scalars(
+        sa.select(ProductOption)
+        .where(ProductOption.product_id.in_(ids))
+        .order_by(ProductOption.product_id, ProductOption.position)
+    ):
+        options[option.product_id].append(option)
+    variants = load_variants(session, ids)
+    for product in products:
+        set_committed_value(product, "options", options[product.id])
+        set_committed_value(product, "variants", variants[product.id])

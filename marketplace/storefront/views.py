@@ -172,6 +172,9 @@ def product(product_id: int, slug: str | None = None):
         paragraphs=detail.description,
         photo=found.images[0] if found.images else None,
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
+        variant_prices={v.id: price_money(v.effective_price_minor) for v in found.variants}
+        if found.options
+        else None,
     )
     return render_template(
         "storefront/product.html",
