@@ -173,7 +173,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
 
 def parcel_refund_view(fulfilment: Fulfilment, refunds, lang: str) -> dict:
     """What was refunded from this parcel, for the seller: units not to ship, and each refund."""
-    titles = {line.id: localized(line, "title", lang) for line in fulfilment.lines}
+    titles = {line.id: line.title_in(lang) for line in fulfilment.lines}
     units = sum(refunds.units.values())
     not_shipped = fulfilment.status in (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
     history = []
