@@ -154,7 +154,9 @@ def test_variant_pages_for_the_owner(app, session, world):
     assert refused.status_code == 400
     assert "already has a variant with these values" in refused.get_data(as_text=True)
     # The shop's history names who added the variant (the audit tracker sees options and variants).
-    actions = session.scalars(sa.select(AuditEntry.action).where(AuditEntry.actor_id == world.user_a.id)).all()
+    actions = session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.actor_id == world.user_a.id)
+    ).all()
     assert {"product_option.create", "product_variant.create", "product_variant.update"} <= set(actions)
     html = client.get(url).get_data(as_text=True)
     assert "RTN-L" in html and "Rp95,000" in html.replace("\xa0", "").replace(" ", "")
