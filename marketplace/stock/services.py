@@ -1,8 +1,9 @@
 """Stock writes: reserve, release, sell, adjust, set and return units, each with a ledger row.
 
-Stock only ever changes through `_move_stock`: a conditional UPDATE whose WHERE clause the
-database evaluates under its own row lock (so two buyers, in any number of processes, can never
-both take the last unit), plus one StockMovement row in the same transaction. Every write here
+Stock only ever changes through `_move_stock`: a conditional UPDATE of the variant whose WHERE
+clause the database evaluates under its own row lock (so two buyers, in any number of processes,
+can never both take the last unit of a size), the product's total (`Product.stock`, the sum of its
+variants') moved in the same transaction, plus one StockMovement row naming the variant. Every write here
 flushes only; the view, CLI command or webhook commits once.
 
 Orders are passed in as objects (`order.id`, `order.number`, `order.lines`); this domain sits
