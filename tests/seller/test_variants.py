@@ -164,6 +164,8 @@ def test_variant_pages_for_the_owner(app, session, world):
     variants = {v.value1: v for v in product.variants}
     assert (variants["L"].price_minor, variants["L"].stock, variants["M"].sku) == (95_000, 4, "RTN-M")
     assert product.stock == 12
+    preview = client.get(f"/seller/products/{product.id}/preview").get_data(as_text=True)
+    assert "<h2>Size</h2>" in preview and "<strong>L</strong>" in preview
     stock_page = client.get(f"/seller/products/{product.id}/stock?variant={variants['L'].id}")
     assert "The forms below change the stock of: L" in stock_page.get_data(as_text=True)
     response = client.post(
