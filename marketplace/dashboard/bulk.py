@@ -32,6 +32,7 @@ from marketplace.dashboard import stock as seller_stock
 from marketplace.dashboard.bulk_variants import (
     PRODUCT_COLUMNS,
     VARIANT_COLUMNS,
+    apply_variant_values,
     check_variant_cells,
     differing_rows,
     find_row_variant,
@@ -553,8 +554,7 @@ def apply_import(
                 )  # fmt: skip
                 stock_changes += 1
             if change.variant_values is not None:
-                change.variant.sku = change.variant_values["sku"]
-                change.variant.price_minor = change.variant_values["price_minor"]
+                review += apply_variant_values(session, change, actor_id=actor_id, now=now)
         except InvalidInput as error:
             errors.extend(
                 RowError(change.row, INPUT_COLUMNS.get(k, k), str(v)) for k, v in error.errors.items()

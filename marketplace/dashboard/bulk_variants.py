@@ -10,6 +10,7 @@ from __future__ import annotations
 from marketplace import params
 from marketplace.catalogue.models import Product, ProductVariant
 from marketplace.catalogue.variants import variant_values_text
+from marketplace.dashboard.variants import set_variant_price
 from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
 from marketplace.seller import common
@@ -89,4 +90,13 @@ def check_variant_cells(
 def differing_rows(first_row: int):
     return _l(
         "Every row of a product has the same product columns: this differs from row %(row)d.", row=first_row
+    )
+
+
+def apply_variant_values(session, change, *, actor_id: int | None, now) -> bool:
+    """A row's new SKU and own price (which on a product on sale waits for a curator: True)."""
+    change.variant.sku = change.variant_values["sku"]
+    price = change.variant_values["price_minor"]
+    return set_variant_price(
+        session, product=change.product, variant=change.variant, price=price, actor_id=actor_id, now=now
     )

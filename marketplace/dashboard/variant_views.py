@@ -64,9 +64,15 @@ def _page(product: Product, *, options_form=None, new_form=None, status: int = 2
     if new_form is None:
         new_form = NewVariantForm(prefix="new", formdata=None)
     _prepare_variant_form(new_form, product, options)
+    pending = services.pending_variant_prices(db.session, product)
     rows = [
         {
             "name": variant_values_text(options, v) if options else _("The product itself"),
+            "pending_price": money_text(
+                pending[v.id] if pending[v.id] is not None else product.price_minor, product.currency, lang
+            )
+            if v.id in pending
+            else "",
             "sku": v.sku,
             "price": money_text(v.effective_price_minor, product.currency, lang),
             "own_price": v.price_minor is not None,
@@ -150,16 +156,27 @@ def edit_variant(product_id: int, variant_id: int):
     if request.method == "GET":
         form.value1.data, form.value2.data, form.value3.data = variant.values
         form.sku.data = variant.sku
-        form.price.data = variant.price_minor
+        pending = services.pending_variant_prices(db.session, product)
+        form.price.data = pending[variant.id] if variant.id in pending else variant.price_minor
         form.weight_grams.data = variant.weight_grams
         form.image_id.data = variant.image_id
     _prepare_variant_form(form, product, options)
     if request.method == "POST" and form.validate_on_submit():
         with domain_errors(form, renames=VARIANT_FIELD_NAMES) as outcome:
-            services.update_variant(db.session, product=product, variant=variant, data=_variant_input(form))
+            saved = services.update_variant(
+                db.session,
+                product=product,
+                variant=variant,
+                data=_variant_input(form),
+                actor_id=current_user.id,
+                now=utcnow(),
+            )
             db.session.commit()
         if outcome.ok:
-            flash(_("Variant saved."), "success")
+            if saved == "review":
+                flash(_("Saved. The new price shows after a curator approves it."), "success")
+            else:
+                flash(_("Variant saved."), "success")
             return redirect(url_for("seller.variants", product_id=product.id), code=303)
     lang = current_language()
     status = 400 if form.errors or form.form_errors else 200

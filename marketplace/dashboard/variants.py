@@ -23,6 +23,8 @@ from marketplace.catalogue.models import (
     ProductStatus,
     ProductVariant,
 )
+from marketplace.curation.models import RevisionStatus
+from marketplace.curation.revisions import find_pending_revision, open_revision
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.i18n import message as _l
 from marketplace.seller.common import MAX_PRICE_MINOR, MAX_WEIGHT_GRAMS, clean_text
@@ -178,9 +180,42 @@ def _check(
 def _apply(variant: ProductVariant, data: VariantInput, key: tuple[str, str, str]) -> None:
     variant.value1, variant.value2, variant.value3 = key
     variant.sku = clean_text(data.sku)
-    variant.price_minor = data.price_minor
     variant.weight_grams = data.weight_grams
     variant.image_id = data.image_id
+
+
+def pending_variant_prices(session: Session, product: Product) -> dict[int, int | None]:
+    """{variant id: price waiting for a curator (None: back to the product's price)}."""
+    revision = find_pending_revision(session, product) if product.status == ProductStatus.ACTIVE else None
+    prices = ((revision.changes or {}).get("variant_prices") or {}) if revision is not None else {}
+    return {int(key): price for key, price in prices.items()}
+
+
+def set_variant_price(
+    session: Session, *, product: Product, variant: ProductVariant, price: int | None, actor_id, now: datetime
+) -> bool:
+    """The variant's own price (None: the product's). On a product on sale it waits for a curator
+    in the product's pending revision; returns True then. Checked by the caller (`_check`)."""
+    if product.status != ProductStatus.ACTIVE:
+        variant.price_minor = price
+        return False
+    pending = {str(k): v for k, v in pending_variant_prices(session, product).items()}
+    key = str(variant.id)
+    if price == variant.price_minor:
+        if key not in pending:
+            return False
+        del pending[key]  # changed back to the live price
+    else:
+        pending[key] = price
+    revision = open_revision(session, product, actor_id=actor_id, now=now)
+    changes = {k: v for k, v in (revision.changes or {}).items() if k != "variant_prices"}
+    if pending:
+        changes["variant_prices"] = pending
+    revision.changes = changes  # a new dict: JSON columns do not track in-place edits
+    if not changes:
+        revision.status = RevisionStatus.DISCARDED
+    session.flush()
+    return key in pending
 
 
 def add_variant(
@@ -212,6 +247,9 @@ def add_variant(
     _apply(variant, data, key)
     session.add(variant)
     session.flush()
+    set_variant_price(
+        session, product=product, variant=variant, price=data.price_minor, actor_id=actor_id, now=now
+    )
     if data.stock:
         stock_services.adjust_stock(
             session,
@@ -227,11 +265,18 @@ def add_variant(
 
 
 def update_variant(
-    session: Session, *, product: Product, variant: ProductVariant, data: VariantInput
-) -> None:
+    session: Session,
+    *,
+    product: Product,
+    variant: ProductVariant,
+    data: VariantInput,
+    actor_id: int | None,
+    now: datetime,
+) -> str:
     """Change a variant's values, SKU, price, weight or photo (its stock: the stock page).
 
-    A product without options has one variant whose values stay empty. Raises InvalidInput.
+    Returns "saved", or "review" when a new price waits for a curator (a product on sale). A
+    product without options has one variant whose values stay empty. Raises InvalidInput.
     """
     _editable(product)
     options = list_options(session, product)
@@ -240,6 +285,10 @@ def update_variant(
         raise InvalidInput(errors)
     _apply(variant, data, key)
     session.flush()
+    in_review = set_variant_price(
+        session, product=product, variant=variant, price=data.price_minor, actor_id=actor_id, now=now
+    )
+    return "review" if in_review else "saved"
 
 
 def delete_variant(session: Session, *, product: Product, variant: ProductVariant) -> None:

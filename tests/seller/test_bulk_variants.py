@@ -34,7 +34,12 @@ def _sized(session, world):
     seller_variants.save_options(session, product=product, names=[("Ukuran", "Size")])
     own = seller_variants.list_variants(session, product)[0]
     seller_variants.update_variant(
-        session, product=product, variant=own, data=seller_variants.VariantInput(values=("S",), sku="RT-S")
+        session,
+        product=product,
+        variant=own,
+        data=seller_variants.VariantInput(values=("S",), sku="RT-S"),
+        actor_id=None,
+        now=utcnow(),
     )
     for size, stock in (("M", 3), ("L", 0)):
         seller_variants.add_variant(
@@ -69,11 +74,14 @@ def test_one_row_per_variant_and_its_changes_apply(session, world):
     # What the confirmation form carries back plans the same changes.
     again = plan(session, bulk.changes_csv(result).encode(), [world.seller_a.id])
     assert again.valid and again.token == result.token
-    bulk.apply_import(session, plan=result, actor=world.user_a, now=utcnow())
+    applied = bulk.apply_import(session, plan=result, actor=world.user_a, now=utcnow())
     session.commit()
     session.expire_all()
     medium = session.get(ProductVariant, sizes["M"].id)
-    assert (medium.stock, medium.sku, medium.price_minor) == (5, "RT-M", 95_000)
+    # The product is on sale: M's new price waits for a curator, like a product's price.
+    assert (medium.stock, medium.sku, medium.price_minor) == (5, "RT-M", None)
+    assert seller_variants.pending_variant_prices(session, product) == {medium.id: 95_000}
+    assert applied.sent_for_review == 1
     assert (product.weight_grams, product.stock) == (700, 13)
     ledger = session.scalars(
         sa.select(StockMovement).where(

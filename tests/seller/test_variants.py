@@ -7,12 +7,15 @@ import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductOption, ProductVariant
+from marketplace.curation.decisions import decide_revision
+from marketplace.curation.revisions import find_pending_revision
 from marketplace.dashboard import stock as seller_stock
 from marketplace.dashboard import variants as services
 from marketplace.errors import Conflict, InvalidInput, ValidationError
 from marketplace.stock import services as stock_services
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
+from tests.login import logged_in_as_email
 from tests.seller.conftest import log_in, snapshot
 
 
@@ -22,7 +25,12 @@ def _sizes(session, product, *sizes_and_stock, actor_id=None):
     first, *rest = sizes_and_stock
     variant = services.list_variants(session, product)[0]
     services.update_variant(
-        session, product=product, variant=variant, data=services.VariantInput(values=(first[0],))
+        session,
+        product=product,
+        variant=variant,
+        data=services.VariantInput(values=(first[0],)),
+        actor_id=actor_id,
+        now=utcnow(),
     )
     for size, stock in rest:
         services.add_variant(
@@ -162,7 +170,10 @@ def test_variant_pages_for_the_owner(app, session, world):
     assert "RTN-L" in html and "Rp95,000" in html.replace("\xa0", "").replace(" ", "")
     session.expire_all()
     variants = {v.value1: v for v in product.variants}
-    assert (variants["L"].price_minor, variants["L"].stock, variants["M"].sku) == (95_000, 4, "RTN-M")
+    # The product is on sale: L's own price waits for a curator (L sells at the product's price).
+    assert (variants["L"].price_minor, variants["L"].stock, variants["M"].sku) == (None, 4, "RTN-M")
+    assert services.pending_variant_prices(session, product) == {variants["L"].id: 95_000}
+    assert "waiting for review" in html
     assert product.stock == 12
     preview = client.get(f"/seller/products/{product.id}/preview").get_data(as_text=True)
     assert "<h2>Size</h2>" in preview and "<strong>L</strong>" in preview
@@ -201,3 +212,28 @@ def test_another_shop_cannot_touch_the_variants(app, session, world):
     assert client.get(f"/seller/products/{world.product_b.id}/variants/{variant.id}").status_code == 404
     assert snapshot(session) == before
     assert session.execute(sa.select(ProductVariant.id, ProductVariant.value1)).all() == variants_before
+
+
+def test_a_live_products_variant_price_waits_for_a_curator(app, session, world):
+    product = world.product_a  # on sale
+    sizes = _sizes(session, product, ("M", None), ("L", 2))
+    outcome = services.update_variant(
+        session, product=product, variant=sizes["L"], actor_id=world.user_a.id, now=utcnow(),
+        data=services.VariantInput(values=("L",), price_minor=99_000),
+    )  # fmt: skip
+    session.commit()
+    assert outcome == "review" and sizes["L"].price_minor is None  # buyers still pay Rp 85.000
+    curator = logged_in_as_email(app.test_client(), world.curator.email, lang="en")
+    page = curator.get(f"/curator/products/{product.id}").get_data(as_text=True)
+    assert "Price – L" in page and "Rp99,000" in page.replace("\xa0", "").replace(" ", "")
+    revision = find_pending_revision(session, product)
+    decide_revision(session, revision=revision, approve=True, curator=world.curator, note="", now=utcnow())
+    session.commit()
+    session.expire_all()
+    assert sizes["L"].price_minor == 99_000 and services.pending_variant_prices(session, product) == {}
+    # Changing it back to the live price proposes nothing.
+    assert services.update_variant(
+        session, product=product, variant=sizes["L"], actor_id=None, now=utcnow(),
+        data=services.VariantInput(values=("L",), price_minor=99_000),
+    ) == "saved"  # fmt: skip
+    assert find_pending_revision(session, product) is None
