@@ -5,6 +5,7 @@ from marketplace.audit.models import *  # noqa: F401,F403
 from marketplace.cache import CacheGeneration  # noqa: F401  (catalogue generation counter)
 from marketplace.cart.models import *  # noqa: F401,F403
 from marketplace.cases.models import *  # noqa: F401,F403
+from marketplace.catalogue import variants as catalogue_variants  # noqa: F401  (default-variant hook)
 from marketplace.catalogue.models import *  # noqa: F401,F403
 from marketplace.curation.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403

@@ -165,31 +165,76 @@ def schemas() -> dict:
                 "published_at": _nullable(
                     {"type": "string", "format": "date-time", "description": "ISO 8601, UTC (`Z`)."}
                 ),
+                "options": {
+                    "type": "array",
+                    "items": _ref("ProductOption"),
+                    "maxItems": 3,
+                    "description": "The options the seller named (size, colour…); empty for a product "
+                    "without options.",
+                },
+                "variants": {
+                    "type": "array",
+                    "items": _ref("Variant"),
+                    "minItems": 1,
+                    "description": "What can be bought, each with its own price and stock (`stock` above "
+                    "is their sum, `price` the lowest). A product without options has one.",
+                },
             },
             "A public product: active, from an approved seller. `price_converted` only with `currency`.",
             optional={
-                "price_converted": _object(
-                    {
-                        "amount": {
-                            "type": "integer",
-                            "minimum": 0,
-                            "description": "`price` in the minor units of the asked currency (at "
-                            "its exponent, e.g. cents for EUR).",
-                        },
-                        "currency": {"type": "string", "enum": list(params.SCHEMAS["currency"]["enum"])},
-                        "display": {"type": "string", "description": "Formatted for `lang`."},
-                        "rate_idr_per_unit": {
-                            "type": "string",
-                            "pattern": "^[0-9]+(\\.[0-9]+)?$",
-                            "description": "Rupiah per unit of `currency`, a decimal string (`1` for IDR).",
-                        },
-                        "rate_date": _nullable(
-                            {"type": "string", "format": "date", "description": "Day of the rate used."}
-                        ),
-                    },
-                    "An indication in the buyer's currency; orders are charged at the rate of the day.",
-                )
+                "price_converted": _ref("PriceConverted"),
             },
+        ),
+        "PriceConverted": _object(
+            {
+                "amount": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "`price` in the minor units of the asked currency (at "
+                    "its exponent, e.g. cents for EUR).",
+                },
+                "currency": {"type": "string", "enum": list(params.SCHEMAS["currency"]["enum"])},
+                "display": {"type": "string", "description": "Formatted for `lang`."},
+                "rate_idr_per_unit": {
+                    "type": "string",
+                    "pattern": "^[0-9]+(\\.[0-9]+)?$",
+                    "description": "Rupiah per unit of `currency`, a decimal string (`1` for IDR).",
+                },
+                "rate_date": _nullable(
+                    {"type": "string", "format": "date", "description": "Day of the rate used."}
+                ),
+            },
+            "An indication in the buyer's currency; orders are charged at the rate of the day.",
+        ),
+        "ProductOption": _object(
+            {
+                "name": {"type": "string", "description": "In `lang` (the Indonesian name when no English)."},
+                "name_id": {"type": "string"},
+                "name_en": _nullable({"type": "string"}),
+            },
+            "An option of a product, e.g. Ukuran / Size.",
+        ),
+        "Variant": _object(
+            {
+                "id": {"type": "integer", "minimum": 1},
+                "values": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "maxItems": 3,
+                    "description": "One value per option, in the order of `options` (empty without options).",
+                },
+                "label": _nullable({"type": "string", "description": "E.g. `Size: XL`, in `lang`."}),
+                "sku": _nullable({"type": "string"}),
+                "price": {"type": "integer", "minimum": 0, "description": "Minor units of `currency`."},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                "price_display": {"type": "string"},
+                "stock": COUNT,
+                "in_stock": {"type": "boolean"},
+                "weight_grams": {"type": "integer", "minimum": 1},
+                "image_url": _nullable({**URL, "description": "The variant's own photo, if it has one."}),
+            },
+            "One buyable version of the product. `price_converted` only with `currency`.",
+            optional={"price_converted": _ref("PriceConverted")},
         ),
         "ProductPage": _object(
             {

@@ -16,6 +16,7 @@ from flask import current_app, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
+from marketplace.catalogue.variants import option_names, variant_label
 from marketplace.i18n import localized
 from marketplace.labels.models import LabelType, ProductLabel
 from marketplace.labels.visibility import one_label_per_type, visible_label_filter
@@ -158,6 +159,41 @@ class Serializer:
             "labels": [self.label(label) for label in labels],
             "images": [self.image(image, title) for image in product.images],
             "published_at": iso_datetime(product.published_at),
+            **self.options_and_variants(product, title),
+        }
+
+    def options_and_variants(self, product: Product, title: str) -> dict:
+        """`options` (none for a plain product) and `variants` (at least one), each variant with its
+        own price (also in `?currency=`), stock, weight, SKU and photo."""
+        options = product.options
+        names = option_names(options, self.lang)
+        images = {image.id: image for image in product.images}
+        variants = []
+        for variant in product.variants:
+            price = variant.effective_price_minor
+            image = images.get(variant.image_id) if variant.image_id else None
+            variants.append(
+                {
+                    "id": variant.id,
+                    "values": [variant.values[option.position - 1] for option in options],
+                    "label": variant_label(options, variant, self.lang) or None,
+                    "sku": variant.sku or None,
+                    "price": price,
+                    "currency": product.currency,
+                    "price_display": Money(price, product.currency).format(self.lang),
+                    **api_converted_price(price, self.lang),
+                    "stock": variant.stock,
+                    "in_stock": variant.stock > 0,
+                    "weight_grams": variant.effective_weight_grams,
+                    "image_url": self.image(image, title)["url"] if image is not None else None,
+                }
+            )
+        return {
+            "options": [
+                {"name": name, "name_id": option.name_id, "name_en": option.name_en or None}
+                for option, name in zip(options, names, strict=True)
+            ],
+            "variants": variants,
         }
 
     def product_page(

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.api import openapi, params, serializers
+from marketplace.catalogue.variants import load_options_and_variants
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.labels import visibility
@@ -81,6 +82,7 @@ def products():
             )
         )
     labels = serializers.visible_labels_by_product(session, [p.id for p in result.items], today)
+    load_options_and_variants(session, result.items)
     # Links keep the language only when the client chose one, so default URLs stay short.
     extra = {"lang": lang} if request.args.get("lang", "").strip() else {}
 

@@ -2,9 +2,10 @@
 
 Off by default. The seller area turns it on for one request (`start_tracking`, in the
 `accounts.access.seller_area` guard) with the acting account and its role per shop; every flush then turns
-new, changed and deleted Product, ProductImage, ProductRevision, ProductLabel, StockMovement,
-Fulfilment (and its status history rows, as parcels move by UPDATE statements), Seller and
-SellerPayoutAccount rows into AuditEntry rows with the changed columns' before and after values.
+new, changed and deleted Product, ProductImage, ProductOption, ProductVariant, ProductRevision,
+ProductLabel, StockMovement, Fulfilment (and its status history rows, as parcels move by UPDATE
+statements), Seller and SellerPayoutAccount rows into AuditEntry rows with the changed columns'
+before and after values.
 Stock rows show the product's stock before and after. Cost per flush: at most two SELECTs
 (products, parcels) and one multi-row INSERT, whatever the number of objects.
 CLI jobs may opt in with `tracking(...)`.
@@ -96,7 +97,7 @@ def is_tracking(session: Session) -> bool:
 def _tracked_classes() -> dict[type, str]:
     # cycle: every tracked domain imports audit (record_action); the tracker sits below them and
     # looks their classes up only when a flush is inspected.
-    from marketplace.catalogue.models import Product, ProductImage
+    from marketplace.catalogue.models import Product, ProductImage, ProductOption, ProductVariant
     from marketplace.curation.models import ProductRevision
     from marketplace.labels.models import ProductLabel
     from marketplace.orders.models import Fulfilment, OrderEvent
@@ -106,6 +107,8 @@ def _tracked_classes() -> dict[type, str]:
     return {
         Product: "product",
         ProductImage: "product_image",
+        ProductOption: "product_option",
+        ProductVariant: "product_variant",
         ProductRevision: "product_revision",
         ProductLabel: "product_label",
         StockMovement: "stock",

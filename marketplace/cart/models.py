@@ -8,7 +8,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import Product
+from marketplace.catalogue.models import Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
 
@@ -34,15 +34,20 @@ class Cart(db.Model):
 class CartLine(db.Model):
     __tablename__ = "cart_lines"
     __table_args__ = (
-        sa.UniqueConstraint("cart_id", "product_id", name="uq_cart_lines_cart_product"),
+        sa.UniqueConstraint("cart_id", "product_id", "variant_id", name="uq_cart_lines_cart_product_variant"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(sa.ForeignKey("carts.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    #: The variant chosen (the product's only one when it has no options).
+    variant_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
+    )
     quantity: Mapped[int] = mapped_column()
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+    variant: Mapped[Optional[ProductVariant]] = relationship()

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import find_variant, variant_label
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.seller.models import Seller, SellerStatus
@@ -100,10 +101,27 @@ def _lock_cart(session: Session, cart: Cart, now: datetime) -> None:
     )
 
 
-def _line(session: Session, cart: Cart, product_id: int) -> CartLine | None:
-    return session.scalars(
-        sa.select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product_id)
-    ).first()
+def _line(session: Session, cart: Cart, product_id: int, variant_id: int | None) -> CartLine | None:
+    """The cart's line of that variant (None: the product's line, for a product without options)."""
+    stmt = sa.select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product_id)
+    if variant_id is not None:
+        stmt = stmt.where(sa.or_(CartLine.variant_id == variant_id, CartLine.variant_id.is_(None)))
+    return session.scalars(stmt.order_by(CartLine.variant_id.is_(None), CartLine.id)).first()
+
+
+def _variant_for_cart(session: Session, product: Product, variant_id: object) -> ProductVariant:
+    """The product's variant the buyer chose; for a product without options, its only one.
+
+    ValidationError when a product with options comes without a (valid) choice.
+    """
+    raw = str(variant_id if variant_id is not None else "").strip()
+    vid = params.find_id(raw) if raw else None
+    if raw and vid is None:
+        raise ValidationError(str(_l("Choose one of the options.")), field="variant_id")
+    variant = find_variant(session, product, vid)
+    if variant is None:
+        raise ValidationError(str(_l("Choose one of the options.")), field="variant_id")
+    return variant
 
 
 def _product_for_cart(session: Session, product_id: object) -> Product:
@@ -121,16 +139,24 @@ class CartChange:
     product: Product
     quantity: int
     capped: bool = False
+    variant: ProductVariant | None = None
 
 
 def add_to_cart(
-    session: Session, *, cart: Cart, product_id: object, quantity: object, market=None
+    session: Session,
+    *,
+    cart: Cart,
+    product_id: object,
+    quantity: object,
+    market=None,
+    variant_id: object = None,
 ) -> CartChange:
-    """Add `quantity` of a product (on top of what is already there), capped to the stock.
+    """Add `quantity` of a product's variant (on top of what is already there), capped to the
+    variant's stock. `variant_id` may be left out for a product without options.
 
     `market` (markets.context.Market, None = home market): a buyer abroad cannot add a product
     that is not exportable. Raises ValidationError for a bad quantity, an unknown, unavailable
-    or (abroad) non-exportable product, or no stock.
+    or (abroad) non-exportable product, a missing or unknown variant, or no stock.
     """
     qty = parse_quantity(quantity)
     product = _product_for_cart(session, product_id)
@@ -140,47 +166,62 @@ def add_to_cart(
         raise ValidationError(
             str(_l("Sorry, this product is not available for shipping abroad.")), field="product_id"
         )
-    if product.stock <= 0:
+    variant = _variant_for_cart(session, product, variant_id)
+    if variant.stock <= 0:
         raise ValidationError(str(_l("Sorry, this product is sold out.")), field="quantity")
     now = utcnow()
     _lock_cart(session, cart, now)
-    line = _line(session, cart, product.id)
+    line = _line(session, cart, product.id, variant.id)
     wanted = min(qty + (line.quantity if line else 0), MAX_LINE_QUANTITY)
-    final = min(wanted, product.stock)
+    final = min(wanted, variant.stock)
     if line is None:
-        session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=final, added_at=now))
+        session.add(
+            CartLine(
+                cart_id=cart.id, product_id=product.id, variant_id=variant.id, quantity=final, added_at=now
+            )
+        )
     else:
+        line.variant_id = variant.id
         line.quantity = final
     session.flush()
     session.expire(cart, ["lines"])
-    return CartChange(product=product, quantity=final, capped=final < wanted)
+    return CartChange(product=product, quantity=final, capped=final < wanted, variant=variant)
 
 
-def set_quantity(session: Session, *, cart: Cart, product_id: object, quantity: object) -> CartChange:
-    """Set a line's quantity, capped to the stock. Raises ValidationError (bad quantity, no line)."""
+def set_quantity(
+    session: Session, *, cart: Cart, product_id: object, quantity: object, variant_id: object = None
+) -> CartChange:
+    """Set a line's quantity, capped to the variant's stock. Raises ValidationError (bad
+    quantity, no line)."""
     qty = parse_quantity(quantity)
     product = _product_for_cart(session, product_id)
     _lock_cart(session, cart, utcnow())
-    line = _line(session, cart, product.id)
+    vid = params.find_id(str(variant_id)) if variant_id not in (None, "") else None
+    line = _line(session, cart, product.id, vid)
     if line is None:
         raise ValidationError(str(_l("That product is not in your cart.")), field="product_id")
-    final = min(qty, product.stock) if product.stock > 0 else qty
+    variant = find_variant(session, product, line.variant_id)
+    stock = variant.stock if variant is not None else product.stock
+    final = min(qty, stock) if stock > 0 else qty
     line.quantity = final
     session.flush()
     session.expire(cart, ["lines"])
-    return CartChange(product=product, quantity=final, capped=final < qty)
+    return CartChange(product=product, quantity=final, capped=final < qty, variant=variant)
 
 
-def remove_from_cart(session: Session, *, cart: Cart, product_id: object) -> bool:
-    """Remove a product's line; False when it was not there (removing twice is harmless)."""
+def remove_from_cart(session: Session, *, cart: Cart, product_id: object, variant_id: object = None) -> bool:
+    """Remove a product's line (of `variant_id` when given, else every line of the product);
+    False when it was not there (removing twice is harmless)."""
     pid = params.find_id(str(product_id))
     if pid is None:
         return False
+    conditions = [CartLine.cart_id == cart.id, CartLine.product_id == pid]
+    vid = params.find_id(str(variant_id)) if variant_id not in (None, "") else None
+    if vid is not None:
+        conditions.append(CartLine.variant_id == vid)
     _lock_cart(session, cart, utcnow())
     result = session.execute(
-        sa.delete(CartLine)
-        .where(CartLine.cart_id == cart.id, CartLine.product_id == pid)
-        .execution_options(synchronize_session=False)
+        sa.delete(CartLine).where(*conditions).execution_options(synchronize_session=False)
     )
     session.expire(cart, ["lines"])
     return result.rowcount > 0
@@ -206,16 +247,23 @@ def merge_guest_cart(session: Session, *, guest_token: str | None, user) -> Cart
         session.flush()
         return guest
     _lock_cart(session, mine, now)
-    existing = {line.product_id: line for line in mine.lines}
+    existing = {(line.product_id, line.variant_id): line for line in mine.lines}
     for line in list(guest.lines):
-        stock = line.product.stock
-        if line.product_id in existing:
-            target = existing[line.product_id]
+        stock = line.variant.stock if line.variant is not None else line.product.stock
+        key = (line.product_id, line.variant_id)
+        if key in existing:
+            target = existing[key]
             total = min(target.quantity + line.quantity, MAX_LINE_QUANTITY)
             target.quantity = max(1, min(total, stock)) if stock > 0 else total
         else:
             session.add(
-                CartLine(cart_id=mine.id, product_id=line.product_id, quantity=line.quantity, added_at=now)
+                CartLine(
+                    cart_id=mine.id,
+                    product_id=line.product_id,
+                    variant_id=line.variant_id,
+                    quantity=line.quantity,
+                    added_at=now,
+                )
             )
     session.delete(guest)
     session.flush()
@@ -236,6 +284,15 @@ class CartLineView:
     currency: str
     available: bool
     problem: str = ""
+    #: The chosen variant (None only when a product with options lost its line's variant).
+    variant: ProductVariant | None = None
+    #: "Ukuran: XL" in each language; "" for a product without options.
+    variant_label_id: str = ""
+    variant_label_en: str = ""
+
+    @property
+    def unit_weight_grams(self) -> int:
+        return self.variant.effective_weight_grams if self.variant is not None else self.product.weight_grams
 
     @property
     def line_total_minor(self) -> int:
@@ -249,7 +306,7 @@ class SellerGroup:
 
     @property
     def weight_grams(self) -> int:
-        return sum(line.product.weight_grams * line.quantity for line in self.lines if line.available)
+        return sum(line.unit_weight_grams * line.quantity for line in self.lines if line.available)
 
     @property
     def subtotal_minor(self) -> int:
@@ -292,32 +349,51 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
     lines = session.scalars(
         sa.select(CartLine)
         .where(CartLine.cart_id == cart.id)
-        .options(selectinload(CartLine.product).selectinload(Product.seller).selectinload(Seller.village))
+        .options(
+            selectinload(CartLine.product).selectinload(Product.seller).selectinload(Seller.village),
+            selectinload(CartLine.product).selectinload(Product.options),
+            selectinload(CartLine.product).selectinload(Product.variants),
+        )
         .order_by(CartLine.id)
     ).all()
     groups: OrderedDict[int, SellerGroup] = OrderedDict()
     problems: list[str] = []
     for line in lines:
         product = line.product
+        variants = product.variants
+        variant = next((v for v in variants if v.id == line.variant_id), None)
+        if variant is None and not product.options and len(variants) == 1:
+            variant = variants[0]  # a line written without a variant, of a product without options
         view = CartLineView(
             product=product,
             quantity=line.quantity,
-            unit_price_minor=product.price_minor,
+            unit_price_minor=variant.effective_price_minor if variant is not None else product.price_minor,
             currency=product.currency,
             available=True,
+            variant=variant,
         )
+        if variant is not None and product.options:
+            view.variant_label_id = variant_label(product.options, variant, "id")
+            view.variant_label_en = variant_label(product.options, variant, "en")
+        stock = variant.stock if variant is not None else 0
         if not is_purchasable(product):
             view.available = False
             view.problem = str(_l("No longer for sale: please remove it."))
-        elif product.stock <= 0:
+        elif variant is None:
+            view.available = False
+            view.problem = str(_l("Choose a size or other option again: please remove it."))
+        elif stock <= 0:
             view.available = False
             view.problem = str(_l("Sold out: please remove it."))
-        elif line.quantity > product.stock:
-            view.problem = str(_l("Only %(n)d left: please lower the quantity.", n=product.stock))
+        elif line.quantity > stock:
+            view.problem = str(_l("Only %(n)d left: please lower the quantity.", n=stock))
         if market is not None and not market.is_domestic and not product.exportable:
             view.available = False
             view.problem = str(_l("Not available for shipping abroad: please remove it."))
         if view.problem:
-            problems.append(f"{product.title_id}: {view.problem}")
+            named = (
+                f"{product.title_id} ({view.variant_label_id})" if view.variant_label_id else product.title_id
+            )
+            problems.append(f"{named}: {view.problem}")
         groups.setdefault(product.seller_id, SellerGroup(seller=product.seller)).lines.append(view)
     return CartSummary(groups=list(groups.values()), problems=problems)

@@ -50,6 +50,13 @@ def _subtotal(lines, lang: str) -> str:
     return lines_total((ln.unit_price_minor, ln.quantity) for ln in lines if ln.available).format(lang)
 
 
+def _line_name(line: services.CartLineView, lang: str) -> str:
+    """The product's title with its variant ("Batik tulis (Size: XL)"), for labels of its buttons."""
+    label = line.variant_label_en if lang == "en" else line.variant_label_id
+    title = localized(line.product, "title", lang)
+    return f"{title} ({label})" if label else title
+
+
 def present_cart(summary: services.CartSummary, lang: str) -> dict:
     groups = []
     for group in summary.groups:
@@ -73,10 +80,16 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
                 "lines": [
                     {
                         "product_id": line.product.id,
+                        "variant_id": line.variant.id if line.variant is not None else "",
+                        "key": f"{line.product.id}-{line.variant.id}"
+                        if line.variant is not None
+                        else line.product.id,
                         "title": localized(line.product, "title", lang),
+                        "variant": line.variant_label_en if lang == "en" else line.variant_label_id,
+                        "name": _line_name(line, lang),
                         "url": product_url(line.product),
                         "quantity": line.quantity,
-                        "stock": line.product.stock,
+                        "stock": line.variant.stock if line.variant is not None else line.product.stock,
                         "unit_price": price(line.unit_price_minor, lang),
                         "total": lines_total([(line.unit_price_minor, line.quantity)]).format(lang),
                         "available": line.available,
@@ -134,6 +147,7 @@ def add():
             product_id=request.form.get("product_id", ""),
             quantity=request.form.get("quantity", "1"),
             market=current_market(),
+            variant_id=request.form.get("variant_id"),
         )
     if not outcome.ok:
         return _cart_redirect()
@@ -162,6 +176,7 @@ def update():
             cart=cart,
             product_id=request.form.get("product_id", ""),
             quantity=request.form.get("quantity", ""),
+            variant_id=request.form.get("variant_id"),
         )
     if not outcome.ok:
         return _cart_redirect()
@@ -181,7 +196,10 @@ def update():
 def remove():
     cart = find_request_cart()
     if cart is not None and services.remove_from_cart(
-        db.session, cart=cart, product_id=request.form.get("product_id", "")
+        db.session,
+        cart=cart,
+        product_id=request.form.get("product_id", ""),
+        variant_id=request.form.get("variant_id"),
     ):
         db.session.commit()
         flash(_("Removed from your cart."), "success")

@@ -29,7 +29,7 @@ def present_case(case: Case, *, side: str, lang: str) -> dict:
         "at_stake": money_text(case.amount_idr, "IDR", lang),
         "currency": order.currency,
         "is_bank_transfer": str(order.payment_method) == "bank_transfer",
-        "lines": [f"{line.quantity} × {line.title_id}" for line in case.fulfilment.lines],
+        "lines": [f"{line.quantity} × {line.title_in('id')}" for line in case.fulfilment.lines],
         "messages": [
             {
                 "who": str(SIDE_LABELS.get(message.side, message.side)),

@@ -126,6 +126,17 @@ class Product(db.Model):
     labels: Mapped[list[ProductLabel]] = relationship(
         "ProductLabel", back_populates="product", cascade="all, delete-orphan"
     )
+    #: The seller's named options (size, colour…), at most MAX_OPTIONS; none for a plain product.
+    options: Mapped[list[ProductOption]] = relationship(
+        back_populates="product", order_by="ProductOption.position", cascade="all, delete-orphan"
+    )
+    #: Always at least one: a product without options has exactly one (its default variant).
+    #: `stock` above is the sum of their stock, kept by `stock.services` in the same transaction.
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product",
+        order_by="(ProductVariant.position, ProductVariant.id)",
+        cascade="all, delete-orphan",
+    )
 
 
 class ProductImage(db.Model):
@@ -146,3 +157,75 @@ class ProductImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+#: Options one product can have (one value column each on ProductVariant).
+MAX_OPTIONS = 3
+
+
+class ProductOption(db.Model):
+    """An option the seller names, in both languages: "Ukuran" / "Size", "Berat" / "Weight"."""
+
+    __tablename__ = "product_options"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "position", name="uq_product_options_product_position"),
+        sa.CheckConstraint("position BETWEEN 1 AND 3", name="option_position_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    #: 1..MAX_OPTIONS: which value column of ProductVariant holds this option's values.
+    position: Mapped[int] = mapped_column()
+    name_id: Mapped[str] = mapped_column(sa.String(40))
+    name_en: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    product: Mapped[Product] = relationship(back_populates="options")
+
+
+class ProductVariant(db.Model):
+    """One buyable version of a product (size XL, 500 g…) with its own stock.
+
+    `price_minor` and `weight_grams` None mean the product's. A variant's own price is never below
+    the product's, so `Product.price_minor` stays the lowest price ("from") listings show and filter.
+    """
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "value1", "value2", "value3", name="uq_product_variants_values"),
+        sa.CheckConstraint("stock >= 0", name="variant_stock_not_negative"),
+        sa.CheckConstraint("price_minor IS NULL OR price_minor >= 0", name="variant_price_not_negative"),
+        sa.CheckConstraint("weight_grams IS NULL OR weight_grams > 0", name="variant_weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    #: The value of option 1, 2 and 3 ("XL", "250 g"); "" where the product has no such option.
+    value1: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    value2: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    value3: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    sku: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    #: In minor units of the product's currency; None = the product's price.
+    price_minor: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    #: None = the product's weight.
+    weight_grams: Mapped[Optional[int]] = mapped_column()
+    #: Units of this variant available now; changed only by `stock.services._move_stock`.
+    stock: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: One of the product's photos shown for this variant (None: the product's first photo).
+    image_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("product_images.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    image: Mapped[Optional[ProductImage]] = relationship()
+
+    @property
+    def values(self) -> tuple[str, str, str]:
+        return (self.value1, self.value2, self.value3)
+
+    @property
+    def effective_price_minor(self) -> int:
+        return self.price_minor if self.price_minor is not None else self.product.price_minor
+
+    @property
+    def effective_weight_grams(self) -> int:
+        return self.weight_grams if self.weight_grams is not None else self.product.weight_grams

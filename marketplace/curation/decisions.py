@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Product, ProductImage, ProductStatus
+from marketplace.catalogue.models import Product, ProductImage, ProductStatus, ProductVariant
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.curation.revisions import drop_revision_photos
 from marketplace.email.links import external_url
@@ -154,6 +154,10 @@ def decide_revision(
                 setattr(product, name, changes[name])
         if "photos" in changes:
             files = _apply_photos(session, product, revision, changes["photos"])
+        for key, price in (changes.get("variant_prices") or {}).items():
+            variant = session.get(ProductVariant, int(key))
+            if variant is not None and variant.product_id == product.id:  # not deleted since
+                variant.price_minor = price
         product.updated_at = now
         subject = lazy_gettext("Your changes to “%(title)s” are live", title=product.title_id)
         body = lazy_gettext("A curator approved your changes. Buyers see them now.")

@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "description_en": _l("Description, in English"),
     "price_minor": _l("Price"),
     "photos": _l("Photos"),
+    "variant_prices": _l("Variant prices"),
 }
 THUMB_WIDTH = 160
 
@@ -67,10 +68,16 @@ def queue_row(item: QueueItem, lang: str) -> dict:
     }
 
 
+def _field_label(name: str) -> str:
+    if name.startswith("variant_price:"):  # one variant's own price: "Price – XL"
+        return f"{FIELD_LABELS['price_minor']} – {name.split(':', 1)[1]}"
+    return str(FIELD_LABELS.get(name, name))
+
+
 def _text(name: str, value, currency: str, lang: str) -> str:
     if value is None:
         return ""
-    if name == "price_minor":
+    if name == "price_minor" or name.startswith("variant_price:"):
         return money_text(value, currency, lang)
     return str(value)
 
@@ -102,7 +109,7 @@ def review_view(review: ProductReview, lang: str) -> dict:
         else url_for("storefront.product", product_id=product.id, slug=product.slug),
         "fields": [
             {
-                "label": str(FIELD_LABELS.get(f.name, f.name)),
+                "label": _field_label(f.name),
                 "live": _text(f.name, f.live, product.currency, lang),
                 "proposed": _text(f.name, f.proposed, product.currency, lang),
                 "changed": f.changed,

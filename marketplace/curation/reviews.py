@@ -21,6 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry
+from marketplace.catalogue.variants import variant_values_text
 from marketplace.curation import decisions as curation_decisions
 from marketplace.curation import revisions
 from marketplace.curation.models import ProductRevision, RevisionStatus
@@ -135,6 +136,8 @@ def _changed_fields(product: Product, changes: dict[str, Any]) -> tuple[str, ...
     names = [n for n in REVIEWED_FIELDS if n in changes and changes[n] != getattr(product, n)]
     if "photos" in changes:
         names.append("photos")
+    if changes.get("variant_prices"):
+        names.append("variant_prices")
     return tuple(names)
 
 
@@ -235,6 +238,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         )
         for n in REVIEWED_FIELDS
     ]
+    fields += _variant_price_changes(product, changes.get("variant_prices") or {})
     live = _live_photos(product)
     proposed = revisions.list_photos(session, product)
     photos_changed = "photos" in changes and [p.token for p in proposed] != [p.token for p in live]
@@ -248,6 +252,19 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         version_of(revision.updated_at),
         revision.updated_at,
     )
+
+
+def _variant_price_changes(product: Product, proposed: dict[str, int | None]) -> list[FieldChange]:
+    """One row per variant whose own price waits: "variant_price:XL", live and proposed (the
+    product's price where the variant has none of its own)."""
+    rows = []
+    for variant in product.variants:
+        if str(variant.id) in proposed:
+            price = proposed[str(variant.id)]
+            name = "variant_price:" + variant_values_text(product.options, variant)
+            new = price if price is not None else product.price_minor
+            rows.append(FieldChange(name, variant.effective_price_minor, new, True))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Listings and stock as CSV: export, then import with every row checked before anything changes.
 
 An import is planned first (`plan_import`: parse, check every row, list the changes) and applied
-only when the whole file is valid (`apply_import`, one transaction the caller commits). Rows are
-keyed by product id; new products are not created from a file (they need a description, a kind
-and photos: the product form asks for those). Text and price changes to a product on sale go to
-the same curator review as the product form (`seller_products.update_product`); stock goes through the
-orders' stock rule with the reason "CSV import"; each changed product gets an audit row.
+only when the whole file is valid (`apply_import`, one transaction the caller commits). One row
+per variant, keyed by product and variant id (`bulk_variants`); new products are not created from
+a file (the product form asks for a description, a kind and photos). Text and price changes to a
+product on sale go to the same curator review as the product form (`update_product`); stock goes
+through the stock rule with the reason "CSV import"; each changed row gets an audit row.
 """
 
 from __future__ import annotations
@@ -24,10 +24,20 @@ from sqlalchemy.orm import Session
 from marketplace import params
 from marketplace.accounts.models import ActorRole
 from marketplace.audit.services import default_role, record_action
-from marketplace.catalogue.models import Cluster, Product, ProductStatus
+from marketplace.catalogue.models import Cluster, Product, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import load_options_and_variants
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.dashboard import products as seller_products
 from marketplace.dashboard import stock as seller_stock
+from marketplace.dashboard.bulk_variants import (
+    PRODUCT_COLUMNS,
+    VARIANT_COLUMNS,
+    apply_variant_values,
+    check_variant_cells,
+    differing_rows,
+    find_row_variant,
+    variant_cells,
+)
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
@@ -51,8 +61,9 @@ COLUMNS = (
     "exportable",
     "hs_code",
     "status",
+    *VARIANT_COLUMNS,
 )
-READ_ONLY = ("slug", "status")
+READ_ONLY = ("slug", "status", "variant")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 STOCK_REASON = "CSV import"
@@ -88,6 +99,9 @@ class RowChange:
     stock: int | None  # the new stock, when it changes
     #: Every column's value after the import, as text.
     after: dict[str, str]
+    #: The row's variant, and its SKU and own price (None: the product's) when they change.
+    variant: ProductVariant | None = None
+    variant_values: dict | None = None
 
 
 @dataclass
@@ -104,7 +118,9 @@ class ImportPlan:
     @property
     def token(self) -> str:
         """A fingerprint of the changes, so a confirmation applies exactly what was previewed."""
-        text = repr([(c.product.id, sorted(c.fields.items())) for c in self.changes])
+        text = repr(
+            [(c.product.id, c.variant.id if c.variant else 0, sorted(c.fields.items())) for c in self.changes]
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -166,7 +182,8 @@ def _current_values(product: Product, pending: dict) -> dict[str, str]:
 
 
 def export_csv(session: Session, seller_ids: Sequence[int]) -> str:
-    """Every product of the shops as CSV text, starting with a BOM so spreadsheets read UTF-8."""
+    """Every product of the shops as CSV text, one row per variant, starting with a BOM so
+    spreadsheets read UTF-8."""
     products = []
     if seller_ids:
         products = list(
@@ -175,12 +192,15 @@ def export_csv(session: Session, seller_ids: Sequence[int]) -> str:
             )
         )
     pending = _pending_changes(session, [p.id for p in products])
+    load_options_and_variants(session, products)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for product in products:
         values = _current_values(product, pending.get(product.id, {}))
-        writer.writerow([safe_cell(values[name]) for name in COLUMNS])
+        for variant in product.variants:
+            row = values | variant_cells(product, variant)
+            writer.writerow([safe_cell(row[name]) for name in COLUMNS])
     return BOM + out.getvalue()
 
 
@@ -297,21 +317,25 @@ def plan_import(
             )
         }
     pending = _pending_changes(session, list(products))
+    load_options_and_variants(session, list(products.values()))
     # Held here so the session's (weak) identity map keeps them: the listing rules look each
     # product's kind up by id, which then costs no query per row.
     clusters = list(
         session.scalars(sa.select(Cluster).where(Cluster.id.in_({p.cluster_id for p in products.values()})))
     )
-    seen: dict[int, int] = {}
+    seen: dict[tuple[int, int], int] = {}
+    firsts: dict[int, tuple[int, dict[str, str], dict[str, str]]] = {}
     for number, cells in parsed.rows:
-        _plan_row(session, plan, number, cells, products, pending, seen)
+        _plan_row(session, plan, number, cells, products, pending, seen, firsts)
         if progress is not None:
             progress(1)
     del clusters
     return plan
 
 
-def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], products, pending, seen) -> None:
+def _plan_row(
+    session, plan: ImportPlan, number: int, cells: dict[str, str], products, pending, seen, firsts
+) -> None:
     def error(column: str, message) -> None:
         plan.errors.append(RowError(number, column, str(message)))
 
@@ -320,13 +344,21 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         return error("id", _l("New products cannot be added from a file: add them on the product page."))
     if product_id is None or product_id < 1:
         return error("id", _l("Enter the product id from the downloaded file."))
-    if product_id in seen:
-        return error("id", _l("Product %(id)d is also on row %(row)d.", id=product_id, row=seen[product_id]))
-    seen[product_id] = number
     product = products.get(product_id)
     if product is None:
         return error("id", _l("Product %(id)d is not one of your products.", id=product_id))
-    current = _current_values(product, pending.get(product.id, {}))
+    variant, why = find_row_variant(product, cells.get("variant_id", ""))
+    if variant is None:
+        return error("variant_id", why)
+    if (product_id, variant.id) in seen:
+        return error(
+            "id",
+            _l("Product %(id)d is also on row %(row)d.", id=product_id, row=seen[product_id, variant.id]),
+        )
+    seen[product_id, variant.id] = number
+    current = _current_values(product, pending.get(product.id, {})) | variant_cells(product, variant)
+    if product_id in firsts:
+        return _plan_variant_row(plan, number, cells, product, variant, current, firsts[product_id], error)
 
     # The product as the seller last wrote it, with the file's cells on top.
     reviewed = {
@@ -368,7 +400,7 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         elif not low <= number_value <= high:
             error(column, _l("Enter a number from %(low)d to %(high)d.", low=low, high=high))
         elif name == "stock":
-            new_stock = number_value if number_value != product.stock else None
+            new_stock = number_value if number_value != variant.stock else None
         else:
             values[name] = number_value
     if "dimensions" in cells:
@@ -415,6 +447,38 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
     )
     if new_stock is not None:
         after["stock"] = str(new_stock)
+    firsts[product_id] = (number, cells, after)
+    after.update(check_variant_cells(product, cells, current, product_price=data.price_minor, error=error))
+    if len(plan.errors) > errors_before:
+        return None
+    return _add_change(session, plan, number, product, variant, current, after, data, new_stock, error)
+
+
+def _plan_variant_row(plan, number, cells, product, variant, current, first, error) -> None:
+    """A further row of a product already read: its variant's stock, SKU and price; its product
+    columns must say what the product's first row says."""
+    first_row, first_cells, first_after = first
+    differing = [c for c in COLUMNS if c in PRODUCT_COLUMNS and c in cells and cells[c] != first_cells.get(c)]
+    if differing:
+        return error(", ".join(differing), differing_rows(first_row))
+    after = current | {name: first_after[name] for name in PRODUCT_COLUMNS}
+    errors_before, new_stock = len(plan.errors), None
+    if "stock" in cells:
+        value = _whole_number(cells["stock"])
+        if value is None or not 0 <= value <= MAX_STOCK:
+            error("stock", _l("Enter a number from %(low)d to %(high)d.", low=0, high=MAX_STOCK))
+        elif value != variant.stock:
+            new_stock = value
+            after["stock"] = str(value)
+    price = int(first_after["price_idr"])
+    after.update(check_variant_cells(product, cells, current, product_price=price, error=error))
+    if len(plan.errors) > errors_before:
+        return None
+    current = current | {name: after[name] for name in PRODUCT_COLUMNS}  # they change on the first row
+    return _add_change(None, plan, number, product, variant, current, after, None, new_stock, error)
+
+
+def _add_change(session, plan, number, product, variant, current, after, data, new_stock, error) -> None:
     changed = {
         name: (current[name], after[name])
         for name in COLUMNS
@@ -424,12 +488,16 @@ def _plan_row(session, plan: ImportPlan, number: int, cells: dict[str, str], pro
         return None
     if product.status == ProductStatus.ARCHIVED:
         return error("", _l("This product is archived: restore it on its page before changing it."))
-    if set(changed) - {"stock"}:
-        for name, message in seller_products.check_product_input(session, data, creating=False).items():
+    if set(changed) & PRODUCT_COLUMNS:
+        problems = seller_products.check_product_input(session, data, creating=False)
+        for name, message in problems.items():
             error(INPUT_COLUMNS.get(name, name), message)
-        if len(plan.errors) > errors_before:
+        if problems:
             return None
-    plan.changes.append(RowChange(number, product, changed, data, new_stock, after))
+    price, variant_values = after["variant_price_idr"], None
+    if {"sku", "variant_price_idr"} & set(changed):
+        variant_values = {"sku": after["sku"], "price_minor": int(price) if price else None}
+    plan.changes.append(RowChange(number, product, changed, data, new_stock, after, variant, variant_values))
     return None
 
 
@@ -473,7 +541,7 @@ def apply_import(
     for change in plan.changes:
         product = change.product
         try:
-            if set(change.fields) - {"stock"}:
+            if set(change.fields) & PRODUCT_COLUMNS:
                 outcome = seller_products.update_product(
                     session, product=product, data=change.data, actor_id=actor_id, now=now
                 )
@@ -482,9 +550,11 @@ def apply_import(
                 seller_stock.set_stock(
                     session, product=product, new_stock=change.stock,
                     expected_stock=int(change.fields["stock"][0]), reason=STOCK_REASON,
-                    actor_id=actor_id, now=now,
+                    actor_id=actor_id, now=now, variant=change.variant,
                 )  # fmt: skip
                 stock_changes += 1
+            if change.variant_values is not None:
+                review += apply_variant_values(session, change, actor_id=actor_id, now=now)
         except InvalidInput as error:
             errors.extend(
                 RowError(change.row, INPUT_COLUMNS.get(k, k), str(v)) for k, v in error.errors.items()
@@ -521,7 +591,7 @@ def apply_import(
 def changes_csv(plan: ImportPlan) -> str:
     """Only the changed rows (and the columns that change somewhere), as CSV: what a confirmation
     form carries back, small enough for a form field even when the uploaded file was large."""
-    columns = ["id"] + [name for name in COLUMNS if any(name in c.fields for c in plan.changes)]
+    columns = ["id", "variant_id"] + [name for name in COLUMNS if any(name in c.fields for c in plan.changes)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

@@ -41,7 +41,7 @@ def _preview_rows(plan: bulk.ImportPlan) -> list[dict]:
         {
             "row": change.row,
             "product_id": change.product.id,
-            "title": change.after["title_id"],
+            "title": " – ".join(part for part in (change.after["title_id"], change.after["variant"]) if part),
             "url": url_for("seller.edit_product", product_id=change.product.id),
             "fields": [
                 {"column": name, "old": old, "new": new} for name, (old, new) in change.fields.items()

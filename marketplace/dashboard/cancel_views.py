@@ -13,7 +13,7 @@ from marketplace.dashboard import fulfilments as services
 from marketplace.dashboard.views import actor_label, bp
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import current_language, localized
+from marketplace.i18n import current_language
 from marketplace.orders import cancellation
 from marketplace.orders.cancel_forms import SellerCancelForm
 from marketplace.types import utcnow
@@ -27,7 +27,7 @@ def _lines(fulfilment, lang: str, posted=None) -> list[dict]:
         {
             "id": line.id,
             "name": f"units-{line.id}",
-            "title": localized(line, "title", lang),
+            "title": line.title_in(lang),
             "left": line.quantity - line.cancelled_quantity,
             "value": (posted or {}).get(f"units-{line.id}", ""),
         }

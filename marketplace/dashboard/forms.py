@@ -79,3 +79,30 @@ class ShipForm(FlaskForm):
     courier = SelectField(_l("Courier"), validate_choice=False)
     courier_other = StringField(_l("Other courier's name"), validators=[Length(max=60)])
     tracking_number = StringField(_l("Tracking number (resi)"), validators=[Length(max=80)])
+
+
+class OptionsForm(FlaskForm):
+    """Up to three option names (blank: no such option)."""
+
+    option1_id = StringField(_l("Option 1, in Indonesian (e.g. Ukuran)"), validators=[Length(max=40)])
+    option1_en = StringField(_l("Option 1, in English (e.g. Size)"), validators=[Length(max=40)])
+    option2_id = StringField(_l("Option 2, in Indonesian (e.g. Warna)"), validators=[Length(max=40)])
+    option2_en = StringField(_l("Option 2, in English (e.g. Colour)"), validators=[Length(max=40)])
+    option3_id = StringField(_l("Option 3, in Indonesian"), validators=[Length(max=40)])
+    option3_en = StringField(_l("Option 3, in English"), validators=[Length(max=40)])
+
+
+class VariantForm(FlaskForm):
+    """One variant. The value fields' labels are set from the product's option names."""
+
+    value1 = StringField(validators=[Length(max=60)])
+    value2 = StringField(validators=[Length(max=60)])
+    value3 = StringField(validators=[Length(max=60)])
+    sku = StringField(_l("SKU (your own code, optional)"), validators=[Length(max=40)])
+    price = WholeNumberField(_l("Price (Rp; empty: the product's price)"), rupiah=True)
+    weight_grams = WholeNumberField(_l("Packed weight (grams; empty: the product's)"))
+    image_id = IdSelectField(_l("Photo"))
+
+
+class NewVariantForm(VariantForm):
+    stock = WholeNumberField(_l("Units in stock now"), default=0)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ActorRole
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
 from marketplace.questions.services import waiting_count_select
@@ -42,6 +42,8 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
             "seller.preview",
             "seller.stock",
             "origin.sheet",
+            "seller.variants",
+            "seller.edit_variant",
         ),
     ),
     MenuEntry("seller.low_stock", _l("Low stock"), "low_stock", group="products"),
@@ -84,11 +86,12 @@ def _waiting_counts_statement() -> sa.Select:
         .scalar_subquery(),
         # The same rule as services.list_low_stock.
         sa.select(sa.func.count())
-        .select_from(Product)
+        .select_from(ProductVariant)
+        .join(Product, Product.id == ProductVariant.product_id)
         .where(
             Product.seller_id.in_(ids),
             Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
-            Product.stock <= Product.low_stock_threshold,
+            ProductVariant.stock <= Product.low_stock_threshold,
         )
         .scalar_subquery(),
         waiting_count_select(ids),

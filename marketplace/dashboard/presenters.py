@@ -58,10 +58,11 @@ def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dic
     }
 
 
-def ledger_row(row: services.LedgerRow, lang: str) -> dict:
+def ledger_row(row: services.LedgerRow, lang: str, variant_names: dict[int, str] | None = None) -> dict:
     movement = row.movement
     delta = movement.quantity_delta
     return {
+        "variant": (variant_names or {}).get(movement.variant_id, ""),
         "when": jakarta_time(movement.created_at, lang),
         "kind": str(MOVEMENT_LABELS.get(movement.kind, movement.kind)),
         "delta": f"+{delta}" if delta > 0 else str(delta),
@@ -144,7 +145,8 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
         weight += line_weight
         lines.append(
             {
-                "title": localized(line, "title", lang),
+                "title": line.title_in(lang),
+                "sku": line.sku,
                 "quantity": left,
                 "bought": line.quantity,
                 "refunded": line.quantity - left,
@@ -172,7 +174,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
 
 def parcel_refund_view(fulfilment: Fulfilment, refunds, lang: str) -> dict:
     """What was refunded from this parcel, for the seller: units not to ship, and each refund."""
-    titles = {line.id: localized(line, "title", lang) for line in fulfilment.lines}
+    titles = {line.id: line.title_in(lang) for line in fulfilment.lines}
     units = sum(refunds.units.values())
     not_shipped = fulfilment.status in (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
     history = []

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.catalogue.photos import photo_view
+from marketplace.catalogue.variants import option_names, variant_values_text
 from marketplace.curation import revisions
 from marketplace.dashboard import photos as dashboard_photos
 from marketplace.dashboard import presenters
@@ -169,6 +170,9 @@ def _render_product_page(
                 "is_archived": product.status == ProductStatus.ARCHIVED,
                 "is_draft": product.status == ProductStatus.DRAFT,
                 "pending_change": revision is not None and bool(revision.changes),
+                "variants_url": url_for("seller.variants", product_id=product.id),
+                "variant_count": len(product.variants),
+                "has_options": bool(product.options),
                 "rejection_note": dashboard_products.find_last_rejection_note(db.session, product),
                 "public_url": url_for("storefront.product", product_id=product.id, slug=product.slug)
                 if product.status == ProductStatus.ACTIVE
@@ -244,6 +248,17 @@ def preview(product_id: int):
         weight=product.weight_grams,
         processing_days=product.processing_days,
         in_stock=product.stock > 0,
+        variants_legend=" / ".join(option_names(product.options, lang)),
+        variants=[
+            {
+                "name": variant_values_text(product.options, v),
+                "price": money_text(v.effective_price_minor, product.currency, lang),
+                "in_stock": v.stock > 0,
+            }
+            for v in product.variants
+        ]
+        if product.options
+        else [],
     )
 
 

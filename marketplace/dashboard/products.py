@@ -167,11 +167,12 @@ def create_product(
         **_values(data),
     )
     session.add(product)
-    session.flush()
+    session.flush()  # gives the product its default variant, holding the opening stock
     if data.stock:
         session.add(
             StockMovement(
                 product_id=product.id,
+                variant_id=product.variants[0].id,
                 kind=StockMovementKind.ADJUSTMENT,
                 quantity_delta=data.stock,
                 actor_id=actor_id,

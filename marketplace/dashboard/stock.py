@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductOption, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import variant_values_text
 from marketplace.errors import InvalidInput, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.orders.models import Order
@@ -30,7 +31,14 @@ def _check_reason(reason: str) -> str:
 
 
 def adjust_stock(
-    session: Session, *, product: Product, delta: int | None, reason: str, actor_id: int, now: datetime
+    session: Session,
+    *,
+    product: Product,
+    delta: int | None,
+    reason: str,
+    actor_id: int,
+    now: datetime,
+    variant: ProductVariant | None = None,
 ) -> int:
     """Add (or, negative, remove) units with a reason: the form's checks, then the orders rule.
 
@@ -44,7 +52,7 @@ def adjust_stock(
         raise InvalidInput({"delta": _l("That is more than %(max)d units. Check the number.", max=MAX_STOCK)})
     try:
         return stock_services.adjust_stock(
-            session, product, delta=delta, reason=reason, actor_id=actor_id, now=now
+            session, product, delta=delta, reason=reason, actor_id=actor_id, now=now, variant=variant
         )
     except ValidationError as error:
         raise InvalidInput({"delta": error.message}) from None
@@ -59,8 +67,10 @@ def set_stock(
     reason: str,
     actor_id: int | None,
     now: datetime,
+    variant: ProductVariant | None = None,
 ) -> int:
-    """Set the stock to a counted number, if it is still `expected_stock` (what the seller saw).
+    """Set the stock (of `variant`, or of the product's only one) to a counted number, if it is
+    still `expected_stock` (what the seller saw).
 
     If an order took units meanwhile, Conflict: the seller looks again instead of overwriting it.
     The write itself is `marketplace.orders.services.set_stock` (one rule for every caller).
@@ -71,7 +81,7 @@ def set_stock(
     try:
         return stock_services.set_stock(
             session, product, stock=new_stock, reason=reason, actor_id=actor_id, now=now,
-            expected=expected_stock if expected_stock is not None else -1,
+            expected=expected_stock if expected_stock is not None else -1, variant=variant,
         )  # fmt: skip
     except ValidationError as error:
         raise InvalidInput({"new_stock": error.message}) from None
@@ -100,18 +110,43 @@ def is_low(product: Product) -> bool:
     return product.stock <= product.low_stock_threshold
 
 
-def list_low_stock(session: Session, seller_ids: Sequence[int]) -> list[Product]:
-    """Products on sale or in review whose stock is at or under their own threshold."""
+@dataclass(frozen=True)
+class LowStockRow:
+    product: Product
+    variant: ProductVariant
+    #: The variant's values ("XL"), "" for a product without options.
+    variant_name: str
+
+
+def list_low_stock(session: Session, seller_ids: Sequence[int]) -> list[LowStockRow]:
+    """Variants of products on sale or in review whose stock is at or under the product's threshold
+    (a product without options: the product itself). Two queries whatever the number of products."""
     if not seller_ids:
         return []
-    return list(
-        session.scalars(
-            sa.select(Product)
-            .where(
-                Product.seller_id.in_(list(seller_ids)),
-                Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
-                Product.stock <= Product.low_stock_threshold,
-            )
-            .order_by(Product.stock, Product.id)
+    rows = session.execute(
+        sa.select(ProductVariant, Product)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(
+            Product.seller_id.in_(list(seller_ids)),
+            Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
+            ProductVariant.stock <= Product.low_stock_threshold,
         )
-    )
+        .order_by(ProductVariant.stock, Product.id, ProductVariant.position, ProductVariant.id)
+    ).all()
+    options: dict[int, list[ProductOption]] = {}
+    product_ids = sorted({product.id for _variant, product in rows})
+    if product_ids:
+        for option in session.scalars(
+            sa.select(ProductOption)
+            .where(ProductOption.product_id.in_(product_ids))
+            .order_by(ProductOption.product_id, ProductOption.position)
+        ):
+            options.setdefault(option.product_id, []).append(option)
+    return [
+        LowStockRow(
+            product,
+            variant,
+            variant_values_text(options[product.id], variant) if product.id in options else "",
+        )
+        for variant, product in rows
+    ]

@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import seller_area
+from marketplace.catalogue.variants import variant_values_text
 from marketplace.dashboard import presenters
 from marketplace.dashboard import stock as services
+from marketplace.dashboard import variants as variant_services
 from marketplace.dashboard.forms import AdjustStockForm, SetStockForm
 from marketplace.dashboard.views import bp, own_product
 from marketplace.extensions import db
@@ -17,10 +19,18 @@ from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
 
+def _chosen_variant(product):
+    """`?variant=<id>` (one of the product's), else its first variant."""
+    variants = variant_services.list_variants(db.session, product)
+    wanted = request.args.get("variant", type=int)
+    return variants, next((v for v in variants if v.id == wanted), variants[0])
+
+
 @bp.route("/products/<int:product_id>/stock", methods=["GET", "POST"])
 @seller_area
 def stock(product_id: int):
     product = own_product(product_id)
+    variants, variant = _chosen_variant(product)
     adjust_form = AdjustStockForm(prefix="adjust", formdata=None)
     count_form = SetStockForm(prefix="count", formdata=None)
     action = request.form.get("action")
@@ -41,6 +51,7 @@ def stock(product_id: int):
                         reason=adjust_form.reason.data or "",
                         actor_id=current_user.id,
                         now=utcnow(),
+                        variant=variant,
                     )
                 else:
                     new_stock = services.set_stock(
@@ -51,16 +62,23 @@ def stock(product_id: int):
                         reason=count_form.reason.data or "",
                         actor_id=current_user.id,
                         now=utcnow(),
+                        variant=variant,
                     )
                 db.session.commit()
             if outcome.ok:
                 flash(_("Stock is now %(stock)d.", stock=new_stock), "success")
-                return redirect(url_for("seller.stock", product_id=product_id), code=303)
+                return redirect(url_for("seller.stock", product_id=product_id, variant=variant.id), code=303)
             product = own_product(product_id)
-    count_form.expected_stock.data = product.stock
+            variants, variant = _chosen_variant(product)
+    count_form.expected_stock.data = variant.stock
     count_form.expected_stock.raw_text = ""
     lang = current_language()
-    ledger = [presenters.ledger_row(r, lang) for r in services.list_stock_movements(db.session, product)]
+    options = variant_services.list_options(db.session, product)
+    names = {v.id: variant_values_text(options, v) for v in variants} if options else {}
+    ledger = [
+        presenters.ledger_row(r, lang, variant_names=names)
+        for r in services.list_stock_movements(db.session, product)
+    ]
     status = (
         400
         if adjust_form.errors or adjust_form.form_errors or count_form.errors or count_form.form_errors
@@ -75,6 +93,20 @@ def stock(product_id: int):
             "threshold": product.low_stock_threshold,
             "low": services.is_low(product),
         },
+        variants=[
+            {
+                "name": names[v.id],
+                "stock": v.stock,
+                "low": v.stock <= product.low_stock_threshold,
+                "url": url_for("seller.stock", product_id=product.id, variant=v.id),
+                "chosen": v.id == variant.id,
+            }
+            for v in variants
+        ]
+        if options
+        else [],
+        chosen_name=names.get(variant.id, ""),
+        form_action=url_for("seller.stock", product_id=product.id, variant=variant.id),
         adjust_form=adjust_form,
         count_form=count_form,
         ledger=ledger,
@@ -86,7 +118,13 @@ def stock(product_id: int):
 def low_stock():
     lang = current_language()
     rows = [
-        {**presenters.product_row(p, lang, has_pending_change=False), "threshold": p.low_stock_threshold}
-        for p in services.list_low_stock(db.session, g.seller_ids)
+        {
+            **presenters.product_row(row.product, lang, has_pending_change=False),
+            "threshold": row.product.low_stock_threshold,
+            "variant": row.variant_name,
+            "stock": row.variant.stock,
+            "stock_url": url_for("seller.stock", product_id=row.product.id, variant=row.variant.id),
+        }
+        for row in services.list_low_stock(db.session, g.seller_ids)
     ]
     return render_template("seller/low_stock.html", rows=rows)

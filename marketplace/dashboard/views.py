@@ -204,4 +204,5 @@ from marketplace.dashboard import (  # noqa: E402,F401  (register their routes o
     order_views,
     product_views,
     stock_views,
+    variant_views,
 )

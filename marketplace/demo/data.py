@@ -545,10 +545,10 @@ PRODUCTS = (
     P("kemeja-batik-gajah-oling-pria", "sanggar-batik-sekar-kepuh", "batik",
       "Kemeja Batik Gajah Oling Pria Lengan Panjang",
       "Men's Long-sleeved Gajah Oling Batik Shirt",
-      "Kemeja batik cap motif Gajah Oling, katun, lengan panjang, dilapisi furing. Ukuran M, L, XL "
-      "(sebutkan di catatan pesanan).",
-      "Stamped Gajah Oling batik shirt, cotton, long sleeves, fully lined. Sizes M, L, XL (say which "
-      "in the order note).",
+      "Kemeja batik cap motif Gajah Oling, katun, lengan panjang, dilapisi furing. Ukuran S sampai "
+      "XXL: pilih ukuran Anda di atas.",
+      "Stamped Gajah Oling batik shirt, cotton, long sleeves, fully lined. Sizes S to XXL: choose yours "
+      "above.",
       275_000, 8, 300, (320, 260, 40), 3, exportable=True, hs_code="6205.20", age_days=6),
     P("selendang-sutra-batik-tulis", "sanggar-batik-sekar-kepuh", "batik",
       "Selendang Sutra Batik Tulis Gajah Oling",
@@ -790,8 +790,8 @@ PRODUCTS = (
       85_000, 30, 520, (200, 120, 70), 1, exportable=True, hs_code=_HS_ROASTED_COFFEE, age_days=13,
       labels=(_halal("ID35110000412350823"),)),
     P("kopi-arabika-ijen-250g", "kopi-osing-dadapan", "agro",
-      "Kopi Arabika Ijen Raung 250 g",
-      "Ijen Raung Arabica Coffee, 250 g",
+      "Kopi Arabika Ijen Raung",
+      "Ijen Raung Arabica Coffee",
       "Arabika dari lereng Ijen-Raung, proses natural, rasa buah dan cokelat. Biji atau bubuk.",
       "Arabica from the Ijen-Raung slopes, natural process, fruity with chocolate notes. Beans or "
       "ground.",

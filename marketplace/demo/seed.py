@@ -29,6 +29,7 @@ from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accoun
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
 from marketplace.demo.reviews import seed_demo_reviews
+from marketplace.demo.variants import seed_demo_variants
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
@@ -128,6 +129,7 @@ class _Seeder:
         users = self.accounts()
         sellers = self.sellers(regions, clusters, users)
         new_products = self.products(sellers, clusters, label_types, users)
+        self.report.created["product variants"] += seed_demo_variants(self.session)
         self.facilitators(sellers, users)
         self.featured(new_products, users)
         ensure_default_shipping_rates(self.session)

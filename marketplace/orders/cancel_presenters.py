@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 
-from marketplace.i18n import localized
 from marketplace.money import money_text
 from marketplace.orders.cancellation import needs_bank_account, open_parts
 from marketplace.orders.models import Order, OrderCancellation
@@ -26,7 +25,7 @@ def cancellation_rows(
         if seller_id is not None and row.seller_id != seller_id:
             continue
         items = [
-            f"{n} × {localized(lines[int(line_id)], 'title', lang)}"
+            f"{n} × {lines[int(line_id)].title_in(lang)}"
             for line_id, n in sorted(row.units.items())
             if int(line_id) in lines
         ]
@@ -79,7 +78,7 @@ def confirm_view(order: Order, part: str, *, token: str | None, lang: str) -> di
         else [f for f in parts if str(f.id) == part]
     )
     lines = [
-        f"{line.quantity - line.cancelled_quantity} × {localized(line, 'title', lang)} ({_shop(f)})"
+        f"{line.quantity - line.cancelled_quantity} × {line.title_in(lang)} ({_shop(f)})"
         for f in chosen
         for line in f.lines
         if line.quantity - line.cancelled_quantity > 0

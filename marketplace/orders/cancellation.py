@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from marketplace import signals
 from marketplace.email.services import send_email
 from marketplace.errors import InvalidInput, ValidationError
-from marketplace.i18n import localized
 from marketplace.i18n import message as _l
 from marketplace.money import money_text
 from marketplace.orders.fulfilment import advance_order_when_all_shipped
@@ -413,7 +412,7 @@ def _email_buyer(session: Session, order: Order, rows: list[OrderCancellation], 
     lines = {line.id: line for line in order.lines}
     with force_locale(order.lang):
         items = [
-            f"{n} × {localized(lines[int(line_id)], 'title', order.lang)}"
+            f"{n} × {lines[int(line_id)].title_in(order.lang)}"
             for row in rows
             for line_id, n in row.units.items()
         ]

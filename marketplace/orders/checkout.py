@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace import contact
 from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
-from marketplace.catalogue.models import Product
+from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.catalogue.variants import variant_label
 from marketplace.errors import Conflict, DomainError, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.markets import services as markets
@@ -47,50 +48,87 @@ class PricedLine:
     quantity: int
     unit_price_minor: int
     currency: str
+    #: The variant bought (its price and weight are the line's); None: the product's own values.
+    variant: ProductVariant | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(product id, variant id): one line per variant, in this order everywhere (lock order)."""
+        return (self.product.id, self.variant.id if self.variant is not None else 0)
 
     @property
     def line_total_minor(self) -> int:
         return self.unit_price_minor * self.quantity
 
     @property
+    def unit_weight_grams(self) -> int:
+        return self.variant.effective_weight_grams if self.variant is not None else self.product.weight_grams
+
+    @property
     def weight_grams(self) -> int:
-        return self.product.weight_grams * self.quantity
+        return self.unit_weight_grams * self.quantity
+
+    def variant_label(self, lang: str) -> str:
+        """ "Ukuran: XL" in `lang`; "" for a product without options."""
+        if self.variant is None or not self.product.options:
+            return ""
+        return variant_label(self.product.options, self.variant, lang)
 
 
-def price_lines(session: Session, quantities: dict[int, int]) -> list[PricedLine]:
-    """Price {product_id: quantity} from the database, ordered by product id.
+def _line_key(key: int | tuple[int, int | None]) -> tuple[int, int | None]:
+    return key if isinstance(key, tuple) else (key, None)
 
-    Raises ValidationError for a product that no longer exists or cannot be bought.
+
+def price_lines(session: Session, quantities: dict) -> list[PricedLine]:
+    """Price {(product_id, variant_id): quantity} from the database (a bare product id, or a
+    variant id of None, means the product's only variant), ordered by product then variant id.
+
+    Raises ValidationError for a product or variant that no longer exists or cannot be bought.
     """
     if not quantities:
         return []
-    products = session.scalars(
-        sa.select(Product)
-        .where(Product.id.in_(quantities))
-        .options(selectinload(Product.seller).selectinload(Seller.village))
-        .order_by(Product.id)
-    ).all()
-    found = {p.id for p in products}
-    if found != set(quantities):
-        raise ValidationError(str(_l("A product in your cart no longer exists; it has been removed.")))
+    wanted = {_line_key(key): quantity for key, quantity in quantities.items()}
+    products = {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_({pid for pid, _vid in wanted}))
+            .options(
+                selectinload(Product.seller).selectinload(Seller.village),
+                selectinload(Product.options),
+                selectinload(Product.variants),
+            )
+        )
+    }
     lines = []
-    for product in products:
+    for (product_id, variant_id), quantity in wanted.items():
+        product = products.get(product_id)
+        variants = product.variants if product is not None else []
+        if variant_id is None:
+            variant = variants[0] if len(variants) == 1 else None
+        else:
+            variant = next((v for v in variants if v.id == variant_id), None)
+        if product is None or variant is None:
+            raise ValidationError(str(_l("A product in your cart no longer exists; it has been removed.")))
         if not is_purchasable(product):
             raise ValidationError(
                 str(
                     _l("“%(title)s” is no longer for sale: remove it from your cart.", title=product.title_id)
                 )
             )
-        lines.append(PricedLine(product, quantities[product.id], product.price_minor, product.currency))
+        lines.append(PricedLine(product, quantity, variant.effective_price_minor, product.currency, variant))
+    lines.sort(key=lambda line: line.key)
     return lines
 
 
 def cart_fingerprint(lines: Sequence[PricedLine]) -> str:
-    """A short digest of what the buyer saw (products, quantities, prices) on the checkout page.
+    """A short digest of what the buyer saw (products, variants, quantities, prices) on the checkout page.
 
     Posted back with the order, it lets `place_order` refuse a cart that changed in between.
     """
-    text = ";".join(f"{ln.product.id}:{ln.quantity}:{ln.unit_price_minor}:{ln.currency}" for ln in lines)
+    text = ";".join(
+        f"{ln.product.id}/{ln.key[1]}:{ln.quantity}:{ln.unit_price_minor}:{ln.currency}" for ln in lines
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -155,7 +193,7 @@ def validate_choice(
 
 
 def validate_lines(
-    session: Session, quantities: dict[int, int], *, expected_fingerprint: str | None
+    session: Session, quantities: dict, *, expected_fingerprint: str | None
 ) -> list[PricedLine]:
     """The taken cart lines priced from the database (product id order), or ValidationError
     (a bad quantity, an unbuyable product, a price not in rupiah) / Conflict (the cart changed
@@ -275,11 +313,9 @@ class CheckoutPrice:
         return self.converted.exchange_rate
 
     @property
-    def unit_prices(self) -> dict[int, int]:
-        """{product_id: unit price in the buyer's currency}."""
-        return {
-            line.product.id: unit for line, unit in zip(self.lines, self.converted.unit_prices, strict=True)
-        }
+    def unit_prices(self) -> dict[tuple[int, int], int]:
+        """{line key (product id, variant id): unit price in the buyer's currency}."""
+        return {line.key: unit for line, unit in zip(self.lines, self.converted.unit_prices, strict=True)}
 
     @property
     def parcel_shipping(self) -> dict[int, int]:
@@ -346,7 +382,7 @@ def price_checkout(
                 destination=destination,
                 weight_grams=sum(line.weight_grams for line in seller_lines),
                 method=method.value,
-                item_weights=[ln.product.weight_grams for ln in seller_lines for _ in range(ln.quantity)],
+                item_weights=[ln.unit_weight_grams for ln in seller_lines for _ in range(ln.quantity)],
             )
         except DomainError as error:
             parcels.append(ParcelPrice(seller_id, seller_lines, problem=error))

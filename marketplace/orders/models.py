@@ -168,9 +168,18 @@ class OrderLine(db.Model):
     product_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
+    #: The variant bought (None once deleted: the snapshot below still says which it was).
+    variant_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
     title_id: Mapped[str] = mapped_column(sa.String(160))
     title_en: Mapped[str] = mapped_column(sa.String(160), default="")
+    #: The variant's options and values at the order, in each language ("Ukuran: XL" / "Size: XL");
+    #: "" for a product without options.
+    variant_label_id: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    variant_label_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    sku: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     seller_name: Mapped[str] = mapped_column(sa.String(140))
     #: In the order's currency's minor units.
     unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
@@ -190,6 +199,13 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
+
+    def title_in(self, lang: str) -> str:
+        """The snapshot title in `lang` with its variant: "Kemeja batik (Size: XL)"."""
+        english = lang == "en"
+        title = self.title_en if english and self.title_en else self.title_id
+        label = self.variant_label_en if english and self.variant_label_en else self.variant_label_id
+        return f"{title} ({label})" if label else title
 
 
 class OrderEvent(db.Model):

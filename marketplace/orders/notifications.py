@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from marketplace import signals
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
-from marketplace.i18n import localized
 from marketplace.orders.models import Order
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.orders.queries import guest_order_token
@@ -100,7 +99,7 @@ def fulfilment_shipped(sender, *, session: Session, fulfilment, **kwargs) -> Non
     order = fulfilment.order
     with force_locale(order.lang):
         lines = [
-            {"title": localized(line, "title", order.lang), "quantity": line.quantity, "total_text": "",
+            {"title": line.title_in(order.lang), "quantity": line.quantity, "total_text": "",
              "seller": ""}
             for line in fulfilment.lines
         ]  # fmt: skip

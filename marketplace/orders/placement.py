@@ -174,8 +174,8 @@ def place_order(
     return order
 
 
-def _take_cart_lines(session: Session, cart: Cart) -> dict[int, int]:
-    """{product_id: quantity} of the cart's lines, deleted in one statement.
+def _take_cart_lines(session: Session, cart: Cart) -> dict[tuple[int, int | None], int]:
+    """{(product_id, variant_id): quantity} of the cart's lines, deleted in one statement.
 
     The first checkout of this cart gets them; a concurrent second one (other tab, double
     click) blocks on the rows, then finds none.
@@ -183,10 +183,10 @@ def _take_cart_lines(session: Session, cart: Cart) -> dict[int, int]:
     taken = session.execute(
         sa.delete(CartLine)
         .where(CartLine.cart_id == cart.id)
-        .returning(CartLine.product_id, CartLine.quantity)
+        .returning(CartLine.product_id, CartLine.variant_id, CartLine.quantity)
     ).all()
     session.expire(cart, ["lines"])
-    return {product_id: quantity for product_id, quantity in taken}
+    return {(product_id, variant_id): quantity for product_id, variant_id, quantity in taken}
 
 
 def _create_order(
@@ -245,8 +245,8 @@ def _create_order(
     except sa.exc.IntegrityError as error:
         raise AlreadyPlaced(None) from error
 
-    for line in price.lines:  # ordered by product id: the same lock order in every transaction
-        reserve_stock(session, line.product, line.quantity, order=order, now=now)
+    for line in price.lines:  # ordered by product, then variant id: the same lock order everywhere
+        reserve_stock(session, line.product, line.quantity, order=order, now=now, variant_id=line.variant.id)
 
     unit_prices = price.unit_prices
     parcel_shipping = price.parcel_shipping
@@ -260,23 +260,30 @@ def _create_order(
         session.add(fulfilment)
         for line in parcel.lines:
             product = line.product
+            label_en = line.variant_label("en")
+            description = product.title_en or product.title_id
             session.add(
                 OrderLine(
                     order=order,
                     fulfilment=fulfilment,
                     product_id=product.id,
+                    variant_id=line.variant.id,
                     seller_id=parcel.seller_id,
                     title_id=product.title_id,
                     title_en=product.title_en or "",
+                    variant_label_id=line.variant_label("id")[:200],
+                    variant_label_en=label_en[:200],
+                    sku=line.variant.sku,
                     seller_name=product.seller.name,
-                    unit_price_minor=unit_prices[product.id],
-                    unit_price_idr=product.price_minor,
+                    unit_price_minor=unit_prices[line.key],
+                    unit_price_idr=line.unit_price_minor,
                     quantity=line.quantity,
-                    line_total_minor=unit_prices[product.id] * line.quantity,
+                    line_total_minor=unit_prices[line.key] * line.quantity,
                     weight_grams=line.weight_grams,
                     hs_code=product.hs_code,
                     origin_country=product.origin_country or "ID",
-                    customs_description=(product.title_en or product.title_id)[:160],
+                    # What customs reads: the English title with the variant ("Batik shirt, Size: XL").
+                    customs_description=(f"{description}, {label_en}" if label_en else description)[:160],
                 )
             )
     add_event(

@@ -6,7 +6,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace import contact
-from marketplace.i18n import localized
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import (
@@ -48,7 +47,7 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
     for fulfilment in order.fulfilments:
         lines = [
             {
-                "title": localized(line, "title", lang),
+                "title": line.title_in(lang),
                 "quantity": line.quantity,
                 "unit_price": money_text(line.unit_price_minor, order.currency, lang),
                 "total": money_text(line.line_total_minor, order.currency, lang),

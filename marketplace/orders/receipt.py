@@ -10,7 +10,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.i18n import localized
 from marketplace.money import Money, convert, money_text
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.orders.presenters import present_order
@@ -69,7 +68,7 @@ def present_receipt(order: Order, *, lang: str) -> dict:
                 "village": seller.village.name if seller is not None and seller.village else "",
                 "lines": [
                     {
-                        "title": localized(line, "title", lang),
+                        "title": line.title_in(lang),
                         "quantity": line.quantity,
                         "unit_price": money_text(line.unit_price_minor, order.currency, lang),
                         "total": money_text(line.line_total_minor, order.currency, lang),

@@ -232,6 +232,7 @@ def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> 
                 "lines": [
                     {
                         "title": localized(line.product, "title", lang),
+                        "variant": line.variant_label_en if lang == "en" else line.variant_label_id,
                         "quantity": line.quantity,
                         "unit_price": price_text(line.unit_price_minor, lang, currency),
                         "total": lines_total([(line.unit_price_minor, line.quantity)], currency).format(lang),
@@ -253,20 +254,20 @@ def _summary_view(summary: cart_services.CartSummary, form: dict, lang: str) -> 
 
 def _priced_lines(summary: cart_services.CartSummary) -> list[PricedLine]:
     """The summary's lines as the checkout prices them: available ones, in product id order."""
-    return [
-        PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
-        for line in sorted(summary.lines, key=lambda ln: ln.product.id)
+    lines = [
+        PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency, line.variant)
+        for line in summary.lines
         if line.available
     ]
+    return sorted(lines, key=lambda ln: ln.key)
 
 
 def _fingerprint(summary: cart_services.CartSummary) -> str:
-    return cart_fingerprint(
-        [
-            PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency)
-            for line in sorted(summary.lines, key=lambda ln: ln.product.id)
-        ]
-    )
+    lines = [
+        PricedLine(line.product, line.quantity, line.unit_price_minor, line.currency, line.variant)
+        for line in summary.lines
+    ]
+    return cart_fingerprint(sorted(lines, key=lambda ln: ln.key))
 
 
 def _render_checkout(summary, form, errors, checkout_token, status=200, message=None):

@@ -92,9 +92,7 @@ def minimum_charge(order: Order) -> Money | None:
 
 
 def _line_title(order: Order, line) -> str:
-    if order.lang == "en" and line.title_en:
-        return line.title_en
-    return line.title_id
+    return line.title_in(order.lang)  # with its variant: "Batik shirt (Size: XL)"
 
 
 def checkout_line_items(order: Order) -> list[dict]:

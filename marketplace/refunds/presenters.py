@@ -62,7 +62,7 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
     lines = [
         {
             "id": line.id,
-            "title": line.title_en if lang == "en" and line.title_en else line.title_id,
+            "title": line.title_in(lang),
             "seller": line.seller_name,
             "quantity": line.quantity,
             "unit_price": money_text(line.unit_price_minor, order.currency, lang),
@@ -141,7 +141,7 @@ def buyer_refunds(order, refunds, lang: str) -> list[dict]:
             amount = money_text(part.amount_minor, refund.currency, lang)
             line = lines.get(part.order_line_id) if part.order_line_id else None
             if line is not None:
-                title = line.title_en if lang == "en" and line.title_en else line.title_id
+                title = line.title_in(lang)
                 items.append(
                     _("%(num)d × %(title)s (%(amount)s)", num=part.quantity, title=title, amount=amount)
                 )

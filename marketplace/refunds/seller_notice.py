@@ -17,7 +17,7 @@ NOT_SHIPPED = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
 
 
 def _title(line, lang: str) -> str:
-    return line.title_en if lang == "en" and line.title_en else line.title_id
+    return line.title_in(lang)
 
 
 def parcel_notice(order, fulfilment, refund_lines, *, left_to_ship: dict[int, int], lang: str) -> dict:

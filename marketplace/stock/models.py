@@ -29,8 +29,12 @@ class StockMovement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    #: The variant whose stock moved (None only for a variant deleted since).
+    variant_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[StockMovementKind] = mapped_column(enum_column(StockMovementKind, "stock_movement_kind"))
-    #: Change to the product's available stock (negative when units are taken).
+    #: Change to the variant's (and so the product's) available stock (negative when units are taken).
     quantity_delta: Mapped[int] = mapped_column()
     order_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True

@@ -1,8 +1,9 @@
 """Stock writes: reserve, release, sell, adjust, set and return units, each with a ledger row.
 
-Stock only ever changes through `_move_stock`: a conditional UPDATE whose WHERE clause the
-database evaluates under its own row lock (so two buyers, in any number of processes, can never
-both take the last unit), plus one StockMovement row in the same transaction. Every write here
+Stock only ever changes through `_move_stock`: a conditional UPDATE of the variant whose WHERE
+clause the database evaluates under its own row lock (so two buyers, in any number of processes,
+can never both take the last unit of a size), the product's total (`Product.stock`, the sum of its
+variants') moved in the same transaction, plus one StockMovement row naming the variant. Every write here
 flushes only; the view, CLI command or webhook commits once.
 
 Orders are passed in as objects (`order.id`, `order.number`, `order.lines`); this domain sits
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from marketplace import signals
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import find_variant
 from marketplace.errors import Conflict, NotFound, OutOfStock, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.stock.models import StockMovement, StockMovementKind
@@ -31,32 +33,57 @@ MAX_STOCK = 1_000_000
 def _move_stock(
     session: Session,
     product_id: int,
+    variant_id: int,
     delta: int,
     *,
     kind: StockMovementKind,
     reason: str,
     now: datetime,
     conditions: Iterable[sa.ColumnElement[bool]] = (),
+    product_conditions: Iterable[sa.ColumnElement[bool]] = (),
     order_id: int | None = None,
     actor_id: int | None = None,
 ) -> bool:
-    """Add `delta` units to the product if `conditions` hold in the database, and ledger it.
+    """Add `delta` units to the variant (and to its product's total) if `conditions` (on the
+    variant) and `product_conditions` hold in the database, and ledger it.
 
-    One conditional UPDATE (skipped for a delta of 0, a ledger-only row such as SALE); returns
-    False, writing nothing, when the database refused it. The product's loaded `stock` is expired.
+    Two conditional UPDATEs in one transaction (skipped for a delta of 0, a ledger-only row such
+    as SALE): the product row first, so every writer of a product takes its row lock before any of
+    its variants' and two checkouts of different variants of one product queue instead of
+    deadlocking; then the variant row, whose WHERE clause decides. Returns False, writing nothing,
+    when the database refused either. Loaded `stock` attributes are expired.
     """
     if delta:
+        product_where = [Product.id == product_id, *product_conditions]
+        if delta < 0:
+            product_where.append(Product.stock + delta >= 0)
         result = session.execute(
             sa.update(Product)
-            .where(Product.id == product_id, *conditions)
+            .where(*product_where)
             .values(stock=Product.stock + delta)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             return False
+        result = session.execute(
+            sa.update(ProductVariant)
+            .where(ProductVariant.id == variant_id, ProductVariant.product_id == product_id, *conditions)
+            .values(stock=ProductVariant.stock + delta)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            # Undo the total under the row lock this transaction still holds.
+            session.execute(
+                sa.update(Product)
+                .where(Product.id == product_id)
+                .values(stock=Product.stock - delta)
+                .execution_options(synchronize_session=False)
+            )
+            return False
     session.add(
         StockMovement(
             product_id=product_id,
+            variant_id=variant_id,
             kind=kind,
             quantity_delta=delta,
             order_id=order_id,
@@ -66,24 +93,57 @@ def _move_stock(
         )
     )
     if delta:
-        product = session.identity_map.get(identity_key(Product, product_id))
-        if product is not None:
-            session.expire(product, ["stock"])
+        for key in (identity_key(Product, product_id), identity_key(ProductVariant, variant_id)):
+            loaded = session.identity_map.get(key)
+            if loaded is not None:
+                session.expire(loaded, ["stock"])
     if delta > 0:
         signals.stock_added.send(session=session, product_id=product_id, delta=delta, now=now)
     return True
 
 
-def reserve_stock(session: Session, product: Product, quantity: int, *, order, now: datetime) -> None:
-    """Take `quantity` units for `order` if (and only if) the database still has them (OutOfStock)."""
-    if not _move_stock(
+def _line_variant_id(session: Session, line) -> int | None:
+    """The variant an order line took units from; for a line written without one (older code
+    paths), the product's only variant; None when there is nothing to give back to."""
+    if line.product_id is None:
+        return None
+    if getattr(line, "variant_id", None) is not None:
+        return line.variant_id
+    ids = session.scalars(
+        sa.select(ProductVariant.id).where(ProductVariant.product_id == line.product_id).limit(2)
+    ).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def _variant_to_change(session: Session, product: Product, variant: ProductVariant | None) -> ProductVariant:
+    """The variant a stock change names, or the product's only one (ValidationError when it has
+    several and none was chosen, or the variant is another product's)."""
+    if variant is not None:
+        if variant.product_id != product.id:
+            raise NotFound(str(_l("Product not found.")))
+        return variant
+    found = find_variant(session, product, None)
+    if found is None:
+        raise ValidationError(str(_l("Choose which variant's stock changes.")), field="variant_id")
+    return found
+
+
+def reserve_stock(
+    session: Session, product: Product, quantity: int, *, order, now: datetime, variant_id: int | None = None
+) -> None:
+    """Take `quantity` units of the variant (None: the product's only one) for `order` if (and
+    only if) the database still has them (OutOfStock)."""
+    variant = find_variant(session, product, variant_id)
+    if variant is None or not _move_stock(
         session,
         product.id,
+        variant.id,
         -quantity,
         kind=StockMovementKind.RESERVE,
         reason=f"order {order.number}",
         now=now,
-        conditions=(Product.stock >= quantity, Product.status == ProductStatus.ACTIVE),
+        conditions=(ProductVariant.stock >= quantity,),
+        product_conditions=(Product.status == ProductStatus.ACTIVE,),
         order_id=order.id,
     ):
         raise OutOfStock(
@@ -107,12 +167,15 @@ def release_order_stock(
     now: datetime,
 ) -> None:
     """Give an order's reserved units back (runs once per order: callers claim the order first)."""
-    for line in sorted(order.lines, key=lambda ln: ln.product_id or 0):
-        if line.product_id is None:  # product deleted since: nothing to give back to
+    targets = [(line, _line_variant_id(session, line)) for line in order.lines]
+    # Products in id order, then variants: the same lock order as checkout's.
+    for line, variant_id in sorted(targets, key=lambda t: (t[0].product_id or 0, t[1] or 0)):
+        if variant_id is None:  # product or variant deleted since: nothing to give back to
             continue
         _move_stock(
             session,
             line.product_id,
+            variant_id,
             line.quantity,
             kind=kind,
             reason=reason,
@@ -125,10 +188,12 @@ def release_order_stock(
 def record_sale(session: Session, order, *, actor_id: int | None, now: datetime) -> None:
     """SALE ledger rows for a paid order (delta 0: the units were reserved at checkout)."""
     for line in order.lines:
-        if line.product_id is not None:
+        variant_id = _line_variant_id(session, line)
+        if variant_id is not None:
             _move_stock(
                 session,
                 line.product_id,
+                variant_id,
                 0,
                 kind=StockMovementKind.SALE,
                 reason=f"paid: order {order.number}",
@@ -156,11 +221,13 @@ def adjust_stock(
     reason: str,
     actor_id: int | None = None,
     now: datetime,
+    variant: ProductVariant | None = None,
 ) -> int:
-    """Add (or with a negative delta remove) units by hand, with an ADJUSTMENT ledger row.
+    """Add (or with a negative delta remove) units of a variant (None: the product's only one) by
+    hand, with an ADJUSTMENT ledger row.
 
     The conditional UPDATE refuses to go below zero even if orders took units meanwhile
-    (ValidationError). Returns the stock after the change.
+    (ValidationError). Returns the variant's stock after the change.
     """
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_STOCK:
         raise ValidationError(str(_l("Enter a change in stock other than zero.")), field="delta")
@@ -169,21 +236,24 @@ def adjust_stock(
         raise ValidationError(
             str(_l("Say why the stock changes (e.g. counted again, new batch).")), field="reason"
         )
+    variant = _variant_to_change(session, product, variant)
     if not _move_stock(
         session,
         product.id,
+        variant.id,
         delta,
         kind=StockMovementKind.ADJUSTMENT,
         reason=reason,
         now=now,
-        conditions=(Product.stock + delta >= 0, Product.stock + delta <= MAX_STOCK),
+        conditions=(ProductVariant.stock + delta >= 0, ProductVariant.stock + delta <= MAX_STOCK),
         actor_id=actor_id,
     ):
         message = _l("Stock cannot go below 0 or above %(max)d. Check the number.", max=MAX_STOCK)
         raise ValidationError(str(message), field="delta")
     session.flush()
     session.expire(product, ["stock"])
-    return product.stock
+    session.expire(variant, ["stock"])
+    return variant.stock
 
 
 def set_stock(
@@ -195,8 +265,10 @@ def set_stock(
     actor_id: int | None = None,
     now: datetime,
     expected: int | None = None,
+    variant: ProductVariant | None = None,
 ) -> int:
-    """Set the stock to a counted number (a seller's edit form), as one ADJUSTMENT of the difference.
+    """Set a variant's stock (None: the product's only variant) to a counted number (a seller's
+    edit form), as one ADJUSTMENT of the difference.
 
     Optimistic: the UPDATE only applies if the stock is still what was read, so an order placed at
     the same moment is never overwritten; it retries a few times, then asks the person to retry.
@@ -205,8 +277,9 @@ def set_stock(
     """
     if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
         raise ValidationError(str(_l("Enter the stock as a whole number from 0.")), field="stock")
+    variant = _variant_to_change(session, product, variant)
     for _attempt in range(5 if expected is None else 1):
-        seen = session.scalar(sa.select(Product.stock).where(Product.id == product.id))
+        seen = session.scalar(sa.select(ProductVariant.stock).where(ProductVariant.id == variant.id))
         if seen is None:
             raise NotFound(str(_l("Product not found.")))
         if expected is not None and seen != expected:
@@ -216,15 +289,17 @@ def set_stock(
         if _move_stock(
             session,
             product.id,
+            variant.id,
             stock - seen,
             kind=StockMovementKind.ADJUSTMENT,
             reason=reason or "stock counted",
             now=now,
-            conditions=(Product.stock == seen,),
+            conditions=(ProductVariant.stock == seen,),
             actor_id=actor_id,
         ):
             session.flush()
             session.expire(product, ["stock"])
+            session.expire(variant, ["stock"])
             return stock
     raise Conflict(str(_l("The stock changed while you were editing it. Please try again.")))
 
@@ -250,11 +325,13 @@ def return_to_stock(
         line = lines.get(line_id)
         if line is None or not isinstance(units, int) or units < 0 or units > left.get(line_id, 0):
             raise ValidationError(str(_l("More units cannot come back than were bought.")))
-        if units == 0 or line.product_id is None:
+        variant_id = _line_variant_id(session, line)
+        if units == 0 or variant_id is None:
             continue
         _move_stock(
             session,
             line.product_id,
+            variant_id,
             units,
             kind=StockMovementKind.RETURN,
             reason=reason,
@@ -268,24 +345,25 @@ def return_to_stock(
 
 
 def unreturned_units(session: Session, order) -> dict[int, int]:
-    """{order_line_id: units bought and not yet back in stock}, by product: RETURN rows (a refund)
+    """{order_line_id: units bought and not yet back in stock}, by variant: RETURN rows (a refund)
     and RELEASE rows (a cancellation gave the units back) both count, so no unit of an order can
     go back on sale twice, whichever path returned it first."""
     returned = dict(
         session.execute(
-            sa.select(StockMovement.product_id, sa.func.sum(StockMovement.quantity_delta))
+            sa.select(StockMovement.variant_id, sa.func.sum(StockMovement.quantity_delta))
             .where(
                 StockMovement.order_id == order.id,
                 StockMovement.kind.in_((StockMovementKind.RETURN, StockMovementKind.RELEASE)),
                 StockMovement.quantity_delta > 0,
             )
-            .group_by(StockMovement.product_id)
+            .group_by(StockMovement.variant_id)
         ).all()
     )
     left = {}
     for line in sorted(order.lines, key=lambda ln: ln.id):
-        already = min(int(returned.get(line.product_id) or 0), line.quantity)
-        if line.product_id in returned:
-            returned[line.product_id] = int(returned[line.product_id] or 0) - already
+        key = _line_variant_id(session, line)
+        already = min(int(returned.get(key) or 0), line.quantity) if key is not None else 0
+        if key in returned:
+            returned[key] = int(returned[key] or 0) - already
         left[line.id] = line.quantity - already
     return left

@@ -47,6 +47,8 @@ CARD_OPTIONS = (
 DETAIL_OPTIONS = (
     *CARD_OPTIONS,
     selectinload(Product.labels).joinedload(ProductLabel.label_type),
+    selectinload(Product.options),
+    selectinload(Product.variants),
 )
 
 

@@ -23,6 +23,7 @@ from marketplace.media import picture_attrs
 from marketplace.money import Money
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_filter
+from marketplace.storefront import variant_seo
 
 #: Pages search engines may index; everything else (cart, account, seller, curator) gets no links.
 INDEXABLE_ENDPOINTS = frozenset(
@@ -201,27 +202,36 @@ def product_share(
     price: Money,
     rating: dict | None = None,
     reviews: list[dict] | None = None,
+    variant_prices: dict[int, Money] | None = None,
 ) -> ShareView:
-    """OpenGraph and JSON-LD values; a product without a photo shows the site's default picture."""
+    """OpenGraph and JSON-LD values; a product without a photo shows the site's default picture.
+
+    With `variant_prices` ({variant id: price in the buyer's currency}) a product with options is
+    a ProductGroup with one Offer per variant (`variant_seo`)."""
     description = " ".join(paragraphs)
     short = description if len(description) <= 200 else description[:197].rsplit(" ", 1)[0] + "…"
     image = photo_share_image(photo, alt=title) if photo else default_share_image()
     canonical = page_links_for_product(product)
+    json_ld = product_json_ld(
+        product,
+        title=title,
+        description=description,
+        url=canonical,
+        image_urls=[image.url],
+        price=price,
+        rating=rating,
+        reviews=reviews,
+    )
+    if variant_prices:
+        json_ld = variant_seo.as_product_group(
+            json_ld, product, title=title, lang=current_language(), variant_prices=variant_prices
+        )
     return ShareView(
         description=short,
         image=image,
         price_amount=str(price.as_decimal()),
         price_currency=price.currency,
-        json_ld=product_json_ld(
-            product,
-            title=title,
-            description=description,
-            url=canonical,
-            image_urls=[image.url],
-            price=price,
-            rating=rating,
-            reviews=reviews,
-        ),
+        json_ld=json_ld,
     )
 
 

@@ -18,7 +18,15 @@ from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
 from marketplace.reviews import queries as review_queries
-from marketplace.storefront import contact_share, listings, presenters, related, search_params, seo
+from marketplace.storefront import (
+    contact_share,
+    listings,
+    presenters,
+    related,
+    search_params,
+    seo,
+    variant_presenters,
+)
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
@@ -189,6 +197,9 @@ def product(product_id: int, slug: str | None = None):
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
         rating=review_presenters.json_ld_rating(found.rating_count, found.rating_sum),
         reviews=review_presenters.json_ld_reviews(reviews),
+        variant_prices={v.id: price_money(v.effective_price_minor) for v in found.variants}
+        if found.options
+        else None,
     )
     return render_template(
         "storefront/product.html",
@@ -202,6 +213,7 @@ def product(product_id: int, slug: str | None = None):
             product_id=found.id,
         ),
         current_lang=lang,
+        picker=variant_presenters.variant_picker(found, lang),
         share=share,
         share_image=share.image,
         product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),

@@ -10,6 +10,7 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from marketplace.api import openapi
+from marketplace.catalogue.models import ProductOption, ProductVariant
 from tests.api.conftest import add_image
 from tests.factories import make_product, make_product_label
 
@@ -79,7 +80,16 @@ def catalogue(session, world, halal, rates):
         length_mm=100, width_mm=100, height_mm=10,
     )  # fmt: skip
     add_image(session, full, width=1600, height=1200)
-    add_image(session, full, width=300, height=500, position=1)  # smaller than every rendition
+    small = add_image(session, full, width=300, height=500, position=1)  # smaller than every rendition
+    # Sizes: the product's own variant is M; XL costs more, weighs more and has its own photo.
+    session.add(ProductOption(product_id=full.id, position=1, name_id="Ukuran", name_en="Size"))
+    full.variants[0].value1 = "M"
+    session.add(
+        ProductVariant(
+            product_id=full.id, position=1, value1="XL", sku="XL-1", price_minor=60_000, weight_grams=600,
+            image_id=small.id,
+        )
+    )  # fmt: skip
     make_product_label(session, product=full, label_type=halal)
     make_product_label(session, product=full, certificate_number="", issuer="", valid_until=None)
     bare = make_product(

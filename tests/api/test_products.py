@@ -329,7 +329,7 @@ def test_queries_per_request_do_not_grow_with_the_catalogue(client, session, wor
     large = _query_counts(client, count_queries, urls)
     assert large == small
     assert client.get(urls[0]).get_json()["total"] == 65
-    assert max(small.values()) <= 6, small
+    assert max(small.values()) <= 7, small  # +1 since variants: the page's options and variants
 
 
 def test_unknown_filters_cost_a_bounded_number_of_lookups(client, session, world, halal, count_queries):

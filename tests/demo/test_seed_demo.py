@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
+from marketplace.catalogue.models import (
+    Cluster,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductStatus,
+    ProductVariant,
+    Region,
+    RegionKind,
+)
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo.pictures import product_picture
 from marketplace.extensions import db
@@ -50,6 +59,7 @@ LABEL_CODES = {
 }
 TABLES = (
     Region, Cluster, LabelType, User, Seller, Product, ProductLabel, ProductImage, FeaturedPlacement, Review,
+    ProductOption, ProductVariant,
 )  # fmt: skip
 
 
@@ -115,6 +125,7 @@ def _assert_believable_kabat(session, storage) -> None:
     batik_tulis = [p for p in products if p.slug.startswith("kain-batik-tulis") and p.status == "active"]
     assert batik_tulis and all(350_000 <= p.price_minor <= 1_500_000 for p in batik_tulis)
 
+    _assert_variants(session, products)
     _assert_accounts(session)
     _assert_labels(session)
     _assert_featured(session)
@@ -133,6 +144,26 @@ def _assert_reviews(session) -> None:
     assert sum(p.rating_count for p in rated) == len(reviews)
     assert sum(p.rating_sum for p in rated) == sum(r.rating for r in reviews)
     assert session.scalar(sa.select(sa.func.sum(Product.units_sold))) > 0
+
+
+def _assert_variants(session, products) -> None:
+    by_slug = {p.slug: p for p in products}
+    shirt, coffee = by_slug["kemeja-batik-gajah-oling-pria"], by_slug["kopi-arabika-ijen-250g"]
+    assert [(o.name_id, o.name_en) for o in shirt.options] == [("Ukuran", "Size")]
+    assert [(v.value1, v.stock) for v in shirt.variants] == [
+        ("S", 1),
+        ("M", 3),
+        ("L", 2),
+        ("XL", 2),
+        ("XXL", 0),
+    ]
+    assert [(v.value1, v.effective_price_minor) for v in coffee.variants] == [
+        ("250 g", 75_000),
+        ("500 g", 140_000),
+    ]
+    for product in products:  # every product: at least one variant, the stock their sum
+        assert product.variants and product.stock == sum(v.stock for v in product.variants), product.slug
+        assert all(v.effective_price_minor >= product.price_minor for v in product.variants), product.slug
 
 
 def _check_password(password_hash: str, password: str) -> bool:

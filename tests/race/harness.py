@@ -182,8 +182,12 @@ class RaceResult:
         return sum(count for status, count in self.statuses.items() if status >= 500)
 
 
-def run_checkout_race(base_url: str, product_path: str, product_id: int, *, buyers: int = 32) -> RaceResult:
-    """`buyers` guests each put one unit in their cart, then all place their order at once."""
+def run_checkout_race(
+    base_url: str, product_path: str, product_id: int, *, buyers: int = 32, variant_ids: tuple[int, ...] = ()
+) -> RaceResult:
+    """`buyers` guests each put one unit in their cart, then all place their order at once.
+
+    With `variant_ids`, buyer n chooses variant_ids[n % len(variant_ids)] on the product page."""
     result = RaceResult()
     lock = threading.Lock()
     ready = threading.Barrier(buyers, timeout=120)
@@ -197,7 +201,12 @@ def run_checkout_race(base_url: str, product_path: str, product_id: int, *, buye
                 base_url + "/cart/add",
                 timeout=30,
                 allow_redirects=False,
-                data={"csrf_token": token, "product_id": product_id, "quantity": "1"},
+                data={
+                    "csrf_token": token,
+                    "product_id": product_id,
+                    "quantity": "1",
+                    **({"variant_id": variant_ids[n % len(variant_ids)]} if variant_ids else {}),
+                },
             )
             form = http.get(base_url + "/checkout", timeout=30, allow_redirects=False)
             fields = {

@@ -52,6 +52,15 @@ OBJECT_ROUTES = {
     "photo_down": ("POST", "/seller/products/{pa}/photos/i{img1}/down", lambda ids: {}),
     "photo_delete": ("POST", "/seller/products/{pa}/photos/i{img1}/delete", lambda ids: {}),
     "stock_get": ("GET", "/seller/products/{pa}/stock", None),
+    "variants_get": ("GET", "/seller/products/{pa}/variants", None),
+    "variants_options": (
+        "POST",
+        "/seller/products/{pa}/variants",
+        lambda ids: {"action": "options", "option1_id": "Ukuran", "option1_en": "Size"},
+    ),
+    "variant_edit_get": ("GET", "/seller/products/{pa}/variants/{va}", None),
+    "variant_edit_post": ("POST", "/seller/products/{pa}/variants/{va}", lambda ids: {"sku": "RT-1"}),
+    "variant_delete": ("POST", "/seller/products/{pa}/variants/{va}/delete", lambda ids: {}),
     "stock_adjust": (
         "POST",
         "/seller/products/{pa}/stock",
@@ -127,6 +136,7 @@ def ids(session, world):
     session.commit()
     return {
         "pa": product.id,
+        "va": product.variants[0].id,
         "pa_archived": archived.id,
         "pa_draft": draft.id,
         "pa_pending": pending.id,

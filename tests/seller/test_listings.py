@@ -55,6 +55,8 @@ def test_create_product_goes_to_review_with_opening_stock(app, session, world):
     movement = session.scalars(sa.select(StockMovement).where(StockMovement.product_id == product.id)).one()
     assert movement.kind == StockMovementKind.ADJUSTMENT and movement.quantity_delta == 12
     assert movement.actor_id == world.user_a.id
+    # Its one (default) variant holds the opening stock, and the ledger row names it.
+    assert [(v.id, v.stock) for v in product.variants] == [(movement.variant_id, 12)]
 
     # Not public until a curator approves it.
     assert app.test_client().get(f"/products/{product.id}-{product.slug}").status_code == 404

@@ -138,7 +138,7 @@ def test_running_low_list(app, session, world):
         session, seller=world.seller_b, cluster=world.cluster, title_id="Batik sisa", title_en="", stock=0
     )
     session.commit()
-    assert [p.id for p in services.list_low_stock(session, [world.seller_a.id])] == [low.id]
+    assert [r.product.id for r in services.list_low_stock(session, [world.seller_a.id])] == [low.id]
     client = log_in(app.test_client(), world.user_a.email)
     page = client.get("/seller/stock/low").get_data(as_text=True)
     assert "Gantungan kunci" in page and "Tampah besar" not in page and "Batik sisa" not in page

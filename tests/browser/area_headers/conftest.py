@@ -93,6 +93,7 @@ def _seller_pages(areas: Areas) -> dict[str, str]:
         f"/seller/products/{areas.product_id}": "/seller/products",
         f"/seller/products/{areas.product_id}/stock": "/seller/products",
         f"/seller/products/{areas.product_id}/tags": "/seller/products",
+        f"/seller/products/{areas.product_id}/variants": "/seller/products",
         "/seller/stock/low": "/seller/stock/low",
         "/seller/products/import": "/seller/products/import",
         "/seller/labels": "/seller/labels",

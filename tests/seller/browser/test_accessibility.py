@@ -53,6 +53,8 @@ def test_seller_pages_pass_axe(page_pool, live_server, session, world):
                 f"/seller/products/{world.product_a.id}",
                 f"/seller/products/{world.product_a.id}/preview",
                 f"/seller/products/{world.product_a.id}/stock",
+                f"/seller/products/{world.product_a.id}/variants",
+                f"/seller/products/{world.product_a.id}/variants/{world.product_a.variants[0].id}",
                 "/seller/stock/low",
                 "/seller/orders",
                 f"/seller/orders/{world.fulfilment_a.id}",
