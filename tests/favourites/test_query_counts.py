@@ -44,4 +44,4 @@ def test_pages_with_favourites_and_history_run_a_fixed_number_of_queries(app, se
     client.set_cookie("recently_viewed", ".".join(str(p.id) for p in products[-10:]))
     large = _counts(client, count_queries, paths)
     assert large == small
-    assert small[paths[0]] <= 14, small
+    assert small[paths[0]] <= 16, small

@@ -161,7 +161,7 @@ def test_product_page_queries_do_not_grow_with_reviews_and_all_are_listed(app, s
     one = count()
     assert '/reviews"' not in client.get(path).get_data(as_text=True)  # nothing more to see
     _add_reviews(session, product, lines[1:], photos=1)
-    assert count() == one <= 9
+    assert count() == one <= 11
     html = client.get(path + "?lang=en").get_data(as_text=True)
     assert html.count('class="review"') == 20 and f'href="/products/{product.id}/reviews"' in html
     assert "See all 22 reviews" in html

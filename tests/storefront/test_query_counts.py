@@ -64,5 +64,6 @@ def test_public_pages_run_a_fixed_number_of_queries(client, session, world, coun
     _add_products(session, world, 60, label_type)
     large = _counts(client, count_queries, first)
     assert large == small
-    # And the budget itself stays small.
-    assert max(small.values()) <= 8, small
+    # And the budget itself stays small (the product page: the product, its options, variants,
+    # photos and labels, today's rates, answered questions, more from the maker and the desa).
+    assert max(small.values()) <= 9, small
