@@ -95,7 +95,7 @@ def test_guest_cart_login_merge_bank_transfer_order(request, page_fixture, live_
     page.locator("header a[href$='/cart']").click()
     expect(page).to_have_url(re.compile(r"/cart$"))
     snap(page, "guest-cart")
-    expect(main.locator(f"#qty-{shop.bag_id}")).to_have_value("2")
+    expect(main.locator(f"input[id^='qty-{shop.bag_id}-']")).to_have_value("2")  # qty-<product>-<variant>
     expect(main.get_by_text(shop.coffee_title)).to_have_count(0)
 
     # To checkout; as a guest the page offers a login that comes back here.
