@@ -102,5 +102,5 @@ order_payment_reversed = _signals.signal("order-payment-reversed")
 
 #: Units were added to a product's stock (a seller's adjustment, a cancelled order's units, a
 #: return): sent by stock.services for every positive change, after its UPDATE.
-#: kwargs: session, product_id (int), delta (int > 0), now.
+#: kwargs: session, product_id (int), variant_id (int: the variant that received it), delta (int > 0), now.
 stock_added = _signals.signal("stock-added")

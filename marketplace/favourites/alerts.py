@@ -1,9 +1,12 @@
 """Back in stock: a buyer (or a guest giving an address) asks to be told when a sold-out product
 returns; the first stock added afterwards queues one email per alert, in its language, and spends it.
 
-    subscribe_back_in_stock(session, *, product_id, user=None, email=None, lang, now) -> StockAlert
+    subscribe_back_in_stock(session, *, product_id, variant_id=None, user=None, email=None, lang, now)
     has_pending_alert(session, *, product_id, user) -> bool
-    notify_back_in_stock(session, *, product_id, now) -> int      (the stock_added listener)
+    notify_back_in_stock(session, *, product_id, variant_id=None, now) -> int  (the stock_added listener)
+
+An alert names a product sold out as a whole, or one sold-out variant (a size) of a product whose
+other variants sell: that one waits for its variant's stock, not any stock of the product.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace import params
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import variant_label
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
 from marketplace.errors import NotFound, ValidationError
@@ -36,30 +40,61 @@ def _clean_email(raw: str | None) -> str:
     return email
 
 
-def subscribe_back_in_stock(
-    session: Session, *, product_id: object, user=None, email: str | None = None, lang: str, now: datetime
-) -> StockAlert:
-    """Ask for one email when the sold-out public product is back (asking again changes nothing).
+def find_sold_out_variant(session: Session, product: Product, variant_id: object) -> ProductVariant | None:
+    """The product's variant `variant_id` (None when absent); NotFound when it names no variant of it."""
+    if variant_id in (None, ""):
+        return None
+    vid = params.find_id(str(variant_id))
+    variant = session.get(ProductVariant, vid) if vid else None
+    if variant is None or variant.product_id != product.id:
+        raise NotFound(str(_l("Product not found.")))
+    return variant
 
-    An account's address is its own; a guest gives one. Raises NotFound (not a public product) and
-    ValidationError (a bad address, or the product is in stock now: it can be ordered).
+
+def alert_title(product: Product, variant: ProductVariant | None, lang: str) -> str:
+    """ "Kemeja Batik Gajah Oling (Size: XXL)": the product, and the variant an alert waits for."""
+    title = localized(product, "title", lang)
+    label = variant_label(product.options, variant, lang) if variant is not None else ""
+    return f"{title} ({label})" if label else title
+
+
+def subscribe_back_in_stock(
+    session: Session,
+    *,
+    product_id: object,
+    variant_id: object = None,
+    user=None,
+    email: str | None = None,
+    lang: str,
+    now: datetime,
+) -> StockAlert:
+    """Ask for one email when the sold-out public product (or its sold-out variant) is back; asking
+    again changes nothing.
+
+    An account's address is its own; a guest gives one. Raises NotFound (not a public product, or
+    not its variant) and ValidationError (a bad address, or it is in stock now: it can be ordered).
     """
     pid = params.find_id(str(product_id))
     product = session.scalar(public_products_select().where(Product.id == pid)) if pid else None
     if product is None:
         raise NotFound(str(_l("Product not found.")))
-    if product.stock > 0:
+    variant = find_sold_out_variant(session, product, variant_id)
+    if (variant.stock if variant is not None else product.stock) > 0:
         raise ValidationError(str(_l("This product is in stock now: you can order it.")))
     address = _clean_email(user.email if user is not None else email)
     existing = session.scalar(
         sa.select(StockAlert).where(
-            StockAlert.product_id == product.id, StockAlert.email == address, StockAlert.sent_at.is_(None)
+            StockAlert.product_id == product.id,
+            StockAlert.variant_id.is_(None) if variant is None else StockAlert.variant_id == variant.id,
+            StockAlert.email == address,
+            StockAlert.sent_at.is_(None),
         )
     )
     if existing is not None:
         return existing
     alert = StockAlert(
         product_id=product.id,
+        variant_id=variant.id if variant is not None else None,
         user_id=user.id if user is not None else None,
         email=address,
         lang=(getattr(user, "locale", None) or lang) if user is not None else lang,
@@ -84,16 +119,23 @@ def has_pending_alert(session: Session, *, product_id: int, user) -> bool:
     )
 
 
-def notify_back_in_stock(session: Session, *, product_id: int, now: datetime) -> int:
-    """Queue the back-in-stock email of every pending alert of a product that is on sale with stock.
+def notify_back_in_stock(
+    session: Session, *, product_id: int, variant_id: int | None = None, now: datetime
+) -> int:
+    """Queue the back-in-stock email of every pending alert a stock addition answers: the product's
+    own alerts, and those of the variant `variant_id` that received the stock, when the product is on
+    sale with stock.
 
     Each alert is claimed by a conditional UPDATE (`sent_at IS NULL`), so two stock changes at the
     same moment email once. A product that is not public keeps its alerts for later. Returns the
     number of emails queued. Flushes only (email rows join the caller's transaction).
     """
+    answered = StockAlert.variant_id.is_(None)
+    if variant_id is not None:
+        answered = sa.or_(answered, StockAlert.variant_id == variant_id)
     pending = session.scalar(
         sa.select(sa.func.count(StockAlert.id)).where(
-            StockAlert.product_id == product_id, StockAlert.sent_at.is_(None)
+            StockAlert.product_id == product_id, StockAlert.sent_at.is_(None), answered
         )
     )
     if not pending:
@@ -111,20 +153,26 @@ def notify_back_in_stock(session: Session, *, product_id: int, now: datetime) ->
     )
     if product is None:
         return 0
+    variant = session.get(ProductVariant, variant_id) if variant_id is not None else None
     claimed = session.execute(
         sa.update(StockAlert)
-        .where(StockAlert.product_id == product_id, StockAlert.sent_at.is_(None))
+        .where(StockAlert.product_id == product_id, StockAlert.sent_at.is_(None), answered)
         .values(sent_at=now)
-        .returning(StockAlert.email, StockAlert.lang)
+        .returning(StockAlert.email, StockAlert.lang, StockAlert.variant_id)
         .execution_options(synchronize_session=False)
     ).all()
     url = external_url("storefront.product", product_id=product.id, slug=product.slug)
-    for email, lang in claimed:
+    for email, lang, alert_variant in claimed:
+        waited_for = variant if alert_variant is not None else None
         send_email(
             session,
             to=email,
             template="back_in_stock",
             lang=lang,
-            context={"title": localized(product, "title", lang), "product_url": url, "stock": product.stock},
+            context={
+                "title": alert_title(product, waited_for, lang),
+                "product_url": url,
+                "stock": waited_for.stock if waited_for is not None else product.stock,
+            },
         )
     return len(claimed)

@@ -7,5 +7,5 @@ from marketplace.favourites.alerts import notify_back_in_stock
 
 
 @signals.stock_added.connect
-def _back_in_stock(sender, *, session, product_id, now, **extra):
-    notify_back_in_stock(session, product_id=product_id, now=now)
+def _back_in_stock(sender, *, session, product_id, now, variant_id=None, **extra):
+    notify_back_in_stock(session, product_id=product_id, variant_id=variant_id, now=now)

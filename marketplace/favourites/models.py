@@ -30,9 +30,10 @@ class Favourite(db.Model):
 class StockAlert(db.Model):
     """ "Tell me when it is back": one email when the product's stock returns, then spent.
 
-    Pending while `sent_at` is None; at most one pending alert per product and address (a partial
-    unique index). Product variants will add a nullable `variant_id` beside `product_id` (None:
-    any stock of the product) and include it in that index.
+    Pending while `sent_at` is None. `variant_id` None: any stock of the product (a product sold out
+    as a whole); else that variant's stock (a sold-out size of a shirt whose other sizes sell). At
+    most one pending alert per product, variant and address (two partial unique indexes: NULLs are
+    distinct in a unique index, so the product-wide alerts have their own).
     """
 
     __tablename__ = "stock_alerts"
@@ -42,13 +43,25 @@ class StockAlert(db.Model):
             "product_id",
             "email",
             unique=True,
-            sqlite_where=sa.text("sent_at IS NULL"),
-            postgresql_where=sa.text("sent_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL AND variant_id IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL AND variant_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_stock_alerts_pending_variant",
+            "variant_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("sent_at IS NULL AND variant_id IS NOT NULL"),
+            postgresql_where=sa.text("sent_at IS NULL AND variant_id IS NOT NULL"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    #: The sold-out variant asked about (None: the whole product).
+    variant_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE")
+    )
     #: The account that asked (None: a guest who gave an address).
     user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: Lower-cased address the email goes to.

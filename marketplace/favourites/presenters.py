@@ -98,10 +98,12 @@ def favourite_rows(products: list[Product], lang: str) -> list[dict]:
     return rows
 
 
-def back_in_stock_form(product_id: int, *, user, subscribed: bool) -> dict:
-    """The sold-out product's "tell me when it is back" form: an address field only for guests."""
+def back_in_stock_form(product_id: int, *, user, subscribed: bool, variant_id: int | None = None) -> dict:
+    """The sold-out product's (or variant's) "tell me when it is back" form: an address field only
+    for guests."""
     return {
         "action": url_for("favourites.back_in_stock", product_id=product_id),
         "needs_email": user is None,
         "subscribed": subscribed,
+        "variant_id": variant_id,
     }

@@ -35,7 +35,7 @@ from marketplace.favourites.current import (
     request_user,
     set_id_cookie,
 )
-from marketplace.i18n import current_language, localized
+from marketplace.i18n import current_language
 from marketplace.seller.visibility import public_products_select
 from marketplace.types import utcnow
 from marketplace.views_support import error_messages
@@ -124,6 +124,10 @@ def back_in_stock(product_id: int):
     if product is None:
         raise NotFound(_("Product not found."))
     user = request_user()
+    # A sold-out variant (a size) comes as ?variant= from the picker, then in the form.
+    variant = alerts.find_sold_out_variant(
+        db.session, product, request.form.get("variant_id") or request.args.get("variant")
+    )
     product_url = url_for("storefront.product", product_id=product.id, slug=product.slug)
     errors: dict = {}
     email = ""
@@ -133,6 +137,7 @@ def back_in_stock(product_id: int):
             alerts.subscribe_back_in_stock(
                 db.session,
                 product_id=product.id,
+                variant_id=variant.id if variant is not None else None,
                 user=user,
                 email=email,
                 lang=current_language(),
@@ -148,9 +153,11 @@ def back_in_stock(product_id: int):
     status = 400 if errors else 200
     return render_template(
         "favourites/back_in_stock.html",
-        title=localized(product, "title", current_language()),
+        title=alerts.alert_title(product, variant, current_language()),
         product_url=product_url,
-        form=presenters.back_in_stock_form(product.id, user=user, subscribed=False),
+        form=presenters.back_in_stock_form(
+            product.id, user=user, subscribed=False, variant_id=variant.id if variant is not None else None
+        ),
         email=email,
         email_error=errors.get("email", ""),
         form_error=errors.get(None, ""),

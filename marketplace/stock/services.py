@@ -98,7 +98,9 @@ def _move_stock(
             if loaded is not None:
                 session.expire(loaded, ["stock"])
     if delta > 0:
-        signals.stock_added.send(session=session, product_id=product_id, delta=delta, now=now)
+        signals.stock_added.send(
+            session=session, product_id=product_id, variant_id=variant_id, delta=delta, now=now
+        )
     return True
 
 

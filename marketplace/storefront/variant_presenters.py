@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -28,6 +29,8 @@ class VariantChoice:
     checked: bool
     image_src: str = ""
     image_srcset: str = ""
+    #: A sold-out variant's "tell me when it is back" page.
+    notify_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ def variant_picker(product: Product, lang: str) -> VariantPicker | None:
                 checked=variant.id == first_in_stock,
                 image_src=view.src if view else "",
                 image_srcset=view.srcset if view else "",
+                notify_url=""
+                if in_stock
+                else url_for("favourites.back_in_stock", product_id=product.id, variant=variant.id),
             )
         )
     return VariantPicker(legend=" / ".join(option_names(options, lang)), choices=choices)

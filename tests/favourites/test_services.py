@@ -107,3 +107,44 @@ def test_favourite_rows_go_when_the_product_is_deleted(session):
     session.delete(product)
     session.flush()
     assert session.scalar(sa.select(sa.func.count(Favourite.id))) == 0
+
+
+def test_a_sold_out_size_waits_for_its_own_stock_not_the_other_sizes(app, client, session):
+    """The shirt sells in M and XL while L is sold out: an alert on L ignores new XL stock, is sent
+    once when L comes back, and names the size; the picker links every sold-out size to its form."""
+    from tests.login import logged_in_as
+    from tests.orders.test_variant_checkout import shirt_with_sizes
+
+    _owner, shirt, sizes = shirt_with_sizes(session)
+    buyer = make_user(session, locale="en")
+    session.commit()
+    page = client.get(f"/products/{shirt.id}-{shirt.slug}?lang=en").get_data(as_text=True)
+    notify = f"/products/{shirt.id}/notify?variant={sizes['L'].id}"
+    assert f'href="{notify}"' in page and f"variant={sizes['XL'].id}" not in page
+
+    buyer_client = logged_in_as(app.test_client(), buyer)
+    form = buyer_client.get(notify + "&lang=en").get_data(as_text=True)
+    assert "(Size: L)" in form and f'name="variant_id" value="{sizes["L"].id}"' in form
+    response = buyer_client.post(f"/products/{shirt.id}/notify", data={"variant_id": sizes["L"].id})
+    assert response.status_code == 303
+    again = buyer_client.post(f"/products/{shirt.id}/notify", data={"variant_id": sizes["L"].id})
+    assert again.status_code == 303
+    (alert,) = session.scalars(sa.select(StockAlert)).all()
+    assert alert.variant_id == sizes["L"].id
+    # XL has stock: no alert for it; another product's variant: not found.
+    refused = buyer_client.post(f"/products/{shirt.id}/notify", data={"variant_id": sizes["XL"].id})
+    assert refused.status_code == 400
+    other = make_product(session, stock=0)
+    session.commit()
+    assert (
+        buyer_client.post(f"/products/{other.id}/notify", data={"variant_id": sizes["L"].id}).status_code
+        == 404
+    )
+
+    now = utcnow()
+    adjust_stock(session, shirt, delta=4, reason="new batch", now=now, variant=sizes["XL"])
+    assert _emails(session) == []
+    adjust_stock(session, shirt, delta=2, reason="new batch", now=now, variant=sizes["L"])
+    adjust_stock(session, shirt, delta=1, reason="one more", now=now, variant=sizes["L"])
+    (email,) = _emails(session)
+    assert email.to_address == buyer.email and "(Size: L)" in email.subject
