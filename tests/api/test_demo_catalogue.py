@@ -36,7 +36,8 @@ def test_every_demo_product_village_and_cluster_matches_the_document(app, client
             validators["Product"].validate(detail.get_json())
             # The listing and the product endpoint describe a product identically.
             assert detail.get_json() == item
-            assert client.get(item["url"].removeprefix("http://localhost")).status_code == 200
+            if lang == "id":  # the page behind `url` (its language is the page's, not the API's)
+                assert client.get(item["url"].removeprefix("http://localhost")).status_code == 200
         villages = client.get(f"/api/v1/villages?lang={lang}").get_json()
         validators["VillageList"].validate(villages)
         clusters = client.get(f"/api/v1/clusters?lang={lang}").get_json()
