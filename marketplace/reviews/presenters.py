@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from marketplace.i18n import local_datetime
 from marketplace.media import picture_attrs
+from marketplace.reviews import queries
 from marketplace.reviews.models import Review
 from marketplace.timezones import jakarta_date
 
@@ -220,3 +221,33 @@ def json_ld_reviews(reviews: Sequence[Review], *, limit: int = 5) -> list[dict]:
         }
         for review in list(reviews)[:limit]
     ]
+
+
+@dataclass(frozen=True)
+class ProductPageReviews:
+    """What the product page shows of its reviews, and what its JSON-LD says of them."""
+
+    view: object
+    json_ld_rating: dict | None
+    json_ld_reviews: list[dict]
+
+
+def product_page_reviews(session, product, *, title: str) -> ProductPageReviews:
+    """The product page's reviews section and JSON-LD. The product's counters say whether there is
+    anything to read: a product without reviews costs no query, one with reviews two."""
+    reviews, distribution = [], {}
+    if product.rating_count > 0:
+        reviews = queries.list_product_reviews(session, product.id)
+        distribution = queries.rating_distribution(session, product.id)
+    return ProductPageReviews(
+        view=product_reviews(
+            product.rating_count,
+            product.rating_sum,
+            reviews,
+            distribution,
+            title=title,
+            product_id=product.id,
+        ),
+        json_ld_rating=json_ld_rating(product.rating_count, product.rating_sum),
+        json_ld_reviews=json_ld_reviews(reviews),
+    )

@@ -17,7 +17,6 @@ from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
-from marketplace.reviews import queries as review_queries
 from marketplace.storefront import (
     contact_share,
     listings,
@@ -184,19 +183,15 @@ def product(product_id: int, slug: str | None = None):
         return redirect(target, 301)
     lang = current_language()
     detail = presenters.product_detail(found, lang, market_today())
-    # The counters say whether there is anything to read: a product without reviews costs no query.
-    reviews, distribution = [], {}
-    if found.rating_count > 0:
-        reviews = review_queries.list_product_reviews(session, found.id)
-        distribution = review_queries.rating_distribution(session, found.id)
+    reviews = review_presenters.product_page_reviews(session, found, title=detail.title)
     share = seo.product_share(
         found,
         title=detail.title,
         paragraphs=detail.description,
         photo=found.images[0] if found.images else None,
         price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
-        rating=review_presenters.json_ld_rating(found.rating_count, found.rating_sum),
-        reviews=review_presenters.json_ld_reviews(reviews),
+        rating=reviews.json_ld_rating,
+        reviews=reviews.json_ld_reviews,
         variant_prices={v.id: price_money(v.effective_price_minor) for v in found.variants}
         if found.options
         else None,
@@ -204,14 +199,7 @@ def product(product_id: int, slug: str | None = None):
     return render_template(
         "storefront/product.html",
         product=detail,
-        reviews=review_presenters.product_reviews(
-            found.rating_count,
-            found.rating_sum,
-            reviews,
-            distribution,
-            title=detail.title,
-            product_id=found.id,
-        ),
+        reviews=reviews.view,
         current_lang=lang,
         picker=variant_presenters.variant_picker(found, lang),
         share=share,
