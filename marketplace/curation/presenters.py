@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.photos import photo_view
+from marketplace.catalogue.variants import option_names, variant_values_text
 from marketplace.curation.reviews import Application, ProductReview, QueueItem
 from marketplace.i18n import localized
 from marketplace.money import money_text
@@ -82,6 +83,24 @@ def _text(name: str, value, currency: str, lang: str) -> str:
     return str(value)
 
 
+def _variant_rows(product, lang: str) -> list[dict]:
+    """The sizes (or weights, colours…) a product sells, with each one's SKU, price, weight and
+    stock as buyers will see them: [] for a product without options."""
+    options = product.options
+    if not options:
+        return []
+    return [
+        {
+            "name": variant_values_text(options, variant),
+            "sku": variant.sku,
+            "price": money_text(variant.effective_price_minor, product.currency, lang),
+            "weight": variant.effective_weight_grams,
+            "stock": variant.stock,
+        }
+        for variant in product.variants
+    ]
+
+
 def review_view(review: ProductReview, lang: str) -> dict:
     product = review.product
     title = product.title_id
@@ -120,6 +139,8 @@ def review_view(review: ProductReview, lang: str) -> dict:
         "live_photos": live,
         "proposed_photos": proposed,
         "photos_changed": review.photos_changed,
+        "variants": _variant_rows(product, lang),
+        "option_names": " / ".join(option_names(product.options, lang)),
         "revision_id": review.revision.id if review.revision else "",
         "version": review.version,
         "decision_url": url_for("curation.decide_product", product_id=product.id),

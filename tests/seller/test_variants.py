@@ -226,6 +226,8 @@ def test_a_live_products_variant_price_waits_for_a_curator(app, session, world):
     curator = logged_in_as_email(app.test_client(), world.curator.email, lang="en")
     page = curator.get(f"/curator/products/{product.id}").get_data(as_text=True)
     assert "Price – L" in page and "Rp99,000" in page.replace("\xa0", "").replace(" ", "")
+    # The sizes buyers choose from, each with its stock, beside the fields under review.
+    assert 'id="variants-h"' in page and '<th scope="row">M</th>' in page and '<th scope="row">L</th>' in page
     revision = find_pending_revision(session, product)
     decide_revision(session, revision=revision, approve=True, curator=world.curator, note="", now=utcnow())
     session.commit()
