@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, enum_column, utcnow
@@ -229,3 +229,14 @@ class ProductVariant(db.Model):
     @property
     def effective_weight_grams(self) -> int:
         return self.weight_grams if self.weight_grams is not None else self.product.weight_grams
+
+
+#: Whether a variant costs more than the product's own (lowest) price: cards then say "from".
+#: Read in the product's own SELECT (an EXISTS on product_variants' product_id index), so a list of
+#: cards needs no query of its variants.
+_dearer_variant = ProductVariant.__table__.alias("dearer_variant")  # never the outer query's variants
+Product.price_varies = column_property(
+    sa.exists()
+    .where(_dearer_variant.c.product_id == Product.id, _dearer_variant.c.price_minor > Product.price_minor)
+    .correlate_except(_dearer_variant),
+)

@@ -74,6 +74,12 @@ def price_text(product: Product, lang: str) -> str:
     return price(product.price_minor, lang)
 
 
+def card_price_text(product: Product, lang: str) -> str:
+    """A card's price: "from Rp 75.000" when some variant (the 500 g bag) costs more."""
+    text = price_text(product, lang)
+    return _("from %(price)s", price=text) if product.price_varies else text
+
+
 @dataclass(frozen=True)
 class ProductCard:
     id: int
@@ -108,7 +114,7 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
         id=product.id,
         url=product_url(product),
         title=title,
-        price=price_text(product, lang),
+        price=card_price_text(product, lang),
         in_stock=product.stock > 0,
         availability=_("In stock") if product.stock > 0 else _("Out of stock"),
         seller_name=product.seller.name,

@@ -74,3 +74,15 @@ def test_a_product_without_options_keeps_its_page(client, session, world):
     html = client.get(f"/products/{plain.id}-{plain.slug}").get_data(as_text=True)
     assert 'name="variant_id"' not in html and "variant-picker" not in html
     assert _json_ld(html)["@type"] == "Product"
+
+
+def test_a_card_says_from_when_a_variant_costs_more(client, session, world):
+    shirt = _shirt(session, world)  # M at Rp 200.000, XXL at Rp 230.000
+    plain = make_product(session, seller=world.seller, cluster=world.cluster, price_minor=90_000)
+    session.commit()
+    html = client.get(f"/clusters/{world.cluster.slug}?lang=en").get_data(as_text=True)
+    prices = dict(re.findall(r'href="/products/(\d+)-[^"]*".*?<p class="card-price">([^<]*)</p>', html, re.S))
+    assert prices[str(shirt.id)].replace("\xa0", " ").startswith("from ")
+    assert not prices[str(plain.id)].startswith("from")
+    indonesian = client.get(f"/clusters/{world.cluster.slug}?lang=id").get_data(as_text=True)
+    assert "mulai Rp" in indonesian.replace("\xa0", " ").replace("mulai Rp ", "mulai Rp")
