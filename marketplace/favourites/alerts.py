@@ -11,13 +11,12 @@ other variants sell: that one waits for its variant's stock, not any stock of th
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace import params
+from marketplace import contact, params
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
 from marketplace.catalogue.variants import variant_label
 from marketplace.email.links import external_url
@@ -29,13 +28,11 @@ from marketplace.i18n import message as _l
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_select
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
-MAX_EMAIL = 254
-
 
 def _clean_email(raw: str | None) -> str:
-    email = (raw or "").strip().lower()
-    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email) or any(ord(ch) < 0x20 for ch in email):
+    # The checkout's rule for a guest's address (orders.checkout): the same address is good for both.
+    email = contact.normalize_email(raw)
+    if not contact.email_ok(email, allow_reserved=True):
         raise ValidationError(str(_l("Enter a valid email address.")), field="email")
     return email
 
