@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from marketplace.seller.models import Seller
 
 
+def request_user():
+    """The logged-in account of this request, or None for a guest (and outside a login)."""
+    return current_user if getattr(current_user, "is_authenticated", False) else None
+
+
 def curator_required(view):
     """Let curators in; send anonymous visitors to log in; answer 404 to everyone else.
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_login import current_user
 
+from marketplace.accounts.access import request_user
 from marketplace.cart import services
 from marketplace.cart.models import Cart
 from marketplace.extensions import db
-
-
-def request_user():
-    return current_user if getattr(current_user, "is_authenticated", False) else None
 
 
 def find_request_cart() -> Cart | None:

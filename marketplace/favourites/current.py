@@ -12,8 +12,8 @@ something to show there gets their own page, never stored and sent `private, no-
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
-from flask_login import current_user
 
+from marketplace.accounts.access import request_user
 from marketplace.extensions import db
 from marketplace.favourites import services
 
@@ -22,10 +22,6 @@ RECENT_COOKIE = "recently_viewed"
 MAX_RECENT = 10
 #: request.environ key: the favourite ids, read at most once per request.
 _MEMO = "marketplace.favourite_ids"
-
-
-def request_user():
-    return current_user if getattr(current_user, "is_authenticated", False) else None
 
 
 def guest_favourite_ids() -> list[int]:
