@@ -37,7 +37,7 @@ def _clean_email(raw: str | None) -> str:
     return email
 
 
-def find_sold_out_variant(session: Session, product: Product, variant_id: object) -> ProductVariant | None:
+def find_product_variant(session: Session, product: Product, variant_id: object) -> ProductVariant | None:
     """The product's variant `variant_id` (None when absent); NotFound when it names no variant of it."""
     if variant_id in (None, ""):
         return None
@@ -75,7 +75,7 @@ def subscribe_back_in_stock(
     product = session.scalar(public_products_select().where(Product.id == pid)) if pid else None
     if product is None:
         raise NotFound(str(_l("Product not found.")))
-    variant = find_sold_out_variant(session, product, variant_id)
+    variant = find_product_variant(session, product, variant_id)
     if (variant.stock if variant is not None else product.stock) > 0:
         raise ValidationError(str(_l("This product is in stock now: you can order it.")))
     address = _clean_email(user.email if user is not None else email)

@@ -125,7 +125,7 @@ def back_in_stock(product_id: int):
         raise NotFound(_("Product not found."))
     user = request_user()
     # A sold-out variant (a size) comes as ?variant= from the picker, then in the form.
-    variant = alerts.find_sold_out_variant(
+    variant = alerts.find_product_variant(
         db.session, product, request.form.get("variant_id") or request.args.get("variant")
     )
     product_url = url_for("storefront.product", product_id=product.id, slug=product.slug)
