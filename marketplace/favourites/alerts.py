@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import contact, params
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
-from marketplace.catalogue.variants import variant_label
+from marketplace.catalogue.variants import find_variant, variant_label
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
 from marketplace.errors import NotFound, ValidationError
@@ -42,8 +42,8 @@ def find_product_variant(session: Session, product: Product, variant_id: object)
     if variant_id in (None, ""):
         return None
     vid = params.find_id(str(variant_id))
-    variant = session.get(ProductVariant, vid) if vid else None
-    if variant is None or variant.product_id != product.id:
+    variant = find_variant(session, product, vid) if vid else None
+    if variant is None:
         raise NotFound(str(_l("Product not found.")))
     return variant
 
