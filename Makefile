@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev system-deps bench-deps db-up node-deps lint translations bench bench-topology topology lighthouse clean
+.PHONY: run test setup setup-dev system-deps bench-deps db-up node-deps lint translations bench bench-topology topology lighthouse screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,9 +94,16 @@ TOPOLOGY_PORT ?= 8080
 topology: setup-dev system-deps db-up
 	PORT=$(TOPOLOGY_PORT) $(BIN)/python -m deploy.topology
 
+## make lighthouse: Lighthouse (mobile) scores of the public pages, the cart, the checkout and the seller's
+## dashboard and product form, on a throwaway copy of the demo
 lighthouse: setup-dev
 	npm ci --no-audit --no-fund --loglevel=error
 	CHROME_PATH=/usr/bin/chromium $(BIN)/python bench/lighthouse.py
+
+## make screenshots: full-page PNGs of the main pages of the three areas at 360×740, in Indonesian and
+## English, on a throwaway copy of the demo, into screenshots/ (open screenshots/index.html)
+screenshots: setup-dev system-deps
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance static/dist node_modules
