@@ -28,7 +28,11 @@ from marketplace.storefront.listings import ClusterSummary, VillageSummary
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
 EAGER_CARDS = 4
 CARD_SIZES = "(min-width: 72em) 17rem, (min-width: 64em) 23vw, (min-width: 40em) 30vw, 46vw"
-DETAIL_SIZES = "(min-width: 52em) 32rem, 100vw"
+DETAIL_SIZES = "(min-width: 52em) 32rem, calc(100vw - 2rem)"
+#: A product's photos when it has several: on phones each is one slide of the swiping row (site.css:
+#: `.gallery li`), on wide screens the first is large and the others are thumbnails under it.
+GALLERY_FIRST_SIZES = "(min-width: 52em) 32rem, min(78vw, 17rem)"
+GALLERY_SIZES = "(min-width: 52em) 8rem, min(78vw, 17rem)"
 
 
 @dataclass(frozen=True)
@@ -254,11 +258,12 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
     title = localized(product, "title", lang)
     seller = product.seller
     village = seller.village
+    first_sizes = DETAIL_SIZES if len(product.images) == 1 else GALLERY_FIRST_SIZES
     images = [
         image_view(
             image,
             alt_fallback=title,
-            sizes=DETAIL_SIZES if index == 0 else CARD_SIZES,
+            sizes=first_sizes if index == 0 else GALLERY_SIZES,
             lazy=index > 0,
             lang=lang,
             display_width=1200 if index == 0 else 320,
