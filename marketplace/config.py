@@ -133,6 +133,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "MEDIA_MAX_PIXELS": _int(env.get("MEDIA_MAX_PIXELS"), 40_000_000),
         # Where the static files are (marketplace/assets.py); None: the package's static folder.
         "STATIC_ROOT": env.get("STATIC_ROOT") or None,
+        # Where seed-demo keeps its pictures' renditions for the next process (demo/picture_cache.py).
+        "DEMO_PICTURES_CACHE": env.get("DEMO_PICTURES_CACHE") or None,
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(instance / "outbox"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Pasar Desa <noreply@pasardesa.test>"),
