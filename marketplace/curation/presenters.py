@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.photos import PhotoEntry, photo_view
 from marketplace.catalogue.variants import option_names, variant_values_text
+from marketplace.curation.featured import shown_position
 from marketplace.curation.reviews import Application, FieldChange, ProductReview, QueueItem
 from marketplace.i18n import localized
 from marketplace.labels import presenters as label_presenters
@@ -275,7 +276,7 @@ def placement_row(placement, lang: str, *, now) -> dict:
         "seller": product.seller.name,
         "village": product.seller.village.name,
         "headline": localized(placement, "headline", lang),
-        "position": placement.position,
+        "position": shown_position(placement.position),
         "starts": jakarta_time(placement.starts_at, lang),
         "ends": jakarta_time(placement.ends_at, lang),
         "running": placement.starts_at <= now < placement.ends_at,
