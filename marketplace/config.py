@@ -114,6 +114,10 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "SECRET_KEY": secret_key,
         "PASSWORD_HASH_METHOD": password_hash_method,  # accounts/passwords.py
         "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
+        # Where the shops send parcels from, after their desa and kecamatan (shipping labels, CN22/CN23).
+        "MARKET_REGENCY": env.get("MARKET_REGENCY", "Banyuwangi"),
+        "MARKET_PROVINCE": env.get("MARKET_PROVINCE", "Jawa Timur"),
+        "MARKET_POSTAL_CODE": env.get("MARKET_POSTAL_CODE", "68461"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

@@ -365,7 +365,7 @@ def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, race_
     assert_no_server_errors(created + ended, race_server)
     session.expire_all()
     print("featured statuses:", statuses(created), statuses(ended))
-    assert count(session, FeaturedPlacement, FeaturedPlacement.position == 1) == 1
+    assert count(session, FeaturedPlacement, FeaturedPlacement.position == 0) == 1  # slot 1: stored as 0
     assert statuses(created).count(303) == 1
     assert count(session, AuditEntry, AuditEntry.action == "featured.create") == 1
     assert count(session, AuditEntry, AuditEntry.action == "featured.end") == 1
