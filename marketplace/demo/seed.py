@@ -32,6 +32,7 @@ from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
 from marketplace.demo.reviews import seed_demo_reviews
 from marketplace.demo.variants import seed_demo_variants
+from marketplace.demo.workshop import seed_demo_workshop
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
@@ -39,7 +40,7 @@ from marketplace.media.storage import MediaStorage
 from marketplace.monitoring.demo import seed_demo_activity
 from marketplace.naikkelas.services import ensure_default_naik_kelas
 from marketplace.origin.demo import ensure_demo_tags
-from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus
+from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus, WorkshopPhoto
 from marketplace.shipping.couriers import ensure_default_couriers
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.timezones import JAKARTA
@@ -54,7 +55,8 @@ class SeedReport:
     """What one run created (kind → count) and the images it stored, for cleanup if the commit fails."""
 
     created: Counter = field(default_factory=Counter)
-    images: list[ProductImage] = field(default_factory=list)
+    #: Product and workshop photos (each has the storage_key and width their renditions are named by).
+    images: list[ProductImage | WorkshopPhoto] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -189,6 +191,10 @@ class _Seeder:
         )
         if with_images:
             self.images(new_products)
+            # The batik shop's page shows its workshop (seller/profile).
+            for photo in seed_demo_workshop(self.session, self.storage, sellers, now=self.now):
+                self.report.images.append(photo)
+                self.report.created["workshop photos"] += 1
         self.session.flush()
 
     # -- helpers ---------------------------------------------------------------------------------
