@@ -19,6 +19,7 @@ class ProfileForm(FlaskForm):
     )
     village_id = IdSelectField(_l("Village (desa)"))
     phone = StringField(_l("Phone number"), validators=[Length(max=40)])
+    address_line = StringField(_l("Street address"), validators=[Length(max=200)])
 
 
 class PhotoDescriptionForm(FlaskForm):

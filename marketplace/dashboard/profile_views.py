@@ -50,6 +50,7 @@ def _fill(form: ProfileForm, shop: Seller, pending) -> None:
     form.story_en.data = values["story_en"]
     form.village_id.data = values["village_id"]
     form.phone.data = shop.phone
+    form.address_line.data = shop.address_line
 
 
 def _render(
@@ -108,6 +109,7 @@ def profile(seller_id: int):
         story_en=form.story_en.data or "",
         village_id=form.village_id.data,
         phone=form.phone.data or "",
+        address_line=form.address_line.data or "",
     )
     with domain_errors(form) as outcome:
         saved = shop_profile.save_profile(db.session, shop, data=data, actor_id=current_user.id, now=utcnow())

@@ -92,6 +92,11 @@ def _kept_demo_picture(
     return picture
 
 
+def _demo_street(desa: str, index: int) -> str:
+    """Where a demo shop's parcels leave from, written as shops write it on labels."""
+    return f"Jl. Raya {desa} No. {3 + index * 7}, RT 0{1 + index % 4}/RW 0{1 + index % 3}"
+
+
 def has_products(session: Session) -> bool:
     """True when the database holds any product (then `seed-demo --if-empty` does nothing)."""
     return session.scalar(sa.select(sa.exists().where(Product.id.is_not(None)))) or False
@@ -310,6 +315,8 @@ class _Seeder:
                 story_id=s.story_id,
                 story_en=s.story_en,
                 phone=s.phone,
+                # Where parcels leave from: a street in the shop's desa, as shops write it on labels.
+                address_line=_demo_street(regions[s.village].name, index),
                 status=status,
                 clusters=[clusters[c] for c in s.clusters],
                 created_at=joined,

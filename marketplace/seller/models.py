@@ -58,6 +58,9 @@ class Seller(db.Model):
     story_id: Mapped[str] = mapped_column(sa.Text, default="")
     story_en: Mapped[str] = mapped_column(sa.Text, default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: Street, house number, RT/RW: where parcels are sent from (private; printed as the sender on
+    #: labels and customs forms, after the shop's name and before the desa).
+    address_line: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     #: Only approved sellers' products are ever public.
     status: Mapped[SellerStatus] = mapped_column(
         enum_column(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True

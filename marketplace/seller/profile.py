@@ -56,6 +56,7 @@ class ProfileInput:
     story_en: str
     village_id: int | None
     phone: str
+    address_line: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,10 @@ def save_profile(
     if phone != seller.phone:
         seller.phone = phone
         applied.append("phone")
+    address_line = " ".join(data.address_line.split())  # one line on a label, whatever was pasted
+    if address_line != seller.address_line:  # private, like the phone: no curator needed
+        seller.address_line = address_line
+        applied.append("address_line")
     values = _cleaned(data)
     if not reviews_text(seller):
         for name, value in values.items():

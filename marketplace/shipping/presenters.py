@@ -86,8 +86,8 @@ def _phone(raw: str) -> str:
 
 
 def sender_lines(shop, place: ShipFrom, lang: str, *, abroad: bool = True) -> list[str]:
-    """The shop's full postal address: name, desa and kecamatan, regency, province and postal
-    code, the country (in capitals, in `lang`; only for a parcel abroad), the phone."""
+    """The shop's full postal address: name, street (when given), desa and kecamatan, regency,
+    province and postal code, the country (in capitals, in `lang`; only abroad), the phone."""
     village = shop.village
     kecamatan = village.parent.name if village is not None and village.parent is not None else ""
     if kecamatan and not kecamatan.startswith("Kecamatan"):
@@ -96,6 +96,7 @@ def sender_lines(shop, place: ShipFrom, lang: str, *, abroad: bool = True) -> li
     region = ", ".join(part for part in (place.regency, province) if part)
     lines = [
         shop.name,
+        shop.address_line,
         ", ".join(
             part for part in (f"Desa {village.name}" if village is not None else "", kecamatan) if part
         ),

@@ -193,13 +193,15 @@ def test_customs_form_in_english_for_a_seller_reading_indonesian(app, session, w
 
 
 def test_customs_sender_is_the_full_address_and_values_carry_their_currency(app, session, world):
-    session.get(Seller, world.abroad.seller_id).village.parent.name = "Kabat"
+    shop = session.get(Seller, world.abroad.seller_id)
+    shop.village.parent.name = "Kabat"
+    shop.address_line = "Jl. Raya Tambong No. 12, RT 02/RW 01"
     session.commit()
     html = log_in(app.test_client(), "ani@example.test").get(f"/seller/orders/{world.abroad.id}/customs")
     form = _document(html.get_data(as_text=True), "customs")
     sender = form[form.index('id="customs-from"') : form.index('id="customs-to"')]
-    for line in ("Batik Ani", "Desa Tambong, Kecamatan Kabat", "Banyuwangi, East Java 68461", "INDONESIA",
-                 "+62 812-1111-2222"):  # fmt: skip
+    for line in ("Batik Ani", "Jl. Raya Tambong No. 12, RT 02/RW 01", "Desa Tambong, Kecamatan Kabat",
+                 "Banyuwangi, East Java 68461", "INDONESIA", "+62 812-1111-2222"):  # fmt: skip
         assert line in sender, line
     assert "Jawa Timur" not in sender
     # An IDR order: every value and the total with the code beside it.

@@ -90,12 +90,17 @@ def test_the_story_waits_for_a_curator_and_goes_live_on_approval(app, session, s
     assert f'href="{_url(shop)}">Complete your shop profile</a>' in scorecard
 
     response = owner.post(
-        _url(shop), data=_form(shop, story_id=NEW_STORY, story_en=NEW_STORY_EN, phone="0812 9999 8888")
+        _url(shop),
+        data=_form(
+            shop, story_id=NEW_STORY, story_en=NEW_STORY_EN, phone="0812 9999 8888",
+            address_line="  Jl. Raya Tambong No. 12,\n RT 02/RW 01 ",
+        ),  # fmt: skip
     )
     assert response.status_code == 303
     session.expire_all()
     seller = session.get(Seller, shop.seller_a.id)
     assert seller.phone == "081299998888"  # private: changed at once
+    assert seller.address_line == "Jl. Raya Tambong No. 12, RT 02/RW 01"  # private too, on one line
     assert seller.story_id == OLD_STORY and seller.story_en == ""  # public: waits
     page = owner.get(_url(shop)).get_data(as_text=True)
     assert "Waiting for a curator:" in page and NEW_STORY in page  # the form shows what was sent
