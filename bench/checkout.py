@@ -55,16 +55,22 @@ ADDRESS = {
 
 
 class _Forms(HTMLParser):
-    """Every <form>: action, method and the values a browser would submit by default."""
+    """Every <form>: action, method and the values a browser would submit by default (a <template>'s
+    fields are inert: not submitted)."""
 
     def __init__(self):
         super().__init__()
         self.forms: list[dict] = []
         self._select: str | None = None
         self._select_first: str | None = None
+        self._in_template = 0
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
+        if tag == "template":
+            self._in_template += 1
+        if self._in_template:
+            return
         if tag == "form":
             self.forms.append(
                 {"action": a.get("action", ""), "method": a.get("method", "get").lower(), "fields": {}}
@@ -92,6 +98,8 @@ class _Forms(HTMLParser):
             fields[a["name"]] = ""
 
     def handle_endtag(self, tag):
+        if tag == "template":
+            self._in_template -= 1
         if tag == "select":
             self._select = None
 
@@ -176,8 +184,16 @@ def checkout_form(browser: Browser) -> dict:
     fields["shipping_method"] = "courier"
     fields["payment_method"] = "bank_transfer"
     fields.pop("use_address", None)
+    action = form["action"] or "/checkout"
+    # "Calculate shipping", as a buyer without JavaScript does: the page comes back with the total,
+    # and placing the order refuses a total the page did not show (the form's `quote`).
+    status, html, _ = browser.request("POST", action, {**fields, "action": "quote"})
+    quoted = next((f for f in forms_in(html) if "quote" in f["fields"]), None)
+    if status != 200 or quoted is None or not quoted["fields"]["quote"]:
+        raise FlowError(f"POST /checkout (calculate shipping) → {status}, no total shown")
+    fields["quote"] = quoted["fields"]["quote"]
     fields["action"] = "place"
-    return {"action": form["action"] or "/checkout", "fields": fields}
+    return {"action": action, "fields": fields}
 
 
 def place_order(browser: Browser, form: dict) -> tuple[int, str]:

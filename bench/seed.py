@@ -254,5 +254,15 @@ def _insert_products(db, batch: list[dict], label_ids: list[int], rng: random.Ra
                      "reviewer_note": "", "created_at": now}
                 )  # fmt: skip
         conn.execute(sa.insert(ProductImage), images)
+        # Every product sells through its variants (the ORM hook that makes the default one for the
+        # app's own writes does not see a bulk insert): one default variant holding the stock.
+        conn.execute(
+            sa.text(
+                "INSERT INTO product_variants (product_id, position, value1, value2, value3, sku, stock, "
+                "created_at) SELECT id, 0, '', '', '', '', stock, created_at FROM products "
+                "WHERE id BETWEEN :first AND :last"
+            ),
+            {"first": min(ids), "last": max(ids)},
+        )
         if labels:
             conn.execute(sa.insert(ProductLabel), labels)

@@ -114,6 +114,10 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "SECRET_KEY": secret_key,
         "PASSWORD_HASH_METHOD": password_hash_method,  # accounts/passwords.py
         "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
+        # Where the shops send parcels from, after their desa and kecamatan (shipping labels, CN22/CN23).
+        "MARKET_REGENCY": env.get("MARKET_REGENCY", "Banyuwangi"),
+        "MARKET_PROVINCE": env.get("MARKET_PROVINCE", "Jawa Timur"),
+        "MARKET_POSTAL_CODE": env.get("MARKET_POSTAL_CODE", "68461"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -133,6 +137,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "MEDIA_MAX_PIXELS": _int(env.get("MEDIA_MAX_PIXELS"), 40_000_000),
         # Where the static files are (marketplace/assets.py); None: the package's static folder.
         "STATIC_ROOT": env.get("STATIC_ROOT") or None,
+        # Where seed-demo keeps its pictures' renditions for the next process (demo/picture_cache.py).
+        "DEMO_PICTURES_CACHE": env.get("DEMO_PICTURES_CACHE") or None,
         "OUTBOX_DIR": env.get("OUTBOX_DIR") or str(instance / "outbox"),
         "SMTP_URL": env.get("SMTP_URL") or None,
         "MAIL_FROM": env.get("MAIL_FROM", "Pasar Desa <noreply@pasardesa.test>"),

@@ -89,8 +89,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(getattr(import_module(module_name), attr))
 
 
+#: Paths answered in JSON, errors included: the API, Stripe's webhook, the checkout's shipping quote.
+JSON_PATHS = ("/api/", "/payments/stripe/webhook", "/checkout/quote")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/payments/stripe/webhook")
+    return request.path.startswith(JSON_PATHS)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -48,6 +48,9 @@ POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test") + (
 _SHM = Path("/dev/shm")  # noqa: S108  (mkdtemp makes a private 0700 directory there)
 _TMP = Path(tempfile.mkdtemp(prefix="pasar-desa-tests-", dir=_SHM if _SHM.is_dir() else None))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # memory, not disk: never leave it behind
+# The demo's pictures are encoded once per run (~15 s of CPU), not once per process that seeds: the
+# pytest-xdist workers inherit the controller's folder, and so does the `make run` a test starts.
+os.environ.setdefault("DEMO_PICTURES_CACHE", str(_TMP / "demo-pictures"))
 
 
 def _postgres_url() -> str | None:

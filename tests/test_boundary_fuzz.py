@@ -128,6 +128,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "payouts.seller_sales_csv": ("shop", "month"),
     "seller.new_product": ("shop",),
     "orders.show": ("token",),
+    "orders.checkout_quote": ("ship_country", "province", "city", "postal_code", "shipping_method"),
     "favourites.back_in_stock": ("variant",),
     "cases.report": ("token",),
     "cases.for_part": ("token",),

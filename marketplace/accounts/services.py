@@ -316,3 +316,22 @@ def delete_address(session: Session, *, user: User, address_id: int) -> None:
         remaining = list_addresses(session, user)
         if remaining:
             set_default_address(session, user=user, address_id=remaining[0].id)
+
+
+def remember_address(session: Session, *, user: User, values: Mapping[str, object]) -> Address:
+    """The address an order was just sent to, kept as the user's default for the next checkout
+    ("save this address"): an identical saved one (label aside) is made the default rather than
+    copied; otherwise it is added as the new default. Flushes.
+
+    `values` as for `save_address`. Raises InvalidInput like `save_address` does.
+    """
+    cleaned = _clean_address(values)
+    compared = [name for name in ADDRESS_FIELDS if name != "label"]
+    for address in list_addresses(session, user):
+        if all(getattr(address, name) == cleaned[name] for name in compared):
+            return (
+                address
+                if address.is_default
+                else set_default_address(session, user=user, address_id=address.id)
+            )
+    return save_address(session, user=user, values=values, make_default=True)

@@ -98,7 +98,7 @@ def _next_url(default_endpoint: str = "accounts.profile") -> str:
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.profile"))
+        return redirect(_next_url())  # e.g. back to the checkout that sent here
     form = RegisterForm()
     if request.method == "GET":
         form.locale.data = current_language()

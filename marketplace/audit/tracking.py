@@ -4,8 +4,8 @@ Off by default. The seller area turns it on for one request (`start_tracking`, i
 `accounts.access.seller_area` guard) with the acting account and its role per shop; every flush then turns
 new, changed and deleted Product, ProductImage, ProductOption, ProductVariant, ProductRevision,
 ProductLabel, StockMovement, Fulfilment (and its status history rows, as parcels move by UPDATE
-statements), Seller and SellerPayoutAccount rows into AuditEntry rows with the changed columns'
-before and after values.
+statements), Seller, SellerPayoutAccount, ShopProfileRevision and WorkshopPhoto rows into AuditEntry
+rows with the changed columns' before and after values.
 Stock rows show the product's stock before and after. Cost per flush: at most two SELECTs
 (products, parcels) and one multi-row INSERT, whatever the number of objects.
 CLI jobs may opt in with `tracking(...)`.
@@ -101,7 +101,7 @@ def _tracked_classes() -> dict[type, str]:
     from marketplace.curation.models import ProductRevision
     from marketplace.labels.models import ProductLabel
     from marketplace.orders.models import Fulfilment, OrderEvent
-    from marketplace.seller.models import Seller, SellerPayoutAccount
+    from marketplace.seller.models import Seller, SellerPayoutAccount, ShopProfileRevision, WorkshopPhoto
     from marketplace.stock.models import StockMovement
 
     return {
@@ -117,6 +117,8 @@ def _tracked_classes() -> dict[type, str]:
         OrderEvent: "fulfilment_event",
         Seller: "seller",
         SellerPayoutAccount: "payout_account",
+        ShopProfileRevision: "shop_profile_revision",
+        WorkshopPhoto: "workshop_photo",
     }
 
 
@@ -245,8 +247,10 @@ def _after_flush(session: Session, flush_context) -> None:
             seller_id, target_id, label = obj.seller_id, obj.id, obj.title_id
         elif change.target_type == "seller":
             seller_id, target_id, label = obj.id, obj.id, obj.name
-        elif change.target_type == "payout_account":
+        elif change.target_type in ("payout_account", "shop_profile_revision"):
             seller_id, target_id, label = obj.seller_id, obj.id, ""
+        elif change.target_type == "workshop_photo":
+            seller_id, target_id, label = obj.seller_id, obj.id, obj.alt_id
         elif change.target_type == "fulfilment":
             seller_id, target_id = obj.seller_id, obj.id
             label = parcels.get(obj.id, (None, ""))[1]

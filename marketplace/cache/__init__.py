@@ -93,6 +93,7 @@ WATCHED_TABLES = frozenset(
         "exchange_rates",  # prices are shown converted into the buyer's currency
         "product_questions",  # answered questions show on the product page
         "reviews", "review_photos",  # the product page's reviews (marketplace/reviews)
+        "seller_workshop_photos",  # the shop's page shows its approved workshop photos
     }
 )  # fmt: skip
 _WRITE_SQL = re.compile(

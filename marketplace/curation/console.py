@@ -21,7 +21,7 @@ from marketplace.payments.models import Payment
 from marketplace.questions.services import reported_count_select
 from marketplace.refunds.models import BankRefundRequest
 from marketplace.reviews.models import Review
-from marketplace.seller.models import Seller, SellerStatus
+from marketplace.seller.models import ProfileChangeStatus, Seller, SellerStatus, ShopProfileRevision
 
 CONSOLE_GROUPS: tuple[MenuGroup, ...] = (
     MenuGroup("queues", _l("Queues")),
@@ -40,6 +40,13 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
         "products",
         group="queues",
         related=("curation.product_review",),
+    ),
+    MenuEntry(
+        "curation.shop_profiles",
+        _l("Shop profiles to review"),
+        "shop_profiles",
+        group="queues",
+        related=("curation.shop_profile_review",),
     ),
     MenuEntry(
         "labels.queue", _l("Label requests"), "labels", group="queues", related=("labels.curator_evidence",)
@@ -83,7 +90,10 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
 def waiting_counts(session: Session) -> dict[str, int]:
     """How many items wait in each curator queue: one query, whatever the size of the catalogue."""
     row = session.execute(_waiting_counts_statement()).one()
-    keys = ("applications", "products", "labels", "transfers", "refunds", "questions", "reported_reviews")
+    keys = (
+        "applications", "products", "labels", "transfers", "refunds", "questions", "reported_reviews",
+        "shop_profiles",
+    )  # fmt: skip
     return dict(zip(keys, (int(value or 0) for value in row), strict=True))
 
 
@@ -123,6 +133,10 @@ def _waiting_counts_statement() -> sa.Select:
         sa.select(sa.func.count())
         .select_from(Review)
         .where(Review.open_reports > 0, Review.hidden_at.is_(None))
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .select_from(ShopProfileRevision)
+        .where(ShopProfileRevision.status == ProfileChangeStatus.PENDING)
         .scalar_subquery(),
     )
 

@@ -32,6 +32,7 @@ from marketplace.timezones import JAKARTA, jakarta_day_start
 from marketplace.types import utcnow
 
 MAX_HEADLINE = 160
+#: Positions as curators see and type them: 1 (first) to MAX_POSITION.
 MAX_POSITION = 99
 #: Longest placement a curator can set in one go (a typo in the year is the usual cause).
 MAX_PLACEMENT_DAYS = 366
@@ -101,6 +102,21 @@ def resolve_product(session: Session, reference: str) -> Product:
 # ---------------------------------------------------------------------------------------------
 
 
+def shown_position(stored: int) -> int:
+    """The position a curator reads and types (1 = first) of a stored one (0 = first).
+
+    The column counts from 0, as the model's default, the demo and the benchmark always did; the
+    console counts from 1, as its form says. The two meet only here (the form, the table, the audit
+    log and the "position taken" message use shown numbers), so placements keep their order.
+    """
+    return stored + 1
+
+
+def stored_position(shown: int) -> int:
+    """The column's value for a position typed as `shown` (1 = first); see shown_position."""
+    return shown - 1
+
+
 @dataclass(frozen=True)
 class PlacementInput:
     """What the form posts. Times are aware UTC datetimes (None when missing or unreadable)."""
@@ -108,6 +124,7 @@ class PlacementInput:
     product: str
     headline_id: str
     headline_en: str
+    #: As typed: 1 is the first slot (stored_position gives the column's value).
     position: int | None
     starts_at: datetime | None
     ends_at: datetime | None
@@ -152,7 +169,7 @@ def _lock_placements(session: Session) -> None:
 def _position_taken(session: Session, data: PlacementInput, *, other_than: int | None = None) -> int | None:
     """The id of another placement holding `data.position` at some moment of its period, if any."""
     stmt = sa.select(FeaturedPlacement.id).where(
-        FeaturedPlacement.position == data.position,
+        FeaturedPlacement.position == stored_position(data.position),
         FeaturedPlacement.starts_at < data.ends_at,
         FeaturedPlacement.ends_at > data.starts_at,
     )
@@ -201,7 +218,7 @@ def _state(placement: FeaturedPlacement) -> dict[str, Any]:
         "product_id": placement.product_id,
         "headline_id": placement.headline_id,
         "headline_en": placement.headline_en,
-        "position": placement.position,
+        "position": shown_position(placement.position),
         "starts_at": placement.starts_at,
         "ends_at": placement.ends_at,
     }
@@ -226,7 +243,7 @@ def create_placement(
         product_id=product.id,
         headline_id=data.headline_id.strip(),
         headline_en=(data.headline_en or "").strip(),
-        position=data.position,
+        position=stored_position(data.position),
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         created_by_id=actor.id,
@@ -263,7 +280,7 @@ def update_placement(
     placement.product_id = product.id
     placement.headline_id = data.headline_id.strip()
     placement.headline_en = (data.headline_en or "").strip()
-    placement.position = data.position
+    placement.position = stored_position(data.position)
     placement.starts_at = data.starts_at
     placement.ends_at = data.ends_at
     old, new = changed_values(before, _state(placement))
@@ -474,5 +491,7 @@ __all__ = [
     "list_placements",
     "resolve_product",
     "search_featurable",
+    "shown_position",
+    "stored_position",
     "update_placement",
 ]

@@ -121,7 +121,7 @@ def edit_featured(placement_id: int):
         form.product.data = str(placement.product_id)
         form.headline_id.data = placement.headline_id
         form.headline_en.data = placement.headline_en
-        form.position.data = placement.position
+        form.position.data = services.shown_position(placement.position)
         form.starts_at.data = to_jakarta_local(placement.starts_at)
         form.ends_at.data = to_jakarta_local(placement.ends_at)
         return _render_edit(placement, form)

@@ -29,6 +29,7 @@ class FeaturedPlacement(db.Model):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
     headline_id: Mapped[str] = mapped_column(sa.String(160), default="")
     headline_en: Mapped[str] = mapped_column(sa.String(160), default="")
+    #: 0 is the first slot; curators see and type it from 1 (curation.featured.shown_position).
     position: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

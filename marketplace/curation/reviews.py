@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.audit.services import record_action
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Cluster, Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry
 from marketplace.catalogue.variants import variant_values_text
 from marketplace.curation import decisions as curation_decisions
 from marketplace.curation import revisions
+from marketplace.curation.baseline import Baseline, changes_since_approval
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.errors import Conflict, NotFound
 from marketplace.i18n import message as _l
-from marketplace.seller.common import REVIEWED_FIELDS, FileToDelete
+from marketplace.seller.common import DIRECT_FIELDS, REVIEWED_FIELDS, FileToDelete
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 
 #: Queue pages show at most this many items per kind; the console's counts say how many wait in all.
@@ -175,10 +176,21 @@ def list_product_queue(session: Session, *, limit: int = QUEUE_LIMIT) -> list[Qu
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field of the product: `live` (what buyers see; for an `applied` field, its value when a
+    curator last approved the product) and `proposed` (the seller's value; for an `applied` field,
+    the value buyers already see)."""
+
     name: str
     live: Any
     proposed: Any
     changed: bool
+    #: A field the seller changes without review (weight, cluster, export flag, HS code, stock…).
+    applied: bool = False
+
+
+#: Every product field a seller sets, in the order the review shows them: the ones waiting for
+#: review, then the ones applied at once, then the stock (moved through the stock ledger).
+REVIEW_FIELD_NAMES = (*REVIEWED_FIELDS, *DIRECT_FIELDS, "stock")
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,10 @@ class ProductReview:
     photos_changed: bool
     version: str
     submitted_at: datetime
+    #: The clusters the fields name (live and proposed), by id.
+    clusters: dict[int, Cluster] = field(default_factory=dict)
+    #: The product's variants and direct fields as a curator last approved them.
+    baseline: Baseline = field(default_factory=Baseline)
 
     @property
     def is_new(self) -> bool:
@@ -212,7 +228,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         raise NotFound(_l("Not found."))
     if product.status == ProductStatus.PENDING_REVIEW:
         photos = _live_photos(product)
-        fields = [FieldChange(n, None, getattr(product, n), True) for n in REVIEWED_FIELDS]
+        fields = [FieldChange(n, None, getattr(product, n), True) for n in REVIEW_FIELD_NAMES]
         return ProductReview(
             product,
             None,
@@ -222,6 +238,7 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
             bool(photos),
             version_of(product.updated_at),
             product.updated_at,
+            _clusters(session, fields),
         )
     revision = (
         revisions.find_pending_revision(session, product) if product.status == ProductStatus.ACTIVE else None
@@ -239,6 +256,12 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         for n in REVIEWED_FIELDS
     ]
     fields += _variant_price_changes(product, changes.get("variant_prices") or {})
+    baseline = changes_since_approval(session, product)
+    for name in DIRECT_FIELDS:
+        now = getattr(product, name)
+        then = baseline.product.get(name, now)
+        fields.append(FieldChange(name, then, now, then != now, applied=True))
+    fields.append(FieldChange("stock", None, product.stock, False, applied=True))
     live = _live_photos(product)
     proposed = revisions.list_photos(session, product)
     photos_changed = "photos" in changes and [p.token for p in proposed] != [p.token for p in live]
@@ -251,7 +274,16 @@ def get_product_review(session: Session, product_id: int) -> ProductReview:
         photos_changed,
         version_of(revision.updated_at),
         revision.updated_at,
+        _clusters(session, fields),
+        baseline,
     )
+
+
+def _clusters(session: Session, fields: list[FieldChange]) -> dict[int, Cluster]:
+    ids = {v for f in fields if f.name == "cluster_id" for v in (f.live, f.proposed) if isinstance(v, int)}
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(sa.select(Cluster).where(Cluster.id.in_(sorted(ids))))}
 
 
 def _variant_price_changes(product: Product, proposed: dict[str, int | None]) -> list[FieldChange]:

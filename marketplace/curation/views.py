@@ -31,4 +31,10 @@ def overview():
 
 
 # Register their routes on bp.
-from marketplace.curation import featured_views, late_views, queue_views, transfer_views  # noqa: E402,F401
+from marketplace.curation import (  # noqa: E402,F401
+    featured_views,
+    late_views,
+    profile_views,
+    queue_views,
+    transfer_views,
+)

@@ -59,4 +59,5 @@ def contact(seller_id: int):
         form=form,
         shop=shop.name,
         published=mobile_display(shop.whatsapp_number) if shop.whatsapp_public else "",
+        profile_url=url_for("seller.shop_profile", seller_id=seller_id),
     ), status

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.forms import IdCheckboxesField, IdSelectField, WholeNumberField
@@ -61,7 +60,9 @@ class NewProductForm(ProductForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(_l("Photo (JPEG, PNG or WebP)"))
+    """One or several photos in one POST (`multiple`); the uploader script sends them one by one."""
+
+    photo = MultipleFileField(_l("Photos (JPEG, PNG or WebP)"))
 
 
 class AdjustStockForm(FlaskForm):

@@ -29,7 +29,13 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("seller.dashboard", _l("My shop"), group="shop"),
     MenuEntry("facilitators.payout_account", _l("Bank account for payouts"), group="shop", needs_values=True),
     MenuEntry("naikkelas.scorecard", _l("Naik kelas"), group="shop"),
-    MenuEntry("seller.contact", _l("WhatsApp contact"), group="shop", needs_values=True),
+    MenuEntry(
+        "seller.shop_profile",
+        _l("Shop profile"),
+        group="shop",
+        related=("seller.contact",),
+        needs_values=True,
+    ),
     MenuEntry("facilitators.manage", _l("Facilitators"), group="shop"),
     MenuEntry("audit.seller_history", _l("History"), group="shop"),
     MenuEntry(
@@ -103,11 +109,11 @@ def seller_menu(session: Session, roles: Mapping[int, str]) -> AreaMenu:
 
     The bank account entry needs a shop: it is shown to the owner of exactly one shop (an owner of
     several changes each one from the dashboard; facilitators never change where the money goes).
-    The WhatsApp contact entry is shown to an account running exactly one shop (the dashboard
-    links each shop's).
+    The shop profile entry (its WhatsApp contact page is reached from it) is shown to an account
+    running exactly one shop (the dashboard links each shop's).
     """
     owned = [seller_id for seller_id, role in roles.items() if role == ActorRole.SELLER]
     url_values = {"facilitators.payout_account": {"seller_id": owned[0]}} if len(owned) == 1 else {}
     if len(roles) == 1:
-        url_values["seller.contact"] = {"seller_id": next(iter(roles))}
+        url_values["seller.shop_profile"] = {"seller_id": next(iter(roles))}
     return build_menu(SELLER_MENU, SELLER_GROUPS, waiting_counts(session, list(roles)), url_values=url_values)

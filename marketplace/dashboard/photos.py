@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,7 +12,7 @@ from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry, add_processed_image
 from marketplace.curation.models import ProductRevision, RevisionPhoto
 from marketplace.curation.revisions import drop_revision_photos, list_photos, live_tokens, open_revision
-from marketplace.errors import Conflict, NotFound
+from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.i18n import message as _l
 from marketplace.media.images import (
     new_storage_key,
@@ -82,6 +84,62 @@ def add_photo(
         raise
     session.expire(revision, ["photos"])
     return PhotoEntry(f"p{photo.id}", storage_key, photo.width, photo.height, True)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of a POST: the name the phone gave it (shown back in messages) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file that was not stored, with the reason in the request's language and its HTTP status."""
+
+    name: str
+    message: str
+    status: int
+
+
+def add_photos(
+    session: Session,
+    storage: MediaStorage,
+    *,
+    product: Product,
+    uploads: Sequence[Upload],
+    actor_id: int,
+    now: datetime,
+    limits: dict | None = None,
+) -> tuple[list[PhotoEntry], list[Refusal]]:
+    """Add several uploads in turn through add_photo, each checked on its own.
+
+    A file the media pipeline refuses, or one past MAX_PHOTOS, leaves nothing behind (its own
+    savepoint) and comes back as a Refusal naming it; the files before and after it are stored.
+    Raises Conflict for an archived product (nothing stored).
+    """
+    if product.status == ProductStatus.ARCHIVED:
+        raise Conflict(_l("Restore the product before you change its photos."))
+    added: list[PhotoEntry] = []
+    refused: list[Refusal] = []
+    for upload in uploads:
+        try:
+            with session.begin_nested():
+                entry = add_photo(
+                    session,
+                    storage,
+                    product=product,
+                    data=upload.data,
+                    actor_id=actor_id,
+                    now=now,
+                    limits=limits,
+                )
+        except DomainError as error:
+            refused.append(Refusal(upload.name, str(error.message), error.status))
+        else:
+            added.append(entry)
+    return added, refused
 
 
 def move_photo(

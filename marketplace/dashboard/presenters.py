@@ -73,7 +73,7 @@ def ledger_row(row: services.LedgerRow, lang: str, variant_names: dict[int, str]
     }
 
 
-def _to_ship(line, refunds) -> int:
+def units_to_ship(line, refunds) -> int:
     """Units of `line` still to go in the parcel: bought minus refunded, or minus what the shop or
     buyer cancelled when its refund is still waiting for a curator (a bank transfer back)."""
     refunded = refunds.units.get(line.id, 0) if refunds else 0
@@ -83,9 +83,9 @@ def _to_ship(line, refunds) -> int:
 def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
     """`refunds`: the parcel's `refunds.services.ParcelRefunds`, or None: counts what is left."""
     order = fulfilment.order
-    units = sum(_to_ship(line, refunds) for line in fulfilment.lines)
-    subtotal = sum(line.unit_price_minor * _to_ship(line, refunds) for line in fulfilment.lines)
-    subtotal_idr = sum(line.unit_price_idr * _to_ship(line, refunds) for line in fulfilment.lines)
+    units = sum(units_to_ship(line, refunds) for line in fulfilment.lines)
+    subtotal = sum(line.unit_price_minor * units_to_ship(line, refunds) for line in fulfilment.lines)
+    subtotal_idr = sum(line.unit_price_idr * units_to_ship(line, refunds) for line in fulfilment.lines)
     paid = order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
     return {
         "id": fulfilment.id,
@@ -139,7 +139,7 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
     lines = []
     weight = 0
     for line in fulfilment.lines:
-        left = _to_ship(line, refunds)
+        left = units_to_ship(line, refunds)
         # weight_grams is the line's (unit weight × quantity): what is left weighs its share.
         line_weight = line.weight_grams * left // line.quantity if line.quantity else 0
         weight += line_weight
@@ -169,6 +169,9 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
         "customs_url": url_for("seller.customs", fulfilment_id=fulfilment.id)
         if is_international(fulfilment)
         else "",
+        "label_url": ""
+        if str(order.shipping_method) == "pickup"
+        else url_for("seller.shipping_label", fulfilment_id=fulfilment.id),
     }
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
 from marketplace.catalogue.models import Product, ProductStatus
-from marketplace.catalogue.photos import photo_view
+from marketplace.catalogue.photos import PhotoEntry, photo_view
 from marketplace.catalogue.variants import option_names, variant_values_text
 from marketplace.curation import revisions
 from marketplace.dashboard import photos as dashboard_photos
@@ -24,7 +26,7 @@ from marketplace.dashboard.views import (
     delete_files_after_commit,
     own_product,
 )
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.media import get_storage
@@ -306,47 +308,110 @@ def submit(product_id: int):
     )
 
 
+def _wants_json() -> bool:
+    """The uploader script (static/js/photo-upload.js) asks for JSON; the plain form gets pages."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _json_error(status: int, message: str):
+    """The app's JSON error: {"error": {"status": …, "message": …}}."""
+    return jsonify(error={"status": status, "message": str(message)}), status
+
+
+def _file_name(name: str | None) -> str:
+    # Shown back in messages (escaped by Jinja and JSON): the last part of the name, kept short.
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:80]
+
+
+def _refusal_text(refusal: dashboard_photos.Refusal) -> str:
+    if not refusal.name:
+        return refusal.message
+    return _("%(file)s: %(message)s", file=refusal.name, message=refusal.message)
+
+
+def _added_text(added: list[PhotoEntry]) -> str:
+    waiting = any(entry.awaiting_review for entry in added)
+    if len(added) == 1:
+        return _("Photo added. Buyers see it after a curator approves it.") if waiting else _("Photo added.")
+    if waiting:
+        return ngettext(
+            "%(num)d photo added. Buyers see them after a curator approves them.",
+            "%(num)d photos added. Buyers see them after a curator approves them.",
+            len(added),
+        )
+    return ngettext("%(num)d photo added.", "%(num)d photos added.", len(added))
+
+
 @bp.post("/products/<int:product_id>/photos")
 @seller_area
 def upload_photo(product_id: int):
-    product = own_product(product_id)
+    """Add one or several photos (the field `photo`, `multiple`), each checked on its own.
+
+    The plain form gets a redirect when every file was stored, else the product page again naming
+    each refused file (the others are stored). The uploader script sends one resized photo per
+    request with `Accept: application/json`: 201 with the stored photo, or a 4xx JSON error whose
+    message is in the seller's language.
+    """
+    wants_json = _wants_json()
+    try:
+        product = own_product(product_id)
+    except NotFound as error:
+        if wants_json:
+            return _json_error(404, error.message)
+        raise
     photo_form = PhotoForm()
     if not photo_form.validate_on_submit():
         abort(400)
-    upload = request.files.get("photo")
-    data = upload.read() if upload else b""
+    # An empty file input still sends one part (no name, no bytes): "The file is empty."
+    uploads = [
+        dashboard_photos.Upload(_file_name(item.filename), item.read())
+        for item in request.files.getlist("photo")
+    ] or [dashboard_photos.Upload("", b"")]
     with domain_errors() as outcome:
-        entry = dashboard_photos.add_photo(
+        added, refused = dashboard_photos.add_photos(
             db.session,
             get_storage(current_app),
             product=product,
-            data=data,
+            uploads=uploads,
             actor_id=current_user.id,
             now=utcnow(),
             limits=upload_limits(current_app.config),
         )
-    if not outcome.ok:
-        product = own_product(product_id)
-        photo_form.photo.errors = [outcome.error.message]
-        form = ProductForm(formdata=None)
-        _cluster_choices(form)
-        _fill_product_form(form, product)
-        return _render_product_page(product, form, photo_form, status=400)
-    db.session.commit()
-    if entry.awaiting_review:
-        flash(_("Photo added. Buyers see it after a curator approves it."), "success")
-    else:
-        flash(_("Photo added."), "success")
-    return redirect(url_for("seller.edit_product", product_id=product_id, _anchor="photos"), code=303)
+        db.session.commit()
+    if not outcome.ok:  # an archived product: its page has no upload form to show the message in
+        if wants_json:
+            return _json_error(outcome.error.status, outcome.error.message)
+        flash(outcome.error.message, "error")
+        return redirect(url_for("seller.edit_product", product_id=product_id), code=303)
+    if wants_json:
+        title = localized(product, "title", current_language())
+        photos = [photo_view(entry, title) for entry in added]
+        if refused:
+            first = refused[0]
+            body = {"status": first.status, "message": first.message, "file": first.name}
+            return jsonify(error=body, photos=photos), first.status
+        return jsonify(photos=photos, message=_added_text(added)), 201
+    if added:
+        flash(_added_text(added), "success")
+    if not refused:
+        return redirect(url_for("seller.edit_product", product_id=product_id, _anchor="photos"), code=303)
+    product = own_product(product_id)
+    photo_form.photo.errors = [_refusal_text(refusal) for refusal in refused]
+    form = ProductForm(formdata=None)
+    _cluster_choices(form)
+    _fill_product_form(form, product)
+    return _render_product_page(product, form, photo_form, status=400)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error):
-    """A file over MAX_CONTENT_LENGTH: show the product page again with the message."""
+    """A request over MAX_CONTENT_LENGTH: the product page again with the message (JSON for the script)."""
     db.session.rollback()
     product_id = (request.view_args or {}).get("product_id")
-    message = _("The file is too large. Please choose a photo smaller than %(mb)d MB.",
+    message = _("The upload is too large: at most %(mb)d MB at once. Please choose fewer or smaller photos.",
                 mb=current_app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024))  # fmt: skip
+    if request.endpoint == "seller.upload_photo" and _wants_json():
+        return _json_error(413, message)
     if request.endpoint != "seller.upload_photo" or not current_user.is_authenticated or product_id is None:
         return render_template("errors/error.html", status=413, message=message), 413
     g.seller_ids = user_seller_ids(db.session, current_user)
@@ -357,6 +422,14 @@ def upload_too_large(error):
     photo_form = PhotoForm(formdata=None)
     photo_form.photo.errors = [message]
     return _render_product_page(product, form, photo_form, status=413)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """The uploader script gets a JSON error it can show; every other seller form the usual page."""
+    if request.endpoint == "seller.upload_photo" and _wants_json():
+        return _json_error(400, _("The form expired. Please open the page again."))
+    return render_template("errors/error.html", status=400, message=error.description), 400
 
 
 def _photo_action(product_id: int, token: str, action):

@@ -113,6 +113,7 @@ def dashboard():
             else "",
             "review_note": s.review_note if s.status == SellerStatus.REJECTED else "",
             "contact_url": url_for("seller.contact", seller_id=s.id),
+            "profile_url": url_for("seller.shop_profile", seller_id=s.id),
             "whatsapp_text": presenters.whatsapp_text(s),
         }
         for s in sellers
@@ -203,6 +204,7 @@ from marketplace.dashboard import (  # noqa: E402,F401  (register their routes o
     customs_views,
     order_views,
     product_views,
+    profile_views,
     stock_views,
     variant_views,
 )

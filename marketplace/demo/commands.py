@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.demo import seed
+from marketplace.demo.picture_cache import PictureCache
 from marketplace.extensions import db
 from marketplace.media.storage import get_storage
 
@@ -32,7 +33,8 @@ def seed_demo(if_empty: bool):
         return
     storage = get_storage(current_app)
     started = time.perf_counter()
-    report = seed.seed_demo(db.session, storage)
+    kept = current_app.config.get("DEMO_PICTURES_CACHE")
+    report = seed.seed_demo(db.session, storage, picture_cache=PictureCache(kept) if kept else None)
     try:
         db.session.commit()
     except SQLAlchemyError:

@@ -7,6 +7,7 @@ placements are created together with the product. Flushes only: the caller commi
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,10 +27,12 @@ from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
 from marketplace.demo.favourites import seed_demo_favourites
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
+from marketplace.demo.picture_cache import PictureCache, cache_key
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
 from marketplace.demo.reviews import seed_demo_reviews
 from marketplace.demo.variants import seed_demo_variants
+from marketplace.demo.workshop import seed_demo_workshop
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.images import ProcessedImage, delete_renditions, process_upload
@@ -37,7 +40,7 @@ from marketplace.media.storage import MediaStorage
 from marketplace.monitoring.demo import seed_demo_activity
 from marketplace.naikkelas.services import ensure_default_naik_kelas
 from marketplace.origin.demo import ensure_demo_tags
-from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus
+from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus, WorkshopPhoto
 from marketplace.shipping.couriers import ensure_default_couriers
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.timezones import JAKARTA
@@ -52,7 +55,8 @@ class SeedReport:
     """What one run created (kind → count) and the images it stored, for cleanup if the commit fails."""
 
     created: Counter = field(default_factory=Counter)
-    images: list[ProductImage] = field(default_factory=list)
+    #: Product and workshop photos (each has the storage_key and width their renditions are named by).
+    images: list[ProductImage | WorkshopPhoto] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -64,11 +68,33 @@ class SeedReport:
         return ", ".join(f"{count} {kind}" for kind, count in self.created.items() if count)
 
 
-@lru_cache(maxsize=256)  # the demo has ~100 pictures; their drawing and encoding is most of a seed
+@lru_cache(maxsize=256)  # the demo has ~100 pictures
+def _drawn_picture(slug: str, cluster: str, title: str, variant: int) -> bytes:
+    return product_picture(slug, cluster, title, variant)
+
+
+@lru_cache(maxsize=256)  # their encoding is most of a seed
 def _demo_picture(slug: str, cluster: str, title: str, variant: int) -> ProcessedImage:
     """A demo product's picture through the upload pipeline; the same every time, so a process that
     seeds twice (the tests, once per database) draws and encodes each only once."""
-    return process_upload(product_picture(slug, cluster, title, variant))
+    return process_upload(_drawn_picture(slug, cluster, title, variant))
+
+
+def _kept_demo_picture(
+    cache: PictureCache, slug: str, cluster: str, title: str, variant: int
+) -> ProcessedImage:
+    """The picture from the cache another process filled, or encoded here and stored for the next."""
+    key = cache_key(_drawn_picture(slug, cluster, title, variant))
+    picture = cache.load(key)
+    if picture is None:
+        picture = _demo_picture(slug, cluster, title, variant)
+        cache.store(key, picture)
+    return picture
+
+
+def _demo_street(desa: str, index: int) -> str:
+    """Where a demo shop's parcels leave from, written as shops write it on labels."""
+    return f"Jl. Raya {desa} No. {3 + index * 7}, RT 0{1 + index % 4}/RW 0{1 + index % 3}"
 
 
 def has_products(session: Session) -> bool:
@@ -89,16 +115,20 @@ def seed_demo(
     now: datetime | None = None,
     with_images: bool = True,
     hash_password: Callable[[str], str] | None = None,
+    picture_cache: PictureCache | None = None,
 ) -> SeedReport:
     """Load the demo villages, clusters, label types, accounts, sellers, products and featuring.
 
     Creates only what is missing; returns what it created. If anything fails, the pictures this
     run stored are deleted before the error propagates (the caller rolls back the rows).
+    `picture_cache` keeps the pictures' renditions for the next process that seeds (`DEMO_PICTURES_CACHE`).
     """
     now = now or utcnow()
     report = SeedReport()
     try:
-        _Seeder(session, storage, now, report, hash_password or hash_account_password).run(with_images)
+        _Seeder(session, storage, now, report, hash_password or hash_account_password, picture_cache).run(
+            with_images
+        )
     except BaseException:
         discard_images(storage, report)
         raise
@@ -113,8 +143,10 @@ class _Seeder:
         now: datetime,
         report: SeedReport,
         hash_password: Callable[[str], str],
+        picture_cache: PictureCache | None = None,
     ):
         self.session = session
+        self.picture_cache = picture_cache
         self.storage = storage
         self.now = now
         self.today = now.astimezone(JAKARTA).date()
@@ -164,6 +196,10 @@ class _Seeder:
         )
         if with_images:
             self.images(new_products)
+            # The batik shop's page shows its workshop (seller/profile).
+            for photo in seed_demo_workshop(self.session, self.storage, sellers, now=self.now):
+                self.report.images.append(photo)
+                self.report.created["workshop photos"] += 1
         self.session.flush()
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -279,6 +315,8 @@ class _Seeder:
                 story_id=s.story_id,
                 story_en=s.story_en,
                 phone=s.phone,
+                # Where parcels leave from: a street in the shop's desa, as shops write it on labels.
+                address_line=_demo_street(regions[s.village].name, index),
                 status=status,
                 clusters=[clusters[c] for c in s.clusters],
                 created_at=joined,
@@ -400,12 +438,17 @@ class _Seeder:
             for variant in range(picture_count)
         ]
 
+        cache = self.picture_cache
+
         def render(job) -> ProcessedImage:
             _, spec, variant = job
-            return _demo_picture(spec.slug, spec.cluster, spec.title_id, variant)
+            if cache is None:
+                return _demo_picture(spec.slug, spec.cluster, spec.title_id, variant)
+            return _kept_demo_picture(cache, spec.slug, spec.cluster, spec.title_id, variant)
 
-        # Pillow releases the GIL while it draws, encodes and decodes: threads make this faster.
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        # Pillow releases the GIL while it draws, encodes and decodes: threads make this faster. A
+        # second process seeding at the same time waits for the cache this one fills.
+        with cache.locked() if cache else contextlib.nullcontext(), ThreadPoolExecutor(max_workers=4) as pool:
             processed = list(pool.map(render, jobs))
         for (product, spec, _), result in zip(jobs, processed, strict=True):
             image = add_processed_image(

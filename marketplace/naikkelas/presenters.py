@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import localized
 from marketplace.naikkelas.services import METRICS, PERCENT, RATING, CriterionResult, Scorecard
+
+#: Where a shop works on a metric: (endpoint, whether it takes the shop's id, link text).
+ACTION_LINKS = {
+    "profile_complete": ("seller.shop_profile", True, _l("Complete your shop profile")),
+    "photo_share": ("seller.products", False, _l("Add photos to your products")),
+    "active_products": ("seller.products", False, _l("Your products")),
+    "export_ready": ("seller.products", False, _l("Your products")),
+    "verified_labels": ("labels.seller_labels", False, _l("Ask for a label")),
+}
+
+
+def action_link(metric: str, seller_id: int) -> dict | None:
+    """The page where the shop improves `metric` ({"url", "label"}), or None."""
+    found = ACTION_LINKS.get(metric)
+    if found is None:
+        return None
+    endpoint, per_shop, label = found
+    url = url_for(endpoint, seller_id=seller_id) if per_shop else url_for(endpoint)
+    return {"url": url, "label": str(label)}
 
 
 def format_value(metric: str, value) -> str:
@@ -34,7 +55,9 @@ def level_name(level, lang: str) -> str:
     return localized(level, "name", lang) if level is not None else _("Not yet at the first level")
 
 
-def criterion_row(result: CriterionResult, lang: str) -> dict:
+def criterion_row(result: CriterionResult, lang: str, seller_id: int | None = None) -> dict:
+    """One criterion as the scorecard shows it; with `seller_id`, a link to where an unmet one is
+    worked on (`action`, or None)."""
     c = result.criterion
     return {
         "name": localized(c, "name", lang),
@@ -42,6 +65,7 @@ def criterion_row(result: CriterionResult, lang: str) -> dict:
         "value": format_value(c.metric, result.value),
         "target": format_target(c.metric, c.threshold),
         "met": result.met,
+        "action": action_link(c.metric, seller_id) if seller_id is not None and not result.met else None,
     }
 
 
@@ -72,5 +96,5 @@ def scorecard_view(seller, card: Scorecard, lang: str) -> dict:
             }
             for r in card.levels
         ],
-        "next_steps": [criterion_row(x, lang) for x in card.next_steps],
+        "next_steps": [criterion_row(x, lang, seller.id) for x in card.next_steps],
     }

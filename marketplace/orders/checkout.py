@@ -1,8 +1,9 @@
 """Checkout before an order exists: validating the buyer's choices and pricing the cart.
 
-`price_checkout` is the one pricing function: the checkout page's summary and `place_order`
-(whose totals are what the buyer is charged, bank transfer or Stripe) both call it, so the
-total shown is the total charged.
+`price_checkout` is the one pricing function: the checkout page's summary, its JSON quote and
+`place_order` (whose totals are what the buyer is charged, bank transfer or Stripe) all call it,
+so the total shown is the total charged. `quote_token` names what the page showed; placing an
+order refuses a total the buyer has not seen (`check_quote`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from marketplace.errors import Conflict, DomainError, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.markets import services as markets
 from marketplace.markets.services import ConvertedOrder, Rate
+from marketplace.money import Money
 from marketplace.orders.models import PaymentMethod, ShippingMethod
 from marketplace.orders.payment_choice import stripe_minimum
 from marketplace.seller.models import Seller
@@ -31,6 +33,7 @@ from marketplace.shipping.services import (
     ShippingAddress,
     ShippingQuote,
     check_address,
+    destination_rates,
     quote_shipping,
     validate_address,
 )
@@ -343,6 +346,12 @@ class CheckoutPrice:
     def total_minor(self) -> int:
         return self.converted.total
 
+    @property
+    def total_idr_minor(self) -> int:
+        """The total in rupiah from the rupiah parts (prices and shipping as the rates table has them)."""
+        lines = sum(line.line_total_minor for line in self.lines)
+        return lines + sum(parcel.quote.price.minor for parcel in self.parcels if parcel.quote is not None)
+
     def raise_problem(self) -> None:
         """Raise the first parcel's pricing problem (in seller order), if any."""
         for parcel in self.parcels:
@@ -371,6 +380,12 @@ def price_checkout(
     for line in lines:
         by_seller[line.product.seller_id].append(line)
     parcels = []
+    # Every parcel goes to the same destination: its zone and tiers are read once.
+    rates = (
+        destination_rates(session, destination)
+        if destination is not None and method == ShippingMethod.COURIER and by_seller
+        else None
+    )
     for seller_id, seller_lines in by_seller.items():
         if destination is None:
             parcels.append(ParcelPrice(seller_id, seller_lines))
@@ -383,6 +398,7 @@ def price_checkout(
                 weight_grams=sum(line.weight_grams for line in seller_lines),
                 method=method.value,
                 item_weights=[ln.unit_weight_grams for ln in seller_lines for _ in range(ln.quantity)],
+                rates=rates,
             )
         except DomainError as error:
             parcels.append(ParcelPrice(seller_id, seller_lines, problem=error))
@@ -395,3 +411,120 @@ def price_checkout(
         shipping_idr=[parcel.quote.price.minor for parcel in parcels if parcel.quote is not None],
     )
     return CheckoutPrice(lines=list(lines), parcels=parcels, converted=converted)
+
+
+# --------------------------------------------------------------------------------------------
+# What the buyer saw: the destination that can be priced, the quote, and its check
+# --------------------------------------------------------------------------------------------
+
+
+def quote_destination(
+    address: ShippingAddress, shipping_method: ShippingMethod | str
+) -> ShippingAddress | None:
+    """`address` when it says enough to price shipping by `shipping_method`, else None.
+
+    Pickup is priced whatever the street (free, or refused abroad). A courier in Indonesia needs
+    a province from the list and the city (Banyuwangi regency is a zone of its own, matched on the
+    city); abroad the zone is the country's, so a known country is enough.
+    """
+    if shipping_method == ShippingMethod.PICKUP:
+        return address
+    if address.country == contact.HOME_COUNTRY:
+        if address.province in contact.PROVINCES and address.city.strip():
+            return address
+        return None
+    return address if address.country in contact.country_names("en") else None
+
+
+def quote_token(price: CheckoutPrice) -> str:
+    """The amounts the checkout page shows, as the form carries them back ("IDR:25000:150000"):
+    currency, shipping and total in minor units; "" while the shipping is not known."""
+    if not price.parcels or not price.shipping_known:
+        return ""
+    return f"{price.currency}:{price.shipping_minor}:{price.total_minor}"
+
+
+class QuoteChanged(Conflict):
+    """The shipping or total the order would be placed at is not the one the checkout page showed
+    (a rate, price or stock change, another destination, or a total never shown). `total` is the
+    fresh one; the page shows it and the buyer places the order again."""
+
+    def __init__(self, total: Money, *, lang: str, seen: bool):
+        lang = lang if lang in ("id", "en") else "id"
+        if seen:
+            text = _l(
+                "The shipping or the total changed since the page showed it: the total is now %(total)s. "
+                "Check it, then place your order again.",
+                total=total.format(lang),
+            )
+        else:
+            text = _l(
+                "Check the shipping and the total (%(total)s) below, then place your order.",
+                total=total.format(lang),
+            )
+        super().__init__(str(text))
+        self.total = total
+
+
+def check_quote(price: CheckoutPrice, expected_quote: str | None, *, lang: str) -> None:
+    """Raise QuoteChanged unless `expected_quote` (the form's, from `quote_token`) is this price's.
+
+    None skips the check (callers without a page: the demo, tests of other rules)."""
+    if expected_quote is None:
+        return
+    if expected_quote.strip() != quote_token(price):
+        raise QuoteChanged(
+            Money(price.total_minor, price.currency), lang=lang, seen=bool(expected_quote.strip())
+        )
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    """The checkout page's prices for what the form says so far.
+
+    `chosen` is the order as it would be placed (the chosen method; no shipping while the
+    destination is unknown); `courier` prices courier delivery to the same destination, for the
+    courier option's label (the same object when the courier is chosen).
+    """
+
+    chosen: CheckoutPrice
+    courier: CheckoutPrice
+    #: Whether the destination says enough to price the chosen method (`quote_destination`).
+    destination_known: bool
+
+    @property
+    def token(self) -> str:
+        return quote_token(self.chosen)
+
+
+def quote_checkout(
+    session: Session,
+    lines: Sequence[PricedLine],
+    *,
+    address: ShippingAddress,
+    shipping_method: ShippingMethod | str,
+    currency: str,
+    rate: Rate | None,
+) -> CheckoutQuote:
+    """Price `lines` for the form's `address` (possibly half typed) and method, as `place_order`
+    would: the checkout page and its JSON quote both show this. Raises ValidationError only for a
+    currency without a rate (see `price_checkout`)."""
+    try:
+        method = ShippingMethod(shipping_method)
+    except ValueError:
+        method = ShippingMethod.COURIER
+    to_courier = quote_destination(address, ShippingMethod.COURIER)
+    courier = price_checkout(
+        session,
+        lines,
+        destination=to_courier,
+        shipping_method=ShippingMethod.COURIER,
+        currency=currency,
+        rate=rate,
+    )
+    if method == ShippingMethod.COURIER:
+        return CheckoutQuote(chosen=courier, courier=courier, destination_known=to_courier is not None)
+    chosen = price_checkout(
+        session, lines, destination=address, shipping_method=method, currency=currency, rate=rate
+    )
+    return CheckoutQuote(chosen=chosen, courier=courier, destination_known=True)

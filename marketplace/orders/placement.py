@@ -21,6 +21,7 @@ from marketplace.orders.checkout import (
     CheckoutChoice,
     CheckoutPrice,
     check_card_minimum,
+    check_quote,
     price_checkout,
     validate_choice,
     validate_lines,
@@ -95,6 +96,7 @@ def place_order(
     expected_rate_version: str | None = None,
     rate_stale_days: int = 7,
     note: str = "",
+    expected_quote: str | None = None,
 ) -> Order:
     """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
 
@@ -116,7 +118,9 @@ def place_order(
     ValidationError; a total below Stripe's minimum for a card: ValidationError; a rate other
     than `expected_rate_version` (what the checkout page showed): markets.services.RateChanged
     (a Conflict). `note`: the buyer's note for the sellers (`notes.clean_note`; too long:
-    ValidationError on field "note").
+    ValidationError on field "note"). `expected_quote` (`checkout.quote_token` of the page the
+    buyer placed the order from; None: not checked) other than the fresh price's: QuoteChanged
+    (a Conflict carrying the new total) — the buyer never pays a shipping or total not shown.
     """
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
@@ -157,6 +161,7 @@ def place_order(
     )
     price.raise_problem()
     check_card_minimum(price, choice.payment_method, lang=lang)
+    check_quote(price, expected_quote, lang=lang)
     # 3. Create: the order, its stock reservations, parcels and lines.
     order = _create_order(
         session,

@@ -10,12 +10,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from marketplace import contact
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Cluster, Region, RegionKind
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.i18n import message as _l
-from marketplace.seller.common import ACCOUNT_NUMBER, PHONE, clean_text, unique_slug
+from marketplace.seller.common import ACCOUNT_NUMBER, clean_text, shop_phone, unique_slug
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 
 
@@ -75,7 +74,7 @@ def check_application(session: Session, data: ApplicationInput) -> dict[str, str
         errors["story_en" if len(data.story_en) > 5000 else "story_id"] = _l(
             "The story can be at most 5000 characters."
         )
-    if not PHONE.match(contact.phone_digits(data.phone)):
+    if shop_phone(data.phone) is None:
         errors["phone"] = _l("Enter a phone number of 8 to 15 digits, for example 0812 3456 7890.")
     if not 2 <= len(clean_text(data.bank_name)) <= 80:
         errors["bank_name"] = _l("Enter the bank's name.")
@@ -108,7 +107,7 @@ def apply_to_sell(session: Session, *, user: User, data: ApplicationInput, now: 
     seller.village_id = data.village_id
     seller.story_id = clean_text(data.story_id)
     seller.story_en = clean_text(data.story_en)
-    seller.phone = contact.phone_digits(data.phone)
+    seller.phone = shop_phone(data.phone) or ""
     seller.status = SellerStatus.PENDING
     seller.approved_at = None
     seller.clusters = clusters

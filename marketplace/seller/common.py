@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace import contact
 from marketplace.media.images import (
     delete_renditions,
 )
@@ -49,6 +50,17 @@ ACCOUNT_NUMBER = re.compile(r"^[0-9]{6,20}$")
 
 
 PHONE = re.compile(r"^\+?[0-9]{8,15}$")
+
+
+def shop_phone(raw: str | None) -> str | None:
+    """A shop's phone number as stored (digits, "+" first when given), or None when it cannot be
+    dialled: the kernel's phone rules (`contact.clean_phone`, `contact.phone_ok`) and at most 15
+    digits (E.164). One rule for the application and the shop profile."""
+    cleaned = contact.clean_phone(raw)
+    digits = contact.phone_digits(cleaned)
+    if not contact.phone_ok(cleaned) or not PHONE.match(digits):
+        return None
+    return digits
 
 
 TRACKING = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /-]{3,79}$")

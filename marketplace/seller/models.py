@@ -1,10 +1,11 @@
-"""Sellers (UMKM shops), the clusters they work in, their payout bank accounts and facilitators."""
+"""Sellers (UMKM shops), the clusters they work in, their payout bank accounts, facilitators, and
+the shop profile's workshop photos and changes waiting for a curator."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,16 @@ from marketplace.catalogue.models import Cluster, Product, Region
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["Seller", "SellerFacilitator", "SellerPayoutAccount", "SellerStatus", "seller_clusters"]
+__all__ = [
+    "ProfileChangeStatus",
+    "Seller",
+    "SellerFacilitator",
+    "SellerPayoutAccount",
+    "SellerStatus",
+    "ShopProfileRevision",
+    "WorkshopPhoto",
+    "seller_clusters",
+]
 
 
 class SellerStatus(enum.StrEnum):
@@ -48,6 +58,9 @@ class Seller(db.Model):
     story_id: Mapped[str] = mapped_column(sa.Text, default="")
     story_en: Mapped[str] = mapped_column(sa.Text, default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: Street, house number, RT/RW: where parcels are sent from (private; printed as the sender on
+    #: labels and customs forms, after the shop's name and before the desa).
+    address_line: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     #: Only approved sellers' products are ever public.
     status: Mapped[SellerStatus] = mapped_column(
         enum_column(SellerStatus, "seller_status"), default=SellerStatus.PENDING, index=True
@@ -135,3 +148,86 @@ class SellerFacilitator(db.Model):
 
     seller: Mapped[Seller] = relationship()
     facilitator: Mapped[User] = relationship(foreign_keys=[facilitator_id])
+
+
+class ProfileChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    #: The shop took every change back before a curator decided: nothing waits any more.
+    WITHDRAWN = "withdrawn"
+
+
+class ShopProfileRevision(db.Model):
+    """Changes to an approved shop's public profile waiting for a curator (marketplace/seller/profile.py).
+
+    Buyers see the live shop until a curator approves. `changes` holds only the proposed values
+    that differ from the live ones: Seller columns (name, story_id, story_en, village_id) and
+    "photo_alts", {"<WorkshopPhoto id>": {"alt_id": …, "alt_en": …}} for live photos' new
+    descriptions. New workshop photos wait in `photos`. A pending revision always proposes
+    something: one emptied by the shop is WITHDRAWN, so the curator's count is a plain count.
+    """
+
+    __tablename__ = "shop_profile_revisions"
+    __table_args__ = (
+        # At most one open change per shop: a second edit updates it.
+        sa.Index(
+            "uq_shop_profile_revisions_pending_per_seller",
+            "seller_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ProfileChangeStatus] = mapped_column(
+        enum_column(ProfileChangeStatus, "profile_change_status"),
+        default=ProfileChangeStatus.PENDING,
+        index=True,
+    )
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: Who proposed the change last (the owner or a facilitator).
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The curator's reason (required to reject), shown on the shop's profile page and emailed.
+    reviewer_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Bumped on every edit: the curator's decision names the version it saw.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    seller: Mapped[Seller] = relationship()
+    photos: Mapped[list[WorkshopPhoto]] = relationship(
+        back_populates="revision", order_by="WorkshopPhoto.id", passive_deletes=True
+    )
+
+
+class WorkshopPhoto(db.Model):
+    """A photo of the shop's workshop, shown on its public page once a curator approved it.
+
+    Stored like product photos (media renditions named after `storage_key`). A new upload waits
+    in the shop's pending ShopProfileRevision (`approved_at` None) and is deleted if the curator
+    rejects the change.
+    """
+
+    __tablename__ = "seller_workshop_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    #: The change it arrived with (kept after the decision, as history).
+    revision_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("shop_profile_revisions.id", ondelete="SET NULL"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    #: What the photo shows, for buyers who cannot see it (the img's alt), in both languages.
+    alt_id: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    alt_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When a curator approved it: public from then on; None while it waits.
+    approved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    revision: Mapped[Optional[ShopProfileRevision]] = relationship(back_populates="photos")

@@ -1,4 +1,5 @@
-"""The shop's labels: its kind and status as people read them, a payout account as short text.
+"""The shop's labels: its kind and status as people read them, a payout account as short text,
+a workshop photo as an <img>.
 
 Shared by the seller's dashboard and the curator queue (both above seller in the layers).
 """
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.seller.models import SellerStatus
+from marketplace.i18n import localized
+from marketplace.media import picture_attrs
+from marketplace.seller.models import SellerStatus, WorkshopPhoto
 
 SELLER_STATUS_LABELS = {
     SellerStatus.PENDING: _l("Waiting for approval"),
@@ -36,3 +39,14 @@ def payout_text(account) -> str:
     if account is None:
         return ""
     return f"{account.bank_name} ••••{account.account_number[-4:]} ({account.account_holder})"
+
+
+def workshop_photo_view(photo: WorkshopPhoto, lang: str, *, width: int = 640) -> dict:
+    """A workshop photo's `<img>` values (src, srcset of its WebP renditions, width, height) about
+    `width` px wide, its description in `lang` as the alt text, and whether it waits for a curator."""
+    return {
+        **picture_attrs(photo, wanted_width=width),
+        "id": photo.id,
+        "alt": localized(photo, "alt", lang),
+        "waiting": photo.approved_at is None,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ CATEGORY = "sale_of_goods"
 class CustomsItem:
     """One line of the declaration: all units of one product in the parcel."""
 
+    #: In English (the product's English title) unless `in_english` is False: the seller gave
+    #: none, and this is the Indonesian title.
     description: str
     quantity: int
     net_weight_grams: int
@@ -32,12 +35,14 @@ class CustomsItem:
     value_minor: int
     hs_code: str
     origin_country: str
+    in_english: bool = True
 
 
 @dataclass(frozen=True)
 class CustomsDeclaration:
     form: str  # "CN22" or "CN23"
     category: str
+    #: The currency every value is declared in: the order's, what the buyer paid (ISO 4217).
     currency: str
     items: tuple[CustomsItem, ...]
     total_weight_grams: int
@@ -59,49 +64,63 @@ def choose_form(value_idr: int, *, cn22_max_idr: int = DEFAULT_CN22_MAX_IDR) -> 
     return "CN22" if value_idr <= cn22_max_idr else "CN23"
 
 
-def _value_idr(fulfilment: Fulfilment) -> int:
+def _value_idr(fulfilment: Fulfilment, units: Mapping[int, int]) -> int:
     order = fulfilment.order
     total = 0
     for line in fulfilment.lines:
+        quantity = units.get(line.id, line.quantity)
         unit_idr = getattr(line, "unit_price_idr", 0) or 0
         if unit_idr > 0:
-            total += unit_idr * line.quantity
+            total += unit_idr * quantity
         elif order.currency == "IDR":
-            total += line.line_total_minor
+            total += line.unit_price_minor * quantity
         elif order.exchange_rate:  # rupiah per 1 unit of the order's currency (markets)
-            amount = Money(line.line_total_minor, order.currency).as_decimal() * Decimal(order.exchange_rate)
-            total += int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            paid = Money(line.unit_price_minor * quantity, order.currency).as_decimal()
+            total += int((paid * Decimal(order.exchange_rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return total
 
 
 def build_customs_declaration(
-    fulfilment: Fulfilment, *, cn22_max_idr: int = DEFAULT_CN22_MAX_IDR
+    fulfilment: Fulfilment,
+    *,
+    cn22_max_idr: int = DEFAULT_CN22_MAX_IDR,
+    units_left: Mapping[int, int] | None = None,
 ) -> CustomsDeclaration:
     """The declaration for one seller's parcel, from the lines frozen at the order.
 
+    `units_left` ({order line id: units}) declares only what still goes in the parcel when some
+    were refunded or cancelled (lines left with none are not declared); without it, every unit.
     Raises NotFound for a parcel that does not leave Indonesia (domestic or pickup).
     """
     if not is_international(fulfilment):
         raise NotFound(str(_l("Customs forms are only for parcels sent abroad.")))
     order = fulfilment.order
-    items = tuple(
-        CustomsItem(
-            description=line.customs_description or line.title_en or line.title_id,
-            quantity=line.quantity,
-            net_weight_grams=line.weight_grams,
-            unit_value_minor=line.unit_price_minor,
-            value_minor=line.line_total_minor,
-            hs_code=line.hs_code or "",
-            origin_country=line.origin_country or "ID",
+    units = dict(units_left or {})
+    items = []
+    for line in fulfilment.lines:
+        quantity = units.get(line.id, line.quantity)
+        if quantity <= 0:
+            continue
+        english = bool((line.title_en or "").strip())
+        items.append(
+            CustomsItem(
+                description=line.customs_description or line.title_en or line.title_id,
+                quantity=quantity,
+                # weight_grams is the line's (unit weight × quantity): the units left weigh their share.
+                net_weight_grams=line.weight_grams * quantity // line.quantity if line.quantity else 0,
+                unit_value_minor=line.unit_price_minor,
+                value_minor=line.unit_price_minor * quantity,
+                hs_code=line.hs_code or "",
+                origin_country=line.origin_country or "ID",
+                in_english=english,
+            )
         )
-        for line in fulfilment.lines
-    )
-    value_idr = _value_idr(fulfilment)
+    value_idr = _value_idr(fulfilment, units)
     return CustomsDeclaration(
         form=choose_form(value_idr, cn22_max_idr=cn22_max_idr),
         category=CATEGORY,
         currency=order.currency,
-        items=items,
+        items=tuple(items),
         total_weight_grams=sum(item.net_weight_grams for item in items),
         total_value_minor=sum(item.value_minor for item in items),
         value_idr=value_idr,

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_currency_name
 from flask_babel import lazy_gettext as _l
 
-from marketplace.money import Money, money_text
+from marketplace.contact import HOME_COUNTRY, mobile_display, mobile_e164
+from marketplace.money import Money, currency_exponent
 from marketplace.shipping.couriers import tracking_url
 from marketplace.shipping.customs import CustomsDeclaration
 from marketplace.shipping.models import ShippingZone
+from marketplace.shipping.provinces import province_name
 from marketplace.shipping.services import country_names
 
 if TYPE_CHECKING:  # orders sits above shipping (layering); a type only
     from marketplace.orders.models import Fulfilment
 
 CATEGORY_LABELS = {"sale_of_goods": _l("Sale of goods")}
+CATEGORY_FRENCH = {"sale_of_goods": "Vente de marchandises"}
 
 
 def kilograms(grams: int, lang: str) -> str:
@@ -26,56 +31,180 @@ def kilograms(grams: int, lang: str) -> str:
     return f"{format_decimal(Decimal(grams).scaleb(-3), format='#,##0.0##', locale=lang)} kg"
 
 
-def present_customs(declaration: CustomsDeclaration, fulfilment: Fulfilment, *, shop, lang: str) -> dict:
-    """Everything the printable CN22/CN23 page shows, formatted (no logic left for the template)."""
-    order = fulfilment.order
-    names = country_names(lang)
+@dataclass(frozen=True)
+class ShipFrom:
+    """Where the market's shops send from, beyond each shop's desa and kecamatan (settings
+    MARKET_REGENCY, MARKET_PROVINCE, MARKET_POSTAL_CODE: the regency, its province as written in
+    Indonesian, the kecamatan's postal code)."""
+
+    regency: str
+    province: str
+    postal_code: str
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ShipFrom:
+        return cls(
+            regency=config.get("MARKET_REGENCY", ""),
+            province=config.get("MARKET_PROVINCE", ""),
+            postal_code=config.get("MARKET_POSTAL_CODE", ""),
+        )
+
+
+#: The French wording the UPU's bilingual CN22/CN23 carry beside the English (the same in every
+#: UI language: printed as on the real forms).
+UPU_FRENCH = {
+    "title": "Déclaration en douane",
+    "opened": "Peut être ouvert d'office",
+    "sender": "Expéditeur",
+    "recipient": "Destinataire",
+    "category": "Catégorie de l'envoi",
+    "description": "Désignation détaillée du contenu",
+    "quantity": "Quantité",
+    "weight": "Poids net",
+    "unit_value": "Valeur unitaire",
+    "value": "Valeur",
+    "hs_code": "N° tarifaire du SH",
+    "origin": "Pays d'origine des marchandises",
+    "total": "Total",
+    "postage": "Frais de port",
+    "signature": "Date et signature de l'expéditeur",
+}
+
+
+def amount_with_code(minor: int, currency: str, lang: str) -> str:
+    """ "EUR 48.50", "IDR 1,700,000": the ISO code before the amount, as customs forms want."""
+    exponent = currency_exponent(currency)
+    pattern = "#,##0" + ("." + "0" * exponent if exponent else "")
+    amount = format_decimal(Money(int(minor), currency).as_decimal(), format=pattern, locale=lang)
+    return f"{currency}\u00a0{amount}"
+
+
+def _phone(raw: str) -> str:
+    """A shop's phone as dialled from abroad when it is an Indonesian mobile: "+62 812-…"."""
+    e164 = mobile_e164(raw)
+    return mobile_display(e164) if e164 else raw
+
+
+def sender_lines(shop, place: ShipFrom, lang: str, *, abroad: bool = True) -> list[str]:
+    """The shop's full postal address: name, street (when given), desa and kecamatan, regency,
+    province and postal code, the country (in capitals, in `lang`; only abroad), the phone."""
     village = shop.village
     kecamatan = village.parent.name if village is not None and village.parent is not None else ""
-    sender = [
+    if kecamatan and not kecamatan.startswith("Kecamatan"):
+        kecamatan = f"Kecamatan {kecamatan}"
+    province = province_name(place.province, lang)
+    region = ", ".join(part for part in (place.regency, province) if part)
+    lines = [
         shop.name,
-        f"Desa {village.name}" if village is not None else "",
-        kecamatan if kecamatan.startswith("Kecamatan") else f"Kecamatan {kecamatan}" if kecamatan else "",
-        "Kabupaten Banyuwangi, Jawa Timur",
-        names.get("ID", "Indonesia"),
-        shop.phone,
+        shop.address_line,
+        ", ".join(
+            part for part in (f"Desa {village.name}" if village is not None else "", kecamatan) if part
+        ),
+        " ".join(part for part in (region, place.postal_code) if part),
+        country_names(lang).get(HOME_COUNTRY, "Indonesia").upper() if abroad else "",
+        _phone(shop.phone) if abroad else shop.phone,
     ]
-    recipient = [
+    return [line for line in lines if line]
+
+
+def recipient_lines(order, lang: str) -> list[str]:
+    """The buyer's delivery address as the order keeps it; abroad, the country's name in `lang`
+    in capitals as the last line before the phone."""
+    country = order.ship_country or HOME_COUNTRY
+    if country == HOME_COUNTRY:  # "Kabupaten Banyuwangi" / "Jawa Timur 68461", as Indonesians write it
+        place = [order.ship_city, " ".join(p for p in (order.ship_province, order.ship_postal_code) if p), ""]
+    else:
+        place = [
+            " ".join(part for part in (order.ship_postal_code, order.ship_city) if part),
+            order.ship_province,
+            country_names(lang).get(country, country).upper(),
+        ]
+    lines = [
         order.ship_name,
         order.ship_street,
         order.ship_line2,
         order.ship_district,
-        " ".join(part for part in (order.ship_postal_code, order.ship_city) if part),
-        order.ship_province,
-        names.get(order.ship_country, order.ship_country).upper(),
+        *place,
         order.ship_phone,
     ]
+    return [line for line in lines if line]
+
+
+def present_customs(
+    declaration: CustomsDeclaration, fulfilment: Fulfilment, *, shop, place: ShipFrom, lang: str = "en"
+) -> dict:
+    """Everything the printable CN22/CN23 shows, formatted for `lang` (English: what posts and
+    customs abroad read; render it inside flask_babel.force_locale("en"))."""
+    order = fulfilment.order
+    names = country_names(lang)
     currency = declaration.currency
+    destination = names.get(declaration.destination_country, declaration.destination_country)
     return {
         "form": declaration.form,
         "is_cn23": declaration.form == "CN23",
         "number": order.number,
         "parcel_id": fulfilment.id,
         "category": str(CATEGORY_LABELS[declaration.category]),
-        "sender": [line for line in sender if line],
-        "recipient": [line for line in recipient if line],
+        "category_fr": CATEGORY_FRENCH[declaration.category],
+        "sender": sender_lines(shop, place, lang),
+        "recipient": recipient_lines(order, lang),
+        "destination": destination,
         "items": [
             {
                 "description": item.description,
+                "lang": "en" if item.in_english else "id",
+                "in_english": item.in_english,
                 "quantity": format_decimal(item.quantity, locale=lang),
                 "weight": kilograms(item.net_weight_grams, lang),
-                "unit_value": money_text(item.unit_value_minor, currency, lang),
-                "value": money_text(item.value_minor, currency, lang),
+                "unit_value": amount_with_code(item.unit_value_minor, currency, lang),
+                "value": amount_with_code(item.value_minor, currency, lang),
                 "hs_code": item.hs_code or "—",
                 "origin": names.get(item.origin_country, item.origin_country),
             }
             for item in declaration.items
         ],
         "total_weight": kilograms(declaration.total_weight_grams, lang),
-        "total_value": money_text(declaration.total_value_minor, currency, lang),
-        "value_idr": Money(declaration.value_idr, "IDR").format(lang),
-        "postage": money_text(declaration.postage_minor, currency, lang),
+        "total_value": amount_with_code(declaration.total_value_minor, currency, lang),
+        "value_idr": amount_with_code(declaration.value_idr, "IDR", lang),
+        "postage": amount_with_code(declaration.postage_minor, currency, lang),
         "currency": currency,
+        "currency_name": get_currency_name(currency, locale=lang),
+        "fr": UPU_FRENCH,
+    }
+
+
+def present_customs_notes(declaration: CustomsDeclaration, lang: str) -> dict:
+    """What the seller reads beside the form, in the seller's own language (never printed)."""
+    return {
+        "form": declaration.form,
+        "is_cn23": declaration.form == "CN23",
+        "currency": declaration.currency,
+        "value_idr": Money(declaration.value_idr, "IDR").format(lang),
+        "without_english": ", ".join(item.description for item in declaration.items if not item.in_english),
+    }
+
+
+def present_shipping_label(
+    fulfilment: Fulfilment, *, shop, place: ShipFrom, lang: str, units_left: Mapping[int, int], form: str = ""
+) -> dict:
+    """The address label for one parcel: to and from in full, the order number, the weight of
+    what goes in it, and (abroad) which customs form to attach."""
+    order = fulfilment.order
+    grams = sum(
+        line.weight_grams * units_left.get(line.id, line.quantity) // line.quantity
+        for line in fulfilment.lines
+        if line.quantity
+    )
+    return {
+        "number": order.number,
+        "parcel_id": fulfilment.id,
+        "sender": sender_lines(shop, place, lang, abroad=bool(form)),
+        "recipient": recipient_lines(order, lang),
+        "abroad": bool(form),
+        "form": form,
+        "weight": kilograms(grams, lang),
+        "courier": fulfilment.courier or "",
+        "tracking_number": fulfilment.tracking_number or "",
     }
 
 

@@ -144,13 +144,30 @@ def split_parcels(item_weights: Sequence[int], *, limit: int = MAX_PARCEL_GRAMS)
     return parcels
 
 
-def _tier(session: Session, zone: ShippingZone, weight_grams: int) -> ShippingRate | None:
-    return session.scalars(
+@dataclass(frozen=True)
+class DestinationRates:
+    """A destination's zone (None: none serves it) and the zone's weight tiers, lightest first:
+    read once (two queries) for every parcel going there, however many sellers send one."""
+
+    zone: ShippingZone | None
+    tiers: tuple[ShippingRate, ...] = ()
+
+    def tier(self, weight_grams: int) -> ShippingRate | None:
+        """The lightest tier that carries `weight_grams`, or None (too heavy for the zone)."""
+        return next((rate for rate in self.tiers if rate.max_weight_grams >= weight_grams), None)
+
+
+def destination_rates(session: Session, destination: ShippingAddress) -> DestinationRates:
+    """The zone `destination` falls in and its tiers (`quote_shipping` takes them as `rates`)."""
+    zone = zone_for_address(session, destination)
+    if zone is None:
+        return DestinationRates(None)
+    tiers = session.scalars(
         sa.select(ShippingRate)
-        .where(ShippingRate.zone_id == zone.id, ShippingRate.max_weight_grams >= weight_grams)
-        .order_by(ShippingRate.max_weight_grams)
-        .limit(1)
-    ).first()
+        .where(ShippingRate.zone_id == zone.id)
+        .order_by(ShippingRate.max_weight_grams, ShippingRate.id)
+    ).all()
+    return DestinationRates(zone, tuple(tiers))
 
 
 def quote_shipping(
@@ -161,6 +178,7 @@ def quote_shipping(
     weight_grams: int,
     method: str = "courier",
     item_weights: Sequence[int] | None = None,
+    rates: DestinationRates | None = None,
 ) -> ShippingQuote:
     """Price one parcel of `weight_grams` from a seller's village to `destination`.
 
@@ -168,8 +186,9 @@ def quote_shipping(
     defined relative to the kecamatan the market serves, so `origin_village` only matters for
     pickup today. Abroad, a seller's part over 30 kg is split into parcels (packed from
     `item_weights`, one weight per unit, when given) and each parcel is priced by its tier.
-    Raises ValidationError when no zone or weight tier covers the parcel, or a single item abroad
-    is over 30 kg.
+    `rates` (`destination_rates(session, destination)`) spares the queries when several parcels
+    go to the same destination. Raises ValidationError when no zone or weight tier covers the
+    parcel, or a single item abroad is over 30 kg.
     """
     international = destination.country != HOME_COUNTRY
     if method == "pickup":
@@ -184,21 +203,17 @@ def quote_shipping(
     if weight_grams <= 0:
         raise ValidationError(str(_l("The parcel has no weight.")))
     if international:
-        return _quote_abroad(session, destination, weight_grams, item_weights)
+        return _quote_abroad(session, destination, weight_grams, item_weights, rates)
     if weight_grams > MAX_PARCEL_GRAMS:
         raise ValidationError(
             str(_l("One seller's parcel weighs more than 30 kg: choose pickup or fewer items.")),
             field="shipping_method",
         )
-    zone = zone_for_address(session, destination)
+    rates = rates if rates is not None else destination_rates(session, destination)
+    zone = rates.zone
     if zone is None:
         raise ValidationError(str(_l("We cannot ship to this address yet.")), field="province")
-    rate = session.scalars(
-        sa.select(ShippingRate)
-        .where(ShippingRate.zone_id == zone.id, ShippingRate.max_weight_grams >= weight_grams)
-        .order_by(ShippingRate.max_weight_grams)
-        .limit(1)
-    ).first()
+    rate = rates.tier(weight_grams)
     if rate is None:
         raise ValidationError(
             str(_l("This parcel is too heavy for courier delivery: choose pickup.")), field="shipping_method"
@@ -215,9 +230,14 @@ def quote_shipping(
 
 
 def _quote_abroad(
-    session: Session, destination: ShippingAddress, weight_grams: int, item_weights: Sequence[int] | None
+    session: Session,
+    destination: ShippingAddress,
+    weight_grams: int,
+    item_weights: Sequence[int] | None,
+    rates: DestinationRates | None = None,
 ) -> ShippingQuote:
-    zone = zone_for_address(session, destination)
+    rates = rates if rates is not None else destination_rates(session, destination)
+    zone = rates.zone
     if zone is None:
         raise ValidationError(str(_l("We cannot ship to this country yet.")), field="country")
     if item_weights:
@@ -229,7 +249,7 @@ def _quote_abroad(
     currency = "IDR"
     days_min = days_max = 0
     for parcel in parcels:
-        rate = _tier(session, zone, parcel)
+        rate = rates.tier(parcel)
         if rate is None:
             raise ValidationError(
                 str(_l("This parcel is too heavy to ship to this country.")), field="shipping_method"

@@ -17,6 +17,8 @@ from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
 from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
+from marketplace.seller.presenters import workshop_photo_view
+from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     contact_share,
     listings,
@@ -36,6 +38,8 @@ bp = Blueprint("storefront", __name__)
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
+#: A workshop photo's width on the shop's page: most of a phone's width (srcset offers the rest).
+WORKSHOP_PHOTO_WIDTH = 320
 
 
 def _sort_options(current: str, sorts) -> list[dict]:
@@ -161,6 +165,10 @@ def seller(slug: str):
     return render_template(
         "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
+        workshop_photos=[
+            workshop_photo_view(photo, lang, width=WORKSHOP_PHOTO_WIDTH)
+            for photo in list_public_workshop_photos(session, found.id)
+        ],
         shop_rating=review_presenters.rating_summary(rating_count, rating_stars),
         share_image=seo.seller_share_image(session, found, lang=lang),
         **_listing_context(result, params, "storefront.seller", slug=found.slug),

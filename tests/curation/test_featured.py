@@ -6,6 +6,7 @@ invalidate it.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,7 +68,9 @@ def test_create_converts_jakarta_time_to_utc_and_audits(app, session, desk):
     # 08:00 WIB is 01:00 UTC
     assert placement.starts_at == datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
     assert placement.ends_at == datetime(2030, 1, 8, 13, 30, tzinfo=UTC)
-    assert placement.position == 2 and placement.headline_en == "Curator pick"
+    assert (
+        placement.position == 1 and placement.headline_en == "Curator pick"
+    )  # typed 2: slot 1 counting from 0
     assert placement.created_by_id == desk.curator.id
     [entry] = audit_rows(session, "featured.")
     assert entry.action == "featured.create" and entry.seller_id == desk.seller.id
@@ -92,6 +95,8 @@ def test_product_can_be_chosen_by_title_when_only_one_matches(app, session, desk
         ({"ends_at": "2030-01-01T07:00"}, "The end must be after the start."),
         ({"ends_at": "2030-01-01T08:00"}, "The end must be after the start."),
         ({"position": "0"}, "Enter a position from 1"),
+        ({"position": "-3"}, "Enter a position from 1"),
+        ({"position": "100"}, "Enter a position from 1"),
         ({"position": "x"}, "Not a valid integer value."),
         ({"starts_at": "tomorrow"}, "Not a valid datetime value."),
         ({"starts_at": ""}, "Enter when the placement starts."),
@@ -194,7 +199,7 @@ def test_edit_and_delete(app, session, desk):
     placement = make_featured(
         session,
         product=desk.live,
-        position=3,
+        position=2,  # stored from 0: the curator sees 3
         starts_at=datetime(2030, 2, 1, 1, 0, tzinfo=UTC),
         ends_at=datetime(2030, 2, 2, 1, 0, tzinfo=UTC),
     )
@@ -215,7 +220,7 @@ def test_edit_and_delete(app, session, desk):
     assert response.status_code == 303
     session.expire_all()
     placement = session.get(FeaturedPlacement, placement.id)
-    assert placement.position == 1 and placement.ends_at == datetime(2030, 2, 3, 1, 0, tzinfo=UTC)
+    assert placement.position == 0 and placement.ends_at == datetime(2030, 2, 3, 1, 0, tzinfo=UTC)
     [entry] = audit_rows(session, "featured.update")
     assert entry.before["position"] == 3 and entry.after["position"] == 1
     assert "starts_at" not in entry.after  # only what changed
@@ -279,14 +284,14 @@ def test_a_position_holds_one_placement_at_a_time(app, session, desk):
     taken = make_featured(
         session,
         product=desk.live,
-        position=2,
+        position=1,  # the curator's position 2
         starts_at=datetime(2030, 1, 5, 1, 0, tzinfo=UTC),
         ends_at=datetime(2030, 1, 10, 1, 0, tzinfo=UTC),
     )
     other = make_featured(
         session,
         product=desk.live,
-        position=4,
+        position=3,  # the curator's position 4
         starts_at=datetime(2030, 1, 1, 1, 0, tzinfo=UTC),
         ends_at=datetime(2030, 1, 3, 1, 0, tzinfo=UTC),
     )
@@ -312,4 +317,105 @@ def test_a_position_holds_one_placement_at_a_time(app, session, desk):
         "/curator/featured", data=_form(desk.live, starts_at="2030-01-08T20:30", ends_at="2030-01-12T08:00")
     )
     assert after.status_code == 303  # starts when the other (moved to 6–8 January) ends
-    assert [p.position for p in _placements(session)] == [2, 4, 2]
+    assert [p.position for p in _placements(session)] == [1, 3, 1]
+
+
+def _order(html: str, names) -> list[str]:
+    """`names` in the order they first appear in `html`."""
+    return sorted(names, key=html.index)
+
+
+def test_positions_count_from_1_in_the_form_table_preview_and_home(app, session, desk):
+    """Typed 2, 1, 3: the table lists 1, 2, 3 with those products, the edit form shows what was
+    typed, and the preview and the home page show the products in that order; the column counts
+    from 0 (the demo's and the model's convention)."""
+    names = {"1": "Tas pandan merah", "2": "Kopi Dadapan", "3": "Kalimba batok"}
+    products = {
+        position: make_product(
+            session, seller=desk.seller, cluster=desk.cluster, title_id=name, title_en=name
+        )
+        for position, name in names.items()
+    }
+    session.commit()
+    curator = log_in(app.test_client(), desk.curator.email)
+    now = utcnow()
+    window = {
+        "starts_at": _jakarta_form_value(now - timedelta(hours=1)),
+        "ends_at": _jakarta_form_value(now + timedelta(days=2)),
+    }
+    for position in ("2", "1", "3"):
+        data = _form(products[position], position=position, headline_en=f"Pick {position}", **window)
+        assert curator.post("/curator/featured", data=data).status_code == 303
+
+    stored = {p.product_id: p.position for p in _placements(session)}
+    assert [stored[products[n].id] for n in ("1", "2", "3")] == [0, 1, 2]
+    table = curator.get("/curator/featured").get_data(as_text=True)
+    cells = re.findall(r'<td class="num">(\d+)</td>\s*<th scope="row">#\d+ ([^<]+)<br>', table)
+    assert cells == [("1", names["1"]), ("2", names["2"]), ("3", names["3"])]
+    second = next(p for p in _placements(session) if p.product_id == products["2"].id)
+    edit = curator.get(f"/curator/featured/{second.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="position"[^>]*value="2"', edit)
+    preview = curator.get("/curator/featured/preview").get_data(as_text=True)
+    home = app.test_client().get("/").get_data(as_text=True)
+    for page in (preview, home):
+        assert _order(page, names.values()) == [names["1"], names["2"], names["3"]]
+
+    # Saving the edit form as it comes keeps the slot (no off-by-one drift) and changes nothing.
+    unchanged = _form(products["2"], position="2", headline_en="Pick 2", **window)
+    unchanged.update(
+        starts_at=_jakarta_form_value(second.starts_at), ends_at=_jakarta_form_value(second.ends_at)
+    )
+    response = curator.post(f"/curator/featured/{second.id}/edit", data=unchanged, follow_redirects=True)
+    assert "Nothing changed." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(FeaturedPlacement, second.id).position == 1
+    assert [e.after.get("position") for e in audit_rows(session, "featured.create")] == [2, 1, 3]
+
+
+def test_placements_stored_from_0_show_from_1_and_keep_their_order(app, session, desk):
+    """The demo's placements (0, 1, 2 in the column) read 1, 2, 3 and can be saved unchanged."""
+    now = utcnow().replace(second=0, microsecond=0)  # what a datetime-local field holds
+    placements = [
+        make_featured(
+            session,
+            product=make_product(
+                session, seller=desk.seller, cluster=desk.cluster, title_id=f"Demo {n}", title_en=f"Demo {n}"
+            ),
+            position=n,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=3),
+        )
+        for n in (2, 0, 1)
+    ]
+    session.commit()
+    curator = log_in(app.test_client(), desk.curator.email)
+    table = curator.get("/curator/featured").get_data(as_text=True)
+    cells = re.findall(r'<td class="num">(\d+)</td>\s*<th scope="row">#\d+ ([^<]+)<br>', table)
+    assert cells == [("1", "Demo 0"), ("2", "Demo 1"), ("3", "Demo 2")]
+    first = placements[1]
+    edit = curator.get(f"/curator/featured/{first.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="position"[^>]*value="1"', edit)
+    data = _form(
+        first.product,
+        position="1",
+        headline_id=first.headline_id,
+        headline_en=first.headline_en,
+        starts_at=_jakarta_form_value(first.starts_at),
+        ends_at=_jakarta_form_value(first.ends_at),
+    )
+    saved = curator.post(f"/curator/featured/{first.id}/edit", data=data, follow_redirects=True)
+    assert "Nothing changed." in saved.get_data(as_text=True)
+    # Another placement in slot 1 at the same time is refused, naming the slot as the table does.
+    clash = curator.post(
+        "/curator/featured",
+        data=_form(
+            desk.live,
+            position="1",
+            **{
+                "starts_at": _jakarta_form_value(now),
+                "ends_at": _jakarta_form_value(now + timedelta(days=1)),
+            },
+        ),
+    )
+    assert clash.status_code == 400
+    assert f"Position 1 is taken at that time by placement #{first.id}." in clash.get_data(as_text=True)

@@ -170,10 +170,10 @@ def test_new_product_double_submit(app, session, desk):
 def test_side_by_side_shows_live_and_proposed_values_with_markers(app, session, desk):
     curator = log_in(app.test_client(), desk.curator.email)
     page = curator.get(f"/curator/products/{desk.live.id}").get_data(as_text=True)
-    assert "<del>Keranjang rotan</del>" in page
-    assert "<ins>Keranjang rotan besar</ins>" in page
-    assert re.search(r"<del>Rp\W*85[.,]000</del>", page)
-    assert re.search(r"<ins>Rp\W*95[.,]000</ins>", page)
+    assert '<del><span lang="id">Keranjang rotan</span></del>' in page
+    assert '<ins><span lang="id">Keranjang rotan besar</span></ins>' in page
+    assert re.search(r"<del><span>Rp\W*85[.,]000</span></del>", page)
+    assert re.search(r"<ins><span>Rp\W*95[.,]000</span></ins>", page)
     assert page.count('class="changed-mark"') == 2  # title and price; the rest is unchanged
     assert f'name="revision_id" value="{desk.revision.id}"' in page
     queue = curator.get("/curator/products").get_data(as_text=True)

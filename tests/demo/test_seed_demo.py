@@ -26,7 +26,7 @@ from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
-from marketplace.seller.models import Seller, SellerStatus
+from marketplace.seller.models import Seller, SellerStatus, WorkshopPhoto
 from marketplace.types import utcnow
 from tests.factories import make_product
 
@@ -130,6 +130,7 @@ def _assert_believable_kabat(session, storage) -> None:
     _assert_labels(session)
     _assert_featured(session)
     _assert_images(session, storage, products)
+    _assert_workshop(session, storage)
     _assert_origin_tags(session)
     _assert_reviews(session)
 
@@ -247,6 +248,19 @@ def _assert_images(session, storage, products) -> None:
     for product in products:
         positions = [image.position for image in product.images]
         assert positions == list(range(len(positions)))
+
+
+def _assert_workshop(session, storage) -> None:
+    """The batik shop's page shows one approved workshop photo, stored like product photos."""
+    rows = session.execute(
+        sa.select(Seller.slug, WorkshopPhoto).join(WorkshopPhoto, WorkshopPhoto.seller_id == Seller.id)
+    ).all()
+    assert [(slug, photo.approved_at is not None) for slug, photo in rows] == [
+        ("sanggar-batik-sekar-kepuh", True)
+    ]
+    photo = rows[0][1]
+    assert photo.alt_id and photo.alt_en
+    assert all(storage.exists(rendition_key(photo.storage_key, w)) for w in rendition_widths(photo.width))
 
 
 def test_seed_demo_refuses_in_production(app, runner, session, media_root):

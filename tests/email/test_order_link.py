@@ -17,7 +17,7 @@ from marketplace.orders.models import Order
 from marketplace.orders.services import guest_order_token
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.factories import TEST_PASSWORD, make_product, make_user
-from tests.orders.helpers import address
+from tests.orders.helpers import address, quoted_checkout_form
 
 BASE = "https://pasar.example"
 ADDRESS = {k: v for k, v in asdict(address()).items() if k not in ("line2", "country")}
@@ -36,12 +36,6 @@ def product(session):
     return item
 
 
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    return match.group(1)
-
-
 def _log_in(client, email: str, next_url: str | None = None):
     url = "/account/login" + (f"?next={next_url}" if next_url else "")
     response = client.post(url, data={"email": email, "password": TEST_PASSWORD})
@@ -51,19 +45,8 @@ def _log_in(client, email: str, next_url: str | None = None):
 
 def _place_order(client, product, email: str) -> Order:
     client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
-    html = client.get("/checkout").get_data(as_text=True)
-    response = client.post(
-        "/checkout",
-        data={
-            **ADDRESS,
-            "email": email,
-            "shipping_method": "courier",
-            "payment_method": "bank_transfer",
-            "checkout_token": _hidden(html, "checkout_token"),
-            "fingerprint": _hidden(html, "fingerprint"),
-            "action": "place",
-        },
-    )
+    data = {**ADDRESS, "email": email, "shipping_method": "courier", "payment_method": "bank_transfer"}
+    response = client.post("/checkout", data=quoted_checkout_form(client, data))
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response
 

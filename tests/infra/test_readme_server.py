@@ -9,7 +9,7 @@ These tests start real servers (that is their subject), once each: `make run` it
 gthread worker, through `flask serve`, with the local Stripe test server), and Flask's threaded
 development server, which starts a new thread per connection. Both use one demo database, seeded
 once by `make run`'s own `seed-demo` step, on SQLite, without Redis or Stripe keys: `make run`'s
-defaults.
+defaults. (Its pictures come from the run's `DEMO_PICTURES_CACHE` when a worker has encoded them.)
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ def review(client, **overrides):
     response = client.post("/checkout", data=data)
     html = response.get_data(as_text=True)
     data["rate_version"] = hidden(html, "rate_version")
+    data["quote"] = hidden(html, "quote")  # the total shown: placing the order checks it
     return response, html, data
 
 
@@ -141,6 +142,7 @@ def test_a_rate_change_before_placing_shows_the_new_total_first(client, session,
     # Placing again from the new page charges the new amount.
     data["rate_version"] = hidden(html, "rate_version")
     data["checkout_token"] = hidden(html, "checkout_token")
+    data["quote"] = hidden(html, "quote")
     client.post("/checkout", data={**data, "action": "place"})
     order = session.scalars(sa.select(Order)).one()
     assert order.exchange_rate == Decimal("16000") and Money(order.total_minor, "EUR").format(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from marketplace.cart.models import Cart, CartLine
@@ -53,3 +54,23 @@ def place(session, cart, **overrides):
     }
     values.update(overrides)
     return services.place_order(session, **values)
+
+
+def hidden_field(html: str, name: str) -> str:
+    """The value of the page's hidden field `name` (AssertionError when it has none)."""
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def quoted_checkout_form(client, data: dict) -> dict:
+    """The checkout form as a buyer sends it to place the order: the page's hidden fields, `data`
+    typed in, and the `quote` the page shows once "Calculate shipping" has priced it (placing the
+    order refuses a total the page did not show)."""
+    page = client.get("/checkout")
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    form = {name: hidden_field(html, name) for name in ("checkout_token", "fingerprint", "rate_version")}
+    form.update(data)
+    quoted = client.post("/checkout", data={**form, "action": "quote"}).get_data(as_text=True)
+    return {**form, "quote": hidden_field(quoted, "quote"), "action": "place"}

@@ -171,6 +171,15 @@ def hidden(html: str, name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def shown_quote(http: requests.Session, base_url: str) -> str:
+    """The shipping and total the checkout page shows for ADDRESS (what checkout.js fetches as the
+    buyer types): the form carries it, and placing the order refuses any other."""
+    where = {"ship_country": "ID", "shipping_method": "courier"}
+    where.update({name: ADDRESS[name] for name in ("province", "city", "postal_code")})
+    answer = http.get(base_url + "/checkout/quote", params=where, timeout=30)
+    return answer.json().get("quote", "") if answer.status_code == 200 else ""
+
+
 @dataclass
 class RaceResult:
     statuses: Counter = field(default_factory=Counter)
@@ -212,6 +221,7 @@ def run_checkout_race(
             fields = {
                 name: hidden(form.text, name) for name in ("csrf_token", "checkout_token", "fingerprint")
             }
+            fields["quote"] = shown_quote(http, base_url) or None
             with lock:
                 result.statuses[added.status_code] += 1
                 result.statuses[form.status_code] += 1

@@ -34,7 +34,7 @@ from marketplace.types import utcnow
 from tests.factories import TEST_PASSWORD, make_featured, make_product, make_product_label, make_user
 from tests.orders.helpers import make_cart, place
 from tests.payouts.helpers import make_shop, paid_order
-from tests.race.harness import ADDRESS, Server, hidden
+from tests.race.harness import ADDRESS, Server, hidden, shown_quote
 
 pytestmark = pytest.mark.slow
 
@@ -255,7 +255,8 @@ def _buyer_ready_to_order(base_url: str, product: Product) -> tuple[requests.Ses
     )
     form = http.get(f"{base_url}/checkout", timeout=30).text
     fields = {name: hidden(form, name) for name in ("csrf_token", "checkout_token", "fingerprint")}
-    assert None not in fields.values(), form[:500]
+    fields["quote"] = shown_quote(http, base_url)
+    assert None not in fields.values() and fields["quote"], form[:500]
     data = {
         **ADDRESS,
         **fields,
@@ -365,7 +366,7 @@ def test_parallel_featured_edits_keep_one_placement_per_slot(app, session, race_
     assert_no_server_errors(created + ended, race_server)
     session.expire_all()
     print("featured statuses:", statuses(created), statuses(ended))
-    assert count(session, FeaturedPlacement, FeaturedPlacement.position == 1) == 1
+    assert count(session, FeaturedPlacement, FeaturedPlacement.position == 0) == 1  # slot 1: stored as 0
     assert statuses(created).count(303) == 1
     assert count(session, AuditEntry, AuditEntry.action == "featured.create") == 1
     assert count(session, AuditEntry, AuditEntry.action == "featured.end") == 1

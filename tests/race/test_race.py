@@ -16,7 +16,7 @@ from marketplace.orders.models import Order
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
-from tests.race.harness import run_checkout_race, run_naive_race
+from tests.race.harness import run_checkout_race, run_naive_race, shown_quote
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +89,7 @@ def test_double_click_on_place_order_makes_one_order(app, session, race_server):
         "payment_method": "bank_transfer",
         "action": "place",
         **{name: hidden(form, name) for name in ("csrf_token", "checkout_token", "fingerprint")},
+        "quote": shown_quote(http, base_url),
     }
     barrier = threading.Barrier(6)
     responses = []

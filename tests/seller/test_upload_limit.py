@@ -90,3 +90,17 @@ def test_too_large_upload_with_csrf_on(app, session, world, media_root):
     )
     assert response.status_code == 400
     assert snapshot(session) == before
+
+    # The uploader script's request gets the message as JSON (it sends one photo at a time, made
+    # smaller; one it could not shrink may still be too large).
+    response = client.post(
+        f"/seller/products/{product.id}/photos",
+        data=_multipart({"csrf_token": token}, big),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == (
+        "The upload is too large: at most 1 MB at once. Please choose fewer or smaller photos."
+    )
+    assert snapshot(session) == before

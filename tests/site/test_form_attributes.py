@@ -13,16 +13,24 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 class _Inputs(HTMLParser):
-    """{id: {attribute: value}} for every <input> of a page."""
+    """{id: {attribute: value}} for every <input> of a page (not those inside a <template>: inert
+    until a script puts them in the page)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inputs: dict[str, dict[str, str | None]] = {}
+        self.in_template = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag == "input":
+        if tag == "template":
+            self.in_template += 1
+        if tag == "input" and not self.in_template:
             found = dict(attrs)
             self.inputs[found.get("id") or f"#{len(self.inputs)}"] = found
+
+    def handle_endtag(self, tag):
+        if tag == "template":
+            self.in_template -= 1
 
 
 def _inputs(html: str) -> dict[str, dict[str, str | None]]:

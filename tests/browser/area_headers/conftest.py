@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from marketplace.catalogue.models import ProductStatus
 from marketplace.labels.models import LabelStatus
 from marketplace.orders import services as orders
-from marketplace.seller.models import SellerStatus
+from marketplace.seller.models import ProfileChangeStatus, SellerStatus, ShopProfileRevision
 from marketplace.types import utcnow
 from tests.browser.conftest import assert_header_fits, assert_no_browser_errors, snap
 from tests.factories import (
@@ -54,8 +54,8 @@ class Areas:
 
 @pytest.fixture
 def areas(session) -> Areas:
-    """A shop with one paid parcel to ship and one product running low; a curator with three queues
-    holding one item each (an application, a new product, a label request)."""
+    """A shop with one paid parcel to ship and one product running low; a curator with four queues
+    holding one item each (an application, a new product, a label request, a shop profile change)."""
     village = make_village(session, name="Kemiren", slug="kemiren")
     cluster = make_cluster(session, slug="batik", name_id="Batik", name_en="Batik")
     owner = make_user(session, email="sekar@example.test", name="Sekar")
@@ -78,6 +78,12 @@ def areas(session) -> Areas:
     make_seller(session, user_id=applicant.id, village=village, status=SellerStatus.PENDING, approved_at=None)
     order = place(session, make_cart(session, {product: 1}), email="pembeli@example.test")
     orders.mark_order_paid(session, order, actor_label="test", now=utcnow())
+    session.add(
+        ShopProfileRevision(
+            seller_id=shop.id, status=ProfileChangeStatus.PENDING, changes={"story_en": "We draw batik."},
+            submitted_by_id=owner.id,
+        )
+    )  # fmt: skip
     session.commit()
     return Areas(
         seller_email=owner.email, curator_email=curator.email, product_id=product.id,
@@ -105,7 +111,8 @@ def _seller_pages(areas: Areas) -> dict[str, str]:
         "/seller/history": "/seller/history",
         "/seller/facilitators": "/seller/facilitators",
         f"/seller/shops/{areas.seller_id}/payout-account": f"/seller/shops/{areas.seller_id}/payout-account",
-        f"/seller/shops/{areas.seller_id}/contact": f"/seller/shops/{areas.seller_id}/contact",
+        f"/seller/shops/{areas.seller_id}/profile": f"/seller/shops/{areas.seller_id}/profile",
+        f"/seller/shops/{areas.seller_id}/contact": f"/seller/shops/{areas.seller_id}/profile",
         "/seller/questions": "/seller/questions",
     }
 
@@ -121,9 +128,11 @@ def _curator_pages(areas: Areas) -> dict[str, str]:
             "/curator/payouts", "/curator/payouts/commission", "/curator/rates", "/curator/shipping",
             "/curator/monitoring", "/curator/mentoring", "/curator/naik-kelas", "/curator/facilitators",
             "/curator/audit", "/curator/jobs", "/curator/questions", "/curator/reviews",
+            "/curator/shop-profiles",
         )
     }  # fmt: skip
     pages[f"/curator/products/{areas.pending_product_id}"] = "/curator/products"
+    pages[f"/curator/shop-profiles/{areas.seller_id}"] = "/curator/shop-profiles"
     pages["/curator/featured/fairness"] = "/curator/featured"
     return pages
 
@@ -160,9 +169,10 @@ def walk_every_page(page, live_server, areas: Areas, area: str, lang: str) -> No
         if area == "seller"
         else (areas.curator_email, _curator_pages(areas))
     )
-    # One parcel to ship and one product running low; three curator queues with one item each.
+    # One parcel to ship and one product running low; four curator queues with one item each.
     waiting, counted = (2, {"/seller/orders": "1", "/seller/stock/low": "1"}) if area == "seller" else (
-        3, {"/curator/applications": "1", "/curator/products": "1", "/curator/labels": "1"}
+        4, {"/curator/applications": "1", "/curator/products": "1", "/curator/labels": "1",
+            "/curator/shop-profiles": "1"}
     )  # fmt: skip
     area_pages = sorted(set(pages.values()))
     if lang == "en":

@@ -1,0 +1,28 @@
+"""Money as text: the fast paths give exactly what Babel's `format_currency` gives."""
+
+from __future__ import annotations
+
+import pytest
+from babel.numbers import format_currency
+
+from marketplace.money import Money, money_text
+
+AMOUNTS = (0, 1, 999, 1_000, 75_000, 1_234_567, 10**12 + 7, -1, -75_000, -1_234_567)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_rupiah_read_as_babel_writes_them_with_rp_and_no_decimals(lang):
+    for minor in AMOUNTS:
+        expected = format_currency(minor, "IDR", locale=lang, format="¤\u00a0#,##0", currency_digits=False)
+        assert money_text(minor, "IDR", lang) == expected.replace("IDR", "Rp"), minor
+    assert money_text(125_000, "IDR", "id") == "Rp\u00a0125.000"
+    assert money_text(125_000, "IDR", "en") == "Rp\u00a0125,000"
+
+
+@pytest.mark.parametrize("lang", ["id", "en", "nl", "ja"])
+@pytest.mark.parametrize("currency", ["EUR", "USD", "JPY", "SGD", "AUD", "GBP", "MYR", "KWD"])
+def test_other_currencies_read_as_babel_writes_them(lang, currency):
+    for minor in AMOUNTS:
+        money = Money(minor, currency)
+        expected = format_currency(money.as_decimal(), currency, locale=lang)
+        assert money.format(lang) == expected, (minor, currency)
