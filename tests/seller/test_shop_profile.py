@@ -92,7 +92,10 @@ def test_the_story_waits_for_a_curator_and_goes_live_on_approval(app, session, s
     response = owner.post(
         _url(shop),
         data=_form(
-            shop, story_id=NEW_STORY, story_en=NEW_STORY_EN, phone="0812 9999 8888",
+            shop,
+            story_id=NEW_STORY,
+            story_en=NEW_STORY_EN,
+            phone="0812 9999 8888",
             address_line="  Jl. Raya Tambong No. 12,\n RT 02/RW 01 ",
         ),  # fmt: skip
     )
