@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from marketplace.catalogue.models import Product, ProductImage
+from marketplace.catalogue.models import Product, ProductImage, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionPhoto
 from marketplace.email.models import OutboundEmail
 from marketplace.orders import services as orders
@@ -102,6 +102,32 @@ def world(session) -> World:
         village, cluster, user_a, user_b, buyer, curator, seller_a, seller_b, product_a, product_b,
         order, by_seller[seller_a.id], by_seller[seller_b.id],
     )  # fmt: skip
+
+
+def product_images(session, product_id) -> list[ProductImage]:
+    """The product's photos as stored now, in their order."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            sa.select(ProductImage)
+            .where(ProductImage.product_id == product_id)
+            .order_by(ProductImage.position)
+        )
+    )
+
+
+@pytest.fixture
+def draft(session, world):
+    """A product of shop A still waiting for its first review (photos change at once)."""
+    product = make_product(
+        session,
+        seller=world.seller_a,
+        cluster=world.cluster,
+        status=ProductStatus.PENDING_REVIEW,
+        published_at=None,
+    )
+    session.commit()
+    return product
 
 
 def snapshot(session) -> dict:

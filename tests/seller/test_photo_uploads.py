@@ -9,14 +9,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import ProductImage, ProductStatus
+from marketplace.catalogue.models import ProductStatus
 from marketplace.curation.models import RevisionPhoto
 from marketplace.media import get_storage
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.seller.common import MAX_PHOTOS
 from tests.factories import add_photo, make_product
 from tests.media import samples
-from tests.seller.conftest import log_in, snapshot
+from tests.seller.conftest import log_in, product_images, snapshot
 
 JSON = {"Accept": "application/json"}
 
@@ -30,36 +30,12 @@ def post_photos(client, product_id, *files: tuple[bytes, str], headers=None, dat
     )
 
 
-def images(session, product_id) -> list[ProductImage]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            sa.select(ProductImage)
-            .where(ProductImage.product_id == product_id)
-            .order_by(ProductImage.position)
-        )
-    )
-
-
-@pytest.fixture
-def draft(session, world):
-    product = make_product(
-        session,
-        seller=world.seller_a,
-        cluster=world.cluster,
-        status=ProductStatus.PENDING_REVIEW,
-        published_at=None,
-    )
-    session.commit()
-    return product
-
-
 def test_the_script_gets_201_with_the_stored_photo(app, session, world, draft, media_root):
     client = log_in(app.test_client(), world.user_a.email)
     response = post_photos(client, draft.id, (samples.jpeg(900, 600), "IMG_1.jpg"), headers=JSON)
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
-    (image,) = images(session, draft.id)
+    (image,) = product_images(session, draft.id)
     (photo,) = body["photos"]
     assert photo["token"] == f"i{image.id}" and photo["awaiting_review"] is False
     assert photo["src"].endswith(f"{image.storage_key}-320.webp") and photo["width"] == 320
@@ -75,7 +51,7 @@ def test_on_a_live_product_the_photo_waits_for_review(app, session, world, media
     (photo,) = response.get_json()["photos"]
     pending = session.scalars(sa.select(RevisionPhoto)).one()
     assert photo["token"] == f"p{pending.id}" and photo["awaiting_review"] is True
-    assert images(session, world.product_a.id) == []
+    assert product_images(session, world.product_a.id) == []
 
 
 @pytest.mark.parametrize(
@@ -115,7 +91,7 @@ def test_the_csrf_token_is_required(app, session, world, draft, media_root):
     response = post_photos(client, draft.id, (samples.jpeg(800, 600), "a.jpg"), headers=JSON)
     assert response.status_code == 400
     assert response.get_json()["error"]["message"] == "The form expired. Please open the page again."
-    assert images(session, draft.id) == []
+    assert product_images(session, draft.id) == []
 
     # The script sends it in the form and as a header; either is enough.
     response = post_photos(
@@ -126,7 +102,7 @@ def test_the_csrf_token_is_required(app, session, world, draft, media_root):
         client, draft.id, (samples.jpeg(800, 600), "b.jpg"), headers=JSON, data={"csrf_token": token}
     )
     assert response.status_code == 201
-    assert len(images(session, draft.id)) == 2
+    assert len(product_images(session, draft.id)) == 2
 
 
 def test_the_photo_limit_is_enforced_with_a_message(app, session, world, draft, media_root):
@@ -143,7 +119,7 @@ def test_the_photo_limit_is_enforced_with_a_message(app, session, world, draft, 
     html = response.get_data(as_text=True)
     assert f"8.jpg: A product can have at most {MAX_PHOTOS} photos. Delete one first." in html
     assert "Photo added." in html and "7.jpg" not in html
-    assert len(images(session, draft.id)) == MAX_PHOTOS
+    assert len(product_images(session, draft.id)) == MAX_PHOTOS
     assert 'name="photo"' not in html  # the product is full: no upload form
 
     response = post_photos(client, draft.id, (samples.jpeg(800, 600), "9.jpg"), headers=JSON)
@@ -153,7 +129,7 @@ def test_the_photo_limit_is_enforced_with_a_message(app, session, world, draft, 
         "message": f"A product can have at most {MAX_PHOTOS} photos. Delete one first.",
         "file": "9.jpg",
     }
-    assert len(images(session, draft.id)) == MAX_PHOTOS
+    assert len(product_images(session, draft.id)) == MAX_PHOTOS
 
 
 def test_the_plain_form_takes_several_files_and_names_each_refused_one(
@@ -174,7 +150,7 @@ def test_the_plain_form_takes_several_files_and_names_each_refused_one(
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg: This file is not a photo we can use." in error
     assert "kecil.jpg: " in error and "depan.jpg" not in error
     assert "2 photos added." in html
-    assert [image.width for image in images(session, draft.id)] == [700, 900]
+    assert [image.width for image in product_images(session, draft.id)] == [700, 900]
 
     # All good: back to the page, one message.
     response = post_photos(
@@ -182,7 +158,7 @@ def test_the_plain_form_takes_several_files_and_names_each_refused_one(
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("#photos")
     assert "2 photos added." in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert len(images(session, draft.id)) == 4
+    assert len(product_images(session, draft.id)) == 4
 
 
 def test_an_archived_product_takes_no_photo(app, session, world, media_root):
@@ -197,4 +173,4 @@ def test_an_archived_product_takes_no_photo(app, session, world, media_root):
     response = post_photos(client, product.id, (samples.jpeg(800, 600), "a.jpg"))
     assert response.status_code == 303
     assert "Restore the product" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert images(session, product.id) == [] and samples.stored_files(media_root) == []
+    assert product_images(session, product.id) == [] and samples.stored_files(media_root) == []

@@ -7,11 +7,9 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import ProductImage, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionPhoto
-from tests.factories import make_product
 from tests.media import samples
-from tests.seller.conftest import log_in, snapshot
+from tests.seller.conftest import log_in, product_images, snapshot
 
 
 def upload(client, product_id, data: bytes, name="foto.jpg"):
@@ -22,36 +20,12 @@ def upload(client, product_id, data: bytes, name="foto.jpg"):
     )
 
 
-def images(session, product_id):
-    session.expire_all()
-    return list(
-        session.scalars(
-            sa.select(ProductImage)
-            .where(ProductImage.product_id == product_id)
-            .order_by(ProductImage.position)
-        )
-    )
-
-
-@pytest.fixture
-def draft(session, world):
-    product = make_product(
-        session,
-        seller=world.seller_a,
-        cluster=world.cluster,
-        status=ProductStatus.PENDING_REVIEW,
-        published_at=None,
-    )
-    session.commit()
-    return product
-
-
 def test_upload_reorder_delete_on_a_product_in_review(app, session, world, draft, media_root):
     client = log_in(app.test_client(), world.user_a.email)
     for width in (700, 800, 900):
         response = upload(client, draft.id, samples.jpeg(width, 500))
         assert response.status_code == 303, response.status_code
-    first, second, third = images(session, draft.id)
+    first, second, third = product_images(session, draft.id)
     assert [i.width for i in (first, second, third)] == [700, 800, 900]
     assert samples.stored_files(media_root)  # renditions written
 
@@ -59,14 +33,14 @@ def test_upload_reorder_delete_on_a_product_in_review(app, session, world, draft
     assert f'/photos/i{second.id}/up"' in page and "Cover photo" in page
 
     client.post(f"/seller/products/{draft.id}/photos/i{third.id}/up")
-    assert [i.id for i in images(session, draft.id)] == [first.id, third.id, second.id]
+    assert [i.id for i in product_images(session, draft.id)] == [first.id, third.id, second.id]
     client.post(f"/seller/products/{draft.id}/photos/i{first.id}/down")
-    assert [i.id for i in images(session, draft.id)] == [third.id, first.id, second.id]
+    assert [i.id for i in product_images(session, draft.id)] == [third.id, first.id, second.id]
 
     key = first.storage_key
     assert any(key in name for name in samples.stored_files(media_root))
     client.post(f"/seller/products/{draft.id}/photos/i{first.id}/delete")
-    remaining = images(session, draft.id)
+    remaining = product_images(session, draft.id)
     assert [i.id for i in remaining] == [third.id, second.id]
     assert [i.position for i in remaining] == [0, 1]
     assert not any(key in name for name in samples.stored_files(media_root))
@@ -130,14 +104,14 @@ def test_photo_changes_on_a_live_product_wait_for_review(app, session, world, me
     client = log_in(app.test_client(), world.user_a.email)
     # Give the live product one photo first (through review, as a seller would).
     upload(client, product.id, samples.jpeg(700, 500))
-    assert images(session, product.id) == []  # not live yet
+    assert product_images(session, product.id) == []  # not live yet
     revision = session.scalars(sa.select(ProductRevision)).one()
     curator = log_in(app.test_client(), world.curator.email)
     curator.post(
         f"/curator/products/{revision.product_id}/decision",
         data={"revision_id": str(revision.id), "decision": "approve"},
     )
-    (live,) = images(session, product.id)
+    (live,) = product_images(session, product.id)
     assert live.width == 700
     assert any(live.storage_key in n for n in samples.stored_files(media_root))  # files kept on approval
 
@@ -147,7 +121,7 @@ def test_photo_changes_on_a_live_product_wait_for_review(app, session, world, me
     new_key, old_key = new_photo.storage_key, live.storage_key
     client.post(f"/seller/products/{product.id}/photos/p{new_photo.id}/up")
     client.post(f"/seller/products/{product.id}/photos/i{live.id}/delete")
-    assert [i.id for i in images(session, product.id)] == [live.id]  # buyers still see the old photo
+    assert [i.id for i in product_images(session, product.id)] == [live.id]  # buyers still see the old photo
     page = client.get(f"/seller/products/{product.id}").get_data(as_text=True)
     assert f"/photos/p{new_photo.id}/" in page and f"/photos/i{live.id}/" not in page
 
@@ -156,7 +130,7 @@ def test_photo_changes_on_a_live_product_wait_for_review(app, session, world, me
         f"/curator/products/{revision.product_id}/decision",
         data={"revision_id": str(revision.id), "decision": "approve"},
     )
-    (only,) = images(session, product.id)
+    (only,) = product_images(session, product.id)
     assert only.storage_key == new_key and only.width == 900 and only.position == 0
     files = samples.stored_files(media_root)
     assert not any(old_key in n for n in files) and any(new_key in n for n in files)
@@ -174,5 +148,5 @@ def test_rejected_photo_is_deleted_from_storage(app, session, world, media_root)
         f"/curator/products/{revision.product_id}/decision",
         data={"revision_id": str(revision.id), "decision": "reject", "note": "Foto buram."},
     )
-    assert images(session, product.id) == []
+    assert product_images(session, product.id) == []
     assert samples.stored_files(media_root) == []
