@@ -116,6 +116,18 @@ def test_console_menu_shows_waiting_counts_on_queue_pages(app, desk):
     assert 'Products to review <span class="badge">2</span>' in html
 
 
+def test_console_overview_lists_the_menu_by_task_with_what_waits(app, desk):
+    curator = log_in(app.test_client(), desk.curator.email)
+    html = curator.get("/curator/").get_data(as_text=True)
+    main = html[html.index("<main") :]
+    headings = [h for h in ("Queues", "Catalogue", "Money", "Programme") if f">{h}</h2>" in main]
+    assert headings == ["Queues", "Catalogue", "Money", "Programme"]
+    queues = main[main.index(">Queues</h2>") : main.index(">Catalogue</h2>")]
+    assert '<a href="/curator/applications">Seller applications</a>: <strong>1</strong> waiting' in queues
+    assert '<a href="/curator/products">Products to review</a>: <strong>2</strong> waiting' in queues
+    assert 'href="/curator/"' not in main  # the page itself is not listed on it
+
+
 def test_ids_out_of_range_are_404_not_500(app, session, desk):
     curator = log_in(app.test_client(), desk.curator.email)
     huge = 2**40
