@@ -7,16 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from marketplace.catalogue.models import ProductImage, ProductStatus
 from marketplace.media.images import rendition_key, rendition_widths
 from tests.browser.conftest import PHONE, _new_page, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
-from tests.factories import make_product
 from tests.login import browser_logged_in_as
 from tests.media import samples
+from tests.seller.conftest import product_images
 
 pytestmark = pytest.mark.browser
 
@@ -49,16 +47,11 @@ def throttle(page) -> None:
 @pytest.mark.one_database(
     "the subject is the browser on a slow link; tests/seller/test_photo_uploads.py stores on both"
 )
-def test_three_camera_photos_over_a_slow_link(phone, live_server, session, world, media_root, tmp_path):
+def test_three_camera_photos_over_a_slow_link(
+    phone, live_server, session, world, draft, media_root, tmp_path
+):
     page = phone
-    product = make_product(
-        session,
-        seller=world.seller_a,
-        cluster=world.cluster,
-        status=ProductStatus.PENDING_REVIEW,
-        published_at=None,
-    )
-    session.commit()
+    product = draft
     # ~4 MB of 4000 × 3000 JPEG; detail=4: a plain product shot, ~80 KB once 1600 px wide (the bench
     # sends ~300 KB ones), so the three take ~7 s at 400 kbit/s. Made once, chosen three times.
     photo = samples.camera_jpeg(detail=4)
@@ -91,10 +84,7 @@ def test_three_camera_photos_over_a_slow_link(phone, live_server, session, world
     # Each photo went on its own, made smaller in the browser, at the throttled pace.
     assert len(sent) == PHOTOS and all(size < 600_000 for size in sent), sent
     assert elapsed >= sum(sent) / SLOW_LINK["uploadThroughput"] * 0.8
-    session.expire_all()
-    images = session.scalars(
-        sa.select(ProductImage).where(ProductImage.product_id == product.id).order_by(ProductImage.position)
-    ).all()
+    images = product_images(session, product.id)
     # 1600 × 1200 as sent; the server's largest rendition is 1200 wide.
     assert [(image.width, image.height) for image in images] == [(1200, 900)] * PHOTOS
     stored = set(samples.stored_files(media_root))
@@ -108,17 +98,10 @@ def test_three_camera_photos_over_a_slow_link(phone, live_server, session, world
     "the subject is the uploader script; tests/seller/test_photo_uploads.py stores on both"
 )
 def test_a_dropped_upload_is_sent_again_and_a_refused_file_says_why(
-    phone, live_server, session, world, media_root, tmp_path
+    phone, live_server, session, world, draft, media_root, tmp_path
 ):
     page = phone
-    product = make_product(
-        session,
-        seller=world.seller_a,
-        cluster=world.cluster,
-        status=ProductStatus.PENDING_REVIEW,
-        published_at=None,
-    )
-    session.commit()
+    product = draft
     good, bad = tmp_path / "tampah.jpg", tmp_path / "kucing.jpg"
     # Taken with the phone turned: 1200 × 900 pixels, EXIF orientation 6 (upright, 900 × 1200), GPS.
     good.write_bytes(samples.jpeg_with_gps(1200, 900, orientation=6))
@@ -159,8 +142,7 @@ def test_a_dropped_upload_is_sent_again_and_a_refused_file_says_why(
     expect(page.locator("#uploads")).to_have_attribute("data-refreshed", "true")
     expect(page.locator("#photo-list ol.photos img")).to_have_count(1)
     assert len(dropped) == 1
-    session.expire_all()
-    (image,) = session.scalars(sa.select(ProductImage))
+    (image,) = product_images(session, product.id)
     assert (image.width, image.height) == (900, 1200)  # upright
     # Made smaller in the browser, where the canvas turned it (the server never saw the EXIF).
     assert int(first.get_attribute("data-bytes")) < good.stat().st_size
