@@ -21,12 +21,31 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask import flash, send_file
+from flask import flash, jsonify, request, send_file
 
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 
-__all__ = ["Outcome", "apply_error", "domain_errors", "error_messages", "private_file"]
+__all__ = [
+    "Outcome",
+    "apply_error",
+    "asks_for_json",
+    "domain_errors",
+    "error_messages",
+    "json_error",
+    "private_file",
+]
+
+
+def asks_for_json() -> bool:
+    """A page's script asks for JSON (`Accept: application/json`): it gets JSON, errors included
+    (web.py's error handlers); a browser's plain form asks for HTML and gets pages."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def json_error(status: int, message: str, **extra: str):
+    """The app's one JSON error body: `{"error": {"status": …, "message": …, …extra}}`."""
+    return jsonify(error={"status": status, "message": str(message), **extra}), status
 
 
 @dataclass

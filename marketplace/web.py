@@ -7,12 +7,14 @@ import logging
 import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from marketplace import params
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.views_support import asks_for_json, json_error
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +96,13 @@ JSON_PATHS = ("/api/", "/payments/stripe/webhook", "/checkout/quote")
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(JSON_PATHS)
+    return request.path.startswith(JSON_PATHS) or asks_for_json()
 
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(status: int, message: str | None = None):
         if _wants_json():
-            return jsonify(error={"status": status, "message": message or _default_message(status)}), status
+            return json_error(status, message or _default_message(status))
         return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(HTTPException)
@@ -110,7 +112,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return render_error(400, error.description)
+        # Flask-WTF's descriptions ("The CSRF token has expired.") are English and technical.
+        return render_error(400, _("The form expired. Please open the page again."))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

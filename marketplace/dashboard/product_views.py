@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, g, jsonify, redirect, render_templa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
@@ -26,7 +25,7 @@ from marketplace.dashboard.views import (
     delete_files_after_commit,
     own_product,
 )
-from marketplace.errors import Conflict, NotFound
+from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.media import get_storage
@@ -35,7 +34,7 @@ from marketplace.money import money_text
 from marketplace.seller import application, common
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
-from marketplace.views_support import apply_error, domain_errors
+from marketplace.views_support import apply_error, asks_for_json, domain_errors, json_error
 
 
 @bp.get("/products")
@@ -308,16 +307,6 @@ def submit(product_id: int):
     )
 
 
-def _wants_json() -> bool:
-    """The uploader script (static/js/photo-upload.js) asks for JSON; the plain form gets pages."""
-    return request.accept_mimetypes.best == "application/json"
-
-
-def _json_error(status: int, message: str):
-    """The app's JSON error: {"error": {"status": …, "message": …}}."""
-    return jsonify(error={"status": status, "message": str(message)}), status
-
-
 def _file_name(name: str | None) -> str:
     # Shown back in messages (escaped by Jinja and JSON): the last part of the name, kept short.
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:80]
@@ -352,13 +341,8 @@ def upload_photo(product_id: int):
     request with `Accept: application/json`: 201 with the stored photo, or a 4xx JSON error whose
     message is in the seller's language.
     """
-    wants_json = _wants_json()
-    try:
-        product = own_product(product_id)
-    except NotFound as error:
-        if wants_json:
-            return _json_error(404, error.message)
-        raise
+    wants_json = asks_for_json()  # the uploader script (static/js/photo-upload.js)
+    product = own_product(product_id)  # another shop's: 404, in JSON for the script (web.py)
     photo_form = PhotoForm()
     if not photo_form.validate_on_submit():
         abort(400)
@@ -380,7 +364,7 @@ def upload_photo(product_id: int):
         db.session.commit()
     if not outcome.ok:  # an archived product: its page has no upload form to show the message in
         if wants_json:
-            return _json_error(outcome.error.status, outcome.error.message)
+            return json_error(outcome.error.status, outcome.error.message)
         flash(outcome.error.message, "error")
         return redirect(url_for("seller.edit_product", product_id=product_id), code=303)
     if wants_json:
@@ -389,7 +373,7 @@ def upload_photo(product_id: int):
         if refused:
             first = refused[0]
             body = {"status": first.status, "message": first.message, "file": first.name}
-            return jsonify(error=body, photos=photos), first.status
+            return jsonify(error=body, photos=photos), first.status  # and the photos stored before it
         return jsonify(photos=photos, message=_added_text(added)), 201
     if added:
         flash(_added_text(added), "success")
@@ -410,8 +394,8 @@ def upload_too_large(error):
     product_id = (request.view_args or {}).get("product_id")
     message = _("The upload is too large: at most %(mb)d MB at once. Please choose fewer or smaller photos.",
                 mb=current_app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024))  # fmt: skip
-    if request.endpoint == "seller.upload_photo" and _wants_json():
-        return _json_error(413, message)
+    if request.endpoint == "seller.upload_photo" and asks_for_json():
+        return json_error(413, message)
     if request.endpoint != "seller.upload_photo" or not current_user.is_authenticated or product_id is None:
         return render_template("errors/error.html", status=413, message=message), 413
     g.seller_ids = user_seller_ids(db.session, current_user)
@@ -422,14 +406,6 @@ def upload_too_large(error):
     photo_form = PhotoForm(formdata=None)
     photo_form.photo.errors = [message]
     return _render_product_page(product, form, photo_form, status=413)
-
-
-@bp.errorhandler(CSRFError)
-def form_expired(error: CSRFError):
-    """The uploader script gets a JSON error it can show; every other seller form the usual page."""
-    if request.endpoint == "seller.upload_photo" and _wants_json():
-        return _json_error(400, _("The form expired. Please open the page again."))
-    return render_template("errors/error.html", status=400, message=error.description), 400
 
 
 def _photo_action(product_id: int, token: str, action):

@@ -38,7 +38,7 @@ from marketplace.favourites.current import (
 from marketplace.i18n import current_language
 from marketplace.seller.visibility import public_products_select
 from marketplace.types import utcnow
-from marketplace.views_support import error_messages
+from marketplace.views_support import asks_for_json, error_messages, json_error
 
 bp = Blueprint("favourites", __name__)
 # Hearts on every card and product page read the visitor's favourites lazily, once per request;
@@ -48,11 +48,6 @@ bp.add_app_template_global(presenters.heart, "favourite_heart")
 #: Days the guest's favourites and the recently viewed list are kept in the browser.
 GUEST_COOKIE_DAYS = 180
 RECENT_COOKIE_DAYS = 30
-
-
-def _wants_json() -> bool:
-    """The heart's script asks for JSON; a plain form gets a redirect."""
-    return request.accept_mimetypes.best == "application/json"
 
 
 def _first_message(error: DomainError) -> str:
@@ -83,13 +78,13 @@ def toggle():
     except DomainError as error:
         db.session.rollback()
         status = 404 if isinstance(error, NotFound) else 400
-        if _wants_json():
-            return jsonify(error={"status": status, "message": _first_message(error)}), status
+        if asks_for_json():
+            return json_error(status, _first_message(error))
         flash(_first_message(error), "error")
         return redirect(back, 303)
     saved = action != "remove"
     message = _("Saved to your favourites.") if saved else _("Removed from your favourites.")
-    if _wants_json():
+    if asks_for_json():  # the heart's script
         return jsonify(saved=saved, message=message)
     flash(message, "success")
     return redirect(back, 303)

@@ -37,7 +37,7 @@ from marketplace.orders.payment_choice import no_payment_method_reason, payment_
 from marketplace.orders.views import bp, order_url
 from marketplace.shipping.services import ShippingAddress, country_choices
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import domain_errors, json_error
 
 ADDRESS_FIELDS = contact.ADDRESS_FIELDS
 #: What prices shipping: the quote endpoint's parameters. `ship_country`, not `country`: a
@@ -431,10 +431,8 @@ def checkout():
 
 
 def _json_error(status: int, message: str, field: str | None = None):
-    body = {"status": status, "message": message}
-    if field:
-        body["field"] = field
-    return jsonify(error=body), status, {"Cache-Control": "no-store"}
+    body, status = json_error(status, message, **({"field": field} if field else {}))
+    return body, status, {"Cache-Control": "no-store"}
 
 
 def _quote_form(args) -> dict:

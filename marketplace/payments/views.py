@@ -32,6 +32,7 @@ from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.params import find_int
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.views_support import json_error
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def signed_in_the_future(header: str, *, now: float) -> bool:
 
 
 def _webhook_error(message: str, status: int = 400):
-    return jsonify(error={"status": status, "message": message}), status
+    return json_error(status, message)
 
 
 @bp.post("/stripe/webhook")
