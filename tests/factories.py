@@ -1,4 +1,8 @@
-"""Callable factories: `make_product(session, **overrides)` builds a valid row and flushes it."""
+"""Callable factories: `make_product(session, **overrides)` builds a valid row and flushes it.
+
+A factory that needs rows of its own (a product's seller, village, kecamatan and cluster) builds them
+unflushed and flushes once: one flush of five rows costs a third of five flushes.
+"""
 
 from __future__ import annotations
 
@@ -32,52 +36,47 @@ def _n() -> int:
     return next(_seq)
 
 
+def _added(session, row, flush: bool):
+    session.add(row)
+    if flush:
+        session.flush()
+    return row
+
+
 def make_user(session, **overrides) -> User:
     n = _n()
     values = {"email": f"user{n}@example.test", "name": f"User {n}", "password_hash": _PASSWORD_HASH}
     values.update(overrides)
-    user = User(**values)
-    session.add(user)
-    session.flush()
-    return user
+    return _added(session, User(**values), True)
 
 
-def make_kecamatan(session, **overrides) -> Region:
+def make_kecamatan(session, *, _flush: bool = True, **overrides) -> Region:
     n = _n()
     values = {"kind": RegionKind.KECAMATAN, "name": f"Kecamatan {n}", "slug": f"kecamatan-{n}"}
     values.update(overrides)
-    region = Region(**values)
-    session.add(region)
-    session.flush()
-    return region
+    return _added(session, Region(**values), _flush)
 
 
-def make_village(session, **overrides) -> Region:
+def make_village(session, *, _flush: bool = True, **overrides) -> Region:
     n = _n()
     if "parent" not in overrides and "parent_id" not in overrides:
-        overrides["parent"] = make_kecamatan(session)
+        overrides["parent"] = make_kecamatan(session, _flush=False)
     values = {"kind": RegionKind.DESA, "name": f"Desa {n}", "slug": f"desa-{n}"}
     values.update(overrides)
-    region = Region(**values)
-    session.add(region)
-    session.flush()
-    return region
+    return _added(session, Region(**values), _flush)
 
 
-def make_cluster(session, **overrides) -> Cluster:
+def make_cluster(session, *, _flush: bool = True, **overrides) -> Cluster:
     n = _n()
     values = {"slug": f"cluster-{n}", "name_id": f"Klaster {n}", "name_en": f"Cluster {n}"}
     values.update(overrides)
-    cluster = Cluster(**values)
-    session.add(cluster)
-    session.flush()
-    return cluster
+    return _added(session, Cluster(**values), _flush)
 
 
-def make_seller(session, **overrides) -> Seller:
+def make_seller(session, *, _flush: bool = True, **overrides) -> Seller:
     n = _n()
     if "village" not in overrides and "village_id" not in overrides:
-        overrides["village"] = make_village(session)
+        overrides["village"] = make_village(session, _flush=False)
     values = {
         "name": f"Seller {n}",
         "slug": f"seller-{n}",
@@ -85,18 +84,15 @@ def make_seller(session, **overrides) -> Seller:
         "approved_at": utcnow(),
     }
     values.update(overrides)
-    seller = Seller(**values)
-    session.add(seller)
-    session.flush()
-    return seller
+    return _added(session, Seller(**values), _flush)
 
 
-def make_product(session, **overrides) -> Product:
+def make_product(session, *, _flush: bool = True, **overrides) -> Product:
     n = _n()
     if "seller" not in overrides and "seller_id" not in overrides:
-        overrides["seller"] = make_seller(session)
+        overrides["seller"] = make_seller(session, _flush=False)
     if "cluster" not in overrides and "cluster_id" not in overrides:
-        overrides["cluster"] = make_cluster(session)
+        overrides["cluster"] = make_cluster(session, _flush=False)
     values = {
         "slug": f"product-{n}",
         "title_id": f"Produk {n}",
@@ -111,27 +107,21 @@ def make_product(session, **overrides) -> Product:
         "published_at": utcnow(),
     }
     values.update(overrides)
-    product = Product(**values)
-    session.add(product)
-    session.flush()
-    return product
+    return _added(session, Product(**values), _flush)
 
 
-def make_label_type(session, **overrides) -> LabelType:
+def make_label_type(session, *, _flush: bool = True, **overrides) -> LabelType:
     n = _n()
     values = {"code": f"label-{n}", "name_id": f"Label {n}", "name_en": f"Label {n}"}
     values.update(overrides)
-    label_type = LabelType(**values)
-    session.add(label_type)
-    session.flush()
-    return label_type
+    return _added(session, LabelType(**values), _flush)
 
 
 def make_product_label(session, **overrides) -> ProductLabel:
     if "product" not in overrides and "product_id" not in overrides:
-        overrides["product"] = make_product(session)
+        overrides["product"] = make_product(session, _flush=False)
     if "label_type" not in overrides and "label_type_id" not in overrides:
-        overrides["label_type"] = make_label_type(session)
+        overrides["label_type"] = make_label_type(session, _flush=False)
     values = {
         "status": LabelStatus.VERIFIED,
         "certificate_number": f"CERT-{_n()}",
@@ -147,7 +137,7 @@ def make_product_label(session, **overrides) -> ProductLabel:
 
 def make_featured(session, **overrides) -> FeaturedPlacement:
     if "product" not in overrides and "product_id" not in overrides:
-        overrides["product"] = make_product(session)
+        overrides["product"] = make_product(session, _flush=False)
     now = utcnow()
     values = {
         "headline_id": "Pilihan minggu ini",
