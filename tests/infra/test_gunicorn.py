@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import http.client
 import multiprocessing
@@ -45,6 +46,13 @@ def test_defaults_suit_a_reverse_proxy(monkeypatch):
     assert conf["forwarded_allow_ips"] == "127.0.0.1"
     assert conf["accesslog"] == "-"
     assert conf["graceful_timeout"] > 0
+
+
+def test_a_worker_freezes_the_loaded_app_out_of_the_garbage_collector(monkeypatch):
+    conf = load(monkeypatch)
+    gc.unfreeze()  # this test process froze its own objects already (tests/conftest.py)
+    conf["post_worker_init"](None)
+    assert gc.get_freeze_count() > 10_000  # modules, app, url map and templates: out of full passes
 
 
 def test_environment_overrides(monkeypatch):
