@@ -6,19 +6,22 @@ rendition, lazy or eager, in stock or not) is taken here. Needs an app context (
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from threading import Lock
 
-from flask import url_for
+from flask import current_app, request, url_for
 from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
-from marketplace.markets.context import current_market
+from marketplace.markets.context import current_market, current_rates
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
 from marketplace.reviews.presenters import RatingSummary, rating_summary, sold_text
@@ -110,7 +113,7 @@ def product_url(product: Product, **args) -> str:
     return url_for("storefront.product", product_id=product.id, slug=product.slug, **args)
 
 
-def product_card(product: Product, lang: str, *, lazy: bool = True, headline: str = "") -> ProductCard:
+def _card_fields(product: Product, lang: str, *, lazy: bool, headline: str) -> ProductCard:
     title = localized(product, "title", lang)
     image = product.images[0] if product.images else None
     village = product.seller.village
@@ -138,6 +141,95 @@ def product_card(product: Product, lang: str, *, lazy: bool = True, headline: st
     )
 
 
+@dataclass(frozen=True)
+class CardView:
+    """A card as listings print it: its body, the same for every visitor who sees the same product,
+    language and market, rendered once; and what the visitor's own heart (saved or not, with their
+    CSRF token) needs beside it."""
+
+    id: int
+    title: str
+    body: Markup
+
+
+#: Card bodies kept per app process, least recently used dropped first (about 1.5 KB each).
+CARD_BODIES_KEPT = 2048
+
+
+class CardBodies:
+    """Rendered card bodies keyed by everything a body shows.
+
+    A changed title, price, stock state, rating, photo, seller or village name, exchange rate or
+    language is a different key, so nothing is ever invalidated: an entry nobody asks for again
+    ages out. Shared by the request threads of a process, hence the lock.
+    """
+
+    def __init__(self, kept: int = CARD_BODIES_KEPT):
+        self._kept = kept
+        self._bodies: OrderedDict[tuple, Markup] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple) -> Markup | None:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: Markup) -> None:
+        with self._lock:
+            self._bodies[key] = body
+            self._bodies.move_to_end(key)
+            while len(self._bodies) > self._kept:
+                self._bodies.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+
+def card_bodies() -> CardBodies:
+    """This app's card bodies (per app: links and photo URLs depend on its settings)."""
+    return current_app.extensions.setdefault("card_bodies", CardBodies())
+
+
+def _market_key() -> tuple:
+    """What a card's body takes from the request: the buyer's currency, whether they are abroad, the
+    rate prices are converted at, and the mount point of links."""
+    market = current_market()
+    rate = current_rates().get(market.currency)
+    return (market.currency, market.is_domestic, rate.rate if rate else None, request.script_root)
+
+
+def _card_key(product: Product, lang: str, lazy: bool, headline: str, market_key: tuple) -> tuple:
+    seller = product.seller
+    village = seller.village
+    cluster = product.cluster
+    image = product.images[0] if product.images else None
+    return (
+        product.id, product.slug, product.title_id, product.title_en, product.price_minor,
+        product.price_varies, product.stock > 0, product.exportable, product.rating_count,
+        product.rating_sum, product.units_sold, seller.slug, seller.name, village.slug, village.name,
+        cluster.name_id, cluster.name_en, (image.storage_key, image.width, image.height) if image else None,
+        lang, lazy, headline, market_key,
+    )  # fmt: skip
+
+
+def product_card(
+    product: Product, lang: str, *, lazy: bool = True, headline: str = "", market_key: tuple | None = None
+) -> CardView:
+    """The card of `product`; its body comes from this process's card bodies when one was rendered
+    for the same content (a listing of 24 cards then costs no link building, price formatting or
+    card template)."""
+    key = _card_key(product, lang, lazy, headline, market_key or _market_key())
+    bodies = card_bodies()
+    body = bodies.get(key)
+    if body is None:
+        fields = _card_fields(product, lang, lazy=lazy, headline=headline)
+        body = Markup(current_app.jinja_env.get_template("storefront/_card_body.html").render(card=fields))  # noqa: S704 - Jinja output, autoescaped
+        bodies.put(key, body)
+    return CardView(id=product.id, title=localized(product, "title", lang), body=body)
+
+
 def abroad_notice(product: Product) -> str:
     """The notice a buyer in a market abroad sees on a product that cannot be shipped there."""
 
@@ -146,9 +238,12 @@ def abroad_notice(product: Product) -> str:
     return _("Not available for shipping abroad")
 
 
-def product_cards(products: Iterable[Product], lang: str, *, eager: int = EAGER_CARDS) -> list[ProductCard]:
+def product_cards(products: Iterable[Product], lang: str, *, eager: int = EAGER_CARDS) -> list[CardView]:
     """Cards in order; the first `eager` load their image at once, the rest lazily."""
-    return [product_card(p, lang, lazy=index >= eager) for index, p in enumerate(products)]
+    market_key = _market_key()
+    return [
+        product_card(p, lang, lazy=index >= eager, market_key=market_key) for index, p in enumerate(products)
+    ]
 
 
 @dataclass(frozen=True)
