@@ -561,6 +561,67 @@ def race(port: int, url: str, product_id: int, path: str, buyers: int) -> dict:
     }  # fmt: skip
 
 
+# ---------------------------------------------------------------- CPU spent
+
+
+class CpuMeter:
+    """CPU seconds spent by the app's gunicorn workers and by the database's server processes
+    serving this bench's database (PostgreSQL backends, found in pg_stat_activity), from /proc:
+    what a request costs, whatever else the machine is running at the time."""
+
+    def __init__(self, server_pid: int, url: str):
+        self.server_pid = server_pid
+        self.url = url
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _children(self, pid: int) -> list[int]:
+        found = []
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                found += [int(x) for x in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    def _backends(self) -> list[int]:
+        if not self.url.startswith("postgresql"):
+            return []
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            pids = (
+                conn.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        engine.dispose()
+        return list(pids)
+
+    def _cpu(self, pids: list[int]) -> dict[int, float]:
+        seconds = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+        return seconds
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        return {"app": self._cpu(self._children(self.server_pid)), "database": self._cpu(self._backends())}
+
+    def spent(self, before: dict[str, dict[int, float]]) -> dict[str, float]:
+        after = self.snapshot()
+        return {
+            side: sum(seconds - before[side].get(pid, 0.0) for pid, seconds in after[side].items())
+            for side in after
+        }
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -639,7 +700,10 @@ def main(argv=None) -> int:
                 + (f", {sum(prep_failures.values())} could not be prepared:" if prep_failures else "")
             )
             _print_failures(prep_failures)
+            meter = CpuMeter(server.proc.pid, url)
+            cpu_before = meter.snapshot()
             report["place_only"] = result = place_only(server.port, prepared)
+            result["cpu_seconds"] = cpu = meter.spent(cpu_before)
             place = result["place"]
             print(
                 f"  place-order POST: {place['per_second']:.1f} requests/s ({place['count']} in "
@@ -647,6 +711,12 @@ def main(argv=None) -> int:
                 f"max {place['max_ms']:.0f} ms; {result['orders']} orders placed, {result['refused']} "
                 f"refused, 5xx {result['5xx']}; load average {os.getloadavg()[0]:.2f}"
             )
+            if place["count"]:
+                print(
+                    f"  CPU per place-order POST: app (gunicorn workers) "
+                    f"{cpu['app'] * 1000 / place['count']:.1f} ms, "
+                    f"database {cpu['database'] * 1000 / place['count']:.1f} ms"
+                )
             _print_failures(result["failures"])
         if not args.skip_throughput and args.seconds > 0:
             report["flows"] = result = throughput(server.port, paths, args.buyers, args.seconds)

@@ -88,6 +88,7 @@ def main(argv=None) -> int:
     for lines in (1, 4):
         counter.statements = {}
         seconds = dict.fromkeys(STEPS, 0.0)
+        cpu = dict.fromkeys(STEPS, 0.0)
         placed = 0
         one_place: list[str] = []
         for n in range(args.orders):
@@ -95,16 +96,11 @@ def main(argv=None) -> int:
             # `lines` products of different sellers (the bench's products are spread over 200).
             for k in range(lines):
                 path = paths[(n * lines + k) % len(paths)]
-                began = time.perf_counter()
-                counter.step = "product page"
-                status, html, _ = browser.request("GET", path)
+                steps = _TimedSteps(counter, seconds, cpu)
+                _status, html, _ = steps.timed("product page", browser, "GET", path)
                 add = next(f for f in checkout.forms_in(html) if "/cart/add" in f["action"])
-                seconds["product page"] += time.perf_counter() - began
-                began = time.perf_counter()
-                counter.step = "add to cart"
-                browser.request("POST", add["action"], {**add["fields"], "quantity": "1"})
-                seconds["add to cart"] += time.perf_counter() - began
-            steps = _TimedSteps(counter, seconds)
+                steps.timed("add to cart", browser, "POST", add["action"], {**add["fields"], "quantity": "1"})
+            steps = _TimedSteps(counter, seconds, cpu)
             form = checkout.checkout_form(browser, steps)
             before = len(counter.statements.get("place order", []))
             if args.profile:
@@ -120,11 +116,14 @@ def main(argv=None) -> int:
             if not one_place and not why:
                 one_place = counter.statements["place order"][before:]
         print(f"== {lines} line(s) per order, {args.db}: {placed} of {args.orders} placed")
-        print(f"   {'step':20} {'statements/request':>18} {'ms/request':>10}")
+        print(f"   {'step':20} {'statements/request':>18} {'ms/request':>10} {'CPU ms/request':>14}")
         for step in STEPS:
             per = args.orders * (lines if step in ("product page", "add to cart") else 1)
             count = len(counter.statements.get(step, []))
-            print(f"   {step:20} {count / per:>18.1f} {seconds[step] * 1000 / per:>10.1f}")
+            print(
+                f"   {step:20} {count / per:>18.1f} {seconds[step] * 1000 / per:>10.1f} "
+                f"{cpu[step] * 1000 / per:>14.1f}"
+            )
         if args.sql:
             print("   statements of one place-order POST:")
             for statement in one_place:
@@ -133,22 +132,27 @@ def main(argv=None) -> int:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
         print(out.getvalue())
+        profiler.dump_stats(str(checkout.RESULTS / "checkout_profile.pstats"))
+        print(f"written {checkout.RESULTS / 'checkout_profile.pstats'}")
     return 0
 
 
 class _TimedSteps(checkout.Steps):
-    """checkout.Steps that also tells the counter which step runs and adds up the seconds."""
+    """checkout.Steps that also tells the counter which step runs and adds up the seconds (wall
+    and this process's CPU: the app's own work, the database's not included)."""
 
-    def __init__(self, counter: Counter, seconds: dict[str, float]):
+    def __init__(self, counter: Counter, seconds: dict[str, float], cpu: dict[str, float]):
         super().__init__()
         self.counter = counter
         self.seconds = seconds
+        self.cpu = cpu
 
     def timed(self, name, browser, method, path, data=None):
         self.counter.step = name
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         outcome = browser.request(method, path, data)
         self.seconds[name] += time.perf_counter() - began
+        self.cpu[name] += time.process_time() - began_cpu
         return outcome
 
 

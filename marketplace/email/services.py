@@ -148,13 +148,16 @@ def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None 
         sa.and_(OutboundEmail.status == EmailStatus.QUEUED, OutboundEmail.next_attempt_at <= now),
         sa.and_(OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.claimed_at < now - STALE_CLAIM),
     )
-    query = sa.select(OutboundEmail.id).where(due).order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
     if ids is not None:
-        if not ids:
-            return {"sent": 0, "retry": 0, "failed": 0}
-        query = query.where(OutboundEmail.id.in_(ids))
-    candidate_ids = list(session.scalars(query.limit(limit)))
-    session.commit()
+        # Just queued by this process (the request hook): no query to find them, the claim below
+        # skips any that are not due or that another sender took.
+        candidate_ids = sorted(ids)[:limit]
+    else:
+        query = (
+            sa.select(OutboundEmail.id).where(due).order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        )
+        candidate_ids = list(session.scalars(query.limit(limit)))
+        session.commit()
 
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "failed": 0}
