@@ -1,20 +1,27 @@
-"""Checkout benchmark (issue 3): orders per second, and the last-units race repeated, through real HTTP.
+"""Checkout benchmark (issues 3 and 16): place-order requests/s, whole flows, and the last-units race.
 
-    .venv/bin/python bench/checkout.py                 # PostgreSQL, 16 buyers, 20 s, 20 races
+    .venv/bin/python bench/checkout.py                          # PostgreSQL, 16 buyers, 20 races
     .venv/bin/python bench/checkout.py --db sqlite
+    .venv/bin/python bench/checkout.py --database pd_checkout_bench --orders-per-buyer 30
     .venv/bin/python bench/checkout.py --skip-throughput --races 50
 
-Seeds its own database (`pd_bench_checkout`, recreated each run) with bench/seed.py's catalogue and
-the default shipping rates, starts `gunicorn -c gunicorn.conf.py wsgi:app` (same settings as
-bench/run.py) and drives it as guests do in a browser: product page → add to cart → checkout page
-→ place order (bank transfer, courier), reading every form's hidden fields (CSRF token, checkout
-token, cart fingerprint) from the HTML.
+Seeds its own database (`--database`, default `pd_bench_checkout` or BENCH_CHECKOUT_DB; recreated
+each run) with bench/seed.py's catalogue and the default shipping rates; the 200 throughput
+products get 1,000,000 units on the variant they sell through (so no flow meets a sold-out one),
+the race products 3. Starts `gunicorn -c gunicorn.conf.py wsgi:app` with the file's own defaults
+(2 × CPUs + 1 workers, 4 threads; `--workers`, `--threads` override) and drives it as guests do in
+a browser: product page → add to cart → checkout page → "Calculate shipping" → place order (bank
+transfer, courier), reading every form's hidden fields (CSRF token, checkout token, fingerprint,
+quote) from the HTML.
 
-1. Throughput: 16 concurrent buyers, each on its own product (no contention on stock rows); prints
-   orders/s and p50/p99 of the place-order POST.
-2. Race: --race-buyers guests (default 30) fill their carts with the same product that has 3 units,
-   then all press "place order" at once; repeated --races times (default 20). Prints orders placed,
-   units sold and the oversold count read from the database (must be 0), plus any 5xx.
+1. Place order only: each of --buyers guests (16) first has --orders-per-buyer checkouts shown
+   and priced (its own product, a new cart each), then all press "Place order" on them one after
+   another at once: the place-order POST's requests/s, p50/p99, refusals by reason, and the CPU
+   it cost the gunicorn workers and the database's backends (from /proc), per request.
+2. Whole flows for --seconds: every step's requests/s and p50/p99 apart, flows/s, failures by reason.
+3. Race: --race-buyers guests (30) fill their carts with the same product that has 3 units, then
+   all press "place order" at once; repeated --races times (20). Prints orders placed, units sold
+   and the oversold count read from the database (must be 0), plus any 5xx.
 """
 
 from __future__ import annotations
