@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
@@ -346,16 +346,23 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
     """
     if cart is None:
         return CartSummary(groups=[], problems=[])
-    lines = session.scalars(
-        sa.select(CartLine)
-        .where(CartLine.cart_id == cart.id)
-        .options(
-            selectinload(CartLine.product).selectinload(Product.seller).selectinload(Seller.village),
-            selectinload(CartLine.product).selectinload(Product.options),
-            selectinload(CartLine.product).selectinload(Product.variants),
+    # Two queries whatever the cart holds: the lines joined to their product, seller, village and
+    # variants (a few rows per line), then every product's options (often none).
+    product = joinedload(CartLine.product, innerjoin=True)
+    lines = (
+        session.scalars(
+            sa.select(CartLine)
+            .where(CartLine.cart_id == cart.id)
+            .options(
+                product.joinedload(Product.seller, innerjoin=True).joinedload(Seller.village),
+                product.joinedload(Product.variants),
+                product.selectinload(Product.options),
+            )
+            .order_by(CartLine.id)
         )
-        .order_by(CartLine.id)
-    ).all()
+        .unique()
+        .all()
+    )
     groups: OrderedDict[int, SellerGroup] = OrderedDict()
     problems: list[str] = []
     for line in lines:

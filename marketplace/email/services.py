@@ -95,6 +95,7 @@ def send_email(
             own.add(row)
             own.commit()
             deliver_pending(own, ids=[row.id])
+            own.refresh(row)  # delivery wrote its outcome with plain UPDATEs
         return row
     session.add(row)
     session.flush()
@@ -135,6 +136,31 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
 
 
+#: What `build_message` and the log read of a claimed row (its attempts counted, this one included).
+_MESSAGE_COLUMNS = (
+    OutboundEmail.id,
+    OutboundEmail.to_address,
+    OutboundEmail.subject,
+    OutboundEmail.body_text,
+    OutboundEmail.body_html,
+    OutboundEmail.template,
+    OutboundEmail.lang,
+    OutboundEmail.attempts,
+    OutboundEmail.created_at,
+)
+
+
+def _settle(session: Session, email_id: int, *, status: EmailStatus, last_error: str, **values) -> None:
+    """Record how the attempt ended and release the claim, committed."""
+    session.execute(
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(status=status, last_error=last_error[:2000], claimed_at=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None = None) -> dict[str, int]:
     """Deliver queued emails that are due (or just `ids`), committing after each one.
 
@@ -148,34 +174,37 @@ def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None 
         sa.and_(OutboundEmail.status == EmailStatus.QUEUED, OutboundEmail.next_attempt_at <= now),
         sa.and_(OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.claimed_at < now - STALE_CLAIM),
     )
-    query = sa.select(OutboundEmail.id).where(due).order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
     if ids is not None:
-        if not ids:
-            return {"sent": 0, "retry": 0, "failed": 0}
-        query = query.where(OutboundEmail.id.in_(ids))
-    candidate_ids = list(session.scalars(query.limit(limit)))
-    session.commit()
+        # Just queued by this process (the request hook): no query to find them, the claim below
+        # skips any that are not due or that another sender took.
+        candidate_ids = sorted(ids)[:limit]
+    else:
+        query = (
+            sa.select(OutboundEmail.id).where(due).order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        )
+        candidate_ids = list(session.scalars(query.limit(limit)))
+        session.commit()
 
     config = current_app.config
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for email_id in candidate_ids:
-        claimed = session.execute(
+        # The claim returns what the message is built from: one statement, no ORM object.
+        row = session.execute(
             sa.update(OutboundEmail)
             .where(OutboundEmail.id == email_id, due)
             .values(status=EmailStatus.SENDING, claimed_at=utcnow(), attempts=OutboundEmail.attempts + 1)
+            .returning(*_MESSAGE_COLUMNS)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).first()
         session.commit()
-        if claimed != 1:
+        if row is None:
             continue  # another sender took it
-        row = session.get(OutboundEmail, email_id, populate_existing=True)
         try:
             message = build_message(row, sender=config["MAIL_FROM"], readable=not config.get("SMTP_URL"))
         except (ValueError, TypeError) as error:  # a malformed header: retrying cannot help
-            row.status = EmailStatus.FAILED
-            row.last_error = f"cannot build the message: {error}"[:2000]
-            row.claimed_at = None
-            session.commit()
+            _settle(
+                session, row.id, status=EmailStatus.FAILED, last_error=f"cannot build the message: {error}"
+            )
             counts["failed"] += 1
             log.error("email %s cannot be built: %s", row.id, error)
             continue
@@ -187,24 +216,24 @@ def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None 
                 name=f"{utcnow():%Y%m%dT%H%M%S}-{row.id:06d}-{row.template}",
             )
         except DeliveryError as error:
-            row.last_error = str(error)[:2000]
             if row.attempts >= MAX_ATTEMPTS:
-                row.status = EmailStatus.FAILED
+                _settle(session, row.id, status=EmailStatus.FAILED, last_error=str(error))
                 counts["failed"] += 1
                 log.error("email %s to %s failed for good: %s", row.id, row.to_address, error)
             else:
-                row.status = EmailStatus.QUEUED
-                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                _settle(
+                    session,
+                    row.id,
+                    status=EmailStatus.QUEUED,
+                    last_error=str(error),
+                    next_attempt_at=utcnow() + retry_delay(row.attempts),
+                )
                 counts["retry"] += 1
                 log.warning(
                     "email %s to %s not sent (attempt %s): %s", row.id, row.to_address, row.attempts, error
                 )
         else:
-            row.status = EmailStatus.SENT
-            row.sent_at = utcnow()
-            row.last_error = ""
+            _settle(session, row.id, status=EmailStatus.SENT, last_error="", sent_at=utcnow())
             counts["sent"] += 1
             log.info("email %s (%s) sent via %s", row.id, row.template, where)
-        row.claimed_at = None
-        session.commit()
     return counts

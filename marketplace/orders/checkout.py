@@ -16,6 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from marketplace import contact
 from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
@@ -91,18 +92,21 @@ def price_lines(session: Session, quantities: dict) -> list[PricedLine]:
     if not quantities:
         return []
     wanted = {_line_key(key): quantity for key, quantity in quantities.items()}
-    products = {
-        p.id: p
-        for p in session.scalars(
-            sa.select(Product)
-            .where(Product.id.in_({pid for pid, _vid in wanted}))
-            .options(
-                selectinload(Product.seller).selectinload(Seller.village),
-                selectinload(Product.options),
-                selectinload(Product.variants),
+    product_ids = {pid for pid, _vid in wanted}
+    products = _loaded_products(session, product_ids)
+    if products is None:
+        products = {
+            p.id: p
+            for p in session.scalars(
+                sa.select(Product)
+                .where(Product.id.in_(product_ids))
+                .options(
+                    selectinload(Product.seller).selectinload(Seller.village),
+                    selectinload(Product.options),
+                    selectinload(Product.variants),
+                )
             )
-        )
-    }
+        }
     lines = []
     for (product_id, variant_id), quantity in wanted.items():
         product = products.get(product_id)
@@ -122,6 +126,33 @@ def price_lines(session: Session, quantities: dict) -> list[PricedLine]:
         lines.append(PricedLine(product, quantity, variant.effective_price_minor, product.currency, variant))
     lines.sort(key=lambda line: line.key)
     return lines
+
+
+#: What pricing reads of a product and of its seller (`_loaded_products`).
+_PRICED = frozenset(
+    ("status", "currency", "price_minor", "weight_grams", "exportable", "seller_id", "seller", "options",
+     "variants")
+)  # fmt: skip
+_PRICED_SELLER = frozenset(("status", "village"))
+
+
+def _loaded_products(session: Session, product_ids: set[int]) -> dict[int, Product] | None:
+    """{id: product} when every product, with what pricing reads of it, its seller and village,
+    options and variants, is loaded in this session already (the checkout's cart summary read
+    them moments ago, in this transaction), else None.
+
+    A SELECT would not refresh them (the identity map keeps loaded values), so reading them again
+    would only cost five round trips for the same objects.
+    """
+    found = {}
+    for product_id in product_ids:
+        product = session.identity_map.get(identity_key(Product, product_id))
+        if product is None or sa.inspect(product).unloaded & _PRICED:
+            return None
+        if sa.inspect(product.seller).unloaded & _PRICED_SELLER:
+            return None
+        found[product_id] = product
+    return found
 
 
 def cart_fingerprint(lines: Sequence[PricedLine]) -> str:
@@ -224,16 +255,18 @@ def validate_market(
     expected_rate_version: str | None,
     now: datetime,
     rate_stale_days: int,
+    rates: markets.RateTable | None = None,
 ) -> Rate | None:
     """The rate the order is charged at, after the market's rules for this delivery country.
 
+    `rates`: the table already read in this transaction (read here when None, or for another day).
     Raises ValidationError (missing or stale rate, bank transfer outside IDR/Indonesia, a product
     that cannot go abroad) and markets.services.RateChanged (not the rate the checkout page showed).
     """
+    if rates is None or rates.today != now.date() or rates.stale_days != rate_stale_days:
+        rates = markets.load_rate_table(session, today=now.date(), stale_days=rate_stale_days)
     # The buyer's currency: the rate in force now (never guessed), the one the checkout page showed.
-    rate = markets.checkout_rate(
-        markets.load_rate_table(session, today=now.date(), stale_days=rate_stale_days), currency
-    )
+    rate = markets.checkout_rate(rates, currency)
     markets.check_rate_version(rate, expected_rate_version)
     address = choice.address
     if choice.payment_method == PaymentMethod.BANK_TRANSFER and (

@@ -333,7 +333,9 @@ def checkout():
             email=user.email if user else request.form.get("email", ""),
         )
 
-    existing = already_placed()
+    placing = request.method == "POST" and request.form.get("action") == "place"
+    # Placing looks the token up itself first thing (`place_order`), in the same transaction.
+    existing = None if placing else already_placed()
     if existing is not None:
         return redirect(order_url(existing), code=303)
     cart, summary = _checkout_cart()
@@ -395,6 +397,7 @@ def checkout():
             note=form["note"],
             # Always a string: a form without it (or empty) has shown no total, and is refused.
             expected_quote=form["quote"],
+            rates=current_rates(),
         )
         if (
             user is not None
@@ -417,12 +420,15 @@ def checkout():
             return redirect(url_for("cart.show"), code=303)
         field_errors = {error.field: error.message} if error.field else {}
         return _render_checkout(summary, form, field_errors, checkout_token, error.status, error.message)
+    by_card = order.payment_method == PaymentMethod.STRIPE and order.status == OrderStatus.AWAITING_PAYMENT
+    # Read before the commit expires the order: no query to read it back.
+    number, url = order.number, order_url(order)
     db.session.commit()
 
-    if order.payment_method == PaymentMethod.STRIPE and order.status == OrderStatus.AWAITING_PAYMENT:
+    if by_card:
         return _start_stripe(order)
-    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
-    return redirect(order_url(order), code=303)
+    flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
+    return redirect(url, code=303)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class Order(db.Model):
         sa.CheckConstraint("shipping_minor >= 0", name="shipping_not_negative"),
         sa.CheckConstraint("total_minor >= 0", name="total_not_negative"),
         sa.Index("ix_orders_status_due", "status", "payment_due_at"),
+        # The bank-transfer unique code: the open transfers' totals near a new order's, found by
+        # range instead of reading every order awaiting payment (orders.placement).
+        sa.Index("ix_orders_status_method_total", "status", "payment_method", "total_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,9 @@
 
 Every write flushes only; the view commits once. Stock is reserved with a conditional UPDATE per
 product (`stock.services.reserve_stock`): the database decides, so two buyers (in any number of
-processes) can never both take the last unit.
+processes) can never both take the last unit. The reservation is the last write before the
+caller's commit, so the product and variant row locks it takes are held for a few statements,
+not while the order's rows, its payment and its email are written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from marketplace import signals
 from marketplace.cart.models import Cart, CartLine
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
+from marketplace.markets import services as markets
 from marketplace.orders.checkout import (
     CheckoutChoice,
     CheckoutPrice,
@@ -97,6 +100,7 @@ def place_order(
     rate_stale_days: int = 7,
     note: str = "",
     expected_quote: str | None = None,
+    rates: markets.RateTable | None = None,
 ) -> Order:
     """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
 
@@ -121,6 +125,8 @@ def place_order(
     ValidationError on field "note"). `expected_quote` (`checkout.quote_token` of the page the
     buyer placed the order from; None: not checked) other than the fresh price's: QuoteChanged
     (a Conflict carrying the new total) — the buyer never pays a shipping or total not shown.
+    `rates`: the rate table this request already read (`markets.context.current_rates`), spared
+    a second read.
     """
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
@@ -149,6 +155,7 @@ def place_order(
         expected_rate_version=expected_rate_version,
         now=now,
         rate_stale_days=rate_stale_days,
+        rates=rates,
     )
     # 2. Price: the same function the checkout page's summary shows.
     price = price_checkout(
@@ -162,7 +169,7 @@ def place_order(
     price.raise_problem()
     check_card_minimum(price, choice.payment_method, lang=lang)
     check_quote(price, expected_quote, lang=lang)
-    # 3. Create: the order, its stock reservations, parcels and lines.
+    # 3. Create: the order, its parcels and lines, its payment and email; then reserve the stock.
     order = _create_order(
         session,
         choice,
@@ -176,6 +183,8 @@ def place_order(
     )
     # The pending bank-transfer payment and the confirmation email listen.
     signals.order_placed.send(session=session, order=order, now=now)
+    # Last: the row locks of the conditional UPDATEs are held from here to the caller's commit.
+    _reserve_stock(session, order, price, now=now)
     return order
 
 
@@ -206,7 +215,7 @@ def _create_order(
     now: datetime,
     note: str = "",
 ) -> Order:
-    """The order row, its stock reserved, one fulfilment per seller and its snapshotted lines."""
+    """The order row, one fulfilment per seller and its snapshotted lines (stock not reserved yet)."""
     address = choice.address
     order = Order(
         number=_new_order_number(session, now),
@@ -237,6 +246,11 @@ def _create_order(
         note=note,
         created_at=now,
         updated_at=now,
+        # Loaded (empty) before the first flush, so the email and the view read the rows added
+        # below without querying them back.
+        fulfilments=[],
+        lines=[],
+        events=[],
     )
     if choice.payment_method == PaymentMethod.BANK_TRANSFER:
         order.unique_code_minor = _choose_unique_code(session, order.total_minor)
@@ -249,9 +263,6 @@ def _create_order(
         session.flush()
     except sa.exc.IntegrityError as error:
         raise AlreadyPlaced(None) from error
-
-    for line in price.lines:  # ordered by product, then variant id: the same lock order everywhere
-        reserve_stock(session, line.product, line.quantity, order=order, now=now, variant_id=line.variant.id)
 
     unit_prices = price.unit_prices
     parcel_shipping = price.parcel_shipping
@@ -303,6 +314,18 @@ def _create_order(
     )
     session.flush()
     return order
+
+
+def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now: datetime) -> None:
+    """Take every line's units (OutOfStock when the database no longer has them), in product then
+    variant id order: the same lock order as every other stock writer. The ledger rows are
+    written together by one flush at the end."""
+    with session.no_autoflush:
+        for line in price.lines:
+            reserve_stock(
+                session, line.product, line.quantity, order=order, now=now, variant_id=line.variant.id
+            )
+    session.flush()
 
 
 def _new_order_number(session: Session, now: datetime) -> str:

@@ -98,7 +98,12 @@ def zone_for_address(session: Session, address: ShippingAddress) -> ShippingZone
         .where(ShippingZone.international.is_(international))
         .order_by(ShippingZone.position, ShippingZone.id)
     ).all()
-    if international:
+    return _matching_zone(zones, address)
+
+
+def _matching_zone(zones: Sequence[ShippingZone], address: ShippingAddress) -> ShippingZone | None:
+    """`zone_for_address` among `zones` (those of the address's side, by position)."""
+    if address.country != HOME_COUNTRY:
         return _zone_for_country(zones, address.country)
     city = address.city.strip().casefold()
     for zone in zones:
@@ -147,27 +152,51 @@ def split_parcels(item_weights: Sequence[int], *, limit: int = MAX_PARCEL_GRAMS)
 @dataclass(frozen=True)
 class DestinationRates:
     """A destination's zone (None: none serves it) and the zone's weight tiers, lightest first:
-    read once (two queries) for every parcel going there, however many sellers send one."""
+    read once (one query) for every parcel going there, however many sellers send one. A tier
+    has ShippingRate's max_weight_grams, price_minor, currency, est_days_min and est_days_max."""
 
     zone: ShippingZone | None
-    tiers: tuple[ShippingRate, ...] = ()
+    tiers: tuple = ()
 
-    def tier(self, weight_grams: int) -> ShippingRate | None:
+    def tier(self, weight_grams: int):
         """The lightest tier that carries `weight_grams`, or None (too heavy for the zone)."""
         return next((rate for rate in self.tiers if rate.max_weight_grams >= weight_grams), None)
 
 
 def destination_rates(session: Session, destination: ShippingAddress) -> DestinationRates:
-    """The zone `destination` falls in and its tiers (`quote_shipping` takes them as `rates`)."""
-    zone = zone_for_address(session, destination)
+    """The zone `destination` falls in and its tiers (`quote_shipping` takes them as `rates`).
+
+    One query: the zones of the destination's side (a handful) joined to their tiers' price
+    columns, read as plain rows (every tier of those zones, but no ORM object per tier).
+    """
+    rows = session.execute(
+        sa.select(ShippingZone, *_TIER_COLUMNS)
+        .outerjoin(ShippingRate, ShippingRate.zone_id == ShippingZone.id)
+        .where(ShippingZone.international.is_(destination.country != HOME_COUNTRY))
+        .order_by(ShippingZone.position, ShippingZone.id, ShippingRate.max_weight_grams, ShippingRate.id)
+    ).all()
+    zones: dict[int, ShippingZone] = {}
+    tiers: dict[int, list] = {}
+    for row in rows:
+        zone = row[0]
+        zones.setdefault(zone.id, zone)
+        zone_tiers = tiers.setdefault(zone.id, [])
+        if row.max_weight_grams is not None:
+            zone_tiers.append(row)
+    zone = _matching_zone(list(zones.values()), destination)
     if zone is None:
         return DestinationRates(None)
-    tiers = session.scalars(
-        sa.select(ShippingRate)
-        .where(ShippingRate.zone_id == zone.id)
-        .order_by(ShippingRate.max_weight_grams, ShippingRate.id)
-    ).all()
-    return DestinationRates(zone, tuple(tiers))
+    return DestinationRates(zone, tuple(tiers[zone.id]))
+
+
+#: What a tier's price needs (`DestinationRates.tiers` holds rows of these, lightest first).
+_TIER_COLUMNS = (
+    ShippingRate.max_weight_grams,
+    ShippingRate.price_minor,
+    ShippingRate.currency,
+    ShippingRate.est_days_min,
+    ShippingRate.est_days_max,
+)
 
 
 def quote_shipping(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,6 +19,28 @@ from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product, make_seller, make_user
 from tests.orders.helpers import address, make_cart, place
+
+
+@contextmanager
+def count_statements(session):
+    """The SQL statements run meanwhile on the session's engine (upper-cased, one line each)."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()).upper().replace('"', ""))
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def _written_table(statement: str) -> str:
+    """The table an INSERT, UPDATE or DELETE statement writes."""
+    words = statement.split()
+    return words[2] if words[0] in ("INSERT", "DELETE") else words[1]
 
 
 def movements(session, product, kind=None):
@@ -189,6 +213,29 @@ def test_not_enough_stock_is_refused_and_nothing_half_written(session):
     assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(StockMovement)) == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(CartLine)) == 2
+
+
+def test_stock_is_reserved_last_and_a_refusal_leaves_no_payment_or_email(session):
+    """The conditional stock UPDATEs run after the order's rows, its payment and its email (their
+    row locks are then held only until the commit); when they refuse, the rollback takes all of it."""
+    from marketplace.email.models import OutboundEmail
+    from marketplace.email.services import take_committed_ids
+
+    scarce = make_product(session, stock=1)
+    cart = make_cart(session, {scarce: 2})
+    session.commit()
+    with count_statements(session) as statements, pytest.raises(OutOfStock):
+        place(session, cart)
+    session.rollback()
+    written = [_written_table(s) for s in statements if not s.startswith("SELECT")]
+    assert written.index("PRODUCTS") > max(
+        written.index(t) for t in ("ORDERS", "PAYMENTS", "OUTBOUND_EMAILS")
+    )
+    for model in (Order, Fulfilment, OrderLine, Payment, OutboundEmail, StockMovement):
+        assert session.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
+    session.commit()
+    assert take_committed_ids(session()) == []
+    assert session.get(Product, scarce.id).stock == 1
 
 
 @pytest.mark.parametrize(
