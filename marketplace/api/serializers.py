@@ -60,6 +60,9 @@ def iso_datetime(value: datetime | None) -> str | None:
 
 def absolute(url: str) -> str:
     """An absolute URL for a path the app or the media storage produced (absolute URLs pass)."""
+    if url.startswith("/") and not url.startswith("//"):
+        # The common case, a path from the site's root: urljoin's parsing cost 60 µs a photo.
+        return request.host_url[:-1] + url
     return urljoin(request.host_url, url)
 
 
