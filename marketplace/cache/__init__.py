@@ -13,9 +13,12 @@ one `SELECT … WHERE name IN (…)` in autocommit on a connection borrowed for 
 - the *catalogue generation*: a structural change, one that can change which products any page
   lists or how a page looks everywhere (a product published or hidden, renamed, moved; an image,
   label, placement, seller, cluster, region, exchange rate, review, question). Every entry names it.
-- a *product's counter* `p:<id>`: a change to what only that product's page and cards show — its
-  stock, price, "N sold", rating counters, variants. Each order's stock UPDATEs are that: they
-  invalidate the pages that show the ordered products and nothing else.
+- a *product's page counter* `p:<id>`: a change to what only that product's pages and cards show
+  — its stock, price, "N sold", rating counters, variants — invalidates its own page;
+- its *card counter* `c:<id>`: the same when a card changes too (the price, "N sold", a rating,
+  stock running out or coming back): the listings and "more from…" rows that show its card. Each
+  order's stock UPDATEs touch the ordered products' own pages, and their cards only when the last
+  unit goes;
 - *facet counters* `f:stock`, `f:price`, `f:sales`, `f:rating`, bumped with the product's: the
   listings whose choice or order of products rests on that attribute (the in-stock filter, price
   filters and sorts, best selling, best rated, a shop's rating) name them, since a product they do
@@ -29,7 +32,7 @@ its last change.
 **Listings: tagged with the products they render** (option a of issue 16). A listing (home,
 cluster, village, seller, search) and a product page ("more from…") say which products they show
 and which facets they rest on (`page_shows_products`); the entry names those counters (a cluster
-page: 24 products and a facet or two), and the hit checks them in the same round trip as the
+page: 24 card counters and a facet or two), and the hit checks them in the same round trip as the
 catalogue generation. Alternatives considered: caching listings under the catalogue generation
 and rendering price and stock fresh on each hit would cost a query and Babel formatting of every
 card per hit (the cost the cache exists to avoid) and still leaves the in-stock filter stale; short
@@ -92,6 +95,7 @@ from marketplace.cache.invalidation import (
     SALES,
     STOCK,
     WATCHED_TABLES,
+    card_counters,
     counters_for,
     touch_products,
 )
@@ -109,6 +113,7 @@ from marketplace.cache.store import (
     RedisBackend,
     RedisUnavailable,
     Stamp,
+    card_counter,
     content_type,
     database_pool_status,
     make_tag,
@@ -477,14 +482,14 @@ def cached_fragment(
 ) -> Markup:
     """Rendered HTML for `key_parts` in this language, valid while what it shows is unchanged.
 
-    `products` (ids) and `facets`: the fragment shows only these products (a card: its product), and
-    is re-rendered when one of them or a facet changes, or the catalogue; without `products`, when
-    any product changes. A page that embeds the fragment depends on the same.
+    `products` (ids) and `facets`: the fragment shows these products' cards and nothing else of
+    theirs, and is re-rendered when one of those cards or a facet changes, or the catalogue; without
+    `products`, when any product changes. A page that embeds the fragment depends on the same.
     `render_fn` must return HTML rendered by Jinja (`render_template`), never raw user text.
     Safe for any visitor as long as the fragment holds no per-visitor data (no CSRF token, no cart).
     Put the queries inside `render_fn` so a hit costs no SQL beyond reading the counters.
     """
-    counters = None if products is None else counters_for(products, facets)
+    counters = None if products is None else card_counters(products, facets)
     _note_seen({PRODUCTS} if counters is None else counters)
     cache = _current()
     found = cache.lookup(FRAGMENT_KIND, key_parts) if cache is not None and cache.enabled else None
@@ -496,17 +501,27 @@ def cached_fragment(
     return Markup(html)  # noqa: S704 - render_fn returns render_template output, escaped by Jinja
 
 
-def page_shows_products(product_ids: Iterable[int], *, facets: Iterable[str] = ()) -> None:
-    """Say, in a `cache_public_page` view, which products the page shows (cards, the product itself)
-    and which `FACETS` decide which products it lists or their order (STOCK for an in-stock filter,
-    PRICE for price filters and sorts, SALES for best selling, RATING for best rated or a shop's
-    rating). The stored page is then invalidated by changes to those alone (and the catalogue);
-    a page that never calls this is invalidated by a change to any product. Call it again to add.
+def page_shows_products(
+    product_ids: Iterable[int], *, facets: Iterable[str] = (), whole: bool = False
+) -> None:
+    """Say, in a `cache_public_page` view, which products the page shows and which `FACETS` decide
+    which products it lists or in which order (STOCK for an in-stock filter, PRICE for price filters
+    and sorts, SALES for best selling, RATING for best rated or a shop's rating).
+
+    Products are shown as cards (what `storefront.presenters.product_card` shows: the price, in
+    stock or not, rating, "N sold"), or `whole`: the product's own page, which shows everything
+    about it (how many are left, each size). The stored page is then invalidated by changes to
+    those alone (and the catalogue); a page that never calls this, by a change to any product.
+    Call it again to add.
     """
     if not has_request_context():
         return
     named = request.environ.setdefault(_NAMED, set())
-    named.update(counters_for(product_ids, facets))
+    if whole:
+        named.update(product_counter(i) for i in product_ids)
+        named.update(card_counters((), facets))
+    else:
+        named.update(card_counters(product_ids, facets))
 
 
 def _note_seen(counters: Iterable[str]) -> None:
@@ -520,7 +535,7 @@ def _note_product_loaded(product_id: int | None) -> None:
     if product_id is not None and has_request_context():
         seen = request.environ.get(_SEEN)
         if seen is not None:
-            seen.add(product_counter(product_id))
+            seen.add(card_counter(product_id))
 
 
 def _page_counters() -> set[str] | None:
@@ -572,5 +587,7 @@ def _bump_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     if session.in_nested_transaction():
-        return  # a SAVEPOINT rolled back; what the outer transaction changed still counts
+        # A SAVEPOINT rolled back; what the outer transaction changed still counts.
+        invalidation.savepoint_rolled_back(session)
+        return
     invalidation.forget_changes(session)

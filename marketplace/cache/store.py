@@ -58,8 +58,13 @@ class Stamp(NamedTuple):
 
 
 def product_counter(product_id: int) -> str:
-    """The counter of one product: its page and the entries that show its card."""
+    """The counter of one product's own page: anything about it changed (its stock count too)."""
     return f"p:{int(product_id)}"
+
+
+def card_counter(product_id: int) -> str:
+    """The counter of one product's card: what a card shows changed (price, in stock or not…)."""
+    return f"c:{int(product_id)}"
 
 
 def facet_counter(facet: str) -> str:

@@ -146,7 +146,7 @@ def product_reviews(product_id: int):
     product = db.session.scalar(public_products_select().where(Product.id == product_id))
     if product is None:
         abort(404)
-    page_shows_products([product.id])
+    page_shows_products([product.id], whole=True)
     pages = max(1, -(-product.rating_count // ALL_REVIEWS_PAGE))
     page = find_int(request.args.get("page", "1"), high=pages)
     if page is None:

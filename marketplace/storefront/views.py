@@ -246,7 +246,8 @@ def _product_extras(found, detail, lang: str) -> dict:
     session = db.session
     user = request_user()
     more = related.more_from(session, found)
-    page_shows_products([found.id, *(p.id for p in more.maker), *(p.id for p in more.village)])
+    page_shows_products([found.id], whole=True)
+    page_shows_products([*(p.id for p in more.maker), *(p.id for p in more.village)])
     return {
         "back_in_stock": None
         if detail.in_stock

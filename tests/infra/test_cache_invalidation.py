@@ -7,6 +7,8 @@ in `cache_generations`) and with Redis (database 9, used by no other test).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import redis
 import sqlalchemy as sa
@@ -15,14 +17,17 @@ from marketplace import create_app
 from marketplace.cache import (
     CATALOGUE,
     PRODUCTS,
+    RedisBackend,
     cache_public_page,
     page_shows_products,
 )
 from marketplace.cache import bump_products as bump_products_now
 from marketplace.cache.invalidation import pinned_ids
+from marketplace.cache.store import RedisUnavailable
 from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.errors import OutOfStock
 from marketplace.extensions import db
-from marketplace.stock.services import adjust_stock
+from marketplace.stock.services import adjust_stock, reserve_stock
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_product
 
@@ -102,11 +107,14 @@ def _path(product: Product) -> str:
     return f"/products/{product.id}-{product.slug}"
 
 
-def _get(app, path: str, *, through_flask: bool = False) -> tuple[str | None, str]:
-    """A new visitor: without cookies (answered before Flask on a hit) or with a neutral one."""
+def _get(app, path: str, *, through_flask: bool = False, bypass: bool = False) -> tuple[str | None, str]:
+    """A new visitor: without cookies (answered before Flask on a hit) or with a neutral one, or
+    with a cookie the cache does not know (rendered, never stored)."""
     client = app.test_client()
     if through_flask:
         client.set_cookie("lang", app.config["BABEL_DEFAULT_LOCALE"])
+    if bypass:
+        client.set_cookie("something", "else")
     response = client.get(path)
     assert response.status_code == 200, path
     return response.headers.get("X-Cache"), response.get_data(as_text=True)
@@ -116,6 +124,15 @@ def _card(html: str, title: str) -> str:
     """The listing card (`<li class="card">…</li>`) holding this title."""
     at = html.index(title)
     return html[html.rindex('<li class="card">', 0, at) : html.index("</li>", at)]
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+
+
+class _Order:
+    id = None
+    number = "T-1"
 
 
 def _warm(app, *paths: str) -> None:
@@ -163,6 +180,37 @@ class Scenarios:
             state, html = _get(other_process, path)
             assert state == "MISS", path
             assert "stock-out" in _card(html, "Batik Alpha") and "stock-in" in _card(html, "Batik Bravo")
+
+    def test_units_left_change_only_the_products_own_page(self, app, second_app, session, catalogue):
+        b = catalogue["b"]  # 7 in stock
+        other_process = second_app
+        shared = f"/clusters/{catalogue['shared'].slug}"
+        _warm(other_process, shared, "/", _path(b))
+
+        adjust_stock(session, db.session.get(Product, b.id), delta=-1, reason="sold", now=utcnow())
+        session.commit()
+
+        state, cached = _get(other_process, shared)
+        assert state == "HIT"
+        assert _get(other_process, "/")[0] == "HIT"
+        state, html = _get(other_process, _path(b))
+        assert state == "MISS" and "In stock: 6 left" in html
+        # What makes that right: a card shows whether there is stock, not how much. If a card ever
+        # shows the count, stock changes must bump the card counter (cache/invalidation.py).
+        fresh = _get(other_process, shared, bypass=True)[1]
+        assert _without_tokens(_card(fresh, "Batik Bravo")) == _without_tokens(_card(cached, "Batik Bravo"))
+
+    def test_refused_order_does_not_hide_stock_coming_back(self, app, second_app, session, catalogue):
+        c = catalogue["c"]  # sold out
+        other_process = second_app
+        listing = f"/clusters/{catalogue['other'].slug}"
+        _warm(other_process, listing)
+        with pytest.raises(OutOfStock):  # its UPDATE matched no row: its -1 never happened
+            reserve_stock(session, db.session.get(Product, c.id), 1, order=_Order(), now=utcnow())
+        adjust_stock(session, db.session.get(Product, c.id), delta=5, reason="new batch", now=utcnow())
+        session.commit()  # 0 → 5, not "1 → 5"
+        state, html = _get(other_process, listing)
+        assert state == "MISS" and "stock-in" in _card(html, "Kopi Charlie")
 
     def test_in_stock_filter_lets_a_product_back_in(self, app, second_app, session, catalogue):
         c = catalogue["c"]
@@ -294,3 +342,19 @@ def test_pinned_ids_of_bulk_statements():
         "product_variants",
         "product_id",
     ) == {3}
+
+
+def test_rolled_back_product_change_bumps_nothing(app, session, catalogue):
+    before = (_generation(app), _generation(app, PRODUCTS))
+    db.session.get(Product, catalogue["a"].id).stock = 99
+    session.flush()
+    session.rollback()
+    assert (_generation(app), _generation(app, PRODUCTS)) == before
+
+
+def test_product_bump_missed_while_redis_is_away_bumps_the_catalogue_on_return():
+    backend = RedisBackend("redis://127.0.0.1:1/0")
+    with pytest.raises(RedisUnavailable):
+        backend.bump_products(["p:1", "f:stock"])
+    # Which pages showed product 1 is not known then: every page goes once Redis answers.
+    assert backend._missed_bumps == {CATALOGUE}
