@@ -64,8 +64,8 @@ Use in views (never in services):
 
     grid = cached_fragment(("cluster-grid", slug, page), lambda: render_template("…/_grid.html", …))
 
-Products the ORM loads while a page renders are added to what it named (a card added later
-without saying so still invalidates its page). SQL run on a raw connection is not seen (call
+Products the ORM loads while a page renders are added, as cards, to what it named (a card added
+later without saying so still invalidates its page). SQL run on a raw connection is not seen (call
 `bump_catalogue()` or `bump_products(ids)` after it). Time-driven changes with no write (a featured
 window opening, a label passing `valid_until`) show within the TTL (`CACHE_TTL_SECONDS`, 300 s by
 default). Counters never expire: with a Redis `maxmemory` policy, use a `volatile-*` one.
