@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.sql import operators
@@ -354,7 +355,7 @@ def _check_stock_crossings(session: Session) -> None:
     """Products whose stock bulk UPDATEs moved: did it run out or come back? One read, in the
     transaction that holds their rows, before the commit (and before each SAVEPOINT's release)."""
     deltas = session.info.pop(STOCK_DELTAS, None)
-    if not deltas or session.info.get(STRUCTURAL):
+    if not deltas or session.info.get(STRUCTURAL) or not _tracking():
         return
     table = _PRODUCT_STOCK
     rows = session.execute(sa.select(table.c.id, table.c.stock).where(table.c.id.in_(sorted(deltas)))).all()
@@ -362,6 +363,12 @@ def _check_stock_crossings(session: Session) -> None:
     crossed = [pid for pid, delta in deltas.items() if _crossing(found.get(pid), delta)]
     if crossed:
         _touch(session, counters_for(crossed, (STOCK,)))
+
+
+def _tracking() -> bool:
+    """Whether this app bumps counters at all (not in tests that leave the page cache off)."""
+    cache = current_app.extensions.get("page_cache") if has_app_context() else None
+    return cache is not None and cache.track_writes
 
 
 def _crossing(new: int | None, delta: int) -> bool:
