@@ -396,24 +396,25 @@ def run_store(store: str, url: str, paths, product_paths, args) -> dict:
 
 
 def _warm_pass(port: int, paths: list[str], connections: int) -> float:
-    """Every path once; the share of them answered from the cache."""
+    """Every path once, each on a new connection (a kept-alive one stays with one worker, and with
+    the default store each worker has its own entries); the share answered from the cache."""
     queue = list(paths)
     hits: list[bool] = []
     lock = threading.Lock()
 
     def fetch_all() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
                 if not queue:
                     break
                 path = queue.pop()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", path)
             response = conn.getresponse()
             response.read()
+            conn.close()
             with lock:
                 hits.append(response.getheader("X-Cache") == "HIT")
-        conn.close()
 
     threads = [threading.Thread(target=fetch_all) for _ in range(connections)]
     for thread in threads:
