@@ -107,8 +107,8 @@ def card_counters(product_ids: Iterable[int], facets: Iterable[str | None] = ())
 
 
 def touch_products(session: Session, product_ids: Iterable[int], facets: Iterable[str] = FACETS) -> None:
-    """These products' pages and cards change when this transaction commits (writes the listeners
-    cannot attribute, e.g. text SQL: the listeners bump the catalogue for those anyway)."""
+    """These products' pages and cards change when this transaction commits: for writes in it that
+    the listeners do not see (SQL on the session's raw connection)."""
     _touch(session, counters_for(product_ids, facets))
 
 
