@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev system-deps bench-deps db-up node-deps lint translations bench bench-phone-upload bench-topology topology lighthouse screenshots clean
+.PHONY: run test setup setup-dev system-deps bench-deps db-up node-deps lint translations bench bench-mixed bench-phone-upload bench-topology topology lighthouse screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ translations: setup-dev
 
 bench: setup-dev bench-deps db-up
 	$(BIN)/python bench/run.py
+
+## make bench-mixed: visitors browse while guests order at 5/s; page cache hit rate per store (bench/README.md)
+bench-mixed: setup-dev bench-deps db-up
+	$(BIN)/python bench/mixed.py
 
 ## make bench-phone-upload: three camera photos from a 360-px Chromium at 400 kbit/s up (bench/README.md)
 bench-phone-upload: setup-dev

@@ -1,13 +1,52 @@
-"""Caching of public pages and fragments for anonymous visitors, invalidated by a catalogue generation.
+"""Caching of public pages and fragments for anonymous visitors, invalidated by what changed.
 
-Every cached entry is tagged with the *catalogue generation* it was rendered for, a counter bumped
-after any commit that changed a catalogue row (product, stock, price, image, label, featured
-placement, seller, cluster, region) and only served while the counter still has that value. A
-change therefore shows on the very next request in every app process: they all read the same
-counter — from Redis (`INCR`; a hit is one MGET of counter and page) when `REDIS_URL` is set,
-otherwise from the one-row table `cache_generations` (one primary-key SELECT per request that uses
-the cache, in autocommit on a connection borrowed for that one read) with entries in a small per-process
-dict with TTL.
+**Strict:** a change shows on the very next request in every app process, on every page it
+affects. Every stored entry carries a tag: the counters it was rendered for, each with the value
+it had. A hit re-reads those counters where they live and only serves the entry if all still hold
+that value, in one round trip: with `REDIS_URL`, a Lua script reads the counters, the entry and
+checks the tag inside Redis; without it, entries live in a small per-process dict with TTL
+(bounded, `MemoryBackend.max_entries`) and the counters in the table `cache_generations`, read by
+one `SELECT … WHERE name IN (…)` in autocommit on a connection borrowed for that one read.
+
+**What a change invalidates** (classified from the write itself, `cache.invalidation`):
+
+- the *catalogue generation*: a structural change, one that can change which products any page
+  lists or how a page looks everywhere (a product published or hidden, renamed, moved; an image,
+  label, placement, seller, cluster, region, exchange rate, review, question). Every entry names it.
+- a *product's page counter* `p:<id>`: a change to what only that product's pages and cards show
+  — its stock, price, "N sold", rating counters, variants — invalidates its own page;
+- its *card counter* `c:<id>`: the same when a card changes too (the price, "N sold", a rating,
+  stock running out or coming back): the listings and "more from…" rows that show its card. Each
+  order's stock UPDATEs touch the ordered products' own pages, and their cards only when the last
+  unit goes;
+- *facet counters* `f:stock`, `f:price`, `f:sales`, `f:rating`, bumped with the product's: the
+  listings whose choice or order of products rests on that attribute (the in-stock filter, price
+  filters and sorts, best selling, best rated, a shop's rating) name them, since a product they do
+  not show yet may enter them.
+
+Per-product and facet counters take their values from one sequence, `products`: a bump takes its
+next value and writes it into each counter (atomically, in Redis by a script, in the database in
+one transaction that queues on the `products` row), so a counter's value is the sequence number of
+its last change.
+
+**Listings: tagged with the products they render** (option a of issue 16). A listing (home,
+cluster, village, seller, search) and a product page ("more from…") say which products they show
+and which facets they rest on (`page_shows_products`); the entry names those counters (a cluster
+page: 24 card counters and a facet or two), and the hit checks them in the same round trip as the
+catalogue generation. Alternatives considered: caching listings under the catalogue generation
+and rendering price and stock fresh on each hit would cost a query and Babel formatting of every
+card per hit (the cost the cache exists to avoid) and still leaves the in-stock filter stale; short
+TTL fragments break the "next request" rule. A product never listed in a page cannot stale it: its
+own changes only touch its counter, and changes that could bring it into the page are structural
+or bump the facet the page names.
+
+**Race:** the products a page shows are only known once it has rendered, so their counters are read
+after the render, which may have read older rows than those counters describe. The request's stamp
+(catalogue generation and `products` sequence) is read before anything renders; the entry is
+stored only if every counter it names is at most that sequence number, i.e. none changed since the
+render began (else the page is served and not stored). Pages that name no products (any view that
+does not call `page_shows_products`) are tagged with the `products` sequence itself: any product
+change invalidates them, as the catalogue generation used to.
 
 A hit costs little beyond that read: for a visitor without cookies the WSGI middleware
 `CookielessHits` answers before Flask runs; otherwise `serve_cached_page`, the first
@@ -15,25 +54,27 @@ before_request hook, answers before the other hooks and the view.
 
 Use in views (never in services):
 
-    from marketplace.cache import cache_public_page, cached_fragment
+    from marketplace.cache import cache_public_page, cached_fragment, page_shows_products
 
     @bp.get("/clusters/<slug>")
     @cache_public_page                       # whole page, anonymous GETs only; forms' CSRF tokens OK
-    def cluster(slug): ...
+    def cluster(slug):
+        ...
+        page_shows_products([p.id for p in result.items], facets=("price",))  # if sorted by price
 
     grid = cached_fragment(("cluster-grid", slug, page), lambda: render_template("…/_grid.html", …))
 
-Writes are noticed in ORM flushes and in `session.execute()` of insert/update/delete/text SQL on
-the catalogue tables; SQL run on a raw connection is not seen (call `bump_catalogue()` after it).
-Time-driven changes with no write (a featured window opening, a label passing `valid_until`) show
-within the TTL (`CACHE_TTL_SECONDS`, 300 s by default).
+Products the ORM loads while a page renders are added, as cards, to what it named (a card added
+later without saying so still invalidates its page). SQL run on a raw connection is not seen (call
+`bump_catalogue()` or `bump_products(ids)` after it). Time-driven changes with no write (a featured
+window opening, a label passing `valid_until`) show within the TTL (`CACHE_TTL_SECONDS`, 300 s by
+default). Counters never expire: with a Redis `maxmemory` policy, use a `volatile-*` one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -45,20 +86,38 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace import compression
+from marketplace.cache import invalidation
 from marketplace.cache.cookieless import STATIC_HEADERS, CookielessHits
+from marketplace.cache.invalidation import (
+    FACETS,
+    PRICE,
+    RATING,
+    SALES,
+    STOCK,
+    WATCHED_TABLES,
+    card_counters,
+    counters_for,
+    touch_products,
+)
 from marketplace.cache.store import (
     CATALOGUE,
     CSRF_PLACEHOLDER,
+    FRAGMENT_KIND,
     GENERATION_MEMO,
     PAGE_KIND,
+    PRODUCTS,
     STORE_ERRORS,
     Backend,
     CacheGeneration,
     MemoryBackend,
     RedisBackend,
     RedisUnavailable,
+    Stamp,
+    card_counter,
     content_type,
     database_pool_status,
+    make_tag,
+    product_counter,
 )
 from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE, current_language, negotiate_language, requested_language
@@ -68,13 +127,20 @@ log = logging.getLogger(__name__)
 
 # Names other modules import from here (the store and the fast path live in their own modules).
 __all__ = [
-    "CATALOGUE", "CSRF_PLACEHOLDER", "STATIC_HEADERS", "CacheGeneration", "CookielessHits",
-    "MemoryBackend", "RedisBackend", "bump_catalogue", "cache_public_page", "cached_fragment",
-    "database_pool_status", "init_app", "serve_cached_page",
+    "CATALOGUE", "CSRF_PLACEHOLDER", "FACETS", "PRICE", "PRODUCTS", "RATING", "SALES", "STATIC_HEADERS",
+    "STOCK", "WATCHED_TABLES", "CacheGeneration", "CookielessHits", "MemoryBackend", "RedisBackend",
+    "Stamp", "bump_catalogue", "bump_products", "cache_public_page", "cached_fragment",
+    "database_pool_status", "init_app", "page_shows_products", "serve_cached_page", "touch_products",
 ]  # fmt: skip
 
-_CHANGED = "catalogue_changed"
 _MEMO = GENERATION_MEMO
+_UNREAD = object()
+#: request.environ keys: the counters the view named (page_shows_products; absent: it named none),
+#: and those the render touched on its own (products the ORM loaded, fragments' counters).
+_NAMED = "marketplace.page_cache.named"
+_SEEN = "marketplace.page_cache.seen"
+#: An entry naming more counters than this is tagged with the `products` sequence instead.
+MAX_COUNTERS = 100
 #: Cookies that do not change what a public page shows (the language is part of the key).
 #: `recently_viewed` (favourites) changes only the pages that draw the list: those declare
 #: `cache_public_page(personal=...)`, which bypasses the cache whenever the list has something to show.
@@ -85,22 +151,6 @@ NEUTRAL_COOKIES = frozenset(
 #: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
 
-# Tables whose rows appear on public pages; a write to any of them bumps the generation.
-WATCHED_TABLES = frozenset(
-    {
-        "products", "product_images", "product_labels", "featured_placements", "sellers",
-        "seller_clusters", "clusters", "regions", "label_types",
-        "exchange_rates",  # prices are shown converted into the buyer's currency
-        "product_questions",  # answered questions show on the product page
-        "reviews", "review_photos",  # the product page's reviews (marketplace/reviews)
-        "seller_workshop_photos",  # the shop's page shows its approved workshop photos
-    }
-)  # fmt: skip
-_WRITE_SQL = re.compile(
-    r"^\s*(?:with\b.*?\)\s*)?(?:update|insert\s+into|delete\s+from)\s+\"?(\w+)",
-    re.IGNORECASE | re.DOTALL,
-)
-
 
 class PageCache:
     def __init__(self, backend: Backend, ttl: int, enabled: bool, track_writes: bool = True):
@@ -110,16 +160,22 @@ class PageCache:
         #: Bump on catalogue writes; off only in tests that do not use the cache (no extra writes).
         self.track_writes = track_writes
 
-    def generation(self) -> int | None:
-        """This request's catalogue generation (read once per request), or None if the store failed."""
+    def stamp(self) -> Stamp | None:
+        """This request's stamp (read once per request), or None if the store failed."""
         memo = _request_memo()
         if _MEMO not in memo:
             try:
-                memo[_MEMO] = self.backend.generation(CATALOGUE)
+                found = self.backend.generations([CATALOGUE, PRODUCTS])
+                memo[_MEMO] = Stamp(found[CATALOGUE], found[PRODUCTS])
             except STORE_ERRORS as error:
                 self._unavailable(error)
                 memo[_MEMO] = None
         return memo[_MEMO]
+
+    def generation(self) -> int | None:
+        """This request's catalogue generation, or None if the store failed."""
+        stamp = self.stamp()
+        return None if stamp is None else stamp.catalogue
 
     def _unavailable(self, error: Exception) -> None:
         if not isinstance(error, RedisUnavailable):  # that one logs once per outage itself
@@ -139,36 +195,55 @@ class PageCache:
 
     def lookup(
         self, kind: str, parts: Iterable[object], lang: str | None = None
-    ) -> tuple[str, int, bytes | None] | None:
-        """(key, generation, payload if stored for this generation); None when the store is down.
+    ) -> tuple[str, Stamp, bytes | None] | None:
+        """(key, stamp, payload if the stored entry is still valid); None when the store is down.
 
-        Entries are stored under a key without the generation, tagged with the generation they were
-        rendered for: a hit is one round trip (Redis MGET), and a bump makes every older entry a miss.
-        `lang` defaults to the request's language as Flask-Babel chooses it.
+        One round trip (see the module's docstring); the first lookup of a request also fixes the
+        request's stamp, which tags what the request stores. `lang` defaults to the request's
+        language as Flask-Babel chooses it.
         """
         key = self.key(kind, parts, lang)
         memo = _request_memo()
+        known = memo.get(_MEMO, _UNREAD)
+        if known is None:
+            return None
         try:
-            if _MEMO in memo:
-                generation = memo[_MEMO]
-                if generation is None:
-                    return None
-                value = self.backend.get(key)
-            else:
-                generation, value = self.backend.generation_and_get(CATALOGUE, key)
-                memo[_MEMO] = generation
+            stamp, payload = self.backend.lookup(key, None if known is _UNREAD else known)
         except STORE_ERRORS as error:
             self._unavailable(error)
             memo[_MEMO] = None
             return None
-        if value is not None:
-            tag, _, payload = value.partition(b"\n")
-            if tag == str(generation).encode("ascii"):
-                return key, generation, payload
-        return key, generation, None
+        memo[_MEMO] = stamp
+        return key, stamp, payload
 
-    def store(self, key: str, generation: int, payload: bytes, ttl: int | None = None) -> None:
-        self.set(key, str(generation).encode("ascii") + b"\n" + payload, ttl)
+    def store(
+        self,
+        key: str,
+        stamp: Stamp,
+        payload: bytes,
+        ttl: int | None = None,
+        counters: Iterable[str] | None = None,
+    ) -> None:
+        """Store `payload` tagged with `stamp` and the current values of `counters`.
+
+        `counters` None (or naming the `products` sequence, or too many): the entry depends on every
+        product. Not stored when one of the counters moved past the stamp: it changed while the
+        payload was being rendered, which may have read the rows before that change.
+        """
+        names = None if counters is None else sorted(set(counters))
+        if names is None or PRODUCTS in names or len(names) > MAX_COUNTERS:
+            tagged = [(PRODUCTS, stamp.products)]
+        else:
+            try:
+                current = self.backend.generations(names) if names else {}
+            except STORE_ERRORS as error:
+                if not isinstance(error, RedisUnavailable):
+                    log.warning("cache write failed: %s", error)
+                return
+            if any(value > stamp.products for value in current.values()):
+                return
+            tagged = [(name, current[name]) for name in names]
+        self.set(key, make_tag(stamp.catalogue, tagged) + b"\n" + payload, ttl)
 
     def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
         try:
@@ -187,6 +262,15 @@ class PageCache:
             log.error(
                 "could not bump the catalogue generation (pages may be stale for %ss): %s", self.ttl, error
             )
+        _request_memo().pop(_MEMO, None)
+
+    def bump_products(self, counters: Iterable[str]) -> None:
+        try:
+            self.backend.bump_products(counters)
+        except RedisUnavailable:
+            pass  # the catalogue is bumped when Redis answers again (RedisBackend)
+        except STORE_ERRORS as error:
+            log.error("could not bump product counters (pages may be stale for %ss): %s", self.ttl, error)
         _request_memo().pop(_MEMO, None)
 
 
@@ -359,9 +443,10 @@ def cache_public_page(
                 found = _lookup_page(cache, personal)
             if found is _BYPASS or found is None:
                 return func(*args, **kwargs)
-            key, generation, stored = found
+            key, stamp, stored = found
             if stored is not None:
                 return _hit_response(stored)
+            request.environ[_SEEN] = set()  # products the ORM loads while rendering
             response = current_app.make_response(func(*args, **kwargs))
             if (
                 response.status_code == 200
@@ -376,7 +461,7 @@ def cache_public_page(
                     body = body.replace(token.encode("ascii"), CSRF_PLACEHOLDER)
                 mimetype = response.mimetype or "text/html"
                 body = compression.pack(mimetype, body, CSRF_PLACEHOLDER)  # gzip once, not per hit
-                cache.store(key, generation, mimetype.encode("ascii") + b"\n" + body, ttl)
+                cache.store(key, stamp, mimetype.encode("ascii") + b"\n" + body, ttl, _page_counters())
                 response.headers["X-Cache"] = "MISS"
             return response
 
@@ -388,22 +473,81 @@ def cache_public_page(
 
 
 def cached_fragment(
-    key_parts: Iterable[object], render_fn: Callable[[], str], ttl: int | None = None
+    key_parts: Iterable[object],
+    render_fn: Callable[[], str],
+    ttl: int | None = None,
+    *,
+    products: Iterable[int] | None = None,
+    facets: Iterable[str] = (),
 ) -> Markup:
-    """Rendered HTML for `key_parts` in this language and catalogue generation; `render_fn` on a miss.
+    """Rendered HTML for `key_parts` in this language, valid while what it shows is unchanged.
 
+    `products` (ids) and `facets`: the fragment shows these products' cards and nothing else of
+    theirs, and is re-rendered when one of those cards or a facet changes, or the catalogue; without
+    `products`, when any product changes. A page that embeds the fragment depends on the same.
     `render_fn` must return HTML rendered by Jinja (`render_template`), never raw user text.
     Safe for any visitor as long as the fragment holds no per-visitor data (no CSRF token, no cart).
-    Put the queries inside `render_fn` so a hit costs no SQL beyond reading the generation.
+    Put the queries inside `render_fn` so a hit costs no SQL beyond reading the counters.
     """
+    counters = None if products is None else card_counters(products, facets)
+    _note_seen({PRODUCTS} if counters is None else counters)
     cache = _current()
-    found = cache.lookup("fragment", key_parts) if cache is not None and cache.enabled else None
+    found = cache.lookup(FRAGMENT_KIND, key_parts) if cache is not None and cache.enabled else None
     if found is not None and found[2] is not None:
         return Markup(found[2].decode("utf-8"))  # noqa: S704 - stored output of render_fn, see below
     html = str(render_fn())
     if found is not None:
-        cache.store(found[0], found[1], html.encode("utf-8"), ttl)
+        cache.store(found[0], found[1], html.encode("utf-8"), ttl, counters)
     return Markup(html)  # noqa: S704 - render_fn returns render_template output, escaped by Jinja
+
+
+def page_shows_products(
+    product_ids: Iterable[int], *, facets: Iterable[str] = (), whole: bool = False
+) -> None:
+    """Say, in a `cache_public_page` view, which products the page shows and which `FACETS` decide
+    which products it lists or in which order (STOCK for an in-stock filter, PRICE for price filters
+    and sorts, SALES for best selling, RATING for best rated or a shop's rating).
+
+    Products are shown as cards (what `storefront.presenters.product_card` shows: the price, in
+    stock or not, rating, "N sold"), or `whole`: the product's own page, which shows everything
+    about it (how many are left, each size). The stored page is then invalidated by changes to
+    those alone (and the catalogue); a page that never calls this, by a change to any product.
+    Call it again to add.
+    """
+    if not has_request_context():
+        return
+    named = request.environ.setdefault(_NAMED, set())
+    if whole:
+        named.update(product_counter(i) for i in product_ids)
+        named.update(card_counters((), facets))
+    else:
+        named.update(card_counters(product_ids, facets))
+
+
+def _note_seen(counters: Iterable[str]) -> None:
+    if has_request_context():
+        seen = request.environ.get(_SEEN)
+        if seen is not None:
+            seen.update(counters)
+
+
+def _note_product_loaded(product_id: int | None) -> None:
+    if product_id is not None and has_request_context():
+        seen = request.environ.get(_SEEN)
+        if seen is not None:
+            seen.add(card_counter(product_id))
+
+
+def _page_counters() -> set[str] | None:
+    """The counters the page being stored depends on: None, every product, unless it named them."""
+    environ = request.environ
+    named = environ.get(_NAMED)
+    if named is None:
+        return None
+    return named | environ.get(_SEEN, set())
+
+
+invalidation.watch_product_loads(_note_product_loaded)
 
 
 # ---------------------------------------------------------------- invalidation
@@ -416,34 +560,11 @@ def bump_catalogue() -> None:
         cache.bump()
 
 
-def _table_of(statement) -> str | None:
-    table = getattr(statement, "table", None)
-    if table is not None:
-        return getattr(table, "name", None)
-    if isinstance(statement, sa.TextClause):
-        match = _WRITE_SQL.match(statement.text)
-        return match.group(1).lower() if match else None
-    return None
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed_changes(session: Session, flush_context) -> None:
-    if session.info.get(_CHANGED):
-        return
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        table = getattr(type(obj), "__tablename__", None)
-        if table in WATCHED_TABLES and (obj not in session.dirty or session.is_modified(obj)):
-            session.info[_CHANGED] = True
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_writes(state) -> None:
-    # session.execute(update(Product)…), insert(…), delete(…) and text("UPDATE products …").
-    if state.is_select or state.session.info.get(_CHANGED):
-        return
-    if _table_of(state.statement) in WATCHED_TABLES:
-        state.session.info[_CHANGED] = True
+def bump_products(product_ids: Iterable[int], facets: Iterable[str] = FACETS) -> None:
+    """Invalidate the pages showing these products now (for writes the session events cannot see)."""
+    cache = _current()
+    if cache is not None:
+        cache.bump_products(counters_for(product_ids, facets))
 
 
 @event.listens_for(Session, "after_commit")
@@ -452,15 +573,21 @@ def _bump_after_commit(session: Session) -> None:
     # holds its locks then (SQLite's write lock above all), so wait for the real commit.
     if session.in_nested_transaction():
         return
-    if not session.info.pop(_CHANGED, False):
+    structural, touched = invalidation.pending_changes(session)
+    if not structural and not touched:
         return
     cache = _current()
     if cache is not None and cache.track_writes:
-        cache.bump()
+        if structural:
+            cache.bump()
+        else:
+            cache.bump_products(touched)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     if session.in_nested_transaction():
-        return  # a SAVEPOINT rolled back; what the outer transaction changed still counts
-    session.info.pop(_CHANGED, None)
+        # A SAVEPOINT rolled back; what the outer transaction changed still counts.
+        invalidation.savepoint_rolled_back(session)
+        return
+    invalidation.forget_changes(session)

@@ -16,7 +16,6 @@ from werkzeug.wsgi import get_host
 
 from marketplace import compression
 from marketplace.cache.store import (
-    CATALOGUE,
     CSRF_PLACEHOLDER,
     GENERATION_MEMO,
     PAGE_KIND,
@@ -44,14 +43,15 @@ class CookielessHits:
     Such a visitor is anonymous and reads the language their browser's Accept-Language picks
     (`i18n.negotiate_language`: no `lang` cookie; a `?lang=` goes through Flask, which remembers it
     in a cookie), so the entry is the one `cache_public_page` would serve, under the same key, after
-    the same generation read. The response is what Flask would send on that hit: the page,
+    the same one-round-trip read of the entry and its counters. The response is what Flask would
+    send on that hit: the page,
     `X-Cache: HIT`, the security headers (app.extensions[STATIC_HEADERS]) and
     `Vary: Accept-Encoding, Accept-Language, Cookie`, gzip-compressed (once, when stored: see
     marketplace.compression) if the client accepts it; a page with a form also gets the visitor's new CSRF
     token and the session cookie holding it (`_fresh_csrf`). Everything else goes to Flask
     untouched: visitors with any cookie, misses, and any failure of the store (Flask's path logs
-    it and renders). The generation read here is handed on in the environ, so a miss still costs
-    a single read. A new after_request hook that changes public pages must be mirrored here.
+    it and renders). The stamp read here is handed on in the environ, so a miss still costs a
+    single read. A new after_request hook that changes public pages must be mirrored here.
     """
 
     def __init__(self, wsgi_app, app: Flask):
@@ -98,14 +98,11 @@ class CookielessHits:
             with app.app_context():
                 backend.engine = db.engine
         try:
-            generation, value = backend.generation_and_get(CATALOGUE, key)
+            stamp, stored = backend.lookup(key)
         except STORE_ERRORS:
             return None  # Flask's path reads again, and logs and renders uncached if it still fails
-        environ[GENERATION_MEMO] = generation
-        if value is None:
-            return None
-        tag, _, stored = value.partition(b"\n")
-        if tag != str(generation).encode("ascii"):
+        environ[GENERATION_MEMO] = stamp
+        if stored is None:
             return None
         mimetype, _, body = stored.partition(b"\n")
         extra: list[tuple[str, str]] = []

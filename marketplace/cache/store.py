@@ -1,8 +1,19 @@
-"""The page cache's store: the catalogue generation counter and where entries live.
+"""The page cache's store: the generation counters and where entries live.
 
-`MemoryBackend` keeps entries in this process and the generation in the `cache_generations` table;
+`MemoryBackend` keeps entries in this process and the counters in the `cache_generations` table;
 `RedisBackend` keeps both in Redis. Used by `marketplace.cache` (pages and fragments) and
-`marketplace.cache.cookieless` (hits answered before Flask).
+`marketplace.cache.cookieless` (hits answered before Flask). The scheme the counters implement is
+described in `marketplace.cache`; this module only stores, reads and checks them:
+
+- an entry is `tag \n payload`; the tag is the catalogue generation it was rendered for, then
+  `name=value` for each counter it depends on (`products=…` for an entry that named no products;
+  `p:<id>=…` and `f:<facet>=…` for one that did);
+- `lookup(key)` returns the current `Stamp` (catalogue generation, products sequence) and the
+  entry's payload only if every counter in its tag still holds the value written there: one round
+  trip (a Lua script in Redis; one `SELECT … WHERE name IN (…)` beside the in-process entry);
+- `bump(CATALOGUE)` adds one to the catalogue generation; `bump_products(names)` takes the next
+  value of the `products` sequence and writes it into each named counter, atomically, so a counter's
+  value is the sequence number of its last change.
 """
 
 from __future__ import annotations
@@ -11,7 +22,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple, Protocol
 
 import redis
 import sqlalchemy as sa
@@ -24,21 +36,69 @@ from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
 
+#: Structural changes (a product published or hidden, a placement, a seller, a rate…): every entry.
 CATALOGUE = "catalogue"
-#: request.environ key: the generation read for this request (read at most once per request).
+#: The sequence every per-product change advances; entries that named no products depend on it.
+PRODUCTS = "products"
+#: request.environ key: this request's Stamp, read once, before anything is rendered.
 GENERATION_MEMO = "marketplace.catalogue_generation"
 #: Stands in for the per-visitor CSRF token inside a stored page.
 CSRF_PLACEHOLDER = b"\x00pd-csrf-token\x00"
-#: Key kind of stored pages; "page2": bodies packed by marketplace.compression (older entries miss).
-PAGE_KIND = "page2"
-#: The generation read, in each DBAPI's own parameter style (run with exec_driver_sql: no compiling).
-_GENERATION_SQL = {
-    "qmark": "SELECT value FROM cache_generations WHERE name = ?",
-    "numeric": "SELECT value FROM cache_generations WHERE name = :1",
-    "named": "SELECT value FROM cache_generations WHERE name = :name",
-    "format": "SELECT value FROM cache_generations WHERE name = %s",
-    "pyformat": "SELECT value FROM cache_generations WHERE name = %(name)s",
-}
+#: Key kind of stored pages; "page3": tagged with their counters (older entries miss).
+PAGE_KIND = "page3"
+#: Key kind of stored fragments (cached_fragment).
+FRAGMENT_KIND = "fragment3"
+
+
+class Stamp(NamedTuple):
+    """The counters read when a request starts: the catalogue generation and the products sequence."""
+
+    catalogue: int
+    products: int
+
+
+def product_counter(product_id: int) -> str:
+    """The counter of one product's own page: anything about it changed (its stock count too)."""
+    return f"p:{int(product_id)}"
+
+
+def card_counter(product_id: int) -> str:
+    """The counter of one product's card: what a card shows changed (price, in stock or not…)."""
+    return f"c:{int(product_id)}"
+
+
+def facet_counter(facet: str) -> str:
+    """The counter of a product attribute that listings filter or sort on (stock, price…)."""
+    return f"f:{facet}"
+
+
+def make_tag(catalogue: int, counters: Iterable[tuple[str, int]]) -> bytes:
+    return " ".join([str(catalogue), *(f"{name}={value}" for name, value in counters)]).encode("ascii")
+
+
+def parse_tag(tag: bytes) -> tuple[int, list[tuple[str, int]]] | None:
+    """(catalogue generation, [(counter, value)…]) of a stored tag; None if it is not one."""
+    first, *rest = tag.decode("ascii", "replace").split(" ")
+    try:
+        counters = []
+        for token in rest:
+            name, _, value = token.partition("=")
+            counters.append((name, int(value)))
+        return int(first), counters
+    except ValueError:
+        return None
+
+
+def _in_sql(style: str, count: int) -> str:
+    if style == "qmark":
+        marks = ", ".join("?" * count)
+    elif style == "numeric":
+        marks = ", ".join(f":{i + 1}" for i in range(count))
+    elif style == "named":
+        marks = ", ".join(f":n{i}" for i in range(count))
+    else:  # format, pyformat: psycopg takes %s with a sequence of parameters in both
+        marks = ", ".join(["%s"] * count)
+    return f"SELECT name, value FROM cache_generations WHERE name IN ({marks})"  # noqa: S608 - only marks
 
 
 class CacheGeneration(db.Model):
@@ -57,8 +117,32 @@ class Backend(Protocol):
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
     def generation(self, name: str) -> int: ...
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]: ...
+    def generations(self, names: Sequence[str]) -> dict[str, int]: ...
+    def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]: ...
     def bump(self, name: str) -> None: ...
+    def bump_products(self, names: Iterable[str]) -> None: ...
+
+
+def check_entry(value: bytes | None, current: dict[str, int]) -> bytes | None:
+    """The payload of a stored `tag \n payload` if every counter in its tag has its current value."""
+    if value is None:
+        return None
+    tag, _, payload = value.partition(b"\n")
+    parsed = parse_tag(tag)
+    if parsed is None or parsed[0] != current.get(CATALOGUE, 0):
+        return None
+    for name, wanted in parsed[1]:
+        if current.get(name, 0) != wanted:
+            return None
+    return payload
+
+
+def tag_names(value: bytes | None) -> list[str]:
+    """The counters a stored entry's tag names."""
+    if value is None:
+        return []
+    parsed = parse_tag(value.partition(b"\n")[0])
+    return [name for name, _ in parsed[1]] if parsed else []
 
 
 class MemoryBackend:
@@ -97,6 +181,9 @@ class MemoryBackend:
                 self._entries.popitem(last=False)
 
     def generation(self, name: str) -> int:
+        return self.generations([name])[name]
+
+    def generations(self, names: Sequence[str]) -> dict[str, int]:
         """One autocommit SELECT on a connection borrowed for that statement alone.
 
         Through the request's ORM session the same read cost four round trips (the pool's pre-ping,
@@ -104,21 +191,35 @@ class MemoryBackend:
         runs in autocommit without pre-ping or reset, so a read is one round trip, and the
         connection goes back to its pool at once: nothing is tied to a thread or outlives the read
         (a connection kept per thread leaked one per request under a thread-per-connection server).
-        Nothing is cached in the process: every request sees the value committed last.
+        Nothing is cached in the process: every request sees the values committed last. One
+        statement reads all the names, so they come from one snapshot. A name without a row is 0.
         """
+        names = list(dict.fromkeys(names))
         for attempt in (1, 2):
             try:
                 with self.reader().connect() as conn:
                     style = conn.dialect.paramstyle
-                    params = {"name": name} if style in ("named", "pyformat") else (name,)
-                    value = conn.exec_driver_sql(_GENERATION_SQL[style], params).scalar()
-                    return int(value or 0)
+                    sql = _in_sql(style, len(names))
+                    params = {f"n{i}": n for i, n in enumerate(names)} if style == "named" else tuple(names)
+                    found = dict(conn.exec_driver_sql(sql, params).all())
+                    return {name: int(found.get(name) or 0) for name in names}
             except sa.exc.DBAPIError as error:
                 # A dropped connection (database restart, idle timeout) is invalidated by the pool;
                 # without pre-ping, try once more on a fresh one, else let the caller serve uncached.
                 if attempt == 2 or not error.connection_invalidated:
                     raise
         raise AssertionError("unreachable")
+
+    def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]:
+        """The entry is in this process: one SELECT reads the stamp and the counters its tag names
+        (none at all when the stamp is known and there is no entry)."""
+        value = self.get(key)
+        if value is None and stamp is not None:
+            return stamp, None
+        current = self.generations([CATALOGUE, PRODUCTS, *tag_names(value)])
+        if stamp is None:
+            stamp = Stamp(current[CATALOGUE], current[PRODUCTS])
+        return stamp, check_entry(value, current)
 
     def reader(self) -> sa.Engine:
         """The generation reader's engine, built once from the app's engine and disposed with it."""
@@ -153,21 +254,46 @@ class MemoryBackend:
             return {"checked_out": 0, "open": 0}
         return _pool_numbers(reader.pool)
 
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
-        return self.generation(name), self.get(key)
-
     def bump(self, name: str) -> None:
         # Its own short transaction, after the change committed: no lock held across the caller's work.
         table = CacheGeneration.__table__
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-            stmt = insert(table).values(name=name, value=1)
+            stmt = _insert(conn)(table).values(name=name, value=1)
             conn.execute(
                 stmt.on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
             )
+
+    def bump_products(self, names: Iterable[str]) -> None:
+        """The next `products` value into each named counter, in one short transaction.
+
+        The `products` row is taken first, so bumps queue on it: each counter only grows, and a
+        reader (one statement) sees all of a bump or none of it.
+        """
+        table = CacheGeneration.__table__
+        others = sorted(set(names) - {PRODUCTS, CATALOGUE})
+        with db.engine.begin() as conn:
+            insert = _insert(conn)
+            first = insert(table).values(name=PRODUCTS, value=1)
+            sequence = conn.execute(
+                first.on_conflict_do_update(
+                    index_elements=[table.c.name], set_={"value": table.c.value + 1}
+                ).returning(table.c.value)
+            ).scalar_one()
+            if others:
+                stmt = insert(table).values([{"name": name, "value": sequence} for name in others])
+                conn.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[table.c.name], set_={"value": stmt.excluded.value}
+                    )
+                )
+
+
+def _insert(conn: sa.Connection):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def database_pool_status() -> dict[str, dict[str, int]]:
@@ -202,9 +328,43 @@ class RedisBackend:
     #: After a failure, how long calls fail fast before Redis is tried again.
     RETRY_SECONDS = 2.0
 
+    #: KEYS: the catalogue and products counters, the entry. ARGV[1]: the counters' key prefix.
+    #: Returns {catalogue, products, payload or nil}: the tag checked where the counters live.
+    LOOKUP_SCRIPT = """
+local gens = redis.call('MGET', KEYS[1], KEYS[2])
+local catalogue = gens[1] or '0'
+local products = gens[2] or '0'
+local value = redis.call('GET', KEYS[3])
+if not value then return {catalogue, products, false} end
+local newline = string.find(value, '\\n', 1, true)
+if not newline then return {catalogue, products, false} end
+local first = true
+for token in string.gmatch(string.sub(value, 1, newline - 1), '%S+') do
+  if first then
+    if token ~= catalogue then return {catalogue, products, false} end
+    first = false
+  else
+    local eq = string.find(token, '=', 1, true)
+    if not eq then return {catalogue, products, false} end
+    local name = string.sub(token, 1, eq - 1)
+    local have = redis.call('GET', ARGV[1] .. name) or '0'
+    if have ~= string.sub(token, eq + 1) then return {catalogue, products, false} end
+  end
+end
+return {catalogue, products, string.sub(value, newline + 1)}
+"""
+    #: KEYS: the products counter, then the counters to set to its next value.
+    BUMP_SCRIPT = """
+local sequence = redis.call('INCR', KEYS[1])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], sequence) end
+return sequence
+"""
+
     def __init__(self, url: str, prefix: str = "pd:"):
         self.prefix = prefix
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._lookup = self.client.register_script(self.LOOKUP_SCRIPT)
+        self._bump_products = self.client.register_script(self.BUMP_SCRIPT)
         self._lock = threading.Lock()
         #: time.monotonic() before which calls fail fast; None while Redis answers.
         self._down_until: float | None = None
@@ -258,10 +418,18 @@ class RedisBackend:
     def generation(self, name: str) -> int:
         return int(self._call(self.client.get, f"{self.prefix}gen:{name}") or 0)
 
-    def generation_and_get(self, name: str, key: str) -> tuple[int, bytes | None]:
-        # One round trip for both: a cache hit costs a single MGET.
-        generation, value = self._call(self.client.mget, f"{self.prefix}gen:{name}", self.prefix + key)
-        return int(generation or 0), value
+    def generations(self, names: Sequence[str]) -> dict[str, int]:
+        names = list(dict.fromkeys(names))
+        values = self._call(self.client.mget, [f"{self.prefix}gen:{name}" for name in names])
+        return {name: int(value or 0) for name, value in zip(names, values, strict=True)}
+
+    def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]:
+        # One round trip: the script reads the stamp and the entry and checks the entry's tag.
+        gen = f"{self.prefix}gen:"
+        catalogue, products, payload = self._call(
+            self._lookup, keys=[gen + CATALOGUE, gen + PRODUCTS, self.prefix + key], args=[gen]
+        )
+        return stamp or Stamp(int(catalogue), int(products)), payload
 
     def bump(self, name: str) -> None:
         try:
@@ -269,6 +437,17 @@ class RedisBackend:
         except RedisUnavailable:
             with self._lock:
                 self._missed_bumps.add(name)
+            raise
+
+    def bump_products(self, names: Iterable[str]) -> None:
+        gen = f"{self.prefix}gen:"
+        keys = [gen + PRODUCTS, *(gen + name for name in sorted(set(names) - {PRODUCTS, CATALOGUE}))]
+        try:
+            self._call(self._bump_products, keys=keys)
+        except RedisUnavailable:
+            with self._lock:
+                # Which entries showed those products is not known: the catalogue goes on recovery.
+                self._missed_bumps.add(CATALOGUE)
             raise
 
 

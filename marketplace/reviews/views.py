@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.access import curator_required, seller_area
-from marketplace.cache import cache_public_page
+from marketplace.cache import cache_public_page, page_shows_products
 from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.extensions import db, login_manager
@@ -146,6 +146,7 @@ def product_reviews(product_id: int):
     product = db.session.scalar(public_products_select().where(Product.id == product_id))
     if product is None:
         abort(404)
+    page_shows_products([product.id], whole=True)
     pages = max(1, -(-product.rating_count // ALL_REVIEWS_PAGE))
     page = find_int(request.args.get("page", "1"), high=pages)
     if page is None:

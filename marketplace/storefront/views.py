@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.cache import cache_public_page
+from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
 from marketplace.extensions import db
 from marketplace.favourites.alerts import has_pending_alert
 from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
@@ -73,10 +73,30 @@ def _listing_params(**fixed) -> SearchParams:
     return SearchParams(sort=sort, page=parsed.page, ignored=ignored, **fixed)
 
 
+def _listing_facets(params: SearchParams) -> list[str]:
+    """What, besides the structure of the catalogue, decides which products a listing shows and in
+    which order: the page cache keeps the page until one of these changes on any product."""
+    facets = []
+    if params.in_stock:
+        facets.append(STOCK)
+    if (
+        params.min_price is not None
+        or params.max_price is not None
+        or params.sort in ("price_asc", "price_desc")
+    ):
+        facets.append(PRICE)
+    if params.sort == "rating":
+        facets.append(RATING)
+    if params.sort == "best_selling":
+        facets.append(SALES)
+    return facets
+
+
 def _listing_context(
     result: storefront_search.ProductPage, params: SearchParams, endpoint: str, **route_args
 ) -> dict:
     lang = current_language()
+    page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:
         args = {"sort": params.sort} if params.sort != "newest" else {}
@@ -109,6 +129,7 @@ def home():
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
     newest = listings.list_newest_products(session, HOME_NEWEST)
+    page_shows_products([p.product_id for p in featured] + [p.id for p in newest])
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
@@ -160,6 +181,7 @@ def seller(slug: str):
     session = db.session
     lang = current_language()
     found, rating_count, rating_stars = listings.get_seller_page(session, slug)
+    page_shows_products((), facets=(RATING,))  # the shop's rating sums its products'
     params = _listing_params(seller=found.slug)
     result = storefront_search.search_products(session, params)
     return render_template(
@@ -224,6 +246,8 @@ def _product_extras(found, detail, lang: str) -> dict:
     session = db.session
     user = request_user()
     more = related.more_from(session, found)
+    page_shows_products([found.id], whole=True)
+    page_shows_products([*(p.id for p in more.maker), *(p.id for p in more.village)])
     return {
         "back_in_stock": None
         if detail.in_stock
@@ -256,6 +280,7 @@ def search():
         label_codes=[label.code for label in labels],
     )
     result = storefront_search.search_products(session, params)
+    page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:
         return url_for("storefront.search", **params.to_args(page=number))
