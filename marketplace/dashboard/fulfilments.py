@@ -25,8 +25,16 @@ from marketplace.shipping.couriers import list_couriers
 OTHER_COURIER = "other"
 
 
-def list_fulfilments(session: Session, seller_ids: Sequence[int], *, limit: int = 200) -> list[Fulfilment]:
-    """The shops' parcels: paid ones to ship first, then awaiting payment, then the rest, newest first."""
+def list_fulfilments(
+    session: Session,
+    seller_ids: Sequence[int],
+    *,
+    limit: int = 200,
+    statuses: Sequence[FulfilmentStatus] | None = None,
+) -> list[Fulfilment]:
+    """The shops' parcels: paid ones to ship first, then awaiting payment, then the rest, newest first.
+
+    `statuses` keeps only parcels in those states (the dashboard's "to ship": PROCESSING)."""
     if not seller_ids:
         return []
     rank = sa.case(
@@ -39,7 +47,10 @@ def list_fulfilments(session: Session, seller_ids: Sequence[int], *, limit: int 
         session.scalars(
             sa.select(Fulfilment)
             .join(Order, Order.id == Fulfilment.order_id)
-            .where(Fulfilment.seller_id.in_(list(seller_ids)))
+            .where(
+                Fulfilment.seller_id.in_(list(seller_ids)),
+                Fulfilment.status.in_(list(statuses)) if statuses is not None else sa.true(),
+            )
             .options(selectinload(Fulfilment.order), selectinload(Fulfilment.lines))
             .order_by(rank, Order.created_at.desc(), Fulfilment.id.desc())
             .limit(limit)

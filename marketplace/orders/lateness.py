@@ -50,19 +50,20 @@ def due_at(paid_at: datetime, processing_days: int, grace_days: int) -> datetime
 
 def _parts(session: Session, *conditions):
     """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query)."""
+    # The slowest product of each part, read per part found (a correlated subquery on the lines'
+    # fulfilment_id index): grouping every order line first cost seconds at a million lines.
     slowest = (
-        sa.select(
-            OrderLine.fulfilment_id, sa.func.max(sa.func.coalesce(Product.processing_days, 0)).label("d")
-        )
+        sa.select(sa.func.max(sa.func.coalesce(Product.processing_days, 0)))
+        .select_from(OrderLine)
         .join(Product, Product.id == OrderLine.product_id)
-        .group_by(OrderLine.fulfilment_id)
-        .subquery()
+        .where(OrderLine.fulfilment_id == Fulfilment.id)
+        .correlate(Fulfilment)
+        .scalar_subquery()
     )
     rows = session.execute(
-        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(slowest.c.d, 0))
+        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(slowest, 0))
         .join(Order, Order.id == Fulfilment.order_id)
         .join(Seller, Seller.id == Fulfilment.seller_id)
-        .outerjoin(slowest, slowest.c.fulfilment_id == Fulfilment.id)
         .where(Order.paid_at.is_not(None), *conditions)
         .order_by(Order.paid_at, Fulfilment.id)
     ).all()
