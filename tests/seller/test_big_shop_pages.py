@@ -33,7 +33,11 @@ def big_shop(session, world):
             cluster=batik if n % 2 else world.cluster,
             title_id=f"Selendang nomor {n:03d}" if n % 2 else f"Tas pandan nomor {n:03d}",
             title_en="",
-            status=ProductStatus.ARCHIVED if n == 1 else ProductStatus.DRAFT if n % 20 == 0 else ProductStatus.ACTIVE,
+            status=ProductStatus.ARCHIVED
+            if n == 1
+            else ProductStatus.DRAFT
+            if n % 20 == 0
+            else ProductStatus.ACTIVE,
             created_at=start + timedelta(minutes=n),
             stock=1 if n % 3 == 0 else 20,
         )  # fmt: skip
@@ -101,9 +105,12 @@ def test_the_dashboard_counts_in_sql_what_it_used_to_count_by_loading(app, sessi
     # 56 of the big shop's products plus the world's product a.
     assert re.search(rf"\b{dashboard_products.PAGE_SIZE + 6}\b", page)
     assert dashboard_products.count_seller_products(session, [big_shop.seller_a.id]) == 56
-    assert dashboard_products.count_seller_products(
-        session, [big_shop.seller_a.id], dashboard_products.ProductFilter(status=ProductStatus.DRAFT)
-    ) == 3
+    assert (
+        dashboard_products.count_seller_products(
+            session, [big_shop.seller_a.id], dashboard_products.ProductFilter(status=ProductStatus.DRAFT)
+        )
+        == 3
+    )
 
 
 def test_parcels_list_to_ship_first_then_newest(session, world):
