@@ -52,7 +52,9 @@ REQUEST_TIMEOUT = 150.0
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reseed", action="store_true", help="drop the database and seed it again")
     parser.add_argument("--runs", type=int, default=30, help="requests per page (default 30)")
     parser.add_argument("--seconds", type=float, default=15.0, help="at most this long per page (≥ 5 runs)")
@@ -60,7 +62,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "monitoring, payouts, audit, orders); default: all")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest statements")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest statements"
+    )
     parser.add_argument("--explain-top", type=int, default=2, help="statements per page to explain")
     parser.add_argument("--no-server", action="store_true", help="only count statements (test client)")
     return parser.parse_args(argv)
@@ -76,7 +80,9 @@ def database_url() -> str:
 def ensure_database(reseed: bool) -> None:
     admin = sa.create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DATABASE}).scalar()
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DATABASE}
+        ).scalar()
         comment = (
             conn.execute(
                 sa.text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
@@ -137,13 +143,16 @@ def build_pages() -> list[Page]:
     with engine.connect() as conn:
         last_year = conn.execute(sa.text("SELECT max(paid_at) - interval '1 year' FROM orders")).scalar()
         first_paid = conn.execute(sa.text("SELECT min(paid_at) FROM orders")).scalar()
-        actor = conn.execute(sa.text("SELECT email FROM users WHERE email = :e"), {"e": scale_seed.SELLER_EMAIL}).scalar()
+        actor = conn.execute(
+            sa.text("SELECT email FROM users WHERE email = :e"), {"e": scale_seed.SELLER_EMAIL}
+        ).scalar()
         before = conn.execute(sa.text("SELECT max(id) - 50000 FROM audit_entries")).scalar()
     engine.dispose()
     today = datetime.now(UTC).date()
     three_years = f"from={(today - timedelta(days=3 * 365 - 2)).isoformat()}&to={today.isoformat()}"
     month = f"{last_year:%Y-%m}"
-    spring = f"date_from={(today - timedelta(days=400)).isoformat()}&date_to={(today - timedelta(days=370)).isoformat()}"
+    spring_from, spring_to = today - timedelta(days=400), today - timedelta(days=370)
+    spring = f"date_from={spring_from.isoformat()}&date_to={spring_to.isoformat()}"
     del first_paid
     s, c = "seller", "curator"
     return [
@@ -162,11 +171,18 @@ def build_pages() -> list[Page]:
         Page("console", c, "/curator/", ("curator",)),
         Page("monitoring 12m", c, "/curator/monitoring", ("curator", "monitoring")),
         Page("monitoring 3y", c, f"/curator/monitoring?{three_years}", ("curator", "monitoring")),
-        Page("monitoring village", c, "/curator/monitoring?village=desa-pakistaji", ("curator", "monitoring")),
+        Page(
+            "monitoring village", c, "/curator/monitoring?village=desa-pakistaji", ("curator", "monitoring")
+        ),
         Page("monitoring cluster", c, "/curator/monitoring?cluster=batik", ("curator", "monitoring")),
         Page("months.csv 3y", c, f"/curator/monitoring/months.csv?{three_years}", ("curator", "monitoring")),
         Page("villages.csv", c, "/curator/monitoring/villages.csv", ("curator", "monitoring")),
-        Page("clusters.csv", c, "/curator/monitoring/clusters.csv?village=desa-kabat", ("curator", "monitoring")),
+        Page(
+            "clusters.csv",
+            c,
+            "/curator/monitoring/clusters.csv?village=desa-kabat",
+            ("curator", "monitoring"),
+        ),
         Page("payouts now", c, "/curator/payouts", ("curator", "payouts")),
         Page("payouts -1y", c, f"/curator/payouts?month={month}", ("curator", "payouts")),
         Page("transfers.csv", c, "/curator/payouts/transfers.csv", ("curator", "payouts")),
@@ -232,7 +248,9 @@ class Browser:
         token = re.search(rb'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
         if not token:
             raise SystemExit(f"no CSRF token on the login form (status {status})")
-        form = urllib.parse.urlencode({"csrf_token": token.group(1).decode(), "email": email, "password": password})
+        form = urllib.parse.urlencode(
+            {"csrf_token": token.group(1).decode(), "email": email, "password": password}
+        )
         status, _, headers = self.request("POST", "/account/login", form.encode())
         location = headers.get("Location", "")
         if status not in (302, 303) or "/account/login" in location:
@@ -352,11 +370,15 @@ def count_statements(pages: list[Page], explain: bool, top: int) -> None:
 
 
 def table(pages: list[Page], args: argparse.Namespace, load: tuple[float, float, float]) -> str:
-    head = f"{'page':20} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9} {'SQL':>4} {'status':>6}  ok"
+    head = (
+        f"{'page':20} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>9} {'SQL':>4} "
+        f"{'status':>6}  ok"
+    )
     lines = [
         f"Pasar Desa at scale — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {DATABASE} (PostgreSQL; "
         f"{scale_seed.SHAPE['seller_products']} + {scale_seed.SHAPE['other_products']} products, "
-        f"{scale_seed.SHAPE['order_lines']:,} order lines, {scale_seed.SHAPE['audit_entries']:,} audit entries), "
+        f"{scale_seed.SHAPE['order_lines']:,} order lines, {scale_seed.SHAPE['audit_entries']:,} audit "
+        "entries), "
         f"gunicorn {args.workers} workers × {args.threads} threads, page cache off, one request at a time, "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs",
         head,
@@ -397,7 +419,9 @@ def main(argv=None) -> int:
         server = run.Server("scale-app", "wsgi:app", env)
         try:
             server.wait_ready("/healthz")
-            print(f"== timing {len(pages)} pages, {args.runs} runs each (at most {args.seconds:.0f} s a page)")
+            print(
+                f"== timing {len(pages)} pages, {args.runs} runs each (at most {args.seconds:.0f} s a page)"
+            )
             time_pages(server.port, pages, args.runs, args.seconds)
         finally:
             server.stop()
@@ -413,8 +437,9 @@ def main(argv=None) -> int:
             {
                 "args": vars(args), "load": load,
                 "pages": [
-                    {"name": p.name, "path": p.path, "samples_ms": p.samples, "status": p.status, "bytes": p.size,
-                     "statements": p.statements, "p50_ms": statistics.median(p.samples) if p.samples else None,
+                    {"name": p.name, "path": p.path, "samples_ms": p.samples, "status": p.status,
+                     "bytes": p.size, "statements": p.statements,
+                     "p50_ms": statistics.median(p.samples) if p.samples else None,
                      "p95_ms": percentile(p.samples, 95) if p.samples else None}
                     for p in pages
                 ],

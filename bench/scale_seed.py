@@ -25,7 +25,7 @@ from marketplace.types import utcnow
 
 SELLER_EMAIL = "seller@scale.test"
 CURATOR_EMAIL = "curator@scale.test"
-PASSWORD = "bench12345"
+PASSWORD = "bench12345"  # noqa: S105  (the bench accounts' password, printed in bench/README.md)
 SELLER_SLUG = "sanggar-besar"
 SELLER_VILLAGE = "desa-pakistaji"
 
@@ -52,6 +52,10 @@ COMMISSION_PERCENT = 5
 SIZES = (("S", "S"), ("M", "M"), ("L", "L"), ("XL", "XL"))
 
 
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.0f}s"
+
+
 def shape_text() -> str:
     return "bench/scale.py " + ",".join(f"{k}={v}" for k, v in sorted(SHAPE.items()))
 
@@ -60,14 +64,14 @@ def seed_scale(db, *, log=print) -> None:
     """Fill a freshly migrated, empty database (inside an app context)."""
     started = time.perf_counter()
     seed.seed(db, SHAPE["other_products"], log=lambda message: None)
-    log(f"  other shops' catalogue ({SHAPE['other_products']} products) in {time.perf_counter() - started:.0f}s")
+    log(f"  other shops' catalogue ({SHAPE['other_products']} products) in {_since(started)}")
     from werkzeug.security import generate_password_hash
 
     password_hash = generate_password_hash(PASSWORD, method="scrypt")
     with db.engine.begin() as conn:
         seller_id = _accounts_and_shop(conn, password_hash)
     _big_shop_products(db, seller_id)
-    log(f"  accounts and the big shop's {SHAPE['seller_products']} products ({time.perf_counter() - started:.0f}s)")
+    log(f"  accounts and the big shop's {SHAPE['seller_products']} products ({_since(started)})")
     with db.engine.begin() as conn:
         _orders(conn, seller_id, log=log, started=started)
     with db.engine.begin() as conn:
@@ -108,7 +112,9 @@ def _accounts_and_shop(conn, password_hash: str) -> int:
         ),
         {"hash": password_hash, "now": now, "n": SHAPE["buyers"]},
     )
-    village_id = conn.execute(sa.text("SELECT id FROM regions WHERE slug = :s"), {"s": SELLER_VILLAGE}).scalar_one()
+    village_id = conn.execute(
+        sa.text("SELECT id FROM regions WHERE slug = :s"), {"s": SELLER_VILLAGE}
+    ).scalar_one()
     seller_id = conn.execute(
         sa.text(
             "INSERT INTO sellers (user_id, village_id, slug, name, kind, story_id, story_en, phone, "
@@ -118,7 +124,12 @@ def _accounts_and_shop(conn, password_hash: str) -> int:
             "'+6281234567890', 'Jl. Raya Pakistaji 12', 'approved', :since, :since, '', '', 3, '', false) "
             "RETURNING id"
         ),
-        {"user": seller_user_id, "village": village_id, "slug": SELLER_SLUG, "since": now - timedelta(days=4 * 365)},
+        {
+            "user": seller_user_id,
+            "village": village_id,
+            "slug": SELLER_SLUG,
+            "since": now - timedelta(days=4 * 365),
+        },
     ).scalar_one()
     conn.execute(
         sa.text(
@@ -171,15 +182,16 @@ def _big_shop_products(db, seller_id: int) -> None:
                 {
                     "seller_id": seller_id, "cluster_id": cluster.id, "slug": f"{seed._slug(title_id)}-b{n}",
                     "title_id": title_id, "title_en": title_en,
-                    "description_id": f"Dibuat tangan oleh Sanggar Batik Besar di Pakistaji. Warna {colour[0]}.",
-                    "description_en": f"Handmade by Sanggar Batik Besar in Pakistaji. The colour is {colour[1]}.",
+                    "description_id": f"Dibuat tangan oleh Sanggar Batik Besar di Pakistaji. {colour[0]}.",
+                    "description_en": f"Handmade by Sanggar Batik Besar in Pakistaji. {colour[1]}.",
                     "price_minor": rng.randrange(25, 900) * 1000, "currency": "IDR",
                     "stock": stock * (4 if has_sizes else 1), "low_stock_threshold": 3,
                     "weight_grams": rng.randrange(100, 2000), "processing_days": rng.randrange(0, 10),
                     "status": status, "exportable": n % 3 == 0, "hs_code": "6214.90" if n % 3 == 0 else None,
                     "origin_country": "ID",
                     "search_text": "\n".join(
-                        (title_id, title_en, "Sanggar Batik Besar", "Pakistaji", cluster.name_id, cluster.name_en)
+                        (title_id, title_en, "Sanggar Batik Besar", "Pakistaji", cluster.name_id,
+                         cluster.name_en)
                     ),
                     "created_at": created, "updated_at": created + timedelta(days=rng.randrange(0, 400)),
                     "published_at": created if status == ProductStatus.ACTIVE else None,
@@ -194,7 +206,8 @@ def _big_shop_products(db, seller_id: int) -> None:
         sized_ids = [ids[n - 1] for n in sized]
         conn.execute(
             sa.text(
-                "INSERT INTO product_images (product_id, position, storage_key, width, height, alt_id, alt_en, "
+                "INSERT INTO product_images (product_id, position, storage_key, width, height, alt_id, "
+                "alt_en, "
                 "created_at) SELECT id, 0, 'scale-' || id, 800, 800, title_id, title_en, created_at "
                 "FROM products WHERE seller_id = :s"
             ),
@@ -219,9 +232,11 @@ def _big_shop_products(db, seller_id: int) -> None:
             conn.execute(
                 sa.text(
                     "INSERT INTO product_variants (product_id, position, value1, value2, value3, sku, stock, "
-                    "price_minor, created_at) SELECT p.id, s.pos, s.size, '', '', 'B' || p.id || '-' || s.size, "
+                    "price_minor, created_at) SELECT p.id, s.pos, s.size, '', '', 'B' || p.id || '-' || "
+                    "s.size, "
                     "p.stock / 4, CASE WHEN s.size = 'XL' THEN p.price_minor + 10000 END, p.created_at "
-                    "FROM products p CROSS JOIN (VALUES (0, 'S'), (1, 'M'), (2, 'L'), (3, 'XL')) s(pos, size) "
+                    "FROM products p CROSS JOIN (VALUES (0, 'S'), (1, 'M'), (2, 'L'), (3, 'XL')) s(pos, "
+                    "size) "
                     "WHERE p.id = ANY(:sized)"
                 ),
                 {"sized": sized_ids},
@@ -248,7 +263,10 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
         "FROM products p JOIN sellers s ON s.id = p.seller_id WHERE s.status = 'approved'"
     )
     x("CREATE INDEX ON prod (seller_id, rn)")
-    x("CREATE TEMP TABLE prod_n ON COMMIT DROP AS SELECT seller_id, count(*) AS n FROM prod GROUP BY seller_id")
+    x(
+        "CREATE TEMP TABLE prod_n ON COMMIT DROP AS SELECT seller_id, count(*) AS n FROM prod GROUP BY "
+        "seller_id"
+    )
     # Candidate orders with their line counts, cut where the lines reach the target.
     x(
         "CREATE TEMP TABLE o0 ON COMMIT DROP AS SELECT n, nlines, "
@@ -259,12 +277,16 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
         {"most": SHAPE["order_lines"] // 2},
     )
     x("DELETE FROM o0 WHERE upto - nlines >= %(lines)s", {"lines": SHAPE["order_lines"]})
-    x("UPDATE o0 SET nlines = nlines - (upto - %(lines)s) WHERE upto > %(lines)s", {"lines": SHAPE["order_lines"]})
+    x(
+        "UPDATE o0 SET nlines = nlines - (upto - %(lines)s) WHERE upto > %(lines)s",
+        {"lines": SHAPE["order_lines"]},
+    )
     orders = x("SELECT count(*) FROM o0").scalar_one()
     # Time: more orders lately (the market grows); status by age; a few abroad.
     x(
         "CREATE TEMP TABLE o ON COMMIT DROP AS SELECT n AS id, nlines, "
-        "%(start)s::timestamptz + (%(span)s * power(n::float / %(orders)s, 0.8)) * interval '1 second' AS created_at, "
+        "%(start)s::timestamptz + (%(span)s * power(n::float / %(orders)s, 0.8)) * interval '1 second' AS "
+        "created_at, "
         "CASE WHEN r_big < %(big_share)s THEN %(big)s ELSE sa.seller_id END AS seller_a, "
         "CASE WHEN nlines >= 2 AND r_two < %(two)s THEN sb.seller_id END AS seller_b, "
         "r_status, r_abroad, r_code FROM o0 "
@@ -278,22 +300,27 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
     )  # fmt: skip
     x("UPDATE o SET seller_b = NULL WHERE seller_b = seller_a")
     abroad_case = " ".join(
-        f"WHEN r_abroad < {ABROAD_SHARE * (i + 1) / len(ABROAD)} THEN '{code}'" for i, (code, _r, _c) in enumerate(ABROAD)
+        f"WHEN r_abroad < {ABROAD_SHARE * (i + 1) / len(ABROAD)} THEN '{code}'"
+        for i, (code, _r, _c) in enumerate(ABROAD)
     )
     rate_case = " ".join(f"WHEN '{code}' THEN {rate}" for code, rate, _c in ABROAD)
     country_case = " ".join(f"WHEN '{code}' THEN '{country}'" for code, _r, country in ABROAD)
     x(
-        f"ALTER TABLE o ADD COLUMN currency text, ADD COLUMN rate int, ADD COLUMN country text, "
-        f"ADD COLUMN status text, ADD COLUMN paid_at timestamptz, ADD COLUMN cancelled_at timestamptz, "
-        f"ADD COLUMN refunded boolean DEFAULT false"
+        "ALTER TABLE o ADD COLUMN currency text, ADD COLUMN rate int, ADD COLUMN country text, "
+        "ADD COLUMN status text, ADD COLUMN paid_at timestamptz, ADD COLUMN cancelled_at timestamptz, "
+        "ADD COLUMN refunded boolean DEFAULT false"
     )
     x(f"UPDATE o SET currency = CASE {abroad_case} ELSE 'IDR' END")
-    x(f"UPDATE o SET rate = CASE currency {rate_case} ELSE NULL END, country = CASE currency {country_case} ELSE 'ID' END")
+    x(
+        f"UPDATE o SET rate = CASE currency {rate_case} ELSE NULL END, country = CASE currency "
+        f"{country_case} ELSE 'ID' END"
+    )
     # Older than two weeks: delivered, refunded after delivery, cancelled unpaid, or cancelled after payment.
     x(
         "UPDATE o SET status = CASE "
         "WHEN created_at < %(settled)s THEN CASE WHEN r_status < 0.07 THEN 'cancelled_unpaid' "
-        "  WHEN r_status < 0.09 THEN 'cancelled_paid' WHEN r_status < 0.13 THEN 'refunded' ELSE 'delivered' END "
+        "  WHEN r_status < 0.09 THEN 'cancelled_paid' WHEN r_status < 0.13 THEN 'refunded' ELSE 'delivered' "
+        "END "
         "ELSE CASE WHEN r_status < 0.08 THEN CASE WHEN created_at > %(day)s THEN 'awaiting_payment' "
         "  ELSE 'cancelled_unpaid' END WHEN r_status < 0.35 THEN 'paid' WHEN r_status < 0.65 THEN 'shipped' "
         "  ELSE 'delivered' END END",
@@ -306,7 +333,10 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
         "WHEN status = 'cancelled_paid' THEN created_at + interval '2 days' END, "
         "refunded = status IN ('refunded', 'cancelled_paid')"
     )
-    x("UPDATE o SET paid_at = LEAST(paid_at, %(now)s) WHERE paid_at > %(now)s", {"now": now - timedelta(minutes=1)})
+    x(
+        "UPDATE o SET paid_at = LEAST(paid_at, %(now)s) WHERE paid_at > %(now)s",
+        {"now": now - timedelta(minutes=1)},
+    )
     log(f"  {orders} orders planned over {shops + 1} shops ({time.perf_counter() - started:.0f}s)")
 
     # Lines: the last line of a two-shop order is the second shop's; a random product of the shop.
@@ -317,23 +347,29 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
         "FROM o CROSS JOIN LATERAL generate_series(1, o.nlines) j"
     )
     x(
-        "CREATE TEMP TABLE lp ON COMMIT DROP AS SELECT l.order_id, l.j, l.seller_id, l.quantity, p.product_id, "
+        "CREATE TEMP TABLE lp ON COMMIT DROP AS SELECT l.order_id, l.j, l.seller_id, l.quantity, "
+        "p.product_id, "
         "p.variant_id, p.title_id, p.title_en, p.seller_name, p.price_minor AS price_idr, p.weight_grams, "
         "CASE WHEN o.rate IS NULL THEN p.price_minor ELSE round(p.price_minor * 100.0 / o.rate)::bigint END "
         "AS unit_price_minor FROM l JOIN prod_n pn ON pn.seller_id = l.seller_id "
-        "JOIN prod p ON p.seller_id = l.seller_id AND p.rn = floor(l.r_pick * pn.n)::int JOIN o ON o.id = l.order_id"
+        "JOIN prod p ON p.seller_id = l.seller_id AND p.rn = floor(l.r_pick * pn.n)::int JOIN o ON o.id = "
+        "l.order_id"
     )
     x(
-        "CREATE TEMP TABLE ot ON COMMIT DROP AS SELECT order_id, sum(unit_price_minor * quantity) AS subtotal, "
+        "CREATE TEMP TABLE ot ON COMMIT DROP AS SELECT order_id, sum(unit_price_minor * quantity) AS "
+        "subtotal, "
         "count(DISTINCT seller_id) AS parcels FROM lp GROUP BY order_id"
     )
     x("CREATE UNIQUE INDEX ON ot (order_id)")
     # Shipping per parcel: Rp 15.000 at home, 18.00 abroad (minor units of the order's currency).
     x(
-        "INSERT INTO orders (id, number, buyer_id, email, lang, status, checkout_token, currency, exchange_rate, "
+        "INSERT INTO orders (id, number, buyer_id, email, lang, status, checkout_token, currency, "
+        "exchange_rate, "
         "subtotal_minor, shipping_minor, unique_code_minor, total_minor, payment_method, payment_due_at, "
-        "paid_at, cancelled_at, shipping_method, shipping_zone, ship_name, ship_phone, ship_street, ship_line2, "
-        "ship_district, ship_city, ship_province, ship_postal_code, ship_country, note, created_at, updated_at) "
+        "paid_at, cancelled_at, shipping_method, shipping_zone, ship_name, ship_phone, ship_street, "
+        "ship_line2, "
+        "ship_district, ship_city, ship_province, ship_postal_code, ship_country, note, created_at, "
+        "updated_at) "
         "SELECT o.id, 'PD-' || to_char(o.created_at AT TIME ZONE 'Asia/Jakarta', 'YYMMDD') || '-B' || o.id, "
         "CASE WHEN o.r_code < 0.9 THEN b.id END, "
         "CASE WHEN o.r_code < 0.9 THEN b.email ELSE 'guest' || o.id || '@scale.test' END, "
@@ -344,8 +380,10 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
         "CASE WHEN o.currency = 'IDR' THEN 1 + floor(o.r_code * 998)::int ELSE 0 END, "
         "ot.subtotal + ot.parcels * CASE WHEN o.currency = 'IDR' THEN 15000 ELSE 1800 END "
         "+ CASE WHEN o.currency = 'IDR' THEN 1 + floor(o.r_code * 998)::int ELSE 0 END, "
-        "CASE WHEN o.currency = 'IDR' THEN 'bank_transfer' ELSE 'stripe' END, o.created_at + interval '24 hours', "
-        "o.paid_at, o.cancelled_at, 'courier', CASE WHEN o.currency = 'IDR' THEN 'java_bali' ELSE 'international' END, "
+        "CASE WHEN o.currency = 'IDR' THEN 'bank_transfer' ELSE 'stripe' END, o.created_at + interval '24 "
+        "hours', "
+        "o.paid_at, o.cancelled_at, 'courier', CASE WHEN o.currency = 'IDR' THEN 'java_bali' ELSE "
+        "'international' END, "
         "COALESCE(b.name, 'Tamu ' || o.id), '+62812' || lpad(o.id::text, 7, '0'), 'Jl. Contoh ' || o.id, '', "
         "'Kabat', 'Banyuwangi', 'Jawa Timur', '68461', o.country, '', o.created_at, "
         "COALESCE(o.paid_at, o.created_at) "
@@ -371,10 +409,12 @@ def _orders(conn, seller_id: int, *, log, started: float) -> None:
     )
     log(f"  orders and parcels written ({time.perf_counter() - started:.0f}s)")
     x(
-        "INSERT INTO order_lines (order_id, fulfilment_id, product_id, variant_id, seller_id, title_id, title_en, "
+        "INSERT INTO order_lines (order_id, fulfilment_id, product_id, variant_id, seller_id, title_id, "
+        "title_en, "
         "variant_label_id, variant_label_en, sku, seller_name, unit_price_minor, quantity, line_total_minor, "
         "cancelled_quantity, unit_price_idr, weight_grams, hs_code, origin_country, customs_description) "
-        "SELECT lp.order_id, f.id, lp.product_id, lp.variant_id, lp.seller_id, lp.title_id, lp.title_en, '', '', "
+        "SELECT lp.order_id, f.id, lp.product_id, lp.variant_id, lp.seller_id, lp.title_id, lp.title_en, "
+        "'', '', "
         "'', lp.seller_name, lp.unit_price_minor, lp.quantity, lp.unit_price_minor * lp.quantity, 0, "
         "lp.price_idr, lp.weight_grams, NULL, 'ID', COALESCE(NULLIF(lp.title_en, ''), lp.title_id) "
         "FROM lp JOIN fulfilments f ON f.order_id = lp.order_id AND f.seller_id = lp.seller_id "
@@ -412,7 +452,8 @@ def _money(conn, *, log, started: float) -> None:
         "CREATE TEMP TABLE fm ON COMMIT DROP AS SELECT f.id AS fulfilment_id, f.seller_id, f.order_id, "
         "f.status, o.paid_at, o.refunded, ord.number, "
         "g.goods, "
-        "CASE WHEN o.rate IS NULL THEN f.shipping_minor ELSE round(f.shipping_minor * o.rate / 100.0)::bigint END "
+        "CASE WHEN o.rate IS NULL THEN f.shipping_minor ELSE round(f.shipping_minor * o.rate / "
+        "100.0)::bigint END "
         "AS shipping FROM fulfilments f JOIN bench_scale_orders o ON o.id = f.order_id "
         "JOIN orders ord ON ord.id = f.order_id "
         "JOIN (SELECT fulfilment_id, sum(unit_price_idr * quantity) AS goods FROM order_lines "
@@ -458,9 +499,11 @@ def _money(conn, *, log, started: float) -> None:
         {"bp": COMMISSION_PERCENT * 100, "now": now},
     )
     x(
-        "INSERT INTO payouts (seller_id, amount_idr, bank_reference, bank_name, account_number, account_holder, "
+        "INSERT INTO payouts (seller_id, amount_idr, bank_reference, bank_name, account_number, "
+        "account_holder, "
         "token, created_by_id, created_at) SELECT pm.seller_id, pm.amount, "
-        "'PD-' || to_char(pm.month, 'YYMM') || '-S' || pm.seller_id, 'BRI', lpad(pm.seller_id::text, 12, '0'), "
+        "'PD-' || to_char(pm.month, 'YYMM') || '-S' || pm.seller_id, 'BRI', lpad(pm.seller_id::text, 12, "
+        "'0'), "
         "s.name, 'bench-p-' || pm.seller_id || '-' || to_char(pm.month, 'YYYYMM'), "
         "(SELECT id FROM users WHERE email = %(curator)s), "
         "(pm.month + interval '1 month 4 days 10 hours') AT TIME ZONE 'Asia/Jakarta' "
@@ -471,6 +514,12 @@ def _money(conn, *, log, started: float) -> None:
         "INSERT INTO ledger_entries (seller_id, kind, key, amount_idr, payout_id, reference, occurred_at, "
         "created_at) SELECT seller_id, 'payout', 'payout:p' || id, -amount_idr, id, bank_reference, "
         "created_at, created_at FROM payouts ORDER BY id"
+    )
+    # The month totals the payouts domain keeps beside its entries (payouts/totals.py).
+    x(
+        "INSERT INTO ledger_month_totals (seller_id, month, kind, amount_idr, entries) "
+        "SELECT seller_id, date_trunc('month', occurred_at AT TIME ZONE 'Asia/Jakarta')::date, kind, "
+        "sum(amount_idr), count(*) FROM ledger_entries GROUP BY 1, 2, 3"
     )
     x("DROP TABLE bench_scale_orders")
     log(f"  payouts written ({time.perf_counter() - started:.0f}s)")
