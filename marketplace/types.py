@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeDecorator
 
 
@@ -53,4 +54,31 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
         length=24,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
+    )
+
+
+class add_days(sa.sql.functions.FunctionElement):
+    """`timestamp + days × 24 hours` in SQL, as Python's `timestamp + timedelta(days=days)`.
+
+    PostgreSQL adds an interval of hours (never a calendar day: no DST step can creep in);
+    SQLite, which stores UTC times as text, adds whole days with strftime and keeps the stored
+    fraction of a second, so the result compares with other stored times exactly as Python would.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "add_days"
+
+
+@compiles(add_days, "postgresql")
+def _add_days_postgresql(element, compiler, **kw):
+    timestamp, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({timestamp} + ({days}) * INTERVAL '24 hours')"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    timestamp, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return (
+        f"(strftime('%Y-%m-%d %H:%M:%S', {timestamp}, '+' || ({days}) || ' days') || substr({timestamp}, 20))"
     )

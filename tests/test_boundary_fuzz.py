@@ -127,6 +127,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "payouts.seller_sales": ("shop", "month"),
     "payouts.seller_sales_csv": ("shop", "month"),
     "seller.new_product": ("shop",),
+    "seller.products": ("page", "status", "cluster", "q"),
     "orders.show": ("token",),
     "orders.checkout_quote": ("ship_country", "province", "city", "postal_code", "shipping_method"),
     "favourites.back_in_stock": ("variant",),

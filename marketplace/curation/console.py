@@ -151,7 +151,8 @@ def _refunds_due():
     return (
         sa.select(sa.func.count())
         .select_from(Payment)
-        .where(Payment.needs_refund.is_(True))
+        # `= true`, not `IS true`: the partial index ix_payments_needs_refund serves only the former.
+        .where(Payment.needs_refund == sa.true())
         .scalar_subquery()
     ) + cancelled
 

@@ -46,8 +46,7 @@ def _awaiting_row(order, claim, lang: str, now) -> dict:
     }
 
 
-def _confirmed_row(order, lang: str) -> dict:
-    payment = bank_transfers.find_bank_payment(db.session, order.id)
+def _confirmed_row(order, payment, lang: str) -> dict:
     return {
         "number": order.number,
         "total": Money(order.total_minor, order.currency).format(lang),
@@ -68,9 +67,9 @@ def _render(query: str, *, errors: dict | None = None, typed: dict | None = None
     for row in rows:
         row["error"] = (errors or {}).get(row["number"], "")
         row["reference"] = (typed or {}).get(row["number"], "")
-    confirmed = [
-        _confirmed_row(order, lang) for order in services.list_recent_confirmations(db.session, now=now)
-    ]
+    recent = services.list_recent_confirmations(db.session, now=now)
+    payments = bank_transfers.find_bank_payments(db.session, [order.id for order in recent])
+    confirmed = [_confirmed_row(order, payments.get(order.id), lang) for order in recent]
     return (
         render_template("curation/transfers.html", transfers=rows, confirmed=confirmed, query=query),
         status,

@@ -39,6 +39,44 @@ def product_status_label(status) -> str:
     return str(PRODUCT_STATUS_LABELS.get(status, status))
 
 
+def product_filter_form(status: str, cluster: str, query: str, clusters, lang: str) -> dict:
+    """The product list's filter form: chosen values and the options of its two selects."""
+    return {
+        "query": query,
+        "statuses": [{"value": "", "label": gettext("Any"), "selected": not status}]
+        + [
+            {"value": str(value), "label": str(label), "selected": status == str(value)}
+            for value, label in PRODUCT_STATUS_LABELS.items()
+        ],
+        "clusters": [{"value": "", "label": gettext("Any"), "selected": not cluster}]
+        + [
+            {"value": c.slug, "label": localized(c, "name", lang), "selected": cluster == c.slug}
+            for c in clusters
+        ],
+        "active": bool(status or cluster or query),
+    }
+
+
+def page_links(page: int, pages: int, url_for_page) -> dict | None:
+    """Previous/next and a window of page numbers (None marks a gap) for the `pager` macro."""
+    if pages <= 1:
+        return None
+    wanted = {1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)}
+    links: list[dict | None] = []
+    previous = 0
+    for number in sorted(wanted):
+        if number - previous > 1:
+            links.append(None)
+        links.append({"number": number, "url": url_for_page(number), "current": number == page})
+        previous = number
+    return {
+        "prev_url": url_for_page(page - 1) if page > 1 else "",
+        "next_url": url_for_page(page + 1) if page < pages else "",
+        "links": links,
+        "summary": gettext("Page %(page)d of %(pages)d", page=page, pages=pages),
+    }
+
+
 def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dict:
     title = localized(product, "title", lang)
     cover = product.images[0] if product.images else None

@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
+from marketplace import params
 from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry, photo_view
@@ -37,11 +38,36 @@ from marketplace.types import utcnow
 from marketplace.views_support import apply_error, asks_for_json, domain_errors, json_error
 
 
+def _product_filter(clusters) -> tuple[dashboard_products.ProductFilter, dict[str, str]]:
+    """The list's filters from ?status=&cluster=&q=; a value that names nothing is ignored."""
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in ProductStatus} else ""
+    cluster = request.args.get("cluster", "")
+    cluster_id = next((c.id for c in clusters if c.slug == cluster), None)
+    query = " ".join(request.args.get("q", "")[: dashboard_products.MAX_QUERY_LENGTH].split())
+    args = {"status": status, "cluster": cluster if cluster_id else "", "q": query}
+    filters = dashboard_products.ProductFilter(
+        status=ProductStatus(status) if status else None, cluster_id=cluster_id, query=query
+    )
+    return filters, {name: value for name, value in args.items() if value}
+
+
 @bp.get("/products")
 @seller_area
 def products():
     lang = current_language()
-    items = dashboard_products.list_seller_products(db.session, g.seller_ids)
+    clusters = application.list_clusters(db.session)
+    filters, args = _product_filter(clusters)
+    total = dashboard_products.count_seller_products(db.session, g.seller_ids, filters)
+    pages = max(1, -(-total // dashboard_products.PAGE_SIZE))
+    page = min(params.find_id(request.args.get("page")) or 1, pages)
+    items = dashboard_products.list_seller_products(
+        db.session,
+        g.seller_ids,
+        filters,
+        limit=dashboard_products.PAGE_SIZE,
+        offset=(page - 1) * dashboard_products.PAGE_SIZE,
+    )
     pending = dashboard_products.products_with_pending_changes(db.session, [p.id for p in items])
     rows = [presenters.product_row(p, lang, has_pending_change=p.id in pending) for p in items]
     managed = list_managed_sellers(db.session, current_user.id)
@@ -58,6 +84,13 @@ def products():
         can_create=bool(approved),
         new_links=new_links,
         multi_shop=len(g.seller_ids) > 1,
+        filter_form=presenters.product_filter_form(
+            args.get("status", ""), args.get("cluster", ""), args.get("q", ""), clusters, lang
+        ),
+        summary=ngettext("%(num)d product", "%(num)d products", total),
+        pagination=presenters.page_links(
+            page, pages, lambda number: url_for("seller.products", **args, page=number)
+        ),
     )
 
 

@@ -123,17 +123,69 @@ def _values(data: ProductInput) -> dict:
     }
 
 
-def list_seller_products(session: Session, seller_ids: Sequence[int]) -> list[Product]:
+#: Products per page of the seller's list (a shop may have thousands).
+PAGE_SIZE = 50
+#: Longest search text the list takes; words beyond the first few are ignored.
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 5
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """What the seller's product list shows: one status, one cluster, words of the title."""
+
+    status: ProductStatus | None = None
+    cluster_id: int | None = None
+    #: Every word must appear in the Indonesian or the English title (case-insensitive).
+    query: str = ""
+
+
+def _filtered(stmt, seller_ids: Sequence[int], filters: ProductFilter | None):
+    stmt = stmt.where(Product.seller_id.in_(list(seller_ids)))
+    if filters is None:
+        return stmt
+    if filters.status is not None:
+        stmt = stmt.where(Product.status == filters.status)
+    if filters.cluster_id is not None:
+        stmt = stmt.where(Product.cluster_id == filters.cluster_id)
+    for word in filters.query[:MAX_QUERY_LENGTH].split()[:MAX_QUERY_WORDS]:
+        stmt = stmt.where(
+            sa.or_(
+                Product.title_id.icontains(word, autoescape=True),
+                Product.title_en.icontains(word, autoescape=True),
+            )
+        )
+    return stmt
+
+
+def list_seller_products(
+    session: Session,
+    seller_ids: Sequence[int],
+    filters: ProductFilter | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Product]:
+    """The shops' products matching `filters`, archived last, newest first; `limit`/`offset` page it."""
     if not seller_ids:
         return []
-    return list(
-        session.scalars(
-            sa.select(Product)
-            .where(Product.seller_id.in_(list(seller_ids)))
-            .options(selectinload(Product.images), selectinload(Product.seller))
-            .order_by(Product.status == ProductStatus.ARCHIVED, Product.created_at.desc(), Product.id.desc())
-        )
+    stmt = (
+        _filtered(sa.select(Product), seller_ids, filters)
+        .options(selectinload(Product.images), selectinload(Product.seller))
+        .order_by(Product.status == ProductStatus.ARCHIVED, Product.created_at.desc(), Product.id.desc())
     )
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(max(offset, 0))
+    return list(session.scalars(stmt))
+
+
+def count_seller_products(
+    session: Session, seller_ids: Sequence[int], filters: ProductFilter | None = None
+) -> int:
+    """How many of the shops' products match `filters` (None: every product, in every status)."""
+    if not seller_ids:
+        return 0
+    return session.scalar(_filtered(sa.select(sa.func.count()).select_from(Product), seller_ids, filters))
 
 
 def get_seller_product(session: Session, product_id: int, seller_ids: Sequence[int]) -> Product:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import Product, ProductOption, ProductStatus, ProductVariant
@@ -131,6 +131,8 @@ def list_low_stock(session: Session, seller_ids: Sequence[int]) -> list[LowStock
             Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
             ProductVariant.stock <= Product.low_stock_threshold,
         )
+        # The rows show each product's cover and shop: loaded here, not one query per row.
+        .options(selectinload(Product.images), selectinload(Product.seller))
         .order_by(ProductVariant.stock, Product.id, ProductVariant.position, ProductVariant.id)
     ).all()
     options: dict[int, list[ProductOption]] = {}

@@ -3,7 +3,8 @@
 A paid part is due `paid_at` + its processing days + the grace (config LATE_GRACE_DAYS, default
 2). Its processing days are the shop's (`Seller.processing_days`, default 3) or, when longer, the
 slowest of its products' (a batik tulis made to order takes weeks). Not shipped by then: late.
-Dates are computed in Python so SQLite and PostgreSQL agree.
+Dates are computed in Python, or in SQL by `types.add_days` (the same arithmetic on both databases)
+where every parcel ever paid is counted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from marketplace.orders.models import (
     OrderStatus,
 )
 from marketplace.seller.models import Seller
+from marketplace.types import UTCDateTime, add_days
 
 DEFAULT_GRACE_DAYS = 2
 #: Parcels that may still be late: paid, not shipped, not cancelled.
@@ -48,21 +50,27 @@ def due_at(paid_at: datetime, processing_days: int, grace_days: int) -> datetime
     return paid_at + timedelta(days=max(int(processing_days or 0), 0) + max(int(grace_days), 0))
 
 
+def _slowest_product_days():
+    """The slowest product's processing days of the part in the outer query (None: no product).
+
+    Correlated on the lines' fulfilment_id index, read per part found: grouping every order line
+    first cost seconds at a million lines."""
+    return (
+        sa.select(sa.func.max(sa.func.coalesce(Product.processing_days, 0)))
+        .select_from(OrderLine)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.fulfilment_id == Fulfilment.id)
+        .correlate(Fulfilment)
+        .scalar_subquery()
+    )
+
+
 def _parts(session: Session, *conditions):
     """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query)."""
-    slowest = (
-        sa.select(
-            OrderLine.fulfilment_id, sa.func.max(sa.func.coalesce(Product.processing_days, 0)).label("d")
-        )
-        .join(Product, Product.id == OrderLine.product_id)
-        .group_by(OrderLine.fulfilment_id)
-        .subquery()
-    )
     rows = session.execute(
-        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(slowest.c.d, 0))
+        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(_slowest_product_days(), 0))
         .join(Order, Order.id == Fulfilment.order_id)
         .join(Seller, Seller.id == Fulfilment.seller_id)
-        .outerjoin(slowest, slowest.c.fulfilment_id == Fulfilment.id)
         .where(Order.paid_at.is_not(None), *conditions)
         .order_by(Order.paid_at, Fulfilment.id)
     ).all()
@@ -113,12 +121,44 @@ def on_time_counts(
 
     No window by default: a parcel unshipped for eleven months counts as late, not as forgotten.
     Shipped by its due time: on time; shipped later, or still unshipped (or cancelled) after it:
-    late; not due yet, or cancelled before it was due: not measured.
+    late; not due yet, or cancelled before it was due: not measured. Counted in SQL (one
+    grouped query: years of parcels are never loaded), with `due_at`'s rule as an expression.
     """
+    # Every part is counted: the slowest product per part grouped once over the (shops') lines, a
+    # hash join away, rather than a lookup per part (seven times slower over years of parcels).
+    lines = (
+        sa.select(
+            OrderLine.fulfilment_id, sa.func.max(sa.func.coalesce(Product.processing_days, 0)).label("days")
+        )
+        .join(Product, Product.id == OrderLine.product_id)
+        .group_by(OrderLine.fulfilment_id)
+    )
+    if seller_ids is not None:  # a part's lines are its shop's
+        lines = lines.where(OrderLine.seller_id.in_(list(seller_ids)))
+    lines = lines.subquery("slowest")
+    slowest = sa.func.coalesce(lines.c.days, 0)
+    shop = sa.func.coalesce(Seller.processing_days, 0)
+    days = sa.case((slowest > shop, slowest), else_=shop)
+    days = sa.case((days > 0, days), else_=0) + max(int(grace_days), 0)
+    due = add_days(Order.paid_at, days)
+    shipped = Fulfilment.shipped_at.is_not(None)
+    measured = sa.case(
+        (shipped, 1),
+        (
+            Fulfilment.status == FulfilmentStatus.CANCELLED,
+            sa.case(
+                (sa.and_(Fulfilment.cancelled_at.is_not(None), Fulfilment.cancelled_at > due), 1), else_=0
+            ),
+        ),
+        (sa.literal(now, UTCDateTime()) > due, 1),
+        else_=0,
+    )
+    on_time = sa.case((sa.and_(shipped, Fulfilment.shipped_at <= due), 1), else_=0)
     conditions = [
+        Order.paid_at.is_not(None),
         Fulfilment.status.in_(
             [*OPEN_STATUSES, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED]
-        )
+        ),
     ]
     if seller_ids is not None:
         conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))
@@ -126,22 +166,16 @@ def on_time_counts(
         conditions.append(Order.paid_at >= since)
     if until is not None:
         conditions.append(Order.paid_at < until)
-    result: dict[int, tuple[int, int]] = {}
-    for fulfilment, order, _seller, days in _parts(session, *conditions):
-        due = due_at(order.paid_at, days, grace_days)
-        if fulfilment.shipped_at is not None:
-            on_time = fulfilment.shipped_at <= due
-        elif fulfilment.status == FulfilmentStatus.CANCELLED:
-            if fulfilment.cancelled_at is None or fulfilment.cancelled_at <= due:
-                continue
-            on_time = False
-        elif now > due:
-            on_time = False
-        else:
-            continue
-        good, total = result.get(fulfilment.seller_id, (0, 0))
-        result[fulfilment.seller_id] = (good + int(on_time), total + 1)
-    return result
+    rows = session.execute(
+        sa.select(Fulfilment.seller_id, sa.func.sum(on_time), sa.func.sum(measured))
+        .join(Order, Order.id == Fulfilment.order_id)
+        .join(Seller, Seller.id == Fulfilment.seller_id)
+        .outerjoin(lines, lines.c.fulfilment_id == Fulfilment.id)
+        .where(*conditions)
+        .group_by(Fulfilment.seller_id)
+        .having(sa.func.sum(measured) > 0)
+    )
+    return {seller_id: (int(good), int(total)) for seller_id, good, total in rows}
 
 
 def remind_late_sellers(session: Session, *, now: datetime, grace_days: int = DEFAULT_GRACE_DAYS) -> int:

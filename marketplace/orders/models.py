@@ -54,6 +54,8 @@ class Order(db.Model):
         # The bank-transfer unique code: the open transfers' totals near a new order's, found by
         # range instead of reading every order awaiting payment (orders.placement).
         sa.Index("ix_orders_status_method_total", "status", "payment_method", "total_minor"),
+        #: Sales by the day they were paid (monitoring's ranges, a shop's months).
+        sa.Index("ix_orders_paid_at", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,11 +124,13 @@ class Fulfilment(db.Model):
         sa.UniqueConstraint("order_id", "seller_id", name="uq_fulfilments_order_seller"),
         #: The auto-complete job's scan: shipped parcels by age.
         sa.Index("ix_fulfilments_status_shipped_at", "status", "shipped_at"),
+        #: A shop's parcels by status: the menu's "to ship" count and the seller's orders list.
+        sa.Index("ix_fulfilments_seller_status", "seller_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
-    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))
     status: Mapped[FulfilmentStatus] = mapped_column(
         enum_column(FulfilmentStatus, "fulfilment_status"), default=FulfilmentStatus.PENDING
     )
@@ -163,6 +167,8 @@ class OrderLine(db.Model):
         sa.CheckConstraint(
             "cancelled_quantity >= 0 AND cancelled_quantity <= quantity", name="cancelled_within_quantity"
         ),
+        #: A shop's lines (its sales page, monitoring's "no sales"): without it, a scan of every line.
+        sa.Index("ix_order_lines_seller_order", "seller_id", "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -83,6 +83,20 @@ def find_bank_payment(session: Session, order_id: int) -> Payment | None:
     ).first()
 
 
+def find_bank_payments(session: Session, order_ids: list[int]) -> dict[int, Payment]:
+    """{order id: its latest bank-transfer payment} for many orders in one query (a list page)."""
+    if not order_ids:
+        return {}
+    latest: dict[int, Payment] = {}
+    for payment in session.scalars(
+        sa.select(Payment)
+        .where(Payment.order_id.in_(order_ids), Payment.method == PaymentMethod.BANK_TRANSFER)
+        .order_by(Payment.id)
+    ):
+        latest[payment.order_id] = payment
+    return latest
+
+
 def claim_transfer(
     session: Session,
     storage: MediaStorage,

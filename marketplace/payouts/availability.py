@@ -6,8 +6,9 @@ Representation (issue 13, "payouts held until delivery"):
   COMMISSION_REVERSAL carry `fulfilment_id`) is *pending* until that parcel's status is DELIVERED
   — by the seller, the buyer's "received" or the auto-complete job, whichever path sets it — and
   *settled* afterwards; entries without a parcel (PAYOUT) are always settled. Read at query time
-  with one outer join on the fulfilment's primary key (`ledger_entries.fulfilment_id` is indexed),
-  so a status set by any UPDATE is seen at once and nothing can fall out of step.
+  (issue 16: the whole balance from the month totals of payouts/totals.py, minus the entries of
+  parcels not delivered yet, found from the few such parcels through the fulfilment_id index), so
+  a status set by any UPDATE is seen at once and nothing can fall out of step.
 - An open problem report keeps its amount back: a PayoutHold row (placed and released by the
   `case_opened` / `case_closed` signals), not a ledger entry, because it moves no money.
 - available = settled − holds on delivered parcels, never above the whole balance;
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
 from marketplace.payouts.models import LedgerEntry, PayoutHold
+from marketplace.payouts.totals import seller_totals
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,17 @@ class Balances:
 
 
 def list_balances(session: Session, seller_ids: Sequence[int] | None = None) -> dict[int, Balances]:
-    """{seller id: Balances} for these sellers (None: every seller with entries): two queries."""
+    """{seller id: Balances} for these sellers (None: every seller with entries): three queries."""
     if seller_ids is not None and not seller_ids:
         return {}
     delivered = Fulfilment.status == FulfilmentStatus.DELIVERED
-    settled = sa.or_(LedgerEntry.fulfilment_id.is_(None), delivered)
-    entries = (
-        sa.select(
-            LedgerEntry.seller_id,
-            sa.func.coalesce(sa.func.sum(LedgerEntry.amount_idr), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((settled, LedgerEntry.amount_idr), else_=0)), 0),
-        )
-        .outerjoin(Fulfilment, Fulfilment.id == LedgerEntry.fulfilment_id)
+    # Pending: entries of a parcel not delivered (yet). Named statuses, not "!= delivered", so the
+    # status index finds the few such parcels among years of delivered ones.
+    not_delivered = [status for status in FulfilmentStatus if status != FulfilmentStatus.DELIVERED]
+    pending_entries = (
+        sa.select(LedgerEntry.seller_id, sa.func.coalesce(sa.func.sum(LedgerEntry.amount_idr), 0))
+        .join(Fulfilment, Fulfilment.id == LedgerEntry.fulfilment_id)
+        .where(Fulfilment.status.in_(not_delivered))
         .group_by(LedgerEntry.seller_id)
     )
     holds = (
@@ -65,14 +66,15 @@ def list_balances(session: Session, seller_ids: Sequence[int] | None = None) -> 
         .group_by(PayoutHold.seller_id)
     )
     if seller_ids is not None:
-        entries = entries.where(LedgerEntry.seller_id.in_(list(seller_ids)))
+        pending_entries = pending_entries.where(LedgerEntry.seller_id.in_(list(seller_ids)))
         holds = holds.where(PayoutHold.seller_id.in_(list(seller_ids)))
     held = {
         seller_id: (int(all_), int(on_delivered)) for seller_id, all_, on_delivered in session.execute(holds)
     }
+    pending_sums = {seller_id: int(amount) for seller_id, amount in session.execute(pending_entries)}
     result = {}
-    for seller_id, total, settled_sum in session.execute(entries):
-        total, settled_sum = int(total), int(settled_sum)
+    for seller_id, total in seller_totals(session, seller_ids).items():
+        settled_sum = total - pending_sums.get(seller_id, 0)
         held_all, held_delivered = held.get(seller_id, (0, 0))
         available = min(total, settled_sum - held_delivered)
         result[seller_id] = Balances(

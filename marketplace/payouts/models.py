@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.seller.models import Seller
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "Payout", "PayoutHold"]
+__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "LedgerMonthTotal", "Payout", "PayoutHold"]
 
 
 class CommissionRate(db.Model):
@@ -68,6 +68,26 @@ class LedgerEntry(db.Model):
     #: When it happened (the payment, the refund, the transfer): what periods are counted by.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerMonthTotal(db.Model):
+    """The sum of a seller's ledger entries of one kind in one Jakarta month (issue 16).
+
+    Kept by payouts/totals.py in the transaction that writes or deletes the entries, so the
+    curators' month summary and every balance read a few hundred rows instead of every entry
+    ever written. Always equal to the GROUP BY of `ledger_entries` it replaces (tests check it).
+    """
+
+    __tablename__ = "ledger_month_totals"
+
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), primary_key=True)
+    #: The first day of the Jakarta month of the entries' `occurred_at`.
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    kind: Mapped[LedgerKind] = mapped_column(enum_column(LedgerKind, "ledger_kind"), primary_key=True)
+    #: Whole rupiah, signed, as the entries.
+    amount_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: How many entries the sum holds (0 once a withdrawn sale took its entries away).
+    entries: Mapped[int] = mapped_column(default=0)
 
 
 class Payout(db.Model):

@@ -16,6 +16,7 @@ from marketplace.errors import ValidationError
 from marketplace.i18n import message as _l
 from marketplace.orders.models import Order
 from marketplace.payouts.models import LedgerEntry, LedgerKind, Payout
+from marketplace.payouts.totals import add_to_totals
 
 
 def withdraw_sales(session: Session, order: Order, *, paid_at: datetime | None) -> int:
@@ -38,6 +39,7 @@ def withdraw_sales(session: Session, order: Order, *, paid_at: datetime | None) 
             raise ValidationError(
                 str(_l("A seller of this order was paid out since the confirmation: it stays."))
             )
+    add_to_totals(session, entries, sign=-1)
     for entry in entries:
         session.delete(entry)
     session.flush()

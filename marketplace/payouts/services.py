@@ -50,6 +50,7 @@ from marketplace.payouts.reports import (  # re-exported: the read-only reports
     payout_reference,  # noqa: F401
     top_products,  # noqa: F401
 )
+from marketplace.payouts.totals import add_to_totals
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
 from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.timezones import jakarta_date
@@ -159,6 +160,7 @@ def _add_entries(session: Session, entries: list[LedgerEntry]) -> int:
     fresh = [e for e in entries if e.key not in existing]
     session.add_all(fresh)
     session.flush()
+    add_to_totals(session, fresh)
     return len(fresh)
 
 

@@ -74,7 +74,7 @@ def list_refunds_due(session: Session) -> list[tuple[Order, Payment | None]]:
     flagged = session.execute(
         sa.select(Payment, Order)
         .join(Order, Order.id == Payment.order_id)
-        .where(Payment.needs_refund.is_(True))
+        .where(Payment.needs_refund == sa.true())
         .order_by(Payment.id)
     ).all()
     due = [(order, payment) for payment, order in flagged]

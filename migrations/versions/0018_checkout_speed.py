@@ -4,7 +4,7 @@ Placing a bank-transfer order picks a unique code so its total differs from ever
 without this index that query read every order awaiting payment, more with every order of the day.
 
 Revision ID: 0018_checkout_speed
-Revises: 0016_shop_address
+Revises: 0017_scale_indexes
 Create Date: 2026-12-06 10:40:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018_checkout_speed"
-down_revision = "0016_shop_address"
+down_revision = "0017_scale_indexes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,78 @@
+"""The ledger's sums per seller, Jakarta month and kind (LedgerMonthTotal), kept in step with it.
+
+Every entry written goes through `payouts.services._add_entries` and every entry removed through
+`payouts.reversal.withdraw_sales`; both call `add_to_totals` in the same transaction, so the
+totals change exactly when the entries do (an upsert adding to the row: two transactions adding
+to one month never lose either amount). Reads: `period_sums` for the curators' month summary,
+`seller_totals` for balances.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal
+from marketplace.timezones import jakarta_date
+
+
+def month_of(entry: LedgerEntry) -> date:
+    """The first day of the Jakarta month the entry counts in."""
+    return jakarta_date(entry.occurred_at).replace(day=1)
+
+
+def add_to_totals(session: Session, entries: Iterable[LedgerEntry], *, sign: int = 1) -> None:
+    """Add the entries' amounts (sign=-1: take them away) to their month's totals. Flushes."""
+    sums: dict[tuple[int, date, LedgerKind], int] = defaultdict(int)
+    counts: dict[tuple[int, date, LedgerKind], int] = defaultdict(int)
+    for entry in entries:
+        key = (entry.seller_id, month_of(entry), LedgerKind(entry.kind))
+        sums[key] += sign * int(entry.amount_idr)
+        counts[key] += sign
+    if not sums:
+        return
+    table = LedgerMonthTotal.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {"seller_id": key[0], "month": key[1], "kind": key[2], "amount_idr": amount, "entries": counts[key]}
+        for key, amount in sorted(sums.items())  # one lock order: no deadlocks
+    ]
+    stmt = insert(table).values(rows)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.seller_id, table.c.month, table.c.kind],
+            set_={
+                "amount_idr": table.c.amount_idr + stmt.excluded.amount_idr,
+                "entries": table.c.entries + stmt.excluded.entries,
+            },
+        )
+    )
+
+
+def seller_totals(session: Session, seller_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """{seller id: the sum of all their entries} for sellers with entries (None: every such seller)."""
+    stmt = (
+        sa.select(LedgerMonthTotal.seller_id, sa.func.sum(LedgerMonthTotal.amount_idr))
+        .group_by(LedgerMonthTotal.seller_id)
+        .having(sa.func.sum(LedgerMonthTotal.entries) > 0)
+    )
+    if seller_ids is not None:
+        stmt = stmt.where(LedgerMonthTotal.seller_id.in_(list(seller_ids)))
+    return {seller_id: int(total or 0) for seller_id, total in session.execute(stmt)}
+
+
+def period_sums(session: Session, month: date) -> dict[int, dict[LedgerKind, int]]:
+    """{seller id: {kind: sum in the Jakarta month starting on `month`}} for sellers with entries then."""
+    result: dict[int, dict[LedgerKind, int]] = defaultdict(dict)
+    for seller_id, kind, amount in session.execute(
+        sa.select(LedgerMonthTotal.seller_id, LedgerMonthTotal.kind, LedgerMonthTotal.amount_idr).where(
+            LedgerMonthTotal.month == month, LedgerMonthTotal.entries > 0
+        )
+    ):
+        result[seller_id][LedgerKind(kind)] = int(amount)
+    return result
