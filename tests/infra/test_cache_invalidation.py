@@ -12,11 +12,13 @@ import re
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import Flask
 
 from marketplace import create_app
 from marketplace.cache import (
     CATALOGUE,
     PRODUCTS,
+    MemoryBackend,
     RedisBackend,
     cache_public_page,
     page_shows_products,
@@ -73,23 +75,41 @@ def app_overrides():
     return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": None}
 
 
+@pytest.fixture(scope="module")
+def _second_apps():
+    """Second apps by database and settings, built once per module (an app costs ~0.1 s to build)."""
+    built: dict[tuple, Flask] = {}
+    yield built
+    for other in built.values():
+        with other.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
-def second_app(app, database_url, app_overrides):
-    """Another app process in miniature: its own cache object and engine, the same database."""
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "RATELIMIT_ENABLED": False,
-            "BABEL_DEFAULT_LOCALE": app.config["BABEL_DEFAULT_LOCALE"],
-            **app_overrides,
-        }
-    )
-    add_test_routes(other)
+def second_app(app, database_url, app_overrides, _second_apps):
+    """Another app process in miniature: its own cache object and engine, the same database.
+
+    Kept for the module, with its stored pages emptied before each test (as a restarted process's),
+    which also empties Redis (its store in TestRedisStore is the test's flushed database)."""
+    key = (database_url, repr(sorted(app_overrides.items())), app.config["BABEL_DEFAULT_LOCALE"])
+    other = _second_apps.get(key)
+    if other is None:
+        other = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "RATELIMIT_ENABLED": False,
+                "BABEL_DEFAULT_LOCALE": app.config["BABEL_DEFAULT_LOCALE"],
+                **app_overrides,
+            }
+        )
+        add_test_routes(other)
+        _second_apps[key] = other
+    backend = other.extensions["page_cache"].backend
+    if isinstance(backend, MemoryBackend):
+        backend._entries.clear()
     add_test_routes(app)
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    return other
 
 
 @pytest.fixture
