@@ -24,6 +24,7 @@ from marketplace.labels.visibility import has_visible_label_filter
 from marketplace.seller.models import Seller
 from marketplace.seller.visibility import approved_seller_ids
 from marketplace.storefront.listings import CARD_OPTIONS
+from marketplace.storefront.search_index import POSTGRES_TITLE_VECTOR
 from marketplace.storefront.search_params import SearchParams
 from marketplace.timezones import market_today
 
@@ -107,6 +108,42 @@ def _pg_title_hits(tokens: Sequence[str], vector=_PG_VECTOR) -> sa.ColumnElement
     for term in terms[1:]:
         total = total + term
     return total
+
+
+_PG_TITLE_VECTOR = sa.literal_column(POSTGRES_TITLE_VECTOR)
+
+
+#: At most this many matches with a word in a title are ranked by `_pg_titled_matches`.
+TITLED_CAP = 5_000
+
+
+def _pg_titled_matches(
+    session: Session, params: SearchParams, tokens: Sequence[str], today: date, need: int
+) -> tuple[list[int], int] | None:
+    """(the first `need` ids, how many in all) of the public matches with a word in a title, in
+    relevance order (more title words, then newest); None past TITLED_CAP. The title index finds
+    them, so a word most descriptions hold but no title costs nothing."""
+    any_in_title = sa.func.to_tsquery(_SIMPLE, " | ".join(_tsquery([token]) for token in tokens))
+    titled = (
+        _apply_filters(
+            sa.select(Product.id, Product.published_at, _pg_title_hits(tokens).label("hits")), params, today
+        )
+        .where(
+            _PG_TITLE_VECTOR.op("@@")(any_in_title),
+            _PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))),
+        )
+        .limit(TITLED_CAP + 1)
+        .subquery("titled")
+    )
+    rows = session.execute(
+        sa.select(titled.c.id, sa.func.count().over().label("total"))
+        .order_by(titled.c.hits.desc(), *newest_order(titled.c))
+        .limit(need)
+    ).all()
+    total = rows[0].total if rows else 0
+    if total > TITLED_CAP:
+        return None
+    return [row.id for row in rows], total
 
 
 def _title_hits(tokens: Sequence[str], cols=Product) -> sa.ColumnElement[int]:
@@ -265,6 +302,20 @@ def _window_page(
         return [row.id for row in matched[start : start + params.per_page]], total, False, page
     if enough >= need:
         return [row.id for row in matched[offset:need]], min(len(matched), count_cap), True, params.page
+    if sort == "relevance" and dialect == "postgresql":
+        # Too few of the newest hold every word in a title. The title index gives every match
+        # with a word in a title (tiers 1+, ranked; when at most TITLED_CAP), and the window's
+        # matches with none are the newest of tier 0, in order: the list is exact as far as it
+        # goes, so when it reaches past the page, so is the page. (Words most descriptions hold
+        # but no title - "dibuat", "packed" - read a handful of index entries, not every match.)
+        found = _pg_titled_matches(session, params, tokens, today, need)
+        if found is not None:
+            titled, titled_total = found
+            untitled = [row.id for row in matched if row.hits == 0]
+            if titled_total + len(untitled) >= need:
+                ordered = titled + untitled[: need - len(titled)]
+                seen = titled_total + len(untitled)
+                return ordered[offset:need], min(seen, count_cap), True, params.page
     return None
 
 
