@@ -5,6 +5,8 @@
     .venv/bin/python bench/search_latency.py --page               # also the whole /search page (test client)
     .venv/bin/python bench/search_latency.py --reseed             # seed again from scratch
     .venv/bin/python bench/search_latency.py --explain            # print PostgreSQL plans of the id query
+    .venv/bin/python bench/search_latency.py --stream 3000        # 3,000 distinct queries, each run once
+    .venv/bin/python bench/search_latency.py --stream 3000 --explain-slowest 5   # and plans of the slowest
 
 Seeds (once; reused while the product count matches) PostgreSQL database `pd_search_bench` on
 127.0.0.1:5432 and `bench/results/pd_search_bench.db` with `bench/seed.py`. When the search index
@@ -12,12 +14,21 @@ DDL (`create_search_index_sql`) has changed since the seeding, it is dropped and
 same rows, so a before/after comparison runs on identical data. Each run is one request's worth of
 work: a fresh session, `search_products`, the cards' relations touched, the session removed.
 This is a measurement script, not a test; the issue's target is search p99 < 50 ms at 100k.
+
+`--stream N` replaces the fixed queries by N distinct ones (`stream_queries`: seeded, so the same N
+every time) drawn from the seeded catalogue's own words in Indonesian and English - single words,
+pairs, prefixes, misspellings, words matching nothing - each with a random mix of filters (cluster,
+village, seller, label, prices, in stock), sorts and pages 1-3, parsed by `parse_search_params` as a
+browser request would be. Each runs once, so no query profits from having just run; prints
+p50/p95/p99/max per database, the share over 50 ms and the slowest ten.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import random
+import re
 import statistics
 import sys
 import time
@@ -55,6 +66,103 @@ QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
 )  # fmt: skip
 
 
+def _vocabulary() -> tuple[list[str], list[str]]:
+    """(Indonesian words, English words) the seeded catalogue's titles and descriptions use."""
+    texts_id: list[str] = [name for _slug, name, _en in seed.CLUSTERS] + list(seed.VILLAGES)
+    texts_en: list[str] = [name for _slug, _id, name in seed.CLUSTERS]
+    pairs = [pair for nouns in seed.NOUNS.values() for pair in nouns]
+    pairs += seed.MOTIFS + seed.COLOURS + seed.QUALITIES + seed.SIZES + seed.SENTENCES
+    for text_id, text_en in pairs:
+        texts_id.append(text_id)
+        texts_en.append(text_en)
+
+    def words(texts: list[str]) -> list[str]:
+        found = {w for text in texts for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 3}
+        return sorted(found - {"dan", "the", "and", "for", "around"})
+
+    return words(texts_id), words(texts_en)
+
+
+def _misspell(word: str, rng: random.Random) -> str:
+    i = rng.randrange(len(word))
+    kind = rng.choice(("drop", "swap", "double", "replace"))
+    if kind == "drop" and len(word) > 3:
+        return word[:i] + word[i + 1 :]
+    if kind == "swap" and i < len(word) - 1:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "double":
+        return word[: i + 1] + word[i:]
+    return word[:i] + rng.choice("aeiounrstk") + word[i + 1 :]
+
+
+def _nonsense(rng: random.Random) -> str:
+    return "".join(
+        rng.choice("bcdfghjklmnpqrstvwxyz" if n % 2 else "aeiou") for n in range(rng.randrange(4, 9))
+    )
+
+
+def stream_queries(count: int, rng_seed: int = 16) -> list[tuple[str, dict[str, str]]]:
+    """`count` distinct (label, browser arguments) pairs, the same for the same seed.
+
+    Words come from the seeded catalogue in both languages: single words (55 %), pairs within one
+    language (25 %), a prefix (6 %), a misspelling (6 %), a word matching nothing (5 %), filters
+    without words (3 %). Filters, sorts and pages are mixed in independently; the query text goes
+    through the casing and spacing a person types.
+    """
+    rng = random.Random(rng_seed)
+    words_id, words_en = _vocabulary()
+    villages = [f"desa-{seed._slug(name)}" for name in seed.VILLAGES]
+    clusters = [slug for slug, _id, _en in seed.CLUSTERS]
+    labels = ("halal", "pirt", "batikmark", "kurasi")
+    sorts = ("newest", "price_asc", "price_desc", "rating", "best_selling")
+    seen: set[tuple] = set()
+    queries: list[tuple[str, dict[str, str]]] = []
+    while len(queries) < count:
+        language = words_id if rng.random() < 0.6 else words_en
+        kind = rng.random()
+        if kind < 0.55:
+            q = rng.choice(language)
+        elif kind < 0.80:
+            q = " ".join(rng.sample(language, 2))
+        elif kind < 0.86:
+            word = rng.choice([w for w in language if len(w) >= 5])
+            q = word[: rng.randrange(3, len(word))]
+        elif kind < 0.92:
+            q = _misspell(rng.choice(language), rng)
+        elif kind < 0.97:
+            q = _nonsense(rng) if rng.random() < 0.7 else f"{rng.choice(language)} {_nonsense(rng)}"
+        else:
+            q = ""
+        if q and rng.random() < 0.15:
+            q = q.capitalize() if rng.random() < 0.5 else f"  {q.upper()} "
+        args: dict[str, str] = {"q": q} if q else {}
+        if rng.random() < 0.30:
+            args["cluster"] = rng.choice(clusters)
+        if rng.random() < 0.15:
+            args["village"] = rng.choice(villages)
+        if rng.random() < 0.05:
+            args["seller"] = f"umkm-{rng.randrange(1, seed.SELLERS + 1)}"
+        if rng.random() < 0.12:
+            args["label"] = rng.choice(labels)
+        if rng.random() < 0.20:
+            args["min_price"] = f"{rng.randrange(1, 100) * 10_000:,}".replace(",", ".")
+        if rng.random() < 0.20:
+            args["max_price"] = str(rng.randrange(5, 150) * 10_000)
+        if rng.random() < 0.25:
+            args["in_stock"] = "1"
+        if rng.random() < (0.5 if q else 0.7):
+            args["sort"] = rng.choice(sorts)
+        page = rng.choices((1, 2, 3), weights=(70, 20, 10))[0]
+        if page > 1:
+            args["page"] = str(page)
+        key = tuple(sorted(args.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        queries.append((" ".join(f"{k}={v!r}" for k, v in args.items()) or "(no arguments)", args))
+    return queries
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,6 +178,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the statements (PostgreSQL)")
+    parser.add_argument(
+        "--stream", type=int, nargs="?", const=3000, default=0,
+        help="time N distinct generated queries once each instead of the fixed ones (default N 3000)",
+    )  # fmt: skip
+    parser.add_argument("--stream-seed", type=int, default=16, help="random seed of the query stream")
+    parser.add_argument(
+        "--explain-slowest",
+        type=int,
+        default=0,
+        help="with --stream: explain the N slowest",
+    )
     return parser.parse_args(argv)
 
 
@@ -168,8 +287,9 @@ def time_page(client, args: dict[str, str], runs: int, warmup: int) -> list[floa
     return samples
 
 
-def explain(db, args: dict[str, str]) -> None:
-    """Print EXPLAIN ANALYZE of every SELECT search_products runs for these arguments."""
+def explain(db, args: dict[str, str], statements_shown: int = 1) -> None:
+    """Print EXPLAIN ANALYZE of the first SELECTs search_products runs for these arguments
+    (EXPLAIN QUERY PLAN on SQLite)."""
     from sqlalchemy import event
 
     from marketplace.storefront import search as storefront_search
@@ -187,10 +307,16 @@ def explain(db, args: dict[str, str]) -> None:
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
         db.session.remove()
+    sqlite = db.engine.dialect.name == "sqlite"
     with db.engine.connect() as conn:
-        for statement, parameters in statements[:1]:
-            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars()
-            print("\n".join(plan))
+        for statement, parameters in statements[:statements_shown]:
+            if sqlite:
+                plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+                print(statement)
+                print("\n".join(f"  {row[3]}" for row in plan))
+            else:
+                plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars()
+                print("\n".join(plan))
 
 
 def bench_backend(backend: str, options: argparse.Namespace) -> list[dict]:
@@ -231,6 +357,57 @@ def bench_backend(backend: str, options: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def bench_stream(backend: str, options: argparse.Namespace) -> dict:
+    """Each of the stream's queries once, in order; per-query times and the slowest ones."""
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    url = database_url(backend, options.reseed)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PAGE_CACHE_ENABLED": False}
+    )
+    queries = stream_queries(options.stream, options.stream_seed)
+    timed: list[tuple[float, str, dict[str, str], int]] = []
+    with app.app_context():
+        ensure_ready(db, options.products)
+        # Connections and imports, not the stream's queries: a listing nobody would time.
+        time_service(app, db, {}, 0, 3)
+        load = _loadavg()
+        started = time.perf_counter()
+        for label, args in queries:
+            samples, summary = time_service(app, db, args, 1, 0)
+            timed.append((samples[0], label, args, summary[0]))
+        elapsed = time.perf_counter() - started
+        samples = [t for t, *_ in timed]
+        over = sum(1 for t in samples if t >= 50)
+        row = {
+            "db": backend, "queries": len(samples), "p50": statistics.median(samples),
+            "p95": percentile(samples, 95), "p99": percentile(samples, 99), "max": max(samples),
+            "over50": over / len(samples), "seconds": elapsed, "load": load, "load_after": _loadavg(),
+        }  # fmt: skip
+        print(
+            f"{backend:<10} {row['queries']:>6} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f}"
+            f" {row['max']:>7.1f} {row['over50']:>7.1%} {elapsed:>6.1f}s  load {load} -> {row['load_after']}"
+        )
+        slowest = sorted(timed, key=lambda item: -item[0])[:10]
+        for ms, label, _args, total in slowest:
+            print(f"    {ms:7.1f} ms  {total:>6,}  {label}")
+        if options.explain_slowest:
+            for ms, label, args, _total in slowest[: options.explain_slowest]:
+                print(f"\n--- {ms:.1f} ms: {label}")
+                explain(db, args, statements_shown=3)
+        db.session.remove()
+        db.engine.dispose()
+    return row
+
+
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def format_row(row: dict, page: bool) -> str:
     total = f"{row['total']:,}{'+' if row['capped'] else ''}"
     line = f"{row['db']:<10} {row['query']:<38} {row['p50']:>8.1f} {row['p99']:>8.1f} {total:>8}"
@@ -241,6 +418,15 @@ def format_row(row: dict, page: bool) -> str:
 
 def main(argv=None) -> int:
     options = parse_args(argv)
+    if options.stream:
+        print(
+            f"search_products at {options.products:,} products, {options.stream} distinct queries once each"
+            f" (stream seed {options.stream_seed}), page cache off"
+        )
+        print(f"{'db':<10} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'>=50ms':>7} {'wall':>7}")
+        for backend in options.db.split(","):
+            bench_stream(backend.strip(), options)
+        return 0
     header = f"{'db':<10} {'query':<38} {'p50 ms':>8} {'p99 ms':>8} {'total':>8}"
     if options.page:
         header += f" {'page p50':>9} {'page p99':>9}"

@@ -40,14 +40,26 @@ SQLITE_DROP = (
 # portable; Alembic's compare ignores it (`include_in_migrations`).
 # 'simple' config: no stemming, so Indonesian and English words both match as written.
 POSTGRES_SEARCH_VECTOR = "search_vector"
+#: The titles' words alone (exactly the weight-A part of search_vector), GIN-indexed, so "which
+#: products have this word in a title?" is an index lookup even for a word most descriptions hold.
+POSTGRES_TITLE_VECTOR = (
+    "to_tsvector('simple'::regconfig,"
+    " coalesce(products.title_id, '') || ' ' || coalesce(products.title_en, ''))"
+)
+POSTGRES_TITLE_INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS ix_products_search_title ON products USING gin ("
+    "(to_tsvector('simple'::regconfig, coalesce(title_id, '') || ' ' || coalesce(title_en, ''))))"
+)
 POSTGRES_STATEMENTS = (
     "ALTER TABLE products ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
     "setweight(to_tsvector('simple'::regconfig, coalesce(title_id, '') || ' ' || coalesce(title_en, '')),"
     " 'A')"
     " || setweight(to_tsvector('simple'::regconfig, coalesce(search_text, '')), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS ix_products_search ON products USING gin (search_vector)",
+    POSTGRES_TITLE_INDEX_SQL,
 )
 POSTGRES_DROP = (
+    "DROP INDEX IF EXISTS ix_products_search_title",
     "DROP INDEX IF EXISTS ix_products_search",
     "ALTER TABLE products DROP COLUMN IF EXISTS search_vector",
 )
@@ -139,7 +151,7 @@ def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> b
     """Alembic filter: the search index is created by hand-written SQL, not autogenerate."""
     if type_ == "table" and name in SQLITE_SHADOW_TABLES:
         return False
-    if type_ == "index" and name == "ix_products_search":
+    if type_ == "index" and name in ("ix_products_search", "ix_products_search_title"):
         return False
     if type_ == "column" and name == POSTGRES_SEARCH_VECTOR and parent_names.get("table_name") == "products":
         return False

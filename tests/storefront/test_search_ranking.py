@@ -73,10 +73,15 @@ def test_title_words_rank_first_then_newest(session, ranked):
 @pytest.mark.parametrize("window", [1, 2, 3, 5, 8, 1000])
 @pytest.mark.parametrize(("q", "sort"), [("batik merah", "relevance"), ("batik", "relevance"),
                                          ("merah", "newest"), ("bat", "relevance"),
-                                         ("batik", "price_asc"), ("merah", "price_desc")])  # fmt: skip
+                                         ("batik", "price_asc"), ("merah", "price_desc"),
+                                         # Words mostly outside titles: PostgreSQL's title index path
+                                         ("merah", "relevance"), ("kain halus", "relevance"),
+                                         ("halus", "relevance"), ("motif", "relevance")])  # fmt: skip
 def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch, window, q, sort):
     reference = _pages(session, q, sort=sort)
     monkeypatch.setattr(services, "SEARCH_WINDOW", window)
+    assert _pages(session, q, sort=sort) == reference
+    monkeypatch.setattr(services, "TITLED_CAP", 1)  # too many titled matches: the full match set
     assert _pages(session, q, sort=sort) == reference
     first = services.search_products(session, SearchParams(q=q, sort=sort, per_page=2))
     assert first.total_capped or first.total == sum(len(page) for page in reference)
