@@ -44,13 +44,12 @@ run: setup
 	PORT=$(PORT) $(FLASK) serve
 
 ## make test: install what tests need (Chromium, PostgreSQL up), run the suite on SQLite and PostgreSQL
-# Two pytest-xdist workers, a test module (or class) each at a time: the run is bound by CPU, and on
-# 2 cores four workers spent 14% more CPU on contention (measured 2026-12-06: 328 s with two, 337 s
-# with three, 351 s with four). PYTEST_WORKERS=0: one process.
-# Bytecode is cached even where the environment says PYTHONDONTWRITEBYTECODE: pytest rewrites the
-# asserts of every test module on import (about 9 s of CPU per process), and with the cache each
-# worker reads what one collection wrote instead of rewriting all of it again.
-PYTEST_WORKERS ?= 2
+# Three pytest-xdist workers, a test module (or class) each at a time. The run is bound by CPU, and
+# a third worker fills the time the others wait on PostgreSQL, Chromium and the servers they start
+# (measured 2026-12-06 on 2 cores, 3,309 tests: 301 s with two workers, 282 s with three; before the
+# test processes froze their apps out of the garbage collector a third gained nothing, 344 vs 346 s).
+# PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 3
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: setup-dev system-deps db-up node-deps
 	@$(PYTEST) --collect-only -q -p no:cacheprovider $(PYTEST_ARGS) > /dev/null || true

@@ -189,7 +189,10 @@ class CardBodies:
 
 def card_bodies() -> CardBodies:
     """This app's card bodies (per app: links and photo URLs depend on its settings)."""
-    return current_app.extensions.setdefault("card_bodies", CardBodies())
+    bodies = current_app.extensions.get("card_bodies")
+    if bodies is None:
+        bodies = current_app.extensions.setdefault("card_bodies", CardBodies())
+    return bodies
 
 
 def _market_key() -> tuple:
