@@ -32,8 +32,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -135,47 +133,6 @@ def prepare(products: int, reseed: bool) -> tuple[str, dict[str, list[str]], lis
         "search": [f"/search?q={word.replace(' ', '+')}" for word in seed.SEARCH_WORDS],
     }
     return url, paths, product_paths
-
-
-# ---------------------------------------------------------------- server
-
-
-class Server:
-    """gunicorn from `root` (its own gunicorn.conf.py and wsgi.py), stopped by its pid."""
-
-    def __init__(self, name: str, root: Path, env: dict[str, str]):
-        self.name = name
-        self.port = storefront.free_port()
-        self.log_path = RESULTS / f"{name}.log"
-        self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(root / ".venv" / "bin" / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), "wsgi:app"],
-            cwd=root, env={**env, "PORT": str(self.port), "HOST": "127.0.0.1"},
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited; see {self.log_path}")
-            try:
-                if storefront.fetch(self.port, "/healthz")[0] < 500:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit(f"{self.name} did not start within {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 # ---------------------------------------------------------------- drivers
@@ -381,9 +338,9 @@ def run_store(store: str, url: str, paths, product_paths, args) -> dict:
 
         redis.Redis.from_url(REDIS_URL).flushdb()
         env["REDIS_URL"] = REDIS_URL
-    server = Server(f"mixed-{store}", Path(args.app_root), env)
+    server = storefront.Server(f"mixed-{store}", "wsgi:app", env, root=Path(args.app_root))
     try:
-        server.wait_ready()
+        server.wait_ready("/healthz")
         began = time.monotonic()
         stored = warm(server.port, [p for kind in WEIGHTS for p in paths[kind]])
         print(

@@ -40,7 +40,6 @@ import sqlalchemy as sa  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 PAGES = ("home", "cluster", "product", "search")
-GUNICORN = str(REPO / ".venv" / "bin" / "gunicorn")
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -181,15 +180,19 @@ def free_port() -> int:
 class Server:
     """One gunicorn master we start and stop ourselves (by its pid, never by name)."""
 
-    def __init__(self, name: str, target: str, env: dict[str, str], extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self, name: str, target: str, env: dict[str, str], extra_args: tuple[str, ...] = (), root: Path = REPO
+    ):
+        # `root`: another checkout (its own venv, gunicorn.conf.py and wsgi.py), e.g. main to compare.
         self.name = name
         self.port = free_port()
         self.log_path = RESULTS / f"{name}.log"
         self.log = self.log_path.open("w")
         full_env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        gunicorn = str(root / ".venv" / "bin" / "gunicorn")
         self.proc = subprocess.Popen(
-            [GUNICORN, "-c", str(REPO / "gunicorn.conf.py"), *extra_args, target],
-            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [gunicorn, "-c", str(root / "gunicorn.conf.py"), *extra_args, target],
+            cwd=root, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
     def wait_ready(self, path: str, timeout: float = 60) -> None:
