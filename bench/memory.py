@@ -14,8 +14,6 @@ second half (a leak grows steadily; caches fill early and stop).
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -75,18 +73,7 @@ def main(argv=None) -> int:
     run.RESULTS.mkdir(parents=True, exist_ok=True)
     url = run.database_url(args.db, args.products)
     run.ensure_seeded(url, args.products, reseed=False)
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
-        "DATABASE_URL": url,
-        "MARKETPLACE_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "RATELIMIT_ENABLED": "0",
-        "PAGE_CACHE_ENABLED": "0",
-    }
+    env = run.server_env(url, WEB_CONCURRENCY="1", PAGE_CACHE_ENABLED="0")
     server = run.Server(f"memory-{args.db}", "wsgi:app", env)
     try:
         server.wait_ready("/healthz")

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import sys
 import tempfile
 import time
@@ -130,18 +128,7 @@ def start_server() -> tuple[storefront.Server, str, int, str]:
     database = RESULTS / "phone_upload.db"
     url = f"sqlite:///{database}"
     product_id, password = seed_shop(url)
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
-        "DATABASE_URL": url,
-        "MARKETPLACE_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
-        "MEDIA_ROOT": str(RESULTS / "phone_upload_media"),
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "RATELIMIT_ENABLED": "0",
-    }
+    env = storefront.server_env(url, MEDIA_ROOT=str(RESULTS / "phone_upload_media"), WEB_CONCURRENCY="2")
     server = storefront.Server("phone-upload", "wsgi:app", env)
     server.wait_ready("/healthz")
     return server, f"http://127.0.0.1:{server.port}", product_id, password

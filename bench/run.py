@@ -177,6 +177,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_env(url: str, **settings: str) -> dict[str, str]:
+    """The environment of a benchmarked production server on `url` (this shell's Redis, database and
+    debug settings left out, rate limits and access logs off), with `settings` on top."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
+        "DATABASE_URL": url,
+        "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "RATELIMIT_ENABLED": "0",
+        **settings,
+    }
+
+
 class Server:
     """One gunicorn master we start and stop ourselves (by its pid, never by name)."""
 
@@ -275,18 +291,7 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
     )
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
 
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
-        "DATABASE_URL": url,
-        "MARKETPLACE_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
-        "WEB_CONCURRENCY": str(args.workers),
-        "GUNICORN_THREADS": str(args.threads),
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "RATELIMIT_ENABLED": "0",
-    }
+    env = server_env(url, WEB_CONCURRENCY=str(args.workers), GUNICORN_THREADS=str(args.threads))
     for item in args.env:
         key, _, value = item.partition("=")
         env[key] = value

@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -403,19 +402,12 @@ def main(argv=None) -> int:
     ensure_database(args.reseed)
     pages = select_pages(build_pages(), args.pages)
     if not args.no_server:
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "FLASK_DEBUG")},
-            "DATABASE_URL": database_url(),
-            "MARKETPLACE_ENV": "production",
-            "SECRET_KEY": secrets.token_hex(32),
-            "PUBLIC_BASE_URL": "https://bench.pasardesa.test",
-            "WEB_CONCURRENCY": str(args.workers),
-            "GUNICORN_THREADS": str(args.threads),
-            "GUNICORN_ACCESS_LOG": "",
-            "GUNICORN_LOG_LEVEL": "warning",
-            "RATELIMIT_ENABLED": "0",
-            "PAGE_CACHE_ENABLED": "0",
-        }
+        env = run.server_env(
+            database_url(),
+            WEB_CONCURRENCY=str(args.workers),
+            GUNICORN_THREADS=str(args.threads),
+            PAGE_CACHE_ENABLED="0",
+        )
         server = run.Server("scale-app", "wsgi:app", env)
         try:
             server.wait_ready("/healthz")
