@@ -168,6 +168,8 @@ class CardBodies:
         self._kept = kept
         self._bodies: OrderedDict[tuple, Markup] = OrderedDict()
         self._lock = Lock()
+        #: Bodies rendered and stored since the process started (the misses).
+        self.stored = 0
 
     def get(self, key: tuple) -> Markup | None:
         with self._lock:
@@ -178,6 +180,7 @@ class CardBodies:
 
     def put(self, key: tuple, body: Markup) -> None:
         with self._lock:
+            self.stored += 1
             self._bodies[key] = body
             self._bodies.move_to_end(key)
             while len(self._bodies) > self._kept:

@@ -22,11 +22,11 @@ def test_a_listing_renders_each_card_body_once(app, client, session, world):
     session.commit()
     with app.app_context():
         bodies = card_bodies()
-    before = len(bodies)
+    before = bodies.stored
     first = _cluster_page(client)
-    assert len(bodies) == before + 3  # rendered and kept
+    assert bodies.stored == before + 3  # rendered and kept
     second = _cluster_page(client)
-    assert len(bodies) == before + 3  # the same three bodies again, none rendered anew
+    assert bodies.stored == before + 3  # the same three bodies again, none rendered anew
     token = hidden_field(first, "csrf_token")
     assert second.replace(hidden_field(second, "csrf_token"), token) == first
 
