@@ -110,16 +110,21 @@ def on_starting(server):
         sys.exit(f"Pasar Desa will not start: {error}{note}")
 
 
-# Gunicorn's control socket sits at one fixed path per user, so a second server on the machine (the
-# demo beside the tests, two workspaces) would take it over. Off unless GUNICORN_CONTROL_SOCKET names one.
 def post_worker_init(worker):
     """The loaded app (modules, url map, templates) lives as long as the worker: freeze it out of the
-    garbage collector's full passes, which then walk only what requests made (pages 5-8% faster)."""
+    garbage collector's full passes, which then walk only what requests made (pages 5-8% faster).
+    On CPython 3.11, collect only at safe points (marketplace/safe_gc.py: collecting inside an
+    allocation while other request threads run crashed workers with SIGSEGV)."""
     import gc
 
+    from marketplace import safe_gc
+
     gc.freeze()
+    safe_gc.start()
 
 
+# Gunicorn's control socket sits at one fixed path per user, so a second server on the machine (the
+# demo beside the tests, two workspaces) would take it over. Off unless GUNICORN_CONTROL_SOCKET names one.
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 else:
