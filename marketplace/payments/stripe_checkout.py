@@ -11,6 +11,9 @@ sessions of cancelled orders.
   (the function the checkout page's summary shows): lines, shipping and the bank code.
 
 Stripe's webhook events are applied in `payments.webhooks`.
+
+The `stripe` library (with the HTTP clients it loads, about 15 MB) is imported by the functions that
+talk to Stripe, not with this module: a worker that never takes a card payment never loads it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import logging
 import math
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +35,9 @@ from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.orders.payment_choice import stripe_minimum
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.types import utcnow
+
+if TYPE_CHECKING:
+    import stripe
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,8 @@ def stripe_client(config) -> stripe.StripeClient:
 
     Raises NotFound when card payments are not configured (no `STRIPE_SECRET_KEY`).
     """
+    import stripe  # loaded on first use: see the module's docstring
+
     if not card_payments_available(config):
         raise NotFound(_("Card payment is not available."))
     base = config.get("STRIPE_API_BASE")
@@ -210,6 +218,8 @@ def start_stripe_checkout(
     or its card payment is already being confirmed; ValidationError below Stripe's minimum or for
     a bank-transfer order; PaymentProviderUnavailable when Stripe cannot be reached.
     """
+    import stripe  # loaded on first use: see the module's docstring
+
     now = now or utcnow()
     if order.payment_method != PaymentMethod.STRIPE:
         raise ValidationError(_("This order is paid by bank transfer."))
@@ -342,6 +352,8 @@ def refund_stripe_payment(
     refunds once (or is `idempotency_key`, e.g. the refund form's token). Raises ValidationError
     (not a succeeded card payment, bad amount) and PaymentProviderUnavailable.
     """
+    import stripe  # loaded on first use: see the module's docstring
+
     if payment.method != PaymentMethod.STRIPE or not payment.payment_intent_id:
         raise ValidationError(_("Only a completed card payment can be refunded through Stripe."))
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
@@ -381,6 +393,7 @@ def expire_stripe_checkouts(
     completed or expired is skipped, and an unreachable Stripe is logged — a late payment is
     then still caught by the webhook and flagged for refund.
     """
+
     now = now or utcnow()
     candidates = session.scalars(
         sa.select(Payment).where(
@@ -393,6 +406,8 @@ def expire_stripe_checkouts(
     ).all()
     if not candidates:
         return 0
+    import stripe  # loaded on first use: see the module's docstring
+
     client = client or stripe_client(current_app.config)
     expired = 0
     for payment in candidates:

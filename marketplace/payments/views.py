@@ -7,7 +7,6 @@ import logging
 import time
 
 import sqlalchemy as sa
-import stripe
 from flask import (
     Blueprint,
     current_app,
@@ -142,6 +141,8 @@ def stripe_webhook():
     if not secret:
         log.error("a Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is not set")
         return _webhook_error("Webhook signing secret is not configured.")
+    import stripe  # loaded on first use: payments/stripe_checkout.py says why
+
     payload = request.get_data(cache=False)
     try:
         signature = request.headers.get("Stripe-Signature")

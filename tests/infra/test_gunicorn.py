@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from marketplace import safe_gc
+
 REPO = Path(__file__).resolve().parents[2]
 CONF = REPO / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -53,6 +55,19 @@ def test_a_worker_freezes_the_loaded_app_out_of_the_garbage_collector(monkeypatc
     gc.unfreeze()  # this test process froze its own objects already (tests/conftest.py)
     conf["post_worker_init"](None)
     assert gc.get_freeze_count() > 10_000  # modules, app, url map and templates: out of full passes
+    # and, on 3.11, collection at safe points only (tests/infra/test_safe_gc.py)
+    assert gc.isenabled() is not safe_gc.needed()
+    safe_gc.stop()
+
+
+def test_a_worker_loads_the_stripe_library_only_for_a_card_payment():
+    # About 15 MB per worker (stripe and the HTTP clients it loads): imported where Stripe is called.
+    # A new interpreter, because this test process loaded stripe long ago.
+    check = "import sys, wsgi; print(sorted({'stripe', 'aiohttp'} & set(sys.modules)))"
+    env = {**os.environ, "MARKETPLACE_ENV": "development"}
+    out = subprocess.run([sys.executable, "-c", check], cwd=REPO, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def test_environment_overrides(monkeypatch):
