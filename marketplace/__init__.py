@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from marketplace import web
 
     web.register_extensions(app)
+    web.register_templates(app)
     web.register_blueprints(app)
     web.register_errorhandlers(app)
     web.register_request_hooks(app)

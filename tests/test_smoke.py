@@ -27,3 +27,18 @@ def test_search_text_kept_by_hook(session):
     session.commit()
     assert "Gajah Oling" in product.search_text
     assert product.seller.name in product.search_text
+
+
+def test_compiled_templates_are_loaded_from_disk_by_a_new_worker(app):
+    # An app of its own: the tests' apps share compiled templates in memory (tests/conftest.py).
+    from jinja2 import Environment, FileSystemBytecodeCache
+
+    from marketplace import create_app
+
+    built = create_app(dict(app.config))
+    cache = built.jinja_env.bytecode_cache
+    assert isinstance(cache, FileSystemBytecodeCache)
+    built.jinja_env.get_template("base.html")  # compiled, and stored
+    fresh = Environment(loader=built.jinja_env.loader, bytecode_cache=cache, autoescape=True)
+    source, filename, _ = fresh.loader.get_source(fresh, "base.html")
+    assert cache.get_bucket(fresh, "base.html", filename, source).code is not None
