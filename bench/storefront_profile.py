@@ -1,9 +1,10 @@
 """CPU time and SQL statements per uncached storefront page, in one process (issue 16).
 
-    .venv/bin/python bench/storefront_profile.py                    # pd_bench (PostgreSQL), 200 renders a page
-    .venv/bin/python bench/storefront_profile.py --db sqlite        # the SQLite file bench/run.py --db sqlite seeds
-    .venv/bin/python bench/storefront_profile.py --profile 25       # plus each page's top 25 functions (cumulative)
-    .venv/bin/python bench/storefront_profile.py --buyer            # also as a logged-in buyer (hearts, cart)
+    .venv/bin/python bench/storefront_profile.py                # pd_bench (PostgreSQL), 200 renders a page
+    .venv/bin/python bench/storefront_profile.py --db sqlite    # the file bench/run.py --db sqlite seeds
+    .venv/bin/python bench/storefront_profile.py --profile 25   # each page's top 25 functions (cumulative)
+    .venv/bin/python bench/storefront_profile.py --buyer        # also as a logged-in buyer (hearts, cart)
+    .venv/bin/python bench/storefront_profile.py --code /tmp/before   # the app of another copy of the tree
 
 Builds the app as bench_wsgi:uncached does (page cache off) on the storefront bench's catalogue
 (seed it first with bench/run.py), warms every URL once, then requests home, cluster listings,
@@ -68,7 +69,8 @@ def _buyer(app):
     session = db.session
     user = session.scalar(sa.select(User).filter_by(email=BUYER_EMAIL))
     if user is None:
-        user = register_user(session, email=BUYER_EMAIL, password="bench12345-buyer", name="Bench Buyer")
+        password = "bench12345-buyer"  # noqa: S105 - a bench account
+        user = register_user(session, email=BUYER_EMAIL, password=password, name="Bench Buyer")
         products = session.scalars(
             sa.select(Product).where(Product.status == "active").order_by(Product.id).limit(2)
         ).all()
@@ -121,9 +123,9 @@ def _shares(profiler) -> str:
     stats = pstats.Stats(profiler).stats
     total = max(ct for (_f, _l, _n), (_cc, _nc, _tt, ct, _c) in stats.items())
     found = []
-    for file_end, name, label in SHARES:
+    for end, name, label in SHARES:
         cumulative = max(
-            (ct for (f, _l, n), (_cc, _nc, _tt, ct, _c) in stats.items() if f.endswith(file_end) and n == name),
+            (ct for (f, _l, n), (_c1, _c2, _t, ct, _c) in stats.items() if f.endswith(end) and n == name),
             default=0.0,
         )
         found.append(f"{label} {cumulative / total:.0%}")
@@ -135,7 +137,9 @@ def _load() -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--renders", type=int, default=200, help="requests per page")
