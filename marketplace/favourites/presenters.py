@@ -19,6 +19,8 @@ from marketplace.seller.models import SellerStatus
 
 #: request.environ key: this page's path, the hearts' way back (computed once per page).
 _BACK = "marketplace.favourites.back"
+#: request.environ key: the card hearts' labels in the request's language (see _card_heart_texts).
+_HEART_TEXTS = "marketplace.favourites.heart_texts"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,20 @@ def _back_url() -> str:
     return environ[_BACK]
 
 
+def _card_heart_texts() -> tuple[str, str]:
+    """The card hearts' two labels in this request's language, translated once per request (a
+    listing has 24 hearts; Flask-Babel finds the catalogue again for every string, ≈ 25 µs)."""
+    if not has_request_context():
+        return _("Save “%(title)s” to favourites"), _("Remove “%(title)s” from favourites")
+    environ = request.environ
+    if _HEART_TEXTS not in environ:
+        environ[_HEART_TEXTS] = (
+            _("Save “%(title)s” to favourites"),
+            _("Remove “%(title)s” from favourites"),
+        )
+    return environ[_HEART_TEXTS]
+
+
 def heart(product_id: int, title: str = "") -> HeartView:
     """The heart of one product for this visitor (their saved ids are read once per request).
 
@@ -53,8 +69,8 @@ def heart(product_id: int, title: str = "") -> HeartView:
     """
     saved = product_id in request_favourite_ids()
     if title:
-        save = _("Save “%(title)s” to favourites", title=title)
-        unsave = _("Remove “%(title)s” from favourites", title=title)
+        save_text, unsave_text = _card_heart_texts()
+        save, unsave = save_text % {"title": title}, unsave_text % {"title": title}
     else:
         save, unsave = _("Save to favourites"), _("Remove from favourites")
     return HeartView(
