@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib
 import io
 import pstats
 import sys
@@ -30,7 +31,10 @@ REPO = Path(__file__).resolve().parent.parent
 CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else REPO
 sys.path.insert(0, str(CODE))
 sys.path.insert(1, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(1, str(REPO / "bench"))
+
+# First, from CODE: importing bench/run.py puts this tree first on the path.
+marketplace = importlib.import_module("marketplace")
 
 import run  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -168,6 +172,7 @@ def main(argv=None) -> int:
     with app.app_context():
         counter = Counter(db.engine)
     visitors = [("anonymous", False)] + ([("buyer", True)] if args.buyer else [])
+    print(f"code: {Path(marketplace.__file__).parent.parent}")
     print(f"{args.db}, {args.products} products, {args.renders} renders a page; load {_load()}")
     print(f"{'visitor':10} {'page':8} {'CPU ms':>7} {'wall ms':>8} {'SQL':>5}")
     for visitor, logged_in in visitors:
