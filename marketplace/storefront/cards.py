@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -76,9 +77,6 @@ class CardProduct:
     images: tuple[CardImage, ...]
 
 
-_village = aliased(Region, name="card_village")
-_image = aliased(ProductImage, name="card_image")
-
 _PRODUCT_COLUMNS = (
     Product.id, Product.slug, Product.title_id, Product.title_en, Product.price_minor,
     Product.price_varies, Product.stock, Product.exportable, Product.rating_count,
@@ -93,6 +91,14 @@ CARD_COLUMNS = len(_PRODUCT_COLUMNS) + 12
 def card_select() -> sa.Select:
     """The card columns of products with their seller, village, cluster and first photo (outer
     joined: a product without photos has a card too). Filters and order are the caller's."""
+    return _card_select()
+
+
+@cache  # built once (a Select is immutable: callers' .where() make new ones); not at import, where
+# aliasing would configure the mappers before every model is imported
+def _card_select() -> sa.Select:
+    village = aliased(Region, name="card_village")
+    image = aliased(ProductImage, name="card_image")
     first_image = (
         sa.select(ProductImage.id)
         .where(ProductImage.product_id == Product.id)
@@ -106,22 +112,22 @@ def card_select() -> sa.Select:
             *_PRODUCT_COLUMNS,
             Seller.slug,
             Seller.name,
-            _village.slug,
-            _village.name,
+            village.slug,
+            village.name,
             Cluster.slug,
             Cluster.name_id,
             Cluster.name_en,
-            _image.storage_key,
-            _image.width,
-            _image.height,
-            _image.alt_id,
-            _image.alt_en,
+            image.storage_key,
+            image.width,
+            image.height,
+            image.alt_id,
+            image.alt_en,
         )  # fmt: skip
         .select_from(Product)
         .join(Seller, Seller.id == Product.seller_id)
-        .join(_village, _village.id == Seller.village_id)
+        .join(village, village.id == Seller.village_id)
         .join(Cluster, Cluster.id == Product.cluster_id)
-        .outerjoin(_image, _image.id == first_image)
+        .outerjoin(image, image.id == first_image)
     )
 
 
