@@ -12,9 +12,12 @@ from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
 from marketplace.i18n import current_language, language_switch_urls
 from marketplace.jobs.status import health_report
+from marketplace.site.layout import site_footer, site_header
 from marketplace.storefront import seo
 
 bp = Blueprint("site", __name__)
+bp.add_app_template_global(site_header, "site_header")
+bp.add_app_template_global(site_footer, "site_footer")
 
 
 @bp.get("/healthz")

@@ -10,6 +10,9 @@ are eager-loaded (`CARD_OPTIONS`, `DETAIL_OPTIONS`).
     get_cluster_by_slug / get_village_by_slug / get_seller_by_slug(session, slug)  raise NotFound
     list_active_featured(session, now=None, *, limit=8) -> list[FeaturedPlacement]
     list_newest_products(session, limit=8) -> list[Product]
+    list_newest_cards(session, limit=8) -> list[CardProduct]          (one statement)
+    list_featured_cards(session, now=None, *, limit=8) -> list[FeaturedCard(card, headline_id, headline_en)]
+    list_places(session) -> (clusters, villages) with counts          (one scan of the products)
     list_clusters(session, *, with_counts=True) -> list[ClusterSummary(cluster, product_count)]
     list_villages(session, *, with_counts=True) -> list[VillageSummary(village, product_count)]
     list_label_types(session) -> list[LabelType]
@@ -34,6 +37,7 @@ from marketplace.params import MAX_ID
 from marketplace.reviews.queries import shop_rating_columns
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_filter, public_products_select
+from marketplace.storefront.cards import CardProduct, card_from_row, card_rows, card_select
 from marketplace.types import utcnow
 
 #: Loader options for product cards (listings): seller and its village, cluster, images.
@@ -83,6 +87,41 @@ def list_newest_products(session: Session, limit: int = 8) -> list[Product]:
     """The most recently published public products, with card relations loaded."""
     stmt = public_products_select().order_by(*newest_order()).limit(limit).options(*CARD_OPTIONS)
     return list(session.scalars(stmt).unique())
+
+
+class FeaturedCard(NamedTuple):
+    card: CardProduct
+    headline_id: str
+    headline_en: str
+
+
+def list_featured_cards(
+    session: Session, now: datetime | None = None, *, limit: int = 8
+) -> list[FeaturedCard]:
+    """list_active_featured() as cards (storefront.cards) with their headlines: one statement."""
+    now = now or utcnow()
+    stmt = (
+        card_select()
+        .add_columns(FeaturedPlacement.headline_id, FeaturedPlacement.headline_en)
+        .join(FeaturedPlacement, FeaturedPlacement.product_id == Product.id)
+        .where(FeaturedPlacement.starts_at <= now, FeaturedPlacement.ends_at > now, public_products_filter())
+        .order_by(FeaturedPlacement.position, FeaturedPlacement.starts_at.desc(), FeaturedPlacement.id)
+        .limit(limit * 2)
+    )
+    seen: set[int] = set()
+    featured: list[FeaturedCard] = []
+    for row in session.execute(stmt):
+        card = card_from_row(row)
+        if card.id not in seen:
+            seen.add(card.id)
+            featured.append(FeaturedCard(card, row[-2] or "", row[-1] or ""))
+    return featured[:limit]
+
+
+def list_newest_cards(session: Session, limit: int = 8) -> list[CardProduct]:
+    """The cards of the most recently published public products (storefront.cards: one statement)."""
+    stmt = card_select().where(public_products_filter()).order_by(*newest_order()).limit(limit)
+    return card_rows(session, stmt)
 
 
 def get_cluster_by_slug(session: Session, slug: str) -> Cluster:
@@ -197,6 +236,32 @@ def list_villages(session: Session, *, with_counts: bool = True) -> list[Village
         .order_by(Region.name, Region.id)
     )
     return [VillageSummary(village, int(count)) for village, count in rows]
+
+
+def list_places(session: Session) -> tuple[list[ClusterSummary], list[VillageSummary]]:
+    """list_clusters() and list_villages() with counts, for the home page, reading the public
+    products once: one grouped count per (cluster, desa), summed here (the two separate counts
+    each scanned every product), then the clusters and the desa (three small statements)."""
+    pairs = session.execute(
+        sa.select(Product.cluster_id, Seller.village_id, sa.func.count(Product.id))
+        .join(Seller, Seller.id == Product.seller_id)
+        .where(Product.status == ProductStatus.ACTIVE, Seller.status == SellerStatus.APPROVED)
+        .group_by(Product.cluster_id, Seller.village_id)
+    ).all()
+    by_cluster: dict[int, int] = {}
+    by_village: dict[int, int] = {}
+    for cluster_id, village_id, count in pairs:
+        by_cluster[cluster_id] = by_cluster.get(cluster_id, 0) + int(count)
+        by_village[village_id] = by_village.get(village_id, 0) + int(count)
+    clusters = [
+        ClusterSummary(summary.cluster, by_cluster.get(summary.cluster.id, 0))
+        for summary in list_clusters(session, with_counts=False)
+    ]
+    villages = [
+        VillageSummary(summary.village, by_village.get(summary.village.id, 0))
+        for summary in list_villages(session, with_counts=False)
+    ]
+    return clusters, villages
 
 
 def list_label_types(session: Session) -> list[LabelType]:

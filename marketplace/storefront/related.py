@@ -1,8 +1,8 @@
 """The product page's rows under the product: more from this maker, more from this desa, and the
 visitor's recently viewed products. Each row loads in a fixed number of queries.
 
-    more_from(session, product, limit=4) -> MoreFrom(maker=[...], village=[...])   (two queries)
-    recently_viewed(session, ids, *, exclude) -> list[Product]      (two queries; none without ids)
+    more_from(session, product, limit=4) -> MoreFrom(maker=[...], village=[...])   (one query)
+    recently_viewed(session, ids, *, exclude) -> list[CardProduct]  (one query; none without ids)
 """
 
 from __future__ import annotations
@@ -16,22 +16,22 @@ from sqlalchemy.orm import Session
 from marketplace.catalogue.models import Product
 from marketplace.catalogue.queries import newest_order
 from marketplace.seller.models import Seller
-from marketplace.seller.visibility import public_products_filter, public_products_select
-from marketplace.storefront.listings import CARD_OPTIONS
+from marketplace.seller.visibility import public_products_filter
+from marketplace.storefront.cards import CardProduct, card_from_row, card_rows, card_select
 
 MORE_FROM = 4
 
 
 class MoreFrom(NamedTuple):
-    maker: list[Product]
-    village: list[Product]
+    maker: list[CardProduct]
+    village: list[CardProduct]
 
 
 def more_from(session: Session, product: Product, limit: int = MORE_FROM) -> MoreFrom:
     """The maker's newest other public products, and the newest of other makers of the same desa.
 
-    One statement ranks both groups (ROW_NUMBER over "same maker or not") and keeps `limit` of
-    each, card relations joined; the images are the second.
+    One statement ranks both groups (ROW_NUMBER over "same maker or not"), keeps `limit` of each
+    and selects their cards' columns (storefront.cards, first photo included).
     """
     same_maker = Product.seller_id == product.seller_id
     ranked = (
@@ -47,27 +47,25 @@ def more_from(session: Session, product: Product, limit: int = MORE_FROM) -> Mor
         .subquery()
     )
     rows = session.execute(
-        sa.select(Product, ranked.c.mine)
+        card_select()
+        .add_columns(ranked.c.mine)
         .join(ranked, ranked.c.id == Product.id)
         .where(ranked.c.rank <= limit)
         .order_by(ranked.c.mine.desc(), ranked.c.rank)
-        .options(*CARD_OPTIONS)
-    ).unique()
+    )
     maker, village = [], []
-    for found, mine in rows:
-        (maker if mine else village).append(found)
+    for row in rows:
+        (maker if row[-1] else village).append(card_from_row(row))
     return MoreFrom(maker, village)
 
 
-def recently_viewed(session: Session, ids: Sequence[int], *, exclude: int | None = None) -> list[Product]:
-    """The public products among `ids` (newest viewed first), without `exclude`."""
+def recently_viewed(session: Session, ids: Sequence[int], *, exclude: int | None = None) -> list[CardProduct]:
+    """The cards of the public products among `ids` (newest viewed first), without `exclude`."""
     wanted = [pid for pid in ids if pid != exclude]
     if not wanted:
         return []
     found = {
-        p.id: p
-        for p in session.scalars(
-            public_products_select().where(Product.id.in_(wanted)).options(*CARD_OPTIONS)
-        ).unique()
+        card.id: card
+        for card in card_rows(session, card_select().where(public_products_filter(), Product.id.in_(wanted)))
     }
     return [found[pid] for pid in wanted if pid in found]

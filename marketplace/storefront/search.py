@@ -23,6 +23,7 @@ from marketplace.catalogue.queries import newest_order
 from marketplace.labels.visibility import has_visible_label_filter
 from marketplace.seller.models import Seller
 from marketplace.seller.visibility import approved_seller_ids
+from marketplace.storefront.cards import load_cards
 from marketplace.storefront.listings import CARD_OPTIONS
 from marketplace.storefront.search_index import POSTGRES_TITLE_VECTOR
 from marketplace.storefront.search_params import SearchParams
@@ -364,6 +365,7 @@ def search_products(
     *,
     today: date | None = None,
     count_cap: int = COUNT_CAP,
+    as_cards: bool = False,
 ) -> ProductPage:
     """Public products matching `params`, one page of them, ranked or sorted as asked.
 
@@ -377,8 +379,10 @@ def search_products(
     "more than" the window's matches. Otherwise every match is read: on PostgreSQL with an exact
     count, elsewhere capped at `count_cap` (`total_capped` then True). Statements: one to three
     for the page's ids, then the page's products with seller, village and cluster (one) and their
-    images (one).
+    images (one). `as_cards`: the items are storefront.cards.CardProduct rows (what a listing's
+    cards show, first photo included: one statement) instead of ORM products.
     """
+    load = load_cards if as_cards else _load_cards
     today = today or market_today()
     dialect = _dialect(session)
     tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
@@ -400,7 +404,7 @@ def search_products(
         found = _postgres_match_page(session, params, tokens, sort, today)
     if found is not None:
         ids, total, capped, page = found
-        items = _load_cards(session, ids)
+        items = load(session, ids)
         return ProductPage(items=items, total=total, page=page, per_page=params.per_page, total_capped=capped)
 
     def build(columns) -> tuple[sa.Select, list]:
@@ -434,7 +438,7 @@ def search_products(
         stmt, rank = build([Product.id])
         stmt = stmt.order_by(*_order(sort, tokens, rank))
         ids = list(session.scalars(stmt.limit(params.per_page).offset((page - 1) * params.per_page)))
-    items = _load_cards(session, ids)
+    items = load(session, ids)
     return ProductPage(
         items=items, total=total, page=page, per_page=params.per_page, total_capped=total_capped
     )

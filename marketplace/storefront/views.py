@@ -120,16 +120,17 @@ def _listing_context(
 def home():
     session = db.session
     lang = current_language()
-    featured = listings.list_active_featured(session, utcnow())
+    featured = listings.list_featured_cards(session, utcnow())
     featured_cards = [
         presenters.product_card(
-            p.product, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(p, "headline", lang)
+            f.card, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(f, "headline", lang)
         )
-        for index, p in enumerate(featured)
+        for index, f in enumerate(featured)
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
-    newest = listings.list_newest_products(session, HOME_NEWEST)
-    page_shows_products([p.product_id for p in featured] + [p.id for p in newest])
+    newest = listings.list_newest_cards(session, HOME_NEWEST)
+    page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
+    clusters, villages = listings.list_places(session)
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
@@ -137,8 +138,8 @@ def home():
         "storefront/home.html",
         featured=featured_cards,
         newest=newest_cards,
-        clusters=presenters.cluster_links(listings.list_clusters(session), lang),
-        villages=presenters.village_links(listings.list_villages(session), lang),
+        clusters=presenters.cluster_links(clusters, lang),
+        villages=presenters.village_links(villages, lang),
     )
 
 
@@ -149,7 +150,7 @@ def cluster(slug: str):
     lang = current_language()
     found = listings.get_cluster_by_slug(session, slug)
     params = _listing_params(cluster=found.slug)
-    result = storefront_search.search_products(session, params)
+    result = storefront_search.search_products(session, params, as_cards=True)
     return render_template(
         "storefront/cluster.html",
         cluster=presenters.cluster_view(found, lang),
@@ -165,7 +166,7 @@ def village(slug: str):
     lang = current_language()
     found = listings.get_village_by_slug(session, slug)
     params = _listing_params(village=found.slug)
-    result = storefront_search.search_products(session, params)
+    result = storefront_search.search_products(session, params, as_cards=True)
     return render_template(
         "storefront/village.html",
         village=presenters.village_view(found, lang),
@@ -183,7 +184,7 @@ def seller(slug: str):
     found, rating_count, rating_stars = listings.get_seller_page(session, slug)
     page_shows_products((), facets=(RATING,))  # the shop's rating sums its products'
     params = _listing_params(seller=found.slug)
-    result = storefront_search.search_products(session, params)
+    result = storefront_search.search_products(session, params, as_cards=True)
     return render_template(
         "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
@@ -279,7 +280,7 @@ def search():
         village_slugs=[v.village.slug for v in villages],
         label_codes=[label.code for label in labels],
     )
-    result = storefront_search.search_products(session, params)
+    result = storefront_search.search_products(session, params, as_cards=True)
     page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:

@@ -67,3 +67,6 @@ def test_public_pages_run_a_fixed_number_of_queries(client, session, world, coun
     # And the budget itself stays small (the product page: the product, its options, variants,
     # photos and labels, today's rates, answered questions, more from the maker and the desa).
     assert max(small.values()) <= 9, small
+    # Listings: the page's ids, then its cards with their first photos in one statement
+    # (storefront.cards); the home page counts clusters and desa in one scan (listings.list_places).
+    assert small["/"] <= 6 and small["/clusters/batik"] <= 5, small

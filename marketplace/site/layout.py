@@ -1,0 +1,163 @@
+"""The header and footer every HTML page shows, rendered once per process for what they depend on.
+
+Rendering them cost ≈ 2 ms of a storefront page (two dozen links and translated strings, the
+language switch, the account links and the country/currency chooser, twice). What they show depends
+only on the language, the mount point, the market (country, currency, the currencies offered),
+whether a visitor is logged in and their cart count; the rest is per request: the CSRF token, the
+language links and the chooser's way back (this page's address), the words in the search box.
+
+So each is rendered once per key (templates/_site_header.html, _site_footer.html) with those
+per-request values replaced by slot marks, and kept as a list of literal pieces and slot names in a
+bounded least-recently-used store per app; a request joins the pieces with its own values, escaped
+as Jinja would escape them. A changed language, market, login or count is another key: nothing is
+ever invalidated, entries nobody asks for age out. The templates show nothing read from the
+database besides the currencies offered (today's rates), which are part of the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from threading import Lock
+
+from flask import current_app, has_request_context, request
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+#: Header and footer frames kept per app process (≈ 10 KB each: the chooser's ~250 countries).
+FRAMES_KEPT = 128
+
+_MARK = "\ue000"  # a private-use character: never in a translation, a URL or a market name
+_SLOT = re.compile(_MARK + r"([a-z_]+)" + _MARK)
+
+
+def _slot(name: str) -> str:
+    return f"{_MARK}{name}{_MARK}"
+
+
+class LayoutFrames:
+    """Rendered frames keyed by everything they show, least recently used dropped first."""
+
+    def __init__(self, kept: int = FRAMES_KEPT):
+        self._kept = kept
+        self._frames: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+        self._lock = Lock()
+        #: Frames rendered and stored since the process started (the misses).
+        self.stored = 0
+
+    def get(self, key: tuple) -> tuple[str, ...] | None:
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+            return frame
+
+    def put(self, key: tuple, frame: tuple[str, ...]) -> None:
+        with self._lock:
+            self.stored += 1
+            self._frames[key] = frame
+            self._frames.move_to_end(key)
+            while len(self._frames) > self._kept:
+                self._frames.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
+def layout_frames() -> LayoutFrames:
+    """This app's frames (per app: its settings name the market and build the links)."""
+    frames = current_app.extensions.get("layout_frames")
+    if frames is None:
+        frames = current_app.extensions.setdefault("layout_frames", LayoutFrames())
+    return frames
+
+
+def _market_key(switch) -> tuple | None:
+    if not switch:
+        return None  # no chooser (an error page while the database is down)
+    return (switch["country"], switch["currency"], tuple(switch["currencies"]))
+
+
+def _script_root() -> str:
+    return request.script_root if has_request_context() else ""
+
+
+def _logged_in(context: Context) -> bool:
+    user = context.get("current_user")
+    return bool(user and user.is_authenticated)
+
+
+def _frame(context: Context, template: str, key: tuple, values: dict) -> tuple[str, ...]:
+    """The frame of `template` for `key`: rendered with `values` (slot marks) over the page's context."""
+    frames = layout_frames()
+    frame = frames.get(key)
+    if frame is None:
+        html = current_app.jinja_env.get_template(template).render({**context.get_all(), **values})
+        # Even positions are literal HTML, odd positions slot names.
+        frame = tuple(_SLOT.split(html))
+        frames.put(key, frame)
+    return frame
+
+
+def _fill(frame: tuple[str, ...], context: Context) -> Markup:
+    parts = list(frame)
+    filled: dict[str, str] = {}
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        if name not in filled:
+            filled[name] = str(escape(_slot_value(name, context)))
+        parts[index] = filled[name]
+    return Markup("".join(parts))  # noqa: S704 - Jinja output with escaped values
+
+
+def _slot_value(name: str, context: Context) -> str:
+    if name == "csrf":
+        return context["csrf_token"]()  # only when the frame has a form: it may start a session
+    if name == "lang_id":
+        return context["lang_urls"]["id"]
+    if name == "lang_en":
+        return context["lang_urls"]["en"]
+    if name == "q":
+        return context.get("q") or ""
+    if name == "next":
+        return context["market_switch"]["next"]
+    raise KeyError(name)
+
+
+def _slot_values(context: Context) -> dict:
+    switch = context.get("market_switch")
+    return {
+        "csrf_token": lambda: Markup(_slot("csrf")),  # noqa: S704 - a slot mark, replaced per request
+        "lang_urls": {"id": _slot("lang_id"), "en": _slot("lang_en")},
+        "market_switch": {**switch, "next": _slot("next")} if switch else switch,
+    }
+
+
+@pass_context
+def site_header(context: Context) -> Markup:
+    """The header bar of base.html for this request (everything in <header> before a page's nav)."""
+    count = context["header_cart_count"]()
+    key = (
+        "header",
+        context.get("lang"),
+        _script_root(),
+        _logged_in(context),
+        count,
+        _market_key(context.get("market_switch")),
+    )
+    values = {**_slot_values(context), "q": _slot("q"), "header_cart_count": lambda: count}
+    return _fill(_frame(context, "_site_header.html", key, values), context)
+
+
+@pass_context
+def site_footer(context: Context) -> Markup:
+    """The footer's content of base.html for this request."""
+    key = (
+        "footer",
+        context.get("lang"),
+        _script_root(),
+        _logged_in(context),
+        _market_key(context.get("market_switch")),
+    )
+    return _fill(_frame(context, "_site_footer.html", key, _slot_values(context)), context)
