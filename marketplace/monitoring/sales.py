@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalogue.models import Cluster, Product, Region, RegionKind
 from marketplace.monitoring.filters import TOP_PRODUCTS, UNKNOWN, Filters
+from marketplace.monitoring.models import ANY, NO_PRODUCT, SalesDayGroup, SalesDayProduct
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_day_start
@@ -108,24 +109,52 @@ def _row_totals(row) -> dict[str, int]:
 _ZERO = {"sales_idr": 0, "orders": 0, "units": 0}
 
 
+# --- figures read from the summaries (monitoring.models, kept by monitoring.summary) -------------
+
+
+def _group_rows(filters: Filters, *, by_village: bool = False, by_cluster: bool = False) -> sa.Select:
+    """SalesDayGroup rows of the range for the filters; `by_*`: one row per village/cluster instead
+    of the ANY row (the filter, if any, still applies)."""
+    village = filters.village_id if filters.village_id is not None else ANY
+    cluster = filters.cluster_id if filters.cluster_id is not None else ANY
+    stmt = sa.select().where(SalesDayGroup.day >= filters.start, SalesDayGroup.day <= filters.end)
+    if by_village and filters.village_id is None:
+        stmt = stmt.where(SalesDayGroup.village_id != ANY)
+    else:
+        stmt = stmt.where(SalesDayGroup.village_id == village)
+    if by_cluster and filters.cluster_id is None:
+        stmt = stmt.where(SalesDayGroup.cluster_id != ANY)
+    else:
+        stmt = stmt.where(SalesDayGroup.cluster_id == cluster)
+    return stmt
+
+
+def _summed():
+    return (
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.sales_idr), 0).label("sales_idr"),
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.orders), 0).label("orders"),
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.units), 0).label("units"),
+    )
+
+
 def sales_by_month(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Sales (IDR), orders and units per Jakarta month of the range; months without sales are 0."""
-    lines = sales_lines(filters)
-    found = {
-        row.month: _row_totals(row)
-        for row in session.execute(sa.select(lines.c.month, *_totals(lines)).group_by(lines.c.month))
-    }
+    found: dict[str, dict[str, int]] = {}
+    stmt = _group_rows(filters).add_columns(
+        SalesDayGroup.day, SalesDayGroup.sales_idr, SalesDayGroup.orders, SalesDayGroup.units
+    )
+    for row in session.execute(stmt):
+        totals = found.setdefault(row.day.strftime("%Y-%m"), dict(_ZERO))
+        for name in _ZERO:
+            totals[name] += int(getattr(row, name))
     return [{"month": key, **found.get(key, _ZERO)} for key in month_keys(filters.start, filters.end)]
 
 
 def sales_by_village(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Per village (the seller's), every village listed, best sales first."""
-    lines = sales_lines(filters)
+    stmt = _group_rows(filters, by_village=True).add_columns(SalesDayGroup.village_id, *_summed())
     found = {
-        row.village_id: _row_totals(row)
-        for row in session.execute(
-            sa.select(lines.c.village_id, *_totals(lines)).group_by(lines.c.village_id)
-        )
+        row.village_id: _row_totals(row) for row in session.execute(stmt.group_by(SalesDayGroup.village_id))
     }
     village_q = sa.select(Region.id, Region.slug, Region.name).where(Region.kind == RegionKind.DESA)
     if filters.village_id is not None:
@@ -140,11 +169,11 @@ def sales_by_village(session: Session, filters: Filters, *, today: date, now: da
 
 def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Per product cluster (deleted products: "unknown"), every cluster listed, best sales first."""
-    lines = sales_lines(filters)
+    stmt = _group_rows(filters, by_cluster=True).add_columns(SalesDayGroup.cluster_id, *_summed())
     found = {
         row.cluster_id: _row_totals(row)
         for row in session.execute(
-            sa.select(lines.c.cluster_id, *_totals(lines)).group_by(lines.c.cluster_id)
+            stmt.group_by(SalesDayGroup.cluster_id).having(sa.func.sum(SalesDayGroup.orders) > 0)
         )
     }
     cluster_q = sa.select(Cluster.id, Cluster.slug, Cluster.name_id, Cluster.name_en)
@@ -155,9 +184,24 @@ def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: da
         for c in session.execute(cluster_q.order_by(Cluster.position, Cluster.id))
     ]
     rows.sort(key=lambda row: (-row["sales_idr"], -row["orders"]))
-    if None in found:
-        rows.append({"cluster": UNKNOWN, "name_id": "", "name_en": "", **found[None]})
+    if NO_PRODUCT in found:
+        rows.append({"cluster": UNKNOWN, "name_id": "", "name_en": "", **found[NO_PRODUCT]})
     return rows
+
+
+def sellers_with_sales(filters: Filters) -> sa.Select:
+    """Ids of the shops with a paid sale in the range (of the filtered cluster), from SalesDayProduct."""
+    stmt = (
+        sa.select(SalesDayProduct.seller_id)
+        .where(SalesDayProduct.day >= filters.start, SalesDayProduct.day <= filters.end)
+        .group_by(SalesDayProduct.seller_id)
+        .having(sa.func.sum(SalesDayProduct.orders) > 0)
+    )
+    if filters.cluster_id is not None:
+        stmt = stmt.join(Product, Product.id == SalesDayProduct.product_id).where(
+            Product.cluster_id == filters.cluster_id
+        )
+    return stmt
 
 
 def buyers(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
@@ -221,15 +265,23 @@ def buyers(session: Session, filters: Filters, *, today: date, now: datetime) ->
 
 def top_products(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """The best-selling products of the range by revenue (then units); deleted products grouped."""
-    lines = sales_lines(filters)
-    grouped = (
-        sa.select(
-            lines.c.product_id,
-            sa.func.coalesce(sa.func.sum(lines.c.quantity), 0).label("units"),
-            sa.func.coalesce(sa.func.sum(lines.c.amount), 0).label("sales_idr"),
-            sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
+    stmt = sa.select(
+        SalesDayProduct.product_id,
+        sa.func.sum(SalesDayProduct.units).label("units"),
+        sa.func.sum(SalesDayProduct.sales_idr).label("sales_idr"),
+        sa.func.sum(SalesDayProduct.orders).label("orders"),
+    ).where(SalesDayProduct.day >= filters.start, SalesDayProduct.day <= filters.end)
+    if filters.village_id is not None:
+        stmt = stmt.join(Seller, Seller.id == SalesDayProduct.seller_id).where(
+            Seller.village_id == filters.village_id
         )
-        .group_by(lines.c.product_id)
+    if filters.cluster_id is not None:
+        stmt = stmt.join(Product, Product.id == SalesDayProduct.product_id).where(
+            Product.cluster_id == filters.cluster_id
+        )
+    grouped = (
+        stmt.group_by(SalesDayProduct.product_id)
+        .having(sa.func.sum(SalesDayProduct.orders) > 0)
         .subquery("per_product")
     )
     rows = session.execute(
@@ -248,7 +300,7 @@ def top_products(session: Session, filters: Filters, *, today: date, now: dateti
     )
     return [
         {
-            "product_id": row.product_id,
+            "product_id": None if row.product_id == NO_PRODUCT else row.product_id,
             "product": row.slug or UNKNOWN,
             "title_id": row.title_id or "",
             "title_en": row.title_en or "",

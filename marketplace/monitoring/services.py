@@ -40,7 +40,7 @@ from marketplace.monitoring.sales import (
     sales_by_cluster,
     sales_by_month,
     sales_by_village,
-    sales_lines,
+    sellers_with_sales,
     top_products,
 )
 from marketplace.naikkelas.services import list_seller_levels
@@ -126,13 +126,13 @@ def stale_listings(session: Session, filters: Filters, *, today: date, now: date
 
 def sellers_without_sales(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Approved sellers with no paid sale in the range, with their last sale and last visit ever."""
-    lines = sales_lines(filters)
+    # The shop's last paid sale ever, looked up for the listed shops only (ix_order_lines_seller_order).
     last_sale = (
-        sa.select(OrderLine.seller_id, sa.func.max(Order.paid_at).label("last_sale"))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(*paid_conditions())
-        .group_by(OrderLine.seller_id)
-        .subquery("last_sale")
+        sa.select(sa.func.max(Order.paid_at))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.seller_id == Seller.id, *paid_conditions())
+        .correlate(Seller)
+        .scalar_subquery()
     )
     last_visit = (
         sa.select(MentoringNote.seller_id, sa.func.max(MentoringNote.visited_on).label("last_visit"))
@@ -146,16 +146,15 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
             Seller.name,
             Region.slug.label("village_slug"),
             Region.name.label("village_name"),
-            last_sale.c.last_sale,
+            last_sale.label("last_sale"),
             last_visit.c.last_visit,
             sa.func.count().over().label("total"),
         )
         .join(Region, Region.id == Seller.village_id)
-        .outerjoin(last_sale, last_sale.c.seller_id == Seller.id)
         .outerjoin(last_visit, last_visit.c.seller_id == Seller.id)
         .where(
             Seller.status == SellerStatus.APPROVED,
-            Seller.id.not_in(sa.select(lines.c.seller_id).where(lines.c.seller_id.is_not(None))),
+            Seller.id.not_in(sellers_with_sales(filters)),
         )
         .order_by(Region.name, Seller.name, Seller.id)
         .limit(LIST_LIMIT)

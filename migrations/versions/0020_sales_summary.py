@@ -1,0 +1,91 @@
+"""sales summary: the monitoring dashboard's paid sales per Jakarta day, by village × cluster and
+by product (issue 16)
+
+`sales_day_groups` and `sales_day_products`, kept by `monitoring/summary.py` where orders become
+paid and where a payment confirmation is undone, filled here from the paid order lines with the
+statements of `summary.rebuild_sql`, copied so the migration stays as written.
+
+Revision ID: 0020_sales_summary
+Revises: 0019_search_speed
+Create Date: 2026-12-06 13:00:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0020_sales_summary"
+down_revision = "0019_search_speed"
+branch_labels = None
+depends_on = None
+
+
+# The Jakarta day of a UTC time (WIB is UTC+7 all year), per database, for the backfill.
+JAKARTA_DAY = {
+    "postgresql": "CAST(o.paid_at AT TIME ZONE 'Asia/Jakarta' AS DATE)",
+    "sqlite": "date(o.paid_at, '+7 hours')",
+}
+ANY, NO_PRODUCT = 0, -1
+
+
+def upgrade():
+    op.create_table(
+        "sales_day_groups",
+        sa.Column("village_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("cluster_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("sales_idr", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("village_id", "cluster_id", "day", name=op.f("pk_sales_day_groups")),
+    )
+    op.create_table(
+        "sales_day_products",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("product_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seller_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("sales_idr", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "product_id", "seller_id", name=op.f("pk_sales_day_products")),
+    )
+    with op.batch_alter_table("sales_day_products", schema=None) as batch_op:
+        batch_op.create_index("ix_sales_day_products_seller_day", ["seller_id", "day"], unique=False)
+
+    lines = (
+        f"SELECT l.order_id, {JAKARTA_DAY[op.get_bind().dialect.name]} AS day, s.village_id, "
+        f"COALESCE(p.cluster_id, {NO_PRODUCT}) AS cluster_id, "
+        f"COALESCE(l.product_id, {NO_PRODUCT}) AS product_id, "
+        "l.seller_id, l.quantity, l.unit_price_idr * l.quantity AS amount "
+        "FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN sellers s ON s.id = l.seller_id "
+        "LEFT JOIN products p ON p.id = l.product_id "
+        "WHERE o.paid_at IS NOT NULL AND o.status != 'cancelled'"
+    )
+    sums = "count(DISTINCT order_id), sum(quantity), sum(amount)"
+    groups = " UNION ALL ".join(
+        f"SELECT {village}, {cluster}, day, {sums} FROM paid_lines GROUP BY {by}"
+        for village, cluster, by in (
+            (ANY, ANY, "day"),
+            ("village_id", ANY, "village_id, day"),
+            (ANY, "cluster_id", "cluster_id, day"),
+            ("village_id", "cluster_id", "village_id, cluster_id, day"),
+        )
+    )
+    op.execute(
+        "INSERT INTO sales_day_groups (village_id, cluster_id, day, orders, units, sales_idr) "
+        f"WITH paid_lines AS ({lines}) {groups}"
+    )
+    op.execute(
+        "INSERT INTO sales_day_products (day, product_id, seller_id, orders, units, sales_idr) "
+        f"WITH paid_lines AS ({lines}) SELECT day, product_id, seller_id, {sums} FROM paid_lines "
+        "GROUP BY day, product_id, seller_id"
+    )
+
+
+def downgrade():
+    with op.batch_alter_table("sales_day_products", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_day_products_seller_day")
+    op.drop_table("sales_day_products")
+    op.drop_table("sales_day_groups")
