@@ -189,19 +189,20 @@ def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: da
     return rows
 
 
-def sellers_with_sales(filters: Filters) -> sa.Select:
-    """Ids of the shops with a paid sale in the range (of the filtered cluster), from SalesDayProduct."""
-    stmt = (
-        sa.select(SalesDayProduct.seller_id)
-        .where(SalesDayProduct.day >= filters.start, SalesDayProduct.day <= filters.end)
-        .group_by(SalesDayProduct.seller_id)
-        .having(sa.func.sum(SalesDayProduct.orders) > 0)
+def sold_in_range(filters: Filters) -> sa.Exists:
+    """EXISTS: the shop (`Seller`, correlated) sold in the range, of the filtered cluster if any
+    (one probe per shop on ix_sales_day_products_seller_day)."""
+    stmt = sa.select(SalesDayProduct.seller_id).where(
+        SalesDayProduct.seller_id == Seller.id,
+        SalesDayProduct.day >= filters.start,
+        SalesDayProduct.day <= filters.end,
+        SalesDayProduct.orders > 0,
     )
     if filters.cluster_id is not None:
         stmt = stmt.join(Product, Product.id == SalesDayProduct.product_id).where(
             Product.cluster_id == filters.cluster_id
         )
-    return stmt
+    return stmt.correlate(Seller).exists()
 
 
 def buyers(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:

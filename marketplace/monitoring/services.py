@@ -33,6 +33,7 @@ from marketplace.monitoring.filters import (
     filter_options,
     parse_filters,
 )
+from marketplace.monitoring.models import SalesDayProduct
 from marketplace.monitoring.ratings import ratings_by_cluster, ratings_by_village
 from marketplace.monitoring.sales import (
     buyers,
@@ -40,13 +41,13 @@ from marketplace.monitoring.sales import (
     sales_by_cluster,
     sales_by_month,
     sales_by_village,
-    sellers_with_sales,
+    sold_in_range,
     top_products,
 )
 from marketplace.naikkelas.services import list_seller_levels
 from marketplace.orders.models import Order, OrderLine
 from marketplace.seller.models import Seller, SellerStatus, seller_clusters
-from marketplace.timezones import jakarta_date
+from marketplace.timezones import jakarta_date, jakarta_day_start
 
 __all__ = [
     "FIGURES", "LIST_LIMIT", "PRESETS", "UNKNOWN", "Filters", "compute_figure", "dashboard",
@@ -126,11 +127,10 @@ def stale_listings(session: Session, filters: Filters, *, today: date, now: date
 
 def sellers_without_sales(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Approved sellers with no paid sale in the range, with their last sale and last visit ever."""
-    # The shop's last paid sale ever, looked up for the listed shops only (ix_order_lines_seller_order).
-    last_sale = (
-        sa.select(sa.func.max(Order.paid_at))
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(OrderLine.seller_id == Seller.id, *paid_conditions())
+    # The Jakarta day of the shop's last sale ever (ix_sales_day_products_seller_day, backwards).
+    last_day = (
+        sa.select(sa.func.max(SalesDayProduct.day))
+        .where(SalesDayProduct.seller_id == Seller.id, SalesDayProduct.orders > 0)
         .correlate(Seller)
         .scalar_subquery()
     )
@@ -146,7 +146,7 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
             Seller.name,
             Region.slug.label("village_slug"),
             Region.name.label("village_name"),
-            last_sale.label("last_sale"),
+            last_day.label("last_day"),
             last_visit.c.last_visit,
             sa.func.count().over().label("total"),
         )
@@ -154,7 +154,7 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
         .outerjoin(last_visit, last_visit.c.seller_id == Seller.id)
         .where(
             Seller.status == SellerStatus.APPROVED,
-            Seller.id.not_in(sellers_with_sales(filters)),
+            ~sold_in_range(filters),
         )
         .order_by(Region.name, Seller.name, Seller.id)
         .limit(LIST_LIMIT)
@@ -171,18 +171,41 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
         )
     rows = session.execute(stmt).all()
     total = int(rows[0].total) if rows else 0
+    last_sales = _last_sales(session, {row.id: row.last_day for row in rows if row.last_day is not None})
     return [
         {
             "seller_id": row.id,
             "seller": row.name,
             "village": row.village_slug,
             "village_name": row.village_name,
-            "last_sale": row.last_sale,
+            "last_sale": last_sales.get(row.id),
             "last_visit": row.last_visit,
             "total": total,
         }
         for row in rows
     ]
+
+
+def _last_sales(session: Session, last_days: dict[int, date]) -> dict[int, datetime]:
+    """{shop id: its last paid sale's time}, looked up on the Jakarta day each shop last sold."""
+    if not last_days:
+        return {}
+    on_that_day = [
+        sa.and_(
+            OrderLine.seller_id == seller_id,
+            Order.paid_at >= jakarta_day_start(day),
+            Order.paid_at < jakarta_day_start(day + timedelta(days=1)),
+        )
+        for seller_id, day in sorted(last_days.items())
+    ]
+    return dict(
+        session.execute(
+            sa.select(OrderLine.seller_id, sa.func.max(Order.paid_at))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(*paid_conditions(), sa.or_(*on_that_day))
+            .group_by(OrderLine.seller_id)
+        ).all()
+    )
 
 
 LABEL_STAGES = (LabelStatus.REQUESTED, LabelStatus.VERIFIED, "expiring", "expired", LabelStatus.REJECTED)
