@@ -57,3 +57,34 @@ class SalesDayProduct(db.Model):
     orders: Mapped[int] = mapped_column(default=0)
     units: Mapped[int] = mapped_column(default=0)
     sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+#: Length of a buyer key: an account id, or a guest's e-mail address (orders.email) in lower case.
+BUYER_KEY_LENGTH = 320
+
+
+class SalesDayBuyer(db.Model):
+    """One buyer's paid orders of one Jakarta day in a village × cluster group (either possibly
+    ANY), shipped at home (`domestic` 1) or abroad (0): the dashboard's buyer figures count the
+    distinct buyers of these rows. Kept and regrouped with SalesDayGroup."""
+
+    __tablename__ = "sales_day_buyers"
+
+    village_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cluster_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    #: The account id (as text) for members, the e-mail in lower case for guests (monitoring.sales).
+    buyer: Mapped[str] = mapped_column(sa.String(BUYER_KEY_LENGTH), primary_key=True)
+    domestic: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class SalesBuyer(db.Model):
+    """The Jakarta day of a buyer's first paid order on the market ("new" buyers of a range)."""
+
+    __tablename__ = "sales_buyers"
+
+    buyer: Mapped[str] = mapped_column(sa.String(BUYER_KEY_LENGTH), primary_key=True)
+    first_day: Mapped[date] = mapped_column(sa.Date)

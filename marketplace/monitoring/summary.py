@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session, attributes
 
 from marketplace import signals
 from marketplace.catalogue.models import Product
-from marketplace.monitoring.models import ANY, NO_PRODUCT, SalesDayGroup, SalesDayProduct
+from marketplace.monitoring.models import (
+    ANY,
+    NO_PRODUCT,
+    SalesBuyer,
+    SalesDayBuyer,
+    SalesDayGroup,
+    SalesDayProduct,
+)
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_date
@@ -68,15 +75,19 @@ def _group_sums(
     days: Mapping[int, date],
     villages: Mapping[int, int],
     clusters: Mapping[int, int],
+    buyers: Mapping[int, tuple[str, int]] | None = None,
 ) -> Sums:
-    """What the orders of `lines` add to SalesDayGroup: each order once in every group it touches."""
+    """What the orders of `lines` add to SalesDayGroup (with `buyers`, {order id: (buyer key,
+    domestic)}: to SalesDayBuyer): each order once in every group it touches."""
     sums: Sums = defaultdict(lambda: [0, 0, 0])
     touched: dict[int, set[tuple]] = defaultdict(set)
     for line in lines:
         day = days[line.order_id]
         village = villages[line.seller_id]
         cluster = clusters.get(line.product_id, NO_PRODUCT) if line.product_id is not None else NO_PRODUCT
+        suffix = buyers[line.order_id] if buyers is not None else ()
         for key in ((ANY, ANY, day), (village, ANY, day), (ANY, cluster, day), (village, cluster, day)):
+            key = (*key, *suffix)
             touched[line.order_id].add(key)
             sums[key][1] += line.quantity
             sums[key][2] += line.amount
@@ -127,7 +138,55 @@ def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sig
 
 
 _GROUP_KEY = ("village_id", "cluster_id", "day")
+_BUYER_KEY = ("village_id", "cluster_id", "day", "buyer", "domestic")
 _PRODUCT_KEY = ("day", "product_id", "seller_id")
+
+
+def buyer_key():
+    """The buyer of an order: account id for members, e-mail for guests (ids hold no "@", so the two
+    never collide). SQL, so that every database computes it as the dashboard always did."""
+    return sa.case(
+        (Order.buyer_id.is_not(None), sa.cast(Order.buyer_id, sa.String)),
+        else_=sa.func.lower(Order.email),
+    )
+
+
+def _buyers(conn, order_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """{order id: (buyer key, 1 when shipped in Indonesia else 0)}."""
+    domestic = sa.case((Order.ship_country == "ID", 1), else_=0)
+    rows = conn.execute(sa.select(Order.id, buyer_key(), domestic).where(Order.id.in_(order_ids))).all()
+    return {order_id: (buyer, int(home)) for order_id, buyer, home in rows}
+
+
+def _first_days(conn, buyers: Iterable[str]) -> None:
+    """Set each buyer's first paid day from their SalesDayBuyer rows (none left: no row)."""
+    table = SalesBuyer.__table__
+    for buyer in sorted(set(buyers)):
+        first = conn.execute(
+            sa.select(sa.func.min(SalesDayBuyer.day)).where(
+                SalesDayBuyer.village_id == ANY,
+                SalesDayBuyer.cluster_id == ANY,
+                SalesDayBuyer.buyer == buyer,
+                SalesDayBuyer.orders > 0,
+            )
+        ).scalar()
+        conn.execute(sa.delete(table).where(table.c.buyer == buyer))
+        if first is not None:
+            conn.execute(sa.insert(table).values(buyer=buyer, first_day=first))
+
+
+def _note_first_day(conn, buyer: str, day: date) -> None:
+    table = SalesBuyer.__table__
+    postgres = conn.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(table).values(buyer=buyer, first_day=day)
+    earliest = sa.func.least if postgres else sa.func.min  # SQLite's min() of two values is scalar
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.buyer],
+            set_={"first_day": earliest(table.c.first_day, stmt.excluded.first_day)},
+        )
+    )
 
 
 def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 1) -> None:
@@ -136,10 +195,20 @@ def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 
     lines = _lines(conn, OrderLine.order_id == order.id)
     if not lines:
         return
-    days = {order.id: jakarta_date(paid_at)}
+    day = jakarta_date(paid_at)
+    days = {order.id: day}
     villages, clusters = _mapping(conn, lines)
+    buyers = _buyers(conn, [order.id])
     _upsert(conn, SalesDayGroup.__table__, _GROUP_KEY, _group_sums(lines, days, villages, clusters), sign)
+    _upsert(
+        conn, SalesDayBuyer.__table__, _BUYER_KEY, _group_sums(lines, days, villages, clusters, buyers), sign
+    )
     _upsert(conn, SalesDayProduct.__table__, _PRODUCT_KEY, _product_sums(lines, days), sign)
+    buyer = buyers[order.id][0]
+    if sign > 0:
+        _note_first_day(conn, buyer, day)
+    else:
+        _first_days(conn, [buyer])
 
 
 @signals.order_paid.connect
@@ -183,14 +252,17 @@ def regroup(session: Session, *, old_villages: Mapping[int, int], old_clusters: 
     days = {order_id: jakarta_date(paid_at) for order_id, paid_at in paid}
     lines = [line for line in _lines(conn, OrderLine.order_id.in_(sorted(days)))]
     villages, clusters = _mapping(conn, lines)
-    before = _group_sums(lines, days, {**villages, **old_villages}, {**clusters, **old_clusters})
-    after = _group_sums(lines, days, villages, clusters)
-    delta: Sums = defaultdict(lambda: [0, 0, 0])
-    for key, values in after.items():
-        delta[key] = list(values)
-    for key, values in before.items():
-        delta[key] = [a - b for a, b in zip(delta[key], values, strict=True)]
-    _upsert(conn, SalesDayGroup.__table__, _GROUP_KEY, delta, 1)
+    old = ({**villages, **old_villages}, {**clusters, **old_clusters})
+    for table, key_columns, buyers in (
+        (SalesDayGroup.__table__, _GROUP_KEY, None),
+        (SalesDayBuyer.__table__, _BUYER_KEY, _buyers(conn, sorted(days))),
+    ):
+        delta: Sums = defaultdict(lambda: [0, 0, 0])
+        for key, values in _group_sums(lines, days, villages, clusters, buyers).items():
+            delta[key] = list(values)
+        for key, values in _group_sums(lines, days, *old, buyers).items():
+            delta[key] = [a - b for a, b in zip(delta[key], values, strict=True)]
+        _upsert(conn, table, key_columns, delta, 1)
 
 
 # Load the old value when the attribute is set on an expired object (after a commit), so the
@@ -224,7 +296,7 @@ JAKARTA_DAY = {
 
 
 def rebuild_sql(dialect: str) -> list[str]:
-    """Statements that empty both summaries and fill them from the paid order lines, set-based.
+    """Statements that empty the summaries and fill them from the paid order lines, set-based.
 
     Migration 0020 holds a copy (migrations stay as written); bench/scale_seed.py runs these.
     """
@@ -233,26 +305,38 @@ def rebuild_sql(dialect: str) -> list[str]:
         f"SELECT l.order_id, {JAKARTA_DAY[dialect]} AS day, s.village_id, "  # noqa: S608
         f"COALESCE(p.cluster_id, {NO_PRODUCT}) AS cluster_id, "
         f"COALESCE(l.product_id, {NO_PRODUCT}) AS product_id, "
-        "l.seller_id, l.quantity, l.unit_price_idr * l.quantity AS amount "
+        "l.seller_id, l.quantity, l.unit_price_idr * l.quantity AS amount, "
+        "CASE WHEN o.buyer_id IS NOT NULL THEN CAST(o.buyer_id AS VARCHAR) ELSE lower(o.email) END AS buyer, "
+        "CASE WHEN o.ship_country = 'ID' THEN 1 ELSE 0 END AS domestic "
         "FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN sellers s ON s.id = l.seller_id "
         "LEFT JOIN products p ON p.id = l.product_id "
         "WHERE o.paid_at IS NOT NULL AND o.status != 'cancelled'"
     )
     sums = "count(DISTINCT order_id), sum(quantity), sum(amount)"
-    groups = " UNION ALL ".join(
-        f"SELECT {village}, {cluster}, day, {sums} FROM paid_lines GROUP BY {by}"  # noqa: S608
-        for village, cluster, by in (
-            (ANY, ANY, "day"),
-            ("village_id", ANY, "village_id, day"),
-            (ANY, "cluster_id", "cluster_id, day"),
-            ("village_id", "cluster_id", "village_id, cluster_id, day"),
+
+    def groups(extra: str) -> str:
+        return " UNION ALL ".join(
+            f"SELECT {village}, {cluster}, day{extra}, {sums} FROM paid_lines GROUP BY {by}{extra}"  # noqa: S608
+            for village, cluster, by in (
+                (ANY, ANY, "day"),
+                ("village_id", ANY, "village_id, day"),
+                (ANY, "cluster_id", "cluster_id, day"),
+                ("village_id", "cluster_id", "village_id, cluster_id, day"),
+            )
         )
-    )
+
     return [
         "DELETE FROM sales_day_groups",
+        "DELETE FROM sales_day_buyers",
+        "DELETE FROM sales_buyers",
         "DELETE FROM sales_day_products",
         "INSERT INTO sales_day_groups (village_id, cluster_id, day, orders, units, sales_idr) "
-        f"WITH paid_lines AS ({lines}) {groups}",
+        f"WITH paid_lines AS ({lines}) {groups('')}",
+        "INSERT INTO sales_day_buyers "
+        "(village_id, cluster_id, day, buyer, domestic, orders, units, sales_idr) "
+        f"WITH paid_lines AS ({lines}) {groups(', buyer, domestic')}",
+        "INSERT INTO sales_buyers (buyer, first_day) "  # noqa: S608
+        f"WITH paid_lines AS ({lines}) SELECT buyer, min(day) FROM paid_lines GROUP BY buyer",
         "INSERT INTO sales_day_products (day, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
         f"WITH paid_lines AS ({lines}) SELECT day, product_id, seller_id, {sums} FROM paid_lines "
         "GROUP BY day, product_id, seller_id",

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from marketplace.monitoring import services, summary
-from marketplace.monitoring.models import SalesDayGroup, SalesDayProduct
+from marketplace.monitoring.models import SalesBuyer, SalesDayBuyer, SalesDayGroup, SalesDayProduct
 from marketplace.monitoring.services import Filters
 from marketplace.orders import services as orders
 from marketplace.payments import transfers
@@ -26,6 +26,7 @@ from tests.orders.helpers import make_cart, place
 
 ORACLE = {
     "months": raw_sales.sales_by_month,
+    "buyers": raw_sales.buyers,
     "villages": raw_sales.sales_by_village,
     "clusters": raw_sales.sales_by_cluster,
     "top-products": raw_sales.top_products,
@@ -40,10 +41,19 @@ def _rows(session) -> dict[str, list[tuple]]:
             for row in session.execute(sa.select(*columns).where(model.orders != 0).order_by(*columns))
         ]
 
-    g, p = SalesDayGroup, SalesDayProduct
+    g, b, p = SalesDayGroup, SalesDayBuyer, SalesDayProduct
     return {
         "groups": rows(g, g.village_id, g.cluster_id, g.day, g.orders, g.units, g.sales_idr),
+        "buyers": rows(
+            b, b.village_id, b.cluster_id, b.day, b.buyer, b.domestic, b.orders, b.units, b.sales_idr
+        ),
         "products": rows(p, p.day, p.product_id, p.seller_id, p.orders, p.units, p.sales_idr),
+        "firsts": [
+            tuple(r)
+            for r in session.execute(
+                sa.select(SalesBuyer.buyer, SalesBuyer.first_day).order_by(SalesBuyer.buyer)
+            )
+        ],
     }
 
 
@@ -68,7 +78,7 @@ def assert_summary_matches_the_lines(session, world) -> None:
     for statement in summary.rebuild_sql(session.get_bind().dialect.name):
         session.execute(sa.text(statement))
     assert kept == _rows(session)
-    assert kept["groups"] and kept["products"]
+    assert all(kept.values())
 
 
 def test_summary_follows_payments_undos_and_moves(app, session, world):
@@ -95,9 +105,15 @@ def test_summary_follows_payments_undos_and_moves(app, session, world):
     session.commit()
     assert_summary_matches_the_lines(session, world)
 
-    # A transfer confirmation undone takes the order out; confirming it again puts it back.
+    # A transfer confirmation undone takes the order (and its buyer's first day) out; confirming it
+    # again puts it back.
     undone = place(
-        session, make_cart(session, {world.p2: 2, p4: 1}), now=now, address=None, shipping_method="pickup"
+        session,
+        make_cart(session, {world.p2: 2, p4: 1}),
+        now=now,
+        email="Undone@Example.test",
+        address=None,
+        shipping_method="pickup",
     )
     assert orders.mark_order_paid(session, undone, actor_label="test", now=now)
     session.commit()
