@@ -1,5 +1,8 @@
 """sales summary: the monitoring dashboard's paid sales per Jakarta day, by village × cluster and
-by product (issue 16)
+by product; each parcel's slowest product days (issue 16)
+
+`fulfilments.slowest_days` (orders/lateness.py) spares the on-time share a join of every parcel
+with its lines.
 
 `sales_day_groups`, `sales_day_buyers` (with `sales_buyers`, each buyer's first paid day) and
 `sales_day_products`, kept by `monitoring/summary.py` where orders become
@@ -32,6 +35,12 @@ ANY, NO_PRODUCT = 0, -1
 
 
 def upgrade():
+    with op.batch_alter_table("fulfilments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("slowest_days", sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE fulfilments SET slowest_days = COALESCE((SELECT max(COALESCE(p.processing_days, 0)) "
+        "FROM order_lines l JOIN products p ON p.id = l.product_id WHERE l.fulfilment_id = fulfilments.id), 0)"
+    )
     op.create_table(
         "sales_day_groups",
         sa.Column("village_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -127,3 +136,5 @@ def downgrade():
     op.drop_table("sales_buyers")
     op.drop_table("sales_day_buyers")
     op.drop_table("sales_day_groups")
+    with op.batch_alter_table("fulfilments", schema=None) as batch_op:
+        batch_op.drop_column("slowest_days")
