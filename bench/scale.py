@@ -43,7 +43,9 @@ import scale_seed  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-DATABASE = "pd_scale_bench"
+#: BENCH_SCALE_DB names another database (one per worktree, so branches with different migrations
+#: do not upgrade each other's copy).
+DATABASE = os.environ.get("BENCH_SCALE_DB", "pd_scale_bench")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 TARGET_MS = 300.0
 #: A request still unanswered after this long is counted as this long (monitoring took minutes).

@@ -14,6 +14,7 @@ from marketplace.jobs.models import *  # noqa: F401,F403
 from marketplace.labels.models import *  # noqa: F401,F403
 from marketplace.markets.models import *  # noqa: F401,F403
 from marketplace.mentoring.models import *  # noqa: F401,F403
+from marketplace.monitoring.models import *  # noqa: F401,F403
 from marketplace.naikkelas.models import *  # noqa: F401,F403
 from marketplace.orders.models import *  # noqa: F401,F403
 from marketplace.origin.models import *  # noqa: F401,F403
@@ -31,6 +32,8 @@ from marketplace.storefront import search_index  # noqa: F401  (index DDL and se
 # Receivers of marketplace.signals connect when their module is imported: importing them here
 # (create_app imports this module) connects them in the app, the CLI, the tests and gunicorn.
 from marketplace.favourites import listeners as favourite_listeners  # noqa: F401
+from marketplace.monitoring import summary as monitoring_summary  # noqa: F401
+from marketplace.orders import lateness as order_lateness  # noqa: F401  (parts' slowest_days)
 from marketplace.orders import notifications  # noqa: F401
 from marketplace.payments import listeners as payment_listeners  # noqa: F401
 from marketplace.payouts import listeners as payout_listeners  # noqa: F401

@@ -12,7 +12,8 @@ imports every listening module, so the app, the CLI, the tests and gunicorn all 
 Listening today:
 - order_placed: payments (the pending bank-transfer Payment), orders.notifications (confirmation).
 - order_paid: payments (the Payment marked succeeded), payouts (SALE and COMMISSION entries),
-  orders.notifications ("payment received" email).
+  orders.notifications ("payment received" email), monitoring.summary (the order enters the
+  sales summaries).
 - order_paid_after_cancel: payments (the late Payment marked succeeded; a refund is due).
 - order_cancelled: payments (pending Payments expire), refunds (a cancelled paid part's money back).
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
@@ -21,16 +22,60 @@ Listening today:
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
 - order_page: refunds (what was refunded, for the buyer's order page).
 - case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
-- order_payment_reversed: payments (the bank Payment back to pending), payouts (SALE and
-  COMMISSION entries withdrawn).
+- order_payment_reversed: monitoring.summary (the order leaves the sales summaries), payments (the
+  bank Payment back to pending), payouts (SALE and COMMISSION entries withdrawn).
 - stock_added: favourites.listeners (back-in-stock emails).
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from collections.abc import Iterable, Iterator, MutableSet
+from typing import Any
 
-_signals = Namespace()
+from blinker import NamedSignal, Namespace
+
+
+class _ConnectionOrder(MutableSet):
+    """A set that iterates in insertion order (blinker's `set_class` hook)."""
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        self._items = dict.fromkeys(items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, item: Any) -> None:
+        self._items[item] = None
+
+    def discard(self, item: Any) -> None:
+        self._items.pop(item, None)
+
+    def copy(self) -> _ConnectionOrder:
+        return _ConnectionOrder(self._items)
+
+
+class _OrderedSignal(NamedSignal):
+    """Receivers run in the order they connected (the import order of `marketplace.models`), not
+    in blinker's default set order, which follows memory addresses: which receiver refuses first
+    (order_payment_reversed) must not change when another module adds a receiver."""
+
+    set_class = _ConnectionOrder
+
+
+class _OrderedNamespace(Namespace):
+    def signal(self, name: str, doc: str | None = None) -> NamedSignal:
+        if name not in self:
+            self[name] = _OrderedSignal(name, doc)
+        return self[name]
+
+
+_signals = _OrderedNamespace()
 
 #: An order was placed and awaits payment (its lines, fulfilments and stock are written).
 #: kwargs: session, order (orders.models.Order), now (UTC datetime).

@@ -1,7 +1,9 @@
-"""The dashboard's sales figures: paid order lines grouped by month, village, cluster, buyer, product.
+"""The dashboard's sales figures: paid sales by month, village, cluster, buyer, product.
 
 Only paid orders count (`paid_at` set, not cancelled), in rupiah from the order lines'
-`unit_price_idr * quantity`; months are Jakarta months, bucketed by a portable CASE.
+`unit_price_idr * quantity`, by Jakarta day of payment. Read from the summaries of
+`monitoring.models` (kept by `monitoring.summary`, held equal to the order lines by
+tests/monitoring/test_summary.py): a year costs the same few hundred rows however many orders.
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalogue.models import Cluster, Product, Region, RegionKind
 from marketplace.monitoring.filters import TOP_PRODUCTS, UNKNOWN, Filters
-from marketplace.orders.models import Order, OrderLine, OrderStatus
+from marketplace.monitoring.models import (
+    ANY,
+    NO_PRODUCT,
+    SalesBuyer,
+    SalesDayBuyer,
+    SalesDayGroup,
+    SalesDayProduct,
+)
+from marketplace.orders.models import Order, OrderStatus
 from marketplace.seller.models import Seller
-from marketplace.timezones import jakarta_day_start
 
 # --- months -------------------------------------------------------------------------------------
 
@@ -30,71 +39,8 @@ def month_keys(start: date, end: date) -> list[str]:
     return keys
 
 
-def _month_case(filters: Filters):
-    """CASE mapping paid_at to its Jakarta month key, from boundaries computed here (portable)."""
-    whens = []
-    for key in month_keys(filters.start, filters.end):
-        year, month = int(key[:4]), int(key[5:])
-        following = date(year + month // 12, month % 12 + 1, 1)
-        whens.append((Order.paid_at < jakarta_day_start(following), sa.literal(key)))
-    # Rows are already limited to the range, so "before the next month's start" is enough.
-    return sa.case(*whens, else_=sa.literal(UNKNOWN))
-
-
-# --- the sales lines every sales figure groups ----------------------------------------------------
-
-
 def paid_conditions() -> list:
     return [Order.paid_at.is_not(None), Order.status != OrderStatus.CANCELLED]
-
-
-def _buyer_key():
-    # Account id for members, e-mail for guests: ids hold no "@", so the two never collide.
-    return sa.case(
-        (Order.buyer_id.is_not(None), sa.cast(Order.buyer_id, sa.String)),
-        else_=sa.func.lower(Order.email),
-    )
-
-
-def sales_lines(filters: Filters):
-    """One row per paid order line in range (and village/cluster), with what figures group by.
-
-    Grouping happens on this subquery's columns, never on expressions holding bound parameters
-    (PostgreSQL does not treat two copies of such an expression as the same GROUP BY key).
-    """
-    stmt = (
-        sa.select(
-            OrderLine.order_id.label("order_id"),
-            OrderLine.seller_id.label("seller_id"),
-            OrderLine.product_id.label("product_id"),
-            Seller.village_id.label("village_id"),
-            Product.cluster_id.label("cluster_id"),
-            OrderLine.quantity.label("quantity"),
-            (OrderLine.unit_price_idr * OrderLine.quantity).label("amount"),
-            Order.paid_at.label("paid_at"),
-            _buyer_key().label("buyer"),
-            sa.case((Order.ship_country == "ID", 1), else_=0).label("domestic"),
-            _month_case(filters).label("month"),
-        )
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Seller, Seller.id == OrderLine.seller_id)
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(*paid_conditions(), Order.paid_at >= filters.start_utc, Order.paid_at < filters.end_utc)
-    )
-    if filters.village_id is not None:
-        stmt = stmt.where(Seller.village_id == filters.village_id)
-    if filters.cluster_id is not None:
-        stmt = stmt.where(Product.cluster_id == filters.cluster_id)
-    return stmt.subquery("sales")
-
-
-def _totals(lines):
-    return (
-        sa.func.coalesce(sa.func.sum(lines.c.amount), 0).label("sales_idr"),
-        sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
-        sa.func.coalesce(sa.func.sum(lines.c.quantity), 0).label("units"),
-    )
 
 
 def _row_totals(row) -> dict[str, int]:
@@ -108,24 +54,52 @@ def _row_totals(row) -> dict[str, int]:
 _ZERO = {"sales_idr": 0, "orders": 0, "units": 0}
 
 
+# --- figures read from the summaries (monitoring.models, kept by monitoring.summary) -------------
+
+
+def _group_rows(filters: Filters, *, by_village: bool = False, by_cluster: bool = False) -> sa.Select:
+    """SalesDayGroup rows of the range for the filters; `by_*`: one row per village/cluster instead
+    of the ANY row (the filter, if any, still applies)."""
+    village = filters.village_id if filters.village_id is not None else ANY
+    cluster = filters.cluster_id if filters.cluster_id is not None else ANY
+    stmt = sa.select().where(SalesDayGroup.day >= filters.start, SalesDayGroup.day <= filters.end)
+    if by_village and filters.village_id is None:
+        stmt = stmt.where(SalesDayGroup.village_id != ANY)
+    else:
+        stmt = stmt.where(SalesDayGroup.village_id == village)
+    if by_cluster and filters.cluster_id is None:
+        stmt = stmt.where(SalesDayGroup.cluster_id != ANY)
+    else:
+        stmt = stmt.where(SalesDayGroup.cluster_id == cluster)
+    return stmt
+
+
+def _summed():
+    return (
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.sales_idr), 0).label("sales_idr"),
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.orders), 0).label("orders"),
+        sa.func.coalesce(sa.func.sum(SalesDayGroup.units), 0).label("units"),
+    )
+
+
 def sales_by_month(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Sales (IDR), orders and units per Jakarta month of the range; months without sales are 0."""
-    lines = sales_lines(filters)
-    found = {
-        row.month: _row_totals(row)
-        for row in session.execute(sa.select(lines.c.month, *_totals(lines)).group_by(lines.c.month))
-    }
+    found: dict[str, dict[str, int]] = {}
+    stmt = _group_rows(filters).add_columns(
+        SalesDayGroup.day, SalesDayGroup.sales_idr, SalesDayGroup.orders, SalesDayGroup.units
+    )
+    for row in session.execute(stmt):
+        totals = found.setdefault(row.day.strftime("%Y-%m"), dict(_ZERO))
+        for name in _ZERO:
+            totals[name] += int(getattr(row, name))
     return [{"month": key, **found.get(key, _ZERO)} for key in month_keys(filters.start, filters.end)]
 
 
 def sales_by_village(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Per village (the seller's), every village listed, best sales first."""
-    lines = sales_lines(filters)
+    stmt = _group_rows(filters, by_village=True).add_columns(SalesDayGroup.village_id, *_summed())
     found = {
-        row.village_id: _row_totals(row)
-        for row in session.execute(
-            sa.select(lines.c.village_id, *_totals(lines)).group_by(lines.c.village_id)
-        )
+        row.village_id: _row_totals(row) for row in session.execute(stmt.group_by(SalesDayGroup.village_id))
     }
     village_q = sa.select(Region.id, Region.slug, Region.name).where(Region.kind == RegionKind.DESA)
     if filters.village_id is not None:
@@ -140,11 +114,11 @@ def sales_by_village(session: Session, filters: Filters, *, today: date, now: da
 
 def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Per product cluster (deleted products: "unknown"), every cluster listed, best sales first."""
-    lines = sales_lines(filters)
+    stmt = _group_rows(filters, by_cluster=True).add_columns(SalesDayGroup.cluster_id, *_summed())
     found = {
         row.cluster_id: _row_totals(row)
         for row in session.execute(
-            sa.select(lines.c.cluster_id, *_totals(lines)).group_by(lines.c.cluster_id)
+            stmt.group_by(SalesDayGroup.cluster_id).having(sa.func.sum(SalesDayGroup.orders) > 0)
         )
     }
     cluster_q = sa.select(Cluster.id, Cluster.slug, Cluster.name_id, Cluster.name_en)
@@ -155,9 +129,25 @@ def sales_by_cluster(session: Session, filters: Filters, *, today: date, now: da
         for c in session.execute(cluster_q.order_by(Cluster.position, Cluster.id))
     ]
     rows.sort(key=lambda row: (-row["sales_idr"], -row["orders"]))
-    if None in found:
-        rows.append({"cluster": UNKNOWN, "name_id": "", "name_en": "", **found[None]})
+    if NO_PRODUCT in found:
+        rows.append({"cluster": UNKNOWN, "name_id": "", "name_en": "", **found[NO_PRODUCT]})
     return rows
+
+
+def sold_in_range(filters: Filters) -> sa.Exists:
+    """EXISTS: the shop (`Seller`, correlated) sold in the range, of the filtered cluster if any
+    (one probe per shop on ix_sales_day_products_seller_day)."""
+    stmt = sa.select(SalesDayProduct.seller_id).where(
+        SalesDayProduct.seller_id == Seller.id,
+        SalesDayProduct.day >= filters.start,
+        SalesDayProduct.day <= filters.end,
+        SalesDayProduct.orders > 0,
+    )
+    if filters.cluster_id is not None:
+        stmt = stmt.join(Product, Product.id == SalesDayProduct.product_id).where(
+            Product.cluster_id == filters.cluster_id
+        )
+    return stmt.correlate(Seller).exists()
 
 
 def buyers(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
@@ -165,34 +155,38 @@ def buyers(session: Session, filters: Filters, *, today: date, now: datetime) ->
 
     A buyer (account, or e-mail for guests) is new when their first paid order anywhere on the
     market falls in the range; a buyer who ordered both at home and abroad counts in both rows.
+    Read from SalesDayBuyer (an order is in one row of its group) and SalesBuyer (first days).
     """
-    lines = sales_lines(filters)
+    rows = SalesDayBuyer
+    village = filters.village_id if filters.village_id is not None else ANY
+    cluster = filters.cluster_id if filters.cluster_id is not None else ANY
+    in_range = (
+        rows.village_id == village,
+        rows.cluster_id == cluster,
+        rows.day >= filters.start,
+        rows.day <= filters.end,
+        rows.orders > 0,
+    )
+    totals = (
+        sa.func.count(sa.distinct(rows.buyer)).label("buyers"),
+        sa.func.coalesce(sa.func.sum(rows.sales_idr), 0).label("sales_idr"),
+        sa.func.coalesce(sa.func.sum(rows.orders), 0).label("orders"),
+        sa.func.coalesce(sa.func.sum(rows.units), 0).label("units"),
+    )
     by_place = {
         row.domestic: row
-        for row in session.execute(
-            sa.select(
-                lines.c.domestic,
-                sa.func.count(sa.distinct(lines.c.buyer)).label("buyers"),
-                *_totals(lines),
-            ).group_by(lines.c.domestic)
-        )
+        for row in session.execute(sa.select(rows.domestic, *totals).where(*in_range).group_by(rows.domestic))
     }
-    every_paid = (
-        sa.select(_buyer_key().label("buyer"), Order.paid_at.label("paid_at"))
-        .where(*paid_conditions())
-        .subquery("paid")
-    )
-    first = (
-        sa.select(every_paid.c.buyer, sa.func.min(every_paid.c.paid_at).label("first_paid"))
-        .group_by(every_paid.c.buyer)
-        .subquery("first")
-    )
     tagged = (
         sa.select(
-            lines,
-            sa.case((first.c.first_paid >= filters.start_utc, 1), else_=0).label("is_new"),
+            rows.buyer,
+            rows.orders,
+            rows.units,
+            rows.sales_idr,
+            sa.case((SalesBuyer.first_day >= filters.start, 1), else_=0).label("is_new"),
         )
-        .join(first, first.c.buyer == lines.c.buyer)
+        .join(SalesBuyer, SalesBuyer.buyer == rows.buyer)
+        .where(*in_range)
         .subquery("tagged")
     )
     by_age = {
@@ -201,7 +195,9 @@ def buyers(session: Session, filters: Filters, *, today: date, now: datetime) ->
             sa.select(
                 tagged.c.is_new,
                 sa.func.count(sa.distinct(tagged.c.buyer)).label("buyers"),
-                *_totals(tagged),
+                sa.func.coalesce(sa.func.sum(tagged.c.sales_idr), 0).label("sales_idr"),
+                sa.func.coalesce(sa.func.sum(tagged.c.orders), 0).label("orders"),
+                sa.func.coalesce(sa.func.sum(tagged.c.units), 0).label("units"),
             ).group_by(tagged.c.is_new)
         )
     }
@@ -221,15 +217,23 @@ def buyers(session: Session, filters: Filters, *, today: date, now: datetime) ->
 
 def top_products(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """The best-selling products of the range by revenue (then units); deleted products grouped."""
-    lines = sales_lines(filters)
-    grouped = (
-        sa.select(
-            lines.c.product_id,
-            sa.func.coalesce(sa.func.sum(lines.c.quantity), 0).label("units"),
-            sa.func.coalesce(sa.func.sum(lines.c.amount), 0).label("sales_idr"),
-            sa.func.count(sa.distinct(lines.c.order_id)).label("orders"),
+    stmt = sa.select(
+        SalesDayProduct.product_id,
+        sa.func.sum(SalesDayProduct.units).label("units"),
+        sa.func.sum(SalesDayProduct.sales_idr).label("sales_idr"),
+        sa.func.sum(SalesDayProduct.orders).label("orders"),
+    ).where(SalesDayProduct.day >= filters.start, SalesDayProduct.day <= filters.end)
+    if filters.village_id is not None:
+        stmt = stmt.join(Seller, Seller.id == SalesDayProduct.seller_id).where(
+            Seller.village_id == filters.village_id
         )
-        .group_by(lines.c.product_id)
+    if filters.cluster_id is not None:
+        stmt = stmt.join(Product, Product.id == SalesDayProduct.product_id).where(
+            Product.cluster_id == filters.cluster_id
+        )
+    grouped = (
+        stmt.group_by(SalesDayProduct.product_id)
+        .having(sa.func.sum(SalesDayProduct.orders) > 0)
         .subquery("per_product")
     )
     rows = session.execute(
@@ -248,7 +252,7 @@ def top_products(session: Session, filters: Filters, *, today: date, now: dateti
     )
     return [
         {
-            "product_id": row.product_id,
+            "product_id": None if row.product_id == NO_PRODUCT else row.product_id,
             "product": row.slug or UNKNOWN,
             "title_id": row.title_id or "",
             "title_en": row.title_en or "",

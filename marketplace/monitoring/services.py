@@ -33,6 +33,7 @@ from marketplace.monitoring.filters import (
     filter_options,
     parse_filters,
 )
+from marketplace.monitoring.models import SalesDayProduct
 from marketplace.monitoring.ratings import ratings_by_cluster, ratings_by_village
 from marketplace.monitoring.sales import (
     buyers,
@@ -40,13 +41,13 @@ from marketplace.monitoring.sales import (
     sales_by_cluster,
     sales_by_month,
     sales_by_village,
-    sales_lines,
+    sold_in_range,
     top_products,
 )
 from marketplace.naikkelas.services import list_seller_levels
 from marketplace.orders.models import Order, OrderLine
 from marketplace.seller.models import Seller, SellerStatus, seller_clusters
-from marketplace.timezones import jakarta_date
+from marketplace.timezones import jakarta_date, jakarta_day_start
 
 __all__ = [
     "FIGURES", "LIST_LIMIT", "PRESETS", "UNKNOWN", "Filters", "compute_figure", "dashboard",
@@ -126,13 +127,12 @@ def stale_listings(session: Session, filters: Filters, *, today: date, now: date
 
 def sellers_without_sales(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """Approved sellers with no paid sale in the range, with their last sale and last visit ever."""
-    lines = sales_lines(filters)
-    last_sale = (
-        sa.select(OrderLine.seller_id, sa.func.max(Order.paid_at).label("last_sale"))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(*paid_conditions())
-        .group_by(OrderLine.seller_id)
-        .subquery("last_sale")
+    # The Jakarta day of the shop's last sale ever (ix_sales_day_products_seller_day, backwards).
+    last_day = (
+        sa.select(sa.func.max(SalesDayProduct.day))
+        .where(SalesDayProduct.seller_id == Seller.id, SalesDayProduct.orders > 0)
+        .correlate(Seller)
+        .scalar_subquery()
     )
     last_visit = (
         sa.select(MentoringNote.seller_id, sa.func.max(MentoringNote.visited_on).label("last_visit"))
@@ -146,16 +146,15 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
             Seller.name,
             Region.slug.label("village_slug"),
             Region.name.label("village_name"),
-            last_sale.c.last_sale,
+            last_day.label("last_day"),
             last_visit.c.last_visit,
             sa.func.count().over().label("total"),
         )
         .join(Region, Region.id == Seller.village_id)
-        .outerjoin(last_sale, last_sale.c.seller_id == Seller.id)
         .outerjoin(last_visit, last_visit.c.seller_id == Seller.id)
         .where(
             Seller.status == SellerStatus.APPROVED,
-            Seller.id.not_in(sa.select(lines.c.seller_id).where(lines.c.seller_id.is_not(None))),
+            ~sold_in_range(filters),
         )
         .order_by(Region.name, Seller.name, Seller.id)
         .limit(LIST_LIMIT)
@@ -172,18 +171,41 @@ def sellers_without_sales(session: Session, filters: Filters, *, today: date, no
         )
     rows = session.execute(stmt).all()
     total = int(rows[0].total) if rows else 0
+    last_sales = _last_sales(session, {row.id: row.last_day for row in rows if row.last_day is not None})
     return [
         {
             "seller_id": row.id,
             "seller": row.name,
             "village": row.village_slug,
             "village_name": row.village_name,
-            "last_sale": row.last_sale,
+            "last_sale": last_sales.get(row.id),
             "last_visit": row.last_visit,
             "total": total,
         }
         for row in rows
     ]
+
+
+def _last_sales(session: Session, last_days: dict[int, date]) -> dict[int, datetime]:
+    """{shop id: its last paid sale's time}, looked up on the Jakarta day each shop last sold."""
+    if not last_days:
+        return {}
+    on_that_day = [
+        sa.and_(
+            OrderLine.seller_id == seller_id,
+            Order.paid_at >= jakarta_day_start(day),
+            Order.paid_at < jakarta_day_start(day + timedelta(days=1)),
+        )
+        for seller_id, day in sorted(last_days.items())
+    ]
+    return dict(
+        session.execute(
+            sa.select(OrderLine.seller_id, sa.func.max(Order.paid_at))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(*paid_conditions(), sa.or_(*on_that_day))
+            .group_by(OrderLine.seller_id)
+        ).all()
+    )
 
 
 LABEL_STAGES = (LabelStatus.REQUESTED, LabelStatus.VERIFIED, "expiring", "expired", LabelStatus.REJECTED)

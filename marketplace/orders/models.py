@@ -148,6 +148,10 @@ class Fulfilment(db.Model):
     delivered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     #: Cancelled before shipping (orders/cancellation.py): when, by whom ("buyer" or "seller"), why.
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The longest processing days of the part's products (orders/lateness.py's due time): set at
+    #: placement, rewritten when a product's processing days change (lateness.py, in that flush).
+    #: None: not known; the on-time count then reads the part's lines.
+    slowest_days: Mapped[Optional[int]] = mapped_column()
     cancelled_by: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 

@@ -272,6 +272,7 @@ def _create_order(
             seller_id=parcel.seller_id,
             status=FulfilmentStatus.PENDING,
             shipping_minor=parcel_shipping[parcel.seller_id],
+            slowest_days=max((line.product.processing_days or 0 for line in parcel.lines), default=0),
         )
         session.add(fulfilment)
         for line in parcel.lines:

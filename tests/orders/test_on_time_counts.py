@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from marketplace.catalogue.models import Product
 from marketplace.orders import services as orders
 from marketplace.orders.lateness import due_at, on_time_counts
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
@@ -70,3 +71,26 @@ def test_shipped_at_the_due_time_is_on_time_a_microsecond_later_late(app, sessio
     assert later[unshipped.id] == (0, 1)
     assert on_time_counts(session, [on_time_shop.id], now=due, grace_days=2) == {on_time_shop.id: (1, 1)}
     assert on_time_counts(session, None, now=due, grace_days=2, since=PAID + timedelta(seconds=1)) == {}
+
+
+def test_a_products_new_processing_days_count_for_parts_already_paid(app, session):
+    """Each part stores its slowest product's days (Fulfilment.slowest_days); a product's change
+    rewrites them in the same flush, and a part without them is counted from its lines."""
+    shop = make_seller(session, processing_days=1)
+    parcel = _parcel(
+        session, shop, processing_days=1, shipped_at=due_at(PAID, 5, 2), status=FulfilmentStatus.SHIPPED
+    )
+    later = PAID + timedelta(days=30)
+    assert parcel.slowest_days == 1
+    assert on_time_counts(session, [shop.id], now=later, grace_days=2) == {shop.id: (0, 1)}
+
+    product = session.get(Product, parcel.lines[0].product_id)
+    product.processing_days = 5
+    session.commit()
+    session.expire_all()
+    assert session.get(Fulfilment, parcel.id).slowest_days == 5
+    assert on_time_counts(session, [shop.id], now=later, grace_days=2) == {shop.id: (1, 1)}
+
+    session.execute(sa.update(Fulfilment).where(Fulfilment.id == parcel.id).values(slowest_days=None))
+    session.commit()
+    assert on_time_counts(session, [shop.id], now=later, grace_days=2) == {shop.id: (1, 1)}

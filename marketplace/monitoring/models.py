@@ -1,0 +1,90 @@
+"""The monitoring dashboard's sales summaries (issue 16), kept by `monitoring.summary`.
+
+Both hold the paid orders of `monitoring.sales` (paid_at set, not cancelled), per Jakarta day of
+`paid_at`, in rupiah (`unit_price_idr * quantity`), and always equal the GROUP BY over the order
+lines they replace (tests/monitoring/test_summary.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db
+
+#: `village_id` / `cluster_id` of the rows counting every village / every cluster.
+ANY = 0
+#: `cluster_id` (and `product_id`) of lines whose product was deleted since ("unknown").
+NO_PRODUCT = -1
+
+
+class SalesDayGroup(db.Model):
+    """One Jakarta day's paid sales in a village (the shop's) × cluster (the product's), either of
+    them possibly ANY, so that an order touching a group counts once in it, as the dashboard counts.
+
+    Stores the current village and cluster: `monitoring.summary` moves the orders' counts when a
+    shop changes village or a product its cluster, in the same flush.
+    """
+
+    __tablename__ = "sales_day_groups"
+
+    village_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cluster_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Jakarta calendar day of the orders' `paid_at`.
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    #: Orders with at least one line in the group.
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    #: Whole rupiah: the lines' `unit_price_idr * quantity`.
+    sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class SalesDayProduct(db.Model):
+    """One Jakarta day's paid sales of one product (NO_PRODUCT: deleted products of the shop).
+
+    Village and cluster are read from the shop and product at query time.
+    """
+
+    __tablename__ = "sales_day_products"
+    __table_args__ = (sa.Index("ix_sales_day_products_seller_day", "seller_id", "day"),)
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seller_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Orders with at least one line of the product.
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+#: Length of a buyer key: an account id, or a guest's e-mail address (orders.email) in lower case.
+BUYER_KEY_LENGTH = 320
+
+
+class SalesDayBuyer(db.Model):
+    """One buyer's paid orders of one Jakarta day in a village × cluster group (either possibly
+    ANY), shipped at home (`domestic` 1) or abroad (0): the dashboard's buyer figures count the
+    distinct buyers of these rows. Kept and regrouped with SalesDayGroup."""
+
+    __tablename__ = "sales_day_buyers"
+
+    village_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cluster_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    #: The account id (as text) for members, the e-mail in lower case for guests (monitoring.sales).
+    buyer: Mapped[str] = mapped_column(sa.String(BUYER_KEY_LENGTH), primary_key=True)
+    domestic: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class SalesBuyer(db.Model):
+    """The Jakarta day of a buyer's first paid order on the market ("new" buyers of a range)."""
+
+    __tablename__ = "sales_buyers"
+
+    buyer: Mapped[str] = mapped_column(sa.String(BUYER_KEY_LENGTH), primary_key=True)
+    first_day: Mapped[date] = mapped_column(sa.Date)

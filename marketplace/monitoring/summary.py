@@ -1,0 +1,343 @@
+"""Keeps the monitoring summaries (`SalesDayGroup`, `SalesDayProduct`) in step with the orders.
+
+An order enters the summaries when it becomes paid (`signals.order_paid`) and leaves them when
+the confirmation is undone (`signals.order_payment_reversed`): the only two ways an order enters
+or leaves "paid, not cancelled" (a paid order is never cancelled as a whole; a refund keeps it a
+sale, as the dashboard always counted it). Both run in the transaction that changes the order, as
+an upsert adding to the rows (two payments on one day never lose either count), in one key order.
+
+`SalesDayGroup` stores the shop's village and the product's cluster, because an order is counted
+once per group and that cannot be summed from per-product rows: when a flush changes a shop's
+`village_id` or a product's `cluster_id`, the orders holding its lines are taken out of the
+groups as they were and put back as they are now (`_after_flush`), in that flush.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes
+
+from marketplace import signals
+from marketplace.catalogue.models import Product
+from marketplace.monitoring.models import (
+    ANY,
+    NO_PRODUCT,
+    SalesBuyer,
+    SalesDayBuyer,
+    SalesDayGroup,
+    SalesDayProduct,
+)
+from marketplace.orders.models import Order, OrderLine, OrderStatus
+from marketplace.seller.models import Seller
+from marketplace.timezones import jakarta_date
+
+#: (orders, units, sales_idr) added to one row.
+Sums = dict[tuple, list[int]]
+
+
+def _lines(conn, order_condition) -> list[sa.Row]:
+    return conn.execute(
+        sa.select(
+            OrderLine.order_id,
+            OrderLine.seller_id,
+            OrderLine.product_id,
+            OrderLine.quantity,
+            (OrderLine.unit_price_idr * OrderLine.quantity).label("amount"),
+        )
+        .where(order_condition)
+        .order_by(OrderLine.order_id, OrderLine.id)
+    ).all()
+
+
+def _mapping(conn, lines: Iterable[sa.Row]) -> tuple[dict[int, int], dict[int, int]]:
+    """{seller id: village id}, {product id: cluster id} as the database holds them now."""
+    seller_ids = sorted({line.seller_id for line in lines})
+    product_ids = sorted({line.product_id for line in lines if line.product_id is not None})
+    villages = dict(
+        conn.execute(sa.select(Seller.id, Seller.village_id).where(Seller.id.in_(seller_ids))).all()
+    )
+    clusters = (
+        dict(conn.execute(sa.select(Product.id, Product.cluster_id).where(Product.id.in_(product_ids))).all())
+        if product_ids
+        else {}
+    )
+    return villages, clusters
+
+
+def _group_sums(
+    lines: Iterable[sa.Row],
+    days: Mapping[int, date],
+    villages: Mapping[int, int],
+    clusters: Mapping[int, int],
+    buyers: Mapping[int, tuple[str, int]] | None = None,
+) -> Sums:
+    """What the orders of `lines` add to SalesDayGroup (with `buyers`, {order id: (buyer key,
+    domestic)}: to SalesDayBuyer): each order once in every group it touches."""
+    sums: Sums = defaultdict(lambda: [0, 0, 0])
+    touched: dict[int, set[tuple]] = defaultdict(set)
+    for line in lines:
+        day = days[line.order_id]
+        village = villages[line.seller_id]
+        cluster = clusters.get(line.product_id, NO_PRODUCT) if line.product_id is not None else NO_PRODUCT
+        suffix = buyers[line.order_id] if buyers is not None else ()
+        for key in ((ANY, ANY, day), (village, ANY, day), (ANY, cluster, day), (village, cluster, day)):
+            key = (*key, *suffix)
+            touched[line.order_id].add(key)
+            sums[key][1] += line.quantity
+            sums[key][2] += line.amount
+    for keys in touched.values():
+        for key in keys:
+            sums[key][0] += 1
+    return sums
+
+
+def _product_sums(lines: Iterable[sa.Row], days: Mapping[int, date]) -> Sums:
+    sums: Sums = defaultdict(lambda: [0, 0, 0])
+    touched: set[tuple] = set()
+    for line in lines:
+        key = (
+            days[line.order_id],
+            line.product_id if line.product_id is not None else NO_PRODUCT,
+            line.seller_id,
+        )
+        if (line.order_id, key) not in touched:
+            touched.add((line.order_id, key))
+            sums[key][0] += 1
+        sums[key][1] += line.quantity
+        sums[key][2] += line.amount
+    return sums
+
+
+def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sign: int) -> None:
+    rows = [
+        {
+            **dict(zip(key_columns, key, strict=True)),
+            "orders": sign * o,
+            "units": sign * u,
+            "sales_idr": sign * s,
+        }
+        for key, (o, u, s) in sorted(sums.items())  # one lock order: no deadlocks
+        if o or u or s
+    ]
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(rows)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key_columns],
+            set_={name: table.c[name] + stmt.excluded[name] for name in ("orders", "units", "sales_idr")},
+        )
+    )
+
+
+_GROUP_KEY = ("village_id", "cluster_id", "day")
+_BUYER_KEY = ("village_id", "cluster_id", "day", "buyer", "domestic")
+_PRODUCT_KEY = ("day", "product_id", "seller_id")
+
+
+def buyer_key():
+    """The buyer of an order: account id for members, e-mail for guests (ids hold no "@", so the two
+    never collide). SQL, so that every database computes it as the dashboard always did."""
+    return sa.case(
+        (Order.buyer_id.is_not(None), sa.cast(Order.buyer_id, sa.String)),
+        else_=sa.func.lower(Order.email),
+    )
+
+
+def _buyers(conn, order_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """{order id: (buyer key, 1 when shipped in Indonesia else 0)}."""
+    domestic = sa.case((Order.ship_country == "ID", 1), else_=0)
+    rows = conn.execute(sa.select(Order.id, buyer_key(), domestic).where(Order.id.in_(order_ids))).all()
+    return {order_id: (buyer, int(home)) for order_id, buyer, home in rows}
+
+
+def _first_days(conn, buyers: Iterable[str]) -> None:
+    """Set each buyer's first paid day from their SalesDayBuyer rows (none left: no row)."""
+    table = SalesBuyer.__table__
+    for buyer in sorted(set(buyers)):
+        first = conn.execute(
+            sa.select(sa.func.min(SalesDayBuyer.day)).where(
+                SalesDayBuyer.village_id == ANY,
+                SalesDayBuyer.cluster_id == ANY,
+                SalesDayBuyer.buyer == buyer,
+                SalesDayBuyer.orders > 0,
+            )
+        ).scalar()
+        conn.execute(sa.delete(table).where(table.c.buyer == buyer))
+        if first is not None:
+            conn.execute(sa.insert(table).values(buyer=buyer, first_day=first))
+
+
+def _note_first_day(conn, buyer: str, day: date) -> None:
+    table = SalesBuyer.__table__
+    postgres = conn.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(table).values(buyer=buyer, first_day=day)
+    earliest = sa.func.least if postgres else sa.func.min  # SQLite's min() of two values is scalar
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.buyer],
+            set_={"first_day": earliest(table.c.first_day, stmt.excluded.first_day)},
+        )
+    )
+
+
+def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 1) -> None:
+    """Add the order's lines, paid at `paid_at`, to the summaries (sign=-1: take them away)."""
+    conn = session.connection()
+    lines = _lines(conn, OrderLine.order_id == order.id)
+    if not lines:
+        return
+    day = jakarta_date(paid_at)
+    days = {order.id: day}
+    villages, clusters = _mapping(conn, lines)
+    buyers = _buyers(conn, [order.id])
+    _upsert(conn, SalesDayGroup.__table__, _GROUP_KEY, _group_sums(lines, days, villages, clusters), sign)
+    _upsert(
+        conn, SalesDayBuyer.__table__, _BUYER_KEY, _group_sums(lines, days, villages, clusters, buyers), sign
+    )
+    _upsert(conn, SalesDayProduct.__table__, _PRODUCT_KEY, _product_sums(lines, days), sign)
+    buyer = buyers[order.id][0]
+    if sign > 0:
+        _note_first_day(conn, buyer, day)
+    else:
+        _first_days(conn, [buyer])
+
+
+@signals.order_paid.connect
+def _order_paid(sender, *, session, order, now, **kwargs) -> None:
+    session.flush()
+    if order.paid_at is not None and order.status != OrderStatus.CANCELLED:
+        add_order(session, order, paid_at=order.paid_at)
+
+
+@signals.order_payment_reversed.connect
+def _payment_reversed(sender, *, session, order, paid_at, **kwargs) -> None:
+    add_order(session, order, paid_at=paid_at, sign=-1)
+
+
+# --- a shop moved village, a product changed cluster ---------------------------------------------
+
+
+def _old_value(obj, name: str):
+    history = attributes.get_history(obj, name)
+    if history.deleted and history.added and history.deleted[0] != history.added[0]:
+        return history.deleted[0]
+    return None
+
+
+def regroup(session: Session, *, old_villages: Mapping[int, int], old_clusters: Mapping[int, int]) -> None:
+    """Move the paid orders holding lines of these shops/products from their old village/cluster
+    groups to the current ones (the database already holds the new values)."""
+    conn = session.connection()
+    holding = sa.or_(
+        OrderLine.seller_id.in_(sorted(old_villages)), OrderLine.product_id.in_(sorted(old_clusters))
+    )
+    paid = conn.execute(
+        sa.select(Order.id, Order.paid_at).where(
+            Order.paid_at.is_not(None),
+            Order.status != OrderStatus.CANCELLED,
+            Order.id.in_(sa.select(OrderLine.order_id).where(holding)),
+        )
+    ).all()
+    if not paid:
+        return
+    days = {order_id: jakarta_date(paid_at) for order_id, paid_at in paid}
+    lines = [line for line in _lines(conn, OrderLine.order_id.in_(sorted(days)))]
+    villages, clusters = _mapping(conn, lines)
+    old = ({**villages, **old_villages}, {**clusters, **old_clusters})
+    for table, key_columns, buyers in (
+        (SalesDayGroup.__table__, _GROUP_KEY, None),
+        (SalesDayBuyer.__table__, _BUYER_KEY, _buyers(conn, sorted(days))),
+    ):
+        delta: Sums = defaultdict(lambda: [0, 0, 0])
+        for key, values in _group_sums(lines, days, villages, clusters, buyers).items():
+            delta[key] = list(values)
+        for key, values in _group_sums(lines, days, *old, buyers).items():
+            delta[key] = [a - b for a, b in zip(delta[key], values, strict=True)]
+        _upsert(conn, table, key_columns, delta, 1)
+
+
+# Load the old value when the attribute is set on an expired object (after a commit), so the
+# flush's history holds what the groups were counted under.
+@event.listens_for(Seller.village_id, "set", active_history=True)
+@event.listens_for(Product.cluster_id, "set", active_history=True)
+def _keep_old_value(target, value, oldvalue, initiator) -> None:
+    pass
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context) -> None:
+    old_villages: dict[int, int] = {}
+    old_clusters: dict[int, int] = {}
+    for obj in session.dirty:
+        if isinstance(obj, Seller) and (old := _old_value(obj, "village_id")) is not None:
+            old_villages[obj.id] = old
+        elif isinstance(obj, Product) and (old := _old_value(obj, "cluster_id")) is not None:
+            old_clusters[obj.id] = old
+    if old_villages or old_clusters:
+        regroup(session, old_villages=old_villages, old_clusters=old_clusters)
+
+
+# --- the whole summaries from the order lines (migration 0020, bench seeding, tests) ------------
+
+#: The Jakarta day of `orders.paid_at` in SQL (Asia/Jakarta has been UTC+7 without DST since 1964).
+JAKARTA_DAY = {
+    "postgresql": "CAST(o.paid_at AT TIME ZONE 'Asia/Jakarta' AS DATE)",
+    "sqlite": "date(o.paid_at, '+7 hours')",
+}
+
+
+def rebuild_sql(dialect: str) -> list[str]:
+    """Statements that empty the summaries and fill them from the paid order lines, set-based.
+
+    Migration 0020 holds a copy (migrations stay as written); bench/scale_seed.py runs these.
+    """
+    # Only constants of this module are formatted into the SQL.
+    lines = (
+        f"SELECT l.order_id, {JAKARTA_DAY[dialect]} AS day, s.village_id, "  # noqa: S608
+        f"COALESCE(p.cluster_id, {NO_PRODUCT}) AS cluster_id, "
+        f"COALESCE(l.product_id, {NO_PRODUCT}) AS product_id, "
+        "l.seller_id, l.quantity, l.unit_price_idr * l.quantity AS amount, "
+        "CASE WHEN o.buyer_id IS NOT NULL THEN CAST(o.buyer_id AS VARCHAR) ELSE lower(o.email) END AS buyer, "
+        "CASE WHEN o.ship_country = 'ID' THEN 1 ELSE 0 END AS domestic "
+        "FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN sellers s ON s.id = l.seller_id "
+        "LEFT JOIN products p ON p.id = l.product_id "
+        "WHERE o.paid_at IS NOT NULL AND o.status != 'cancelled'"
+    )
+    sums = "count(DISTINCT order_id), sum(quantity), sum(amount)"
+
+    def groups(extra: str) -> str:
+        return " UNION ALL ".join(
+            f"SELECT {village}, {cluster}, day{extra}, {sums} FROM paid_lines GROUP BY {by}{extra}"  # noqa: S608
+            for village, cluster, by in (
+                (ANY, ANY, "day"),
+                ("village_id", ANY, "village_id, day"),
+                (ANY, "cluster_id", "cluster_id, day"),
+                ("village_id", "cluster_id", "village_id, cluster_id, day"),
+            )
+        )
+
+    return [
+        "DELETE FROM sales_day_groups",
+        "DELETE FROM sales_day_buyers",
+        "DELETE FROM sales_buyers",
+        "DELETE FROM sales_day_products",
+        "INSERT INTO sales_day_groups (village_id, cluster_id, day, orders, units, sales_idr) "
+        f"WITH paid_lines AS ({lines}) {groups('')}",
+        "INSERT INTO sales_day_buyers "
+        "(village_id, cluster_id, day, buyer, domestic, orders, units, sales_idr) "
+        f"WITH paid_lines AS ({lines}) {groups(', buyer, domestic')}",
+        "INSERT INTO sales_buyers (buyer, first_day) "  # noqa: S608
+        f"WITH paid_lines AS ({lines}) SELECT buyer, min(day) FROM paid_lines GROUP BY buyer",
+        "INSERT INTO sales_day_products (day, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
+        f"WITH paid_lines AS ({lines}) SELECT day, product_id, seller_id, {sums} FROM paid_lines "
+        "GROUP BY day, product_id, seller_id",
+    ]
