@@ -203,10 +203,9 @@ def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) 
     if sort == "price_desc":
         return [cols.price_minor.desc(), cols.id.desc()]
     if sort == "rating":
-        # Best average first (in thousandths, integer arithmetic on both databases), then the
-        # better known; products without reviews last, newest first among them.
-        average = sa.case((cols.rating_count > 0, cols.rating_sum * 1000 / cols.rating_count), else_=0)
-        return [average.desc(), cols.rating_count.desc(), *newest_order(cols)]
+        # Best average first (stored in thousandths: `Product.rating_average`), then the better
+        # known; products without reviews last, newest first among them. An index holds the order.
+        return [cols.rating_average.desc(), cols.rating_count.desc(), *newest_order(cols)]
     if sort == "best_selling":
         return [cols.units_sold.desc(), *newest_order(cols)]
     return list(newest_order(cols))
@@ -219,14 +218,14 @@ SEARCH_WINDOW = 1_000
 #: The columns a PostgreSQL text search sorts and filters on, copied out of the index matches.
 _PG_MATCH_COLUMNS = (
     "id", "seller_id", "cluster_id", "status", "price_minor", "stock", "published_at",
-    "rating_count", "rating_sum", "units_sold",
+    "rating_count", "rating_average", "units_sold",
 )  # fmt: skip
 #: The columns the sorts read (`_order`), carried through the window's subquery.
 _SORT_COLUMNS = (
     Product.published_at,
     Product.price_minor,
     Product.rating_count,
-    Product.rating_sum,
+    Product.rating_average,
     Product.units_sold,
 )
 
