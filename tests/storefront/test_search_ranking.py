@@ -74,6 +74,7 @@ def test_title_words_rank_first_then_newest(session, ranked):
 @pytest.mark.parametrize(("q", "sort"), [("batik merah", "relevance"), ("batik", "relevance"),
                                          ("merah", "newest"), ("bat", "relevance"),
                                          ("batik", "price_asc"), ("merah", "price_desc"),
+                                         ("batik", "rating"),
                                          # Words mostly outside titles: PostgreSQL's title index path
                                          ("merah", "relevance"), ("kain halus", "relevance"),
                                          ("halus", "relevance"), ("motif", "relevance")])  # fmt: skip
