@@ -203,8 +203,8 @@ def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) 
     if sort == "price_desc":
         return [cols.price_minor.desc(), cols.id.desc()]
     if sort == "rating":
-        # Best average first (stored in thousandths: `Product.rating_average`), then the better
-        # known; products without reviews last, newest first among them. An index holds the order.
+        # Best average first (`Product.rating_average`, stored), then the better known; products
+        # without reviews last, newest first among them. An index holds the order.
         return [cols.rating_average.desc(), cols.rating_count.desc(), *newest_order(cols)]
     if sort == "best_selling":
         return [cols.units_sold.desc(), *newest_order(cols)]

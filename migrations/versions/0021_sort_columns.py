@@ -4,12 +4,12 @@ best-selling sorts
 The rating sort ordered by a CASE expression over `rating_sum / rating_count` and best selling by
 `units_sold`, with no index in either order: every public product (or every match of a common word)
 was sorted for one page (100-275 ms at 100,000 products). `rating_average` is a generated column
-(thousandths of a star, integer division, 0 without reviews) - computed by the database in the
-statement that changes the counters, so it needs no code to keep it and the ALTER fills it for
-existing rows (the backfill); PostgreSQL stores it (the ALTER rewrites the table), SQLite computes
-it on read and stores it in the index. The indexes hold each sort's whole order, newest and id
-last. The expression is `catalogue.models.RATING_AVERAGE_SQL`, copied so the migration stays as
-written.
+(the average in 10^-12 stars, floored, 0 without reviews: the fraction's own order for products of
+up to a million reviews) computed by the database in the statement that changes the counters, so
+it needs no code to keep it and the ALTER fills it for existing rows (the backfill); PostgreSQL
+stores it (the ALTER rewrites the table), SQLite computes it on read and stores it in the index.
+The indexes hold each sort's whole order, newest and id last. The expression is
+`catalogue.models.RATING_AVERAGE_SQL`, copied so the migration stays as written.
 
 Revision ID: 0021_sort_columns
 Revises: 0019_search_speed
@@ -26,7 +26,10 @@ down_revision = "0019_search_speed"
 branch_labels = None
 depends_on = None
 
-RATING_AVERAGE_SQL = "CASE WHEN rating_count > 0 THEN rating_sum * 1000 / rating_count ELSE 0 END"
+RATING_AVERAGE_SQL = (
+    "CASE WHEN rating_count > 0 THEN (rating_sum / rating_count) * 1000000000000"
+    " + (rating_sum % rating_count) * 1000000000000 / rating_count ELSE 0 END"
+)
 
 
 def upgrade():
@@ -36,7 +39,9 @@ def upgrade():
     stored = op.get_bind().dialect.name != "sqlite"
     op.add_column(
         "products",
-        sa.Column("rating_average", sa.Integer(), sa.Computed(RATING_AVERAGE_SQL, persisted=stored or None)),
+        sa.Column(
+            "rating_average", sa.BigInteger(), sa.Computed(RATING_AVERAGE_SQL, persisted=stored or None)
+        ),
     )
     op.create_index(
         "ix_products_status_rating",

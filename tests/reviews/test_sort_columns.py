@@ -6,6 +6,7 @@ searches answered from the window and from every match alike."""
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
@@ -110,7 +111,7 @@ def _assert_stored_equal_recomputed(session) -> None:
     )
     for product in session.scalars(sa.select(Product)):
         count, stars = reviews.get(product.id, (0, 0))
-        average = stars * 1000 // count if count else 0
+        average = stars * 10**12 // count if count else 0  # floored, as Fraction would
         stored = (product.rating_count, product.rating_sum, product.rating_average, product.units_sold)
         assert stored == (count, stars, average, sold.get(product.id, 0)), product.id
 
@@ -153,7 +154,7 @@ def test_reviews_deliveries_and_cancellations_show_in_the_sorts(app, session, mo
     review_b = _review(app, session, buyer_b, line_b, 5)
     _review(app, session, buyer_a, line_a, 3)
     _assert_stored_equal_recomputed(session)
-    assert session.get(Product, b.id).rating_average == 5000
+    assert session.get(Product, b.id).rating_average == 5 * 10**12
     assert all(found == [b.id, a.id, c.id, d.id] for found in _orders(session, "rating", monkeypatch))
 
     # A curator hides b's review: b drops back among the products without reviews (newest first).
@@ -168,3 +169,33 @@ def test_reviews_deliveries_and_cancellations_show_in_the_sorts(app, session, mo
     _assert_stored_equal_recomputed(session)
     expected = [a.id, d2.id, b.id, c.id, d.id]
     assert all(found[: len(expected)] == expected for found in _orders(session, "best_selling", monkeypatch))
+
+
+def test_the_stored_rating_orders_as_the_average_itself(session):
+    # (reviews, stars): equal averages tie (then more reviews first); averages a thousandth of a
+    # star apart and less (7/3 and 2333/1000; a million reviews) keep their order.
+    counters = [(3, 7), (1000, 2333), (6, 14), (2, 9), (0, 0), (999_999, 4_999_994), (1_000_000, 4_999_995)]
+    now = utcnow()
+    ids = []
+    for i, (count, stars) in enumerate(counters):
+        product = make_product(session, published_at=now - timedelta(hours=i))
+        session.flush()
+        session.execute(
+            sa.update(Product).where(Product.id == product.id).values(rating_count=count, rating_sum=stars)
+        )
+        ids.append(product.id)
+    session.commit()
+    by_fraction = sorted(
+        range(len(counters)),
+        key=lambda i: (
+            -Fraction(counters[i][1], counters[i][0]) if counters[i][0] else 0,
+            -counters[i][0],
+            i,
+        ),
+    )
+    expected = [ids[i] for i in by_fraction]
+    # The sort before the key was stored ordered by the fraction itself (NUMERIC on PostgreSQL, a
+    # double on SQLite, computed in the query - where a million reviews overflowed PostgreSQL's
+    # integer): the same order.
+    page = search.search_products(session, SearchParams(sort="rating", per_page=10))
+    assert [p.id for p in page.items] == expected
