@@ -118,18 +118,26 @@ TITLED_CAP = 5_000
 
 
 def _pg_titled_matches(
-    session: Session, params: SearchParams, tokens: Sequence[str], today: date, need: int
+    session: Session,
+    params: SearchParams,
+    tokens: Sequence[str],
+    today: date,
+    need: int,
+    *,
+    every_word: bool = False,
 ) -> tuple[list[int], int] | None:
-    """(the first `need` ids, how many in all) of the public matches with a word in a title, in
-    relevance order (more title words, then newest); None past TITLED_CAP. The title index finds
-    them, so a word most descriptions hold but no title costs nothing."""
-    any_in_title = sa.func.to_tsquery(_SIMPLE, " | ".join(_tsquery([token]) for token in tokens))
+    """(the first `need` ids, how many in all) of the public matches with a word (`every_word`:
+    every word) in a title, in relevance order (more title words, then newest); None past
+    TITLED_CAP. The title index finds them, so a word most descriptions hold but no title costs
+    nothing."""
+    joiner = " & " if every_word else " | "
+    in_title = sa.func.to_tsquery(_SIMPLE, joiner.join(_tsquery([token]) for token in tokens))
     titled = (
         _apply_filters(
             sa.select(Product.id, Product.published_at, _pg_title_hits(tokens).label("hits")), params, today
         )
         .where(
-            _PG_TITLE_VECTOR.op("@@")(any_in_title),
+            _PG_TITLE_VECTOR.op("@@")(in_title),
             _PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))),
         )
         .limit(TITLED_CAP + 1)
@@ -241,7 +249,8 @@ def _window_page(
     products - so the first step reads a bounded window instead, and is exact:
 
     The window is the first SEARCH_WINDOW public products in the sort's own order (newest for
-    relevance; b-trees on (status, published_at) and (status, price_minor)), each tested against
+    relevance; b-trees on (status, published_at), (status, price_minor), (status, rating_average,
+    rating_count, published_at, id) and (status, units_sold, published_at, id)), each tested against
     the index: on PostgreSQL the stored `search_vector` (title words carry weight A), on SQLite
     the FTS5 match set. If it holds at least page x per_page matches (for relevance: of the best
     tier, every word in a title) - or the whole filtered catalogue fits in it - the page is cut
@@ -301,6 +310,19 @@ def _window_page(
         return [row.id for row in matched[start : start + params.per_page]], total, False, page
     if enough >= need:
         return [row.id for row in matched[offset:need]], min(len(matched), count_cap), True, params.page
+    if sort == "relevance" and dialect == "postgresql" and len(tokens) > 1:
+        # Too few of the newest hold every word in a title; often none does ("sedang lama": a
+        # size in titles, a word of descriptions). The title index gives every match with every
+        # word in a title (the top tier, when at most TITLED_CAP), and the window's matches one
+        # word short are the newest of the next tier, in order: exact as far as the list goes.
+        found = _pg_titled_matches(session, params, tokens, today, need, every_word=True)
+        if found is not None:
+            top, top_total = found
+            next_tier = [row.id for row in matched if row.hits == len(tokens) - 1]
+            if top_total + len(next_tier) >= need:
+                ordered = top + next_tier[: need - len(top)]
+                seen = top_total + sum(1 for row in matched if row.hits < len(tokens))
+                return ordered[offset:need], min(seen, count_cap), True, params.page
     if sort == "relevance" and dialect == "postgresql":
         # Too few of the newest hold every word in a title. The title index gives every match
         # with a word in a title (tiers 1+, ranked; when at most TITLED_CAP), and the window's
