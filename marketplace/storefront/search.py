@@ -119,18 +119,26 @@ TITLED_CAP = 5_000
 
 
 def _pg_titled_matches(
-    session: Session, params: SearchParams, tokens: Sequence[str], today: date, need: int
+    session: Session,
+    params: SearchParams,
+    tokens: Sequence[str],
+    today: date,
+    need: int,
+    *,
+    every_word: bool = False,
 ) -> tuple[list[int], int] | None:
-    """(the first `need` ids, how many in all) of the public matches with a word in a title, in
-    relevance order (more title words, then newest); None past TITLED_CAP. The title index finds
-    them, so a word most descriptions hold but no title costs nothing."""
-    any_in_title = sa.func.to_tsquery(_SIMPLE, " | ".join(_tsquery([token]) for token in tokens))
+    """(the first `need` ids, how many in all) of the public matches with a word (`every_word`:
+    every word) in a title, in relevance order (more title words, then newest); None past
+    TITLED_CAP. The title index finds them, so a word most descriptions hold but no title costs
+    nothing."""
+    joiner = " & " if every_word else " | "
+    in_title = sa.func.to_tsquery(_SIMPLE, joiner.join(_tsquery([token]) for token in tokens))
     titled = (
         _apply_filters(
             sa.select(Product.id, Product.published_at, _pg_title_hits(tokens).label("hits")), params, today
         )
         .where(
-            _PG_TITLE_VECTOR.op("@@")(any_in_title),
+            _PG_TITLE_VECTOR.op("@@")(in_title),
             _PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))),
         )
         .limit(TITLED_CAP + 1)
@@ -204,10 +212,9 @@ def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) 
     if sort == "price_desc":
         return [cols.price_minor.desc(), cols.id.desc()]
     if sort == "rating":
-        # Best average first (in thousandths, integer arithmetic on both databases), then the
-        # better known; products without reviews last, newest first among them.
-        average = sa.case((cols.rating_count > 0, cols.rating_sum * 1000 / cols.rating_count), else_=0)
-        return [average.desc(), cols.rating_count.desc(), *newest_order(cols)]
+        # Best average first (`Product.rating_average`, stored), then the better known; products
+        # without reviews last, newest first among them. An index holds the order.
+        return [cols.rating_average.desc(), cols.rating_count.desc(), *newest_order(cols)]
     if sort == "best_selling":
         return [cols.units_sold.desc(), *newest_order(cols)]
     return list(newest_order(cols))
@@ -220,14 +227,14 @@ SEARCH_WINDOW = 1_000
 #: The columns a PostgreSQL text search sorts and filters on, copied out of the index matches.
 _PG_MATCH_COLUMNS = (
     "id", "seller_id", "cluster_id", "status", "price_minor", "stock", "published_at",
-    "rating_count", "rating_sum", "units_sold",
+    "rating_count", "rating_average", "units_sold",
 )  # fmt: skip
 #: The columns the sorts read (`_order`), carried through the window's subquery.
 _SORT_COLUMNS = (
     Product.published_at,
     Product.price_minor,
     Product.rating_count,
-    Product.rating_sum,
+    Product.rating_average,
     Product.units_sold,
 )
 
@@ -243,7 +250,8 @@ def _window_page(
     products - so the first step reads a bounded window instead, and is exact:
 
     The window is the first SEARCH_WINDOW public products in the sort's own order (newest for
-    relevance; b-trees on (status, published_at) and (status, price_minor)), each tested against
+    relevance; b-trees on (status, published_at), (status, price_minor), (status, rating_average,
+    rating_count, published_at, id) and (status, units_sold, published_at, id)), each tested against
     the index: on PostgreSQL the stored `search_vector` (title words carry weight A), on SQLite
     the FTS5 match set. If it holds at least page x per_page matches (for relevance: of the best
     tier, every word in a title) - or the whole filtered catalogue fits in it - the page is cut
@@ -303,6 +311,19 @@ def _window_page(
         return [row.id for row in matched[start : start + params.per_page]], total, False, page
     if enough >= need:
         return [row.id for row in matched[offset:need]], min(len(matched), count_cap), True, params.page
+    if sort == "relevance" and dialect == "postgresql" and len(tokens) > 1:
+        # Too few of the newest hold every word in a title; often none does ("sedang lama": a
+        # size in titles, a word of descriptions). The title index gives every match with every
+        # word in a title (the top tier, when at most TITLED_CAP), and the window's matches one
+        # word short are the newest of the next tier, in order: exact as far as the list goes.
+        found = _pg_titled_matches(session, params, tokens, today, need, every_word=True)
+        if found is not None:
+            top, top_total = found
+            next_tier = [row.id for row in matched if row.hits == len(tokens) - 1]
+            if top_total + len(next_tier) >= need:
+                ordered = top + next_tier[: need - len(top)]
+                seen = top_total + sum(1 for row in matched if row.hits < len(tokens))
+                return ordered[offset:need], min(seen, count_cap), True, params.page
     if sort == "relevance" and dialect == "postgresql":
         # Too few of the newest hold every word in a title. The title index gives every match
         # with a word in a title (tiers 1+, ranked; when at most TITLED_CAP), and the window's
@@ -388,14 +409,17 @@ def search_products(
     tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
     sort = params.effective_sort
 
-    # SQLite walks a price range's index and sorts it rather than walk newest first and test
-    # prices (134 ms vs 14 ms at 100k); the full FTS5 match is cheaper then, so skip the window.
+    # SQLite walks a price range's index and sorts it rather than walk another order's index
+    # (newest, rating, best selling) and test prices (134 ms vs 14 ms at 100k); the full FTS5
+    # match is cheaper then, so skip the window.
     price_range = params.min_price is not None or params.max_price is not None
-    # Rating and best-selling have no index to walk: their window sorted every public product
-    # (~200 ms at 100k) before testing a word; the matches alone are far fewer to sort.
-    use_window = sort not in ("rating", "best_selling") and (
+    # On both databases, the rating and best-selling windows under a narrowing filter walk most of
+    # their index for a few hundred products (cluster + village: 6 -> 53 ms on SQLite, a label
+    # 35 -> 108 ms on PostgreSQL); the matches alone are cheaper to sort then.
+    narrowed = bool(params.cluster or params.village or params.seller or params.label)
+    use_window = not (narrowed and sort in ("rating", "best_selling")) and (
         dialect == "postgresql"
-        or (dialect == "sqlite" and not (price_range and sort in ("relevance", "newest")))
+        or (dialect == "sqlite" and not (price_range and sort not in ("price_asc", "price_desc")))
     )
     found = None
     if tokens and use_window:

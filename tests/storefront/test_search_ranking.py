@@ -74,9 +74,12 @@ def test_title_words_rank_first_then_newest(session, ranked):
 @pytest.mark.parametrize(("q", "sort"), [("batik merah", "relevance"), ("batik", "relevance"),
                                          ("merah", "newest"), ("bat", "relevance"),
                                          ("batik", "price_asc"), ("merah", "price_desc"),
+                                         ("batik", "rating"),
                                          # Words mostly outside titles: PostgreSQL's title index path
                                          ("merah", "relevance"), ("kain halus", "relevance"),
-                                         ("halus", "relevance"), ("motif", "relevance")])  # fmt: skip
+                                         ("halus", "relevance"), ("motif", "relevance"),
+                                         # No title holds both: the top tier is empty
+                                         ("merah halus", "relevance")])  # fmt: skip
 def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch, window, q, sort):
     reference = _pages(session, q, sort=sort)
     monkeypatch.setattr(services, "SEARCH_WINDOW", window)
