@@ -12,7 +12,7 @@ The indexes hold each sort's whole order, newest and id last. The expression is
 `catalogue.models.RATING_AVERAGE_SQL`, copied so the migration stays as written.
 
 Revision ID: 0021_sort_columns
-Revises: 0019_search_speed
+Revises: 0020_sales_summary
 Create Date: 2026-12-06 13:10:00
 
 """
@@ -22,7 +22,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021_sort_columns"
-down_revision = "0019_search_speed"
+down_revision = "0020_sales_summary"
 branch_labels = None
 depends_on = None
 
