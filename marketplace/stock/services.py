@@ -60,13 +60,16 @@ def _move_stock(
         product_where = [Product.id == product_id, *product_conditions]
         if delta < 0:
             product_where.append(Product.stock + delta >= 0)
+        # RETURNING the new total: the page cache tells from it whether the product ran out or
+        # came back (cache.invalidation), without reading the row again before the commit.
         result = session.execute(
             sa.update(Product)
             .where(*product_where)
             .values(stock=Product.stock + delta)
+            .returning(Product.stock)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result.first() is None:
             return False
         result = session.execute(
             sa.update(ProductVariant)
