@@ -273,8 +273,8 @@ class MemoryBackend:
         others = sorted(set(names) - {PRODUCTS, CATALOGUE})
         with db.engine.begin() as conn:
             if others and conn.dialect.name == "postgresql":
-                # One statement: the CTE takes the `products` row (and its lock) before the
-                # outer INSERT, which reads its new value, writes a row.
+                # One statement: the CTE takes the `products` row (and its lock) first; the
+                # outer INSERT writes the named counters at the value the CTE returns.
                 conn.execute(_BUMP_PRODUCTS_PG, {"products": PRODUCTS, "names": others})
                 return
             insert = _insert(conn)
