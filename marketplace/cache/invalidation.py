@@ -13,9 +13,11 @@ history) and in `session.execute()` of insert/update/delete/text SQL; after the 
   variant, or stock that runs out or comes back. A card says "In stock" or "Out of stock", never how
   many (tests/infra/test_cache_invalidation.py holds it to that), so an order that leaves units
   changes the product's own page only. Whether stock crossed zero: from the attribute history for
-  ORM writes; for a bulk `stock = stock ± :n` on one pinned row, the deltas the database applied
-  (rowcount 1) are summed and the product's stock is read once before the commit, in the
-  transaction that holds its row (old = new − sum); any other form of stock write counts as crossing;
+  ORM writes; for a bulk `stock = stock ± :n` on one pinned row that returns the new stock
+  (`RETURNING products.stock`, as marketplace.stock's do), from that value (old = new − n: no
+  read of its own); without RETURNING, the deltas the database applied (rowcount 1) are summed
+  and the product's stock is read once before the commit, in the transaction that holds its row
+  (old = new − sum); any other form of stock write counts as crossing;
 - the facet counters of what changed (`f:price`, `f:sales`, `f:rating`; `f:stock` when stock
   crossed zero), for the listings that filter or sort on it;
 - the catalogue generation otherwise: a product created, deleted, published, hidden, renamed,
@@ -308,11 +310,30 @@ def _bulk_products_update(state):
         return None
     (product_id,) = ids
     result = state.invoke_statement()
+    if _returns_stock(statement):
+        # The new stock came back with the UPDATE: whether it crossed zero is known now, and the
+        # caller reads the same rows from a copy of the result.
+        frozen = result.freeze()
+        rows = frozen().all()
+        if rows:
+            crossed = _crossing(rows[0][0], delta)
+            _touch(session, _product_counters(product_id, columns, crossed))
+        return frozen()
     if result.rowcount:
         deltas = session.info.setdefault(STOCK_DELTAS, {})
         deltas[product_id] = deltas.get(product_id, 0) + delta
         _touch(session, _product_counters(product_id, columns, False))  # the card: before the commit
     return result
+
+
+def _returns_stock(statement) -> bool:
+    """Whether an UPDATE of products returns exactly its new `stock` (`RETURNING products.stock`)."""
+    returning = getattr(statement, "_returning", ())
+    if len(returning) != 1:
+        return False
+    column = returning[0]
+    table = getattr(getattr(column, "table", None), "name", None)
+    return getattr(column, "name", None) == STOCK_COLUMN and table == PRODUCTS_TABLE
 
 
 def _bulk_part_write(state) -> None:

@@ -272,6 +272,11 @@ class MemoryBackend:
         table = CacheGeneration.__table__
         others = sorted(set(names) - {PRODUCTS, CATALOGUE})
         with db.engine.begin() as conn:
+            if others and conn.dialect.name == "postgresql":
+                # One statement: the CTE takes the `products` row (and its lock) first; the
+                # outer INSERT writes the named counters at the value the CTE returns.
+                conn.execute(_BUMP_PRODUCTS_PG, {"products": PRODUCTS, "names": others})
+                return
             insert = _insert(conn)
             first = insert(table).values(name=PRODUCTS, value=1)
             sequence = conn.execute(
@@ -286,6 +291,18 @@ class MemoryBackend:
                         index_elements=[table.c.name], set_={"value": stmt.excluded.value}
                     )
                 )
+
+
+#: MemoryBackend.bump_products on PostgreSQL in one round trip (a data-modifying CTE).
+_BUMP_PRODUCTS_PG = sa.text(
+    "WITH seq AS ("
+    " INSERT INTO cache_generations (name, value) VALUES (:products, 1)"
+    " ON CONFLICT (name) DO UPDATE SET value = cache_generations.value + 1"
+    " RETURNING value)"
+    " INSERT INTO cache_generations (name, value)"
+    " SELECT other.name, seq.value FROM seq CROSS JOIN unnest(CAST(:names AS varchar[])) AS other(name)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
 
 
 def _insert(conn: sa.Connection):

@@ -346,8 +346,8 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
     """
     if cart is None:
         return CartSummary(groups=[], problems=[])
-    # Two queries whatever the cart holds: the lines joined to their product, seller, village and
-    # variants (a few rows per line), then every product's options (often none).
+    # One query whatever the cart holds: the lines joined to their product, seller, village,
+    # variants and options (variants × options rows per line: a few; one for a plain product).
     product = joinedload(CartLine.product, innerjoin=True)
     lines = (
         session.scalars(
@@ -356,7 +356,7 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
             .options(
                 product.joinedload(Product.seller, innerjoin=True).joinedload(Seller.village),
                 product.joinedload(Product.variants),
-                product.selectinload(Product.options),
+                product.joinedload(Product.options),
             )
             .order_by(CartLine.id)
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from datetime import UTC, datetime
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,6 +23,26 @@ class DeliveryError(Exception):
     """Delivery failed in a way worth retrying later."""
 
 
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, making each header's class once: the stock one builds a new
+    class with type() for every header it parses (about a third of a message's build time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes.setdefault(key, super().__getitem__(name))
+        return cls
+
+
+#: email.policy.default (the EmailMessage default) with the header classes made once.
+POLICY = default_policy.clone(header_factory=_HeaderClasses())
+
+
 def build_message(row: OutboundEmail, *, sender: str, readable: bool = False) -> EmailMessage:
     """The MIME message for `row`: multipart/alternative (text, then HTML) when the row has an
     HTML body, plain text alone for rows queued without one.
@@ -28,7 +50,7 @@ def build_message(row: OutboundEmail, *, sender: str, readable: bool = False) ->
     `readable` keeps UTF-8 text unencoded (8bit) for the outbox files people read; SMTP gets
     quoted-printable, which every server accepts.
     """
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject

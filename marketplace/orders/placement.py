@@ -1,7 +1,7 @@
 """Placing an order: validate the checkout, price it, then create its rows and reserve its stock.
 
 Every write flushes only; the view commits once. Stock is reserved with a conditional UPDATE per
-product (`stock.services.reserve_stock`): the database decides, so two buyers (in any number of
+product (`stock.services.reserve_order_stock`): the database decides, so two buyers (in any number of
 processes) can never both take the last unit. The reservation is the last write before the
 caller's commit, so the product and variant row locks it takes are held for a few statements,
 not while the order's rows, its payment and its email are written.
@@ -42,7 +42,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.notes import clean_note
 from marketplace.shipping.services import ShippingAddress
-from marketplace.stock.services import reserve_stock
+from marketplace.stock.services import reserve_order_stock
 from marketplace.timezones import jakarta_date
 
 #: Order numbers: PD-<Jakarta date YYMMDD>-<4 characters that cannot be misread (no 0/O, 1/I)>.
@@ -181,8 +181,15 @@ def place_order(
         now=now,
         note=note,
     )
-    # The pending bank-transfer payment and the confirmation email listen.
-    signals.order_placed.send(session=session, order=order, now=now)
+    try:
+        # The pending bank-transfer payment and the confirmation email listen; they flush, and
+        # their first flush writes the order's rows with their own (one flush for the lot).
+        signals.order_placed.send(session=session, order=order, now=now)
+        # The unique checkout_token backs the double-click rule under concurrency. (No SAVEPOINT
+        # here: this transaction must be rolled back anyway, and the caller then finds the order.)
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        raise AlreadyPlaced(None) from error
     # Last: the row locks of the conditional UPDATEs are held from here to the caller's commit.
     _reserve_stock(session, order, price, now=now)
     return order
@@ -215,7 +222,8 @@ def _create_order(
     now: datetime,
     note: str = "",
 ) -> Order:
-    """The order row, one fulfilment per seller and its snapshotted lines (stock not reserved yet)."""
+    """The order row, one fulfilment per seller, its snapshotted lines and its first event, added to
+    the session but not flushed (the caller flushes them with the rows its listeners add)."""
     address = choice.address
     order = Order(
         number=_new_order_number(session, now),
@@ -255,14 +263,7 @@ def _create_order(
     if choice.payment_method == PaymentMethod.BANK_TRANSFER:
         order.unique_code_minor = _choose_unique_code(session, order.total_minor)
         order.total_minor += order.unique_code_minor
-
-    # The unique checkout_token backs the double-click rule under concurrency. (No SAVEPOINT
-    # here: this transaction must be rolled back anyway, and the caller then finds the order.)
     session.add(order)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError as error:
-        raise AlreadyPlaced(None) from error
 
     unit_prices = price.unit_prices
     parcel_shipping = price.parcel_shipping
@@ -273,6 +274,9 @@ def _create_order(
             status=FulfilmentStatus.PENDING,
             shipping_minor=parcel_shipping[parcel.seller_id],
             slowest_days=max((line.product.processing_days or 0 for line in parcel.lines), default=0),
+            # Its (view-only) seller, loaded with the products: the confirmation email reads it
+            # before the first flush, when a lazy load would find nothing.
+            seller=parcel.lines[0].product.seller,
         )
         session.add(fulfilment)
         for line in parcel.lines:
@@ -313,20 +317,20 @@ def _create_order(
         now=now,
         note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
     )
-    session.flush()
     return order
 
 
 def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now: datetime) -> None:
     """Take every line's units (OutOfStock when the database no longer has them), in product then
     variant id order: the same lock order as every other stock writer. The ledger rows are
-    written together by one flush at the end."""
+    written together by one INSERT at the end."""
     with session.no_autoflush:
-        for line in price.lines:
-            reserve_stock(
-                session, line.product, line.quantity, order=order, now=now, variant_id=line.variant.id
-            )
-    session.flush()
+        reserve_order_stock(
+            session,
+            [(line.product, line.quantity, line.variant.id) for line in price.lines],
+            order=order,
+            now=now,
+        )
 
 
 def _new_order_number(session: Session, now: datetime) -> str:

@@ -43,9 +43,12 @@ def _move_stock(
     product_conditions: Iterable[sa.ColumnElement[bool]] = (),
     order_id: int | None = None,
     actor_id: int | None = None,
+    ledger: list[dict] | None = None,
 ) -> bool:
     """Add `delta` units to the variant (and to its product's total) if `conditions` (on the
-    variant) and `product_conditions` hold in the database, and ledger it.
+    variant) and `product_conditions` hold in the database, and ledger it (into `ledger`, when
+    given, for the caller to insert with the others in one statement; else as a StockMovement
+    added to the session).
 
     Two conditional UPDATEs in one transaction (skipped for a delta of 0, a ledger-only row such
     as SALE): the product row first, so every writer of a product takes its row lock before any of
@@ -57,13 +60,16 @@ def _move_stock(
         product_where = [Product.id == product_id, *product_conditions]
         if delta < 0:
             product_where.append(Product.stock + delta >= 0)
+        # RETURNING the new total: the page cache tells from it whether the product ran out or
+        # came back (cache.invalidation), without reading the row again before the commit.
         result = session.execute(
             sa.update(Product)
             .where(*product_where)
             .values(stock=Product.stock + delta)
+            .returning(Product.stock)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result.first() is None:
             return False
         result = session.execute(
             sa.update(ProductVariant)
@@ -80,18 +86,20 @@ def _move_stock(
                 .execution_options(synchronize_session=False)
             )
             return False
-    session.add(
-        StockMovement(
-            product_id=product_id,
-            variant_id=variant_id,
-            kind=kind,
-            quantity_delta=delta,
-            order_id=order_id,
-            actor_id=actor_id,
-            reason=reason[:200],
-            created_at=now,
-        )
-    )
+    row = {
+        "product_id": product_id,
+        "variant_id": variant_id,
+        "kind": kind,
+        "quantity_delta": delta,
+        "order_id": order_id,
+        "actor_id": actor_id,
+        "reason": reason[:200],
+        "created_at": now,
+    }
+    if ledger is not None:
+        ledger.append(row)
+    else:
+        session.add(StockMovement(**row))
     if delta:
         for key in (identity_key(Product, product_id), identity_key(ProductVariant, variant_id)):
             loaded = session.identity_map.get(key)
@@ -135,6 +143,37 @@ def reserve_stock(
 ) -> None:
     """Take `quantity` units of the variant (None: the product's only one) for `order` if (and
     only if) the database still has them (OutOfStock)."""
+    _reserve(session, product, quantity, order=order, now=now, variant_id=variant_id, ledger=None)
+
+
+def reserve_order_stock(
+    session: Session, lines: Iterable[tuple[Product, int, int | None]], *, order, now: datetime
+) -> None:
+    """`reserve_stock` for each (product, quantity, variant id) of a new order, in the order given
+    (the caller's lock order); their RESERVE ledger rows are written by one INSERT at the end,
+    without an ORM flush (nothing in the request reads them back as objects). OutOfStock at the
+    first line the database refuses: the caller rolls back."""
+    ledger: list[dict] = []
+    for product, quantity, variant_id in lines:
+        _reserve(session, product, quantity, order=order, now=now, variant_id=variant_id, ledger=ledger)
+    if ledger:
+        session.execute(_INSERT_MOVEMENTS, ledger)
+
+
+#: A plain Core INSERT of ledger rows (built once: its compiled form is cached).
+_INSERT_MOVEMENTS = sa.insert(StockMovement.__table__)
+
+
+def _reserve(
+    session: Session,
+    product: Product,
+    quantity: int,
+    *,
+    order,
+    now: datetime,
+    variant_id: int | None,
+    ledger: list[dict] | None,
+) -> None:
     variant = find_variant(session, product, variant_id)
     if variant is None or not _move_stock(
         session,
@@ -147,6 +186,7 @@ def reserve_stock(
         conditions=(ProductVariant.stock >= quantity,),
         product_conditions=(Product.status == ProductStatus.ACTIVE,),
         order_id=order.id,
+        ledger=ledger,
     ):
         raise OutOfStock(
             str(
