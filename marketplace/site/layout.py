@@ -17,13 +17,13 @@ database besides the currencies offered (today's rates), which are part of the k
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
-from threading import Lock
 
 from flask import current_app, has_request_context, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+
+from marketplace.lru import BoundedLRU, per_app
 
 #: Header and footer frames kept per app process (≈ 10 KB each: the chooser's ~250 countries).
 FRAMES_KEPT = 128
@@ -36,41 +36,16 @@ def _slot(name: str) -> str:
     return f"{_MARK}{name}{_MARK}"
 
 
-class LayoutFrames:
+class LayoutFrames(BoundedLRU[tuple[str, ...]]):
     """Rendered frames keyed by everything they show, least recently used dropped first."""
 
     def __init__(self, kept: int = FRAMES_KEPT):
-        self._kept = kept
-        self._frames: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
-        self._lock = Lock()
-        #: Frames rendered and stored since the process started (the misses).
-        self.stored = 0
-
-    def get(self, key: tuple) -> tuple[str, ...] | None:
-        with self._lock:
-            frame = self._frames.get(key)
-            if frame is not None:
-                self._frames.move_to_end(key)
-            return frame
-
-    def put(self, key: tuple, frame: tuple[str, ...]) -> None:
-        with self._lock:
-            self.stored += 1
-            self._frames[key] = frame
-            self._frames.move_to_end(key)
-            while len(self._frames) > self._kept:
-                self._frames.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._frames)
+        super().__init__(kept)
 
 
 def layout_frames() -> LayoutFrames:
     """This app's frames (per app: its settings name the market and build the links)."""
-    frames = current_app.extensions.get("layout_frames")
-    if frames is None:
-        frames = current_app.extensions.setdefault("layout_frames", LayoutFrames())
-    return frames
+    return per_app("layout_frames", LayoutFrames)
 
 
 def _market_key(switch) -> tuple | None:

@@ -6,11 +6,9 @@ rendition, lazy or eager, in stock or not) is taken here. Needs an app context (
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from threading import Lock
 
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_number, ngettext
@@ -21,6 +19,7 @@ from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
+from marketplace.lru import BoundedLRU, per_app
 from marketplace.markets.context import current_market, current_rates
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
@@ -156,46 +155,21 @@ class CardView:
 CARD_BODIES_KEPT = 2048
 
 
-class CardBodies:
+class CardBodies(BoundedLRU[Markup]):
     """Rendered card bodies keyed by everything a body shows.
 
     A changed title, price, stock state, rating, photo, seller or village name, exchange rate or
     language is a different key, so nothing is ever invalidated: an entry nobody asks for again
-    ages out. Shared by the request threads of a process, hence the lock.
+    ages out (marketplace/lru.py).
     """
 
     def __init__(self, kept: int = CARD_BODIES_KEPT):
-        self._kept = kept
-        self._bodies: OrderedDict[tuple, Markup] = OrderedDict()
-        self._lock = Lock()
-        #: Bodies rendered and stored since the process started (the misses).
-        self.stored = 0
-
-    def get(self, key: tuple) -> Markup | None:
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-            return body
-
-    def put(self, key: tuple, body: Markup) -> None:
-        with self._lock:
-            self.stored += 1
-            self._bodies[key] = body
-            self._bodies.move_to_end(key)
-            while len(self._bodies) > self._kept:
-                self._bodies.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._bodies)
+        super().__init__(kept)
 
 
 def card_bodies() -> CardBodies:
     """This app's card bodies (per app: links and photo URLs depend on its settings)."""
-    bodies = current_app.extensions.get("card_bodies")
-    if bodies is None:
-        bodies = current_app.extensions.setdefault("card_bodies", CardBodies())
-    return bodies
+    return per_app("card_bodies", CardBodies)
 
 
 def _market_key() -> tuple:
