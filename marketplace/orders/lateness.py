@@ -181,19 +181,6 @@ def on_time_counts(
     return {seller_id: (int(good), int(total)) for seller_id, good, total in rows}
 
 
-def _slowest_from_lines():
-    """SQL, correlated to Fulfilment: the longest processing days of the part's products (NULL when
-    none is left)."""
-    return (
-        sa.select(sa.func.max(sa.func.coalesce(Product.processing_days, 0)))
-        .select_from(OrderLine)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.fulfilment_id == Fulfilment.id)
-        .correlate(Fulfilment)
-        .scalar_subquery()
-    )
-
-
 @event.listens_for(Session, "after_flush")
 def _products_processing_days_changed(session: Session, flush_context) -> None:
     """A product's processing days count for every part holding it, paid or not (as due_at reads
@@ -209,7 +196,7 @@ def _products_processing_days_changed(session: Session, flush_context) -> None:
     session.connection().execute(
         sa.update(Fulfilment)
         .where(Fulfilment.id.in_(holding))
-        .values(slowest_days=sa.func.coalesce(_slowest_from_lines(), 0))
+        .values(slowest_days=sa.func.coalesce(_slowest_product_days(), 0))
         .execution_options(synchronize_session=False)
     )
 
