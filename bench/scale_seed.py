@@ -19,9 +19,12 @@ from datetime import timedelta
 
 import seed
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.monitoring import summary as monitoring_summary
+from marketplace.orders import outcomes
+from marketplace.orders.lateness import grace_days_setting
 from marketplace.types import utcnow
 
 SELLER_EMAIL = "seller@scale.test"
@@ -85,6 +88,10 @@ def seed_scale(db, *, log=print) -> None:
         for statement in monitoring_summary.rebuild_sql(conn.dialect.name):
             conn.exec_driver_sql(statement)
         log(f"  monitoring summaries ({time.perf_counter() - started:.0f}s)")
+    with Session(db.engine) as session:  # and the shops' parcel counts (orders/outcomes.py)
+        outcomes.rebuild(session, grace_days=grace_days_setting())
+        session.commit()
+        log(f"  parcel counts ({time.perf_counter() - started:.0f}s)")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
     log(f"  seeding done in {time.perf_counter() - started:.0f}s")
