@@ -31,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
+from marketplace.catalogue.models import Product
 from marketplace.orders import lateness
 from marketplace.orders.models import (
     CancelledBy,
@@ -40,9 +41,9 @@ from marketplace.orders.models import (
     Order,
     OrderCancellation,
     OrderEvent,
+    OrderLine,
 )
 from marketplace.seller.models import Seller
-from marketplace.types import UTCDateTime
 
 PAID, SHOP_CANCELLED, SHIPPED, MEASURED, ON_TIME = 1, 2, 4, 8, 16
 #: FulfilmentCount's columns, one per bit.
@@ -206,29 +207,82 @@ def _rows(session: Session, seller_ids: Sequence[int] | None) -> list[Fulfilment
 
 
 def on_time_counts(
-    session: Session, seller_ids: Sequence[int] | None, *, now: datetime, grace_days: int
+    session: Session,
+    seller_ids: Sequence[int] | None,
+    *,
+    now: datetime,
+    grace_days: int,
+    rows: list[FulfilmentCount] | None = None,
 ) -> dict[int, tuple[int, int]]:
-    """`lateness.on_time_counts` over every part ever paid, from the shops' settled counts plus
-    the parts still open (two queries); live when a row was counted with another grace setting."""
-    rows = _rows(session, seller_ids)
+    """`lateness.on_time_counts` over every part ever paid, from the shops' settled counts (`rows`,
+    read when not given) plus the parts still open (three or four small queries); live when a row
+    was counted with another grace setting."""
+    if rows is None:
+        rows = _rows(session, seller_ids)
     if any(row.grace_days != int(grace_days) for row in rows):
         return lateness.on_time_counts(session, seller_ids, now=now, grace_days=grace_days)
-    late_now = sa.case((sa.literal(now, UTCDateTime()) > _due(grace_days), 1), else_=0)
-    stmt = (
-        _joined(Fulfilment.seller_id, sa.func.sum(late_now))
-        .where(
-            Fulfilment.status.in_(_OPEN_AT_QUERY),
-            Fulfilment.shipped_at.is_(None),
-            Order.paid_at.is_not(None),
-        )
-        .group_by(Fulfilment.seller_id)
+    counts = {row.seller_id: [row.on_time, row.measured] for row in rows}
+    for seller_id, late in _open_parts_late(session, seller_ids, now=now, grace_days=grace_days).items():
+        counts.setdefault(seller_id, [0, 0])[1] += late
+    return {seller_id: (good, total) for seller_id, (good, total) in counts.items() if total > 0}
+
+
+def _chunks(ids: Sequence[int], size: int = 5000):
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _open_parts_late(
+    session: Session, seller_ids: Sequence[int] | None, *, now: datetime, grace_days: int
+) -> dict[int, int]:
+    """{shop: its paid parts still open (not shipped, not cancelled) and past their due time}.
+
+    The few open parts first (the status index), then their orders' payment times and their shops'
+    days by id, the due time by `lateness.due_at` itself: joined in one statement, PostgreSQL took
+    the cancelled parts for open ones in its estimate and read every order (180 ms)."""
+    stmt = sa.select(Fulfilment.id, Fulfilment.seller_id, Fulfilment.order_id, Fulfilment.slowest_days).where(
+        Fulfilment.status.in_(_OPEN_AT_QUERY), Fulfilment.shipped_at.is_(None)
     )
     if seller_ids is not None:
         stmt = stmt.where(Fulfilment.seller_id.in_(list(seller_ids)))
-    counts = {row.seller_id: [row.on_time, row.measured] for row in rows}
-    for seller_id, late in session.execute(stmt):
-        counts.setdefault(seller_id, [0, 0])[1] += int(late or 0)
-    return {seller_id: (good, total) for seller_id, (good, total) in counts.items() if total > 0}
+    parts = session.execute(stmt).all()
+    if not parts:
+        return {}
+    paid_at: dict[int, datetime] = {}
+    for chunk in _chunks([part.order_id for part in parts]):
+        paid_at.update(
+            session.execute(
+                sa.select(Order.id, Order.paid_at).where(Order.id.in_(chunk), Order.paid_at.is_not(None))
+            ).all()
+        )
+    parts = [part for part in parts if part.order_id in paid_at]
+    if not parts:
+        return {}
+    shop_days = dict(
+        session.execute(
+            sa.select(Seller.id, sa.func.coalesce(Seller.processing_days, 0)).where(
+                Seller.id.in_(sorted({part.seller_id for part in parts}))
+            )
+        ).all()
+    )
+    unknown: dict[int, int] = {}
+    for chunk in _chunks([part.id for part in parts if part.slowest_days is None]):
+        unknown.update(
+            session.execute(
+                sa.select(OrderLine.fulfilment_id, sa.func.max(sa.func.coalesce(Product.processing_days, 0)))
+                .join(Product, Product.id == OrderLine.product_id)
+                .where(OrderLine.fulfilment_id.in_(chunk))
+                .group_by(OrderLine.fulfilment_id)
+            ).all()
+        )
+    late: dict[int, int] = defaultdict(int)
+    for part in parts:
+        slowest = part.slowest_days if part.slowest_days is not None else unknown.get(part.id, 0)
+        days = max(int(slowest or 0), int(shop_days.get(part.seller_id, 0)))
+        if now > lateness.due_at(paid_at[part.order_id], days, grace_days):
+            late[part.seller_id] += 1
+    return dict(late)
 
 
 def cancellation_counts(session: Session, seller_ids: Sequence[int] | None) -> dict[int, tuple[int, int]]:
@@ -248,7 +302,11 @@ def shop_counts(session: Session, seller_ids: Sequence[int] | None, *, now: date
     rows = _rows(session, seller_ids)
     cancellations = {row.seller_id: (row.shop_cancelled, row.paid) for row in rows if row.paid}
     shipped = {row.seller_id: row.shipped for row in rows if row.shipped}
-    return on_time_counts(session, seller_ids, now=now, grace_days=grace_days), cancellations, shipped
+    return (
+        on_time_counts(session, seller_ids, now=now, grace_days=grace_days, rows=rows),
+        cancellations,
+        shipped,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
