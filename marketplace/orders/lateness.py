@@ -74,9 +74,12 @@ def due_expression(slowest, grace_days: int):
 
 
 def _parts(session: Session, *conditions):
-    """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query)."""
+    """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query;
+    the lines are read only for a part without `slowest_days`)."""
     rows = session.execute(
-        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(slowest_product_days(), 0))
+        sa.select(
+            Fulfilment, Order, Seller, sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0)
+        )
         .join(Order, Order.id == Fulfilment.order_id)
         .join(Seller, Seller.id == Fulfilment.seller_id)
         .where(Order.paid_at.is_not(None), *conditions)
