@@ -181,3 +181,17 @@ def test_another_grace_setting_is_read_live(app, session):
     session.commit()
     assert session.get(FulfilmentCount, shop.id).grace_days == 0
     assert_same(session, now=later, grace_days=0)
+
+
+def test_recount_cli_rebuilds_the_counts(runner, session):
+    shop = make_seller(session, processing_days=3)
+    product = make_product(session, seller=shop, stock=5)
+    order = _order(session, {product: 1})
+    assert orders.mark_order_paid(session, order, actor_label="test", now=PAID)
+    session.commit()
+    session.execute(sa.delete(FulfilmentCount))
+    session.commit()
+    result = runner.invoke(args=["orders", "recount-parcels"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.get(FulfilmentCount, shop.id).paid == 1
