@@ -18,6 +18,11 @@ Only settled outcomes are stored: a part shipped (on time or late by its due tim
 not shipped, not cancelled) and are read at query time (`on_time_counts`). The on-time bits depend
 on LATE_GRACE_DAYS: a row remembers the setting it was counted with, and a row counted with another
 (or with two) is read live, through `lateness.on_time_counts`, until `rebuild` counts again.
+
+Concurrency: a part's state and its stored bits are read in one statement, and the bits change
+only with the state (whose writers take the part's row), so two transactions never add the same
+difference. A race the app itself does not exclude (a payment undone while a parcel of the order
+ships) could leave one part miscounted; `flask orders recount-parcels` counts everything again.
 """
 
 from __future__ import annotations
