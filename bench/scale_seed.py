@@ -19,9 +19,12 @@ from datetime import timedelta
 
 import seed
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.monitoring import summary as monitoring_summary
+from marketplace.orders import outcomes
+from marketplace.orders.lateness import grace_days_setting
 from marketplace.types import utcnow
 
 SELLER_EMAIL = "seller@scale.test"
@@ -85,6 +88,16 @@ def seed_scale(db, *, log=print) -> None:
         for statement in monitoring_summary.rebuild_sql(conn.dialect.name):
             conn.exec_driver_sql(statement)
         log(f"  monitoring summaries ({time.perf_counter() - started:.0f}s)")
+    with db.engine.begin() as conn:  # each parcel's slowest product (set at placement; migration 0020)
+        conn.exec_driver_sql(
+            "UPDATE fulfilments SET slowest_days = COALESCE((SELECT max(COALESCE(p.processing_days, 0)) "
+            "FROM order_lines l JOIN products p ON p.id = l.product_id "
+            "WHERE l.fulfilment_id = fulfilments.id), 0)"
+        )
+    with Session(db.engine) as session:  # and the shops' parcel counts (orders/outcomes.py)
+        outcomes.rebuild(session, grace_days=grace_days_setting())
+        session.commit()
+        log(f"  parcel counts ({time.perf_counter() - started:.0f}s)")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
     log(f"  seeding done in {time.perf_counter() - started:.0f}s")

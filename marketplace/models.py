@@ -33,8 +33,8 @@ from marketplace.storefront import search_index  # noqa: F401  (index DDL and se
 # (create_app imports this module) connects them in the app, the CLI, the tests and gunicorn.
 from marketplace.favourites import listeners as favourite_listeners  # noqa: F401
 from marketplace.monitoring import summary as monitoring_summary  # noqa: F401
-from marketplace.orders import lateness as order_lateness  # noqa: F401  (parts' slowest_days)
 from marketplace.orders import notifications  # noqa: F401
+from marketplace.orders import outcomes as order_outcomes  # noqa: F401  (FulfilmentCount, slowest_days)
 from marketplace.payments import listeners as payment_listeners  # noqa: F401
 from marketplace.payouts import listeners as payout_listeners  # noqa: F401
 from marketplace.refunds import listeners as refund_listeners  # noqa: F401

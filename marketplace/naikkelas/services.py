@@ -23,9 +23,8 @@ from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
-from marketplace.orders.cancellation import shop_cancellation_counts
-from marketplace.orders.lateness import grace_days_setting, on_time_counts
-from marketplace.orders.models import Fulfilment, FulfilmentStatus
+from marketplace.orders.lateness import grace_days_setting
+from marketplace.orders.outcomes import shop_counts
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
@@ -189,23 +188,18 @@ def compute_metrics(
     for sid, count in labels:
         values[sid]["verified_labels"] = int(count)
 
-    shipped = session.execute(
-        _where_seller(
-            sa.select(Fulfilment.seller_id, sa.func.count(Fulfilment.id))
-            .where(Fulfilment.status.in_([FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED]))
-            .group_by(Fulfilment.seller_id),
-            Fulfilment.seller_id,
-            seller_ids,
-        )
-    ).all()
-    for sid, count in shipped:
-        values[sid]["fulfilled_orders"] = int(count)
-
-    counts = on_time_counts(session, seller_ids, now=now, grace_days=grace_days_setting())
-    for sid, (on_time, measured) in counts.items():
+    # Parcels shipped, on time and cancelled by the shop: the shops' kept counts (orders/outcomes.py)
+    # plus the parts still open, instead of every parcel ever paid.
+    on_time, cancellations, shipped = shop_counts(
+        session, seller_ids, now=now, grace_days=grace_days_setting()
+    )
+    for sid, count in shipped.items():
         if sid in values:
-            values[sid]["on_time_rate"] = _percent(on_time, measured)
-    for sid, (cancelled, paid) in shop_cancellation_counts(session, seller_ids).items():
+            values[sid]["fulfilled_orders"] = int(count)
+    for sid, (good, measured) in on_time.items():
+        if sid in values:
+            values[sid]["on_time_rate"] = _percent(good, measured)
+    for sid, (cancelled, paid) in cancellations.items():
         if sid in values:
             values[sid]["not_cancelled_rate"] = _percent(paid - cancelled, paid)
     ratings = session.execute(

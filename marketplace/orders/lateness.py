@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
 from marketplace.accounts.models import User
@@ -51,7 +50,7 @@ def due_at(paid_at: datetime, processing_days: int, grace_days: int) -> datetime
     return paid_at + timedelta(days=max(int(processing_days or 0), 0) + max(int(grace_days), 0))
 
 
-def _slowest_product_days():
+def slowest_product_days():
     """The slowest product's processing days of the part in the outer query (None: no product).
 
     Correlated on the lines' fulfilment_id index, read per part found: grouping every order line
@@ -66,10 +65,21 @@ def _slowest_product_days():
     )
 
 
+def due_expression(slowest, grace_days: int):
+    """`due_at` in SQL for a part joined with its order and shop, given its slowest product's days."""
+    shop = sa.func.coalesce(Seller.processing_days, 0)
+    days = sa.case((slowest > shop, slowest), else_=shop)
+    days = sa.case((days > 0, days), else_=0) + max(int(grace_days), 0)
+    return add_days(Order.paid_at, days)
+
+
 def _parts(session: Session, *conditions):
-    """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query)."""
+    """(fulfilment, order, seller, processing days) of paid parts matching `conditions` (one query;
+    the lines are read only for a part without `slowest_days`)."""
     rows = session.execute(
-        sa.select(Fulfilment, Order, Seller, sa.func.coalesce(_slowest_product_days(), 0))
+        sa.select(
+            Fulfilment, Order, Seller, sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0)
+        )
         .join(Order, Order.id == Fulfilment.order_id)
         .join(Seller, Seller.id == Fulfilment.seller_id)
         .where(Order.paid_at.is_not(None), *conditions)
@@ -139,11 +149,7 @@ def on_time_counts(
         .group_by(OrderLine.fulfilment_id)
         .subquery("unknown")
     )
-    slowest = sa.func.coalesce(Fulfilment.slowest_days, unknown.c.days, 0)
-    shop = sa.func.coalesce(Seller.processing_days, 0)
-    days = sa.case((slowest > shop, slowest), else_=shop)
-    days = sa.case((days > 0, days), else_=0) + max(int(grace_days), 0)
-    due = add_days(Order.paid_at, days)
+    due = due_expression(sa.func.coalesce(Fulfilment.slowest_days, unknown.c.days, 0), grace_days)
     shipped = Fulfilment.shipped_at.is_not(None)
     measured = sa.case(
         (shipped, 1),
@@ -181,22 +187,31 @@ def on_time_counts(
     return {seller_id: (int(good), int(total)) for seller_id, good, total in rows}
 
 
-@event.listens_for(Session, "after_flush")
-def _products_processing_days_changed(session: Session, flush_context) -> None:
-    """A product's processing days count for every part holding it, paid or not (as due_at reads
-    them): rewrite those parts' `slowest_days` in the same flush."""
-    changed = [
+def products_with_new_days(session: Session) -> list[int]:
+    """Ids of the products whose processing days the flush under way changes (after_flush)."""
+    return sorted(
         obj.id
         for obj in session.dirty
         if isinstance(obj, Product) and attributes.get_history(obj, "processing_days").added
-    ]
-    if not changed:
+    )
+
+
+def parts_holding(product_ids: list[int]):
+    """A select of the ids of the parts holding these products."""
+    return sa.select(OrderLine.fulfilment_id).where(OrderLine.product_id.in_(product_ids))
+
+
+def rewrite_slowest_days(session: Session, product_ids: list[int]) -> None:
+    """A product's processing days count for every part holding it, paid or not (as due_at reads
+    them): rewrite those parts' `slowest_days` in the same flush (orders/outcomes.py's after_flush
+    calls this first, then recounts the parts)."""
+    if not product_ids:
         return
-    holding = sa.select(OrderLine.fulfilment_id).where(OrderLine.product_id.in_(sorted(changed)))
+    holding = parts_holding(product_ids)
     session.connection().execute(
         sa.update(Fulfilment)
         .where(Fulfilment.id.in_(holding))
-        .values(slowest_days=sa.func.coalesce(_slowest_product_days(), 0))
+        .values(slowest_days=sa.func.coalesce(slowest_product_days(), 0))
         .execution_options(synchronize_session=False)
     )
 

@@ -152,6 +152,10 @@ class Fulfilment(db.Model):
     #: placement, rewritten when a product's processing days change (lateness.py, in that flush).
     #: None: not known; the on-time count then reads the part's lines.
     slowest_days: Mapped[Optional[int]] = mapped_column()
+    #: What the part adds to its shop's `FulfilmentCount` now (orders/outcomes.py's bits: paid,
+    #: cancelled by the shop, shipped, measured on time or late once settled, on time): the
+    #: counts change by the difference when a flush changes the part, its order or its shop.
+    counted_as: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     cancelled_by: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
@@ -284,3 +288,29 @@ class LateParcelReminder(db.Model):
         sa.ForeignKey("fulfilments.id", ondelete="CASCADE"), unique=True
     )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FulfilmentCount(db.Model):
+    """A shop's parcels by settled outcome, for naik kelas and monitoring's "levels" (issue 16).
+
+    Kept by orders/outcomes.py in the flush that changes a part (the sum of the parts'
+    `counted_as` bits); the on-time share adds the few parts still open, read at query time,
+    because an open part becomes late by time passing. `grace_days` is the LATE_GRACE_DAYS the
+    on-time bits were counted with (-1: counted with two different settings; read live then).
+    """
+
+    __tablename__ = "fulfilment_counts"
+
+    #: No foreign key, as the sales summaries: a row outlives nothing it counts.
+    seller_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    grace_days: Mapped[int] = mapped_column()
+    #: Parts of paid orders.
+    paid: Mapped[int] = mapped_column(default=0)
+    #: Parts of paid orders the shop cancelled units of.
+    shop_cancelled: Mapped[int] = mapped_column(default=0)
+    #: Parts shipped or delivered (paid or not, as naik kelas's "orders shipped" counts them).
+    shipped: Mapped[int] = mapped_column(default=0)
+    #: Paid parts settled and measured: shipped, or cancelled after they were due.
+    measured: Mapped[int] = mapped_column(default=0)
+    #: Paid parts shipped by their due time.
+    on_time: Mapped[int] = mapped_column(default=0)
