@@ -121,7 +121,7 @@ from marketplace.cache.store import (
 )
 from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE, current_language, negotiate_language, requested_language
-from marketplace.markets.context import cache_variant
+from marketplace.markets.context import RATE_GENERATION, cache_variant
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,20 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
     # Visitors without any cookie get a stored page without Flask's request machinery at all.
     app.wsgi_app = CookielessHits(app.wsgi_app, app)
+    # Today's exchange rates are kept per process for as long as the catalogue generation holds
+    # (a rate is a structural change: it bumps the generation on commit; markets.context).
+    app.extensions[RATE_GENERATION] = _rate_generation
+
+
+def _rate_generation() -> int | None:
+    """The catalogue generation as this request's stamp holds it (read once per request, in the
+    round trip an uncached anonymous page makes anyway); None when writes do not bump it (tests
+    without the page cache) or the store failed: the rates are then read from the database."""
+    cache = _current()
+    if cache is None or not cache.track_writes:
+        return None
+    stamp = cache.stamp()
+    return None if stamp is None else stamp.catalogue
 
 
 def _request_memo() -> dict:
