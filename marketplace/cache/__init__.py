@@ -295,20 +295,13 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
     # Visitors without any cookie get a stored page without Flask's request machinery at all.
     app.wsgi_app = CookielessHits(app.wsgi_app, app)
-    # Today's exchange rates are kept per process for as long as the catalogue generation holds
-    # (a rate is a structural change: it bumps the generation on commit; markets.context).
-    app.extensions[RATE_GENERATION] = _rate_generation
+    app.extensions[RATE_GENERATION] = _rate_generation  # a new rate bumps the catalogue
 
 
 def _rate_generation() -> int | None:
-    """The catalogue generation as this request's stamp holds it (read once per request, in the
-    round trip an uncached anonymous page makes anyway); None when writes do not bump it (tests
-    without the page cache) or the store failed: the rates are then read from the database."""
+    """The stamp's catalogue generation (markets.context keeps rates by it); None: no tracking/store."""
     cache = _current()
-    if cache is None or not cache.track_writes:
-        return None
-    stamp = cache.stamp()
-    return None if stamp is None else stamp.catalogue
+    return getattr(cache.stamp() if cache is not None and cache.track_writes else None, "catalogue", None)
 
 
 def _request_memo() -> dict:
