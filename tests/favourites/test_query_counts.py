@@ -44,7 +44,9 @@ def test_pages_with_favourites_and_history_run_a_fixed_number_of_queries(app, se
     client.set_cookie("recently_viewed", ".".join(str(p.id) for p in products[-10:]))
     large = _counts(client, count_queries, paths)
     assert large == small
-    assert small[paths[0]] <= 16, small
+    # The buyer's user, cart count and saved ids in one statement (web.load_user); their questions
+    # with the answered ones (questions.list_product_questions). 16 allowed before.
+    assert small[paths[0]] <= 8 and small["/"] <= 7 and small["/clusters/batik"] <= 6, small
 
 
 def test_a_buyers_page_reads_the_cart_count_and_saved_ids_with_the_user(app, session, world, count_queries):
