@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import sqlalchemy as sa
@@ -45,9 +46,25 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from marketplace.accounts import sessions
 
-        return sessions.load_user_from_session_id(db.session, user_id)
+        # A page (GET) also shows the header's cart count and the hearts: read with the user, in
+        # one statement. A POST may change either before it renders: those read them when shown.
+        extra = _page_reads() if request.method in ("GET", "HEAD") else ()
+        return sessions.load_user_from_session_id(db.session, user_id, extra=extra)
 
     del User
+
+
+@functools.cache
+def _page_reads() -> tuple:
+    """(column, receiver) pairs `load_user` reads with a logged-in visitor for the pages they see."""
+    from marketplace.accounts.models import User
+    from marketplace.cart.header import account_cart_count_column, remember_cart_count
+    from marketplace.favourites.current import account_favourite_ids_column, remember_favourite_ids
+
+    return (
+        (account_cart_count_column(User.id), remember_cart_count),
+        (account_favourite_ids_column(User.id), remember_favourite_ids),
+    )
 
 
 BLUEPRINTS = (

@@ -33,6 +33,7 @@ from jinja2 import BytecodeCache
 from marketplace import create_app
 from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
+from marketplace.markets.context import RATE_TABLES
 from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
 from tests.factories import TEST_HASH_METHOD
 from tests.race.harness import _race_servers, race_server  # noqa: F401  (the session's one gunicorn per backend for races)
@@ -358,6 +359,8 @@ def _on_shared_app(url: str, app_overrides: dict):
     cache = app.extensions["page_cache"]
     if isinstance(cache.backend, MemoryBackend):
         cache.backend._entries.clear()
+    # Emptying the tables below restarts the generations: what was kept by them goes too.
+    app.extensions.pop(RATE_TABLES, None)
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

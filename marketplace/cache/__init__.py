@@ -121,7 +121,7 @@ from marketplace.cache.store import (
 )
 from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE, current_language, negotiate_language, requested_language
-from marketplace.markets.context import cache_variant
+from marketplace.markets.context import RATE_GENERATION, cache_variant
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,13 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached_page)
     # Visitors without any cookie get a stored page without Flask's request machinery at all.
     app.wsgi_app = CookielessHits(app.wsgi_app, app)
+    app.extensions[RATE_GENERATION] = _rate_generation  # a new rate bumps the catalogue
+
+
+def _rate_generation() -> int | None:
+    """The stamp's catalogue generation (markets.context keeps rates by it); None: no tracking/store."""
+    cache = _current()
+    return getattr(cache.stamp() if cache is not None and cache.track_writes else None, "catalogue", None)
 
 
 def _request_memo() -> dict:

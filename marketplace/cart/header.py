@@ -49,6 +49,23 @@ def _count_statement(*, by_account: bool) -> sa.Select:
     return query.where(Cart.token == sa.bindparam("token"), Cart.user_id.is_(None))
 
 
+def account_cart_count_column(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The header count of the account `user_id` (a column of the caller's statement): read with
+    the logged-in user in one statement (`remember_cart_count` takes the value)."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.user_id == user_id)
+        .scalar_subquery()
+    )
+
+
+def remember_cart_count(count: int | None) -> None:
+    """This request's count, read with the user: `header_cart_count` will not read it again."""
+    if has_request_context():
+        request.environ[_MEMO] = int(count or 0)
+
+
 def header_cart_count() -> int:
     """This request's cart count for the header (called by base.html; read once per request)."""
     if not has_request_context():

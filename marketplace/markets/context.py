@@ -18,6 +18,7 @@ link asked for it).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl
 from flask import current_app, g, has_request_context, request
 
 from marketplace.extensions import db
+from marketplace.lru import BoundedLRU, per_app
 from marketplace.types import utcnow
 
 HOME_COUNTRY = "ID"
@@ -164,20 +166,62 @@ def _account_choice() -> Optional[tuple[Optional[str], Optional[str]]]:
     return None
 
 
-def current_rates():
-    """This request's RateTable (one query per request; a fresh read outside requests)."""
-    from marketplace.markets.services import DEFAULT_STALE_DAYS, load_rate_table
+#: app.extensions key: a callable answering this request's *rate generation*, a shared counter that
+#: every committed change to `exchange_rates` moves (the page cache registers its catalogue
+#: generation, `cache.init_app`), or None when there is none to read (then rates are read per request).
+RATE_GENERATION = "markets.rate_generation"
+#: app.extensions key: the latest rates read, by rate generation (`BoundedLRU`, RATE_GENERATIONS_KEPT).
+RATE_TABLES = "markets.rate_tables"
+#: Generations kept: the current one, and the one before for requests that started before a change.
+RATE_GENERATIONS_KEPT = 4
+#: A kept read older than this is read again, whatever the generation says (a counter that went
+#: back, after a restore or a Redis restart, must not bring back rates older than this).
+RATE_TABLE_SECONDS = 300
 
-    if has_request_context() and "rate_table" in g:
+
+def current_rates():
+    """This request's RateTable: the latest rates, read at most once per request.
+
+    With a rate generation to read (see RATE_GENERATION; the page cache reads it in the same round
+    trip as its stamp, which an uncached anonymous page has read already), the rates themselves are
+    read once per generation per process and kept: a new rate moves the generation on commit, so it
+    shows on the next request in every process. Without one (tests without the page cache, a
+    failed counter read), and outside requests, they are read from the database each time.
+    """
+    from marketplace.markets.services import DEFAULT_STALE_DAYS, RateTable, load_latest_rates
+
+    in_request = has_request_context()
+    if in_request and "rate_table" in g:
         return g.rate_table
-    table = load_rate_table(
-        db.session,
+    rates = _kept_rates(load_latest_rates) if in_request else None
+    if rates is None:
+        rates = load_latest_rates(db.session)
+    table = RateTable(
+        rates=rates,
         today=utcnow().date(),
         stale_days=int(current_app.config.get("RATE_STALE_DAYS", DEFAULT_STALE_DAYS)),
     )
-    if has_request_context():
+    if in_request:
         g.rate_table = table
     return table
+
+
+def _kept_rates(load):
+    """The latest rates as kept for this request's rate generation, read once per generation; None
+    when there is no generation to read."""
+    read_generation = current_app.extensions.get(RATE_GENERATION)
+    generation = read_generation() if read_generation is not None else None
+    if generation is None:
+        return None
+    kept = per_app(RATE_TABLES, lambda: BoundedLRU(RATE_GENERATIONS_KEPT))
+    found = kept.get(generation)
+    now = time.monotonic()
+    if found is not None and now - found[0] < RATE_TABLE_SECONDS:
+        return found[1]
+    # Read after the generation: a rate committed meanwhile moves it, and the next request reads again.
+    rates = load(db.session)
+    kept.put(generation, (now, rates))
+    return rates
 
 
 def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list[str]]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Context, Decimal, InvalidOperation, localcontext
 from functools import cache
+from types import MappingProxyType
 from typing import Optional
 
 import sqlalchemy as sa
@@ -105,7 +106,7 @@ class Rate:
 class RateTable:
     """The latest rate of every currency, read once per request."""
 
-    rates: dict[str, Rate] = field(default_factory=dict)
+    rates: Mapping[str, Rate] = field(default_factory=dict)
     today: Optional[date] = None
     stale_days: int = DEFAULT_STALE_DAYS
 
@@ -253,13 +254,19 @@ def _latest_rate_rows(session: Session) -> sa.Result:
     return session.execute(_latest_rate_statement())
 
 
+def load_latest_rates(session: Session) -> Mapping[str, Rate]:
+    """The latest rate of each supported currency, as plain values (read-only: kept and shared)."""
+    return MappingProxyType(
+        {
+            row.currency: _snapshot(row)
+            for row in _latest_rate_rows(session)
+            if row.currency in SUPPORTED_CURRENCIES
+        }
+    )
+
+
 def load_rate_table(session: Session, *, today: date, stale_days: int = DEFAULT_STALE_DAYS) -> RateTable:
-    rates = {
-        row.currency: _snapshot(row)
-        for row in _latest_rate_rows(session)
-        if row.currency in SUPPORTED_CURRENCIES
-    }
-    return RateTable(rates=rates, today=today, stale_days=stale_days)
+    return RateTable(rates=load_latest_rates(session), today=today, stale_days=stale_days)
 
 
 def checkout_rate(rates: RateTable, currency: str) -> Optional[Rate]:

@@ -67,6 +67,44 @@ def list_public_questions(session: Session, product_id: int, *, limit: int = PUB
     )
 
 
+def list_product_questions(
+    session: Session, product_id: int, *, asker_id: int, limit: int = PUBLIC_LIMIT
+) -> tuple[list[ProductQuestion], list[ProductQuestion]]:
+    """(`list_public_questions`, `list_waiting_for_asker`) in one statement, for a logged-in visitor.
+
+    A window ranks the answered questions (newest answer first) apart from the asker's own waiting
+    ones; `limit` of the first are kept, all of the second.
+    """
+    answered = ProductQuestion.answered_at.is_not(None)
+    ranked = (
+        sa.select(
+            ProductQuestion.id.label("id"),
+            sa.func.row_number()
+            .over(
+                partition_by=answered,
+                order_by=(ProductQuestion.answered_at.desc(), ProductQuestion.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            ProductQuestion.product_id == product_id,
+            ProductQuestion.hidden_at.is_(None),
+            sa.or_(answered, ProductQuestion.asker_id == asker_id),
+        )
+        .subquery()
+    )
+    found = session.scalars(
+        sa.select(ProductQuestion)
+        .join(ranked, ranked.c.id == ProductQuestion.id)
+        .where(sa.or_(ranked.c.rank <= limit, ProductQuestion.answered_at.is_(None)))
+    ).all()
+    public = sorted(
+        (q for q in found if q.answered_at is not None), key=lambda q: (q.answered_at, q.id), reverse=True
+    )
+    waiting = sorted((q for q in found if q.answered_at is None), key=lambda q: q.id)
+    return public, waiting
+
+
 def list_waiting_for_asker(session: Session, product_id: int, asker_id: int) -> list[ProductQuestion]:
     """The asker's own questions on this product that wait for an answer (shown only to them)."""
     return list(

@@ -83,17 +83,18 @@ def contact_share(product: Product, title: str) -> ContactShare:
 def product_page_context(session: Session, product: Product, *, title: str, lang: str) -> dict:
     """What templates/storefront/_contact_share.html and _questions.html print."""
     logged_in = bool(current_user.is_authenticated)
-    waiting = []
     own_shop = False
     if logged_in:  # never on a page the cache keeps: logged-in visitors bypass it
         own_shop = product.seller_id in user_seller_ids(session, current_user)
-        waiting = questions.list_waiting_for_asker(session, product.id, current_user.id)
+        answered, waiting = questions.list_product_questions(session, product.id, asker_id=current_user.id)
+    else:
+        answered, waiting = questions.list_public_questions(session, product.id), []
     return {
         "contact_share": contact_share(product, title),
         "questions": question_presenters.product_questions(
             product_id=product.id,
             shop=product.seller.name,
-            answered=questions.list_public_questions(session, product.id),
+            answered=answered,
             waiting=waiting,
             logged_in=logged_in,
             own_shop=own_shop,

@@ -4,7 +4,7 @@ sellers and label types.
 Visibility rule, applied everywhere public: a product is public when its status is `active` and its
 seller is `approved` (`seller.visibility.public_products_filter()`). Query budget: each public page
 loads with a fixed number of SQL statements whatever the catalogue's size — relations a page shows
-are eager-loaded (`CARD_OPTIONS`, `DETAIL_OPTIONS`).
+are eager-loaded (`CARD_OPTIONS`; the product page's in `get_public_product`).
 
     get_public_product(session, product_id) -> Product            raises NotFound
     get_cluster_by_slug / get_village_by_slug / get_seller_by_slug(session, slug)  raise NotFound
@@ -22,13 +22,23 @@ are eager-loaded (`CARD_OPTIONS`, `DETAIL_OPTIONS`).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.catalogue.models import (
+    Cluster,
+    Product,
+    ProductOption,
+    ProductStatus,
+    ProductVariant,
+    Region,
+    RegionKind,
+)
 from marketplace.catalogue.queries import newest_order
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.errors import NotFound
@@ -46,13 +56,6 @@ CARD_OPTIONS = (
     joinedload(Product.seller).joinedload(Seller.village),
     joinedload(Product.cluster),
     selectinload(Product.images),
-)
-#: Loader options for the product page: the card's plus labels and their types.
-DETAIL_OPTIONS = (
-    *CARD_OPTIONS,
-    selectinload(Product.labels).joinedload(ProductLabel.label_type),
-    selectinload(Product.options),
-    selectinload(Product.variants),
 )
 
 
@@ -171,19 +174,62 @@ def get_seller_page(session: Session, slug: str) -> tuple[Seller, int, int]:
 
 
 def get_public_product(session: Session, product_id: int) -> Product:
-    """A public product with seller, village, cluster, images and labels (+types) loaded.
+    """A public product with seller, village, cluster, images, labels (+types) and options loaded;
+    its variants too when it has options (a plain product's one variant loads if something asks).
 
+    Two statements for a product without labels or options (the product with its many-to-ones and
+    whether it has either, then its photos), one more for its labels, two more for its options and
+    variants: the product page and the API used to run all five every time.
     Raises NotFound when it does not exist, is not active, or its seller is not approved.
     """
     # Ids are 32-bit integers on PostgreSQL: a larger number from a URL would be a database error.
     if not isinstance(product_id, int) or not 1 <= product_id <= MAX_ID:
         raise NotFound(_l("Product not found."))
-    product = session.scalar(
-        public_products_select().where(Product.id == product_id).options(*DETAIL_OPTIONS)
-    )
-    if product is None:
+    found = session.execute(_public_product_statement(), {"product_id": product_id}).first()
+    if found is None:
         raise NotFound(_l("Product not found."))
+    product, has_labels, has_options = found
+    labels = (
+        session.scalars(
+            sa.select(ProductLabel)
+            .where(ProductLabel.product_id == product.id)
+            .options(joinedload(ProductLabel.label_type))
+        ).all()
+        if has_labels
+        else []
+    )
+    set_committed_value(product, "labels", list(labels))
+    options = (
+        session.scalars(
+            sa.select(ProductOption)
+            .where(ProductOption.product_id == product.id)
+            .order_by(ProductOption.position)
+        ).all()
+        if has_options
+        else []
+    )
+    set_committed_value(product, "options", list(options))
+    if has_options:
+        variants = session.scalars(
+            sa.select(ProductVariant)
+            .where(ProductVariant.product_id == product.id)
+            .order_by(ProductVariant.position, ProductVariant.id)
+        ).all()
+        set_committed_value(product, "variants", list(variants))
     return product
+
+
+@cache  # built once: read on every product page
+def _public_product_statement() -> sa.Select:
+    return (
+        public_products_select()
+        .add_columns(
+            sa.exists().where(ProductLabel.product_id == Product.id).label("has_labels"),
+            sa.exists().where(ProductOption.product_id == Product.id).label("has_options"),
+        )
+        .where(Product.id == sa.bindparam("product_id"))
+        .options(*CARD_OPTIONS)
+    )
 
 
 class ClusterSummary(NamedTuple):

@@ -201,3 +201,45 @@ def test_the_product_page_reads_questions_in_a_fixed_number_of_queries(app, sess
     add_answered(15)
     assert counts() == small
     assert "Jawaban 14" in app.test_client().get(page).get_data(as_text=True)
+
+
+def test_a_logged_in_visitors_questions_load_in_one_statement_as_in_two(session, shop, count_queries):
+    from datetime import timedelta
+
+    owner, seller, product, buyer, _curator = shop
+    other = make_user(session)
+    now = utcnow()
+
+    def question(asker, minutes: int, *, answered: bool = False, hidden: bool = False) -> ProductQuestion:
+        row = ProductQuestion(
+            product_id=product.id,
+            seller_id=seller.id,
+            asker_id=asker.id,
+            body=f"question {minutes}",
+            asked_at=now - timedelta(minutes=minutes),
+            answer="yes" if answered else "",
+            answered_at=now - timedelta(minutes=minutes - 1) if answered else None,
+            hidden_at=now if hidden else None,
+        )
+        session.add(row)
+        return row
+
+    for minutes in range(10, 10 + services.PUBLIC_LIMIT + 3):  # more answered than a page shows
+        question(other if minutes % 2 else buyer, minutes, answered=True)
+    question(buyer, 3)
+    question(buyer, 2)
+    question(buyer, 4, hidden=True)
+    question(other, 1)  # someone else's, waiting: not shown to the buyer
+    question(other, 5, answered=True, hidden=True)
+    session.commit()
+    product_id, buyer_id = product.id, buyer.id
+
+    with count_queries() as counter:
+        answered, waiting = services.list_product_questions(session, product_id, asker_id=buyer_id)
+    assert counter.count == 1
+    assert [q.id for q in answered] == [q.id for q in services.list_public_questions(session, product_id)]
+    assert len(answered) == services.PUBLIC_LIMIT
+    assert [q.id for q in waiting] == [
+        q.id for q in services.list_waiting_for_asker(session, product_id, buyer_id)
+    ]
+    assert [q.body for q in waiting] == ["question 3", "question 2"]

@@ -64,9 +64,13 @@ def test_public_pages_run_a_fixed_number_of_queries(client, session, world, coun
     _add_products(session, world, 60, label_type)
     large = _counts(client, count_queries, first)
     assert large == small
-    # And the budget itself stays small (the product page: the product, its options, variants,
-    # photos and labels, today's rates, answered questions, more from the maker and the desa).
+    # And the budget itself stays small (the product page, with labels and without options: the
+    # product with whether it has labels or options, its photos, its labels, today's rates,
+    # answered questions, more from the maker and the desa; options and variants only when it has
+    # options, listings.get_public_product).
     assert max(small.values()) <= 9, small
+    product_page = f"/products/{first.id}-{first.slug}"
+    assert small[product_page] <= 6, small  # 8 before options and variants became conditional
     # Listings: the page's ids, then its cards with their first photos in one statement
     # (storefront.cards); the home page counts clusters and desa in one scan (listings.list_places).
     assert small["/"] <= 6 and small["/clusters/batik"] <= 5, small
