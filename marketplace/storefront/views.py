@@ -34,6 +34,8 @@ from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
+# A Jinja global (not a context value) so the imported catalogue macros see it too.
+bp.add_app_template_global(presenters.card_items, "card_items")
 
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
