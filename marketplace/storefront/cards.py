@@ -9,7 +9,7 @@ subquery, and `card_rows()` turns the rows into `CardProduct`s, read by storefro
 product_card exactly as it reads a Product (same attribute names).
 
     card_select() -> Select        (add where/order_by/limit; one statement, no images query)
-    card_rows(session, stmt) -> list[CardProduct]
+    card_rows(session, stmt, params=None) -> list[CardProduct]
     card_from_row(row) -> CardProduct              (a card_select() row, extra columns after it)
     load_cards(session, ids) -> list[CardProduct]      in the order of `ids`
 """
@@ -158,9 +158,9 @@ def card_from_row(row) -> CardProduct:
     )
 
 
-def card_rows(session: Session, stmt: sa.Select) -> list[CardProduct]:
+def card_rows(session: Session, stmt: sa.Select, params: dict | None = None) -> list[CardProduct]:
     """The cards of `stmt` (a card_select() with the caller's filters), in its order."""
-    return [card_from_row(row) for row in session.execute(stmt)]
+    return [card_from_row(row) for row in session.execute(stmt, params)]
 
 
 def load_cards(session: Session, ids: Sequence[int]) -> list[CardProduct]:

@@ -318,8 +318,9 @@ def search():
             }
             for label in labels
         ],
-        suggested_clusters=presenters.cluster_links(clusters, lang),
-        suggested_villages=presenters.village_links(villages, lang)[:8],
+        # Shown only when nothing was found (the empty state's links): built only then.
+        suggested_clusters=presenters.cluster_links(clusters, lang) if not result.items else [],
+        suggested_villages=presenters.village_links(villages[:8], lang) if not result.items else [],
         clear_filters_url=url_for("storefront.search", **({"q": params.q} if params.q else {})),
         clear_all_url=url_for("storefront.search"),
         has_filters=params.has_filters,
