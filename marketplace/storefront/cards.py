@@ -167,5 +167,10 @@ def load_cards(session: Session, ids: Sequence[int]) -> list[CardProduct]:
     """The cards of `ids`, in that order (ids not found are left out). One statement."""
     if not ids:
         return []
-    by_id = {card.id: card for card in card_rows(session, card_select().where(Product.id.in_(ids)))}
+    by_id = {card.id: card for card in card_rows(session, _cards_by_ids(), {"ids": list(ids)})}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@cache  # built once with its ids bound at execution: SQLAlchemy keeps a kept Select's cache key
+def _cards_by_ids() -> sa.Select:
+    return card_select().where(Product.id.in_(sa.bindparam("ids", expanding=True)))
