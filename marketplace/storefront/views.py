@@ -273,9 +273,7 @@ def search():
     session = db.session
     lang = current_language()
     params = search_params.parse_search_params(request.args)
-    clusters = listings.list_clusters(session, with_counts=False)
-    villages = listings.list_villages(session, with_counts=False)
-    labels = listings.list_label_types(session)
+    clusters, villages, labels = listings.list_choices(session)
     params = search_params.drop_unknown_filters(
         params,
         cluster_slugs=[c.cluster.slug for c in clusters],
