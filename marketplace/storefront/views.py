@@ -21,6 +21,7 @@ from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     contact_share,
+    frames,
     listings,
     presenters,
     related,
@@ -36,6 +37,7 @@ from marketplace.types import utcnow
 bp = Blueprint("storefront", __name__)
 # A Jinja global (not a context value) so the imported catalogue macros see it too.
 bp.add_app_template_global(presenters.card_items, "card_items")
+bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
