@@ -198,14 +198,18 @@ def get_seller_by_slug(session: Session, slug: str) -> Seller:
 def get_seller_page(session: Session, slug: str) -> tuple[Seller, int, int]:
     """(seller, reviews, stars): get_seller_by_slug with the shop's rating counters selected beside it
     (no statement of their own). Raises NotFound as get_seller_by_slug does."""
-    row = session.execute(
-        sa.select(Seller, *shop_rating_columns(Seller.id))
-        .where(Seller.slug == slug, Seller.status == SellerStatus.APPROVED)
-        .options(joinedload(Seller.village), selectinload(Seller.clusters))
-    ).first()
+    row = session.execute(_statement(_seller_page_select), {"slug": slug}).first()
     if row is None:
         raise NotFound(_l("Seller not found."))
     return row[0], int(row[1] or 0), int(row[2] or 0)
+
+
+def _seller_page_select() -> sa.Select:
+    return (
+        sa.select(Seller, *shop_rating_columns(Seller.id))
+        .where(Seller.slug == sa.bindparam("slug"), Seller.status == SellerStatus.APPROVED)
+        .options(joinedload(Seller.village), selectinload(Seller.clusters))
+    )
 
 
 def get_public_product(session: Session, product_id: int) -> Product:
@@ -426,10 +430,13 @@ def _label_types_select() -> sa.Select:
 
 def list_village_sellers(session: Session, village: Region) -> list[Seller]:
     """Approved sellers of a village by name, their clusters loaded."""
-    stmt = (
+    return list(session.scalars(_statement(_village_sellers_select), {"village_id": village.id}))
+
+
+def _village_sellers_select() -> sa.Select:
+    return (
         sa.select(Seller)
-        .where(Seller.village_id == village.id, Seller.status == SellerStatus.APPROVED)
+        .where(Seller.village_id == sa.bindparam("village_id"), Seller.status == SellerStatus.APPROVED)
         .order_by(Seller.name, Seller.id)
         .options(selectinload(Seller.clusters))
     )
-    return list(session.scalars(stmt))
