@@ -9,7 +9,7 @@ subquery, and `card_rows()` turns the rows into `CardProduct`s, read by storefro
 product_card exactly as it reads a Product (same attribute names).
 
     card_select() -> Select        (add where/order_by/limit; one statement, no images query)
-    card_rows(session, stmt) -> list[CardProduct]
+    card_rows(session, stmt, params=None) -> list[CardProduct]
     card_from_row(row) -> CardProduct              (a card_select() row, extra columns after it)
     load_cards(session, ids) -> list[CardProduct]      in the order of `ids`
 """
@@ -158,14 +158,19 @@ def card_from_row(row) -> CardProduct:
     )
 
 
-def card_rows(session: Session, stmt: sa.Select) -> list[CardProduct]:
+def card_rows(session: Session, stmt: sa.Select, params: dict | None = None) -> list[CardProduct]:
     """The cards of `stmt` (a card_select() with the caller's filters), in its order."""
-    return [card_from_row(row) for row in session.execute(stmt)]
+    return [card_from_row(row) for row in session.execute(stmt, params)]
 
 
 def load_cards(session: Session, ids: Sequence[int]) -> list[CardProduct]:
     """The cards of `ids`, in that order (ids not found are left out). One statement."""
     if not ids:
         return []
-    by_id = {card.id: card for card in card_rows(session, card_select().where(Product.id.in_(ids)))}
+    by_id = {card.id: card for card in card_rows(session, _cards_by_ids(), {"ids": list(ids)})}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@cache  # built once with its ids bound at execution: SQLAlchemy keeps a kept Select's cache key
+def _cards_by_ids() -> sa.Select:
+    return card_select().where(Product.id.in_(sa.bindparam("ids", expanding=True)))

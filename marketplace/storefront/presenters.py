@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
+from marketplace.favourites.presenters import card_hearts
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
@@ -208,6 +209,19 @@ def product_card(
         body = Markup(current_app.jinja_env.get_template("storefront/_card_body.html").render(card=fields))  # noqa: S704 - Jinja output, autoescaped
         bodies.put(key, body)
     return CardView(id=product.id, title=localized(product, "title", lang), body=body)
+
+
+#: One card of a grid (what macros/catalogue.html's product_card macro printed for each card).
+_GRID_ITEM = '\n<li class="card">\n{body}\n  {heart}\n</li>\n'
+
+
+def card_items(cards: Iterable[CardView], token: str, action: str) -> Markup:
+    """The <li> of each card of a grid: its body (rendered once per content) and this visitor's
+    heart. Joined here rather than by a macro call per card, which cost ≈ 30 µs a card."""
+    heart = card_hearts(token, action)
+    return Markup(  # noqa: S704 - card bodies are Jinja output, hearts escaped by card_hearts
+        "".join(_GRID_ITEM.format(body=card.body, heart=heart(card.id, card.title)) for card in cards)
+    )
 
 
 def abroad_notice(product: Product) -> str:

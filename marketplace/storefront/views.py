@@ -21,6 +21,7 @@ from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     contact_share,
+    frames,
     listings,
     presenters,
     related,
@@ -34,6 +35,9 @@ from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
+# A Jinja global (not a context value) so the imported catalogue macros see it too.
+bp.add_app_template_global(presenters.card_items, "card_items")
+bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
@@ -271,9 +275,7 @@ def search():
     session = db.session
     lang = current_language()
     params = search_params.parse_search_params(request.args)
-    clusters = listings.list_clusters(session, with_counts=False)
-    villages = listings.list_villages(session, with_counts=False)
-    labels = listings.list_label_types(session)
+    clusters, villages, labels = listings.list_choices(session)
     params = search_params.drop_unknown_filters(
         params,
         cluster_slugs=[c.cluster.slug for c in clusters],
@@ -316,8 +318,9 @@ def search():
             }
             for label in labels
         ],
-        suggested_clusters=presenters.cluster_links(clusters, lang),
-        suggested_villages=presenters.village_links(villages, lang)[:8],
+        # Shown only when nothing was found (the empty state's links): built only then.
+        suggested_clusters=presenters.cluster_links(clusters, lang) if not result.items else [],
+        suggested_villages=presenters.village_links(villages[:8], lang) if not result.items else [],
         clear_filters_url=url_for("storefront.search", **({"q": params.q} if params.q else {})),
         clear_all_url=url_for("storefront.search"),
         has_filters=params.has_filters,

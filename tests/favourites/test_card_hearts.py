@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import render_template_string
+from markupsafe import Markup
 
 from marketplace.favourites.presenters import card_heart
 from marketplace.favourites.services import FAVOURITES_COOKIE
+from marketplace.storefront.presenters import CardView
 
 MACRO = (
     '{% import "macros/favourites.html" as fav %}'
@@ -25,3 +27,35 @@ def test_a_card_heart_is_the_macros_output_saved_or_not(app, lang):
             assert ('class="heart saved"' in expected) == (pid == 7)
         assert "\ue000" not in str(card_heart(8, title, "tok", "/fav"))
     assert set(app.extensions["card_heart_frames"]) <= {True, False}  # one frame each, never more
+
+
+#: What macros/catalogue.html's product_grid printed before its cards were joined in Python
+#: (storefront.presenters.card_items): a product_card macro call per card, each with its heart macro.
+OLD_GRID = """{% import "macros/favourites.html" as fav %}
+{%- macro product_card(card, token=none, action=none) %}
+<li class="card">
+{{ card.body }}
+  {{ fav.heart(favourite_heart(card.id, card.title), compact=true, token=token, action=action) }}
+</li>
+{% endmacro -%}
+<ul class="grid" aria-label="{{ label }}">
+{% set token, action = csrf_token(), url_for('favourites.toggle') %}
+{% for card in cards %}{{ product_card(card, token, action) }}{% endfor %}
+</ul>"""
+
+NEW_GRID = '{% import "macros/catalogue.html" as ui %}{{ ui.product_grid(cards, label) }}'
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_grid_prints_what_a_macro_per_card_printed(app, lang):
+    cards = [
+        CardView(id=7, title='Batik "Gajah Oling" <tulis> & co', body=Markup("<a href='/p/7'>7</a>")),
+        CardView(id=8, title="Kopi Lego", body=Markup("<b>8</b>")),
+        CardView(id=9, title="Sale & <more>", body=Markup("")),
+    ]
+    path = f"/clusters/batik?lang={lang}&q=<x>&page=2"
+    with app.test_request_context(path, headers={"Cookie": f"{FAVOURITES_COOKIE}=7.9"}):
+        old = render_template_string(OLD_GRID, cards=cards, label="Grid <1>")
+        new = render_template_string(NEW_GRID, cards=cards, label="Grid <1>")
+    assert new.strip() == old.strip()
+    assert new.count('class="heart saved"') == 2 and "\ue000" not in new

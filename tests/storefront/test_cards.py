@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.storefront import cards, listings, related
-from tests.factories import make_product, make_seller
+from tests.factories import make_label_type, make_product, make_seller
 from tests.storefront.conftest import add_image
 
 
@@ -51,8 +51,13 @@ def test_home_places_count_each_public_product_once(session, world):
     session.commit()
 
     clusters, villages = listings.list_places(session)
-    assert clusters == listings.list_clusters(session)
-    assert villages == listings.list_villages(session)
+    # The same places and counts as the entity queries (list_places reads plain rows).
+    assert [(s.cluster.id, s.product_count) for s in clusters] == [
+        (s.cluster.id, s.product_count) for s in listings.list_clusters(session)
+    ]
+    assert [(s.village.id, s.product_count) for s in villages] == [
+        (s.village.id, s.product_count) for s in listings.list_villages(session)
+    ]
     assert {s.cluster.slug: s.product_count for s in clusters} == {"batik": 2, "agro": 1}
     assert {s.village.slug: s.product_count for s in villages} == {"pakistaji": 2, "tambong": 1}
 
@@ -72,3 +77,27 @@ def test_more_from_and_recently_viewed_are_public_cards(session, world):
     viewed = related.recently_viewed(session, [draft.id, theirs.id, product.id, mine.id], exclude=product.id)
     assert [card.id for card in viewed] == [theirs.id, mine.id]
     assert all(isinstance(card, cards.CardProduct) for card in viewed)
+
+
+def test_choices_are_the_entity_lists_as_plain_rows(session, world):
+    """list_choices (one statement) gives what list_clusters / list_villages without counts and
+    list_label_types give, in the same orders, with the attributes the pages read."""
+    make_label_type(session, code="pirt", position=2)
+    make_label_type(session, code="halal", position=1)
+    session.commit()
+
+    choices = listings.list_choices(session)
+    clusters = listings.list_clusters(session, with_counts=False)
+    fields = ("id", "slug", "name_id", "name_en", "description_id", "description_en")
+    assert [tuple(getattr(s.cluster, f) or "" for f in fields) for s in choices.clusters] == [
+        tuple(getattr(s.cluster, f) or "" for f in fields) for s in clusters
+    ]
+    villages = listings.list_villages(session, with_counts=False)
+    assert [(s.village.id, s.village.slug, s.village.name) for s in choices.villages] == [
+        (s.village.id, s.village.slug, s.village.name) for s in villages
+    ]
+    assert [(t.id, t.code, t.name_id, t.name_en) for t in choices.labels] == [
+        (t.id, t.code, t.name_id, t.name_en or "") for t in listings.list_label_types(session)
+    ]
+    assert [t.code for t in choices.labels] == ["halal", "pirt"]
+    assert listings.list_choices(session, labels=False).labels == []

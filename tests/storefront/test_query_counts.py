@@ -72,5 +72,8 @@ def test_public_pages_run_a_fixed_number_of_queries(client, session, world, coun
     product_page = f"/products/{first.id}-{first.slug}"
     assert small[product_page] <= 6, small  # 8 before options and variants became conditional
     # Listings: the page's ids, then its cards with their first photos in one statement
-    # (storefront.cards); the home page counts clusters and desa in one scan (listings.list_places).
-    assert small["/"] <= 6 and small["/clusters/batik"] <= 5, small
+    # (storefront.cards); the home page counts clusters and desa in one scan (listings.list_places)
+    # and reads them in one statement; search reads its form's clusters, desa and labels in one
+    # (listings.list_choices), then its count and ids, its cards and today's rates.
+    assert small["/"] <= 5 and small["/clusters/batik"] <= 5, small
+    assert small["/search"] <= 5 and small["/search?q=batik"] <= 5, small

@@ -1,0 +1,110 @@
+"""The search page's form of filters and sorting, rendered once per process for what it offers.
+
+Rendering it cost ≈ 0.3 ms of every search page (four selects of some thirty options, a dozen
+translated strings). What it shows depends on the language, the mount point, whether any filter
+is on (the form opens and offers "clear filters") and the choices offered: the clusters, desa,
+label types and sorts with their labels. Which options are selected, the "in stock" box, the words,
+the prices and the "clear filters" address are per request.
+
+So the form (templates/storefront/_search_filters.html) is rendered once per key with slot marks for
+those, and kept as literal pieces and slot names in a bounded least-recently-used store per app, as
+the header and footer are (marketplace/site/layout.py); a request joins the pieces with its own
+values, escaped as Jinja would escape them. A new cluster, desa, label or translation makes another
+key: nothing is ever invalidated, entries nobody asks for age out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from flask import current_app, request
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from marketplace.lru import BoundedLRU, per_app
+
+#: Filter forms kept per app process (≈ 3 KB each: one per language and filters shown, more only
+#: while the clusters, desa or labels change).
+FRAMES_KEPT = 32
+
+_MARK = "\ue000"  # a private-use character: never in a translation, a URL or a name
+_SLOT = re.compile(_MARK + r"([a-z0-9_]+)" + _MARK)
+#: Option lists of the form, each option's selection a slot named after the list and its index.
+_OPTION_LISTS = ("cluster_options", "village_options", "label_options", "sort_options")
+
+
+def _slot(name: str) -> Markup:
+    return Markup(f"{_MARK}{name}{_MARK}")  # noqa: S704 - a slot mark, replaced per request
+
+
+class FilterFrames(BoundedLRU[tuple[str, ...]]):
+    """Rendered filter forms keyed by everything they show, least recently used dropped first."""
+
+    def __init__(self, kept: int = FRAMES_KEPT):
+        super().__init__(kept)
+
+
+def filter_frames() -> FilterFrames:
+    """This app's filter forms (per app: its settings build the form's address)."""
+    return per_app("search_filter_frames", FilterFrames)
+
+
+def _choices(options: Sequence[dict]) -> tuple:
+    return tuple((option["value"], option["label"]) for option in options)
+
+
+@pass_context
+def search_filters(context: Context) -> Markup:
+    """The search page's <details> form of filters and sorting for this request."""
+    has_filters = bool(context["has_filters"])
+    key = (
+        context.get("lang"),
+        request.script_root,
+        has_filters,
+        *(_choices(context[name]) for name in _OPTION_LISTS),
+    )
+    frames = filter_frames()
+    frame = frames.get(key)
+    if frame is None:
+        values = {
+            "has_filters": has_filters,
+            "q": _slot("q"),
+            "min_price": _slot("min_price"),
+            "max_price": _slot("max_price"),
+            "in_stock": _slot("in_stock"),
+            "clear_filters_url": _slot("clear_filters_url"),
+        }
+        for name in _OPTION_LISTS:
+            values[name] = [
+                {**option, "selected": _slot(f"{name}_{index}")} for index, option in enumerate(context[name])
+            ]
+        html = current_app.jinja_env.get_template("storefront/_search_filters.html").render(
+            {**context.get_all(), **values}
+        )
+        frame = tuple(_SLOT.split(html))  # even positions literal HTML, odd positions slot names
+        frames.put(key, frame)
+    return _fill(frame, _slot_values(context))
+
+
+def _slot_values(context: Context) -> dict[str, str]:
+    params = context["params"]
+    values = {
+        "q": context.get("q") or "",
+        "min_price": "" if params.min_price is None else params.min_price,
+        "max_price": "" if params.max_price is None else params.max_price,
+        "in_stock": " checked" if params.in_stock else "",
+        "clear_filters_url": context["clear_filters_url"],
+    }
+    for name in _OPTION_LISTS:
+        for index, option in enumerate(context[name]):
+            values[f"{name}_{index}"] = " selected" if option["selected"] else ""
+    return values
+
+
+def _fill(frame: tuple[str, ...], values: dict) -> Markup:
+    parts = list(frame)
+    for index in range(1, len(parts), 2):
+        parts[index] = str(escape(values[parts[index]]))
+    return Markup("".join(parts))  # noqa: S704 - Jinja output with escaped values

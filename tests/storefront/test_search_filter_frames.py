@@ -1,0 +1,82 @@
+"""The search page's filter form is rendered once per language and choices offered, and every page
+still shows its own selections, words, prices and language (storefront/frames.py)."""
+
+from __future__ import annotations
+
+import re
+
+from marketplace.storefront.frames import filter_frames
+from tests.factories import make_label_type, make_product
+
+_FORM = re.compile(r'<details class="filters".*?</details>', re.S)
+
+#: Every URL names its language (a `?lang=` is remembered in the client's cookie otherwise).
+URLS = (
+    "/search?lang=id",
+    "/search?lang=en",
+    "/search?q=batik&lang=id",
+    "/search?q=%3Cb%3E%22tulis%22+%26+co&lang=en",
+    "/search?cluster=batik&lang=id",
+    "/search?cluster=agro&lang=en",
+    "/search?village=pakistaji&label=halal&sort=price_desc&lang=id",
+    "/search?village=tambong&label=pirt&sort=newest&lang=en",
+    "/search?q=kain&in_stock=1&min_price=50.000&max_price=900.000&lang=id",
+    "/search?min_price=1000&lang=en",
+    "/search?sort=bogus&cluster=nope&lang=id",
+)
+
+
+def _form(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    found = _FORM.search(response.get_data(as_text=True))
+    assert found, url
+    return found.group(0)
+
+
+def test_each_page_shows_its_own_form_whatever_was_kept_before(app, client, session, world):
+    make_label_type(session, code="halal", name_id="Halal", name_en="Halal", position=1)
+    make_label_type(session, code="pirt", name_id="PIRT", name_en="Home food licence", position=2)
+    make_product(session, seller=world.seller, cluster=world.cluster, title_en="Batik sarong")
+    session.commit()
+    # Each form rendered from nothing kept (the store emptied before each request)...
+    alone = {}
+    for url in URLS:
+        app.extensions.pop("search_filter_frames", None)
+        alone[url] = _form(client, url)
+    # ...is the form every page shows after all the others filled the store, in any order.
+    for url in (*URLS, *reversed(URLS)):
+        assert _form(client, url) == alone[url], url
+
+    assert '<option value="batik" selected>' in alone["/search?cluster=batik&lang=id"]
+    assert '<option value="agro" selected>Farm produce</option>' in alone["/search?cluster=agro&lang=en"]
+    assert '<option value="agro">Pertanian</option>' in alone["/search?cluster=batik&lang=id"]
+    assert alone["/search?lang=id"].count("selected") == 1  # the sort (newest) alone
+    assert 'value="&lt;b&gt;&#34;tulis&#34; &amp; co"' in alone["/search?q=%3Cb%3E%22tulis%22+%26+co&lang=en"]
+    stock = alone["/search?q=kain&in_stock=1&min_price=50.000&max_price=900.000&lang=id"]
+    assert 'value="50000"' in stock and 'value="900000"' in stock and 'value="1" checked>' in stock
+    assert (
+        '<details class="filters" open>' in stock and '<details class="filters">' in alone["/search?lang=id"]
+    )
+    assert (
+        '<option value="pirt" selected>Home food licence</option>'
+        in alone["/search?village=tambong&label=pirt&sort=newest&lang=en"]
+    )
+    assert "\ue000" not in "".join(alone.values())
+
+
+def test_one_frame_per_language_and_filters_shown(app, client, session, world):
+    session.commit()
+    app.extensions.pop("search_filter_frames", None)  # the app outlives a test
+    for url in ("/search?lang=id", "/search?q=a&lang=id", "/search?q=b&sort=newest&lang=id"):
+        _form(client, url)
+    for url in ("/search?lang=en", "/search?q=c&sort=rating&lang=en"):
+        _form(client, url)
+    with app.app_context():
+        frames = filter_frames()
+        stored = frames.stored
+        assert len(frames) == 2  # Indonesian and English; the words and selections are slots
+        # Filters on: the form opens and offers "clear filters", one more frame for both.
+        _form(client, "/search?cluster=batik&lang=en")
+        _form(client, "/search?cluster=agro&q=x&lang=en")
+        assert frames.stored == stored + 1
