@@ -122,3 +122,24 @@ def test_search_vector_follows_title_edits(session, ranked, world):
             sa.text("SELECT search_vector::text FROM products WHERE id = :id"), {"id": product.id}
         )
         assert re.search(r"'pandan':[0-9A-D,]*A", weights), weights  # title words carry weight A
+
+
+@pytest.mark.parametrize("q", ["batik merah", "batik", "merah", "kain halus", "bat", "motif", "zzzq"])
+def test_a_price_range_keeps_relevance_pages(session, ranked, monkeypatch, q):
+    """A price range skips SQLite's window: the title table's tiers, or every match ranked, must
+    give the pages the unfiltered search gives (every product here costs at least 10,000)."""
+
+    def pages(**extra) -> list:
+        found = []
+        for n in range(1, 7):
+            params = SearchParams(q=q, sort="relevance", per_page=2, page=n, **extra)
+            page = services.search_products(session, params)
+            found.append((page.page, [p.id for p in page.items], page.total))
+        return found
+
+    reference = [(page, ids) for page, ids, _total in pages()]
+    for cap in (services.TITLED_CAP, 1):
+        monkeypatch.setattr(services, "TITLED_CAP", cap)
+        ranged = pages(min_price=1, max_price=10**9)
+        assert [(page, ids) for page, ids, _total in ranged] == reference
+        assert len({total for _page, _ids, total in ranged}) == 1  # one exact count on every page
