@@ -89,8 +89,10 @@ class Product(db.Model):
             "ix_products_status_rating", "status", "rating_average", "rating_count", "published_at", "id"
         ),
         sa.Index("ix_products_status_sold", "status", "units_sold", "published_at", "id"),
-        #: A search's village filter (`storefront.search._apply_filters`), newest first within it.
+        #: A search's village filter (`storefront.search._apply_filters`), newest or by price
+        #: within it: a window under a village filter walks one of these, not the whole catalogue.
         sa.Index("ix_products_village_status_published", "village_id", "status", "published_at"),
+        sa.Index("ix_products_village_status_price", "village_id", "status", "price_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

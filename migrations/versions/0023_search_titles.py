@@ -4,13 +4,14 @@ Two things a search at 100,000 products read too much for (issue 16):
 - A village filter was a subquery over sellers, so neither the newest-first window nor the
   full-text match could narrow by it early. `products.village_id` copies the seller's desa
   (`storefront.search_index` keeps it: set in the flush that writes a product, moved in the flush
-  that moves a shop) with an index (village_id, status, published_at); backfilled here.
+  that moves a shop), indexed (village_id, status, published_at) and (village_id, status,
+  price_minor) for the newest and price windows under a village filter; backfilled here.
 - SQLite relevance over a word most descriptions hold ranked every match with LIKE on its titles
   (80-215 ms). `products_title_fts` (FTS5, trigram: any 3+ letter substring of either title, as the
   LIKE test finds them) answers "which products have this word in a title?" as PostgreSQL's
   title index does. Kept by triggers like products_fts; filled here with FTS5's 'rebuild'.
 The SQL is `search_index.SQLITE_TITLE_STATEMENTS`, copied so the migration stays as written.
-PostgreSQL: the column and index only.
+PostgreSQL: the column and its indexes only.
 
 Revision ID: 0023_search_titles
 Revises: 0021_sort_columns
@@ -61,6 +62,7 @@ def upgrade():
     op.create_index(
         "ix_products_village_status_published", "products", ["village_id", "status", "published_at"]
     )
+    op.create_index("ix_products_village_status_price", "products", ["village_id", "status", "price_minor"])
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_TITLE_STATEMENTS:
             op.execute(statement)
@@ -71,5 +73,6 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_TITLE_DROP:
             op.execute(statement)
+    op.drop_index("ix_products_village_status_price", table_name="products")
     op.drop_index("ix_products_village_status_published", table_name="products")
     op.drop_column("products", "village_id")
