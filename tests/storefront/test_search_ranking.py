@@ -84,6 +84,8 @@ def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch,
     reference = _pages(session, q, sort=sort)
     monkeypatch.setattr(services, "SEARCH_WINDOW", window)
     assert _pages(session, q, sort=sort) == reference
+    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)  # SQLite's title table too
+    assert _pages(session, q, sort=sort) == reference
     monkeypatch.setattr(services, "TITLED_CAP", 1)  # too many titled matches: the full match set
     assert _pages(session, q, sort=sort) == reference
     first = services.search_products(session, SearchParams(q=q, sort=sort, per_page=2))
@@ -126,8 +128,8 @@ def test_search_vector_follows_title_edits(session, ranked, world):
 
 @pytest.mark.parametrize("q", ["batik merah", "batik", "merah", "kain halus", "bat", "motif", "zzzq"])
 def test_a_price_range_keeps_relevance_pages(session, ranked, monkeypatch, q):
-    """A price range skips SQLite's window: the title table's tiers, or every match ranked, must
-    give the pages the unfiltered search gives (every product here costs at least 10,000)."""
+    """A price range skips SQLite's window, so every match is ranked: the pages must be the ones
+    the unfiltered search gives (every product here costs at least 10,000)."""
 
     def pages(**extra) -> list:
         found = []

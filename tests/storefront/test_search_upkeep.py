@@ -39,6 +39,7 @@ def _relevance_ids(session, q: str) -> list[int]:
 def titled_path(monkeypatch):
     """A window of one product: relevance over several matches asks the title index."""
     monkeypatch.setattr(services, "SEARCH_WINDOW", 1)
+    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)
 
 
 def test_title_index_follows_insert_rename_delete(session, world, titled_path):
