@@ -247,6 +247,10 @@ def ensure_ready(db, products: int) -> None:
                 conn.exec_driver_sql(statement)
             if dialect == "sqlite":
                 conn.exec_driver_sql("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
+                if "products_title_fts" in "".join(create_search_index_sql(dialect)):
+                    conn.exec_driver_sql(
+                        "INSERT INTO products_title_fts(products_title_fts) VALUES ('rebuild')"
+                    )
             conn.exec_driver_sql("DELETE FROM bench_search_meta")
             conn.exec_driver_sql(f"INSERT INTO bench_search_meta (ddl) VALUES ('{wanted}')")
             print(f"  rebuilt in {time.perf_counter() - started:.1f}s", flush=True)
@@ -257,7 +261,7 @@ def ensure_ready(db, products: int) -> None:
 
 #: Migrations that changed `products` after a bench database may have been seeded (seeding builds
 #: the models' schema): each runs once on a database whose products lack its column.
-_LATER_MIGRATIONS = (("rating_average", "0021_sort_columns.py"),)
+_LATER_MIGRATIONS = (("rating_average", "0021_sort_columns.py"), ("village_id", "0023_search_titles.py"))
 
 
 def upgrade_seeded(db) -> None:

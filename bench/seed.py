@@ -190,7 +190,8 @@ def seed(db, products: int, *, rng_seed: int = 7, log=print) -> None:
         status = ProductStatus.ACTIVE if n % 25 else rng.choice((ProductStatus.DRAFT, ProductStatus.ARCHIVED))
         batch.append(
             {
-                "seller_id": seller.id, "cluster_id": cluster.id, "slug": f"{_slug(title_id)}-{n}",
+                "seller_id": seller.id, "village_id": seller.village_id, "cluster_id": cluster.id,
+                "slug": f"{_slug(title_id)}-{n}",
                 "title_id": title_id.capitalize(), "title_en": title_en.capitalize(),
                 "description_id": description_id, "description_en": description_en,
                 "price_minor": rng.randrange(10, 1500) * 1000, "currency": "IDR",

@@ -89,6 +89,10 @@ class Product(db.Model):
             "ix_products_status_rating", "status", "rating_average", "rating_count", "published_at", "id"
         ),
         sa.Index("ix_products_status_sold", "status", "units_sold", "published_at", "id"),
+        #: A search's village filter (`storefront.search._apply_filters`), newest or by price
+        #: within it: a window under a village filter walks one of these, not the whole catalogue.
+        sa.Index("ix_products_village_status_published", "village_id", "status", "published_at"),
+        sa.Index("ix_products_village_status_price", "village_id", "status", "price_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +142,10 @@ class Product(db.Model):
     #: Both languages' titles, descriptions, seller, village and cluster names, kept by an ORM
     #: hook so every write path updates search; indexed by FTS5 (SQLite) or GIN (PostgreSQL).
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The seller's desa (`Seller.village_id`), copied so a search's village filter is an index
+    #: on products rather than a subquery over sellers. Kept by `storefront.search_index` in the
+    #: flush that writes the product or moves its shop to another desa; no foreign key (a copy).
+    village_id: Mapped[Optional[int]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

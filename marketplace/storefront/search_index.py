@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.catalogue.models import Cluster, Product, Region
 from marketplace.seller.models import Seller
@@ -27,7 +28,33 @@ SQLITE_STATEMENTS = (
     "VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO products_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 )
-SQLITE_DROP = (
+#: The titles alone (both languages), trigram-tokenized: "which products have this word in a
+#: title?" without reading every match of a word most descriptions hold. Trigrams match any
+#: substring of 3+ letters, case-folded - every title the search's own LIKE test
+#: (`search._title_hits`) finds, and a few more it then rejects - so relevance stays as it was.
+SQLITE_TITLE_STATEMENTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS products_title_fts USING fts5("
+    "title_id, title_en, content='products', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS products_title_fts_ai AFTER INSERT ON products BEGIN "
+    "INSERT INTO products_title_fts(rowid, title_id, title_en) "
+    "VALUES (new.id, new.title_id, new.title_en); END",
+    "CREATE TRIGGER IF NOT EXISTS products_title_fts_ad AFTER DELETE ON products BEGIN "
+    "INSERT INTO products_title_fts(products_title_fts, rowid, title_id, title_en) "
+    "VALUES ('delete', old.id, old.title_id, old.title_en); END",
+    "CREATE TRIGGER IF NOT EXISTS products_title_fts_au AFTER UPDATE OF title_id, title_en ON products BEGIN "
+    "INSERT INTO products_title_fts(products_title_fts, rowid, title_id, title_en) "
+    "VALUES ('delete', old.id, old.title_id, old.title_en); "
+    "INSERT INTO products_title_fts(rowid, title_id, title_en) "
+    "VALUES (new.id, new.title_id, new.title_en); END",
+)
+SQLITE_TITLE_DROP = (
+    "DROP TRIGGER IF EXISTS products_title_fts_au",
+    "DROP TRIGGER IF EXISTS products_title_fts_ad",
+    "DROP TRIGGER IF EXISTS products_title_fts_ai",
+    "DROP TABLE IF EXISTS products_title_fts",
+)
+SQLITE_STATEMENTS += SQLITE_TITLE_STATEMENTS
+SQLITE_DROP = SQLITE_TITLE_DROP + (
     "DROP TRIGGER IF EXISTS products_fts_au",
     "DROP TRIGGER IF EXISTS products_fts_ad",
     "DROP TRIGGER IF EXISTS products_fts_ai",
@@ -64,16 +91,11 @@ POSTGRES_DROP = (
     "ALTER TABLE products DROP COLUMN IF EXISTS search_vector",
 )
 
-#: Tables the FTS5 module creates beside products_fts; schema comparisons ignore them.
+#: The FTS5 tables and the shadow tables the module creates beside them; schema comparisons ignore them.
 SQLITE_SHADOW_TABLES = frozenset(
-    {
-        "products_fts",
-        "products_fts_data",
-        "products_fts_idx",
-        "products_fts_docsize",
-        "products_fts_config",
-        "products_fts_content",
-    }
+    f"{table}{suffix}"
+    for table in ("products_fts", "products_title_fts")
+    for suffix in ("", "_data", "_idx", "_docsize", "_config", "_content")
 )
 
 
@@ -132,11 +154,67 @@ def build_search_text(product: Product, session: Session) -> str:
 
 @event.listens_for(Session, "before_flush")
 def _refresh_search_text(session: Session, flush_context, instances) -> None:
+    session.info.pop(_VILLAGE_LATER, None)  # left by a flush that failed
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Product) and (obj in session.new or _text_changed(obj)):
             text = build_search_text(obj, session)
             if text != obj.search_text:
                 obj.search_text = text
+            _copy_village(obj, session)
+
+
+#: Session.info key: products whose seller's desa has no id before the flush (a new region).
+_VILLAGE_LATER = "search_index.village_later"
+
+
+def _copy_village(product: Product, session: Session) -> None:
+    """`Product.village_id` from its seller, in the INSERT or UPDATE the flush writes anyway."""
+    with session.no_autoflush:
+        # By id first: a product moved to another seller may still hold the old one's object.
+        seller = session.get(Seller, product.seller_id) if product.seller_id else product.seller
+    if seller is None:
+        return
+    village_id = seller.village_id
+    if village_id is None and seller.village is not None:  # a new seller: its FK is set at the flush
+        village_id = seller.village.id
+        if village_id is None:  # a new region too: its id comes with the flush
+            session.info.setdefault(_VILLAGE_LATER, []).append(product)
+            return
+    if product.village_id != village_id:
+        product.village_id = village_id
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_moved_shops(session: Session, flush_context) -> None:
+    """A shop that moved to another desa moves its products' `village_id` in the same flush (one
+    UPDATE per moved shop; loaded products get the value without being marked changed)."""
+    table = Product.__table__
+    later = session.info.pop(_VILLAGE_LATER, [])
+    moved = [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, Seller)
+        and (
+            sa.inspect(obj).attrs.village_id.history.has_changes()
+            or sa.inspect(obj).attrs.village.history.has_changes()
+        )
+    ]
+    if not later and not moved:
+        return
+    connection = session.connection()
+    for product in later:
+        if product.id is None:
+            continue
+        village_id = product.seller.village_id
+        connection.execute(sa.update(table).where(table.c.id == product.id).values(village_id=village_id))
+        set_committed_value(product, "village_id", village_id)
+    for seller in moved:
+        connection.execute(
+            sa.update(table).where(table.c.seller_id == seller.id).values(village_id=seller.village_id)
+        )
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Product) and obj.seller_id == seller.id:
+                set_committed_value(obj, "village_id", seller.village_id)
 
 
 _TEXT_FIELDS = ("title_id", "title_en", "description_id", "description_en", "seller_id", "cluster_id")

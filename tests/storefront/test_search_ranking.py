@@ -84,6 +84,8 @@ def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch,
     reference = _pages(session, q, sort=sort)
     monkeypatch.setattr(services, "SEARCH_WINDOW", window)
     assert _pages(session, q, sort=sort) == reference
+    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)  # SQLite's title table too
+    assert _pages(session, q, sort=sort) == reference
     monkeypatch.setattr(services, "TITLED_CAP", 1)  # too many titled matches: the full match set
     assert _pages(session, q, sort=sort) == reference
     first = services.search_products(session, SearchParams(q=q, sort=sort, per_page=2))
@@ -122,3 +124,24 @@ def test_search_vector_follows_title_edits(session, ranked, world):
             sa.text("SELECT search_vector::text FROM products WHERE id = :id"), {"id": product.id}
         )
         assert re.search(r"'pandan':[0-9A-D,]*A", weights), weights  # title words carry weight A
+
+
+@pytest.mark.parametrize("q", ["batik merah", "batik", "merah", "kain halus", "bat", "motif", "zzzq"])
+def test_a_price_range_keeps_relevance_pages(session, ranked, monkeypatch, q):
+    """A price range skips SQLite's window, so every match is ranked: the pages must be the ones
+    the unfiltered search gives (every product here costs at least 10,000)."""
+
+    def pages(**extra) -> list:
+        found = []
+        for n in range(1, 7):
+            params = SearchParams(q=q, sort="relevance", per_page=2, page=n, **extra)
+            page = services.search_products(session, params)
+            found.append((page.page, [p.id for p in page.items], page.total))
+        return found
+
+    reference = [(page, ids) for page, ids, _total in pages()]
+    for cap in (services.TITLED_CAP, 1):
+        monkeypatch.setattr(services, "TITLED_CAP", cap)
+        ranged = pages(min_price=1, max_price=10**9)
+        assert [(page, ids) for page, ids, _total in ranged] == reference
+        assert len({total for _page, _ids, total in ranged}) == 1  # one exact count on every page

@@ -1,0 +1,157 @@
+"""What search keeps beside the products: the title index (SQLite's products_title_fts, which
+relevance asks for words in titles) and the seller's desa copied onto each product (the village
+filter), through inserts, renames, deletes, status changes and a shop moving to another desa."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.storefront import search as services
+from marketplace.storefront.search_params import SearchParams
+from marketplace.types import utcnow
+from tests.factories import make_product, make_seller, make_village
+
+
+def _title_rows(session, word: str) -> set[int]:
+    """Rows of the title index holding `word` (SQLite), or of the title GIN index (PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "SELECT rowid FROM products_title_fts WHERE products_title_fts MATCH :q"
+        return set(session.scalars(sa.text(sql), {"q": f'"{word}"'}))
+    sql = (
+        "SELECT id FROM products WHERE to_tsvector('simple'::regconfig,"
+        " coalesce(title_id, '') || ' ' || coalesce(title_en, '')) @@ to_tsquery('simple', :q)"
+    )
+    return set(session.scalars(sa.text(sql), {"q": word}))
+
+
+def _relevance_ids(session, q: str) -> list[int]:
+    return [
+        p.id
+        for p in services.search_products(session, SearchParams(q=q, sort="relevance", per_page=10)).items
+    ]
+
+
+@pytest.fixture
+def titled_path(monkeypatch):
+    """A window of one product: relevance over several matches asks the title index."""
+    monkeypatch.setattr(services, "SEARCH_WINDOW", 1)
+    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)
+
+
+def test_title_index_follows_insert_rename_delete(session, world, titled_path):
+    now = utcnow()
+    older = make_product(
+        session, seller=world.seller, cluster=world.cluster, title_id="Tikar mendong",
+        description_id="Anyaman rapi.", published_at=now - timedelta(days=2),
+    )  # fmt: skip
+    plain = make_product(
+        session, seller=world.seller, cluster=world.cluster, title_id="Keranjang bambu",
+        description_id="Cocok dengan tikar mendong.", published_at=now - timedelta(days=1),
+    )  # fmt: skip
+    newer = make_product(
+        session, seller=world.seller, cluster=world.cluster, title_id="Tas mendong",
+        description_id="Ringan.", published_at=now,
+    )  # fmt: skip
+    session.commit()
+    assert _title_rows(session, "mendong") == {older.id, newer.id}
+    # The titled first (newest first), then the description-only match.
+    assert _relevance_ids(session, "mendong") == [newer.id, older.id, plain.id]
+
+    newer.title_id = "Tas pandan"
+    newer.title_en = "Pandan bag"
+    session.commit()
+    assert _title_rows(session, "mendong") == {older.id}
+    assert _title_rows(session, "pandan") == {newer.id}
+    assert _relevance_ids(session, "mendong") == [older.id, plain.id]
+
+    session.delete(older)
+    session.commit()
+    assert _title_rows(session, "mendong") == set()
+    assert _relevance_ids(session, "mendong") == [plain.id]
+
+
+def test_title_index_and_status_changes(session, world, titled_path):
+    now = utcnow()
+    made = [
+        make_product(
+            session,
+            seller=world.seller,
+            cluster=world.cluster,
+            title_id=f"Udeng pandan {n}",
+            published_at=now - timedelta(hours=n),
+        )  # fmt: skip
+        for n in range(3)
+    ]
+    session.commit()
+    made[0].status = ProductStatus.DRAFT
+    session.commit()
+    # The index keeps every product; the search's own filters hide the draft.
+    assert _title_rows(session, "pandan") == {p.id for p in made}
+    assert _relevance_ids(session, "pandan") == [made[1].id, made[2].id]
+    made[0].status = ProductStatus.ACTIVE
+    session.commit()
+    assert _relevance_ids(session, "pandan") == [p.id for p in made]
+
+
+def test_new_products_store_their_sellers_village(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.cluster)
+    fresh = make_product(session)  # a new seller in a new desa, written in the same flush
+    session.commit()
+    assert product.village_id == world.village.id
+    assert fresh.village_id is not None and fresh.village_id == fresh.seller.village_id
+    product.seller_id = world.other_seller.id
+    session.commit()
+    session.expire_all()
+    assert session.get(Product, product.id).village_id == world.other_village.id
+
+
+def test_stored_village_follows_a_shop_that_moves(session, world):
+    products = [
+        make_product(session, seller=world.seller, cluster=world.cluster, title_id=f"Batik tulis {n}")
+        for n in range(2)
+    ]
+    other = make_product(session, seller=world.other_seller, cluster=world.cluster, title_id="Batik cap")
+    session.commit()
+    loaded = session.get(Product, products[0].id)  # in the session while the shop moves
+
+    def village_ids(slug: str) -> set[int]:
+        params = SearchParams(q="batik", village=slug, per_page=10)
+        return {p.id for p in services.search_products(session, params).items}
+
+    assert village_ids("pakistaji") == {p.id for p in products}
+    destination = make_village(session, name="Gombolirang", slug="gombolirang", parent=world.kecamatan)
+    session.commit()
+    world.seller.village_id = destination.id
+    session.flush()
+    # The same flush moved every product of the shop, the loaded one too (not marked changed).
+    assert loaded.village_id == destination.id and loaded not in session.dirty
+    stored = session.execute(
+        sa.select(Product.id, Product.village_id).where(Product.seller_id == world.seller.id)
+    )
+    assert dict(stored.all()) == {p.id: destination.id for p in products}
+    session.commit()
+    assert village_ids("pakistaji") == set()
+    assert village_ids("gombolirang") == {p.id for p in products}
+    assert village_ids("tambong") == {other.id}
+    assert session.get(Product, other.id).village_id == world.other_village.id
+
+
+def test_a_shop_moved_through_its_relationship(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.cluster)
+    session.commit()
+    world.seller.village = make_village(session, _flush=False, name="Macan Putih", slug="macan-putih")
+    session.commit()
+    session.expire_all()
+    moved = session.get(Product, product.id)
+    assert moved.village_id == moved.seller.village_id and moved.seller.village.slug == "macan-putih"
+
+
+def test_new_seller_of_an_existing_village(session, world):
+    seller = make_seller(session, _flush=False, village=world.other_village)
+    product = make_product(session, seller=seller, cluster=world.cluster)
+    session.commit()
+    assert product.village_id == world.other_village.id
