@@ -14,7 +14,7 @@ The SQL is `search_index.SQLITE_TITLE_STATEMENTS`, copied so the migration stays
 PostgreSQL: the column and its indexes only.
 
 Revision ID: 0023_search_titles
-Revises: 0021_sort_columns
+Revises: 0022_fulfilment_counts
 Create Date: 2026-12-06 15:20:00
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0023_search_titles"
-down_revision = "0021_sort_columns"
+down_revision = "0022_fulfilment_counts"
 branch_labels = None
 depends_on = None
 
