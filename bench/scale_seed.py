@@ -540,6 +540,12 @@ def _money(conn, *, log, started: float) -> None:
         "SELECT seller_id, date_trunc('month', occurred_at AT TIME ZONE 'Asia/Jakarta')::date, kind, "
         "sum(amount_idr), count(*) FROM ledger_entries GROUP BY 1, 2, 3"
     )
+    # And each parcel's ledger sum (fulfilments.ledger_idr, payouts/totals.py; migration 0024).
+    x(
+        "UPDATE fulfilments SET ledger_idr = s.amount FROM (SELECT fulfilment_id, sum(amount_idr) AS amount "
+        "FROM ledger_entries WHERE fulfilment_id IS NOT NULL GROUP BY fulfilment_id) s "
+        "WHERE fulfilments.id = s.fulfilment_id"
+    )
     x("DROP TABLE bench_scale_orders")
     log(f"  payouts written ({time.perf_counter() - started:.0f}s)")
 
