@@ -25,6 +25,7 @@ from marketplace.catalogue.models import ProductStatus
 from marketplace.monitoring import summary as monitoring_summary
 from marketplace.orders import outcomes
 from marketplace.orders.lateness import grace_days_setting
+from marketplace.payouts import sales_totals
 from marketplace.types import utcnow
 
 SELLER_EMAIL = "seller@scale.test"
@@ -86,6 +87,8 @@ def seed_scale(db, *, log=print) -> None:
     with db.engine.begin() as conn:
         # The orders went in as rows, past the signals that keep the monitoring summaries.
         for statement in monitoring_summary.rebuild_sql(conn.dialect.name):
+            conn.exec_driver_sql(statement)
+        for statement in sales_totals.rebuild_sql(conn.dialect.name):  # the shops' sales months
             conn.exec_driver_sql(statement)
         log(f"  monitoring summaries ({time.perf_counter() - started:.0f}s)")
     with db.engine.begin() as conn:  # each parcel's slowest product (set at placement; migration 0020)
