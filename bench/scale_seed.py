@@ -25,6 +25,7 @@ from marketplace.catalogue.models import ProductStatus
 from marketplace.monitoring import summary as monitoring_summary
 from marketplace.orders import outcomes
 from marketplace.orders.lateness import grace_days_setting
+from marketplace.payouts import sales_totals
 from marketplace.types import utcnow
 
 SELLER_EMAIL = "seller@scale.test"
@@ -86,6 +87,8 @@ def seed_scale(db, *, log=print) -> None:
     with db.engine.begin() as conn:
         # The orders went in as rows, past the signals that keep the monitoring summaries.
         for statement in monitoring_summary.rebuild_sql(conn.dialect.name):
+            conn.exec_driver_sql(statement)
+        for statement in sales_totals.rebuild_sql(conn.dialect.name):  # the shops' sales months
             conn.exec_driver_sql(statement)
         log(f"  monitoring summaries ({time.perf_counter() - started:.0f}s)")
     with db.engine.begin() as conn:  # each parcel's slowest product (set at placement; migration 0020)
@@ -539,6 +542,12 @@ def _money(conn, *, log, started: float) -> None:
         "INSERT INTO ledger_month_totals (seller_id, month, kind, amount_idr, entries) "
         "SELECT seller_id, date_trunc('month', occurred_at AT TIME ZONE 'Asia/Jakarta')::date, kind, "
         "sum(amount_idr), count(*) FROM ledger_entries GROUP BY 1, 2, 3"
+    )
+    # And each parcel's ledger sum (fulfilments.ledger_idr, payouts/totals.py; migration 0024).
+    x(
+        "UPDATE fulfilments SET ledger_idr = s.amount FROM (SELECT fulfilment_id, sum(amount_idr) AS amount "
+        "FROM ledger_entries WHERE fulfilment_id IS NOT NULL GROUP BY fulfilment_id) s "
+        "WHERE fulfilments.id = s.fulfilment_id"
     )
     x("DROP TABLE bench_scale_orders")
     log(f"  payouts written ({time.perf_counter() - started:.0f}s)")

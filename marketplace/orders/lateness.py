@@ -95,11 +95,15 @@ def list_late_parts(
     grace_days: int = DEFAULT_GRACE_DAYS,
     seller_ids: Sequence[int] | None = None,
 ) -> list[LatePart]:
-    """Paid parts not shipped past their due time, most overdue first."""
+    """Paid parts not shipped past their due time, most overdue first. The due time is compared
+    in SQL too (`due_expression`, exact on both databases), so only the late parts are loaded,
+    not every open one (issue 16: 414 of 1,582 at a million lines)."""
+    slowest = sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0)
     conditions = [
         Order.status == OrderStatus.PAID,
         Fulfilment.status.in_(OPEN_STATUSES),
         Order.paid_at <= now - timedelta(days=grace_days),
+        due_expression(slowest, grace_days) < now,
     ]
     if seller_ids is not None:
         conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))

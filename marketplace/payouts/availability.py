@@ -6,9 +6,9 @@ Representation (issue 13, "payouts held until delivery"):
   COMMISSION_REVERSAL carry `fulfilment_id`) is *pending* until that parcel's status is DELIVERED
   — by the seller, the buyer's "received" or the auto-complete job, whichever path sets it — and
   *settled* afterwards; entries without a parcel (PAYOUT) are always settled. Read at query time
-  (issue 16: the whole balance from the month totals of payouts/totals.py, minus the entries of
-  parcels not delivered yet, found from the few such parcels through the fulfilment_id index), so
-  a status set by any UPDATE is seen at once and nothing can fall out of step.
+  (issue 16: the whole balance from the month totals of payouts/totals.py, minus the ledger sums
+  of the parcels not delivered yet, which totals.py keeps on each parcel's row beside its status),
+  so a status set by any UPDATE is seen at once and nothing can fall out of step.
 - An open problem report keeps its amount back: a PayoutHold row (placed and released by the
   `case_opened` / `case_closed` signals), not a ledger entry, because it moves no money.
 - available = settled − holds on delivered parcels, never above the whole balance;
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
-from marketplace.payouts.models import LedgerEntry, PayoutHold
+from marketplace.payouts.models import PayoutHold
 from marketplace.payouts.totals import seller_totals
 
 
@@ -46,14 +46,13 @@ def list_balances(session: Session, seller_ids: Sequence[int] | None = None) -> 
     if seller_ids is not None and not seller_ids:
         return {}
     delivered = Fulfilment.status == FulfilmentStatus.DELIVERED
-    # Pending: entries of a parcel not delivered (yet). Named statuses, not "!= delivered", so the
-    # status index finds the few such parcels among years of delivered ones.
-    not_delivered = [status for status in FulfilmentStatus if status != FulfilmentStatus.DELIVERED]
+    # Pending: the ledger sums of the parcels not delivered (yet), kept on the parcels by
+    # payouts/totals.py. Written as "!= delivered" to match the partial index
+    # ix_fulfilments_undelivered, which holds each such parcel's shop and sum.
     pending_entries = (
-        sa.select(LedgerEntry.seller_id, sa.func.coalesce(sa.func.sum(LedgerEntry.amount_idr), 0))
-        .join(Fulfilment, Fulfilment.id == LedgerEntry.fulfilment_id)
-        .where(Fulfilment.status.in_(not_delivered))
-        .group_by(LedgerEntry.seller_id)
+        sa.select(Fulfilment.seller_id, sa.func.coalesce(sa.func.sum(Fulfilment.ledger_idr), 0))
+        .where(sa.text("fulfilments.status <> 'delivered'"))
+        .group_by(Fulfilment.seller_id)
     )
     holds = (
         sa.select(
@@ -66,7 +65,7 @@ def list_balances(session: Session, seller_ids: Sequence[int] | None = None) -> 
         .group_by(PayoutHold.seller_id)
     )
     if seller_ids is not None:
-        pending_entries = pending_entries.where(LedgerEntry.seller_id.in_(list(seller_ids)))
+        pending_entries = pending_entries.where(Fulfilment.seller_id.in_(list(seller_ids)))
         holds = holds.where(PayoutHold.seller_id.in_(list(seller_ids)))
     held = {
         seller_id: (int(all_), int(on_delivered)) for seller_id, all_, on_delivered in session.execute(holds)

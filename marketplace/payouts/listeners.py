@@ -7,6 +7,7 @@ from __future__ import annotations
 from marketplace import signals
 from marketplace.payouts.availability import place_hold, release_hold
 from marketplace.payouts.reversal import withdraw_sales
+from marketplace.payouts.sales_totals import add_order
 from marketplace.payouts.services import record_refund, record_sales
 from marketplace.types import utcnow
 
@@ -15,6 +16,14 @@ from marketplace.types import utcnow
 def enter_sale(sender, *, session, order, now, **kwargs) -> None:
     """The sale (goods and shipping) and its commission enter the seller's ledger."""
     record_sales(session, order, now=now)
+
+
+@signals.order_paid.connect
+def count_sale(sender, *, session, order, now, **kwargs) -> None:
+    """The order enters its shops' sales months (payouts/sales_totals.py)."""
+    session.flush()
+    if order.paid_at is not None:
+        add_order(session, order, paid_at=order.paid_at)
 
 
 @signals.refund_created.connect
@@ -41,3 +50,5 @@ def release_for_case(sender, *, session, fulfilment, amount_idr=None, now=None, 
 def withdraw_sale(sender, *, session, order, paid_at, now, **kwargs) -> None:
     """An undone payment confirmation: the sale and its commission leave the sellers' ledger."""
     withdraw_sales(session, order, paid_at=paid_at)
+    if paid_at is not None:
+        add_order(session, order, paid_at=paid_at, sign=-1)

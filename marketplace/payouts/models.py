@@ -14,7 +14,15 @@ from marketplace.extensions import db
 from marketplace.seller.models import Seller
 from marketplace.types import UTCDateTime, enum_column, utcnow
 
-__all__ = ["CommissionRate", "LedgerEntry", "LedgerKind", "LedgerMonthTotal", "Payout", "PayoutHold"]
+__all__ = [
+    "CommissionRate",
+    "LedgerEntry",
+    "LedgerKind",
+    "LedgerMonthTotal",
+    "Payout",
+    "PayoutHold",
+    "SellerSalesMonth",
+]
 
 
 class CommissionRate(db.Model):
@@ -88,6 +96,34 @@ class LedgerMonthTotal(db.Model):
     amount_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     #: How many entries the sum holds (0 once a withdrawn sale took its entries away).
     entries: Mapped[int] = mapped_column(default=0)
+
+
+#: `SellerSalesMonth.product_id` of the row holding the whole shop's month.
+WHOLE_SHOP = 0
+
+
+class SellerSalesMonth(db.Model):
+    """A shop's paid orders of one Jakarta month, as its sales page counts them (issue 16): every
+    order with `paid_at` set, cancelled ones included, by the month of `paid_at`.
+
+    `product_id` = WHOLE_SHOP (0): the shop's orders, units and goods revenue that month (an order
+    counted once); otherwise the lines of that product (no foreign key: the row outlives a
+    deleted product, whose lines the page then reads one by one, as it always grouped them).
+    Kept by payouts/sales_totals.py in the paying transaction (`order_paid`) and its undo
+    (`order_payment_reversed`), the only ways `paid_at` is set or cleared; a paid order's lines
+    never change (cancelled units stay in `quantity`).
+    """
+
+    __tablename__ = "seller_sales_months"
+
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"), primary_key=True)
+    #: The first day of the Jakarta month of the orders' `paid_at`.
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    #: Whole rupiah: the lines' quantity × unit_price_idr.
+    revenue_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class Payout(db.Model):

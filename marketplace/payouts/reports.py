@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace.catalogue.models import Product
 from marketplace.orders.models import Order, OrderLine
 from marketplace.payouts.availability import Balances, list_balances
-from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal
+from marketplace.payouts.models import WHOLE_SHOP, LedgerEntry, LedgerKind, LedgerMonthTotal, SellerSalesMonth
 from marketplace.payouts.totals import period_sums, seller_totals
 from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
@@ -182,8 +183,36 @@ def monthly_sales(
     session: Session, seller_ids: list[int], *, now: datetime, count: int = 12
 ) -> list[MonthFigures]:
     """Goods revenue (IDR), units and orders per Jakarta month for the last `count` months, by the
-    date each order was paid (refunds are shown in the ledger, not subtracted here). One query:
-    one row per order, bucketed here so SQLite and PostgreSQL agree on Jakarta months."""
+    date each order was paid, cancelled ones included (refunds are shown in the ledger, not
+    subtracted here). One shop: its rows of `SellerSalesMonth` (payouts/sales_totals.py); several
+    shops count an order of two of them once, so they are read from the lines."""
+    if len(set(seller_ids)) != 1:
+        return monthly_sales_from_lines(session, seller_ids, now=now, count=count)
+    months = last_months(now, count)
+    figures = {key: MonthFigures(key[0], key[1], 0, 0, 0) for key in months}
+    for month, orders, units, revenue in session.execute(
+        sa.select(
+            SellerSalesMonth.month,
+            SellerSalesMonth.orders,
+            SellerSalesMonth.units,
+            SellerSalesMonth.revenue_idr,
+        ).where(
+            SellerSalesMonth.seller_id == seller_ids[0],
+            SellerSalesMonth.product_id == WHOLE_SHOP,
+            SellerSalesMonth.month >= date(*months[0], 1),
+        )
+    ):
+        bucket = figures.get((month.year, month.month))
+        if bucket is not None:
+            bucket.revenue, bucket.units, bucket.orders = int(revenue), int(units), int(orders)
+    return [figures[key] for key in months]
+
+
+def monthly_sales_from_lines(
+    session: Session, seller_ids: list[int], *, now: datetime, count: int = 12
+) -> list[MonthFigures]:
+    """`monthly_sales` from the order lines: one row per order, bucketed here so SQLite and
+    PostgreSQL agree on Jakarta months (several shops; the oracle of the kept months' tests)."""
     months = last_months(now, count)
     start, _ = month_bounds(*months[0])
     rows = session.execute(
@@ -212,7 +241,77 @@ def monthly_sales(
 def top_products(
     session: Session, seller_ids: list[int], *, now: datetime, limit: int = 5
 ) -> list[tuple[str, str, int, int]]:
-    """(title_id, title_en, units, revenue IDR) of the best-selling products of the last 12 months."""
+    """(title_id, title_en, units, revenue IDR) of the best-selling products of the last 12 months,
+    by revenue, then title. The products' sums from `SellerSalesMonth`; the lines of deleted
+    products, each on its own, and the titles of the few products that can rank, from the lines."""
+    first = last_months(now, 12)[0]
+    start, _ = month_bounds(*first)
+    paid_lines = (
+        sa.select(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.seller_id.in_(seller_ids), Order.paid_at.is_not(None), Order.paid_at >= start)
+    )
+    # (revenue, units, product id or None, title_id, title_en)
+    ranked: list[tuple[int, int, int | None, str, str]] = [
+        (int(revenue), int(units), product_id, "", "")
+        for product_id, units, revenue in session.execute(
+            sa.select(
+                SellerSalesMonth.product_id,
+                sa.func.sum(SellerSalesMonth.units),
+                sa.func.sum(SellerSalesMonth.revenue_idr),
+            )
+            .join(Product, Product.id == SellerSalesMonth.product_id)  # deleted ones: their lines, below
+            .where(
+                SellerSalesMonth.seller_id.in_(seller_ids),
+                SellerSalesMonth.product_id != WHOLE_SHOP,
+                SellerSalesMonth.month >= date(*first, 1),
+            )
+            .group_by(SellerSalesMonth.product_id)
+            .having(sa.func.sum(SellerSalesMonth.units) != 0)
+        )
+    ]
+    ranked += [
+        (int(line.quantity * line.unit_price_idr), int(line.quantity), None, line.title_id, line.title_en)
+        for line in session.scalars(paid_lines.where(OrderLine.product_id.is_(None)))
+    ]
+    if len(ranked) > limit:  # only what can rank: the revenues down to the limit-th, ties included
+        floor = sorted((row[0] for row in ranked), reverse=True)[limit - 1]
+        ranked = [row for row in ranked if row[0] >= floor]
+    wanted = [row[2] for row in ranked if row[2] is not None]
+    titles = (
+        {
+            product_id: (t_id, t_en)
+            for product_id, t_id, t_en in session.execute(
+                sa.select(
+                    OrderLine.product_id, sa.func.max(OrderLine.title_id), sa.func.max(OrderLine.title_en)
+                )
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    OrderLine.product_id.in_(wanted),
+                    OrderLine.seller_id.in_(seller_ids),
+                    Order.paid_at.is_not(None),
+                    Order.paid_at >= start,
+                )
+                .group_by(OrderLine.product_id)
+            )
+        }
+        if wanted
+        else {}
+    )
+    rows = [
+        (revenue, units, *titles.get(product_id, ("", "")))
+        if product_id is not None
+        else (revenue, units, t_id, t_en)
+        for revenue, units, product_id, t_id, t_en in ranked
+    ]
+    rows.sort(key=lambda row: (-row[0], row[2]))
+    return [(t_id, t_en or "", units, revenue) for revenue, units, t_id, t_en in rows[:limit]]
+
+
+def top_products_from_lines(
+    session: Session, seller_ids: list[int], *, now: datetime, limit: int = 5
+) -> list[tuple[str, str, int, int]]:
+    """`top_products` grouped from the order lines (the oracle of the kept months' tests)."""
     start, _ = month_bounds(*last_months(now, 12)[0])
     revenue = sa.func.sum(OrderLine.quantity * OrderLine.unit_price_idr)
     rows = session.execute(

@@ -5,6 +5,12 @@ Every entry written goes through `payouts.services._add_entries` and every entry
 totals change exactly when the entries do (an upsert adding to the row: two transactions adding
 to one month never lose either amount). Reads: `period_sums` for the curators' month summary,
 `seller_totals` for balances.
+
+The same call adds each entry's amount to its parcel's `fulfilments.ledger_idr` (one additive
+UPDATE per parcel, in id order), which availability.py sums over the parcels not delivered for
+the pending money. The parcel's status and its sum are on one row, so a delivery needs no part
+in it: whatever the order of a delivery and a ledger write, the read sees both or neither.
+`rebuild_parcel_sums` fills the column from the entries (the migration's backfill, the seed).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from marketplace.orders.models import Fulfilment
 from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal
 from marketplace.timezones import jakarta_date
 
@@ -30,12 +37,16 @@ def add_to_totals(session: Session, entries: Iterable[LedgerEntry], *, sign: int
     """Add the entries' amounts (sign=-1: take them away) to their month's totals. Flushes."""
     sums: dict[tuple[int, date, LedgerKind], int] = defaultdict(int)
     counts: dict[tuple[int, date, LedgerKind], int] = defaultdict(int)
+    parcels: dict[int, int] = defaultdict(int)
     for entry in entries:
         key = (entry.seller_id, month_of(entry), LedgerKind(entry.kind))
         sums[key] += sign * int(entry.amount_idr)
         counts[key] += sign
+        if entry.fulfilment_id is not None:
+            parcels[entry.fulfilment_id] += sign * int(entry.amount_idr)
     if not sums:
         return
+    _add_to_parcels(session, parcels)
     table = LedgerMonthTotal.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [
@@ -50,6 +61,36 @@ def add_to_totals(session: Session, entries: Iterable[LedgerEntry], *, sign: int
                 "amount_idr": table.c.amount_idr + stmt.excluded.amount_idr,
                 "entries": table.c.entries + stmt.excluded.entries,
             },
+        )
+    )
+
+
+def _add_to_parcels(session: Session, parcels: dict[int, int]) -> None:
+    """Add the amounts to the parcels' `ledger_idr`: one executemany, in id order (one lock order)."""
+    rows = [{"fid": fid, "amount": amount} for fid, amount in sorted(parcels.items()) if amount]
+    if not rows:
+        return
+    table = Fulfilment.__table__
+    session.connection().execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("fid"))
+        .values(ledger_idr=table.c.ledger_idr + sa.bindparam("amount")),
+        rows,
+    )
+
+
+def rebuild_parcel_sums(session: Session) -> None:
+    """Set every parcel's `ledger_idr` to the sum of its entries (set-based; as the migration)."""
+    table = Fulfilment.__table__
+    entries = LedgerEntry.__table__
+    session.execute(
+        sa.update(table).values(
+            ledger_idr=sa.func.coalesce(
+                sa.select(sa.func.sum(entries.c.amount_idr))
+                .where(entries.c.fulfilment_id == table.c.id)
+                .scalar_subquery(),
+                0,
+            )
         )
     )
 

@@ -1,5 +1,7 @@
 """The ledger's month totals (issue 16) always equal the GROUP BY of the entries they replace:
-after sales, refunds, payouts and a withdrawn sale, across a Jakarta month boundary."""
+after sales, refunds, payouts and a withdrawn sale, across a Jakarta month boundary. So do the
+parcels' ledger sums (`fulfilments.ledger_idr`), and the pending money read from them equals the
+join of the entries with the parcels not delivered it replaced."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from marketplace.orders.models import Order
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order
 from marketplace.payments import transfers
 from marketplace.payouts import availability
 from marketplace.payouts import services as payouts
-from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal
+from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal, PayoutHold
+from marketplace.payouts.totals import rebuild_parcel_sums
 from marketplace.refunds.services import create_refund
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
@@ -39,11 +42,67 @@ def _totals(session) -> dict:
     }
 
 
+def _pending_from_entries(session) -> dict[int, int]:
+    """{seller: pending} as availability.py computed it before: entries joined with their parcels."""
+    not_delivered = [status for status in FulfilmentStatus if status != FulfilmentStatus.DELIVERED]
+    return {
+        seller_id: int(amount)
+        for seller_id, amount in session.execute(
+            sa.select(LedgerEntry.seller_id, sa.func.sum(LedgerEntry.amount_idr))
+            .join(Fulfilment, Fulfilment.id == LedgerEntry.fulfilment_id)
+            .where(Fulfilment.status.in_(not_delivered))
+            .group_by(LedgerEntry.seller_id)
+        )
+        if amount
+    }
+
+
+def _parcel_sums(session) -> dict[int, int]:
+    return {
+        fid: int(amount)
+        for fid, amount in session.execute(sa.select(Fulfilment.id, Fulfilment.ledger_idr))
+        if amount
+    }
+
+
+def _parcels_agree(session) -> None:
+    """Each parcel's kept sum is the sum of its entries; the balances' pending is the old join's."""
+    raw: dict[int, int] = defaultdict(int)
+    for fid, amount in session.execute(sa.select(LedgerEntry.fulfilment_id, LedgerEntry.amount_idr)):
+        if fid is not None:
+            raw[fid] += amount
+    kept = _parcel_sums(session)
+    assert kept == {fid: amount for fid, amount in raw.items() if amount}
+    old_pending = _pending_from_entries(session)
+    balances = availability.list_balances(session)
+    for seller_id, split in balances.items():
+        settled = split.total - old_pending.get(seller_id, 0)
+        assert split.available == min(split.total, settled - _held_on_delivered(session, seller_id))
+    assert set(balances) == set(availability.list_balances(session, list(balances)))
+    rebuild_parcel_sums(session)  # the set-based fill gives the same sums (writes the same values)
+    assert _parcel_sums(session) == kept
+
+
+def _held_on_delivered(session, seller_id: int) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(PayoutHold.amount_idr), 0))
+            .join(Fulfilment, Fulfilment.id == PayoutHold.fulfilment_id)
+            .where(
+                PayoutHold.seller_id == seller_id,
+                PayoutHold.released_at.is_(None),
+                Fulfilment.status == FulfilmentStatus.DELIVERED,
+            )
+        )
+    )
+
+
 def _agree(session) -> dict:
     session.expire_all()
     raw = _from_entries(session)
     assert raw, "nothing in the ledger: the test would prove nothing"
     assert _totals(session) == raw
+    _parcels_agree(session)
     return raw
 
 
