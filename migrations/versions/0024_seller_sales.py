@@ -14,7 +14,7 @@ WHERE status <> 'delivered') instead of joining the ledger with those parcels. F
 the GROUP BY of `ledger_entries` (`payouts.totals.rebuild_parcel_sums`, copied as SQL).
 
 Revision ID: 0024_seller_sales
-Revises: 0022_fulfilment_counts
+Revises: 0023_search_titles
 Create Date: 2026-12-06 16:20:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0024_seller_sales"
-down_revision = "0022_fulfilment_counts"
+down_revision = "0023_search_titles"
 branch_labels = None
 depends_on = None
 
