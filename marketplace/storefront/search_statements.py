@@ -3,9 +3,9 @@
 A search's SQL depends on its shape - the database, the sort, how many words, which filters are
 set - and its values: the words, slugs, prices, today's date, limits. `storefront/search.py` builds
 each shape once (`built`) with bind parameters in place of the values (`bind_filters` for the
-filters), so a request skips building the statement and SQLAlchemy computing its cache key
-(3-5 ms of CPU a search page before). The shapes are finite (a few thousand at most, most never
-asked for); the bound keeps memory flat regardless.
+filters), so a request skips building the statements and SQLAlchemy computing their cache keys
+(about 2 ms of CPU a search page; bench/README.md). The shapes are finite (a few thousand at
+most, most never asked for); the bound keeps memory flat regardless.
 """
 
 from __future__ import annotations
