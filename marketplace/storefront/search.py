@@ -27,6 +27,7 @@ from marketplace.storefront.cards import load_cards
 from marketplace.storefront.listings import CARD_OPTIONS
 from marketplace.storefront.search_index import POSTGRES_TITLE_VECTOR
 from marketplace.storefront.search_params import SearchParams
+from marketplace.storefront.search_statements import TODAY, Filters, bind_filters, built
 from marketplace.timezones import market_today
 
 #: Listings without words stop counting here: "more than 1,000 products" is as useful as the exact
@@ -102,11 +103,15 @@ def _tsquery(tokens: Sequence[str], weight: str = "") -> str:
 _PG_VECTOR = sa.literal_column("products.search_vector")
 
 
-def _pg_title_hits(tokens: Sequence[str], vector=_PG_VECTOR) -> sa.ColumnElement[int]:
-    """How many of the words appear in a title: weight A in the stored vector (no text re-parsed)."""
+def _pg_title_hits(words: int, vector=_PG_VECTOR) -> sa.ColumnElement[int]:
+    """How many of the words appear in a title: weight A in the stored vector (no text re-parsed).
+    Word i is the bind parameter `hit{i}` (`_hit_values`)."""
     terms = [
-        sa.case((vector.op("@@")(sa.func.to_tsquery(_SIMPLE, _tsquery([token], weight="A"))), 1), else_=0)
-        for token in dict.fromkeys(tokens)
+        sa.case(
+            (vector.op("@@")(sa.func.to_tsquery(_SIMPLE, sa.bindparam(f"hit{i}", type_=sa.String))), 1),
+            else_=0,
+        )
+        for i in range(words)
     ]
     total = terms[0]
     for term in terms[1:]:
@@ -115,6 +120,23 @@ def _pg_title_hits(tokens: Sequence[str], vector=_PG_VECTOR) -> sa.ColumnElement
 
 
 _PG_TITLE_VECTOR = sa.literal_column(POSTGRES_TITLE_VECTOR)
+
+
+def _hit_values(tokens: Sequence[str], dialect: str) -> dict[str, str]:
+    """The values of the title-hit parameters: word i's `word:A` tsquery (PostgreSQL) or the word
+    itself (its LIKE test, `_title_hits`)."""
+    if dialect == "postgresql":
+        return {f"hit{i}": _tsquery([token], weight="A") for i, token in enumerate(tokens)}
+    return {f"hit{i}": token for i, token in enumerate(tokens)}
+
+
+def _text_values(tokens: Sequence[str], dialect: str) -> dict[str, str]:
+    """`match`: the index query of every word; plus the title-hit parameters."""
+    match = _tsquery(tokens) if dialect == "postgresql" else _fts5_query(tokens)
+    return {"match": match, **_hit_values(tokens, dialect)}
+
+
+_MATCH = sa.bindparam("match", type_=sa.String)
 
 
 #: At most this many matches with a word in a title are ranked by `_pg_titled_matches`.
@@ -135,23 +157,36 @@ def _pg_titled_matches(
     TITLED_CAP. The title index finds them, so a word most descriptions hold but no title costs
     nothing."""
     joiner = " & " if every_word else " | "
-    in_title = sa.func.to_tsquery(_SIMPLE, joiner.join(_tsquery([token]) for token in tokens))
-    titled = (
-        _apply_filters(
-            sa.select(Product.id, Product.published_at, _pg_title_hits(tokens).label("hits")), params, today
+    filters, values = bind_filters(params, today)
+
+    def build() -> sa.Select:
+        in_title = sa.func.to_tsquery(_SIMPLE, sa.bindparam("in_title", type_=sa.String))
+        titled = (
+            _apply_filters(
+                sa.select(Product.id, Product.published_at, _pg_title_hits(len(tokens)).label("hits")),
+                filters,
+            )
+            .where(
+                _PG_TITLE_VECTOR.op("@@")(in_title),
+                _PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH)),
+            )
+            .limit(sa.bindparam("cap", type_=sa.Integer))
+            .subquery("titled")
         )
-        .where(
-            _PG_TITLE_VECTOR.op("@@")(in_title),
-            _PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))),
+        return (
+            sa.select(titled.c.id, sa.func.count().over().label("total"))
+            .order_by(titled.c.hits.desc(), *newest_order(titled.c))
+            .limit(sa.bindparam("need", type_=sa.Integer))
         )
-        .limit(TITLED_CAP + 1)
-        .subquery("titled")
+
+    stmt = built(("pg_titled", len(tokens), filters.key), build)
+    values.update(
+        _text_values(tokens, "postgresql"),
+        in_title=joiner.join(_tsquery([token]) for token in tokens),
+        cap=TITLED_CAP + 1,
+        need=need,
     )
-    rows = session.execute(
-        sa.select(titled.c.id, sa.func.count().over().label("total"))
-        .order_by(titled.c.hits.desc(), *newest_order(titled.c))
-        .limit(need)
-    ).all()
+    rows = session.execute(stmt, values).all()
     total = rows[0].total if rows else 0
     if total > TITLED_CAP:
         return None
@@ -168,58 +203,63 @@ def _sqlite_titled_matches(
     each one's title words exactly, so the tiers are the ones the full ranking gives."""
     if not all(len(token) >= 3 for token in tokens):
         return None
-    any_title = " OR ".join(f'"{token}"' for token in tokens)
-    candidates = (
-        _apply_filters(
-            sa.select(Product.id, Product.published_at, _title_hits(tokens).label("hits")), params, today
+    filters, values = bind_filters(params, today)
+
+    def build() -> sa.Select:
+        any_title = sa.bindparam("any_title", type_=sa.String)
+        candidates = (
+            _apply_filters(
+                sa.select(Product.id, Product.published_at, _title_hits(len(tokens)).label("hits")), filters
+            )
+            .where(
+                Product.id.in_(sa.select(_TITLE_FTS.c.rowid).where(_TITLE_FTS_REF.op("MATCH")(any_title))),
+                Product.id.in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH))),
+            )
+            .limit(sa.bindparam("cap", type_=sa.Integer))
+            .subquery("titled")
         )
-        .where(
-            Product.id.in_(sa.select(_TITLE_FTS.c.rowid).where(_TITLE_FTS_REF.op("MATCH")(any_title))),
-            Product.id.in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_fts5_query(tokens)))),
-        )
-        .limit(min(TITLED_CAP, SQLITE_TITLED_CAP) + 1)
-        .subquery("titled")
-    )
-    rows = session.execute(
-        sa.select(candidates.c.id, candidates.c.hits).order_by(
+        return sa.select(candidates.c.id, candidates.c.hits).order_by(
             candidates.c.hits.desc(), *newest_order(candidates.c)
         )
-    ).all()
+
+    stmt = built(("sqlite_titled", len(tokens), filters.key), build)
+    values.update(
+        _text_values(tokens, "sqlite"),
+        any_title=" OR ".join(f'"{token}"' for token in tokens),
+        cap=min(TITLED_CAP, SQLITE_TITLED_CAP) + 1,
+    )
+    rows = session.execute(stmt, values).all()
     if len(rows) > min(TITLED_CAP, SQLITE_TITLED_CAP):
         return None
     titled = [row.id for row in rows if row.hits > 0]
     return titled[:need], len(titled)
 
 
-def _title_hits(tokens: Sequence[str], cols=Product) -> sa.ColumnElement[int]:
-    """How many of the words appear in either title: a title match outranks a description match."""
-    terms = [
-        sa.case(
-            (
-                sa.or_(
-                    cols.title_id.icontains(token, autoescape=True),
-                    cols.title_en.icontains(token, autoescape=True),
-                ),
-                1,
-            ),
-            else_=0,
+def _title_hits(words: int, cols=Product) -> sa.ColumnElement[int]:
+    """How many of the words appear in either title: a title match outranks a description match.
+    Word i is the bind parameter `hit{i}` (`_hit_values`); words are letters and digits only
+    (`SearchParams.tokens`), so nothing in them needs escaping for LIKE."""
+    terms = []
+    for i in range(words):
+        word = sa.bindparam(f"hit{i}", type_=sa.String)
+        terms.append(
+            sa.case((sa.or_(cols.title_id.icontains(word), cols.title_en.icontains(word)), 1), else_=0)
         )
-        for token in tokens
-    ]
     total = terms[0]
     for term in terms[1:]:
         total = total + term
     return total
 
 
-def _apply_filters(stmt: sa.Select, params: SearchParams, today: date, cols=Product) -> sa.Select:
-    """Public products narrowed by the params' filters. `cols` is `Product` or a CTE's `.c` with
-    the same column names (id, seller_id, cluster_id, status, price_minor, stock)."""
+def _apply_filters(stmt: sa.Select, params: Filters, today=TODAY, cols=Product) -> sa.Select:
+    """Public products narrowed by the filters (`bind_filters`: bind parameters, their values given at
+    execution). `cols` is `Product` or a CTE's `.c` with the same column names (id, seller_id,
+    cluster_id, status, price_minor, stock)."""
     stmt = stmt.where(cols.status == ProductStatus.ACTIVE, cols.seller_id.in_(approved_seller_ids()))
-    if params.cluster:
+    if params.cluster is not None:
         cluster_id = sa.select(Cluster.id).where(Cluster.slug == params.cluster).scalar_subquery()
         stmt = stmt.where(cols.cluster_id == cluster_id)
-    if params.village:
+    if params.village is not None:
         village_id = (
             sa.select(Region.id)
             .where(Region.slug == params.village, Region.kind == RegionKind.DESA)
@@ -227,10 +267,10 @@ def _apply_filters(stmt: sa.Select, params: SearchParams, today: date, cols=Prod
         )
         # The seller's desa, stored on the product (kept by search_index): an index narrows by it.
         stmt = stmt.where(cols.village_id == village_id)
-    if params.seller:
+    if params.seller is not None:
         seller_id = sa.select(Seller.id).where(Seller.slug == params.seller).scalar_subquery()
         stmt = stmt.where(cols.seller_id == seller_id)
-    if params.label:
+    if params.label is not None:
         stmt = stmt.where(has_visible_label_filter(params.label, today, cols.id))
     if params.min_price is not None:
         stmt = stmt.where(cols.price_minor >= params.min_price)
@@ -241,9 +281,9 @@ def _apply_filters(stmt: sa.Select, params: SearchParams, today: date, cols=Prod
     return stmt
 
 
-def _order(sort: str, tokens: Sequence[str], rank: Sequence = (), cols=Product) -> list:
+def _order(sort: str, words: int, rank: Sequence = (), cols=Product) -> list:
     if sort == "relevance":
-        return [_title_hits(tokens, cols).desc(), *rank, *newest_order(cols)]
+        return [_title_hits(words, cols).desc(), *rank, *newest_order(cols)]
     if sort == "price_asc":
         return [cols.price_minor.asc(), cols.id.asc()]
     if sort == "price_desc":
@@ -310,41 +350,38 @@ def _window_page(
     offset = (params.page - 1) * params.per_page
     # Relevance ranks by newest within its tiers, so its window is the newest products.
     window_sort = "newest" if sort == "relevance" else sort
-    if dialect == "postgresql":
-        tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
-        first = (
-            _apply_filters(
-                sa.select(Product.id, *_SORT_COLUMNS, _PG_VECTOR.label("v")),
-                params,
-                today,
+    filters, values = bind_filters(params, today)
+    words = len(tokens)
+
+    def build() -> sa.Select:
+        if dialect == "postgresql":
+            first = (
+                _apply_filters(sa.select(Product.id, *_SORT_COLUMNS, _PG_VECTOR.label("v")), filters)
+                .order_by(*_order(window_sort, words))
+                .limit(sa.bindparam("window", type_=sa.Integer))
+                .subquery("first_products")
             )
-            .order_by(*_order(window_sort, tokens))
-            .limit(SEARCH_WINDOW)
-            .subquery("first_products")
-        )
-        matched_expr = first.c.v.op("@@")(tsquery)
-        hits_expr = _pg_title_hits(tokens, first.c.v)
-    else:
-        first = (
-            _apply_filters(
-                sa.select(Product.id, *_SORT_COLUMNS, Product.title_id, Product.title_en),
-                params,
-                today,
+            matched_expr = first.c.v.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH))
+            hits_expr = _pg_title_hits(words, first.c.v)
+        else:
+            first = (
+                _apply_filters(
+                    sa.select(Product.id, *_SORT_COLUMNS, Product.title_id, Product.title_en), filters
+                )
+                .order_by(*_order(window_sort, words))
+                .limit(sa.bindparam("window", type_=sa.Integer))
+                .subquery("first_products")
             )
-            .order_by(*_order(window_sort, tokens))
-            .limit(SEARCH_WINDOW)
-            .subquery("first_products")
+            # A non-correlated IN: SQLite reads the FTS5 match list once, then probes it per row.
+            matched_expr = first.c.id.in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
+            hits_expr = _title_hits(words, first.c)
+        return sa.select(first.c.id, matched_expr.label("matched"), hits_expr.label("hits")).order_by(
+            *_order(window_sort, words, (), first.c)
         )
-        # A non-correlated IN: SQLite reads the FTS5 match list once, then probes it per row.
-        matched_expr = first.c.id.in_(
-            sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_fts5_query(tokens)))
-        )
-        hits_expr = _title_hits(tokens, first.c)
-    window = session.execute(
-        sa.select(first.c.id, matched_expr.label("matched"), hits_expr.label("hits")).order_by(
-            *_order(window_sort, tokens, (), first.c)
-        )
-    ).all()
+
+    stmt = built(("window", dialect, window_sort, words, filters.key), build)
+    values.update(_text_values(tokens, dialect), window=SEARCH_WINDOW)
+    window = session.execute(stmt, values).all()
     matched = [row for row in window if row.matched]
     if sort == "relevance":
         matched.sort(key=lambda row: -row.hits)  # stable: newest first within a tier
@@ -402,30 +439,47 @@ def _postgres_match_page(
     walk a b-tree testing rows instead); filters, ranking and count (a window function) work on
     those narrow rows. Used when the window (`_window_page`) could not tell: the words are rare.
     """
-    tsquery = sa.func.to_tsquery(_SIMPLE, _tsquery(tokens))
-    columns = [getattr(Product, name) for name in _PG_MATCH_COLUMNS]
-    if sort == "relevance":
-        columns.append(_pg_title_hits(tokens).label("hits"))
-    # The filters go inside the CTE, on `products` itself: applied to the CTE's rows the planner
-    # guessed one row and tested each match against every approved seller (430 ms for 22,000).
-    matches = (
-        _apply_filters(sa.select(*columns), params, today)
-        .where(_PG_VECTOR.op("@@")(tsquery))
-        .cte("text_matches")
-        .prefix_with("MATERIALIZED")
-    )
-    cols = matches.c
-    order = [cols.hits.desc(), *newest_order(cols)] if sort == "relevance" else _order(sort, tokens, (), cols)
+    filters, values = bind_filters(params, today)
+    words = len(tokens)
+
+    def matches() -> sa.CTE:
+        columns = [getattr(Product, name) for name in _PG_MATCH_COLUMNS]
+        if sort == "relevance":
+            columns.append(_pg_title_hits(words).label("hits"))
+        # The filters go inside the CTE, on `products` itself: applied to the CTE's rows the planner
+        # guessed one row and tested each match against every approved seller (430 ms for 22,000).
+        return (
+            _apply_filters(sa.select(*columns), filters)
+            .where(_PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH)))
+            .cte("text_matches")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def build_page() -> sa.Select:
+        cols = matches().c
+        order = (
+            [cols.hits.desc(), *newest_order(cols)] if sort == "relevance" else _order(sort, words, (), cols)
+        )
+        return (
+            sa.select(cols.id, sa.func.count().over().label("total"))
+            .order_by(*order)
+            .limit(sa.bindparam("limit", type_=sa.Integer))
+            .offset(sa.bindparam("offset", type_=sa.Integer))
+        )
+
+    key = (sort, words, filters.key)
+    stmt = built(("pg_matches", *key), build_page)
+    values.update(_text_values(tokens, "postgresql"), limit=params.per_page)
 
     def run(page: int):
-        stmt = sa.select(cols.id, sa.func.count().over().label("total")).order_by(*order)
-        return session.execute(stmt.limit(params.per_page).offset((page - 1) * params.per_page)).all()
+        return session.execute(stmt, {**values, "offset": (page - 1) * params.per_page}).all()
 
     page = params.page
     rows = run(page)
     if not rows and page > 1:
         # Past the last page: count, then show the last one.
-        total = session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
+        counted = built(("pg_matches_count", *key), lambda: sa.select(sa.func.count()).select_from(matches()))
+        total = session.scalar(counted, values) or 0
         page = max(1, math.ceil(total / params.per_page))
         rows = run(page) if total else []
     total = rows[0].total if rows else 0
@@ -483,26 +537,33 @@ def search_products(
         items = load(session, ids)
         return ProductPage(items=items, total=total, page=page, per_page=params.per_page, total_capped=capped)
 
-    def build(columns) -> tuple[sa.Select, list]:
-        stmt = _apply_filters(sa.select(*columns), params, today)
+    filters, values = bind_filters(params, today)
+    words = len(tokens)
+    if tokens:
+        values.update(_text_values(tokens, dialect))
+
+    def matching() -> sa.Select:
+        stmt = _apply_filters(sa.select(Product.id), filters)
         if not tokens:
-            return stmt, []
+            return stmt
         if dialect == "sqlite":
-            stmt = stmt.join(_FTS, _FTS.c.rowid == Product.id).where(
-                _FTS_REF.op("MATCH")(_fts5_query(tokens))
-            )
             # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
             # must not change order when a search moves from the window to this full match.
-            return stmt, []
-        # Any other database: a plain substring match, no ranking beyond the title boost.
-        for token in tokens:
-            stmt = stmt.where(Product.search_text.icontains(token, autoescape=True))
-        return stmt, []
+            return stmt.join(_FTS, _FTS.c.rowid == Product.id).where(_FTS_REF.op("MATCH")(_MATCH))
+        # Any other database: a plain substring match, no ranking beyond the title boost (word i
+        # is `hit{i}`: letters and digits, nothing to escape).
+        for i in range(words):
+            stmt = stmt.where(Product.search_text.icontains(sa.bindparam(f"hit{i}", type_=sa.String)))
+        return stmt
 
-    count_stmt, _ = build([Product.id])
-    counted = session.scalar(
-        sa.select(sa.func.count()).select_from(count_stmt.limit(count_cap + 1).subquery())
+    key = (dialect, sort, words, filters.key)
+    count_stmt = built(
+        ("count", *key),
+        lambda: sa.select(sa.func.count()).select_from(
+            matching().limit(sa.bindparam("count_limit", type_=sa.Integer)).subquery()
+        ),
     )
+    counted = session.scalar(count_stmt, {**values, "count_limit": count_cap + 1})
     total_capped = (counted or 0) > count_cap
     total = min(counted or 0, count_cap)
     page = min(params.page, max(1, math.ceil(total / params.per_page)))
@@ -511,9 +572,17 @@ def search_products(
         # Order and cut narrow rows (ids) first, then load only this page's products: sorting
         # thousands of full rows (descriptions, joined sellers) costs far more. Without words the
         # (status, published_at) and (status, price_minor) indexes give the order directly.
-        stmt, rank = build([Product.id])
-        stmt = stmt.order_by(*_order(sort, tokens, rank))
-        ids = list(session.scalars(stmt.limit(params.per_page).offset((page - 1) * params.per_page)))
+        stmt = built(
+            ("ids", *key),
+            lambda: (
+                matching()
+                .order_by(*_order(sort, words))
+                .limit(sa.bindparam("limit", type_=sa.Integer))
+                .offset(sa.bindparam("offset", type_=sa.Integer))
+            ),
+        )
+        values.update(limit=params.per_page, offset=(page - 1) * params.per_page)
+        ids = list(session.scalars(stmt, values))
     items = load(session, ids)
     return ProductPage(
         items=items, total=total, page=page, per_page=params.per_page, total_capped=total_capped

@@ -199,6 +199,7 @@ def _follow_moved_shops(session: Session, flush_context) -> None:
             or sa.inspect(obj).attrs.village.history.has_changes()
         )
     ]
+    _rebuild_text_of_renamed(session)
     if not later and not moved:
         return
     connection = session.connection()
@@ -215,6 +216,75 @@ def _follow_moved_shops(session: Session, flush_context) -> None:
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Product) and obj.seller_id == seller.id:
                 set_committed_value(obj, "village_id", seller.village_id)
+
+
+def _changed(obj, *names: str) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _search_text_sql() -> sa.ColumnElement[str]:
+    """`build_search_text` as SQL over a products row: the same parts, empty ones skipped, joined
+    by newlines (each present part gets a leading newline; the first one is cut off)."""
+    products = Product.__table__
+    sellers = Seller.__table__
+    regions = Region.__table__
+    clusters = Cluster.__table__
+    of_seller = sellers.c.id == products.c.seller_id
+    parts = [
+        products.c.title_id,
+        products.c.title_en,
+        products.c.description_id,
+        products.c.description_en,
+        sa.select(sellers.c.name).where(of_seller).scalar_subquery(),
+        sa.select(regions.c.name)
+        .select_from(sellers.join(regions, regions.c.id == sellers.c.village_id))
+        .where(of_seller)
+        .scalar_subquery(),
+        sa.select(clusters.c.name_id).where(clusters.c.id == products.c.cluster_id).scalar_subquery(),
+        sa.select(clusters.c.name_en).where(clusters.c.id == products.c.cluster_id).scalar_subquery(),
+    ]
+    joined = None
+    for part in parts:
+        piece = sa.func.coalesce(sa.literal("\n", sa.Text) + sa.func.nullif(part, ""), "")
+        joined = piece if joined is None else joined + piece
+    return sa.func.substr(joined, 2, type_=sa.Text)
+
+
+def _rebuild_text_of_renamed(session: Session) -> None:
+    """Products whose search text names something changed in this flush - a shop renamed or moved
+    to another desa, a desa or a cluster renamed - get it rebuilt by one UPDATE in the same flush.
+    The indexes follow the column: SQLite's FTS5 trigger, PostgreSQL's generated tsvector."""
+    sellers, regions, clusters = set(), set(), set()
+    for obj in session.dirty:
+        if isinstance(obj, Seller):
+            if obj.id is not None and _changed(obj, "name", "village_id", "village"):
+                sellers.add(obj.id)
+        elif isinstance(obj, Region):
+            if obj.id is not None and _changed(obj, "name"):
+                regions.add(obj.id)
+        elif isinstance(obj, Cluster):
+            if obj.id is not None and _changed(obj, "name_id", "name_en"):
+                clusters.add(obj.id)
+    if not (sellers or regions or clusters):
+        return
+    products = Product.__table__
+    conditions = []
+    if sellers:
+        conditions.append(products.c.seller_id.in_(sorted(sellers)))
+    if regions:
+        in_region = sa.select(Seller.__table__.c.id).where(Seller.__table__.c.village_id.in_(sorted(regions)))
+        conditions.append(products.c.seller_id.in_(in_region))
+    if clusters:
+        conditions.append(products.c.cluster_id.in_(sorted(clusters)))
+    where = sa.or_(*conditions)
+    session.connection().execute(sa.update(products).where(where).values(search_text=_search_text_sql()))
+    # Loaded products read the new text on their next access (without being marked changed).
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Product) and (
+            obj.seller_id in sellers or obj.cluster_id in clusters or (regions and obj.village_id in regions)
+        ):
+            session.expire(obj, ["search_text"])
 
 
 _TEXT_FIELDS = ("title_id", "title_en", "description_id", "description_en", "seller_id", "cluster_id")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.storefront import search as services
+from marketplace.storefront import search_index
 from marketplace.storefront.search_params import SearchParams
 from marketplace.types import utcnow
 from tests.factories import make_product, make_seller, make_village
@@ -155,3 +156,103 @@ def test_new_seller_of_an_existing_village(session, world):
     product = make_product(session, seller=seller, cluster=world.cluster)
     session.commit()
     assert product.village_id == world.other_village.id
+
+
+def _found(session, q: str) -> set[int]:
+    return {p.id for p in services.search_products(session, SearchParams(q=q, per_page=10)).items}
+
+
+def _stored_text(session, product_id: int) -> str:
+    return session.scalar(sa.select(Product.search_text).where(Product.id == product_id))
+
+
+def test_search_text_follows_a_shop_that_moves(session, world):
+    products = [
+        make_product(session, seller=world.seller, cluster=world.cluster, title_id=f"Udeng {n}")
+        for n in range(2)
+    ]
+    other = make_product(session, seller=world.other_seller, cluster=world.cluster, title_id="Udeng tani")
+    session.commit()
+    loaded = session.get(Product, products[0].id)
+    assert "Pakistaji" in loaded.search_text
+    destination = make_village(session, name="Gombolirang", slug="gombolirang", parent=world.kecamatan)
+    session.commit()
+
+    world.seller.village_id = destination.id
+    session.flush()
+    assert loaded not in session.dirty
+    session.commit()
+    assert _found(session, "gombolirang") == {p.id for p in products}
+    assert _found(session, "pakistaji") == set()
+    assert _found(session, "tambong") == {other.id}
+    # The loaded product reads the stored text, which is what the Python hook would build.
+    assert "Gombolirang" in loaded.search_text and "Pakistaji" not in loaded.search_text
+    for product in products:
+        assert _stored_text(session, product.id) == search_index.build_search_text(product, session)
+
+
+def test_search_text_follows_a_move_to_a_new_desa_through_the_relationship(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.cluster)
+    session.commit()
+    world.seller.village = make_village(session, _flush=False, name="Macan Putih", slug="macan-putih")
+    session.commit()
+    assert _found(session, "macan putih") == {product.id}
+    assert _found(session, "pakistaji") == set()
+
+
+def test_search_text_follows_a_shop_renamed(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.cluster, title_id="Tas anyaman")
+    other = make_product(session, seller=world.other_seller, cluster=world.cluster, title_id="Tas pandan")
+    session.commit()
+    assert _found(session, "sekar") == {product.id}
+    world.seller.name = "Omah Gandrung"
+    session.commit()
+    assert _found(session, "gandrung") == {product.id}
+    assert _found(session, "sekar") == set()
+    assert _found(session, "tani") == {other.id}
+    assert _stored_text(session, product.id) == search_index.build_search_text(product, session)
+
+
+def test_search_text_follows_a_desa_renamed(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.cluster, title_id="Kopi robusta")
+    other = make_product(session, seller=world.other_seller, cluster=world.cluster, title_id="Kopi luwak")
+    session.commit()
+    assert _found(session, "pakistaji") == {product.id}
+    world.village.name = "Pakis Aji"
+    session.commit()
+    assert _found(session, "aji") == {product.id}
+    assert _found(session, "pakistaji") == set()
+    assert _found(session, "tambong") == {other.id}
+    assert _stored_text(session, other.id) == search_index.build_search_text(other, session)
+
+
+def test_search_text_follows_a_cluster_renamed(session, world):
+    product = make_product(session, seller=world.seller, cluster=world.other_cluster, title_id="Beras merah")
+    session.commit()
+    world.other_cluster.name_id = "Hasil bumi"
+    world.other_cluster.name_en = "Harvest"
+    session.commit()
+    assert _found(session, "harvest") == {product.id}
+    assert _found(session, "pertanian") == set()
+
+
+def test_search_text_sql_matches_the_hook(session, world):
+    """The set-based rebuild writes exactly what `build_search_text` would, empty parts skipped."""
+    bare = make_product(
+        session, seller=world.seller, cluster=world.cluster, title_id="Kain", title_en="",
+        description_id="", description_en="Line one\nline two",
+    )  # fmt: skip
+    full = make_product(
+        session, seller=world.seller, cluster=world.other_cluster, title_id="Kain batik",
+        title_en="Batik cloth", description_id="Tulis.", description_en="Hand-drawn.",
+    )  # fmt: skip
+    session.commit()
+    expected = {p.id: p.search_text for p in (bare, full)}
+    table = Product.__table__
+    session.execute(
+        sa.update(table).where(table.c.id.in_(expected)).values(search_text=search_index._search_text_sql())
+    )
+    stored = dict(
+        session.execute(sa.select(table.c.id, table.c.search_text).where(table.c.id.in_(expected))).all()
+    )
+    assert stored == expected
