@@ -20,6 +20,7 @@ from marketplace.email.links import site_url
 from marketplace.email.models import EmailStatus, OutboundEmail
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
+from marketplace.i18n import template_gettext
 from marketplace.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,15 @@ def send_email(
         # Lazy strings become plain text, in `lang`: their __html__ would let the HTML part print
         # a translated string (and whatever was interpolated into it) unescaped.
         values = {key: _plain(value) for key, value in (context or {}).items()}
-        values = {"market_name": current_app.config["MARKET_NAME"], **values, "lang": lang}
+        # gettext bound once to `lang`'s catalogue for the three renders (i18n.template_gettext:
+        # Flask-Babel's callables look it up again for every string); macros imported without
+        # context keep Flask-Babel's.
+        values = {
+            "market_name": current_app.config["MARKET_NAME"],
+            **values,
+            "lang": lang,
+            **template_gettext(),
+        }
         if subject is None:
             subject_text = _render(f"email/{template}.subject.txt", values)
         else:

@@ -225,8 +225,12 @@ def _create_order(
     """The order row, one fulfilment per seller, its snapshotted lines and its first event, added to
     the session but not flushed (the caller flushes them with the rows its listeners add)."""
     address = choice.address
+    base_total_minor = price.subtotal_minor + price.shipping_minor
+    bank_transfer = choice.payment_method == PaymentMethod.BANK_TRANSFER
+    # One read for both: the number's uniqueness and, for a bank transfer, the codes in use.
+    number, used_totals = _new_order_number(session, now, base_total_minor if bank_transfer else None)
     order = Order(
-        number=_new_order_number(session, now),
+        number=number,
         buyer_id=getattr(buyer, "id", None),
         email=choice.email,
         lang=lang if lang in ("id", "en") else "id",
@@ -237,7 +241,7 @@ def _create_order(
         subtotal_minor=price.subtotal_minor,
         shipping_minor=price.shipping_minor,
         unique_code_minor=0,
-        total_minor=price.subtotal_minor + price.shipping_minor,
+        total_minor=base_total_minor,
         payment_method=choice.payment_method,
         payment_due_at=now + payment_window,
         shipping_method=choice.shipping_method,
@@ -260,8 +264,8 @@ def _create_order(
         lines=[],
         events=[],
     )
-    if choice.payment_method == PaymentMethod.BANK_TRANSFER:
-        order.unique_code_minor = _choose_unique_code(session, order.total_minor)
+    if bank_transfer:
+        order.unique_code_minor = _choose_unique_code(base_total_minor, used_totals)
         order.total_minor += order.unique_code_minor
     session.add(order)
 
@@ -333,32 +337,62 @@ def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now:
         )
 
 
-def _new_order_number(session: Session, now: datetime) -> str:
+def _new_order_number(
+    session: Session, now: datetime, base_total_minor: int | None = None
+) -> tuple[str, set[int]]:
+    """A free order number and, when `base_total_minor` is given (a bank transfer), the totals of
+    the open bank transfers that a unique code of 1..UNIQUE_CODE_MAX would collide with.
+
+    The first attempt reads both in one statement (a UNION ALL of the number's row, if taken,
+    marked -1, and those totals, all above 0); a taken number is drawn again (number only).
+    """
     prefix = "PD-" + jakarta_date(now).strftime("%y%m%d") + "-"
-    for _attempt in range(20):
-        number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
-        taken = session.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.number == number))
+    number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
+    used_totals: set[int] = set()
+    if base_total_minor is None:
+        taken = bool(session.scalar(_number_taken_query(number)))
+    else:
+        found = set(
+            session.scalars(
+                sa.union_all(
+                    sa.select(sa.literal(-1, sa.BigInteger)).where(Order.number == number),
+                    _used_totals_query(base_total_minor),
+                )
+            )
+        )
+        taken = -1 in found
+        used_totals = found - {-1}
+    for _attempt in range(19):
         if not taken:
-            return number
+            return number, used_totals
+        number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
+        taken = bool(session.scalar(_number_taken_query(number)))
+    if not taken:
+        return number, used_totals
     # A day with a million orders: fall back to a longer suffix.
-    return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8)), used_totals
 
 
-def _choose_unique_code(session: Session, base_total_minor: int) -> int:
-    """1..999 rupiah so this transfer's amount differs from every other open bank transfer.
+def _number_taken_query(number: str) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(Order).where(Order.number == number)
+
+
+def _used_totals_query(base_total_minor: int) -> sa.Select:
+    """Totals of the open bank transfers within the unique codes' reach of `base_total_minor`."""
+    return sa.select(Order.total_minor).where(
+        Order.status == OrderStatus.AWAITING_PAYMENT,
+        Order.payment_method == PaymentMethod.BANK_TRANSFER,
+        Order.total_minor.between(base_total_minor + 1, base_total_minor + UNIQUE_CODE_MAX),
+    )
+
+
+def _choose_unique_code(base_total_minor: int, used_totals: set[int]) -> int:
+    """1..999 rupiah so this transfer's amount differs from every other open bank transfer
+    (`used_totals`: their totals near this one, read with the order number).
 
     Chosen at random among the free codes, so two orders placed at the same instant rarely pick
     the same one; if they do, the curator still matches by order number in the transfer note.
     """
-    used_totals = set(
-        session.scalars(
-            sa.select(Order.total_minor).where(
-                Order.status == OrderStatus.AWAITING_PAYMENT,
-                Order.payment_method == PaymentMethod.BANK_TRANSFER,
-                Order.total_minor.between(base_total_minor + 1, base_total_minor + UNIQUE_CODE_MAX),
-            )
-        )
-    )
     free = [code for code in range(1, UNIQUE_CODE_MAX + 1) if base_total_minor + code not in used_totals]
     if not free:
         return secrets.randbelow(UNIQUE_CODE_MAX) + 1

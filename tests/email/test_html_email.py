@@ -377,3 +377,27 @@ def test_a_missing_or_unusable_link_address_is_a_clear_error(app, setting):
     app.config["SERVER_NAME_FOR_LINKS"] = setting
     with pytest.raises(RuntimeError, match="SERVER_NAME_FOR_LINKS"):
         external_url("orders.show", number="PD-1")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("template", sorted(CONTEXTS))
+def test_gettext_bound_once_renders_what_flask_babels_own_callables_render(app, session, template, lang):
+    # Issue 16 (checkout CPU): send_email binds gettext to the recipient's catalogue once per email;
+    # the rows hold exactly what Flask-Babel's template callables (one lookup per string) give.
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from marketplace.email.links import site_url
+
+    other = "en" if lang == "id" else "id"
+    with app.test_request_context(f"/?lang={other}"):
+        row = send_email(session, to="ayu@example.test", subject="Toko", template=template, lang=lang,
+                         context=CONTEXTS[template])  # fmt: skip
+        with force_locale(lang):
+            values = {"market_name": app.config["MARKET_NAME"], **CONTEXTS[template], "lang": lang}
+            env = current_app.jinja_env
+            text = env.get_template(f"email/{template}.txt").render(values)
+            html = env.get_template(f"email/{template}.html").render(
+                {**values, "subject": "Toko", "site_url": site_url()}
+            )
+    assert (row.body_text, row.body_html) == (text, html)

@@ -275,3 +275,21 @@ def test_heavy_parcel_must_be_picked_up(session):
     session.rollback()
     order = place(session, cart, shipping_method="pickup")
     assert order.shipping_minor == 0
+
+
+def test_number_and_unique_code_are_read_in_one_statement(session):
+    # Issue 16 (checkout CPU): the order number's uniqueness and the open bank transfers' totals
+    # near this one are one SELECT of orders, besides the checkout-token lookup.
+    ensure_default_shipping_rates(session)
+    product = make_product(session, price_minor=100_000, stock=100)
+    first = place(session, make_cart(session, {product: 1}))
+    cart = make_cart(session, {product: 1})
+    with count_statements(session) as statements:
+        order = place(session, cart)
+    reads = [s for s in statements if s.startswith("SELECT") and " FROM ORDERS" in s]
+    assert len(reads) == 2, reads
+    assert sum("UNION ALL" in s for s in reads) == 1
+    assert order.number != first.number
+    assert order.total_minor != first.total_minor
+    assert 1 <= order.unique_code_minor <= 999
+    assert order.total_minor == order.subtotal_minor + order.shipping_minor + order.unique_code_minor
