@@ -72,3 +72,6 @@ def register(app: Flask) -> None:
     from marketplace.backup.commands import backup_cli
 
     app.cli.add_command(backup_cli)
+    from marketplace.storefront.commands import search_cli
+
+    app.cli.add_command(search_cli)

@@ -287,6 +287,19 @@ def _rebuild_text_of_renamed(session: Session) -> None:
             session.expire(obj, ["search_text"])
 
 
+def rebuild_stale_search_text(session: Session) -> int:
+    """Rewrite the search text of every product whose stored text differs from what its titles,
+    descriptions, shop, desa and cluster say now; returns how many. For rows written before shops'
+    and desa's renames were followed (or by raw SQL): only the stale rows are written."""
+    products = Product.__table__
+    fresh = _search_text_sql()
+    result = session.connection().execute(
+        sa.update(products).where(products.c.search_text.is_distinct_from(fresh)).values(search_text=fresh)
+    )
+    session.expire_all()
+    return result.rowcount
+
+
 _TEXT_FIELDS = ("title_id", "title_en", "description_id", "description_en", "seller_id", "cluster_id")
 
 
