@@ -3,13 +3,16 @@ other filter values, another page) reuses them and still finds its own results."
 
 from __future__ import annotations
 
+from marketplace.lru import BoundedLRU
 from marketplace.storefront import search as services
 from marketplace.storefront import search_statements
 from marketplace.storefront.search_params import SearchParams
 from tests.factories import make_product
 
 
-def test_a_search_of_the_same_shape_builds_nothing(session, world):
+def test_a_search_of_the_same_shape_builds_nothing(session, world, monkeypatch):
+    # An empty store of this test's own: the process's may hold these shapes from earlier tests.
+    monkeypatch.setattr(search_statements, "_STATEMENTS", BoundedLRU(512))
     batik = make_product(session, seller=world.seller, cluster=world.cluster, title_id="Kain batik")
     kopi = make_product(
         session, seller=world.other_seller, cluster=world.other_cluster, title_id="Kopi bubuk"
