@@ -349,6 +349,12 @@ def _own_app(url: str, app_overrides: dict):
         db.engine.dispose()
 
 
+def _place_counts_key() -> str:
+    from marketplace.storefront.views import PLACE_COUNTS  # imported with the app, not before it
+
+    return PLACE_COUNTS
+
+
 def _on_shared_app(url: str, app_overrides: dict):
     built_with = {k: v for k, v in app_overrides.items() if k not in PER_REQUEST_SETTINGS}
     app, key = _shared_app(url, built_with)
@@ -361,6 +367,7 @@ def _on_shared_app(url: str, app_overrides: dict):
         cache.backend._entries.clear()
     # Emptying the tables below restarts the generations: what was kept by them goes too.
     app.extensions.pop(RATE_TABLES, None)
+    app.extensions.pop(_place_counts_key(), None)
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

@@ -209,19 +209,27 @@ def current_rates():
 def _kept_rates(load):
     """The latest rates as kept for this request's rate generation, read once per generation; None
     when there is no generation to read."""
+    return kept_for_generation(RATE_TABLES, load)
+
+
+def kept_for_generation(store: str, load, *, kept: int = RATE_GENERATIONS_KEPT):
+    """`load(db.session)` as read once per rate generation (the catalogue generation) in this
+    process and kept in `app.extensions[store]` (a BoundedLRU of `kept` generations, each entry used
+    for RATE_TABLE_SECONDS at most); None when there is no generation to read. Only for what every
+    change bumps that generation for, and for results nobody mutates (they are shared by requests)."""
     read_generation = current_app.extensions.get(RATE_GENERATION)
     generation = read_generation() if read_generation is not None else None
     if generation is None:
         return None
-    kept = per_app(RATE_TABLES, lambda: BoundedLRU(RATE_GENERATIONS_KEPT))
-    found = kept.get(generation)
+    entries = per_app(store, lambda: BoundedLRU(kept))
+    found = entries.get(generation)
     now = time.monotonic()
     if found is not None and now - found[0] < RATE_TABLE_SECONDS:
         return found[1]
-    # Read after the generation: a rate committed meanwhile moves it, and the next request reads again.
-    rates = load(db.session)
-    kept.put(generation, (now, rates))
-    return rates
+    # Read after the generation: a change committed meanwhile moves it, and the next request reads again.
+    value = load(db.session)
+    entries.put(generation, (now, value))
+    return value
 
 
 def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list[str]]:

@@ -15,6 +15,7 @@ from marketplace.favourites.alerts import has_pending_alert
 from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
+from marketplace.markets.context import kept_for_generation
 from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
 from marketplace.seller.presenters import workshop_photo_view
@@ -39,6 +40,8 @@ bp = Blueprint("storefront", __name__)
 bp.add_app_template_global(presenters.card_items, "card_items")
 bp.add_app_template_global(frames.search_filters, "search_filters")
 
+#: app.extensions key: the home page's clusters and desa with their counts, kept by generation.
+PLACE_COUNTS = "storefront.place_counts"
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
@@ -134,7 +137,10 @@ def home():
     # Featured fill the first row when there are any; newest are then below the fold.
     newest = listings.list_newest_cards(session, HOME_NEWEST)
     page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
-    clusters, villages = listings.list_places(session)
+    # The counts scan every public product; what moves them (publishing, hiding, a product's
+    # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
+    places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(session)
+    clusters, villages = places
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
