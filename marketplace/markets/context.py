@@ -193,7 +193,7 @@ def current_rates():
     in_request = has_request_context()
     if in_request and "rate_table" in g:
         return g.rate_table
-    rates = _kept_rates(load_latest_rates) if in_request else None
+    rates = kept_for_generation(RATE_TABLES, load_latest_rates) if in_request else None
     if rates is None:
         rates = load_latest_rates(db.session)
     table = RateTable(
@@ -204,12 +204,6 @@ def current_rates():
     if in_request:
         g.rate_table = table
     return table
-
-
-def _kept_rates(load):
-    """The latest rates as kept for this request's rate generation, read once per generation; None
-    when there is no generation to read."""
-    return kept_for_generation(RATE_TABLES, load)
 
 
 def kept_for_generation(store: str, load, *, kept: int = RATE_GENERATIONS_KEPT):

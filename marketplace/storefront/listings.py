@@ -20,13 +20,13 @@ are eager-loaded (`CARD_OPTIONS`; the product page's in `get_public_product`).
     list_village_sellers(session, village) -> list[Seller]
 
 The statements of the storefront's every-request reads (home, cluster, village and search pages) are
-built once per process with bound parameters (`_statement`): SQLAlchemy computes a statement's cache
-key on each execution of a new Select (≈ 0.2–0.4 ms of CPU for a card select), once for a kept one.
+built once per process with bound parameters (`@cache` on their builders, as elsewhere in the app):
+SQLAlchemy computes a statement's cache key on each execution of a new Select (≈ 0.2–0.4 ms of CPU
+for a card select), once for a kept one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -109,7 +109,7 @@ def list_featured_cards(
     session: Session, now: datetime | None = None, *, limit: int = 8
 ) -> list[FeaturedCard]:
     """list_active_featured() as cards (storefront.cards) with their headlines: one statement."""
-    stmt = _statement(_featured_cards_select)
+    stmt = _featured_cards_select()
     seen: set[int] = set()
     featured: list[FeaturedCard] = []
     for row in session.execute(stmt, {"now": now or utcnow(), "limit": limit * 2}):
@@ -120,6 +120,7 @@ def list_featured_cards(
     return featured[:limit]
 
 
+@cache  # built once per process: its values are bound at execution
 def _featured_cards_select() -> sa.Select:
     now = sa.bindparam("now")
     return (
@@ -134,9 +135,10 @@ def _featured_cards_select() -> sa.Select:
 
 def list_newest_cards(session: Session, limit: int = 8) -> list[CardProduct]:
     """The cards of the most recently published public products (storefront.cards: one statement)."""
-    return card_rows(session, _statement(_newest_cards_select), {"limit": limit})
+    return card_rows(session, _newest_cards_select(), {"limit": limit})
 
 
+@cache  # built once per process: its values are bound at execution
 def _newest_cards_select() -> sa.Select:
     return (
         card_select()
@@ -146,36 +148,28 @@ def _newest_cards_select() -> sa.Select:
     )
 
 
-@cache  # one entry per builder function of this module
-def _statement(build: Callable[[], sa.Select]) -> sa.Select:
-    """`build()`'s statement, built once per process: its parameters are bound at execution.
-
-    Not at import (building configures the mappers before every model is imported); a Select is
-    immutable, so sharing one between threads is safe, and SQLAlchemy keeps its cache key on it.
-    """
-    return build()
-
-
 def get_cluster_by_slug(session: Session, slug: str) -> Cluster:
     """The cluster with this slug. Raises NotFound."""
-    cluster = session.scalar(_statement(_cluster_by_slug_select), {"slug": slug})
+    cluster = session.scalar(_cluster_by_slug_select(), {"slug": slug})
     if cluster is None:
         raise NotFound(_l("Cluster not found."))
     return cluster
 
 
+@cache  # built once per process: its values are bound at execution
 def _cluster_by_slug_select() -> sa.Select:
     return sa.select(Cluster).where(Cluster.slug == sa.bindparam("slug"))
 
 
 def get_village_by_slug(session: Session, slug: str) -> Region:
     """The desa (not a kecamatan) with this slug, its parent loaded. Raises NotFound."""
-    village = session.scalar(_statement(_village_by_slug_select), {"slug": slug})
+    village = session.scalar(_village_by_slug_select(), {"slug": slug})
     if village is None:
         raise NotFound(_l("Village not found."))
     return village
 
 
+@cache  # built once per process: its values are bound at execution
 def _village_by_slug_select() -> sa.Select:
     return (
         sa.select(Region)
@@ -200,12 +194,13 @@ def get_seller_by_slug(session: Session, slug: str) -> Seller:
 def get_seller_page(session: Session, slug: str) -> tuple[Seller, int, int]:
     """(seller, reviews, stars): get_seller_by_slug with the shop's rating counters selected beside it
     (no statement of their own). Raises NotFound as get_seller_by_slug does."""
-    row = session.execute(_statement(_seller_page_select), {"slug": slug}).first()
+    row = session.execute(_seller_page_select(), {"slug": slug}).first()
     if row is None:
         raise NotFound(_l("Seller not found."))
     return row[0], int(row[1] or 0), int(row[2] or 0)
 
 
+@cache  # built once per process: its values are bound at execution
 def _seller_page_select() -> sa.Select:
     return (
         sa.select(Seller, *shop_rating_columns(Seller.id))
@@ -286,7 +281,7 @@ class VillageSummary(NamedTuple):
 def list_clusters(session: Session, *, with_counts: bool = True) -> list[ClusterSummary]:
     """Every cluster by position, each with its number of public products (one query)."""
     if not with_counts:
-        clusters = session.scalars(_statement(_clusters_select))
+        clusters = session.scalars(_clusters_select())
         return [ClusterSummary(cluster, 0) for cluster in clusters]
     counts = (
         sa.select(Product.cluster_id.label("cluster_id"), sa.func.count(Product.id).label("n"))
@@ -302,6 +297,7 @@ def list_clusters(session: Session, *, with_counts: bool = True) -> list[Cluster
     return [ClusterSummary(cluster, int(count)) for cluster, count in rows]
 
 
+@cache  # built once per process: its values are bound at execution
 def _clusters_select() -> sa.Select:
     return sa.select(Cluster).order_by(Cluster.position, Cluster.name_id)
 
@@ -309,7 +305,7 @@ def _clusters_select() -> sa.Select:
 def list_villages(session: Session, *, with_counts: bool = True) -> list[VillageSummary]:
     """Every desa by name, each with its number of public products (one query)."""
     if not with_counts:
-        villages = session.scalars(_statement(_villages_select))
+        villages = session.scalars(_villages_select())
         return [VillageSummary(village, 0) for village in villages]
     counts = (
         sa.select(Seller.village_id.label("village_id"), sa.func.count(Product.id).label("n"))
@@ -327,6 +323,7 @@ def list_villages(session: Session, *, with_counts: bool = True) -> list[Village
     return [VillageSummary(village, int(count)) for village, count in rows]
 
 
+@cache  # built once per process: its values are bound at execution
 def _villages_select() -> sa.Select:
     return sa.select(Region).where(Region.kind == RegionKind.DESA).order_by(Region.name, Region.id)
 
@@ -336,7 +333,7 @@ def list_places(session: Session) -> tuple[list[ClusterSummary], list[VillageSum
     products once: one grouped count per (cluster, desa), summed here (the two separate counts
     each scanned every product), then the clusters and the desa as plain rows (list_choices: one
     small statement)."""
-    pairs = session.execute(_statement(_place_counts_select)).all()
+    pairs = session.execute(_place_counts_select()).all()
     by_cluster: dict[int, int] = {}
     by_village: dict[int, int] = {}
     for cluster_id, village_id, count in pairs:
@@ -352,6 +349,7 @@ def list_places(session: Session) -> tuple[list[ClusterSummary], list[VillageSum
     return clusters, villages
 
 
+@cache  # built once per process: its values are bound at execution
 def _place_counts_select() -> sa.Select:
     return (
         sa.select(Product.cluster_id, Seller.village_id, sa.func.count(Product.id))
@@ -412,7 +410,7 @@ def list_choices(session: Session, *, labels: bool = True) -> Choices:
     clusters: list[ClusterSummary] = []
     villages: list[VillageSummary] = []
     label_choices: list[ChoiceLabel] = []
-    stmt = _statement(_choices_select if labels else _places_select)
+    stmt = (_choices_select if labels else _places_select)()
     for kind, row_id, slug, name_id, name_en, description_id, description_en in session.execute(stmt):
         if kind == _CLUSTER:
             cluster = ChoiceCluster(
@@ -456,28 +454,32 @@ def _ordered_choices(parts: list[sa.Select]) -> sa.Select:
     ).order_by(rows.c.kind, rows.c.rank, rows.c.sort_name, rows.c.id)  # fmt: skip
 
 
+@cache  # built once per process: its values are bound at execution
 def _choices_select() -> sa.Select:
     return _ordered_choices(_choice_parts())
 
 
+@cache  # built once per process: its values are bound at execution
 def _places_select() -> sa.Select:
     return _ordered_choices(_choice_parts()[:2])
 
 
 def list_label_types(session: Session) -> list[LabelType]:
     """Every label type by position (for filters and legends)."""
-    return list(session.scalars(_statement(_label_types_select)))
+    return list(session.scalars(_label_types_select()))
 
 
+@cache  # built once per process: its values are bound at execution
 def _label_types_select() -> sa.Select:
     return sa.select(LabelType).order_by(LabelType.position, LabelType.code)
 
 
 def list_village_sellers(session: Session, village: Region) -> list[Seller]:
     """Approved sellers of a village by name, their clusters loaded."""
-    return list(session.scalars(_statement(_village_sellers_select), {"village_id": village.id}))
+    return list(session.scalars(_village_sellers_select(), {"village_id": village.id}))
 
 
+@cache  # built once per process: its values are bound at execution
 def _village_sellers_select() -> sa.Select:
     return (
         sa.select(Seller)
