@@ -18,10 +18,10 @@ from marketplace.accounts import throttle, tokens
 from marketplace.email.models import OutboundEmail
 from tests.accounts.conftest import log_in
 from tests.factories import TEST_PASSWORD
+from tests.scratch_redis import scratch_redis_url
 
 NEW_PASSWORD = "kangkung setingkes 9"
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -29,7 +29,9 @@ LIMITS_ON = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
 
 
 @pytest.fixture
-def app_overrides():
+def app_overrides(request):
+    if "shared_limits" in request.fixturenames:  # two processes count in one Redis
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": request.getfixturevalue("shared_limits")}
     return dict(LIMITS_ON)
 
 
@@ -260,25 +262,22 @@ def _other_process(app, attempts: int) -> list[int]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _redis_or_skip():
+@pytest.fixture
+def shared_limits() -> str:
+    """An empty Redis database for the limits two processes share."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    client.flushdb()
-    return client
+    url = scratch_redis_url(15)
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.mark.slow
 @pytest.mark.one_database("the subject is Redis shared by two processes")
-@pytest.mark.parametrize("app_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL}])
-def test_two_app_processes_share_the_limit_through_redis(app, client, app_overrides):
-    redis_client = _redis_or_skip()
+def test_two_app_processes_share_the_limit_through_redis(shared_limits, app, client):
+    import redis
+
+    redis_client = redis.Redis.from_url(shared_limits)
     try:
         for _ in range(6):
             assert log_in(client, "x@example.test", "wrong password").status_code == 400

@@ -22,8 +22,7 @@ from marketplace.cache import (
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from tests.factories import make_featured, make_product, make_user
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+from tests.scratch_redis import scratch_redis_url
 
 # Markers in the page body. Module-level counters let tests see whether the view really ran.
 calls = {"page": 0, "fragment": 0}
@@ -252,21 +251,16 @@ def test_generation_read_costs_one_query_per_request(app, second_app, session, c
 # ---------------------------------------------------------------- with Redis
 
 
-def _redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    client.flushdb()
-    return client
+def _empty_redis() -> str:
+    url = scratch_redis_url(14)
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 class TestWithRedis:
     @pytest.fixture
     def app_overrides(self):
-        _redis_or_skip()
-        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": REDIS_TEST_URL}
+        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": _empty_redis()}
 
     def test_uses_redis(self, app):
         assert isinstance(app.extensions["page_cache"].backend, RedisBackend)
@@ -283,7 +277,7 @@ class TestWithRedis:
         session.commit()
 
         assert _price(other, product.id) == ("<p>price=30000 stock=4</p>", "MISS")
-        assert int(redis.Redis.from_url(REDIS_TEST_URL).get(f"pd:gen:{CATALOGUE}")) >= 1
+        assert int(redis.Redis.from_url(scratch_redis_url(14)).get(f"pd:gen:{CATALOGUE}")) >= 1
 
 
 class TestRedisDown:

@@ -2,7 +2,7 @@
 pages that show that product, never the others; structural changes still invalidate everything.
 
 Every test runs on SQLite and PostgreSQL, with the default store (entries in the process, counters
-in `cache_generations`) and with Redis (database 9, used by no other test).
+in `cache_generations`) and with Redis (this test process's own server, `tests/scratch_redis.py`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from marketplace.extensions import db
 from marketplace.stock.services import adjust_stock, reserve_stock
 from marketplace.types import utcnow
 from tests.factories import make_cluster, make_product
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
+from tests.scratch_redis import scratch_redis_url
 
 renders = {"count": 0}
 
@@ -336,13 +335,9 @@ class TestDefaultStore(Scenarios):
 class TestRedisStore(Scenarios):
     @pytest.fixture
     def app_overrides(self):
-        client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5)
-        try:
-            client.ping()
-        except redis.RedisError:
-            pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-        client.flushdb()
-        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": REDIS_TEST_URL}
+        url = scratch_redis_url(9)
+        redis.Redis.from_url(url).flushdb()
+        return {"PAGE_CACHE_ENABLED": True, "REDIS_URL": url}
 
 
 # ---------------------------------------------------------------- reading bulk statements

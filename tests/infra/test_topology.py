@@ -34,9 +34,9 @@ from marketplace.config import load_config
 from marketplace.extensions import db
 from tests.factories import TEST_PASSWORD, make_cluster, make_product, make_seller, make_user, make_village
 from tests.media import samples
+from tests.scratch_redis import scratch_redis_url
 
 #: The Redis database of this module (bench: 13, test_cache: 14, test_rate_limits: 15).
-REDIS_URL = "redis://127.0.0.1:6379/11"
 LOGIN_LIMIT = 5
 DATABASE = (
     os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test")
@@ -98,15 +98,12 @@ def stack():
     except RuntimeError as error:
         _unavailable(str(error))
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")  # as the other Redis tests do
-    try:
         url = topo.create_database(DATABASE, recreate=True)
     except sa.exc.OperationalError:
         _unavailable("PostgreSQL is not reachable at 127.0.0.1:5432")
     env = {"LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute", "PAGE_CACHE_ENABLED": "1"}
-    running = topo.Topology(url, workers=1, threads=2, redis_url=REDIS_URL, env=env, migrate=False)
+    redis_url = scratch_redis_url(11)
+    running = topo.Topology(url, workers=1, threads=2, redis_url=redis_url, env=env, migrate=False)
     try:
         running.launch()
         running.shop = _seed(url)  # while the instances boot
@@ -123,7 +120,7 @@ def _fresh_rate_limits(request):
     if "stack" not in request.fixturenames:
         return
     request.getfixturevalue("stack")
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(scratch_redis_url(11))
     keys = [key for pattern in ("LIMITS:*", "LIMITER*") for key in client.scan_iter(match=pattern)]
     if keys:
         client.delete(*keys)
