@@ -5,12 +5,14 @@ and in each query parameter its view reads (`QUERY_PARAMS`, kept complete by a t
 views), as a curator, a seller and an anonymous visitor. A page is swept one parameter at a time
 by the roles it is for (those answered 200 with ordinary arguments; anonymous alone for public
 pages, where the role changes nothing in the parsing); the other roles, turned away before any
-parsing, send a few values in all parameters at once. An `<int:…>` argument only gets the values
+parsing, send a few values in all parameters at once, and so do the pages whose parser and query
+another page's sweep covers parameter by parameter (`SWEPT_WITH`). An `<int:…>` argument only gets the values
 its converter lets through to the view (and one it does not). POST routes that take ids, numbers
-or dates in forms get the values field by field.
+or dates in forms get the values field by field (a buyer's forms logged out and as one logged-in
+role).
 
 The sweeps are split by area (curator, seller, public pages) into test classes, which
-pytest-xdist's `--dist loadscope` hands out as separate units: together they are ~30,000 requests.
+pytest-xdist's `--dist loadscope` hands out as separate units: together they are ~2,900 requests per database.
 """
 
 from __future__ import annotations
@@ -150,6 +152,19 @@ PAIRS = {
     "curation.featured_fairness_csv": ("from", "to"),
     "storefront.search": ("min_price", "max_price"),
     "api.products": ("min_price", "max_price"),
+}
+#: Endpoints that read their query through the same parser, into the same query, as another endpoint
+#: swept one parameter at a time: the listings (a search with one filter fixed) and the CSV twins of
+#: pages. Each value goes to all their parameters at once, one request a value, not one a parameter.
+SWEPT_WITH = {
+    "storefront.cluster": "storefront.search",
+    "storefront.village": "storefront.search",
+    "storefront.seller": "storefront.search",
+    "audit.log_csv": "audit.log",
+    "monitoring.figure_csv": "monitoring.dashboard",
+    "curation.featured_fairness_csv": "curation.featured_fairness",
+    "labels.registry_csv": "labels.registry",
+    "payouts.seller_sales_csv": "payouts.seller_sales",
 }
 #: Routes the fuzz leaves out: files on disk (WhiteNoise serves /static in production).
 SKIPPED_ENDPOINTS = {"static"}
@@ -296,9 +311,8 @@ def _sweep_get_routes(app, shop, area: str) -> None:
                     values = INT_ARGUMENT_VALUES if converter == "IntegerConverter" else BOUNDARY_VALUES
                     for value in values:
                         check(role, "GET", _url(rule, {**defaults, argument: value}))
-                for names in [(name,) for name in params] + (
-                    [PAIRS[rule.endpoint]] if rule.endpoint in PAIRS else []
-                ):
+                singly = [(name,) for name in params] + [PAIRS.get(rule.endpoint)] * (rule.endpoint in PAIRS)
+                for names in [params] if rule.endpoint in SWEPT_WITH else singly:
                     for value in BOUNDARY_VALUES:
                         check(role, "GET", base, query_string=dict.fromkeys(names, value))
             elif params or rule.arguments:
@@ -382,6 +396,11 @@ class _Forms(HTMLParser):
             ]
 
 
+#: A buyer's forms (cart, favourites, checkout, market) read the same whoever is logged in: swept
+#: logged out and logged in once (as the seller), not again as the curator.
+BUYER_FORM_PATHS = ("/cart/", "/account/", "/checkout", "/market")
+BUYER_FORMS_SWEPT_BY = {"anonymous", "seller"}
+
 #: Forms each role must have found (so the sweep cannot silently lose its subject).
 EXPECTED_FORMS = {
     "anonymous": {"cart.add", "cart.update", "cart.remove", "markets.choose"},
@@ -418,7 +437,8 @@ def _sweep_forms(app, shop, only_role: str) -> None:
                 except HTTPException as error:
                     raise AssertionError(f"{response.request.path} posts to {action}: {error}") from None
                 # Each form once per role (the same form repeats on every page, or on every row).
-                if form.numeric and action not in SKIPPED_ACTIONS:
+                buyers = action.startswith(BUYER_FORM_PATHS) and role not in BUYER_FORMS_SWEPT_BY
+                if form.numeric and action not in SKIPPED_ACTIONS and not buyers:
                     forms.setdefault((endpoint, role, frozenset(form.fields)), (action, form))
     assert {key[0] for key in forms} >= EXPECTED_FORMS[only_role]
 
@@ -513,6 +533,11 @@ def test_find_int_takes_a_sign_only_when_the_range_has_negatives():
 )  # fmt: skip
 def test_find_date_reads_iso_dates_from_2000_to_2100(raw, expected):
     assert params.find_date(raw) == expected
+
+
+def test_pages_swept_at_once_read_no_parameter_their_twin_does_not_sweep_singly():
+    for endpoint, twin in SWEPT_WITH.items():
+        assert set(QUERY_PARAMS[endpoint]) <= set(QUERY_PARAMS[twin]), endpoint
 
 
 def test_every_query_parameter_a_view_reads_is_fuzzed():
