@@ -59,6 +59,8 @@ from marketplace.timezones import market_today
 
 #: Product pages kept per app process (≈ 25 KB each: the page's HTML without header and footer).
 PAGES_KEPT = 256
+#: Slots of the "more from" rows' cards (each visitor's hearts), and the frame's cards they show.
+_GRIDS = {"maker_cards": "more_from_maker", "village_cards": "more_from_village"}
 #: The blocks of _product_page.html that product.html prints.
 BLOCKS = ("title", "og", "head", "content", "scripts")
 
@@ -68,6 +70,10 @@ _SLOT = re.compile(_MARK + r"([a-z_]+)" + _MARK)
 
 def _slot(name: str) -> Markup:
     return Markup(f"{_MARK}{name}{_MARK}")  # noqa: S704 - a slot mark, replaced per request
+
+
+def _grid_slot(name: str) -> presenters.GridSlot:
+    return presenters.GridSlot(f"{_MARK}{name}{_MARK}")
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,9 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
             back=request.path,
             lang=lang,
         ),
+        # The "more from" rows: shared headings and links, each visitor's hearts on the cards.
+        "more_from_maker": _grid_slot("maker_cards") if more.maker else [],
+        "more_from_village": _grid_slot("village_cards") if more.village else [],
         "csrf_token": lambda: _slot("csrf"),
         "slot": _slot,
     }
@@ -261,6 +270,9 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
         if name not in filled:
             if name == "csrf":
                 filled[name] = str(escape(generate_csrf()))
+            elif name in _GRIDS:
+                cards = getattr(frame, _GRIDS[name])
+                filled[name] = presenters.card_items(cards, generate_csrf(), url_for("favourites.toggle"))
             else:
                 filled[name] = "".join(template.blocks[name](template.new_context(personal)))
         return filled[name]
@@ -301,8 +313,6 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
             back=request.path,
             lang=lang,
         ),
-        "more_from_maker": frame.more_from_maker,
-        "more_from_village": frame.more_from_village,
         "recently_viewed": presenters.product_cards(
             related.recently_viewed(session, recent_ids(), exclude=product_id), lang, eager=0
         ),
