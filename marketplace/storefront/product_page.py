@@ -61,6 +61,8 @@ from marketplace.timezones import market_today
 PAGES_KEPT = 256
 #: Slots of the "more from" rows' cards (each visitor's hearts), and the frame's cards they show.
 _GRIDS = {"maker_cards": "more_from_maker", "village_cards": "more_from_village"}
+#: request.environ key: (product id, the visitor's waiting questions) read while rendering the page.
+_WAITING = "marketplace.product_page.waiting"
 #: The blocks of _product_page.html that product.html prints.
 BLOCKS = ("title", "og", "head", "content", "scripts")
 
@@ -182,7 +184,12 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
     )
     more = related.more_from(session, product)
     logged_in = bool(current_user.is_authenticated)
-    answered = questions.list_public_questions(session, product.id)
+    if logged_in:
+        # The visitor's own waiting questions come with the answered ones (one statement, not two).
+        answered, waiting = questions.list_product_questions(session, product.id, asker_id=current_user.id)
+        request.environ[_WAITING] = (product.id, waiting)
+    else:
+        answered = questions.list_public_questions(session, product.id)
     context = {
         "product": detail,
         "reviews": reviews.view,
@@ -293,7 +300,11 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
     waiting = []
     if user is not None:
         own_shop = frame.seller_id in user_seller_ids(session, user)
-        waiting = questions.list_waiting_for_asker(session, product_id, user.id)
+        read = request.environ.get(_WAITING)
+        if read is not None and read[0] == product_id:
+            waiting = read[1]
+        else:
+            waiting = questions.list_waiting_for_asker(session, product_id, user.id)
     return {
         "product": frame.detail,
         "back_in_stock": None
