@@ -181,6 +181,10 @@ def _market_key() -> tuple:
     return (market.currency, market.is_domestic, rate.rate if rate else None, request.script_root)
 
 
+#: What card bodies take from the request (a key part for callers keeping cards themselves).
+cards_market_key = _market_key
+
+
 def _card_key(product: Product, lang: str, lazy: bool, headline: str, market_key: tuple) -> tuple:
     seller = product.seller
     village = seller.village

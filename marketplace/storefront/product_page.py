@@ -61,6 +61,10 @@ from marketplace.timezones import market_today
 PAGES_KEPT = 256
 #: Slots of the "more from" rows' cards (each visitor's hearts), and the frame's cards they show.
 _GRIDS = {"maker_cards": "more_from_maker", "village_cards": "more_from_village"}
+#: request.environ key: the counters read when the request began (find_frame).
+_COUNTERS = "marketplace.product_page.counters"
+#: Recently viewed cards kept per kept page (favourites.current keeps at most a dozen ids).
+RECENT_CARDS_PER_PAGE = 4
 #: request.environ key: (product id, the visitor's waiting questions) read while rendering the page.
 _WAITING = "marketplace.product_page.waiting"
 #: The blocks of _product_page.html that product.html prints.
@@ -104,6 +108,9 @@ class ProductPages(BoundedLRU[ProductFrame]):
         super().__init__(kept)
         #: Product id → the counters its pages are tagged with (read before the key is known).
         self.counters: BoundedLRU[tuple[str, ...]] = BoundedLRU(kept)
+        #: Recently viewed cards: (product id, language, market) → (catalogue generation, card
+        #: counter, CardView), valid while both hold (read with the page's counters).
+        self.cards: BoundedLRU[tuple] = BoundedLRU(kept * RECENT_CARDS_PER_PAGE)
 
 
 def product_pages() -> ProductPages:
@@ -132,17 +139,20 @@ def _key(product_id: int, lang: str) -> tuple:
 
 
 def _read_counters(cache, pages: ProductPages, product_id: int) -> dict[str, int] | None:
-    """The current values of what this product's pages are tagged with (one read, also the
-    request's stamp); None when the store is down or nothing is known about the product yet."""
+    """The current values of what this product's pages are tagged with, and of the visitor's
+    recently viewed cards (one read, also the request's stamp); None when the store is down or
+    nothing is known about the product yet."""
     names = pages.counters.get(product_id)
     if names is None:
         return None
+    recent = [card_counter(pid) for pid in recent_ids() if pid != product_id]
     try:
-        current = cache.backend.generations([CATALOGUE, PRODUCTS, *names])
+        current = cache.backend.generations([CATALOGUE, PRODUCTS, *names, *recent])
     except STORE_ERRORS as error:
         cache._unavailable(error)
         return None
     request.environ.setdefault(GENERATION_MEMO, Stamp(current[CATALOGUE], current[PRODUCTS]))
+    request.environ[_COUNTERS] = current
     return current
 
 
@@ -245,12 +255,15 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
 def _keep(cache, frame: ProductFrame, stamp: Stamp, names: tuple[str, ...], lang: str) -> None:
     """Keep `frame` tagged with the counters' values now, unless one moved past the stamp: it
     changed while the page rendered, which may have read the rows from before that change."""
+    recent = [card_counter(pid) for pid in recent_ids() if pid != frame.product_id]
     try:
-        current = cache.backend.generations(names)
+        current = cache.backend.generations([*names, *recent])
     except STORE_ERRORS as error:
         cache._unavailable(error)
         return
-    if any(value > stamp.products for value in current.values()):
+    # The recently viewed cards are read after this: they may be kept by these values too.
+    request.environ[_COUNTERS] = {**current, CATALOGUE: stamp.catalogue}
+    if any(current[name] > stamp.products for name in names):
         return
     tag = ((CATALOGUE, stamp.catalogue), *((name, current[name]) for name in names))
     pages = product_pages()
@@ -324,7 +337,31 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
             back=request.path,
             lang=lang,
         ),
-        "recently_viewed": presenters.product_cards(
-            related.recently_viewed(session, recent_ids(), exclude=product_id), lang, eager=0
-        ),
+        "recently_viewed": _recently_viewed(session, product_id, lang),
     }
+
+
+def _recently_viewed(session: Session, product_id: int, lang: str) -> list[CardView]:
+    """The visitor's recently viewed cards: those kept with the counters this request read still
+    at their values need no statement; the others are read in one (and kept)."""
+    wanted = [pid for pid in recent_ids() if pid != product_id]
+    if not wanted:
+        return []
+    current = request.environ.get(_COUNTERS) or {}
+    catalogue = current.get(CATALOGUE)
+    cards = product_pages().cards
+    market = presenters.cards_market_key()
+    found: dict[int, CardView] = {}
+    for pid in wanted:
+        kept = cards.get((pid, lang, market))
+        if kept is not None and kept[:2] == (catalogue, current.get(card_counter(pid))):
+            found[pid] = kept[2]
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        for card in presenters.product_cards(related.recently_viewed(session, missing), lang, eager=0):
+            found[card.id] = card
+            counter = current.get(card_counter(card.id))
+            if catalogue is not None and counter is not None:
+                # Read before the cards (the request's first read): a change since moves them.
+                cards.put((card.id, lang, market), (catalogue, counter, card))
+    return [found[pid] for pid in wanted if pid in found]

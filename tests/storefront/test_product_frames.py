@@ -294,3 +294,27 @@ def test_kept_pages_are_bounded(app, session, world, uncached):
         assert f"Mat {products.index(product)}" in _html(client, product, "?lang=en")
     pages = product_pages()
     assert len(pages) == 2 and len(pages.counters) == 2
+
+
+def test_recently_viewed_cards_are_kept_by_their_counters(app, session, world, uncached, statements):
+    product = make_product(session, seller=world.seller, cluster=world.cluster)
+    # Another desa's shop: not in "more from", so only recently viewed shows its card.
+    viewed = make_product(
+        session, seller=world.other_seller, cluster=world.cluster, title_en="Kopi Lanang", price_minor=60_000
+    )
+    session.commit()
+    client = app.test_client()
+    _html(client, viewed, "?lang=en")
+    _html(client, product, "?lang=en")
+    with statements() as seen:
+        html = _html(client, product, "?lang=en")
+    assert "Recently viewed" in html and _rp(60_000) in html
+    assert len(seen) == 1, seen  # the page's and the viewed card's counters, in one read
+
+    viewed.price_minor = 65_000
+    session.commit()
+    html = _html(client, product, "?lang=en")
+    assert _rp(65_000) in html and _rp(60_000) not in html
+    viewed.status = ProductStatus.ARCHIVED
+    session.commit()
+    assert "Recently viewed" not in _html(client, product, "?lang=en")
