@@ -54,10 +54,11 @@ from marketplace.questions import presenters as question_presenters
 from marketplace.questions import services as questions
 from marketplace.reviews import presenters as review_presenters
 from marketplace.storefront import contact_share, presenters, related, seo, variant_presenters
-from marketplace.storefront.presenters import CardView, ProductDetail
+from marketplace.storefront.presenters import CardView
 from marketplace.timezones import market_today
 
-#: Product pages kept per app process (≈ 25 KB each: the page's HTML without header and footer).
+#: Product pages kept per app process (≈ 8 KB each: the page's HTML without header and footer;
+#: the "more from" cards' bodies are those storefront.presenters keeps anyway).
 PAGES_KEPT = 256
 #: Slots of the "more from" rows' cards (each visitor's hearts), and the frame's cards they show.
 _GRIDS = {"maker_cards": "more_from_maker", "village_cards": "more_from_village"}
@@ -91,7 +92,7 @@ class ProductFrame:
     seller_id: int
     #: Block name → even positions literal HTML, odd positions slot names.
     blocks: dict[str, tuple[str, ...]]
-    detail: ProductDetail
+    in_stock: bool
     share_image: seo.ShareImage
     more_from_maker: list[CardView]
     more_from_village: list[CardView]
@@ -239,7 +240,7 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
         slug=product.slug,
         seller_id=product.seller_id,
         blocks=blocks,
-        detail=detail,
+        in_stock=detail.in_stock,
         share_image=share.image,
         more_from_maker=presenters.product_cards(more.maker, lang, eager=0),
         more_from_village=presenters.product_cards(more.village, lang, eager=0),
@@ -319,9 +320,9 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
         else:
             waiting = questions.list_waiting_for_asker(session, product_id, user.id)
     return {
-        "product": frame.detail,
+        "product_id": product_id,
         "back_in_stock": None
-        if frame.detail.in_stock
+        if frame.in_stock
         else back_in_stock_form(
             product_id,
             user=user,
