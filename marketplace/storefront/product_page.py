@@ -13,7 +13,7 @@ recently viewed.
 So the page's blocks (templates/storefront/_product_page.html) are rendered with slot marks where
 the visitor's parts go, and kept as literal pieces and slot names in a bounded least-recently-used
 store per app, as the header and footer are (marketplace/site/layout.py); a request fills the
-slots from _product_page_personal blocks (templates/storefront/_product_personal.html).
+slots from the blocks of templates/storefront/_product_personal.html.
 
 **Never stale:** an entry is tagged with the page cache's shared counters (marketplace/cache),
 read where they live (the `cache_generations` table, or Redis with `REDIS_URL`), never from this

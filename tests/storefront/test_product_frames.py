@@ -124,23 +124,6 @@ def test_without_write_tracking_nothing_is_kept(app, session, world, uncached, m
     assert len(product_pages()) == 0
 
 
-def _review(app, session, product_id: int | None = None):
-    buyer, _owner, _order, line = delivered_order(session, units=2)
-    reviews.create_review(
-        session,
-        line_id=line.id,
-        author=buyer,
-        rating=4,
-        body="Warnanya bagus sekali.",
-        lang="id",
-        photos=[],
-        storage=get_storage(app),
-        now=utcnow(),
-    )
-    session.commit()
-    return session.get(Product, line.product_id)
-
-
 def test_each_change_shows_on_the_next_request(app, session, world, uncached):
     product = make_product(
         session, seller=world.seller, cluster=world.cluster, title_en="Batik shirt", price_minor=100_000
@@ -211,7 +194,23 @@ def test_each_change_shows_on_the_next_request(app, session, world, uncached):
     shows("Katun primisima.")
     assert pages.stored >= 9  # each change rendered the page again
 
-    reviewed = _review(app, session)  # a review (of another shop's product): its own page
+    # A review (on an order's product): the catalogue.
+    buyer, _owner, _order, line = delivered_order(session, units=2)
+    reviewed = session.get(Product, line.product_id)
+    assert "No reviews yet" in _html(client, reviewed, "?lang=en")
+    assert "No reviews yet" in _html(client, reviewed, "?lang=en")  # kept
+    reviews.create_review(
+        session,
+        line_id=line.id,
+        author=buyer,
+        rating=4,
+        body="Warnanya bagus sekali.",
+        lang="id",
+        photos=[],
+        storage=get_storage(app),
+        now=utcnow(),
+    )
+    session.commit()
     html = _html(client, reviewed, "?lang=en")
     assert "No reviews yet" not in html and "Warnanya bagus sekali." in html
 
