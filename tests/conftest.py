@@ -368,6 +368,7 @@ def _on_shared_app(url: str, app_overrides: dict):
     # Emptying the tables below restarts the generations: what was kept by them goes too.
     app.extensions.pop(RATE_TABLES, None)
     app.extensions.pop(_place_counts_key(), None)
+    app.extensions.pop("product_pages", None)  # tagged with the counters that restart
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -45,23 +45,29 @@ def user_seller_roles(session: Session, user) -> dict[int, ActorRole]:
     SELLER for shops the account owns, FACILITATOR for shops whose owner (or a curator, for an
     artisan without an account) gave it access that has not been revoked.
     """
-    # cycle: seller.models imports accounts.models (a shop's owner is a User); accounts sits below.
-    from marketplace.seller.models import Seller, SellerFacilitator
-
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
-    facilitated = sa.select(SellerFacilitator.seller_id).where(
-        SellerFacilitator.facilitator_id == user.id, SellerFacilitator.revoked_at.is_(None)
-    )
-    rows = session.execute(
-        sa.select(Seller.id, Seller.user_id)
-        .where(sa.or_(Seller.user_id == user.id, Seller.id.in_(facilitated)))
-        .order_by(Seller.id)
-    ).all()
+    rows = session.execute(_user_sellers(), {"user_id": user.id}).all()
     return {
         seller_id: ActorRole.SELLER if owner_id == user.id else ActorRole.FACILITATOR
         for seller_id, owner_id in rows
     }
+
+
+@cache  # built once, the user bound at execution: read on pages every logged-in visitor opens
+def _user_sellers() -> sa.Select:
+    # cycle: seller.models imports accounts.models (a shop's owner is a User); accounts sits below.
+    from marketplace.seller.models import Seller, SellerFacilitator
+
+    user_id = sa.bindparam("user_id")
+    facilitated = sa.select(SellerFacilitator.seller_id).where(
+        SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None)
+    )
+    return (
+        sa.select(Seller.id, Seller.user_id)
+        .where(sa.or_(Seller.user_id == user_id, Seller.id.in_(facilitated)))
+        .order_by(Seller.id)
+    )
 
 
 def user_seller_ids(session: Session, user) -> list[int]:

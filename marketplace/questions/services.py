@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -107,17 +108,20 @@ def list_product_questions(
 
 def list_waiting_for_asker(session: Session, product_id: int, asker_id: int) -> list[ProductQuestion]:
     """The asker's own questions on this product that wait for an answer (shown only to them)."""
-    return list(
-        session.scalars(
-            sa.select(ProductQuestion)
-            .where(
-                ProductQuestion.product_id == product_id,
-                ProductQuestion.asker_id == asker_id,
-                ProductQuestion.answered_at.is_(None),
-                ProductQuestion.hidden_at.is_(None),
-            )
-            .order_by(ProductQuestion.id)
+    return list(session.scalars(_waiting_for_asker(), {"product_id": product_id, "asker_id": asker_id}))
+
+
+@cache  # built once, values bound at execution: read on every product page a logged-in visitor opens
+def _waiting_for_asker() -> sa.Select:
+    return (
+        sa.select(ProductQuestion)
+        .where(
+            ProductQuestion.product_id == sa.bindparam("product_id"),
+            ProductQuestion.asker_id == sa.bindparam("asker_id"),
+            ProductQuestion.answered_at.is_(None),
+            ProductQuestion.hidden_at.is_(None),
         )
+        .order_by(ProductQuestion.id)
     )
 
 

@@ -1,10 +1,9 @@
-"""The product page's contact and share links, and its questions section.
+"""The product page's contact and share links.
 
 "Ask the maker on WhatsApp" opens `https://wa.me/<digits>?text=…` with a message naming the product
 and its link, in the reader's language, when the shop opted in (seller.whatsapp). Share links are
 plain links to each network's share page: no third-party script runs on our pages. The questions
-are read in one query (two for a logged-in visitor, who also sees their own waiting questions);
-an anonymous visitor's page holds nothing personal, so the page cache may serve it to anyone.
+section is built by storefront.product_page (shared part) and its per-visitor slot.
 """
 
 from __future__ import annotations
@@ -12,16 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from flask import request
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy.orm import Session
 
-from marketplace.accounts.access import user_seller_ids
 from marketplace.catalogue.models import Product
 from marketplace.contact import mobile_display
-from marketplace.questions import presenters as question_presenters
-from marketplace.questions import services as questions
 from marketplace.seller.whatsapp import public_whatsapp
 from marketplace.storefront.seo import page_links_for_product
 
@@ -78,27 +71,3 @@ def contact_share(product: Product, title: str) -> ContactShare:
         title=title,
         links=share_links(page_url, title),
     )
-
-
-def product_page_context(session: Session, product: Product, *, title: str, lang: str) -> dict:
-    """What templates/storefront/_contact_share.html and _questions.html print."""
-    logged_in = bool(current_user.is_authenticated)
-    own_shop = False
-    if logged_in:  # never on a page the cache keeps: logged-in visitors bypass it
-        own_shop = product.seller_id in user_seller_ids(session, current_user)
-        answered, waiting = questions.list_product_questions(session, product.id, asker_id=current_user.id)
-    else:
-        answered, waiting = questions.list_public_questions(session, product.id), []
-    return {
-        "contact_share": contact_share(product, title),
-        "questions": question_presenters.product_questions(
-            product_id=product.id,
-            shop=product.seller.name,
-            answered=answered,
-            waiting=waiting,
-            logged_in=logged_in,
-            own_shop=own_shop,
-            back=request.path,
-            lang=lang,
-        ),
-    }

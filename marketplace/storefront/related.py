@@ -8,6 +8,7 @@ visitor's recently viewed products. Each row loads in a fixed number of queries.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -64,8 +65,10 @@ def recently_viewed(session: Session, ids: Sequence[int], *, exclude: int | None
     wanted = [pid for pid in ids if pid != exclude]
     if not wanted:
         return []
-    found = {
-        card.id: card
-        for card in card_rows(session, card_select().where(public_products_filter(), Product.id.in_(wanted)))
-    }
+    found = {card.id: card for card in card_rows(session, _public_cards_by_ids(), {"ids": wanted})}
     return [found[pid] for pid in wanted if pid in found]
+
+
+@cache  # built once, its ids bound at execution: read on every page of a visitor with recent views
+def _public_cards_by_ids() -> sa.Select:
+    return card_select().where(public_products_filter(), Product.id.in_(sa.bindparam("ids", expanding=True)))

@@ -11,28 +11,22 @@ from flask_babel import gettext as _
 
 from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
 from marketplace.extensions import db
-from marketplace.favourites.alerts import has_pending_alert
-from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
-from marketplace.favourites.presenters import back_in_stock_form
+from marketplace.favourites.current import shows_recently_viewed
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import kept_for_generation
-from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
 from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
-    contact_share,
     frames,
     listings,
     presenters,
-    related,
+    product_page,
     search_params,
     seo,
-    variant_presenters,
 )
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
-from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
@@ -214,65 +208,29 @@ def seller(slug: str):
 # viewed products to show gets their own page (favourites.current).
 @cache_public_page(personal=shows_recently_viewed)
 def product(product_id: int, slug: str | None = None):
-    """The product page lives at /products/<id>-<slug>; any other spelling redirects there."""
+    """The product page lives at /products/<id>-<slug>; any other spelling redirects there.
+
+    The page's own parts are rendered once per product version and kept (storefront.product_page);
+    the visitor's (hearts, forms' tokens, their questions, recently viewed) are filled in per request.
+    """
     session = db.session
-    found = listings.get_public_product(session, product_id)
-    if slug != found.slug:
-        target = url_for("storefront.product", product_id=found.id, slug=found.slug)
+    lang = current_language()
+    frame = product_page.find_frame(product_id, lang)
+    found = None if frame is not None else listings.get_public_product(session, product_id)
+    canonical = frame.slug if frame is not None else found.slug
+    if slug != canonical:
+        target = url_for("storefront.product", product_id=product_id, slug=canonical)
         if request.query_string:
             target += "?" + request.query_string.decode("latin-1")
         return redirect(target, 301)
-    lang = current_language()
-    detail = presenters.product_detail(found, lang, market_today())
-    reviews = review_presenters.product_page_reviews(session, found, title=detail.title)
-    share = seo.product_share(
-        found,
-        title=detail.title,
-        paragraphs=detail.description,
-        photo=found.images[0] if found.images else None,
-        price=price_money(found.price_minor),  # JSON-LD/OpenGraph in the buyer's currency
-        rating=reviews.json_ld_rating,
-        reviews=reviews.json_ld_reviews,
-        variant_prices={v.id: price_money(v.effective_price_minor) for v in found.variants}
-        if found.options
-        else None,
-    )
+    if frame is None:
+        frame = product_page.render_frame(session, found, lang)
+    product_page.note_shown(frame)
     return render_template(
         "storefront/product.html",
-        product=detail,
-        reviews=reviews.view,
-        current_lang=lang,
-        picker=variant_presenters.variant_picker(found, lang),
-        share=share,
-        share_image=share.image,
-        product_path=url_for("storefront.product", product_id=found.id, slug=found.slug),
-        **contact_share.product_page_context(session, found, title=detail.title, lang=lang),
-        **_product_extras(found, detail, lang),
+        page=product_page.page_parts(session, frame, lang),
+        share_image=frame.share_image,
     )
-
-
-def _product_extras(found, detail, lang: str) -> dict:
-    """Back-in-stock form, more from the maker and the desa, and recently viewed (only for a
-    visitor with that cookie: such a visitor never shares a cached page, see favourites.current)."""
-    session = db.session
-    user = request_user()
-    more = related.more_from(session, found)
-    page_shows_products([found.id], whole=True)
-    page_shows_products([*(p.id for p in more.maker), *(p.id for p in more.village)])
-    return {
-        "back_in_stock": None
-        if detail.in_stock
-        else back_in_stock_form(
-            found.id,
-            user=user,
-            subscribed=user is not None and has_pending_alert(session, product_id=found.id, user=user),
-        ),
-        "more_from_maker": presenters.product_cards(more.maker, lang, eager=0),
-        "more_from_village": presenters.product_cards(more.village, lang, eager=0),
-        "recently_viewed": presenters.product_cards(
-            related.recently_viewed(session, recent_ids(), exclude=found.id), lang, eager=0
-        ),
-    }
 
 
 @bp.get("/search")
