@@ -51,9 +51,19 @@ def _rows(session) -> dict[str, list[tuple]]:
     return {
         "groups": rows(g, g.village_id, g.cluster_id, g.day, g.orders, g.units, g.sales_idr),
         "buyers": rows(
-            b, b.village_id, b.cluster_id, b.day, b.buyer, b.domestic, b.orders, b.units, b.sales_idr,
+            b,
+            b.village_id,
+            b.cluster_id,
+            b.day,
+            b.buyer,
+            b.domestic,
+            b.orders,
+            b.units,
+            b.sales_idr,
             # the links (summary.relink) against the window functions of rebuild_sql
-            b.prev_day, b.prev_any_day, b.first_day,
+            b.prev_day,
+            b.prev_any_day,
+            b.first_day,
         ),  # fmt: skip
         "products": rows(p, p.day, p.product_id, p.seller_id, p.orders, p.units, p.sales_idr),
         "months": rows(m, m.month, m.product_id, m.seller_id, m.orders, m.units, m.sales_idr),
