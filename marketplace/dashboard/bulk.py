@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,9 +43,8 @@ from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
 from marketplace.seller import common
 from marketplace.seller.models import Seller
-from marketplace.spreadsheets import safe_cell, unquote_cell
+from marketplace.spreadsheets import unquote_cell
 from marketplace.stock.services import MAX_STOCK
-from marketplace.views_support import csv_chunks
 
 #: The columns of an export, in order. `slug` and `status` are for reference: an import ignores them.
 COLUMNS = (
@@ -180,45 +179,6 @@ def _current_values(product: Product, pending: dict) -> dict[str, str]:
         "hs_code": product.hs_code or "",
         "status": str(product.status),
     }
-
-
-#: Products read (with their variants, options and pending changes) at a time by the export.
-EXPORT_BATCH = 200
-
-
-def iter_export_csv(session: Session, seller_ids: Sequence[int]) -> Iterator[str]:
-    """Every product of the shops as CSV text in pieces, one row per variant, starting with a BOM so
-    spreadsheets read UTF-8. Products are read EXPORT_BATCH at a time by id (issue 16: a shop of
-    2,000 products and 2,750 rows was loaded whole before the first byte)."""
-
-    def rows() -> Iterator[list[str]]:
-        after = 0
-        while seller_ids:
-            products = list(
-                session.scalars(
-                    sa.select(Product)
-                    .where(Product.seller_id.in_(list(seller_ids)), Product.id > after)
-                    .order_by(Product.id)
-                    .limit(EXPORT_BATCH)
-                )
-            )
-            if not products:
-                return
-            pending = _pending_changes(session, [p.id for p in products])
-            load_options_and_variants(session, products)
-            for product in products:
-                values = _current_values(product, pending.get(product.id, {}))
-                for variant in product.variants:
-                    row = values | variant_cells(product, variant)
-                    yield [safe_cell(row[name]) for name in COLUMNS]
-            after = products[-1].id
-
-    return csv_chunks(COLUMNS, rows(), prefix=BOM)
-
-
-def export_csv(session: Session, seller_ids: Sequence[int]) -> str:
-    """`iter_export_csv` as one text."""
-    return "".join(iter_export_csv(session, seller_ids))
 
 
 # ---------------------------------------------------------------------------------------------

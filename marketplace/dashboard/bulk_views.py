@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import seller_area
-from marketplace.dashboard import bulk
+from marketplace.dashboard import bulk, bulk_export
 from marketplace.dashboard.bulk_forms import CsvConfirmForm, CsvUploadForm
 from marketplace.dashboard.views import bp
 from marketplace.extensions import db
@@ -25,7 +25,7 @@ MAX_CONFIRM_CHARS = 400_000
 @seller_area
 def export_products_csv():
     return streamed_csv(
-        bulk.iter_export_csv(db.session, g.seller_ids),
+        bulk_export.iter_export_csv(db.session, g.seller_ids),
         "products.csv",
         **{"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store"},
     )

@@ -252,7 +252,15 @@ def top_products(session: Session, filters: Filters, *, today: date, now: dateti
         stmt = stmt.join(Product, Product.id == sums.c.product_id).where(
             Product.cluster_id == filters.cluster_id
         )
-    grouped = stmt.group_by(sums.c.product_id).having(sa.func.sum(sums.c.orders) > 0).subquery("per_product")
+    summed = stmt.group_by(sums.c.product_id).having(sa.func.sum(sums.c.orders) > 0).subquery("summed")
+    # Rank before naming: the planner expects a few hundred groups (a union's estimate) and would
+    # otherwise look up the product and shop of all ~10,000 before keeping ten.
+    grouped = (
+        sa.select(summed)
+        .order_by(summed.c.sales_idr.desc(), summed.c.units.desc(), summed.c.product_id)
+        .limit(TOP_PRODUCTS)
+        .subquery("per_product")
+    )
     rows = session.execute(
         sa.select(
             grouped,
@@ -265,7 +273,6 @@ def top_products(session: Session, filters: Filters, *, today: date, now: dateti
         .outerjoin(Product, Product.id == grouped.c.product_id)
         .outerjoin(Seller, Seller.id == Product.seller_id)
         .order_by(grouped.c.sales_idr.desc(), grouped.c.units.desc(), grouped.c.product_id)
-        .limit(TOP_PRODUCTS)
     )
     return [
         {
