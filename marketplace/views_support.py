@@ -15,13 +15,15 @@ Any other exception propagates unchanged.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask import flash, jsonify, request, send_file
+from flask import Response, flash, jsonify, request, send_file, stream_with_context
+from flask_babel import gettext
 
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
@@ -138,3 +140,61 @@ def private_file(
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def page_count(total: int, page_size: int) -> int:
+    return max(1, -(-total // page_size))
+
+
+def page_links(page: int, pages: int, url_for_page) -> dict | None:
+    """Previous/next and a window of page numbers (None marks a gap) for the `pager` macro."""
+    if pages <= 1:
+        return None
+    wanted = {1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)}
+    links: list[dict | None] = []
+    previous = 0
+    for number in sorted(wanted):
+        if number - previous > 1:
+            links.append(None)
+        links.append({"number": number, "url": url_for_page(number), "current": number == page})
+        previous = number
+    return {
+        "prev_url": url_for_page(page - 1) if page > 1 else "",
+        "next_url": url_for_page(page + 1) if page < pages else "",
+        "links": links,
+        "summary": gettext("Page %(page)d of %(pages)d", page=page, pages=pages),
+    }
+
+
+#: Characters of CSV text gathered before a streamed download sends them on.
+CSV_CHUNK_CHARS = 64 * 1024
+
+
+def csv_chunks(
+    header: Sequence | None, rows: Iterable[Sequence], *, lineterminator: str = "\r\n", prefix: str = ""
+) -> Iterator[str]:
+    """The CSV text of `header` and `rows` in pieces of about CSV_CHUNK_CHARS: what the download
+    holds at once is one piece and the rows the caller reads at a time, not the whole file."""
+    out = io.StringIO()
+    out.write(prefix)
+    writer = csv.writer(out, lineterminator=lineterminator)
+    if header is not None:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if out.tell() >= CSV_CHUNK_CHARS:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def streamed_csv(chunks: Iterator[str], filename: str, **headers: str) -> Response:
+    """A CSV download sent as `chunks` are made (issue 16: 100,000 ledger rows were built in full
+    before the first byte). The request context, and so the session reading the rows, stays open
+    until the last piece is sent. Not compressed (`compression` leaves streamed responses alone)."""
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **headers},
+    )

@@ -16,7 +16,6 @@ is built) and a test marked `own_app` (one that adds routes, say) get an app of 
 from __future__ import annotations
 
 import atexit
-import contextvars
 import gc
 import os
 import shutil
@@ -27,7 +26,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 
 from marketplace import create_app
@@ -35,6 +33,7 @@ from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
 from marketplace.markets.context import RATE_TABLES
 from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
+from tests.clients import IsolatedClient
 from tests.factories import TEST_HASH_METHOD
 from tests.race.harness import _race_servers, race_server  # noqa: F401  (the session's one gunicorn per backend for races)
 
@@ -316,18 +315,6 @@ class _DefaultOverrides(dict):
 def app_overrides() -> dict:
     """Override in a test module to change settings for its tests."""
     return _DefaultOverrides()
-
-
-class IsolatedClient(FlaskClient):
-    """Runs each request in its own app context, as a real server does.
-
-    The `app` fixture keeps one app context open for the whole test; without this Flask would reuse
-    it for requests, so `g` (the logged-in user, the CSRF token, the locale) and the SQLAlchemy
-    session would leak from one request to the next and hide real bugs.
-    """
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -133,6 +133,18 @@ def _filtered(stmt, filters: AuditFilter):
     return stmt
 
 
+def _entries_statement(filters: AuditFilter, seller_ids: Optional[Sequence[int]], before_id, limit: int):
+    # cycle: seller imports audit (record_action); the log only names the shop of an entry.
+    from marketplace.seller.models import Seller
+
+    stmt = sa.select(AuditEntry, Seller.name).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
+    if seller_ids is not None:
+        stmt = stmt.where(AuditEntry.seller_id.in_(list(seller_ids)))
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    return _filtered(stmt, filters).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, CSV_LIMIT)))
+
+
 def list_entries(
     session: Session,
     *,
@@ -145,18 +157,25 @@ def list_entries(
 
     `seller_ids` limits the log to those shops (a seller's history); None means every entry.
     """
-    # cycle: seller imports audit (record_action); the log only names the shop of an entry.
-    from marketplace.seller.models import Seller
-
-    stmt = sa.select(AuditEntry, Seller.name).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
-    if seller_ids is not None:
-        if not seller_ids:
-            return []
-        stmt = stmt.where(AuditEntry.seller_id.in_(list(seller_ids)))
-    if before_id is not None:
-        stmt = stmt.where(AuditEntry.id < before_id)
-    stmt = _filtered(stmt, filters).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, CSV_LIMIT)))
+    if seller_ids is not None and not seller_ids:
+        return []
+    stmt = _entries_statement(filters, seller_ids, before_id, limit)
     return [(entry, name or "") for entry, name in session.execute(stmt)]
+
+
+#: Entries fetched at a time by `iter_entries`.
+STREAM_BATCH = 500
+
+
+def iter_entries(
+    session: Session, *, filters: AuditFilter = AuditFilter(), limit: int = CSV_LIMIT
+) -> Iterator[tuple[AuditEntry, str]]:
+    """`list_entries` of the whole log for the CSV download, fetched STREAM_BATCH at a time (a
+    server-side cursor on PostgreSQL), each batch let go once written (issue 16: 1.5 MB of rows)."""
+    stmt = _entries_statement(filters, None, None, limit).execution_options(yield_per=STREAM_BATCH)
+    # The session's identity map holds unchanged objects weakly: a written batch can be collected.
+    for entry, name in session.execute(stmt):
+        yield entry, name or ""
 
 
 def list_sellers_in_log(session: Session) -> list[tuple[int, str]]:

@@ -5,9 +5,6 @@ Blueprint "audit" (no prefix). Both pages page by id (keyset: "?before=<id>"), o
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -18,6 +15,7 @@ from marketplace.audit import presenters, services
 from marketplace.audit.forms import AuditFilterForm
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.views_support import csv_chunks, streamed_csv
 
 bp = Blueprint("audit", __name__)
 
@@ -93,16 +91,9 @@ def log_csv():
     form, filters = _filters()
     if filters is None:
         return Response(_("The filters are not valid."), status=400, mimetype="text/plain")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(presenters.CSV_HEADER)
-    for entry, shop in services.list_entries(db.session, filters=filters, limit=services.CSV_LIMIT):
-        writer.writerow(presenters.csv_row(entry, shop))
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
-    )
+    entries = services.iter_entries(db.session, filters=filters)
+    rows = (presenters.csv_row(entry, shop) for entry, shop in entries)
+    return streamed_csv(csv_chunks(presenters.CSV_HEADER, rows), "audit-log.csv")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from marketplace.i18n import message as _l
 from marketplace.numbers import parse_whole_number
 from marketplace.seller import common
 from marketplace.seller.models import Seller
-from marketplace.spreadsheets import safe_cell, unquote_cell
+from marketplace.spreadsheets import unquote_cell
 from marketplace.stock.services import MAX_STOCK
 
 #: The columns of an export, in order. `slug` and `status` are for reference: an import ignores them.
@@ -179,29 +179,6 @@ def _current_values(product: Product, pending: dict) -> dict[str, str]:
         "hs_code": product.hs_code or "",
         "status": str(product.status),
     }
-
-
-def export_csv(session: Session, seller_ids: Sequence[int]) -> str:
-    """Every product of the shops as CSV text, one row per variant, starting with a BOM so
-    spreadsheets read UTF-8."""
-    products = []
-    if seller_ids:
-        products = list(
-            session.scalars(
-                sa.select(Product).where(Product.seller_id.in_(list(seller_ids))).order_by(Product.id)
-            )
-        )
-    pending = _pending_changes(session, [p.id for p in products])
-    load_options_and_variants(session, products)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for product in products:
-        values = _current_values(product, pending.get(product.id, {}))
-        for variant in product.variants:
-            row = values | variant_cells(product, variant)
-            writer.writerow([safe_cell(row[name]) for name in COLUMNS])
-    return BOM + out.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------

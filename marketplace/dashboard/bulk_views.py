@@ -5,17 +5,17 @@ Adds its routes to the seller blueprint (imported at the bottom of marketplace.d
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import seller_area
-from marketplace.dashboard import bulk
+from marketplace.dashboard import bulk, bulk_export
 from marketplace.dashboard.bulk_forms import CsvConfirmForm, CsvUploadForm
 from marketplace.dashboard.views import bp
 from marketplace.extensions import db
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import domain_errors, streamed_csv
 
 #: Werkzeug keeps at most 500 kB of form fields in memory; the confirmation must fit in that.
 MAX_CONFIRM_CHARS = 400_000
@@ -24,15 +24,10 @@ MAX_CONFIRM_CHARS = 400_000
 @bp.get("/products/export.csv")
 @seller_area
 def export_products_csv():
-    text = bulk.export_csv(db.session, g.seller_ids)
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="products.csv"',
-            "Cache-Control": "no-store",
-        },
+    return streamed_csv(
+        bulk_export.iter_export_csv(db.session, g.seller_ids),
+        "products.csv",
+        **{"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store"},
     )
 
 

@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 
 from marketplace.accounts.models import User
-from marketplace.dashboard import bulk
+from marketplace.dashboard import bulk, bulk_export
 from marketplace.extensions import db
 from marketplace.seller.models import Seller
 from marketplace.types import utcnow
@@ -43,7 +43,7 @@ def _actor(email: str | None):
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
 def export_csv(slug: str, output):
     """Write the shop's products and stock as CSV to OUTPUT (default: standard output)."""
-    output.write(bulk.export_csv(db.session, [_seller(slug).id]))
+    output.write(bulk_export.export_csv(db.session, [_seller(slug).id]))
 
 
 @seller_cli.command("import-csv")

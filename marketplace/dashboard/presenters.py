@@ -18,6 +18,7 @@ from marketplace.orders.notes import note_lines
 from marketplace.shipping.customs import is_international
 from marketplace.stock.models import StockMovementKind
 from marketplace.timezones import jakarta_time
+from marketplace.views_support import page_links  # noqa: F401  (the seller pages' pager)
 
 PRODUCT_STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Draft: sent back by a curator"),
@@ -54,26 +55,6 @@ def product_filter_form(status: str, cluster: str, query: str, clusters, lang: s
             for c in clusters
         ],
         "active": bool(status or cluster or query),
-    }
-
-
-def page_links(page: int, pages: int, url_for_page) -> dict | None:
-    """Previous/next and a window of page numbers (None marks a gap) for the `pager` macro."""
-    if pages <= 1:
-        return None
-    wanted = {1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)}
-    links: list[dict | None] = []
-    previous = 0
-    for number in sorted(wanted):
-        if number - previous > 1:
-            links.append(None)
-        links.append({"number": number, "url": url_for_page(number), "current": number == page})
-        previous = number
-    return {
-        "prev_url": url_for_page(page - 1) if page > 1 else "",
-        "next_url": url_for_page(page + 1) if page < pages else "",
-        "links": links,
-        "summary": gettext("Page %(page)d of %(pages)d", page=page, pages=pages),
     }
 
 

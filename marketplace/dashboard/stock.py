@@ -118,22 +118,43 @@ class LowStockRow:
     variant_name: str
 
 
-def list_low_stock(session: Session, seller_ids: Sequence[int]) -> list[LowStockRow]:
+def _low_stock_conditions(seller_ids: Sequence[int]) -> tuple:
+    return (
+        Product.seller_id.in_(list(seller_ids)),
+        Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
+        ProductVariant.stock <= Product.low_stock_threshold,
+    )
+
+
+def count_low_stock(session: Session, seller_ids: Sequence[int]) -> int:
+    """How many rows `list_low_stock` has in all (for its pages)."""
+    if not seller_ids:
+        return 0
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ProductVariant)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(*_low_stock_conditions(seller_ids))
+    )
+
+
+def list_low_stock(
+    session: Session, seller_ids: Sequence[int], *, limit: int | None = None, offset: int = 0
+) -> list[LowStockRow]:
     """Variants of products on sale or in review whose stock is at or under the product's threshold
-    (a product without options: the product itself). Two queries whatever the number of products."""
+    (a product without options: the product itself), lowest stock first; `limit`/`offset`: one
+    page of them. Two queries whatever the number of products (besides covers and shops)."""
     if not seller_ids:
         return []
     rows = session.execute(
         sa.select(ProductVariant, Product)
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(
-            Product.seller_id.in_(list(seller_ids)),
-            Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
-            ProductVariant.stock <= Product.low_stock_threshold,
-        )
+        .where(*_low_stock_conditions(seller_ids))
         # The rows show each product's cover and shop: loaded here, not one query per row.
         .options(selectinload(Product.images), selectinload(Product.seller))
         .order_by(ProductVariant.stock, Product.id, ProductVariant.position, ProductVariant.id)
+        .limit(limit)
+        .offset(offset or None)
     ).all()
     options: dict[int, list[ProductOption]] = {}
     product_ids = sorted({product.id for _variant, product in rows})

@@ -6,6 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import params
 from marketplace.accounts.access import seller_area
 from marketplace.catalogue.variants import variant_values_text
 from marketplace.dashboard import presenters
@@ -16,7 +17,10 @@ from marketplace.dashboard.views import bp, own_product
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import domain_errors, page_count, page_links
+
+#: Low-stock rows a page.
+LOW_STOCK_PAGE_SIZE = 50
 
 
 def _chosen_variant(product):
@@ -117,6 +121,9 @@ def stock(product_id: int):
 @seller_area
 def low_stock():
     lang = current_language()
+    # Paged (issue 16: a shop of 2,000 products had 953 rows on one page).
+    pages = page_count(services.count_low_stock(db.session, g.seller_ids), LOW_STOCK_PAGE_SIZE)
+    page = min(params.find_id(request.args.get("page")) or 1, pages)
     rows = [
         {
             **presenters.product_row(row.product, lang, has_pending_change=False),
@@ -125,6 +132,12 @@ def low_stock():
             "stock": row.variant.stock,
             "stock_url": url_for("seller.stock", product_id=row.product.id, variant=row.variant.id),
         }
-        for row in services.list_low_stock(db.session, g.seller_ids)
+        for row in services.list_low_stock(
+            db.session, g.seller_ids, limit=LOW_STOCK_PAGE_SIZE, offset=(page - 1) * LOW_STOCK_PAGE_SIZE
+        )
     ]
-    return render_template("seller/low_stock.html", rows=rows)
+    return render_template(
+        "seller/low_stock.html",
+        rows=rows,
+        pagination=page_links(page, pages, lambda number: url_for("seller.low_stock", page=number)),
+    )

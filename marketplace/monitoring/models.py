@@ -8,6 +8,7 @@ lines they replace (tests/monitoring/test_summary.py holds them to it).
 from __future__ import annotations
 
 from datetime import date
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -66,9 +67,37 @@ BUYER_KEY_LENGTH = 320
 class SalesDayBuyer(db.Model):
     """One buyer's paid orders of one Jakarta day in a village × cluster group (either possibly
     ANY), shipped at home (`domestic` 1) or abroad (0): the dashboard's buyer figures count the
-    distinct buyers of these rows. Kept and regrouped with SalesDayGroup."""
+    distinct buyers of these rows. Kept and regrouped with SalesDayGroup.
+
+    Distinct buyers of a day range are not a sum of days, so each row also links to the buyer's
+    previous row of the group (`prev_day`, `prev_any_day`): the distinct buyers of `start..end` are
+    the rows of the range whose previous day is before `start` (or none), a count over the range's
+    rows instead of grouping them by buyer. `first_day` copies SalesBuyer's, so the new/repeat
+    split is a sum too. The three are recomputed for every buyer whose rows a change touches
+    (`monitoring.summary.relink`); rows with no orders left have them NULL.
+    """
 
     __tablename__ = "sales_day_buyers"
+    __table_args__ = (
+        sa.Index("ix_sales_day_buyers_buyer", "buyer"),
+        # The buyers figure reads only these columns of a range: an index-only scan on PostgreSQL
+        # (3 years: 280 → 130 ms); SQLite has no INCLUDE and gets the plain index.
+        sa.Index(
+            "ix_sales_day_buyers_range",
+            "village_id",
+            "cluster_id",
+            "day",
+            postgresql_include=[
+                "domestic",
+                "orders",
+                "units",
+                "sales_idr",
+                "prev_day",
+                "prev_any_day",
+                "first_day",
+            ],
+        ),  # fmt: skip
+    )
 
     village_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     cluster_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -79,6 +108,12 @@ class SalesDayBuyer(db.Model):
     orders: Mapped[int] = mapped_column(default=0)
     units: Mapped[int] = mapped_column(default=0)
     sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: The buyer's previous day with orders in this group and `domestic` (NULL: none before).
+    prev_day: Mapped[Optional[date]] = mapped_column(sa.Date)
+    #: The previous row of the buyer in this group in (day, domestic) order, whatever `domestic`.
+    prev_any_day: Mapped[Optional[date]] = mapped_column(sa.Date)
+    #: The buyer's first paid day on the market (SalesBuyer.first_day).
+    first_day: Mapped[Optional[date]] = mapped_column(sa.Date)
 
 
 class SalesBuyer(db.Model):
@@ -88,3 +123,26 @@ class SalesBuyer(db.Model):
 
     buyer: Mapped[str] = mapped_column(sa.String(BUYER_KEY_LENGTH), primary_key=True)
     first_day: Mapped[date] = mapped_column(sa.Date)
+
+
+class SalesMonthProduct(db.Model):
+    """SalesDayProduct summed per Jakarta month (`month`: its first day), so that a range's top
+    products read its whole months here and only the days of its partial months by day (an order
+    is on one day, so its count adds up across days)."""
+
+    __tablename__ = "sales_month_products"
+    __table_args__ = (
+        # Top products read these columns of a run of months: an index-only scan on PostgreSQL.
+        sa.Index(
+            "ix_sales_month_products_range",
+            "month",
+            postgresql_include=["product_id", "seller_id", "orders", "units", "sales_idr"],
+        ),
+    )
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seller_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    orders: Mapped[int] = mapped_column(default=0)
+    units: Mapped[int] = mapped_column(default=0)
+    sales_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)

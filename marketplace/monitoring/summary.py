@@ -32,6 +32,7 @@ from marketplace.monitoring.models import (
     SalesDayBuyer,
     SalesDayGroup,
     SalesDayProduct,
+    SalesMonthProduct,
 )
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 from marketplace.seller.models import Seller
@@ -140,6 +141,77 @@ def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sig
 _GROUP_KEY = ("village_id", "cluster_id", "day")
 _BUYER_KEY = ("village_id", "cluster_id", "day", "buyer", "domestic")
 _PRODUCT_KEY = ("day", "product_id", "seller_id")
+_MONTH_PRODUCT_KEY = ("month", "product_id", "seller_id")
+#: Buyers whose rows one statement reads in `relink`.
+_RELINK_CHUNK = 500
+
+
+def _by_month(sums: Sums) -> Sums:
+    """Product day sums folded into months (orders add up: an order is on one day)."""
+    months: Sums = defaultdict(lambda: [0, 0, 0])
+    for (day, *rest), values in sums.items():
+        month = months[(day.replace(day=1), *rest)]
+        for index, value in enumerate(values):
+            month[index] += value
+    return months
+
+
+def relink(conn, buyers: Iterable[str]) -> None:
+    """Recompute `prev_day`, `prev_any_day` and `first_day` of these buyers' SalesDayBuyer rows
+    from the rows themselves (rows without orders get NULL), writing only the rows that differ.
+
+    A buyer has a few rows per group and day they bought on, so this reads tens of rows by
+    `ix_sales_day_buyers_buyer`; it runs after every change to the rows, in the same transaction.
+    """
+    table = SalesDayBuyer.__table__
+    columns = ("prev_day", "prev_any_day", "first_day")
+    ordered = sorted(set(buyers))
+    for index in range(0, len(ordered), _RELINK_CHUNK):
+        chunk = ordered[index : index + _RELINK_CHUNK]
+        rows = conn.execute(
+            sa.select(
+                table.c.buyer, table.c.village_id, table.c.cluster_id, table.c.day, table.c.domestic,
+                table.c.orders, *(table.c[name] for name in columns),
+            )
+            .where(table.c.buyer.in_(chunk))
+            .order_by(table.c.buyer, table.c.village_id, table.c.cluster_id, table.c.day, table.c.domestic)
+        ).all()  # fmt: skip
+        first: dict[str, date] = {}
+        for row in rows:
+            if row.orders > 0 and row.village_id == ANY and row.cluster_id == ANY:
+                first.setdefault(row.buyer, row.day)  # rows come in day order
+        last_day: dict[tuple, date] = {}
+        last_any: dict[tuple, date] = {}
+        changed = []
+        for row in rows:
+            if row.orders > 0:
+                group = (row.buyer, row.village_id, row.cluster_id)
+                wanted = (last_day.get((*group, row.domestic)), last_any.get(group), first.get(row.buyer))
+                last_day[(*group, row.domestic)] = row.day
+                last_any[group] = row.day
+            else:
+                wanted = (None, None, None)
+            if wanted != (row.prev_day, row.prev_any_day, row.first_day):
+                changed.append(
+                    {
+                        "b_buyer": row.buyer, "b_village": row.village_id, "b_cluster": row.cluster_id,
+                        "b_day": row.day, "b_domestic": row.domestic,
+                        **dict(zip(columns, wanted, strict=True)),
+                    }
+                )  # fmt: skip
+        if changed:
+            conn.execute(
+                table.update()
+                .where(
+                    table.c.village_id == sa.bindparam("b_village"),
+                    table.c.cluster_id == sa.bindparam("b_cluster"),
+                    table.c.day == sa.bindparam("b_day"),
+                    table.c.buyer == sa.bindparam("b_buyer"),
+                    table.c.domestic == sa.bindparam("b_domestic"),
+                )
+                .values({name: sa.bindparam(name) for name in columns}),
+                changed,
+            )
 
 
 def buyer_key():
@@ -203,12 +275,15 @@ def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 
     _upsert(
         conn, SalesDayBuyer.__table__, _BUYER_KEY, _group_sums(lines, days, villages, clusters, buyers), sign
     )
-    _upsert(conn, SalesDayProduct.__table__, _PRODUCT_KEY, _product_sums(lines, days), sign)
+    product_sums = _product_sums(lines, days)
+    _upsert(conn, SalesDayProduct.__table__, _PRODUCT_KEY, product_sums, sign)
+    _upsert(conn, SalesMonthProduct.__table__, _MONTH_PRODUCT_KEY, _by_month(product_sums), sign)
     buyer = buyers[order.id][0]
     if sign > 0:
         _note_first_day(conn, buyer, day)
     else:
         _first_days(conn, [buyer])
+    relink(conn, [buyer])
 
 
 @signals.order_paid.connect
@@ -253,9 +328,10 @@ def regroup(session: Session, *, old_villages: Mapping[int, int], old_clusters: 
     lines = [line for line in _lines(conn, OrderLine.order_id.in_(sorted(days)))]
     villages, clusters = _mapping(conn, lines)
     old = ({**villages, **old_villages}, {**clusters, **old_clusters})
+    order_buyers = _buyers(conn, sorted(days))
     for table, key_columns, buyers in (
         (SalesDayGroup.__table__, _GROUP_KEY, None),
-        (SalesDayBuyer.__table__, _BUYER_KEY, _buyers(conn, sorted(days))),
+        (SalesDayBuyer.__table__, _BUYER_KEY, order_buyers),
     ):
         delta: Sums = defaultdict(lambda: [0, 0, 0])
         for key, values in _group_sums(lines, days, villages, clusters, buyers).items():
@@ -263,6 +339,7 @@ def regroup(session: Session, *, old_villages: Mapping[int, int], old_clusters: 
         for key, values in _group_sums(lines, days, *old, buyers).items():
             delta[key] = [a - b for a, b in zip(delta[key], values, strict=True)]
         _upsert(conn, table, key_columns, delta, 1)
+    relink(conn, [buyer for buyer, _domestic in order_buyers.values()])
 
 
 # Load the old value when the attribute is set on an expired object (after a commit), so the
@@ -293,6 +370,21 @@ JAKARTA_DAY = {
     "postgresql": "CAST(o.paid_at AT TIME ZONE 'Asia/Jakarta' AS DATE)",
     "sqlite": "date(o.paid_at, '+7 hours')",
 }
+
+
+#: The first day of the month of a `day` column in SQL.
+MONTH_OF_DAY = {
+    "postgresql": "CAST(date_trunc('month', day) AS DATE)",
+    "sqlite": "date(day, 'start of month')",
+}
+
+#: SalesDayBuyer's links (`relink`) over a whole table `k` of (village_id, cluster_id, day, buyer,
+#: domestic) rows with orders, as window functions.
+LINKS = (
+    "lag(k.day) OVER (PARTITION BY k.village_id, k.cluster_id, k.buyer, k.domestic ORDER BY k.day), "
+    "lag(k.day) OVER (PARTITION BY k.village_id, k.cluster_id, k.buyer ORDER BY k.day, k.domestic), "
+    "min(k.day) OVER (PARTITION BY k.buyer)"
+)
 
 
 def rebuild_sql(dialect: str) -> list[str]:
@@ -332,12 +424,18 @@ def rebuild_sql(dialect: str) -> list[str]:
         "DELETE FROM sales_day_products",
         "INSERT INTO sales_day_groups (village_id, cluster_id, day, orders, units, sales_idr) "
         f"WITH paid_lines AS ({lines}) {groups('')}",
-        "INSERT INTO sales_day_buyers "
-        "(village_id, cluster_id, day, buyer, domestic, orders, units, sales_idr) "
-        f"WITH paid_lines AS ({lines}) {groups(', buyer, domestic')}",
+        "INSERT INTO sales_day_buyers (village_id, cluster_id, day, buyer, domestic, orders, units, "  # noqa: S608
+        "sales_idr, prev_day, prev_any_day, first_day) "
+        f"WITH paid_lines AS ({lines}), kept (village_id, cluster_id, day, buyer, domestic, orders, units, "
+        f"sales_idr) AS ({groups(', buyer, domestic')}) "
+        f"SELECT k.*, {LINKS} FROM kept k",
         "INSERT INTO sales_buyers (buyer, first_day) "  # noqa: S608
         f"WITH paid_lines AS ({lines}) SELECT buyer, min(day) FROM paid_lines GROUP BY buyer",
         "INSERT INTO sales_day_products (day, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
         f"WITH paid_lines AS ({lines}) SELECT day, product_id, seller_id, {sums} FROM paid_lines "
         "GROUP BY day, product_id, seller_id",
+        "DELETE FROM sales_month_products",
+        "INSERT INTO sales_month_products (month, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
+        f"SELECT {MONTH_OF_DAY[dialect]} AS month, product_id, seller_id, sum(orders), sum(units), "
+        "sum(sales_idr) FROM sales_day_products GROUP BY 1, product_id, seller_id",
     ]

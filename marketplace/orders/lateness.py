@@ -88,6 +88,19 @@ def _parts(session: Session, *conditions):
     return [(f, o, s, max(int(days or 0), int(s.processing_days or 0))) for f, o, s, days in rows]
 
 
+def _late_conditions(now: datetime, grace_days: int, seller_ids: Sequence[int] | None) -> list:
+    slowest = sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0)
+    conditions = [
+        Order.status == OrderStatus.PAID,
+        Fulfilment.status.in_(OPEN_STATUSES),
+        Order.paid_at <= now - timedelta(days=grace_days),
+        due_expression(slowest, grace_days) < now,
+    ]
+    if seller_ids is not None:
+        conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))
+    return conditions
+
+
 def list_late_parts(
     session: Session,
     *,
@@ -98,21 +111,51 @@ def list_late_parts(
     """Paid parts not shipped past their due time, most overdue first. The due time is compared
     in SQL too (`due_expression`, exact on both databases), so only the late parts are loaded,
     not every open one (issue 16: 414 of 1,582 at a million lines)."""
-    slowest = sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0)
-    conditions = [
-        Order.status == OrderStatus.PAID,
-        Fulfilment.status.in_(OPEN_STATUSES),
-        Order.paid_at <= now - timedelta(days=grace_days),
-        due_expression(slowest, grace_days) < now,
-    ]
-    if seller_ids is not None:
-        conditions.append(Fulfilment.seller_id.in_(list(seller_ids)))
+    conditions = _late_conditions(now, grace_days, seller_ids)
     late = []
     for fulfilment, order, seller, days in _parts(session, *conditions):
         due = due_at(order.paid_at, days, grace_days)
         if now > due:
             late.append(LatePart(fulfilment, order, seller, due, max((now - due).days, 0) + 1))
     return sorted(late, key=lambda part: (-part.days_overdue, part.fulfilment.id))
+
+
+def page_late_parts(
+    session: Session,
+    *,
+    now: datetime,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+    offset: int = 0,
+    limit: int,
+) -> tuple[list[LatePart], int]:
+    """One page of `list_late_parts` (the same parts in the same order) and how many are late.
+
+    The order (days overdue, then id) is taken from four columns per late part; only the page's
+    parts are loaded as objects with their orders and shops (issue 16: 50 of 414, not all)."""
+    keys = []
+    for fulfilment_id, paid_at, shop_days, slowest in session.execute(
+        sa.select(
+            Fulfilment.id,
+            Order.paid_at,
+            Seller.processing_days,
+            sa.func.coalesce(Fulfilment.slowest_days, slowest_product_days(), 0),
+        )
+        .join(Order, Order.id == Fulfilment.order_id)
+        .join(Seller, Seller.id == Fulfilment.seller_id)
+        .where(Order.paid_at.is_not(None), *_late_conditions(now, grace_days, None))
+    ):
+        due = due_at(paid_at, max(int(slowest or 0), int(shop_days or 0)), grace_days)
+        if now > due:
+            keys.append((-(max((now - due).days, 0) + 1), fulfilment_id))
+    keys.sort()
+    wanted = [fulfilment_id for _days, fulfilment_id in keys[offset : offset + limit]]
+    if not wanted:
+        return [], len(keys)
+    found = {}
+    for fulfilment, order, seller, days in _parts(session, Fulfilment.id.in_(wanted)):
+        due = due_at(order.paid_at, days, grace_days)
+        found[fulfilment.id] = LatePart(fulfilment, order, seller, due, max((now - due).days, 0) + 1)
+    return [found[fulfilment_id] for fulfilment_id in wanted if fulfilment_id in found], len(keys)
 
 
 def late_fulfilment_ids(session: Session, order: Order, *, now: datetime, grace_days: int) -> set[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -340,6 +341,23 @@ def ledger_totals(session: Session, seller_ids: list[int]) -> dict[LedgerKind, i
     for kind, total in rows:
         totals[LedgerKind(kind)] = int(total or 0)
     return totals
+
+
+#: Rows fetched at a time when a download reads every entry of a shop.
+STREAM_BATCH = 1000
+
+
+def iter_entry_rows(session: Session, seller_ids: list[int]) -> Iterator[sa.Row]:
+    """(occurred_at, kind, reference, amount_idr) of every entry, newest first, as `list_entries`
+    orders them, fetched STREAM_BATCH at a time (a server-side cursor on PostgreSQL): the sales
+    CSV of a shop with 100,000 entries never holds them all."""
+    query = (
+        sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.reference, LedgerEntry.amount_idr)
+        .where(LedgerEntry.seller_id.in_(seller_ids))
+        .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    yield from session.execute(query)
 
 
 def list_entries(session: Session, seller_ids: list[int], *, limit: int | None = 100) -> list[LedgerEntry]:

@@ -40,6 +40,7 @@ from marketplace.payouts.reports import (  # re-exported: the read-only reports
     MonthFigures,  # noqa: F401
     SellerPeriod,  # noqa: F401
     bulk_transfer_csv,  # noqa: F401
+    iter_entry_rows,  # noqa: F401
     last_months,  # noqa: F401
     ledger_totals,  # noqa: F401
     list_entries,  # noqa: F401

@@ -3,9 +3,6 @@ the seller's "Sales and payouts" page."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +20,7 @@ from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import csv_chunks, domain_errors, streamed_csv
 
 bp = Blueprint("payouts", __name__)
 
@@ -228,20 +225,9 @@ def _ledger_rows(shop_id: int, lang: str) -> list[dict]:
 @seller_area
 def seller_sales_csv():
     _shops_list, shop_id = _shops()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["date_wib", "kind", "reference", "amount_idr"])
-    for entry in services.list_entries(db.session, [shop_id], limit=None):
-        writer.writerow(
-            [
-                jakarta_date(entry.occurred_at).isoformat(),
-                entry.kind,
-                safe_cell(entry.reference),
-                entry.amount_idr,
-            ]
-        )
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="sales-{shop_id}.csv"'},
+    rows = (
+        [jakarta_date(occurred_at).isoformat(), kind, safe_cell(reference), amount_idr]
+        for occurred_at, kind, reference, amount_idr in services.iter_entry_rows(db.session, [shop_id])
     )
+    header = ["date_wib", "kind", "reference", "amount_idr"]
+    return streamed_csv(csv_chunks(header, rows), f"sales-{shop_id}.csv")

@@ -192,3 +192,23 @@ def test_a_sellers_history_pages(app, session, world, monkeypatch):
     second = client.get(f"/seller/history?before={last_shown}").get_data(as_text=True)
     assert "product.update1" in second and "product.update0" in second and "product.update2" not in second
     assert "product.other" not in first + second
+
+
+def test_csv_is_streamed_with_the_rows_the_whole_file_had(app, world, entries, monkeypatch):
+    """The download is sent in pieces (issue 16), byte for byte the file built whole before."""
+    from marketplace import views_support
+    from marketplace.audit import presenters as audit_presenters
+    from marketplace.audit import services as audit_services
+    from marketplace.extensions import db
+
+    monkeypatch.setattr(views_support, "CSV_CHUNK_CHARS", 100)  # several pieces from four rows
+    response = log_in(app.test_client(), world.curator.email).get("/curator/audit.csv")
+    assert "Content-Length" not in response.headers and response.mimetype == "text/csv"  # streamed
+    assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
+    with app.test_request_context():
+        whole = io.StringIO()
+        writer = csv.writer(whole)
+        writer.writerow(audit_presenters.CSV_HEADER)
+        for entry, shop in audit_services.list_entries(db.session, limit=audit_services.CSV_LIMIT):
+            writer.writerow(audit_presenters.csv_row(entry, shop))
+    assert response.get_data(as_text=True) == whole.getvalue()

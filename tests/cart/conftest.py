@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
-
 import pytest
-from flask.testing import FlaskClient
 
+from tests.clients import IsolatedClient
 from tests.factories import TEST_PASSWORD
-
-
-class IsolatedClient(FlaskClient):
-    """Each request in its own context, as on a real server (no `g` leaking between requests)."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -5,12 +5,10 @@ Hand-computed figures for 2026-01-01..2026-03-31 (Jakarta) are in tests/monitori
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.labels.models import LabelStatus
@@ -18,6 +16,7 @@ from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.orders.models import OrderStatus
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
+from tests.clients import IsolatedClient
 from tests.factories import (
     make_cluster,
     make_product,
@@ -28,11 +27,6 @@ from tests.factories import (
 )
 from tests.login import logged_in_as_email
 from tests.monitoring.helpers import make_order
-
-
-class IsolatedClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from marketplace.monitoring import services, summary
-from marketplace.monitoring.models import SalesBuyer, SalesDayBuyer, SalesDayGroup, SalesDayProduct
+from marketplace.monitoring.models import (
+    SalesBuyer,
+    SalesDayBuyer,
+    SalesDayGroup,
+    SalesDayProduct,
+    SalesMonthProduct,
+)
 from marketplace.monitoring.services import Filters
 from marketplace.orders import services as orders
 from marketplace.payments import transfers
@@ -41,13 +47,26 @@ def _rows(session) -> dict[str, list[tuple]]:
             for row in session.execute(sa.select(*columns).where(model.orders != 0).order_by(*columns))
         ]
 
-    g, b, p = SalesDayGroup, SalesDayBuyer, SalesDayProduct
+    g, b, p, m = SalesDayGroup, SalesDayBuyer, SalesDayProduct, SalesMonthProduct
     return {
         "groups": rows(g, g.village_id, g.cluster_id, g.day, g.orders, g.units, g.sales_idr),
         "buyers": rows(
-            b, b.village_id, b.cluster_id, b.day, b.buyer, b.domestic, b.orders, b.units, b.sales_idr
-        ),
+            b,
+            b.village_id,
+            b.cluster_id,
+            b.day,
+            b.buyer,
+            b.domestic,
+            b.orders,
+            b.units,
+            b.sales_idr,
+            # the links (summary.relink) against the window functions of rebuild_sql
+            b.prev_day,
+            b.prev_any_day,
+            b.first_day,
+        ),  # fmt: skip
         "products": rows(p, p.day, p.product_id, p.seller_id, p.orders, p.units, p.sales_idr),
+        "months": rows(m, m.month, m.product_id, m.seller_id, m.orders, m.units, m.sales_idr),
         "firsts": [
             tuple(r)
             for r in session.execute(
@@ -62,7 +81,16 @@ def assert_summary_matches_the_lines(session, world) -> None:
     kept = _rows(session)
     now = utcnow()
     today = jakarta_date(now)
-    ranges = [(date(2026, 1, 1), date(2026, 3, 31)), (date(2025, 1, 1), today)]
+    ranges = [
+        (date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2025, 1, 1), today),
+        # partial months at either end (top products: days there, months between), within a month,
+        # and starting on a buyer's later day (distinct buyers: the links to earlier days)
+        (date(2026, 1, 15), date(2026, 3, 3)),
+        (date(2026, 2, 2), date(2026, 2, 20)),
+        (today - timedelta(days=1), today),
+        (today, today),
+    ]
     places = [
         (None, "", None, ""),
         (world.tambong.id, "tambong", None, ""),

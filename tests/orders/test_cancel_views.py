@@ -143,3 +143,23 @@ def test_late_parts_are_listed_reminded_once_and_counted_late(app, client, sessi
     logged_in_as(client, curator, lang="en")
     html = client.get("/curator/late").get_data(as_text=True)
     assert late.number in html and fresh.number not in html and "Late parcels" in html
+
+
+def test_late_parcels_page_by_fifty_with_plain_links(app, client, session, monkeypatch):
+    """Pages (issue 16): plain links (no script needed), in both languages; past the end: the last."""
+    from marketplace.curation import late_views
+
+    parts = [paid_order(session, paid_days_ago=10 + n)[2] for n in range(3)]
+    monkeypatch.setattr(late_views, "PAGE_SIZE", 2)
+    curator = make_user(session, email="late-pages@example.test", is_curator=True)
+    session.commit()
+    logged_in_as(client, curator, lang="en")
+    first = client.get("/curator/late").get_data(as_text=True)
+    assert parts[2].number in first and parts[1].number in first and parts[0].number not in first
+    assert 'href="/curator/late?page=2" rel="next"' in first and "Page 1 of 2" in first
+    second = client.get("/curator/late?page=2").get_data(as_text=True)
+    assert parts[0].number in second and parts[2].number not in second and 'rel="prev"' in second
+    beyond = client.get("/curator/late?page=9").get_data(as_text=True)
+    assert parts[0].number in beyond and "Page 2 of 2" in beyond
+    logged_in_as(client, curator, lang="id")
+    assert "Halaman 1 dari 2" in client.get("/curator/late").get_data(as_text=True)

@@ -62,3 +62,23 @@ def test_late_parts_filtered_in_sql_are_those_late_by_python(app, session):
         assert [(p.fulfilment.id, p.days_overdue) for p in got] == expected
     late = {p.fulfilment.id for p in lateness.list_late_parts(session, now=now, grace_days=2)}
     assert late == {ids[0], ids[2], ids[4], ids[6], ids[7]}
+
+
+def test_pages_of_late_parts_are_the_list_cut_in_order(app, session):
+    """`page_late_parts` (the curators' pages) gives the slices of `list_late_parts`, and the total."""
+    now = utcnow()
+    shop = make_seller(session, processing_days=1)
+    for days_ago in (9, 7, 7, 5, 12, 4, 7):
+        product = make_product(session, seller=shop, stock=5, processing_days=0)
+        order = place(session, make_cart(session, {product: 1}))
+        services.mark_order_paid(session, order, actor_label="curator", now=now - timedelta(days=days_ago))
+        session.commit()
+    whole = [(p.fulfilment.id, p.days_overdue, p.due_at) for p in lateness.list_late_parts(session, now=now)]
+    assert len(whole) == 7
+    for size in (1, 3, 7, 10):
+        pages = []
+        for offset in range(0, 12, size):
+            parts, total = lateness.page_late_parts(session, now=now, offset=offset, limit=size)
+            assert total == 7
+            pages += [(p.fulfilment.id, p.days_overdue, p.due_at) for p in parts]
+        assert pages == whole

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import contextvars
-
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from marketplace.orders import fulfilment
 from marketplace.orders import services as orders
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.types import utcnow
+from tests.clients import IsolatedClient  # noqa: F401  (payouts' conftest takes it from here)
 from tests.factories import make_product, make_seller, make_user
 from tests.login import logged_in_as_email
 from tests.orders.helpers import make_cart, place
-
-
-class IsolatedClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def log_in(app, email: str):

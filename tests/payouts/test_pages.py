@@ -186,3 +186,37 @@ def test_seller_sales_page_runs_a_bounded_number_of_queries(app, session, count_
     with count_queries() as five:
         assert client.get("/seller/sales").status_code == 200
     assert five.count == one.count
+
+
+def test_seller_sales_csv_is_streamed_as_the_whole_file_was(app, session, monkeypatch):
+    """sales.csv is sent in pieces, read from a cursor (issue 16), byte for byte the old file."""
+    import csv
+    import io
+
+    from marketplace import views_support
+    from marketplace.payouts import reports
+    from marketplace.spreadsheets import safe_cell
+    from marketplace.timezones import jakarta_date
+
+    ani = make_user(session, email="ani@example.test")
+    shop, product = make_shop(session, price=12_345, stock=100, owner=ani)
+    for quantity in (1, 2, 3):
+        paid_order(session, {product: quantity})
+    monkeypatch.setattr(views_support, "CSV_CHUNK_CHARS", 40)
+    monkeypatch.setattr(reports, "STREAM_BATCH", 2)
+    response = log_in(app, "ani@example.test").get("/seller/sales.csv")
+    assert "Content-Length" not in response.headers and response.mimetype == "text/csv"  # streamed
+    whole = io.StringIO()
+    writer = csv.writer(whole, lineterminator="\r\n")
+    writer.writerow(["date_wib", "kind", "reference", "amount_idr"])
+    for entry in reports.list_entries(session, [shop.id], limit=None):
+        writer.writerow(
+            [
+                jakarta_date(entry.occurred_at).isoformat(),
+                entry.kind,
+                safe_cell(entry.reference),
+                entry.amount_idr,
+            ]
+        )
+    assert response.get_data(as_text=True) == whole.getvalue()
+    assert len(whole.getvalue().splitlines()) == 7  # a sale and a commission per order

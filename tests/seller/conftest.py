@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from marketplace.catalogue.models import Product, ProductImage, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionPhoto
@@ -17,16 +15,10 @@ from marketplace.orders.models import Fulfilment, Order
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
+from tests.clients import IsolatedClient
 from tests.factories import make_cluster, make_product, make_seller, make_user, make_village
 from tests.login import logged_in_as_email
 from tests.orders.helpers import make_cart, place
-
-
-class IsolatedClient(FlaskClient):
-    """Each request in its own context, as on a real server (no `g` leaking between requests)."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEntry
 from marketplace.catalogue.models import ProductStatus, ProductVariant
 from marketplace.curation.models import ProductRevision, RevisionStatus
-from marketplace.dashboard import bulk
+from marketplace.dashboard import bulk, bulk_export
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
 from tests.factories import make_product
@@ -46,7 +46,7 @@ def audit_rows(session):
 
 
 def test_export_has_a_bom_every_column_and_only_the_shops_products(session, shop):
-    text = bulk.export_csv(session, [shop.seller_a.id])
+    text = bulk_export.export_csv(session, [shop.seller_a.id])
     assert text.startswith("\ufeff")
     lines = text.removeprefix("\ufeff").splitlines()
     assert lines[0] == ",".join(bulk.COLUMNS)
@@ -63,7 +63,7 @@ def test_export_has_a_bom_every_column_and_only_the_shops_products(session, shop
 def test_formula_cells_are_neutralised_and_survive_a_round_trip(session, shop):
     shop.draft.title_id = "=HYPERLINK(x)"
     session.commit()
-    text = bulk.export_csv(session, [shop.seller_a.id])
+    text = bulk_export.export_csv(session, [shop.seller_a.id])
     assert "'=HYPERLINK(x)" in text
     assert plan(session, text.encode(), [shop.seller_a.id]).changes == []
 
@@ -329,3 +329,48 @@ def test_export_and_preview_queries_do_not_grow_with_the_products(app, session, 
         make_product(session, seller=shop.seller_a, cluster=shop.cluster, description_id=DESCRIPTION)
     session.commit()
     assert measure() == few
+
+
+def test_export_is_streamed_in_batches_as_one_file(app, session, shop, monkeypatch):
+    """products.csv reads the products a batch at a time and sends pieces (issue 16): the same
+    bytes as one batch."""
+    from marketplace import views_support
+
+    for n in range(4):
+        make_product(session, seller=shop.seller_a, cluster=shop.cluster, title_id=f"Tampah {n}", stock=n)
+    session.commit()
+    whole = _export_as_before(session, [shop.seller_a.id])
+    assert bulk_export.export_csv(session, [shop.seller_a.id]) == whole
+    monkeypatch.setattr(bulk_export, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(views_support, "CSV_CHUNK_CHARS", 50)
+    assert bulk_export.export_csv(session, [shop.seller_a.id]) == whole
+    response = log_in(app.test_client(), shop.user_a.email).get("/seller/products/export.csv")
+    assert "Content-Length" not in response.headers  # streamed
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.get_data().decode("utf-8") == whole and whole.count("Tampah") == 4
+
+
+def _export_as_before(session, seller_ids) -> str:
+    """bulk.export_csv as it was before streaming: every product loaded at once (the oracle)."""
+    import csv
+    import io
+
+    from marketplace.catalogue.models import Product
+    from marketplace.catalogue.variants import load_options_and_variants
+    from marketplace.spreadsheets import safe_cell
+
+    products = list(
+        session.scalars(sa.select(Product).where(Product.seller_id.in_(seller_ids)).order_by(Product.id))
+    )
+    pending = bulk._pending_changes(session, [p.id for p in products])
+    load_options_and_variants(session, products)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(bulk.COLUMNS)
+    for product in products:
+        values = bulk._current_values(product, pending.get(product.id, {}))
+        for variant in product.variants:
+            row = values | bulk.variant_cells(product, variant)
+            writer.writerow([safe_cell(row[name]) for name in bulk.COLUMNS])
+    return bulk.BOM + out.getvalue()

@@ -8,7 +8,7 @@ import io
 import sqlalchemy as sa
 
 from marketplace.catalogue.models import ProductVariant
-from marketplace.dashboard import bulk
+from marketplace.dashboard import bulk, bulk_export
 from marketplace.dashboard import variants as seller_variants
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
@@ -52,7 +52,7 @@ def _sized(session, world):
 
 def test_one_row_per_variant_and_its_changes_apply(session, world):
     product, sizes = _sized(session, world)
-    text = bulk.export_csv(session, [world.seller_a.id])
+    text = bulk_export.export_csv(session, [world.seller_a.id])
     rows = [r for r in _rows(text) if r["id"] == str(product.id)]
     assert [(r["variant"], r["variant_id"], r["stock"], r["sku"]) for r in rows] == [
         ("S", str(sizes["S"].id), "8", "RT-S"),
@@ -93,7 +93,8 @@ def test_one_row_per_variant_and_its_changes_apply(session, world):
 
 def test_variant_rows_are_checked(session, world):
     product, sizes = _sized(session, world)
-    rows = [r for r in _rows(bulk.export_csv(session, [world.seller_a.id])) if r["id"] == str(product.id)]
+    exported = bulk_export.export_csv(session, [world.seller_a.id])
+    rows = [r for r in _rows(exported) if r["id"] == str(product.id)]
     other = world.product_b.variants[0].id
     broken = [
         {**rows[0], "variant_id": ""},  # which variant?

@@ -144,3 +144,31 @@ def test_running_low_list(app, session, world):
     assert "Gantungan kunci" in page and "Tampah besar" not in page and "Batik sisa" not in page
     listing = client.get("/seller/products").get_data(as_text=True)
     assert "running low" in listing
+
+
+def test_running_low_pages_with_plain_links(app, session, world, monkeypatch):
+    """Pages of the running-low list (issue 16) are slices of the whole list, linked without script."""
+    from marketplace.dashboard import stock_views
+
+    for n in range(5):
+        make_product(
+            session,
+            seller=world.seller_a,
+            cluster=world.cluster,
+            title_id=f"Sisa {n}",
+            title_en="",
+            stock=n % 3,
+        )
+    session.commit()
+    whole = services.list_low_stock(session, [world.seller_a.id])
+    assert services.count_low_stock(session, [world.seller_a.id]) == len(whole) == 5
+    sliced = [services.list_low_stock(session, [world.seller_a.id], limit=2, offset=o) for o in (0, 2, 4)]
+    assert [r.variant.id for page in sliced for r in page] == [r.variant.id for r in whole]
+    monkeypatch.setattr(stock_views, "LOW_STOCK_PAGE_SIZE", 2)
+    client = log_in(app.test_client(), world.user_a.email)
+    first = client.get("/seller/stock/low?lang=en").get_data(as_text=True)
+    assert 'href="/seller/stock/low?page=2" rel="next"' in first and "Page 1 of 3" in first
+    last = client.get("/seller/stock/low?page=3").get_data(as_text=True)
+    assert whole[4].product.title_id in last and whole[0].product.title_id not in last
+    beyond = client.get("/seller/stock/low?page=99").get_data(as_text=True)
+    assert whole[4].product.title_id in beyond and "Page 3 of 3" in beyond
