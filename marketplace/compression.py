@@ -4,8 +4,9 @@ Static files are pre-compressed by WhiteNoise (marketplace/assets.py) and never 
 `init_app` registers an after_request hook (run after every other hook) that compresses a
 response when the client sends `Accept-Encoding: gzip` and the body is a compressible type of at
 least `MIN_SIZE` bytes: `Content-Encoding: gzip`, `Vary: Accept-Encoding` (sent on the plain
-variant too), the compressed length, and a strong ETag made weak. Never for streamed or
-direct_passthrough responses, 204/206/304, HEAD requests, or a body already encoded.
+variant too), the compressed length, and a strong ETag made weak. Streamed responses of such a type
+(CSV downloads) are gzipped piece by piece as they are sent. Never for direct_passthrough responses
+(files), 204/206/304, HEAD requests, or a body already encoded.
 
 Cached pages are compressed once, when stored (`pack`): the gzip of the whole page, or, when the
 page holds the per-visitor CSRF placeholder, deflate segments of the text around it. A hit then
@@ -17,6 +18,7 @@ from __future__ import annotations
 import gzip
 import struct
 import zlib
+from collections.abc import Iterator
 
 from flask import Flask, Response, request
 
@@ -81,7 +83,37 @@ def compress(data: bytes) -> bytes:
 # ---------------------------------------------------------------- after_request
 
 
+def _gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Gzip a body as it is made: each piece out as soon as zlib has a block of it."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: the gzip framing
+    for chunk in chunks:
+        data = compressor.compress(chunk)
+        if data:
+            yield data
+    yield compressor.flush()
+
+
+def _compress_stream(response: Response) -> Response:
+    """A streamed download (the seller's sales CSV, the audit log…) gzipped on the fly: no length
+    is known beforehand, and the body is never held whole."""
+    response.vary.add("Accept-Encoding")
+    if request.method == "HEAD" or not accepts_gzip(request.headers.get("Accept-Encoding")):
+        return response
+    response.response = _gzip_stream(response.iter_encoded())
+    response.headers.pop("Content-Length", None)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
 def compress_response(response: Response) -> Response:
+    if (
+        response.is_streamed
+        and not response.direct_passthrough
+        and response.status_code == 200
+        and "Content-Encoding" not in response.headers
+        and response.mimetype in COMPRESSIBLE
+    ):
+        return _compress_stream(response)
     if (
         response.direct_passthrough
         or response.is_streamed

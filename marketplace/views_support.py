@@ -192,7 +192,7 @@ def csv_chunks(
 def streamed_csv(chunks: Iterator[str], filename: str, **headers: str) -> Response:
     """A CSV download sent as `chunks` are made (issue 16: 100,000 ledger rows were built in full
     before the first byte). The request context, and so the session reading the rows, stays open
-    until the last piece is sent. Not compressed (`compression` leaves streamed responses alone)."""
+    until the last piece is sent; `compression` gzips it piece by piece."""
     return Response(
         stream_with_context(chunks),
         mimetype="text/csv",
