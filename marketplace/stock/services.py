@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -46,6 +47,7 @@ def _move_stock(
     order_id: int | None = None,
     actor_id: int | None = None,
     ledger: list[dict] | None = None,
+    reserving: bool = False,
 ) -> bool:
     """Add `delta` units to the variant (and to its product's total) if `conditions` (on the
     variant) and `product_conditions` hold in the database, and ledger it (into `ledger`, when
@@ -57,14 +59,17 @@ def _move_stock(
     its variants' and two checkouts of different variants of one product queue instead of
     deadlocking; then the variant row, whose WHERE clause decides (on PostgreSQL both in one
     statement, `_move_both_in_one`). Returns False, writing nothing, when the database refused
-    either. Loaded `stock` attributes are expired.
+    either. Loaded `stock` attributes are expired. `reserving`: `_reserve`'s own conditions
+    (`_move_both_in_one`).
     """
     if delta:
         product_where = [Product.id == product_id, *product_conditions]
         if delta < 0:
             product_where.append(Product.stock + delta >= 0)
         if session.get_bind().dialect.name == "postgresql":
-            if not _move_both_in_one(session, product_id, variant_id, delta, product_where, conditions):
+            if not _move_both_in_one(
+                session, product_id, variant_id, delta, product_where, conditions, reserving=reserving
+            ):
                 return False
         elif not _move_both(session, product_id, variant_id, delta, product_where, conditions):
             return False
@@ -125,20 +130,50 @@ def _move_both(session, product_id, variant_id, delta, product_where, conditions
     return True
 
 
-def _move_both_in_one(session, product_id, variant_id, delta, product_where, conditions) -> bool:
+def _move_both_in_one(
+    session, product_id, variant_id, delta, product_where, conditions, *, reserving: bool = False
+) -> bool:
     """`_move_both` in one statement (PostgreSQL): the variant's UPDATE, a data-modifying CTE,
     runs only if the product's matched (`EXISTS`), so it reads, and so locks, the product row
     first — the same lock order as every other stock writer. A CTE always runs to completion, so
     a refused variant leaves the product's total moved: it is put back as in `_move_both`.
 
+    `reserving` (a checkout's reservation, whose conditions `_reserve` gives): the statement
+    built once with bound parameters (`_reservation_statement`), not per line.
+
     The page cache's listeners do not read a SELECT: its counters are told here, from the new
     total the statement returns, as they would have been from the two UPDATEs.
     """
+    now = utcnow()
+    if reserving:
+        statement = _reservation_statement()
+        params = {"move_product": product_id, "move_variant": variant_id, "move_delta": delta}
+        params["move_now"] = now
+    else:
+        statement = _stock_statement(product_id, variant_id, delta, product_where, conditions, now)
+        params = {}
+    new_stock, variants = session.execute(statement, params).one()
+    if new_stock is None:
+        return False
+    if variants != 1:
+        session.execute(
+            sa.update(Product)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock - delta)
+            .execution_options(synchronize_session=False)
+        )
+        return False
+    stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta)
+    return True
+
+
+def _stock_statement(product_id, variant_id, delta, product_where, conditions, now) -> sa.Select:
+    """SELECT (the product's new total, variants moved) over the two UPDATEs as CTEs."""
     moved_product = (
         sa.update(_PRODUCTS)
         .where(*product_where)
         # Set here: a CTE's UPDATE gets no Python-side `onupdate` value from SQLAlchemy.
-        .values(stock=_PRODUCTS.c.stock + delta, updated_at=utcnow())
+        .values(stock=_PRODUCTS.c.stock + delta, updated_at=now)
         .returning(_PRODUCTS.c.stock)
         .cte("moved_product")
     )
@@ -154,24 +189,30 @@ def _move_both_in_one(session, product_id, variant_id, delta, product_where, con
         .returning(_VARIANTS.c.id)
         .cte("moved_variant")
     )
-    new_stock, variants = session.execute(
-        sa.select(
-            sa.select(moved_product.c.stock).scalar_subquery(),
-            sa.select(sa.func.count()).select_from(moved_variant).scalar_subquery(),
-        )
-    ).one()
-    if new_stock is None:
-        return False
-    if variants != 1:
-        session.execute(
-            sa.update(Product)
-            .where(Product.id == product_id)
-            .values(stock=Product.stock - delta)
-            .execution_options(synchronize_session=False)
-        )
-        return False
-    stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta)
-    return True
+    return sa.select(
+        sa.select(moved_product.c.stock).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(moved_variant).scalar_subquery(),
+    )
+
+
+@cache
+def _reservation_statement() -> sa.Select:
+    """`_stock_statement` with `_reserve`'s conditions (an active product, the variant holding
+    the units: delta = −quantity), its values bound at execution."""
+    product_id = sa.bindparam("move_product", type_=sa.Integer)
+    delta = sa.bindparam("move_delta", type_=sa.Integer)
+    return _stock_statement(
+        product_id,
+        sa.bindparam("move_variant", type_=sa.Integer),
+        delta,
+        (
+            _PRODUCTS.c.id == product_id,
+            _PRODUCTS.c.status == ProductStatus.ACTIVE,
+            _PRODUCTS.c.stock + delta >= 0,
+        ),
+        (_VARIANTS.c.stock + delta >= 0,),
+        sa.bindparam("move_now", type_=_PRODUCTS.c.updated_at.type),
+    )
 
 
 _PRODUCTS = Product.__table__
@@ -253,6 +294,7 @@ def _reserve(
         product_conditions=(Product.status == ProductStatus.ACTIVE,),
         order_id=order.id,
         ledger=ledger,
+        reserving=True,  # these very conditions, in a statement built once (PostgreSQL)
     ):
         raise OutOfStock(
             str(

@@ -327,3 +327,30 @@ def test_number_and_unique_code_are_read_in_one_statement(session):
     assert order.total_minor != first.total_minor
     assert 1 <= order.unique_code_minor <= 999
     assert order.total_minor == order.subtotal_minor + order.shipping_minor + order.unique_code_minor
+
+
+def test_a_size_without_the_units_refuses_and_leaves_the_product_total_as_it_was(session):
+    # The product's total has the units (2 + 3) but the chosen size does not: the reservation is
+    # refused, and the total the product's UPDATE moved first is put back in the transaction
+    # (PostgreSQL: one statement of two CTEs, whose product UPDATE always runs to completion).
+    from marketplace.catalogue.models import ProductOption, ProductVariant
+    from marketplace.stock.services import reserve_stock
+
+    product = make_product(session, stock=2)
+    session.add(ProductOption(product_id=product.id, position=1, name_id="Ukuran", name_en="Size"))
+    small = product.variants[0]
+    small.value1 = "S"
+    medium = ProductVariant(product_id=product.id, position=1, value1="M", stock=3)
+    session.add(medium)
+    session.flush()
+    session.execute(sa.update(Product).where(Product.id == product.id).values(stock=5))
+    session.commit()
+    order = place(session, make_cart(session, {make_product(session, stock=5): 1}))
+    session.commit()
+    with pytest.raises(OutOfStock):
+        reserve_stock(session, product, 3, order=order, now=order.created_at, variant_id=small.id)
+    assert session.scalar(sa.select(Product.stock).where(Product.id == product.id)) == 5
+    assert session.scalar(sa.select(ProductVariant.stock).where(ProductVariant.id == small.id)) == 2
+    reserve_stock(session, product, 3, order=order, now=order.created_at, variant_id=medium.id)
+    assert session.scalar(sa.select(Product.stock).where(Product.id == product.id)) == 2
+    assert session.scalar(sa.select(ProductVariant.stock).where(ProductVariant.id == medium.id)) == 0
