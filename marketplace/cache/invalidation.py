@@ -8,7 +8,8 @@ history) and in `session.execute()` of insert/update/delete/text SQL; after the 
   its variants and options. A bulk `UPDATE products` counts as such when it sets only those columns
   and its WHERE pins the rows (`products.id = :id` or `products.id IN (…)` among its AND-ed
   conditions; `product_id` for variants and options) — the conditional stock UPDATEs of
-  marketplace.stock are exactly that, so the stock domain needs no call of its own;
+  marketplace.stock are exactly that, so the stock domain needs no call of its own (except for
+  its one-statement form on PostgreSQL, a SELECT with data-modifying CTEs: `stock_moved`);
 - its *card* counter `c:<id>` as well when a card changes: a price, "N sold" or rating change, a
   variant, or stock that runs out or comes back. A card says "In stock" or "Out of stock", never how
   many (tests/infra/test_cache_invalidation.py holds it to that), so an order that leaves units
@@ -116,6 +117,16 @@ def touch_products(session: Session, product_ids: Iterable[int], facets: Iterabl
 
 def _touch(session: Session, counters: set[str]) -> None:
     session.info.setdefault(TOUCHED, set()).update(counters)
+
+
+def stock_moved(session: Session, *, product_id: int, new_stock: int, delta: int) -> None:
+    """A product's total and one of its variants moved by `delta` (now `new_stock`) in a statement
+    the listeners cannot read (marketplace.stock's one-statement form on PostgreSQL, a SELECT
+    with data-modifying CTEs): the counters its two UPDATEs would have touched."""
+    if session.info.get(STRUCTURAL):
+        return
+    columns = {STOCK_COLUMN, "updated_at"}
+    _touch(session, _product_counters(product_id, columns, _crossing(new_stock, delta)))
 
 
 def _structural(session: Session) -> None:

@@ -70,15 +70,22 @@ def find_order_by_checkout_token(
     """The order a checkout form already made — only if it is this buyer's (account, or guest email)."""
     if not checkout_token:
         return None
-    order = session.scalars(sa.select(Order).where(Order.checkout_token == checkout_token)).first()
-    if order is None:
-        return None
-    buyer_id = getattr(buyer, "id", None)
-    if order.buyer_id != buyer_id:
-        return None
-    if buyer_id is None and (email or "").strip().lower() != order.email:
+    order = _order_with_token(session, checkout_token)
+    if order is None or not _belongs_to(order, buyer=buyer, email=email):
         return None
     return order
+
+
+def _order_with_token(session: Session, checkout_token: str) -> Order | None:
+    return session.scalars(sa.select(Order).where(Order.checkout_token == checkout_token)).first()
+
+
+def _belongs_to(order: Order, *, buyer, email: str | None) -> bool:
+    """Whether `order` is this buyer's (their account's, or for a guest, this email's)."""
+    buyer_id = getattr(buyer, "id", None)
+    if order.buyer_id != buyer_id:
+        return False
+    return buyer_id is not None or (email or "").strip().lower() == order.email
 
 
 def place_order(
@@ -106,8 +113,9 @@ def place_order(
 
     Prices, titles and sellers come from the database, never from the client. The cart lines are
     taken with one DELETE … RETURNING, so the same cart can only become one order; the same
-    `checkout_token` twice (a double click) returns the first order. Stock is reserved with a
-    conditional UPDATE per product (the database decides) and a RESERVE ledger row each.
+    `checkout_token` twice (a double click) returns the first order (another buyer's token:
+    AlreadyPlaced). Stock is reserved with a conditional UPDATE per product (the database
+    decides) and a RESERVE ledger row each.
     `address` may be None only for pickup. `expected_fingerprint` (from `cart_fingerprint` on the
     checkout page) makes a changed cart a Conflict. Sends `signals.order_placed` (the pending
     bank-transfer payment, the confirmation email).
@@ -131,19 +139,21 @@ def place_order(
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
         raise ValidationError(str(_l("The checkout form expired. Please review your order and try again.")))
-    existing = find_order_by_checkout_token(session, checkout_token, buyer=buyer, email=email)
-    if existing is not None:
-        return existing
     # 1. Validate: the buyer's choices, the cart's lines, the market's rules.
     choice = validate_choice(
         email=email, address=address, shipping_method=shipping_method, payment_method=payment_method
     )
     note = clean_note(note)
-    quantities = _take_cart_lines(session, cart)
+    # Takes nothing when an order already holds this checkout token (a double click): the token
+    # is looked up only then, not by a SELECT of its own on every order.
+    quantities = _take_cart_lines(session, cart, checkout_token)
     if not quantities:
-        existing = find_order_by_checkout_token(session, checkout_token, buyer=buyer, email=choice.email)
+        existing = _order_with_token(session, checkout_token)
         if existing is not None:
-            return existing
+            if _belongs_to(existing, buyer=buyer, email=choice.email):
+                return existing
+            # Another buyer's form: what the unique token would have refused at the flush.
+            raise AlreadyPlaced(None)
         raise ValidationError(str(_l("Your cart is empty.")))
     lines = validate_lines(session, quantities, expected_fingerprint=expected_fingerprint)
     currency = (currency or "IDR").upper()
@@ -195,15 +205,19 @@ def place_order(
     return order
 
 
-def _take_cart_lines(session: Session, cart: Cart) -> dict[tuple[int, int | None], int]:
-    """{(product_id, variant_id): quantity} of the cart's lines, deleted in one statement.
+def _take_cart_lines(session: Session, cart: Cart, checkout_token: str) -> dict[tuple[int, int | None], int]:
+    """{(product_id, variant_id): quantity} of the cart's lines, deleted in one statement, unless
+    an order already holds `checkout_token` (then nothing is taken).
 
     The first checkout of this cart gets them; a concurrent second one (other tab, double
     click) blocks on the rows, then finds none.
     """
     taken = session.execute(
         sa.delete(CartLine)
-        .where(CartLine.cart_id == cart.id)
+        .where(
+            CartLine.cart_id == cart.id,
+            ~sa.exists().where(Order.checkout_token == checkout_token),
+        )
         .returning(CartLine.product_id, CartLine.variant_id, CartLine.quantity)
     ).all()
     session.expire(cart, ["lines"])

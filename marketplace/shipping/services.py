@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -152,10 +153,12 @@ def split_parcels(item_weights: Sequence[int], *, limit: int = MAX_PARCEL_GRAMS)
 @dataclass(frozen=True)
 class DestinationRates:
     """A destination's zone (None: none serves it) and the zone's weight tiers, lightest first:
-    read once (one query) for every parcel going there, however many sellers send one. A tier
-    has ShippingRate's max_weight_grams, price_minor, currency, est_days_min and est_days_max."""
+    read once (one query) for every parcel going there, however many sellers send one. The zone
+    is a row of ShippingZone's id, code, name_id, name_en, provinces, city_contains and
+    countries; a tier has ShippingRate's max_weight_grams, price_minor, currency, est_days_min
+    and est_days_max."""
 
-    zone: ShippingZone | None
+    zone: sa.Row | None
     tiers: tuple = ()
 
     def tier(self, weight_grams: int):
@@ -167,36 +170,42 @@ def destination_rates(session: Session, destination: ShippingAddress) -> Destina
     """The zone `destination` falls in and its tiers (`quote_shipping` takes them as `rates`).
 
     One query: the zones of the destination's side (a handful) joined to their tiers' price
-    columns, read as plain rows (every tier of those zones, but no ORM object per tier).
+    columns, all read as plain rows (a zone is its first row: code, names, provinces, city text,
+    countries), with no ORM object per row: an entity per row, with its identity-map lookup, was
+    most of the cost (every tier of every zone on that side is read, 120 rows in the bench).
     """
-    rows = session.execute(
-        sa.select(ShippingZone, *_TIER_COLUMNS)
-        .outerjoin(ShippingRate, ShippingRate.zone_id == ShippingZone.id)
-        .where(ShippingZone.international.is_(destination.country != HOME_COUNTRY))
-        .order_by(ShippingZone.position, ShippingZone.id, ShippingRate.max_weight_grams, ShippingRate.id)
-    ).all()
-    zones: dict[int, ShippingZone] = {}
+    rows = session.execute(_destination_rates_query(destination.country != HOME_COUNTRY)).all()
+    zones: dict[int, sa.Row] = {}
     tiers: dict[int, list] = {}
     for row in rows:
-        zone = row[0]
-        zones.setdefault(zone.id, zone)
-        zone_tiers = tiers.setdefault(zone.id, [])
+        zone_id = row.id
+        if zone_id not in zones:
+            zones[zone_id] = row
+            tiers[zone_id] = []
         if row.max_weight_grams is not None:
-            zone_tiers.append(row)
+            tiers[zone_id].append(row)
     zone = _matching_zone(list(zones.values()), destination)
     if zone is None:
         return DestinationRates(None)
     return DestinationRates(zone, tuple(tiers[zone.id]))
 
 
+@cache
+def _destination_rates_query(international: bool) -> sa.Select:
+    # The tables' own columns (Core): no ORM entity to compile or load.
+    zones, rates = ShippingZone.__table__.c, ShippingRate.__table__.c
+    return (
+        sa.select(*(zones[name] for name in _ZONE_COLUMNS), *(rates[name] for name in _TIER_COLUMNS))
+        .select_from(ShippingZone.__table__.outerjoin(ShippingRate.__table__, rates.zone_id == zones.id))
+        .where(zones.international.is_(international))
+        .order_by(zones.position, zones.id, rates.max_weight_grams, rates.id)
+    )
+
+
+#: What matching a zone and naming it in a quote need (`DestinationRates.zone` is a row of these).
+_ZONE_COLUMNS = ("id", "code", "name_id", "name_en", "provinces", "city_contains", "countries")
 #: What a tier's price needs (`DestinationRates.tiers` holds rows of these, lightest first).
-_TIER_COLUMNS = (
-    ShippingRate.max_weight_grams,
-    ShippingRate.price_minor,
-    ShippingRate.currency,
-    ShippingRate.est_days_min,
-    ShippingRate.est_days_max,
-)
+_TIER_COLUMNS = ("max_weight_grams", "price_minor", "currency", "est_days_min", "est_days_max")
 
 
 def quote_shipping(

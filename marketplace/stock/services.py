@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from marketplace import signals
+from marketplace.cache.invalidation import stock_moved
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
 from marketplace.catalogue.variants import find_variant
 from marketplace.errors import Conflict, NotFound, OutOfStock, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.stock.models import StockMovement, StockMovementKind
+from marketplace.types import utcnow
 
 #: Most units one product can hold (a typo guard for hand-entered stock).
 MAX_STOCK = 1_000_000
@@ -44,6 +47,7 @@ def _move_stock(
     order_id: int | None = None,
     actor_id: int | None = None,
     ledger: list[dict] | None = None,
+    reserving: bool = False,
 ) -> bool:
     """Add `delta` units to the variant (and to its product's total) if `conditions` (on the
     variant) and `product_conditions` hold in the database, and ledger it (into `ledger`, when
@@ -53,38 +57,21 @@ def _move_stock(
     Two conditional UPDATEs in one transaction (skipped for a delta of 0, a ledger-only row such
     as SALE): the product row first, so every writer of a product takes its row lock before any of
     its variants' and two checkouts of different variants of one product queue instead of
-    deadlocking; then the variant row, whose WHERE clause decides. Returns False, writing nothing,
-    when the database refused either. Loaded `stock` attributes are expired.
+    deadlocking; then the variant row, whose WHERE clause decides (on PostgreSQL both in one
+    statement, `_move_both_in_one`). Returns False, writing nothing, when the database refused
+    either. Loaded `stock` attributes are expired. `reserving`: `_reserve`'s own conditions
+    (`_move_both_in_one`).
     """
     if delta:
         product_where = [Product.id == product_id, *product_conditions]
         if delta < 0:
             product_where.append(Product.stock + delta >= 0)
-        # RETURNING the new total: the page cache tells from it whether the product ran out or
-        # came back (cache.invalidation), without reading the row again before the commit.
-        result = session.execute(
-            sa.update(Product)
-            .where(*product_where)
-            .values(stock=Product.stock + delta)
-            .returning(Product.stock)
-            .execution_options(synchronize_session=False)
-        )
-        if result.first() is None:
-            return False
-        result = session.execute(
-            sa.update(ProductVariant)
-            .where(ProductVariant.id == variant_id, ProductVariant.product_id == product_id, *conditions)
-            .values(stock=ProductVariant.stock + delta)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            # Undo the total under the row lock this transaction still holds.
-            session.execute(
-                sa.update(Product)
-                .where(Product.id == product_id)
-                .values(stock=Product.stock - delta)
-                .execution_options(synchronize_session=False)
-            )
+        if session.get_bind().dialect.name == "postgresql":
+            if not _move_both_in_one(
+                session, product_id, variant_id, delta, product_where, conditions, reserving=reserving
+            ):
+                return False
+        elif not _move_both(session, product_id, variant_id, delta, product_where, conditions):
             return False
     row = {
         "product_id": product_id,
@@ -110,6 +97,126 @@ def _move_stock(
             session=session, product_id=product_id, variant_id=variant_id, delta=delta, now=now
         )
     return True
+
+
+def _move_both(session, product_id, variant_id, delta, product_where, conditions) -> bool:
+    """The product's then the variant's conditional UPDATE, two statements (SQLite)."""
+    # RETURNING the new total: the page cache tells from it whether the product ran out or
+    # came back (cache.invalidation), without reading the row again before the commit.
+    result = session.execute(
+        sa.update(Product)
+        .where(*product_where)
+        .values(stock=Product.stock + delta)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+    if result.first() is None:
+        return False
+    result = session.execute(
+        sa.update(ProductVariant)
+        .where(ProductVariant.id == variant_id, ProductVariant.product_id == product_id, *conditions)
+        .values(stock=ProductVariant.stock + delta)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        # Undo the total under the row lock this transaction still holds.
+        session.execute(
+            sa.update(Product)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock - delta)
+            .execution_options(synchronize_session=False)
+        )
+        return False
+    return True
+
+
+def _move_both_in_one(
+    session, product_id, variant_id, delta, product_where, conditions, *, reserving: bool = False
+) -> bool:
+    """`_move_both` in one statement (PostgreSQL): the variant's UPDATE, a data-modifying CTE,
+    runs only if the product's matched (`EXISTS`), so it reads, and so locks, the product row
+    first — the same lock order as every other stock writer. A CTE always runs to completion, so
+    a refused variant leaves the product's total moved: it is put back as in `_move_both`.
+
+    `reserving` (a checkout's reservation, whose conditions `_reserve` gives): the statement
+    built once with bound parameters (`_reservation_statement`), not per line.
+
+    The page cache's listeners do not read a SELECT: its counters are told here, from the new
+    total the statement returns, as they would have been from the two UPDATEs.
+    """
+    now = utcnow()
+    if reserving:
+        statement = _reservation_statement()
+        params = {"move_product": product_id, "move_variant": variant_id, "move_delta": delta}
+        params["move_now"] = now
+    else:
+        statement = _stock_statement(product_id, variant_id, delta, product_where, conditions, now)
+        params = {}
+    new_stock, variants = session.execute(statement, params).one()
+    if new_stock is None:
+        return False
+    if variants != 1:
+        session.execute(
+            sa.update(Product)
+            .where(Product.id == product_id)
+            .values(stock=Product.stock - delta)
+            .execution_options(synchronize_session=False)
+        )
+        return False
+    stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta)
+    return True
+
+
+def _stock_statement(product_id, variant_id, delta, product_where, conditions, now) -> sa.Select:
+    """SELECT (the product's new total, variants moved) over the two UPDATEs as CTEs."""
+    moved_product = (
+        sa.update(_PRODUCTS)
+        .where(*product_where)
+        # Set here: a CTE's UPDATE gets no Python-side `onupdate` value from SQLAlchemy.
+        .values(stock=_PRODUCTS.c.stock + delta, updated_at=now)
+        .returning(_PRODUCTS.c.stock)
+        .cte("moved_product")
+    )
+    moved_variant = (
+        sa.update(_VARIANTS)
+        .where(
+            _VARIANTS.c.id == variant_id,
+            _VARIANTS.c.product_id == product_id,
+            *conditions,
+            sa.exists(sa.select(moved_product.c.stock)),
+        )
+        .values(stock=_VARIANTS.c.stock + delta)
+        .returning(_VARIANTS.c.id)
+        .cte("moved_variant")
+    )
+    return sa.select(
+        sa.select(moved_product.c.stock).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(moved_variant).scalar_subquery(),
+    )
+
+
+@cache
+def _reservation_statement() -> sa.Select:
+    """`_stock_statement` with `_reserve`'s conditions (an active product, the variant holding
+    the units: delta = −quantity), its values bound at execution."""
+    product_id = sa.bindparam("move_product", type_=sa.Integer)
+    delta = sa.bindparam("move_delta", type_=sa.Integer)
+    return _stock_statement(
+        product_id,
+        sa.bindparam("move_variant", type_=sa.Integer),
+        delta,
+        (
+            _PRODUCTS.c.id == product_id,
+            _PRODUCTS.c.status == ProductStatus.ACTIVE,
+            _PRODUCTS.c.stock + delta >= 0,
+        ),
+        (_VARIANTS.c.stock + delta >= 0,),
+        sa.bindparam("move_now", type_=_PRODUCTS.c.updated_at.type),
+    )
+
+
+_PRODUCTS = Product.__table__
+_VARIANTS = ProductVariant.__table__
 
 
 def _line_variant_id(session: Session, line) -> int | None:
@@ -187,6 +294,7 @@ def _reserve(
         product_conditions=(Product.status == ProductStatus.ACTIVE,),
         order_id=order.id,
         ledger=ledger,
+        reserving=True,  # these very conditions, in a statement built once (PostgreSQL)
     ):
         raise OutOfStock(
             str(
