@@ -19,6 +19,7 @@ import atexit
 import gc
 import os
 import shutil
+import sys
 import tempfile
 from collections import OrderedDict
 from pathlib import Path
@@ -257,6 +258,18 @@ def _shared_app(url: str, settings: dict | None = None) -> tuple[Flask, tuple[st
             db.engine.dispose()
         del _shared_configs[old]
     return app, key
+
+
+@pytest.fixture(autouse=True)
+def _stripe_forgets_last_tests_keys():
+    """Tables are emptied between tests, so an order number comes round again, and with it the
+    idempotency key of its Checkout Session: the process's Stripe harness, if started, forgets the
+    keys of earlier tests, as Stripe does a day later (two tests' orders drew one number and the
+    second was refused as a reused key)."""
+    server = sys.modules.get("marketplace.payments.local_stripe.server")
+    harness = server and server._started.get("harness")
+    if harness is not None:
+        harness.forget_idempotency_keys()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 
 import requests
@@ -48,8 +49,22 @@ def _refund_create_with_webhook(cls, **data):
 
 Refund._api_create = classmethod(_refund_create_with_webhook)
 
-_idempotent: dict[tuple[str, str], tuple[str, int, bytes]] = {}
+#: Stripe keeps an idempotency key for 24 hours; so does the harness (the demo's runs for days).
+IDEMPOTENCY_KEY_SECONDS = 24 * 3600
+#: (key, its fingerprint, status, body, when stored), oldest first.
+_idempotent: dict[tuple[str, str], tuple[str, int, bytes, float]] = {}
 _idempotency_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+
+def _forget_expired_keys(now: float) -> None:
+    while _idempotent:
+        oldest = next(iter(_idempotent))
+        if now - _idempotent[oldest][3] < IDEMPOTENCY_KEY_SECONDS:
+            return
+        del _idempotent[oldest]
+        lock = _idempotency_locks.get(oldest)
+        if lock is not None and not lock.locked():
+            del _idempotency_locks[oldest]
 
 
 @web.middleware
@@ -62,9 +77,10 @@ async def idempotency_middleware(request, handler):
     fingerprint = hashlib.sha256(request.path.encode() + b"\0" + body).hexdigest()
     lock = _idempotency_locks.setdefault(cache_key, asyncio.Lock())
     async with lock:
+        _forget_expired_keys(time.monotonic())
         saved = _idempotent.get(cache_key)
         if saved is not None:
-            saved_fingerprint, status, saved_body = saved
+            saved_fingerprint, status, saved_body, _ = saved
             if saved_fingerprint != fingerprint:
                 return server.json_response(
                     {
@@ -81,7 +97,7 @@ async def idempotency_middleware(request, handler):
             return response
         response = await handler(request)
         if 200 <= response.status < 300:
-            _idempotent[cache_key] = (fingerprint, response.status, response.body)
+            _idempotent[cache_key] = (fingerprint, response.status, response.body, time.monotonic())
         return response
 
 
@@ -107,6 +123,12 @@ class StripeHarness:
     api_key: str = API_KEY
     webhook_secret: str = WEBHOOK_SECRET
     _http: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def forget_idempotency_keys(self) -> None:
+        """Forget every key, as Stripe does a day later. Tests empty the database between them, so
+        an order number, and the key made from it, comes round again (call between requests)."""
+        _idempotent.clear()
+        _idempotency_locks.clear()
 
     def client(self) -> stripe.StripeClient:
         return stripe.StripeClient(self.api_key, base_addresses={"api": self.base_url}, max_network_retries=0)
@@ -209,7 +231,6 @@ def start_stripe_server(host: str = "127.0.0.1", port: int = 0) -> StripeHarness
 
 def main() -> None:
     import argparse
-    import time
 
     parser = argparse.ArgumentParser(
         description="Local Stripe-compatible server for Pasar Desa tests and the demo"
