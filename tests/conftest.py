@@ -349,10 +349,11 @@ def _own_app(url: str, app_overrides: dict):
         db.engine.dispose()
 
 
-def _place_counts_key() -> str:
-    from marketplace.storefront.views import PLACE_COUNTS  # imported with the app, not before it
+def _kept_by_generation_keys() -> tuple[str, ...]:
+    # Imported with the app, not before it.
+    from marketplace.storefront.views import HOME_CARDS, LISTING_PAGES, PLACE_COUNTS
 
-    return PLACE_COUNTS
+    return PLACE_COUNTS, HOME_CARDS, LISTING_PAGES
 
 
 def _on_shared_app(url: str, app_overrides: dict):
@@ -367,7 +368,8 @@ def _on_shared_app(url: str, app_overrides: dict):
         cache.backend._entries.clear()
     # Emptying the tables below restarts the generations: what was kept by them goes too.
     app.extensions.pop(RATE_TABLES, None)
-    app.extensions.pop(_place_counts_key(), None)
+    for kept in _kept_by_generation_keys():
+        app.extensions.pop(kept, None)
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

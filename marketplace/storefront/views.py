@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
+from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
 from marketplace.favourites.alerts import has_pending_alert
 from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
@@ -42,6 +43,10 @@ bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: app.extensions key: the home page's clusters and desa with their counts, kept by generation.
 PLACE_COUNTS = "storefront.place_counts"
+#: app.extensions keys: the home page's featured and newest cards, and the listings' and searches'
+#: pages of cards, kept while what they show holds (cache.kept).
+HOME_CARDS = "storefront.home_cards"
+LISTING_PAGES = "storefront.listing_pages"
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
@@ -99,6 +104,30 @@ def _listing_facets(params: SearchParams) -> list[str]:
     return facets
 
 
+def _search_page(params: SearchParams) -> storefront_search.ProductPage:
+    """One page of cards for `params`, kept while its products' cards, the facets its choice and
+    order rest on and the catalogue hold (the same things its cached page depends on)."""
+    today = market_today()  # a label's validity is by the market's day
+
+    def load() -> Loaded:
+        result = storefront_search.search_products(db.session, params, today=today, as_cards=True)
+        return Loaded(result, [p.id for p in result.items], _listing_facets(params))
+
+    return kept_listing(LISTING_PAGES, (params, today), load)
+
+
+def _home_cards() -> Loaded:
+    session = db.session
+    featured = listings.list_featured_cards(session, utcnow())
+    newest = listings.list_newest_cards(session, HOME_NEWEST)
+    return Loaded((featured, newest), [f.card.id for f in featured] + [p.id for p in newest])
+
+
+def _next_featured_change() -> float | None:
+    change = listings.next_featured_change(db.session, utcnow())
+    return None if change is None else change.timestamp()
+
+
 def _listing_context(
     result: storefront_search.ProductPage, params: SearchParams, endpoint: str, **route_args
 ) -> dict:
@@ -127,7 +156,9 @@ def _listing_context(
 def home():
     session = db.session
     lang = current_language()
-    featured = listings.list_featured_cards(session, utcnow())
+    # Featured and newest cards as read while none of them, nor the catalogue, has changed since
+    # (a featured window opening or closing is a change without a write: kept until the next one).
+    featured, newest = kept_listing(HOME_CARDS, HOME_NEWEST, _home_cards, until=_next_featured_change)
     featured_cards = [
         presenters.product_card(
             f.card, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(f, "headline", lang)
@@ -135,7 +166,6 @@ def home():
         for index, f in enumerate(featured)
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
-    newest = listings.list_newest_cards(session, HOME_NEWEST)
     page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
     # The counts scan every public product; what moves them (publishing, hiding, a product's
     # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
@@ -160,7 +190,7 @@ def cluster(slug: str):
     lang = current_language()
     found = listings.get_cluster_by_slug(session, slug)
     params = _listing_params(cluster=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     return render_template(
         "storefront/cluster.html",
         cluster=presenters.cluster_view(found, lang),
@@ -176,7 +206,7 @@ def village(slug: str):
     lang = current_language()
     found = listings.get_village_by_slug(session, slug)
     params = _listing_params(village=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     return render_template(
         "storefront/village.html",
         village=presenters.village_view(found, lang),
@@ -194,7 +224,7 @@ def seller(slug: str):
     found, rating_count, rating_stars = listings.get_seller_page(session, slug)
     page_shows_products((), facets=(RATING,))  # the shop's rating sums its products'
     params = _listing_params(seller=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     return render_template(
         "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
@@ -288,7 +318,7 @@ def search():
         village_slugs=[v.village.slug for v in villages],
         label_codes=[label.code for label in labels],
     )
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:
