@@ -18,6 +18,7 @@ are eager-loaded (`CARD_OPTIONS`; the product page's in `get_public_product`).
     list_villages(session, *, with_counts=True) -> list[VillageSummary(village, product_count)]
     list_label_types(session) -> list[LabelType]
     list_choices(session) -> Choices(clusters, villages, labels)   plain rows, one statement
+    cluster_choice(choices, slug) -> ChoiceCluster                 raises NotFound
     list_village_sellers(session, village) -> list[Seller]
 
 The statements of the storefront's every-request reads (home, cluster, village and search pages) are
@@ -439,6 +440,15 @@ def list_choices(session: Session, *, labels: bool = True) -> Choices:
         else:
             label_choices.append(ChoiceLabel(row_id, slug, name_id, name_en or ""))
     return Choices(clusters, villages, label_choices)
+
+
+def cluster_choice(choices: Choices, slug: str) -> ChoiceCluster:
+    """The cluster with this slug among `choices` (what get_cluster_by_slug finds, as plain values,
+    for a page that keeps the choices). Raises NotFound."""
+    for summary in choices.clusters:
+        if summary.cluster.slug == slug:
+            return summary.cluster
+    raise NotFound(_l("Cluster not found."))
 
 
 def _choice_parts() -> list[sa.Select]:

@@ -46,6 +46,8 @@ PLACE_COUNTS = "storefront.place_counts"
 #: app.extensions keys: the home page's featured and newest cards, and the listings' and searches'
 #: pages of cards, kept while what they show holds (cache.kept).
 HOME_CARDS = "storefront.home_cards"
+#: app.extensions key: the clusters, desa and label types (list_choices), kept by generation.
+CHOICES = "storefront.choices"
 LISTING_PAGES = "storefront.listing_pages"
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
@@ -102,6 +104,11 @@ def _listing_facets(params: SearchParams) -> list[str]:
     if params.sort == "best_selling":
         facets.append(SALES)
     return facets
+
+
+def _choices() -> listings.Choices:
+    # Clusters, regions and label types are structural: any change to them moves the generation.
+    return kept_for_generation(CHOICES, listings.list_choices) or listings.list_choices(db.session)
 
 
 def _search_page(params: SearchParams) -> storefront_search.ProductPage:
@@ -186,9 +193,8 @@ def home():
 @bp.get("/clusters/<slug>")
 @cache_public_page
 def cluster(slug: str):
-    session = db.session
     lang = current_language()
-    found = listings.get_cluster_by_slug(session, slug)
+    found = listings.cluster_choice(_choices(), slug)
     params = _listing_params(cluster=found.slug)
     result = _search_page(params)
     return render_template(
@@ -308,10 +314,9 @@ def _product_extras(found, detail, lang: str) -> dict:
 @bp.get("/search")
 @cache_public_page
 def search():
-    session = db.session
     lang = current_language()
     params = search_params.parse_search_params(request.args)
-    clusters, villages, labels = listings.list_choices(session)
+    clusters, villages, labels = _choices()
     params = search_params.drop_unknown_filters(
         params,
         cluster_slugs=[c.cluster.slug for c in clusters],
