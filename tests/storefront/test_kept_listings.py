@@ -183,3 +183,24 @@ def test_another_process_change_shows_once_it_bumps(app, session, shop, client):
             .values(value=CacheGeneration.value + 1)
         )
     assert "Renamed kendi" in _html(client, path)
+
+
+def test_the_choices_are_kept_and_a_new_or_renamed_cluster_shows_next(session, shop, client, count_queries):
+    seller, cluster = shop
+    make_product(session, seller=seller, cluster=cluster)
+    session.commit()
+    _html(client, "/search?q=kendi")
+    _html(client, "/clusters/kerajinan")
+    with count_queries() as second:
+        _html(client, "/search?q=kendi")
+        _html(client, "/clusters/kerajinan")
+    assert not [s for s in second.statements if "from clusters" in s.lower()], second.statements
+
+    assert client.get("/clusters/tenun").status_code == 404
+    make_cluster(session, slug="tenun", name_id="Tenun", name_en="Weaving")
+    session.commit()
+    assert "Weaving" in _html(client, "/clusters/tenun")
+    assert 'value="tenun"' in _html(client, "/search?q=kendi")
+    cluster.name_en = "Clay and craft"
+    session.commit()
+    assert "Clay and craft" in _html(client, "/clusters/kerajinan")
