@@ -351,9 +351,9 @@ def _own_app(url: str, app_overrides: dict):
 
 def _kept_by_generation_keys() -> tuple[str, ...]:
     # Imported with the app, not before it.
-    from marketplace.storefront.views import HOME_CARDS, LISTING_PAGES, PLACE_COUNTS
+    from marketplace.storefront import views
 
-    return PLACE_COUNTS, HOME_CARDS, LISTING_PAGES
+    return views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS, views.LISTING_PAGES, views.CHOICES
 
 
 def _on_shared_app(url: str, app_overrides: dict):

@@ -6,7 +6,7 @@ query parameters are ignored (and the page says so); unknown slugs and ids raise
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
@@ -16,6 +16,7 @@ from marketplace.favourites.alerts import has_pending_alert
 from marketplace.favourites.current import recent_ids, request_user, shows_recently_viewed
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.i18n import current_language, localized
+from marketplace.lru import BoundedLRU
 from marketplace.markets.context import kept_for_generation
 from marketplace.markets.presenters import price_money
 from marketplace.reviews import presenters as review_presenters
@@ -46,6 +47,10 @@ PLACE_COUNTS = "storefront.place_counts"
 #: app.extensions keys: the home page's featured and newest cards, and the listings' and searches'
 #: pages of cards, kept while what they show holds (cache.kept).
 HOME_CARDS = "storefront.home_cards"
+#: app.extensions key: the home page's rendered cluster and desa lists, kept by generation; in each,
+#: one per language and mount point (their links' prefix).
+PLACE_LISTS = "storefront.place_lists"
+PLACE_LIST_VARIANTS = 8
 #: app.extensions key: the clusters, desa and label types (list_choices), kept by generation.
 CHOICES = "storefront.choices"
 LISTING_PAGES = "storefront.listing_pages"
@@ -161,7 +166,6 @@ def _listing_context(
 @bp.get("/")
 @cache_public_page
 def home():
-    session = db.session
     lang = current_language()
     # Featured and newest cards as read while none of them, nor the catalogue, has changed since
     # (a featured window opening or closing is a change without a write: kept until the next one).
@@ -174,10 +178,7 @@ def home():
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
     page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
-    # The counts scan every public product; what moves them (publishing, hiding, a product's
-    # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
-    places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(session)
-    clusters, villages = places
+    cluster_list, village_list = _place_lists(lang)
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
@@ -185,9 +186,32 @@ def home():
         "storefront/home.html",
         featured=featured_cards,
         newest=newest_cards,
-        clusters=presenters.cluster_links(clusters, lang),
-        villages=presenters.village_links(villages, lang),
+        cluster_list=cluster_list,
+        village_list=village_list,
     )
+
+
+def _place_lists(lang: str):
+    """The home page's cluster and desa lists with their counts, rendered once per catalogue
+    generation, language and mount point (≈ 50 links with a plural each, the page's largest part)."""
+    rendered = kept_for_generation(PLACE_LISTS, lambda _session: BoundedLRU(PLACE_LIST_VARIANTS))
+    key = (lang, request.script_root)
+    found = rendered.get(key) if rendered is not None else None
+    if found is None:
+        # The counts scan every public product; what moves them (publishing, hiding, a product's
+        # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
+        places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(db.session)
+        clusters, villages = places
+        link_list = get_template_attribute("macros/catalogue.html", "link_list")
+        found = (
+            link_list(
+                presenters.cluster_links(clusters, lang), _("Clusters"), show_counts=True, class_="tiles"
+            ),
+            link_list(presenters.village_links(villages, lang), _("Villages"), show_counts=True),
+        )
+        if rendered is not None:
+            rendered.put(key, found)
+    return found
 
 
 @bp.get("/clusters/<slug>")

@@ -204,3 +204,19 @@ def test_the_choices_are_kept_and_a_new_or_renamed_cluster_shows_next(session, s
     cluster.name_en = "Clay and craft"
     session.commit()
     assert "Clay and craft" in _html(client, "/clusters/kerajinan")
+
+
+def test_the_home_lists_are_kept_per_language_and_mount_point_and_follow_a_rename(session, shop, client):
+    seller, cluster = shop
+    make_product(session, seller=seller, cluster=cluster)
+    session.commit()
+    english = _html(client, "/?lang=en")
+    assert ">Handicraft</a>" in english and ">Kerajinan</a>" not in english
+    indonesian = _html(client, "/?lang=id")
+    assert ">Kerajinan</a>" in indonesian and ">Handicraft</a>" not in indonesian
+    assert 'href="/clusters/kerajinan"' in _html(client, "/?lang=en")
+    mounted = client.get("/?lang=en", environ_overrides={"SCRIPT_NAME": "/pasar"}).get_data(as_text=True)
+    assert 'href="/pasar/clusters/kerajinan"' in mounted and 'href="/pasar/villages/tambong"' in mounted
+    cluster.name_en = "Clay and craft"
+    session.commit()
+    assert ">Clay and craft</a>" in _html(client, "/?lang=en")
