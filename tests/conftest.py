@@ -353,7 +353,10 @@ def _kept_by_generation_keys() -> tuple[str, ...]:
     # Imported with the app, not before it.
     from marketplace.storefront import views
 
-    return views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS, views.LISTING_PAGES, views.CHOICES
+    return (
+        views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS, views.LISTING_PAGES, views.CHOICES,
+        views.VILLAGE_HEADINGS,
+    )  # fmt: skip
 
 
 def _on_shared_app(url: str, app_overrides: dict):

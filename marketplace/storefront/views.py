@@ -51,6 +51,10 @@ HOME_CARDS = "storefront.home_cards"
 #: one per language and mount point (their links' prefix).
 PLACE_LISTS = "storefront.place_lists"
 PLACE_LIST_VARIANTS = 8
+#: app.extensions key: desa pages' headings and shops, kept by generation (per desa, language and
+#: mount point in each).
+VILLAGE_HEADINGS = "storefront.village_headings"
+VILLAGE_HEADINGS_KEPT = 256
 #: app.extensions key: the clusters, desa and label types (list_choices), kept by generation.
 CHOICES = "storefront.choices"
 LISTING_PAGES = "storefront.listing_pages"
@@ -232,18 +236,34 @@ def cluster(slug: str):
 @bp.get("/villages/<slug>")
 @cache_public_page
 def village(slug: str):
-    session = db.session
     lang = current_language()
-    found = listings.get_village_by_slug(session, slug)
-    params = _listing_params(village=found.slug)
+    found_slug, heading, sellers = _village_heading(slug, lang)
+    params = _listing_params(village=found_slug)
     result = _search_page(params)
     return render_template(
         "storefront/village.html",
-        village=presenters.village_view(found, lang),
-        sellers=presenters.seller_links(listings.list_village_sellers(session, found), lang),
-        search_url=url_for("storefront.search", village=found.slug),
-        **_listing_context(result, params, "storefront.village", slug=found.slug),
+        village=heading,
+        sellers=sellers,
+        search_url=url_for("storefront.search", village=found_slug),
+        **_listing_context(result, params, "storefront.village", slug=found_slug),
     )
+
+
+def _village_heading(slug: str, lang: str):
+    """(slug, the desa's heading, its shops' links) as presented once per catalogue generation, desa,
+    language and mount point: the desa with its kecamatan, its shops and their clusters are three
+    statements, and every change to them (regions, sellers, clusters) moves the generation."""
+    kept = kept_for_generation(VILLAGE_HEADINGS, lambda _session: BoundedLRU(VILLAGE_HEADINGS_KEPT))
+    key = (slug, lang, request.script_root)
+    found = kept.get(key) if kept is not None else None
+    if found is None:
+        session = db.session
+        village = listings.get_village_by_slug(session, slug)  # NotFound is not kept
+        sellers = listings.list_village_sellers(session, village)
+        found = (village.slug, presenters.village_view(village, lang), presenters.seller_links(sellers, lang))
+        if kept is not None:
+            kept.put(key, found)
+    return found
 
 
 @bp.get("/sellers/<slug>")

@@ -220,3 +220,20 @@ def test_the_home_lists_are_kept_per_language_and_mount_point_and_follow_a_renam
     cluster.name_en = "Clay and craft"
     session.commit()
     assert ">Clay and craft</a>" in _html(client, "/?lang=en")
+
+
+def test_a_desa_heading_and_shops_are_kept_and_follow_a_new_shop(session, shop, client, count_queries):
+    seller, cluster = shop
+    make_product(session, seller=seller, cluster=cluster)
+    session.commit()
+    assert client.get("/villages/kalibaru").status_code == 404
+    _html(client, "/villages/tambong")
+    with count_queries() as second:
+        _html(client, "/villages/tambong")
+    assert not [s for s in second.statements if "from regions" in s.lower() or "from sellers" in s.lower()]
+    make_seller(session, user_id=make_user(session).id, village=seller.village, name="Gerabah Baru")
+    session.commit()
+    assert "Gerabah Baru" in _html(client, "/villages/tambong")
+    make_village(session, name="Kalibaru", slug="kalibaru")
+    session.commit()
+    assert "Kalibaru" in _html(client, "/villages/kalibaru")
