@@ -349,6 +349,14 @@ def _own_app(url: str, app_overrides: dict):
         db.engine.dispose()
 
 
+def forget_kept(app) -> None:
+    """Drop what `app` keeps by the cache's generations and counters, as a restarted process would:
+    emptying the tables restarts them, so values kept under the same numbers would be another test's."""
+    app.extensions.pop(RATE_TABLES, None)
+    for kept in _kept_by_generation_keys():
+        app.extensions.pop(kept, None)
+
+
 def _kept_by_generation_keys() -> tuple[str, ...]:
     # Imported with the app, not before it.
     from marketplace.storefront import views
@@ -369,10 +377,7 @@ def _on_shared_app(url: str, app_overrides: dict):
     cache = app.extensions["page_cache"]
     if isinstance(cache.backend, MemoryBackend):
         cache.backend._entries.clear()
-    # Emptying the tables below restarts the generations: what was kept by them goes too.
-    app.extensions.pop(RATE_TABLES, None)
-    for kept in _kept_by_generation_keys():
-        app.extensions.pop(kept, None)
+    forget_kept(app)
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

@@ -110,6 +110,8 @@ def _stamp(cache):
 def _still_good(cache, entry: _Entry, stamp) -> bool:
     if entry.catalogue != stamp.catalogue or time.monotonic() - entry.loaded_at > MAX_AGE_SECONDS:
         return False
+    if stamp.products < entry.products:
+        return False  # the counters went back (a restore, a Redis restart): nothing they say holds
     if entry.expires is not None and time.time() >= entry.expires:
         return False
     if entry.products == stamp.products or not entry.counters:

@@ -31,6 +31,7 @@ from marketplace.errors import OutOfStock
 from marketplace.extensions import db
 from marketplace.stock.services import adjust_stock, reserve_stock
 from marketplace.types import utcnow
+from tests.conftest import forget_kept
 from tests.factories import make_cluster, make_product
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
@@ -108,6 +109,7 @@ def second_app(app, database_url, app_overrides, _second_apps):
     backend = other.extensions["page_cache"].backend
     if isinstance(backend, MemoryBackend):
         backend._entries.clear()
+    forget_kept(other)
     add_test_routes(app)
     return other
 
