@@ -39,8 +39,9 @@ from marketplace.lru import BoundedLRU, per_app
 #: An entry is read again after this long whatever the counters say (a counter that went back after
 #: a restore or a Redis restart cannot keep old rows forever), as the kept rates are.
 MAX_AGE_SECONDS = 300.0
-#: Listings kept per store in a process: a listing's rows are a few kilobytes (24 cards).
-MAX_ENTRIES = 512
+#: Listings kept per store in a process: a page of 24 cards is ≈ 38 KB of Python objects, so the
+#: listings' store holds ≈ 5 MB at most (the popular listings; a long tail of searches ages out).
+MAX_ENTRIES = 128
 
 
 @dataclass(frozen=True, slots=True)
