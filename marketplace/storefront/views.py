@@ -132,15 +132,16 @@ def _search_page(params: SearchParams) -> storefront_search.ProductPage:
     return kept_listing(LISTING_PAGES, (params, today), load)
 
 
-def _home_cards() -> Loaded:
+def _home_cards(now) -> Loaded:
     session = db.session
-    featured = listings.list_featured_cards(session, utcnow())
+    featured = listings.list_featured_cards(session, now)
     newest = listings.list_newest_cards(session, HOME_NEWEST)
     return Loaded((featured, newest), [f.card.id for f in featured] + [p.id for p in newest])
 
 
-def _next_featured_change() -> float | None:
-    change = listings.next_featured_change(db.session, utcnow())
+def _next_featured_change(now) -> float | None:
+    # From the `now` the featured cards were read at: a window opening in between is not skipped.
+    change = listings.next_featured_change(db.session, now)
     return None if change is None else change.timestamp()
 
 
@@ -173,7 +174,10 @@ def home():
     lang = current_language()
     # Featured and newest cards as read while none of them, nor the catalogue, has changed since
     # (a featured window opening or closing is a change without a write: kept until the next one).
-    featured, newest = kept_listing(HOME_CARDS, HOME_NEWEST, _home_cards, until=_next_featured_change)
+    now = utcnow()
+    featured, newest = kept_listing(
+        HOME_CARDS, HOME_NEWEST, lambda: _home_cards(now), until=lambda: _next_featured_change(now)
+    )
     featured_cards = [
         presenters.product_card(
             f.card, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(f, "headline", lang)
