@@ -33,6 +33,7 @@ from marketplace import create_app
 from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
 from marketplace.markets.context import RATE_TABLES
+from marketplace.storefront.product_page import PRODUCT_PAGES
 from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
 from tests.clients import IsolatedClient
 from tests.factories import TEST_HASH_METHOD
@@ -349,10 +350,23 @@ def _own_app(url: str, app_overrides: dict):
         db.engine.dispose()
 
 
-def _place_counts_key() -> str:
-    from marketplace.storefront.views import PLACE_COUNTS  # imported with the app, not before it
+def forget_kept(app) -> None:
+    """Drop what `app` keeps by the cache's generations and counters, as a restarted process would:
+    emptying the tables restarts them, so values kept under the same numbers would be another test's."""
+    app.extensions.pop(RATE_TABLES, None)
+    app.extensions.pop(PRODUCT_PAGES, None)
+    for kept in _kept_by_generation_keys():
+        app.extensions.pop(kept, None)
 
-    return PLACE_COUNTS
+
+def _kept_by_generation_keys() -> tuple[str, ...]:
+    # Imported with the app, not before it.
+    from marketplace.storefront import views
+
+    return (
+        views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS, views.LISTING_PAGES, views.CHOICES,
+        views.VILLAGE_HEADINGS,
+    )  # fmt: skip
 
 
 def _on_shared_app(url: str, app_overrides: dict):
@@ -365,10 +379,7 @@ def _on_shared_app(url: str, app_overrides: dict):
     cache = app.extensions["page_cache"]
     if isinstance(cache.backend, MemoryBackend):
         cache.backend._entries.clear()
-    # Emptying the tables below restarts the generations: what was kept by them goes too.
-    app.extensions.pop(RATE_TABLES, None)
-    app.extensions.pop(_place_counts_key(), None)
-    app.extensions.pop("product_pages", None)  # tagged with the counters that restart
+    forget_kept(app)
     for directory in (_TMP / "outbox", _TMP / "media"):
         shutil.rmtree(directory, ignore_errors=True)
     try:

@@ -12,11 +12,13 @@ are eager-loaded (`CARD_OPTIONS`; the product page's in `get_public_product`).
     list_newest_products(session, limit=8) -> list[Product]
     list_newest_cards(session, limit=8) -> list[CardProduct]          (one statement)
     list_featured_cards(session, now=None, *, limit=8) -> list[FeaturedCard(card, headline_id, headline_en)]
+    next_featured_change(session, now) -> datetime | None      when a featured window opens or closes
     list_places(session) -> (clusters, villages) with counts          (one scan of the products)
     list_clusters(session, *, with_counts=True) -> list[ClusterSummary(cluster, product_count)]
     list_villages(session, *, with_counts=True) -> list[VillageSummary(village, product_count)]
     list_label_types(session) -> list[LabelType]
     list_choices(session) -> Choices(clusters, villages, labels)   plain rows, one statement
+    cluster_choice(choices, slug) -> ChoiceCluster                 raises NotFound
     list_village_sellers(session, village) -> list[Seller]
 
 The statements of the storefront's every-request reads (home, cluster, village and search pages) are
@@ -130,6 +132,22 @@ def _featured_cards_select() -> sa.Select:
         .where(FeaturedPlacement.starts_at <= now, FeaturedPlacement.ends_at > now, public_products_filter())
         .order_by(FeaturedPlacement.position, FeaturedPlacement.starts_at.desc(), FeaturedPlacement.id)
         .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+def next_featured_change(session: Session, now: datetime) -> datetime | None:
+    """The first moment after `now` when a featured window opens or closes (None: none will)."""
+    starts, ends = session.execute(_next_featured_change_select(), {"now": now}).one()
+    return min((t for t in (starts, ends) if t is not None), default=None)
+
+
+@cache  # built once per process: its values are bound at execution
+def _next_featured_change_select() -> sa.Select:
+    now = sa.bindparam("now", type_=FeaturedPlacement.starts_at.type)
+    starts, ends = FeaturedPlacement.starts_at, FeaturedPlacement.ends_at
+    return sa.select(
+        sa.select(sa.func.min(starts)).where(starts > now).scalar_subquery(),
+        sa.select(sa.func.min(ends)).where(ends > now).scalar_subquery(),
     )
 
 
@@ -422,6 +440,15 @@ def list_choices(session: Session, *, labels: bool = True) -> Choices:
         else:
             label_choices.append(ChoiceLabel(row_id, slug, name_id, name_en or ""))
     return Choices(clusters, villages, label_choices)
+
+
+def cluster_choice(choices: Choices, slug: str) -> ChoiceCluster:
+    """The cluster with this slug among `choices` (what get_cluster_by_slug finds, as plain values,
+    for a page that keeps the choices). Raises NotFound."""
+    for summary in choices.clusters:
+        if summary.cluster.slug == slug:
+            return summary.cluster
+    raise NotFound(_l("Cluster not found."))
 
 
 def _choice_parts() -> list[sa.Select]:

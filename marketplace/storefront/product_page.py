@@ -60,6 +60,8 @@ from marketplace.timezones import market_today
 #: Product pages kept per app process (≈ 8 KB each: the page's HTML without header and footer;
 #: the "more from" cards' bodies are those storefront.presenters keeps anyway).
 PAGES_KEPT = 256
+#: Where an app keeps them (`app.extensions`).
+PRODUCT_PAGES = "product_pages"
 #: Slots of the "more from" rows' cards (each visitor's hearts), and the frame's cards they show.
 _GRIDS = {"maker_cards": "more_from_maker", "village_cards": "more_from_village"}
 #: request.environ key: the counters read when the request began (find_frame).
@@ -116,7 +118,7 @@ class ProductPages(BoundedLRU[ProductFrame]):
 
 def product_pages() -> ProductPages:
     """This app's product pages (per app: its settings build the links)."""
-    return per_app("product_pages", ProductPages)
+    return per_app(PRODUCT_PAGES, ProductPages)
 
 
 def _cache():

@@ -6,13 +6,15 @@ query parameters are ignored (and the page says so); unknown slugs and ids raise
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
+from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
 from marketplace.favourites.current import shows_recently_viewed
 from marketplace.i18n import current_language, localized
+from marketplace.lru import BoundedLRU
 from marketplace.markets.context import kept_for_generation
 from marketplace.reviews import presenters as review_presenters
 from marketplace.seller.presenters import workshop_photo_view
@@ -36,6 +38,20 @@ bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: app.extensions key: the home page's clusters and desa with their counts, kept by generation.
 PLACE_COUNTS = "storefront.place_counts"
+#: app.extensions keys: the home page's featured and newest cards, and the listings' and searches'
+#: pages of cards, kept while what they show holds (cache.kept).
+HOME_CARDS = "storefront.home_cards"
+#: app.extensions key: the home page's rendered cluster and desa lists, kept by generation; in each,
+#: one per language and mount point (their links' prefix).
+PLACE_LISTS = "storefront.place_lists"
+PLACE_LIST_VARIANTS = 8
+#: app.extensions key: desa pages' headings and shops, kept by generation (per desa, language and
+#: mount point in each).
+VILLAGE_HEADINGS = "storefront.village_headings"
+VILLAGE_HEADINGS_KEPT = 256
+#: app.extensions key: the clusters, desa and label types (list_choices), kept by generation.
+CHOICES = "storefront.choices"
+LISTING_PAGES = "storefront.listing_pages"
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
@@ -93,6 +109,36 @@ def _listing_facets(params: SearchParams) -> list[str]:
     return facets
 
 
+def _choices() -> listings.Choices:
+    # Clusters, regions and label types are structural: any change to them moves the generation.
+    return kept_for_generation(CHOICES, listings.list_choices) or listings.list_choices(db.session)
+
+
+def _search_page(params: SearchParams) -> storefront_search.ProductPage:
+    """One page of cards for `params`, kept while its products' cards, the facets its choice and
+    order rest on and the catalogue hold (the same things its cached page depends on)."""
+    today = market_today()  # a label's validity is by the market's day
+
+    def load() -> Loaded:
+        result = storefront_search.search_products(db.session, params, today=today, as_cards=True)
+        return Loaded(result, [p.id for p in result.items], _listing_facets(params))
+
+    return kept_listing(LISTING_PAGES, (params, today), load)
+
+
+def _home_cards(now) -> Loaded:
+    session = db.session
+    featured = listings.list_featured_cards(session, now)
+    newest = listings.list_newest_cards(session, HOME_NEWEST)
+    return Loaded((featured, newest), [f.card.id for f in featured] + [p.id for p in newest])
+
+
+def _next_featured_change(now) -> float | None:
+    # From the `now` the featured cards were read at: a window opening in between is not skipped.
+    change = listings.next_featured_change(db.session, now)
+    return None if change is None else change.timestamp()
+
+
 def _listing_context(
     result: storefront_search.ProductPage, params: SearchParams, endpoint: str, **route_args
 ) -> dict:
@@ -119,9 +165,13 @@ def _listing_context(
 @bp.get("/")
 @cache_public_page
 def home():
-    session = db.session
     lang = current_language()
-    featured = listings.list_featured_cards(session, utcnow())
+    # Featured and newest cards as read while none of them, nor the catalogue, has changed since
+    # (a featured window opening or closing is a change without a write: kept until the next one).
+    now = utcnow()
+    featured, newest = kept_listing(
+        HOME_CARDS, HOME_NEWEST, lambda: _home_cards(now), until=lambda: _next_featured_change(now)
+    )
     featured_cards = [
         presenters.product_card(
             f.card, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(f, "headline", lang)
@@ -129,12 +179,8 @@ def home():
         for index, f in enumerate(featured)
     ]
     # Featured fill the first row when there are any; newest are then below the fold.
-    newest = listings.list_newest_cards(session, HOME_NEWEST)
     page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
-    # The counts scan every public product; what moves them (publishing, hiding, a product's
-    # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
-    places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(session)
-    clusters, villages = places
+    cluster_list, village_list = _place_lists(lang)
     newest_cards = presenters.product_cards(
         newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
     )
@@ -142,19 +188,41 @@ def home():
         "storefront/home.html",
         featured=featured_cards,
         newest=newest_cards,
-        clusters=presenters.cluster_links(clusters, lang),
-        villages=presenters.village_links(villages, lang),
+        cluster_list=cluster_list,
+        village_list=village_list,
     )
+
+
+def _place_lists(lang: str):
+    """The home page's cluster and desa lists with their counts, rendered once per catalogue
+    generation, language and mount point (≈ 50 links with a plural each, the page's largest part)."""
+    rendered = kept_for_generation(PLACE_LISTS, lambda _session: BoundedLRU(PLACE_LIST_VARIANTS))
+    key = (lang, request.script_root)
+    found = rendered.get(key) if rendered is not None else None
+    if found is None:
+        # The counts scan every public product; what moves them (publishing, hiding, a product's
+        # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
+        places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(db.session)
+        clusters, villages = places
+        link_list = get_template_attribute("macros/catalogue.html", "link_list")
+        found = (
+            link_list(
+                presenters.cluster_links(clusters, lang), _("Clusters"), show_counts=True, class_="tiles"
+            ),
+            link_list(presenters.village_links(villages, lang), _("Villages"), show_counts=True),
+        )
+        if rendered is not None:
+            rendered.put(key, found)
+    return found
 
 
 @bp.get("/clusters/<slug>")
 @cache_public_page
 def cluster(slug: str):
-    session = db.session
     lang = current_language()
-    found = listings.get_cluster_by_slug(session, slug)
+    found = listings.cluster_choice(_choices(), slug)
     params = _listing_params(cluster=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     return render_template(
         "storefront/cluster.html",
         cluster=presenters.cluster_view(found, lang),
@@ -166,18 +234,34 @@ def cluster(slug: str):
 @bp.get("/villages/<slug>")
 @cache_public_page
 def village(slug: str):
-    session = db.session
     lang = current_language()
-    found = listings.get_village_by_slug(session, slug)
-    params = _listing_params(village=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    found_slug, heading, sellers = _village_heading(slug, lang)
+    params = _listing_params(village=found_slug)
+    result = _search_page(params)
     return render_template(
         "storefront/village.html",
-        village=presenters.village_view(found, lang),
-        sellers=presenters.seller_links(listings.list_village_sellers(session, found), lang),
-        search_url=url_for("storefront.search", village=found.slug),
-        **_listing_context(result, params, "storefront.village", slug=found.slug),
+        village=heading,
+        sellers=sellers,
+        search_url=url_for("storefront.search", village=found_slug),
+        **_listing_context(result, params, "storefront.village", slug=found_slug),
     )
+
+
+def _village_heading(slug: str, lang: str):
+    """(slug, the desa's heading, its shops' links) as presented once per catalogue generation, desa,
+    language and mount point: the desa with its kecamatan, its shops and their clusters are three
+    statements, and every change to them (regions, sellers, clusters) moves the generation."""
+    kept = kept_for_generation(VILLAGE_HEADINGS, lambda _session: BoundedLRU(VILLAGE_HEADINGS_KEPT))
+    key = (slug, lang, request.script_root)
+    found = kept.get(key) if kept is not None else None
+    if found is None:
+        session = db.session
+        village = listings.get_village_by_slug(session, slug)  # NotFound is not kept
+        sellers = listings.list_village_sellers(session, village)
+        found = (village.slug, presenters.village_view(village, lang), presenters.seller_links(sellers, lang))
+        if kept is not None:
+            kept.put(key, found)
+    return found
 
 
 @bp.get("/sellers/<slug>")
@@ -188,7 +272,7 @@ def seller(slug: str):
     found, rating_count, rating_stars = listings.get_seller_page(session, slug)
     page_shows_products((), facets=(RATING,))  # the shop's rating sums its products'
     params = _listing_params(seller=found.slug)
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     return render_template(
         "storefront/seller.html",
         seller=presenters.seller_view(found, lang),
@@ -236,17 +320,16 @@ def product(product_id: int, slug: str | None = None):
 @bp.get("/search")
 @cache_public_page
 def search():
-    session = db.session
     lang = current_language()
     params = search_params.parse_search_params(request.args)
-    clusters, villages, labels = listings.list_choices(session)
+    clusters, villages, labels = _choices()
     params = search_params.drop_unknown_filters(
         params,
         cluster_slugs=[c.cluster.slug for c in clusters],
         village_slugs=[v.village.slug for v in villages],
         label_codes=[label.code for label in labels],
     )
-    result = storefront_search.search_products(session, params, as_cards=True)
+    result = _search_page(params)
     page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:

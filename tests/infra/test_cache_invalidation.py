@@ -31,6 +31,7 @@ from marketplace.errors import OutOfStock
 from marketplace.extensions import db
 from marketplace.stock.services import adjust_stock, reserve_stock
 from marketplace.types import utcnow
+from tests.conftest import forget_kept
 from tests.factories import make_cluster, make_product
 from tests.scratch_redis import scratch_redis_url
 
@@ -107,8 +108,7 @@ def second_app(app, database_url, app_overrides, _second_apps):
     backend = other.extensions["page_cache"].backend
     if isinstance(backend, MemoryBackend):
         backend._entries.clear()
-    # Its kept product pages too: they are tagged with counters that restart with the tables.
-    other.extensions.pop("product_pages", None)
+    forget_kept(other)
     add_test_routes(app)
     return other
 
