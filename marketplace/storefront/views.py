@@ -29,6 +29,7 @@ from marketplace.storefront import (
 )
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
+from marketplace.timezones import market_today
 from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
