@@ -33,7 +33,6 @@ from marketplace import create_app
 from marketplace.cache import MemoryBackend
 from marketplace.extensions import db, limiter
 from marketplace.markets.context import RATE_TABLES
-from marketplace.storefront.product_page import PRODUCT_PAGES
 from tests.chromium import browser, playwright_instance  # noqa: F401  (the session's one Chromium)
 from tests.clients import IsolatedClient
 from tests.factories import TEST_HASH_METHOD
@@ -354,18 +353,17 @@ def forget_kept(app) -> None:
     """Drop what `app` keeps by the cache's generations and counters, as a restarted process would:
     emptying the tables restarts them, so values kept under the same numbers would be another test's."""
     app.extensions.pop(RATE_TABLES, None)
-    app.extensions.pop(PRODUCT_PAGES, None)
     for kept in _kept_by_generation_keys():
         app.extensions.pop(kept, None)
 
 
 def _kept_by_generation_keys() -> tuple[str, ...]:
     # Imported with the app, not before it.
-    from marketplace.storefront import views
+    from marketplace.storefront import product_page, views
 
     return (
-        views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS, views.LISTING_PAGES, views.CHOICES,
-        views.VILLAGE_HEADINGS,
+        product_page.PRODUCT_PAGES, views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS,
+        views.LISTING_PAGES, views.CHOICES, views.VILLAGE_HEADINGS,
     )  # fmt: skip
 
 

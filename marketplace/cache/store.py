@@ -332,6 +332,10 @@ class RedisUnavailable(redis.ConnectionError):
     """Redis failed a moment ago: calls fail at once until the next retry (no wait per request)."""
 
 
+def _catalogue_start() -> int:
+    return time.time_ns() // 1000
+
+
 class RedisBackend:
     """Entries and the generation in Redis, shared by every process that uses the same REDIS_URL.
 
@@ -377,10 +381,17 @@ for i = 2, #KEYS do redis.call('SET', KEYS[i], sequence) end
 return sequence
 """
 
+    #: KEYS: the catalogue generation. ARGV[1]: where it starts in a Redis that has none.
+    BUMP_CATALOGUE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('INCR', KEYS[1])
+"""
+
     def __init__(self, url: str, prefix: str = "pd:"):
         self.prefix = prefix
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._lookup = self.client.register_script(self.LOOKUP_SCRIPT)
+        self._bump_catalogue = self.client.register_script(self.BUMP_CATALOGUE_SCRIPT)
         self._bump_products = self.client.register_script(self.BUMP_SCRIPT)
         self._lock = threading.Lock()
         #: time.monotonic() before which calls fail fast; None while Redis answers.
@@ -418,7 +429,10 @@ return sequence
         with self._lock:
             missed = set(self._missed_bumps)
         for name in missed:
-            self.client.incr(f"{self.prefix}gen:{name}")
+            if name == CATALOGUE:
+                self._bump_catalogue(keys=[self._catalogue_key], args=[_catalogue_start()])
+            else:
+                self.client.incr(f"{self.prefix}gen:{name}")
         with self._lock:
             if self._down_until is None:
                 return  # another thread got there first
@@ -435,10 +449,28 @@ return sequence
     def generation(self, name: str) -> int:
         return int(self._call(self.client.get, f"{self.prefix}gen:{name}") or 0)
 
+    @property
+    def _catalogue_key(self) -> str:
+        return f"{self.prefix}gen:{CATALOGUE}"
+
+    def _started_catalogue(self) -> int:
+        """The catalogue generation of a Redis that holds none (new, restarted or emptied), set once.
+
+        Processes keep pages and listings tagged with the generations they read
+        (`storefront.product_page`, `cache.kept`). Counters that restarted from 0 could come round
+        to a tag's values from before the restart; a catalogue that starts at the time in
+        microseconds differs from every value an earlier Redis gave, so such tags never match.
+        """
+        self._call(self.client.set, self._catalogue_key, _catalogue_start(), nx=True)
+        return int(self._call(self.client.get, self._catalogue_key) or 0)
+
     def generations(self, names: Sequence[str]) -> dict[str, int]:
         names = list(dict.fromkeys(names))
         values = self._call(self.client.mget, [f"{self.prefix}gen:{name}" for name in names])
-        return {name: int(value or 0) for name, value in zip(names, values, strict=True)}
+        found = {name: int(value or 0) for name, value in zip(names, values, strict=True)}
+        if found.get(CATALOGUE) == 0:
+            found[CATALOGUE] = self._started_catalogue()
+        return found
 
     def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]:
         # One round trip: the script reads the stamp and the entry and checks the entry's tag.
@@ -446,10 +478,15 @@ return sequence
         catalogue, products, payload = self._call(
             self._lookup, keys=[gen + CATALOGUE, gen + PRODUCTS, self.prefix + key], args=[gen]
         )
+        if stamp is None and int(catalogue) == 0:
+            return Stamp(self._started_catalogue(), int(products)), None  # nothing stored in it yet
         return stamp or Stamp(int(catalogue), int(products)), payload
 
     def bump(self, name: str) -> None:
         try:
+            if name == CATALOGUE:
+                self._call(self._bump_catalogue, keys=[self._catalogue_key], args=[_catalogue_start()])
+                return
             self._call(self.client.incr, f"{self.prefix}gen:{name}")
         except RedisUnavailable:
             with self._lock:
