@@ -8,6 +8,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# redis-server, which tests start as their own (tests/scratch_redis.py, the Redis fault tests).
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 # pg_dump, for `flask backup` on PostgreSQL (tests/backup).
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ "${1:-}" = "bench" ]; then
