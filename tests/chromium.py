@@ -22,13 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    # Site isolation gave pages of one test server new renderer processes as they were navigated:
-    # a navigation cost 54-74 ms of Chromium's CPU with it, 28-30 ms without (2026-12-06, 60
-    # navigations of a local page), and Chromium was a fifth of the suite's CPU. The tests' pages
-    # are the app's own; what isolation guards against (another site's page in the same process)
-    # never loads here.
-    "--disable-site-isolation-trials",
-    "--disable-features=IsolateOrigins,site-per-process",
 ]
 
 
