@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import run as storefront  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.chromium import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
+from tests.chromium import BROWSER_PATH, CHROMIUM_ARGS  # noqa: E402
 from tests.media import samples  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -148,7 +148,7 @@ def upload(args, base_url: str, product_id: int, password: str, photos: list[Pat
     down = args.down_kbit * 1000 // 8
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, headless=not args.headed, args=CHROMIUM_ARGS
+            executable_path=BROWSER_PATH, headless=not args.headed, args=CHROMIUM_ARGS
         )
         context = browser.new_context(**PHONE)
         context.set_default_timeout(20_000)

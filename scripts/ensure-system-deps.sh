@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need when they are missing: Chromium for browser tests, nginx
-# for the several-servers topology (tests/infra/test_topology.py, `make topology`). With the argument
-# `bench`, also wrk, the load generator of `make bench` and bench/topology.py.
+# Installs the Debian packages the tests need when they are missing: Chromium and its headless shell
+# for browser tests, nginx for the several-servers topology (tests/infra/test_topology.py,
+# `make topology`). With the argument `bench`, also wrk, the load generator of `make bench` and bench/topology.py.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The tests drive Chromium's headless shell (tests/chromium.py says why); the benches the browser.
+command -v chromium-headless-shell >/dev/null 2>&1 || missing+=(chromium-headless-shell)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 # nginx lives in /usr/sbin, which a non-root PATH may lack.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
