@@ -16,24 +16,16 @@ database besides the currencies offered (today's rates), which are part of the k
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, has_request_context, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from marketplace import slots
 from marketplace.lru import BoundedLRU, per_app
 
 #: Header and footer frames kept per app process (≈ 10 KB each: the chooser's ~250 countries).
 FRAMES_KEPT = 128
-
-_MARK = "\ue000"  # a private-use character: never in a translation, a URL or a market name
-_SLOT = re.compile(_MARK + r"([a-z_]+)" + _MARK)
-
-
-def _slot(name: str) -> str:
-    return f"{_MARK}{name}{_MARK}"
 
 
 class LayoutFrames(BoundedLRU[tuple[str, ...]]):
@@ -69,21 +61,13 @@ def _frame(context: Context, template: str, key: tuple, values: dict) -> tuple[s
     frame = frames.get(key)
     if frame is None:
         html = current_app.jinja_env.get_template(template).render({**context.get_all(), **values})
-        # Even positions are literal HTML, odd positions slot names.
-        frame = tuple(_SLOT.split(html))
+        frame = slots.split(html)
         frames.put(key, frame)
     return frame
 
 
 def _fill(frame: tuple[str, ...], context: Context) -> Markup:
-    parts = list(frame)
-    filled: dict[str, str] = {}
-    for index in range(1, len(parts), 2):
-        name = parts[index]
-        if name not in filled:
-            filled[name] = str(escape(_slot_value(name, context)))
-        parts[index] = filled[name]
-    return Markup("".join(parts))  # noqa: S704 - Jinja output with escaped values
+    return slots.fill(frame, lambda name: str(escape(_slot_value(name, context))))
 
 
 def _slot_value(name: str, context: Context) -> str:
@@ -103,9 +87,9 @@ def _slot_value(name: str, context: Context) -> str:
 def _slot_values(context: Context) -> dict:
     switch = context.get("market_switch")
     return {
-        "csrf_token": lambda: Markup(_slot("csrf")),  # noqa: S704 - a slot mark, replaced per request
-        "lang_urls": {"id": _slot("lang_id"), "en": _slot("lang_en")},
-        "market_switch": {**switch, "next": _slot("next")} if switch else switch,
+        "csrf_token": lambda: slots.mark("csrf"),
+        "lang_urls": {"id": slots.mark("lang_id"), "en": slots.mark("lang_en")},
+        "market_switch": {**switch, "next": slots.mark("next")} if switch else switch,
     }
 
 
@@ -121,7 +105,7 @@ def site_header(context: Context) -> Markup:
         count,
         _market_key(context.get("market_switch")),
     )
-    values = {**_slot_values(context), "q": _slot("q"), "header_cart_count": lambda: count}
+    values = {**_slot_values(context), "q": slots.mark("q"), "header_cart_count": lambda: count}
     return _fill(_frame(context, "_site_header.html", key, values), context)
 
 

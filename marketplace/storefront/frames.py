@@ -15,7 +15,6 @@ key: nothing is ever invalidated, entries nobody asks for age out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from flask import current_app, request
@@ -23,20 +22,15 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from marketplace import slots
 from marketplace.lru import BoundedLRU, per_app
 
 #: Filter forms kept per app process (≈ 3 KB each: one per language and filters shown, more only
 #: while the clusters, desa or labels change).
 FRAMES_KEPT = 32
 
-_MARK = "\ue000"  # a private-use character: never in a translation, a URL or a name
-_SLOT = re.compile(_MARK + r"([a-z0-9_]+)" + _MARK)
 #: Option lists of the form, each option's selection a slot named after the list and its index.
 _OPTION_LISTS = ("cluster_options", "village_options", "label_options", "sort_options")
-
-
-def _slot(name: str) -> Markup:
-    return Markup(f"{_MARK}{name}{_MARK}")  # noqa: S704 - a slot mark, replaced per request
 
 
 class FilterFrames(BoundedLRU[tuple[str, ...]]):
@@ -70,22 +64,24 @@ def search_filters(context: Context) -> Markup:
     if frame is None:
         values = {
             "has_filters": has_filters,
-            "q": _slot("q"),
-            "min_price": _slot("min_price"),
-            "max_price": _slot("max_price"),
-            "in_stock": _slot("in_stock"),
-            "clear_filters_url": _slot("clear_filters_url"),
+            "q": slots.mark("q"),
+            "min_price": slots.mark("min_price"),
+            "max_price": slots.mark("max_price"),
+            "in_stock": slots.mark("in_stock"),
+            "clear_filters_url": slots.mark("clear_filters_url"),
         }
         for name in _OPTION_LISTS:
             values[name] = [
-                {**option, "selected": _slot(f"{name}_{index}")} for index, option in enumerate(context[name])
+                {**option, "selected": slots.mark(f"{name}_{index}")}
+                for index, option in enumerate(context[name])
             ]
         html = current_app.jinja_env.get_template("storefront/_search_filters.html").render(
             {**context.get_all(), **values}
         )
-        frame = tuple(_SLOT.split(html))  # even positions literal HTML, odd positions slot names
+        frame = slots.split(html)
         frames.put(key, frame)
-    return _fill(frame, _slot_values(context))
+    values = _slot_values(context)
+    return slots.fill(frame, lambda name: str(escape(values[name])))
 
 
 def _slot_values(context: Context) -> dict[str, str]:
@@ -101,10 +97,3 @@ def _slot_values(context: Context) -> dict[str, str]:
         for index, option in enumerate(context[name]):
             values[f"{name}_{index}"] = " selected" if option["selected"] else ""
     return values
-
-
-def _fill(frame: tuple[str, ...], values: dict) -> Markup:
-    parts = list(frame)
-    for index in range(1, len(parts), 2):
-        parts[index] = str(escape(values[parts[index]]))
-    return Markup("".join(parts))  # noqa: S704 - Jinja output with escaped values

@@ -31,7 +31,6 @@ write tracking (tests that leave the page cache off) nothing is kept: every requ
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
 
@@ -41,6 +40,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from marketplace import slots
 from marketplace.accounts.access import user_seller_ids
 from marketplace.cache import CATALOGUE, PRODUCTS, Stamp, page_shows_products
 from marketplace.cache.store import GENERATION_MEMO, STORE_ERRORS, card_counter, product_counter
@@ -73,16 +73,9 @@ _WAITING = "marketplace.product_page.waiting"
 #: The blocks of _product_page.html that product.html prints.
 BLOCKS = ("title", "og", "head", "content", "scripts")
 
-_MARK = "\ue000"  # a private-use character: never in a translation, a URL or a name
-_SLOT = re.compile(_MARK + r"([a-z_]+)" + _MARK)
-
-
-def _slot(name: str) -> Markup:
-    return Markup(f"{_MARK}{name}{_MARK}")  # noqa: S704 - a slot mark, replaced per request
-
 
 def _grid_slot(name: str) -> presenters.GridSlot:
-    return presenters.GridSlot(f"{_MARK}{name}{_MARK}")
+    return presenters.GridSlot(slots.mark(name))
 
 
 @dataclass(frozen=True)
@@ -226,15 +219,15 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
         # The "more from" rows: shared headings and links, each visitor's hearts on the cards.
         "more_from_maker": _grid_slot("maker_cards") if more.maker else [],
         "more_from_village": _grid_slot("village_cards") if more.village else [],
-        "csrf_token": lambda: _slot("csrf"),
-        "slot": _slot,
+        "csrf_token": lambda: slots.mark("csrf"),
+        "slot": slots.mark,
     }
     current_app.update_template_context(context)
     template = current_app.jinja_env.get_template("storefront/_product_page.html")
     blocks = {}
     for name in BLOCKS:
         html = "".join(template.blocks[name](template.new_context(context)))
-        blocks[name] = tuple(_SLOT.split(html))
+        blocks[name] = slots.split(html)
     shown = [p.id for p in (*more.maker, *more.village)]
     names = (product_counter(product.id), card_counter(product.id), *(card_counter(i) for i in shown))
     frame = ProductFrame(
@@ -300,13 +293,7 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
                 filled[name] = "".join(template.blocks[name](template.new_context(personal)))
         return filled[name]
 
-    parts = {}
-    for block, pieces in frame.blocks.items():
-        joined = list(pieces)
-        for index in range(1, len(joined), 2):
-            joined[index] = value(joined[index])
-        parts[block] = Markup("".join(joined))  # noqa: S704 - Jinja output with escaped values
-    return parts
+    return {block: slots.fill(pieces, value) for block, pieces in frame.blocks.items()}
 
 
 def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
