@@ -11,11 +11,20 @@ import itertools
 from datetime import timedelta
 from functools import lru_cache
 
+import sqlalchemy as sa
 from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from marketplace.accounts.models import User
-from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.catalogue.models import (
+    Cluster,
+    Product,
+    ProductOption,
+    ProductStatus,
+    ProductVariant,
+    Region,
+    RegionKind,
+)
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -108,6 +117,20 @@ def make_product(session, *, _flush: bool = True, **overrides) -> Product:
     }
     values.update(overrides)
     return _added(session, Product(**values), _flush)
+
+
+def make_sized_product(session, sizes: dict[str, int], **overrides) -> Product:
+    """A product sold in sizes ("Ukuran"), `sizes` their stock in order, its total their sum."""
+    product = make_product(session, stock=next(iter(sizes.values())), **overrides)
+    session.add(ProductOption(product_id=product.id, position=1, name_id="Ukuran", name_en="Size"))
+    first, *others = sizes.items()
+    product.variants[0].value1 = first[0]
+    for position, (size, stock) in enumerate(others, start=1):
+        product.variants.append(ProductVariant(position=position, value1=size, stock=stock))
+    session.flush()
+    session.execute(sa.update(Product).where(Product.id == product.id).values(stock=sum(sizes.values())))
+    session.expire(product, ["stock"])
+    return product
 
 
 def make_label_type(session, *, _flush: bool = True, **overrides) -> LabelType:

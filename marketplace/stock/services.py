@@ -119,15 +119,20 @@ def _move_both(session, product_id, variant_id, delta, product_where, conditions
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        # Undo the total under the row lock this transaction still holds.
-        session.execute(
-            sa.update(Product)
-            .where(Product.id == product_id)
-            .values(stock=Product.stock - delta)
-            .execution_options(synchronize_session=False)
-        )
+        _put_back_total(session, product_id, delta)
         return False
     return True
+
+
+def _put_back_total(session, product_id, delta) -> None:
+    """Undo the product's total moved before its variant refused, under the row lock this
+    transaction still holds."""
+    session.execute(
+        sa.update(Product)
+        .where(Product.id == product_id)
+        .values(stock=Product.stock - delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _move_both_in_one(
@@ -156,12 +161,7 @@ def _move_both_in_one(
     if new_stock is None:
         return False
     if variants != 1:
-        session.execute(
-            sa.update(Product)
-            .where(Product.id == product_id)
-            .values(stock=Product.stock - delta)
-            .execution_options(synchronize_session=False)
-        )
+        _put_back_total(session, product_id, delta)
         return False
     stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta)
     return True

@@ -17,7 +17,7 @@ from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.seller.models import SellerStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
-from tests.factories import make_product, make_seller, make_user
+from tests.factories import make_product, make_seller, make_sized_product, make_user
 from tests.orders.helpers import address, make_cart, place
 
 
@@ -333,17 +333,11 @@ def test_a_size_without_the_units_refuses_and_leaves_the_product_total_as_it_was
     # The product's total has the units (2 + 3) but the chosen size does not: the reservation is
     # refused, and the total the product's UPDATE moved first is put back in the transaction
     # (PostgreSQL: one statement of two CTEs, whose product UPDATE always runs to completion).
-    from marketplace.catalogue.models import ProductOption, ProductVariant
+    from marketplace.catalogue.models import ProductVariant
     from marketplace.stock.services import reserve_stock
 
-    product = make_product(session, stock=2)
-    session.add(ProductOption(product_id=product.id, position=1, name_id="Ukuran", name_en="Size"))
-    small = product.variants[0]
-    small.value1 = "S"
-    medium = ProductVariant(product_id=product.id, position=1, value1="M", stock=3)
-    session.add(medium)
-    session.flush()
-    session.execute(sa.update(Product).where(Product.id == product.id).values(stock=5))
+    product = make_sized_product(session, {"S": 2, "M": 3})
+    small, medium = product.variants
     session.commit()
     order = place(session, make_cart(session, {make_product(session, stock=5): 1}))
     session.commit()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalogue.models import Product, ProductOption, ProductVariant
+from marketplace.catalogue.models import Product, ProductVariant
 from marketplace.orders.models import OrderLine
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement, StockMovementKind
-from tests.factories import make_product
+from tests.factories import make_sized_product
 from tests.race.harness import run_checkout_race
 
 pytestmark = pytest.mark.slow
@@ -22,14 +22,10 @@ pytestmark = pytest.mark.slow
 
 def test_each_variant_sells_exactly_its_stock(app, session, race_server):
     ensure_default_shipping_rates(session)
-    product = make_product(session, stock=2, price_minor=250_000, title_id="Kemeja batik Kopi Pecah")
-    session.add(ProductOption(product_id=product.id, position=1, name_id="Ukuran", name_en="Size"))
-    small = product.variants[0]
-    small.value1 = "S"
-    medium = ProductVariant(product_id=product.id, position=1, value1="M", stock=3)
-    session.add(medium)
-    session.flush()
-    session.execute(sa.update(Product).where(Product.id == product.id).values(stock=5))
+    product = make_sized_product(
+        session, {"S": 2, "M": 3}, price_minor=250_000, title_id="Kemeja batik Kopi Pecah"
+    )
+    small, medium = product.variants
     session.commit()
 
     result = run_checkout_race(
