@@ -193,6 +193,11 @@ _started: dict[str, StripeHarness] = {}
 _start_lock = threading.Lock()
 
 
+def started_harness() -> StripeHarness | None:
+    """The harness this process started, if it did."""
+    return _started.get("harness")
+
+
 def start_stripe_server(host: str = "127.0.0.1", port: int = 0) -> StripeHarness:
     """Start the harness once per process in a daemon thread and return it (idempotent)."""
     with _start_lock:
