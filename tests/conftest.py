@@ -50,9 +50,12 @@ POSTGRES_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "pasar_desa_test") + (
 _SHM = Path("/dev/shm")  # noqa: S108  (mkdtemp makes a private 0700 directory there)
 _TMP = Path(tempfile.mkdtemp(prefix="pasar-desa-tests-", dir=_SHM if _SHM.is_dir() else None))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # memory, not disk: never leave it behind
-# The demo's pictures are encoded once per run (~15 s of CPU), not once per process that seeds: the
-# pytest-xdist workers inherit the controller's folder, and so does the `make run` a test starts.
-os.environ.setdefault("DEMO_PICTURES_CACHE", str(_TMP / "demo-pictures"))
+# The demo's pictures are encoded once per machine (~15 s of CPU), not once per process that seeds:
+# the pytest-xdist workers and the `make run` a test starts share the user's cache folder, as pip's
+# does. Entries are keyed by the drawn picture and the encoder's settings: a change is a miss, never
+# a stale picture (marketplace/demo/picture_cache.py).
+_USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+os.environ.setdefault("DEMO_PICTURES_CACHE", str(_USER_CACHE / "pasar-desa" / "demo-pictures"))
 # A test process allocates in bursts (apps, pages, ORM rows) and frees almost all of it by reference
 # counting: collecting every 700 allocations cost ~6% of its CPU (measured with gc.callbacks on
 # tests/labels, cart, orders and markets: 3.9 s of garbage collection, 1.8 s with this and gc.freeze).

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
+from marketplace.accounts.access import user_seller_roles
 from marketplace.accounts.models import User
 from marketplace.catalogue.models import (
     Cluster,
@@ -20,6 +21,7 @@ from marketplace.catalogue.models import (
     RegionKind,
 )
 from marketplace.curation.models import FeaturedPlacement
+from marketplace.demo import data
 from marketplace.demo.pictures import product_picture
 from marketplace.extensions import db
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -27,7 +29,9 @@ from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
 from marketplace.seller.models import Seller, SellerStatus, WorkshopPhoto
+from marketplace.seller.models import SellerFacilitator
 from marketplace.types import utcnow
+from tests.api.demo_document import assert_the_api_describes_the_demo
 from tests.factories import make_product
 
 KABAT_DESA = {
@@ -74,7 +78,9 @@ def _files(root) -> set[str]:
 
 
 @pytest.mark.slow
-def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(runner, session, media_root, storage):
+def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(client, runner, session, media_root, storage):
+    """The one test that seeds the whole demo (seconds of CPU per database): every check that needs
+    all of it runs here, on one seeding."""
     first = runner.invoke(args=["seed-demo", "--if-empty"])
     assert first.exit_code == 0, first.output
     assert "curator@demo.test" in first.output
@@ -82,6 +88,8 @@ def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(runner, session,
     files = _files(media_root)
 
     _assert_believable_kabat(session, storage)
+    _assert_facilitator_runs_two_shops(session)
+    assert_the_api_describes_the_demo(client)
 
     db.session.remove()
     second = runner.invoke(args=["seed-demo"])
@@ -89,6 +97,14 @@ def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(runner, session,
     assert "nothing new" in second.output
     assert _counts(session) == counts
     assert _files(media_root) == files
+    assert session.scalar(sa.select(sa.func.count()).select_from(SellerFacilitator)) == 2
+
+
+def _assert_facilitator_runs_two_shops(session) -> None:
+    """A village facilitator runs two artisans' shops from one account."""
+    helper = session.scalars(sa.select(User).where(User.email == data.FACILITATOR_EMAIL)).one()
+    roles = user_seller_roles(session, helper)
+    assert len(roles) == 2 and set(roles.values()) == {"facilitator"}
 
 
 def _assert_believable_kabat(session, storage) -> None:
