@@ -21,7 +21,8 @@ from marketplace.monitoring.models import (
     SalesDayBuyer,
     SalesDayGroup,
     SalesDayProduct,
-    SalesMonthProduct,
+    SalesMonthRunning,
+    SalesProductTotal,
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.seller.models import Seller
@@ -213,27 +214,69 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
+def _running_at(month: date) -> sa.Subquery:
+    """Each product's paid sales from its first month through the end of `month` (products that
+    first sold later: no row): the total's row past its last month, else the running row."""
+    totals, running = SalesProductTotal, SalesMonthRunning
+
+    def value(name: str):
+        return sa.case(
+            (totals.last_month <= month, getattr(totals, name)),
+            else_=sa.func.coalesce(getattr(running, name), 0),
+        ).label(name)
+
+    return (
+        sa.select(totals.product_id, totals.seller_id, value("orders"), value("units"), value("sales_idr"))
+        .outerjoin(
+            running,
+            sa.and_(
+                running.month == month,
+                running.product_id == totals.product_id,
+                running.seller_id == totals.seller_id,
+            ),
+        )
+        .where(totals.first_month <= month)
+        .subquery()
+    )
+
+
 def _product_sums_of_range(filters: Filters) -> sa.Subquery:
     """(product_id, seller_id, orders, units, sales_idr) rows covering the range exactly: its whole
-    months from SalesMonthProduct, the days of its partial months from SalesDayProduct."""
-    days, months = SalesDayProduct, SalesMonthProduct
+    months as the difference of two running totals (SalesMonthRunning: one row per product
+    however many months), the days of its partial months from SalesDayProduct."""
+    days = SalesDayProduct
 
-    def picked(model, column, lo: date, hi: date) -> sa.Select:
-        return sa.select(model.product_id, model.seller_id, model.orders, model.units, model.sales_idr).where(
-            column >= lo, column <= hi
+    def picked_days(lo: date, hi: date) -> sa.Select:
+        return sa.select(days.product_id, days.seller_id, days.orders, days.units, days.sales_idr).where(
+            days.day >= lo, days.day <= hi
         )
 
     whole = _whole_months(filters.start, filters.end)
     if whole is None:
-        parts = [picked(days, days.day, filters.start, filters.end)]
+        parts = [picked_days(filters.start, filters.end)]
     else:
         first, last = whole
         after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-        parts = [picked(months, months.month, first, last)]
+        upto_last = _running_at(last)
+        before_first = _running_at((first - timedelta(days=1)).replace(day=1))
+        same = sa.and_(
+            before_first.c.product_id == upto_last.c.product_id,
+            before_first.c.seller_id == upto_last.c.seller_id,
+        )
+        parts = [
+            sa.select(
+                upto_last.c.product_id,
+                upto_last.c.seller_id,
+                *(
+                    (upto_last.c[name] - sa.func.coalesce(before_first.c[name], 0)).label(name)
+                    for name in ("orders", "units", "sales_idr")
+                ),
+            ).outerjoin(before_first, same)
+        ]
         if filters.start < first:
-            parts.append(picked(days, days.day, filters.start, first - timedelta(days=1)))
+            parts.append(picked_days(filters.start, first - timedelta(days=1)))
         if after_last <= filters.end:
-            parts.append(picked(days, days.day, after_last, filters.end))
+            parts.append(picked_days(after_last, filters.end))
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("range_sums")
 
 
