@@ -214,36 +214,26 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _running_at(month: date) -> sa.Subquery:
-    """Each product's paid sales from its first month through the end of `month` (products that
-    first sold later: no row): the total's row past its last month, else the running row."""
+def _running_at(month: date, sign: int) -> list[sa.Select]:
+    """Each product's paid sales from its first month through the end of `month`, times `sign`, as
+    two selects for the caller's union: the running row of `month`, or the total's row for a
+    product whose span ended before it (products that first sold later have neither)."""
     totals, running = SalesProductTotal, SalesMonthRunning
 
-    def value(name: str):
-        return sa.case(
-            (totals.last_month <= month, getattr(totals, name)),
-            else_=sa.func.coalesce(getattr(running, name), 0),
-        ).label(name)
+    def signed(model) -> list:
+        return [(sign * getattr(model, name)).label(name) for name in ("orders", "units", "sales_idr")]
 
-    return (
-        sa.select(totals.product_id, totals.seller_id, value("orders"), value("units"), value("sales_idr"))
-        .outerjoin(
-            running,
-            sa.and_(
-                running.month == month,
-                running.product_id == totals.product_id,
-                running.seller_id == totals.seller_id,
-            ),
-        )
-        .where(totals.first_month <= month)
-        .subquery()
-    )
+    return [
+        sa.select(running.product_id, running.seller_id, *signed(running)).where(running.month == month),
+        sa.select(totals.product_id, totals.seller_id, *signed(totals)).where(totals.last_month < month),
+    ]
 
 
 def _product_sums_of_range(filters: Filters) -> sa.Subquery:
-    """(product_id, seller_id, orders, units, sales_idr) rows covering the range exactly: its whole
-    months as the difference of two running totals (SalesMonthRunning: one row per product
-    however many months), the days of its partial months from SalesDayProduct."""
+    """(product_id, seller_id, orders, units, sales_idr) rows whose sums per product cover the range
+    exactly: its whole months as the running totals through its last whole month minus those
+    through the month before (SalesMonthRunning: a product's row or two however many months, no
+    join: the caller groups by product), the days of its partial months from SalesDayProduct."""
     days = SalesDayProduct
 
     def picked_days(lo: date, hi: date) -> sa.Select:
@@ -257,22 +247,7 @@ def _product_sums_of_range(filters: Filters) -> sa.Subquery:
     else:
         first, last = whole
         after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-        upto_last = _running_at(last)
-        before_first = _running_at((first - timedelta(days=1)).replace(day=1))
-        same = sa.and_(
-            before_first.c.product_id == upto_last.c.product_id,
-            before_first.c.seller_id == upto_last.c.seller_id,
-        )
-        parts = [
-            sa.select(
-                upto_last.c.product_id,
-                upto_last.c.seller_id,
-                *(
-                    (upto_last.c[name] - sa.func.coalesce(before_first.c[name], 0)).label(name)
-                    for name in ("orders", "units", "sales_idr")
-                ),
-            ).outerjoin(before_first, same)
-        ]
+        parts = [*_running_at(last, 1), *_running_at((first - timedelta(days=1)).replace(day=1), -1)]
         if filters.start < first:
             parts.append(picked_days(filters.start, first - timedelta(days=1)))
         if after_last <= filters.end:
