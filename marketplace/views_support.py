@@ -201,11 +201,12 @@ def csv_chunks(
 class DownloadCut(ConnectionAbortedError):
     """A streamed download failed after its first bytes were sent (a database error mid-file).
 
-    A ConnectionError on purpose: both servers then close the connection without the chunked
-    body's terminating piece, so the browser reports the download as failed (Chromium: "Failed -
-    Network error"). Any other exception after the headers makes Werkzeug's server append its
-    "Internal Server Error" page to the file and end the body properly: a 200 and a file that
-    looks whole (gunicorn cut the connection either way)."""
+    A ConnectionError on purpose: both servers treat it as a dropped connection and close it
+    without the chunked body's terminating piece, so the browser reports the download as failed
+    (Chromium: "Failed - Network error") instead of keeping a short file that looks whole. Other
+    exceptions happen to end the same way today (gunicorn closes the socket; Werkzeug's attempt to
+    start a 500 page on a started response raises and is swallowed): this does not rely on that,
+    and logs which download was cut."""
 
 
 def _cut_on_error(chunks: Iterator[str], filename: str) -> Iterator[str]:
