@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from flask_babel import gettext
 
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Outcome",
@@ -174,12 +177,18 @@ def csv_chunks(
     header: Sequence | None, rows: Iterable[Sequence], *, lineterminator: str = "\r\n", prefix: str = ""
 ) -> Iterator[str]:
     """The CSV text of `header` and `rows` in pieces of about CSV_CHUNK_CHARS: what the download
-    holds at once is one piece and the rows the caller reads at a time, not the whole file."""
+    holds at once is one piece and the rows the caller reads at a time, not the whole file.
+
+    The header goes out on its own, before the first row is read, so the download starts (and the
+    browser shows it) while the rows' first query runs."""
     out = io.StringIO()
     out.write(prefix)
     writer = csv.writer(out, lineterminator=lineterminator)
     if header is not None:
         writer.writerow(header)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
     for row in rows:
         writer.writerow(row)
         if out.tell() >= CSV_CHUNK_CHARS:
@@ -189,12 +198,39 @@ def csv_chunks(
     yield out.getvalue()
 
 
+class DownloadCut(ConnectionAbortedError):
+    """A streamed download failed after its first bytes were sent (a database error mid-file).
+
+    A ConnectionError on purpose: both servers treat it as a dropped connection and close it
+    without the chunked body's terminating piece, so the browser reports the download as failed
+    (Chromium: "Failed - Network error") instead of keeping a short file that looks whole. Other
+    exceptions happen to end the same way today (gunicorn closes the socket; Werkzeug's attempt to
+    start a 500 page on a started response raises and is swallowed): this does not rely on that,
+    and logs which download was cut."""
+
+
+def _cut_on_error(chunks: Iterator[str], filename: str) -> Iterator[str]:
+    iterator = iter(chunks)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return
+    # Before the first piece nothing is sent: an error there is the server's usual 500 page.
+    yield first
+    try:
+        yield from iterator
+    except Exception as error:
+        log.exception("streamed download %s cut after its first bytes", filename)
+        raise DownloadCut(f"{filename}: {type(error).__name__}") from error
+
+
 def streamed_csv(chunks: Iterator[str], filename: str, **headers: str) -> Response:
     """A CSV download sent as `chunks` are made (issue 16: 100,000 ledger rows were built in full
     before the first byte). The request context, and so the session reading the rows, stays open
-    until the last piece is sent; `compression` gzips it piece by piece."""
+    until the last piece is sent; `compression` gzips it piece by piece. An error after the first
+    piece cuts the connection (DownloadCut), so a short file is never taken for a whole one."""
     return Response(
-        stream_with_context(chunks),
+        stream_with_context(_cut_on_error(chunks, filename)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', **headers},
     )

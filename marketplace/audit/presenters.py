@@ -80,24 +80,28 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def csv_row(entry: AuditEntry, shop: str) -> list[str]:
-    def as_json(value):
-        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+#: One encoder for every cell of the file (json.dumps builds one per call with these options).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
-    values = (
-        entry.id,
+
+def csv_row(entry: AuditEntry, shop: str) -> list[str]:
+    """The entry's cells. Ids are whole numbers and times start with a digit: only text goes
+    through safe_cell (10,000 rows × 14 cells were a third of the download's CPU)."""
+    before, after = entry.before, entry.after
+    return [
+        str(entry.id),
         entry.created_at.isoformat(),
-        entry.created_at.astimezone(JAKARTA).strftime("%Y-%m-%d %H:%M"),
-        entry.actor_label,
-        entry.actor_role,
-        entry.action,
-        entry.target_type,
-        entry.target_id,
-        entry.target_label,
-        entry.seller_id,
-        shop,
-        as_json(entry.before),
-        as_json(entry.after),
-        entry.note,
-    )
-    return [safe_cell(value) for value in values]
+        # isoformat is twice as fast as strftime("%Y-%m-%d %H:%M"), the same text cut at minutes
+        entry.created_at.astimezone(JAKARTA).isoformat(" ", "minutes")[:16],
+        safe_cell(entry.actor_label),
+        safe_cell(entry.actor_role),
+        safe_cell(entry.action),
+        safe_cell(entry.target_type),
+        safe_cell(entry.target_id),
+        safe_cell(entry.target_label),
+        "" if entry.seller_id is None else str(entry.seller_id),
+        safe_cell(shop),
+        "" if before is None else safe_cell(_JSON.encode(before)),
+        "" if after is None else safe_cell(_JSON.encode(after)),
+        safe_cell(entry.note),
+    ]

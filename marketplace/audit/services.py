@@ -133,11 +133,21 @@ def _filtered(stmt, filters: AuditFilter):
     return stmt
 
 
-def _entries_statement(filters: AuditFilter, seller_ids: Optional[Sequence[int]], before_id, limit: int):
+#: What the CSV file shows of an entry (`presenters.csv_row`), read as plain rows.
+CSV_COLUMNS = (
+    AuditEntry.id, AuditEntry.created_at, AuditEntry.actor_label, AuditEntry.actor_role,
+    AuditEntry.action, AuditEntry.target_type, AuditEntry.target_id, AuditEntry.target_label,
+    AuditEntry.seller_id, AuditEntry.before, AuditEntry.after, AuditEntry.note,
+)  # fmt: skip
+
+
+def _entries_statement(
+    filters: AuditFilter, seller_ids: Optional[Sequence[int]], before_id, limit: int, columns=(AuditEntry,)
+):
     # cycle: seller imports audit (record_action); the log only names the shop of an entry.
     from marketplace.seller.models import Seller
 
-    stmt = sa.select(AuditEntry, Seller.name).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
+    stmt = sa.select(*columns, Seller.name.label("shop")).outerjoin(Seller, Seller.id == AuditEntry.seller_id)
     if seller_ids is not None:
         stmt = stmt.where(AuditEntry.seller_id.in_(list(seller_ids)))
     if before_id is not None:
@@ -169,13 +179,14 @@ STREAM_BATCH = 500
 
 def iter_entries(
     session: Session, *, filters: AuditFilter = AuditFilter(), limit: int = CSV_LIMIT
-) -> Iterator[tuple[AuditEntry, str]]:
-    """`list_entries` of the whole log for the CSV download, fetched STREAM_BATCH at a time (a
-    server-side cursor on PostgreSQL), each batch let go once written (issue 16: 1.5 MB of rows)."""
-    stmt = _entries_statement(filters, None, None, limit).execution_options(yield_per=STREAM_BATCH)
-    # The session's identity map holds unchanged objects weakly: a written batch can be collected.
-    for entry, name in session.execute(stmt):
-        yield entry, name or ""
+) -> Iterator[sa.Row]:
+    """`list_entries` of the whole log for the CSV download as rows of CSV_COLUMNS and `shop`,
+    fetched STREAM_BATCH at a time (a server-side cursor on PostgreSQL; issue 16: 1.5 MB of rows).
+    Rows, not AuditEntry objects: the objects were half the file's CPU."""
+    stmt = _entries_statement(filters, None, None, limit, CSV_COLUMNS).execution_options(
+        yield_per=STREAM_BATCH
+    )
+    yield from session.execute(stmt)
 
 
 def list_sellers_in_log(session: Session) -> list[tuple[int, str]]:

@@ -21,7 +21,8 @@ from marketplace.monitoring.models import (
     SalesDayBuyer,
     SalesDayGroup,
     SalesDayProduct,
-    SalesMonthProduct,
+    SalesMonthRunning,
+    SalesProductTotal,
 )
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.seller.models import Seller
@@ -213,27 +214,44 @@ def _whole_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _product_sums_of_range(filters: Filters) -> sa.Subquery:
-    """(product_id, seller_id, orders, units, sales_idr) rows covering the range exactly: its whole
-    months from SalesMonthProduct, the days of its partial months from SalesDayProduct."""
-    days, months = SalesDayProduct, SalesMonthProduct
+def _running_at(month: date, sign: int) -> list[sa.Select]:
+    """Each product's paid sales from its first month through the end of `month`, times `sign`, as
+    two selects for the caller's union: the running row of `month`, or the total's row for a
+    product whose span ended before it (products that first sold later have neither)."""
+    totals, running = SalesProductTotal, SalesMonthRunning
 
-    def picked(model, column, lo: date, hi: date) -> sa.Select:
-        return sa.select(model.product_id, model.seller_id, model.orders, model.units, model.sales_idr).where(
-            column >= lo, column <= hi
+    def signed(model) -> list:
+        return [(sign * getattr(model, name)).label(name) for name in ("orders", "units", "sales_idr")]
+
+    return [
+        sa.select(running.product_id, running.seller_id, *signed(running)).where(running.month == month),
+        sa.select(totals.product_id, totals.seller_id, *signed(totals)).where(totals.last_month < month),
+    ]
+
+
+def _product_sums_of_range(filters: Filters) -> sa.Subquery:
+    """(product_id, seller_id, orders, units, sales_idr) rows whose sums per product cover the range
+    exactly: its whole months as the running totals through its last whole month minus those
+    through the month before (SalesMonthRunning: a product's row or two however many months, no
+    join: the caller groups by product), the days of its partial months from SalesDayProduct."""
+    days = SalesDayProduct
+
+    def picked_days(lo: date, hi: date) -> sa.Select:
+        return sa.select(days.product_id, days.seller_id, days.orders, days.units, days.sales_idr).where(
+            days.day >= lo, days.day <= hi
         )
 
     whole = _whole_months(filters.start, filters.end)
     if whole is None:
-        parts = [picked(days, days.day, filters.start, filters.end)]
+        parts = [picked_days(filters.start, filters.end)]
     else:
         first, last = whole
         after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-        parts = [picked(months, months.month, first, last)]
+        parts = [*_running_at(last, 1), *_running_at((first - timedelta(days=1)).replace(day=1), -1)]
         if filters.start < first:
-            parts.append(picked(days, days.day, filters.start, first - timedelta(days=1)))
+            parts.append(picked_days(filters.start, first - timedelta(days=1)))
         if after_last <= filters.end:
-            parts.append(picked(days, days.day, after_last, filters.end))
+            parts.append(picked_days(after_last, filters.end))
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("range_sums")
 
 

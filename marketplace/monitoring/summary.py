@@ -15,8 +15,8 @@ groups as they were and put back as they are now (`_after_flush`), in that flush
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -33,6 +33,8 @@ from marketplace.monitoring.models import (
     SalesDayGroup,
     SalesDayProduct,
     SalesMonthProduct,
+    SalesMonthRunning,
+    SalesProductTotal,
 )
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 from marketplace.seller.models import Seller
@@ -156,6 +158,91 @@ def _by_month(sums: Sums) -> Sums:
     return months
 
 
+_SUMMED = ("orders", "units", "sales_idr")
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _months(first: date, last: date) -> Iterator[date]:
+    month = first
+    while month <= last:
+        yield month
+        month = next_month(month)
+
+
+def _add_running(conn, month_sums: Sums, sign: int) -> None:
+    """Add product month sums to SalesMonthRunning and SalesProductTotal.
+
+    Each product's total row is locked first (products in key order), so its running rows change
+    one transaction at a time: a sale in month M adds to the rows from M on, and extends the span
+    with the carried total (months after `last_month`) or zeros (before `first_month`).
+    """
+    if not month_sums:
+        return
+    totals, running = SalesProductTotal.__table__, SalesMonthRunning.__table__
+    postgres = conn.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    by_product: dict[tuple[int, int], dict[date, list[int]]] = defaultdict(dict)
+    for (month, product_id, seller_id), values in month_sums.items():
+        by_product[(product_id, seller_id)][month] = [sign * value for value in values]
+    keys = sorted(by_product)
+    conn.execute(
+        insert(totals)
+        .values([{"product_id": p, "seller_id": s, "orders": 0, "units": 0, "sales_idr": 0} for p, s in keys])
+        .on_conflict_do_nothing(index_elements=[totals.c.product_id, totals.c.seller_id])
+    )
+    current = sa.select(totals).where(sa.tuple_(totals.c.product_id, totals.c.seller_id).in_(keys))
+    if postgres:
+        current = current.order_by(totals.c.product_id, totals.c.seller_id).with_for_update()
+    found = {(row.product_id, row.seller_id): row for row in conn.execute(current)}
+    rows, spans = [], []
+    for key in keys:
+        total, deltas = found[key], by_product[key]
+        first = min(deltas) if total.first_month is None else min(total.first_month, *deltas)
+        last = max(deltas) if total.last_month is None else max(total.last_month, *deltas)
+        added = [0, 0, 0]
+        for month in _months(first, last):
+            for index, value in enumerate(deltas.get(month, ())):
+                added[index] += value
+            if total.first_month is not None and total.first_month <= month <= total.last_month:
+                if any(added):  # the row exists: the upsert adds to it
+                    rows.append((month, *key, *added))
+            elif total.last_month is not None and month > total.last_month:
+                carried = (total.orders, total.units, total.sales_idr)
+                rows.append((month, *key, *(a + b for a, b in zip(carried, added, strict=True))))
+            else:  # before the product's first month: nothing before it
+                rows.append((month, *key, *added))
+        spans.append({"p": key[0], "s": key[1], "first": first, "last": last, "o": added[0],
+                      "u": added[1], "v": added[2]})  # fmt: skip
+    if rows:
+        stmt = insert(running).values(
+            [dict(zip(("month", "product_id", "seller_id", "orders", "units", "sales_idr"), row, strict=True))
+             for row in rows]
+        )  # fmt: skip
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[running.c.month, running.c.product_id, running.c.seller_id],
+                set_={
+                    name: running.c[name] + stmt.excluded[name] for name in ("orders", "units", "sales_idr")
+                },
+            )
+        )
+    conn.execute(
+        totals.update()
+        .where(totals.c.product_id == sa.bindparam("p"), totals.c.seller_id == sa.bindparam("s"))
+        .values(
+            first_month=sa.bindparam("first"),
+            last_month=sa.bindparam("last"),
+            orders=totals.c.orders + sa.bindparam("o"),
+            units=totals.c.units + sa.bindparam("u"),
+            sales_idr=totals.c.sales_idr + sa.bindparam("v"),
+        ),
+        spans,
+    )
+
+
 def relink(conn, buyers: Iterable[str]) -> None:
     """Recompute `prev_day`, `prev_any_day` and `first_day` of these buyers' SalesDayBuyer rows
     from the rows themselves (rows without orders get NULL), writing only the rows that differ.
@@ -277,7 +364,9 @@ def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 
     )
     product_sums = _product_sums(lines, days)
     _upsert(conn, SalesDayProduct.__table__, _PRODUCT_KEY, product_sums, sign)
-    _upsert(conn, SalesMonthProduct.__table__, _MONTH_PRODUCT_KEY, _by_month(product_sums), sign)
+    month_sums = _by_month(product_sums)
+    _upsert(conn, SalesMonthProduct.__table__, _MONTH_PRODUCT_KEY, month_sums, sign)
+    _add_running(conn, month_sums, sign)
     buyer = buyers[order.id][0]
     if sign > 0:
         _note_first_day(conn, buyer, day)
@@ -378,6 +467,35 @@ MONTH_OF_DAY = {
     "sqlite": "date(day, 'start of month')",
 }
 
+#: The first day of the month after a `month` column's.
+NEXT_MONTH = {
+    "postgresql": "CAST(month + interval '1 month' AS DATE)",
+    "sqlite": "date(month, '+1 month')",
+}
+
+
+def running_sql(dialect: str) -> list[str]:
+    """SalesProductTotal and SalesMonthRunning from SalesMonthProduct, set-based (rebuild_sql, and
+    migration 0029's backfill holds a copy): every month from a product's first to its last."""
+    sums = ", ".join(f"sum(COALESCE(s.{name}, 0)) OVER w" for name in ("orders", "units", "sales_idr"))
+    return [
+        "DELETE FROM sales_month_running",
+        "DELETE FROM sales_product_totals",
+        "INSERT INTO sales_product_totals (product_id, seller_id, first_month, last_month, orders, units, "
+        "sales_idr) SELECT product_id, seller_id, min(month), max(month), sum(orders), sum(units), "
+        "sum(sales_idr) FROM sales_month_products GROUP BY product_id, seller_id",
+        "INSERT INTO sales_month_running (month, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
+        "WITH RECURSIVE months (month) AS (SELECT min(month) FROM sales_month_products UNION ALL "
+        f"SELECT {NEXT_MONTH[dialect]} FROM months "
+        "WHERE month < (SELECT max(month) FROM sales_month_products)) "
+        f"SELECT m.month, t.product_id, t.seller_id, {sums} FROM sales_product_totals t "
+        "JOIN months m ON m.month BETWEEN t.first_month AND t.last_month "
+        "LEFT JOIN sales_month_products s ON s.product_id = t.product_id AND s.seller_id = t.seller_id "
+        "AND s.month = m.month "
+        "WINDOW w AS (PARTITION BY t.product_id, t.seller_id ORDER BY m.month)",
+    ]
+
+
 #: SalesDayBuyer's links (`relink`) over a whole table `k` of (village_id, cluster_id, day, buyer,
 #: domestic) rows with orders, as window functions.
 LINKS = (
@@ -438,4 +556,5 @@ def rebuild_sql(dialect: str) -> list[str]:
         "INSERT INTO sales_month_products (month, product_id, seller_id, orders, units, sales_idr) "  # noqa: S608
         f"SELECT {MONTH_OF_DAY[dialect]} AS month, product_id, seller_id, sum(orders), sum(units), "
         "sum(sales_idr) FROM sales_day_products GROUP BY 1, product_id, seller_id",
+        *running_sql(dialect),
     ]

@@ -3,6 +3,9 @@ the seller's "Sales and payouts" page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +21,7 @@ from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, par
 from marketplace.payouts.refund_details import refund_items
 from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import jakarta_date
+from marketplace.timezones import jakarta_date, jakarta_day_start
 from marketplace.types import utcnow
 from marketplace.views_support import csv_chunks, domain_errors, streamed_csv
 
@@ -225,9 +228,19 @@ def _ledger_rows(shop_id: int, lang: str) -> list[dict]:
 @seller_area
 def seller_sales_csv():
     _shops_list, shop_id = _shops()
-    rows = (
-        [jakarta_date(occurred_at).isoformat(), kind, safe_cell(reference), amount_idr]
-        for occurred_at, kind, reference, amount_idr in services.iter_entry_rows(db.session, [shop_id])
-    )
     header = ["date_wib", "kind", "reference", "amount_idr"]
+    rows = _sales_csv_rows(services.iter_entry_rows(db.session, [shop_id]))
     return streamed_csv(csv_chunks(header, rows), f"sales-{shop_id}.csv")
+
+
+def _sales_csv_rows(entries) -> Iterator[list]:
+    """The file's rows. Entries come newest first, so a Jakarta day's text is made once and kept
+    while the rows stay within that day (80,000 rows, about a thousand days)."""
+    day_start = day_end = None
+    day_text = ""
+    for occurred_at, kind, reference, amount_idr in entries:
+        if day_start is None or not day_start <= occurred_at < day_end:
+            day = jakarta_date(occurred_at)
+            day_start, day_end = jakarta_day_start(day), jakarta_day_start(day + timedelta(days=1))
+            day_text = day.isoformat()
+        yield [day_text, kind, safe_cell(reference), amount_idr]

@@ -18,6 +18,8 @@ from marketplace.monitoring.models import (
     SalesDayGroup,
     SalesDayProduct,
     SalesMonthProduct,
+    SalesMonthRunning,
+    SalesProductTotal,
 )
 from marketplace.monitoring.services import Filters
 from marketplace.orders import services as orders
@@ -67,6 +69,7 @@ def _rows(session) -> dict[str, list[tuple]]:
         ),  # fmt: skip
         "products": rows(p, p.day, p.product_id, p.seller_id, p.orders, p.units, p.sales_idr),
         "months": rows(m, m.month, m.product_id, m.seller_id, m.orders, m.units, m.sales_idr),
+        "running": _running(session),
         "firsts": [
             tuple(r)
             for r in session.execute(
@@ -74,6 +77,31 @@ def _rows(session) -> dict[str, list[tuple]]:
             )
         ],
     }
+
+
+def _running(session) -> list[tuple]:
+    """(product, shop, month, orders, units, sales) through the end of each month from 2024 on, as
+    top products read them (`sales._running_at`), non-zero only; a missing month of a product's
+    span (SalesMonthRunning must hold every month from its first to its last) is a KeyError."""
+    t = SalesProductTotal
+    running = {
+        (r.product_id, r.seller_id, r.month): (r.orders, r.units, r.sales_idr)
+        for r in session.execute(sa.select(SalesMonthRunning.__table__))
+    }
+    months = list(summary._months(date(2024, 1, 1), jakarta_date(utcnow()).replace(day=1)))
+    found = []
+    for total in session.execute(sa.select(t.__table__).order_by(t.product_id, t.seller_id)):
+        key = (total.product_id, total.seller_id)
+        for month in months:
+            if total.first_month is None or month < total.first_month:
+                values = (0, 0, 0)
+            elif month >= total.last_month:
+                values = (total.orders, total.units, total.sales_idr)
+            else:
+                values = running[(*key, month)]
+            if any(values):
+                found.append((*key, month, *values))
+    return found
 
 
 def assert_summary_matches_the_lines(session, world, half: int = 0) -> None:
@@ -86,8 +114,8 @@ def assert_summary_matches_the_lines(session, world, half: int = 0) -> None:
     ranges = [
         (date(2026, 1, 1), date(2026, 3, 31)),
         (date(2025, 1, 1), today),
-        # partial months at either end (top products: days there, months between), within a month,
-        # and starting on a buyer's later day (distinct buyers: the links to earlier days)
+        # partial months at either end (top products: days there, running totals between), within a
+        # month, and starting on a buyer's later day (distinct buyers: the links to earlier days)
         (date(2026, 1, 15), date(2026, 3, 3)),
         (date(2026, 2, 2), date(2026, 2, 20)),
         (today - timedelta(days=1), today),
