@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace import signals
 from marketplace.email.links import external_url
 from marketplace.email.services import queue_email, register_context, send_email
-from marketplace.orders.models import Order
+from marketplace.orders.models import Fulfilment, Order
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.orders.queries import guest_order_token
 from marketplace.shipping.couriers import tracking_templates, tracking_url
@@ -102,7 +103,17 @@ def order_placed(sender, *, session: Session, order: Order, **kwargs) -> None:
 
 def _order_context(session: Session, order_id: int) -> dict:
     """The confirmation's context, from the order as it is when the email is sent."""
-    order = session.get(Order, order_id)
+    # The parcels with their lines in the order's query, its events in one more: what
+    # `present_order` reads, without a query per parcel.
+    order = (
+        session.scalars(
+            sa.select(Order)
+            .where(Order.id == order_id)
+            .options(joinedload(Order.fulfilments).joinedload(Fulfilment.lines), selectinload(Order.events))
+        )
+        .unique()
+        .first()
+    )
     if order is None:
         raise LookupError(f"order {order_id} is gone")
     return _context(order)
