@@ -39,6 +39,10 @@ class OutboundEmail(db.Model):
     #: Template name ("order_confirmation") and the language it was rendered in.
     template: Mapped[str] = mapped_column(sa.String(80))
     lang: Mapped[str] = mapped_column(sa.String(8))
+    #: "<kind>:<id>" (e.g. "order:42") for an email rendered when it is sent: queued with empty
+    #: bodies, it gets its context from the kind's builder (`services.register_context`), and the
+    #: bodies it was sent with are stored then. None: rendered when queued.
+    render_from: Mapped[Optional[str]] = mapped_column(sa.String(80))
     #: queued → sending → sent, or back to queued with a later next_attempt_at, or failed.
     status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus, "email_status"), default=EmailStatus.QUEUED

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateError, TemplateNotFound
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -54,11 +55,41 @@ def send_email(
     transaction and delivered at once, best effort. Never raises for delivery problems;
     raises ValidationError for an empty recipient and TemplateNotFound for a missing template.
     """
-    to = (to or "").strip()
-    if not to or "@" not in to or any(ch.isspace() or ord(ch) < 0x20 for ch in to):
-        raise ValidationError("An email needs a recipient address.", field="to")
-    languages = current_app.config.get("LANGUAGES", ("id", "en"))
-    lang = lang if lang in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    to = _recipient(to)
+    lang = _language(lang)
+    subject_text, body_text, body_html = render_email(template, lang, context, subject=subject)
+    row = OutboundEmail(
+        to_address=to,
+        subject=subject_text,
+        body_text=body_text,
+        body_html=body_html,
+        template=template,
+        lang=lang,
+        status=EmailStatus.QUEUED,
+        attempts=0,
+        last_error="",
+        next_attempt_at=utcnow(),
+    )
+    if session is None:
+        with Session(db.engine, expire_on_commit=False) as own:
+            own.add(row)
+            own.commit()
+            deliver_pending(own, ids=[row.id])
+            own.refresh(row)  # delivery wrote its outcome with plain UPDATEs
+        return row
+    session.add(row)
+    session.flush()
+    session.info.setdefault(_PENDING_KEY, []).append(row.id)
+    return row
+
+
+def render_email(
+    template: str, lang: str, context: Mapping[str, Any] | None, *, subject: Any = None
+) -> tuple[str, str, str | None]:
+    """(subject, text body, HTML body or None) of `templates/email/<template>.*` in `lang`.
+
+    Raises TemplateNotFound for a missing text or subject template (a missing HTML one makes a
+    text-only email)."""
     with force_locale(lang):
         # Lazy strings become plain text, in `lang`: their __html__ would let the HTML part print
         # a translated string (and whatever was interpolated into it) unescaped.
@@ -87,29 +118,69 @@ def send_email(
             if missing.name != f"email/{template}.html":
                 raise
             body_html = None  # a text-only email
-    row = OutboundEmail(
-        to_address=to,
-        subject=subject_text,
-        body_text=body_text,
-        body_html=body_html,
-        template=template,
-        lang=lang,
-        status=EmailStatus.QUEUED,
-        attempts=0,
-        last_error="",
-        next_attempt_at=utcnow(),
+    return subject_text, body_text, body_html
+
+
+#: {kind: builder(session, id) -> the template's context}, for emails rendered when sent.
+_CONTEXT_BUILDERS: dict[str, Callable[[Session, int], Mapping[str, Any]]] = {}
+
+
+def register_context(kind: str, builder: Callable[[Session, int], Mapping[str, Any]]) -> None:
+    """Let emails queued with `render_from="<kind>:<id>"` be rendered by `builder(session, id)`
+    when they are sent (it raises LookupError when the thing is gone)."""
+    _CONTEXT_BUILDERS[kind] = builder
+
+
+def queue_email(session: Session, *, to: str, template: str, lang: str, render_from: str) -> None:
+    """Queue an email in the caller's transaction that the job runner renders when it sends it
+    (`render_from`: "<kind>:<id>", see `register_context`), one INSERT and no rendering now.
+
+    The after-response hook leaves it to the job runner (`email.send_pending`), so the request
+    that queued it pays neither the renders nor the delivery. Raises ValidationError for an
+    empty recipient.
+    """
+    now = utcnow()
+    session.execute(
+        sa.insert(OutboundEmail.__table__).values(
+            to_address=_recipient(to),
+            subject="",
+            body_text="",
+            body_html=None,
+            template=template,
+            lang=_language(lang),
+            render_from=render_from,
+            status=EmailStatus.QUEUED,
+            attempts=0,
+            last_error="",
+            next_attempt_at=now,
+            created_at=now,
+        )
     )
-    if session is None:
-        with Session(db.engine, expire_on_commit=False) as own:
-            own.add(row)
-            own.commit()
-            deliver_pending(own, ids=[row.id])
-            own.refresh(row)  # delivery wrote its outcome with plain UPDATEs
-        return row
-    session.add(row)
-    session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(row.id)
-    return row
+
+
+def _recipient(to: str) -> str:
+    to = (to or "").strip()
+    if not to or "@" not in to or any(ch.isspace() or ord(ch) < 0x20 for ch in to):
+        raise ValidationError("An email needs a recipient address.", field="to")
+    return to
+
+
+def _language(lang: str) -> str:
+    languages = current_app.config.get("LANGUAGES", ("id", "en"))
+    return lang if lang in languages else current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+
+
+def _rendered(session: Session, row) -> SimpleNamespace:
+    """The claimed `row` of an email rendered when sent, with its subject and bodies."""
+    kind, _, ref = (row.render_from or "").partition(":")
+    builder = _CONTEXT_BUILDERS.get(kind)
+    if builder is None:
+        raise LookupError(f"no context builder for {row.render_from!r}")
+    context = builder(session, int(ref))
+    subject, body_text, body_html = render_email(row.template, row.lang, context)
+    return SimpleNamespace(
+        **{**row._asdict(), "subject": subject, "body_text": body_text, "body_html": body_html}
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -154,6 +225,7 @@ _MESSAGE_COLUMNS = (
     OutboundEmail.body_html,
     OutboundEmail.template,
     OutboundEmail.lang,
+    OutboundEmail.render_from,
     OutboundEmail.attempts,
     OutboundEmail.created_at,
 )
@@ -208,11 +280,26 @@ def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None 
         session.commit()
         if row is None:
             continue  # another sender took it
+        # Rendered now (`queue_email`): the bodies sent are stored with the outcome, so a retry
+        # sends the same ones. A failure to render is retried like a failure to deliver.
+        rendered = {}
+        if row.render_from and not row.body_text:
+            try:
+                row = _rendered(session, row)
+            except (LookupError, ValueError, RuntimeError, TemplateError) as error:
+                session.rollback()
+                _retry_or_fail(session, row, f"cannot render: {type(error).__name__}: {error}", counts)
+                continue
+            rendered = {"subject": row.subject, "body_text": row.body_text, "body_html": row.body_html}
         try:
             message = build_message(row, sender=config["MAIL_FROM"], readable=not config.get("SMTP_URL"))
         except (ValueError, TypeError) as error:  # a malformed header: retrying cannot help
             _settle(
-                session, row.id, status=EmailStatus.FAILED, last_error=f"cannot build the message: {error}"
+                session,
+                row.id,
+                status=EmailStatus.FAILED,
+                last_error=f"cannot build the message: {error}",
+                **rendered,
             )
             counts["failed"] += 1
             log.error("email %s cannot be built: %s", row.id, error)
@@ -225,24 +312,28 @@ def deliver_pending(session: Session, limit: int = 50, *, ids: list[int] | None 
                 name=f"{utcnow():%Y%m%dT%H%M%S}-{row.id:06d}-{row.template}",
             )
         except DeliveryError as error:
-            if row.attempts >= MAX_ATTEMPTS:
-                _settle(session, row.id, status=EmailStatus.FAILED, last_error=str(error))
-                counts["failed"] += 1
-                log.error("email %s to %s failed for good: %s", row.id, row.to_address, error)
-            else:
-                _settle(
-                    session,
-                    row.id,
-                    status=EmailStatus.QUEUED,
-                    last_error=str(error),
-                    next_attempt_at=utcnow() + retry_delay(row.attempts),
-                )
-                counts["retry"] += 1
-                log.warning(
-                    "email %s to %s not sent (attempt %s): %s", row.id, row.to_address, row.attempts, error
-                )
+            _retry_or_fail(session, row, str(error), counts, **rendered)
         else:
-            _settle(session, row.id, status=EmailStatus.SENT, last_error="", sent_at=utcnow())
+            _settle(session, row.id, status=EmailStatus.SENT, last_error="", sent_at=utcnow(), **rendered)
             counts["sent"] += 1
             log.info("email %s (%s) sent via %s", row.id, row.template, where)
     return counts
+
+
+def _retry_or_fail(session: Session, row, error: str, counts: dict[str, int], **values) -> None:
+    """A failed attempt: queued again with backoff, or failed for good after MAX_ATTEMPTS."""
+    if row.attempts >= MAX_ATTEMPTS:
+        _settle(session, row.id, status=EmailStatus.FAILED, last_error=error, **values)
+        counts["failed"] += 1
+        log.error("email %s to %s failed for good: %s", row.id, row.to_address, error)
+    else:
+        _settle(
+            session,
+            row.id,
+            status=EmailStatus.QUEUED,
+            last_error=error,
+            next_attempt_at=utcnow() + retry_delay(row.attempts),
+            **values,
+        )
+        counts["retry"] += 1
+        log.warning("email %s to %s not sent (attempt %s): %s", row.id, row.to_address, row.attempts, error)

@@ -3,23 +3,26 @@ transaction: receivers of `marketplace.signals`, connected when this module is i
 `marketplace.models`).
 
 This is the single call site between orders and `marketplace.email`: sending never blocks or
-breaks a checkout — the email is a queued row, delivered after commit with retries.
+breaks a checkout — the email is a queued row, delivered after commit with retries. The
+confirmation is queued unrendered (the order's id, template and language) and rendered by the job
+runner when it sends it: the checkout's request does no rendering.
 """
 
 from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace import signals
 from marketplace.email.links import external_url
-from marketplace.email.services import send_email
-from marketplace.orders.models import Order
+from marketplace.email.services import queue_email, register_context, send_email
+from marketplace.orders.models import Fulfilment, Order
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.orders.queries import guest_order_token
 from marketplace.shipping.couriers import tracking_templates, tracking_url
@@ -86,7 +89,37 @@ def _send(session: Session, order: Order, template: str) -> None:
 
 @signals.order_placed.connect
 def order_placed(sender, *, session: Session, order: Order, **kwargs) -> None:
-    _send(session, order, "order_confirmation")
+    # Rendered by the job runner when it sends it (`_order_context`): the checkout's request
+    # writes one row and renders nothing. The flush gives the order its id (and writes its rows).
+    session.flush()
+    queue_email(
+        session,
+        to=order.email,
+        template="order_confirmation",
+        lang=order.lang,
+        render_from=f"order:{order.id}",
+    )
+
+
+def _order_context(session: Session, order_id: int) -> dict:
+    """The confirmation's context, from the order as it is when the email is sent."""
+    # The parcels with their lines in the order's query, its events in one more: what
+    # `present_order` reads, without a query per parcel.
+    order = (
+        session.scalars(
+            sa.select(Order)
+            .where(Order.id == order_id)
+            .options(joinedload(Order.fulfilments).joinedload(Fulfilment.lines), selectinload(Order.events))
+        )
+        .unique()
+        .first()
+    )
+    if order is None:
+        raise LookupError(f"order {order_id} is gone")
+    return _context(order)
+
+
+register_context("order", _order_context)
 
 
 @signals.order_paid.connect

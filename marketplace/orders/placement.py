@@ -30,11 +30,11 @@ from marketplace.orders.checkout import (
     validate_lines,
     validate_market,
 )
-from marketplace.orders.history import add_event
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
     Order,
+    OrderEvent,
     OrderLine,
     OrderStatus,
     PaymentMethod,
@@ -192,14 +192,15 @@ def place_order(
         note=note,
     )
     try:
-        # The pending bank-transfer payment and the confirmation email listen; they flush, and
-        # their first flush writes the order's rows with their own (one flush for the lot).
+        # The pending bank-transfer payment and the confirmation email listen; their first flush
+        # writes the order row with their own.
         signals.order_placed.send(session=session, order=order, now=now)
         # The unique checkout_token backs the double-click rule under concurrency. (No SAVEPOINT
         # here: this transaction must be rolled back anyway, and the caller then finds the order.)
         session.flush()
     except sa.exc.IntegrityError as error:
         raise AlreadyPlaced(None) from error
+    _insert_parcels_lines_and_event(session, order, choice, price, buyer=buyer, now=now)
     # Last: the row locks of the conditional UPDATEs are held from here to the caller's commit.
     _reserve_stock(session, order, price, now=now)
     return order
@@ -236,8 +237,8 @@ def _create_order(
     now: datetime,
     note: str = "",
 ) -> Order:
-    """The order row, one fulfilment per seller, its snapshotted lines and its first event, added to
-    the session but not flushed (the caller flushes them with the rows its listeners add)."""
+    """The order row, added to the session but not flushed (the caller flushes it with the rows its
+    listeners add, then writes its parcels, lines and first event)."""
     address = choice.address
     base_total_minor = price.subtotal_minor + price.shipping_minor
     bank_transfer = choice.payment_method == PaymentMethod.BANK_TRANSFER
@@ -272,70 +273,82 @@ def _create_order(
         note=note,
         created_at=now,
         updated_at=now,
-        # Loaded (empty) before the first flush, so the email and the view read the rows added
-        # below without querying them back.
-        fulfilments=[],
-        lines=[],
-        events=[],
     )
     if bank_transfer:
         order.unique_code_minor = _choose_unique_code(base_total_minor, used_totals)
         order.total_minor += order.unique_code_minor
     session.add(order)
+    return order
 
-    unit_prices = price.unit_prices
+
+def _insert_parcels_lines_and_event(
+    session: Session, order: Order, choice: CheckoutChoice, price: CheckoutPrice, *, buyer, now: datetime
+) -> None:
+    """The order's parcels (one per seller), its snapshotted lines and its first event, written
+    with Core INSERTs once the order has its id: three statements, no ORM objects or unit of work
+    (nothing in the request reads them back; `order.fulfilments`, `.lines` and `.events` load
+    them when read). The after-flush counters skip a new unpaid order's parcels anyway."""
+    parcels = price.parcels
     parcel_shipping = price.parcel_shipping
-    for parcel in price.parcels:
-        fulfilment = Fulfilment(
-            order=order,
-            seller_id=parcel.seller_id,
-            status=FulfilmentStatus.PENDING,
-            shipping_minor=parcel_shipping[parcel.seller_id],
-            slowest_days=max((line.product.processing_days or 0 for line in parcel.lines), default=0),
-            # Its (view-only) seller, loaded with the products: the confirmation email reads it
-            # before the first flush, when a lazy load would find nothing.
-            seller=parcel.lines[0].product.seller,
-        )
-        session.add(fulfilment)
+    fulfilments = Fulfilment.__table__
+    parcel_rows = [
+        {
+            "order_id": order.id,
+            "seller_id": parcel.seller_id,
+            "status": FulfilmentStatus.PENDING,
+            "shipping_minor": parcel_shipping[parcel.seller_id],
+            "slowest_days": max((line.product.processing_days or 0 for line in parcel.lines), default=0),
+        }
+        for parcel in parcels
+    ]
+    inserted = session.execute(
+        fulfilments.insert().returning(fulfilments.c.id, sort_by_parameter_order=True), parcel_rows
+    ).scalars()
+    parcel_ids = dict(zip((parcel.seller_id for parcel in parcels), inserted, strict=True))
+    unit_prices = price.unit_prices
+    line_rows = []
+    for parcel in parcels:
         for line in parcel.lines:
             product = line.product
             label_en = line.variant_label("en")
             description = product.title_en or product.title_id
-            session.add(
-                OrderLine(
-                    order=order,
-                    fulfilment=fulfilment,
-                    product_id=product.id,
-                    variant_id=line.variant.id,
-                    seller_id=parcel.seller_id,
-                    title_id=product.title_id,
-                    title_en=product.title_en or "",
-                    variant_label_id=line.variant_label("id")[:200],
-                    variant_label_en=label_en[:200],
-                    sku=line.variant.sku,
-                    seller_name=product.seller.name,
-                    unit_price_minor=unit_prices[line.key],
-                    unit_price_idr=line.unit_price_minor,
-                    quantity=line.quantity,
-                    line_total_minor=unit_prices[line.key] * line.quantity,
-                    weight_grams=line.weight_grams,
-                    hs_code=product.hs_code,
-                    origin_country=product.origin_country or "ID",
+            line_rows.append(
+                {
+                    "order_id": order.id,
+                    "fulfilment_id": parcel_ids[parcel.seller_id],
+                    "product_id": product.id,
+                    "variant_id": line.variant.id,
+                    "seller_id": parcel.seller_id,
+                    "title_id": product.title_id,
+                    "title_en": product.title_en or "",
+                    "variant_label_id": line.variant_label("id")[:200],
+                    "variant_label_en": label_en[:200],
+                    "sku": line.variant.sku,
+                    "seller_name": product.seller.name,
+                    "unit_price_minor": unit_prices[line.key],
+                    "unit_price_idr": line.unit_price_minor,
+                    "quantity": line.quantity,
+                    "line_total_minor": unit_prices[line.key] * line.quantity,
+                    "weight_grams": line.weight_grams,
+                    "hs_code": product.hs_code,
+                    "origin_country": product.origin_country or "ID",
                     # What customs reads: the English title with the variant ("Batik shirt, Size: XL").
-                    customs_description=(f"{description}, {label_en}" if label_en else description)[:160],
-                )
+                    "customs_description": (f"{description}, {label_en}" if label_en else description)[:160],
+                }
             )
-    add_event(
-        session,
-        order,
-        from_status=None,
-        to_status=OrderStatus.AWAITING_PAYMENT,
-        actor_id=getattr(buyer, "id", None),
-        actor_label="buyer" if buyer else "guest",
-        now=now,
-        note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
+    session.execute(OrderLine.__table__.insert(), line_rows)
+    session.execute(
+        OrderEvent.__table__.insert().values(
+            order_id=order.id,
+            fulfilment_id=None,
+            actor_id=getattr(buyer, "id", None),
+            actor_label="buyer" if buyer else "guest",
+            from_status=None,
+            to_status=str(OrderStatus.AWAITING_PAYMENT),
+            note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
+            created_at=now,
+        )
     )
-    return order
 
 
 def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now: datetime) -> None:

@@ -20,9 +20,12 @@ def open_bank_transfer(sender, *, session, order, now, **kwargs) -> None:
     """A bank-transfer order waits for one pending Payment of its total (unique code included)."""
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return
-    session.add(
-        Payment(
-            order=order,
+    # One Core INSERT (the checkout's hot path: no ORM object or flush of its own); the order is
+    # flushed first for its id (a no-op when another listener already did).
+    session.flush()
+    session.execute(
+        sa.insert(Payment.__table__).values(
+            order_id=order.id,
             method=PaymentMethod.BANK_TRANSFER,
             status=PaymentStatus.PENDING,
             amount_minor=order.total_minor,
@@ -32,7 +35,6 @@ def open_bank_transfer(sender, *, session, order, now, **kwargs) -> None:
             updated_at=now,
         )
     )
-    session.flush()
 
 
 @signals.order_paid.connect

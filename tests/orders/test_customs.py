@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.email.models import OutboundEmail
+from marketplace.email.services import deliver_pending
 from marketplace.errors import NotFound
 from marketplace.markets.models import ExchangeRate
 from marketplace.seller.models import Seller
@@ -119,6 +120,7 @@ def test_customs_page_uses_cn23_above_the_configured_threshold(app, session, wor
 
 
 def test_duties_notice_in_the_confirmation_email_only_abroad(session, world):
+    deliver_pending(session)  # renders the confirmations (queued unrendered)
     emails = {e.body_text for e in session.scalars(sa.select(OutboundEmail)).all()}
     abroad = [body for body in emails if world.abroad.order.number in body]
     home = [body for body in emails if world.domestic.order.number in body]

@@ -235,12 +235,15 @@ def test_get_order_for_buyer_hides_other_buyers_orders(session):
 
 def test_order_and_payment_emails_are_queued_in_the_buyers_language(session):
     from marketplace.email.models import OutboundEmail
+    from marketplace.email.services import deliver_pending
 
     product = make_product(session, stock=5, title_id="Kopi Robusta", title_en="Robusta coffee")
     order = place(session, make_cart(session, {product: 1}), email="siti@example.test", lang="en")
     session.commit()
     services.mark_order_paid(session, order, actor_label="curator", now=utcnow())
     session.commit()
+    # The confirmation is rendered when the job runner sends it, in the buyer's language.
+    deliver_pending(session)
     emails = session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
     assert [e.template for e in emails] == ["order_confirmation", "payment_received"]
     confirmation = emails[0]

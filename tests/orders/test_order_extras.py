@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace.email.models import OutboundEmail
+from marketplace.email.services import deliver_pending
 from marketplace.errors import ValidationError
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order
@@ -256,6 +257,7 @@ def test_guest_emails_link_the_order_finder(app, session):
     buyer = make_user(session, email="siti@example.test")
     place(session, make_cart(session, {product: 1}, user=buyer), buyer=buyer, email=buyer.email, lang="en")
     session.commit()
+    deliver_pending(session)  # renders the confirmations (queued unrendered)
     emails = {e.to_address: e for e in session.scalars(sa.select(OutboundEmail))}
     assert "/orders/find" in emails["tamu@example.test"].body_text
     assert "/orders/find" in emails["tamu@example.test"].body_html
