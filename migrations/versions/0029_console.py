@@ -8,7 +8,7 @@ written). Run `VACUUM ANALYZE sales_month_running, sales_product_totals` afterwa
 so that the lookups are index-only.
 
 Revision ID: 0029_console
-Revises: 0025_monitoring_links
+Revises: 0028_checkout
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0029_console"
-down_revision = "0025_monitoring_links"
+down_revision = "0028_checkout"
 branch_labels = None
 depends_on = None
 

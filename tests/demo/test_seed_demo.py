@@ -28,8 +28,7 @@ from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.media.images import rendition_key, rendition_widths
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
-from marketplace.seller.models import Seller, SellerStatus, WorkshopPhoto
-from marketplace.seller.models import SellerFacilitator
+from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus, WorkshopPhoto
 from marketplace.types import utcnow
 from tests.api.demo_document import assert_the_api_describes_the_demo
 from tests.factories import make_product
