@@ -94,7 +94,8 @@ TASKS: tuple[Task, ...] = (
     ),
     Task("orders.remind_late", _l("Remind sellers of late parcels"), timedelta(hours=6), remind_late_parcels),
     Task("reviews.invite", _l("Invite buyers to review what arrived"), timedelta(hours=6), invite_to_review),
-    Task("email.send_pending", _l("Send queued email"), timedelta(minutes=1), send_pending_email),
+    # Every 15 s: the order confirmation waits here (rendered when sent), and a buyer looks for it at once.
+    Task("email.send_pending", _l("Send queued email"), timedelta(seconds=15), send_pending_email),
 )
 
 
