@@ -55,9 +55,15 @@ def register_extensions(app: Flask) -> None:
         # With the counters in the database, that statement also reads the request's stamp, on the
         # page cache's reader: one round trip, as a guest's page pays for the stamp alone.
         read, stamp_reads = with_login.account_row_reads()
-        return sessions.load_user_from_session_id(
-            db.session, user_id, extra=_page_reads() + stamp_reads, read=read
-        )
+        if read is not None:
+            try:
+                return sessions.load_user_from_session_id(
+                    db.session, user_id, extra=_page_reads() + stamp_reads, read=read
+                )
+            except sa.exc.DBAPIError as error:
+                # The reader failed (its pool exhausted, a database it cannot see): the session reads.
+                log.warning("reading the account on the page cache's reader failed: %s", error)
+        return sessions.load_user_from_session_id(db.session, user_id, extra=_page_reads())
 
     del User
 
