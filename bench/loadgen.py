@@ -47,19 +47,28 @@ def available_driver(prefer: str = "auto") -> str:
 
 
 def drive(
-    host: str, port: int, paths: list[str], *, connections: int, seconds: float, driver: str
+    host: str,
+    port: int,
+    paths: list[str],
+    *,
+    connections: int,
+    seconds: float,
+    driver: str,
+    headers: dict[str, str] | None = None,
 ) -> Summary:
+    """`headers` go with every request (a logged-in visitor's session cookie)."""
     if driver == "wrk":
-        return _drive_wrk(host, port, paths, connections=connections, seconds=seconds)
-    return _drive_python(host, port, paths, connections=connections, seconds=seconds)
+        return _drive_wrk(host, port, paths, connections=connections, seconds=seconds, headers=headers)
+    return _drive_python(host, port, paths, connections=connections, seconds=seconds, headers=headers)
 
 
 _WRK_SCRIPT = """
 paths = {%(paths)s}
+headers = {%(headers)s}
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  return wrk.format("GET", paths[(counter %% #paths) + 1], headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -74,8 +83,13 @@ def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _drive_wrk(host: str, port: int, paths: list[str], *, connections: int, seconds: float) -> Summary:
-    script = _WRK_SCRIPT % {"paths": ", ".join(_lua_string(p) for p in paths)}
+def _drive_wrk(
+    host: str, port: int, paths: list[str], *, connections: int, seconds: float, headers: dict | None
+) -> Summary:
+    script = _WRK_SCRIPT % {
+        "paths": ", ".join(_lua_string(p) for p in paths),
+        "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in (headers or {}).items()),
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
         script_path = handle.name
@@ -98,7 +112,9 @@ def _drive_wrk(host: str, port: int, paths: list[str], *, connections: int, seco
     )
 
 
-def _worker(host: str, port: int, paths: list[str], start: int, threads: int, deadline: float, queue) -> None:
+def _worker(
+    host: str, port: int, paths: list[str], start: int, threads: int, deadline: float, queue, headers: dict
+) -> None:
     latencies: list[float] = []
     counts = {"bad": 0, "errors": 0}
     lock = threading.Lock()
@@ -113,7 +129,7 @@ def _worker(host: str, port: int, paths: list[str], start: int, threads: int, de
             i += 1
             began = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -138,7 +154,9 @@ def _worker(host: str, port: int, paths: list[str], start: int, threads: int, de
     queue.put((latencies, counts["bad"], counts["errors"]))
 
 
-def _drive_python(host: str, port: int, paths: list[str], *, connections: int, seconds: float) -> Summary:
+def _drive_python(
+    host: str, port: int, paths: list[str], *, connections: int, seconds: float, headers: dict | None
+) -> Summary:
     processes = max(1, min(connections, os.cpu_count() or 1))
     per_process = [
         connections // processes + (1 if i < connections % processes else 0) for i in range(processes)
@@ -150,7 +168,9 @@ def _drive_python(host: str, port: int, paths: list[str], *, connections: int, s
     workers = []
     start = 0
     for threads in per_process:
-        proc = ctx.Process(target=_worker, args=(host, port, paths, start, threads, deadline, queue))
+        proc = ctx.Process(
+            target=_worker, args=(host, port, paths, start, threads, deadline, queue, headers or {})
+        )
         proc.start()
         workers.append(proc)
         start += threads
@@ -195,7 +215,7 @@ def combine(parts: list[Summary]) -> Summary:
 
 
 def drive_interleaved(
-    sides: dict[str, tuple[int, list[str]]],
+    sides: dict[str, tuple],
     *,
     connections: int,
     seconds: float,
@@ -203,16 +223,27 @@ def drive_interleaved(
     warmup: float,
     driver: str,
 ) -> dict[str, Summary]:
-    """Drive each side (name → (port, paths)) in alternating short rounds, after a warm-up each:
-    a busy machine then slows every side alike. Returns each side's rounds combined."""
+    """Drive each side (name → (port, paths) or (port, paths, headers)) in alternating short rounds,
+    after a warm-up each: a busy machine then slows every side alike. Returns each side's rounds
+    combined."""
+    full = {name: (*side, None) if len(side) == 2 else side for name, side in sides.items()}
     if warmup:
-        for port, paths in sides.values():
-            drive("127.0.0.1", port, paths, connections=connections, seconds=warmup, driver=driver)
-    measured: dict[str, list[Summary]] = {name: [] for name in sides}
-    for _ in range(rounds):
-        for name, (port, paths) in sides.items():
-            summary = drive(
-                "127.0.0.1", port, paths, connections=connections, seconds=seconds / rounds, driver=driver
+        for port, paths, headers in full.values():
+            drive(
+                "127.0.0.1",
+                port,
+                paths,
+                connections=connections,
+                seconds=warmup,
+                driver=driver,
+                headers=headers,
             )
+    measured: dict[str, list[Summary]] = {name: [] for name in full}
+    for _ in range(rounds):
+        for name, (port, paths, headers) in full.items():
+            summary = drive(
+                "127.0.0.1", port, paths, connections=connections, seconds=seconds / rounds, driver=driver,
+                headers=headers,
+            )  # fmt: skip
             measured[name].append(summary)
     return {name: combine(parts) for name, parts in measured.items()}

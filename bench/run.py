@@ -11,8 +11,11 @@ Seeds (once; reused while the product count matches, `--reseed` forces it) a dat
 `gunicorn -c gunicorn.conf.py wsgi:app` and the ceiling app (bench/ceiling_app.py: a constant page
 of the same size as each measured page) with the same workers/threads on free local ports, drives
 each page with 16 keep-alive connections and prints requests/s, p50 and p99 with the ratio to the
-ceiling. Results go to bench/results/ (gitignored) as JSON and text.
+ceiling. Each page is also driven as a logged-in buyer (bench-buyer@bench.test, two saved products
+and a cart of two lines, logged in through the login form; `--no-buyer` skips it), printed beside the
+anonymous figure with their ratio. Results go to bench/results/ (gitignored) as JSON and text.
 Targets (issue 2): listing and product pages >= 50% of the ceiling; search p99 < 50 ms at 100k.
+Target (issue 16): a buyer's pages >= 80% of the anonymous figure with the page cache off (--cache off).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -65,6 +69,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="page cache: as wsgi.py configures it (default), forced on every public page, or off",
     )
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the app's environment")
+    parser.add_argument(
+        "--buyer",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also drive each page as a logged-in buyer (default on)",
+    )
     return parser.parse_args(argv)
 
 
@@ -146,6 +156,76 @@ def generation_read_cost(url: str, rounds: int = 2000) -> float:
         db.session.remove()
         db.engine.dispose()
     return elapsed / rounds * 1e6
+
+
+BUYER_EMAIL = "bench-buyer@bench.test"
+BUYER_PASSWORD = "bench12345-buyer"  # noqa: S105 - a bench account
+
+
+def ensure_buyer(url: str) -> None:
+    """The bench buyer, with two saved products and two cart lines (made once in the bench database)."""
+    from marketplace import create_app
+    from marketplace.accounts.models import User
+    from marketplace.accounts.services import register_user
+    from marketplace.cart.models import Cart, CartLine
+    from marketplace.catalogue.models import Product
+    from marketplace.extensions import db
+    from marketplace.favourites.models import Favourite
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        session = db.session
+        if session.scalar(sa.select(User.id).filter_by(email=BUYER_EMAIL)) is None:
+            user = register_user(session, email=BUYER_EMAIL, password=BUYER_PASSWORD, name="Bench Buyer")
+            products = session.scalars(
+                sa.select(Product).where(Product.status == "active").order_by(Product.id).limit(2)
+            ).all()
+            for product in products:
+                session.add(Favourite(user_id=user.id, product_id=product.id))
+            cart = Cart(user_id=user.id)
+            session.add(cart)
+            session.flush()
+            for product in products:
+                session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=1, variant_id=None))
+            session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def buyer_cookie(port: int) -> str:
+    """The bench buyer's session cookie on the server at `port`, through the login form."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/account/login")
+        response = conn.getresponse()
+        html = response.read().decode()
+        cookie = _session_cookie(response)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        if token is None or cookie is None:
+            raise SystemExit("the login page gave no CSRF token or session cookie")
+        form = f"email={BUYER_EMAIL}&password={BUYER_PASSWORD}&csrf_token={token.group(1)}"
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        conn.request("POST", "/account/login", body=form.encode(), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        logged_in = _session_cookie(response)
+        if response.status != 302 or logged_in is None:
+            raise SystemExit(f"the bench buyer could not log in (status {response.status})")
+        # The session must hold for a client sending no User-Agent (wrk): the header shows a logout.
+        conn.request("GET", "/", headers={"Cookie": logged_in})
+        response = conn.getresponse()
+        if 'action="/account/logout"' not in response.read().decode():
+            raise SystemExit("the bench buyer's session cookie is not accepted")
+        return logged_in
+    finally:
+        conn.close()
+
+
+def _session_cookie(response) -> str | None:
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie" and value.startswith("session="):
+            return value.split(";", 1)[0]
+    return None
 
 
 def page_paths(url: str) -> dict[str, list[str]]:
@@ -284,6 +364,8 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
     print(f"\n== {backend}: {args.products} products")
     url = database_url(backend, args.products)
     ensure_seeded(url, args.products, args.reseed)
+    if args.buyer:
+        ensure_buyer(url)
     paths = page_paths(url)
     generation_us = generation_read_cost(url)
     print(
@@ -308,6 +390,7 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
     try:
         app_server.wait_ready("/healthz")
         ceiling.wait_ready("/100")
+        buyer = {"Cookie": buyer_cookie(app_server.port)} if args.buyer else None
         for page in pages:
             targets, size, statuses = resolve(app_server.port, paths[page])
             not_ok = sum(n for s, n in statuses.items() if s != 200)
@@ -315,8 +398,11 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
             print(f"  {page:8} {len(targets)} url(s), ~{size} bytes, statuses {statuses}{note}")
             size = max(size, 1)
             # App and ceiling alternate in short rounds so a busy machine slows both alike.
+            sides = {"app": (app_server.port, targets), "ceiling": (ceiling.port, [f"/{size}"])}
+            if buyer:
+                sides["buyer"] = (app_server.port, targets, buyer)
             summaries = loadgen.drive_interleaved(
-                {"app": (app_server.port, targets), "ceiling": (ceiling.port, [f"/{size}"])},
+                sides,
                 connections=args.connections, seconds=args.seconds, rounds=args.rounds,
                 warmup=args.warmup, driver=driver,
             )  # fmt: skip
@@ -329,6 +415,10 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
                     "ratio": app_sum.rps / ceil_sum.rps if ceil_sum.rps else 0.0,
                 }
             )  # fmt: skip
+            if buyer:
+                buyer_sum = summaries["buyer"]
+                rows[-1]["buyer"] = buyer_sum.as_dict()
+                rows[-1]["buyer_ratio"] = buyer_sum.rps / app_sum.rps if app_sum.rps else 0.0
     finally:
         app_server.stop()
         ceiling.stop()
@@ -348,6 +438,7 @@ def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
     head = (
         f"{'db':10} {'page':8} {'bytes':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} "
         f"{'ceil req/s':>10} {'ceil p99':>8} {'ratio':>6}"
+        + (f" {'buyer req/s':>11} {'buyer p99':>9} {'buyer/anon':>10}" if args.buyer else "")
     )
     lines = [
         f"Pasar Desa storefront bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.products} products, "
@@ -362,8 +453,15 @@ def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
             f"{r['backend']:10} {r['page']:8} {r['bytes']:>7} {app['rps']:>8.0f} {app['p50_ms']:>7.1f} "
             f"{app['p99_ms']:>7.1f} {app['bad_status'] + app['errors']:>8} {ceil['rps']:>10.0f} "
             f"{ceil['p99_ms']:>8.1f} {r['ratio']:>5.0%}"
+            + (
+                f" {r['buyer']['rps']:>11.0f} {r['buyer']['p99_ms']:>9.1f} {r['buyer_ratio']:>9.0%}"
+                if "buyer" in r
+                else ""
+            )
         )
     lines.append("Targets: cluster/product ratio >= 50%; search p99 < 50 ms at 100,000 products.")
+    if args.buyer:
+        lines.append("Target (issue 16): buyer/anon >= 80% with the page cache off (--cache off).")
     return "\n".join(lines)
 
 

@@ -39,8 +39,6 @@ marketplace = importlib.import_module("marketplace")
 import run  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-BUYER_EMAIL = "bench-buyer@bench.test"
-
 
 class Counter:
     """Statements run; with `log` set, each statement's SQL and wall time are appended to it."""
@@ -60,34 +58,6 @@ class Counter:
     def _done(self, conn, cursor, statement, *args):
         if self.log is not None:
             self.log.append(((time.perf_counter() - self._began) * 1000, " ".join(statement.split())))
-
-
-def _buyer(app):
-    """The bench buyer, with two favourites and two cart lines (made once in the bench database)."""
-    from marketplace.accounts.models import User
-    from marketplace.accounts.services import register_user
-    from marketplace.cart.models import Cart, CartLine
-    from marketplace.catalogue.models import Product
-    from marketplace.extensions import db
-    from marketplace.favourites.models import Favourite
-
-    session = db.session
-    user = session.scalar(sa.select(User).filter_by(email=BUYER_EMAIL))
-    if user is None:
-        password = "bench12345-buyer"  # noqa: S105 - a bench account
-        user = register_user(session, email=BUYER_EMAIL, password=password, name="Bench Buyer")
-        products = session.scalars(
-            sa.select(Product).where(Product.status == "active").order_by(Product.id).limit(2)
-        ).all()
-        for product in products:
-            session.add(Favourite(user_id=user.id, product_id=product.id))
-        cart = Cart(user_id=user.id)
-        session.add(cart)
-        session.flush()
-        for product in products:
-            session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=1, variant_id=None))
-        session.commit()
-    return user
 
 
 def _measure(app, client, counter, paths: list[str], renders: int, profiler) -> tuple[float, float, float]:
@@ -183,10 +153,11 @@ def main(argv=None) -> int:
     for visitor, logged_in in visitors:
         client = app.test_client()
         if logged_in:
-            from tests.login import logged_in_as  # the tests' session builder (a bench-only import)
+            from tests.login import logged_in_as, user_with_email  # the tests' session builder
 
+            run.ensure_buyer(url)
             with app.app_context():
-                logged_in_as(client, _buyer(app))
+                logged_in_as(client, user_with_email(run.BUYER_EMAIL))
                 db.session.remove()
         for page in args.pages:
             profiler = cProfile.Profile(time.process_time) if args.profile else None

@@ -25,6 +25,7 @@ def register_extensions(app: Flask) -> None:
     from marketplace import cache as page_cache
     from marketplace import i18n
     from marketplace.audit import tracking as audit_tracking
+    from marketplace.cache import with_login
     from marketplace.storefront.search_index import include_in_migrations
 
     db.init_app(app)
@@ -47,9 +48,22 @@ def register_extensions(app: Flask) -> None:
         from marketplace.accounts import sessions
 
         # A page (GET) also shows the header's cart count and the hearts: read with the user, in
-        # one statement. A POST may change either before it renders: those read them when shown.
-        extra = _page_reads() if request.method in ("GET", "HEAD") else ()
-        return sessions.load_user_from_session_id(db.session, user_id, extra=extra)
+        # one statement. A POST may change either before it renders: those read them when shown,
+        # and read the user in their own transaction.
+        if request.method not in ("GET", "HEAD"):
+            return sessions.load_user_from_session_id(db.session, user_id)
+        # With the counters in the database, that statement also reads the request's stamp, on the
+        # page cache's reader: one round trip, as a guest's page pays for the stamp alone.
+        read, stamp_reads = with_login.account_row_reads()
+        if read is not None:
+            try:
+                return sessions.load_user_from_session_id(
+                    db.session, user_id, extra=_page_reads() + stamp_reads, read=read
+                )
+            except sa.exc.DBAPIError as error:
+                # The reader failed (its pool exhausted, a database it cannot see): the session reads.
+                log.warning("reading the account on the page cache's reader failed: %s", error)
+        return sessions.load_user_from_session_id(db.session, user_id, extra=_page_reads())
 
     del User
 
@@ -57,13 +71,25 @@ def register_extensions(app: Flask) -> None:
 @functools.cache
 def _page_reads() -> tuple:
     """(column, receiver) pairs `load_user` reads with a logged-in visitor for the pages they see."""
+    from marketplace.accounts.access import account_seller_roles_column, remember_seller_roles
     from marketplace.accounts.models import User
     from marketplace.cart.header import account_cart_count_column, remember_cart_count
-    from marketplace.favourites.current import account_favourite_ids_column, remember_favourite_ids
+    from marketplace.favourites.current import (
+        account_favourite_ids_column,
+        account_has_alerts_column,
+        remember_favourite_ids,
+        remember_has_alerts,
+    )
+    from marketplace.questions.current import account_has_waiting_column, remember_has_waiting
 
     return (
         (account_cart_count_column(User.id), remember_cart_count),
         (account_favourite_ids_column(User.id), remember_favourite_ids),
+        # The product page's own parts: the report buttons (own shop), the waiting questions and
+        # the back-in-stock form.
+        (account_seller_roles_column(User.id), remember_seller_roles),
+        (account_has_waiting_column(User.id), remember_has_waiting),
+        (account_has_alerts_column(User.id), remember_has_alerts),
     )
 
 

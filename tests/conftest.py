@@ -412,7 +412,10 @@ def runner(app):
 
 @pytest.fixture
 def count_queries(app):
-    """Use as `with count_queries() as counter: ...; counter.count` to count SQL statements."""
+    """Use as `with count_queries() as counter: ...; counter.count` to count SQL statements.
+
+    `count_queries(reader=True)` also counts the statements of the page cache's reader (its own
+    autocommit engine: the stamp and counters, and a logged-in visitor's account row on a page)."""
     from contextlib import contextmanager
 
     class Counter:
@@ -424,16 +427,22 @@ def count_queries(app):
             return len(self.statements)
 
     @contextmanager
-    def counting():
+    def counting(*, reader: bool = False):
         counter = Counter()
 
         def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
             counter.statements.append(statement)
 
-        sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+        engines = [db.engine]
+        backend = app.extensions["page_cache"].backend
+        if reader and hasattr(backend, "reader"):
+            engines.append(backend.reader())
+        for engine in engines:
+            sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
         try:
             yield counter
         finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+            for engine in engines:
+                sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     return counting

@@ -6,12 +6,15 @@ from functools import cache, wraps
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ActorRole
 from marketplace.extensions import db, login_manager
+
+#: request.environ key: {seller id: role} of the logged-in user, read with the login (GET pages).
+_ROLES_MEMO = "marketplace.login_seller_roles"
 
 if TYPE_CHECKING:
     from marketplace.seller.models import Seller
@@ -47,6 +50,9 @@ def user_seller_roles(session: Session, user) -> dict[int, ActorRole]:
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return {}
+    kept = _read_with_login(user)
+    if kept is not None:
+        return kept
     rows = session.execute(_user_sellers(), {"user_id": user.id}).all()
     return {
         seller_id: ActorRole.SELLER if owner_id == user.id else ActorRole.FACILITATOR
@@ -68,6 +74,45 @@ def _user_sellers() -> sa.Select:
         .where(sa.or_(Seller.user_id == user_id, Seller.id.in_(facilitated)))
         .order_by(Seller.id)
     )
+
+
+def account_seller_roles_column(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The shops the account `user_id` (a column of the caller's statement) runs, as text "12s,15f"
+    (s: owner, f: facilitator; NULL for none): read with the logged-in user in one statement."""
+    # cycle: seller.models imports accounts.models (a shop's owner is a User); accounts sits below.
+    from marketplace.seller.models import Seller, SellerFacilitator
+
+    # Correlated on the caller's users row two levels up: only an explicit correlate reaches it
+    # (auto-correlation stops at the enclosing select, and would read every account's shops).
+    facilitated = (
+        sa.select(SellerFacilitator.seller_id)
+        .where(SellerFacilitator.facilitator_id == user_id, SellerFacilitator.revoked_at.is_(None))
+        .correlate_except(SellerFacilitator)
+    )
+    role = sa.case((Seller.user_id == user_id, "s"), else_="f")
+    return (
+        sa.select(sa.func.aggregate_strings(sa.cast(Seller.id, sa.String) + role, ","))
+        .where(sa.or_(Seller.user_id == user_id, Seller.id.in_(facilitated)))
+        .scalar_subquery()
+    )
+
+
+def remember_seller_roles(text: str | None) -> None:
+    """This request's shops of the logged-in user, read with the user (`user_seller_roles` uses
+    them for that user instead of a statement)."""
+    roles = {}
+    for item in text.split(",") if text else ():
+        roles[int(item[:-1])] = ActorRole.SELLER if item[-1] == "s" else ActorRole.FACILITATOR
+    request.environ[_ROLES_MEMO] = dict(sorted(roles.items()))
+
+
+def _read_with_login(user) -> dict[int, ActorRole] | None:
+    """The roles read with this request's login, when `user` is that login."""
+    if not has_request_context() or _ROLES_MEMO not in request.environ:
+        return None
+    if getattr(current_user, "id", None) != user.id:
+        return None
+    return dict(request.environ[_ROLES_MEMO])
 
 
 def user_seller_ids(session: Session, user) -> list[int]:

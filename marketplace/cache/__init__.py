@@ -86,7 +86,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace import compression
-from marketplace.cache import invalidation
+from marketplace.cache import invalidation, with_login
 from marketplace.cache.cookieless import STATIC_HEADERS, CookielessHits
 from marketplace.cache.invalidation import (
     FACETS,
@@ -262,7 +262,7 @@ class PageCache:
             log.error(
                 "could not bump the catalogue generation (pages may be stale for %ss): %s", self.ttl, error
             )
-        _request_memo().pop(_MEMO, None)
+        with_login.forget_reads(_request_memo())  # the stamp too: both are from before the write
 
     def bump_products(self, counters: Iterable[str]) -> None:
         try:
@@ -271,7 +271,7 @@ class PageCache:
             pass  # the catalogue is bumped when Redis answers again (RedisBackend)
         except STORE_ERRORS as error:
             log.error("could not bump product counters (pages may be stale for %ss): %s", self.ttl, error)
-        _request_memo().pop(_MEMO, None)
+        with_login.forget_reads(_request_memo())  # the stamp too: both are from before the write
 
 
 def init_app(app: Flask) -> None:

@@ -210,6 +210,19 @@ class MemoryBackend:
                     raise
         raise AssertionError("unreachable")
 
+    def read_row(self, statement: sa.Select, params: dict | None = None) -> sa.Row | None:
+        """The first row of `statement`, read as `generations` reads: one autocommit round trip on
+        the reader, outside the request's transaction (a logged-in visitor's page reads their
+        account row this way, the stamp folded in: see `stamp_columns`)."""
+        for attempt in (1, 2):
+            try:
+                with self.reader().connect() as conn:
+                    return conn.execute(statement, params).first()
+            except sa.exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]:
         """The entry is in this process: one SELECT reads the stamp and the counters its tag names
         (none at all when the stamp is known and there is no entry)."""

@@ -17,13 +17,15 @@ from flask import current_app, has_request_context, request
 from marketplace.accounts.access import request_user
 from marketplace.extensions import db
 from marketplace.favourites import services
-from marketplace.favourites.models import Favourite
+from marketplace.favourites.models import Favourite, StockAlert
 
 #: The product ids this visitor opened, newest first: "12.7.31".
 RECENT_COOKIE = "recently_viewed"
 MAX_RECENT = 10
 #: request.environ key: the favourite ids, read at most once per request.
 _MEMO = "marketplace.favourite_ids"
+#: request.environ key: whether the login waits for any product to come back (read with it).
+_ALERTS_MEMO = "marketplace.login_has_pending_alerts"
 
 
 def guest_favourite_ids() -> list[int]:
@@ -64,6 +66,23 @@ def remember_favourite_ids(text: str | None) -> None:
     """This request's saved ids, read with the user: `request_favourite_ids` will not read them."""
     if has_request_context():
         request.environ[_MEMO] = frozenset(int(pid) for pid in text.split(",")) if text else frozenset()
+
+
+def account_has_alerts_column(user_id: sa.ColumnElement[int]) -> sa.Exists:
+    """Whether the account `user_id` (a column of the caller's statement) waits for any product to
+    come back in stock: most do not, and their out-of-stock pages skip reading their alert there."""
+    return (
+        sa.select(StockAlert.id).where(StockAlert.user_id == user_id, StockAlert.sent_at.is_(None)).exists()
+    )
+
+
+def remember_has_alerts(value: bool | None) -> None:
+    request.environ[_ALERTS_MEMO] = bool(value)
+
+
+def may_have_pending_alert() -> bool:
+    """False only when the login's read said this visitor waits for no product."""
+    return not has_request_context() or request.environ.get(_ALERTS_MEMO, True)
 
 
 def set_id_cookie(response, name: str, ids: list[int], *, days: int) -> None:

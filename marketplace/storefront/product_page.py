@@ -44,12 +44,14 @@ from marketplace import slots
 from marketplace.accounts.access import user_seller_ids
 from marketplace.cache import CATALOGUE, PRODUCTS, Stamp, page_shows_products
 from marketplace.cache.store import GENERATION_MEMO, STORE_ERRORS, card_counter, product_counter
+from marketplace.cache.with_login import counters_read_with_login, read_counters_with_login
 from marketplace.favourites.alerts import has_pending_alert
-from marketplace.favourites.current import recent_ids, request_user
+from marketplace.favourites.current import may_have_pending_alert, recent_ids, request_user
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.lru import BoundedLRU, per_app
 from marketplace.markets.context import current_market
 from marketplace.markets.presenters import price_money
+from marketplace.questions import current as waiting_questions
 from marketplace.questions import presenters as question_presenters
 from marketplace.questions import services as questions
 from marketplace.reviews import presenters as review_presenters
@@ -141,15 +143,33 @@ def _read_counters(cache, pages: ProductPages, product_id: int) -> dict[str, int
     names = pages.counters.get(product_id)
     if names is None:
         return None
-    recent = [card_counter(pid) for pid in recent_ids() if pid != product_id]
-    try:
-        current = cache.backend.generations([CATALOGUE, PRODUCTS, *names, *recent])
-    except STORE_ERRORS as error:
-        cache._unavailable(error)
-        return None
+    wanted = [CATALOGUE, PRODUCTS, *names, *_recent_counters(product_id)]
+    # A logged-in visitor's were read with their account (`_counters_to_read_with_login`).
+    current = counters_read_with_login(wanted)
+    if current is None:
+        try:
+            current = cache.backend.generations(wanted)
+        except STORE_ERRORS as error:
+            cache._unavailable(error)
+            return None
     request.environ.setdefault(GENERATION_MEMO, Stamp(current[CATALOGUE], current[PRODUCTS]))
     request.environ[_COUNTERS] = current
     return current
+
+
+def _recent_counters(product_id: int) -> list[str]:
+    return [card_counter(pid) for pid in recent_ids() if pid != product_id]
+
+
+def _counters_to_read_with_login() -> list[str]:
+    """What `_read_counters` will read on this product page, named from the URL and cookies alone
+    (none when no page of the product is kept yet)."""
+    product_id = (request.view_args or {}).get("product_id")
+    names = product_pages().counters.get(product_id) if product_id is not None else None
+    return [] if names is None else [*names, *_recent_counters(product_id)]
+
+
+read_counters_with_login("storefront.product", _counters_to_read_with_login)
 
 
 def find_frame(product_id: int, lang: str) -> ProductFrame | None:
@@ -306,7 +326,7 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
         read = request.environ.get(_WAITING)
         if read is not None and read[0] == product_id:
             waiting = read[1]
-        else:
+        elif waiting_questions.may_have_waiting():
             waiting = questions.list_waiting_for_asker(session, product_id, user.id)
     return {
         "product_id": product_id,
@@ -315,7 +335,9 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
         else back_in_stock_form(
             product_id,
             user=user,
-            subscribed=user is not None and has_pending_alert(session, product_id=product_id, user=user),
+            subscribed=user is not None
+            and may_have_pending_alert()
+            and has_pending_alert(session, product_id=product_id, user=user),
         ),
         "questions": question_presenters.product_questions(
             product_id=product_id,

@@ -16,7 +16,11 @@ from tests.login import logged_in_as
 
 
 def _emails(session, address: str) -> list[OutboundEmail]:
-    return list(session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_address == address)))
+    return list(
+        session.scalars(
+            sa.select(OutboundEmail).where(OutboundEmail.to_address == address).order_by(OutboundEmail.id)
+        )
+    )
 
 
 @pytest.fixture
