@@ -587,6 +587,13 @@ def search_products(
         if dialect == "sqlite":
             # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
             # must not change order when a search moves from the window to this full match.
+            if filters.seller is not None or filters.village is not None:
+                # A shop's or a desa's products (hundreds, a few thousand: their index) each probe
+                # the match list; joined, SQLite reads every match's row (25,000 for "batik": 38 ms
+                # vs 8). `+ 0` keeps it from looking the matches up by id instead.
+                return stmt.where(
+                    (Product.id + 0).in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
+                )
             return stmt.join(_FTS, _FTS.c.rowid == Product.id).where(_FTS_REF.op("MATCH")(_MATCH))
         # Any other database: a plain substring match, no ranking beyond the title boost (word i
         # is `hit{i}`: letters and digits, nothing to escape).
