@@ -487,17 +487,27 @@ def _postgres_match_page(
     filters, values = bind_filters(params, today)
     words = len(tokens)
 
-    def matches() -> sa.CTE:
+    def matches() -> sa.CTE | sa.Subquery:
         columns = [getattr(Product, name) for name in _PG_MATCH_COLUMNS]
         if sort == "relevance":
             columns.append(_pg_title_hits(words).label("hits"))
         # The filters go inside the CTE, on `products` itself: applied to the CTE's rows the planner
         # guessed one row and tested each match against every approved seller (430 ms for 22,000).
-        return (
-            _apply_filters(sa.select(*columns), filters)
+        # Except a label: inside, the planner starts from the label's products (a quarter of the
+        # catalogue, each row looked up: 60-140 ms) rather than the GIN match; on the CTE's
+        # narrow rows it is one hashed lookup each.
+        found = (
+            _apply_filters(sa.select(*columns), dataclasses.replace(filters, label=None))
             .where(_PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH)))
             .cte("text_matches")
             .prefix_with("MATERIALIZED")
+        )
+        if filters.label is None:
+            return found
+        return (
+            sa.select(found)
+            .where(has_visible_label_filter(filters.label, TODAY, found.c.id))
+            .subquery("labelled")
         )
 
     def build_page() -> sa.Select:
