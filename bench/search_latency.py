@@ -7,6 +7,7 @@
     .venv/bin/python bench/search_latency.py --explain            # print PostgreSQL plans of the id query
     .venv/bin/python bench/search_latency.py --stream 3000        # 3,000 distinct queries, each run once
     .venv/bin/python bench/search_latency.py --stream 3000 --explain-slowest 5   # and plans of the slowest
+    .venv/bin/python bench/search_latency.py --stream 3000 --rerun-slowest 5 --out /tmp/stream.tsv
 
 Seeds (once; reused while the product count matches) PostgreSQL database `pd_search_bench` on
 127.0.0.1:5432 and `bench/results/pd_search_bench.db` with `bench/seed.py`. When the search index
@@ -20,7 +21,9 @@ every time) drawn from the seeded catalogue's own words in Indonesian and Englis
 pairs, prefixes, misspellings, words matching nothing - each with a random mix of filters (cluster,
 village, seller, label, prices, in stock), sorts and pages 1-3, parsed by `parse_search_params` as a
 browser request would be. Each runs once, so no query profits from having just run; prints
-p50/p95/p99/max per database, the share over 50 ms and the slowest ten.
+p50/p95/p99/max per database, the share over 50 ms, CPU per query (this process's; on PostgreSQL
+also the server process's, from /proc/PID/schedstat) and the slowest ten by CPU (`--slowest-by
+wall` for wall time); `--out` writes each query's wall, CPU, server CPU and total.
 """
 
 from __future__ import annotations
