@@ -7,6 +7,7 @@
     .venv/bin/python bench/search_latency.py --explain            # print PostgreSQL plans of the id query
     .venv/bin/python bench/search_latency.py --stream 3000        # 3,000 distinct queries, each run once
     .venv/bin/python bench/search_latency.py --stream 3000 --explain-slowest 5   # and plans of the slowest
+    .venv/bin/python bench/search_latency.py --stream 3000 --rerun-slowest 5 --out /tmp/stream.tsv
 
 Seeds (once; reused while the product count matches) PostgreSQL database `pd_search_bench` on
 127.0.0.1:5432 and `bench/results/pd_search_bench.db` with `bench/seed.py`. When the search index
@@ -20,7 +21,9 @@ every time) drawn from the seeded catalogue's own words in Indonesian and Englis
 pairs, prefixes, misspellings, words matching nothing - each with a random mix of filters (cluster,
 village, seller, label, prices, in stock), sorts and pages 1-3, parsed by `parse_search_params` as a
 browser request would be. Each runs once, so no query profits from having just run; prints
-p50/p95/p99/max per database, the share over 50 ms and the slowest ten.
+p50/p95/p99/max per database, the share over 50 ms, CPU per query (this process's; on PostgreSQL
+also the server process's, from /proc/PID/schedstat) and the slowest ten by CPU (`--slowest-by
+wall` for wall time); `--out` writes each query's wall, CPU, server CPU and total.
 """
 
 from __future__ import annotations
@@ -192,6 +195,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=0,
         help="with --stream: explain the N slowest",
     )
+    parser.add_argument(
+        "--slowest-by", choices=("cpu", "wall"), default="cpu", help="with --stream: which slowest"
+    )
+    parser.add_argument("--out", help="with --stream: write wall, cpu, server cpu, total, query per line")
     return parser.parse_args(argv)
 
 
@@ -404,7 +411,8 @@ def bench_stream(backend: str, options: argparse.Namespace) -> dict:
         {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PAGE_CACHE_ENABLED": False}
     )
     queries = stream_queries(options.stream, options.stream_seed)
-    timed: list[tuple[float, str, dict[str, str], int]] = []
+    # (wall ms, label, arguments, total, this process's CPU ms, the server process's CPU ms)
+    timed: list[tuple[float, str, dict[str, str], int, float, float]] = []
     with app.app_context():
         ensure_ready(db, options.products)
         # Connections and imports, not the stream's queries: a listing nobody would time.
@@ -413,12 +421,13 @@ def bench_stream(backend: str, options: argparse.Namespace) -> dict:
         load = _loadavg()
         server_cpu = _process_cpu(backend_pid)
         started = time.perf_counter()
-        cpu: list[float] = []
         for label, args in queries:
+            server_started = _run_time_ns(backend_pid)
             cpu_started = time.process_time()
             samples, summary = time_service(app, db, args, 1, 0)
-            cpu.append((time.process_time() - cpu_started) * 1000)
-            timed.append((samples[0], label, args, summary[0]))
+            cpu = (time.process_time() - cpu_started) * 1000
+            server = (_run_time_ns(backend_pid) - server_started) / 1e6
+            timed.append((samples[0], label, args, summary[0], cpu, server))
         elapsed = time.perf_counter() - started
         server_cpu = _process_cpu(backend_pid) - server_cpu if backend_pid else 0.0
         samples = [t for t, *_ in timed]
@@ -433,7 +442,9 @@ def bench_stream(backend: str, options: argparse.Namespace) -> dict:
             f" {row['max']:>7.1f} {row['over50']:>7.1%} {elapsed:>6.1f}s  load {load} -> {row['load_after']}"
         )
         # CPU time moves far less with the other processes' load than wall time does: this
-        # process's per query (on SQLite all of the query's work), the database server's in all.
+        # process's per query (on SQLite all of the query's work) and, on PostgreSQL, the server
+        # process's (its scheduler run time, in ns: /proc/PID/schedstat) - their sum is a query's.
+        cpu = [item[4] for item in timed]
         row["cpu_p50"], row["cpu_p99"] = statistics.median(cpu), percentile(cpu, 99)
         row["cpu_over50"] = sum(1 for t in cpu if t >= 50) / len(cpu)
         print(
@@ -441,17 +452,45 @@ def bench_stream(backend: str, options: argparse.Namespace) -> dict:
             f" >= 50 ms {row['cpu_over50']:.1%}, total {sum(cpu) / 1000:.1f}s"
             + (f"; database server's cpu {server_cpu:.1f}s" if backend_pid else "")
         )
-        slowest = sorted(timed, key=lambda item: -item[0])[:10]
-        for ms, label, _args, total in slowest:
-            print(f"    {ms:7.1f} ms  {total:>6,}  {label}")
+        if backend_pid:
+            server = [item[5] for item in timed]
+            both = [item[4] + item[5] for item in timed]
+            row["server_p50"], row["server_p99"] = statistics.median(server), percentile(server, 99)
+            row["both_p50"], row["both_p99"] = statistics.median(both), percentile(both, 99)
+            print(
+                f"{'':<10} server cpu per query: p50 {row['server_p50']:.1f} p99 {row['server_p99']:.1f} ms;"
+                f" client + server p50 {row['both_p50']:.1f} p99 {row['both_p99']:.1f} ms,"
+                f" >= 50 ms {sum(1 for t in both if t >= 50) / len(both):.1%}"
+            )
+        if options.out:
+            with open(options.out, "w") as out:
+                for ms, label, _args, total, client, server_ms in timed:
+                    out.write(f"{ms:.2f}\t{client:.2f}\t{server_ms:.2f}\t{total}\t{label}\n")
+        # Under load the wall time says more about the neighbours than the query: by CPU.
+        by = (lambda item: -item[0]) if options.slowest_by == "wall" else (lambda item: -item[4] - item[5])
+        slowest = sorted(timed, key=by)[:10]
+        print(f"  the slowest by {options.slowest_by}: wall ms, cpu ms (client + server), total, query")
+        for ms, label, _args, total, client, server_ms in slowest:
+            print(f"    {ms:7.1f} {client + server_ms:7.1f}  {total:>6,}  {label}")
         if options.rerun_slowest:
             count = options.rerun_slowest
-            print(f"  the {count} slowest again, alone: 5 runs each after one, median and min ms")
-            for ms, label, args, _total in slowest[: options.rerun_slowest]:
-                again, _summary = time_service(app, db, args, 5, 1)
-                print(f"    {statistics.median(again):7.1f} {min(again):7.1f}   (was {ms:.1f})  {label}")
+            print(f"  the {count} slowest again, alone, 5 runs after one: wall median, min; cpu median")
+            for ms, label, args, _total, client, server_ms in slowest[: options.rerun_slowest]:
+                walls, cpus = [], []
+                for _run in range(6):
+                    server_started, cpu_started = _run_time_ns(backend_pid), time.process_time()
+                    walls += time_service(app, db, args, 1, 0)[0]
+                    cpus.append(
+                        (time.process_time() - cpu_started) * 1000
+                        + (_run_time_ns(backend_pid) - server_started) / 1e6
+                    )
+                walls, cpus = walls[1:], cpus[1:]
+                print(
+                    f"    {statistics.median(walls):7.1f} {min(walls):7.1f} {statistics.median(cpus):7.1f}"
+                    f"   (was {ms:.1f}, cpu {client + server_ms:.1f})  {label}"
+                )
         if options.explain_slowest:
-            for ms, label, args, _total in slowest[: options.explain_slowest]:
+            for ms, label, args, *_rest in slowest[: options.explain_slowest]:
                 print(f"\n--- {ms:.1f} ms: {label}")
                 explain(db, args, statements_shown=3)
         db.session.remove()
@@ -477,6 +516,14 @@ def _process_cpu(pid: int | None) -> float:
     except (OSError, TypeError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_time_ns(pid: int | None) -> int:
+    """Nanoseconds a process has run on a CPU (/proc/PID/schedstat; 0 when unreadable)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, TypeError, ValueError):
+        return 0
 
 
 def _loadavg() -> str:

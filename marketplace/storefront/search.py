@@ -10,6 +10,7 @@ Query budget: a fixed number of SQL statements whatever the catalogue's size; co
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -301,6 +302,11 @@ def _order(sort: str, words: int, rank: Sequence = (), cols=Product) -> list:
 #: when they hold the whole page, nothing else is read (`_window_page`). Costs a few milliseconds.
 SEARCH_WINDOW = 1_000
 
+#: Under a price range, SQLite's window walks at most this many products in the sort's order
+#: (all other filters applied) and keeps those in the range (`_window_page`): bounded however the
+#: range falls; a range holding a third of the catalogue still fills the window.
+SQLITE_PRICE_WALK = 3 * SEARCH_WINDOW
+
 #: SQLite asks the title table only when the window held at least this many matches: the words
 #: are common, so ranking every match costs more (90-135 ms for tens of thousands) than the title
 #: lookup (10-20 ms); for a few hundred matches it is the other way round (13 vs 47 ms).
@@ -350,6 +356,14 @@ def _window_page(
     offset = (params.page - 1) * params.per_page
     # Relevance ranks by newest within its tiers, so its window is the newest products.
     window_sort = "newest" if sort == "relevance" else sort
+    # SQLite given a price range walks the range on its price index and sorts it, rather than walk
+    # the sort's index testing prices (a wide range: 134 ms vs 14 at 100k; a narrow one the other
+    # way round); so its window walks a bounded stretch of the sort's index (SQLITE_PRICE_WALK).
+    walk = (
+        dialect == "sqlite"
+        and (params.min_price is not None or params.max_price is not None)
+        and window_sort not in ("price_asc", "price_desc")
+    )
     filters, values = bind_filters(params, today)
     words = len(tokens)
 
@@ -363,6 +377,31 @@ def _window_page(
             )
             matched_expr = first.c.v.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH))
             hits_expr = _pg_title_hits(words, first.c.v)
+        elif walk:
+            # The sort's index walked for at most SQLITE_PRICE_WALK products (every other filter
+            # applied), the price range tested on those: a bounded read however wide or narrow
+            # the range. `walked` (counted before the price test) says whether the walk reached
+            # the end of the filtered catalogue.
+            unpriced = dataclasses.replace(filters, min_price=None, max_price=None)
+            walked = (
+                _apply_filters(
+                    sa.select(Product.id, *_SORT_COLUMNS, Product.title_id, Product.title_en), unpriced
+                )
+                .order_by(*_order(window_sort, words))
+                .limit(sa.bindparam("walk", type_=sa.Integer))
+                .subquery("walked")
+            )
+            counted = sa.select(walked, sa.func.count().over().label("walked")).subquery("counted")
+            in_range = [counted.c.price_minor >= filters.min_price] if filters.min_price is not None else []
+            if filters.max_price is not None:
+                in_range.append(counted.c.price_minor <= filters.max_price)
+            first = (
+                sa.select(counted)
+                .where(*in_range)
+                .order_by(*_order(window_sort, words, (), counted.c))
+                .limit(sa.bindparam("window", type_=sa.Integer))
+                .subquery("first_products")
+            )
         else:
             first = (
                 _apply_filters(
@@ -372,23 +411,29 @@ def _window_page(
                 .limit(sa.bindparam("window", type_=sa.Integer))
                 .subquery("first_products")
             )
+        if dialect != "postgresql":
             # A non-correlated IN: SQLite reads the FTS5 match list once, then probes it per row.
             matched_expr = first.c.id.in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
             hits_expr = _title_hits(words, first.c)
-        return sa.select(first.c.id, matched_expr.label("matched"), hits_expr.label("hits")).order_by(
-            *_order(window_sort, words, (), first.c)
-        )
+        columns = [first.c.id, matched_expr.label("matched"), hits_expr.label("hits")]
+        if walk:
+            columns.append(first.c.walked)
+        return sa.select(*columns).order_by(*_order(window_sort, words, (), first.c))
 
-    stmt = built(("window", dialect, window_sort, words, filters.key), build)
-    values.update(_text_values(tokens, dialect), window=SEARCH_WINDOW)
+    stmt = built(("window", dialect, window_sort, words, filters.key, walk), build)
+    values.update(_text_values(tokens, dialect), window=SEARCH_WINDOW, walk=SQLITE_PRICE_WALK)
     window = session.execute(stmt, values).all()
+    if walk and not window:
+        return None  # no product in the range among those walked: the walk cannot tell more
+    # A walk that stopped short of the filtered catalogue's end did not see every product in range.
+    whole = len(window) < SEARCH_WINDOW and not (walk and window[0].walked >= SQLITE_PRICE_WALK)
     matched = [row for row in window if row.matched]
     if sort == "relevance":
         matched.sort(key=lambda row: -row.hits)  # stable: newest first within a tier
         enough = sum(1 for row in matched if row.hits >= len(tokens))
     else:
         enough = len(matched)
-    if len(window) < SEARCH_WINDOW:  # the whole filtered catalogue: exact
+    if whole:  # the whole filtered catalogue: exact
         total = len(matched)
         page = min(params.page, max(1, math.ceil(total / params.per_page)))
         start = (page - 1) * params.per_page
@@ -442,17 +487,27 @@ def _postgres_match_page(
     filters, values = bind_filters(params, today)
     words = len(tokens)
 
-    def matches() -> sa.CTE:
+    def matches() -> sa.CTE | sa.Subquery:
         columns = [getattr(Product, name) for name in _PG_MATCH_COLUMNS]
         if sort == "relevance":
             columns.append(_pg_title_hits(words).label("hits"))
         # The filters go inside the CTE, on `products` itself: applied to the CTE's rows the planner
         # guessed one row and tested each match against every approved seller (430 ms for 22,000).
-        return (
-            _apply_filters(sa.select(*columns), filters)
+        # Except a label: inside, the planner starts from the label's products (a quarter of the
+        # catalogue, each row looked up: 60-140 ms) rather than the GIN match; on the CTE's
+        # narrow rows it is one hashed lookup each.
+        found = (
+            _apply_filters(sa.select(*columns), dataclasses.replace(filters, label=None))
             .where(_PG_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, _MATCH)))
             .cte("text_matches")
             .prefix_with("MATERIALIZED")
+        )
+        if filters.label is None:
+            return found
+        return (
+            sa.select(found)
+            .where(has_visible_label_filter(filters.label, TODAY, found.c.id))
+            .subquery("labelled")
         )
 
     def build_page() -> sa.Select:
@@ -515,18 +570,11 @@ def search_products(
     tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
     sort = params.effective_sort
 
-    # SQLite walks a price range's index and sorts it rather than walk another order's index
-    # (newest, rating, best selling) and test prices (134 ms vs 14 ms at 100k); the full FTS5
-    # match is cheaper then, so skip the window.
-    price_range = params.min_price is not None or params.max_price is not None
     # On both databases, the rating and best-selling windows under a narrowing filter walk most of
     # their index for a few hundred products (cluster + village: 6 -> 53 ms on SQLite, a label
     # 35 -> 108 ms on PostgreSQL); the matches alone are cheaper to sort then.
     narrowed = bool(params.cluster or params.village or params.seller or params.label)
-    use_window = not (narrowed and sort in ("rating", "best_selling")) and (
-        dialect == "postgresql"
-        or (dialect == "sqlite" and not (price_range and sort not in ("price_asc", "price_desc")))
-    )
+    use_window = not (narrowed and sort in ("rating", "best_selling")) and dialect in ("postgresql", "sqlite")
     found = None
     if tokens and use_window:
         found = _window_page(session, params, tokens, sort, today, count_cap, dialect)
@@ -549,6 +597,13 @@ def search_products(
         if dialect == "sqlite":
             # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
             # must not change order when a search moves from the window to this full match.
+            if filters.seller is not None or filters.village is not None:
+                # A shop's or a desa's products (hundreds, a few thousand: their index) each probe
+                # the match list; joined, SQLite reads every match's row (25,000 for "batik": 38 ms
+                # vs 8). `+ 0` keeps it from looking the matches up by id instead.
+                return stmt.where(
+                    (Product.id + 0).in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
+                )
             return stmt.join(_FTS, _FTS.c.rowid == Product.id).where(_FTS_REF.op("MATCH")(_MATCH))
         # Any other database: a plain substring match, no ranking beyond the title boost (word i
         # is `hit{i}`: letters and digits, nothing to escape).
