@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from inspect import iscoroutinefunction
+
 from flask import Flask
 
 from marketplace.config import REPO_ROOT, load_config
 
 
+class MarketplaceFlask(Flask):
+    """Flask, with `ensure_sync` asking once per function whether it is a coroutine function.
+
+    Flask asks for the view and every request hook, context preprocessor and teardown, about 27
+    times a request (`inspect.iscoroutinefunction`, ~1.9 µs each): ~50 µs of every request's CPU.
+    The answer never changes for a function; the functions asked about are the registered ones.
+    """
+
+    def ensure_sync(self, func):
+        return self.async_to_sync(func) if _is_coroutine_function(func) else func
+
+
+#: Bounded: the registered views and hooks are a few hundred; a bound method asked about again
+#: is an equal key.
+_is_coroutine_function = lru_cache(maxsize=1024)(iscoroutinefunction)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the WSGI app. `overrides` wins over the environment (tests pass their database here)."""
-    app = Flask(
+    app = MarketplaceFlask(
         __name__,
         instance_path=str(REPO_ROOT / "instance"),
         template_folder=str(REPO_ROOT / "templates"),

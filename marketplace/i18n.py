@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
+import flask_babel
 from flask import current_app, g, has_request_context, request
+from flask.globals import _cv_app
 from flask_babel import format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
@@ -101,6 +104,27 @@ def select_locale() -> str:
     if api:
         return default
     return negotiate_language(request.headers.get("Accept-Language"), languages=_supported(), default=default)
+
+
+def _babel_context() -> SimpleNamespace | None:
+    """Flask-Babel's per-app-context namespace (its locale, domain, timezone), as its own
+    `_get_current_context` returns it, but read from the context variable once instead of through
+    the `g` proxy three or four times: a page asks for it about 55 times (every gettext, every
+    get_locale), ~2 µs of proxy lookups each."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    app_globals = app_context.g
+    try:
+        return app_globals._flask_babel
+    except AttributeError:
+        app_globals._flask_babel = namespace = SimpleNamespace()
+        return namespace
+
+
+def install_babel_context() -> None:
+    """Flask-Babel 4.0's module functions look `_get_current_context` up by name on each call."""
+    flask_babel._get_current_context = _babel_context
 
 
 def select_timezone() -> str:

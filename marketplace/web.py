@@ -32,6 +32,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_babel_context()
     limiter.init_app(app)
     page_cache.init_app(app)  # anonymous page/fragment cache + catalogue generation
     audit_tracking.init_app(app)  # who changed a seller's records (on in the seller area)

@@ -334,3 +334,27 @@ class TestOffByDefaultInTests:
         make_product(session)
         session.commit()
         assert session.scalar(sa.select(sa.func.count()).select_from(CacheGeneration)) == 0
+
+
+def test_generation_read_survives_a_dropped_reader_connection(app):
+    """The counters' read runs on the reader pool's DBAPI cursor: a connection the server ended
+    (a restart, an idle timeout) is dropped from the pool and the read made again on a fresh one."""
+    backend = app.extensions["page_cache"].backend
+    reader = backend.reader()
+    reader.dispose()  # one pooled connection from here on: the one ended below
+    before = backend.generation(CATALOGUE)
+    backend.bump(CATALOGUE)
+    found = backend.generations([CATALOGUE, "no-such-counter"])
+    assert found == {CATALOGUE: before + 1, "no-such-counter": 0}
+    assert reader.pool.checkedout() == 0
+    if reader.dialect.name != "postgresql":
+        return
+    connection = reader.raw_connection()
+    pid = connection.dbapi_connection.info.backend_pid
+    connection.close()
+    with db.engine.connect() as other:
+        assert other.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+    assert backend.generations([CATALOGUE]) == {CATALOGUE: before + 1}
+    assert reader.pool.checkedout() == 0
+    with reader.connect() as conn:
+        assert conn.connection.dbapi_connection.info.backend_pid != pid
