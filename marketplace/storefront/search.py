@@ -1,5 +1,9 @@
 """Public product search: filters, ranking and paging over the full-text index.
 
+Longer than 600 lines because the two databases' search paths (the window, the titled matches,
+PostgreSQL's match page, SQLite's bounded walks) share the filters, orders and limits defined
+here, and the tests tune those limits on this one module: split, each would import the others'.
+
 Every function takes the SQLAlchemy session first and never touches Flask request globals, so the
 HTML views, the JSON API (`/api/v1`), CLI commands and tests call the same code.
 

@@ -147,12 +147,12 @@ def test_a_price_range_keeps_relevance_pages(session, ranked, monkeypatch, q):
         assert len({total for _page, _ids, total in ranged}) == 1  # one exact count on every page
 
 
-@pytest.mark.parametrize("walk", [1, 3, 8, 1000])
+@pytest.mark.one_database  # SQLite (the first): only its window walks under a price range
 @pytest.mark.parametrize(("q", "sort"), [("batik merah", "relevance"), ("merah", "newest"),
                                          ("halus", "relevance"), ("batik", "rating")])  # fmt: skip
 @pytest.mark.parametrize(("low", "high"), [(1, 10**9), (30_000, 70_000), (None, 40_000), (90_000, None)])
 def test_a_bounded_walk_under_a_price_range_gives_the_same_pages(
-    session, ranked, monkeypatch, walk, q, sort, low, high
+    session, ranked, monkeypatch, q, sort, low, high
 ):
     """SQLite's window under a price range walks at most SQLITE_PRICE_WALK products in the sort's
     order: whether the walk ends early, holds the page or falls back, the pages stay the same."""
@@ -165,10 +165,10 @@ def test_a_bounded_walk_under_a_price_range_gives_the_same_pages(
             found.append((page.page, [p.id for p in page.items]))
         return found
 
+    assert session.get_bind().dialect.name == "sqlite"
     reference = pages()
-    monkeypatch.setattr(services, "SQLITE_PRICE_WALK", walk)
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("only SQLite's window walks under a price range")
-    for window in (1, 3, 1000):
-        monkeypatch.setattr(services, "SEARCH_WINDOW", window)
-        assert pages() == reference
+    for walk in (1, 3, 8, 1000):
+        monkeypatch.setattr(services, "SQLITE_PRICE_WALK", walk)
+        for window in (1, 3, 1000):
+            monkeypatch.setattr(services, "SEARCH_WINDOW", window)
+            assert pages() == reference, (walk, window)
