@@ -117,6 +117,32 @@ def _product_sums(lines: Iterable[sa.Row], days: Mapping[int, date]) -> Sums:
     return sums
 
 
+#: One upsert statement per (table, dialect), built once: a statement built per call is compiled
+#: per call (its VALUES vary with the rows), a few milliseconds of every payment. Bounded by the
+#: summary tables.
+_UPSERTS: dict[tuple[str, str, str], sa.Insert] = {}
+
+
+def _upsert_statement(
+    table: sa.Table, key_columns: tuple[str, ...], dialect: str, conflict: str
+) -> sa.Insert:
+    """`INSERT … ON CONFLICT (key) DO UPDATE` adding the summed columns (`conflict="add"`), or
+    `DO NOTHING`; executed with a list of rows (executemany)."""
+    cache_key = (table.name, dialect, conflict)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        keys = [table.c[name] for name in key_columns]
+        if conflict == "add":
+            statement = insert.on_conflict_do_update(
+                index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in _SUMMED}
+            )
+        else:
+            statement = insert.on_conflict_do_nothing(index_elements=keys)
+        statement = _UPSERTS.setdefault(cache_key, statement)
+    return statement
+
+
 def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sign: int) -> None:
     rows = [
         {
@@ -128,16 +154,8 @@ def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sig
         for key, (o, u, s) in sorted(sums.items())  # one lock order: no deadlocks
         if o or u or s
     ]
-    if not rows:
-        return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(rows)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c[name] for name in key_columns],
-            set_={name: table.c[name] + stmt.excluded[name] for name in ("orders", "units", "sales_idr")},
-        )
-    )
+    if rows:
+        conn.execute(_upsert_statement(table, key_columns, conn.dialect.name, "add"), rows)
 
 
 _GROUP_KEY = ("village_id", "cluster_id", "day")
@@ -183,15 +201,13 @@ def _add_running(conn, month_sums: Sums, sign: int) -> None:
         return
     totals, running = SalesProductTotal.__table__, SalesMonthRunning.__table__
     postgres = conn.dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
     by_product: dict[tuple[int, int], dict[date, list[int]]] = defaultdict(dict)
     for (month, product_id, seller_id), values in month_sums.items():
         by_product[(product_id, seller_id)][month] = [sign * value for value in values]
     keys = sorted(by_product)
     conn.execute(
-        insert(totals)
-        .values([{"product_id": p, "seller_id": s, "orders": 0, "units": 0, "sales_idr": 0} for p, s in keys])
-        .on_conflict_do_nothing(index_elements=[totals.c.product_id, totals.c.seller_id])
+        _upsert_statement(totals, ("product_id", "seller_id"), conn.dialect.name, "nothing"),
+        [{"product_id": p, "seller_id": s, "orders": 0, "units": 0, "sales_idr": 0} for p, s in keys],
     )
     current = sa.select(totals).where(sa.tuple_(totals.c.product_id, totals.c.seller_id).in_(keys))
     if postgres:
@@ -217,17 +233,9 @@ def _add_running(conn, month_sums: Sums, sign: int) -> None:
         spans.append({"p": key[0], "s": key[1], "first": first, "last": last, "o": added[0],
                       "u": added[1], "v": added[2]})  # fmt: skip
     if rows:
-        stmt = insert(running).values(
-            [dict(zip(("month", "product_id", "seller_id", "orders", "units", "sales_idr"), row, strict=True))
-             for row in rows]
-        )  # fmt: skip
         conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[running.c.month, running.c.product_id, running.c.seller_id],
-                set_={
-                    name: running.c[name] + stmt.excluded[name] for name in ("orders", "units", "sales_idr")
-                },
-            )
+            _upsert_statement(running, _MONTH_PRODUCT_KEY, conn.dialect.name, "add"),
+            [dict(zip(("month", "product_id", "seller_id", *_SUMMED), row, strict=True)) for row in rows],
         )
     conn.execute(
         totals.update()
