@@ -112,15 +112,43 @@ def _joined(*columns):
     )
 
 
-def recount(session: Session, condition, *, grace_days: int) -> int:
-    """Recount the parts matching `condition`: new bits to the parts, differences to the shops'
-    rows. Returns how many parts changed. Flushes nothing (runs inside after_flush)."""
+#: The id lists `recount` takes, each an expanding bind parameter of its cached select.
+_RECOUNT_LISTS = {
+    "part_ids": lambda ids: Fulfilment.id.in_(ids),
+    "order_ids": lambda ids: Fulfilment.order_id.in_(ids),
+    "seller_ids": lambda ids: Fulfilment.seller_id.in_(ids),
+    "product_ids": lambda ids: Fulfilment.id.in_(lateness.parts_holding(ids)),
+}
+#: recount's select per (grace days, the lists given) and _add's upsert per database: built once,
+#: their compiled form and cache key kept with them (building the bits' expression and compiling
+#: a VALUES list per flush cost ~5 ms of every payment, shipment and cancellation). A few entries.
+_RECOUNT_SELECTS: dict[tuple[int, tuple[str, ...]], sa.Select] = {}
+_ADD_UPSERTS: dict[str, sa.Insert] = {}
+
+
+def _recount_select(grace_days: int, lists: tuple[str, ...]) -> sa.Select:
+    key = (grace_days, lists)
+    statement = _RECOUNT_SELECTS.get(key)
+    if statement is None:
+        condition = sa.or_(*(_RECOUNT_LISTS[name](sa.bindparam(name, expanding=True)) for name in lists))
+        statement = _RECOUNT_SELECTS.setdefault(
+            key,
+            _joined(Fulfilment.id, Fulfilment.seller_id, Fulfilment.counted_as, bits_expression(grace_days))
+            .where(condition)
+            .order_by(Fulfilment.id),
+        )
+    return statement
+
+
+def recount(session: Session, *, grace_days: int, **id_lists: Sequence[int]) -> int:
+    """Recount the parts in the non-empty id lists (`_RECOUNT_LISTS`: parts, their orders, shops,
+    products): new bits to the parts, differences to the shops' rows. Returns how many parts
+    changed. Flushes nothing (runs inside after_flush)."""
+    lists = {name: sorted(ids) for name, ids in id_lists.items() if ids}
+    if not lists:
+        return 0
     conn = session.connection()
-    rows = conn.execute(
-        _joined(Fulfilment.id, Fulfilment.seller_id, Fulfilment.counted_as, bits_expression(grace_days))
-        .where(condition)
-        .order_by(Fulfilment.id)
-    ).all()
+    rows = conn.execute(_recount_select(int(grace_days), tuple(sorted(lists))), lists).all()
     changed = [
         (part_id, seller_id, old or 0, int(new)) for part_id, seller_id, old, new in rows if old != new
     ]
@@ -139,6 +167,25 @@ def recount(session: Session, condition, *, grace_days: int) -> int:
     return len(changed)
 
 
+def _add_upsert(dialect: str) -> sa.Insert:
+    statement = _ADD_UPSERTS.get(dialect)
+    if statement is None:
+        table = FulfilmentCount.__table__
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        same_grace = table.c.grace_days == insert.excluded.grace_days
+        statement = _ADD_UPSERTS.setdefault(
+            dialect,
+            insert.on_conflict_do_update(
+                index_elements=[table.c.seller_id],
+                set_={
+                    "grace_days": sa.case((same_grace, table.c.grace_days), else_=MIXED),
+                    **{name: table.c[name] + insert.excluded[name] for name, _bit in COLUMNS},
+                },
+            ),
+        )
+    return statement
+
+
 def _add(conn, deltas: dict[int, list[int]], grace_days: int) -> None:
     rows = [
         {
@@ -149,21 +196,8 @@ def _add(conn, deltas: dict[int, list[int]], grace_days: int) -> None:
         for seller_id, values in sorted(deltas.items())  # one lock order: no deadlocks
         if any(values)
     ]
-    if not rows:
-        return
-    table = FulfilmentCount.__table__
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(rows)
-    same_grace = table.c.grace_days == stmt.excluded.grace_days
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.seller_id],
-            set_={
-                "grace_days": sa.case((same_grace, table.c.grace_days), else_=MIXED),
-                **{name: table.c[name] + stmt.excluded[name] for name, _bit in COLUMNS},
-            },
-        )
-    )
+    if rows:
+        conn.execute(_add_upsert(conn.dialect.name), rows)
 
 
 def rebuild(session: Session, *, grace_days: int) -> None:
@@ -358,14 +392,14 @@ def _after_flush(session: Session, flush_context) -> None:
             order_ids.add(obj.id)
         elif isinstance(obj, Seller) and _changed(obj, ("processing_days",)):
             seller_ids.add(obj.id)
-    conditions = []
-    if part_ids:
-        conditions.append(Fulfilment.id.in_(sorted(i for i in part_ids if i is not None)))
-    if order_ids:
-        conditions.append(Fulfilment.order_id.in_(sorted(i for i in order_ids if i is not None)))
-    if seller_ids:
-        conditions.append(Fulfilment.seller_id.in_(sorted(seller_ids)))
-    if products:
-        conditions.append(Fulfilment.id.in_(lateness.parts_holding(products)))
-    if conditions:
-        recount(session, sa.or_(*conditions), grace_days=lateness.grace_days_setting())
+    part_ids.discard(None)
+    order_ids.discard(None)
+    if part_ids or order_ids or seller_ids or products:
+        recount(
+            session,
+            grace_days=lateness.grace_days_setting(),
+            part_ids=part_ids,
+            order_ids=order_ids,
+            seller_ids=seller_ids,
+            product_ids=products,
+        )
