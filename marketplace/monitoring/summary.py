@@ -39,6 +39,7 @@ from marketplace.monitoring.models import (
 from marketplace.orders.models import Order, OrderLine, OrderStatus
 from marketplace.seller.models import Seller
 from marketplace.timezones import jakarta_date
+from marketplace.upserts import adding_upsert
 
 #: (orders, units, sales_idr) added to one row.
 Sums = dict[tuple, list[int]]
@@ -117,32 +118,6 @@ def _product_sums(lines: Iterable[sa.Row], days: Mapping[int, date]) -> Sums:
     return sums
 
 
-#: One upsert statement per (table, dialect), built once: a statement built per call is compiled
-#: per call (its VALUES vary with the rows), a few milliseconds of every payment. Bounded by the
-#: summary tables.
-_UPSERTS: dict[tuple[str, str, str], sa.Insert] = {}
-
-
-def _upsert_statement(
-    table: sa.Table, key_columns: tuple[str, ...], dialect: str, conflict: str
-) -> sa.Insert:
-    """`INSERT … ON CONFLICT (key) DO UPDATE` adding the summed columns (`conflict="add"`), or
-    `DO NOTHING`; executed with a list of rows (executemany)."""
-    cache_key = (table.name, dialect, conflict)
-    statement = _UPSERTS.get(cache_key)
-    if statement is None:
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-        keys = [table.c[name] for name in key_columns]
-        if conflict == "add":
-            statement = insert.on_conflict_do_update(
-                index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in _SUMMED}
-            )
-        else:
-            statement = insert.on_conflict_do_nothing(index_elements=keys)
-        statement = _UPSERTS.setdefault(cache_key, statement)
-    return statement
-
-
 def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sign: int) -> None:
     rows = [
         {
@@ -155,7 +130,7 @@ def _upsert(conn, table: sa.Table, key_columns: tuple[str, ...], sums: Sums, sig
         if o or u or s
     ]
     if rows:
-        conn.execute(_upsert_statement(table, key_columns, conn.dialect.name, "add"), rows)
+        conn.execute(adding_upsert(table, key_columns, _SUMMED, conn.dialect.name), rows)
 
 
 _GROUP_KEY = ("village_id", "cluster_id", "day")
@@ -206,7 +181,7 @@ def _add_running(conn, month_sums: Sums, sign: int) -> None:
         by_product[(product_id, seller_id)][month] = [sign * value for value in values]
     keys = sorted(by_product)
     conn.execute(
-        _upsert_statement(totals, ("product_id", "seller_id"), conn.dialect.name, "nothing"),
+        adding_upsert(totals, ("product_id", "seller_id"), (), conn.dialect.name),
         [{"product_id": p, "seller_id": s, "orders": 0, "units": 0, "sales_idr": 0} for p, s in keys],
     )
     current = sa.select(totals).where(sa.tuple_(totals.c.product_id, totals.c.seller_id).in_(keys))
@@ -234,7 +209,7 @@ def _add_running(conn, month_sums: Sums, sign: int) -> None:
                       "u": added[1], "v": added[2]})  # fmt: skip
     if rows:
         conn.execute(
-            _upsert_statement(running, _MONTH_PRODUCT_KEY, conn.dialect.name, "add"),
+            adding_upsert(running, _MONTH_PRODUCT_KEY, _SUMMED, conn.dialect.name),
             [dict(zip(("month", "product_id", "seller_id", *_SUMMED), row, strict=True)) for row in rows],
         )
     conn.execute(

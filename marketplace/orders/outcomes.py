@@ -33,7 +33,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
 from marketplace.catalogue.models import Product
@@ -49,6 +48,7 @@ from marketplace.orders.models import (
     OrderLine,
 )
 from marketplace.seller.models import Seller
+from marketplace.upserts import adding_upsert
 
 PAID, SHOP_CANCELLED, SHIPPED, MEASURED, ON_TIME = 1, 2, 4, 8, 16
 #: FulfilmentCount's columns, one per bit.
@@ -119,11 +119,10 @@ _RECOUNT_LISTS = {
     "seller_ids": lambda ids: Fulfilment.seller_id.in_(ids),
     "product_ids": lambda ids: Fulfilment.id.in_(lateness.parts_holding(ids)),
 }
-#: recount's select per (grace days, the lists given) and _add's upsert per database: built once,
+#: recount's select per (grace days, the lists given): built once,
 #: their compiled form and cache key kept with them (building the bits' expression and compiling
 #: a VALUES list per flush cost ~5 ms of every payment, shipment and cancellation). A few entries.
 _RECOUNT_SELECTS: dict[tuple[int, tuple[str, ...]], sa.Select] = {}
-_ADD_UPSERTS: dict[str, sa.Insert] = {}
 
 
 def _recount_select(grace_days: int, lists: tuple[str, ...]) -> sa.Select:
@@ -167,25 +166,6 @@ def recount(session: Session, *, grace_days: int, **id_lists: Sequence[int]) -> 
     return len(changed)
 
 
-def _add_upsert(dialect: str) -> sa.Insert:
-    statement = _ADD_UPSERTS.get(dialect)
-    if statement is None:
-        table = FulfilmentCount.__table__
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-        same_grace = table.c.grace_days == insert.excluded.grace_days
-        statement = _ADD_UPSERTS.setdefault(
-            dialect,
-            insert.on_conflict_do_update(
-                index_elements=[table.c.seller_id],
-                set_={
-                    "grace_days": sa.case((same_grace, table.c.grace_days), else_=MIXED),
-                    **{name: table.c[name] + insert.excluded[name] for name, _bit in COLUMNS},
-                },
-            ),
-        )
-    return statement
-
-
 def _add(conn, deltas: dict[int, list[int]], grace_days: int) -> None:
     rows = [
         {
@@ -197,7 +177,21 @@ def _add(conn, deltas: dict[int, list[int]], grace_days: int) -> None:
         if any(values)
     ]
     if rows:
-        conn.execute(_add_upsert(conn.dialect.name), rows)
+        conn.execute(
+            adding_upsert(
+                FulfilmentCount.__table__,
+                ("seller_id",),
+                tuple(name for name, _bit in COLUMNS),
+                conn.dialect.name,
+                also={"grace_days": _mixed_grace},
+            ),
+            rows,
+        )
+
+
+def _mixed_grace(table, excluded):
+    """A shop's row counted with one grace setting keeps it; added to with another, it is MIXED."""
+    return sa.case((table.c.grace_days == excluded.grace_days, table.c.grace_days), else_=MIXED)
 
 
 def rebuild(session: Session, *, grace_days: int) -> None:

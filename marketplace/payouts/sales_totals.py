@@ -16,12 +16,12 @@ from collections import defaultdict
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marketplace.orders.models import Order, OrderLine
 from marketplace.payouts.models import WHOLE_SHOP, SellerSalesMonth
 from marketplace.timezones import jakarta_date
+from marketplace.upserts import adding_upsert
 
 _SUMS = ("orders", "units", "revenue_idr")
 
@@ -54,15 +54,8 @@ def add_order(session: Session, order: Order, *, paid_at: datetime, sign: int = 
         }
         for key, values in sorted(sums.items())
     ]
-    table = SellerSalesMonth.__table__
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(rows)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.seller_id, table.c.month, table.c.product_id],
-            set_={name: table.c[name] + stmt.excluded[name] for name in _SUMS},
-        )
-    )
+    key = ("seller_id", "month", "product_id")
+    conn.execute(adding_upsert(SellerSalesMonth.__table__, key, _SUMS, conn.dialect.name), rows)
 
 
 JAKARTA_MONTH = {

@@ -20,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marketplace.orders.models import Fulfilment
 from marketplace.payouts.models import LedgerEntry, LedgerKind, LedgerMonthTotal
 from marketplace.timezones import jakarta_date
+from marketplace.upserts import adding_upsert
 
 
 def month_of(entry: LedgerEntry) -> date:
@@ -47,22 +47,17 @@ def add_to_totals(session: Session, entries: Iterable[LedgerEntry], *, sign: int
     if not sums:
         return
     _add_to_parcels(session, parcels)
-    table = LedgerMonthTotal.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = [
         {"seller_id": key[0], "month": key[1], "kind": key[2], "amount_idr": amount, "entries": counts[key]}
         for key, amount in sorted(sums.items())  # one lock order: no deadlocks
     ]
-    stmt = insert(table).values(rows)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.seller_id, table.c.month, table.c.kind],
-            set_={
-                "amount_idr": table.c.amount_idr + stmt.excluded.amount_idr,
-                "entries": table.c.entries + stmt.excluded.entries,
-            },
-        )
+    upsert = adding_upsert(
+        LedgerMonthTotal.__table__,
+        ("seller_id", "month", "kind"),
+        ("amount_idr", "entries"),
+        session.get_bind().dialect.name,
     )
+    session.execute(upsert, rows)
 
 
 def _add_to_parcels(session: Session, parcels: dict[int, int]) -> None:
