@@ -158,7 +158,7 @@ def ensure_default_shipping_rates(session: Session) -> int:
         if (zone_ids[values["code"]], grams) not in have
     ]
     if rows:
-        session.execute(sa.insert(ShippingRate), rows)
+        session.execute(sa.insert(ShippingRate.__table__), rows)
         grown = {row["zone_id"] for row in rows}
         for zone in zones.values():
             if zone.id in grown:  # its tiers, if loaded before this insert, would miss the new ones
