@@ -22,8 +22,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple, Protocol, TypeVar
 
 import redis
 import sqlalchemy as sa
@@ -33,6 +33,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.utils import get_content_type
 
 from marketplace.extensions import db
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,18 @@ def _fetch_pairs(engine: sa.Engine, sql: str, params) -> dict:
             cursor.close()
         if connection is not None:
             connection.close()  # back to the pool (invalidated: a fresh one next time)
+
+
+def _read_retrying_once(read: Callable[[], T]) -> T:
+    """`read()`, once more on a fresh connection when the first was found dropped (a database
+    restart, an idle timeout: the pool invalidated it; the reader has no pre-ping); any other
+    error, or a second drop, goes to the caller, which serves the page uncached."""
+    try:
+        return read()
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return read()
 
 
 class CacheGeneration(db.Model):
@@ -237,30 +251,19 @@ class MemoryBackend:
         dialect = reader.dialect
         sql = _in_sql(dialect.paramstyle, len(names))
         params = {f"n{i}": n for i, n in enumerate(names)} if dialect.paramstyle == "named" else tuple(names)
-        for attempt in (1, 2):
-            try:
-                found = _fetch_pairs(reader, sql, params)
-            except sa.exc.DBAPIError as error:
-                # A dropped connection (database restart, idle timeout) is invalidated by the pool;
-                # without pre-ping, try once more on a fresh one, else let the caller serve uncached.
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
-                continue
-            return {name: int(found.get(name) or 0) for name in names}
-        raise AssertionError("unreachable")
+        found = _read_retrying_once(lambda: _fetch_pairs(reader, sql, params))
+        return {name: int(found.get(name) or 0) for name in names}
 
     def read_row(self, statement: sa.Select, params: dict | None = None) -> sa.Row | None:
         """The first row of `statement`, read as `generations` reads: one autocommit round trip on
         the reader, outside the request's transaction (a logged-in visitor's page reads their
-        account row this way, the stamp folded in: see `stamp_columns`)."""
-        for attempt in (1, 2):
-            try:
-                with self.reader().connect() as conn:
-                    return conn.execute(statement, params).first()
-            except sa.exc.DBAPIError as error:
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        account row this way, with the counters folded in: cache/with_login.py)."""
+
+        def read() -> sa.Row | None:
+            with self.reader().connect() as conn:
+                return conn.execute(statement, params).first()
+
+        return _read_retrying_once(read)
 
     def lookup(self, key: str, stamp: Stamp | None = None) -> tuple[Stamp, bytes | None]:
         """The entry is in this process: one SELECT reads the stamp and the counters its tag names
