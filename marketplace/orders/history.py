@@ -17,9 +17,7 @@ SYSTEM = "system"
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
-def add_event(
-    session: Session,
-    order: Order,
+def event_values(
     *,
     from_status,
     to_status,
@@ -28,17 +26,22 @@ def add_event(
     actor_id: int | None = None,
     note: str = "",
     fulfilment_id: int | None = None,
-) -> OrderEvent:
-    event = OrderEvent(
-        order=order,
-        fulfilment_id=fulfilment_id,
-        actor_id=actor_id,
-        actor_label=(actor_label or "")[:60],
-        from_status=str(from_status) if from_status is not None else None,
-        to_status=str(to_status),
-        note=note,
-        created_at=now,
-    )
+) -> dict:
+    """An order event's columns besides its order (the checkout inserts its first one with Core)."""
+    return {
+        "fulfilment_id": fulfilment_id,
+        "actor_id": actor_id,
+        "actor_label": (actor_label or "")[:60],
+        "from_status": str(from_status) if from_status is not None else None,
+        "to_status": str(to_status),
+        "note": note,
+        "created_at": now,
+    }
+
+
+def add_event(session: Session, order: Order, **values) -> OrderEvent:
+    """Add an event to `order` (its columns: `event_values`)."""
+    event = OrderEvent(order=order, **event_values(**values))
     session.add(event)
     return event
 

@@ -30,6 +30,7 @@ from marketplace.orders.checkout import (
     validate_lines,
     validate_market,
 )
+from marketplace.orders.history import event_values
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
@@ -337,18 +338,15 @@ def _insert_parcels_lines_and_event(
                 }
             )
     session.execute(OrderLine.__table__.insert(), line_rows)
-    session.execute(
-        OrderEvent.__table__.insert().values(
-            order_id=order.id,
-            fulfilment_id=None,
-            actor_id=getattr(buyer, "id", None),
-            actor_label="buyer" if buyer else "guest",
-            from_status=None,
-            to_status=str(OrderStatus.AWAITING_PAYMENT),
-            note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
-            created_at=now,
-        )
+    first_event = event_values(
+        from_status=None,
+        to_status=OrderStatus.AWAITING_PAYMENT,
+        actor_id=getattr(buyer, "id", None),
+        actor_label="buyer" if buyer else "guest",
+        note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
+        now=now,
     )
+    session.execute(OrderEvent.__table__.insert().values(order_id=order.id, **first_event))
 
 
 def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now: datetime) -> None:
