@@ -165,7 +165,8 @@ def test_a_bounded_walk_under_a_price_range_gives_the_same_pages(
             found.append((page.page, [p.id for p in page.items]))
         return found
 
-    assert session.get_bind().dialect.name == "sqlite"
+    if session.get_bind().dialect.name != "sqlite":  # TEST_DATABASES=postgresql: nothing to walk
+        pytest.skip("only SQLite's window walks under a price range")
     reference = pages()
     for walk in (1, 3, 8, 1000):
         monkeypatch.setattr(services, "SQLITE_PRICE_WALK", walk)
