@@ -5,7 +5,6 @@ to what the page shows is on the very next request, and nothing of one visitor r
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -45,31 +44,6 @@ def uncached(app, monkeypatch):
     return cache
 
 
-@pytest.fixture
-def statements(app, uncached):
-    """Count statements on the app's engine and the counters' reader (MemoryBackend's own engine)."""
-    engines = [db.engine]
-    if hasattr(uncached.backend, "reader"):
-        engines.append(uncached.backend.reader())
-
-    @contextmanager
-    def counting():
-        seen: list[str] = []
-
-        def before(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        for engine in engines:
-            sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield seen
-        finally:
-            for engine in engines:
-                sa.event.remove(engine, "before_cursor_execute", before)
-
-    return counting
-
-
 def _rp(minor: int) -> str:
     return Money(minor, "IDR").format("en")
 
@@ -88,7 +62,7 @@ def _masked(html: str) -> str:
     return _TOKEN.sub('name="csrf_token" value=""', html)
 
 
-def test_a_repeat_does_not_render_again(app, session, world, uncached, statements):
+def test_a_repeat_does_not_render_again(app, session, world, uncached, count_queries):
     product = make_product(session, seller=world.seller, cluster=world.cluster, title_en="Batik shirt")
     add_image(session, product)
     neighbour = make_product(session, seller=world.seller, cluster=world.cluster)
@@ -98,12 +72,13 @@ def test_a_repeat_does_not_render_again(app, session, world, uncached, statement
     first = _html(client, product, "?lang=en")
     pages = product_pages()
     stored = pages.stored
-    with statements() as seen:
+    with count_queries(reader=True) as counter:
         again = _html(client, product, "?lang=en")
     assert pages.stored == stored  # nothing rendered again
     assert _masked(again) == _masked(first)
     # One read of the counters (the product's page, its card, the "more from" card, the catalogue),
     # which also serves as the request's stamp (today's rates are kept by it).
+    seen = counter.statements
     assert len(seen) == 1 and "cache_generations" in seen[0], seen
     assert f"/products/{neighbour.id}-" in again  # "more from" came from the kept page
     # Another language or currency is another page, rendered once too.
@@ -295,7 +270,7 @@ def test_kept_pages_are_bounded(app, session, world, uncached):
     assert len(pages) == 2 and len(pages.counters) == 2
 
 
-def test_recently_viewed_cards_are_kept_by_their_counters(app, session, world, uncached, statements):
+def test_recently_viewed_cards_are_kept_by_their_counters(app, session, world, uncached, count_queries):
     product = make_product(session, seller=world.seller, cluster=world.cluster)
     # Another desa's shop: not in "more from", so only recently viewed shows its card.
     viewed = make_product(
@@ -305,10 +280,10 @@ def test_recently_viewed_cards_are_kept_by_their_counters(app, session, world, u
     client = app.test_client()
     _html(client, viewed, "?lang=en")
     _html(client, product, "?lang=en")
-    with statements() as seen:
+    with count_queries(reader=True) as counter:
         html = _html(client, product, "?lang=en")
     assert "Recently viewed" in html and _rp(60_000) in html
-    assert len(seen) == 1, seen  # the page's and the viewed card's counters, in one read
+    assert counter.count == 1, counter.statements  # the page's and the viewed card's counters, in one read
 
     viewed.price_minor = 65_000
     session.commit()
