@@ -70,7 +70,10 @@ def test_title_words_rank_first_then_newest(session, ranked):
     assert flat == expected
 
 
-@pytest.mark.parametrize("window", [1, 2, 3, 5, 8, 1000])
+#: Windows from one row to more than the match set: the cut between window and full match moves.
+WINDOWS = (1, 2, 3, 5, 8, 1000)
+
+
 @pytest.mark.parametrize(("q", "sort"), [("batik merah", "relevance"), ("batik", "relevance"),
                                          ("merah", "newest"), ("bat", "relevance"),
                                          ("batik", "price_asc"), ("merah", "price_desc"),
@@ -80,16 +83,19 @@ def test_title_words_rank_first_then_newest(session, ranked):
                                          ("halus", "relevance"), ("motif", "relevance"),
                                          # No title holds both: the top tier is empty
                                          ("merah halus", "relevance")])  # fmt: skip
-def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch, window, q, sort):
+def test_window_and_full_match_give_the_same_pages(session, ranked, monkeypatch, q, sort):
+    # The windows are looped here, not parametrized: the nine products are made once for all six.
     reference = _pages(session, q, sort=sort)
-    monkeypatch.setattr(services, "SEARCH_WINDOW", window)
-    assert _pages(session, q, sort=sort) == reference
-    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)  # SQLite's title table too
-    assert _pages(session, q, sort=sort) == reference
-    monkeypatch.setattr(services, "TITLED_CAP", 1)  # too many titled matches: the full match set
-    assert _pages(session, q, sort=sort) == reference
-    first = services.search_products(session, SearchParams(q=q, sort=sort, per_page=2))
-    assert first.total_capped or first.total == sum(len(page) for page in reference)
+    for window in WINDOWS:
+        with monkeypatch.context() as patch:
+            patch.setattr(services, "SEARCH_WINDOW", window)
+            assert _pages(session, q, sort=sort) == reference, window
+            patch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)  # SQLite's title table too
+            assert _pages(session, q, sort=sort) == reference, window
+            patch.setattr(services, "TITLED_CAP", 1)  # too many titled matches: the full match set
+            assert _pages(session, q, sort=sort) == reference, window
+            first = services.search_products(session, SearchParams(q=q, sort=sort, per_page=2))
+            assert first.total_capped or first.total == sum(len(page) for page in reference), window
 
 
 def test_small_window_caps_the_count_honestly(session, ranked, monkeypatch):
