@@ -1,4 +1,4 @@
-"""console: a shop's ledger entries newest first from one index (the seller's sales.csv, issue 16)
+"""console: indexes for the seller's sales.csv and naik kelas's measures (issue 16)
 
 `ix_ledger_entries_seller_newest` on (seller_id, occurred_at, id) replaces
 `ix_ledger_entries_seller_occurred` (seller_id, occurred_at), which it covers: read backwards it
@@ -7,8 +7,13 @@ sort. On PostgreSQL it also holds the columns the sales CSV shows, so the downlo
 index-only scan (80,000 entries of one shop: a bitmap scan of 14,000 heap pages and an on-disk
 sort, 134 ms, became 12 ms).
 
-Run `VACUUM ANALYZE ledger_entries` afterwards on PostgreSQL so that the scan is index-only at
-once.
+`ix_products_seller_metrics` on products (seller_id, status), on PostgreSQL with the columns naik
+kelas measures (exportable, hs_code, the rating counters): the monitoring's "levels" figure and
+the naik kelas pages read every shop's products by an index-only scan of 600 kB instead of the
+16 MB table, once per metric (labels: 24 → 4 ms).
+
+Run `VACUUM ANALYZE ledger_entries, products` afterwards on PostgreSQL so that the scans are
+index-only at once.
 
 Revision ID: 0030_console_levels
 Revises: 0029_console
@@ -26,6 +31,7 @@ branch_labels = None
 depends_on = None
 
 INCLUDE = ["kind", "reference", "amount_idr"]
+PRODUCT_INCLUDE = ["id", "exportable", "hs_code", "rating_count", "rating_sum"]
 
 
 def upgrade():
@@ -37,9 +43,18 @@ def upgrade():
             postgresql_include=INCLUDE,
         )
         batch_op.drop_index("ix_ledger_entries_seller_occurred")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_products_seller_metrics",
+            ["seller_id", "status"],
+            unique=False,
+            postgresql_include=PRODUCT_INCLUDE,
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_index("ix_products_seller_metrics", postgresql_include=PRODUCT_INCLUDE)
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.create_index("ix_ledger_entries_seller_occurred", ["seller_id", "occurred_at"], unique=False)
         batch_op.drop_index("ix_ledger_entries_seller_newest", postgresql_include=INCLUDE)
