@@ -72,4 +72,6 @@ def _jakarta_day_postgresql(element, compiler, **kw):
 @compiles(jakarta_day, "sqlite")
 def _jakarta_day_sqlite(element, compiler, **kw):
     (column,) = element.clauses
-    return f"date({compiler.process(column, **kw)}, '+7 hours')"
+    # Whole seconds first: SQLite's date arithmetic rounds to milliseconds, so 16:59:59.999999
+    # UTC would become the next Jakarta day. The stored text starts 'YYYY-MM-DD HH:MM:SS'.
+    return f"date(substr({compiler.process(column, **kw)}, 1, 19), '+7 hours')"
