@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from babel.dates import format_datetime as babel_format_datetime
+from sqlalchemy.ext.compiler import compiles
 
 from marketplace.types import utcnow
 
@@ -47,3 +49,29 @@ def jakarta_time(value, lang: str) -> str:
     if value is None:
         return ""
     return babel_format_datetime(value, "d MMMM y HH:mm", tzinfo=JAKARTA, locale=lang) + " WIB"
+
+
+class jakarta_day(sa.sql.functions.FunctionElement):
+    """`jakarta_date(column)` in SQL, for reads of many rows that need only the day: no aware
+    datetime made and converted per row in Python (issue 16: half the CPU of an 80,000-row
+    download). Asia/Jakarta has been UTC+7 without DST since 1964; SQLite, which stores UTC times
+    as text, adds the seven hours."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "jakarta_day"
+
+
+@compiles(jakarta_day, "postgresql")
+def _jakarta_day_postgresql(element, compiler, **kw):
+    (column,) = element.clauses
+    # A cast, not to_char: formatting 80,000 days in PostgreSQL cost 60 ms, the cast 13.
+    return f"CAST({compiler.process(column, **kw)} AT TIME ZONE 'Asia/Jakarta' AS DATE)"
+
+
+@compiles(jakarta_day, "sqlite")
+def _jakarta_day_sqlite(element, compiler, **kw):
+    (column,) = element.clauses
+    # Whole seconds first: SQLite's date arithmetic rounds to milliseconds, so 16:59:59.999999
+    # UTC would become the next Jakarta day. The stored text starts 'YYYY-MM-DD HH:MM:SS'.
+    return f"date(substr({compiler.process(column, **kw)}, 1, 19), '+7 hours')"

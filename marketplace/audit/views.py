@@ -92,7 +92,7 @@ def log_csv():
     if filters is None:
         return Response(_("The filters are not valid."), status=400, mimetype="text/plain")
     entries = services.iter_entries(db.session, filters=filters)
-    rows = (presenters.csv_row(entry, entry.shop or "") for entry in entries)
+    rows = map(presenters.csv_cells, entries)
     return streamed_csv(csv_chunks(presenters.CSV_HEADER, rows), "audit-log.csv")
 
 

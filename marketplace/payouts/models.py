@@ -57,7 +57,17 @@ class LedgerEntry(db.Model):
     """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (sa.Index("ix_ledger_entries_seller_occurred", "seller_id", "occurred_at"),)
+    __table_args__ = (
+        # A shop's entries newest first (`occurred_at` then `id`, read backwards) with no sort; on
+        # PostgreSQL the sales CSV's columns too, so the download is an index-only scan (issue 16).
+        sa.Index(
+            "ix_ledger_entries_seller_newest",
+            "seller_id",
+            "occurred_at",
+            "id",
+            postgresql_include=["kind", "reference", "amount_idr"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id"))

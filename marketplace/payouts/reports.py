@@ -19,7 +19,7 @@ from marketplace.payouts.models import WHOLE_SHOP, LedgerEntry, LedgerKind, Ledg
 from marketplace.payouts.totals import period_sums, seller_totals
 from marketplace.seller.models import Seller, SellerPayoutAccount
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import JAKARTA, jakarta_date
+from marketplace.timezones import JAKARTA, jakarta_date, jakarta_day
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -343,21 +343,29 @@ def ledger_totals(session: Session, seller_ids: list[int]) -> dict[LedgerKind, i
     return totals
 
 
-#: Rows fetched at a time when a download reads every entry of a shop.
-STREAM_BATCH = 1000
+#: Rows fetched at a time when a download reads every entry of a shop (a round trip each).
+STREAM_BATCH = 5000
 
 
 def iter_entry_rows(session: Session, seller_ids: list[int]) -> Iterator[sa.Row]:
-    """(occurred_at, kind, reference, amount_idr) of every entry, newest first, as `list_entries`
-    orders them, fetched STREAM_BATCH at a time (a server-side cursor on PostgreSQL): the sales
-    CSV of a shop with 100,000 entries never holds them all."""
+    """(Jakarta day, kind, reference, amount_idr) of every entry, newest first, as
+    `list_entries` orders them, fetched STREAM_BATCH at a time (a server-side cursor on
+    PostgreSQL): the sales CSV of a shop with 100,000 entries never holds them all. Plain values
+    from the database (the day made in SQL, the kind as its text): converting 80,000 timestamps
+    and kinds in Python was half the download's CPU. On PostgreSQL an index-only scan in order
+    (ix_ledger_entries_seller_newest), no sort."""
     query = (
-        sa.select(LedgerEntry.occurred_at, LedgerEntry.kind, LedgerEntry.reference, LedgerEntry.amount_idr)
+        sa.select(
+            jakarta_day(LedgerEntry.occurred_at),
+            sa.type_coerce(LedgerEntry.kind, sa.String()),
+            LedgerEntry.reference,
+            LedgerEntry.amount_idr,
+        )
         .where(LedgerEntry.seller_id.in_(seller_ids))
         .order_by(LedgerEntry.occurred_at.desc(), LedgerEntry.id.desc())
         .execution_options(yield_per=STREAM_BATCH)
     )
-    yield from session.execute(query)
+    yield from session.connection().execute(query)
 
 
 def list_entries(session: Session, seller_ids: list[int], *, limit: int | None = 100) -> list[LedgerEntry]:

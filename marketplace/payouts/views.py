@@ -4,7 +4,6 @@ the seller's "Sales and payouts" page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -21,7 +20,7 @@ from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, par
 from marketplace.payouts.refund_details import refund_items
 from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import jakarta_date, jakarta_day_start
+from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
 from marketplace.views_support import csv_chunks, domain_errors, streamed_csv
 
@@ -235,12 +234,9 @@ def seller_sales_csv():
 
 def _sales_csv_rows(entries) -> Iterator[list]:
     """The file's rows. Entries come newest first, so a Jakarta day's text is made once and kept
-    while the rows stay within that day (80,000 rows, about a thousand days)."""
-    day_start = day_end = None
-    day_text = ""
-    for occurred_at, kind, reference, amount_idr in entries:
-        if day_start is None or not day_start <= occurred_at < day_end:
-            day = jakarta_date(occurred_at)
-            day_start, day_end = jakarta_day_start(day), jakarta_day_start(day + timedelta(days=1))
-            day_text = day.isoformat()
+    while the rows stay on that day (80,000 rows, about a thousand days)."""
+    day = day_text = None
+    for entry_day, kind, reference, amount_idr in entries:
+        if entry_day != day:
+            day, day_text = entry_day, entry_day.isoformat()
         yield [day_text, kind, safe_cell(reference), amount_idr]

@@ -163,6 +163,34 @@ def test_a_parcel_written_by_hand_is_counted(app, session):
     assert outcomes.on_time_counts(session, None, now=PAID, grace_days=2) == {shop.id: (0, 1)}
 
 
+def test_open_parts_written_by_hand_are_measured_as_live(app, session):
+    """Parts the services never write: marked shipped without a shipping time (open, late by time
+    passing), and without their slowest product's days (read from the lines)."""
+    shop = make_seller(session, processing_days=1)
+    other = make_seller(session, processing_days=3)
+    product = make_product(session, seller=shop, stock=5, processing_days=6)
+    slow = make_product(session, seller=other, stock=5, processing_days=0)
+    order = _order(session, {product: 1, slow: 1})
+    assert orders.mark_order_paid(session, order, actor_label="test", now=PAID)
+    mine, theirs = sorted(order.fulfilments, key=lambda part: part.seller_id != shop.id)
+    session.execute(
+        sa.update(Fulfilment)
+        .where(Fulfilment.id == mine.id)
+        .values(status=FulfilmentStatus.SHIPPED, shipped_at=None, slowest_days=None)
+    )
+    session.execute(sa.update(Fulfilment).where(Fulfilment.id == theirs.id).values(slowest_days=None))
+    outcomes.rebuild(session, grace_days=2)  # written past the flush that keeps the counts
+    for days in (2, 4, 9, 10, 30):  # due: the shop's 1 day or the product's 6, + 2 days' grace
+        assert_same(session, now=PAID + timedelta(days=days))
+    assert outcomes.on_time_counts(session, None, now=PAID + timedelta(days=6), grace_days=2) == {
+        other.id: (0, 1)
+    }
+    assert outcomes.on_time_counts(session, None, now=PAID + timedelta(days=9), grace_days=2) == {
+        shop.id: (0, 1),
+        other.id: (0, 1),
+    }
+
+
 def test_another_grace_setting_is_read_live(app, session):
     shop = make_seller(session, processing_days=3)
     product = make_product(session, seller=shop, stock=5)

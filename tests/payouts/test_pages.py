@@ -220,3 +220,33 @@ def test_seller_sales_csv_is_streamed_as_the_whole_file_was(app, session, monkey
         )
     assert response.get_data(as_text=True) == whole.getvalue()
     assert len(whole.getvalue().splitlines()) == 7  # a sale and a commission per order
+
+
+def test_seller_sales_csv_days_are_jakarta_days_at_the_edges(app, session):
+    """The CSV's day is made by the database (timezones.jakarta_day): the same Jakarta day as
+    `jakarta_date` one microsecond either side of Jakarta's midnight (17:00 UTC), at a new year."""
+    ani = make_user(session, email="ani@example.test")
+    shop, product = make_shop(session, price=12_345, stock=100, owner=ani)
+    for quantity in (1, 2, 3):
+        paid_order(session, {product: quantity})
+    instants = [
+        datetime(2026, 3, 1, 16, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 1, 17, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 16, 59, 59, tzinfo=UTC),
+        datetime(2026, 12, 31, 17, 0, 0, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    entries = session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.seller_id == shop.id).order_by(LedgerEntry.id)
+    ).all()
+    assert len(entries) == len(instants)
+    for entry, instant in zip(entries, instants, strict=True):
+        entry.occurred_at = instant
+    session.commit()
+    lines = log_in(app, "ani@example.test").get("/seller/sales.csv").get_data(as_text=True).splitlines()
+    wanted = sorted(instants, reverse=True)
+    assert [line.split(",")[0] for line in lines[1:]] == [jakarta_date(t).isoformat() for t in wanted]
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "2027-01-01", "2027-01-01", "2026-12-31", "2026-07-01", "2026-03-02", "2026-03-01",
+    ]  # fmt: skip
