@@ -4,8 +4,9 @@ transaction: receivers of `marketplace.signals`, connected when this module is i
 
 This is the single call site between orders and `marketplace.email`: sending never blocks or
 breaks a checkout — the email is a queued row, delivered after commit with retries. The
-confirmation is queued unrendered (the order's id, template and language) and rendered by the job
-runner when it sends it: the checkout's request does no rendering.
+confirmation and the payment email are queued unrendered (the order's id, template and language)
+and rendered by the job runner when it sends them: neither the checkout's request nor the payment's
+does any rendering.
 """
 
 from __future__ import annotations
@@ -80,13 +81,6 @@ def _context(order: Order) -> dict:
     }
 
 
-def _send(session: Session, order: Order, template: str) -> None:
-    try:
-        send_email(session, to=order.email, template=template, lang=order.lang, context=_context(order))
-    except TemplateNotFound:
-        log.warning("email template %s is missing; order %s sent no email", template, order.number)
-
-
 @signals.order_placed.connect
 def order_placed(sender, *, session: Session, order: Order, **kwargs) -> None:
     # Rendered by the job runner when it sends it (`_order_context`): the checkout's request
@@ -124,7 +118,15 @@ register_context("order", _order_context)
 
 @signals.order_paid.connect
 def payment_received(sender, *, session: Session, order: Order, **kwargs) -> None:
-    _send(session, order, "payment_received")
+    # Rendered by the job runner as the confirmation is: marking an order paid (a webhook, a
+    # curator's transfer check) writes one row and renders nothing.
+    queue_email(
+        session,
+        to=order.email,
+        template="payment_received",
+        lang=order.lang,
+        render_from=f"order:{order.id}",
+    )
 
 
 @signals.fulfilment_shipped.connect
