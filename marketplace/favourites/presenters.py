@@ -22,7 +22,7 @@ from marketplace.seller.models import SellerStatus
 
 #: request.environ key: this page's path, the hearts' way back (computed once per page).
 _BACK = "marketplace.favourites.back"
-#: request.environ key: the card hearts' labels in the request's language (see _card_heart_texts).
+#: request.environ key: the card hearts' labels in the request's language (see card_heart_texts).
 _HEART_TEXTS = "marketplace.favourites.heart_texts"
 
 
@@ -39,7 +39,7 @@ class HeartView:
     next_url: str
 
 
-def _back_url() -> str:
+def back_url() -> str:
     if not has_request_context():
         return "/"
     environ = request.environ
@@ -51,7 +51,7 @@ def _back_url() -> str:
     return environ[_BACK]
 
 
-def _card_heart_texts() -> tuple[str, str]:
+def card_heart_texts() -> tuple[str, str]:
     """The card hearts' two labels in this request's language, translated once per request (a
     listing has 24 hearts; Flask-Babel finds the catalogue again for every string, ≈ 25 µs)."""
     if not has_request_context():
@@ -72,7 +72,7 @@ def heart(product_id: int, title: str = "") -> HeartView:
     """
     saved = product_id in request_favourite_ids()
     if title:
-        save_text, unsave_text = _card_heart_texts()
+        save_text, unsave_text = card_heart_texts()
         save, unsave = save_text % {"title": title}, unsave_text % {"title": title}
     else:
         save, unsave = _("Save to favourites"), _("Remove from favourites")
@@ -82,7 +82,7 @@ def heart(product_id: int, title: str = "") -> HeartView:
         action="remove" if saved else "add",
         label=unsave if saved else save,
         other_label=save if saved else unsave,
-        next_url=_back_url(),
+        next_url=back_url(),
     )
 
 
@@ -90,7 +90,7 @@ def heart(product_id: int, title: str = "") -> HeartView:
 _HEART_SLOT = re.compile("\ue000([a-z_]+)\ue000")
 
 
-def _heart_frame(saved: bool) -> tuple[str, ...]:
+def heart_frame(saved: bool) -> tuple[str, ...]:
     """The compact heart form (macros/favourites.html) rendered once per app for saved and not
     saved, with marks where a card's own values go: a listing's 24 hearts then cost a join each
     instead of a macro call."""
@@ -121,13 +121,13 @@ def card_hearts(token: str, action: str) -> Callable[[int, str], str]:
     labels and a join of the frame's pieces.
     """
     saved_ids = request_favourite_ids()
-    save_text, unsave_text = _card_heart_texts()
+    save_text, unsave_text = card_heart_texts()
     shared = {
         "token": str(escape(token)),
         "action": str(escape(action)),
-        "next_url": str(escape(_back_url())),
+        "next_url": str(escape(back_url())),
     }
-    frames = {saved: _heart_frame(saved) for saved in (False, True)}
+    frames = {saved: heart_frame(saved) for saved in (False, True)}
 
     def fill(product_id: int, title: str) -> str:
         saved = product_id in saved_ids
