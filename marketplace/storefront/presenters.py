@@ -283,7 +283,11 @@ def card_items(cards: Iterable[CardView], token: str, action: str) -> Markup:
         return Markup(cards)  # noqa: S704 - a slot mark, filled per request
     if isinstance(cards, CardList) and not request_favourite_ids().intersection(card.id for card in cards):
         pieces, open_slots = cards.grid(card_heart_texts())
-        shared = {"token": str(escape(token)), "action": str(escape(action)), "next_url": str(escape(back_url()))}
+        shared = {
+            "token": str(escape(token)),
+            "action": str(escape(action)),
+            "next_url": str(escape(back_url())),
+        }
         pieces = pieces.copy()
         for index, name in open_slots:
             pieces[index] = shared[name]
