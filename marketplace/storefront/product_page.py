@@ -300,6 +300,9 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
     """The page's blocks with this visitor's parts filled in."""
     personal = _personal_context(session, frame, lang)
     template = current_app.jinja_env.get_template("storefront/_product_personal.html")
+    # One context for every block (each new one copies the globals: ≈ 30 µs); a block's own `set`s
+    # stay in the block, so they do not see each other's.
+    context = template.new_context(personal)
     filled: dict[str, str] = {}
 
     def value(name: str) -> str:
@@ -310,7 +313,7 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
                 cards = getattr(frame, _GRIDS[name])
                 filled[name] = presenters.card_items(cards, generate_csrf(), url_for("favourites.toggle"))
             else:
-                filled[name] = "".join(template.blocks[name](template.new_context(personal)))
+                filled[name] = "".join(template.blocks[name](context))
         return filled[name]
 
     return {block: slots.fill(pieces, value) for block, pieces in frame.blocks.items()}
