@@ -183,6 +183,8 @@ def page_urls(url: str) -> list[str]:
     ]
     if labels:
         urls.append(f"/search?label={labels[0]}")
+    # The address chooses the language or currency (and the response remembers it).
+    urls += ["/?lang=en", f"/clusters/{cluster}?page=2&lang=id", "/search?q=batik&lang=en&currency=EUR"]
     urls.append("/no-such-page")
     return urls
 
@@ -259,7 +261,7 @@ def main(argv=None) -> int:
         dump.mkdir(parents=True, exist_ok=True)
     hashes = fetch_all(app, urls, buyer_email, dump)
     Path(args.out).write_text(json.dumps(hashes, indent=0, sort_keys=True))
-    print(f"{len(hashes)} responses ({len(urls)} URLs) hashed into {args.out}")
+    print(f"{len(hashes)} responses ({len(urls)} URLs) hashed into {args.out} (code: {CODE})")
     if args.compare:
         before = json.loads(Path(args.compare).read_text())
         differ = sorted(k for k in hashes.keys() & before.keys() if hashes[k] != before[k])
