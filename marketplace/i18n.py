@@ -126,9 +126,29 @@ def _babel_context() -> SimpleNamespace | None:
         return namespace
 
 
+_domain_translations = flask_babel.Domain.get_translations
+
+
+def _request_translations(self: flask_babel.Domain):
+    """Flask-Babel's `Domain.get_translations`, remembered on the request's Babel namespace for its
+    locale: each gettext from Python (a listing makes about 16) asked its cache again under
+    `str(locale)` (≈ 3 µs). A new locale (`refresh`, a `force_locale`) is another object: asked anew."""
+    ctx = _babel_context()
+    if ctx is None:
+        return _domain_translations(self)
+    locale = flask_babel.get_locale()
+    memo = getattr(ctx, "marketplace_translations", None)
+    if memo is not None and memo[0] is locale and memo[1] is self:
+        return memo[2]
+    translations = _domain_translations(self)
+    ctx.marketplace_translations = (locale, self, translations)
+    return translations
+
+
 def install_babel_context() -> None:
     """Flask-Babel 4.0's module functions look `_get_current_context` up by name on each call."""
     flask_babel._get_current_context = _babel_context
+    flask_babel.Domain.get_translations = _request_translations
 
 
 def select_timezone() -> str:
