@@ -21,6 +21,7 @@ from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     frames,
+    grids,
     listings,
     presenters,
     product_page,
@@ -34,7 +35,7 @@ from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
 # A Jinja global (not a context value) so the imported catalogue macros see it too.
-bp.add_app_template_global(presenters.card_items, "card_items")
+bp.add_app_template_global(grids.card_items, "card_items")
 bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: app.extensions key: the home page's clusters and desa with their counts, kept by generation.
@@ -190,14 +191,14 @@ def home():
     )
 
 
-def _cards(items, lang: str) -> presenters.CardList:
+def _cards(items, lang: str) -> grids.CardList:
     """A listing's cards, kept with the kept rows they show (presenters.kept_cards)."""
     return presenters.kept_cards(items, lang, lambda: presenters.product_cards(items, lang))
 
 
-def _featured_cards(featured, lang: str) -> presenters.CardList:
+def _featured_cards(featured, lang: str) -> grids.CardList:
     market_key = presenters.cards_market_key()
-    return presenters.CardList(
+    return grids.CardList(
         presenters.product_card(
             f.card,
             lang,

@@ -6,9 +6,10 @@ import pytest
 from flask import render_template_string
 from markupsafe import Markup
 
-from marketplace.favourites.presenters import card_heart
+from marketplace.favourites.presenters import card_heart, page_heart
 from marketplace.favourites.services import FAVOURITES_COOKIE
-from marketplace.storefront.presenters import CardList, CardView
+from marketplace.storefront.grids import CardList
+from marketplace.storefront.presenters import CardView
 
 MACRO = (
     '{% import "macros/favourites.html" as fav %}'
@@ -30,7 +31,7 @@ def test_a_card_heart_is_the_macros_output_saved_or_not(app, lang):
 
 
 #: What macros/catalogue.html's product_grid printed before its cards were joined in Python
-#: (storefront.presenters.card_items): a product_card macro call per card, each with its heart macro.
+#: (storefront.grids.card_items): a product_card macro call per card, each with its heart macro.
 OLD_GRID = """{% import "macros/favourites.html" as fav %}
 {%- macro product_card(card, token=none, action=none) %}
 <li class="card">
@@ -64,7 +65,7 @@ def test_a_grid_prints_what_a_macro_per_card_printed(app, lang):
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("saved", ["", "7.9", "8"])
 def test_a_kept_grid_prints_what_a_macro_per_card_printed(app, lang, saved):
-    """A CardList keeps its items with every heart unsaved (storefront.presenters.card_items): a
+    """A CardList keeps its items with every heart unsaved (storefront.grids.card_items): a
     visitor who saved none of its cards gets the kept items, one who did the per-card hearts."""
     cards = CardList(
         [
@@ -84,3 +85,15 @@ def test_a_kept_grid_prints_what_a_macro_per_card_printed(app, lang, saved):
             and "\ue000" not in new
         )
     assert len(cards._grids) == (0 if saved else 1)  # one kept grid per language's labels
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_product_pages_heart_is_the_macros_output_saved_or_not(app, lang):
+    path = f"/products/7-batik?lang={lang}&q=<x>&a=1&b=2"
+    with app.test_request_context(path, headers={"Cookie": f"{FAVOURITES_COOKIE}=7"}):
+        for pid in (7, 8):
+            expected = render_template_string(
+                '{% import "macros/favourites.html" as fav %}{{ fav.heart(favourite_heart(pid)) }}', pid=pid
+            )
+            assert str(page_heart(pid)) == str(expected)
+            assert ('class="heart saved"' in expected) == (pid == 7) and "\ue000" not in expected
