@@ -54,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("postgresql", "sqlite", "both"), default="postgresql")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--reseed", action="store_true", help="drop and seed again even if already seeded")
+    parser.add_argument(
+        "--database", help="bench database name (default pd_bench, pd_bench_<N>): one per worktree"
+    )
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma list of {', '.join(PAGES)}")
     parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per page and side")
     parser.add_argument("--rounds", type=int, default=3, help="alternate app and ceiling this many times")
@@ -81,8 +84,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 # ---------------------------------------------------------------- database
 
 
-def database_url(backend: str, products: int) -> str:
-    name = "pd_bench" if products == 10_000 else f"pd_bench_{products}"
+def database_url(backend: str, products: int, name: str | None = None) -> str:
+    """The bench database's URL (created empty if missing); `name` overrides the default one."""
+    name = name or ("pd_bench" if products == 10_000 else f"pd_bench_{products}")
     if backend == "sqlite":
         RESULTS.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{RESULTS / (name + '.db')}"
@@ -362,7 +366,7 @@ def resolve(port: int, paths: list[str]) -> tuple[list[str], int, dict[int, int]
 
 def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[dict]:
     print(f"\n== {backend}: {args.products} products")
-    url = database_url(backend, args.products)
+    url = database_url(backend, args.products, args.database)
     ensure_seeded(url, args.products, args.reseed)
     if args.buyer:
         ensure_buyer(url)

@@ -128,6 +128,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--database", help="bench database name (default pd_bench, as bench/run.py)")
     parser.add_argument("--renders", type=int, default=200, help="requests per page")
     parser.add_argument("--pages", nargs="*", default=list(run.PAGES), choices=run.PAGES)
     parser.add_argument("--profile", type=int, default=0, help="print each page's top N functions")
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
     parser.add_argument("--buyer", action="store_true", help="repeat the pages as a logged-in buyer")
     args = parser.parse_args(argv)
 
-    url = run.database_url(args.db, args.products)
+    url = run.database_url(args.db, args.products, args.database)
     run.ensure_seeded(url, args.products, reseed=False)
     paths = run.page_paths(url)
 

@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from marketplace import slots
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.favourites.current import request_favourite_ids
@@ -22,7 +24,7 @@ from marketplace.seller.models import SellerStatus
 
 #: request.environ key: this page's path, the hearts' way back (computed once per page).
 _BACK = "marketplace.favourites.back"
-#: request.environ key: the card hearts' labels in the request's language (see _card_heart_texts).
+#: request.environ key: the card hearts' labels in the request's language (see card_heart_texts).
 _HEART_TEXTS = "marketplace.favourites.heart_texts"
 
 
@@ -39,7 +41,7 @@ class HeartView:
     next_url: str
 
 
-def _back_url() -> str:
+def back_url() -> str:
     if not has_request_context():
         return "/"
     environ = request.environ
@@ -51,7 +53,7 @@ def _back_url() -> str:
     return environ[_BACK]
 
 
-def _card_heart_texts() -> tuple[str, str]:
+def card_heart_texts() -> tuple[str, str]:
     """The card hearts' two labels in this request's language, translated once per request (a
     listing has 24 hearts; Flask-Babel finds the catalogue again for every string, ≈ 25 µs)."""
     if not has_request_context():
@@ -72,7 +74,7 @@ def heart(product_id: int, title: str = "") -> HeartView:
     """
     saved = product_id in request_favourite_ids()
     if title:
-        save_text, unsave_text = _card_heart_texts()
+        save_text, unsave_text = card_heart_texts()
         save, unsave = save_text % {"title": title}, unsave_text % {"title": title}
     else:
         save, unsave = _("Save to favourites"), _("Remove from favourites")
@@ -82,7 +84,7 @@ def heart(product_id: int, title: str = "") -> HeartView:
         action="remove" if saved else "add",
         label=unsave if saved else save,
         other_label=save if saved else unsave,
-        next_url=_back_url(),
+        next_url=back_url(),
     )
 
 
@@ -90,11 +92,12 @@ def heart(product_id: int, title: str = "") -> HeartView:
 _HEART_SLOT = re.compile("\ue000([a-z_]+)\ue000")
 
 
-def _heart_frame(saved: bool) -> tuple[str, ...]:
+def heart_frame(saved: bool, *, compact: bool = True) -> tuple[str, ...]:
     """The compact heart form (macros/favourites.html) rendered once per app for saved and not
     saved, with marks where a card's own values go: a listing's 24 hearts then cost a join each
-    instead of a macro call."""
-    frames = current_app.extensions.setdefault("card_heart_frames", {})  # two entries: saved or not
+    instead of a macro call. Not compact: a product page's own heart (`page_heart`)."""
+    # Two entries each: saved or not.
+    frames = current_app.extensions.setdefault("card_heart_frames" if compact else "page_heart_frames", {})
     frame = frames.get(saved)
     if frame is None:
         mark = "\ue000{}\ue000".format
@@ -107,9 +110,24 @@ def _heart_frame(saved: bool) -> tuple[str, ...]:
             next_url=mark("next_url"),
         )
         macro = current_app.jinja_env.get_template("macros/favourites.html").module.heart
-        html = str(macro(view, compact=True, token=mark("token"), action=mark("action")))
+        html = str(macro(view, compact=compact, token=mark("token"), action=mark("action")))
         frame = frames.setdefault(saved, tuple(_HEART_SLOT.split(html)))
     return frame
+
+
+def page_heart(product_id: int) -> Markup:
+    """What `fav.heart(favourite_heart(product_id))` prints (a product page's own heart, filled in
+    per visitor), from the frame rendered once per app instead of a macro call."""
+    view = heart(product_id)
+    values = {
+        "product_id": str(escape(product_id)),
+        "label": str(escape(view.label)),
+        "other_label": str(escape(view.other_label)),
+        "next_url": str(escape(view.next_url)),
+        "token": str(escape(generate_csrf())),
+        "action": str(escape(url_for("favourites.toggle"))),
+    }
+    return slots.fill(heart_frame(view.saved, compact=False), values.__getitem__)
 
 
 def card_hearts(token: str, action: str) -> Callable[[int, str], str]:
@@ -121,13 +139,13 @@ def card_hearts(token: str, action: str) -> Callable[[int, str], str]:
     labels and a join of the frame's pieces.
     """
     saved_ids = request_favourite_ids()
-    save_text, unsave_text = _card_heart_texts()
+    save_text, unsave_text = card_heart_texts()
     shared = {
         "token": str(escape(token)),
         "action": str(escape(action)),
-        "next_url": str(escape(_back_url())),
+        "next_url": str(escape(back_url())),
     }
-    frames = {saved: _heart_frame(saved) for saved in (False, True)}
+    frames = {saved: heart_frame(saved) for saved in (False, True)}
 
     def fill(product_id: int, title: str) -> str:
         saved = product_id in saved_ids

@@ -44,6 +44,7 @@ bp = Blueprint("favourites", __name__)
 # Hearts on every card and product page read the visitor's favourites lazily, once per request;
 # a Jinja global (not a context value) so the imported card macros see it too.
 bp.add_app_template_global(presenters.heart, "favourite_heart")
+bp.add_app_template_global(presenters.page_heart, "page_heart")
 bp.add_app_template_global(presenters.card_heart, "card_heart")
 
 #: Days the guest's favourites and the recently viewed list are kept in the browser.

@@ -98,7 +98,7 @@ def language_links() -> dict:
 @bp.app_context_processor
 def page_links() -> dict:
     """`seo`: canonical URL, hreflang alternates and OpenGraph locales for indexable pages."""
-    return {"seo": seo.page_links(current_language())}
+    return {"seo": seo.kept_page_links(current_language())}
 
 
 def _xml(template: str, **values) -> Response:

@@ -55,7 +55,7 @@ from marketplace.questions import current as waiting_questions
 from marketplace.questions import presenters as question_presenters
 from marketplace.questions import services as questions
 from marketplace.reviews import presenters as review_presenters
-from marketplace.storefront import contact_share, presenters, related, seo, variant_presenters
+from marketplace.storefront import contact_share, grids, presenters, related, seo, variant_presenters
 from marketplace.storefront.presenters import CardView
 from marketplace.timezones import market_today
 
@@ -76,8 +76,8 @@ _WAITING = "marketplace.product_page.waiting"
 BLOCKS = ("title", "og", "head", "content", "scripts")
 
 
-def _grid_slot(name: str) -> presenters.GridSlot:
-    return presenters.GridSlot(slots.mark(name))
+def _grid_slot(name: str) -> grids.GridSlot:
+    return grids.GridSlot(slots.mark(name))
 
 
 @dataclass(frozen=True)
@@ -300,6 +300,9 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
     """The page's blocks with this visitor's parts filled in."""
     personal = _personal_context(session, frame, lang)
     template = current_app.jinja_env.get_template("storefront/_product_personal.html")
+    # One context for every block (each new one copies the globals: ≈ 30 µs); a block's own `set`s
+    # stay in the block, so they do not see each other's.
+    context = template.new_context(personal)
     filled: dict[str, str] = {}
 
     def value(name: str) -> str:
@@ -308,9 +311,9 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
                 filled[name] = str(escape(generate_csrf()))
             elif name in _GRIDS:
                 cards = getattr(frame, _GRIDS[name])
-                filled[name] = presenters.card_items(cards, generate_csrf(), url_for("favourites.toggle"))
+                filled[name] = grids.card_items(cards, generate_csrf(), url_for("favourites.toggle"))
             else:
-                filled[name] = "".join(template.blocks[name](template.new_context(personal)))
+                filled[name] = "".join(template.blocks[name](context))
         return filled[name]
 
     return {block: slots.fill(pieces, value) for block, pieces in frame.blocks.items()}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
 from marketplace.catalogue.queries import newest_order
 from marketplace.i18n import current_language, localized
+from marketplace.lru import BoundedLRU, per_app
 from marketplace.media import picture_attrs
 from marketplace.money import Money
 from marketplace.seller.models import Seller, SellerStatus
@@ -77,6 +78,25 @@ def language_url(path: str, args: list[tuple[str, str]], lang: str) -> str:
     """The absolute URL of `path` in `lang`: the default language has no `lang` argument."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     return _absolute(path, args if lang == default else [*args, ("lang", lang)])
+
+
+#: Page links kept per app process (a few hundred bytes each).
+PAGE_LINKS_KEPT = 1024
+
+
+def kept_page_links(lang: str) -> PageLinks | None:
+    """`page_links(lang)`, kept per address, language and host: every part of it is a function of
+    those (the path and arguments, the configured languages, the host and mount point of absolute
+    URLs, the share image's alt text in `lang`); ≈ 40 µs a page to build."""
+    if request.endpoint not in INDEXABLE_ENDPOINTS or request.method != "GET":
+        return None
+    key = (request.endpoint, request.path, request.query_string, lang, request.host_url, request.script_root)
+    kept = per_app("seo_page_links", lambda: BoundedLRU(PAGE_LINKS_KEPT))
+    found = kept.get(key)
+    if found is None:
+        found = page_links(lang)
+        kept.put(key, found)
+    return found
 
 
 def page_links(lang: str) -> PageLinks | None:

@@ -21,6 +21,7 @@ from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     frames,
+    grids,
     listings,
     presenters,
     product_page,
@@ -34,7 +35,7 @@ from marketplace.types import utcnow
 
 bp = Blueprint("storefront", __name__)
 # A Jinja global (not a context value) so the imported catalogue macros see it too.
-bp.add_app_template_global(presenters.card_items, "card_items")
+bp.add_app_template_global(grids.card_items, "card_items")
 bp.add_app_template_global(frames.search_filters, "search_filters")
 
 #: app.extensions key: the home page's clusters and desa with their counts, kept by generation.
@@ -153,7 +154,7 @@ def _listing_context(
         return url_for(endpoint, **route_args, **args)
 
     return {
-        "cards": presenters.product_cards(result.items, lang),
+        "cards": _cards(result.items, lang),
         "result": result,
         "result_summary": presenters.result_summary(result),
         "pagination": presenters.pagination(result, page_url),
@@ -173,17 +174,13 @@ def home():
     featured, newest = kept_listing(
         HOME_CARDS, HOME_NEWEST, lambda: _home_cards(now), until=lambda: _next_featured_change(now)
     )
-    featured_cards = [
-        presenters.product_card(
-            f.card, lang, lazy=index >= presenters.EAGER_CARDS, headline=localized(f, "headline", lang)
-        )
-        for index, f in enumerate(featured)
-    ]
+    featured_cards = presenters.kept_cards(featured, lang, lambda: _featured_cards(featured, lang))
     # Featured fill the first row when there are any; newest are then below the fold.
     page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
     cluster_list, village_list = _place_lists(lang)
-    newest_cards = presenters.product_cards(
-        newest, lang, eager=0 if featured_cards else presenters.EAGER_CARDS
+    eager = 0 if featured_cards else presenters.EAGER_CARDS
+    newest_cards = presenters.kept_cards(
+        newest, lang, lambda: presenters.product_cards(newest, lang, eager=eager), eager
     )
     return render_template(
         "storefront/home.html",
@@ -191,6 +188,25 @@ def home():
         newest=newest_cards,
         cluster_list=cluster_list,
         village_list=village_list,
+    )
+
+
+def _cards(items, lang: str) -> grids.CardList:
+    """A listing's cards, kept with the kept rows they show (presenters.kept_cards)."""
+    return presenters.kept_cards(items, lang, lambda: presenters.product_cards(items, lang))
+
+
+def _featured_cards(featured, lang: str) -> grids.CardList:
+    market_key = presenters.cards_market_key()
+    return grids.CardList(
+        presenters.product_card(
+            f.card,
+            lang,
+            lazy=index >= presenters.EAGER_CARDS,
+            headline=localized(f, "headline", lang),
+            market_key=market_key,
+        )
+        for index, f in enumerate(featured)
     )
 
 
@@ -340,7 +356,7 @@ def search():
         "storefront/search.html",
         q=params.q,
         params=params,
-        cards=presenters.product_cards(result.items, lang),
+        cards=_cards(result.items, lang),
         result=result,
         result_summary=presenters.result_summary(result),
         pagination=presenters.pagination(result, page_url),

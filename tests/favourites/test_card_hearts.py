@@ -6,8 +6,9 @@ import pytest
 from flask import render_template_string
 from markupsafe import Markup
 
-from marketplace.favourites.presenters import card_heart
+from marketplace.favourites.presenters import card_heart, page_heart
 from marketplace.favourites.services import FAVOURITES_COOKIE
+from marketplace.storefront.grids import CardList
 from marketplace.storefront.presenters import CardView
 
 MACRO = (
@@ -30,7 +31,7 @@ def test_a_card_heart_is_the_macros_output_saved_or_not(app, lang):
 
 
 #: What macros/catalogue.html's product_grid printed before its cards were joined in Python
-#: (storefront.presenters.card_items): a product_card macro call per card, each with its heart macro.
+#: (storefront.grids.card_items): a product_card macro call per card, each with its heart macro.
 OLD_GRID = """{% import "macros/favourites.html" as fav %}
 {%- macro product_card(card, token=none, action=none) %}
 <li class="card">
@@ -59,3 +60,40 @@ def test_a_grid_prints_what_a_macro_per_card_printed(app, lang):
         new = render_template_string(NEW_GRID, cards=cards, label="Grid <1>")
     assert new.strip() == old.strip()
     assert new.count('class="heart saved"') == 2 and "\ue000" not in new
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("saved", ["", "7.9", "8"])
+def test_a_kept_grid_prints_what_a_macro_per_card_printed(app, lang, saved):
+    """A CardList keeps its items with every heart unsaved (storefront.grids.card_items): a
+    visitor who saved none of its cards gets the kept items, one who did the per-card hearts."""
+    cards = CardList(
+        [
+            CardView(id=7, title='Batik "Gajah Oling" <tulis> & co', body=Markup("<a href='/p/7'>7</a>")),
+            CardView(id=8, title="Kopi Lego", body=Markup("<b>8</b>")),
+            CardView(id=9, title="Sale & <more> %(title)s", body=Markup("")),
+        ]
+    )
+    path = f"/clusters/batik?lang={lang}&q=<x>&page=2"
+    for _ in range(2):  # the second time from the kept items
+        with app.test_request_context(path, headers={"Cookie": f"{FAVOURITES_COOKIE}={saved}"}):
+            old = render_template_string(OLD_GRID, cards=list(cards), label="Grid <1>")
+            new = render_template_string(NEW_GRID, cards=cards, label="Grid <1>")
+        assert new.strip() == old.strip()
+        assert (
+            new.count('class="heart saved"') == len([s for s in saved.split(".") if s])
+            and "\ue000" not in new
+        )
+    assert len(cards._grids) == (0 if saved else 1)  # one kept grid per language's labels
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_product_pages_heart_is_the_macros_output_saved_or_not(app, lang):
+    path = f"/products/7-batik?lang={lang}&q=<x>&a=1&b=2"
+    with app.test_request_context(path, headers={"Cookie": f"{FAVOURITES_COOKIE}=7"}):
+        for pid in (7, 8):
+            expected = render_template_string(
+                '{% import "macros/favourites.html" as fav %}{{ fav.heart(favourite_heart(pid)) }}', pid=pid
+            )
+            assert str(page_heart(pid)) == str(expected)
+            assert ('class="heart saved"' in expected) == (pid == 7) and "\ue000" not in expected
