@@ -3,115 +3,11 @@
 from __future__ import annotations
 
 import gc
-from functools import lru_cache
-from inspect import iscoroutinefunction
 
-from flask import Flask, Request
-from flask.globals import _cv_request
-from werkzeug.datastructures import ImmutableMultiDict
+from flask import Flask
 
+from marketplace.application import MarketplaceFlask
 from marketplace.config import REPO_ROOT, load_config
-from marketplace.lru import BoundedLRU
-
-#: Relative URLs built per app process (a page builds 10–20: its links, static files, pager).
-URLS_KEPT = 4096
-
-
-class _Values(ImmutableMultiDict):
-    """Werkzeug's ImmutableMultiDict, whose `get` answers a missing key without raising and catching
-    a BadRequestKeyError (an HTTPException built each time, ≈ 2 µs): a page asks for about 20 absent
-    cookies and arguments (a new visitor has no cookies at all). Same answers as MultiDict.get."""
-
-    def get(self, key, default=None, type=None):
-        values = dict.get(self, key)
-        if not values:
-            return default
-        if type is None:
-            return values[0]
-        try:
-            return type(values[0])
-        except (ValueError, TypeError):
-            return default
-
-
-class MarketplaceRequest(Request):
-    """Flask's request with query arguments, forms and cookies in `_Values`."""
-
-    parameter_storage_class = _Values
-    dict_storage_class = _Values
-
-
-class MarketplaceFlask(Flask):
-    """Flask, with requests whose arguments and cookies answer a missing key cheaply
-    (`MarketplaceRequest`), relative URLs kept once built (`url_for`), and `ensure_sync` asking once
-    per function whether it is a coroutine function.
-
-    Flask asks for the view and every request hook, context preprocessor and teardown, about 27
-    times a request (`inspect.iscoroutinefunction`, ~1.9 µs each): ~50 µs of every request's CPU.
-    The answer never changes for a function; the functions asked about are the registered ones.
-    """
-
-    request_class = MarketplaceRequest
-
-    def ensure_sync(self, func):
-        return self.async_to_sync(func) if _is_coroutine_function(func) else func
-
-    def url_for(
-        self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
-    ):
-        """Flask's url_for, with the relative URLs built in a request kept per process.
-
-        Building one costs ≈ 10 µs (Werkzeug's rule converters, quoting, the url_defaults hook, four
-        context lookups) and a listing builds 14. A relative URL is a function of the endpoint, the
-        values (with their types: 1 and True print differently), the mount point and the request's
-        host, subdomain and scheme (a rule on another subdomain builds an external URL); url_defaults
-        hooks must depend on the endpoint and values only (the one we have, assets.versioned_static,
-        does). Anything else (external
-        URLs, anchors, methods, blueprint-relative endpoints, values that are not hashable) is built
-        by Flask as before; a URL that fails to build is not kept.
-        """
-        req_ctx = _cv_request.get(None)
-        if (
-            req_ctx is None
-            or _external
-            or _anchor is not None
-            or _method is not None
-            or _scheme is not None
-            or endpoint[:1] == "."
-        ):
-            return super().url_for(
-                endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
-            )
-        adapter = req_ctx.url_adapter
-        try:
-            key = (
-                endpoint,
-                adapter.script_name,
-                adapter.subdomain,
-                adapter.server_name,
-                adapter.url_scheme,
-                tuple((name, type(value), value) for name, value in values.items()),
-            )
-            urls = self._urls
-            url = urls.get(key)
-        except TypeError:  # a value that is not hashable (a list of values)
-            return super().url_for(endpoint, **values)
-        if url is None:
-            url = super().url_for(endpoint, **values)
-            urls.put(key, url)
-        return url
-
-    @property
-    def _urls(self) -> BoundedLRU[str]:
-        urls = self.extensions.get("kept_urls")
-        if urls is None:
-            urls = self.extensions.setdefault("kept_urls", BoundedLRU(URLS_KEPT))
-        return urls
-
-
-#: Bounded: the registered views and hooks are a few hundred; a bound method asked about again
-#: is an equal key.
-_is_coroutine_function = lru_cache(maxsize=1024)(iscoroutinefunction)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -19,7 +19,7 @@ KERNEL = {
     "extensions", "spreadsheets", "compression", "assets", "signals", "menus", "contact",
     "views_support", "client_timeout", "safe_gc", "lru", "slots", "upserts",
 }  # fmt: skip
-WIRING = {"__init__", "web", "cli", "serve", "models"}
+WIRING = {"__init__", "application", "web", "cli", "serve", "models"}
 
 # Bottom to top. A domain may import the domains of lower layers (and its own), never higher or equal.
 # Keep in step with the README's table.
