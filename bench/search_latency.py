@@ -274,6 +274,8 @@ def ensure_ready(db, products: int) -> None:
 #: Migrations that changed `products` after a bench database may have been seeded (seeding builds
 #: the models' schema): each runs once on a database whose products lack its column.
 _LATER_MIGRATIONS = (("rating_average", "0021_sort_columns.py"), ("village_id", "0023_search_titles.py"))
+#: The same for migrations that added an index to `products`: each runs once where it is missing.
+_LATER_INDEXES = (("ix_products_cluster_status_rating", "0032_search.py"),)
 
 
 def upgrade_seeded(db) -> None:
@@ -285,9 +287,10 @@ def upgrade_seeded(db) -> None:
     from alembic.runtime.migration import MigrationContext
 
     with db.engine.begin() as conn:
-        columns = {column["name"] for column in sa.inspect(conn).get_columns("products")}
-        for column, filename in _LATER_MIGRATIONS:
-            if column in columns:
+        present = {column["name"] for column in sa.inspect(conn).get_columns("products")}
+        present |= {index["name"] for index in sa.inspect(conn).get_indexes("products")}
+        for name, filename in _LATER_MIGRATIONS + _LATER_INDEXES:
+            if name in present:
                 continue
             print(f"  running migration {filename} on the seeded database", flush=True)
             path = REPO / "migrations" / "versions" / filename
