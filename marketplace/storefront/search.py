@@ -628,11 +628,14 @@ def search_products(
 
     A text search first reads a window of the first products in the sort's order and answers
     from it when it can (`_window_page`: a few milliseconds at 100,000 products); then totals are
-    "more than" the window's matches. Otherwise every match is read: on PostgreSQL with an exact
-    count, elsewhere capped at `count_cap` (`total_capped` then True). Statements: one to three
-    for the page's ids, then the page's products with seller, village and cluster (one) and their
-    images (one). `as_cards`: the items are storefront.cards.CardProduct rows (what a listing's
-    cards show, first photo included: one statement) instead of ORM products.
+    "more than" the window's matches (SQLite's wider window, its title lookups and its window
+    under a cluster sorted by rating or best selling carry the full match's capped count instead).
+    Otherwise every match is read: on PostgreSQL with an exact count, elsewhere capped at
+    `count_cap` (`total_capped` then True). Statements: at most six for the page's ids (a window,
+    on SQLite a wider one, the title lookups, the full match and its count), then the page's
+    products with seller, village and cluster (one) and their images (one). `as_cards`: the items
+    are storefront.cards.CardProduct rows (what a listing's cards show, first photo included: one
+    statement) instead of ORM products.
     """
     load = load_cards if as_cards else _load_cards
     today = today or market_today()
