@@ -180,6 +180,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--window", type=int, default=0, help="override storefront_search.SEARCH_WINDOW (PostgreSQL)"
     )
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--name",
+        default=DB_NAME,
+        help="the bench database: PostgreSQL database and bench/results/NAME.db (one per worktree)",
+    )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the statements (PostgreSQL)")
     parser.add_argument(
         "--stream", type=int, nargs="?", const=3000, default=0,
@@ -202,21 +207,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def database_url(backend: str, reseed: bool) -> str:
+def database_url(backend: str, reseed: bool, name: str = DB_NAME) -> str:
     if backend == "sqlite":
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"{DB_NAME}.db"
+        path = RESULTS / f"{name}.db"
         if reseed and path.exists():
             path.unlink()
         return f"sqlite:///{path}"
     engine = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if reseed:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}).scalar():
-            conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def ddl_fingerprint(dialect: str) -> str:
@@ -269,6 +274,8 @@ def ensure_ready(db, products: int) -> None:
 #: Migrations that changed `products` after a bench database may have been seeded (seeding builds
 #: the models' schema): each runs once on a database whose products lack its column.
 _LATER_MIGRATIONS = (("rating_average", "0021_sort_columns.py"), ("village_id", "0023_search_titles.py"))
+#: The same for migrations that added an index to `products`: each runs once where it is missing.
+_LATER_INDEXES = (("ix_products_cluster_status_rating", "0032_search.py"),)
 
 
 def upgrade_seeded(db) -> None:
@@ -280,9 +287,10 @@ def upgrade_seeded(db) -> None:
     from alembic.runtime.migration import MigrationContext
 
     with db.engine.begin() as conn:
-        columns = {column["name"] for column in sa.inspect(conn).get_columns("products")}
-        for column, filename in _LATER_MIGRATIONS:
-            if column in columns:
+        present = {column["name"] for column in sa.inspect(conn).get_columns("products")}
+        present |= {index["name"] for index in sa.inspect(conn).get_indexes("products")}
+        for name, filename in _LATER_MIGRATIONS + _LATER_INDEXES:
+            if name in present:
                 continue
             print(f"  running migration {filename} on the seeded database", flush=True)
             path = REPO / "migrations" / "versions" / filename
@@ -371,7 +379,7 @@ def bench_backend(backend: str, options: argparse.Namespace) -> list[dict]:
         from marketplace.storefront import search as storefront_search
 
         storefront_search.SEARCH_WINDOW = options.window
-    url = database_url(backend, options.reseed)
+    url = database_url(backend, options.reseed, options.name)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PAGE_CACHE_ENABLED": False}
     )
@@ -406,7 +414,7 @@ def bench_stream(backend: str, options: argparse.Namespace) -> dict:
     from marketplace import create_app
     from marketplace.extensions import db
 
-    url = database_url(backend, options.reseed)
+    url = database_url(backend, options.reseed, options.name)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PAGE_CACHE_ENABLED": False}
     )

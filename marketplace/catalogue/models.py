@@ -89,6 +89,20 @@ class Product(db.Model):
             "ix_products_status_rating", "status", "rating_average", "rating_count", "published_at", "id"
         ),
         sa.Index("ix_products_status_sold", "status", "units_sold", "published_at", "id"),
+        #: The same orders within a cluster: a search window under a cluster filter walks the
+        #: cluster's products in the sort's order (migration 0032_search).
+        sa.Index(
+            "ix_products_cluster_status_rating",
+            "cluster_id",
+            "status",
+            "rating_average",
+            "rating_count",
+            "published_at",
+            "id",
+        ),
+        sa.Index(
+            "ix_products_cluster_status_sold", "cluster_id", "status", "units_sold", "published_at", "id"
+        ),
         #: A search's village filter (`storefront.search._apply_filters`), newest or by price
         #: within it: a window under a village filter walks one of these, not the whole catalogue.
         sa.Index("ix_products_village_status_published", "village_id", "status", "published_at"),

@@ -199,13 +199,20 @@ def _pg_titled_matches(
 
 
 def _sqlite_titled_matches(
-    session: Session, params: SearchParams, tokens: Sequence[str], today: date, need: int
+    session: Session,
+    params: SearchParams,
+    tokens: Sequence[str],
+    today: date,
+    need: int,
+    *,
+    every_word: bool = False,
 ) -> tuple[list[int], int] | None:
     """SQLite's `_pg_titled_matches`: (the first `need` ids, how many in all) of the public
-    matches with a word in a title, in relevance order; None past SQLITE_TITLED_CAP or when a
-    word is shorter than the trigrams. The title table (`products_title_fts`, trigrams) gives the
-    candidates - a superset of the titles `_title_hits` finds with LIKE - and LIKE then counts
-    each one's title words exactly, so the tiers are the ones the full ranking gives."""
+    matches with a word (`every_word`: every word) in a title, in relevance order; None past
+    SQLITE_TITLED_CAP or when a word is shorter than the trigrams. The title table
+    (`products_title_fts`, trigrams) gives the candidates - a superset of the titles `_title_hits`
+    finds with LIKE - and LIKE then counts each one's title words exactly, so the tiers are the
+    ones the full ranking gives."""
     if not all(len(token) >= 3 for token in tokens):
         return None
     filters, values = bind_filters(params, today)
@@ -230,13 +237,16 @@ def _sqlite_titled_matches(
     stmt = built(("sqlite_titled", len(tokens), filters.key), build)
     values.update(
         _text_values(tokens, "sqlite"),
-        any_title=" OR ".join(f'"{token}"' for token in tokens),
+        any_title=(" AND " if every_word else " OR ").join(f'"{token}"' for token in tokens),
         cap=min(TITLED_CAP, SQLITE_TITLED_CAP) + 1,
     )
     rows = session.execute(stmt, values).all()
     if len(rows) > min(TITLED_CAP, SQLITE_TITLED_CAP):
         return None
-    titled = [row.id for row in rows if row.hits > 0]
+    # The trigram candidates are a superset (a word inside another, the words in either title):
+    # LIKE's count of title words decides.
+    least = len(tokens) if every_word else 1
+    titled = [row.id for row in rows if row.hits >= least]
     return titled[:need], len(titled)
 
 
@@ -320,6 +330,10 @@ SQLITE_TITLED_MIN_MATCHES = 50
 #: takes 41 ms ranked, 79 with a cap of 5,000, 61 with this; "mat colour" page 3 (under it) 88 ms
 #: ranked, 37 with this, 95 with a cap of 1,000.
 SQLITE_TITLED_CAP = 2_500
+#: When SQLite's window held some of the page's best tier but not all, it reads one wider window
+#: (and walk), sized by the share it held to hold one and a half pages' worth, if at most this many
+#: times the first (`_window_page`).
+SQLITE_WIDEN_MAX = 4
 
 #: The columns a PostgreSQL text search sorts and filters on, copied out of the index matches.
 _PG_MATCH_COLUMNS = (
@@ -337,7 +351,15 @@ _SORT_COLUMNS = (
 
 
 def _window_page(
-    session: Session, params: SearchParams, tokens, sort, today, count_cap: int, dialect: str
+    session: Session,
+    params: SearchParams,
+    tokens,
+    sort,
+    today,
+    count_cap: int,
+    dialect: str,
+    *,
+    full_count: bool = False,
 ) -> tuple[list[int], int, bool, int] | None:
     """(page ids, total, total capped?, page) of a text search, or None when the window cannot tell.
 
@@ -426,35 +448,79 @@ def _window_page(
 
     stmt = built(("window", dialect, window_sort, words, filters.key, walk), build)
     values.update(_text_values(tokens, dialect), window=SEARCH_WINDOW, walk=SQLITE_PRICE_WALK)
-    window = session.execute(stmt, values).all()
-    if walk and not window:
-        return None  # no product in the range among those walked: the walk cannot tell more
-    # A walk that stopped short of the filtered catalogue's end did not see every product in range.
-    whole = len(window) < SEARCH_WINDOW and not (walk and window[0].walked >= SQLITE_PRICE_WALK)
-    matched = [row for row in window if row.matched]
-    if sort == "relevance":
-        matched.sort(key=lambda row: -row.hits)  # stable: newest first within a tier
-        enough = sum(1 for row in matched if row.hits >= len(tokens))
-    else:
-        enough = len(matched)
-    if whole:  # the whole filtered catalogue: exact
-        total = len(matched)
+
+    def read(size: int, walk_size: int) -> tuple[bool, list, int] | None:
+        """(the whole filtered catalogue seen?, the window's matches in page order, how many of
+        them are enough: of the best tier for relevance) of a window of `size` (a walk of
+        `walk_size`); None when a walk found nothing in the range."""
+        window = session.execute(stmt, {**values, "window": size, "walk": walk_size}).all()
+        if walk and not window:
+            return None  # no product in the range among those walked: the walk cannot tell more
+        # A walk that stopped short of the filtered catalogue's end did not see every product in range.
+        whole = len(window) < size and not (walk and window[0].walked >= walk_size)
+        matched = [row for row in window if row.matched]
+        if sort == "relevance":
+            matched.sort(key=lambda row: -row.hits)  # stable: newest first within a tier
+            return whole, matched, sum(1 for row in matched if row.hits >= len(tokens))
+        return whole, matched, len(matched)
+
+    def exact(whole_matches: list) -> tuple[list[int], int, bool, int]:
+        total = len(whole_matches)
         page = min(params.page, max(1, math.ceil(total / params.per_page)))
         start = (page - 1) * params.per_page
-        return [row.id for row in matched[start : start + params.per_page]], total, False, page
+        return [row.id for row in whole_matches[start : start + params.per_page]], total, False, page
+
+    found = read(SEARCH_WINDOW, SQLITE_PRICE_WALK)
+    if found is None:
+        return None
+    whole, matched, enough = found
+    if whole:  # the whole filtered catalogue: exact
+        return exact(matched)
     if enough >= need:
+        if full_count:  # SQLite (the caller): the count its full match gives, as the page read before
+            total, capped = _sqlite_count(session, params, tokens, today, count_cap)
+            return [row.id for row in matched[offset:need]], total, capped, params.page
         return [row.id for row in matched[offset:need]], min(len(matched), count_cap), True, params.page
-    if sort == "relevance" and dialect == "postgresql" and len(tokens) > 1:
+    widen = 1.5 * need / enough if enough else math.inf
+    if (
+        dialect == "sqlite"
+        and not walk
+        and widen <= SQLITE_WIDEN_MAX
+        and len(matched) >= SQLITE_TITLED_MIN_MATCHES
+    ):
+        # The best tier is thin among the first products but not rare (a word in a few thousand
+        # titles, page 2 or 3): a wider window holds the page, at a fraction of the cost of the
+        # title table past its cap and ranking every match ("aman" page 2: ~90 -> ~25 ms). Its
+        # total is the capped count the full match gives, so the page reads as it did. Not for
+        # few matches, which the full match ranks cheaper (`q=nampan&sort=best_selling` with a
+        # price cap: 18 ms, 40 through a wider walk), nor for a walk under a price range.
+        wider = read(math.ceil(widen * SEARCH_WINDOW), math.ceil(widen * SQLITE_PRICE_WALK))
+        wide_whole, wide_matched, wide_enough = wider or (False, [], 0)
+        if wide_whole:
+            return exact(wide_matched)
+        if wide_enough >= need:
+            total, capped = _sqlite_count(session, params, tokens, today, count_cap)
+            return [row.id for row in wide_matched[offset:need]], total, capped, params.page
+    multi_word = sort == "relevance" and len(tokens) > 1
+    if multi_word and (dialect == "postgresql" or len(matched) >= SQLITE_TITLED_MIN_MATCHES):
         # Too few of the newest hold every word in a title; often none does ("sedang lama": a
         # size in titles, a word of descriptions). The title index gives every match with every
         # word in a title (the top tier, when at most TITLED_CAP), and the window's matches one
         # word short are the newest of the next tier, in order: exact as far as the list goes.
-        found = _pg_titled_matches(session, params, tokens, today, need, every_word=True)
+        if dialect == "postgresql":
+            found = _pg_titled_matches(session, params, tokens, today, need, every_word=True)
+        else:
+            found = _sqlite_titled_matches(session, params, tokens, today, need, every_word=True)
         if found is not None:
             top, top_total = found
             next_tier = [row.id for row in matched if row.hits == len(tokens) - 1]
             if top_total + len(next_tier) >= need:
                 ordered = top + next_tier[: need - len(top)]
+                if dialect == "sqlite":
+                    # SQLite counted these searches with the full match (exact up to count_cap);
+                    # the same count keeps the page's total as it was.
+                    total, capped = _sqlite_count(session, params, tokens, today, count_cap)
+                    return ordered[offset:need], total, capped, params.page
                 seen = top_total + sum(1 for row in matched if row.hits < len(tokens))
                 return ordered[offset:need], min(seen, count_cap), True, params.page
     if sort == "relevance":
@@ -562,11 +628,14 @@ def search_products(
 
     A text search first reads a window of the first products in the sort's order and answers
     from it when it can (`_window_page`: a few milliseconds at 100,000 products); then totals are
-    "more than" the window's matches. Otherwise every match is read: on PostgreSQL with an exact
-    count, elsewhere capped at `count_cap` (`total_capped` then True). Statements: one to three
-    for the page's ids, then the page's products with seller, village and cluster (one) and their
-    images (one). `as_cards`: the items are storefront.cards.CardProduct rows (what a listing's
-    cards show, first photo included: one statement) instead of ORM products.
+    "more than" the window's matches (SQLite's wider window, its title lookups and its window
+    under a cluster sorted by rating or best selling carry the full match's capped count instead).
+    Otherwise every match is read: on PostgreSQL with an exact count, elsewhere capped at
+    `count_cap` (`total_capped` then True). Statements: at most six for the page's ids (a window,
+    on SQLite a wider one, the title lookups, the full match and its count), then the page's
+    products with seller, village and cluster (one) and their images (one). `as_cards`: the items
+    are storefront.cards.CardProduct rows (what a listing's cards show, first photo included: one
+    statement) instead of ORM products.
     """
     load = load_cards if as_cards else _load_cards
     today = today or market_today()
@@ -576,12 +645,28 @@ def search_products(
 
     # On both databases, the rating and best-selling windows under a narrowing filter walk most of
     # their index for a few hundred products (cluster + village: 6 -> 53 ms on SQLite, a label
-    # 35 -> 108 ms on PostgreSQL); the matches alone are cheaper to sort then.
-    narrowed = bool(params.cluster or params.village or params.seller or params.label)
+    # 35 -> 108 ms on PostgreSQL); the matches alone are cheaper to sort then. A cluster alone has
+    # its own indexes in those orders (cluster first), so on SQLite its window walks the cluster's
+    # products (`q=warna&cluster=suvenir&sort=rating`: 45 -> 14 ms), counted as the full match
+    # counts them; on PostgreSQL the full match counts exactly, which a window would make "more
+    # than N", so there the matches are still sorted. Not under a price range: the walk it takes
+    # then costs a rare word more than sorting its matches (`q=orange hand&cluster=suvenir&
+    # min_price=650.000&sort=rating`: 16 -> 38 ms) and saves a common one less.
+    cluster_sorted = (
+        dialect == "sqlite"
+        and bool(params.cluster)
+        and sort in ("rating", "best_selling")
+        and params.min_price is None
+        and params.max_price is None
+    )
+    narrowed = bool(params.village or params.seller or params.label)
+    narrowed = narrowed or (bool(params.cluster) and not cluster_sorted)
     use_window = not (narrowed and sort in ("rating", "best_selling")) and dialect in ("postgresql", "sqlite")
     found = None
     if tokens and use_window:
-        found = _window_page(session, params, tokens, sort, today, count_cap, dialect)
+        found = _window_page(
+            session, params, tokens, sort, today, count_cap, dialect, full_count=cluster_sorted
+        )
     if tokens and dialect == "postgresql" and found is None:
         found = _postgres_match_page(session, params, tokens, sort, today)
     if found is not None:
@@ -594,37 +679,9 @@ def search_products(
     if tokens:
         values.update(_text_values(tokens, dialect))
 
-    def matching() -> sa.Select:
-        stmt = _apply_filters(sa.select(Product.id), filters)
-        if not tokens:
-            return stmt
-        if dialect == "sqlite":
-            # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
-            # must not change order when a search moves from the window to this full match.
-            if filters.seller is not None or filters.village is not None:
-                # A shop's or a desa's products (hundreds, a few thousand: their index) each probe
-                # the match list; joined, SQLite reads every match's row (25,000 for "batik": 38 ms
-                # vs 8). `+ 0` keeps it from looking the matches up by id instead.
-                return stmt.where(
-                    (Product.id + 0).in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
-                )
-            return stmt.join(_FTS, _FTS.c.rowid == Product.id).where(_FTS_REF.op("MATCH")(_MATCH))
-        # Any other database: a plain substring match, no ranking beyond the title boost (word i
-        # is `hit{i}`: letters and digits, nothing to escape).
-        for i in range(words):
-            stmt = stmt.where(Product.search_text.icontains(sa.bindparam(f"hit{i}", type_=sa.String)))
-        return stmt
-
-    key = (dialect, sort, words, filters.key)
-    count_stmt = built(
-        ("count", *key),
-        lambda: sa.select(sa.func.count()).select_from(
-            matching().limit(sa.bindparam("count_limit", type_=sa.Integer)).subquery()
-        ),
-    )
-    counted = session.scalar(count_stmt, {**values, "count_limit": count_cap + 1})
-    total_capped = (counted or 0) > count_cap
-    total = min(counted or 0, count_cap)
+    counted = _capped_count(session, filters, values, words, dialect, count_cap)
+    total_capped = counted > count_cap
+    total = min(counted, count_cap)
     page = min(params.page, max(1, math.ceil(total / params.per_page)))
     ids: list[int] = []
     if total:
@@ -632,9 +689,9 @@ def search_products(
         # thousands of full rows (descriptions, joined sellers) costs far more. Without words the
         # (status, published_at) and (status, price_minor) indexes give the order directly.
         stmt = built(
-            ("ids", *key),
+            ("ids", dialect, sort, words, filters.key),
             lambda: (
-                matching()
+                _matching(filters, words, dialect)
                 .order_by(*_order(sort, words))
                 .limit(sa.bindparam("limit", type_=sa.Integer))
                 .offset(sa.bindparam("offset", type_=sa.Integer))
@@ -646,6 +703,54 @@ def search_products(
     return ProductPage(
         items=items, total=total, page=page, per_page=params.per_page, total_capped=total_capped
     )
+
+
+def _matching(filters: Filters, words: int, dialect: str) -> sa.Select:
+    """The ids of the public products matching the filters and `words` words (the `match` and
+    `hit{i}` parameters), unordered: the full match set, without the window."""
+    stmt = _apply_filters(sa.select(Product.id), filters)
+    if not words:
+        return stmt
+    if dialect == "sqlite":
+        # No bm25: the window (`_window_page`) ranks by title words then newest, and pages
+        # must not change order when a search moves from the window to this full match.
+        if filters.seller is not None or filters.village is not None:
+            # A shop's or a desa's products (hundreds, a few thousand: their index) each probe
+            # the match list; joined, SQLite reads every match's row (25,000 for "batik": 38 ms
+            # vs 8). `+ 0` keeps it from looking the matches up by id instead.
+            return stmt.where(
+                (Product.id + 0).in_(sa.select(_FTS.c.rowid).where(_FTS_REF.op("MATCH")(_MATCH)))
+            )
+        return stmt.join(_FTS, _FTS.c.rowid == Product.id).where(_FTS_REF.op("MATCH")(_MATCH))
+    # Any other database: a plain substring match, no ranking beyond the title boost (word i
+    # is `hit{i}`: letters and digits, nothing to escape).
+    for i in range(words):
+        stmt = stmt.where(Product.search_text.icontains(sa.bindparam(f"hit{i}", type_=sa.String)))
+    return stmt
+
+
+def _capped_count(
+    session: Session, filters: Filters, values: dict, words: int, dialect: str, count_cap: int
+) -> int:
+    """How many products `_matching` gives, counted up to count_cap + 1."""
+    stmt = built(
+        ("count", dialect, words, filters.key),
+        lambda: sa.select(sa.func.count()).select_from(
+            _matching(filters, words, dialect).limit(sa.bindparam("count_limit", type_=sa.Integer)).subquery()
+        ),
+    )
+    return session.scalar(stmt, {**values, "count_limit": count_cap + 1}) or 0
+
+
+def _sqlite_count(
+    session: Session, params: SearchParams, tokens: Sequence[str], today: date, count_cap: int
+) -> tuple[int, bool]:
+    """(total, capped?) of a SQLite text search as its full match counts it: exact up to
+    count_cap, "more than count_cap" past it."""
+    filters, values = bind_filters(params, today)
+    values.update(_text_values(tokens, "sqlite"))
+    counted = _capped_count(session, filters, values, len(tokens), "sqlite", count_cap)
+    return min(counted, count_cap), counted > count_cap
 
 
 def _load_cards(session: Session, ids: Sequence[int]) -> list[Product]:

@@ -179,3 +179,35 @@ def test_a_bounded_walk_under_a_price_range_gives_the_same_pages(
         for window in (1, 3, 1000):
             monkeypatch.setattr(services, "SEARCH_WINDOW", window)
             assert pages() == reference, (walk, window)
+
+
+@pytest.mark.one_database  # SQLite (the first): these paths are SQLite's
+@pytest.mark.parametrize(("q", "sort", "in_cluster", "window", "pages"), [
+    ("batik", "relevance", False, 2, 1),  # the first window holds one title match: a wider one
+    ("batik merah", "relevance", False, 1, 1),  # no title in it holds both: the title table
+    ("merah", "rating", True, 2, 5),  # a cluster sorted by rating or best selling: its window
+    ("batik", "best_selling", True, 3, 5),
+])  # fmt: skip
+def test_sqlite_window_answers_keep_the_full_match_count(
+    session, ranked, world, monkeypatch, q, sort, in_cluster, window, pages
+):
+    """SQLite's wider window, its every-word title lookup and its window under a cluster sorted by
+    rating or best selling give the pages the full match gives, and its count (exact up to
+    COUNT_CAP): where a search read an exact total, it still does."""
+    if session.get_bind().dialect.name != "sqlite":  # TEST_DATABASES=postgresql
+        pytest.skip("SQLite's window paths")
+    cluster = world.cluster.slug if in_cluster else None
+
+    def found() -> list:
+        shown = []
+        for n in range(1, pages + 1):
+            params = SearchParams(q=q, sort=sort, cluster=cluster, per_page=2, page=n)
+            page = services.search_products(session, params)
+            shown.append((page.page, [p.id for p in page.items], page.total, page.total_capped))
+        return shown
+
+    reference = found()  # the window holds the whole catalogue: exact
+    assert not any(capped for *_rest, capped in reference)
+    monkeypatch.setattr(services, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(services, "SQLITE_TITLED_MIN_MATCHES", 0)
+    assert found() == reference
