@@ -9,7 +9,7 @@ products (`storefront.search`: SQLite uses it; PostgreSQL's full match counts ex
 window would turn into "more than N"). A listing of a cluster sorted so reads them too.
 
 Revision ID: 0032_search
-Revises: 0029_console
+Revises: 0030_console_levels
 Create Date: 2026-12-06 23:45:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0032_search"
-down_revision = "0029_console"
+down_revision = "0030_console_levels"
 branch_labels = None
 depends_on = None
 
