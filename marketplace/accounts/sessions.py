@@ -19,7 +19,7 @@ def load_user_from_session_id(
     session_id: str,
     *,
     extra: Sequence[tuple[sa.ColumnElement, Callable]] = (),
-    read: Callable[[sa.Select, dict], sa.Row | None] | None = None,
+    read: Callable[[sa.Select, dict], tuple | None] | None = None,
 ) -> User | None:
     """The active user whose current session id is `session_id`, else None (anonymous).
 

@@ -26,7 +26,7 @@ from marketplace.cache.store import (
 )
 
 
-def account_row_reads() -> tuple[Callable[[sa.Select, dict], sa.Row | None] | None, tuple]:
+def account_row_reads() -> tuple[Callable[[sa.Select, dict], tuple | None] | None, tuple]:
     """How a logged-in visitor's page may read their account row: (a read on the page cache's
     reader, the (column, receiver) pairs that fold this request's stamp into that statement, with the
     counters its page reads: `read_counters_with_login`), so the account and the counters cost one
@@ -43,7 +43,7 @@ def account_row_reads() -> tuple[Callable[[sa.Select, dict], sa.Row | None] | No
     names = list(dict.fromkeys(names))
     request.environ[_ASKED] = names
 
-    def read(statement: sa.Select, params: dict) -> sa.Row | None:
+    def read(statement: sa.Select, params: dict) -> tuple | None:
         return backend.read_row(statement, {**params, "generation_names": names})
 
     return read, _GENERATION_READS

@@ -16,6 +16,7 @@ from marketplace.cache import (
     CacheGeneration,
     MemoryBackend,
     RedisBackend,
+    bump_catalogue,
     cache_public_page,
     cached_fragment,
 )
@@ -358,3 +359,26 @@ def test_generation_read_survives_a_dropped_reader_connection(app):
     assert reader.pool.checkedout() == 0
     with reader.connect() as conn:
         assert conn.connection.dbapi_connection.info.backend_pid != pid
+
+
+def test_a_row_read_on_the_drivers_cursor_is_the_row_a_connection_reads(app, session):
+    """`MemoryBackend.read_row` (a logged-in page's account row with the counters) runs on the
+    driver's cursor: the same values, of the same types (SQLite's booleans and datetimes converted
+    as SQLAlchemy converts them), with its list parameter expanded and its literals bound."""
+    from marketplace.accounts.sessions import _outside_statement
+    from marketplace.cache.with_login import _GENERATION_READS
+
+    user = make_user(session, email="row@example.test", is_curator=True)
+    session.commit()
+    bump_catalogue()  # a counter row, so the subquery has something to aggregate
+    backend = app.extensions["page_cache"].backend
+    statement = _outside_statement(tuple(_GENERATION_READS))
+    assert not backend.reader().dispatch.before_cursor_execute  # nothing listening: the cursor's path
+    for names in (["catalogue"], ["catalogue", "products", "product:7"]):
+        params = {"user_id": user.id, "generation_names": names}
+        with backend.reader().connect() as conn:
+            expected = tuple(conn.execute(statement, params).first())
+        row = backend.read_row(statement, params)
+        assert row == expected
+        assert [type(value) for value in row] == [type(value) for value in expected]
+    assert backend.read_row(statement, {"user_id": user.id + 1000, "generation_names": ["catalogue"]}) is None
