@@ -45,7 +45,7 @@ class Counter:
 
     The counters' reader (`readers`) is counted by its pool's checkouts, one statement each: a
     listener on its statements would send its read through SQLAlchemy instead of the DBAPI cursor
-    (`cache.store._fetch_pairs`), and the bench would measure the slower path.
+    (`cache.driver_reads.fetch_pairs`), and the bench would measure the slower path.
     """
 
     def __init__(self, engine, readers=()):

@@ -22,9 +22,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
-from typing import NamedTuple, Protocol, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple, Protocol
 
 import redis
 import sqlalchemy as sa
@@ -33,9 +32,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.utils import get_content_type
 
+from marketplace.cache.driver_reads import (
+    compiled_read,
+    driver_statement,
+    fetch_pairs,
+    fetch_raw,
+    in_sql,
+    read_retrying_once,
+)
 from marketplace.extensions import db
-
-T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -90,93 +95,6 @@ def parse_tag(tag: bytes) -> tuple[int, list[tuple[str, int]]] | None:
         return int(first), counters
     except ValueError:
         return None
-
-
-def _in_sql(style: str, count: int) -> str:
-    if style == "qmark":
-        marks = ", ".join("?" * count)
-    elif style == "numeric":
-        marks = ", ".join(f":{i + 1}" for i in range(count))
-    elif style == "named":
-        marks = ", ".join(f":n{i}" for i in range(count))
-    else:  # format, pyformat: psycopg takes %s with a sequence of parameters in both
-        marks = ", ".join(["%s"] * count)
-    return f"SELECT name, value FROM cache_generations WHERE name IN ({marks})"  # noqa: S608 - only marks
-
-
-def _fetch_pairs(engine: sa.Engine, sql: str, params) -> dict:
-    """`sql`'s (name, value) rows, read on a pooled DBAPI connection returned at once (`_fetch_raw`)."""
-    return dict(_fetch_raw(engine, sql, params))
-
-
-def _fetch_raw(engine: sa.Engine, sql: str, params) -> list[tuple]:
-    """`sql`'s rows as the driver returns them, read on a pooled DBAPI connection returned at once.
-    A DBAPI error comes out as SQLAlchemy's (`connection_invalidated` when the connection was lost,
-    which then leaves the pool), as through a Connection.
-
-    When something listens to the engine's statements (the tests' and benches' counters, a
-    tracer), through a SQLAlchemy Connection instead, so they see this read as any other.
-    """
-    if engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.exec_driver_sql(sql, params).all()]
-    dialect = engine.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
-    connection = cursor = None
-    try:
-        connection = engine.raw_connection()
-        cursor = connection.cursor()
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    except dbapi_error as error:
-        lost = dialect.is_disconnect(error, connection and connection.dbapi_connection, cursor)
-        if lost and connection is not None:
-            connection.invalidate(error)
-        raise sa.exc.DBAPIError.instance(
-            sql, params, error, dbapi_error, connection_invalidated=lost, dialect=dialect
-        ) from error
-    finally:
-        if cursor is not None:
-            cursor.close()
-        if connection is not None:
-            connection.close()  # back to the pool (invalidated: a fresh one next time)
-
-
-@lru_cache(maxsize=64)  # per statement (each built once, kept by identity) and dialect
-def _compiled_read(
-    statement: sa.Select, dialect: sa.Dialect
-) -> tuple[sa.Compiled, tuple[Callable | None, ...]]:
-    """`statement` compiled for `dialect`, and what SQLAlchemy's Result does to each column of a row
-    (None: nothing), so that a row read on the driver's cursor comes out as through a Connection."""
-    processors = tuple(
-        column.type._cached_result_processor(dialect, None) for column in statement.selected_columns
-    )
-    return statement.compile(dialect=dialect), processors
-
-
-def _driver_statement(compiled: sa.Compiled, params: dict) -> tuple[str, dict | tuple]:
-    """The SQL and the driver's parameters of `compiled` with `params`: lists (expanding IN) rendered
-    one parameter per item and values put through their types' bind processors, as at execution."""
-    state = compiled.construct_expanded_state(params)
-    binds = state.processors
-    values = {
-        name: binds[name](value) if name in binds else value for name, value in state.parameters.items()
-    }
-    if compiled.positional:
-        return state.statement, tuple(values[name] for name in state.positiontup)
-    return state.statement, values
-
-
-def _read_retrying_once(read: Callable[[], T]) -> T:
-    """`read()`, once more on a fresh connection when the first was found dropped (a database
-    restart, an idle timeout: the pool invalidated it; the reader has no pre-ping); any other
-    error, or a second drop, goes to the caller, which serves the page uncached."""
-    try:
-        return read()
-    except sa.exc.DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-    return read()
 
 
 class CacheGeneration(db.Model):
@@ -280,9 +198,9 @@ class MemoryBackend:
         names = list(dict.fromkeys(names))
         reader = self.reader()
         dialect = reader.dialect
-        sql = _in_sql(dialect.paramstyle, len(names))
+        sql = in_sql(dialect.paramstyle, len(names))
         params = {f"n{i}": n for i, n in enumerate(names)} if dialect.paramstyle == "named" else tuple(names)
-        found = _read_retrying_once(lambda: _fetch_pairs(reader, sql, params))
+        found = read_retrying_once(lambda: fetch_pairs(reader, sql, params))
         return {name: int(found.get(name) or 0) for name in names}
 
     def read_row(self, statement: sa.Select, params: dict) -> tuple | None:
@@ -290,15 +208,15 @@ class MemoryBackend:
         the reader, outside the request's transaction (a logged-in visitor's page reads their
         account row this way, with the counters folded in: cache/with_login.py).
 
-        On the driver's cursor too, with the statement compiled once (`_compiled_read`) and each
+        On the driver's cursor too, with the statement compiled once (`compiled_read`) and each
         column converted as SQLAlchemy's Result would: through a Connection the read cost a
         logged-in page 0.55 ms of a gunicorn worker's CPU, against 0.15 for a guest's counters.
         `statement` is built once (the compiled form is kept by its identity); list parameters
         expand as SQLAlchemy's expanding IN does."""
         reader = self.reader()
-        compiled, processors = _compiled_read(statement, reader.dialect)
-        sql, values = _driver_statement(compiled, params)
-        rows = _read_retrying_once(lambda: _fetch_raw(reader, sql, values))
+        compiled, processors = compiled_read(statement, reader.dialect)
+        sql, values = driver_statement(compiled, params)
+        rows = read_retrying_once(lambda: fetch_raw(reader, sql, values))
         if not rows:
             return None
         return tuple(

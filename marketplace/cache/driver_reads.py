@@ -1,0 +1,101 @@
+"""Reads on the page cache's reader engine, on the driver's own cursor: the counters every uncached
+page reads, and a logged-in visitor's account row with them (`store.MemoryBackend`). Through a
+SQLAlchemy Connection the same one-statement reads cost two to three times the CPU (issue 16,
+bench/README.md); here a statement is compiled once and its rows come out as a Result's would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+T = TypeVar("T")
+
+
+def in_sql(style: str, count: int) -> str:
+    if style == "qmark":
+        marks = ", ".join("?" * count)
+    elif style == "numeric":
+        marks = ", ".join(f":{i + 1}" for i in range(count))
+    elif style == "named":
+        marks = ", ".join(f":n{i}" for i in range(count))
+    else:  # format, pyformat: psycopg takes %s with a sequence of parameters in both
+        marks = ", ".join(["%s"] * count)
+    return f"SELECT name, value FROM cache_generations WHERE name IN ({marks})"  # noqa: S608 - only marks
+
+
+def fetch_pairs(engine: sa.Engine, sql: str, params) -> dict:
+    """`sql`'s (name, value) rows, read on a pooled DBAPI connection returned at once (`fetch_raw`)."""
+    return dict(fetch_raw(engine, sql, params))
+
+
+def fetch_raw(engine: sa.Engine, sql: str, params) -> list[tuple]:
+    """`sql`'s rows as the driver returns them, read on a pooled DBAPI connection returned at once.
+    A DBAPI error comes out as SQLAlchemy's (`connection_invalidated` when the connection was lost,
+    which then leaves the pool), as through a Connection.
+
+    When something listens to the engine's statements (the tests' and benches' counters, a
+    tracer), through a SQLAlchemy Connection instead, so they see this read as any other.
+    """
+    if engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.exec_driver_sql(sql, params).all()]
+    dialect = engine.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    connection = cursor = None
+    try:
+        connection = engine.raw_connection()
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except dbapi_error as error:
+        lost = dialect.is_disconnect(error, connection and connection.dbapi_connection, cursor)
+        if lost and connection is not None:
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            sql, params, error, dbapi_error, connection_invalidated=lost, dialect=dialect
+        ) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+        if connection is not None:
+            connection.close()  # back to the pool (invalidated: a fresh one next time)
+
+
+@lru_cache(maxsize=64)  # per statement (each built once, kept by identity) and dialect
+def compiled_read(
+    statement: sa.Select, dialect: sa.Dialect
+) -> tuple[sa.Compiled, tuple[Callable | None, ...]]:
+    """`statement` compiled for `dialect`, and what SQLAlchemy's Result does to each column of a row
+    (None: nothing), so that a row read on the driver's cursor comes out as through a Connection."""
+    processors = tuple(
+        column.type._cached_result_processor(dialect, None) for column in statement.selected_columns
+    )
+    return statement.compile(dialect=dialect), processors
+
+
+def driver_statement(compiled: sa.Compiled, params: dict) -> tuple[str, dict | tuple]:
+    """The SQL and the driver's parameters of `compiled` with `params`: lists (expanding IN) rendered
+    one parameter per item and values put through their types' bind processors, as at execution."""
+    state = compiled.construct_expanded_state(params)
+    binds = state.processors
+    values = {
+        name: binds[name](value) if name in binds else value for name, value in state.parameters.items()
+    }
+    if compiled.positional:
+        return state.statement, tuple(values[name] for name in state.positiontup)
+    return state.statement, values
+
+
+def read_retrying_once(read: Callable[[], T]) -> T:
+    """`read()`, once more on a fresh connection when the first was found dropped (a database
+    restart, an idle timeout: the pool invalidated it; the reader has no pre-ping); any other
+    error, or a second drop, goes to the caller, which serves the page uncached."""
+    try:
+        return read()
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return read()
