@@ -86,13 +86,12 @@ def order_placed(sender, *, session: Session, order: Order, **kwargs) -> None:
     # Rendered by the job runner when it sends it (`_order_context`): the checkout's request
     # writes one row and renders nothing. The flush gives the order its id (and writes its rows).
     session.flush()
-    queue_email(
-        session,
-        to=order.email,
-        template="order_confirmation",
-        lang=order.lang,
-        render_from=f"order:{order.id}",
-    )
+    _queue_order_email(session, order, "order_confirmation")
+
+
+def _queue_order_email(session: Session, order: Order, template: str) -> None:
+    """Queue `template` for the order's buyer, rendered from the order when it is sent."""
+    queue_email(session, to=order.email, template=template, lang=order.lang, render_from=f"order:{order.id}")
 
 
 def _order_context(session: Session, order_id: int) -> dict:
@@ -120,13 +119,7 @@ register_context("order", _order_context)
 def payment_received(sender, *, session: Session, order: Order, **kwargs) -> None:
     # Rendered by the job runner as the confirmation is: marking an order paid (a webhook, a
     # curator's transfer check) writes one row and renders nothing.
-    queue_email(
-        session,
-        to=order.email,
-        template="payment_received",
-        lang=order.lang,
-        render_from=f"order:{order.id}",
-    )
+    _queue_order_email(session, order, "payment_received")
 
 
 @signals.fulfilment_shipped.connect
