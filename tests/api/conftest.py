@@ -14,6 +14,7 @@ from marketplace.markets.context import HOME_CURRENCY, SUPPORTED_CURRENCIES
 from marketplace.markets.models import ExchangeRate
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import make_cluster, make_kecamatan, make_label_type, make_seller, make_village
 
 
@@ -31,6 +32,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     kecamatan = make_kecamatan(session, name="Kabat", slug="kabat")
     village = make_village(
         session, name="Pakistaji", slug="pakistaji", parent=kecamatan,

@@ -35,6 +35,11 @@ from tests.servers import POLL_SECONDS
 TIMEOUT_MS = 10_000
 #: CSS pixels: the narrowest phone screens still common among buyers.
 MOBILE_WIDTH = 360
+#: For tests whose subject is the page as Chromium lays it out (fit, landmarks, axe): the HTML is the
+#: same whatever the database, and the other tests render every page on both.
+LAYOUT_ON_ONE_DATABASE = pytest.mark.one_database(
+    "the subject is the page's layout and accessibility in Chromium"
+)
 #: Context options of a 360 × 740 phone: a 2× screen, touch.
 PHONE = {
     "viewport": {"width": MOBILE_WIDTH, "height": 740},

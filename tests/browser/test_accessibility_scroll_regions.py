@@ -12,13 +12,13 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_browser_errors, snap
+from tests.browser.conftest import LAYOUT_ON_ONE_DATABASE, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.factories import make_user
 from tests.login import browser_logged_in_as, user_with_email
 from tests.payouts.helpers import make_shop, paid_order
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LAYOUT_ON_ONE_DATABASE]
 
 #: Every sideways-scrolling box of the page: its tag, whether it overflows now, and how it is named.
 _SCROLL_BOXES = """

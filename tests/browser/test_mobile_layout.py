@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import MOBILE_WIDTH, assert_no_browser_errors, snap
+from tests.browser.conftest import LAYOUT_ON_ONE_DATABASE, MOBILE_WIDTH, assert_no_browser_errors, snap
 from tests.factories import (
     make_cluster,
     make_featured,
@@ -18,7 +18,7 @@ from tests.factories import (
     make_village,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LAYOUT_ON_ONE_DATABASE]
 
 # Long real-world words are what overflow narrow screens: keep them unbroken on purpose.
 LONG_TITLE_ID = "Kain Batik Tulis Gajah Oling Pewarna Alami Sutra Premium Ukuran 2,5 Meter Pakistaji"

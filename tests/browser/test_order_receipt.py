@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from marketplace.orders import services as orders
-from tests.browser.conftest import assert_no_browser_errors, snap
+from tests.browser.conftest import LAYOUT_ON_ONE_DATABASE, assert_no_browser_errors, snap
 from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.factories import make_product, make_seller, make_village
 from tests.orders.helpers import make_cart, place
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LAYOUT_ON_ONE_DATABASE]
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run npm ci)")

@@ -12,14 +12,19 @@ import pytest
 
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.browser.conftest import assert_no_browser_errors, snap
+from tests.browser.conftest import LAYOUT_ON_ONE_DATABASE, assert_no_browser_errors, snap
+from tests.built_once import built_once
 from tests.factories import add_photo, make_cluster, make_featured, make_product, make_seller, make_village
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LAYOUT_ON_ONE_DATABASE]
 
 
 @pytest.fixture
 def pictured_catalogue(app, session) -> dict:
+    return built_once(session, _build_pictured_catalogue, app)
+
+
+def _build_pictured_catalogue(session, app) -> dict:
     """Products with real uploaded photos (re-encoded to WebP renditions in the test's MEDIA_ROOT)."""
     ensure_default_shipping_rates(session)
     village = make_village(session, name="Tambong", slug="tambong")

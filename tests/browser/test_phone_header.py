@@ -13,8 +13,15 @@ from playwright.sync_api import expect
 
 from marketplace.media.storage import get_storage
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.browser.conftest import MOBILE_WIDTH, assert_header_fits, assert_no_browser_errors, snap
+from tests.browser.conftest import (
+    LAYOUT_ON_ONE_DATABASE,
+    MOBILE_WIDTH,
+    assert_header_fits,
+    assert_no_browser_errors,
+    snap,
+)
 from tests.browser.test_page_basics import AXE, _axe_violations
+from tests.built_once import built_once
 from tests.factories import add_photo, make_cluster, make_product, make_seller, make_village
 from tests.markets.conftest import make_rate
 
@@ -47,6 +54,10 @@ class Shop:
 
 @pytest.fixture
 def shop(app, session) -> Shop:
+    return built_once(session, _build_shop, app)
+
+
+def _build_shop(session, app) -> Shop:
     """A long-titled batik with three photos, exportable, from a shop with a long name."""
     ensure_default_shipping_rates(session)
     make_rate(session, "EUR", "17300")
@@ -186,6 +197,7 @@ def test_the_menu_opens_without_javascript(page_nojs, live_server, shop, lang):
     assert_no_browser_errors(page)
 
 
+@LAYOUT_ON_ONE_DATABASE
 def test_market_and_language_links_still_work(mobile_page, live_server, shop):
     page = mobile_page
     assert page.goto(live_server.url(f"{shop.product_path}?currency=EUR&country=NL&lang=en")).status == 200
@@ -216,6 +228,7 @@ def test_phone_header_passes_axe_with_the_menu_open_and_closed(mobile_page, live
     assert {path: found for path, found in problems.items() if found} == {}
 
 
+@LAYOUT_ON_ONE_DATABASE
 def test_desktop_header_is_one_tidy_row(page, live_server, shop):
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.goto(live_server.url(shop.product_path)).status == 200

@@ -12,6 +12,7 @@ from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.curation.models import FeaturedPlacement, ProductRevision, RevisionStatus
 from marketplace.email.models import OutboundEmail
 from marketplace.seller.models import Seller, SellerPayoutAccount, SellerStatus
+from tests.built_once import built_once
 from tests.factories import make_cluster, make_product, make_seller, make_user, make_village
 from tests.login import logged_in_as_email
 
@@ -45,6 +46,10 @@ def make_revision(session, product, **changes) -> ProductRevision:
 
 @pytest.fixture
 def desk(session) -> Desk:
+    return built_once(session, _build_desk)
+
+
+def _build_desk(session) -> Desk:
     village = make_village(session, name="Tambong", slug="tambong")
     cluster = make_cluster(session, slug="kerajinan", name_id="Kerajinan tangan", name_en="Handicraft")
     curator = make_user(session, email="curator@example.test", name="Kurator", is_curator=True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.curation.conftest import log_in, snapshot
 from tests.factories import make_featured
 
@@ -54,6 +55,10 @@ ROUTES = {
 
 @pytest.fixture
 def ids(session, desk):
+    return built_once(session, _build_ids, desk)
+
+
+def _build_ids(session, desk):
     now = utcnow()
     placement = make_featured(
         session,

@@ -31,6 +31,7 @@ from marketplace.errors import OutOfStock
 from marketplace.extensions import db
 from marketplace.stock.services import adjust_stock, reserve_stock
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.conftest import forget_kept
 from tests.factories import make_cluster, make_product
 from tests.scratch_redis import scratch_redis_url
@@ -115,6 +116,10 @@ def second_app(app, database_url, app_overrides, _second_apps):
 
 @pytest.fixture
 def catalogue(session):
+    return built_once(session, _build_catalogue)
+
+
+def _build_catalogue(session):
     """Products A and B in one cluster, C (sold out) in another."""
     shared, other = make_cluster(session), make_cluster(session)
     a = make_product(session, cluster=shared, title_en="Batik Alpha", stock=1)

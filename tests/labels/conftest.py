@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marketplace.audit.models import AuditEntry
 from marketplace.email.models import OutboundEmail
 from marketplace.labels.models import LabelReminder, LabelType, ProductLabel
+from tests.built_once import built_once
 from tests.factories import make_cluster, make_label_type, make_product, make_seller, make_user, make_village
 from tests.seller.conftest import log_in
 
@@ -51,6 +52,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     village = make_village(session, name="Tambong", slug="tambong")
     cluster = make_cluster(session, slug="kuliner", name_id="Kuliner", name_en="Food")
     user_a = make_user(session, email="ani@example.test", name="Ani", locale="id")

@@ -16,6 +16,7 @@ from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.orders.models import OrderStatus
 from marketplace.seller.models import SellerStatus
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.clients import IsolatedClient
 from tests.factories import (
     make_cluster,
@@ -64,6 +65,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     tambong = make_village(session, name="Tambong", slug="tambong")
     kabat = make_village(session, name="Kabat", slug="kabat", parent=tambong.parent)
     batik = make_cluster(session, slug="batik", name_id="Batik", name_en="Batik", position=1)

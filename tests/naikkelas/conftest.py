@@ -14,6 +14,7 @@ from marketplace.naikkelas.models import NaikKelasCriterion, NaikKelasLevel
 from marketplace.orders.models import FulfilmentStatus, OrderStatus
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import (
     make_cluster,
     make_product,
@@ -81,6 +82,10 @@ class Shop:
 
 @pytest.fixture
 def shop(session) -> Shop:
+    return built_once(session, _build_shop)
+
+
+def _build_shop(session) -> Shop:
     """Seller A, counted by hand:
 
     profile: story_id, phone and payout account, no English story → 3 of 4 = 75.0 %

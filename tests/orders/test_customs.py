@@ -18,6 +18,7 @@ from marketplace.seller.models import Seller
 from marketplace.shipping.customs import build_customs_declaration, choose_form
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import make_product, make_seller, make_user, make_village
 from tests.login import logged_in_as_email
 from tests.orders.helpers import address, make_cart, place
@@ -49,6 +50,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     ensure_default_shipping_rates(session)
     owner = make_user(session, email="ani@example.test")
     other = make_user(session, email="budi@example.test")

@@ -17,6 +17,7 @@ from marketplace.origin.models import OriginTag
 from marketplace.origin.services import new_code
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import (
     make_cluster,
     make_kecamatan,
@@ -58,6 +59,10 @@ def add_image(session, product) -> ProductImage:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     kabat = make_kecamatan(session, name="Kabat", slug="kabat")
     pakistaji = make_village(session, name="Pakistaji", slug="pakistaji", parent=kabat)
     batik = make_cluster(session, slug="batik", name_id="Batik", name_en="Batik")

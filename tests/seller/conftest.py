@@ -15,6 +15,7 @@ from marketplace.orders.models import Fulfilment, Order
 from marketplace.seller.models import SellerPayoutAccount
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.clients import IsolatedClient
 from tests.factories import make_cluster, make_product, make_seller, make_user, make_village
 from tests.login import logged_in_as_email
@@ -63,6 +64,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     village = make_village(session, name="Tambong", slug="tambong")
     cluster = make_cluster(session, slug="kerajinan", name_id="Kerajinan tangan", name_en="Handicraft")
     user_a = make_user(session, email="ani@example.test", name="Ani", locale="id")

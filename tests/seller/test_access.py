@@ -12,6 +12,7 @@ import io
 import pytest
 
 from marketplace.catalogue.models import ProductImage
+from tests.built_once import built_once
 from tests.media import samples
 from tests.seller.conftest import log_in, snapshot
 
@@ -97,6 +98,10 @@ AREA_ROUTES = {
 
 @pytest.fixture
 def ids(session, world):
+    return built_once(session, _build_ids, world)
+
+
+def _build_ids(session, world):
     from marketplace.catalogue.models import ProductStatus
     from marketplace.curation.models import ProductRevision, RevisionStatus
     from marketplace.seller.models import SellerStatus

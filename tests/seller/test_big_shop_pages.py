@@ -13,6 +13,7 @@ from marketplace.dashboard import products as dashboard_products
 from marketplace.dashboard.fulfilments import list_fulfilments
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import make_cluster, make_product
 from tests.seller.conftest import log_in
 
@@ -23,6 +24,10 @@ def _titles(page: str) -> list[str]:
 
 @pytest.fixture
 def big_shop(session, world):
+    return built_once(session, _build_big_shop, world)
+
+
+def _build_big_shop(session, world):
     """Shop A with PAGE_SIZE + 5 more products: batik ones (some archived) and three drafts."""
     batik = make_cluster(session, slug="batik", name_id="Batik", name_en="Batik")
     start = utcnow() - timedelta(days=1)

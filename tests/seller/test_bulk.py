@@ -13,6 +13,7 @@ from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.dashboard import bulk, bulk_export
 from marketplace.stock.models import StockMovement
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import make_product
 from tests.seller.conftest import log_in, snapshot
 
@@ -21,6 +22,10 @@ DESCRIPTION = "Keranjang rotan anyaman tangan dari Tambong, kuat dan ringan."
 
 @pytest.fixture
 def shop(session, world):
+    return built_once(session, _build_shop, world)
+
+
+def _build_shop(session, world):
     """Seller A with two products whose data passes the listing rules (as the form leaves them)."""
     world.product_a.description_id = DESCRIPTION
     draft = make_product(

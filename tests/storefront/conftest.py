@@ -9,6 +9,7 @@ import pytest
 
 from marketplace.catalogue.models import Cluster, ProductImage, Region
 from marketplace.seller.models import Seller
+from tests.built_once import built_once
 from tests.factories import make_cluster, make_kecamatan, make_seller, make_village
 
 
@@ -25,6 +26,10 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
+    return built_once(session, _build_world)
+
+
+def _build_world(session) -> World:
     kecamatan = make_kecamatan(session, name="Kabat", slug="kabat")
     village = make_village(
         session,

@@ -16,11 +16,16 @@ import sqlalchemy as sa
 from marketplace.storefront import search as services
 from marketplace.storefront.search_params import SearchParams
 from marketplace.types import utcnow
+from tests.built_once import built_once
 from tests.factories import make_product
 
 
 @pytest.fixture
 def ranked(session, world):
+    return built_once(session, _build_ranked, world)
+
+
+def _build_ranked(session, world):
     """Nine products (newest first in creation order) with 'batik'/'merah' in titles or text."""
     now = utcnow()
     specs = [

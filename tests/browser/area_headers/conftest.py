@@ -20,6 +20,7 @@ from marketplace.orders import services as orders
 from marketplace.seller.models import ProfileChangeStatus, SellerStatus, ShopProfileRevision
 from marketplace.types import utcnow
 from tests.browser.conftest import assert_header_fits, assert_no_browser_errors, snap
+from tests.built_once import built_once
 from tests.factories import (
     make_cluster,
     make_label_type,
@@ -54,6 +55,10 @@ class Areas:
 
 @pytest.fixture
 def areas(session) -> Areas:
+    return built_once(session, _build_areas)
+
+
+def _build_areas(session) -> Areas:
     """A shop with one paid parcel to ship and one product running low; a curator with four queues
     holding one item each (an application, a new product, a label request, a shop profile change)."""
     village = make_village(session, name="Kemiren", slug="kemiren")

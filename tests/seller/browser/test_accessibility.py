@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import MOBILE_WIDTH
+from tests.browser.conftest import LAYOUT_ON_ONE_DATABASE, MOBILE_WIDTH
 from tests.browser.test_page_basics import AXE, _axe_violations
 from tests.login import browser_logged_in_as, user_with_email
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LAYOUT_ON_ONE_DATABASE]
 
 
 def _log_in(page, live_server, email: str) -> None:
