@@ -409,29 +409,7 @@ def _window_page(
     words = len(tokens)
 
     def build() -> sa.Select:
-        if dialect == "postgresql" and filters.label is not None:
-            # A label's products (the GIN index on `label_codes`, one read of their rows), ordered
-            # as narrow rows; only the window's own rows are read again for their words. Walking the
-            # sort's index instead reads ~12 rows for each one kept under a label held by 8 % of
-            # the catalogue (newest 30 ms, by price 95 ms: its index is not in the table's order),
-            # and looking up each of the label's products by id cost 70 ms before.
-            labelled = (
-                _apply_filters(sa.select(Product.id, *_SORT_COLUMNS), filters, dialect=dialect)
-                .cte("labelled")
-                .prefix_with("MATERIALIZED")
-            )
-            window_rows = (
-                sa.select(labelled)
-                .order_by(*_order(window_sort, words, (), labelled.c))
-                .limit(sa.bindparam("window", type_=sa.Integer))
-                .subquery("labelled_first")
-            )
-            first = (
-                sa.select(window_rows, _PG_VECTOR.label("v"))
-                .join_from(window_rows, Product, Product.id == window_rows.c.id)
-                .subquery("first_products")
-            )
-        elif dialect == "postgresql":
+        if dialect == "postgresql":
             first = (
                 _apply_filters(
                     sa.select(Product.id, *_SORT_COLUMNS, _PG_VECTOR.label("v")), filters, dialect=dialect
@@ -693,9 +671,10 @@ def search_products(
     narrowed = bool(params.village or params.seller or params.label)
     narrowed = narrowed or (bool(params.cluster) and not cluster_sorted)
     use_window = not (narrowed and sort in ("rating", "best_selling")) and dialect in ("postgresql", "sqlite")
-    # PostgreSQL under a label: the label's GIN index ANDed with the words' finds the matches
-    # among the label's products directly (`_postgres_match_page`, an exact total), where a window
-    # would read every product of the label first to keep the newest 1,000.
+    # PostgreSQL under a label: the label's GIN index (`products.label_codes`) ANDed with the
+    # words' finds the matches among the label's products directly (`_postgres_match_page`, with
+    # an exact total), where a window started from the label's products (8,000 at 100k, each
+    # looked up and sorted: 30-85 ms) or walked the sort's index for the few it keeps.
     use_window = use_window and not (dialect == "postgresql" and params.label)
     found = None
     if tokens and use_window:
