@@ -273,7 +273,11 @@ def ensure_ready(db, products: int) -> None:
 
 #: Migrations that changed `products` after a bench database may have been seeded (seeding builds
 #: the models' schema): each runs once on a database whose products lack its column.
-_LATER_MIGRATIONS = (("rating_average", "0021_sort_columns.py"), ("village_id", "0023_search_titles.py"))
+_LATER_MIGRATIONS = (
+    ("rating_average", "0021_sort_columns.py"),
+    ("village_id", "0023_search_titles.py"),
+    ("label_codes", "0033_label_codes.py"),
+)
 #: The same for migrations that added an index to `products`: each runs once where it is missing.
 _LATER_INDEXES = (("ix_products_cluster_status_rating", "0032_search.py"),)
 

@@ -11,6 +11,7 @@ from marketplace.curation.models import *  # noqa: F401,F403
 from marketplace.email.models import *  # noqa: F401,F403
 from marketplace.favourites.models import *  # noqa: F401,F403
 from marketplace.jobs.models import *  # noqa: F401,F403
+from marketplace.labels import label_codes  # noqa: F401  (products.label_codes triggers)
 from marketplace.labels.models import *  # noqa: F401,F403
 from marketplace.markets.models import *  # noqa: F401,F403
 from marketplace.mentoring.models import *  # noqa: F401,F403

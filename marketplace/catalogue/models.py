@@ -169,6 +169,13 @@ class Product(db.Model):
     #: on products rather than a subquery over sellers. Kept by `storefront.search_index` in the
     #: flush that writes the product or moves its shop to another desa; no foreign key (a copy).
     village_id: Mapped[Optional[int]] = mapped_column()
+    #: The label types this product has a verified label of, each with the furthest last valid
+    #: day among them (" halal :20271216 kurasi :99991231 "; "" for none): a search's label filter
+    #: tests the row (and a GIN index on PostgreSQL finds a label's products) instead of looking
+    #: each product up among its labels; the date keeps expiry exact without a job. Kept by
+    #: database triggers on product_labels and label_types (`labels.label_codes`), in the
+    #: statement that verifies, rejects, re-dates, moves or deletes a label or renames its type.
+    label_codes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from marketplace.catalogue.models import Product
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -20,13 +21,36 @@ def visible_label_filter(today: date) -> sa.ColumnElement[bool]:
     )
 
 
-def has_visible_label_filter(label_code: str, today: date, product_id=Product.id) -> sa.ColumnElement[bool]:
-    """SQL condition: the product (`product_id` column) carries a visible label of this type code."""
+def has_visible_label_filter(label_code, today, product_id=Product.id) -> sa.ColumnElement[bool]:
+    """SQL condition: the product (`product_id` column) carries a visible label of this type code,
+    asked of its labels (`label_code`, `today`: values or bind parameters)."""
     return product_id.in_(
         sa.select(ProductLabel.product_id)
         .join(LabelType, LabelType.id == ProductLabel.label_type_id)
         .where(LabelType.code == label_code, visible_label_filter(today))
     )
+
+
+def label_code_token(label_code: str) -> str:
+    """What precedes the code's date in `Product.label_codes` (labels.label_codes)."""
+    return f" {label_code} :"
+
+
+def label_day(today: date) -> str:
+    """`today` as the dates in `Product.label_codes` are written."""
+    return today.strftime("%Y%m%d")
+
+
+def has_listed_label_filter(label_code, token, day) -> sa.ColumnElement[bool]:
+    """PostgreSQL: `has_visible_label_filter` asked of the product's own row (`label_codes`, kept
+    by labels.label_codes): the code among its words - which the GIN index
+    `ix_products_label_codes` answers, so only the label's own products are read - and the date
+    after it not before today. `label_code`,
+    `token` (`label_code_token`) and `day` (`label_day`) are values or bind parameters."""
+    words = sa.func.string_to_array(Product.label_codes, sa.literal_column("' '"), type_=ARRAY(sa.Text))
+    listed = words.contains(array([sa.cast(label_code, sa.Text)]))
+    at = sa.func.strpos(Product.label_codes, token) + sa.func.length(token)
+    return sa.and_(listed, sa.func.substr(Product.label_codes, at, 8) >= day)
 
 
 def is_label_visible(label: ProductLabel, today: date) -> bool:

@@ -308,11 +308,15 @@ def _text_changed(product: Product) -> bool:
     return any(state.attrs[name].history.has_changes() for name in _TEXT_FIELDS)
 
 
+#: Indexes created by hand-written SQL (here, and labels.label_codes' GIN over products.label_codes).
+_HAND_WRITTEN_INDEXES = ("ix_products_search", "ix_products_search_title", "ix_products_label_codes")
+
+
 def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic filter: the search index is created by hand-written SQL, not autogenerate."""
     if type_ == "table" and name in SQLITE_SHADOW_TABLES:
         return False
-    if type_ == "index" and name in ("ix_products_search", "ix_products_search_title"):
+    if type_ == "index" and name in _HAND_WRITTEN_INDEXES:
         return False
     if type_ == "column" and name == POSTGRES_SEARCH_VECTOR and parent_names.get("table_name") == "products":
         return False

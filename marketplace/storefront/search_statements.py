@@ -16,6 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from marketplace.labels.visibility import label_code_token, label_day
 from marketplace.lru import BoundedLRU
 from marketplace.storefront.search_params import SearchParams
 
@@ -37,6 +38,10 @@ _FILTER_NAMES = ("cluster", "village", "seller", "label", "min_price", "max_pric
 _FILTER_PARAMS = {name: sa.bindparam(f"f_{name}") for name in _FILTER_NAMES}
 #: The date a label must be valid on (`has_visible_label_filter`), bound like the filters.
 TODAY = sa.bindparam("f_today")
+#: PostgreSQL's label filter over `Product.label_codes` (`has_listed_label_filter`): what precedes
+#: the code's date, and today as those dates are written.
+LABEL_TOKEN = sa.bindparam("f_label_token")
+LABEL_DAY = sa.bindparam("f_label_day")
 
 
 @dataclass(frozen=True)
@@ -68,4 +73,7 @@ def bind_filters(params: SearchParams, today: date) -> tuple[Filters, dict]:
         bound[name] = _FILTER_PARAMS[name] if is_set else None
         if is_set:
             values[f"f_{name}"] = value
+    if bound["label"] is not None:
+        values["f_label_token"] = label_code_token(params.label)
+        values["f_label_day"] = label_day(today)
     return Filters(**bound, in_stock=bool(params.in_stock)), values
