@@ -8,6 +8,7 @@ message (removing a line is its own action); more than the stock is capped to th
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -64,10 +65,16 @@ def valid_cart_token(token: str | None) -> bool:
 def find_cart(session: Session, *, user=None, token: str | None = None) -> Cart | None:
     """The signed-in user's cart, else the guest cart of `token`; None when there is none yet."""
     if user is not None and getattr(user, "id", None) is not None:
-        return session.scalars(sa.select(Cart).where(Cart.user_id == user.id)).first()
+        return session.scalars(_ACCOUNT_CART, {"user_id": user.id}).first()
     if valid_cart_token(token):
-        return session.scalars(sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))).first()
+        return session.scalars(_GUEST_CART, {"token": token}).first()
     return None
+
+
+#: Built once: a statement object keeps its cache key, so a request only binds its values
+#: (every cart, checkout and place-order request reads its cart).
+_ACCOUNT_CART = sa.select(Cart).where(Cart.user_id == sa.bindparam("user_id"))
+_GUEST_CART = sa.select(Cart).where(Cart.token == sa.bindparam("token"), Cart.user_id.is_(None))
 
 
 def get_or_create_cart(session: Session, *, user=None, token: str | None = None) -> Cart:
@@ -339,6 +346,24 @@ class CartSummary:
         return [line.product.id for line in self.lines]
 
 
+@functools.cache
+def _summary_lines() -> sa.Select:
+    """One query whatever the cart holds: the lines joined to their product, seller, village,
+    variants and options (variants × options rows per line: a few; one for a plain product).
+    Built once (on first use, when every mapper is configured) and kept with its cache key."""
+    product = joinedload(CartLine.product, innerjoin=True)
+    return (
+        sa.select(CartLine)
+        .where(CartLine.cart_id == sa.bindparam("cart_id"))
+        .options(
+            product.joinedload(Product.seller, innerjoin=True).joinedload(Seller.village),
+            product.joinedload(Product.variants),
+            product.joinedload(Product.options),
+        )
+        .order_by(CartLine.id)
+    )
+
+
 def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSummary:
     """The cart grouped by seller with fresh prices, and every problem to flag at the top.
 
@@ -346,23 +371,7 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
     """
     if cart is None:
         return CartSummary(groups=[], problems=[])
-    # One query whatever the cart holds: the lines joined to their product, seller, village,
-    # variants and options (variants × options rows per line: a few; one for a plain product).
-    product = joinedload(CartLine.product, innerjoin=True)
-    lines = (
-        session.scalars(
-            sa.select(CartLine)
-            .where(CartLine.cart_id == cart.id)
-            .options(
-                product.joinedload(Product.seller, innerjoin=True).joinedload(Seller.village),
-                product.joinedload(Product.variants),
-                product.joinedload(Product.options),
-            )
-            .order_by(CartLine.id)
-        )
-        .unique()
-        .all()
-    )
+    lines = session.scalars(_summary_lines(), {"cart_id": cart.id}).unique().all()
     groups: OrderedDict[int, SellerGroup] = OrderedDict()
     problems: list[str] = []
     for line in lines:

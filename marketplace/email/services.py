@@ -141,21 +141,27 @@ def queue_email(session: Session, *, to: str, template: str, lang: str, render_f
     """
     now = utcnow()
     session.execute(
-        sa.insert(OutboundEmail.__table__).values(
-            to_address=_recipient(to),
-            subject="",
-            body_text="",
-            body_html=None,
-            template=template,
-            lang=_language(lang),
-            render_from=render_from,
-            status=EmailStatus.QUEUED,
-            attempts=0,
-            last_error="",
-            next_attempt_at=now,
-            created_at=now,
-        )
+        _QUEUE_INSERT,
+        {
+            "to_address": _recipient(to),
+            "subject": "",
+            "body_text": "",
+            "body_html": None,
+            "template": template,
+            "lang": _language(lang),
+            "render_from": render_from,
+            "status": EmailStatus.QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
+
+
+#: Built once: a statement object keeps its cache key, so executing it with new values skips
+#: building and keying a fresh INSERT per queued email.
+_QUEUE_INSERT = sa.insert(OutboundEmail.__table__)
 
 
 def _recipient(to: str) -> str:

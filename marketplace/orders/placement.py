@@ -214,16 +214,24 @@ def _take_cart_lines(session: Session, cart: Cart, checkout_token: str) -> dict[
     The first checkout of this cart gets them; a concurrent second one (other tab, double
     click) blocks on the rows, then finds none.
     """
-    taken = session.execute(
-        sa.delete(CartLine)
-        .where(
-            CartLine.cart_id == cart.id,
-            ~sa.exists().where(Order.checkout_token == checkout_token),
-        )
-        .returning(CartLine.product_id, CartLine.variant_id, CartLine.quantity)
-    ).all()
+    # A Core DELETE: the ORM's would first try to match the deleted rows to the session's
+    # objects (and fall back to fetching their keys); the cart's lines are expired instead.
+    taken = session.execute(_TAKE_CART_LINES, {"cart_id": cart.id, "checkout_token": checkout_token}).all()
     session.expire(cart, ["lines"])
     return {(product_id, variant_id): quantity for product_id, variant_id, quantity in taken}
+
+
+_cart_lines = CartLine.__table__
+#: Built once, like every statement of the place-order path below: a statement object keeps its
+#: cache key, so each order only binds its values (no statement built and keyed per request).
+_TAKE_CART_LINES = (
+    sa.delete(_cart_lines)
+    .where(
+        _cart_lines.c.cart_id == sa.bindparam("cart_id"),
+        ~sa.exists().where(Order.__table__.c.checkout_token == sa.bindparam("checkout_token")),
+    )
+    .returning(_cart_lines.c.product_id, _cart_lines.c.variant_id, _cart_lines.c.quantity)
+)
 
 
 def _create_order(
@@ -291,7 +299,6 @@ def _insert_parcels_lines_and_event(
     them when read). The after-flush counters skip a new unpaid order's parcels anyway."""
     parcels = price.parcels
     parcel_shipping = price.parcel_shipping
-    fulfilments = Fulfilment.__table__
     parcel_rows = [
         {
             "order_id": order.id,
@@ -302,9 +309,11 @@ def _insert_parcels_lines_and_event(
         }
         for parcel in parcels
     ]
-    inserted = session.execute(
-        fulfilments.insert().returning(fulfilments.c.id, sort_by_parameter_order=True), parcel_rows
-    ).scalars()
+    if len(parcel_rows) == 1:
+        # One seller (most orders): a plain INSERT … RETURNING, not the many-rows path.
+        inserted = [session.execute(_PARCEL_INSERT, parcel_rows[0]).scalar_one()]
+    else:
+        inserted = session.execute(_PARCELS_INSERT, parcel_rows).scalars().all()
     parcel_ids = dict(zip((parcel.seller_id for parcel in parcels), inserted, strict=True))
     unit_prices = price.unit_prices
     line_rows = []
@@ -337,7 +346,7 @@ def _insert_parcels_lines_and_event(
                     "customs_description": (f"{description}, {label_en}" if label_en else description)[:160],
                 }
             )
-    session.execute(OrderLine.__table__.insert(), line_rows)
+    session.execute(_LINES_INSERT, line_rows[0] if len(line_rows) == 1 else line_rows)
     first_event = event_values(
         from_status=None,
         to_status=OrderStatus.AWAITING_PAYMENT,
@@ -346,7 +355,14 @@ def _insert_parcels_lines_and_event(
         note=f"{choice.payment_method.value}, {choice.shipping_method.value}",
         now=now,
     )
-    session.execute(OrderEvent.__table__.insert().values(order_id=order.id, **first_event))
+    session.execute(_EVENT_INSERT, {"order_id": order.id, **first_event})
+
+
+_fulfilments = Fulfilment.__table__
+_PARCEL_INSERT = _fulfilments.insert().returning(_fulfilments.c.id)
+_PARCELS_INSERT = _fulfilments.insert().returning(_fulfilments.c.id, sort_by_parameter_order=True)
+_LINES_INSERT = OrderLine.__table__.insert()
+_EVENT_INSERT = OrderEvent.__table__.insert()
 
 
 def _reserve_stock(session: Session, order: Order, price: CheckoutPrice, *, now: datetime) -> None:
@@ -375,14 +391,16 @@ def _new_order_number(
     number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
     used_totals: set[int] = set()
     if base_total_minor is None:
-        taken = bool(session.scalar(_number_taken_query(number)))
+        taken = bool(session.scalar(_NUMBER_TAKEN, {"number": number}))
     else:
         found = set(
             session.scalars(
-                sa.union_all(
-                    sa.select(sa.literal(-1, sa.BigInteger)).where(Order.number == number),
-                    _used_totals_query(base_total_minor),
-                )
+                _NUMBER_AND_USED_TOTALS,
+                {
+                    "number": number,
+                    "lowest": base_total_minor + 1,
+                    "highest": base_total_minor + UNIQUE_CODE_MAX,
+                },
             )
         )
         taken = -1 in found
@@ -391,24 +409,24 @@ def _new_order_number(
         if not taken:
             return number, used_totals
         number = prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4))
-        taken = bool(session.scalar(_number_taken_query(number)))
+        taken = bool(session.scalar(_NUMBER_TAKEN, {"number": number}))
     if not taken:
         return number, used_totals
     # A day with a million orders: fall back to a longer suffix.
     return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8)), used_totals
 
 
-def _number_taken_query(number: str) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(Order).where(Order.number == number)
-
-
-def _used_totals_query(base_total_minor: int) -> sa.Select:
-    """Totals of the open bank transfers within the unique codes' reach of `base_total_minor`."""
-    return sa.select(Order.total_minor).where(
+_NUMBER_TAKEN = sa.select(sa.func.count()).select_from(Order).where(Order.number == sa.bindparam("number"))
+#: The number's row, if taken, as -1, and the totals of the open bank transfers within the unique
+#: codes' reach (`lowest`..`highest`: base total + 1 .. + UNIQUE_CODE_MAX), all above 0.
+_NUMBER_AND_USED_TOTALS = sa.union_all(
+    sa.select(sa.literal(-1, sa.BigInteger)).where(Order.number == sa.bindparam("number")),
+    sa.select(Order.total_minor).where(
         Order.status == OrderStatus.AWAITING_PAYMENT,
         Order.payment_method == PaymentMethod.BANK_TRANSFER,
-        Order.total_minor.between(base_total_minor + 1, base_total_minor + UNIQUE_CODE_MAX),
-    )
+        Order.total_minor.between(sa.bindparam("lowest"), sa.bindparam("highest")),
+    ),
+)
 
 
 def _choose_unique_code(base_total_minor: int, used_totals: set[int]) -> int:

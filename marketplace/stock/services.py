@@ -63,10 +63,14 @@ def _move_stock(
     (`_move_both_in_one`).
     """
     if delta:
-        product_where = [Product.id == product_id, *product_conditions]
-        if delta < 0:
-            product_where.append(Product.stock + delta >= 0)
-        if session.get_bind().dialect.name == "postgresql":
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if postgresql and reserving:
+            product_where = []  # the reservation's statement holds these conditions, bound
+        else:
+            product_where = [Product.id == product_id, *product_conditions]
+            if delta < 0:
+                product_where.append(Product.stock + delta >= 0)
+        if postgresql:
             if not _move_both_in_one(
                 session, product_id, variant_id, delta, product_where, conditions, reserving=reserving
             ):
