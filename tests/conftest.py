@@ -16,6 +16,7 @@ is built) and a test marked `own_app` (one that adds routes, say) get an app of 
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import shutil
@@ -315,12 +316,18 @@ def empty_all_tables(connection: sa.Connection) -> None:
     DELETE rather than TRUNCATE: TRUNCATE costs 100-500 ms on 39 tables, these DELETEs about 1 ms.
     Sequences are not reset, so tests must not count on ids starting at 1.
     """
-    tables = list(reversed(db.metadata.sorted_tables))
+    deletes = _deletes_children_first()
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("; ".join(f'DELETE FROM "{t.name}"' for t in tables))
+        connection.exec_driver_sql("; ".join(deletes))
     else:  # sqlite3 runs one statement per call; plain SQL skips SQLAlchemy's compiling of each
-        for table in tables:
-            connection.exec_driver_sql(f'DELETE FROM "{table.name}"')
+        for delete in deletes:
+            connection.exec_driver_sql(delete)
+
+
+@functools.cache
+def _deletes_children_first() -> tuple[str, ...]:
+    # Sorting the tables by their foreign keys costs ~0.7 ms, and every test's `app` empties them.
+    return tuple(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables))
 
 
 class _DefaultOverrides(dict):
