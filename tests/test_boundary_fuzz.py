@@ -67,24 +67,15 @@ BOUNDARY_VALUES = (
     "²",  # a digit to str.isdigit(), not to int()
     "😀漢字",
 )
-#: The values whose answer can depend on the database: numbers past a column's range (or a float's),
-#: dates no column holds, NUL (PostgreSQL refuses it in text), text longer than a column, and text or
-#: an empty string where a number is compared (PostgreSQL casts the parameter, SQLite compares it as
-#: it is). The rest ("-1", "0", "%00", "²") are read, or refused, in Python whatever the database:
-#: the first database (SQLite) gets every value, PostgreSQL these.
+#: The values whose answer can depend on the database: numbers past an integer column's range,
+#: a date no column holds, NUL (PostgreSQL refuses it in text), text longer than a column, and text
+#: or an empty string where a number is compared (PostgreSQL casts the parameter, SQLite compares
+#: it as it is). The rest are read, or refused, in Python whatever the database: "1e309" and "NaN"
+#: never reach SQL (numbers are read as integers, `marketplace/numbers.py`, or finite Decimals), "9999-12-31"
+#: is a date both hold (a day past it overflows in Python), "-1", "0", "%00" and "²" are ordinary
+#: integers or text. The first database (SQLite) gets every value, PostgreSQL these.
 DATABASE_SENSITIVE_VALUES = frozenset(
-    (
-        "9223372036854775808",
-        "2147483648",
-        "1e309",
-        "",
-        "NaN",
-        "9999-12-31",
-        "0000-00-00",
-        "9" * 10_000,
-        "\x00",
-        "😀漢字",
-    )
+    ("9223372036854775808", "2147483648", "", "0000-00-00", "9" * 10_000, "\x00", "😀漢字")
 )
 #: What an `<int:…>` URL argument lets through (digits), and one value it turns into a 404 itself.
 INT_ARGUMENT_VALUES = (*(v for v in BOUNDARY_VALUES if v.isascii() and v.isdigit()), "2147483648", "-1")
