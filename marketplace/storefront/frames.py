@@ -2,9 +2,9 @@
 
 Rendering it cost ≈ 0.3 ms of every search page (four selects of some thirty options, a dozen
 translated strings). What it shows depends on the language, the mount point, whether any filter
-is on (the form opens and offers "clear filters") and the choices offered: the clusters, desa,
+is on (the form offers "clear filters") and the choices offered: the clusters, desa,
 label types and sorts with their labels. Which options are selected, the "in stock" box, the words,
-the prices and the "clear filters" address are per request.
+the prices, the number of filters on and the "clear filters" address are per request.
 
 So the form (templates/storefront/_search_filters.html) is rendered once per key with slot marks for
 those, and kept as literal pieces and slot names in a bounded least-recently-used store per app, as
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import current_app, request
+from flask_babel import ngettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -69,6 +70,7 @@ def search_filters(context: Context) -> Markup:
             "max_price": slots.mark("max_price"),
             "in_stock": slots.mark("in_stock"),
             "clear_filters_url": slots.mark("clear_filters_url"),
+            "filters_on": slots.mark("filters_on"),
         }
         for name in _OPTION_LISTS:
             values[name] = [
@@ -84,6 +86,10 @@ def search_filters(context: Context) -> Markup:
     return slots.fill(frame, lambda name: str(escape(values[name])))
 
 
+def _filters_on(count: int) -> str:
+    return " · " + ngettext("%(num)d filter on", "%(num)d filters on", count) if count else ""
+
+
 def _slot_values(context: Context) -> dict[str, str]:
     params = context["params"]
     values = {
@@ -92,6 +98,7 @@ def _slot_values(context: Context) -> dict[str, str]:
         "max_price": "" if params.max_price is None else params.max_price,
         "in_stock": " checked" if params.in_stock else "",
         "clear_filters_url": context["clear_filters_url"],
+        "filters_on": _filters_on(params.filters_on),
     }
     for name in _OPTION_LISTS:
         for index, option in enumerate(context[name]):

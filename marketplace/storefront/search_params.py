@@ -78,6 +78,20 @@ class SearchParams:
             or self.in_stock
         )
 
+    @property
+    def filters_on(self) -> int:
+        """How many filters narrow the results (a price range counts once), as the form's summary says."""
+        return sum(
+            (
+                bool(self.cluster),
+                bool(self.village),
+                bool(self.seller),
+                bool(self.label),
+                self.min_price is not None or self.max_price is not None,
+                self.in_stock,
+            )
+        )
+
     def replace(self, **changes) -> SearchParams:
         return dataclasses.replace(self, **changes)
 

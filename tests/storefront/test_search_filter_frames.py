@@ -55,9 +55,15 @@ def test_each_page_shows_its_own_form_whatever_was_kept_before(app, client, sess
     assert 'value="&lt;b&gt;&#34;tulis&#34; &amp; co"' in alone["/search?q=%3Cb%3E%22tulis%22+%26+co&lang=en"]
     stock = alone["/search?q=kain&in_stock=1&min_price=50.000&max_price=900.000&lang=id"]
     assert 'value="50000"' in stock and 'value="900000"' in stock and 'value="1" checked>' in stock
+    # Closed with filters on too (the results stay on a phone's first screen); the summary counts them.
+    assert "<summary>Filter dan urutan · 2 filter aktif</summary>" in stock  # a price range counts once
+    assert "<summary>Filter dan urutan</summary>" in alone["/search?lang=id"]
     assert (
-        '<details class="filters" open>' in stock and '<details class="filters">' in alone["/search?lang=id"]
+        "<summary>Filters and sorting · 2 filters on</summary>"
+        in alone["/search?village=tambong&label=pirt&sort=newest&lang=en"]
     )
+    assert "<summary>Filters and sorting · 1 filter on</summary>" in alone["/search?min_price=1000&lang=en"]
+    assert all('<details class="filters">' in form for form in alone.values())
     assert (
         '<option value="pirt" selected>Home food licence</option>'
         in alone["/search?village=tambong&label=pirt&sort=newest&lang=en"]
@@ -76,7 +82,7 @@ def test_one_frame_per_language_and_filters_shown(app, client, session, world):
         frames = filter_frames()
         stored = frames.stored
         assert len(frames) == 2  # Indonesian and English; the words and selections are slots
-        # Filters on: the form opens and offers "clear filters", one more frame for both.
+        # Filters on: the form offers "clear filters", one more frame for both.
         _form(client, "/search?cluster=batik&lang=en")
         _form(client, "/search?cluster=agro&q=x&lang=en")
         assert frames.stored == stored + 1
