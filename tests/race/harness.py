@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,6 +123,7 @@ class Server:
                 self.process.kill()
                 self.process.wait(5)
         self._log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)  # its log, outbox and media: nothing reads them after
 
     def __enter__(self):
         try:
