@@ -166,9 +166,8 @@ def _restore(session: Session, kept: _Kept) -> None:
             where = [column == row[column.name] for column in primary_key]
             connection.execute(table.update().where(*where).values(row))
     session.commit()
-    app = current_app._get_current_object()
     for setting, files in kept.files.items():
-        root = Path(app.config[setting])
+        root = Path(current_app.config[setting])
         for name, content in files.items():
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)

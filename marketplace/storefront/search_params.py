@@ -68,15 +68,7 @@ class SearchParams:
     @property
     def has_filters(self) -> bool:
         """True when anything beyond the words narrows the results."""
-        return bool(
-            self.cluster
-            or self.village
-            or self.seller
-            or self.label
-            or self.min_price is not None
-            or self.max_price is not None
-            or self.in_stock
-        )
+        return self.filters_on > 0
 
     @property
     def filters_on(self) -> int:
