@@ -6,8 +6,14 @@ benchmark in bench/:
 - PORT / BIND: where to listen. Default 127.0.0.1:8000 — production runs behind a reverse proxy
   (nginx, Caddy) on the same host that terminates TLS, so the app is not exposed directly. Set
   BIND=0.0.0.0:8000 (or PORT=8000 with HOST=0.0.0.0) in a container.
-- WEB_CONCURRENCY: worker processes, default 2 × CPU cores + 1 (gunicorn's own advice for
-  I/O-bound apps; ours waits mostly on the database).
+- WEB_CONCURRENCY: worker processes, default one per CPU core (at least 2, so a worker being
+  recycled never leaves the site without one). gunicorn's general advice, 2 × cores + 1, is for
+  sync workers waiting on I/O; ours are gthread workers whose requests spend most of their time in
+  Python (a place-order POST: ~9 ms of worker CPU against ~2 ms in PostgreSQL). A process per core
+  keeps every core busy and the threads cover the waits; more processes than cores only queue
+  behind each other and warm their own kept pages and compiled statements apart. On 2 cores,
+  `bench/checkout.py` alternating the two (16 buyers): 5 × 4 threads gave 95-119 place-order
+  requests/s, p99 300-324 ms; 2 × 4 gave 89-155/s, p99 157-282 ms (2026-12-07).
 - GUNICORN_THREADS: threads per worker, default 4 (always the gthread worker, see below). More
   threads help when requests wait on a slow database, Stripe or a slow client; SQLAlchemy's pool
   is sized per process, so keep threads ≤ pool size (5).
@@ -61,7 +67,7 @@ def _int(name: str, default: int) -> int:
 _host = os.environ.get("HOST", "127.0.0.1")
 bind = os.environ.get("BIND") or f"{_host}:{_int('PORT', 8000)}"
 
-workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+workers = _int("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))
 # Always gthread (slow clients: see the top of this file); threads share the process's SQLAlchemy pool.
 worker_class = "gthread"
 threads = _int("GUNICORN_THREADS", 4)

@@ -186,6 +186,38 @@ def test_a_bounded_walk_under_a_price_range_gives_the_same_pages(
             assert pages() == reference, (walk, window)
 
 
+@pytest.mark.parametrize("sort", ["rating", "best_selling"])
+def test_a_cluster_sorted_by_rating_or_sales_pages_from_its_window(session, ranked, world, monkeypatch, sort):
+    """Under a cluster sorted by rating or best selling, both databases walk the cluster's own index
+    (a window) before the full match: the same pages whatever the window. PostgreSQL then says "more
+    than N" as its other windows do; SQLite counts as its full match does."""
+    cluster = world.cluster.slug
+
+    def pages() -> list:
+        shown = []
+        for n in range(1, 7):
+            page = services.search_products(
+                session, SearchParams(q="merah", sort=sort, cluster=cluster, per_page=2, page=n)
+            )
+            if page.page != n:
+                break
+            shown.append([p.id for p in page.items])
+        return shown
+
+    reference = pages()  # the window holds the whole cluster: exact
+    assert sum(len(ids) for ids in reference) == 8
+    for window in WINDOWS:
+        monkeypatch.setattr(services, "SEARCH_WINDOW", window)
+        assert pages() == reference, window
+    monkeypatch.setattr(services, "SEARCH_WINDOW", 3)
+    first = services.search_products(session, SearchParams(q="merah", sort=sort, cluster=cluster, per_page=1))
+    assert [p.id for p in first.items] == reference[0][:1]
+    if session.get_bind().dialect.name == "postgresql":
+        assert first.total_capped and first.total < 8
+    else:
+        assert (first.total, first.total_capped) == (8, False)
+
+
 @pytest.mark.one_database  # SQLite (the first): these paths are SQLite's
 @pytest.mark.parametrize(("q", "sort", "in_cluster", "window", "pages"), [
     ("batik", "relevance", False, 2, 1),  # the first window holds one title match: a wider one
