@@ -78,15 +78,52 @@ def compiled_read(
 
 def driver_statement(compiled: sa.Compiled, params: dict) -> tuple[str, dict | tuple]:
     """The SQL and the driver's parameters of `compiled` with `params`: lists (expanding IN) rendered
-    one parameter per item and values put through their types' bind processors, as at execution."""
-    state = compiled.construct_expanded_state(params)
-    binds = state.processors
-    values = {
-        name: binds[name](value) if name in binds else value for name, value in state.parameters.items()
-    }
+    one parameter per item and values put through their types' bind processors, as at execution.
+
+    The expansion depends only on how many items each list has, so it is worked out once per shape
+    (`_expansion`): SQLAlchemy's own took 4% of a logged-in visitor's page."""
+    shape = tuple(
+        (name, len(value) if compiled.binds[name].expanding else None) for name, value in params.items()
+    )
+    sql, recipe = _expansion(compiled, shape)
+    values = []
+    for _name, source, index, constant, process in recipe:
+        value = constant if source is None else params[source] if index is None else params[source][index]
+        values.append(value if process is None else process(value))
     if compiled.positional:
-        return state.statement, tuple(values[name] for name in state.positiontup)
-    return state.statement, values
+        return sql, tuple(values)
+    return sql, {name: value for (name, *_rest), value in zip(recipe, values, strict=True)}
+
+
+class _Slot:
+    """Where a caller's value goes in an expanded statement: `params[name]` or its `index`th item."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, name: str, index: int | None):
+        self.name, self.index = name, index
+
+
+@lru_cache(maxsize=256)  # per compiled statement (kept by compiled_read) and list lengths
+def _expansion(compiled: sa.Compiled, shape: tuple) -> tuple[str, tuple]:
+    """(SQL, recipe) of `compiled` for lists of these lengths: per driver parameter, in the driver's
+    order, (name, the caller's parameter or None, its item index or None, the statement's own value
+    when None, the bind processor or None). Expanded by SQLAlchemy itself, on placeholders."""
+    placeholders = {
+        name: _Slot(name, None) if length is None else [_Slot(name, i) for i in range(length)]
+        for name, length in shape
+    }
+    state = compiled.construct_expanded_state(placeholders)
+    names = state.positiontup if compiled.positional else list(state.parameters)
+    recipe = []
+    for name in names:
+        value = state.parameters[name]
+        process = state.processors.get(name)
+        if isinstance(value, _Slot):
+            recipe.append((name, value.name, value.index, None, process))
+        else:
+            recipe.append((name, None, None, value, process))
+    return state.statement, tuple(recipe)
 
 
 def read_retrying_once(read: Callable[[], T]) -> T:
