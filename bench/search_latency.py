@@ -8,6 +8,7 @@
     .venv/bin/python bench/search_latency.py --stream 3000        # 3,000 distinct queries, each run once
     .venv/bin/python bench/search_latency.py --stream 3000 --explain-slowest 5   # and plans of the slowest
     .venv/bin/python bench/search_latency.py --stream 3000 --rerun-slowest 5 --out /tmp/stream.tsv
+    .venv/bin/python bench/search_latency.py --stream 3000 --warm-stream 3000   # shapes compiled first
 
 Seeds (once; reused while the product count matches) PostgreSQL database `pd_search_bench` on
 127.0.0.1:5432 and `bench/results/pd_search_bench.db` with `bench/seed.py`. When the search index
@@ -24,6 +25,9 @@ browser request would be. Each runs once, so no query profits from having just r
 p50/p95/p99/max per database, the share over 50 ms, CPU per query (this process's; on PostgreSQL
 also the server process's, from /proc/PID/schedstat) and the slowest ten by CPU (`--slowest-by
 wall` for wall time); `--out` writes each query's wall, CPU, server CPU and total.
+The process is frozen from the garbage collector once warmed, as a gunicorn worker is
+(`post_worker_init`); `--warm-stream N` first runs N queries of another seed untimed, so each
+statement shape is compiled as in a server that has been up a while.
 """
 
 from __future__ import annotations
