@@ -13,7 +13,7 @@ benchmark in bench/:
   keeps every core busy and the threads cover the waits; more processes than cores only queue
   behind each other and warm their own kept pages and compiled statements apart. On 2 cores,
   `bench/checkout.py` alternating the two (16 buyers): 5 × 4 threads gave 95-119 place-order
-  requests/s, p99 300-324 ms; 2 × 4 gave 89-155/s, p99 157-282 ms (2026-12-07).
+  requests/s, p99 300-347 ms; 2 × 4 gave 89-155/s, p99 157-313 ms (2026-12-07, bench/README.md).
 - GUNICORN_THREADS: threads per worker, default 4 (always the gthread worker, see below). More
   threads help when requests wait on a slow database, Stripe or a slow client; SQLAlchemy's pool
   is sized per process, so keep threads ≤ pool size (5).

@@ -656,7 +656,7 @@ def search_products(
     # their index for a few hundred products (cluster + village: 6 -> 53 ms on SQLite, a label
     # 35 -> 108 ms on PostgreSQL); the matches alone are cheaper to sort then. A cluster alone has
     # its own indexes in those orders (cluster first), so its window walks the cluster's products
-    # (`q=warna&cluster=suvenir&sort=rating`: 45 -> 14 ms on SQLite, 60-70 -> ~6 ms on
+    # (`q=warna&cluster=suvenir&sort=rating`: 45 -> 14 ms on SQLite, 60-70 -> ~8 ms on
     # PostgreSQL, where sorting a common word's 12,000 matches visited 10,000 heap pages). SQLite
     # counts them as its full match does; PostgreSQL says "more than N" as its other windows do
     # (an exact count is that heap walk again). Not under a price range: the walk it takes then
