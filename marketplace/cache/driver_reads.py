@@ -111,7 +111,11 @@ class _Slot:
 def _expansion(compiled: sa.Compiled, shape: tuple) -> tuple[str, tuple]:
     """(SQL, recipe) of `compiled` for lists of these lengths: per driver parameter, in the driver's
     order, (name, the caller's parameter or None, its item index or None, the statement's own value
-    when None, the bind processor or None). Expanded by SQLAlchemy itself, on placeholders."""
+    when None, the bind processor or None). Expanded by SQLAlchemy itself, on placeholders.
+    A bind computed at execution (`bindparam(callable_=...)`) would be kept as its first value, so
+    such a statement is refused."""
+    if any(bind.callable is not None for bind in compiled.binds.values()):
+        raise ValueError("driver_statement keeps a statement's own values: no callable binds")
     placeholders = {
         name: _Slot(name, None) if length is None else [_Slot(name, i) for i in range(length)]
         for name, length in shape

@@ -387,3 +387,16 @@ def test_a_row_read_on_the_drivers_cursor_is_the_row_a_connection_reads(app, ses
         assert row == expected
         assert [type(value) for value in row] == [type(value) for value in expected]
     assert backend.read_row(statement, {"user_id": user.id + 1000, "generation_names": ["catalogue"]}) is None
+
+
+def test_a_statement_with_a_bind_computed_at_execution_is_refused_by_the_cursor_read(app):
+    """`driver_statement` works a statement's SQL out once per shape and keeps its own values: a
+    bind whose value is computed at each execution would be frozen, so it is refused."""
+    from marketplace.cache.driver_reads import driver_statement
+
+    clock = sa.bindparam("now", callable_=lambda: 1, type_=sa.Integer)
+    statement = sa.select(sa.literal_column("1")).where(clock > sa.bindparam("since", type_=sa.Integer))
+    with app.app_context():
+        compiled = statement.compile(dialect=app.extensions["sqlalchemy"].engine.dialect)
+    with pytest.raises(ValueError, match="callable"):
+        driver_statement(compiled, {"since": 0})
