@@ -31,6 +31,8 @@ class Summary:
     max_ms: float
     bad_status: int
     errors: int
+    #: CPU ms per request of the processes serving it (cpu_meter.CpuMeter), when metered.
+    cpu_ms: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -207,10 +209,11 @@ def combine(parts: list[Summary]) -> Summary:
             return float("nan")
         return sum(getattr(p, field) * p.requests for p in parts) / requests
 
+    metered = None not in (p.cpu_ms for p in parts)
     return Summary(
         parts[0].driver, requests, seconds, requests / seconds if seconds else 0.0, weighted("p50_ms"),
         weighted("p99_ms"), max(p.max_ms for p in parts), sum(p.bad_status for p in parts),
-        sum(p.errors for p in parts),
+        sum(p.errors for p in parts), weighted("cpu_ms") if metered else None,
     )  # fmt: skip
 
 
@@ -222,10 +225,12 @@ def drive_interleaved(
     rounds: int,
     warmup: float,
     driver: str,
+    meters: dict | None = None,
 ) -> dict[str, Summary]:
     """Drive each side (name → (port, paths) or (port, paths, headers)) in alternating short rounds,
     after a warm-up each: a busy machine then slows every side alike. Returns each side's rounds
-    combined."""
+    combined. `meters` (name → cpu_meter.CpuMeter of the side's server) add each side's CPU ms per
+    request, read around each of its rounds."""
     full = {name: (*side, None) if len(side) == 2 else side for name, side in sides.items()}
     if warmup:
         for port, paths, headers in full.values():
@@ -241,9 +246,13 @@ def drive_interleaved(
     measured: dict[str, list[Summary]] = {name: [] for name in full}
     for _ in range(rounds):
         for name, (port, paths, headers) in full.items():
+            meter = (meters or {}).get(name)
+            before = meter.snapshot() if meter else None
             summary = drive(
                 "127.0.0.1", port, paths, connections=connections, seconds=seconds / rounds, driver=driver,
                 headers=headers,
             )  # fmt: skip
+            if meter and summary.requests:
+                summary.cpu_ms = meter.total(before) * 1000 / summary.requests
             measured[name].append(summary)
     return {name: combine(parts) for name, parts in measured.items()}

@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import loadgen  # noqa: E402
 import seed  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from cpu_meter import CpuMeter  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 PAGES = ("home", "cluster", "product", "search")
@@ -405,10 +406,12 @@ def bench_backend(backend: str, args: argparse.Namespace, driver: str) -> list[d
             sides = {"app": (app_server.port, targets), "ceiling": (ceiling.port, [f"/{size}"])}
             if buyer:
                 sides["buyer"] = (app_server.port, targets, buyer)
+            app_meter = CpuMeter(app_server.proc.pid, url)
+            meters = {"app": app_meter, "buyer": app_meter, "ceiling": CpuMeter(ceiling.proc.pid, "")}
             summaries = loadgen.drive_interleaved(
                 sides,
                 connections=args.connections, seconds=args.seconds, rounds=args.rounds,
-                warmup=args.warmup, driver=driver,
+                warmup=args.warmup, driver=driver, meters=meters,
             )  # fmt: skip
             app_sum, ceil_sum = summaries["app"], summaries["ceiling"]
             rows.append(
@@ -438,11 +441,26 @@ def cache_mode(args: argparse.Namespace) -> str:
     return f"page cache {scope} ({where})"
 
 
+def _cpu_ratio(numerator: float | None, denominator: float | None) -> str:
+    """What the CPU per request gives as a ratio of requests/s (a CPU-bound server's): b/a of ms."""
+    if not numerator or not denominator:
+        return "-"
+    return f"{numerator / denominator:.0%}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
     head = (
-        f"{'db':10} {'page':8} {'bytes':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8} "
-        f"{'ceil req/s':>10} {'ceil p99':>8} {'ratio':>6}"
-        + (f" {'buyer req/s':>11} {'buyer p99':>9} {'buyer/anon':>10}" if args.buyer else "")
+        f"{'db':10} {'page':8} {'bytes':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
+        f"{'CPU ms':>6} {'ceil req/s':>10} {'ceil p99':>8} {'ceil CPU':>8} {'ratio':>6} {'CPU ratio':>9}"
+        + (
+            f" {'buyer req/s':>11} {'buyer p99':>9} {'buyer CPU':>9} {'buyer/anon':>10} {'by CPU':>6}"
+            if args.buyer
+            else ""
+        )
     )
     lines = [
         f"Pasar Desa storefront bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {args.products} products, "
@@ -454,11 +472,14 @@ def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
     for r in rows:
         app, ceil = r["app"], r["ceiling"]
         lines.append(
-            f"{r['backend']:10} {r['page']:8} {r['bytes']:>7} {app['rps']:>8.0f} {app['p50_ms']:>7.1f} "
-            f"{app['p99_ms']:>7.1f} {app['bad_status'] + app['errors']:>8} {ceil['rps']:>10.0f} "
-            f"{ceil['p99_ms']:>8.1f} {r['ratio']:>5.0%}"
+            f"{r['backend']:10} {r['page']:8} {r['bytes']:>7} {app['rps']:>7.0f} {app['p50_ms']:>7.1f} "
+            f"{app['p99_ms']:>7.1f} {app['bad_status'] + app['errors']:>7} {_ms(app.get('cpu_ms')):>6} "
+            f"{ceil['rps']:>10.0f} {ceil['p99_ms']:>8.1f} {_ms(ceil.get('cpu_ms')):>8} {r['ratio']:>5.0%} "
+            f"{_cpu_ratio(ceil.get('cpu_ms'), app.get('cpu_ms')):>9}"
             + (
-                f" {r['buyer']['rps']:>11.0f} {r['buyer']['p99_ms']:>9.1f} {r['buyer_ratio']:>9.0%}"
+                f" {r['buyer']['rps']:>11.0f} {r['buyer']['p99_ms']:>9.1f} "
+                f"{_ms(r['buyer'].get('cpu_ms')):>9} {r['buyer_ratio']:>9.0%} "
+                f"{_cpu_ratio(app.get('cpu_ms'), r['buyer'].get('cpu_ms')):>6}"
                 if "buyer" in r
                 else ""
             )
@@ -466,6 +487,11 @@ def table(rows: list[dict], args: argparse.Namespace, driver: str) -> str:
     lines.append("Targets: cluster/product ratio >= 50%; search p99 < 50 ms at 100,000 products.")
     if args.buyer:
         lines.append("Target (issue 16): buyer/anon >= 80% with the page cache off (--cache off).")
+    lines.append(
+        "CPU ms: per request, the server's gunicorn workers and its PostgreSQL backends (from /proc; the "
+        "load driver's own CPU is not in it). CPU ratio and by CPU: the same ratios from CPU per request, "
+        "what a CPU-bound server would give; they move less than requests/s on a busy machine."
+    )
     return "\n".join(lines)
 
 
