@@ -11,12 +11,12 @@ import flask_babel
 from flask import current_app, g, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import format_datetime, get_locale, get_translations, gettext
-from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from marketplace.lru import BoundedLRU, per_app
+from marketplace.request_locals import this_app, this_g, this_request, this_user
 
 LANG_COOKIE = "lang"
 #: Browser languages whose readers get Indonesian: Indonesian itself ("in" is its old ISO 639 code,
@@ -32,12 +32,12 @@ _MEMO_MAX_HEADER = 200
 
 
 def _supported() -> tuple[str, ...]:
-    return current_app.config["LANGUAGES"]
+    return this_app().config["LANGUAGES"]
 
 
 def requested_language() -> str | None:
     """`?lang=` when it names a language we speak (the response then remembers it in a cookie)."""
-    lang = request.args.get("lang", "").strip().lower()
+    lang = this_request().args.get("lang", "").strip().lower()
     return lang if lang in _supported() else None
 
 
@@ -93,21 +93,23 @@ def select_locale() -> str:
     if not has_request_context():
         # CLI commands and background sends: callers that know a language use force_locale.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    api = request.path.startswith("/api/")
+    req = this_request()
+    api = req.path.startswith("/api/")
     # Read by marketplace.web: a response in this language says `Vary: Accept-Language`.
-    g.language_varies = not api
+    this_g().language_varies = not api
     lang = requested_language()
     if lang:
         return lang
-    cookie = request.cookies.get(LANG_COOKIE, "")
+    cookie = req.cookies.get(LANG_COOKIE, "")
     if cookie in _supported():
         return cookie
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in _supported():
-        return current_user.locale
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    user = this_user()
+    if getattr(user, "is_authenticated", False) and user.locale in _supported():
+        return user.locale
+    default = this_app().config["BABEL_DEFAULT_LOCALE"]
     if api:
         return default
-    return negotiate_language(request.headers.get("Accept-Language"), languages=_supported(), default=default)
+    return negotiate_language(req.headers.get("Accept-Language"), languages=_supported(), default=default)
 
 
 def _babel_context() -> SimpleNamespace | None:
@@ -156,7 +158,7 @@ def select_timezone() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return str(get_locale() or this_app().config["BABEL_DEFAULT_LOCALE"])
 
 
 def message(text: str, **variables) -> str:
@@ -206,7 +208,8 @@ def language_switch_urls() -> dict[str, str]:
 
     # Kept per address (≈ 20 µs to quote and encode); read-only for its users (the header's slots).
     kept = per_app("language_switch_urls", lambda: BoundedLRU(LANGUAGE_URLS_KEPT))
-    key = (request.path, request.query_string)
+    req = this_request()
+    key = (req.path, req.query_string)
     found = kept.get(key)
     if found is not None:
         return found

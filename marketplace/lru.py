@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Generic, TypeVar
 
-from flask import current_app
+from marketplace.request_locals import this_app
 
 V = TypeVar("V")
 S = TypeVar("S")
@@ -49,7 +49,8 @@ class BoundedLRU(Generic[V]):
 
 def per_app(name: str, make: Callable[[], S]) -> S:
     """The current app's store called `name`, made on first use (per app: its settings shape links)."""
-    store = current_app.extensions.get(name)
+    extensions = this_app().extensions
+    store = extensions.get(name)
     if store is None:
-        store = current_app.extensions.setdefault(name, make())
+        store = extensions.setdefault(name, make())
     return store

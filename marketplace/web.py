@@ -6,7 +6,7 @@ import functools
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace import params
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.request_locals import this_app, this_g, this_request, this_session
 from marketplace.views_support import asks_for_json, json_error
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     csrf.init_app(app)
+    from marketplace.request_locals import csrf_token
+
+    # Flask-WTF's, found once per request (it puts its own in the globals and in every context).
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.install_babel_context()
     limiter.init_app(app)
@@ -326,17 +332,19 @@ def is_personal_response(response, session_state_before: bool) -> bool:
 
     if response.cache_control.public:
         return False
-    path = request.path
+    req = this_request()
+    path = req.path
     if any(path == prefix or path.startswith(prefix + "/") for prefix in PERSONAL_PATHS):
         return True
-    user = g.get("_login_user")  # only when the request looked at the user (Flask-Login caches it here)
+    # Only when the request looked at the user (Flask-Login keeps it on `g`).
+    user = this_g().get("_login_user")
     if user is not None and user.is_authenticated:
         return True
     # Flashes shown (taken out of the session) or waiting, a login, anything but a CSRF token.
-    if session_state_before or set(session.keys()) - ANONYMOUS_SESSION_KEYS:
+    if session_state_before or set(this_session().keys()) - ANONYMOUS_SESSION_KEYS:
         return True
-    session_cookie = current_app.config["SESSION_COOKIE_NAME"]
-    return any(name not in NEUTRAL_COOKIES and name != session_cookie for name in request.cookies)
+    session_cookie = this_app().config["SESSION_COOKIE_NAME"]
+    return any(name not in NEUTRAL_COOKIES and name != session_cookie for name in req.cookies)
 
 
 #: Bodies whose fields `request.form` parses (reading it leaves any other body to the view).
@@ -358,32 +366,34 @@ def register_request_hooks(app: Flask) -> None:
     def refuse_nul(endpoint, values) -> None:
         # First of all (before every before_request hook): a NUL in the path, the query or a form
         # is a 400 naming the parameter, never a database error later.
-        form = request.form if request.mimetype in FORM_MIMETYPES else {}
-        params.refuse_nul(values or {}, request.args, form)
+        req = this_request()
+        form = req.form if req.mimetype in FORM_MIMETYPES else {}
+        params.refuse_nul(values or {}, req.args, form)
 
     @app.before_request
     def note_session_state() -> None:
         # keys() does not mark the session accessed (no Vary: Cookie added for it).
         from marketplace.cache import ANONYMOUS_SESSION_KEYS
 
-        if set(session.keys()) - ANONYMOUS_SESSION_KEYS:
-            g.setdefault(_SESSION_STATE, True)
+        if set(this_session().keys()) - ANONYMOUS_SESSION_KEYS:
+            this_g().setdefault(_SESSION_STATE, True)
 
     @app.after_request
     def headers(response):
-        if is_personal_response(response, g.get(_SESSION_STATE, False)):
+        req, request_globals = this_request(), this_g()
+        if is_personal_response(response, request_globals.get(_SESSION_STATE, False)):
             response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         # One pass over the response's few headers instead of a scan per header (setdefault).
         present = {name.lower() for name in response.headers.keys()}
         response.headers.extend([(name, value) for low, name, value in static_headers if low not in present])
-        api = request.path.startswith("/api/")
+        api = req.path.startswith("/api/")
         # Pages (cache hits included, which never ask Flask-Babel) and anything else rendered in the
         # visitor's language depend on Accept-Language when neither ?lang= nor a cookie chose one.
-        if not api and (response.mimetype == "text/html" or g.get("language_varies")):
+        if not api and (response.mimetype == "text/html" or request_globals.get("language_varies")):
             response.vary.add("Accept-Language")
         lang = requested_language()
         # The JSON API is stateless (its language is only `?lang=`), and cacheable: no cookie there.
-        if lang and request.cookies.get(LANG_COOKIE) != lang and not api:
+        if lang and req.cookies.get(LANG_COOKIE) != lang and not api:
             response.set_cookie(
                 LANG_COOKIE,
                 lang,

@@ -6,12 +6,13 @@ from functools import cache, wraps
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import abort, g, has_request_context, request
+from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ActorRole
 from marketplace.extensions import db, login_manager
+from marketplace.request_locals import this_request, this_user
 
 #: request.environ key: {seller id: role} of the logged-in user, read with the login (GET pages).
 _ROLES_MEMO = "marketplace.login_seller_roles"
@@ -21,8 +22,12 @@ if TYPE_CHECKING:
 
 
 def request_user():
-    """The logged-in account of this request, or None for a guest (and outside a login)."""
-    return current_user if getattr(current_user, "is_authenticated", False) else None
+    """The logged-in account of this request (the object, not Flask-Login's proxy: pages read it
+    often), or None for a guest, and outside a request."""
+    if not has_request_context():
+        return None
+    user = this_user()
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def curator_required(view):
@@ -103,16 +108,17 @@ def remember_seller_roles(text: str | None) -> None:
     roles = {}
     for item in text.split(",") if text else ():
         roles[int(item[:-1])] = ActorRole.SELLER if item[-1] == "s" else ActorRole.FACILITATOR
-    request.environ[_ROLES_MEMO] = dict(sorted(roles.items()))
+    this_request().environ[_ROLES_MEMO] = dict(sorted(roles.items()))
 
 
 def _read_with_login(user) -> dict[int, ActorRole] | None:
     """The roles read with this request's login, when `user` is that login."""
-    if not has_request_context() or _ROLES_MEMO not in request.environ:
+    if not has_request_context():
         return None
-    if getattr(current_user, "id", None) != user.id:
+    environ = this_request().environ
+    if _ROLES_MEMO not in environ or getattr(this_user(), "id", None) != user.id:
         return None
-    return dict(request.environ[_ROLES_MEMO])
+    return dict(environ[_ROLES_MEMO])
 
 
 def user_seller_ids(session: Session, user) -> list[int]:

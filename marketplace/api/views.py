@@ -17,6 +17,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.labels import visibility
 from marketplace.markets.context import current_rates
+from marketplace.request_locals import this_request
 from marketplace.storefront import listings
 from marketplace.storefront import search as storefront_search
 from marketplace.timezones import market_today
@@ -30,7 +31,8 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 def _is_api_request() -> bool:
-    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+    path = this_request().path
+    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
 
 
 @bp.after_app_request

@@ -122,6 +122,7 @@ from marketplace.cache.store import (
 from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE, current_language, negotiate_language, requested_language
 from marketplace.markets.context import RATE_GENERATION, cache_variant
+from marketplace.request_locals import this_app, this_request
 
 log = logging.getLogger(__name__)
 
@@ -307,13 +308,13 @@ def _rate_generation() -> int | None:
 def _request_memo() -> dict:
     # The WSGI environ lives exactly as long as the request (an app context may outlive several
     # requests in tests and CLI code), so the generation is read at most once per request.
-    return request.environ if has_request_context() else {}
+    return this_request().environ if has_request_context() else {}
 
 
 def _current() -> PageCache | None:
     if not has_app_context():
         return None
-    return current_app.extensions.get("page_cache")
+    return this_app().extensions.get("page_cache")
 
 
 # ---------------------------------------------------------------- use in views
@@ -399,10 +400,11 @@ def serve_cached_page():
     anonymous GET of a public page; the after_request hooks (security headers, the language cookie,
     the session cookie holding a new CSRF token) still run on the hit, as on a render.
     """
-    rule = request.url_rule
+    req = this_request()
+    rule = req.url_rule
     if rule is None:
         return None
-    app = current_app
+    app = this_app()
     view = app.view_functions.get(rule.endpoint)
     if view is None or not getattr(view, "page_cached", False):
         return None
@@ -410,7 +412,7 @@ def serve_cached_page():
     if cache is None:
         return None
     found = _lookup_page(cache, getattr(view, "page_personal", None))
-    request.environ[_LOOKUP] = (view, found)
+    req.environ[_LOOKUP] = (view, found)
     if found is _BYPASS or found is None or found[2] is None:
         return None
     return _hit_response(found[2])
@@ -523,7 +525,7 @@ def page_shows_products(
     """
     if not has_request_context():
         return
-    named = request.environ.setdefault(_NAMED, set())
+    named = this_request().environ.setdefault(_NAMED, set())
     if whole:
         named.update(product_counter(i) for i in product_ids)
         named.update(card_counters((), facets))

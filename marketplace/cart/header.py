@@ -19,6 +19,7 @@ from marketplace.cart import services
 from marketplace.cart.current import request_user
 from marketplace.cart.models import Cart, CartLine
 from marketplace.extensions import db
+from marketplace.request_locals import this_request
 
 #: request.environ key: the count, read at most once per request (the environ lives exactly as long
 #: as the request; `g` can outlive several when an app context was already pushed).
@@ -70,10 +71,11 @@ def header_cart_count() -> int:
     """This request's cart count for the header (called by base.html; read once per request)."""
     if not has_request_context():
         return 0  # an email or a CLI render: no visitor, no header count
-    environ = request.environ
+    req = this_request()
+    environ = req.environ
     if _MEMO not in environ:
         user = request_user()
-        token = request.cookies.get(services.CART_COOKIE)
+        token = req.cookies.get(services.CART_COOKIE)
         if user is None and not token:
             count = 0  # the visitors whose pages may be cached and shared: they have no cart
         else:

@@ -12,12 +12,13 @@ something to show there gets their own page, never stored and sent `private, no-
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 
 from marketplace.accounts.access import request_user
 from marketplace.extensions import db
 from marketplace.favourites import services
 from marketplace.favourites.models import Favourite, StockAlert
+from marketplace.request_locals import this_request
 
 #: The product ids this visitor opened, newest first: "12.7.31".
 RECENT_COOKIE = "recently_viewed"
@@ -30,19 +31,19 @@ _ALERTS_MEMO = "marketplace.login_has_pending_alerts"
 
 def guest_favourite_ids() -> list[int]:
     return services.parse_id_cookie(
-        request.cookies.get(services.FAVOURITES_COOKIE), services.MAX_GUEST_FAVOURITES
+        this_request().cookies.get(services.FAVOURITES_COOKIE), services.MAX_GUEST_FAVOURITES
     )
 
 
 def recent_ids() -> list[int]:
-    return services.parse_id_cookie(request.cookies.get(RECENT_COOKIE), MAX_RECENT)
+    return services.parse_id_cookie(this_request().cookies.get(RECENT_COOKIE), MAX_RECENT)
 
 
 def request_favourite_ids() -> frozenset[int]:
     """Products this visitor saved: one query for an account, the cookie for a guest, else none."""
     if not has_request_context():
         return frozenset()
-    environ = request.environ
+    environ = this_request().environ
     if _MEMO not in environ:
         user = request_user()
         if user is not None:
@@ -65,7 +66,8 @@ def account_favourite_ids_column(user_id: sa.ColumnElement[int]) -> sa.ScalarSel
 def remember_favourite_ids(text: str | None) -> None:
     """This request's saved ids, read with the user: `request_favourite_ids` will not read them."""
     if has_request_context():
-        request.environ[_MEMO] = frozenset(int(pid) for pid in text.split(",")) if text else frozenset()
+        saved = frozenset(int(pid) for pid in text.split(",")) if text else frozenset()
+        this_request().environ[_MEMO] = saved
 
 
 def account_has_alerts_column(user_id: sa.ColumnElement[int]) -> sa.Exists:
@@ -77,12 +79,12 @@ def account_has_alerts_column(user_id: sa.ColumnElement[int]) -> sa.Exists:
 
 
 def remember_has_alerts(value: bool | None) -> None:
-    request.environ[_ALERTS_MEMO] = bool(value)
+    this_request().environ[_ALERTS_MEMO] = bool(value)
 
 
 def may_have_pending_alert() -> bool:
     """False only when the login's read said this visitor waits for no product."""
-    return not has_request_context() or request.environ.get(_ALERTS_MEMO, True)
+    return not has_request_context() or this_request().environ.get(_ALERTS_MEMO, True)
 
 
 def set_id_cookie(response, name: str, ids: list[int], *, days: int) -> None:
@@ -97,5 +99,5 @@ def set_id_cookie(response, name: str, ids: list[int], *, days: int) -> None:
 def shows_recently_viewed() -> bool:
     """Whether this product page draws the visitor's recently viewed row: the cookie names a product
     other than the one shown (read from the request alone, before any cache lookup)."""
-    current = (request.view_args or {}).get("product_id")
+    current = (this_request().view_args or {}).get("product_id")
     return any(pid != current for pid in recent_ids())

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from marketplace import slots
@@ -20,6 +19,7 @@ from marketplace.favourites.current import request_favourite_ids
 from marketplace.i18n import localized
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
+from marketplace.request_locals import csrf_token, this_request
 from marketplace.seller.models import SellerStatus
 
 #: request.environ key: this page's path, the hearts' way back (computed once per page).
@@ -44,11 +44,12 @@ class HeartView:
 def back_url() -> str:
     if not has_request_context():
         return "/"
-    environ = request.environ
+    req = this_request()
+    environ = req.environ
     if _BACK not in environ:
-        back = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
-        if request.query_string:
-            back += "?" + request.query_string.decode("latin-1")[:500]
+        back = "/" + quote(req.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
+        if req.query_string:
+            back += "?" + req.query_string.decode("latin-1")[:500]
         environ[_BACK] = safe_next_url(back) or "/"
     return environ[_BACK]
 
@@ -58,7 +59,7 @@ def card_heart_texts() -> tuple[str, str]:
     listing has 24 hearts; Flask-Babel finds the catalogue again for every string, ≈ 25 µs)."""
     if not has_request_context():
         return _("Save “%(title)s” to favourites"), _("Remove “%(title)s” from favourites")
-    environ = request.environ
+    environ = this_request().environ
     if _HEART_TEXTS not in environ:
         environ[_HEART_TEXTS] = (
             _("Save “%(title)s” to favourites"),
@@ -124,7 +125,7 @@ def page_heart(product_id: int) -> Markup:
         "label": str(escape(view.label)),
         "other_label": str(escape(view.other_label)),
         "next_url": str(escape(view.next_url)),
-        "token": str(escape(generate_csrf())),
+        "token": str(escape(csrf_token())),
         "action": str(escape(url_for("favourites.toggle"))),
     }
     return slots.fill(heart_frame(view.saved, compact=False), values.__getitem__)

@@ -36,6 +36,7 @@ from marketplace.favourites.current import (
     set_id_cookie,
 )
 from marketplace.i18n import current_language
+from marketplace.request_locals import this_request
 from marketplace.seller.visibility import public_products_select
 from marketplace.types import utcnow
 from marketplace.views_support import asks_for_json, error_messages, json_error
@@ -165,9 +166,10 @@ def back_in_stock(product_id: int):
 def remember_product_view(response):
     """After a product page (rendered or from the page cache), put it first in the visitor's
     recently viewed cookie. Runs after the page cache stored the page, so no stored page carries it."""
-    if request.endpoint != "storefront.product" or response.status_code != 200:
+    req = this_request()
+    if req.endpoint != "storefront.product" or response.status_code != 200:
         return response
-    product_id = (request.view_args or {}).get("product_id")
+    product_id = (req.view_args or {}).get("product_id")
     ids = recent_ids()
     if not isinstance(product_id, int) or ids[:1] == [product_id]:
         return response

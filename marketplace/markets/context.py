@@ -25,10 +25,11 @@ from functools import lru_cache
 from typing import Optional
 from urllib.parse import parse_qsl
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 
 from marketplace.extensions import db
 from marketplace.lru import BoundedLRU, per_app
+from marketplace.request_locals import this_app, this_g, this_request, this_user
 from marketplace.types import utcnow
 
 HOME_COUNTRY = "ID"
@@ -159,10 +160,9 @@ def cache_variant() -> str:
 
 
 def _account_choice() -> Optional[tuple[Optional[str], Optional[str]]]:
-    from flask_login import current_user
-
-    if getattr(current_user, "is_authenticated", False):
-        return getattr(current_user, "country", None), getattr(current_user, "currency", None)
+    user = this_user()
+    if getattr(user, "is_authenticated", False):
+        return getattr(user, "country", None), getattr(user, "currency", None)
     return None
 
 
@@ -191,8 +191,10 @@ def current_rates():
     from marketplace.markets.services import DEFAULT_STALE_DAYS, RateTable, load_latest_rates
 
     in_request = has_request_context()
-    if in_request and "rate_table" in g:
-        return g.rate_table
+    if in_request:
+        kept = this_g().get("rate_table")
+        if kept is not None:
+            return kept
     rates = kept_for_generation(RATE_TABLES, load_latest_rates) if in_request else None
     if rates is None:
         rates = load_latest_rates(db.session)
@@ -202,7 +204,7 @@ def current_rates():
         stale_days=int(current_app.config.get("RATE_STALE_DAYS", DEFAULT_STALE_DAYS)),
     )
     if in_request:
-        g.rate_table = table
+        this_g().rate_table = table
     return table
 
 
@@ -211,7 +213,7 @@ def kept_for_generation(store: str, load, *, kept: int = RATE_GENERATIONS_KEPT):
     process and kept in `app.extensions[store]` (a BoundedLRU of `kept` generations, each entry used
     for RATE_TABLE_SECONDS at most); None when there is no generation to read. Only for what every
     change bumps that generation for, and for results nobody mutates (they are shared by requests)."""
-    read_generation = current_app.extensions.get(RATE_GENERATION)
+    read_generation = this_app().extensions.get(RATE_GENERATION)
     generation = read_generation() if read_generation is not None else None
     if generation is None:
         return None
@@ -233,12 +235,13 @@ def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list
     """
     from flask_babel import gettext as _
 
-    query = request.args if query is None else query
+    req = this_request()
+    query = req.args if query is None else query
     asked = choose_market(
         query=query,
-        cookies=request.cookies,
+        cookies=req.cookies,
         account=_account_choice(),
-        accept_language=request.headers.get("Accept-Language", ""),
+        accept_language=req.headers.get("Accept-Language", ""),
     )
     problems: list[str] = []
     raw_currency = query.get("currency")
@@ -273,8 +276,9 @@ def current_market() -> Market:
     """The market for this request (home market outside a request)."""
     if not has_request_context():
         return HOME_MARKET
-    market = g.get("market")
+    request_globals = this_g()
+    market = request_globals.get("market")
     if market is None:
         market, _problems = resolve_market()
-        g.market = market
+        request_globals.market = market
     return market

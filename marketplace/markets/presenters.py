@@ -21,6 +21,7 @@ from marketplace.markets.context import (
 )
 from marketplace.markets.services import display_price
 from marketplace.money import Money
+from marketplace.request_locals import this_request
 
 
 def price_money(idr_minor: int, currency: str | None = None) -> Money:
@@ -84,8 +85,9 @@ def market_switcher(lang: str) -> dict:
     to come back to."""
     market = current_market()
     # Back to this page with its other arguments (a search, a page number) but not the old choice.
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("currency", "country")]
-    back = "/" + quote(request.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
+    req = this_request()
+    kept = [(k, v) for k, v in req.args.items(multi=True) if k not in ("currency", "country")]
+    back = "/" + quote(req.path.lstrip("/"), safe="/-_.~:@!$&'()*+,;=")
     if kept:
         back += "?" + urlencode(kept[:20])
     return {

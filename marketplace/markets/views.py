@@ -36,6 +36,7 @@ from marketplace.markets.context import (
 from marketplace.markets.forms import RateForm
 from marketplace.markets.presenters import conversion_note, market_switcher
 from marketplace.money import Money
+from marketplace.request_locals import this_request
 from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
@@ -47,7 +48,8 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def _asked() -> bool:
-    return "currency" in request.args or "country" in request.args
+    args = this_request().args
+    return "currency" in args or "country" in args
 
 
 def _granted(choice, market) -> tuple[str | None, str | None]:

@@ -36,7 +36,6 @@ from dataclasses import dataclass, replace
 
 from flask import current_app, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -54,6 +53,7 @@ from marketplace.markets.presenters import price_money
 from marketplace.questions import current as waiting_questions
 from marketplace.questions import presenters as question_presenters
 from marketplace.questions import services as questions
+from marketplace.request_locals import csrf_token, this_request
 from marketplace.reviews import presenters as review_presenters
 from marketplace.storefront import contact_share, grids, presenters, related, seo, variant_presenters
 from marketplace.storefront.presenters import CardView
@@ -123,15 +123,16 @@ def _cache():
 
 def _key(product_id: int, lang: str) -> tuple:
     market = current_market()
+    req = this_request()
     return (
         product_id,
         lang,
         market.currency,
         market.country,
         market.is_domestic,
-        request.host_url,
-        request.script_root,
-        bool(current_user.is_authenticated),
+        req.host_url,
+        req.script_root,
+        request_user() is not None,
         market_today(),
     )
 
@@ -152,8 +153,9 @@ def _read_counters(cache, pages: ProductPages, product_id: int) -> dict[str, int
         except STORE_ERRORS as error:
             cache._unavailable(error)
             return None
-    request.environ.setdefault(GENERATION_MEMO, Stamp(current[CATALOGUE], current[PRODUCTS]))
-    request.environ[_COUNTERS] = current
+    environ = this_request().environ
+    environ.setdefault(GENERATION_MEMO, Stamp(current[CATALOGUE], current[PRODUCTS]))
+    environ[_COUNTERS] = current
     return current
 
 
@@ -164,7 +166,7 @@ def _recent_counters(product_id: int) -> list[str]:
 def _counters_to_read_with_login() -> list[str]:
     """What `_read_counters` will read on this product page, named from the URL and cookies alone
     (none when no page of the product is kept yet)."""
-    product_id = (request.view_args or {}).get("product_id")
+    product_id = (this_request().view_args or {}).get("product_id")
     names = product_pages().counters.get(product_id) if product_id is not None else None
     return [] if names is None else [*names, *_recent_counters(product_id)]
 
@@ -308,10 +310,10 @@ def page_parts(session: Session, frame: ProductFrame, lang: str) -> dict[str, Ma
     def value(name: str) -> str:
         if name not in filled:
             if name == "csrf":
-                filled[name] = str(escape(generate_csrf()))
+                filled[name] = str(escape(csrf_token()))
             elif name in _GRIDS:
                 cards = getattr(frame, _GRIDS[name])
-                filled[name] = grids.card_items(cards, generate_csrf(), url_for("favourites.toggle"))
+                filled[name] = grids.card_items(cards, csrf_token(), url_for("favourites.toggle"))
             else:
                 filled[name] = "".join(template.blocks[name](context))
         return filled[name]
@@ -326,7 +328,7 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
     waiting = []
     if user is not None:
         own_shop = frame.seller_id in user_seller_ids(session, user)
-        read = request.environ.get(_WAITING)
+        read = this_request().environ.get(_WAITING)
         if read is not None and read[0] == product_id:
             waiting = read[1]
         elif waiting_questions.may_have_waiting():
@@ -349,7 +351,7 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
             waiting=waiting,
             logged_in=user is not None,
             own_shop=own_shop,
-            back=request.path,
+            back=this_request().path,
             lang=lang,
         ),
         "recently_viewed": _recently_viewed(session, product_id, lang),
@@ -362,7 +364,7 @@ def _recently_viewed(session: Session, product_id: int, lang: str) -> list[CardV
     wanted = [pid for pid in recent_ids() if pid != product_id]
     if not wanted:
         return []
-    current = request.environ.get(_COUNTERS) or {}
+    current = this_request().environ.get(_COUNTERS) or {}
     catalogue = current.get(CATALOGUE)
     cards = product_pages().cards
     market = presenters.cards_market_key()

@@ -22,6 +22,7 @@ from marketplace.i18n import current_language, localized
 from marketplace.lru import BoundedLRU, per_app
 from marketplace.media import picture_attrs
 from marketplace.money import Money
+from marketplace.request_locals import this_request
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_filter
 from marketplace.storefront import variant_seo
@@ -88,9 +89,10 @@ def kept_page_links(lang: str) -> PageLinks | None:
     """`page_links(lang)`, kept per address, language and host: every part of it is a function of
     those (the path and arguments, the configured languages, the host and mount point of absolute
     URLs, the share image's alt text in `lang`); ≈ 40 µs a page to build."""
-    if request.endpoint not in INDEXABLE_ENDPOINTS or request.method != "GET":
+    req = this_request()
+    if req.endpoint not in INDEXABLE_ENDPOINTS or req.method != "GET":
         return None
-    key = (request.endpoint, request.path, request.query_string, lang, request.host_url, request.script_root)
+    key = (req.endpoint, req.path, req.query_string, lang, req.host_url, req.script_root)
     kept = per_app("seo_page_links", lambda: BoundedLRU(PAGE_LINKS_KEPT))
     found = kept.get(key)
     if found is None:
