@@ -15,8 +15,11 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
+from marketplace.html_refs import latin1_html
+
 MARK = "\ue000"  # a private-use character: never in a translation, a URL or a name
-_SLOT = re.compile(MARK + r"([a-z0-9_]+)" + MARK)
+#: A mark, or the mark as `latin1_html` writes it.
+_SLOT = re.compile(r"(?:\ue000|&#57344;)([a-z0-9_]+)(?:\ue000|&#57344;)")
 
 
 def mark(name: str) -> Markup:
@@ -25,8 +28,9 @@ def mark(name: str) -> Markup:
 
 
 def split(html: str) -> tuple[str, ...]:
-    """The frame of rendered `html`: literal HTML at even positions, slot names at odd ones."""
-    return tuple(_SLOT.split(html))
+    """The frame of rendered `html`: literal HTML at even positions, slot names at odd ones. The
+    literal HTML is kept in Latin-1 (`html_refs.latin1_html`): a frame is joined on every request."""
+    return tuple(_SLOT.split(latin1_html(html)))
 
 
 def fill(frame: tuple[str, ...], value: Callable[[str], str]) -> Markup:

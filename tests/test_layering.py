@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "marketplace"
 KERNEL = {
     "config", "money", "types", "timezones", "i18n", "forms", "errors", "params", "numbers",
     "extensions", "spreadsheets", "compression", "assets", "signals", "menus", "contact",
-    "views_support", "client_timeout", "safe_gc", "lru", "slots", "upserts",
+    "views_support", "client_timeout", "safe_gc", "lru", "slots", "upserts", "request_locals",
+    "html_refs",
 }  # fmt: skip
 WIRING = {"__init__", "application", "web", "cli", "serve", "models"}
 

@@ -306,8 +306,7 @@ def _rate_generation() -> int | None:
 
 
 def _request_memo() -> dict:
-    # The WSGI environ lives exactly as long as the request (an app context may outlive several
-    # requests in tests and CLI code), so the generation is read at most once per request.
+    # The WSGI environ lives as long as the request (an app context may outlive several): one read.
     return this_request().environ if has_request_context() else {}
 
 
@@ -400,11 +399,10 @@ def serve_cached_page():
     anonymous GET of a public page; the after_request hooks (security headers, the language cookie,
     the session cookie holding a new CSRF token) still run on the hit, as on a render.
     """
-    req = this_request()
+    req, app = this_request(), this_app()
     rule = req.url_rule
     if rule is None:
         return None
-    app = this_app()
     view = app.view_functions.get(rule.endpoint)
     if view is None or not getattr(view, "page_cached", False):
         return None

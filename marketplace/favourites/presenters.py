@@ -3,7 +3,6 @@ back-in-stock form. Every decision (saved or not, which label, on sale or not) i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -16,6 +15,7 @@ from marketplace import slots
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.favourites.current import request_favourite_ids
+from marketplace.html_refs import latin1_html
 from marketplace.i18n import localized
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
@@ -68,6 +68,12 @@ def card_heart_texts() -> tuple[str, str]:
     return environ[_HEART_TEXTS]
 
 
+def card_heart_html() -> tuple[str, str]:
+    """`card_heart_texts` as HTML (escaped, in Latin-1: `html_refs`) with the title's place left:
+    `escape(text % title)` is `escape(text) % escape(title)`, and the text is prepared once."""
+    return tuple(latin1_html(str(escape(text))) for text in card_heart_texts())
+
+
 def heart(product_id: int, title: str = "") -> HeartView:
     """The heart of one product for this visitor (their saved ids are read once per request).
 
@@ -89,10 +95,6 @@ def heart(product_id: int, title: str = "") -> HeartView:
     )
 
 
-#: A card heart's form split at its slots (even positions literal HTML, odd positions slot names).
-_HEART_SLOT = re.compile("\ue000([a-z_]+)\ue000")
-
-
 def heart_frame(saved: bool, *, compact: bool = True) -> tuple[str, ...]:
     """The compact heart form (macros/favourites.html) rendered once per app for saved and not
     saved, with marks where a card's own values go: a listing's 24 hearts then cost a join each
@@ -112,7 +114,7 @@ def heart_frame(saved: bool, *, compact: bool = True) -> tuple[str, ...]:
         )
         macro = current_app.jinja_env.get_template("macros/favourites.html").module.heart
         html = str(macro(view, compact=compact, token=mark("token"), action=mark("action")))
-        frame = frames.setdefault(saved, tuple(_HEART_SLOT.split(html)))
+        frame = frames.setdefault(saved, slots.split(html))
     return frame
 
 
@@ -122,8 +124,8 @@ def page_heart(product_id: int) -> Markup:
     view = heart(product_id)
     values = {
         "product_id": str(escape(product_id)),
-        "label": str(escape(view.label)),
-        "other_label": str(escape(view.other_label)),
+        "label": latin1_html(str(escape(view.label))),
+        "other_label": latin1_html(str(escape(view.other_label))),
         "next_url": str(escape(view.next_url)),
         "token": str(escape(csrf_token())),
         "action": str(escape(url_for("favourites.toggle"))),
@@ -140,7 +142,7 @@ def card_hearts(token: str, action: str) -> Callable[[int, str], str]:
     labels and a join of the frame's pieces.
     """
     saved_ids = request_favourite_ids()
-    save_text, unsave_text = card_heart_texts()
+    save_html, unsave_html = card_heart_html()
     shared = {
         "token": str(escape(token)),
         "action": str(escape(action)),
@@ -150,8 +152,8 @@ def card_hearts(token: str, action: str) -> Callable[[int, str], str]:
 
     def fill(product_id: int, title: str) -> str:
         saved = product_id in saved_ids
-        save = str(escape(save_text % {"title": title}))
-        unsave = str(escape(unsave_text % {"title": title}))
+        named = {"title": str(escape(title))}
+        save, unsave = save_html % named, unsave_html % named
         values = {
             **shared,
             "product_id": str(escape(product_id)),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from marketplace.favourites.current import request_favourite_ids
-from marketplace.favourites.presenters import back_url, card_heart_texts, card_hearts, heart_frame
+from marketplace.favourites.presenters import back_url, card_heart_html, card_hearts, heart_frame
 
 if TYPE_CHECKING:
     from marketplace.storefront.presenters import CardView
@@ -64,15 +64,16 @@ UnsavedGrid = tuple[list[str], tuple[tuple[int, str], ...], tuple[tuple[int, int
 
 def unsaved_grid(cards: Iterable[CardView], texts: tuple[str, str]) -> UnsavedGrid:
     """`card_items(cards, …)` for a visitor who saved none of them, as pieces (the card bodies are
-    the kept strings themselves, not copies) with the hearts' shared values at the open slots."""
+    the kept strings themselves, not copies) with the hearts' shared values at the open slots.
+    `texts`: the hearts' two labels as HTML with the title's place (`card_heart_html`)."""
     save_text, unsave_text = texts
     frame = heart_frame(False)
     pieces: list[str] = []
     open_slots: list[tuple[int, str]] = []
     hearts: list[tuple[int, int, int]] = []
     for card in cards:
-        save = str(escape(save_text % {"title": card.title}))
-        unsave = str(escape(unsave_text % {"title": card.title}))
+        named = {"title": str(escape(card.title))}
+        save, unsave = save_text % named, unsave_text % named
         values = {"product_id": str(escape(card.id)), "label": save, "other_label": unsave}
         pieces += (_GRID_HEAD_OPEN, card.body, _GRID_HEAD_CLOSE)
         first = len(pieces)
@@ -95,7 +96,7 @@ def card_items(cards: Iterable[CardView], token: str, action: str) -> Markup:
     if isinstance(cards, GridSlot):
         return Markup(cards)  # noqa: S704 - a slot mark, filled per request
     if isinstance(cards, CardList):
-        pieces, open_slots, hearts = cards.grid(card_heart_texts())
+        pieces, open_slots, hearts = cards.grid(card_heart_html())
         shared = {
             "token": str(escape(token)),
             "action": str(escape(action)),

@@ -13,9 +13,10 @@ from datetime import date
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
+from marketplace.html_refs import latin1_html
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
@@ -210,7 +211,8 @@ def product_card(
     body = bodies.get(key)
     if body is None:
         fields = _card_fields(product, lang, lazy=lazy, headline=headline)
-        body = Markup(current_app.jinja_env.get_template("storefront/_card_body.html").render(card=fields))  # noqa: S704 - Jinja output, autoescaped
+        html = current_app.jinja_env.get_template("storefront/_card_body.html").render(card=fields)
+        body = Markup(latin1_html(html))  # noqa: S704 - Jinja output, autoescaped
         bodies.put(key, body)
     return CardView(id=product.id, title=localized(product, "title", lang), body=body)
 
@@ -513,14 +515,22 @@ def pagination(result, url_for_page) -> Pagination | None:
     )
 
 
+def search_heading(q: str) -> str:
+    """The search page's heading: the words searched for, or all products."""
+    if not q:
+        return _("All products")
+    return Markup(latin1_html(str(escape(_("Results for “%(q)s”", q=q)))))  # noqa: S704 - escaped here
+
+
 def result_summary(result) -> str:
     if not result.total:
         return _("No products found.")
     if result.total_capped:
-        return _(
+        text = _(
             "Showing %(first)d–%(last)d of more than %(total)s products",
             first=result.first_index,
             last=result.last_index,
             total=format_number(result.total),
         )
+        return Markup(latin1_html(str(escape(text))))  # noqa: S704 - escaped here
     return ngettext("%(num)d product", "%(num)d products", result.total)

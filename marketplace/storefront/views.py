@@ -355,6 +355,7 @@ def search():
     return render_template(
         "storefront/search.html",
         q=params.q,
+        heading=presenters.search_heading(params.q),
         params=params,
         cards=_cards(result.items, lang),
         result=result,
