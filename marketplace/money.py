@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import NumberPattern, get_currency_precision
+from babel.numbers import NumberPattern, get_currency_precision, get_currency_symbol
 
 # Rupiah has had no coins below Rp 1 in use for decades; prices are whole rupiah everywhere.
 OWN_EXPONENTS = {"IDR": 0}
@@ -125,3 +126,88 @@ def convert(amount: Money, rate: Decimal, to_currency: str) -> Money:
     target_exp = currency_exponent(to_currency)
     value = (amount.as_decimal() * rate).scaleb(target_exp)
     return Money(int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)), to_currency.upper())
+
+
+# ------------------------------------------------------------------ amounts as people type them
+
+#: Short marks people type for a currency besides its code and CLDR's symbols ("$20" in Singapore).
+_LOCAL_MARKS = {"SGD": ("S$", "$"), "AUD": ("$",), "MYR": ("RM",)}
+#: Whole units: digits alone, or 1-3 digits then groups of exactly three, all with one separator.
+_WHOLE_UNITS = re.compile(r"[0-9]+|[0-9]{1,3}(?P<sep>[., \u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*")
+#: More digits than any price filter needs (int() of a long string is slow, and nothing is that dear).
+_MAX_TYPED_DIGITS = 15
+
+
+@lru_cache(maxsize=32)  # one entry per currency
+def _currency_marks(currency: str) -> tuple[str, ...]:
+    """What may stand before or after a typed amount: the code, the symbols in English and Indonesian
+    ("$", "US$"), local short ones; longest first so "US$" is taken whole, not as "US" and "$"."""
+    marks = {currency, *_LOCAL_MARKS.get(currency, ())}
+    marks.update(get_currency_symbol(currency, locale) for locale in ("en", "id"))
+    return tuple(sorted((mark.lower() for mark in marks), key=len, reverse=True))
+
+
+def _strip_marks(text: str, currency: str) -> str:
+    lowered = text.lower()
+    for mark in _currency_marks(currency):
+        if lowered.startswith(mark):
+            text, lowered = text[len(mark) :].strip(), lowered[len(mark) :].strip()
+            break
+    for mark in _currency_marks(currency):
+        if lowered.endswith(mark):
+            text = text[: -len(mark)].strip()
+            break
+    return text
+
+
+def parse_typed_amount(raw: object, currency: str) -> int | None:
+    """An amount typed in major units of `currency` ("20.50", "1,234.50", "20,50", "$20"), in its
+    minor units (2050); None when it is empty or cannot be read without guessing.
+
+    Read the same whatever the reader's language, so a link means one amount for everyone. After a
+    lone "." or ",", up to the currency's decimals ("20.5", "20,50") are the fraction; exactly three
+    digits are a thousands group ("1.234", "1,234": no currency offered has three decimals); with
+    both marks the last one is the decimal point ("1,234.50", "1.234,50"). Thousands come in groups
+    of three ("1.2.3" is refused). The code or a symbol may stand before or after ("US$ 20", "20 €").
+    Signs, exponents, more decimals than the currency has and digits other than ASCII are refused.
+    """
+    code = currency.upper()
+    exponent = currency_exponent(code)
+    text = _strip_marks(str(raw if raw is not None else "").strip(), code)
+    if not text or not text.isascii():
+        return None
+    whole, fraction = text, ""
+    last = max(text.rfind("."), text.rfind(","))
+    if exponent and last >= 0:
+        after = text[last + 1 :]
+        both_marks = "." in text and "," in text
+        if after.isdigit() and len(after) <= exponent and (both_marks or len(after) != 3):
+            whole, fraction = text[:last], after
+            if text[last] in whole:
+                return None  # "1,234,56": the decimal mark cannot also group thousands
+    if whole and not _WHOLE_UNITS.fullmatch(whole):
+        return None
+    digits = re.sub(r"[^0-9]", "", whole)
+    if (not digits and not fraction) or len(digits) > _MAX_TYPED_DIGITS:
+        return None
+    return int(digits or "0") * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
+
+
+def amount_arg(minor: int, currency: str) -> str:
+    """An amount in major units as an address states it: "20", "20.50", "50000" (a point, no grouping,
+    decimals only when there are cents), which `parse_typed_amount` reads back exactly."""
+    exponent = currency_exponent(currency)
+    units, cents = divmod(int(minor), 10**exponent) if exponent else (int(minor), 0)
+    return f"{units}.{cents:0{exponent}d}" if cents else str(units)
+
+
+def amount_field_text(minor: int, currency: str, lang: str) -> str:
+    """An amount in major units as a form field shows it for `lang` to read and type again: "20,50"
+    in Indonesian, "20.50" in English, "20" when whole; no symbol and no grouping."""
+    text = amount_arg(minor, currency)
+    return text.replace(".", _decimal_mark(lang)) if "." in text else text
+
+
+@lru_cache(maxsize=8)  # one entry per language
+def _decimal_mark(lang: str) -> str:
+    return Locale.parse(lang).number_symbols["latn"]["decimal"]

@@ -2,9 +2,11 @@
 
 Rendering it cost ≈ 0.3 ms of every search page (four selects of some thirty options, a dozen
 translated strings). What it shows depends on the language, the mount point, whether any filter
-is on (the form offers "clear filters") and the choices offered: the clusters, desa,
-label types and sorts with their labels. Which options are selected, the "in stock" box, the words,
-the prices, the number of filters on and the "clear filters" address are per request.
+is on (the form offers "clear filters"), the currency the visitor sees prices in (the price fields'
+legend, keyboard and hidden `price_currency`), whether a link's price range in another currency is
+explained, and the choices offered: the clusters, desa, label types and sorts with their labels.
+Which options are selected, the "in stock" box, the words, the prices (in the visitor's currency),
+that explanation, the number of filters on and the "clear filters" address are per request.
 
 So the form (templates/storefront/_search_filters.html) is rendered once per key with slot marks for
 those, and kept as literal pieces and slot names in a bounded least-recently-used store per app, as
@@ -54,10 +56,15 @@ def _choices(options: Sequence[dict]) -> tuple:
 def search_filters(context: Context) -> Markup:
     """The search page's <details> form of filters and sorting for this request."""
     has_filters = bool(context["has_filters"])
+    price_form = context["price_form"]
     key = (
         context.get("lang"),
         request.script_root,
         has_filters,
+        price_form.legend,
+        price_form.price_currency,
+        price_form.inputmode,
+        bool(price_form.link_note),
         *(_choices(context[name]) for name in _OPTION_LISTS),
     )
     frames = filter_frames()
@@ -68,6 +75,7 @@ def search_filters(context: Context) -> Markup:
             "q": slots.mark("q"),
             "min_price": slots.mark("min_price"),
             "max_price": slots.mark("max_price"),
+            "price_note": slots.mark("price_note"),
             "in_stock": slots.mark("in_stock"),
             "clear_filters_url": slots.mark("clear_filters_url"),
             "filters_on": slots.mark("filters_on"),
@@ -92,10 +100,12 @@ def _filters_on(count: int) -> str:
 
 def _slot_values(context: Context) -> dict[str, str]:
     params = context["params"]
+    price_form = context["price_form"]
     values = {
         "q": context.get("q") or "",
-        "min_price": "" if params.min_price is None else params.min_price,
-        "max_price": "" if params.max_price is None else params.max_price,
+        "min_price": price_form.min_text,
+        "max_price": price_form.max_text,
+        "price_note": price_form.link_note,
         "in_stock": " checked" if params.in_stock else "",
         "clear_filters_url": context["clear_filters_url"],
         "filters_on": _filters_on(params.filters_on),

@@ -21,13 +21,15 @@ from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
 from marketplace.lru import BoundedLRU, per_app
-from marketplace.markets.context import current_market, current_rates
+from marketplace.markets.context import HOME_CURRENCY, current_market, current_rates
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
+from marketplace.money import Money, amount_field_text, currency_exponent
 from marketplace.reviews.presenters import RatingSummary, rating_summary, sold_text
 from marketplace.seller.models import Seller
 from marketplace.storefront.grids import CardList
 from marketplace.storefront.listings import ClusterSummary, VillageSummary
+from marketplace.storefront.price_filter import PricedSearch
 
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
 EAGER_CARDS = 4
@@ -534,3 +536,53 @@ def result_summary(result) -> str:
         )
         return Markup(latin1_html(str(escape(text))))  # noqa: S704 - escaped here
     return ngettext("%(num)d product", "%(num)d products", result.total)
+
+
+@dataclass(frozen=True)
+class PriceRangeForm:
+    """The search form's price fields, in the currency the reader sees prices in."""
+
+    legend: str  # "Harga (USD)"; rupiah: "Harga (Rp)"
+    #: The hidden `price_currency` field's value: the reader's currency; "" for rupiah, whose
+    #: searches' addresses name none (as they always did).
+    price_currency: str
+    inputmode: str  # "decimal" where the currency has cents, so phones offer the decimal mark
+    min_text: str  # the bounds as the reader types them ("20,50" in Indonesian); "" for none
+    max_text: str
+    #: When the address's range is in another currency: that range, as the link states it.
+    link_note: str
+
+
+def _range_text(low: Money | None, high: Money | None, lang: str) -> str:
+    if low is not None and high is not None:
+        return _("%(low)s to %(high)s", low=low.format(lang), high=high.format(lang))
+    if low is not None:
+        return _("from %(price)s", price=low.format(lang))
+    return _("up to %(price)s", price=high.format(lang))
+
+
+def _field_text(amount: Money | None, lang: str) -> str:
+    return "" if amount is None else amount_field_text(amount.minor, amount.currency, lang)
+
+
+def price_range_form(priced: PricedSearch, lang: str) -> PriceRangeForm:
+    """The price fields for `priced`'s reader: legend, hidden price_currency, the bounds, the link's
+    range."""
+    code = priced.shown_currency
+    rupiah = code == HOME_CURRENCY
+    note = ""
+    if priced.converted:
+        note = _(
+            "This search's price range was set in %(currency)s (%(range)s); "
+            "the fields show it in your currency.",
+            currency=priced.params.range_currency,
+            range=_range_text(priced.asked_min, priced.asked_max, lang),
+        )
+    return PriceRangeForm(
+        legend=_("Price (Rp)") if rupiah else _("Price (%(currency)s)", currency=code),
+        price_currency="" if rupiah else code,
+        inputmode="decimal" if currency_exponent(code) else "numeric",
+        min_text=_field_text(priced.shown_min, lang),
+        max_text=_field_text(priced.shown_max, lang),
+        link_note=note,
+    )

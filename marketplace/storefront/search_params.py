@@ -1,5 +1,9 @@
 """Search parameters of the public catalogue: parsed from query arguments, never raising.
 
+A price range is in the currency the address states (`price_currency=USD`; none: rupiah, as
+every address was before); storefront.price_filter turns it into rupiah for the query. It is not
+`currency`, which on every page, this one too, chooses the currency the visitor sees prices in.
+
 parse_search_params(args) -> SearchParams          never raises; bad values in .ignored
 drop_unknown_filters(params, *, cluster_slugs=, village_slugs=, label_codes=) -> SearchParams
 """
@@ -11,6 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from marketplace.markets.context import HOME_CURRENCY, normalize_currency
+from marketplace.money import amount_arg, parse_typed_amount
+
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating", "best_selling")
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 60
@@ -20,7 +27,7 @@ MAX_QUERY_LENGTH = 200
 MAX_QUERY_TOKENS = 8
 #: Pages past this are treated as malformed (keeps OFFSET small and cheap).
 MAX_PAGE = 10_000
-#: Prices above this (Rp 1 trillion) are not a real filter, and would overflow nothing but patience.
+#: Prices above this (Rp 1 trillion; as many cents of a currency abroad) are not a real filter.
 MAX_PRICE = 10**12
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,139}$")
@@ -37,7 +44,8 @@ class SearchParams:
     """A validated search. Build with `parse_search_params(request.args)`; never raises.
 
     `ignored` names the parameters whose values were malformed and dropped (or, for `q`,
-    shortened), so a page can say so. Prices are whole rupiah (IDR minor units).
+    shortened), so a page can say so. Prices are minor units of `range_currency`: whole rupiah
+    unless the address names another currency.
     """
 
     q: str = ""
@@ -47,6 +55,9 @@ class SearchParams:
     label: str | None = None
     min_price: int | None = None
     max_price: int | None = None
+    #: The currency of min_price/max_price as the address names it (`price_currency=USD`); None
+    #: when it names none or there is no price range: rupiah.
+    price_currency: str | None = None
     in_stock: bool = False
     sort: str = "newest"
     page: int = 1
@@ -66,6 +77,15 @@ class SearchParams:
         return self.sort
 
     @property
+    def range_currency(self) -> str:
+        """The currency min_price and max_price are in."""
+        return self.price_currency or HOME_CURRENCY
+
+    @property
+    def has_price_range(self) -> bool:
+        return self.min_price is not None or self.max_price is not None
+
+    @property
     def has_filters(self) -> bool:
         """True when anything beyond the words narrows the results."""
         return self.filters_on > 0
@@ -79,7 +99,7 @@ class SearchParams:
                 bool(self.village),
                 bool(self.seller),
                 bool(self.label),
-                self.min_price is not None or self.max_price is not None,
+                self.has_price_range,
                 self.in_stock,
             )
         )
@@ -97,10 +117,12 @@ class SearchParams:
             value = getattr(params, name)
             if value:
                 args[name] = value
-        if params.min_price is not None:
-            args["min_price"] = str(params.min_price)
-        if params.max_price is not None:
-            args["max_price"] = str(params.max_price)
+        for name in ("min_price", "max_price"):
+            value = getattr(params, name)
+            if value is not None:
+                args[name] = amount_arg(value, params.range_currency)
+        if params.price_currency and params.has_price_range:
+            args["price_currency"] = params.price_currency
         if params.in_stock:
             args["in_stock"] = "1"
         if params.sort != default_sort(params.q):
@@ -125,7 +147,10 @@ def _parse_int(raw: str, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def _parse_price(raw: str) -> int | None:
+def _parse_price(raw: str, currency: str) -> int | None:
+    if currency != HOME_CURRENCY:
+        amount = parse_typed_amount(raw, currency)
+        return amount if amount is not None and amount <= MAX_PRICE else None
     # Indonesians write "Rp 50.000"; rupiah have no decimals, so separators can simply go.
     value = raw.strip().lower()
     value = value.removeprefix("rp").strip().removeprefix(".").strip()
@@ -142,7 +167,9 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
     """Validate raw query arguments into `SearchParams`, ignoring (and listing) malformed values.
 
     Accepted: q (cut to MAX_QUERY_LENGTH), cluster, village, seller (slugs), label (a label type
-    code), min_price/max_price (whole rupiah, "50.000" allowed; swapped when reversed), in_stock
+    code), price_currency (of the price range: one we offer; none: rupiah), min_price/max_price (in
+    it, in major units: "50.000" rupiah, "20.50" or "20,50" dollars; swapped when reversed; dropped
+    with an unknown price_currency, which they cannot be read in), in_stock
     (1/true/on/yes or 0/false/off/no), sort (one of SORTS; default relevance with words, newest
     without), page (1..MAX_PAGE), per_page (1..MAX_PER_PAGE). Empty values count as absent.
     """
@@ -170,13 +197,20 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
     if label_raw and label is None:
         ignored.append("label")
 
+    currency_raw = raw("price_currency").strip()
+    price_currency = normalize_currency(currency_raw) if currency_raw else None
+    if currency_raw and price_currency is None:
+        ignored.append("price_currency")
     prices: dict[str, int | None] = {}
     for name in ("min_price", "max_price"):
         value = raw(name).strip()
-        prices[name] = _parse_price(value) if value else None
+        readable = not currency_raw or price_currency is not None
+        prices[name] = _parse_price(value, price_currency or HOME_CURRENCY) if value and readable else None
         if value and prices[name] is None:
             ignored.append(name)
     min_price, max_price = prices["min_price"], prices["max_price"]
+    if min_price is None and max_price is None:
+        price_currency = None  # nothing is in it: the address means what it means without it
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
 
@@ -210,6 +244,7 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
         label=label,
         min_price=min_price,
         max_price=max_price,
+        price_currency=price_currency,
         in_stock=in_stock,
         sort=sort,
         page=page,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from marketplace.labels.visibility import label_code_token, label_day
 from marketplace.lru import BoundedLRU
+from marketplace.markets.context import HOME_CURRENCY
 from marketplace.storefront.search_params import SearchParams
 
 _STATEMENTS: BoundedLRU[sa.Select] = BoundedLRU(512)
@@ -64,7 +65,11 @@ class Filters:
 
 def bind_filters(params: SearchParams, today: date) -> tuple[Filters, dict]:
     """(the params' filters as bind parameters, the values to execute with): a price is set when
-    not None, any other filter when not empty, as the filters always read them."""
+    not None, any other filter when not empty, as the filters always read them. Prices are compared
+    with `price_minor` (rupiah): a range in another currency is converted first
+    (storefront.price_filter), else ValueError."""
+    if params.range_currency != HOME_CURRENCY and params.has_price_range:
+        raise ValueError(f"a price range in {params.range_currency} must be converted to rupiah first")
     values: dict = {"f_today": today}
     bound = {}
     for name in _FILTER_NAMES:

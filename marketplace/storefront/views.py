@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.favourites.current import shows_recently_viewed
 from marketplace.i18n import current_language, localized
 from marketplace.lru import BoundedLRU
-from marketplace.markets.context import kept_for_generation
+from marketplace.markets.context import current_market, current_rates, kept_for_generation
 from marketplace.reviews import presenters as review_presenters
 from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
@@ -24,6 +24,7 @@ from marketplace.storefront import (
     grids,
     listings,
     presenters,
+    price_filter,
     product_page,
     search_params,
     seo,
@@ -98,11 +99,7 @@ def _listing_facets(params: SearchParams) -> list[str]:
     facets = []
     if params.in_stock:
         facets.append(STOCK)
-    if (
-        params.min_price is not None
-        or params.max_price is not None
-        or params.sort in ("price_asc", "price_desc")
-    ):
+    if params.has_price_range or params.sort in ("price_asc", "price_desc"):
         facets.append(PRICE)
     if params.sort == "rating":
         facets.append(RATING)
@@ -117,8 +114,9 @@ def _choices() -> listings.Choices:
 
 
 def _search_page(params: SearchParams) -> storefront_search.ProductPage:
-    """One page of cards for `params`, kept while its products' cards, the facets its choice and
-    order rest on and the catalogue hold (the same things its cached page depends on)."""
+    """One page of cards for `params` (a price range in rupiah: storefront.price_filter), kept while
+    its products' cards, the facets its choice and order rest on and the catalogue hold (the same
+    things its cached page depends on). Keyed by the rupiah range, which a rate change moves."""
     today = market_today()  # a label's validity is by the market's day
 
     def load() -> Loaded:
@@ -346,7 +344,11 @@ def search():
         village_slugs=[v.village.slug for v in villages],
         label_codes=[label.code for label in labels],
     )
-    result = _search_page(params)
+    priced = price_filter.price_search(
+        params, shown_currency=current_market().currency, rates=current_rates()
+    )
+    params = priced.params
+    result = _search_page(priced.in_rupiah)
     page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
 
     def page_url(number: int) -> str:
@@ -362,6 +364,7 @@ def search():
         result_summary=presenters.result_summary(result),
         pagination=presenters.pagination(result, page_url),
         ignored_message=_ignored_message(params),
+        price_form=presenters.price_range_form(priced, lang),
         sort_options=_sort_options(params.sort, search_params.SORTS),
         cluster_options=[
             {

@@ -77,3 +77,32 @@ def test_public_pages_run_a_fixed_number_of_queries(client, session, world, coun
     # (listings.list_choices), then its count and ids, its cards and today's rates.
     assert small["/"] <= 5 and small["/clusters/batik"] <= 5, small
     assert small["/search"] <= 5 and small["/search?q=batik"] <= 5, small
+
+
+def test_a_price_range_in_another_currency_costs_no_statement(app, session, world, count_queries):
+    from tests.markets.conftest import make_rate
+
+    label_type = make_label_type(session, code="halal")
+    _add_products(session, world, 10, label_type)
+    make_rate(session, "USD", "16300")
+    session.commit()
+    pages = (
+        (None, "/search?q=batik&min_price=1&max_price=500.000"),
+        (
+            None,
+            "/search?q=batik&price_currency=USD&min_price=0.01&max_price=30,50",
+        ),  # a dollar link in rupiah
+        ("USD", "/search?q=batik&price_currency=USD&min_price=0.01&max_price=30,50"),
+        ("USD", "/search?q=batik&min_price=1&max_price=500.000"),  # a rupiah link in dollars
+    )
+    counts = []
+    for currency, path in pages:
+        client = app.test_client()
+        if currency:
+            client.set_cookie("currency", currency)
+        client.get(path)  # warm up
+        with count_queries() as counter:
+            response = client.get(path)
+        assert response.status_code == 200 and "were not valid" not in response.get_data(as_text=True), path
+        counts.append(counter.count)
+    assert len(set(counts)) == 1 and counts[0] <= 5, counts

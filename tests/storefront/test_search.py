@@ -70,6 +70,8 @@ def test_parse_valid_values():
         ({"cluster": "<script>"}, {"cluster": None}),
         ({"village": "' OR 1=1 --"}, {"village": None}),
         ({"label": "a b"}, {"label": None}),
+        ({"price_currency": "XYZ"}, {"price_currency": None}),
+        ({"price_currency": "idr; DROP"}, {"price_currency": None}),
     ],
 )
 def test_parse_ignores_malformed_values(args, expected):
@@ -101,6 +103,10 @@ def test_to_args_round_trips():
     params = parse_search_params({"q": "kopi", "cluster": "agro", "in_stock": "on", "page": "2"})
     assert parse_search_params(params.to_args()) == params
     assert params.to_args(page=1) == {"q": "kopi", "cluster": "agro", "in_stock": "1"}
+    # A price range keeps its currency (tests/storefront/test_search_price_currency.py).
+    priced = parse_search_params({"q": "kopi", "price_currency": "EUR", "max_price": "20,50", "page": "2"})
+    assert parse_search_params(priced.to_args()) == priced
+    assert priced.to_args(page=1) == {"q": "kopi", "price_currency": "EUR", "max_price": "20.50"}
 
 
 def test_drop_unknown_filters():

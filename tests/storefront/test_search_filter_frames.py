@@ -86,3 +86,39 @@ def test_one_frame_per_language_and_filters_shown(app, client, session, world):
         _form(client, "/search?cluster=batik&lang=en")
         _form(client, "/search?cluster=agro&q=x&lang=en")
         assert frames.stored == stored + 1
+
+
+def test_each_currency_gets_its_own_price_fields_whatever_was_kept_before(app, session, world):
+    from tests.markets.conftest import make_rate
+
+    make_rate(session, "USD", "16300")
+    make_rate(session, "JPY", "105")
+    session.commit()
+    visits = (  # (the visitor's currency, the address)
+        ("USD", "/search?price_currency=USD&min_price=2,5&max_price=20&lang=id"),
+        ("USD", "/search?max_price=50000&lang=en"),  # a rupiah range seen in dollars
+        ("JPY", "/search?lang=en"),
+        (None, "/search?price_currency=USD&max_price=20&lang=en"),  # a dollar range seen in rupiah
+        (None, "/search?max_price=50000&lang=id"),
+    )
+
+    def form(currency, url):
+        client = app.test_client()
+        if currency:
+            client.set_cookie("currency", currency)
+        return _form(client, url)
+
+    alone = {}
+    for visit in visits:
+        app.extensions.pop("search_filter_frames", None)
+        alone[visit] = form(*visit)
+    for visit in (*visits, *reversed(visits)):
+        assert form(*visit) == alone[visit], visit
+    dollars = alone[visits[0]]
+    assert "<legend>Harga (USD)</legend>" in dollars and 'name="price_currency" value="USD"' in dollars
+    assert 'value="2,50"' in dollars and 'value="20"' in dollars and 'inputmode="decimal"' in dollars
+    assert 'value="3.07"' in alone[visits[1]] and "set in IDR" in alone[visits[1]]  # 50,000 / 16,300
+    assert 'inputmode="numeric"' in alone[visits[2]] and 'value="JPY"' in alone[visits[2]]
+    # $20.00 is shown for up to Rp 326.081 (20.005 × 16,300 = 326,081.5).
+    assert 'value="326081"' in alone[visits[3]] and 'name="price_currency"' not in alone[visits[3]]
+    assert "set in" not in alone[visits[4]] and "<legend>Harga (Rp)</legend>" in alone[visits[4]]
