@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 #: A script or style element, whose text HTML does not decode.
 _RAW_TEXT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
@@ -40,6 +40,11 @@ def latin1_html(html: str) -> str:
         return html  # an element cut open: its end is in another piece
     written = "".join(pieces)
     return Markup(written) if isinstance(html, Markup) else written  # noqa: S704 - escaped input
+
+
+def latin1_text(text: str) -> Markup:
+    """Plain `text` escaped, with its typographic punctuation as character references."""
+    return Markup(_references(str(escape(text))))  # noqa: S704 - escaped here
 
 
 def _references(text: str) -> str:

@@ -18,49 +18,53 @@ from flask_login import current_user
 
 if TYPE_CHECKING:
     from flask import Flask, Request
-    from flask.ctx import _AppCtxGlobals
+    from flask.ctx import AppContext, RequestContext, _AppCtxGlobals
     from flask.sessions import SessionMixin
 
-_OUTSIDE_REQUEST = "Working outside of request context."
-_OUTSIDE_APP = "Working outside of application context."
+
+def _request_context() -> RequestContext:
+    context = _cv_request.get(None)
+    if context is None:
+        raise RuntimeError("Working outside of request context.")  # as the proxies say
+    return context
+
+
+def _app_context() -> AppContext:
+    context = _cv_app.get(None)
+    if context is None:
+        raise RuntimeError("Working outside of application context.")
+    return context
 
 
 def this_request() -> Request:
     """`flask.request`'s object (RuntimeError outside a request, as the proxy)."""
-    context = _cv_request.get(None)
-    if context is None:
-        raise RuntimeError(_OUTSIDE_REQUEST)
-    return context.request
+    return _request_context().request
 
 
 def this_session() -> SessionMixin:
     """`flask.session`'s object (RuntimeError outside a request, as the proxy)."""
-    context = _cv_request.get(None)
-    if context is None:
-        raise RuntimeError(_OUTSIDE_REQUEST)
-    return context.session
+    return _request_context().session
 
 
 def this_app() -> Flask:
     """`flask.current_app`'s object (RuntimeError outside an app context, as the proxy)."""
-    context = _cv_app.get(None)
-    if context is None:
-        raise RuntimeError(_OUTSIDE_APP)
-    return context.app
+    return _app_context().app
 
 
 def this_g() -> _AppCtxGlobals:
     """`flask.g`'s object (RuntimeError outside an app context, as the proxy)."""
-    context = _cv_app.get(None)
-    if context is None:
-        raise RuntimeError(_OUTSIDE_APP)
-    return context.g
+    return _app_context().g
+
+
+def loaded_user():
+    """The user Flask-Login loaded for this request (where it keeps it on `g`), None until it did."""
+    return this_g().get("_login_user")
 
 
 def this_user():
-    """Flask-Login's `current_user` object: the one it loaded for this request (kept on `g`), or
-    loaded now as the proxy would."""
-    user = this_g().get("_login_user")
+    """Flask-Login's `current_user` object: the one it loaded for this request, or loaded now as the
+    proxy would."""
+    user = loaded_user()
     return user if user is not None else current_user._get_current_object()
 
 

@@ -18,8 +18,7 @@ from markupsafe import Markup
 from marketplace.html_refs import latin1_html
 
 MARK = "\ue000"  # a private-use character: never in a translation, a URL or a name
-#: A mark, or the mark as `latin1_html` writes it.
-_SLOT = re.compile(r"(?:\ue000|&#57344;)([a-z0-9_]+)(?:\ue000|&#57344;)")
+_SLOT = re.compile(MARK + r"([a-z0-9_]+)" + MARK)
 
 
 def mark(name: str) -> Markup:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace import params
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
-from marketplace.request_locals import this_app, this_g, this_request, this_session
+from marketplace.request_locals import csrf_token, loaded_user, this_app, this_g, this_request, this_session
 from marketplace.views_support import asks_for_json, json_error
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=include_in_migrations)
     csrf.init_app(app)
-    from marketplace.request_locals import csrf_token
-
     # Flask-WTF's, found once per request (it puts its own in the globals and in every context).
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
@@ -336,8 +334,7 @@ def is_personal_response(response, session_state_before: bool) -> bool:
     path = req.path
     if any(path == prefix or path.startswith(prefix + "/") for prefix in PERSONAL_PATHS):
         return True
-    # Only when the request looked at the user (Flask-Login keeps it on `g`).
-    user = this_g().get("_login_user")
+    user = loaded_user()  # only when the request looked at the user
     if user is not None and user.is_authenticated:
         return True
     # Flashes shown (taken out of the session) or waiting, a login, anything but a CSRF token.

@@ -15,7 +15,7 @@ from marketplace import slots
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.favourites.current import request_favourite_ids
-from marketplace.html_refs import latin1_html
+from marketplace.html_refs import latin1_text
 from marketplace.i18n import localized
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
@@ -71,7 +71,7 @@ def card_heart_texts() -> tuple[str, str]:
 def card_heart_html() -> tuple[str, str]:
     """`card_heart_texts` as HTML (escaped, in Latin-1: `html_refs`) with the title's place left:
     `escape(text % title)` is `escape(text) % escape(title)`, and the text is prepared once."""
-    return tuple(latin1_html(str(escape(text))) for text in card_heart_texts())
+    return tuple(str(latin1_text(text)) for text in card_heart_texts())
 
 
 def heart(product_id: int, title: str = "") -> HeartView:
@@ -124,8 +124,8 @@ def page_heart(product_id: int) -> Markup:
     view = heart(product_id)
     values = {
         "product_id": str(escape(product_id)),
-        "label": latin1_html(str(escape(view.label))),
-        "other_label": latin1_html(str(escape(view.other_label))),
+        "label": str(latin1_text(view.label)),
+        "other_label": str(latin1_text(view.other_label)),
         "next_url": str(escape(view.next_url)),
         "token": str(escape(csrf_token())),
         "action": str(escape(url_for("favourites.toggle"))),

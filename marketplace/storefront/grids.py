@@ -66,14 +66,14 @@ def unsaved_grid(cards: Iterable[CardView], texts: tuple[str, str]) -> UnsavedGr
     """`card_items(cards, …)` for a visitor who saved none of them, as pieces (the card bodies are
     the kept strings themselves, not copies) with the hearts' shared values at the open slots.
     `texts`: the hearts' two labels as HTML with the title's place (`card_heart_html`)."""
-    save_text, unsave_text = texts
+    save_html, unsave_html = texts
     frame = heart_frame(False)
     pieces: list[str] = []
     open_slots: list[tuple[int, str]] = []
     hearts: list[tuple[int, int, int]] = []
     for card in cards:
         named = {"title": str(escape(card.title))}
-        save, unsave = save_text % named, unsave_text % named
+        save, unsave = save_html % named, unsave_html % named
         values = {"product_id": str(escape(card.id)), "label": save, "other_label": unsave}
         pieces += (_GRID_HEAD_OPEN, card.body, _GRID_HEAD_CLOSE)
         first = len(pieces)

@@ -13,10 +13,10 @@ from datetime import date
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
-from marketplace.html_refs import latin1_html
+from marketplace.html_refs import latin1_html, latin1_text
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
@@ -521,7 +521,7 @@ def search_heading(q: str) -> str:
     """The search page's heading: the words searched for, or all products."""
     if not q:
         return _("All products")
-    return Markup(latin1_html(str(escape(_("Results for “%(q)s”", q=q)))))  # noqa: S704 - escaped here
+    return latin1_text(_("Results for “%(q)s”", q=q))
 
 
 def result_summary(result) -> str:
@@ -534,7 +534,7 @@ def result_summary(result) -> str:
             last=result.last_index,
             total=format_number(result.total),
         )
-        return Markup(latin1_html(str(escape(text))))  # noqa: S704 - escaped here
+        return latin1_text(text)
     return ngettext("%(num)d product", "%(num)d products", result.total)
 
 

@@ -9,7 +9,7 @@ import html
 import pytest
 from markupsafe import Markup
 
-from marketplace.html_refs import latin1_html
+from marketplace.html_refs import latin1_html, latin1_text
 from tests.factories import make_cluster, make_product, make_seller, make_user, make_village
 
 
@@ -18,6 +18,8 @@ def test_punctuation_becomes_references_and_content_stays():
     assert written == "Simpan &#8220;Kopi&#8221; &#8211; 1&#8230;24 &#8250; €5 · é"
     assert latin1_html("plain ascii") == "plain ascii"
     assert isinstance(latin1_html(Markup("<b>“x”</b>")), Markup)
+    assert latin1_text("<“x” & €>") == "&lt;&#8220;x&#8221; &amp; €&gt;"
+    assert isinstance(latin1_text("x"), Markup)
 
 
 def test_script_and_style_text_is_left_as_written():
