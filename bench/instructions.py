@@ -12,8 +12,11 @@ with whatever else runs; the count of instructions executed does not (the same r
 while the app starts and every URL is requested twice (templates, statements, kept pages warmed),
 then on for `--requests` requests through Flask's test client, as `bench/storefront_profile.py`
 makes them (page cache off, PostgreSQL's `pd_bench` seeded by bench/run.py). A guest sends no
-cookie (as wrk), a buyer the bench buyer's session cookie. The database's own work is not counted
-(it runs in PostgreSQL's processes): `bench/run.py` reports that as CPU per request.
+cookie (as wrk), a buyer the bench buyer's session cookie: logged in through the form, as the cookie
+the first page after the login set (as a browser keeps it; bench/run.py's buyer too). The database's
+own work is not counted (it runs in PostgreSQL's processes): `bench/run.py` reports that as CPU per
+request. With PD_KEEP_CALLGRIND=DIR, each measurement's callgrind output is kept in DIR (for
+callgrind_annotate).
 
 Instructions are not time (a cache miss costs more than an add), but for the same Python on the same
 machine they track CPU closely: 8.0 M instructions made a ≈ 2.6 ms product page on a quiet machine.
@@ -80,14 +83,14 @@ def _child(target: str, visitor: str, requests: int, database: str | None) -> No
 
 
 def _buyer_cookie(app, url: str, path: str) -> str:
-    from marketplace.extensions import db
-    from tests.login import logged_in_as, user_with_email  # the tests' session builder
-
+    """The bench buyer's session cookie, through the login form (as bench/run.py's buyer)."""
     run.ensure_buyer(url)
     client = app.test_client()
-    with app.app_context():
-        logged_in_as(client, user_with_email(run.BUYER_EMAIL))
-        db.session.remove()
+    login = client.get("/account/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login.text).group(1)
+    form = {"email": run.BUYER_EMAIL, "password": run.BUYER_PASSWORD, "csrf_token": token}
+    if client.post("/account/login", data=form).status_code != 302:
+        raise SystemExit("the bench buyer could not log in")
     client.get(path)
     return f"session={client.get_cookie('session').value}"
 
@@ -112,6 +115,10 @@ def count(target: str, visitor: str, requests: int, database: str | None) -> int
         if child.wait() != 0:
             raise SystemExit(f"{target} failed; see the output above")
         collected = re.search(r"Collected : (\d+)", log.read_text())
+        keep = os.environ.get("PD_KEEP_CALLGRIND")
+        if keep:
+            name = target.strip("/").replace("/", "_")
+            (Path(keep) / f"callgrind.{visitor}.{name}").write_bytes((Path(tmp) / "out").read_bytes())
         return int(collected.group(1)) // requests
 
 

@@ -221,7 +221,11 @@ def buyer_cookie(port: int) -> str:
         response = conn.getresponse()
         if 'action="/account/logout"' not in response.read().decode():
             raise SystemExit("the bench buyer's session cookie is not accepted")
-        return logged_in
+        # The first page after the login adds the session's CSRF token (the login starts a new
+        # session without one). A browser keeps the cookie that page sets; wrk repeats the one it
+        # was given, so with the login's cookie every request would mint a token and sign a new
+        # cookie again, as no browser's requests do.
+        return _session_cookie(response) or logged_in
     finally:
         conn.close()
 

@@ -117,3 +117,14 @@ def test_create_app_refuses_production_without_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
+
+
+def test_a_logged_in_session_is_signed_again_only_when_it_changes(client, user):
+    """The first page after the login adds the CSRF token to the session; later pages leave the
+    cookie as it is (a new signed cookie on every page cost a logged-in product page 12 % of its CPU)."""
+    log_in(client, user.email)
+    client.get("/")
+    for path in ("/", "/search?q=batik", "/", "/account/login"):
+        response = client.get(path)
+        assert response.status_code in (200, 302)
+        assert not [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")], path
