@@ -135,11 +135,12 @@ class CookielessHits:
 
         `flask_wtf.csrf.generate_csrf` puts a random raw token in the (new, empty) session and
         signs it with the salt "wtf-csrf-token"; Flask's cookie session then stores exactly
-        {field: raw}. Only Flask's default cookie session is reproduced; anything else goes to Flask.
+        {field: raw}. Only Flask's signed cookie session is reproduced (ours is Flask's, its serializer
+        kept: marketplace/application.py); anything else goes to Flask.
         """
         app = self.app
         interface = app.session_interface
-        if type(interface) is not SecureCookieSessionInterface:
+        if not isinstance(interface, SecureCookieSessionInterface):
             return None
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         field = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
