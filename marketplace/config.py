@@ -112,6 +112,11 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "MARKETPLACE_ENV": marketplace_env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
+        # Keys used before the current one: session cookies they signed still open (a rotation does
+        # not log everybody out); new cookies are signed with SECRET_KEY.
+        "SECRET_KEY_FALLBACKS": [
+            key.strip() for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+        ],
         "PASSWORD_HASH_METHOD": password_hash_method,  # accounts/passwords.py
         "MARKET_NAME": env.get("MARKET_NAME", "Pasar Desa Kabat"),
         # Where the shops send parcels from, after their desa and kecamatan (shipping labels, CN22/CN23).

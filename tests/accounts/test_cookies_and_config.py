@@ -128,3 +128,11 @@ def test_a_logged_in_session_is_signed_again_only_when_it_changes(client, user):
         response = client.get(path)
         assert response.status_code in (200, 302)
         assert not [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")], path
+
+
+def test_secret_key_fallbacks_come_from_the_environment(tmp_path):
+    config = load_config(
+        environ={"SECRET_KEY_FALLBACKS": "old-key-1, old-key-2,"}, instance_path=str(tmp_path)
+    )
+    assert config["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
+    assert load_config(environ={}, instance_path=str(tmp_path))["SECRET_KEY_FALLBACKS"] == []
