@@ -118,21 +118,20 @@ class MarketplaceFlask(Flask):
     def url_for(
         self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
     ):
-        """Flask's url_for, with the relative URLs built in a request kept per process.
+        """Flask's url_for, with the URLs built in a request kept per process.
 
         Building one costs ≈ 10 µs (Werkzeug's rule converters, quoting, the url_defaults hook, four
-        context lookups) and a listing builds 14. A relative URL is a function of the endpoint, the
-        values (with their types: 1 and True print differently), the mount point and the request's
-        host, subdomain and scheme (a rule on another subdomain builds an external URL); url_defaults
-        hooks must depend on the endpoint and values only (the one we have, assets.versioned_static,
-        does). Anything else (external
-        URLs, anchors, methods, blueprint-relative endpoints, values that are not hashable) is built
-        by Flask as before; a URL that fails to build is not kept.
+        context lookups); a listing builds 14, the API's product list 5 a product (absolute). A URL
+        is a function of the endpoint, the values (with their types: 1 and True print differently),
+        whether it is absolute, the mount point and the request's host, subdomain and scheme (a
+        rule on another subdomain builds an external URL); url_defaults hooks must depend on the
+        endpoint and values only (the one we have, assets.versioned_static, does). Anything else
+        (anchors, methods, a scheme asked for, blueprint-relative endpoints, values that are not
+        hashable) is built by Flask as before; a URL that fails to build is not kept.
         """
         req_ctx = _cv_request.get(None)
         if (
             req_ctx is None
-            or _external
             or _anchor is not None
             or _method is not None
             or _scheme is not None
@@ -145,6 +144,7 @@ class MarketplaceFlask(Flask):
         try:
             key = (
                 endpoint,
+                bool(_external),
                 adapter.script_name,
                 adapter.subdomain,
                 adapter.server_name,
@@ -154,9 +154,9 @@ class MarketplaceFlask(Flask):
             urls = self._urls
             url = urls.get(key)
         except TypeError:  # a value that is not hashable (a list of values)
-            return super().url_for(endpoint, **values)
+            return super().url_for(endpoint, _external=_external, **values)
         if url is None:
-            url = super().url_for(endpoint, **values)
+            url = super().url_for(endpoint, _external=_external, **values)
             urls.put(key, url)
         return url
 

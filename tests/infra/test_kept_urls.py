@@ -1,4 +1,4 @@
-"""Relative URLs are kept once built (MarketplaceFlask.url_for), and requests answer a missing
+"""URLs are kept once built (MarketplaceFlask.url_for), and requests answer a missing
 argument or cookie without raising (MarketplaceRequest): both give what Flask gives."""
 
 from __future__ import annotations
@@ -49,6 +49,21 @@ def test_another_host_keeps_its_own_urls(app):
     with app.test_request_context("/", base_url="http://b.example/root"):
         b = url_for("storefront.home")
     assert (a, b) == ("/", "/root/")
+
+
+def test_absolute_urls_are_kept_per_host_and_scheme(app):
+    built = []
+    for base in ("http://a.example", "https://a.example", "http://b.example:8080", "http://a.example"):
+        with app.test_request_context("/", base_url=base):
+            built.append(url_for("storefront.product", product_id=7, slug="kain", _external=True))
+    assert built == [
+        "http://a.example/products/7-kain",
+        "https://a.example/products/7-kain",
+        "http://b.example:8080/products/7-kain",
+        "http://a.example/products/7-kain",
+    ]
+    with app.test_request_context("/", base_url="http://a.example"):
+        assert url_for("storefront.product", product_id=7, slug="kain") == "/products/7-kain"
 
 
 def test_missing_arguments_and_cookies_answer_like_werkzeug(app):
