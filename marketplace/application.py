@@ -63,24 +63,30 @@ class KeptSessionInterface(SecureCookieSessionInterface):
         self._serializer: tuple[tuple, URLSafeTimedSerializer] | None = None
         self._verified: BoundedLRU[tuple[int, dict]] = BoundedLRU(SESSIONS_KEPT)
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+    def _keyed_serializer(self, app: Flask) -> tuple[tuple, URLSafeTimedSerializer] | None:
+        """(the keys, Flask's serializer for them), built again only when the keys change."""
         if not app.secret_key:
             return None
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         kept = self._serializer
         if kept is None or kept[0] != keys:
             kept = self._serializer = (keys, super().get_signing_serializer(app))
-        return kept[1]
+        return kept
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        kept = self._keyed_serializer(app)
+        return None if kept is None else kept[1]
 
     def open_session(self, app: Flask, request: Request):
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        kept_serializer = self._keyed_serializer(app)
+        if kept_serializer is None:
             return None
+        keys, serializer = kept_serializer
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        key = (self._serializer[0], value)
+        key = (keys, value)
         kept = self._verified.get(key)
         if kept is not None:
             signed_at, data = kept

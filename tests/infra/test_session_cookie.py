@@ -55,7 +55,7 @@ def test_a_session_with_a_list_is_verified_every_time_and_never_shared(bare_app)
 
 def test_a_tampered_cookie_is_an_empty_session_and_is_not_kept(bare_app):
     cookie = _cookie(bare_app, {"_user_id": "7:abc"})
-    payload, rest = cookie.split(".", 1)
+    _payload, rest = cookie.split(".", 1)
     forged = _cookie(bare_app, {"_user_id": "1:curator"}).split(".", 1)[0] + "." + rest
     assert dict(_open(bare_app, forged)) == {}
     assert len(bare_app.session_interface._verified) == 0
