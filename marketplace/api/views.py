@@ -8,10 +8,13 @@ Responses are public and cacheable for a minute, and readable from any origin.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.api import openapi, params, serializers
+from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.catalogue.variants import load_options_and_variants
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -62,6 +65,24 @@ def _check_currency(args) -> None:
         raise NotFound(_("There is no exchange rate for %(currency)s.", currency=currency))
 
 
+#: `cache.kept` store of the product list's pages: their ids and totals.
+API_PAGES = "api.product_pages"
+
+
+def _product_page(search, today) -> storefront_search.ProductPage:
+    """One page of the list, its products loaded. The page's ids and totals are kept as the
+    storefront keeps a listing's rows (while the catalogue, the products' cards and the facets
+    its order rests on hold: `cache.kept`), which spares the count and the ids' statements; the
+    products, their photos, labels and variants are read on every request."""
+
+    def load() -> Loaded:
+        found = storefront_search.search_products(db.session, search, today=today, as_ids=True)
+        return Loaded(found, found.items, storefront_search.listing_facets(search))
+
+    page = kept_listing(API_PAGES, (search, today), load)
+    return dataclasses.replace(page, items=storefront_search.load_products(db.session, page.items))
+
+
 @bp.get("/products")
 def products():
     lang = params.parse_language(request.args)
@@ -69,7 +90,7 @@ def products():
     _check_currency(request.args)  # checked here even when no product is listed
     session = db.session
     today = market_today()
-    result = storefront_search.search_products(session, search, today=today)
+    result = _product_page(search, today)
     if not result.total:
         # A filter naming nothing we know matches nothing: say so rather than "no products".
         # (With results, every filter named something real, so the lookups are skipped.)

@@ -23,6 +23,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from marketplace.cache import PRICE, RATING, SALES, STOCK
 from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
 from marketplace.catalogue.queries import newest_order
 from marketplace.labels.visibility import has_listed_label_filter, has_visible_label_filter
@@ -47,6 +48,22 @@ from marketplace.timezones import market_today
 COUNT_CAP = 1_000
 #: Shorter words match whole words only: a one- or two-letter prefix expands to most of the index.
 MIN_PREFIX_LENGTH = 3
+
+
+def listing_facets(params: SearchParams) -> list[str]:
+    """What, besides the structure of the catalogue, decides which products a listing shows and in
+    which order: the page cache keeps the page (and `cache.kept` its rows) until one of these
+    changes on any product."""
+    facets = []
+    if params.in_stock:
+        facets.append(STOCK)
+    if params.has_price_range or params.sort in ("price_asc", "price_desc"):
+        facets.append(PRICE)
+    if params.sort == "rating":
+        facets.append(RATING)
+    if params.sort == "best_selling":
+        facets.append(SALES)
+    return facets
 
 
 @dataclass(frozen=True)
@@ -627,6 +644,7 @@ def search_products(
     today: date | None = None,
     count_cap: int = COUNT_CAP,
     as_cards: bool = False,
+    as_ids: bool = False,
 ) -> ProductPage:
     """Public products matching `params`, one page of them, ranked or sorted as asked.
 
@@ -644,9 +662,10 @@ def search_products(
     on SQLite a wider one, the title lookups, the full match and its count), then the page's
     products with seller, village and cluster (one) and their images (one). `as_cards`: the items
     are storefront.cards.CardProduct rows (what a listing's cards show, first photo included: one
-    statement) instead of ORM products.
+    statement) instead of ORM products; `as_ids`: the items are the products' ids (no statement:
+    the API keeps the page's ids and loads its products with `load_products`).
     """
-    load = load_cards if as_cards else _load_cards
+    load = _ids if as_ids else load_cards if as_cards else load_products
     today = today or market_today()
     dialect = _dialect(session)
     tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
@@ -768,7 +787,11 @@ def _sqlite_count(
     return min(counted, count_cap), counted > count_cap
 
 
-def _load_cards(session: Session, ids: Sequence[int]) -> list[Product]:
+def _ids(session: Session, ids: Sequence[int]) -> list[int]:
+    return list(ids)
+
+
+def load_products(session: Session, ids: Sequence[int]) -> list[Product]:
     """Products with their card relations, in the order of `ids` (one statement, plus images)."""
     if not ids:
         return []

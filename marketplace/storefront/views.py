@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from marketplace.cache import PRICE, RATING, SALES, STOCK, cache_public_page, page_shows_products
+from marketplace.cache import RATING, cache_public_page, page_shows_products
 from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
 from marketplace.favourites.current import shows_recently_viewed
@@ -93,21 +93,6 @@ def _listing_params(**fixed) -> SearchParams:
     return SearchParams(sort=sort, page=parsed.page, ignored=ignored, **fixed)
 
 
-def _listing_facets(params: SearchParams) -> list[str]:
-    """What, besides the structure of the catalogue, decides which products a listing shows and in
-    which order: the page cache keeps the page until one of these changes on any product."""
-    facets = []
-    if params.in_stock:
-        facets.append(STOCK)
-    if params.has_price_range or params.sort in ("price_asc", "price_desc"):
-        facets.append(PRICE)
-    if params.sort == "rating":
-        facets.append(RATING)
-    if params.sort == "best_selling":
-        facets.append(SALES)
-    return facets
-
-
 def _choices() -> listings.Choices:
     # Clusters, regions and label types are structural: any change to them moves the generation.
     return kept_for_generation(CHOICES, listings.list_choices) or listings.list_choices(db.session)
@@ -121,7 +106,7 @@ def _search_page(params: SearchParams) -> storefront_search.ProductPage:
 
     def load() -> Loaded:
         result = storefront_search.search_products(db.session, params, today=today, as_cards=True)
-        return Loaded(result, [p.id for p in result.items], _listing_facets(params))
+        return Loaded(result, [p.id for p in result.items], storefront_search.listing_facets(params))
 
     return kept_listing(LISTING_PAGES, (params, today), load)
 
@@ -143,7 +128,7 @@ def _listing_context(
     result: storefront_search.ProductPage, params: SearchParams, endpoint: str, **route_args
 ) -> dict:
     lang = current_language()
-    page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
+    page_shows_products([p.id for p in result.items], facets=storefront_search.listing_facets(params))
 
     def page_url(number: int) -> str:
         args = {"sort": params.sort} if params.sort != "newest" else {}
@@ -349,7 +334,7 @@ def search():
     )
     params = priced.params
     result = _search_page(priced.in_rupiah)
-    page_shows_products([p.id for p in result.items], facets=_listing_facets(params))
+    page_shows_products([p.id for p in result.items], facets=storefront_search.listing_facets(params))
 
     def page_url(number: int) -> str:
         return url_for("storefront.search", **params.to_args(page=number))
