@@ -199,14 +199,11 @@ class Serializer:
             "variants": variants,
         }
 
-    def product_page(
-        self,
-        result: ProductPage,
-        labels: dict[int, list[ProductLabel]],
-        page_url: Callable[[int], str],
-    ) -> dict:
+    def product_page(self, result: ProductPage, items: list[dict], page_url: Callable[[int], str]) -> dict:
+        """The list's page: `items` are the page's product objects (`product`), `result` its
+        place in the list."""
         return {
-            "items": [self.product(p, labels.get(p.id, [])) for p in result.items],
+            "items": items,
             "page": result.page,
             "per_page": result.per_page,
             "total": result.total,

@@ -8,13 +8,11 @@ Responses are public and cacheable for a minute, and readable from any origin.
 
 from __future__ import annotations
 
-import dataclasses
-
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from marketplace.api import openapi, params, serializers
-from marketplace.cache.kept import Loaded, kept_listing
+from marketplace.cache.kept import Loaded, kept_listing, kept_per_product
 from marketplace.catalogue.variants import load_options_and_variants
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -67,20 +65,32 @@ def _check_currency(args) -> None:
 
 #: `cache.kept` store of the product list's pages: their ids and totals.
 API_PAGES = "api.product_pages"
+#: `cache.kept` store of product objects as the API writes them, per language, currency, host and day.
+API_ITEMS = "api.product_items"
+#: Product objects kept per process: ≈ 10 KB each with their photos' renditions, ≈ 5 MB in all
+#: (the products of the pages asked for lately; a list's page is 24 by default).
+ITEMS_KEPT = 512
+
+
+def _item_key(kind: str, lang: str, today) -> tuple:
+    """What an API product object depends on besides the product: the list's or the product's own
+    labels' reading, the language, the `?currency=` asked for (rates move the catalogue
+    generation), the host and mount point of its absolute URLs, and the day labels expire by."""
+    req = this_request()
+    return (kind, lang, params.parse_currency(req.args), req.host_url, req.script_root, today)
 
 
 def _product_page(search, today) -> storefront_search.ProductPage:
-    """One page of the list, its products loaded. The page's ids and totals are kept as the
-    storefront keeps a listing's rows (while the catalogue, the products' cards and the facets
-    its order rests on hold: `cache.kept`), which spares the count and the ids' statements; the
-    products, their photos, labels and variants are read on every request."""
+    """One page of the list, its items the products' ids. Kept as the storefront keeps a
+    listing's rows (while the catalogue, the products' cards and the facets its order rests on
+    hold: `cache.kept`), which spares the count and the ids' statements; the products' objects
+    are kept apart, each while the product holds (`kept_per_product`)."""
 
     def load() -> Loaded:
         found = storefront_search.search_products(db.session, search, today=today, as_ids=True)
         return Loaded(found, found.items, storefront_search.listing_facets(search))
 
-    page = kept_listing(API_PAGES, (search, today), load)
-    return dataclasses.replace(page, items=storefront_search.load_products(db.session, page.items))
+    return kept_listing(API_PAGES, (search, today), load)
 
 
 @bp.get("/products")
@@ -104,25 +114,42 @@ def products():
                 last=result.pages,
             )
         )
-    labels = serializers.visible_labels_by_product(session, [p.id for p in result.items], today)
-    load_options_and_variants(session, result.items)
+    serializer = serializers.Serializer(lang)
+
+    def make(ids: list[int]) -> dict[int, dict]:
+        products = storefront_search.load_products(session, ids)
+        labels = serializers.visible_labels_by_product(session, ids, today)
+        load_options_and_variants(session, products)
+        return {p.id: serializer.product(p, labels.get(p.id, [])) for p in products}
+
+    items = kept_per_product(
+        API_ITEMS, result.items, _item_key("list", lang, today), make, entries=ITEMS_KEPT
+    )
     # Links keep the language only when the client chose one, so default URLs stay short.
     extra = {"lang": lang} if request.args.get("lang", "").strip() else {}
 
     def page_url(number: int) -> str:
         return url_for("api.products", **search.to_args(page=number), **extra, _external=True)
 
-    return jsonify(serializers.Serializer(lang).product_page(result, labels, page_url))
+    return jsonify(serializer.product_page(result, items, page_url))
 
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     lang = params.parse_language(request.args)
     _check_currency(request.args)  # ids past marketplace.params.MAX_ID never reach here: 404
-    session = db.session
-    found = listings.get_public_product(session, product_id)
-    labels = visibility.visible_labels(found, market_today())
-    return jsonify(serializers.Serializer(lang).product(found, labels))
+    today = market_today()
+
+    def make(ids: list[int]) -> dict[int, dict]:
+        found = listings.get_public_product(db.session, ids[0])  # NotFound unless public
+        return {
+            found.id: serializers.Serializer(lang).product(found, visibility.visible_labels(found, today))
+        }
+
+    [item] = kept_per_product(
+        API_ITEMS, [product_id], _item_key("one", lang, today), make, entries=ITEMS_KEPT
+    )
+    return jsonify(item)
 
 
 @bp.get("/villages")

@@ -33,7 +33,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 
 from marketplace.cache.invalidation import card_counters
-from marketplace.cache.store import STORE_ERRORS
+from marketplace.cache.store import STORE_ERRORS, product_counter
 from marketplace.lru import BoundedLRU, per_app
 
 #: An entry is read again after this long whatever the counters say (a counter that went back after
@@ -127,3 +127,75 @@ def _still_good(cache, entry: _Entry, stamp) -> bool:
 def _moved(entry: _Entry, products: int) -> _Entry:
     # Checked after this request's stamp was read: nothing it names changed up to then.
     return _Entry(entry.catalogue, products, entry.loaded_at, entry.expires, entry.counters, entry.value)
+
+
+# ---------------------------------------------------------------- one product's value
+
+
+@dataclass(frozen=True, slots=True)
+class _ProductEntry:
+    catalogue: int
+    products: int
+    loaded_at: float
+    value: Any
+
+
+def kept_per_product(
+    store: str,
+    product_ids: list[int],
+    key: Hashable,
+    make: Callable[[list[int]], dict[int, Any]],
+    *,
+    entries: int = MAX_ENTRIES,
+) -> list[Any]:
+    """One value per product (in the order of `product_ids`; a product `make` does not return is
+    left out), each kept in `app.extensions[store]` under (product id, `key`) while the catalogue
+    generation and that product's own page counter hold: every write that changes what is shown
+    of one product moves its page counter (its stock count, price, variants and options) or the
+    catalogue generation (its text, photos, labels, shop, publishing; see cache.invalidation).
+
+    `make(ids)` builds the values of the products not kept, read after this request's stamp, so a
+    change committed meanwhile has a counter past the entry's and is caught next time. When the
+    products sequence has moved since an entry was checked, one read of those products' counters
+    decides (as `kept_listing`'s). `key` holds everything else a value depends on (language,
+    currency, host, day). Values are shared between requests and threads: never change one."""
+    cache = current_app.extensions.get("page_cache")
+    stamp = _stamp(cache)
+    if stamp is None:
+        made = make(product_ids)
+        return [made[i] for i in product_ids if i in made]
+    kept = per_app(store, lambda: BoundedLRU(entries))
+    now = time.monotonic()
+    found: dict[int, Any] = {}
+    to_check: dict[int, _ProductEntry] = {}
+    for product_id in product_ids:
+        entry: _ProductEntry | None = kept.get((product_id, key))
+        if (
+            entry is None
+            or entry.catalogue != stamp.catalogue
+            or stamp.products < entry.products
+            or now - entry.loaded_at > MAX_AGE_SECONDS
+        ):
+            continue
+        if entry.products == stamp.products:
+            found[product_id] = entry.value
+        else:
+            to_check[product_id] = entry
+    if to_check:
+        try:
+            current = cache.backend.generations([product_counter(i) for i in to_check])
+        except STORE_ERRORS:
+            current = {}
+        for product_id, entry in to_check.items():
+            if current.get(product_counter(product_id), entry.products + 1) <= entry.products:
+                found[product_id] = entry.value
+                kept.put(
+                    (product_id, key),
+                    _ProductEntry(entry.catalogue, stamp.products, entry.loaded_at, entry.value),
+                )
+    missing = [i for i in product_ids if i not in found]
+    if missing:
+        for product_id, value in make(missing).items():
+            kept.put((product_id, key), _ProductEntry(stamp.catalogue, stamp.products, now, value))
+            found[product_id] = value
+    return [found[i] for i in product_ids if i in found]

@@ -89,3 +89,49 @@ def test_publishing_hiding_stock_and_price_show_on_the_next_request(app, session
     kendi.price_minor = 10_000
     session.commit()
     assert _titles(client, by_price)[:2] == ["Clay kendi", "Bamboo lamp"]
+
+
+def _items(client, path: str) -> list[dict]:
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.get_json()
+    return body["items"] if "items" in body else [body]
+
+
+def test_a_product_object_is_kept_until_its_product_changes(app, session, shop, count_queries):
+    seller, cluster = shop
+    kendi = make_product(
+        session, seller=seller, cluster=cluster, title_en="Clay kendi", stock=2, price_minor=41_000
+    )
+    session.commit()
+    client = app.test_client()
+    for path in ("/api/v1/products?cluster=kerajinan", f"/api/v1/products/{kendi.id}"):
+        with count_queries() as first:
+            [item] = _items(client, path)
+        with count_queries() as second:
+            assert _items(client, path) == [item]
+        assert (item["stock"], item["price"], item["title_en"]) == (2, 41_000, "Clay kendi")
+        assert _product_reads(first.statements) >= 1
+        assert _product_reads(second.statements) == 0, second.statements
+
+    # Its stock count and price (its own page counter), its title (the catalogue generation).
+    kendi.stock = 1
+    session.commit()
+    assert [i["stock"] for i in _items(client, "/api/v1/products?cluster=kerajinan")] == [1]
+    assert [i["stock"] for i in _items(client, f"/api/v1/products/{kendi.id}")] == [1]
+    kendi.price_minor = 43_000
+    kendi.title_en = "Red clay kendi"
+    session.commit()
+    for path in ("/api/v1/products?cluster=kerajinan", f"/api/v1/products/{kendi.id}"):
+        [item] = _items(client, path)
+        assert (item["price"], item["title_en"]) == (43_000, "Red clay kendi")
+
+    # Each language and host has its own; a product hidden is gone, its own URL a 404.
+    assert _items(client, "/api/v1/products?cluster=kerajinan&lang=id")[0]["title"] == kendi.title_id
+    assert _items(client, "/api/v1/products?cluster=kerajinan&lang=en")[0]["title"] == "Red clay kendi"
+    other_host = client.get(f"/api/v1/products/{kendi.id}", base_url="https://pasar.example").get_json()
+    assert other_host["url"].startswith("https://pasar.example/")
+    kendi.status = ProductStatus.ARCHIVED
+    session.commit()
+    assert _items(client, "/api/v1/products?cluster=kerajinan") == []
+    assert client.get(f"/api/v1/products/{kendi.id}").status_code == 404
