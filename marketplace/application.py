@@ -9,8 +9,10 @@ import time
 from functools import lru_cache
 from inspect import iscoroutinefunction
 
+import orjson
 from flask import Flask, Request
 from flask.globals import _cv_request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import ImmutableMultiDict
@@ -101,11 +103,40 @@ class KeptSessionInterface(SecureCookieSessionInterface):
         return self.session_class(data)
 
 
+class OrjsonResponses(DefaultJSONProvider):
+    """Flask's JSON, with JSON responses (`jsonify`) written by orjson: the API's list of 24
+    products took 0.4 ms in `json.dumps`, half of its request once the products were kept. The
+    same JSON: keys sorted, compact (indented under debug), a final newline, dates, Decimals,
+    dataclasses and Markup through Flask's own `default` (HTTP dates, strings); only characters
+    outside ASCII are written as UTF-8 rather than escaped. What orjson refuses and `json` writes
+    (an int past 64 bits) goes to Flask's. `dumps` (sessions, templates' `tojson`) is Flask's."""
+
+    _OPTIONS = (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_APPEND_NEWLINE
+    )
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        option = self._OPTIONS
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            option |= orjson.OPT_INDENT_2
+        try:
+            body = orjson.dumps(obj, default=self.default, option=option)
+        except TypeError:  # orjson.JSONEncodeError
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body, mimetype=self.mimetype)
+
+
 class MarketplaceFlask(Flask):
     """Flask, with requests whose arguments and cookies answer a missing key cheaply
     (`MarketplaceRequest`), relative URLs kept once built (`url_for`), `ensure_sync` asking once
-    per function whether it is a coroutine function, and a session interface of its own
-    (`KeptSessionInterface`: Flask's is one object shared by every app of the process).
+    per function whether it is a coroutine function, a session interface of its own
+    (`KeptSessionInterface`: Flask's is one object shared by every app of the process) and JSON
+    responses written by orjson (`OrjsonResponses`).
 
     Flask asks for the view and every request hook, context preprocessor and teardown, about 27
     times a request (`inspect.iscoroutinefunction`, ~1.9 µs each): ~50 µs of every request's CPU.
@@ -113,6 +144,7 @@ class MarketplaceFlask(Flask):
     """
 
     request_class = MarketplaceRequest
+    json_provider_class = OrjsonResponses
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
