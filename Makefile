@@ -84,6 +84,8 @@ translations: setup-dev
 
 bench: setup-dev bench-deps db-up
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --cache off
+	$(BIN)/python bench/lean_listing.py
 
 ## make bench-mixed: visitors browse while guests order at 5/s; page cache hit rate per store (bench/README.md)
 bench-mixed: setup-dev bench-deps db-up
