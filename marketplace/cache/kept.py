@@ -108,12 +108,18 @@ def _stamp(cache):
     return cache.stamp()
 
 
-def _still_good(cache, entry: _Entry, stamp) -> bool:
+def _may_hold(entry: _Entry, stamp) -> bool:
+    """What the stamp alone says of an entry: False when it cannot hold; True when it may (and
+    does, if the products sequence has not moved since it was checked)."""
     if entry.catalogue != stamp.catalogue or time.monotonic() - entry.loaded_at > MAX_AGE_SECONDS:
         return False
     if stamp.products < entry.products:
         return False  # the counters went back (a restore, a Redis restart): nothing they say holds
-    if entry.expires is not None and time.time() >= entry.expires:
+    return entry.expires is None or time.time() < entry.expires
+
+
+def _still_good(cache, entry: _Entry, stamp) -> bool:
+    if not _may_hold(entry, stamp):
         return False
     if entry.products == stamp.products or not entry.counters:
         return True
@@ -132,14 +138,6 @@ def _moved(entry: _Entry, products: int) -> _Entry:
 # ---------------------------------------------------------------- one product's value
 
 
-@dataclass(frozen=True, slots=True)
-class _ProductEntry:
-    catalogue: int
-    products: int
-    loaded_at: float
-    value: Any
-
-
 def kept_per_product(
     store: str,
     product_ids: list[int],
@@ -155,9 +153,9 @@ def kept_per_product(
     catalogue generation (its text, photos, labels, shop, publishing; see cache.invalidation).
 
     `make(ids)` builds the values of the products not kept, read after this request's stamp, so a
-    change committed meanwhile has a counter past the entry's and is caught next time. When the
-    products sequence has moved since an entry was checked, one read of those products' counters
-    decides (as `kept_listing`'s). `key` holds everything else a value depends on (language,
+    change committed meanwhile has a counter past the entry's and is caught next time. Entries
+    are checked as `kept_listing`'s, but the page counters of all the products whose entries need
+    a read are read in one statement. `key` holds everything else a value depends on (language,
     currency, host, day). Values are shared between requests and threads: never change one."""
     cache = current_app.extensions.get("page_cache")
     stamp = _stamp(cache)
@@ -165,17 +163,11 @@ def kept_per_product(
         made = make(product_ids)
         return [made[i] for i in product_ids if i in made]
     kept = per_app(store, lambda: BoundedLRU(entries))
-    now = time.monotonic()
     found: dict[int, Any] = {}
-    to_check: dict[int, _ProductEntry] = {}
+    to_check: dict[int, _Entry] = {}
     for product_id in product_ids:
-        entry: _ProductEntry | None = kept.get((product_id, key))
-        if (
-            entry is None
-            or entry.catalogue != stamp.catalogue
-            or stamp.products < entry.products
-            or now - entry.loaded_at > MAX_AGE_SECONDS
-        ):
+        entry: _Entry | None = kept.get((product_id, key))
+        if entry is None or not _may_hold(entry, stamp):
             continue
         if entry.products == stamp.products:
             found[product_id] = entry.value
@@ -183,19 +175,18 @@ def kept_per_product(
             to_check[product_id] = entry
     if to_check:
         try:
-            current = cache.backend.generations([product_counter(i) for i in to_check])
+            current = cache.backend.generations([entry.counters[0] for entry in to_check.values()])
         except STORE_ERRORS:
             current = {}
         for product_id, entry in to_check.items():
-            if current.get(product_counter(product_id), entry.products + 1) <= entry.products:
+            if current.get(entry.counters[0], entry.products + 1) <= entry.products:
                 found[product_id] = entry.value
-                kept.put(
-                    (product_id, key),
-                    _ProductEntry(entry.catalogue, stamp.products, entry.loaded_at, entry.value),
-                )
+                kept.put((product_id, key), _moved(entry, stamp.products))
     missing = [i for i in product_ids if i not in found]
     if missing:
+        now = time.monotonic()
         for product_id, value in make(missing).items():
-            kept.put((product_id, key), _ProductEntry(stamp.catalogue, stamp.products, now, value))
+            counters = (product_counter(product_id),)
+            kept.put((product_id, key), _Entry(stamp.catalogue, stamp.products, now, None, counters, value))
             found[product_id] = value
     return [found[i] for i in product_ids if i in found]
