@@ -433,6 +433,11 @@ def count_queries(app):
         def count(self) -> int:
             return len(self.statements)
 
+        @property
+        def product_reads(self) -> int:
+            """Statements reading products for a page: cards, a listing's count or its ids."""
+            return sum("from products" in s.lower() and "cache_generations" not in s for s in self.statements)
+
     @contextmanager
     def counting(*, reader: bool = False):
         counter = Counter()

@@ -193,3 +193,12 @@ def add_photo(session, storage, *, product, colour: tuple[int, int, int], alt_id
     return add_processed_image(
         session, storage, product=product, processed=processed_photo(colour), alt_id=alt_id, alt_en=alt_en
     )
+
+
+def make_handicraft_shop(session):
+    """A shop in desa Tambong and the cluster kerajinan ("Handicraft"), committed: (seller, cluster)."""
+    village = make_village(session, name="Tambong", slug="tambong")
+    cluster = make_cluster(session, slug="kerajinan", name_id="Kerajinan", name_en="Handicraft")
+    seller = make_seller(session, user_id=make_user(session).id, village=village)
+    session.commit()
+    return seller, cluster
