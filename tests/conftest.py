@@ -369,11 +369,14 @@ def forget_kept(app) -> None:
 
 def _kept_by_generation_keys() -> tuple[str, ...]:
     # Imported with the app, not before it.
+    from marketplace.api import views as api_views
+    from marketplace.site import views as site_views
     from marketplace.storefront import product_page, views
 
     return (
         product_page.PRODUCT_PAGES, views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS,
-        views.LISTING_PAGES, views.CHOICES, views.VILLAGE_HEADINGS,
+        views.LISTING_PAGES, views.CHOICES, views.VILLAGE_HEADINGS, api_views.API_PAGES,
+        api_views.API_ITEMS, api_views.API_PLACES, site_views.SITEMAP_COUNT,
     )  # fmt: skip
 
 

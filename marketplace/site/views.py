@@ -12,6 +12,7 @@ from marketplace.cache import database_pool_status as pool_status
 from marketplace.extensions import db
 from marketplace.i18n import current_language, language_switch_urls
 from marketplace.jobs.status import health_report
+from marketplace.markets.context import kept_for_generation
 from marketplace.site.layout import site_footer, site_header
 from marketplace.storefront import seo
 
@@ -108,10 +109,18 @@ def _xml(template: str, **values) -> Response:
     return response
 
 
+#: `kept_for_generation` store of the number of public products the sitemap lists.
+SITEMAP_COUNT = "site.sitemap_count"
+
+
 @bp.get("/sitemap.xml")
 def sitemap_index():
-    """A sitemap index: the site's pages, then the products in files of SITEMAP_CHUNK each."""
-    chunks = max(1, -(-seo.count_sitemap_products(db.session) // seo.SITEMAP_CHUNK))
+    """A sitemap index: the site's pages, then the products in files of SITEMAP_CHUNK each. The
+    count of public products is kept per catalogue generation (publishing or hiding moves it)."""
+    count = kept_for_generation(SITEMAP_COUNT, seo.count_sitemap_products)
+    if count is None:
+        count = seo.count_sitemap_products(db.session)
+    chunks = max(1, -(-count // seo.SITEMAP_CHUNK))
     files = [url_for("site.sitemap_pages", _external=True)] + [
         url_for("site.sitemap_products", chunk=index + 1, _external=True) for index in range(chunks)
     ]
