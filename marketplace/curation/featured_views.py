@@ -92,7 +92,10 @@ def create_featured():
             db.session.commit()
         if outcome.ok:
             flash(
-                _("Placement saved: product %(id)d is featured in that window.", id=placement.product_id),
+                _(
+                    "Placement saved: “%(title)s” is featured in that window.",
+                    title=localized(placement.product, "title", current_language()),
+                ),
                 "success",
             )
             return redirect(url_for("curation.featured"), code=303)

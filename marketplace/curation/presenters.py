@@ -6,7 +6,6 @@ import csv
 import io
 from decimal import Decimal
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from marketplace.curation.reviews import Application, FieldChange, ProductReview
 from marketplace.i18n import localized
 from marketplace.labels import presenters as label_presenters
 from marketplace.labels.models import LabelStatus
+from marketplace.labels.review import long_date
 from marketplace.media.images import best_width, rendition_url
 from marketplace.money import money_text
 from marketplace.seller.presenters import seller_kind_label
@@ -202,9 +202,7 @@ def _label_rows(product, lang: str) -> list[dict]:
                 "name": localized(label.label_type, "name", lang),
                 "status": label_presenters.status_label(label.status),
                 "certificate": label.certificate_number,
-                "valid_until": format_date(label.valid_until, "long", locale=lang)
-                if label.valid_until
-                else "",
+                "valid_until": long_date(label.valid_until, lang),
                 "expiry": expiry,
             }
         )

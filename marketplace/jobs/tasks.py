@@ -1,6 +1,7 @@
 """The periodic tasks the job runner knows: what each does and how often.
 
-A task is a function of the session (in an app context) returning a one-line summary; it flushes or
+A task is a function of the session (in an app context) returning a one-line English summary in
+its format from summaries.py (the curator's page translates it); it flushes or
 commits as its domain's command does, and the runner commits once more after it. Every task here is
 also safe to run twice at once (the runner's lease makes that rare, not impossible: a run that
 outlives its lease): orders are expired with conditional updates, reminders are recorded under a
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.email.services import deliver_pending
+from marketplace.jobs import summaries
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.reminders import send_expiry_reminders
 from marketplace.orders.fulfilment import auto_complete_fulfilments
@@ -47,32 +49,32 @@ class Task:
 
 def expire_unpaid(session: Session) -> str:
     count = expire_unpaid_orders(session, now=utcnow())
-    return f"expired {count} unpaid order(s)"
+    return summaries.EXPIRED_UNPAID.format(count=count)
 
 
 def remind_expiring_labels(session: Session) -> str:
     result = send_expiry_reminders(session, today=market_today(), days=EXPIRY_WARNING_DAYS)
-    return f"sent {result.emails} reminder email(s) about {result.labels} label(s)"
+    return summaries.LABEL_REMINDERS.format(emails=result.emails, labels=result.labels)
 
 
 def auto_complete_parcels(session: Session) -> str:
     count = auto_complete_fulfilments(session, now=utcnow())
-    return f"completed {count} parcel(s) shipped long enough ago"
+    return summaries.PARCELS_COMPLETED.format(count=count)
 
 
 def remind_late_parcels(session: Session) -> str:
     sent = remind_late_sellers(session, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2))
-    return f"reminded sellers of {sent} late parcel(s)"
+    return summaries.LATE_REMINDERS.format(count=sent)
 
 
 def invite_to_review(session: Session) -> str:
     sent = invite_reviews(session, now=utcnow())
-    return f"invited {sent} buyer(s) to review what arrived"
+    return summaries.REVIEW_INVITES.format(count=sent)
 
 
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
-    return f"sent {counts['sent']}, will retry {counts['retry']}, failed {counts['failed']}"
+    return summaries.EMAIL_SENT.format(sent=counts["sent"], retry=counts["retry"], failed=counts["failed"])
 
 
 #: In the order a pass runs them: email last, so what the others queued goes out in the same pass.

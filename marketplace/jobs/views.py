@@ -9,6 +9,7 @@ from marketplace.accounts.access import curator_required
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.jobs.status import TaskState, TaskStatus, list_task_status
+from marketplace.jobs.summaries import translated_summary
 from marketplace.timezones import jakarta_time
 
 bp = Blueprint("jobs", __name__)
@@ -46,7 +47,7 @@ def _row(status: TaskStatus, lang: str) -> dict:
         if row and row.last_duration_ms is not None
         else "",
         "outcome": (_("OK") if row.last_outcome == "ok" else _("Failed")) if row and row.last_outcome else "",
-        "summary": row.last_summary if row else "",
+        "summary": translated_summary(row.last_summary) if row else "",
         "next_run": jakarta_time(row.next_run_at, lang) if row else "",
         "runner": row.leased_by if row else "",
     }

@@ -104,7 +104,9 @@ def _seller_user(session: Session, seller: Seller) -> User | None:
 
 
 def long_date(value: date | None, lang: str) -> str:
-    return format_date(value, "long", locale=lang) if value else ""
+    """A day as the rest of the site writes it (timezones.jakarta_time): "31 December 2028" in both
+    languages, not Babel's "long" English pattern ("December 31, 2028")."""
+    return format_date(value, "d MMMM y", locale=lang) if value else ""
 
 
 def _email_decision(session: Session, label: ProductLabel, *, approve: bool, note: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import Money
@@ -27,6 +29,14 @@ CHART_BOTTOM = 30
 
 def rupiah(amount: int, lang: str) -> str:
     return Money(int(amount), "IDR").format(lang)
+
+
+def percent_text(percent: Decimal, lang: str) -> str:
+    """A commission percent as the reader writes it: "5%", "5,5%" (id) or "5.5%" (en).
+
+    Exact: the Decimal is divided, never turned into a float; no trailing zeros ("5.00%").
+    """
+    return format_percent(Decimal(percent) / 100, "#,##0.##%", locale=lang)
 
 
 def month_label(year: int, month: int, lang: str, pattern: str = "MMM y") -> str:

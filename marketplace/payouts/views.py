@@ -57,7 +57,7 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
         prev_month=f"{prev_year:04d}-{prev_month:02d}",
         next_month=f"{next_year:04d}-{next_month:02d}",
         missing_accounts=[row for row in rows if row["owed"] and not row["has_account"]],
-        rate=services.rate_on(db.session, jakarta_date(now)),
+        rate=presenters.percent_text(services.rate_on(db.session, jakarta_date(now)), lang),
         errors=errors or [],
         failed_seller=failed_seller,
     ), status
@@ -117,15 +117,19 @@ def bulk_csv():
 def _render_commission(form: CommissionForm, status: int = 200):
     lang = current_language()
     rates = [
-        {"percent": f"{rate.percent}%", "from": rate.effective_from.isoformat(), "note": rate.note}
+        {
+            "percent": presenters.percent_text(rate.percent, lang),
+            "from": rate.effective_from.isoformat(),
+            "note": rate.note,
+        }
         for rate in services.list_commission_rates(db.session)
     ]
     return render_template(
         "payouts/commission.html",
         form=form,
         rates=rates,
-        current=services.rate_on(db.session, jakarta_date(utcnow())),
-        default=services.DEFAULT_COMMISSION_PERCENT,
+        current=presenters.percent_text(services.rate_on(db.session, jakarta_date(utcnow())), lang),
+        default=presenters.percent_text(services.DEFAULT_COMMISSION_PERCENT, lang),
         lang=lang,
     ), status
 
@@ -206,7 +210,7 @@ def seller_sales():
             balances=availability.balances_of(db.session, shop_id),
         ),
         entries=_ledger_rows(shop_id, lang),
-        rate=services.rate_on(db.session, jakarta_date(now)),
+        rate=presenters.percent_text(services.rate_on(db.session, jakarta_date(now)), lang),
     )
 
 

@@ -198,7 +198,7 @@ def test_variant_changes_since_the_last_approval(app, session, desk):
         seller.post(f"{url}/{own.id}", data={**medium, "sku": "RTN-M2", "weight_grams": "450"}).status_code
         == 303
     )
-    large = {"action": "add", "new-value1": "L", "new-price": "120.000", "new-stock": "4", "new-sku": "RTN-L"}
+    large = {"action": "add", "new-value1": "L", "new-price": "120,000", "new-stock": "4", "new-sku": "RTN-L"}
     assert seller.post(url, data=large).status_code == 303
     assert seller.post(f"{url}/{small_id}/delete").status_code == 303
 

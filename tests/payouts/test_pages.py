@@ -121,7 +121,7 @@ def test_commission_form_sets_a_rate_with_messages_for_bad_input(app, session):
     )
     session.expire_all()
     assert [str(r) for r in session.scalars(sa.select(CommissionRate.percent))] == ["2.50"]
-    assert "2.50%" in desk.get("/curator/payouts/commission").get_data(as_text=True)
+    assert "2.5%" in desk.get("/curator/payouts/commission").get_data(as_text=True)
 
 
 def test_monthly_sales_and_top_products_by_jakarta_month(app, session):

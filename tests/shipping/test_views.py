@@ -69,7 +69,7 @@ def test_curator_edits_a_tier(app, session):
     assert 'value="385000"' in form and "Europe" in form
     response = client.post(
         f"/curator/shipping/rates/{rate.id}",
-        data={"price": "Rp 399.000", "days_min": "5", "days_max": "10", "note": "Pos tariff 2027"},
+        data={"price": "Rp 399,000", "days_min": "5", "days_max": "10", "note": "Pos tariff 2027"},
     )
     assert response.status_code == 303
     session.expire_all()
