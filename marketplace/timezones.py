@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from sqlalchemy.ext.compiler import compiles
 
@@ -49,6 +50,12 @@ def jakarta_time(value, lang: str) -> str:
     if value is None:
         return ""
     return babel_format_datetime(value, "d MMMM y HH:mm", tzinfo=JAKARTA, locale=lang) + " WIB"
+
+
+def day_text(value: date | None, lang: str) -> str:
+    """'31 December 2028', '31 Desember 2028': a calendar day as every page writes one (as
+    `jakarta_time` writes its day), not Babel's "long" English pattern ("December 31, 2028")."""
+    return babel_format_date(value, "d MMMM y", locale=lang) if value else ""
 
 
 class jakarta_day(sa.sql.functions.FunctionElement):

@@ -18,12 +18,11 @@ from marketplace.curation.reviews import Application, FieldChange, ProductReview
 from marketplace.i18n import localized
 from marketplace.labels import presenters as label_presenters
 from marketplace.labels.models import LabelStatus
-from marketplace.labels.review import long_date
 from marketplace.media.images import best_width, rendition_url
 from marketplace.money import money_text
 from marketplace.seller.presenters import seller_kind_label
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import jakarta_time, market_today, to_jakarta_local
+from marketplace.timezones import day_text, jakarta_time, market_today, to_jakarta_local
 
 #: What the review page calls each field a seller sets (reviews.REVIEW_FIELD_NAMES, photos, variants).
 FIELD_LABELS = {
@@ -202,7 +201,7 @@ def _label_rows(product, lang: str) -> list[dict]:
                 "name": localized(label.label_type, "name", lang),
                 "status": label_presenters.status_label(label.status),
                 "certificate": label.certificate_number,
-                "valid_until": long_date(label.valid_until, lang),
+                "valid_until": day_text(label.valid_until, lang),
                 "expiry": expiry,
             }
         )

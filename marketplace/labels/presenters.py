@@ -11,10 +11,10 @@ from flask_babel import ngettext
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.i18n import localized
-from marketplace.labels import requests, review
+from marketplace.labels import requests
 from marketplace.labels.models import LabelStatus, ProductLabel
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import day_text, jakarta_time
 
 STATUS_LABELS = {
     LabelStatus.REQUESTED: _l("Waiting for a curator"),
@@ -63,7 +63,7 @@ def seller_row(label: ProductLabel, today: date, lang: str) -> dict:
         "status": shown_status,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer,
-        "valid_until": review.long_date(label.valid_until, lang),
+        "valid_until": day_text(label.valid_until, lang),
         "expiry": expiry_text(label, today) if label.status == LabelStatus.VERIFIED else "",
         "warn": state == "expiring",
         "reason": label.reviewer_note if label.status == LabelStatus.REJECTED else "",
@@ -80,7 +80,7 @@ def warning_row(label: ProductLabel, today: date, lang: str) -> dict:
         "label": localized(label.label_type, "name", lang),
         "product": localized(label.product, "title", lang),
         "expiry": expiry_text(label, today),
-        "valid_until": review.long_date(label.valid_until, lang),
+        "valid_until": day_text(label.valid_until, lang),
         "renew_url": url_for("labels.request_label", product_id=label.product_id, type=label.label_type_id),
     }
 
@@ -110,7 +110,7 @@ def queue_row(label: ProductLabel, lang: str) -> dict:
         "village": seller.village.name,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer,
-        "valid_until": review.long_date(label.valid_until, lang),
+        "valid_until": day_text(label.valid_until, lang),
         "requested": jakarta_time(label.created_at, lang),
         "evidence_url": url_for("labels.curator_evidence", label_id=label.id) if label.evidence_key else "",
     }
@@ -128,7 +128,7 @@ def registry_row(label: ProductLabel, today: date, lang: str) -> dict:
         "village": product.seller.village.name,
         "certificate_number": label.certificate_number,
         "issuer": label.issuer or label.label_type.issuer,
-        "valid_until": review.long_date(label.valid_until, lang) or _("No expiry"),
+        "valid_until": day_text(label.valid_until, lang) or _("No expiry"),
         "expiry": expiry_text(label, today),
         "state": _state(label, today),
         "verified": jakarta_time(label.reviewed_at, lang),

@@ -15,8 +15,9 @@ from marketplace.email.services import send_email
 from marketplace.i18n import localized
 from marketplace.labels.common import EXPIRY_WARNING_DAYS
 from marketplace.labels.models import LabelReminder, LabelStatus, ProductLabel
-from marketplace.labels.review import long_date, with_context
+from marketplace.labels.review import with_context
 from marketplace.seller.models import Seller
+from marketplace.timezones import day_text
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def send_expiry_reminders(
                 "label": localized(label.label_type, "name", lang),
                 "product": localized(label.product, "title", lang),
                 "certificate_number": label.certificate_number,
-                "valid_until": long_date(label.valid_until, lang),
+                "valid_until": day_text(label.valid_until, lang),
                 "days_left": (label.valid_until - today).days,
             }
             for label in labels

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from sqlalchemy.orm import Session, contains_eager
 
 from marketplace.accounts.models import User
@@ -29,6 +28,7 @@ from marketplace.labels.common import (
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.labels.requests import label_values
 from marketplace.seller.models import Seller
+from marketplace.timezones import day_text
 
 
 def with_context(stmt: sa.Select) -> sa.Select:
@@ -103,12 +103,6 @@ def _seller_user(session: Session, seller: Seller) -> User | None:
     return session.get(User, seller.user_id) if seller.user_id else None
 
 
-def long_date(value: date | None, lang: str) -> str:
-    """A day as the rest of the site writes it (timezones.jakarta_time): "31 December 2028" in both
-    languages, not Babel's "long" English pattern ("December 31, 2028")."""
-    return format_date(value, "d MMMM y", locale=lang) if value else ""
-
-
 def _email_decision(session: Session, label: ProductLabel, *, approve: bool, note: str) -> None:
     user = _seller_user(session, label.product.seller)
     if user is None or not user.email:
@@ -124,7 +118,7 @@ def _email_decision(session: Session, label: ProductLabel, *, approve: bool, not
             "approved": approve,
             "label": localized(label.label_type, "name", lang),
             "product": localized(label.product, "title", lang),
-            "valid_until": long_date(label.valid_until, lang),
+            "valid_until": day_text(label.valid_until, lang),
             "note": note,
             "link": external_url("labels.seller_labels"),
         },

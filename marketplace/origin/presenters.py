@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_date
 from flask import url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,7 @@ from marketplace.origin.models import OriginTag
 from marketplace.origin.qr import qr_svg, tag_url
 from marketplace.origin.services import is_printable
 from marketplace.seller.models import SellerStatus
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import day_text, jakarta_time
 
 #: Tags on one A4 sheet: two columns of four, each about 9 × 6.5 cm.
 TAGS_PER_SHEET = 8
@@ -112,7 +111,7 @@ def label_standing(product: Product, today: date, lang: str) -> list[dict]:
 
 def _label_row(label: ProductLabel, today: date, lang: str) -> dict:
     valid = is_label_visible(label, today)
-    until = format_date(label.valid_until, "long", locale=lang) if label.valid_until else ""
+    until = day_text(label.valid_until, lang)
     if valid:
         state_text = gettext("Verified, valid until %(date)s", date=until) if until else gettext("Verified")
     else:
@@ -154,7 +153,7 @@ def verification(tag: OriginTag, today: date, lang: str) -> dict:
         "cluster": localized(product.cluster, "name", lang),
         "labels": [] if tag.is_revoked else label_standing(product, today, lang),
         "photo": photo,
-        "checked_on": format_date(today, "long", locale=lang),
+        "checked_on": day_text(today, lang),
     }
 
 

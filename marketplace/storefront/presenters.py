@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, request, url_for
-from flask_babel import format_date, format_number, ngettext
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -30,6 +30,7 @@ from marketplace.seller.models import Seller
 from marketplace.storefront.grids import CardList
 from marketplace.storefront.listings import ClusterSummary, VillageSummary
 from marketplace.storefront.price_filter import PricedSearch
+from marketplace.timezones import day_text
 
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
 EAGER_CARDS = 4
@@ -322,7 +323,7 @@ def label_views(labels: Sequence[ProductLabel], lang: str) -> list[LabelView]:
             description=localized(label.label_type, "description", lang),
             certificate_number=label.certificate_number,
             issuer=label.issuer or label.label_type.issuer,
-            valid_until=format_date(label.valid_until, "long") if label.valid_until else "",
+            valid_until=day_text(label.valid_until, lang),
         )
         for label in labels
     ]
