@@ -2,8 +2,8 @@
 
 `price_checkout` is the one pricing function: the checkout page's summary, its JSON quote and
 `place_order` (whose totals are what the buyer is charged, bank transfer or Stripe) all call it,
-so the total shown is the total charged. `quote_token` names what the page showed; placing an
-order refuses a total the buyer has not seen (`check_quote`).
+so the total shown is the total charged. `checkout_seen.quote_token` names what the page showed;
+placing an order refuses a total the buyer has not seen (`checkout_seen.check_quote`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ from marketplace.errors import Conflict, DomainError, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.markets import services as markets
 from marketplace.markets.services import ConvertedOrder, Rate
-from marketplace.money import Money
+from marketplace.orders.checkout_seen import (
+    CurrencyChanged,
+    destination_key,
+    quote_token,
+    rate_version_currency,
+)
 from marketplace.orders.models import PaymentMethod, ShippingMethod
 from marketplace.orders.payment_choice import stripe_minimum
 from marketplace.seller.models import Seller
@@ -267,6 +272,11 @@ def validate_market(
         rates = markets.load_rate_table(session, today=now.date(), stale_days=rate_stale_days)
     # The buyer's currency: the rate in force now (never guessed), the one the checkout page showed.
     rate = markets.checkout_rate(rates, currency)
+    if expected_rate_version is not None:
+        shown = rate_version_currency(expected_rate_version)
+        if shown != currency:
+            # Another currency than the page's (chosen in another tab): not a change of rate.
+            raise CurrencyChanged(shown, currency)
     markets.check_rate_version(rate, expected_rate_version)
     address = choice.address
     if choice.payment_method == PaymentMethod.BANK_TRANSFER and (
@@ -469,48 +479,6 @@ def quote_destination(
     return address if address.country in contact.country_names("en") else None
 
 
-def quote_token(price: CheckoutPrice) -> str:
-    """The amounts the checkout page shows, as the form carries them back ("IDR:25000:150000"):
-    currency, shipping and total in minor units; "" while the shipping is not known."""
-    if not price.parcels or not price.shipping_known:
-        return ""
-    return f"{price.currency}:{price.shipping_minor}:{price.total_minor}"
-
-
-class QuoteChanged(Conflict):
-    """The shipping or total the order would be placed at is not the one the checkout page showed
-    (a rate, price or stock change, another destination, or a total never shown). `total` is the
-    fresh one; the page shows it and the buyer places the order again."""
-
-    def __init__(self, total: Money, *, lang: str, seen: bool):
-        lang = lang if lang in ("id", "en") else "id"
-        if seen:
-            text = _l(
-                "The shipping or the total changed since the page showed it: the total is now %(total)s. "
-                "Check it, then place your order again.",
-                total=total.format(lang),
-            )
-        else:
-            text = _l(
-                "Check the shipping and the total (%(total)s) below, then place your order.",
-                total=total.format(lang),
-            )
-        super().__init__(str(text))
-        self.total = total
-
-
-def check_quote(price: CheckoutPrice, expected_quote: str | None, *, lang: str) -> None:
-    """Raise QuoteChanged unless `expected_quote` (the form's, from `quote_token`) is this price's.
-
-    None skips the check (callers without a page: the demo, tests of other rules)."""
-    if expected_quote is None:
-        return
-    if expected_quote.strip() != quote_token(price):
-        raise QuoteChanged(
-            Money(price.total_minor, price.currency), lang=lang, seen=bool(expected_quote.strip())
-        )
-
-
 @dataclass(frozen=True)
 class CheckoutQuote:
     """The checkout page's prices for what the form says so far.
@@ -524,6 +492,8 @@ class CheckoutQuote:
     courier: CheckoutPrice
     #: Whether the destination says enough to price the chosen method (`quote_destination`).
     destination_known: bool
+    #: `destination_key` of the method and address priced.
+    destination: str = ""
 
     @property
     def token(self) -> str:
@@ -555,9 +525,12 @@ def quote_checkout(
         currency=currency,
         rate=rate,
     )
+    key = destination_key(address, method)
     if method == ShippingMethod.COURIER:
-        return CheckoutQuote(chosen=courier, courier=courier, destination_known=to_courier is not None)
+        return CheckoutQuote(
+            chosen=courier, courier=courier, destination_known=to_courier is not None, destination=key
+        )
     chosen = price_checkout(
         session, lines, destination=address, shipping_method=method, currency=currency, rate=rate
     )
-    return CheckoutQuote(chosen=chosen, courier=courier, destination_known=True)
+    return CheckoutQuote(chosen=chosen, courier=courier, destination_known=True, destination=key)

@@ -103,6 +103,8 @@ def present_quote(quote: CheckoutQuote, *, villages: dict[int, str], country: st
     return {
         "ready": known,
         "quote": quote.token if known else "",
+        #: What that quote priced (`checkout_seen.destination_key`), carried back with it by the form.
+        "quoted_for": quote.destination if known else "",
         "currency": currency,
         "international": country != HOME_COUNTRY,
         "parcels": {

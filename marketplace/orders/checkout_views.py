@@ -5,9 +5,15 @@
   static/js/checkout.js (the page updates in place while the buyer types).
 - `POST /checkout` with `action=quote` (the "Calculate shipping" button, without JavaScript): the
   same page priced, everything typed kept, scrolled to the shipping (`#shipping`).
+- `POST /checkout` with `action=currency`: the same page shown again in the visitor's market
+  currency, after it was changed elsewhere (another tab), everything typed kept.
 - `POST /checkout` with `action=place`: the order, only at the shipping and total the page showed
   (the form's `quote`, checked by `place_order`); a logged-in buyer's address is saved for next
   time in the same transaction when "Save this address" is ticked.
+
+One page, one currency: the form carries the currency it was shown in (`currency`), and its JSON
+quote asks for it (`charge_currency`), so a market changed in another tab or by another
+Accept-Language never mixes two currencies on the page; the page says so and offers the switch.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from marketplace.errors import DomainError, ValidationError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.markets import services as markets
-from marketplace.markets.context import current_market, current_rates
+from marketplace.markets.context import current_market, current_rates, normalize_currency
 from marketplace.orders import services
 from marketplace.orders.checkout import PricedLine, cart_fingerprint, quote_checkout
 from marketplace.orders.checkout_presenters import present_lines, present_quote
@@ -42,7 +48,7 @@ from marketplace.views_support import domain_errors, json_error
 ADDRESS_FIELDS = contact.ADDRESS_FIELDS
 #: What prices shipping: the quote endpoint's parameters. `ship_country`, not `country`: a
 #: `?country=` in any URL is the visitor's market choice (markets.views.choose_market_from_link).
-QUOTE_PARAMS = ("ship_country", "province", "city", "postal_code", "shipping_method")
+QUOTE_PARAMS = ("ship_country", "province", "city", "postal_code", "shipping_method", "charge_currency")
 #: The longest postal code a form keeps (the field allows 16 abroad).
 POSTAL_CODE_MAX = 16
 #: Country families: the fields, the pickup option, the payment choice and the duties notice differ.
@@ -92,6 +98,8 @@ def _initial_form(user, saved: list) -> dict:
         address_id="",
         note="",
         quote="",
+        quoted_for="",
+        currency=current_market().currency,
         save_address="1",
     )
     if saved:
@@ -117,6 +125,9 @@ def _posted_form(user) -> dict:
     # Kept as typed (cut far past the limit) so a re-rendered form shows it; cleaned when placed.
     form["note"] = request.form.get("note", "")[: NOTE_MAX_LENGTH * 4]
     form["quote"] = request.form.get("quote", "")[:64]
+    form["quoted_for"] = request.form.get("quoted_for", "")[:64]
+    # The currency the page was shown in (a form from before it carried one: the market's).
+    form["currency"] = normalize_currency(request.form.get("currency")) or current_market().currency
     form["save_address"] = "1" if request.form.get("save_address") else ""
     return form
 
@@ -129,13 +140,15 @@ def _form_errors(form: dict, user) -> dict[str, str]:
     errors: dict[str, str] = {}
     if user is None:
         email = contact.normalize_email(form["email"])
-        if not contact.email_ok(email, allow_reserved=not current_app.config.get("PRODUCTION")):
+        if not email:
             errors["email"] = _("Enter your email address: we send the order confirmation there.")
+        elif not contact.email_ok(email, allow_reserved=not current_app.config.get("PRODUCTION")):
+            errors["email"] = _("Enter a valid email address, like name@example.com.")
     if form["shipping_method"] not in (ShippingMethod.COURIER.value, ShippingMethod.PICKUP.value):
         errors["shipping_method"] = _("Choose courier delivery or pickup.")
-    allowed_payments = [method.value for method in _payment_methods(form["country"])]
+    allowed_payments = [method.value for method in _payment_methods(form["country"], form["currency"])]
     if not allowed_payments:
-        errors["payment_method"] = _payment_problem(form["country"])
+        errors["payment_method"] = _payment_problem(form["country"], form["currency"])
     elif form["payment_method"] not in allowed_payments:
         errors["payment_method"] = (
             _("Bank transfer is only for orders paid in rupiah and delivered in Indonesia. Pay by card.")
@@ -178,30 +191,29 @@ def _quote_errors(form: dict) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _checkout_rate():
-    """(currency, rate, problem): the market's currency and the rate an order would be charged at.
+def _checkout_rate(currency: str):
+    """(currency, rate, problem): `currency` (the form's) and the rate an order would be charged at.
 
     When that currency cannot be charged (no rate, or an out-of-date one) the summary is shown in
     rupiah with `problem` as the reason, and placing the order is refused (markets.checkout_rate).
     """
-    currency = current_market().currency
     try:
         return currency, markets.checkout_rate(current_rates(), currency), None
     except DomainError as error:
         return "IDR", None, error.message
 
 
-def _payment_methods(country: str) -> list[PaymentMethod]:
+def _payment_methods(country: str, currency: str) -> list[PaymentMethod]:
     """The payment choice for this delivery country and the currency the order would be charged in."""
     return payment_methods_for(
-        current_app.config, country=country or contact.HOME_COUNTRY, currency=_checkout_rate()[0]
+        current_app.config, country=country or contact.HOME_COUNTRY, currency=_checkout_rate(currency)[0]
     )
 
 
-def _payment_problem(country: str) -> str | None:
+def _payment_problem(country: str, currency: str) -> str | None:
     """Why no payment method fits (an order abroad without card payment), or None."""
     return no_payment_method_reason(
-        current_app.config, country=country or contact.HOME_COUNTRY, currency=_checkout_rate()[0]
+        current_app.config, country=country or contact.HOME_COUNTRY, currency=_checkout_rate(currency)[0]
     )
 
 
@@ -214,8 +226,8 @@ def _payment_view(family: str, form: dict) -> dict:
     else:
         country = contact.HOME_COUNTRY if family == "home" else SOME_COUNTRY_ABROAD
     return {
-        "bank": PaymentMethod.BANK_TRANSFER in _payment_methods(country),
-        "problem": _payment_problem(country),
+        "bank": PaymentMethod.BANK_TRANSFER in _payment_methods(country, form["currency"]),
+        "problem": _payment_problem(country, form["currency"]),
     }
 
 
@@ -238,8 +250,9 @@ def _fingerprint(summary: cart_services.CartSummary) -> str:
 
 
 def _quote(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
-    """The shipping and totals for the form so far (`checkout.quote_checkout`, as placing prices)."""
-    currency, rate, _problem = _checkout_rate()
+    """The shipping and totals for the form so far (`checkout.quote_checkout`, as placing prices),
+    in the form's currency, with the offer to switch when the visitor's market now has another."""
+    currency, rate, _problem = _checkout_rate(form["currency"])
     quote = quote_checkout(
         db.session,
         _priced_lines(summary),
@@ -249,7 +262,26 @@ def _quote(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
         rate=rate,
     )
     villages = {group.seller.id: group.seller.village.name for group in summary.groups}
-    return present_quote(quote, villages=villages, country=form["country"], lang=lang)
+    shown = present_quote(quote, villages=villages, country=form["country"], lang=lang)
+    return {**shown, **_currency_notice(currency)}
+
+
+def _currency_notice(shown: str) -> dict:
+    """When the visitor's market currency is no longer the one this page shows (changed in another
+    tab, or guessed from another Accept-Language): the page stays in `shown`, says so, and offers
+    to show it again in the new one (`action=currency`). Empty texts otherwise."""
+    market = current_market().currency
+    if market == shown or _checkout_rate(market)[2] is not None:
+        return {"currency_notice": "", "currency_switch": ""}
+    return {
+        "currency_notice": _(
+            "Elsewhere on the site, prices are now shown in %(new)s. This checkout stays in "
+            "%(currency)s, as shown here, unless you switch it.",
+            new=market,
+            currency=shown,
+        ),
+        "currency_switch": _("Show this checkout in %(currency)s", currency=market),
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,11 +289,13 @@ def _quote(summary: cart_services.CartSummary, form: dict, lang: str) -> dict:
 # ----------------------------------------------------------------------------------------------
 
 
-def _render_checkout(summary, form, errors, checkout_token, status=200, message=None, *, saved=None):
+def _render_checkout(
+    summary, form, errors, checkout_token, status=200, message=None, *, saved=None, notice=None
+):
     lang = current_language()
     user = request_user()
     saved = _saved_addresses(user) if saved is None else saved
-    currency, rate, currency_problem = _checkout_rate()
+    currency, rate, currency_problem = _checkout_rate(form["currency"])
     family = _family(form["country"])
     return (
         render_template(
@@ -269,6 +303,7 @@ def _render_checkout(summary, form, errors, checkout_token, status=200, message=
             form=form,
             errors=errors,
             message=message,
+            notice=notice,
             is_guest=user is None,
             can_save_address=user is not None,
             provinces=contact.PROVINCES,
@@ -351,7 +386,8 @@ def checkout():
         return redirect(url_for("cart.show"), code=303)
 
     if request.method == "GET":
-        if _payment_problem(current_market().country):
+        market = current_market()
+        if _payment_problem(market.country, market.currency):
             # Nothing this buyer fills in could be paid for: the cart says why, and how to go on.
             return redirect(url_for("cart.show"), code=303)
         saved = _saved_addresses(user)
@@ -367,6 +403,14 @@ def checkout():
         if chosen:
             form.update(_form_from_address(chosen[0]))
         return _render_checkout(summary, form, {}, checkout_token, saved=saved)
+    if request.form.get("action") == "currency":
+        form["currency"] = current_market().currency
+        shown = _checkout_rate(form["currency"])[0]
+        notice = _(
+            "This checkout now shows everything in %(currency)s. Check the total, then place your order.",
+            currency=shown,
+        )
+        return _render_checkout(summary, form, {}, checkout_token, notice=notice)
     if request.form.get("action") == "quote":
         errors = _quote_errors(form)
         return _render_checkout(summary, form, errors, checkout_token, 400 if errors else 200)
@@ -391,13 +435,14 @@ def checkout():
             now=utcnow(),
             expected_fingerprint=request.form.get("fingerprint") or None,
             payment_window=_payment_window(),
-            currency=current_market().currency,
+            currency=form["currency"],
             expected_rate_version=request.form.get("rate_version"),
             rate_stale_days=int(current_app.config.get("RATE_STALE_DAYS", 7)),
             note=form["note"],
             # Always a string: a form without it (or empty) has shown no total, and is refused.
             expected_quote=form["quote"],
             rates=current_rates(),
+            quoted_for=form["quoted_for"],
         )
         if (
             user is not None
@@ -451,6 +496,7 @@ def _quote_form(args) -> dict:
         "city": 120,
         "postal_code": POSTAL_CODE_MAX,
         "shipping_method": 16,
+        "charge_currency": 3,
     }
     for name, limit in limits.items():
         if len(raw[name]) > limit:
@@ -465,6 +511,9 @@ def _quote_form(args) -> dict:
         country=raw["ship_country"],
     )
     form = contact.clean_address(form)
+    form["currency"] = normalize_currency(raw["charge_currency"]) or current_market().currency
+    if raw["charge_currency"] and normalize_currency(raw["charge_currency"]) is None:
+        raise ValidationError(_("Choose a currency from the list."), field="charge_currency")
     if form["country"] not in contact.country_names("en"):
         raise ValidationError(_("Choose a country from the list."), field="ship_country")
     if _family(form["country"]) == "home" and form["province"] and form["province"] not in contact.PROVINCES:
@@ -479,8 +528,9 @@ def _quote_form(args) -> dict:
 @bp.get("/checkout/quote")
 def checkout_quote():
     """The shipping and totals for `?ship_country=&province=&city=&postal_code=&shipping_method=`
-    and this visitor's cart (`present_quote`'s keys); 400 for a value no form sends, 409 when the
-    cart cannot be checked out. Errors are JSON `{"error": {"status", "message", "field"}}`."""
+    and this visitor's cart (`present_quote`'s keys) in `charge_currency` (the page's; the
+    market's without it); 400 for a value no form sends, 409 when the cart cannot be checked out
+    or that currency cannot be charged now. Errors are JSON `{"error": {"status", "message", "field"}}`."""
     try:
         form = _quote_form(request.args)
     except ValidationError as error:
@@ -490,6 +540,10 @@ def checkout_quote():
         return _json_error(409, _("Your cart is empty."))
     if summary.problems:
         return _json_error(409, _("Some items in your cart need your attention before checkout."))
+    problem = _checkout_rate(form["currency"])[2]
+    if problem is not None:
+        # Priced in rupiah instead, the answer would mix two currencies on the page: it says why.
+        return _json_error(409, problem, "charge_currency")
     return jsonify(_quote(summary, form, current_language())), 200, {"Cache-Control": "no-store"}
 
 

@@ -24,12 +24,12 @@ from marketplace.orders.checkout import (
     CheckoutChoice,
     CheckoutPrice,
     check_card_minimum,
-    check_quote,
     price_checkout,
     validate_choice,
     validate_lines,
     validate_market,
 )
+from marketplace.orders.checkout_seen import check_quote, destination_key
 from marketplace.orders.history import event_values
 from marketplace.orders.models import (
     Fulfilment,
@@ -109,6 +109,7 @@ def place_order(
     note: str = "",
     expected_quote: str | None = None,
     rates: markets.RateTable | None = None,
+    quoted_for: str | None = None,
 ) -> Order:
     """Turn the cart into one order awaiting payment, reserving its stock. Flushes only.
 
@@ -130,12 +131,14 @@ def place_order(
     totals are sums). A missing or stale rate, or bank transfer outside IDR/Indonesia:
     ValidationError; a total below Stripe's minimum for a card: ValidationError; a rate other
     than `expected_rate_version` (what the checkout page showed): markets.services.RateChanged
-    (a Conflict). `note`: the buyer's note for the sellers (`notes.clean_note`; too long:
-    ValidationError on field "note"). `expected_quote` (`checkout.quote_token` of the page the
+    (a Conflict), or checkout_seen.CurrencyChanged when that version was another currency's.
+    `note`: the buyer's note for the sellers (`notes.clean_note`; too long:
+    ValidationError on field "note"). `expected_quote` (`checkout_seen.quote_token` of the page the
     buyer placed the order from; None: not checked) other than the fresh price's: QuoteChanged
     (a Conflict carrying the new total) — the buyer never pays a shipping or total not shown.
     `rates`: the rate table this request already read (`markets.context.current_rates`), spared
-    a second read.
+    a second read. `quoted_for`: the `checkout_seen.destination_key` the page's quote was made for;
+    the buyer's own later change of delivery is placed when it costs no more (`check_quote`).
     """
     checkout_token = (checkout_token or "").strip()
     if not 16 <= len(checkout_token) <= 64:
@@ -179,7 +182,13 @@ def place_order(
     )
     price.raise_problem()
     check_card_minimum(price, choice.payment_method, lang=lang)
-    check_quote(price, expected_quote, lang=lang)
+    check_quote(
+        price,
+        expected_quote,
+        lang=lang,
+        quoted_for=quoted_for,
+        destination=destination_key(choice.address, choice.shipping_method),
+    )
     # 3. Create: the order, its parcels and lines, its payment and email; then reserve the stock.
     order = _create_order(
         session,

@@ -2,6 +2,8 @@
 // address as it is typed, in place (GET /checkout/quote answers the same texts the page shows).
 // "Place order" waits while a new total is on its way, so the order is placed at the total on
 // screen; the server checks it again. Without this script "Calculate shipping" asks the server.
+// Every quote is asked in the currency the page shows (its `currency` field): a market changed in
+// another tab must not put a second currency on this page; the server says so in the answer.
 (function () {
   "use strict";
   var form = document.querySelector("form.checkout[data-quote-url]");
@@ -10,6 +12,7 @@
   var place = form.querySelector("button[name=action][value=place]");
   var busy = form.querySelector("[data-quote=busy]");
   var quote = form.querySelector("input[name=quote]");
+  var quotedFor = form.querySelector("input[name=quoted_for]");
   // What prices the parcel; typing a name or a street changes nothing.
   var DESTINATION = { country: true, province: true, city: true, postal_code: true, shipping_method: true };
   var SLOTS = ["region", "pickup", "payment", "duties"];
@@ -55,6 +58,25 @@
       setRow(name, answer[name]);
     });
     quote.value = answer.quote;
+    quotedFor.value = answer.quoted_for;
+    var notice = form.querySelector("[data-currency-notice]");
+    if (notice) {
+      notice.querySelector("[data-currency-notice-text]").textContent = answer.currency_notice;
+      notice.querySelector("[data-currency-switch]").textContent = answer.currency_switch;
+      notice.hidden = !answer.currency_notice;
+    }
+  }
+
+  // No total this page can stand by: none shown, none placed; the status line says why.
+  function unpriced(message) {
+    quote.value = "";
+    quotedFor.value = "";
+    ["line", "shipping", "total", "total_idr"].forEach(function (name) {
+      setRow(name, "");
+    });
+    var status = form.querySelector("[data-quote=status]");
+    status.textContent = message || "";
+    status.hidden = !message;
   }
 
   function waiting(on) {
@@ -70,6 +92,7 @@
       query.set(name, value(name));
     });
     query.set("shipping_method", checked("shipping_method") || "courier");
+    query.set("charge_currency", value("currency"));
     fetch(url + "?" + query.toString(), {
       credentials: "same-origin",
       headers: { Accept: "application/json" }
@@ -82,12 +105,13 @@
       .then(function (answer) {
         if (ticket !== asked) return; // an older answer arriving late
         if (answer.ok) show(answer.body);
-        else quote.value = ""; // the server says why when the order is placed
+        else unpriced(answer.body && answer.body.error ? answer.body.error.message : "");
         waiting(false);
       })
       .catch(function () {
         if (ticket !== asked) return;
-        quote.value = "";
+        quote.value = ""; // the server says why when the order is placed
+        quotedFor.value = "";
         waiting(false);
       });
   }
