@@ -6,8 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 
-from marketplace.accounts.passwords import MAX_LENGTH
+from marketplace.accounts.passwords import MAX_LENGTH, check_password_policy
+from marketplace.accounts.services import valid_email
+from marketplace.errors import ValidationError
 
 # Each language's name in itself, marked with its language for screen readers.
 LANGUAGE_CHOICES = [
@@ -15,6 +18,30 @@ LANGUAGE_CHOICES = [
     SelectChoice("en", "English", render_kw={"lang": "en"}),
 ]
 _REQUIRED = _l("This field is required.")
+
+
+class MeetsPasswordPolicy:
+    """The service's password policy, checked with the form's other rules so a buyer reads every
+    problem at once ("too short" beside "not the same"), not one per attempt. The service still
+    checks it (and the account's own email where the form has none)."""
+
+    def __init__(self, email_field: str | None = None):
+        self.email_field = email_field
+
+    def __call__(self, form, field):
+        email = form[self.email_field].data if self.email_field else ""
+        try:
+            check_password_policy(field.data or "", email=email or "")
+        except ValidationError as error:
+            raise FieldError(error.message) from error
+
+
+def usable_email(form, field):
+    """The service's email rule, beside the form's others (see MeetsPasswordPolicy)."""
+    try:
+        valid_email(field.data or "")
+    except ValidationError as error:
+        raise FieldError(error.message) from error
 
 
 class ActionForm(FlaskForm):
@@ -29,8 +56,10 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_REQUIRED)])
+    email = EmailField(_l("Email"), validators=[DataRequired(_REQUIRED), Length(max=254), usable_email])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_REQUIRED), MeetsPasswordPolicy("email")]
+    )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(_REQUIRED), EqualTo("password", _l("The two passwords are not the same."))],
@@ -45,7 +74,7 @@ class ProfileForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(_REQUIRED)])
-    password = PasswordField(_l("New password"), validators=[DataRequired(_REQUIRED)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(_REQUIRED), MeetsPasswordPolicy()])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(_REQUIRED), EqualTo("password", _l("The two passwords are not the same."))],
@@ -57,7 +86,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(_REQUIRED)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(_REQUIRED), MeetsPasswordPolicy()])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(_REQUIRED), EqualTo("password", _l("The two passwords are not the same."))],

@@ -33,7 +33,8 @@ def normalize_email(email: str | None) -> str:
     return contact.normalize_email(email)
 
 
-def _valid_email(email: str) -> str:
+def valid_email(email: str) -> str:
+    """`email` normalized; ValidationError(field="email") unless it is an address we can write to."""
     email = normalize_email(email)
     # Outside production the reserved ".test" domain is allowed (demo data and tests use it).
     if not contact.email_ok(email, allow_reserved=not current_app.config.get("PRODUCTION")):
@@ -50,7 +51,7 @@ def find_user_by_email(session: Session, email: str | None) -> User | None:
 
 def register_user(session: Session, *, email: str, password: str, name: str = "", locale: str = "id") -> User:
     """Create a buyer account. Raises ValidationError (bad email, weak password) or Conflict (taken)."""
-    email = _valid_email(email)
+    email = valid_email(email)
     check_password_policy(password, email=email)
     if find_user_by_email(session, email) is not None:
         raise Conflict(
@@ -112,7 +113,7 @@ def change_password(session: Session, *, user: User, current_password: str, new_
 
 def create_curator(session: Session, *, email: str, password: str, name: str = "") -> User:
     """Create a curator account, or make an existing account a curator and set its password."""
-    email = _valid_email(email)
+    email = valid_email(email)
     check_password_policy(password, email=email)
     user = find_user_by_email(session, email)
     if user is None:

@@ -7,7 +7,7 @@ from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product, ProductStatus
-from marketplace.contact import mobile_display
+from marketplace.contact import country_names, mobile_display
 from marketplace.dashboard import stock as services
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
@@ -150,7 +150,10 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
             order.ship_line2,
             ", ".join(p for p in (order.ship_district, order.ship_city) if p),
             " ".join(p for p in (order.ship_province, order.ship_postal_code) if p),
-            order.ship_country if order.ship_country != "ID" else "",
+            # Named as the buyer's order page names it (orders/presenters.py), in the page's language.
+            country_names(lang).get(order.ship_country, order.ship_country)
+            if order.ship_country != "ID"
+            else "",
             order.ship_phone,
         )
         if part

@@ -16,7 +16,8 @@ ORDER_STATUS_LABELS = {
 }
 
 FULFILMENT_STATUS_LABELS = {
-    "pending": _l("Waiting for payment"),
+    # The order's own wording: a buyer reads both on one page.
+    "pending": _l("Awaiting payment"),
     "processing": _l("Being prepared"),
     "shipped": _l("Shipped"),
     "delivered": _l("Delivered"),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from marketplace import contact
 from marketplace.money import money_text
-from marketplace.orders.formatting import fulfilment_status_label, status_label
+from marketplace.orders.formatting import FULFILMENT_STATUS_LABELS, fulfilment_status_label, status_label
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
@@ -124,16 +124,71 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
         "note": order.note,
         "note_lines": note_lines(order.note),
         "fulfilments": fulfilments,
-        "history": [
+        "history": history_lines(order, lang),
+    }
+
+
+#: Order steps that only follow their parcels (the last parcel shipped, or arrived): the parcel's own
+#: event already tells it, at the same moment, so the order's would be the same line twice.
+_STEPS_OF_PARCELS = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
+def buyer_facing_actor(actor_label: str) -> str:
+    """Who made a change, as the order's buyer reads it ("by the shop"), or "" to say nothing.
+
+    `OrderEvent.actor_label` is written for staff: "buyer", "guest", "seller <shop>",
+    "curator <email>", "stripe", "system: …". A staff member's email or an internal code (the demo
+    seed, a CLI job) never reaches the buyer.
+    """
+    label = (actor_label or "").strip().lower()
+    if label in ("buyer", "guest", "guest buyer"):
+        return _("by you")
+    kind = label.split(maxsplit=1)[0].rstrip(":") if label else ""
+    if kind == "seller":
+        return _("by the shop")
+    if kind == "curator":
+        return _("by the district office")
+    if kind == "stripe":
+        return _("by the card payment")
+    if kind == "system":
+        return _("automatically")
+    return ""
+
+
+def history_lines(order: Order, lang: str) -> list[dict]:
+    """The order's history for its buyer: one line per step, in words, with who took it.
+
+    A parcel's step names its shop when the order has several; the order's "shipped" and
+    "delivered" steps, which only repeat the last parcel's, are left out.
+    """
+    shops = {f.id: (f.lines[0].seller_name if f.lines else "") for f in order.fulfilments}
+    several = len(shops) > 1
+    parcel_steps = {event.to_status for event in order.events if event.fulfilment_id is not None}
+    lines = []
+    for event in order.events:
+        part = ""
+        if event.fulfilment_id is not None:
+            label = (
+                fulfilment_status_label(event.to_status)
+                if event.to_status in FULFILMENT_STATUS_LABELS
+                else status_label(event.to_status)
+            )
+            part = shops.get(event.fulfilment_id, "") if several else ""
+        elif event.from_status == event.to_status:
+            label = _("Partly refunded")  # the only order event that leaves its status as it was
+        elif event.to_status in _STEPS_OF_PARCELS and event.to_status in parcel_steps:
+            continue
+        else:
+            label = status_label(event.to_status)
+        lines.append(
             {
                 "when": jakarta_time(event.created_at, lang),
-                "status_label": status_label(event.to_status),
-                "who": event.actor_label,
-                "note": event.note,
+                "part": part,
+                "status_label": label,
+                "who": buyer_facing_actor(event.actor_label),
             }
-            for event in order.events
-        ],
-    }
+        )
+    return lines
 
 
 def _delivery(fulfilment: Fulfilment, templates: dict[str, str]) -> dict:

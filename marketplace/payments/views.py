@@ -25,12 +25,13 @@ from sqlalchemy.exc import OperationalError
 from marketplace.email.links import external_url
 from marketplace.errors import NotFound
 from marketplace.extensions import csrf, db
-from marketplace.i18n import local_datetime
+from marketplace.i18n import current_language
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.params import find_int
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.timezones import jakarta_time
 from marketplace.views_support import json_error
 
 log = logging.getLogger(__name__)
@@ -171,8 +172,12 @@ def stripe_webhook():
     return jsonify(received=True, result=result)
 
 
-def _status_view(order: Order, *, came_back_from_stripe: bool) -> dict:
-    """What the return page says: the order's real state, nothing inferred from the URL."""
+def _status_view(order: Order, *, came_back_from_stripe: bool, lang: str) -> dict:
+    """What the return page says: the order's real state, nothing inferred from the URL.
+
+    The payment deadline is shown only while the order really waits for the buyer to pay: never
+    while a payment Stripe took is being confirmed (the buyer has paid; a warning would alarm).
+    """
     payments = db.session.scalars(
         sa.select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)
     ).all()
@@ -207,18 +212,22 @@ def _status_view(order: Order, *, came_back_from_stripe: bool) -> dict:
         )
     else:
         state, message = "awaiting", _("This order is waiting for payment.")
+    if not came_back_from_stripe and state == "awaiting":
+        # Not "confirming": that payment was completed at Stripe (it settles later), left or not.
+        message = _("You left the card payment page. Your order is still waiting for payment.")
     can_pay = (
         order.status == OrderStatus.AWAITING_PAYMENT
         and order.payment_method == PaymentMethod.STRIPE
         and state != "confirming"
         and services.card_payments_available(current_app.config)
     )
-    awaiting = order.status == OrderStatus.AWAITING_PAYMENT
+    unpaid = order.status == OrderStatus.AWAITING_PAYMENT and state in ("awaiting", "failed")
     return {
         "state": state,
         "message": message,
         "can_pay": can_pay,
-        "deadline": local_datetime(order.payment_due_at, "long") if awaiting else None,
+        # Written as every order page writes a time ("7 December 2026 21:58 WIB").
+        "deadline": jakarta_time(order.payment_due_at, lang) if unpaid else None,
     }
 
 
@@ -226,10 +235,8 @@ def _return_page(cancelled: bool):
     number = request.args.get("order")
     token = request.args.get("token")
     order = _order_for_visitor(number, token)
-    view = _status_view(order, came_back_from_stripe=not cancelled)
+    view = _status_view(order, came_back_from_stripe=not cancelled, lang=current_language())
     order_url = url_for("orders.show", number=order.number, **({"token": token} if token else {}))
-    if cancelled and view["state"] in ("awaiting", "confirming"):
-        view["message"] = _("You left the card payment page. Your order is still waiting for payment.")
     refresh_url = None
     if view["state"] == "confirming" and not cancelled:
         checks = find_int(request.args.get("checks"), low=0, high=999) or 0
