@@ -44,3 +44,83 @@ def parse_whole_number(raw: object, *, allow_negative: bool = False, max_digits:
     if len(digits) > max_digits:
         return None
     return sign * int(digits)
+
+
+# ------------------------------------------------------------------ rupiah as a seller types them
+
+#: Per language: the thousands separator and the decimal mark people write ("150.000" / "150,000").
+_MARKS = {"id": (".", ","), "en": (",", ".")}
+
+
+class AmountError(ValueError):
+    """Why a typed rupiah amount was refused (`reason`), and the amount's digits when a reader of
+    the language could have meant them, for a message that shows how to write them (`digits`)."""
+
+    NOT_A_NUMBER = "not_a_number"
+    DECIMALS = "decimals"
+    UNCLEAR = "unclear"
+    NEGATIVE = "negative"
+    TOO_LARGE = "too_large"
+
+    def __init__(self, reason: str, digits: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.digits = digits
+
+
+#: Groups of three split by a space (any kind) or "_": the same in both languages.
+_SPACED = r"[0-9]{1,3}(?P<space>[ \u00a0\u202f_])[0-9]{3}(?:(?P=space)[0-9]{3})*"
+
+
+def _grouped(separator: str) -> str:
+    sep = re.escape(separator)
+    return rf"[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+"
+
+
+def group_digits(digits: str, lang: str) -> str:
+    """Digits with the thousands separator of `lang`: "150000" → "150.000" (id), "150,000" (en)."""
+    return f"{int(digits):,}".replace(",", _MARKS.get(lang, _MARKS["id"])[0])
+
+
+def parse_rupiah_amount(raw: object, *, lang: str, max_digits: int = 13) -> int | None:
+    """Whole rupiah as a reader of `lang` writes them; None when empty. Raises AmountError.
+
+    Read in both languages: plain digits ("150000"), "Rp" first, groups of three split by a space.
+    Indonesian groups with "." ("150.000", "Rp 1.500.000"); English with "," ("150,000",
+    "Rp 1,500,000"). A decimal mark ("150.000,50" in id, "150,000.50" or "1.5" in en) is DECIMALS:
+    rupiah has no cents. The other language's grouping is read only when it cannot be a decimal:
+    "1.500.000" has two points, so even in English it is one and a half million; but one "." with
+    three digits after ("150.000", "Rp 1.500") is 150 or 150 thousand to an English reader, so it
+    is UNCLEAR, never guessed ("150,000" in Indonesian likewise): a thousandfold mistake on a price
+    is worse than asking again. A minus sign is NEGATIVE; more than `max_digits` digits TOO_LARGE
+    (the caller checks its own maximum).
+    """
+    group, decimal = _MARKS.get(lang, _MARKS["id"])
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    match = _PREFIX.match(text)
+    if match:
+        text = text[match.end() :]
+    negative = text[:1] == "-"
+    if text[:1] in ("-", "+"):
+        text = text[1:]
+    digits = re.sub(r"[^0-9]", "", text)
+    own = rf"(?:[0-9]+|{_grouped(group)}|{_SPACED})"
+    other = _grouped(decimal)
+    if re.fullmatch(own, text):
+        pass
+    elif re.fullmatch(other, text):
+        if text.count(decimal) == 1:
+            raise AmountError(AmountError.UNCLEAR, digits)
+    elif re.fullmatch(rf"{own}{re.escape(decimal)}[0-9]+", text) or re.fullmatch(
+        rf"(?:[0-9]+|{other}){re.escape(group)}[0-9]{{1,2}}", text
+    ):
+        raise AmountError(AmountError.DECIMALS)  # in this language's writing, or in the other's
+    else:
+        raise AmountError(AmountError.NOT_A_NUMBER)
+    if negative:
+        raise AmountError(AmountError.NEGATIVE)
+    if len(digits.lstrip("0")) > max_digits:
+        raise AmountError(AmountError.TOO_LARGE)
+    return int(digits)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.accounts.models import ActorRole
 from marketplace.audit import presenters, services
+from marketplace.audit import seller_history as seller_history_presenter
 from marketplace.audit.forms import AuditFilterForm
 from marketplace.extensions import db
 from marketplace.i18n import current_language
@@ -104,11 +106,19 @@ def log_csv():
 @bp.get("/seller/history")
 @seller_area
 def seller_history():
+    """Plain sentences for the seller (`seller_history`), SELLER_PAGE_SIZE at a time, older by link."""
     before = _before_id()
+    page_size = seller_history_presenter.PAGE_SIZE
     entries = services.list_entries(
-        db.session, seller_ids=g.seller_ids, before_id=before, limit=services.PAGE_SIZE + 1
+        db.session, seller_ids=g.seller_ids, before_id=before, limit=page_size + 1
     )
-    rows, older = _page(entries, current_language(), "audit.seller_history", {}, name_curators=False)
+    lang = current_language()
+    shown = entries[:page_size]
+    rows = [
+        seller_history_presenter.history_row(entry, shop, lang, viewer_id=current_user.id)
+        for entry, shop in shown
+    ]
+    older = url_for("audit.seller_history", before=shown[-1][0].id) if len(entries) > page_size else ""
     return render_template(
         "audit/seller_history.html",
         rows=rows,

@@ -8,6 +8,7 @@ from wtforms import BooleanField, MultipleFileField, SelectChoice, SelectField, 
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.forms import IdCheckboxesField, IdSelectField, WholeNumberField
+from marketplace.seller.common import MAX_PRICE_MINOR
 from marketplace.seller.presenters import SELLER_KIND_LABELS
 
 _REQUIRED = _l("This field is required.")
@@ -44,7 +45,7 @@ class ProductForm(FlaskForm):
     title_en = StringField(_l("Name, in English (optional)"), validators=[Optional(), Length(max=160)])
     description_id = TextAreaField(_l("Description, in Indonesian"), validators=[Length(max=10000)])
     description_en = TextAreaField(_l("Description, in English (optional)"), validators=[Length(max=10000)])
-    price = WholeNumberField(_l("Price (Rp)"), rupiah=True)
+    price = WholeNumberField(_l("Price (Rp)"), rupiah=True, min_value=1, max_value=MAX_PRICE_MINOR)
     weight_grams = WholeNumberField(_l("Packed weight (grams)"))
     length_cm = WholeNumberField(_l("Length (cm, optional)"))
     width_cm = WholeNumberField(_l("Width (cm, optional)"))
@@ -100,7 +101,9 @@ class VariantForm(FlaskForm):
     value2 = StringField(validators=[Length(max=60)])
     value3 = StringField(validators=[Length(max=60)])
     sku = StringField(_l("SKU (your own code, optional)"), validators=[Length(max=40)])
-    price = WholeNumberField(_l("Price (Rp; empty: the product's price)"), rupiah=True)
+    price = WholeNumberField(
+        _l("Price (Rp; empty: the product's price)"), rupiah=True, min_value=1, max_value=MAX_PRICE_MINOR
+    )
     weight_grams = WholeNumberField(_l("Packed weight (grams; empty: the product's)"))
     image_id = IdSelectField(_l("Photo"))
 

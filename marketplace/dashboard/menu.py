@@ -74,12 +74,14 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
 
 
 def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int]:
-    """Paid parcels still to ship, products at or under their low-stock threshold and buyers'
-    questions to answer: one query."""
+    """Paid parcels still to ship, variants (each size or colour; a product without options has
+    one) at or under their product's low-stock threshold, the products they belong to, and
+    buyers' questions to answer: one query."""
+    names = ("to_ship", "low_stock", "questions", "low_stock_products")
     if not seller_ids:
-        return {"to_ship": 0, "low_stock": 0, "questions": 0}
+        return dict.fromkeys(names, 0)
     row = session.execute(_waiting_counts_statement(), {"ids": list(seller_ids)}).one()
-    return dict(zip(("to_ship", "low_stock", "questions"), (int(value or 0) for value in row), strict=True))
+    return dict(zip(names, (int(value or 0) for value in row), strict=True))
 
 
 @cache  # one statement, built once: on every seller page, building it cost more than running it
@@ -101,6 +103,16 @@ def _waiting_counts_statement() -> sa.Select:
         )
         .scalar_subquery(),
         waiting_count_select(ids),
+        # The same rule again, counting products: "9 sizes" may be only 3 products to restock.
+        sa.select(sa.func.count(sa.distinct(Product.id)))
+        .select_from(ProductVariant)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(
+            Product.seller_id.in_(ids),
+            Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
+            ProductVariant.stock <= Product.low_stock_threshold,
+        )
+        .scalar_subquery(),
     )
 
 

@@ -138,7 +138,7 @@ def dashboard():
             ),
             lang,
         ),
-        low_stock_count=counts["low_stock"],
+        low_stock_text=seller_presenters.low_stock_text(counts["low_stock_products"], counts["low_stock"]),
         label_warnings=_label_warnings(ids, lang),
         decisions=_recent_decisions(ids, lang),
     )

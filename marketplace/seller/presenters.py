@@ -6,6 +6,7 @@ Shared by the seller's dashboard and the curator queue (both above seller in the
 
 from __future__ import annotations
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import localized
@@ -50,3 +51,13 @@ def workshop_photo_view(photo: WorkshopPhoto, lang: str, *, width: int = 640) ->
         "alt": localized(photo, "alt", lang),
         "waiting": photo.approved_at is None,
     }
+
+
+def low_stock_text(products: int, variants: int) -> str:
+    """The dashboard's "running low" count as a seller thinks of it: products to restock, and the
+    sizes or variants behind them when a product has several ("3 products (9 sizes or variants)")."""
+    products_text = ngettext("%(num)d product", "%(num)d products", products)
+    if variants <= products:
+        return products_text
+    variants_text = ngettext("%(num)d size or variant", "%(num)d sizes or variants", variants)
+    return gettext("%(products)s (%(variants)s)", products=products_text, variants=variants_text)

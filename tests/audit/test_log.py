@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from marketplace.audit import services
+from marketplace.audit import seller_history, services
 from marketplace.audit.models import AuditEntry
 from marketplace.audit.services import AuditFilter, record_action
 from tests.audit.conftest import log_in
@@ -164,34 +164,38 @@ def test_only_curators_read_the_log(app, session, world, facilitators, entries, 
 
 def test_a_sellers_history_shows_only_their_shops(app, session, world, facilitators, entries):
     owner_a = log_in(app.test_client(), world.user_a.email).get("/seller/history").get_data(as_text=True)
-    assert "product.update" in owner_a and "seller.approve" in owner_a
-    assert "product.reject" not in owner_a and "rate.change" not in owner_a
+    # Plain sentences (marketplace/audit/seller_history.py), money as money.
+    assert "Price: Rp\u00a085,000 → Rp\u00a090,000" in owner_a and "A curator approved your shop" in owner_a
+    assert "did not approve" not in owner_a and "Change to your shop" not in owner_a  # not the rate
     assert "pendamping@example.test" in owner_a
     # Curators appear by role, not by their email.
     assert "curator@example.test" not in owner_a and "Curator" in owner_a
     helper = log_in(app.test_client(), facilitators.active.email).get("/seller/history")
-    assert helper.status_code == 200 and "product.update" in helper.get_data(as_text=True)
+    assert helper.status_code == 200 and "Price: Rp\u00a085,000" in helper.get_data(as_text=True)
     owner_b = log_in(app.test_client(), world.user_b.email).get("/seller/history").get_data(as_text=True)
-    assert "product.reject" in owner_b and "product.update" not in owner_b and "seller.approve" not in owner_b
+    assert "A curator did not approve" in owner_b and "Price:" not in owner_b
+    assert "approved your shop" not in owner_b
 
 
 def test_a_sellers_history_pages(app, session, world, monkeypatch):
     other = make_seller(session, user_id=world.user_b.id, village=world.village, name="Other")
     for n in range(5):
-        record_action(session, actor=world.user_a, action=f"product.update{n}", target_type="product",
-                      seller_id=world.seller_a.id)  # fmt: skip
+        record_action(session, actor=world.user_a, action="product.update", target_type="product",
+                      target_label=f"Tas nomor {n}", seller_id=world.seller_a.id)  # fmt: skip
     record_action(
-        session, actor=world.user_b, action="product.other", target_type="product", seller_id=other.id
-    )
+        session, actor=world.user_b, action="product.update", target_type="product",
+        target_label="Tas orang lain", seller_id=other.id,
+    )  # fmt: skip
     session.commit()
-    monkeypatch.setattr(services, "PAGE_SIZE", 3)
+    monkeypatch.setattr(seller_history, "PAGE_SIZE", 3)
     client = log_in(app.test_client(), world.user_a.email)
     first = client.get("/seller/history").get_data(as_text=True)
-    assert "product.update4" in first and "product.update2" in first and "product.update1" not in first
-    last_shown = session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "product.update2"))
+    assert "Tas nomor 4" in first and "Tas nomor 2" in first and "Tas nomor 1" not in first
+    last_shown = session.scalar(sa.select(AuditEntry.id).where(AuditEntry.target_label == "Tas nomor 2"))
+    assert f"/seller/history?before={last_shown}" in first
     second = client.get(f"/seller/history?before={last_shown}").get_data(as_text=True)
-    assert "product.update1" in second and "product.update0" in second and "product.update2" not in second
-    assert "product.other" not in first + second
+    assert "Tas nomor 1" in second and "Tas nomor 0" in second and "Tas nomor 2" not in second
+    assert "Tas orang lain" not in first + second
 
 
 def test_csv_is_streamed_with_the_rows_the_whole_file_had(app, world, entries, monkeypatch):

@@ -18,7 +18,7 @@ PRODUCT_FORM = {
     "title_en": "",
     "description_id": "Keranjang rotan anyaman tangan dari Tambong, kuat dan ringan.",
     "description_en": "",
-    "price": "85.000",
+    "price": "85000",
     "weight_grams": "1200",
     "processing_days": "2",
     "low_stock_threshold": "3",
@@ -56,7 +56,7 @@ def test_a_facilitators_product_edit_is_recorded_with_role_and_values(app, sessi
 
 def test_a_facilitators_price_change_records_the_revision_for_review(app, session, world, facilitators):
     client = log_in(app.test_client(), facilitators.active.email)
-    data = {**PRODUCT_FORM, "cluster_id": str(world.cluster.id), "price": "99.000"}
+    data = {**PRODUCT_FORM, "cluster_id": str(world.cluster.id), "price": "99000"}
     assert client.post(f"/seller/products/{world.product_a.id}", data=data).status_code == 303
     (entry,) = _entries(session, action="product_revision.create")
     assert entry.actor_role == "facilitator" and entry.seller_id == world.seller_a.id

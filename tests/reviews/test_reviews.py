@@ -128,7 +128,7 @@ def test_the_shop_replies_once_publicly(app, session):
     assert session.get(Review, review.id).reply_body == "Terima kasih, Kak!"
     entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "review.reply")).one()
     assert (entry.actor_id, entry.seller_id) == (owner.id, review.seller_id)
-    assert "review.reply" in seller_client.get("/seller/history").get_data(as_text=True)
+    assert "Reply to a buyer&#39;s review" in seller_client.get("/seller/history").get_data(as_text=True)
     product = session.get(Product, line.product_id)
     public = app.test_client().get(f"/products/{product.id}-{product.slug}").get_data(as_text=True)
     assert "Terima kasih, Kak!" in public

@@ -20,7 +20,7 @@ def form(cluster, **overrides):
         "title_en": "Woven pandan bag",
         "description_id": "Tas anyaman pandan buatan tangan pengrajin Tambong, kuat untuk belanja.",
         "description_en": "A hand-woven pandan bag from Tambong.",
-        "price": "Rp 125.000",
+        "price": "Rp 125,000",
         "weight_grams": "400",
         "length_cm": "35",
         "width_cm": "10",
@@ -68,7 +68,7 @@ def test_bad_values_rerender_with_messages_and_create_nothing(app, session, worl
     client = log_in(app.test_client(), world.user_a.email)
     before = snapshot(session)
     cases = {
-        "price": ("-5", "Enter whole rupiah"),
+        "price": ("-5", "Enter an amount above Rp 0, without a minus sign."),
         "weight_grams": ("0", "more than 0"),
     }
     for field, (value, message) in cases.items():
@@ -76,9 +76,9 @@ def test_bad_values_rerender_with_messages_and_create_nothing(app, session, worl
         assert response.status_code == 400, field
         assert message in response.get_data(as_text=True), field
     checks = [
-        ({"price": "1.000.000.001"}, "at most Rp 1.000.000.000"),
-        ({"price": "12,5"}, "whole rupiah without decimals"),
-        ({"price": "1.5"}, "whole rupiah without decimals"),
+        ({"price": "1,000,000,001"}, "Too large: at most Rp\u00a01,000,000,000."),
+        ({"price": "12,5"}, "Rupiah has no cents"),
+        ({"price": "1.5"}, "Rupiah has no cents"),
         ({"weight_grams": "30001"}, "30000 grams"),
         ({"hs_code": "46"}, "6 to 10 digits"),
         ({"hs_code": "", "exportable": "y"}, "need an HS code"),
@@ -151,7 +151,7 @@ def test_edit_of_a_live_product_waits_for_review_while_buyers_see_the_old_versio
     response = client.post(
         f"/seller/products/{product.id}",
         data=form(
-            world.cluster, title_id="Keranjang rotan jumbo", price="99.000", weight_grams="900",
+            world.cluster, title_id="Keranjang rotan jumbo", price="99,000", weight_grams="900",
             hs_code="4602.10", status="archived", seller_id=str(world.seller_b.id),
             product_id=str(world.product_b.id), id=str(world.product_b.id), stock="999",
         ),
@@ -186,7 +186,7 @@ def test_edit_of_a_live_product_waits_for_review_while_buyers_see_the_old_versio
     # A second edit updates the same pending change.
     client.post(
         f"/seller/products/{product.id}",
-        data=form(world.cluster, title_id="Keranjang rotan jumbo", price="97.000", weight_grams="900"),
+        data=form(world.cluster, title_id="Keranjang rotan jumbo", price="97,000", weight_grams="900"),
     )  # noqa: E501
     assert count(session, ProductRevision) == 1
     session.expire_all()
@@ -232,14 +232,14 @@ def test_bad_edit_saves_nothing(app, session, world):
         f"/seller/products/{product.id}", data=form(world.cluster, weight_grams="900", price="2000000000")
     )
     assert response.status_code == 400
-    assert "at most Rp 1.000.000.000" in response.get_data(as_text=True)
+    assert "at most Rp\u00a01,000,000,000" in response.get_data(as_text=True)
     assert snapshot(session) == before  # the valid weight was not half-saved either
 
 
 def test_archive_and_restore(app, session, world):
     product = world.product_a
     client = log_in(app.test_client(), world.user_a.email)
-    client.post(f"/seller/products/{product.id}", data=form(world.cluster, price="90.000", hs_code="4602.10"))
+    client.post(f"/seller/products/{product.id}", data=form(world.cluster, price="90,000", hs_code="4602.10"))
     assert client.post(f"/seller/products/{product.id}/archive").status_code == 303
     session.expire_all()
     assert product.status == ProductStatus.ARCHIVED

@@ -76,13 +76,13 @@ def test_whole_rupiah_field_refuses_decimals_with_a_message(app, text):
     with app.test_request_context():
         form = _bound(app, price=text, weight=text, delta=text)
         assert form.price.data is None and form.weight.data is None and form.delta.data is None
-        assert form.price.errors == ["Enter whole rupiah without decimals, e.g. 150000."]
+        assert form.price.errors == ["Rupiah has no cents: enter a whole amount, e.g. 150,000."]
         assert form.weight.errors == ["Enter a whole number, e.g. 125000."]
         assert form.delta.errors == ["Enter a whole number, e.g. 5 or -2."]
         assert form.price._value() == text  # shown again as typed
-        with force_locale("id"):
-            indonesian = _bound(app, price=text)
-            assert indonesian.price.errors == ["Masukkan rupiah bulat tanpa desimal, mis. 150000."]
+    with app.test_request_context(), force_locale("id"):
+        indonesian = _bound(app, price="1,5")
+        assert indonesian.price.errors == ["Rupiah tidak memakai sen: masukkan jumlah bulat, mis. 150.000."]
 
 
 def test_whole_number_fields_read_grouping_and_leave_empty_alone(app):
@@ -107,21 +107,31 @@ def test_id_fields_never_guess(app):
 
 
 def test_a_product_form_post_refuses_an_ambiguous_price(app, session, world):
-    client = log_in(app.test_client(), world.user_a.email)
+    client = log_in(app.test_client(), world.user_a.email)  # English
     before = snapshot(session)
-    for price in ("1.5", "1,5", "1.0", "150,000"):
+    refused = {
+        "1.5": "Rupiah has no cents",
+        "1,5": "Rupiah has no cents",
+        "150,000.50": "Rupiah has no cents",
+        "150.000": "This could be read two ways. For whole rupiah, write 150,000 or 150000.",
+    }
+    for price, message in refused.items():
         response = client.post("/seller/products/new", data=product_form(world.cluster, price=price))
         assert response.status_code == 400, price
         html = response.get_data(as_text=True)
-        assert "Enter whole rupiah without decimals, e.g. 150000." in html, price
+        assert message in html, price
         assert f'value="{price}"' in html  # the seller's own text, to correct
     assert snapshot(session) == before
-    # Indonesian grouping is read exactly.
-    response = client.post(
-        "/seller/products/new", data=product_form(world.cluster, price="1.500.000", title_id="Tas besar")
-    )
-    assert response.status_code == 303
-    assert session.scalar(sa.select(Product.price_minor).where(Product.title_id == "Tas besar")) == 1_500_000
+    # English grouping, and Indonesian grouping that cannot be a decimal, are read exactly.
+    for price, title, value in (
+        ("Rp 150,000", "Tas sedang", 150_000),
+        ("1.500.000", "Tas besar", 1_500_000),
+    ):
+        response = client.post(
+            "/seller/products/new", data=product_form(world.cluster, price=price, title_id=title)
+        )
+        assert response.status_code == 303, price
+        assert session.scalar(sa.select(Product.price_minor).where(Product.title_id == title)) == value
 
 
 def test_csv_import_refuses_ambiguous_prices_and_ids(session, world):

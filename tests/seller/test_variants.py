@@ -152,7 +152,7 @@ def test_variant_pages_for_the_owner(app, session, world):
         data={
             "action": "add",
             "new-value1": "L",
-            "new-price": "95.000",
+            "new-price": "95,000",
             "new-stock": "4",
             "new-sku": "RTN-L",
         },
