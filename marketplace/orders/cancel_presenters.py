@@ -37,7 +37,7 @@ def cancellation_rows(
                 "who": _("Cancelled by the shop") if by_seller else _("Cancelled by you"),
                 "who_seller_view": _("Cancelled by your shop") if by_seller else _("Cancelled by the buyer"),
                 "reason": row.reason,
-                "items": ", ".join(items),
+                "item_list": ", ".join(items),  # not "items": `row.items` in Jinja is the dict's method
                 "amount": money_text(row.amount_minor, row.currency, lang) if row.amount_minor else "",
             }
         )

@@ -57,6 +57,9 @@ def test_buyer_cancels_a_paid_bank_order_with_account_details(client, session):
     assert request.account_number == "0123456789"
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert "Cancelled by you" in page and "/cancel?" not in page
+    # What was cancelled, in words (a dict's `items` key once printed the dict's method).
+    title = order.lines[0].title_in("en")
+    assert f"{order.lines[0].quantity} × {title}" in page and "built-in method" not in page
 
     curator = make_user(session, email="desk@example.test", is_curator=True)
     session.commit()
@@ -116,7 +119,8 @@ def test_seller_cancels_units_and_others_cannot(client, session):
     assert done.status_code == 303
     session.expire_all()
     assert session.get(Fulfilment, part.id).lines[0].cancelled_quantity == 1
-    assert "Kain habis" in client.get(f"/seller/orders/{part.id}").get_data(as_text=True)
+    page = client.get(f"/seller/orders/{part.id}").get_data(as_text=True)
+    assert "Kain habis" in page and f"1 × {line.title_in('en')}" in page and "built-in method" not in page
 
 
 def test_late_parts_are_listed_reminded_once_and_counted_late(app, client, session):
