@@ -58,6 +58,9 @@ class ProductForm(FlaskForm):
 
 class NewProductForm(ProductForm):
     stock = WholeNumberField(_l("Units in stock now"), default=0)
+    #: The shop it goes into: a select of the account's shops when it runs several and chose none,
+    #: else a hidden input (the view checks the account runs it).
+    shop = IdSelectField(_l("Which shop is it for?"))
 
 
 class PhotoForm(FlaskForm):

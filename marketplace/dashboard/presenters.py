@@ -15,6 +15,7 @@ from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, OrderStatus
 from marketplace.orders.notes import note_lines
+from marketplace.seller.models import SellerStatus
 from marketplace.shipping.customs import is_international
 from marketplace.stock.models import StockMovementKind
 from marketplace.timezones import jakarta_time
@@ -34,6 +35,33 @@ MOVEMENT_LABELS = {
     StockMovementKind.ADJUSTMENT: _l("Correction"),
     StockMovementKind.RETURN: _l("Returned"),
 }
+
+
+def new_product_links(shops) -> list[dict]:
+    """One "add a product to <shop>" link (?shop=<id>) per approved shop of an account running
+    several (a facilitator's artisans, an owner's shops); [] for one: the plain link is enough."""
+    approved = [s for s in shops if s.status == SellerStatus.APPROVED]
+    if len(approved) < 2:
+        return []
+    return [{"shop": s.name, "url": url_for("seller.new_product", shop=s.id)} for s in approved]
+
+
+def new_product_shop(shop, shops) -> dict:
+    """What the new-product form says of the shop it adds to, for the account running `shops`.
+
+    Several shops: the chosen one's name (with a link to choose another), or `ask` for a select
+    of them; the form posts the id back (hidden) and its action keeps ?shop=, so an error page, a
+    reload or a second tab on another shop each still add to their own. One shop: nothing to say.
+    """
+    approved = [s for s in shops if s.status == SellerStatus.APPROVED]
+    named = shop is not None and len(shops) > 1
+    return {
+        "id": shop.id if shop is not None else None,
+        "name": shop.name if named else "",
+        "ask": shop is None,
+        "change_url": url_for("seller.new_product") if named and len(approved) > 1 else "",
+        "action": url_for("seller.new_product", shop=shop.id) if named else url_for("seller.new_product"),
+    }
 
 
 def product_status_label(status) -> str:

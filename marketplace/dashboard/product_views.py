@@ -71,18 +71,11 @@ def products():
     pending = dashboard_products.products_with_pending_changes(db.session, [p.id for p in items])
     rows = [presenters.product_row(p, lang, has_pending_change=p.id in pending) for p in items]
     managed = list_managed_sellers(db.session, current_user.id)
-    approved = [s for s in managed if s.status == SellerStatus.APPROVED]
-    # With several shops, one "add" link per shop (?shop=<id>) so the product lands in the right one.
-    new_links = (
-        [{"shop": s.name, "url": url_for("seller.new_product", shop=s.id)} for s in approved]
-        if len(approved) > 1
-        else []
-    )
     return render_template(
         "seller/products.html",
         rows=rows,
-        can_create=bool(approved),
-        new_links=new_links,
+        can_create=any(s.status == SellerStatus.APPROVED for s in managed),
+        new_links=presenters.new_product_links(managed),
         multi_shop=len(g.seller_ids) > 1,
         filter_form=presenters.product_filter_form(
             args.get("status", ""), args.get("cluster", ""), args.get("q", ""), clusters, lang
@@ -123,25 +116,41 @@ def _product_input(form: ProductForm) -> dashboard_products.ProductInput:
 PRODUCT_FIELD_NAMES = {"price_minor": "price"}
 
 
+def _chosen_shop_id() -> int | None:
+    """The shop the form names (its `shop` field), else the link's ?shop=; None when neither does.
+
+    A value that is no id at all names no shop the account runs: 404, as for someone else's.
+    """
+    raw = request.form.get("shop") if request.method == "POST" and "shop" in request.form else None
+    if raw is None:
+        raw = request.args.get("shop")
+    if not raw:
+        return None
+    shop_id = params.find_id(raw)
+    if shop_id is None:
+        abort(404)
+    return shop_id
+
+
 @bp.route("/products/new", methods=["GET", "POST"])
 @seller_area
 def new_product():
-    sellers = [
-        s for s in list_managed_sellers(db.session, current_user.id) if s.status == SellerStatus.APPROVED
-    ]
-    if not sellers:
+    shops = list_managed_sellers(db.session, current_user.id)
+    approved = [s for s in shops if s.status == SellerStatus.APPROVED]
+    if not approved:
         flash(_("You can add products once a curator has approved your shop."), "warning")
         return redirect(url_for("seller.dashboard"), code=303)
-    # Several shops (an owner's, or a facilitator's): ?shop=<id> picks which one gets the product.
-    shop_id = request.args.get("shop", type=int)
-    sellers = [s for s in sellers if s.id == shop_id] or sellers
+    # Someone else's shop: 404 (the app's DomainError handler); None: several shops, none chosen.
+    shop = dashboard_products.choose_shop(shops, _chosen_shop_id())
     form = NewProductForm()
     _cluster_choices(form)
-    if form.validate_on_submit():
+    form.shop.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(s.id, s.name) for s in approved]
+    form.shop.data = shop.id if shop else None
+    if form.validate_on_submit() and shop is not None:
         with domain_errors(form, renames=PRODUCT_FIELD_NAMES) as outcome:
             product = dashboard_products.create_product(
                 db.session,
-                seller=sellers[0],
+                seller=shop,
                 data=_product_input(form),
                 actor_id=current_user.id,
                 now=utcnow(),
@@ -152,9 +161,16 @@ def new_product():
             return redirect(url_for("seller.edit_product", product_id=product.id), code=303)
     elif form.is_submitted():
         errors = dashboard_products.check_product_input(db.session, _product_input(form), creating=True)
+        if shop is None:
+            errors["shop"] = _("Choose which shop this product is for.")
         add_missing_errors(form, errors, PRODUCT_FIELD_NAMES)
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("seller/product_form.html", form=form, product=None), status
+    return render_template(
+        "seller/product_form.html",
+        form=form,
+        product=None,
+        new_shop=presenters.new_product_shop(shop, shops),
+    ), status
 
 
 def _fill_product_form(form: ProductForm, product: Product) -> None:
@@ -196,6 +212,8 @@ def _render_product_page(
             product={
                 "id": product.id,
                 "title": title,
+                # An account running several shops is told whose product this is.
+                "shop_name": product.seller.name if len(g.seller_ids) > 1 else "",
                 "status": str(product.status),
                 "status_label": presenters.product_status_label(product.status),
                 "stock": product.stock,

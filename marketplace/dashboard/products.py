@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.catalogue.models import Cluster, Product, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.curation.revisions import drop_revision_photos, find_pending_revision, open_revision
-from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.i18n import message as _l
 from marketplace.seller.common import (
     DIRECT_FIELDS,
@@ -194,6 +194,26 @@ def get_seller_product(session: Session, product_id: int, seller_ids: Sequence[i
     if product is None or product.seller_id not in set(seller_ids):
         raise NotFound(_l("Not found."))
     return product
+
+
+def choose_shop(shops: Sequence[Seller], shop_id: int | None) -> Seller | None:
+    """The shop a new product goes into: the one the account chose (`shop_id`), else its only
+    approved shop; None when it runs several approved shops and chose none (the form then asks).
+
+    Never a guess: a facilitator running two artisans' shops once saw every product land silently
+    in the first one. `shops` are the account's own (owned and facilitated); any other id raises
+    PermissionDenied (404: nobody learns which shops exist), one of its shops not approved yet,
+    Conflict.
+    """
+    if shop_id is None:
+        approved = [s for s in shops if s.status == SellerStatus.APPROVED]
+        return approved[0] if len(approved) == 1 else None
+    shop = next((s for s in shops if s.id == shop_id), None)
+    if shop is None:
+        raise PermissionDenied(_l("Not found."))
+    if shop.status != SellerStatus.APPROVED:
+        raise Conflict(_l("Your shop must be approved before you add products."))
+    return shop
 
 
 def create_product(

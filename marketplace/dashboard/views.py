@@ -127,6 +127,7 @@ def dashboard():
         any_approved=bool(approved_ids),
         all_rejected=all(s.status == SellerStatus.REJECTED for s in sellers),
         product_count=seller_products.count_seller_products(db.session, ids),
+        new_links=presenters.new_product_links(sellers),
         to_ship=to_ship,
         to_ship_count=counts["to_ship"],
         late=late_banner(

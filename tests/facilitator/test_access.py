@@ -170,10 +170,10 @@ def test_with_several_shops_the_product_lands_in_the_chosen_one(app, session, wo
     data = AREA_ROUTES["new_post"][2](ids)
     assert client.post(f"/seller/products/new?shop={own.id}", data=data).status_code == 303
     assert client.post(f"/seller/products/new?shop={world.seller_a.id}", data=data).status_code == 303
-    # Someone else's shop in the query string is ignored (the first of the account's shops is used).
-    assert client.post(f"/seller/products/new?shop={world.seller_b.id}", data=data).status_code == 303
+    # Someone else's shop is refused, never swapped for one of the account's.
+    assert client.post(f"/seller/products/new?shop={world.seller_b.id}", data=data).status_code == 404
     session.expire_all()
     shops = session.scalars(
         sa.select(Product.seller_id).where(Product.title_id == "Keranjang rotan besar").order_by(Product.id)
     ).all()
-    assert shops == [own.id, world.seller_a.id, world.seller_a.id]
+    assert shops == [own.id, world.seller_a.id]
