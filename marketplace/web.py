@@ -102,6 +102,7 @@ BLUEPRINTS = (
     "marketplace.site.views:bp",
     "marketplace.storefront.views:bp",
     "marketplace.api.views:bp",
+    "marketplace.api.pages:bp",
     "marketplace.accounts.views:bp",
     "marketplace.cart.views:bp",
     "marketplace.favourites.views:bp",

@@ -12,6 +12,7 @@ from marketplace.storefront import search_params
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
+TITLE = "Pasar Desa public API"
 
 
 def _ref(name: str) -> dict:
@@ -284,6 +285,26 @@ def schemas() -> dict:
             {"items": {"type": "array", "items": _ref("Cluster")}}, "Every cluster, in display order."
         ),
         "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
+        "Index": _object(
+            {
+                "name": {"type": "string"},
+                "version": {"type": "string"},
+                "documentation": {
+                    **URL,
+                    "description": "A page for people: what the data is, with examples.",
+                },
+                "openapi": {**URL, "description": "This document."},
+                "endpoints": _object(
+                    {
+                        "products": URL,
+                        "product": {"type": "string", "format": "uri-template"},
+                        "villages": URL,
+                        "clusters": URL,
+                    }
+                ),
+            },
+            "The API's root: where the endpoints and their documents are.",
+        ),
     }
 
 
@@ -413,6 +434,13 @@ def _error(name: str) -> dict:
 def paths() -> dict:
     search = ["q", "cluster", "village", "seller", "label", "min_price", "max_price", "in_stock", "sort"]
     return {
+        "/": {
+            "get": {
+                "operationId": "getIndex",
+                "summary": "Links to every endpoint and to the documents (also at /api/v1)",
+                "responses": {"200": _ok("Index", "The links.")},
+            }
+        },
         "/products": {
             "get": {
                 "operationId": "listProducts",
@@ -486,7 +514,7 @@ def document(server_url: str = "/api/v1") -> dict:
     return {
         "openapi": OPENAPI_VERSION,
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": "Pasar Desa public API", "version": API_VERSION, "description": DESCRIPTION},
+        "info": {"title": TITLE, "version": API_VERSION, "description": DESCRIPTION},
         "servers": [{"url": server_url}],
         "paths": paths(),
         "components": {

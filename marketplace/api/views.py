@@ -195,6 +195,28 @@ def clusters():
     return jsonify(items=items)
 
 
+@bp.get("/", strict_slashes=False)  # /api/v1 too, answered rather than redirected
+def index():
+    """Where everything is: a client (or a person) at the API's root finds the endpoints from here."""
+
+    def link(endpoint: str, **values) -> str:
+        return url_for(endpoint, **values, _external=True)
+
+    return jsonify(
+        name=openapi.TITLE,
+        version=openapi.API_VERSION,
+        documentation=link("open_data.page"),
+        openapi=link("api.openapi_document"),
+        endpoints={
+            "products": link("api.products"),
+            # A URI template (RFC 6570): url_for would quote the braces.
+            "product": link("api.products") + "/{id}",
+            "villages": link("api.villages"),
+            "clusters": link("api.clusters"),
+        },
+    )
+
+
 @bp.get("/openapi.json")
 def openapi_document():
     return jsonify(

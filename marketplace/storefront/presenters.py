@@ -6,6 +6,7 @@ rendition, lazy or eager, in stock or not) is taken here. Needs an app context (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,20 +17,18 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
-from marketplace.html_refs import latin1_html, latin1_text
+from marketplace.html_refs import latin1_html
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
 from marketplace.labels.visibility import visible_labels
 from marketplace.lru import BoundedLRU, per_app
-from marketplace.markets.context import HOME_CURRENCY, current_market, current_rates
+from marketplace.markets.context import current_market, current_rates
 from marketplace.markets.presenters import price
 from marketplace.media import picture_attrs
-from marketplace.money import Money, amount_field_text, currency_exponent
 from marketplace.reviews.presenters import RatingSummary, rating_summary, sold_text
 from marketplace.seller.models import Seller
 from marketplace.storefront.grids import CardList
 from marketplace.storefront.listings import ClusterSummary, VillageSummary
-from marketplace.storefront.price_filter import PricedSearch
 from marketplace.timezones import day_text
 
 #: Cards in the first row are above the fold on every screen size: those load eagerly.
@@ -307,6 +306,29 @@ def paragraphs(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
+#: A story's opening shown above a listing's products: about two lines on a 360 px phone, so the
+#: first cards stay on the first screen; the whole story follows the products.
+INTRO_CHARS = 75
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class StoryIntro:
+    text: str
+    continues: bool  # the story says more than `text` (the page links to the rest)
+
+
+def story_intro(story: Sequence[str], limit: int = INTRO_CHARS) -> StoryIntro:
+    """The first sentence of `story` (its paragraphs), cut at a word with "…" past `limit`."""
+    if not story:
+        return StoryIntro("", False)
+    first = _SENTENCE_END.split(story[0], maxsplit=1)[0]
+    if len(first) > limit:
+        cut = first[:limit].rsplit(" ", 1)[0] if " " in first[:limit] else first[:limit]
+        first = cut.rstrip(" ,;:–-") + "…"
+    return StoryIntro(first, len(story) > 1 or first != story[0])
+
+
 @dataclass(frozen=True)
 class LabelView:
     name: str
@@ -438,13 +460,16 @@ class PlaceView:
     name: str
     story: list[str]
     parent_name: str = ""
+    intro: StoryIntro = StoryIntro("", False)
 
 
 def village_view(village: Region, lang: str) -> PlaceView:
+    story = paragraphs(localized(village, "story", lang))
     return PlaceView(
         name=village.name,
-        story=paragraphs(localized(village, "story", lang)),
+        story=story,
         parent_name=village.parent.name if village.parent else "",
+        intro=story_intro(story),
     )
 
 
@@ -456,6 +481,7 @@ class SellerView:
     village_url: str
     kind: str
     clusters: list[LinkView]
+    intro: StoryIntro
 
 
 def seller_view(seller: Seller, lang: str) -> SellerView:
@@ -464,9 +490,11 @@ def seller_view(seller: Seller, lang: str) -> SellerView:
         "kub": _("Artisan group (KUB)"),
         "bumdes": _("Village enterprise (BUMDes)"),
     }
+    story = paragraphs(localized(seller, "story", lang))
     return SellerView(
         name=seller.name,
-        story=paragraphs(localized(seller, "story", lang)),
+        story=story,
+        intro=story_intro(story),
         village_name=seller.village.name,
         village_url=url_for("storefront.village", slug=seller.village.slug),
         kind=kinds.get(seller.kind, ""),
@@ -480,110 +508,4 @@ def seller_view(seller: Seller, lang: str) -> SellerView:
 def cluster_view(cluster: Cluster, lang: str) -> PlaceView:
     return PlaceView(
         name=localized(cluster, "name", lang), story=paragraphs(localized(cluster, "description", lang))
-    )
-
-
-@dataclass(frozen=True)
-class PageLink:
-    number: int
-    url: str
-    current: bool
-
-
-@dataclass(frozen=True)
-class Pagination:
-    prev_url: str
-    next_url: str
-    links: list[PageLink | None]  # None marks a gap ("…")
-    summary: str
-
-
-def pagination(result, url_for_page) -> Pagination | None:
-    """Links for a `ProductPage`: previous/next and a window of page numbers; None for one page."""
-    if result.pages <= 1:
-        return None
-    wanted = {1, result.pages, *range(max(1, result.page - 2), min(result.pages, result.page + 2) + 1)}
-    links: list[PageLink | None] = []
-    previous = 0
-    for number in sorted(wanted):
-        if number - previous > 1:
-            links.append(None)
-        links.append(PageLink(number, url_for_page(number), number == result.page))
-        previous = number
-    return Pagination(
-        prev_url=url_for_page(result.page - 1) if result.has_prev else "",
-        next_url=url_for_page(result.page + 1) if result.has_next else "",
-        links=links,
-        summary=_("Page %(page)d of %(pages)d", page=result.page, pages=result.pages),
-    )
-
-
-def search_heading(q: str) -> str:
-    """The search page's heading: the words searched for, or all products."""
-    if not q:
-        return _("All products")
-    return latin1_text(_("Results for “%(q)s”", q=q))
-
-
-def result_summary(result) -> str:
-    if not result.total:
-        return _("No products found.")
-    if result.total_capped:
-        text = _(
-            "Showing %(first)d–%(last)d of more than %(total)s products",
-            first=result.first_index,
-            last=result.last_index,
-            total=format_number(result.total),
-        )
-        return latin1_text(text)
-    return ngettext("%(num)d product", "%(num)d products", result.total)
-
-
-@dataclass(frozen=True)
-class PriceRangeForm:
-    """The search form's price fields, in the currency the reader sees prices in."""
-
-    legend: str  # "Harga (USD)"; rupiah: "Harga (Rp)"
-    #: The hidden `price_currency` field's value: the reader's currency; "" for rupiah, whose
-    #: searches' addresses name none (as they always did).
-    price_currency: str
-    inputmode: str  # "decimal" where the currency has cents, so phones offer the decimal mark
-    min_text: str  # the bounds as the reader types them ("20,50" in Indonesian); "" for none
-    max_text: str
-    #: When the address's range is in another currency: that range, as the link states it.
-    link_note: str
-
-
-def _range_text(low: Money | None, high: Money | None, lang: str) -> str:
-    if low is not None and high is not None:
-        return _("%(low)s to %(high)s", low=low.format(lang), high=high.format(lang))
-    if low is not None:
-        return _("from %(price)s", price=low.format(lang))
-    return _("up to %(price)s", price=high.format(lang))
-
-
-def _field_text(amount: Money | None, lang: str) -> str:
-    return "" if amount is None else amount_field_text(amount.minor, amount.currency, lang)
-
-
-def price_range_form(priced: PricedSearch, lang: str) -> PriceRangeForm:
-    """The price fields for `priced`'s reader: legend, hidden price_currency, the bounds, the link's
-    range."""
-    code = priced.shown_currency
-    rupiah = code == HOME_CURRENCY
-    note = ""
-    if priced.converted:
-        note = _(
-            "This search's price range was set in %(currency)s (%(range)s); "
-            "the fields show it in your currency.",
-            currency=priced.params.range_currency,
-            range=_range_text(priced.asked_min, priced.asked_max, lang),
-        )
-    return PriceRangeForm(
-        legend=_("Price (Rp)") if rupiah else _("Price (%(currency)s)", currency=code),
-        price_currency="" if rupiah else code,
-        inputmode="decimal" if currency_exponent(code) else "numeric",
-        min_text=_field_text(priced.shown_min, lang),
-        max_text=_field_text(priced.shown_max, lang),
-        link_note=note,
     )

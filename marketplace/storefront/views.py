@@ -22,6 +22,7 @@ from marketplace.seller.profile import list_public_workshop_photos
 from marketplace.storefront import (
     frames,
     grids,
+    listing_presenters,
     listings,
     presenters,
     price_filter,
@@ -139,8 +140,8 @@ def _listing_context(
     return {
         "cards": _cards(result.items, lang),
         "result": result,
-        "result_summary": presenters.result_summary(result),
-        "pagination": presenters.pagination(result, page_url),
+        "result_summary": listing_presenters.result_summary(result),
+        "pagination": listing_presenters.pagination(result, page_url),
         "sort_options": _sort_options(params.sort, LISTING_SORTS),
         "ignored_message": _ignored_message(params),
         "listing_action": url_for(endpoint, **route_args),
@@ -342,14 +343,14 @@ def search():
     return render_template(
         "storefront/search.html",
         q=params.q,
-        heading=presenters.search_heading(params.q),
+        heading=listing_presenters.search_heading(params.q),
         params=params,
         cards=_cards(result.items, lang),
         result=result,
-        result_summary=presenters.result_summary(result),
-        pagination=presenters.pagination(result, page_url),
+        result_summary=listing_presenters.result_summary(result),
+        pagination=listing_presenters.pagination(result, page_url),
         ignored_message=_ignored_message(params),
-        price_form=presenters.price_range_form(priced, lang),
+        price_form=listing_presenters.price_range_form(priced, lang),
         sort_options=_sort_options(params.sort, search_params.SORTS),
         cluster_options=[
             {

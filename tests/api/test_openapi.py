@@ -125,6 +125,7 @@ def _examples(catalogue) -> list[tuple[str, int, str]]:
         ("/clusters", 200, "/api/v1/clusters?lang=en"),
         ("/clusters", 400, "/api/v1/clusters?lang=xx"),
         ("/openapi.json", 200, "/api/v1/openapi.json"),
+        ("/", 200, "/api/v1/"),
     ]
 
 
