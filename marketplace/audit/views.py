@@ -114,10 +114,10 @@ def seller_history():
     )
     lang = current_language()
     shown = entries[:page_size]
-    rows = [
-        seller_history_presenter.history_row(entry, shop, lang, viewer_id=current_user.id)
-        for entry, shop in shown
-    ]
+    label_names = seller_history_presenter.label_names(db.session, lang)
+    rows = seller_history_presenter.history_rows(
+        shown, lang, viewer_id=current_user.id, label_names=label_names
+    )
     older = url_for("audit.seller_history", before=shown[-1][0].id) if len(entries) > page_size else ""
     return render_template(
         "audit/seller_history.html",

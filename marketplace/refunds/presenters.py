@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -130,32 +132,70 @@ BUYER_STATUS_LABELS = {
 }
 
 
+#: Refund reasons the code writes (marketplace/cases/services.py, marketplace/refunds/cancellation.py):
+#: "<why>" or "<why>: <what a person typed>". The buyer reads why in words, the typed part as typed.
+BUYER_REASONS = (
+    (re.compile(r"case \d+(: (?P<text>.*))?", re.S), _l("after your problem report")),
+    (re.compile(r"cancelled by the buyer(: (?P<text>.*))?", re.S), _l("after you cancelled")),
+    (re.compile(r"cancelled by the seller(: (?P<text>.*))?", re.S), _l("after the shop cancelled")),
+)
+
+
+def buyer_reason(reason: str) -> tuple[str, str]:
+    """(why, typed): why the money went back in the buyer's words ("after your problem report"),
+    and what a person wrote about it, as they wrote it (either may be empty)."""
+    reason = (reason or "").strip()
+    for pattern, why in BUYER_REASONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return str(why), (match.group("text") or "").strip()
+    return "", reason
+
+
 def buyer_refunds(order, refunds, lang: str) -> list[dict]:
-    """The buyer's order page: each refund (not failed ones' lines) with what it covered."""
+    """The buyer's order page: each refund as one sentence ("Refund Rp 50.000 for Kain batik ·
+    after your problem report"), with the lines it covered when they say more than the sentence."""
     lines = {line.id: line for line in order.lines}
     sellers = {f.id: (f.lines[0].seller_name if f.lines else "") for f in order.fulfilments}
     rows = []
     for refund in refunds:
-        items = []
+        items, names = [], []
+        counted = False  # a part with units (not only an amount) says more than the sentence
         for part in refund.lines:
             amount = money_text(part.amount_minor, refund.currency, lang)
             line = lines.get(part.order_line_id) if part.order_line_id else None
             if line is not None:
                 title = line.title_in(lang)
-                items.append(
-                    _("%(num)d × %(title)s (%(amount)s)", num=part.quantity, title=title, amount=amount)
-                )
+                names.append(title)
+                if part.quantity > 0:
+                    counted = True
+                    items.append(
+                        _("%(num)d × %(title)s (%(amount)s)", num=part.quantity, title=title, amount=amount)
+                    )
+                else:  # part of the price back (a problem report), no units returned
+                    items.append(_("%(title)s (%(amount)s)", title=title, amount=amount))
             elif part.order_line_id is None:
                 seller = sellers.get(part.fulfilment_id, "")
+                names.append(_("shipping from %(seller)s", seller=seller))
                 items.append(_("Shipping from %(seller)s (%(amount)s)", seller=seller, amount=amount))
+        total = money_text(refund.amount_minor, refund.currency, lang)
+        unique = list(dict.fromkeys(names))
+        summary = (
+            _("Refund %(amount)s for %(items)s", amount=total, items=", ".join(unique))
+            if unique
+            else _("Refund of %(amount)s", amount=total)
+        )
+        why, typed = buyer_reason(refund.reason)
         rows.append(
             {
                 "when": jakarta_time(refund.created_at, lang),
-                "amount": money_text(refund.amount_minor, refund.currency, lang),
+                "amount": total,
+                "summary": summary,
+                "why": why,
                 "status": str(BUYER_STATUS_LABELS.get(str(refund.status), refund.status)),
                 "method": str(METHOD_LABELS.get(str(refund.method), refund.method)),
-                "reason": refund.reason,
-                "parts": items,
+                "reason": typed,
+                "parts": items if counted or len(items) > 1 else [],
                 "whole_payment": refund.returns_payment_only,
             }
         )
