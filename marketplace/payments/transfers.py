@@ -40,6 +40,9 @@ RECEIPT_PREFIX = "private/transfer-receipts/"
 RECEIPT_CONTENT_TYPE = "image/webp"
 #: How long after confirming a transfer a curator may still undo it.
 UNDO_WINDOW = timedelta(hours=24)
+#: After "I have transferred", how long the order waits for a curator to find the money at least:
+#: a claim made an hour before the deadline must not lapse over a weekend while nobody looked.
+CLAIM_REVIEW_WINDOW = timedelta(days=3)
 MAX_REFERENCE = 120
 MAX_SENDER_NAME = 120
 MAX_SENDER_BANK = 80
@@ -132,6 +135,8 @@ def claim_transfer(
     if claim is None:
         claim = TransferClaim(order_id=order.id, created_at=now)
         session.add(claim)
+        # The unpaid-order expiry (orders.lifecycle) knows nothing of claims: the deadline moves.
+        order.payment_due_at = max(order.payment_due_at, now + CLAIM_REVIEW_WINDOW)
     claim.sender_name = _clean(sender_name, MAX_SENDER_NAME)
     claim.sender_bank = _clean(sender_bank, MAX_SENDER_BANK)
     if key:

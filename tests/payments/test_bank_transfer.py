@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from PIL import Image
 
 from marketplace.media import get_storage
 from marketplace.orders import services as orders
+from marketplace.orders.lifecycle import expire_unpaid_orders
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.models import TransferClaim
-from marketplace.payments.transfers import RECEIPT_PREFIX
+from marketplace.payments.transfers import CLAIM_REVIEW_WINDOW, RECEIPT_PREFIX
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.login import logged_in_as
@@ -155,3 +157,23 @@ def test_claimed_orders_top_the_curators_queue_with_badge_and_receipt(app, sessi
     assert buyer.get(links[0]).status_code == 404
     session.expire_all()
     assert session.get(Order, second.id).status == OrderStatus.AWAITING_PAYMENT  # a claim pays nothing
+
+
+def test_a_claimed_transfer_waits_for_a_curator_past_the_deadline(app, session):
+    """A buyer who says they transferred an hour before the deadline keeps the order (and its
+    stock) for the curator to check the bank: the deadline moves to CLAIM_REVIEW_WINDOW after the
+    claim, and only an order nobody claimed lapses at its own."""
+    claimed, token = _guest_order(app, session)
+    unclaimed, _token = _guest_order(app, session)
+    deadline = claimed.payment_due_at
+    assert _claim(app.test_client(), claimed, token, sender_name="Siti").status_code == 303
+    session.expire_all()
+    assert session.get(Order, claimed.id).payment_due_at >= utcnow() + CLAIM_REVIEW_WINDOW - timedelta(
+        minutes=1
+    )
+
+    assert expire_unpaid_orders(session, now=deadline + timedelta(hours=1)) == 1
+    session.commit()
+    assert session.get(Order, unclaimed.id).status == OrderStatus.CANCELLED
+    assert session.get(Order, claimed.id).status == OrderStatus.AWAITING_PAYMENT
+    assert expire_unpaid_orders(session, now=utcnow() + CLAIM_REVIEW_WINDOW + timedelta(hours=1)) == 1
