@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import Length, StopValidation
 
 from marketplace.cases.models import CaseProblem, CaseResolution
 from marketplace.forms import WholeNumberField
+from marketplace.i18n import current_language
+from marketplace.money import amount_field_text, currency_exponent, parse_typed_amount
+from marketplace.numbers import group_digits
 
 PROBLEM_LABELS = {
     CaseProblem.NOT_RECEIVED: _l("The parcel did not arrive"),
@@ -38,13 +41,70 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your answer"), validators=[Length(max=2000)])
 
 
+def amount_example(currency: str, lang: str) -> str:
+    """An amount as the refund field reads it in `lang`: "150.000" (rupiah, id), "20,50" (euro, id)."""
+    if currency == "IDR":
+        return group_digits("150000", lang)
+    return amount_field_text(2050 if currency_exponent(currency) else 20, currency, lang)
+
+
+class RefundAmountField(WholeNumberField):
+    """A partial refund in the order's currency (the form's `currency`), in its minor units.
+
+    Rupiah are read as the seller's price field reads them ("50,000" in English, "50.000" in
+    Indonesian; no cents); another currency in its major units with its decimals ("20.50", "20,50").
+    The currency is only known once the form exists, so the text is read when the form validates.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, rupiah=True, min_value=1, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.raw_text = (valuelist[0] if valuelist else "") or ""
+        self.data = None
+
+    def pre_validate(self, form):
+        self.parse_failed, self.refusal = False, None
+        if not self.raw_text.strip():
+            self.data = None
+        elif form.currency == "IDR":
+            self.max_value = form.max_minor
+            self.data = self._read_rupiah()
+            self.parse_failed = self.data is None
+        else:
+            self.data = parse_typed_amount(self.raw_text, form.currency)
+            if not self.data:
+                self.data = None
+                raise StopValidation(
+                    _l(
+                        "Enter an amount in %(currency)s, e.g. %(example)s.",
+                        currency=form.currency,
+                        example=amount_example(form.currency, current_language()),
+                    )
+                )
+        super().pre_validate(form)
+
+
 class ResolveForm(FlaskForm):
+    """The curator's decision. `currency` is the order's; `max_minor` (optional) the most a refund
+    of this part can be, in it."""
+
+    def __init__(self, *args, currency: str = "IDR", max_minor: int | None = None, **kwargs):
+        self.currency, self.max_minor = currency, max_minor
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_case(cls, case, **kwargs) -> ResolveForm:
+        # `amount_idr` is the part's goods and shipping: for a rupiah order, the most it refunds.
+        currency = case.order.currency
+        return cls(currency=currency, max_minor=case.amount_idr if currency == "IDR" else None, **kwargs)
+
     resolution = RadioField(
         _l("Decision"),
         choices=[SelectChoice(decision.value, label) for decision, label in RESOLUTION_LABELS.items()],
         validate_choice=False,
     )
-    amount = WholeNumberField(_l("Amount to refund (for “Refund an amount”)"))
+    amount = RefundAmountField(_l("Amount to refund (for “Refund an amount”)"))
     note = TextAreaField(_l("Note for the buyer and the seller"), validators=[Length(max=2000)])
     bank_reference = StringField(
         _l("Reference of your transfer back to the buyer (bank transfer orders)"),

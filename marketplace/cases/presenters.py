@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.cases.forms import PROBLEM_LABELS, RESOLUTION_LABELS
+from marketplace.cases.forms import PROBLEM_LABELS, RESOLUTION_LABELS, amount_example
 from marketplace.cases.models import Case, CaseStatus
 from marketplace.money import money_text
 from marketplace.timezones import jakarta_time
 
 SIDE_LABELS = {"buyer": _l("Buyer"), "seller": _l("Seller")}
 STATUS_LABELS = {CaseStatus.OPEN: _l("Open"), CaseStatus.CLOSED: _l("Closed")}
+
+
+def _amount_hint(currency: str, lang: str) -> str:
+    if currency == "IDR":
+        return _("In rupiah, e.g. %(example)s.", example=amount_example(currency, lang))
+    return _("In %(currency)s, e.g. %(example)s.", currency=currency, example=amount_example(currency, lang))
 
 
 def present_case(case: Case, *, side: str, lang: str) -> dict:
@@ -29,6 +36,9 @@ def present_case(case: Case, *, side: str, lang: str) -> dict:
         "at_stake": money_text(case.amount_idr, "IDR", lang),
         "currency": order.currency,
         "is_bank_transfer": str(order.payment_method) == "bank_transfer",
+        "amount_hint": _amount_hint(order.currency, lang),
+        # Rupiah have no cents: phones then offer digits only.
+        "amount_inputmode": "numeric" if order.currency == "IDR" else "decimal",
         "lines": [f"{line.quantity} × {line.title_in('id')}" for line in case.fulfilment.lines],
         "messages": [
             {

@@ -39,7 +39,7 @@ from marketplace.cases.models import (
 )
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
-from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.errors import Conflict, InvalidInput, NotFound, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.media.images import DEFAULT_MAX_PIXELS, new_storage_key, process_upload
 from marketplace.media.storage import MediaStorage
@@ -243,6 +243,32 @@ def reply_case(
     return message
 
 
+def resolution_problems(
+    case: Case, *, resolution: str, note: str, amount_minor: int | None = None, bank_reference: str = ""
+) -> dict[str, str]:
+    """Field name → message for everything wrong with a curator's decision, all at once (empty: it
+    can be recorded), so the curator corrects the form in one go. The refund service keeps its own
+    checks (the amount left to refund is only known there)."""
+    problems: dict[str, str] = {}
+    try:
+        decision = CaseResolution(resolution)
+    except ValueError:
+        decision = None
+        problems["resolution"] = _l("Choose a decision.")
+    try:
+        _text(note, "note", required_message=_l("Write a note for the buyer and the seller."))
+    except ValidationError as error:
+        problems["note"] = error.message
+    if decision == CaseResolution.PARTIAL_REFUND and (not isinstance(amount_minor, int) or amount_minor <= 0):
+        problems["amount"] = _l("Enter the amount to refund.")
+    # A bank transfer is paid back by hand: the refund records the curator's transfer reference.
+    refunds_money = decision in (CaseResolution.REFUND, CaseResolution.PARTIAL_REFUND)
+    if refunds_money and str(case.order.payment_method) == "bank_transfer":
+        if not (bank_reference or "").strip():
+            problems["bank_reference"] = _l("Enter the reference of your transfer back to the buyer.")
+    return problems
+
+
 def resolve_case(
     session: Session,
     case: Case,
@@ -257,16 +283,17 @@ def resolve_case(
     stripe_client=None,
 ) -> Case:
     """A curator decides: "refund" (the whole part), "partial_refund" (`amount_minor`, order
-    currency) or "reject", with a note both sides see. Exactly once: a second decision (another
+    currency) or "reject", with a note both sides see; InvalidInput names every wrong field at once
+    (`resolution_problems`). Exactly once: a second decision (another
     curator, a double submit) raises Conflict. Refund errors (bank reference missing, nothing left
     to refund, Stripe down) propagate and the caller rolls everything back."""
-    try:
-        decision = CaseResolution(resolution)
-    except ValueError:
-        raise ValidationError(_l("Choose a decision."), field="resolution") from None
+    problems = resolution_problems(
+        case, resolution=resolution, note=note, amount_minor=amount_minor, bank_reference=bank_reference
+    )
+    if problems:
+        raise InvalidInput(problems)
+    decision = CaseResolution(resolution)
     text = _text(note, "note", required_message=_l("Write a note for the buyer and the seller."))
-    if decision == CaseResolution.PARTIAL_REFUND and (not isinstance(amount_minor, int) or amount_minor <= 0):
-        raise ValidationError(_l("Enter the amount to refund."), field="amount")
     claimed = session.execute(
         sa.update(Case)
         .where(Case.id == case.id, Case.status == CaseStatus.OPEN)

@@ -19,14 +19,14 @@ from marketplace.accounts.access import curator_required, user_seller_ids
 from marketplace.cases import presenters, services
 from marketplace.cases.forms import ReplyForm, ReportForm, ResolveForm
 from marketplace.cases.models import Case, CaseStatus
-from marketplace.errors import PermissionDenied
+from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language
 from marketplace.media.images import upload_limits
 from marketplace.media.storage import get_storage
 from marketplace.orders.queries import get_order_by_guest_token, get_order_for_buyer, guest_order_token
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors, private_file
+from marketplace.views_support import apply_error, domain_errors, private_file
 
 bp = Blueprint("cases", __name__)
 
@@ -136,7 +136,7 @@ def _case_and_side(case_id: int, *, guest: bool = True):
 
 def _render_case(case, side, token, *, reply_form=None, resolve_form=None, status: int = 200):
     if resolve_form is None:
-        resolve_form = ResolveForm(formdata=None)
+        resolve_form = ResolveForm.for_case(case, formdata=None)
         resolve_form.token.data = secrets.token_urlsafe(24)
     return render_template(
         "cases/show.html",
@@ -181,8 +181,19 @@ def reply(case_id: int):
 @curator_required
 def resolve(case_id: int):
     case, side, _token = _case_and_side(case_id, guest=False)
-    form = ResolveForm()
-    if form.validate():
+    form = ResolveForm.for_case(case)
+    if not form.validate():
+        # Everything wrong at once: the service's checks too, beside the fields the form accepted.
+        problems = services.resolution_problems(
+            case,
+            resolution=form.resolution.data or "",
+            note=form.note.data or "",
+            amount_minor=form.amount.data,
+            bank_reference=form.bank_reference.data or "",
+        )
+        if problems:
+            apply_error(form, InvalidInput(problems), only_if_empty=True)
+    else:
         try:
             with domain_errors(form) as outcome:
                 services.resolve_case(

@@ -29,7 +29,9 @@ def _part(raw: str | None) -> str:
 def _render(order, form: BuyerCancelForm, token: str | None, status: int = 200):
     view = confirm_view(order, form.part.data or "", token=token, lang=current_language())
     if not view["found"]:
-        flash(_("Nothing left to cancel here: it may have been shipped already."), "warning")
+        part = form.part.data or ""
+        done = cancellation.already_cancelled(order, None if part in ("", "all") else [int(part)])
+        flash(done or _("Nothing left to cancel here: it may have been shipped already."), "warning")
         return redirect(order_url(order), code=303)
     return render_template("orders/cancel.html", view=view, form=form), status, {"Cache-Control": "no-store"}
 

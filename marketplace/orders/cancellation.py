@@ -126,6 +126,19 @@ def check_bank_account(bank_name: str | None, account_number: str | None, holder
 # -- writing ----------------------------------------------------------------------------------
 
 
+def already_cancelled(order: Order, fulfilment_ids: Iterable[int] | None = None) -> str | None:
+    """What to tell a buyer whose cancel was already done (another tab, a double submit): the
+    order, or all of `fulfilment_ids`, is cancelled. None when that is not why it cannot be."""
+    if order.status == OrderStatus.CANCELLED:
+        return str(_l("This order is already cancelled."))
+    if fulfilment_ids is not None:
+        wanted = set(fulfilment_ids)
+        parts = [f for f in order.fulfilments if f.id in wanted]
+        if parts and all(f.status == FulfilmentStatus.CANCELLED for f in parts):
+            return str(_l("These items are already cancelled."))
+    return None
+
+
 def cancel_by_buyer(
     session: Session,
     order: Order,
@@ -149,7 +162,10 @@ def cancel_by_buyer(
         if not cancel_unpaid_order(
             session, order, reason=reason, actor_id=actor_id, actor_label=actor_label, now=now
         ):
-            raise ValidationError(str(_l("This order can no longer be cancelled.")))
+            session.refresh(order, ["status"])  # another tab (or the expiry job) got there first
+            raise ValidationError(
+                already_cancelled(order) or str(_l("This order can no longer be cancelled."))
+            )
         for fulfilment in order.fulfilments:
             fulfilment.cancelled_at = now
             fulfilment.cancelled_by = CancelledBy.BUYER.value
@@ -158,7 +174,7 @@ def cancel_by_buyer(
         _email_buyer(session, order, [], by_seller=False)
         return []
     if order.status != OrderStatus.PAID:
-        raise ValidationError(str(_l("This order can no longer be cancelled.")))
+        raise ValidationError(already_cancelled(order) or str(_l("This order can no longer be cancelled.")))
     if needs_bank_account(order) and bank_account is None:
         raise ValidationError(str(_l("Tell us the bank account your money goes back to.")))
     parts = {f.id: f for f in order.fulfilments}
@@ -171,6 +187,8 @@ def cancel_by_buyer(
         if not _claim_part(
             session, fulfilment, to_cancelled=True, by=CancelledBy.BUYER, reason=reason, now=now
         ):
+            if fulfilment.status == FulfilmentStatus.CANCELLED:  # in another tab
+                raise ValidationError(str(_l("These items are already cancelled.")))
             raise ValidationError(
                 str(
                     _l(

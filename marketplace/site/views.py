@@ -102,8 +102,18 @@ def page_links() -> dict:
     return {"seo": seo.kept_page_links(current_language())}
 
 
+#: A sitemap is data, never a page: nothing may load, but the browser's own XML viewer (opened on
+#: the file) styles itself inline and draws its fold arrows as data: images, which the pages'
+#: policy (style-src 'self') would block. The request hook keeps a header a view set, and adds
+#: the other security headers as for any response.
+XML_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+)
+
+
 def _xml(template: str, **values) -> Response:
     response = Response(render_template(template, **values), mimetype="application/xml")
+    response.headers["Content-Security-Policy"] = XML_CONTENT_SECURITY_POLICY
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
