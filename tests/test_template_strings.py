@@ -27,6 +27,7 @@ SAME_IN_EVERY_LANGUAGE = {
     "SVG",
     "PDF",
     "OK",
+    "GET",  # the HTTP method (the open data page)
 }
 JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
 IGNORED_BLOCKS = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
