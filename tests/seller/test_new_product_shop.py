@@ -200,7 +200,7 @@ def test_the_dashboard_and_product_list_link_each_shop(app, session, world, help
             assert f'href="/seller/products/new?shop={shop.id}"' in text, path
             assert f"Add a product to {shop.name}" in text, path
         assert 'href="/seller/products/new"' not in text, path
-        assert f"?shop={helper.pending.id}" not in text and f"?shop={world.seller_b.id}" not in text
+        assert f'?shop={helper.pending.id}"' not in text and f'?shop={world.seller_b.id}"' not in text
 
 
 def test_the_shop_is_named_in_indonesian(app, session, world, helper):
