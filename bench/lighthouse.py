@@ -93,7 +93,12 @@ def pages_to_audit(base: str) -> dict[str, tuple[str, dict[str, str]]]:
             pages[name] = (base + match.group(1), {})
         else:
             print(f"no link to a {name} page on the home page: skipping it")
+    if "product" in pages:
+        shop = re.search(r'href="(/sellers/[^"?#]+)"', fetch(pages["product"][0]))
+        if shop:
+            pages["shop"] = (base + shop.group(1), {})
     pages["search"] = (base + "/search?q=batik", {})
+    pages["open-data"] = (base + "/open-data", {})
     pages["login"] = (base + "/account/login", {})
     if "product" in pages:
         guest = _cookie_header(guest_with_a_cart(base, pages["product"][0]))
