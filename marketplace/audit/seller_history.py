@@ -164,6 +164,8 @@ KNOWN_NOTES = (
         re.compile(r"cancelled by the buyer: order (?P<number>\S+)"),
         _l("The buyer cancelled order %(number)s"),
     ),
+    # The reason a buyer's cancellation records when the buyer gave none (orders.cancellation).
+    (re.compile(r"cancelled by the buyer"), _l("The buyer cancelled")),
     (re.compile(r"payment window ended(: order (?P<number>\S+))?"), _l("The order was not paid in time")),
     (
         re.compile(r"auto-complete after (?P<days>\d+) days"),

@@ -6,7 +6,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from marketplace.money import money_text
-from marketplace.orders.cancellation import needs_bank_account, open_parts
+from marketplace.orders.cancellation import BUYER_GAVE_NO_REASON, needs_bank_account, open_parts
 from marketplace.orders.models import Order, OrderCancellation
 from marketplace.timezones import jakarta_time
 
@@ -36,7 +36,8 @@ def cancellation_rows(
                 "shop": _shop(parts[row.fulfilment_id]) if row.fulfilment_id in parts else "",
                 "who": _("Cancelled by the shop") if by_seller else _("Cancelled by you"),
                 "who_seller_view": _("Cancelled by your shop") if by_seller else _("Cancelled by the buyer"),
-                "reason": row.reason,
+                # "Cancelled by you" says it all when the buyer gave no reason.
+                "reason": "" if row.reason == BUYER_GAVE_NO_REASON else row.reason,
                 "item_list": ", ".join(items),  # not "items": `row.items` in Jinja is the dict's method
                 "amount": money_text(row.amount_minor, row.currency, lang) if row.amount_minor else "",
             }

@@ -52,6 +52,10 @@ OPEN_STATUSES = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
 MAX_REASON = 1000
 ACCOUNT_NUMBER = re.compile(r"^[0-9][0-9 .-]{4,32}[0-9]$")
 
+#: What a buyer's cancellation records as its reason when the buyer typed none: no reason to show
+#: (cancel_presenters), words of its own in the seller's history (audit.seller_history).
+BUYER_GAVE_NO_REASON = "cancelled by the buyer"
+
 
 @dataclass(frozen=True)
 class BankAccount:
@@ -157,7 +161,7 @@ def cancel_by_buyer(
     view rolls back), its units go back to stock and its money back to the buyer. A paid bank
     transfer needs `bank_account` (ValidationError otherwise).
     """
-    reason = clean_reason(reason, required=False) or "cancelled by the buyer"
+    reason = clean_reason(reason, required=False) or BUYER_GAVE_NO_REASON
     if order.status == OrderStatus.AWAITING_PAYMENT:
         if not cancel_unpaid_order(
             session, order, reason=reason, actor_id=actor_id, actor_label=actor_label, now=now

@@ -91,3 +91,12 @@ def test_reasons_tracking_numbers_labels_and_replies_read_in_the_pages_language(
     for page in (english, indonesian):
         assert "sni-batik" not in page and "case 1" not in page and "case 2" not in page
         assert "opening stock" not in page
+
+
+def test_a_cancellation_without_a_typed_reason_reads_in_the_sellers_language(app):
+    from marketplace.audit.seller_history import note_text
+    from marketplace.orders.cancellation import BUYER_GAVE_NO_REASON
+
+    with app.test_request_context("/?lang=id"):
+        assert note_text(BUYER_GAVE_NO_REASON) == "Pembeli membatalkan"
+        assert note_text("Salah pesan ukuran") == "Salah pesan ukuran"  # typed words stay as typed

@@ -60,6 +60,7 @@ def test_buyer_cancels_a_paid_bank_order_with_account_details(client, session):
     # What was cancelled, in words (a dict's `items` key once printed the dict's method).
     title = order.lines[0].title_in("en")
     assert f"{order.lines[0].quantity} × {title}" in page and "built-in method" not in page
+    assert "cancelled by the buyer" not in page  # no reason typed: "Cancelled by you" says it
 
     curator = make_user(session, email="desk@example.test", is_curator=True)
     session.commit()
