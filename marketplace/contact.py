@@ -222,7 +222,8 @@ def canonical_province(text: str) -> str:
 def clean_address(values: Mapping[str, object]) -> dict[str, str]:
     """The address fields as stored and checked: spaces collapsed, the country upper-cased
     (Indonesia when empty), the phone cleaned, an Indonesian province spelled as listed and a
-    postal code abroad upper-cased."""
+    postal code abroad upper-cased. Abroad, an Indonesian province is dropped: it is what the
+    form kept when the country was switched from Indonesia, never a region of another country."""
     cleaned = {name: " ".join(str(values.get(name) or "").split()) for name in ADDRESS_FIELDS}
     cleaned["country"] = (cleaned["country"] or HOME_COUNTRY).upper()
     cleaned["phone"] = clean_phone(cleaned["phone"])
@@ -230,6 +231,8 @@ def clean_address(values: Mapping[str, object]) -> dict[str, str]:
         cleaned["province"] = canonical_province(cleaned["province"])
     else:
         cleaned["postal_code"] = cleaned["postal_code"].upper()
+        if canonical_province(cleaned["province"]) in PROVINCES:
+            cleaned["province"] = ""
     return cleaned
 
 

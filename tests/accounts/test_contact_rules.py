@@ -142,3 +142,17 @@ def test_phone_rules():
     assert contact.phone_ok("+62 812-3456-7890")
     assert not contact.phone_ok("0812")
     assert contact.phone_digits("+62 (812) 3456-7890") == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "kept"),
+    [
+        ("NL", "Jawa Timur", ""),  # left over when the form switched from Indonesia
+        ("NL", "jawa  timur", ""),
+        ("US", "California", "California"),
+        ("ID", "jawa timur", "Jawa Timur"),
+    ],
+)
+def test_an_indonesian_province_is_no_region_abroad(country, typed, kept):
+    cleaned = contact.clean_address({"country": country, "province": typed, "city": "X"})
+    assert cleaned["province"] == kept
