@@ -128,6 +128,21 @@ def _text(value: str, field: str, *, required_message) -> str:
     return text
 
 
+def report_problems(*, problem: str, description: str) -> dict[str, str]:
+    """Field name → message for everything wrong with a buyer's report, all at once (empty: it can
+    be sent), as `open_case` checks them one by one."""
+    problems: dict[str, str] = {}
+    try:
+        CaseProblem(problem)
+    except ValueError:
+        problems["problem"] = _l("Choose what went wrong.")
+    try:
+        _text(description, "description", required_message=_l("Describe the problem."))
+    except ValidationError as error:
+        problems["description"] = error.message
+    return problems
+
+
 def open_case(
     session: Session,
     fulfilment: Fulfilment,

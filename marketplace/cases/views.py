@@ -71,7 +71,14 @@ def report(number: str, fulfilment_id: int):
     form = ReportForm()
     if not form.is_submitted():
         return _render_report(order, fulfilment, form, token)
-    if form.validate():
+    # Everything wrong at once (the service checks one thing after another).
+    problems = services.report_problems(
+        problem=form.problem.data or "", description=form.description.data or ""
+    )
+    if not form.validate() or problems:
+        if problems:
+            apply_error(form, InvalidInput(problems), only_if_empty=True)
+    else:
         uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
         with domain_errors(form) as outcome:
             case = services.open_case(

@@ -114,7 +114,8 @@ def test_the_problem_report_lists_its_errors_and_puts_radios_beside_labels(app, 
     assert page.count('<div class="choice"><input') == 3
     response = client.post(url, data={"description": ""})
     box = summary(response.get_data(as_text=True))
-    assert 'href="#problem-0"' in box
+    # Both at once: what went wrong and the words for it (the service checks one after the other).
+    assert 'href="#problem-0"' in box and 'href="#description"' in box
 
 
 def test_another_currency_is_read_with_its_cents(app):
