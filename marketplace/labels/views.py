@@ -192,9 +192,20 @@ def _render_queue(reject_forms: dict | None = None, status: int = 200):
         form = reject_forms.get(label.id) or RejectForm(formdata=None)
         row["reject_form"] = form
         rows.append(row)
+    # A refused rejection is named at the top of the page too, linked to its row's reason field.
+    refused = [
+        {
+            "id": f"note-{row['id']}",
+            "label": f"{row['label']} · {row['product']}",
+            "message": " ".join([*row["reject_form"].form_errors, *row["reject_form"].note.errors]),
+        }
+        for row in rows
+        if row["reject_form"].errors
+    ]
     return render_template(
         "labels/queue.html",
         rows=rows,
+        refused=refused,
         approve_form=ApproveForm(formdata=None),
         limited=len(labels) >= common.QUEUE_LIMIT,
     ), status

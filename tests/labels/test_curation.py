@@ -73,7 +73,11 @@ def test_reject_needs_a_reason_and_the_seller_reads_it(app, session, world, requ
     curator = log_in(app.test_client(), world.curator.email)
     response = curator.post(f"/curator/labels/{requested.id}/reject", data={"note": "   "})
     assert response.status_code == 400
-    assert "Write the reason" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Write the reason" in html
+    # Named at the top of the page too, linked to that request's reason (a phone shows it at once).
+    top = html[html.index('id="error-summary"') : html.index('class="rows label-queue"')]
+    assert f'href="#note-{requested.id}"' in top and "Write the reason" in top
     assert labels(session)[0].status == LabelStatus.REQUESTED
     assert emails(session) == [] and audit(session, "label.reject") == []
 
