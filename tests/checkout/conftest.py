@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.clients import IsolatedClient
-from tests.factories import make_product, make_seller, make_village
-from tests.payments.conftest import stripe_server  # noqa: F401 - the local Stripe-compatible server
+from tests.orders.helpers import hidden_field, two_parcel_shop
 
-ADDRESS_ID = {
-    "name": "Siti Rahayu",
-    "phone": "0812 3456 7890",
-    "street": "Jl. Raya Kabat 12",
-    "district": "Kabat",
-    "city": "Kabupaten Banyuwangi",
-    "province": "Jawa Timur",
-    "postal_code": "68461",
-    "country": "ID",
-}
+# The local Stripe-compatible server, and the settings that point the app at it.
+from tests.payments.conftest import app_overrides, stripe_server  # noqa: F401
+
 ADDRESS_NL = {
     "name": "Anna de Vries",
     "phone": "+31 6 1234 5678",
@@ -39,41 +28,8 @@ def app(app):
 
 
 @pytest.fixture
-def app_overrides(stripe_server):  # noqa: F811
-    return {
-        "STRIPE_SECRET_KEY": stripe_server.api_key,
-        "STRIPE_API_BASE": stripe_server.base_url,
-        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
-        "CSP_EXTRA_FORM_ACTION": (stripe_server.base_url,),
-    }
-
-
-@pytest.fixture
 def shop(session):
-    """A bag (exportable) and a coffee from sellers in two villages: two parcels."""
-    ensure_default_shipping_rates(session)
-    bag = make_product(
-        session,
-        seller=make_seller(session, village=make_village(session, name="Tambong")),
-        title_en="Pandan bag",
-        price_minor=125_000,
-        weight_grams=400,
-        exportable=True,
-    )
-    coffee = make_product(session, title_en="Robusta coffee", price_minor=45_000, weight_grams=250)
-    session.commit()
-    return bag, coffee
-
-
-def fill_cart(client, *products) -> None:
-    for product in products:
-        assert client.post("/cart/add", data={"product_id": product.id, "quantity": "1"}).status_code == 303
-
-
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    return match.group(1)
+    return two_parcel_shop(session)
 
 
 def summary(html: str) -> str:
@@ -86,7 +42,7 @@ def review(client, address: dict, *, url: str = "/checkout", **overrides):
     the form as the page now holds it, ready to place)."""
     page = client.get(url).get_data(as_text=True)
     data = {
-        name: hidden(page, name)
+        name: hidden_field(page, name)
         for name in ("checkout_token", "fingerprint", "rate_version", "currency", "quote", "quoted_for")
     }
     data.update(
@@ -96,5 +52,5 @@ def review(client, address: dict, *, url: str = "/checkout", **overrides):
     response = client.post(url, data={**data, "action": "quote"})
     html = response.get_data(as_text=True)
     for name in ("rate_version", "currency", "quote", "quoted_for"):
-        data[name] = hidden(html, name)
+        data[name] = hidden_field(html, name)
     return response, html, {**data, "action": "place"}

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from marketplace.money import Money
 from marketplace.orders.models import Order
 from marketplace.shipping.models import ShippingRate, ShippingZone
-from tests.checkout.conftest import ADDRESS_ID, fill_cart, hidden, review, summary
+from tests.checkout.conftest import review, summary
+from tests.orders.helpers import CHECKOUT_ADDRESS, fill_cart, hidden_field
 
 SUBTOTAL = 125_000 + 45_000
 #: The default rates (shipping.rates): a parcel up to 1 kg, per seller.
@@ -25,7 +26,7 @@ def orders(session) -> list[Order]:
 
 def test_choosing_pickup_after_calculate_shipping_places_the_order_at_the_lower_total(client, session, shop):
     fill_cart(client, *shop)
-    _response, html, data = review(client, ADDRESS_ID, payment_method="bank_transfer")
+    _response, html, data = review(client, CHECKOUT_ADDRESS, payment_method="bank_transfer")
     assert data["quote"] == f"IDR:{2 * BANYUWANGI_PARCEL}:{SUBTOTAL + 2 * BANYUWANGI_PARCEL}"
 
     # Pickup chosen, "Place order" pressed at once: free, so less than the total the page showed.
@@ -49,7 +50,7 @@ def test_a_delivery_choice_that_costs_more_is_shown_first_as_the_buyers_own(
 ):
     fill_cart(client, *shop)
     url = f"/checkout?lang={lang}"
-    _response, _html, data = review(client, ADDRESS_ID, url=url, shipping_method="pickup")
+    _response, _html, data = review(client, CHECKOUT_ADDRESS, url=url, shipping_method="pickup")
     assert data["quote"] == f"IDR:0:{SUBTOTAL}"
 
     response = client.post(url, data={**data, "shipping_method": "courier"})
@@ -67,8 +68,8 @@ def test_a_delivery_choice_that_costs_more_is_shown_first_as_the_buyers_own(
     again = {
         **data,
         "shipping_method": "courier",
-        "quote": hidden(html, "quote"),
-        "quoted_for": hidden(html, "quoted_for"),
+        "quote": hidden_field(html, "quote"),
+        "quoted_for": hidden_field(html, "quoted_for"),
     }
     assert client.post(url, data=again).status_code == 303
     (order,) = orders(session)
@@ -77,7 +78,7 @@ def test_a_delivery_choice_that_costs_more_is_shown_first_as_the_buyers_own(
 
 def test_another_city_costing_more_is_the_buyers_choice_too(client, session, shop):
     fill_cart(client, *shop)
-    _response, _html, data = review(client, ADDRESS_ID)
+    _response, _html, data = review(client, CHECKOUT_ADDRESS)
     moved = {**data, "province": "DKI Jakarta", "city": "Jakarta Selatan", "postal_code": "12110"}
     html = client.post("/checkout", data=moved).get_data(as_text=True)
     total = Money(SUBTOTAL + 2 * JAVA_BALI_PARCEL, "IDR").format("en")
@@ -86,7 +87,7 @@ def test_another_city_costing_more_is_the_buyers_choice_too(client, session, sho
 
 def test_the_shops_own_shipping_change_is_named_as_the_shipping_cost(client, session, shop):
     fill_cart(client, *shop)
-    _response, _html, data = review(client, ADDRESS_ID)
+    _response, _html, data = review(client, CHECKOUT_ADDRESS)
     tier = session.scalar(
         sa.select(ShippingRate)
         .join(ShippingZone, ShippingZone.id == ShippingRate.zone_id)
@@ -103,7 +104,7 @@ def test_the_shops_own_shipping_change_is_named_as_the_shipping_cost(client, ses
 
 def test_a_forged_quote_for_another_destination_never_charges_more_than_shown(client, session, shop):
     fill_cart(client, *shop)
-    _response, _html, data = review(client, ADDRESS_ID, shipping_method="pickup")
+    _response, _html, data = review(client, CHECKOUT_ADDRESS, shipping_method="pickup")
     response = client.post("/checkout", data={**data, "shipping_method": "courier", "quoted_for": "x" * 16})
     assert response.status_code == 409 and orders(session) == []
 
@@ -120,7 +121,7 @@ def test_a_forged_quote_for_another_destination_never_charges_more_than_shown(cl
 def test_a_malformed_email_is_told_apart_from_a_missing_one(client, session, shop, lang, email, text):
     fill_cart(client, *shop)
     url = f"/checkout?lang={lang}"
-    _response, _html, data = review(client, ADDRESS_ID, url=url, payment_method="bank_transfer")
+    _response, _html, data = review(client, CHECKOUT_ADDRESS, url=url, payment_method="bank_transfer")
     response = client.post(url, data={**data, "email": email})
     html = response.get_data(as_text=True)
     assert response.status_code == 400

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from marketplace.markets.services import set_rate
 from marketplace.orders.models import Order
 from marketplace.types import utcnow
-from tests.checkout.conftest import ADDRESS_NL, fill_cart, hidden, review, summary
+from tests.checkout.conftest import ADDRESS_NL, review, summary
 from tests.markets.conftest import make_rate
+from tests.orders.helpers import fill_cart, hidden_field
 
 
 def euro_guest_in_the_netherlands(client, session, shop):
@@ -60,7 +61,7 @@ def test_a_quote_without_the_pages_currency_follows_accept_language_but_with_it_
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB"
     fill_cart(client, shop[0])
     page = client.get("/checkout").get_data(as_text=True)
-    assert hidden(page, "currency") == "GBP" and "Charged by card in GBP" in page
+    assert hidden_field(page, "currency") == "GBP" and "Charged by card in GBP" in page
 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "id-ID"
     params = {"ship_country": "GB", "city": "London"}
@@ -92,7 +93,7 @@ def test_switching_the_checkout_to_the_new_currency_keeps_everything_typed(clien
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "This checkout now shows everything in USD. Check the total, then place your order." in html
-    assert hidden(html, "currency") == "USD" and hidden(html, "quote").startswith("USD:")
+    assert hidden_field(html, "currency") == "USD" and hidden_field(html, "quote").startswith("USD:")
     money = summary(html)
     assert "€" not in money and "Total: <strong>$" in money and "Charged by card in USD" in money
     assert "Show this checkout in" not in money.split("data-currency-notice-text>")[1].split("</p>")[0]
@@ -118,7 +119,8 @@ def test_a_page_from_before_the_switch_is_refused_naming_the_currency_not_the_ra
     assert 'value="Keizersgracht 12"' in html and order_count(session) == 0
 
     # Placed again from that page: in USD, at the total it showed.
-    again = {**data, **{n: hidden(html, n) for n in ("rate_version", "currency", "quote", "quoted_for")}}
+    shown = ("rate_version", "currency", "quote", "quoted_for")
+    again = {**data, **{n: hidden_field(html, n) for n in shown}}
     assert client.post("/checkout", data=again).status_code == 303
     assert session.scalars(sa.select(Order)).one().currency == "USD"
 
@@ -132,8 +134,8 @@ def test_a_real_rate_change_is_still_called_one(client, session, shop):
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "The exchange rate changed since you reviewed your order" in html
     assert "Your currency is now" not in html
-    assert hidden(html, "currency") == "EUR" and "$" not in summary(html)
-    assert hidden(html, "rate_version") != data["rate_version"] and order_count(session) == 0
+    assert hidden_field(html, "currency") == "EUR" and "$" not in summary(html)
+    assert hidden_field(html, "rate_version") != data["rate_version"] and order_count(session) == 0
 
 
 def test_the_quote_refuses_a_currency_it_cannot_charge_rather_than_mixing_in_rupiah(client, session, shop):

@@ -21,7 +21,9 @@ from marketplace.shipping.services import ShippingAddress, ensure_default_shippi
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.markets.conftest import make_rate
-from tests.payments.conftest import stripe_server  # noqa: F401 - the local Stripe-compatible server
+
+# The local Stripe-compatible server, and the settings that point the app at it.
+from tests.payments.conftest import app_overrides, stripe_server  # noqa: F401
 
 ADDRESS = {
     "name": "Siti Rahayu",
@@ -33,16 +35,6 @@ ADDRESS = {
     "postal_code": "68461",
     "country": "ID",
 }
-
-
-@pytest.fixture
-def app_overrides(stripe_server):  # noqa: F811
-    return {
-        "STRIPE_SECRET_KEY": stripe_server.api_key,
-        "STRIPE_API_BASE": stripe_server.base_url,
-        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
-        "CSP_EXTRA_FORM_ACTION": (stripe_server.base_url,),
-    }
 
 
 @pytest.fixture

@@ -9,20 +9,23 @@ from marketplace.cart.models import Cart, CartLine
 from marketplace.orders import services
 from marketplace.shipping.services import ShippingAddress, ensure_default_shipping_rates
 from marketplace.types import utcnow
+from tests.factories import make_product, make_seller, make_village
+
+#: A buyer's address in Banyuwangi as the checkout form sends it.
+CHECKOUT_ADDRESS = {
+    "name": "Siti Rahayu",
+    "phone": "0812 3456 7890",
+    "street": "Jl. Raya Kabat 12",
+    "district": "Kabat",
+    "city": "Kabupaten Banyuwangi",
+    "province": "Jawa Timur",
+    "postal_code": "68461",
+    "country": "ID",
+}
 
 
 def address(**overrides) -> ShippingAddress:
-    values = {
-        "name": "Siti Rahayu",
-        "phone": "0812 3456 7890",
-        "street": "Jl. Raya Kabat 12",
-        "district": "Kabat",
-        "city": "Kabupaten Banyuwangi",
-        "province": "Jawa Timur",
-        "postal_code": "68461",
-    }
-    values.update(overrides)
-    return ShippingAddress(**values)
+    return ShippingAddress(**{**CHECKOUT_ADDRESS, **overrides})
 
 
 def make_cart(session, items, *, user=None) -> Cart:
@@ -74,3 +77,26 @@ def quoted_checkout_form(client, data: dict) -> dict:
     form.update(data)
     quoted = client.post("/checkout", data={**form, "action": "quote"}).get_data(as_text=True)
     return {**form, "quote": hidden_field(quoted, "quote"), "action": "place"}
+
+
+def two_parcel_shop(session):
+    """(bag, coffee): an exportable bag and a coffee from sellers in two villages, two parcels, with
+    the default shipping rates; committed."""
+    ensure_default_shipping_rates(session)
+    bag = make_product(
+        session,
+        seller=make_seller(session, village=make_village(session, name="Tambong")),
+        title_en="Pandan bag",
+        price_minor=125_000,
+        weight_grams=400,
+        exportable=True,
+    )
+    coffee = make_product(session, title_en="Robusta coffee", price_minor=45_000, weight_grams=250)
+    session.commit()
+    return bag, coffee
+
+
+def fill_cart(client, *products) -> None:
+    """One of each product in `client`'s cart, through the cart's form."""
+    for product in products:
+        assert client.post("/cart/add", data={"product_id": product.id, "quantity": "1"}).status_code == 303

@@ -15,26 +15,24 @@ from marketplace.money import Money
 from marketplace.orders.models import Order
 from marketplace.shipping.models import ShippingRate, ShippingZone
 from marketplace.shipping.services import ensure_default_shipping_rates
-from tests.factories import TEST_PASSWORD, make_product, make_seller, make_user, make_village
+from tests.factories import TEST_PASSWORD, make_product, make_user
 from tests.markets.conftest import make_rate
 from tests.orders.conftest import log_in
-from tests.orders.helpers import hidden_field, quoted_checkout_form
+from tests.orders.helpers import (
+    CHECKOUT_ADDRESS as ADDRESS,
+)
+from tests.orders.helpers import (
+    fill_cart,
+    hidden_field,
+    quoted_checkout_form,
+    two_parcel_shop,
+)
 
 BANYUWANGI = {
     "ship_country": "ID",
     "province": "Jawa Timur",
     "city": "Kabupaten Banyuwangi",
     "postal_code": "68461",
-}
-ADDRESS = {
-    "name": "Siti Rahayu",
-    "phone": "0812 3456 7890",
-    "street": "Jl. Raya Kabat 12",
-    "district": "Kabat",
-    "city": "Kabupaten Banyuwangi",
-    "province": "Jawa Timur",
-    "postal_code": "68461",
-    "country": "ID",
 }
 #: The default rates (shipping.rates): a parcel up to 1 kg, per seller.
 BANYUWANGI_PARCEL = 10_000
@@ -43,24 +41,7 @@ JAVA_BALI_PARCEL = 22_000
 
 @pytest.fixture
 def two_shops(session):
-    """A bag and a coffee from two sellers in two villages: two parcels."""
-    ensure_default_shipping_rates(session)
-    bag = make_product(
-        session,
-        seller=make_seller(session, village=make_village(session, name="Tambong")),
-        title_en="Pandan bag",
-        price_minor=125_000,
-        weight_grams=400,
-        exportable=True,
-    )
-    coffee = make_product(session, title_en="Robusta coffee", price_minor=45_000, weight_grams=250)
-    session.commit()
-    return bag, coffee
-
-
-def fill_cart(client, *products) -> None:
-    for product in products:
-        assert client.post("/cart/add", data={"product_id": product.id, "quantity": "1"}).status_code == 303
+    return two_parcel_shop(session)
 
 
 def quote(client, **params) -> dict:

@@ -12,17 +12,8 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from tests.factories import make_product, make_user
 from tests.orders.conftest import log_in
+from tests.orders.helpers import CHECKOUT_ADDRESS as ADDRESS
 from tests.orders.helpers import quoted_checkout_form
-
-ADDRESS = {
-    "name": "Siti Rahayu",
-    "phone": "0812 3456 7890",
-    "street": "Jl. Raya Kabat 12",
-    "district": "Kabat",
-    "city": "Kabupaten Banyuwangi",
-    "province": "Jawa Timur",
-    "postal_code": "68461",
-}
 
 
 def hidden(html: str, name: str) -> str:
