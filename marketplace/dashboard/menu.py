@@ -92,19 +92,18 @@ def _waiting_counts_statement() -> sa.Select:
         .select_from(Fulfilment)
         .where(Fulfilment.seller_id.in_(ids), Fulfilment.status == FulfilmentStatus.PROCESSING)
         .scalar_subquery(),
-        # The same rule as services.list_low_stock.
-        sa.select(sa.func.count())
-        .select_from(ProductVariant)
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(
-            Product.seller_id.in_(ids),
-            Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
-            ProductVariant.stock <= Product.low_stock_threshold,
-        )
-        .scalar_subquery(),
+        _low_stock(ids, sa.func.count()),
         waiting_count_select(ids),
-        # The same rule again, counting products: "9 sizes" may be only 3 products to restock.
-        sa.select(sa.func.count(sa.distinct(Product.id)))
+        # Counting products too: "9 sizes" may be only 3 products to restock.
+        _low_stock(ids, sa.func.count(sa.distinct(Product.id))),
+    )
+
+
+def _low_stock(ids: sa.BindParameter, counted: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """`counted` over the shops' variants at or under their product's low-stock threshold (the same
+    rule as services.list_low_stock)."""
+    return (
+        sa.select(counted)
         .select_from(ProductVariant)
         .join(Product, Product.id == ProductVariant.product_id)
         .where(
@@ -112,7 +111,7 @@ def _waiting_counts_statement() -> sa.Select:
             Product.status.in_([ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW]),
             ProductVariant.stock <= Product.low_stock_threshold,
         )
-        .scalar_subquery(),
+        .scalar_subquery()
     )
 
 
