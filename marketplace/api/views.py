@@ -17,8 +17,7 @@ from marketplace.catalogue.variants import load_options_and_variants
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.labels import visibility
-from marketplace.lru import BoundedLRU
-from marketplace.markets.context import current_rates, kept_for_generation
+from marketplace.markets.context import current_rates, kept_for_generation_by_key
 from marketplace.request_locals import this_request
 from marketplace.storefront import listings
 from marketplace.storefront import search as storefront_search
@@ -164,15 +163,10 @@ def _kept_places(kind: str, lang: str, build) -> list[dict]:
     Each list counts every public product (≈ 6 ms at 10,000 products); what moves a count or a
     name (publishing, hiding, a product's cluster, a shop's status or desa, a desa's story, a
     cluster's text) moves the catalogue generation, so nothing else can make a kept list stale."""
-    kept = kept_for_generation(API_PLACES, lambda _session: BoundedLRU(PLACES_KEPT))
     req = this_request()
-    key = (kind, lang, req.host_url, req.script_root)
-    found = kept.get(key) if kept is not None else None
-    if found is None:
-        found = build()
-        if kept is not None:
-            kept.put(key, found)
-    return found
+    return kept_for_generation_by_key(
+        API_PLACES, (kind, lang, req.host_url, req.script_root), build, entries=PLACES_KEPT
+    )
 
 
 @bp.get("/villages")

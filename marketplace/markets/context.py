@@ -19,10 +19,10 @@ link asked for it).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, TypeVar
 from urllib.parse import parse_qsl
 
 from flask import current_app, has_request_context, request
@@ -31,6 +31,8 @@ from marketplace.extensions import db
 from marketplace.lru import BoundedLRU, per_app
 from marketplace.request_locals import this_app, this_g, this_request, this_user
 from marketplace.types import utcnow
+
+T = TypeVar("T")
 
 HOME_COUNTRY = "ID"
 HOME_CURRENCY = "IDR"
@@ -226,6 +228,20 @@ def kept_for_generation(store: str, load, *, kept: int = RATE_GENERATIONS_KEPT):
     value = load(db.session)
     entries.put(generation, (now, value))
     return value
+
+
+def kept_for_generation_by_key(store: str, key: Hashable, build: Callable[[], T], *, entries: int) -> T:
+    """`build()` kept per rate generation (the catalogue generation) under `key`, in a BoundedLRU of
+    `entries` per generation (`kept_for_generation`'s rules); built every time when there is no
+    generation to read. For what a page presents from the catalogue in several variants (language,
+    host, mount point …) that only changes when the generation moves."""
+    kept = kept_for_generation(store, lambda _session: BoundedLRU(entries))
+    found = kept.get(key) if kept is not None else None
+    if found is None:
+        found = build()
+        if kept is not None:
+            kept.put(key, found)
+    return found
 
 
 def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list[str]]:

@@ -14,8 +14,12 @@ from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
 from marketplace.favourites.current import shows_recently_viewed
 from marketplace.i18n import current_language, localized
-from marketplace.lru import BoundedLRU
-from marketplace.markets.context import current_market, current_rates, kept_for_generation
+from marketplace.markets.context import (
+    current_market,
+    current_rates,
+    kept_for_generation,
+    kept_for_generation_by_key,
+)
 from marketplace.reviews import presenters as review_presenters
 from marketplace.seller.presenters import workshop_photo_view
 from marketplace.seller.profile import list_public_workshop_photos
@@ -197,24 +201,22 @@ def _featured_cards(featured, lang: str) -> grids.CardList:
 def _place_lists(lang: str):
     """The home page's cluster and desa lists with their counts, rendered once per catalogue
     generation, language and mount point (≈ 50 links with a plural each, the page's largest part)."""
-    rendered = kept_for_generation(PLACE_LISTS, lambda _session: BoundedLRU(PLACE_LIST_VARIANTS))
-    key = (lang, request.script_root)
-    found = rendered.get(key) if rendered is not None else None
-    if found is None:
+
+    def render():
         # The counts scan every public product; what moves them (publishing, hiding, a product's
         # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
         places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(db.session)
         clusters, villages = places
         link_list = get_template_attribute("macros/catalogue.html", "link_list")
-        found = (
+        return (
             link_list(
                 presenters.cluster_links(clusters, lang), _("Clusters"), show_counts=True, class_="tiles"
             ),
             link_list(presenters.village_links(villages, lang), _("Villages"), show_counts=True),
         )
-        if rendered is not None:
-            rendered.put(key, found)
-    return found
+
+    key = (lang, request.script_root)
+    return kept_for_generation_by_key(PLACE_LISTS, key, render, entries=PLACE_LIST_VARIANTS)
 
 
 @bp.get("/clusters/<slug>")
@@ -252,17 +254,15 @@ def _village_heading(slug: str, lang: str):
     """(slug, the desa's heading, its shops' links) as presented once per catalogue generation, desa,
     language and mount point: the desa with its kecamatan, its shops and their clusters are three
     statements, and every change to them (regions, sellers, clusters) moves the generation."""
-    kept = kept_for_generation(VILLAGE_HEADINGS, lambda _session: BoundedLRU(VILLAGE_HEADINGS_KEPT))
-    key = (slug, lang, request.script_root)
-    found = kept.get(key) if kept is not None else None
-    if found is None:
+
+    def present():
         session = db.session
         village = listings.get_village_by_slug(session, slug)  # NotFound is not kept
         sellers = listings.list_village_sellers(session, village)
-        found = (village.slug, presenters.village_view(village, lang), presenters.seller_links(sellers, lang))
-        if kept is not None:
-            kept.put(key, found)
-    return found
+        return village.slug, presenters.village_view(village, lang), presenters.seller_links(sellers, lang)
+
+    key = (slug, lang, request.script_root)
+    return kept_for_generation_by_key(VILLAGE_HEADINGS, key, present, entries=VILLAGE_HEADINGS_KEPT)
 
 
 @bp.get("/sellers/<slug>")
