@@ -23,6 +23,12 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("Your answer (shown on the product page)"), validators=[Length(max=MAX_ANSWER)])
 
 
+class EditAnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Corrected answer"), validators=[Length(max=MAX_ANSWER)])
+    #: The answer the form showed: a correction made meanwhile elsewhere is not overwritten.
+    previous = HiddenField()
+
+
 class ReportForm(FlaskForm):
     reason = TextAreaField(
         _l("What is wrong with it? (optional)"), validators=[Length(max=MAX_REPORT_REASON)]

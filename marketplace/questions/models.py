@@ -42,9 +42,11 @@ class ProductQuestion(db.Model):
     lang: Mapped[str] = mapped_column(sa.String(8), default="id")
     body: Mapped[str] = mapped_column(sa.Text)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The shop's answer, written once (a conditional UPDATE: two answers at once make one).
+    #: The shop's answer, written once (a conditional UPDATE: two answers at once make one) and
+    #: correctable by the shop later (`answer_edited_at`, shown beside it as "edited").
     answer: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    answer_edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Hidden by a curator (with the reason the asker is told): no longer public nor waiting.
     hidden_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

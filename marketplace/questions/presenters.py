@@ -25,6 +25,8 @@ class PublicQuestion:
     asked: str
     answer: list[str]
     answered: str
+    #: When the shop last corrected the answer ("" if never).
+    edited: str
     #: Where a logged-in visitor reports it ("" for anonymous visitors: the page may be cached).
     report_url: str
 
@@ -56,6 +58,7 @@ def _public(question: ProductQuestion, lang: str, *, report: bool) -> PublicQues
         asked=jakarta_time(question.asked_at, lang),
         answer=lines(question.answer),
         answered=jakarta_time(question.answered_at, lang) if question.answered_at else "",
+        edited=_edited(question, lang),
         report_url=url_for("questions.report", question_id=question.id) if report else "",
     )
 
@@ -85,6 +88,10 @@ def product_questions(
     )
 
 
+def _edited(question: ProductQuestion, lang: str) -> str:
+    return jakarta_time(question.answer_edited_at, lang) if question.answer_edited_at else ""
+
+
 def seller_row(question: ProductQuestion, lang: str) -> dict:
     product = question.product
     return {
@@ -96,7 +103,9 @@ def seller_row(question: ProductQuestion, lang: str) -> dict:
         "asked": jakarta_time(question.asked_at, lang),
         "answer": lines(question.answer),
         "answered": jakarta_time(question.answered_at, lang) if question.answered_at else "",
+        "edited": _edited(question, lang),
         "answer_url": url_for("questions.answer", question_id=question.id),
+        "edit_url": url_for("questions.edit_answer", question_id=question.id),
         "report_url": url_for("questions.report", question_id=question.id),
     }
 

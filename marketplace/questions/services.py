@@ -291,16 +291,8 @@ def answer_question(
     ValidationError (field "answer") for an empty or too long answer, Conflict when it was
     answered already — by a conditional UPDATE, so two answers sent at once make one.
     """
-    question = session.get(ProductQuestion, question_id)
-    if question is None or question.seller_id not in set(seller_ids) or question.hidden_at is not None:
-        raise NotFound("No such question.")
-    text = _clean(answer)
-    if not text:
-        raise ValidationError(str(_l("Write your answer.")), field="answer")
-    if len(text) > MAX_ANSWER:
-        raise ValidationError(
-            str(_l("The answer is too long (%(max)d characters at most).", max=MAX_ANSWER)), field="answer"
-        )
+    question = _shop_question(session, question_id, seller_ids)
+    text = _answer_text(answer)
     updated = session.execute(
         sa.update(ProductQuestion)
         .where(
@@ -316,6 +308,74 @@ def answer_question(
     session.refresh(question)
     _tell_asker(session, question, template="question_answered")
     return question
+
+
+def edit_answer(
+    session: Session,
+    question_id: int,
+    *,
+    seller_ids: Sequence[int],
+    answer: str,
+    previous: str,
+    now: datetime,
+) -> ProductQuestion | None:
+    """The product's shop corrects its published answer; the page marks it edited and the asker is
+    emailed the new text. `previous` is the answer the shop's form showed: when it no longer is
+    the answer (changed in another tab, or by someone else running the shop) nothing is written and
+    Conflict is raised, so no correction silently replaces another. Returns None when the text is
+    unchanged (nothing written).
+
+    Raises NotFound (not these shops' question, hidden, or not answered yet) and ValidationError
+    (field "answer") as `answer_question` does.
+    """
+    question = _shop_question(session, question_id, seller_ids)
+    if question.answered_at is None:
+        raise NotFound("No such answer.")
+    text = _answer_text(answer)
+    if text == question.answer and text == _clean(previous):
+        return None
+    updated = session.execute(
+        sa.update(ProductQuestion)
+        .where(
+            ProductQuestion.id == question.id,
+            ProductQuestion.answer == _clean(previous),
+            ProductQuestion.answered_at.is_not(None),
+            ProductQuestion.hidden_at.is_(None),
+        )
+        .values(answer=text, answer_edited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount != 1:
+        raise Conflict(
+            str(
+                _l(
+                    "This answer was changed meanwhile, in another tab or by someone else in your shop. "
+                    "It now reads as shown below: correct it again if needed."
+                )
+            ),
+            field="answer",
+        )
+    session.refresh(question)
+    _tell_asker(session, question, template="question_answer_edited")
+    return question
+
+
+def _shop_question(session: Session, question_id: int, seller_ids: Sequence[int]) -> ProductQuestion:
+    question = session.get(ProductQuestion, question_id)
+    if question is None or question.seller_id not in set(seller_ids) or question.hidden_at is not None:
+        raise NotFound("No such question.")
+    return question
+
+
+def _answer_text(answer: str) -> str:
+    text = _clean(answer)
+    if not text:
+        raise ValidationError(str(_l("Write your answer.")), field="answer")
+    if len(text) > MAX_ANSWER:
+        raise ValidationError(
+            str(_l("The answer is too long (%(max)d characters at most).", max=MAX_ANSWER)), field="answer"
+        )
+    return text
 
 
 # --- moderation ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.i18n import current_language, localized
 from marketplace.questions import presenters, services
-from marketplace.questions.forms import ActionForm, AnswerForm, AskForm, HideForm, ReportForm
+from marketplace.questions.forms import ActionForm, AnswerForm, AskForm, EditAnswerForm, HideForm, ReportForm
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -104,10 +104,15 @@ def report(question_id: int):
 # --- the shop --------------------------------------------------------------------------------
 
 
-def _render_seller(forms: dict[int, AnswerForm] | None = None, status: int = 200):
+def _render_seller(
+    forms: dict[int, AnswerForm] | None = None,
+    edits: dict[int, EditAnswerForm] | None = None,
+    status: int = 200,
+):
     lang = current_language()
     waiting, answered = services.list_seller_questions(db.session, g.seller_ids)
     forms = forms or {}
+    edits = edits or {}
     return render_template(
         "questions/seller.html",
         waiting=[
@@ -117,9 +122,18 @@ def _render_seller(forms: dict[int, AnswerForm] | None = None, status: int = 200
             }
             for q in waiting
         ],
-        answered=[presenters.seller_row(q, lang) for q in answered],
+        answered=[
+            {**presenters.seller_row(q, lang), "edit": edits.get(q.id) or _edit_form(q)} for q in answered
+        ],
         back=url_for("questions.seller_questions"),
     ), status
+
+
+def _edit_form(question, formdata=None) -> EditAnswerForm:
+    """The correction form of an answered question, filled with its answer as it is now."""
+    return EditAnswerForm(
+        formdata=formdata, prefix=f"e{question.id}", answer=question.answer, previous=question.answer
+    )
 
 
 @bp.get("/seller/questions")
@@ -150,6 +164,42 @@ def answer(question_id: int):
             flash(outcome.message, "info")
             return redirect(url_for("questions.seller_questions"), code=303)
     return _render_seller({question_id: form}, status=400)
+
+
+@bp.post("/seller/questions/<int:question_id>/answer/edit")
+@seller_area
+def edit_answer(question_id: int):
+    form = EditAnswerForm(prefix=f"e{question_id}")
+    if form.validate():
+        with domain_errors(form, catch=(ValidationError, Conflict)) as outcome:
+            edited = services.edit_answer(
+                db.session,
+                question_id,
+                seller_ids=g.seller_ids,
+                answer=form.answer.data or "",
+                previous=form.previous.data or "",
+                now=utcnow(),
+            )
+            db.session.commit()
+        if outcome.ok:
+            if edited is None:
+                flash(_("The answer is unchanged."), "info")
+            else:
+                flash(
+                    _(
+                        "Your corrected answer is on the product page, marked as edited, "
+                        "and the buyer is emailed."
+                    ),
+                    "success",
+                )
+            return redirect(url_for("questions.seller_questions") + f"#answer-{question_id}", code=303)
+        if isinstance(outcome.error, Conflict):
+            # The answer as it is now, with the message: the shop corrects that, not its stale copy.
+            current = services.get_question(db.session, question_id)
+            fresh = _edit_form(current)
+            fresh.answer.errors = [outcome.message]
+            return _render_seller(edits={question_id: fresh}, status=409)
+    return _render_seller(edits={question_id: form}, status=400)
 
 
 # --- curators --------------------------------------------------------------------------------

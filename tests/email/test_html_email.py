@@ -158,6 +158,14 @@ CONTEXTS = {
         "answer": HOSTILE,
         "link": f"{BASE}/products/1-batik#questions",
     },
+    "question_answer_edited": {
+        "name": "Ayu",
+        "shop": HOSTILE,
+        "product": HOSTILE,
+        "question": "Ada ukuran XL?\n" + HOSTILE,
+        "answer": HOSTILE,
+        "link": f"{BASE}/products/1-batik#questions",
+    },
     "question_hidden": {
         "name": "Ayu",
         "product": HOSTILE,

@@ -51,6 +51,13 @@ def test_cached_product_page_follows_questions_and_contact(app, session):
     html = anonymous.get(page).get_data(as_text=True)
     assert "2 x 1,15 m." in html and "https://wa.me/6281234567890?text=" in html
 
+    services.edit_answer(
+        session, question.id, seller_ids=[shop.id], answer="2 x 1,10 m.", previous="2 x 1,15 m.", now=now
+    )
+    session.commit()
+    html = anonymous.get(page).get_data(as_text=True)
+    assert "2 x 1,10 m." in html and "2 x 1,15 m." not in html
+
     services.hide_question(session, question.id, curator=curator, reason="Tes.", now=now)
     session.commit()
-    assert "2 x 1,15 m." not in anonymous.get(page).get_data(as_text=True)
+    assert "2 x 1,10 m." not in anonymous.get(page).get_data(as_text=True)
