@@ -9,7 +9,10 @@ How a request's market is chosen, first match wins, for country and currency sep
 2. the `currency` / `country` cookies;
 3. the logged-in account's `currency` / `country`, saved only by the chooser's POST (/market);
 4. the browser's Accept-Language: the first entry that names a market (a region, en-SG → SG, or
-   a language spoken in one place, ja → JP, nl → NL, de → DE; plain "en" names none);
+   a language spoken in one place, ja → JP, nl → NL, de → DE; plain "en" names none). A visitor who
+   chose Indonesian in this browser (`?lang=id` or its cookie) skips the English entries: phones in
+   Indonesia commonly run in en-US, and "en-US" says less about where a visitor is than choosing
+   Indonesian does (the choice's response remembers the country, markets.views);
 5. the home market, ID.
 A currency not chosen anywhere follows the country (SG → SGD, NL → EUR, US → USD, ID → IDR).
 A currency without an exchange rate is not offered: the buyer sees rupiah (and a message when a
@@ -28,6 +31,7 @@ from urllib.parse import parse_qsl
 from flask import current_app, has_request_context, request
 
 from marketplace.extensions import db
+from marketplace.i18n import LANG_COOKIE
 from marketplace.lru import BoundedLRU, per_app
 from marketplace.request_locals import this_app, this_g, this_request, this_user
 from marketplace.types import utcnow
@@ -91,8 +95,9 @@ def normalize_country(raw: object) -> Optional[str]:
 
 
 @lru_cache(maxsize=512)
-def market_from_accept_language(header: str) -> Optional[tuple[str, str]]:
-    """(country, currency) from the first Accept-Language entry that names a market, else None."""
+def market_from_accept_language(header: str, *, skip_english: bool = False) -> Optional[tuple[str, str]]:
+    """(country, currency) from the first Accept-Language entry that names a market, else None;
+    with `skip_english`, entries in English (en-US, en-GB …) name none."""
     entries = []
     for position, part in enumerate(header.split(",")[:12]):
         tag, _, params = part.strip().partition(";")
@@ -106,6 +111,8 @@ def market_from_accept_language(header: str) -> Optional[tuple[str, str]]:
             entries.append((-quality, position, tag.strip().replace("_", "-").lower()))
     for _, _, tag in sorted(entries):
         language, _, rest = tag.partition("-")
+        if skip_english and language == "en":
+            continue
         region = rest.split("-")[-1].upper() if rest else ""
         country = region if region in COUNTRY_CURRENCIES else LANGUAGE_COUNTRIES.get(language)
         if country:
@@ -119,8 +126,10 @@ def choose_market(
     cookies: Mapping[str, str] | None = None,
     account: Optional[tuple[Optional[str], Optional[str]]] = None,
     accept_language: str = "",
+    language: Optional[str] = None,
 ) -> Market:
-    """The market the request asks for, before checking which currencies have a rate (pure)."""
+    """The market the request asks for, before checking which currencies have a rate (pure).
+    `language` is the UI language chosen in this browser (`chosen_language`), None if none was."""
     query = query or {}
     cookies = cookies or {}
     acc_country, acc_currency = account or (None, None)
@@ -135,7 +144,11 @@ def choose_market(
         or normalize_currency(acc_currency)
     )
     if country is None or currency is None:
-        guessed = market_from_accept_language(accept_language) if accept_language else None
+        guessed = (
+            market_from_accept_language(accept_language, skip_english=language == "id")
+            if accept_language
+            else None
+        )
         if country is None:
             country = guessed[0] if guessed else HOME_COUNTRY
         if currency is None:
@@ -143,8 +156,14 @@ def choose_market(
     return Market(country, currency)
 
 
+def chosen_language(query: Mapping[str, str], cookies: Mapping[str, str]) -> Optional[str]:
+    """The UI language chosen in this browser: `?lang=`, else its cookie (not Accept-Language)."""
+    return (query.get("lang") or cookies.get(LANG_COOKIE) or "").strip().lower() or None
+
+
 def cache_variant_from_environ(environ) -> str:
-    """The market part of a cached page's key for a request without cookies (the WSGI fast path)."""
+    """The market part of a cached page's key for a request without cookies (the WSGI fast path,
+    which leaves a request with `?lang=` to Flask: no language was chosen)."""
     query = environ.get("QUERY_STRING", "")
     args = dict(parse_qsl(query)) if ("currency" in query or "country" in query) else None
     market = choose_market(query=args, accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -157,6 +176,7 @@ def cache_variant() -> str:
         query=request.args,
         cookies=request.cookies,
         accept_language=request.headers.get("Accept-Language", ""),
+        language=chosen_language(request.args, request.cookies),
     )
     return f"{market.currency}-{market.country}"
 
@@ -258,6 +278,7 @@ def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list
         cookies=req.cookies,
         account=_account_choice(),
         accept_language=req.headers.get("Accept-Language", ""),
+        language=chosen_language(req.args, req.cookies),
     )
     problems: list[str] = []
     raw_currency = query.get("currency")

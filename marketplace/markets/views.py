@@ -92,12 +92,26 @@ def choose_market_from_link():
 
 @bp.after_app_request
 def remember_market(response):
-    if not _asked() or request.path.startswith(("/api/", "/static/")):
+    if request.path.startswith(("/api/", "/static/")):
+        return response
+    if not _asked():
+        if _chose_indonesian_first():
+            # The market it shows now stays when the visitor switches to English later.
+            _set_market_cookies(response, country=current_market().country, currency=None)
         return response
     # On a page-cache hit the before_request hook did not run: resolve here (one rate read).
     country, currency = _granted(request.args, g.get("market") or current_market())
     _set_market_cookies(response, country=country, currency=currency)
     return response
+
+
+def _chose_indonesian_first() -> bool:
+    """`?lang=id` in a browser with no country of its own yet (cookie or account): choosing
+    Indonesian decides the market (markets.context), which then must not move with the language."""
+    req = this_request()
+    if req.args.get("lang", "").strip().lower() != "id" or req.cookies.get(COUNTRY_COOKIE):
+        return False
+    return not (current_user.is_authenticated and current_user.country)
 
 
 @bp.post("/market")

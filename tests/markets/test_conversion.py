@@ -227,6 +227,13 @@ def test_accept_language_names_a_market(header, expected):
     assert market_from_accept_language(header) == expected
 
 
+def test_a_visitor_who_chose_indonesian_is_not_placed_by_english_entries():
+    assert choose_market(accept_language="en-US,en;q=0.9", language="id") == HOME_MARKET
+    assert choose_market(accept_language="en-US,en;q=0.9", language="en") == Market("US", "USD")
+    assert choose_market(accept_language="en-GB,de;q=0.5", language="id") == Market("DE", "EUR")
+    assert market_from_accept_language("en-US", skip_english=True) is None
+
+
 def test_link_beats_cookie_beats_account_beats_browser():
     browser = "ja-JP"
     assert choose_market(accept_language=browser) == Market("JP", "JPY")

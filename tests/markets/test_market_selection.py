@@ -100,6 +100,31 @@ def test_accept_language_gives_the_default(app, rates, product):
     assert EUR_PRICE in html
 
 
+def test_choosing_indonesian_in_an_english_browser_shows_rupiah_and_keeps_them(app, rates, product):
+    """Phones in Indonesia often run in en-US: choosing Indonesian outweighs the browser's "US"."""
+    us_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    client = app.test_client()
+    sgd = app.test_client().get(product_path(product), headers={"Accept-Language": "en-SG,en;q=0.9"})
+    assert Money(1_016, "SGD").format("en") in sgd.get_data(as_text=True)  # a region still names a market
+    chosen = client.get(f"{product_path(product)}?lang=id", headers={"Accept-Language": "en-SG,en;q=0.9"})
+    assert Money(125_000, "IDR").format("id") in chosen.get_data(as_text=True)
+    assert _cookies(chosen)["country"].startswith("country=ID;")
+    # Remembered: switching to English later keeps rupiah, on this page and the next.
+    english = client.get(f"{product_path(product)}?lang=en", headers=us_browser).get_data(as_text=True)
+    assert IDR_PRICE in english
+    assert IDR_PRICE in client.get(product_path(product), headers=us_browser).get_data(as_text=True)
+    # A browser in another language still names its country: a Dutch browser reading Indonesian
+    # (someone from Indonesia living in the Netherlands) ships to the Netherlands.
+    dutch = app.test_client().get(f"{product_path(product)}?lang=id", headers={"Accept-Language": "nl-NL,en"})
+    assert Money(723, "EUR").format("id") in dutch.get_data(as_text=True)
+    # A country already chosen in this browser is not touched.
+    chose_nl = app.test_client()
+    chose_nl.set_cookie("country", "NL")
+    response = chose_nl.get(f"{product_path(product)}?lang=id", headers=us_browser)
+    assert Money(723, "EUR").format("id") in response.get_data(as_text=True)
+    assert "country" not in _cookies(response)
+
+
 def test_the_account_remembers_the_market_chosen_in_the_header(app, session, rates, product):
     make_user(session, email="buyer@example.test", locale="en")
     session.commit()
