@@ -22,6 +22,7 @@ from marketplace.markets.context import (
 from marketplace.markets.services import display_price
 from marketplace.money import Money
 from marketplace.request_locals import this_request
+from marketplace.timezones import day_text
 
 
 def price_money(idr_minor: int, currency: str | None = None) -> Money:
@@ -45,7 +46,7 @@ def conversion_note(lang: str) -> str:
     values = {
         "currency": market.currency,
         "rate": Money(int(rate.rate.to_integral_value()), "IDR").format(lang),
-        "date": rate.effective_date.isoformat(),
+        "date": day_text(rate.effective_date, lang),
     }
     if not card_payments_available(current_app.config):
         # Nothing is charged in a foreign currency then: the cart says why, the note only converts.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from marketplace.accounts.models import User
@@ -43,7 +45,8 @@ def test_link_sets_currency_and_country_and_remembers_them(client, rates, produc
     page = client.get("/search?q=kopi").get_data(as_text=True)
     assert 'name="next" value="/search?q=kopi"' in page
     assert '<option value="NL" selected>' in page and "<option selected>EUR</option>" in page
-    assert "rate of" in page  # the note on converted prices
+    assert "rate of" in page  # the note on converted prices, its date written as a day
+    assert re.search(r"rate of \d{1,2} [A-Z][a-z]+ 20\d\d\)", page)
 
 
 def test_only_currencies_with_a_rate_are_offered(client, session, product):
