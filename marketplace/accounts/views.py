@@ -22,6 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from marketplace.accounts import services, throttle
+from marketplace.accounts.access import is_seller
 from marketplace.accounts.forms import (
     ActionForm,
     AddressForm,
@@ -130,7 +131,7 @@ def register():
 def login():
     next_url = safe_next_url(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(next_url or url_for("accounts.profile"))
+        return redirect(next_url or _landing(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         email, client = form.email.data, _client()
@@ -148,11 +149,21 @@ def login():
             db.session.commit()
         if outcome.ok:
             _start_session(user, remember=bool(form.remember.data))
-            response = redirect(next_url or url_for("accounts.profile"))
+            response = redirect(next_url or _landing(user))
             return throttle.remember_device(response, device_cookie, user.email)
         throttle.record_failed_login(email, client, known_device=known_device)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("accounts/login.html", form=form, next=next_url), status
+
+
+def _landing(user) -> str:
+    """Where a login without a `next` lands: the work the account comes for (the district office's
+    console, the shop's dashboard), else the account page."""
+    if user.is_curator:
+        return url_for("curation.overview")
+    if is_seller(db.session, user):
+        return url_for("seller.dashboard")
+    return url_for("accounts.profile")
 
 
 @bp.post("/login/unlock")
@@ -248,10 +259,13 @@ def change_password():
 
 def _render_profile(form, password_form):
     status = 400 if form.errors or password_form.errors or password_form.form_errors else 200
+    user = current_user._get_current_object()
     return render_template(
         "accounts/profile.html",
         form=form,
         password_form=password_form,
+        shop_url=url_for("seller.dashboard") if is_seller(db.session, user) else "",
+        console_url=url_for("curation.overview") if user.is_curator else "",
         min_length=MIN_LENGTH,
         max_length=MAX_LENGTH,
     ), status

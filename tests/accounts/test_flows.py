@@ -224,3 +224,32 @@ def test_login_and_register_never_redirect_off_site(client, user, session):
 def test_user_email_is_normalised_by_the_model_too(session):
     user = make_user(session, email="  MiXed@Example.Test ")
     assert user.email == "mixed@example.test"
+
+
+def test_a_login_without_next_lands_where_the_account_works(app, session):
+    """A seller on a phone lands on the shop's dashboard, a curator on the console; the account
+    page links both, and the buyer's orders."""
+    from tests.factories import make_seller
+
+    owner = make_user(session, email="penjual@example.test")
+    make_seller(session, user_id=owner.id)
+    make_user(session, email="kurator@example.test", is_curator=True)
+    make_user(session, email="pembeli@example.test")
+    session.commit()
+    for email, landing in (
+        ("penjual@example.test", "/seller/"),
+        ("kurator@example.test", "/curator/"),
+        ("pembeli@example.test", "/account/"),
+    ):
+        client = app.test_client()
+        response = log_in(client, email)
+        assert response.headers["Location"] == landing, email
+        assert client.get("/account/login").headers["Location"] == landing, email  # already logged in
+        account = client.get("/account/?lang=en").get_data(as_text=True)
+        assert 'href="/orders"' in account
+        assert ("Your shop's dashboard" in account) == (landing == "/seller/"), email
+        assert ("Curator console" in account) == (landing == "/curator/"), email
+    # A `next` still wins.
+    client = app.test_client()
+    response = log_in(client, "penjual@example.test", next="/cart")
+    assert response.headers["Location"] == "/cart"
