@@ -3,7 +3,7 @@
 Rendering them cost ≈ 2 ms of a storefront page (two dozen links and translated strings, the
 language switch, the account links and the country/currency chooser, twice). What they show depends
 only on the language, the mount point, the market (country, currency, the currencies offered),
-whether a visitor is logged in and their cart count; the rest is per request: the CSRF token, the
+whether a visitor is logged in (and a curator) and their cart count; the rest is per request: the CSRF token, the
 language links and the chooser's way back (this page's address), the words in the search box.
 
 So each is rendered once per key (templates/_site_header.html, _site_footer.html) with those
@@ -50,9 +50,12 @@ def _script_root() -> str:
     return request.script_root if has_request_context() else ""
 
 
-def _logged_in(context: Context) -> bool:
+def _logged_in(context: Context) -> bool | str:
+    """False, True, or "curator": the account links differ for the district office's curators."""
     user = context.get("current_user")
-    return bool(user and user.is_authenticated)
+    if not (user and user.is_authenticated):
+        return False
+    return "curator" if getattr(user, "is_curator", False) else True
 
 
 def _frame(context: Context, template: str, key: tuple, values: dict) -> tuple[str, ...]:

@@ -87,6 +87,16 @@ def test_login_and_cart_count_show_on_the_next_request(client, session, world):
     assert 'aria-label="Cart, 2 items"' in page and '<span class="cart-count">2</span>' in page
 
 
+def test_a_curators_menu_links_the_console_and_nobody_elses_does(app, session, world):
+    buyer, curator = make_user(session), make_user(session, is_curator=True)
+    session.commit()
+    buyer_page = _page(logged_in_as(app.test_client(), buyer, lang="en"), "/")
+    curator_page = _page(logged_in_as(app.test_client(), curator, lang="en"), "/")
+    assert 'href="/curator/"' in curator_page and "Curator console" in curator_page
+    assert 'href="/curator/"' not in buyer_page  # the frames differ: a buyer never gets the curator's
+    assert 'href="/curator/"' not in _page(app.test_client(), "/?lang=en")
+
+
 def test_the_least_recently_used_frames_go_first():
     frames = LayoutFrames(kept=2)
     frames.put(("a",), ("A",))
