@@ -23,6 +23,7 @@ from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
 from marketplace.catalogue.models import Product, ProductVariant
 from marketplace.catalogue.variants import variant_label
 from marketplace.errors import Conflict, DomainError, ValidationError
+from marketplace.i18n import localized
 from marketplace.i18n import message as _l
 from marketplace.markets import services as markets
 from marketplace.markets.services import ConvertedOrder, Rate
@@ -288,19 +289,32 @@ def validate_market(
             ),
             field="payment_method",
         )
-    if address.country != "ID":
-        # The delivery country is the truth at placement, whatever market the cart was filled in.
-        not_exportable = [line.product for line in lines if not line.product.exportable]
-        if not_exportable:
-            raise ValidationError(
-                str(
-                    _l(
-                        "“%(title)s” cannot be shipped abroad: remove it from your cart.",
-                        title=not_exportable[0].title_en or not_exportable[0].title_id,
-                    )
-                )
-            )
+    # The delivery country is the truth at placement, whatever market the cart was filled in.
+    problem = export_problem([line.product for line in lines], address.country)
+    if problem:
+        raise ValidationError(problem, field="country")
     return rate
+
+
+def export_problem(products, country: str) -> str | None:
+    """Why these products cannot go to `country` (some cannot leave Indonesia), named in the
+    reader's language; None when they all can."""
+    if country == "ID":
+        return None
+    titles = [localized(product, "title") for product in products if not product.exportable]
+    if not titles:
+        return None
+    return str(
+        _l(
+            "%(titles)s cannot be shipped abroad: remove it from your cart, or deliver within Indonesia.",
+            titles=", ".join(f"“{title}”" for title in titles),
+        )
+        if len(titles) == 1
+        else _l(
+            "%(titles)s cannot be shipped abroad: remove them from your cart, or deliver within Indonesia.",
+            titles=", ".join(f"“{title}”" for title in titles),
+        )
+    )
 
 
 def check_card_minimum(price: CheckoutPrice, payment_method: PaymentMethod, *, lang: str) -> None:

@@ -35,7 +35,7 @@ from marketplace.i18n import current_language
 from marketplace.markets import services as markets
 from marketplace.markets.context import current_market, current_rates, normalize_currency
 from marketplace.orders import services
-from marketplace.orders.checkout import PricedLine, cart_fingerprint, quote_checkout
+from marketplace.orders.checkout import PricedLine, cart_fingerprint, export_problem, quote_checkout
 from marketplace.orders.checkout_presenters import present_lines, present_quote
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod, ShippingMethod
 from marketplace.orders.notes import NOTE_MAX_LENGTH, clean_note
@@ -296,6 +296,10 @@ def _render_checkout(
     user = request_user()
     saved = _saved_addresses(user) if saved is None else saved
     currency, rate, currency_problem = _checkout_rate(form["currency"])
+    export = _export_problem(summary, form)
+    if export and "country" not in errors:
+        # Said at once (a saved address abroad, a country just chosen), not only at "Place order".
+        errors = {**errors, "country": export}
     family = _family(form["country"])
     return (
         render_template(
@@ -335,6 +339,11 @@ def _render_checkout(
         status,
         {"Cache-Control": "no-store"},
     )
+
+
+def _export_problem(summary: cart_services.CartSummary, form: dict) -> str | None:
+    """Why the cart cannot go to the form's country (products that may not leave Indonesia)."""
+    return export_problem([line.product for line in summary.lines if line.available], form["country"])
 
 
 def _checkout_cart():
@@ -413,8 +422,14 @@ def checkout():
         return _render_checkout(summary, form, {}, checkout_token, notice=notice)
     if request.form.get("action") == "quote":
         errors = _quote_errors(form)
+        export = _export_problem(summary, form)
+        if export:
+            errors["country"] = export
         return _render_checkout(summary, form, errors, checkout_token, 400 if errors else 200)
     errors = _form_errors(form, user)
+    export = _export_problem(summary, form)
+    if export:
+        errors["country"] = export
     if errors:
         return _render_checkout(
             summary, form, errors, checkout_token, 400, _("Please correct the fields marked below.")
@@ -540,6 +555,9 @@ def checkout_quote():
         return _json_error(409, _("Your cart is empty."))
     if summary.problems:
         return _json_error(409, _("Some items in your cart need your attention before checkout."))
+    export = _export_problem(summary, form)
+    if export:
+        return _json_error(409, export, "country")
     problem = _checkout_rate(form["currency"])[2]
     if problem is not None:
         # Priced in rupiah instead, the answer would mix two currencies on the page: it says why.

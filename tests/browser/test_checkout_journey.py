@@ -176,7 +176,13 @@ def test_guest_logs_in_from_checkout_picks_a_saved_address_and_pays_by_transfer(
     expect(checkout.locator("select[name=province]")).to_have_count(0)
     expect(checkout.locator("#ship-pickup")).to_have_count(0)
     expect(main.locator(".duties-notice")).to_be_visible()
-    expect(summary).to_contain_text("Europe" if lang == "en" else "Eropa")
+    # Neither may leave Indonesia: said at once, naming them, instead of a quote to Europe.
+    cannot = "cannot be shipped abroad" if lang == "en" else "tidak bisa dikirim ke luar negeri"
+    status = checkout.locator("[data-quote=status]")
+    expect(status).to_contain_text(cannot)
+    expect(status).to_contain_text(f"“{shop.coffee_titles[lang]}”")
+    expect(status).to_contain_text(f"“{shop.bag_titles[lang]}”")
+    _forget_expected(page, 409)  # the quote's refusal
     checkout.locator("select[name=country]").select_option("ID")
     expect(checkout.locator("select[name=province]")).to_have_value("DKI Jakarta")
     expect(checkout.locator("#ship-pickup")).to_be_visible()

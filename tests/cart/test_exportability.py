@@ -114,3 +114,37 @@ def test_buyer_abroad_sees_the_notice_and_is_refused_with_a_message(app, session
     assert session.scalar(sa.select(sa.func.count()).select_from(CartLine)) == 0
     client.post("/cart/add", data={"product_id": batik.id, "quantity": "1"})
     assert session.scalar(sa.select(sa.func.count()).select_from(CartLine)) == 1
+
+
+def test_checkout_says_at_once_when_the_country_chosen_cannot_receive_a_product(app, session, goods):
+    """A cart filled at home, then a delivery abroad chosen at checkout: the quote and the page say
+    which product cannot go, in the page's language, before "Place order"."""
+    batik, fish = goods
+    client = app.test_client()
+    for product in (batik, fish):
+        assert client.post("/cart/add", data={"product_id": product.id, "quantity": "1"}).status_code == 303
+    quote = client.get(
+        "/checkout/quote", query_string={"ship_country": "NL", "charge_currency": "IDR", "lang": "id"}
+    )
+    assert quote.status_code == 409
+    error = quote.get_json()["error"]
+    assert error["field"] == "country" and "“Ikan asap” tidak bisa dikirim ke luar negeri" in error["message"]
+    form = {
+        "email": "anna@example.test", "shipping_method": "courier", "payment_method": "stripe",
+        "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
+        "city": "Amsterdam", "postal_code": "1016 GV", "country": "NL", "action": "quote",
+        "checkout_token": "t" * 24,
+    }  # fmt: skip
+    page = client.post("/checkout?lang=en", data=form)
+    assert page.status_code == 400
+    assert "“Smoked fish” cannot be shipped abroad" in page.get_data(as_text=True)
+    placed = client.post("/checkout?lang=en", data={**form, "action": "place"})
+    assert placed.status_code == 400 and "“Smoked fish” cannot be shipped abroad" in placed.get_data(
+        as_text=True
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    # Delivered in Indonesia, the same cart is quoted.
+    home = client.get(
+        "/checkout/quote", query_string={"ship_country": "ID", "province": "Jawa Timur", "city": "Banyuwangi"}
+    )
+    assert home.status_code == 200
