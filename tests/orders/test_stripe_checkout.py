@@ -9,6 +9,7 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.local_stripe import start_stripe_server
 from marketplace.payments.models import Payment
 from tests.orders.test_views import checkout, setup_shop
+from tests.payments.helpers import stripe_settings
 
 
 @pytest.fixture(scope="module")
@@ -18,11 +19,7 @@ def stripe_harness():
 
 @pytest.fixture
 def app_overrides(stripe_harness):
-    return {
-        "STRIPE_SECRET_KEY": stripe_harness.api_key,
-        "STRIPE_API_BASE": stripe_harness.base_url,
-        "STRIPE_WEBHOOK_SECRET": stripe_harness.webhook_secret,
-    }
+    return stripe_settings(stripe_harness)
 
 
 def test_card_payment_redirects_to_stripe_and_order_waits(client, session, stripe_harness):

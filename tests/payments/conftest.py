@@ -13,7 +13,7 @@ from marketplace.payments.local_stripe import StripeHarness, start_stripe_server
 from marketplace.shipping.services import ShippingAddress, ensure_default_shipping_rates
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
-from tests.payments.helpers import LiveServer
+from tests.payments.helpers import LiveServer, stripe_settings
 
 
 @pytest.fixture(scope="session")
@@ -24,12 +24,7 @@ def stripe_server() -> StripeHarness:
 
 @pytest.fixture
 def app_overrides(stripe_server):
-    return {
-        "STRIPE_SECRET_KEY": stripe_server.api_key,
-        "STRIPE_API_BASE": stripe_server.base_url,
-        "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
-        "CSP_EXTRA_FORM_ACTION": (stripe_server.base_url,),
-    }
+    return stripe_settings(stripe_server)
 
 
 ADDRESS = ShippingAddress(

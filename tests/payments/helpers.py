@@ -17,6 +17,16 @@ from tests.factories import TEST_PASSWORD
 from tests.servers import POLL_SECONDS
 
 
+def stripe_settings(harness: StripeHarness) -> dict:
+    """The app's settings that point it at the local Stripe harness (one per test process)."""
+    return {
+        "STRIPE_SECRET_KEY": harness.api_key,
+        "STRIPE_API_BASE": harness.base_url,
+        "STRIPE_WEBHOOK_SECRET": harness.webhook_secret,
+        "CSP_EXTRA_FORM_ACTION": (harness.base_url,),
+    }
+
+
 def log_in(client, user) -> None:
     response = client.post("/account/login", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 302, response.status_code
