@@ -20,7 +20,11 @@ Listening today:
 - fulfilment_delivered: reviews (the products' "N sold" counters).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
-- order_page: refunds (what was refunded, for the buyer's order page).
+- order_page: refunds (what was refunded, for the buyer's order page), reviews (write a review),
+  payments (a card payment being confirmed), cases (each part's problem report, and whom to write
+  to once a part arrived).
+- order_list: payments (a transfer being checked, a card payment being confirmed), reviews (items
+  left to review), for the rows of the buyer's order list.
 - case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
 - order_payment_reversed: monitoring.summary (the order leaves the sales summaries), payments (the
   bank Payment back to pending), payouts (SALE and COMMISSION entries withdrawn).
@@ -119,6 +123,13 @@ refund_created = _signals.signal("refund-created")
 #: extra template values, e.g. refunds: `{"buyer_refunds": [...]}`; they read, never write.
 #: kwargs: session, order, lang. Use `page_values(order_page, ...)` to collect them.
 order_page = _signals.signal("order-page")
+
+#: The buyer's order list is being drawn (templates/orders/index.html). Receivers return a dict of
+#: `{name: {order id: value}}` for the next step each order row names, e.g. payments:
+#: `{"payment_under_way": {order_id: "transfer_claimed"}}`; they read, never write, and run a
+#: fixed number of statements for the page's orders together. kwargs: session, orders (the page's
+#: orders.models.Order rows, lines and parts loaded), lang. Use `page_values(order_list, ...)`.
+order_list = _signals.signal("order-list")
 
 
 def page_values(signal, **kwargs) -> dict:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
+from marketplace.demo.actors import received_by, shipped_by
 from marketplace.media.images import new_storage_key
 from marketplace.media.storage import MediaStorage
 from marketplace.monitoring.demo import DEMO_ORDER_PREFIX
@@ -65,12 +66,13 @@ def deliver_demo_parcels(session: Session, *, now: datetime) -> int:
     delivered = 0
     for parcel in parcels:
         paid_at = parcel.order.paid_at
+        # Sent by the shop, received by the buyer: the order's history says so (demo/actors.py).
         mark_fulfilment_shipped(
-            session, parcel, courier="JNE", tracking_number=f"DEMO{parcel.id:08d}",
-            actor_label="demo seed", now=paid_at + timedelta(days=1),
+            session, parcel, courier="JNE", courier_code="jne", tracking_number=f"DEMO{parcel.id:08d}",
+            **shipped_by(parcel), now=paid_at + timedelta(days=1),
         )  # fmt: skip
         if mark_fulfilment_delivered(
-            session, parcel, actor_label="demo seed", now=paid_at + timedelta(days=4)
+            session, parcel, **received_by(parcel.order), now=paid_at + timedelta(days=4)
         ):
             delivered += 1
     return delivered

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from marketplace.accounts.models import User
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.demo.actors import payment_confirmed_by, received_by, shipped_by
 from marketplace.demo.data import BUYER_EMAIL, SELLER_EMAIL
 from marketplace.demo.pictures import product_picture
 from marketplace.errors import DomainError
@@ -153,14 +154,17 @@ def _ensure_shop_order(session: Session, buyer: User, shop: Seller, *, now: date
             shipping_method="courier", payment_method="bank_transfer", checkout_token=DEMO_ORDER_KEY,
             now=placed_at, rate_stale_days=10_000,
         )  # fmt: skip
-        orders.mark_order_paid(session, order, actor_label="demo seed", now=placed_at + timedelta(hours=3))
+        # Each step by whom it is taken in real life (demo/actors.py), as the history shows.
+        orders.mark_order_paid(
+            session, order, **payment_confirmed_by(session, order), now=placed_at + timedelta(hours=3)
+        )
         for parcel in order.fulfilments:
             mark_fulfilment_shipped(
                 session, parcel, courier="JNE", courier_code="jne", tracking_number=f"DEMOR{parcel.id:07d}",
-                actor_label="demo seed", now=placed_at + timedelta(days=1),
+                **shipped_by(parcel), now=placed_at + timedelta(days=1),
             )  # fmt: skip
             mark_fulfilment_delivered(
-                session, parcel, actor_label="demo seed", now=placed_at + timedelta(days=4)
+                session, parcel, **received_by(order), now=placed_at + timedelta(days=4)
             )
     except DomainError:
         savepoint.rollback()  # a product ran out: the demo goes on without this order

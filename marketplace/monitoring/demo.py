@@ -22,7 +22,8 @@ from marketplace.errors import DomainError
 from marketplace.mentoring import services as mentoring
 from marketplace.mentoring.models import MentoringNote
 from marketplace.orders import services as orders
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, PaymentMethod
+from marketplace.payments.webhooks import ACTOR_LABEL as STRIPE_ACTOR
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.shipping.services import ShippingAddress
 from marketplace.timezones import JAKARTA
@@ -114,6 +115,7 @@ def _orders(session: Session, *, now: datetime) -> int:
         return 0
     exportable = [p for p in products if p.exportable]
     buyer = session.scalar(sa.select(User).where(User.email == "buyer@demo.test"))
+    curator = session.scalar(sa.select(User).where(User.is_curator.is_(True)).order_by(User.id))
     placed = 0
     for n in range(ORDER_COUNT):
         days_ago = 2 + (n * 360) // ORDER_COUNT + rng.randrange(0, 9)
@@ -142,7 +144,15 @@ def _orders(session: Session, *, now: datetime) -> int:
                 now=paid_at - timedelta(hours=2),
                 rate_stale_days=10_000,
             )
-            orders.mark_order_paid(session, order, actor_label="demo seed", now=paid_at)
+            # Confirmed as in real life, so the buyer's history says by whom: Stripe's webhook, or
+            # the curators' transfer desk.
+            if order.payment_method == PaymentMethod.STRIPE:
+                paid_by = {"actor_label": STRIPE_ACTOR}
+            elif curator is not None:
+                paid_by = {"actor_id": curator.id, "actor_label": f"curator {curator.email}"}
+            else:
+                paid_by = {"actor_label": "curator"}
+            orders.mark_order_paid(session, order, **paid_by, now=paid_at)
         except DomainError:
             # A product ran out or a rate is missing: this demo order is simply left out.
             savepoint.rollback()

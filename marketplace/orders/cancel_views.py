@@ -76,7 +76,9 @@ def cancel_post(number: str):
         order, token = _order_for_request(number)
         if isinstance(outcome.error, InvalidInput):
             return _render(order, form, token, status=400)
-        flash(outcome.message, "error")
+        # Cancelled already (from another tab): what the buyer wanted, so not an error.
+        done = cancellation.already_cancelled(order, None if part == "all" else [int(part)])
+        flash(outcome.message, "warning" if done else "error")
         return redirect(order_url(order), code=303)
     if rows and order.payment_method.value == "bank_transfer":
         flash(_("Cancelled. Our team transfers your money back within 3 working days."), "success")

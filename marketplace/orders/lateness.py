@@ -166,6 +166,22 @@ def late_fulfilment_ids(session: Session, order: Order, *, now: datetime, grace_
     return {f.id for f, o, _s, days in parts if now > due_at(o.paid_at, days, grace_days)}
 
 
+def open_part_dues(
+    session: Session, order_ids: Sequence[int], *, grace_days: int
+) -> dict[int, tuple[int, datetime]]:
+    """{fulfilment id: (order id, due time)} of the paid, unsent parts of these orders, in one
+    query whatever their number (the buyer's order list: "sent by …", or late once past it)."""
+    if not order_ids:
+        return {}
+    parts = _parts(
+        session,
+        Fulfilment.order_id.in_(list(order_ids)),
+        Order.status == OrderStatus.PAID,
+        Fulfilment.status.in_(OPEN_STATUSES),
+    )
+    return {f.id: (o.id, due_at(o.paid_at, days, grace_days)) for f, o, _s, days in parts}
+
+
 def on_time_counts(
     session: Session,
     seller_ids: Sequence[int] | None,

@@ -174,6 +174,8 @@ def history_lines(order: Order, lang: str) -> list[dict]:
                 else status_label(event.to_status)
             )
             part = shops.get(event.fulfilment_id, "") if several else ""
+        elif event.from_status is None:
+            label = _("Order placed")  # not "Awaiting payment (by you)", as if the buyer were waiting
         elif event.from_status == event.to_status:
             label = _("Partly refunded")  # the only order event that leaves its status as it was
         elif event.to_status in _STEPS_OF_PARCELS and event.to_status in parcel_steps:

@@ -7,9 +7,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import contact
+from marketplace.catalogue.models import ProductImage, ProductVariant
 from marketplace.errors import NotFound, PermissionDenied
 from marketplace.i18n import message as _l
-from marketplace.orders.models import Fulfilment, Order
+from marketplace.orders.models import Fulfilment, Order, OrderLine
 from marketplace.seller.models import Seller
 
 GUEST_LINK_SALT = "orders.guest-link"
@@ -66,6 +67,51 @@ def list_orders_for_buyer(session: Session, user, *, limit: int = 100) -> list[O
             .limit(limit)
         )
     )
+
+
+def page_orders_for_buyer(session: Session, user, *, page: int, per_page: int) -> tuple[list[Order], int]:
+    """One page of the buyer's orders, newest first, with their lines and parts (and the parts'
+    lines), and how many orders they have: four statements whatever the page holds (the order list)."""
+    total = session.scalar(sa.select(sa.func.count(Order.id)).where(Order.buyer_id == user.id)) or 0
+    orders = session.scalars(
+        sa.select(Order)
+        .where(Order.buyer_id == user.id)
+        .options(selectinload(Order.lines), selectinload(Order.fulfilments).selectinload(Fulfilment.lines))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset(max(page - 1, 0) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(orders), int(total)
+
+
+def line_pictures(session: Session, lines: list[OrderLine]) -> dict[int, ProductImage]:
+    """{order line id: the picture to show for it}: its variant's photo, else its product's first;
+    lines whose product is gone or has no photo are left out. One statement for any number."""
+    product_ids = {line.product_id for line in lines if line.product_id is not None}
+    if not product_ids:
+        return {}
+    variant_ids = [line.variant_id for line in lines if line.variant_id is not None]
+    rows = session.execute(
+        sa.select(ProductImage, ProductVariant.id)
+        .outerjoin(
+            ProductVariant,
+            sa.and_(ProductVariant.image_id == ProductImage.id, ProductVariant.id.in_(variant_ids)),
+        )
+        .where(ProductImage.product_id.in_(product_ids))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+    ).all()
+    first: dict[int, ProductImage] = {}
+    by_variant: dict[int, ProductImage] = {}
+    for image, variant_id in rows:
+        first.setdefault(image.product_id, image)
+        if variant_id is not None:
+            by_variant[variant_id] = image
+    pictures = {}
+    for line in lines:
+        image = by_variant.get(line.variant_id) or first.get(line.product_id)
+        if image is not None:
+            pictures[line.id] = image
+    return pictures
 
 
 def guest_order_token(order: Order, *, secret_key: str) -> str:

@@ -51,7 +51,9 @@ from marketplace.orders.queries import (
     get_order_by_guest_token,
     get_order_for_buyer,
     guest_order_token,
+    line_pictures,
     list_orders_for_buyer,
+    page_orders_for_buyer,
 )
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "get_order_by_guest_token",
     "get_order_for_buyer",
     "guest_order_token",
+    "line_pictures",
     "list_orders_for_buyer",
     "mark_fulfilment_delivered",
     "mark_fulfilment_processing",
@@ -83,6 +86,7 @@ __all__ = [
     "mark_order_paid",
     "mark_order_refunded",
     "orders_needing_refund",
+    "page_orders_for_buyer",
     "place_order",
     "price_checkout",
     "price_lines",

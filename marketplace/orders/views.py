@@ -13,22 +13,21 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
-from marketplace import signals
+from marketplace import params, signals
 from marketplace.cart.current import request_user
 from marketplace.config import card_payments_available
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language
-from marketplace.money import Money
 from marketplace.orders import cancellation, lateness, services
 from marketplace.orders.cancel_presenters import buyer_cancel_view
-from marketplace.orders.formatting import status_label
 from marketplace.orders.fulfilment import mark_fulfilment_delivered
+from marketplace.orders.list_presenters import order_rows
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.orders.presenters import bank_details, present_order
 from marketplace.shipping.couriers import tracking_templates
-from marketplace.timezones import jakarta_time
 from marketplace.types import utcnow
+from marketplace.views_support import page_count, page_links
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +46,15 @@ def order_url(order: Order) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+#: Orders a page of the buyer's list.
+ORDERS_PER_PAGE = 20
+
+
 @bp.get("/orders")
 def index():
+    """The buyer's orders, newest first: what each is, where it stands, what to do next and by when.
+
+    A fixed number of statements for any page (tests/orders/test_order_list.py counts them)."""
     user = request_user()
     if user is None:
         try:
@@ -56,23 +62,37 @@ def index():
         except BuildError:
             abort(404)
     lang = current_language()
-    orders = services.list_orders_for_buyer(db.session, user)
     now = utcnow()
+    page = params.find_id(request.args.get("page")) or 1
+    orders, total = services.page_orders_for_buyer(db.session, user, page=page, per_page=ORDERS_PER_PAGE)
+    pages = page_count(total, ORDERS_PER_PAGE)
     expired = [services.expire_if_overdue(db.session, order, now=now) for order in orders]
-    if any(expired):
-        db.session.commit()
-        orders = services.list_orders_for_buyer(db.session, user)
-    rows = [
-        {
-            "number": order.number,
-            "url": url_for("orders.show", number=order.number),
-            "created": jakarta_time(order.created_at, lang),
-            "status_label": status_label(order.status),
-            "total": Money(order.total_minor, order.currency).format(lang),
-        }
-        for order in orders
-    ]
-    return render_template("orders/index.html", orders=rows)
+    if page > pages or any(expired):
+        # Past the last page (a link kept from before), or an unpaid order's time ran out here.
+        if any(expired):
+            db.session.commit()
+        page = min(page, pages)
+        orders, total = services.page_orders_for_buyer(db.session, user, page=page, per_page=ORDERS_PER_PAGE)
+    grace = current_app.config.get("LATE_GRACE_DAYS", lateness.DEFAULT_GRACE_DAYS)
+    rows = order_rows(
+        orders,
+        lang=lang,
+        pictures=services.line_pictures(db.session, [order.lines[0] for order in orders if order.lines]),
+        dues=lateness.open_part_dues(db.session, [order.id for order in orders], grace_days=0),
+        # What other domains know of each order: a payment under way, items to review.
+        extras=signals.page_values(signals.order_list, session=db.session, orders=orders, lang=lang),
+        now=now,
+        grace_days=grace,
+    )
+    return (
+        render_template(
+            "orders/index.html",
+            orders=rows,
+            pagination=page_links(page, pages, lambda number: url_for("orders.index", page=number)),
+        ),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 def _order_for_request(number: str) -> tuple[Order, str | None]:
@@ -111,13 +131,16 @@ def order_for_request(number: str) -> tuple[Order, str | None]:
     return order, token
 
 
-def _cancel_view(order: Order, token: str | None, lang: str) -> dict:
-    """The cancel partial's values (templates/orders/_cancel.html)."""
+def _cancel_view(order: Order, token: str | None, lang: str, *, paying: bool = False) -> dict:
+    """The cancel partial's values (templates/orders/_cancel.html). `paying`: the buyer paid by
+    card and the payment is being confirmed; no cancel button then (the money would arrive for a
+    cancelled order and have to go back)."""
     late = lateness.late_fulfilment_ids(
         db.session, order, now=utcnow(), grace_days=current_app.config.get("LATE_GRACE_DAYS", 2)
     )
     rows = cancellation.list_cancellations(db.session, order)
-    return buyer_cancel_view(order, rows, late_ids=late, token=token, lang=lang)
+    view = buyer_cancel_view(order, rows, late_ids=late, token=token, lang=lang)
+    return {**view, "parts": [], "all_url": ""} if paying else view
 
 
 @bp.get("/orders/<number>")
@@ -132,11 +155,17 @@ def show(number: str):
         lang=lang,
         tracking_templates=tracking_templates(db.session, [f.courier_code for f in order.fulfilments]),
     )
+    # Sections other domains add (refunds: what was refunded; payments: a card payment being
+    # confirmed); they listen to order_page.
+    extra = signals.page_values(signals.order_page, session=db.session, order=order, lang=lang)
     can_pay_by_card = (
         card_payments_available(current_app.config)
         and order.payment_method == PaymentMethod.STRIPE
         and order.status == OrderStatus.AWAITING_PAYMENT
+        and not extra.get("card_payment_confirming")
     )
+    if extra.get("card_payment_confirming"):
+        view["status_label"] = _("Payment being confirmed")  # paid at Stripe: not "awaiting payment"
     return (
         render_template(
             "orders/show.html",
@@ -148,9 +177,8 @@ def show(number: str):
             pay_by_card_url=url_for("payments.stripe_start", number=order.number)
             if can_pay_by_card
             else None,
-            # Sections other domains add (refunds: what was refunded); they listen to order_page.
-            **signals.page_values(signals.order_page, session=db.session, order=order, lang=lang),
-            cancel=_cancel_view(order, token, lang),
+            **extra,
+            cancel=_cancel_view(order, token, lang, paying=bool(extra.get("card_payment_confirming"))),
         ),
         200,
         {"Cache-Control": "no-store"},

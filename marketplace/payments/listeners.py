@@ -1,7 +1,8 @@
-"""Payment rows that follow an order's state changes, connected to `marketplace.signals`.
+"""Payment rows that follow an order's state changes, and what the buyer's order page and order
+list say about a payment under way, connected to `marketplace.signals`.
 
-Run in the sender's transaction (they flush; the caller commits). `marketplace.models` imports
-this module, so the receivers are connected wherever the app runs.
+The write receivers run in the sender's transaction (they flush; the caller commits).
+`marketplace.models` imports this module, so the receivers are connected wherever the app runs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import sqlalchemy as sa
 from marketplace import signals
 from marketplace.errors import ValidationError
 from marketplace.i18n import message as _l
-from marketplace.orders.models import PaymentMethod
-from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.orders.models import OrderStatus, PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus, TransferClaim
+from marketplace.payments.stripe_checkout import card_payments_being_confirmed
 
 
 @signals.order_placed.connect
@@ -102,3 +104,30 @@ def reopen_bank_transfer(sender, *, session, order, now, **kwargs) -> None:
     payment.bank_reference = ""
     payment.updated_at = now
     session.flush()
+
+
+@signals.order_page.connect
+def card_payment_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
+    """templates/orders/show.html: "we're confirming your payment" instead of "pay by card" once
+    the buyer paid on Stripe's page and before the webhook settles it (as the return page says)."""
+    if order.payment_method != PaymentMethod.STRIPE or order.status != OrderStatus.AWAITING_PAYMENT:
+        return {}
+    return {"card_payment_confirming": bool(card_payments_being_confirmed(session, [order.id]))}
+
+
+@signals.order_list.connect
+def payments_on_order_list(sender, *, session, orders, lang, **kwargs) -> dict:
+    """The buyer's order list: unpaid orders whose payment is under way ("transfer_claimed": the
+    buyer said "I have transferred"; "card_confirming": paid on Stripe's page, not settled yet).
+    At most two statements for the page."""
+    unpaid = [order for order in orders if order.status == OrderStatus.AWAITING_PAYMENT]
+    by_transfer = [o.id for o in unpaid if o.payment_method == PaymentMethod.BANK_TRANSFER]
+    by_card = [o.id for o in unpaid if o.payment_method == PaymentMethod.STRIPE]
+    states = {}
+    if by_transfer:
+        claimed = session.scalars(
+            sa.select(TransferClaim.order_id).where(TransferClaim.order_id.in_(by_transfer))
+        )
+        states.update(dict.fromkeys(claimed, "transfer_claimed"))
+    states.update(dict.fromkeys(card_payments_being_confirmed(session, by_card), "card_confirming"))
+    return {"payment_under_way": states}

@@ -202,6 +202,53 @@ def find_open_stripe_payment(session, order: Order, *, now: datetime | None = No
     )
 
 
+def card_payments_being_confirmed(session, order_ids) -> set[int]:
+    """Ids of these orders whose buyer finished Stripe's page and whose payment is not settled yet:
+    a pending Stripe payment whose session is closed (its `checkout_url` cleared by the webhook's
+    `checkout.session.completed` or by `note_checkout_completed`). One statement for any number."""
+    if not order_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Payment.order_id).where(
+                Payment.order_id.in_(list(order_ids)),
+                Payment.method == PaymentMethod.STRIPE,
+                Payment.status == PaymentStatus.PENDING,
+                Payment.checkout_url.is_(None),
+                Payment.provider_reference.is_not(None),
+            )
+        )
+    )
+
+
+def note_checkout_completed(
+    session, order: Order, *, client: stripe.StripeClient | None = None, now: datetime | None = None
+) -> bool:
+    """The buyer came back from Stripe's page: when Stripe says the order's open session is
+    complete, the payment is being confirmed from now on, for every page (its `checkout_url` is
+    cleared, as the webhook's `checkout.session.completed` does), though the webhook that settles it
+    has not arrived. True when it changed; flushes. Stripe unreachable: nothing changes.
+    """
+    import stripe  # loaded on first use: see the module's docstring
+
+    if order.payment_method != PaymentMethod.STRIPE or order.status != OrderStatus.AWAITING_PAYMENT:
+        return False
+    payment = find_open_stripe_payment(session, order, now=now)
+    if payment is None:
+        return False
+    client = client or stripe_client(current_app.config)
+    try:
+        status = client.v1.checkout.sessions.retrieve(payment.provider_reference).status
+    except stripe.StripeError as error:
+        log.warning("could not check Stripe session %s: %s", payment.provider_reference, error)
+        return False
+    if status != "complete":
+        return False
+    payment.checkout_url = None
+    session.flush()
+    return True
+
+
 def start_stripe_checkout(
     session,
     order: Order,
@@ -245,16 +292,7 @@ def start_stripe_checkout(
         existing.status = PaymentStatus.EXPIRED
         existing.checkout_url = None
         session.flush()
-    in_progress = session.scalar(
-        sa.select(Payment.id).where(
-            Payment.order_id == order.id,
-            Payment.method == PaymentMethod.STRIPE,
-            Payment.status == PaymentStatus.PENDING,
-            Payment.checkout_url.is_(None),
-            Payment.provider_reference.is_not(None),
-        )
-    )
-    if in_progress is not None:
+    if card_payments_being_confirmed(session, [order.id]):
         # The buyer finished Stripe's page; the webhook will settle it (delayed methods take days).
         raise Conflict(_("Your payment for this order is being confirmed."))
 

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from marketplace.email.links import external_url
-from marketplace.errors import NotFound
+from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import csrf, db
 from marketplace.i18n import current_language
 from marketplace.orders import services as orders
@@ -111,6 +111,12 @@ def stripe_start(number: str):
         # Stripe is down or slow: back to the order (unpaid, its stock still held) to try again.
         db.session.rollback()
         flash(error.message, "error")
+        return redirect(_order_page(order), 303)
+    except Conflict as error:
+        # A page older than the order (a second tab): it was paid, cancelled or is being
+        # confirmed meanwhile. Back to the order, which says what it is now.
+        db.session.rollback()
+        flash(error.message, "warning")
         return redirect(_order_page(order), 303)
     url = payment.checkout_url
     db.session.commit()
@@ -235,6 +241,14 @@ def _return_page(cancelled: bool):
     number = request.args.get("order")
     token = request.args.get("token")
     order = _order_for_visitor(number, token)
+    if (
+        not cancelled
+        and services.card_payments_available(current_app.config)
+        and services.note_checkout_completed(db.session, order)
+    ):
+        # Stripe says the buyer paid: the order page and the list say "being confirmed" too,
+        # until the webhook settles it (a write once, the first time the buyer is back).
+        db.session.commit()
     view = _status_view(order, came_back_from_stripe=not cancelled, lang=current_language())
     order_url = url_for("orders.show", number=order.number, **({"token": token} if token else {}))
     refresh_url = None

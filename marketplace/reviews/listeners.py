@@ -49,3 +49,26 @@ def reviews_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
         else:
             links[line.id] = {"done": False, "url": url_for("reviews.write", line_id=line.id)}
     return {"review_links": links}
+
+
+@signals.order_list.connect
+def reviews_on_order_list(sender, *, session, orders, lang, **kwargs) -> dict:
+    """The buyer's order list: how many arrived items of each order are left to review (one
+    statement for the page; account orders only, as on the order page)."""
+    delivered = {
+        line.id: order.id
+        for order in orders
+        if order.buyer_id is not None
+        for fulfilment in order.fulfilments
+        if fulfilment.status == FulfilmentStatus.DELIVERED
+        for line in fulfilment.lines
+        if line.product_id is not None and line.quantity > line.cancelled_quantity
+    }
+    if not delivered:
+        return {}
+    written = reviews_by_line(session, list(delivered))
+    left: dict[int, int] = {}
+    for line_id, order_id in delivered.items():
+        if line_id not in written:
+            left[order_id] = left.get(order_id, 0) + 1
+    return {"to_review": left}

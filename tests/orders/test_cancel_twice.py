@@ -24,6 +24,7 @@ def test_an_unpaid_order_cancelled_in_another_tab(client, session, lang, said):
     again = client.post(url, data={"part": "all"}, follow_redirects=True)
     page = again.get_data(as_text=True)
     assert said in page and again.request.path == f"/orders/{order.number}"
+    assert f'<p class="flash flash-warning">{said}</p>' in page  # what the buyer wanted: no error
     assert "can no longer be cancelled" not in page and "tidak dapat dibatalkan lagi" not in page
     # The confirm page, reloaded in the other tab, says the same.
     assert said in client.get(url + "&part=all", follow_redirects=True).get_data(as_text=True)
@@ -43,4 +44,5 @@ def test_a_paid_part_cancelled_in_another_tab(client, session, lang, said):
     assert client.post(url, data=form).status_code == 303
     again = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
     assert said in again, again[again.find("message") :][:300]
+    assert f'<p class="flash flash-warning">{said}</p>' in again
     assert "has already shipped" not in again and "sudah mengirim" not in again

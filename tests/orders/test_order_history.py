@@ -98,7 +98,7 @@ def test_guest_order_history_from_checkout_to_delivery(app, session, shop):
 
     english = guest.get(f"/orders/{order.number}?token={token}&lang=en").get_data(as_text=True)
     assert steps(history(english)) == [
-        "Awaiting payment (by you)",
+        "Order placed (by you)",
         "Paid (by the district office)",
         "Shipped (by the shop)",
         "Delivered (by you)",
@@ -106,7 +106,7 @@ def test_guest_order_history_from_checkout_to_delivery(app, session, shop):
     assert "curator@example.test" not in english and "(guest)" not in english
     indonesian = guest.get(f"/orders/{order.number}?token={token}&lang=id").get_data(as_text=True)
     assert steps(history(indonesian)) == [
-        "Menunggu pembayaran (oleh Anda)",
+        "Pesanan dibuat (oleh Anda)",
         "Dibayar (oleh pihak Kecamatan)",
         "Dikirim (oleh toko)",
         "Tiba di tujuan (oleh Anda)",
@@ -143,7 +143,7 @@ def test_order_of_two_shops_names_each_parcel_and_says_each_step_once(app, sessi
     )
     lines = steps(history(page.get_data(as_text=True)))
     assert lines == [
-        "Awaiting payment (by you)",
+        "Order placed (by you)",
         "Paid (by the card payment)",
         "Batik Ani · Shipped (by the shop)",
         "Rotan Budi · Shipped (by the shop)",

@@ -31,6 +31,11 @@ EXPECTED = {
     "fulfilment_shipped": {"marketplace.orders.notifications.fulfilment_shipped"},
     "charge_refunded": {"marketplace.refunds.listeners.confirm_refunds"},
     "refund_created": {"marketplace.payouts.listeners.enter_refund"},
+    "order_page": {"marketplace.payments.listeners.card_payment_on_order_page"},
+    "order_list": {
+        "marketplace.payments.listeners.payments_on_order_list",
+        "marketplace.reviews.listeners.reviews_on_order_list",
+    },
 }
 
 

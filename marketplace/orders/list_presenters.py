@@ -1,0 +1,123 @@
+"""The buyer's order list, precomputed: what each order is, where it stands and what to do next."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from marketplace.catalogue.models import ProductImage
+from marketplace.media import picture_attrs
+from marketplace.money import money_text
+from marketplace.orders.models import FulfilmentStatus, Order, OrderStatus, PaymentMethod
+from marketplace.timezones import day_text, jakarta_date, jakarta_time
+
+#: The thumbnail's width on the page (static/css/orders.css: .order-row img).
+THUMBNAIL_SIZES = "4.5rem"
+
+
+def order_rows(
+    orders: list[Order],
+    *,
+    lang: str,
+    pictures: dict[int, ProductImage],
+    dues: dict[int, tuple[int, datetime]],
+    extras: dict,
+    now: datetime,
+    grace_days: int,
+) -> list[dict]:
+    """One row per order for templates/orders/index.html.
+
+    `pictures`: {order line id: picture} (queries.line_pictures); `dues`: {part id: (order id,
+    due time without the grace)} of the unsent paid parts (lateness.open_part_dues); `extras`:
+    what other domains said through `signals.order_list` ("payment_under_way", "to_review").
+    """
+    under_way = extras.get("payment_under_way") or {}
+    to_review = extras.get("to_review") or {}
+    due_by_order: dict[int, list[datetime]] = {}
+    for order_id, due in dues.values():
+        due_by_order.setdefault(order_id, []).append(due)
+    rows = []
+    for order in orders:
+        first = order.lines[0] if order.lines else None
+        title = first.title_in(lang) if first is not None else _("Order %(number)s", number=order.number)
+        image = pictures.get(first.id) if first is not None else None
+        others = len(order.lines) - 1
+        order_dues = due_by_order.get(order.id, [])
+        late = any(now > due + timedelta(days=max(grace_days, 0)) for due in order_dues)
+        state, next_step = _state_and_next_step(
+            order,
+            lang=lang,
+            under_way=under_way.get(order.id),
+            to_review=to_review.get(order.id, 0),
+            sent_by=max(order_dues) if order_dues else None,
+            late=late,
+        )
+        rows.append(
+            {
+                "number": order.number,
+                "url": url_for("orders.show", number=order.number),
+                "title": title,
+                "more": ngettext("and %(num)d more item", "and %(num)d more items", others)
+                if others > 0
+                else "",
+                # Decorative: the link beside it already says the product's name (as the storefront's cards).
+                "image": {**picture_attrs(image, wanted_width=72), "sizes": THUMBNAIL_SIZES, "alt": ""}
+                if image is not None
+                else None,
+                "created": day_text(jakarta_date(order.created_at), lang),
+                "total": money_text(order.total_minor, order.currency, lang),
+                "state": state,
+                "next_step": next_step,
+                "late": late,
+                "cancelled": order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED),
+            }
+        )
+    return rows
+
+
+def _state_and_next_step(
+    order: Order, *, lang: str, under_way: str | None, to_review: int, sent_by: datetime | None, late: bool
+) -> tuple[str, str]:
+    """Where the order stands and what the buyer does next (and by when), in plain words."""
+    status = order.status
+    if status == OrderStatus.AWAITING_PAYMENT:
+        if under_way == "transfer_claimed":
+            return _("Transfer being checked"), _("You said you transferred: we are checking the payment.")
+        if under_way == "card_confirming":
+            return _("Payment being confirmed"), _(
+                "We are confirming your card payment; there is nothing more to do."
+            )
+        due = jakarta_time(order.payment_due_at, lang)
+        if order.payment_method == PaymentMethod.BANK_TRANSFER:
+            amount = money_text(order.total_minor, order.currency, lang)
+            next_step = _("Transfer %(amount)s before %(due)s.", amount=amount, due=due)
+            return _("Waiting for your payment"), next_step
+        return _("Waiting for your payment"), _("Pay by card before %(due)s.", due=due)
+    parts = [f.status for f in order.fulfilments]
+    on_the_way = FulfilmentStatus.SHIPPED in parts
+    if status == OrderStatus.PAID:
+        if late:
+            return _("Paid, not sent yet"), _(
+                "The shop has not sent it in time. You may cancel it for a full refund."
+            )
+        if on_the_way:
+            return _("Partly on its way"), _("Press “I received it” when it arrives.")
+        if sent_by is not None:
+            return _("Paid, being prepared"), _(
+                "The shop sends it by %(day)s.", day=day_text(jakarta_date(sent_by), lang)
+            )
+        return _("Paid, being prepared"), ""
+    if status == OrderStatus.SHIPPED:
+        return _("On its way"), _("Press “I received it” when it arrives.") if on_the_way else ""
+    if status == OrderStatus.DELIVERED:
+        if to_review:
+            return _("Delivered"), ngettext(
+                "Leave a review of %(num)d item.", "Leave a review of %(num)d items.", to_review
+            )
+        return _("Delivered"), ""
+    if status == OrderStatus.REFUNDED:
+        return _("Refunded"), ""
+    return _("Cancelled"), ""
