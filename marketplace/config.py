@@ -163,6 +163,9 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "BANK_NAME": env.get("BANK_NAME") or None,
         "BANK_ACCOUNT_NUMBER": env.get("BANK_ACCOUNT_NUMBER") or None,
         "BANK_ACCOUNT_HOLDER": env.get("BANK_ACCOUNT_HOLDER") or None,
+        # How buyers reach the district office once a parcel arrived (cases/listeners.py); unset: not shown.
+        "OFFICE_EMAIL": env.get("OFFICE_EMAIL", "").strip(),
+        "OFFICE_PHONE": env.get("OFFICE_PHONE", "").strip(),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "marketplace" / "translations"),

@@ -25,6 +25,18 @@ RESOLUTION_LABELS = {
 }
 
 
+def _bank_name() -> StringField:
+    return StringField(_l("Your bank"), validators=[Length(max=80)])
+
+
+def _account_number() -> StringField:
+    return StringField(_l("Your account number"), validators=[Length(max=40)])
+
+
+def _account_holder() -> StringField:
+    return StringField(_l("Name on the account"), validators=[Length(max=120)])
+
+
 class ReportForm(FlaskForm):
     problem = RadioField(
         _l("What went wrong?"),
@@ -35,10 +47,23 @@ class ReportForm(FlaskForm):
         _l("Tell the seller and the curators what happened"), validators=[Length(max=2000)]
     )
     photos = MultipleFileField(_l("Photos (up to 3; JPEG, PNG or WebP)"))
+    # Bank-transfer orders only (the template shows them; refunds.accounts checks them): where a
+    # refund goes. After the photos, as on the page.
+    bank_name = _bank_name()
+    account_number = _account_number()
+    account_holder = _account_holder()
 
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your answer"), validators=[Length(max=2000)])
+
+
+class RefundAccountForm(FlaskForm):
+    """The buyer gives or corrects the account on the case page, while the case is open."""
+
+    bank_name = _bank_name()
+    account_number = _account_number()
+    account_holder = _account_holder()
 
 
 def amount_example(currency: str, lang: str) -> str:
@@ -111,3 +136,6 @@ class ResolveForm(FlaskForm):
         validators=[Length(max=120)],
     )
     token = HiddenField()
+    #: The buyer's account as the page showed it (RefundAccount.fingerprint): a refund is refused
+    #: if the buyer changed it meanwhile, so the money is not recorded as sent to an old account.
+    account_seen = HiddenField()

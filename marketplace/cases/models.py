@@ -62,6 +62,13 @@ class Case(db.Model):
     #: What went back to the buyer, in the order's currency's minor units (0 for a rejection).
     refund_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refund_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("refunds.id"))
+    #: Bank-transfer orders: the buyer's account a refund is transferred to (asked by the report
+    #: form, correctable by the buyer while the case is open; refunds.accounts checks it). Shown
+    #: to the buyer and the curators, never to the seller. Empty: not given (a card order, or a
+    #: report made before it was asked).
+    refund_bank_name: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    refund_account_number: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
+    refund_account_holder: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     #: The curator's note, shown to both sides.
     resolution_note: Mapped[str] = mapped_column(sa.Text, default="")
     resolved_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))

@@ -12,6 +12,11 @@ Rules:
   through `refunds.services.create_refund`, so the ledger, Stripe and bank paths stay one. The
   part then completes (it was only held by the case). Audited as "case.resolve".
 - `signals.case_opened` / `case_closed` carry the amount at stake, for the payouts hold.
+- A bank-transfer order is paid back by hand: the report asks the buyer's account
+  (`refunds.accounts`), the buyer may correct it while the case is open, and a curator recording a
+  refund is refused if the account changed since their page showed it (the decision's conditional
+  UPDATE compares it), so the transfer reference never belongs to an account the buyer replaced.
+  The seller never sees the account.
 - Every step emails the other side (outbox).
 """
 
@@ -49,8 +54,9 @@ from marketplace.orders.fulfilment import (
     mark_fulfilment_delivered,
     release_fulfilment_case,
 )
-from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, PaymentMethod
 from marketplace.orders.queries import guest_order_token
+from marketplace.refunds.accounts import RefundAccount, account_problems
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
 from marketplace.refunds.queries import refunded_so_far
 from marketplace.refunds.services import RefundRequest, create_refund
@@ -105,6 +111,47 @@ def list_cases_for_fulfilments(session: Session, fulfilment_ids: Sequence[int]) 
     )
 
 
+def find_open_case(session: Session, fulfilment_id: int) -> Case | None:
+    """The part's open case, if any (at most one: `has_open_case` guards it)."""
+    return session.scalar(
+        sa.select(Case)
+        .where(Case.fulfilment_id == fulfilment_id, Case.status == CaseStatus.OPEN)
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
+def list_open_cases_for_sellers(
+    session: Session, seller_ids: Sequence[int], *, limit: int = 50
+) -> list[Case]:
+    """The shops' open cases, oldest first (the seller's orders pages: reports to answer)."""
+    if not seller_ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Case)
+            .where(Case.seller_id.in_(list(seller_ids)), Case.status == CaseStatus.OPEN)
+            .options(
+                selectinload(Case.order),
+                selectinload(Case.messages),
+                selectinload(Case.fulfilment).selectinload(Fulfilment.lines),
+            )
+            .order_by(Case.opened_at, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def needs_refund_account(order: Order) -> bool:
+    """A bank-transfer order: a refund is transferred by hand, to an account the buyer gives."""
+    return order.payment_method == PaymentMethod.BANK_TRANSFER
+
+
+def refund_account_of(case: Case) -> RefundAccount:
+    """The account the buyer gave for this case (all parts empty when none was given)."""
+    return RefundAccount(case.refund_bank_name, case.refund_account_number, case.refund_account_holder)
+
+
 def amount_at_stake_idr(session: Session, fulfilment: Fulfilment) -> int:
     """The part's goods and shipping in rupiah, less what was refunded of it already."""
     refunded = session.scalar(
@@ -128,9 +175,18 @@ def _text(value: str, field: str, *, required_message) -> str:
     return text
 
 
-def report_problems(*, problem: str, description: str) -> dict[str, str]:
+def report_problems(
+    *,
+    problem: str,
+    description: str,
+    needs_account: bool = False,
+    bank_name: str = "",
+    account_number: str = "",
+    account_holder: str = "",
+) -> dict[str, str]:
     """Field name → message for everything wrong with a buyer's report, all at once (empty: it can
-    be sent), as `open_case` checks them one by one."""
+    be sent), as `open_case` checks them one by one. `needs_account` (a bank-transfer order,
+    `needs_refund_account`): the report names the account a refund goes to, all three parts."""
     problems: dict[str, str] = {}
     try:
         CaseProblem(problem)
@@ -140,6 +196,8 @@ def report_problems(*, problem: str, description: str) -> dict[str, str]:
         _text(description, "description", required_message=_l("Describe the problem."))
     except ValidationError as error:
         problems["description"] = error.message
+    if needs_account:
+        problems.update(account_problems(bank_name, account_number, account_holder))
     return problems
 
 
@@ -154,11 +212,14 @@ def open_case(
     storage: MediaStorage,
     now: datetime,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    refund_account: RefundAccount | None = None,
 ) -> Case:
     """The buyer reports a problem with a shipped part; `buyer=None` is the guest of a guest order
-    (the caller checked the order's signed link). Raises NotFound (not their order),
-    ValidationError (unknown problem, no text, more than 3 photos or a bad one, the part not
-    shipped any more or already reported). Flushes; stored photos are deleted if it fails."""
+    (the caller checked the order's signed link). `refund_account` (checked by
+    `refunds.accounts.check_refund_account`) is kept for a bank-transfer order: where a refund is
+    transferred; the report form requires it (`report_problems`). Raises NotFound (not their
+    order), ValidationError (unknown problem, no text, more than 3 photos or a bad one, the part
+    not shipped any more or already reported). Flushes; stored photos are deleted if it fails."""
     order = fulfilment.order
     buyer_id = buyer.id if buyer is not None else None
     if order.buyer_id != buyer_id:  # an account's order needs its buyer, a guest order no account
@@ -199,6 +260,8 @@ def open_case(
             messages=[CaseMessage(author_id=buyer_id, side=BUYER, body=text, created_at=now)],
             photos=[CasePhoto(storage_key=key, created_at=now) for key in keys],
         )
+        if refund_account is not None and needs_refund_account(order):
+            _keep_account(case, refund_account)
         session.add(case)
         session.flush()
         signals.case_opened.send(
@@ -217,6 +280,36 @@ def open_case(
             except OSError:
                 pass  # an orphan private file with a random name is harmless
         raise
+    return case
+
+
+def _keep_account(case: Case, account: RefundAccount) -> None:
+    case.refund_bank_name = account.bank_name
+    case.refund_account_number = account.account_number
+    case.refund_account_holder = account.account_holder
+
+
+def set_refund_account(session: Session, case: Case, *, account: RefundAccount) -> Case:
+    """The buyer gives or corrects the account a bank-transfer refund goes to, while the case is
+    open (the caller checked it is the buyer's case). One conditional UPDATE: once a curator
+    decided (and so paid), it is refused. Raises ValidationError (a card order, a closed case)."""
+    if not needs_refund_account(case.order):
+        raise ValidationError(_l("This order was paid by card: a refund goes back to the card."))
+    changed = session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.status == CaseStatus.OPEN)
+        .values(
+            refund_bank_name=account.bank_name,
+            refund_account_number=account.account_number,
+            refund_account_holder=account.account_holder,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(case)
+    if changed.rowcount != 1:
+        raise ValidationError(
+            _l("The district office already decided this report, so the account can no longer change.")
+        )
     return case
 
 
@@ -258,6 +351,16 @@ def reply_case(
     return message
 
 
+def _account_changed() -> ValidationError:
+    """Why a bank refund was not recorded: the buyer corrected the account while the page was open."""
+    return ValidationError(
+        _l(
+            "The buyer changed their bank account while this page was open. Check the account "
+            "shown now before you transfer and record the refund."
+        )
+    )
+
+
 def resolution_problems(
     case: Case, *, resolution: str, note: str, amount_minor: int | None = None, bank_reference: str = ""
 ) -> dict[str, str]:
@@ -295,13 +398,16 @@ def resolve_case(
     now: datetime,
     amount_minor: int | None = None,
     bank_reference: str = "",
+    account_seen: str | None = None,
     stripe_client=None,
 ) -> Case:
     """A curator decides: "refund" (the whole part), "partial_refund" (`amount_minor`, order
     currency) or "reject", with a note both sides see; InvalidInput names every wrong field at once
     (`resolution_problems`). Exactly once: a second decision (another
     curator, a double submit) raises Conflict. Refund errors (bank reference missing, nothing left
-    to refund, Stripe down) propagate and the caller rolls everything back."""
+    to refund, Stripe down) propagate and the caller rolls everything back.
+    `account_seen`: the buyer's account as the curator's page showed it (its fingerprint); a bank
+    refund is refused (ValidationError) if the buyer changed it since."""
     problems = resolution_problems(
         case, resolution=resolution, note=note, amount_minor=amount_minor, bank_reference=bank_reference
     )
@@ -309,9 +415,20 @@ def resolve_case(
         raise InvalidInput(problems)
     decision = CaseResolution(resolution)
     text = _text(note, "note", required_message=_l("Write a note for the buyer and the seller."))
+    guard = []
+    if account_seen and decision != CaseResolution.REJECT and needs_refund_account(case.order):
+        account = refund_account_of(case)
+        if account.fingerprint() != account_seen:
+            raise _account_changed()
+        # In the same UPDATE that decides: a correction landing in between makes it decide nothing.
+        guard = [
+            Case.refund_bank_name == account.bank_name,
+            Case.refund_account_number == account.account_number,
+            Case.refund_account_holder == account.account_holder,
+        ]
     claimed = session.execute(
         sa.update(Case)
-        .where(Case.id == case.id, Case.status == CaseStatus.OPEN)
+        .where(Case.id == case.id, Case.status == CaseStatus.OPEN, *guard)
         .values(
             status=CaseStatus.CLOSED,
             resolution=decision,
@@ -323,6 +440,8 @@ def resolve_case(
     )
     session.expire(case)
     if claimed.rowcount != 1:
+        if guard and case.status == CaseStatus.OPEN:
+            raise _account_changed()
         raise Conflict(_l("This case was already decided."))
     fulfilment = case.fulfilment
     order = case.order

@@ -17,14 +17,16 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.access import curator_required, user_seller_ids
 from marketplace.cases import presenters, services
-from marketplace.cases.forms import ReplyForm, ReportForm, ResolveForm
+from marketplace.cases.forms import RefundAccountForm, ReplyForm, ReportForm, ResolveForm
 from marketplace.cases.models import Case, CaseStatus
 from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language
 from marketplace.media.images import upload_limits
 from marketplace.media.storage import get_storage
+from marketplace.orders.models import FulfilmentStatus
 from marketplace.orders.queries import get_order_by_guest_token, get_order_for_buyer, guest_order_token
+from marketplace.refunds.accounts import check_refund_account
 from marketplace.types import utcnow
 from marketplace.views_support import apply_error, domain_errors, private_file
 
@@ -54,7 +56,9 @@ def _buyer_part(number: str, fulfilment_id: int):
     return order, fulfilment, token
 
 
-def _render_report(order, fulfilment, form: ReportForm, token: str | None, status: int = 200):
+def _render_report(
+    order, fulfilment, form: ReportForm, token: str | None, status: int = 200, *, photos_dropped: bool = False
+):
     return render_template(
         "cases/report.html",
         form=form,
@@ -62,7 +66,27 @@ def _render_report(order, fulfilment, form: ReportForm, token: str | None, statu
         fulfilment_id=fulfilment.id,
         seller_name=fulfilment.seller.name,
         token=token,
+        # A part no longer on its way (received, completed, cancelled): no form, say why.
+        can_report=fulfilment.status == FulfilmentStatus.SHIPPED,
+        needs_account=services.needs_refund_account(order),
+        photos_dropped=photos_dropped,
     ), status
+
+
+def _to_open_case(fulfilment, token: str | None, message: str, *, unsent: str = ""):
+    """The part's open report, if there is one (another tab, a double click, an old link). `unsent`:
+    the words of a report that came second; when they differ from the first, the report's page
+    shows them in its reply box (409: this report was not made), so nothing typed is lost."""
+    case = services.find_open_case(db.session, fulfilment.id)
+    if case is None:
+        return None
+    flash(message, "info")
+    unsent = (unsent or "").strip()
+    if unsent and case.messages and unsent != case.messages[0].body:
+        return _render_case(
+            case, "buyer", token, reply_form=ReplyForm(formdata=None, body=unsent), status=409
+        )
+    return redirect(url_for("cases.show", case_id=case.id, token=token), code=303)
 
 
 @bp.route("/orders/<number>/parts/<int:fulfilment_id>/problem", methods=["GET", "POST"])
@@ -70,16 +94,33 @@ def report(number: str, fulfilment_id: int):
     order, fulfilment, token = _buyer_part(number, fulfilment_id)
     form = ReportForm()
     if not form.is_submitted():
+        if fulfilment.has_open_case:
+            already = _to_open_case(
+                fulfilment, token, _("You already reported a problem with this part: here is your report.")
+            )
+            if already is not None:
+                return already
         return _render_report(order, fulfilment, form, token)
+    uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    needs_account = services.needs_refund_account(order)
     # Everything wrong at once (the service checks one thing after another).
     problems = services.report_problems(
-        problem=form.problem.data or "", description=form.description.data or ""
+        problem=form.problem.data or "",
+        description=form.description.data or "",
+        needs_account=needs_account,
+        bank_name=form.bank_name.data or "",
+        account_number=form.account_number.data or "",
+        account_holder=form.account_holder.data or "",
     )
     if not form.validate() or problems:
         if problems:
             apply_error(form, InvalidInput(problems), only_if_empty=True)
     else:
-        uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        account = (
+            check_refund_account(form.bank_name.data, form.account_number.data, form.account_holder.data)
+            if needs_account
+            else None
+        )
         with domain_errors(form) as outcome:
             case = services.open_case(
                 db.session,
@@ -91,13 +132,27 @@ def report(number: str, fulfilment_id: int):
                 storage=get_storage(current_app),
                 now=utcnow(),
                 max_pixels=upload_limits(current_app.config)["max_pixels"],
+                refund_account=account,
             )
             db.session.commit()
         if outcome.ok:
             flash(_("Your report is sent. The seller and the curators will answer here."), "success")
             return redirect(url_for("cases.show", case_id=case.id, token=token), code=303)
         order, fulfilment, token = _buyer_part(number, fulfilment_id)
-    return _render_report(order, fulfilment, form, token, 400)
+        if fulfilment.has_open_case:
+            # The same report sent twice (two tabs, a double click): the first one counts.
+            already = _to_open_case(
+                fulfilment,
+                token,
+                _(
+                    "Your report on this part was already sent (from another tab or a second click): "
+                    "here it is. Add anything more as a message below."
+                ),
+                unsent=form.description.data or "",
+            )
+            if already is not None:
+                return already
+    return _render_report(order, fulfilment, form, token, 400, photos_dropped=bool(uploads))
 
 
 @bp.get("/orders/<number>/parts/<int:fulfilment_id>/case")
@@ -141,15 +196,27 @@ def _case_and_side(case_id: int, *, guest: bool = True):
     return case, side, None
 
 
-def _render_case(case, side, token, *, reply_form=None, resolve_form=None, status: int = 200):
+def _render_case(
+    case, side, token, *, reply_form=None, resolve_form=None, account_form=None, status: int = 200
+):
+    view = presenters.present_case(case, side=side, lang=current_language())
     if resolve_form is None:
         resolve_form = ResolveForm.for_case(case, formdata=None)
         resolve_form.token.data = secrets.token_urlsafe(24)
+    # Always the account this page shows: a refused decision shows the account as it is now.
+    resolve_form.account_seen.data = view["account_seen"]
+    if account_form is None:
+        account_form = RefundAccountForm(formdata=None)
+        if view["account"] is not None:
+            account_form.bank_name.data = view["account"].bank_name
+            account_form.account_number.data = view["account"].account_number
+            account_form.account_holder.data = view["account"].account_holder
     return render_template(
         "cases/show.html",
-        case=presenters.present_case(case, side=side, lang=current_language()),
+        case=view,
         reply_form=reply_form or ReplyForm(formdata=None),
         resolve_form=resolve_form,
+        account_form=account_form,
         token=token,
     ), status
 
@@ -184,6 +251,32 @@ def reply(case_id: int):
     return _render_case(case, side, token, reply_form=form, status=400)
 
 
+@bp.post("/cases/<int:case_id>/account")
+def account(case_id: int):
+    """The buyer gives or corrects the bank account a refund goes to (bank-transfer orders)."""
+    case, side, token = _case_and_side(case_id)
+    if side != "buyer":
+        abort(404)
+    form = RefundAccountForm()
+    if form.validate():
+        with domain_errors(form) as outcome:
+            services.set_refund_account(
+                db.session,
+                case,
+                account=check_refund_account(
+                    form.bank_name.data, form.account_number.data, form.account_holder.data
+                ),
+            )
+            db.session.commit()
+        if outcome.ok:
+            flash(_("Saved. A refund will be transferred to this account."), "success")
+            return redirect(
+                url_for("cases.show", case_id=case_id, token=token, _anchor="refund-account"), 303
+            )
+        case, side, token = _case_and_side(case_id)
+    return _render_case(case, side, token, account_form=form, status=400)
+
+
 @bp.post("/cases/<int:case_id>/resolve")
 @curator_required
 def resolve(case_id: int):
@@ -212,6 +305,7 @@ def resolve(case_id: int):
                     token=form.token.data or "",
                     amount_minor=form.amount.data,
                     bank_reference=form.bank_reference.data or "",
+                    account_seen=form.account_seen.data or None,
                     now=utcnow(),
                 )
                 db.session.commit()

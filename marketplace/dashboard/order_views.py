@@ -31,7 +31,17 @@ def orders():
     parcels = services.list_fulfilments(db.session, g.seller_ids)
     refunds = parcel_refunds(db.session, [f.id for f in parcels])
     rows = [presenters.fulfilment_row(f, lang, refunds.get(f.id)) for f in parcels]
-    return render_template("seller/orders.html", rows=rows, multi_shop=len(g.seller_ids) > 1)
+    # Open problem reports first, whatever the list's order: the buyer waits for an answer.
+    reports = case_presenters.seller_open_cases(
+        case_services.list_open_cases_for_sellers(db.session, g.seller_ids), lang
+    )
+    reported = {report["fulfilment_id"]: report for report in reports}
+    return render_template(
+        "seller/orders.html",
+        rows=[{**row, "report": reported.get(row["id"])} for row in rows],
+        reports=reports,
+        multi_shop=len(g.seller_ids) > 1,
+    )
 
 
 def _ship_form(formdata=None) -> ShipForm:

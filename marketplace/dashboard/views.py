@@ -17,6 +17,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from marketplace.accounts.access import list_managed_sellers, user_seller_roles
+from marketplace.cases import presenters as case_presenters
+from marketplace.cases import services as case_services
 from marketplace.catalogue.models import Product
 from marketplace.curation.presenters import seller_decision_rows
 from marketplace.dashboard import fulfilments, presenters
@@ -142,6 +144,10 @@ def dashboard():
         low_stock_text=seller_presenters.low_stock_text(counts["low_stock_products"], counts["low_stock"]),
         label_warnings=_label_warnings(ids, lang),
         decisions=_recent_decisions(ids, lang),
+        # Problem reports buyers opened, at the top: a seller on a phone sees them on arrival.
+        reports=case_presenters.seller_open_cases(
+            case_services.list_open_cases_for_sellers(db.session, ids), lang
+        ),
     )
 
 

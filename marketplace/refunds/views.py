@@ -26,14 +26,14 @@ from marketplace.refunds.forms import (
     parse_units,
 )
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors
+from marketplace.views_support import apply_error, domain_errors
 
 bp = Blueprint("refunds", __name__, url_prefix="/curator")
 
 
-@bp.get("/refunds")
-@curator_required
-def index():
+def render_index(*, refused: dict | None = None, status: int = 200):
+    """The refunds page; `refused` ({"id", "message", "value"}): a cancelled part's "transferred
+    back" form the service refused, shown again with its message at the top and its typed value."""
     lang = current_language()
     query = request.args.get("q", "").strip()[:24]
     return render_template(
@@ -42,16 +42,23 @@ def index():
         query=query,
         found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
         cancelled=cancelled_rows(list_open_bank_requests(db.session), lang),
-    )
+        refused=refused,
+    ), status
+
+
+@bp.get("/refunds")
+@curator_required
+def index():
+    return render_index()
 
 
 def _render(
     number: str,
     form: RefundForm | None = None,
-    errors: list[str] | None = None,
     status: int = 200,
     preview: dict | None = None,
 ):
+    """The order's refund page; what `form` refused is listed at its top (the shared error summary)."""
     order, payments = queries.get_order_for_refund(db.session, number)
     paying = queries.paying_payment(payments)
     flagged = [p for p in payments if p.needs_refund]
@@ -74,7 +81,6 @@ def _render(
         form=form,
         by_lines=order.status in orders.PAID_STATUSES,
         payment_token=new_token(),
-        errors=errors or [],
         posted=request.form if request.method == "POST" else {},
         preview=preview,
     ), status
@@ -143,16 +149,15 @@ def create(number: str):
     form = RefundForm()
     order, _payments = queries.get_order_for_refund(db.session, number)
     if not form.validate():
-        messages = [m for field_errors in form.errors.values() for m in field_errors]
-        return _render(number, form, messages, 400)
+        return _render(number, form, status=400)  # the summary lists the fields' own messages
     if request.form.get("preview"):
         # Without JavaScript: the same form again, with the amount and a button to confirm it.
-        with domain_errors() as outcome:
+        with domain_errors(form) as outcome:
             values = _preview(order, form)
         db.session.rollback()
         if not outcome.ok:
             status = outcome.error.status
-            return _render(number, form, [outcome.message], status if status < 500 else 503)
+            return _render(number, form, status=status if status < 500 else 503)
         form.expected_minor.data = str(values["amount_minor"])
         return _render(number, form, preview=values)
     try:
@@ -173,8 +178,9 @@ def create(number: str):
             raise
         created = False
     if not outcome.ok:
+        apply_error(form, outcome.error)  # beside the field it names, else at the top
         status = outcome.error.status
-        return _render(number, form, [outcome.message], status if status < 500 else 503)
+        return _render(number, form, status=status if status < 500 else 503)
     if created:
         flash(_("The refund of order %(number)s is recorded.", number=order.number), "success")
     else:

@@ -20,7 +20,7 @@ from marketplace.orders.models import Fulfilment, FulfilmentStatus
 from marketplace.orders.queries import guest_order_token
 from marketplace.refunds.models import Refund, RefundLine
 from marketplace.types import utcnow
-from tests.cases.helpers import shipped_order
+from tests.cases.helpers import ACCOUNT, shipped_order
 from tests.factories import make_user
 from tests.login import logged_in_as
 
@@ -70,6 +70,7 @@ def test_report_reply_refund_through_the_pages(app, session, heard):
             "problem": "damaged",
             "description": "The basket is crushed.",
             "photos": [(io.BytesIO(jpeg()), "a.jpg")],
+            **ACCOUNT,
         },
         content_type="multipart/form-data",
     )
@@ -249,7 +250,7 @@ def test_a_guest_reports_follows_and_answers_through_the_order_link(app, session
         session.expire_all()
         return session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
-    report = {"problem": "damaged", "description": "The basket is crushed."}
+    report = {"problem": "damaged", "description": "The basket is crushed.", **ACCOUNT}
     logged_out_refusals = [("", (302,)), ("?token=bad", (404,)), (f"?token={other_token}", (404,))]
     for query, statuses in logged_out_refusals:
         assert guest.get(report_url + query).status_code in statuses, query

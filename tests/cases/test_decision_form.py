@@ -102,20 +102,16 @@ def test_indonesian_groups_with_points(app, session):
 
 
 def test_the_problem_report_lists_its_errors_and_puts_radios_beside_labels(app, session):
-    buyer, case = open_case(session)
-    services.resolve_case(
-        session, case, curator=make_user(session, is_curator=True), resolution="reject", note="No",
-        token="t-4", now=utcnow(),
-    )  # fmt: skip
-    session.commit()
+    buyer, _owner, order, fulfilment = shipped_order(session)
     client = logged_in_as(app.test_client(), buyer, lang="id")
-    url = f"/orders/{case.order.number}/parts/{case.fulfilment_id}/problem?lang=id"
+    url = f"/orders/{order.number}/parts/{fulfilment.id}/problem?lang=id"
     page = client.get(url).get_data(as_text=True)
     assert page.count('<div class="choice"><input') == 3
     response = client.post(url, data={"description": ""})
     box = summary(response.get_data(as_text=True))
-    # Both at once: what went wrong and the words for it (the service checks one after the other).
+    # All at once: what went wrong, the words for it and (bank transfer) where a refund goes.
     assert 'href="#problem-0"' in box and 'href="#description"' in box
+    assert 'href="#bank_name"' in box and 'href="#account_number"' in box and 'href="#account_holder"' in box
 
 
 def test_another_currency_is_read_with_its_cents(app):
