@@ -62,7 +62,7 @@ def application_row(item: Application, lang: str) -> dict:
         "clusters": ", ".join(localized(c, "name", lang) for c in seller.clusters),
         "story_id": seller.story_id,
         "story_en": seller.story_en,
-        "phone": seller.phone,
+        "phone": seller.phone or _("not given"),
         "email": item.applicant_email,
         "bank": _(
             "%(bank)s, account %(number)s, holder %(holder)s",
@@ -71,7 +71,7 @@ def application_row(item: Application, lang: str) -> dict:
             holder=account.account_holder,
         )
         if account
-        else "",
+        else _("not given"),
         "applied": jakarta_time(seller.created_at, lang),
         "previous_note": seller.review_note,
     }

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
-from marketplace.audit.services import record_action
+from marketplace.audit.services import changed_values, record_action
 from marketplace.catalogue.models import Cluster, Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry
 from marketplace.catalogue.variants import variant_values_text
@@ -99,6 +99,8 @@ def decide_application(
         session, seller=seller, approve=approve, curator=curator, note=note, now=now
     ):
         return False
+    # Only what changed (a note left empty is not "— → —" in the log); the status always changes.
+    before, after = changed_values(before, {"status": seller.status, "review_note": seller.review_note})
     record_action(
         session,
         actor=curator,
@@ -108,7 +110,7 @@ def decide_application(
         target_label=seller.name,
         seller_id=seller.id,
         before=before,
-        after={"status": seller.status, "review_note": seller.review_note},
+        after=after,
         note=seller.review_note,
     )
     return True

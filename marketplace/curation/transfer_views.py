@@ -64,14 +64,25 @@ def _render(query: str, *, errors: dict | None = None, typed: dict | None = None
         _awaiting_row(order, claim, lang, now)
         for order, claim in services.list_awaiting_transfers(db.session, query=query)
     ]
+    errors = errors or {}
     for row in rows:
-        row["error"] = (errors or {}).get(row["number"], "")
+        row["error"] = errors.get(row["number"], "")
         row["reference"] = (typed or {}).get(row["number"], "")
+    # A refused confirmation is named at the top of the page too, linked to its reference field.
+    listed = {row["number"] for row in rows}
+    refused = [
+        {"id": f"reference-{number}", "label": f"{number} · {_('Bank reference')}", "message": message}
+        if number in listed
+        else {"message": f"{number}: {message}"}
+        for number, message in errors.items()
+    ]
     recent = services.list_recent_confirmations(db.session, now=now)
     payments = bank_transfers.find_bank_payments(db.session, [order.id for order in recent])
     confirmed = [_confirmed_row(order, payments.get(order.id), lang) for order in recent]
     return (
-        render_template("curation/transfers.html", transfers=rows, confirmed=confirmed, query=query),
+        render_template(
+            "curation/transfers.html", transfers=rows, confirmed=confirmed, query=query, refused=refused
+        ),
         status,
     )
 

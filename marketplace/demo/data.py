@@ -77,6 +77,8 @@ class LabelData:
     #: Days from the seeding day to the last valid day; negative = already expired; None = no expiry.
     valid_days: Optional[int] = 365
     reviewer_note: str = ""
+    #: Whether the seller sent the certificate file (seeded as a demo PDF; certificate types only).
+    evidence: bool = True
 
 
 @dataclass(frozen=True)
@@ -540,8 +542,8 @@ PRODUCTS = (
       "Perpaduan cap dan tulis motif Alas Kobong (hutan terbakar) dengan gradasi merah dan jingga.",
       "Stamped and hand-drawn Alas Kobong (burning forest) motif in shades of red and orange.",
       325_000, 6, 340, _BATIK_FOLDED, 2, exportable=True, hs_code=_HS_COTTON_BATIK, age_days=21,
-      labels=(LabelData("sni-batik", status="requested", certificate_number="SNI 8304:2016",
-                        issuer="LSPro Balai Besar Kerajinan dan Batik", valid_days=None),)),
+      labels=(LabelData("sni-batik", status="requested", certificate_number="SNI 8304:2016/LSPro-BBKB/0513",
+                        issuer="LSPro Balai Besar Kerajinan dan Batik", valid_days=4 * 365 - 45),)),
     P("kemeja-batik-gajah-oling-pria", "sanggar-batik-sekar-kepuh", "batik",
       "Kemeja Batik Gajah Oling Pria Lengan Panjang",
       "Men's Long-sleeved Gajah Oling Batik Shirt",
@@ -817,9 +819,11 @@ PRODUCTS = (
       "Unsalted white anchovies, sun-dried, no preservatives. Keep dry.",
       45_000, 25, 270, (200, 150, 40), 1, age_days=9,
       labels=(LabelData("p-irt", status="rejected", certificate_number="206351001099929",
-                        issuer="Dinas Kesehatan Kabupaten Banyuwangi", valid_days=None,
+                        issuer="Dinas Kesehatan Kabupaten Banyuwangi", valid_days=3 * 365,
                         reviewer_note="P-IRT tidak berlaku untuk olahan ikan. Ajukan izin edar BPOM MD."),
-              LabelData("halal", status="requested", issuer="BPJPH", valid_days=None))),
+              # Self-declared (SEHATI) in 2024: a halal certificate with no end date.
+              LabelData("halal", status="requested", certificate_number="ID35110000731551124",
+                        issuer="BPJPH", valid_days=None))),
     P("ikan-asin-jambal-roti", "ikan-asin-bahari-kalirejo", "agro",
       "Ikan Asin Jambal Roti 250 g",
       "Salted Jambal Roti Fish, 250 g",
@@ -859,7 +863,7 @@ PRODUCTS = (
       45_000, 28, 130, (160, 110, 40), 1, age_days=30,
       labels=(LabelData("bpom-md", certificate_number="BPOM RI MD 224513001578",
                         issuer="Badan POM", valid_days=1500),
-              _halal("ID35110000398760722"))),
+              _halal("ID35110000398760722", valid_days=200))),  # issued 2022: four years
     P("kerupuk-ikan-tenggiri", "kub-mina-pesisir", "agro",
       "Kerupuk Ikan Tenggiri Mentah 500 g",
       "Raw Mackerel Fish Crackers, 500 g",
@@ -880,7 +884,7 @@ PRODUCTS = (
       "Bagiak dengan daun pandan asli, warna hijau alami. Isi 10 batang.",
       "Bagiak with real pandan leaf, naturally green. 10 sticks.",
       20_000, 45, 200, (200, 100, 50), 1, age_days=14,
-      labels=(_pirt("206351001034627"),)),
+      labels=(_pirt("206351001034627", valid_days=21),)),  # renewal due: the registry warns
     P("klemben", "jajanan-osing-bu-rum", "agro",
       "Klemben Banyuwangi",
       "Banyuwangi Klemben Cakes",
@@ -921,7 +925,10 @@ PRODUCTS = (
       "Minyak kelapa murni proses dingin, bening dan harum. Untuk masak dan perawatan kulit.",
       "Cold-processed virgin coconut oil, clear and fragrant. For cooking and skin care.",
       55_000, 15, 330, (70, 70, 170), 1, age_days=34,
-      labels=(LabelData("bpom-md", status="requested", issuer="Badan POM", valid_days=None),)),
+      # An old request with neither the certificate file nor its number: the queue does not let a
+      # curator verify it; the curator rejects it, asking for both.
+      labels=(LabelData("bpom-md", status="requested", issuer="Badan POM", valid_days=None,
+                        evidence=False),)),
     P("keripik-pisang-agung", "bumdes-macan-putih", "agro",
       "Keripik Pisang Agung Manis",
       "Sweet Agung Banana Chips",

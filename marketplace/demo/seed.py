@@ -26,6 +26,7 @@ from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
 from marketplace.demo import data
 from marketplace.demo.favourites import seed_demo_favourites
+from marketplace.demo.label_evidence import store_certificate
 from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accounts
 from marketplace.demo.picture_cache import PictureCache, cache_key
 from marketplace.demo.pictures import product_picture
@@ -400,6 +401,13 @@ class _Seeder:
         reviewed = status in (LabelStatus.VERIFIED, LabelStatus.REJECTED)
         valid_until = None if label.valid_days is None else self.today + timedelta(days=label.valid_days)
         requested_at = self.now - timedelta(days=self.rng.randrange(20, 200))
+        evidence_key = None
+        if label_type.requires_certificate and label.evidence:
+            # The certificate the seller sent, as a curator opens it from the label queue.
+            issuer = label.issuer or label_type.issuer
+            evidence_key = store_certificate(
+                self.storage, label_type.name_id, label.certificate_number, issuer, valid_until
+            )
         return ProductLabel(
             product=product,
             label_type=label_type,
@@ -407,6 +415,7 @@ class _Seeder:
             certificate_number=label.certificate_number,
             issuer=label.issuer or label_type.issuer,
             valid_until=valid_until,
+            evidence_key=evidence_key,
             reviewer_note=label.reviewer_note,
             reviewed_by_id=curator.id if reviewed else None,
             reviewed_at=requested_at + timedelta(days=self.rng.randrange(1, 10)) if reviewed else None,

@@ -25,7 +25,9 @@ class LabelRequestForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    """Only the CSRF token: the plain per-row Verify button."""
+    """The per-row Verify button, with the curator's word that a certificate has no end date."""
+
+    no_end_date = BooleanField(_l("The certificate has no end date (I checked the file)"))
 
 
 class RejectForm(FlaskForm):

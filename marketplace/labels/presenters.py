@@ -93,7 +93,8 @@ def dashboard_warnings(session, seller_ids, *, today: date, lang: str) -> list[d
     ]
 
 
-def queue_row(label: ProductLabel, lang: str) -> dict:
+def queue_row(label: ProductLabel, lang: str, problems: dict[str, str] | None = None) -> dict:
+    """One request of the curators' queue; `problems`: what stops verifying it (verification_problems)."""
     product = label.product
     seller = product.seller
     return {
@@ -113,6 +114,10 @@ def queue_row(label: ProductLabel, lang: str) -> dict:
         "valid_until": day_text(label.valid_until, lang),
         "requested": jakarta_time(label.created_at, lang),
         "evidence_url": url_for("labels.curator_evidence", label_id=label.id) if label.evidence_key else "",
+        "problems": [str(message) for message in (problems or {}).values()],
+        # A certificate without a last valid day (and nothing else missing): the curator ticks
+        # that it has none, or rejects.
+        "asks_end_date": label.label_type.requires_certificate and label.valid_until is None and not problems,
     }
 
 

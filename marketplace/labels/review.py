@@ -28,7 +28,7 @@ from marketplace.labels.common import (
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.labels.requests import label_values
 from marketplace.seller.models import Seller
-from marketplace.timezones import day_text
+from marketplace.timezones import day_text, jakarta_date
 
 
 def with_context(stmt: sa.Select) -> sa.Select:
@@ -53,19 +53,64 @@ def list_requested(session: Session, *, limit: int = QUEUE_LIMIT) -> list[Produc
     return list(session.scalars(stmt.order_by(ProductLabel.created_at, ProductLabel.id).limit(limit)))
 
 
+def verification_problems(label: ProductLabel, *, today: date, no_end_date: bool = False) -> dict[str, str]:
+    """Why `label` may not be verified on `today`, per missing or wrong part; empty when it may.
+
+    The office verifies labels against evidence. A label whose type needs a certificate (Halal,
+    P-IRT, BPOM MD, SNI, Batikmark) needs the certificate file and its number, and its last valid
+    day, unless the curator confirms (`no_end_date`) that the certificate has none, as halal
+    certificates issued since 2023 do. A label the curator gives after a visit (Kurasi Kecamatan,
+    handmade…) needs none of them: the visit is the evidence. No label is verified once its last
+    valid day has passed.
+    """
+    problems: dict[str, str] = {}
+    if label.label_type.requires_certificate:
+        if not label.evidence_key:
+            problems["evidence"] = _l(
+                "There is no certificate file: the label is verified only against the certificate."
+            )
+        if not clean_block(label.certificate_number):
+            problems["certificate_number"] = _l("There is no certificate number.")
+        if label.valid_until is None and not no_end_date:
+            problems["valid_until"] = _l(
+                "There is no last valid day. If the certificate has no end date, tick the box that says so."
+            )
+    if label.valid_until is not None and label.valid_until < today:
+        problems["valid_until"] = _l("The last valid day has passed: the certificate has expired.")
+    return problems
+
+
 def decide_label(
-    session: Session, *, label: ProductLabel, approve: bool, curator: User, note: str, now: datetime
+    session: Session,
+    *,
+    label: ProductLabel,
+    approve: bool,
+    curator: User,
+    note: str,
+    now: datetime,
+    no_end_date: bool = False,
 ) -> bool:
     """Verify or reject a requested label; False (nothing changed) when it was no longer requested.
 
     The status changes by a conditional UPDATE, so a double submit, or two curators at once, has
     one effect: one audit row, one email. A rejection needs a reason (InvalidInput otherwise),
-    which the seller reads in the email and on /seller/labels. Public pages change at commit (the
-    page-cache generation is bumped for every write to product_labels).
+    which the seller reads in the email and on /seller/labels. A verification needs what
+    `verification_problems` asks for on the Jakarta day of `now` (InvalidInput naming each missing
+    part otherwise; the curator rejects such a request with the reason instead); `no_end_date` is
+    the curator's word that the certificate has no end date, kept in the audit row. Public pages
+    change at commit (the page-cache generation is bumped for every write to product_labels).
     """
+    if label.status != LabelStatus.REQUESTED:
+        return False
     note = clean_block(note)[:2000]
     if not approve and not note:
         raise InvalidInput({"note": _l("Write the reason, so the seller knows what to fix.")})
+    confirmed_no_end = False
+    if approve:
+        problems = verification_problems(label, today=jakarta_date(now), no_end_date=no_end_date)
+        if problems:
+            raise InvalidInput(problems)
+        confirmed_no_end = label.label_type.requires_certificate and label.valid_until is None
     before = label_values(label)
     result = session.execute(
         sa.update(ProductLabel)
@@ -92,7 +137,8 @@ def decide_label(
         target_label=f"{label.label_type.code} · {product.title_id}",
         seller_id=product.seller_id,
         before={"status": before["status"]},
-        after={"status": label.status},
+        # The curator's word that the certificate has no end date (nothing else records it).
+        after={"status": label.status, **({"no_end_date": True} if confirmed_no_end else {})},
         note=note,
     )
     _email_decision(session, label, approve=approve, note=note)

@@ -38,7 +38,7 @@ from marketplace.media import get_storage
 from marketplace.media.images import upload_limits
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
-from marketplace.views_support import domain_errors, private_file
+from marketplace.views_support import domain_errors, error_messages, private_file
 
 bp = Blueprint("labels", __name__)
 
@@ -182,30 +182,41 @@ def seller_evidence(label_id: int):
 # ---------------------------------------------------------------------------------------------
 
 
-def _render_queue(reject_forms: dict | None = None, status: int = 200):
+def _render_queue(
+    reject_forms: dict | None = None, refused_verify: tuple[int, dict] | None = None, status: int = 200
+):
+    """The queue; `reject_forms` keeps a refused rejection's reason, `refused_verify` is the label
+    whose verification was just refused and why (its row says so, and so does the page's top)."""
     lang = current_language()
+    today = market_today()
     labels = review.list_requested(db.session)
     reject_forms = reject_forms or {}
-    rows = []
+    refused_id, refused_problems = refused_verify or (None, {})
+    rows, refused = [], []
     for label in labels:
-        row = presenters.queue_row(label, lang)
+        # What the curator can see before clicking; a missing end date is a box to tick instead.
+        problems = review.verification_problems(label, today=today, no_end_date=True)
+        row = presenters.queue_row(label, lang, problems=problems)
         form = reject_forms.get(label.id) or RejectForm(formdata=None)
         row["reject_form"] = form
+        row["verify_errors"] = refused_problems if label.id == refused_id else {}
         rows.append(row)
-    # A refused rejection is named at the top of the page too, linked to its row's reason field.
-    refused = [
-        {
-            "id": f"note-{row['id']}",
-            "label": f"{row['label']} · {row['product']}",
-            "message": " ".join([*row["reject_form"].form_errors, *row["reject_form"].note.errors]),
-        }
-        for row in rows
-        if row["reject_form"].errors
-    ]
+        name = f"{row['label']} · {row['product']}"
+        if form.errors:
+            message = " ".join([*form.form_errors, *form.note.errors])
+            refused.append({"id": f"note-{row['id']}", "label": name, "message": message})
+        if row["verify_errors"] and row["problems"]:
+            # What is missing, as the row lists it (a missing end date matters only once all is there).
+            refused.append({"id": f"verify-{row['id']}", "label": name, "message": " ".join(row["problems"])})
+        elif row["verify_errors"]:  # only the box saying the certificate has no end date was left unticked
+            message = " ".join(map(str, row["verify_errors"].values()))
+            refused.append({"id": f"no-end-date-{row['id']}", "label": name, "message": message})
     return render_template(
         "labels/queue.html",
         rows=rows,
         refused=refused,
+        # A refused verification has nothing to correct on the page: it says what happened instead.
+        refused_title=_("The label was not verified.") if refused_id is not None else "",
         approve_form=ApproveForm(formdata=None),
         limited=len(labels) >= common.QUEUE_LIMIT,
     ), status
@@ -220,12 +231,22 @@ def queue():
 @bp.post("/curator/labels/<int:label_id>/verify")
 @curator_required
 def verify(label_id: int):
-    if not ApproveForm().validate_on_submit():
+    form = ApproveForm()
+    if not form.validate_on_submit():
         abort(400)
     label = requests.get_label(db.session, label_id)
-    done = review.decide_label(
-        db.session, label=label, approve=True, curator=current_user, note="", now=utcnow()
-    )
+    with domain_errors() as outcome:
+        done = review.decide_label(
+            db.session,
+            label=label,
+            approve=True,
+            curator=current_user,
+            note="",
+            now=utcnow(),
+            no_end_date=bool(form.no_end_date.data),
+        )
+    if not outcome.ok:
+        return _render_queue(refused_verify=(label_id, error_messages(outcome.error)), status=400)
     db.session.commit()
     if done:
         flash(_("Label verified: buyers see it on the product page now."), "success")
@@ -241,7 +262,7 @@ def reject(label_id: int):
     if not form.validate_on_submit():
         if form.errors.keys() - {"note"}:
             abort(400)  # a missing CSRF token, not a too-long reason
-        return _render_queue({label_id: form}, status=400)
+        return _render_queue(reject_forms={label_id: form}, status=400)
     label = requests.get_label(db.session, label_id)
     with domain_errors(form) as outcome:
         done = review.decide_label(
@@ -253,7 +274,7 @@ def reject(label_id: int):
             now=utcnow(),
         )
     if not outcome.ok:
-        return _render_queue({label_id: form}, status=400)
+        return _render_queue(reject_forms={label_id: form}, status=400)
     db.session.commit()
     if done:
         flash(_("Label request rejected. The seller has been told why."), "success")

@@ -339,6 +339,15 @@ def create_payout(
         raise ValidationError(_("Enter an amount above zero."), field="amount")
     owed = balance(session, seller.id)
     available = available_balance(session, seller.id)
+    if available <= 0:
+        # Most often the same transfer recorded a moment ago, in another tab or by another curator.
+        raise ValidationError(
+            _(
+                "Nothing is available to pay this seller now. If this transfer was recorded a moment "
+                "ago (in another tab or by another curator), it shows under “Paid out”."
+            ),
+            field="amount",
+        )
     if amount_idr > available:
         raise ValidationError(
             _(

@@ -22,7 +22,7 @@ from marketplace.seller.models import Seller
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
-from marketplace.views_support import csv_chunks, domain_errors, streamed_csv
+from marketplace.views_support import csv_chunks, domain_errors, error_messages, streamed_csv
 
 bp = Blueprint("payouts", __name__)
 
@@ -30,7 +30,9 @@ bp = Blueprint("payouts", __name__)
 # -- curators -------------------------------------------------------------------------------------
 
 
-def _render_index(errors: list[str] | None = None, status: int = 200, failed_seller: int | None = None):
+def _render_index(pay_errors: dict | None = None, status: int = 200, failed_seller: int | None = None):
+    """The period's balances; after a refused "mark paid", `pay_errors` (field or None → message)
+    are shown at the top of the page and beside the inputs of `failed_seller`'s row."""
     lang = current_language()
     now = utcnow()
     year, month = services.parse_month(request.values.get("month"), now=now)
@@ -38,6 +40,8 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
     prev_year, prev_month = (year - 1, 12) if month == 1 else (year, month - 1)
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
     rows = presenters.period_rows(summary, lang=lang)
+    pay_errors = pay_errors or {}
+    refused = []
     for row in rows:
         row["token"] = new_token()
         # An artisan without an account: a curator records the bank account with their consent.
@@ -46,21 +50,74 @@ def _render_index(errors: list[str] | None = None, status: int = 200, failed_sel
             if row["has_owner"]
             else url_for("facilitators.curator_payout_account", seller_id=row["seller_id"])
         )
-        if failed_seller == row["seller_id"]:
-            row["amount_typed"] = request.form.get("amount", "")
-            row["reference_typed"] = request.form.get("bank_reference", "")
+        failed = failed_seller == row["seller_id"]
+        row["pay_inputs"] = _pay_inputs(row, pay_errors if failed else {}, request.form if failed else None)
+        if failed:
+            refused = _refused_payout(row, pay_errors)
+    if failed_seller is not None and not refused:  # the seller is not listed this month
+        refused = [{"message": message} for message in pay_errors.values()]
     return render_template(
         "payouts/index.html",
         rows=rows,
+        refused=refused,
+        # Nothing to correct on the page (another tab paid first, an old form): say what happened.
+        refused_title=_("The payout was not recorded.")
+        if refused and not any(r.get("id") for r in refused)
+        else "",
         month_value=f"{year:04d}-{month:02d}",
         month_label=presenters.month_label(year, month, lang, "MMMM y"),
         prev_month=f"{prev_year:04d}-{prev_month:02d}",
         next_month=f"{next_year:04d}-{next_month:02d}",
         missing_accounts=[row for row in rows if row["owed"] and not row["has_account"]],
         rate=presenters.percent_text(services.rate_on(db.session, jakarta_date(now)), lang),
-        errors=errors or [],
-        failed_seller=failed_seller,
     ), status
+
+
+def _pay_inputs(row: dict, errors: dict, typed) -> list[dict]:
+    """The mark-paid form's two inputs: what was typed in a refused form (`typed`), else the balance."""
+    seller_id = row["seller_id"]
+    return [
+        {
+            "id": f"amount-{seller_id}", "name": "amount", "label": _("Amount (Rp)"), "numeric": True,
+            "maxlength": 20, "size": 10, "error": errors.get("amount", ""),
+            "value": typed.get("amount", "") if typed is not None else row["balance_value"],
+        },
+        {
+            "id": f"ref-{seller_id}", "name": "bank_reference", "label": _("Bank reference"),
+            "numeric": False, "maxlength": 120, "size": 12, "error": errors.get("bank_reference", ""),
+            "value": typed.get("bank_reference", "") if typed is not None else "",
+        },
+    ]  # fmt: skip
+
+
+def _refused_payout(row: dict, pay_errors: dict) -> list[dict]:
+    """The error summary's lines for a refused payout: each linked to its input in the seller's row
+    while the form is still there (another tab may have paid the balance: then the message alone)."""
+    shown = bool(row["owed"] and row["has_account"])
+    inputs = {item["name"]: item for item in row["pay_inputs"]}
+    lines = []
+    for field, message in pay_errors.items():
+        if shown and field in inputs:
+            label = f"{row['name']} · {inputs[field]['label']}"
+            lines.append({"id": inputs[field]["id"], "label": label, "message": message})
+        else:
+            lines.append({"message": f"{row['name']}: {message}"})
+    return lines
+
+
+def _pay_form_errors(form: PayoutForm) -> tuple[dict, int | None]:
+    """Every wrong field of the mark-paid form at once, and the amount in rupiah when it reads."""
+    errors: dict = {}
+    if form.errors.keys() - {"amount", "bank_reference"}:  # the CSRF token: an old or foreign page
+        errors[None] = _("The form expired. Please open the page again.")
+    amount = parse_rupiah(form.amount.data)
+    if form.amount.errors:
+        errors["amount"] = " ".join(map(str, form.amount.errors))
+    elif amount is None:
+        errors["amount"] = _("Enter the amount in whole rupiah, e.g. 125000.")
+    if form.bank_reference.errors:
+        errors["bank_reference"] = " ".join(map(str, form.bank_reference.errors))
+    return errors, amount
 
 
 @bp.get("/curator/payouts")
@@ -73,11 +130,10 @@ def index():
 @curator_required
 def pay(seller_id: int):
     form = PayoutForm()
-    if not form.validate():
-        return _render_index([m for errs in form.errors.values() for m in errs], 400, seller_id)
-    amount = parse_rupiah(form.amount.data)
-    if amount is None:
-        return _render_index([_("Enter the amount in whole rupiah, e.g. 125000.")], 400, seller_id)
+    form.validate()
+    errors, amount = _pay_form_errors(form)
+    if errors:
+        return _render_index(errors, 400, seller_id)
     try:
         with domain_errors() as outcome:
             services.create_payout(
@@ -97,7 +153,7 @@ def pay(seller_id: int):
     if not outcome.ok:
         if outcome.error.status == 404:
             abort(404)
-        return _render_index([outcome.message], 400, seller_id)
+        return _render_index(error_messages(outcome.error), 400, seller_id)
     flash(_("The payout is recorded."), "success")
     return redirect(url_for("payouts.index", month=request.form.get("month") or None), code=303)
 

@@ -48,7 +48,13 @@ def test_curator_approves_verifies_features_and_sees_it_on_home(page_nojs, live_
         status=ProductStatus.PENDING_REVIEW,
         published_at=None,
     )
-    halal = make_label_type(session, code="kurasi", name_id="Kurasi Kecamatan", name_en="District curated")
+    halal = make_label_type(
+        session,
+        code="kurasi",
+        name_id="Kurasi Kecamatan",
+        name_en="District curated",
+        requires_certificate=False,
+    )
     label = make_product_label(session, product=product, label_type=halal, status=LabelStatus.REQUESTED)
     session.commit()
     main = page.locator("main")

@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace.labels.models import LabelStatus
 from marketplace.payouts.models import CommissionRate
 from marketplace.payouts.presenters import percent_text
+from marketplace.seller.models import SellerPayoutAccount
 from tests.curation.conftest import log_in
 from tests.factories import make_label_type, make_product_label
 
@@ -87,3 +89,15 @@ def test_label_dates_are_day_month_year_in_both_languages(app, session, desk):
     assert "31 December 2028" in registry and "December 31, 2028" not in registry
     review = curator.get(f"/curator/products/{desk.live.id}").get_data(as_text=True)
     assert "31 December 2028" in review and "December 31, 2028" not in review
+
+
+def test_an_application_without_bank_account_or_phone_says_so(app, session, desk):
+    session.execute(
+        sa.delete(SellerPayoutAccount).where(SellerPayoutAccount.seller_id == desk.pending_seller.id)
+    )
+    desk.pending_seller.phone = ""
+    session.commit()
+    curator = log_in(app.test_client(), desk.curator.email, lang="id")
+    page = curator.get("/curator/applications").get_data(as_text=True)
+    assert "<dt>Rekening bank</dt><dd>tidak diisi</dd>" in page
+    assert "<dt>Telepon</dt><dd>tidak diisi</dd>" in page

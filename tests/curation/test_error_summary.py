@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.curation.conftest import log_in
+from tests.orders.helpers import make_cart, place
 
 
 def summary(page: str) -> str:
@@ -47,3 +48,18 @@ def test_pages_without_errors_have_no_summary(app, session, desk):
     curator = log_in(app.test_client(), desk.curator.email)
     for url in (f"/curator/products/{desk.new.id}", "/curator/applications", "/curator/featured"):
         assert 'id="error-summary"' not in curator.get(url).get_data(as_text=True)
+
+
+def test_a_transfer_marked_received_without_its_reference_is_named_at_the_top(app, session, desk):
+    order = place(session, make_cart(session, {desk.live: 1}), shipping_method="pickup", address=None)
+    session.commit()
+    curator = log_in(app.test_client(), desk.curator.email)
+    response = curator.post(f"/curator/transfers/{order.number}/received", data={"reference": " "})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    box = summary(page)
+    assert f'href="#reference-{order.number}"' in box and f"{order.number} · Bank reference" in box
+    assert page.index('id="error-summary"') < page.index("<table")
+    assert f'id="reference-{order.number}-error"' in page
+    session.expire_all()
+    assert session.get(type(order), order.id).paid_at is None

@@ -38,6 +38,8 @@ def test_approving_an_application_emails_the_applicant_and_audits(app, session, 
     assert entry.action == "seller.approve" and entry.actor_id == desk.curator.id
     assert entry.actor_role == "curator" and entry.seller_id == seller.id
     assert entry.before["status"] == "pending" and entry.after["status"] == "approved"
+    # An approval without a note logs the status alone, not an empty note changing to empty.
+    assert "review_note" not in entry.before and "review_note" not in entry.after
     assert f'id="app-{seller.id}"' not in curator.get("/curator/applications").get_data(as_text=True)
 
 

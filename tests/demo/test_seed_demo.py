@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from werkzeug.security import check_password_hash
 
 from marketplace.accounts.access import user_seller_roles
@@ -25,7 +26,10 @@ from marketplace.demo import data
 from marketplace.demo.pictures import product_picture
 from marketplace.extensions import db
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
+from marketplace.labels.review import verification_problems
 from marketplace.media.images import rendition_key, rendition_widths
+from marketplace.orders.models import Order
+from marketplace.orders.presenters import history_lines
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
 from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus, WorkshopPhoto
@@ -87,6 +91,7 @@ def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(client, runner, 
     files = _files(media_root)
 
     _assert_believable_kabat(session, storage)
+    _assert_order_histories_say_by_whom(client.application, session)
     _assert_facilitator_runs_two_shops(session)
     assert_the_api_describes_the_demo(client)
 
@@ -97,6 +102,26 @@ def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(client, runner, 
     assert _counts(session) == counts
     assert _files(media_root) == files
     assert session.scalar(sa.select(sa.func.count()).select_from(SellerFacilitator)) == 2
+
+
+def _assert_order_histories_say_by_whom(app, session) -> None:
+    """Every step of every demo order says who took it, as a real order's history does: the buyer
+    placed and received it, the district office or the card payment confirmed it, the shop sent it."""
+    orders = session.scalars(sa.select(Order).order_by(Order.id)).all()
+    assert orders and any(o.buyer_id for o in orders)
+    whos = set()
+    with app.test_request_context(), force_locale("en"):
+        for order in orders:
+            for line in history_lines(order, "en"):
+                assert line["who"], (order.number, line)
+                whos.add(f"{line['status_label']} ({line['who']})")
+    assert {
+        "Order placed (by you)",
+        "Paid (by the district office)",
+        "Paid (by the card payment)",
+        "Shipped (by the shop)",
+        "Delivered (by you)",
+    } <= whos, whos
 
 
 def _assert_facilitator_runs_two_shops(session) -> None:
@@ -142,7 +167,7 @@ def _assert_believable_kabat(session, storage) -> None:
 
     _assert_variants(session, products)
     _assert_accounts(session)
-    _assert_labels(session)
+    _assert_labels(session, storage)
     _assert_featured(session)
     _assert_images(session, storage, products)
     _assert_workshop(session, storage)
@@ -212,7 +237,7 @@ def _assert_accounts(session) -> None:
     )
 
 
-def _assert_labels(session) -> None:
+def _assert_labels(session, storage) -> None:
     today = utcnow().date()
     labels = session.scalars(sa.select(ProductLabel)).all()
     verified = [label for label in labels if label.status == LabelStatus.VERIFIED]
@@ -227,6 +252,13 @@ def _assert_labels(session) -> None:
     assert pirt and all(re.fullmatch(r"\d{15}", label.certificate_number) for label in pirt)
     certified = [label for label in shown if label.label_type.requires_certificate]
     assert certified and all(label.certificate_number for label in certified)
+    # Verified against evidence: each shown label passes the curators' rule (a certificate without
+    # a last valid day was confirmed as having none), its certificate file stored privately.
+    assert not [label.id for label in shown if verification_problems(label, today=today, no_end_date=True)]
+    assert all(storage.read(label.evidence_key).startswith(b"%PDF-") for label in certified)
+    # The queue holds requests to verify, and one without its certificate that cannot be.
+    ready = [label for label in requested if not verification_problems(label, today=today, no_end_date=True)]
+    assert ready and len(ready) == len(requested) - 1
 
 
 def _assert_featured(session) -> None:

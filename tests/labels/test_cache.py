@@ -17,7 +17,7 @@ def app_overrides(media_root):
 def test_verify_invalidates_cached_public_pages(app, session, world):
     label = make_product_label(
         session, product=world.product_a, label_type=world.halal, status=LabelStatus.REQUESTED,
-        certificate_number="CACHED-CERT",
+        certificate_number="CACHED-CERT", evidence_key="private/label-evidence/cached.pdf",
     )  # fmt: skip
     session.commit()
     url = f"/products/{world.product_a.id}-{world.product_a.slug}"

@@ -127,7 +127,11 @@ def test_decide_label_service_rules(app, session, world, requested):
 
 def test_email_in_the_sellers_language(app, session, world):
     label = make_product_label(
-        session, product=world.product_b, label_type=world.halal, status=LabelStatus.REQUESTED
+        session,
+        product=world.product_b,
+        label_type=world.halal,
+        status=LabelStatus.REQUESTED,
+        evidence_key="private/label-evidence/kopi.pdf",
     )
     session.commit()
     services.decide_label(session, label=label, approve=True, curator=world.curator, note="", now=utcnow())

@@ -115,8 +115,9 @@ def test_codes_and_filter_follow_every_change(session, world, catalogue):
     endless = make_product_label(session, product=p[2], label_type=world.handmade, valid_until=None)
     make_product_label(session, product=p[2], label_type=world.halal, valid_until=today + timedelta(days=9))
     requested = make_product_label(
-        session, product=p[3], label_type=world.halal, status=LabelStatus.REQUESTED, valid_until=None
-    )
+        session, product=p[3], label_type=world.halal, status=LabelStatus.REQUESTED, valid_until=None,
+        evidence_key="private/label-evidence/halal.pdf",
+    )  # fmt: skip
     make_product_label(session, product=p[4], label_type=world.halal, status=LabelStatus.REJECTED)
     assert_codes_follow(session, p)
     assert stored_codes(session, p[2].id) == (
@@ -126,7 +127,7 @@ def test_codes_and_filter_follow_every_change(session, world, catalogue):
 
     # Verified by a curator (decide_label's conditional UPDATE), and another one rejected.
     assert review.decide_label(
-        session, label=requested, approve=True, curator=world.curator, note="", now=utcnow()
+        session, label=requested, approve=True, curator=world.curator, note="", now=utcnow(), no_end_date=True
     )
     # A renewal beside the expired label: the later date counts.
     make_product_label(session, product=p[1], label_type=world.halal, valid_until=today + timedelta(days=30))

@@ -236,3 +236,19 @@ def test_check_evidence_accepts_only_pdf_and_photos():
     for data in (samples.gif(), b"<?xml version='1.0'?><svg/>", b"MZ\x90\x00", b"PK\x03\x04zip"):
         with pytest.raises(ValidationError):
             labels_evidence.check_evidence(data)
+
+
+def test_a_refused_request_and_label_type_are_named_at_the_top(app, session, world):
+    seller = log_in(app.test_client(), world.user_a.email)
+    response = post_request(seller, world.product_a.id, evidence=None, label_type_id=world.halal.id)
+    page = response.get_data(as_text=True)
+    box = page[page.index('id="error-summary"') : page.index("<form", page.index('id="error-summary"'))]
+    assert 'href="#certificate_number"' in box and 'href="#evidence"' in box
+    assert "Attach the certificate" in box
+
+    curator = log_in(app.test_client(), world.curator.email)
+    page = curator.post("/curator/label-types/new", data={"code": "Bad Code", "name_id": ""}).get_data(
+        as_text=True
+    )
+    box = page[page.index('id="error-summary"') : page.index("<form", page.index('id="error-summary"'))]
+    assert 'href="#code"' in box and 'href="#name_id"' in box

@@ -303,7 +303,9 @@ def test_stock_adjustments_against_checkouts_never_go_below_zero(app, session, r
 def test_parallel_label_decisions_decide_once(app, session, race_server):
     owner = make_user(session, email="pengrajin@example.test")
     _seller, product = make_shop(session, price=30_000, owner=owner)
-    label = make_product_label(session, product=product, status=LabelStatus.REQUESTED)
+    label = make_product_label(
+        session, product=product, status=LabelStatus.REQUESTED, evidence_key="private/label-evidence/c.pdf"
+    )
     session.commit()
     curator = curator_session(session, race_server)
     base = race_server.base_url
