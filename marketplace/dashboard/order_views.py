@@ -38,7 +38,8 @@ def orders():
     reported = {report["fulfilment_id"]: report for report in reports}
     return render_template(
         "seller/orders.html",
-        rows=[{**row, "report": reported.get(row["id"])} for row in rows],
+        rows=rows,
+        sections=presenters.order_sections([{**row, "report": reported.get(row["id"])} for row in rows]),
         reports=reports,
         multi_shop=len(g.seller_ids) > 1,
     )

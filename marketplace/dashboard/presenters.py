@@ -127,6 +127,26 @@ def units_to_ship(line, refunds) -> int:
     return line.quantity - max(refunded, line.cancelled_quantity)
 
 
+#: The seller's orders page, one section per step (status values, heading), in the list's order.
+ORDER_SECTIONS = (
+    (("processing",), _l("To ship")),
+    (("pending",), _l("Waiting for the buyer's payment")),
+    (("shipped",), _l("On the way")),
+    (("delivered", "cancelled"), _l("Done")),
+)
+
+
+def order_sections(rows: list[dict]) -> list[dict]:
+    """`fulfilment_row`s under their step's heading (empty steps left out, "To ship" always kept:
+    a seller looks there first, and "nothing to ship" is an answer)."""
+    sections = []
+    for statuses, heading in ORDER_SECTIONS:
+        shown = [row for row in rows if row["status"] in statuses]
+        if shown or statuses == ("processing",):
+            sections.append({"key": statuses[0], "heading": str(heading), "rows": shown})
+    return sections
+
+
 def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
     """`refunds`: the parcel's `refunds.services.ParcelRefunds`, or None: counts what is left."""
     order = fulfilment.order

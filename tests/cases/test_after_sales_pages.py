@@ -35,7 +35,7 @@ def test_the_seller_sees_an_open_report_on_the_list_and_the_parcel(app, session)
     top = listing.split('<ul class="rows">')[0]  # above the list: seen first on a phone
     assert "A buyer reported a problem" in top and f'href="/cases/{case.id}"' in top
     assert f"Order {order.number}: It arrived damaged" in top and "waiting for your answer" in top
-    assert "Problem reported" in listing.split('<ul class="rows">')[1]  # and on the parcel's row
+    assert "Problem reported" in listing.split('<h2 id="orders-shipped">')[1]  # and on the parcel's row
 
     parcel = client.get(f"/seller/orders/{fulfilment.id}").get_data(as_text=True)
     head = parcel.split("<h2>")[0]
