@@ -94,16 +94,18 @@ class ResetPasswordForm(FlaskForm):
 
 
 class AddressForm(FlaskForm):
+    """A saved address. Only lengths here: what an address needs depends on its country (a district
+    and a listed province in Indonesia, a state for some countries abroad), so the service names
+    every missing or wrong part at once by the checkout's rules (`marketplace.contact`)."""
+
     label = StringField(_l("Label (for example Home or Office)"), validators=[Optional(), Length(max=60)])
-    recipient_name = StringField(
-        _l("Recipient's name"), validators=[DataRequired(_REQUIRED), Length(max=120)]
-    )
-    phone = StringField(_l("Phone number"), validators=[DataRequired(_REQUIRED), Length(max=32)])
-    street = StringField(_l("Street, number, RT/RW"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    recipient_name = StringField(_l("Recipient's name"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=32)])
+    street = StringField(_l("Street, number, RT/RW"), validators=[Optional(), Length(max=200)])
     line2 = StringField(_l("More details (optional)"), validators=[Optional(), Length(max=200)])
-    district = StringField(_l("District (kecamatan)"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    city = StringField(_l("City or regency"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    province = StringField(_l("Province"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    postal_code = StringField(_l("Postal code"), validators=[DataRequired(_REQUIRED), Length(max=12)])
+    district = StringField(_l("District (kecamatan)"), validators=[Optional(), Length(max=120)])
+    city = StringField(_l("City or regency"), validators=[Optional(), Length(max=120)])
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=12)])
     country = SelectField(_l("Country"), default="ID")
     make_default = BooleanField(_l("Use as my default address"), default=False)

@@ -107,14 +107,18 @@ class Address(db.Model):
 
     user: Mapped[User] = relationship(back_populates="addresses")
 
-    def lines(self) -> list[str]:
-        """The address as it is written on a parcel, one line per entry."""
+    def lines(self, country_name: str = "") -> list[str]:
+        """The address as it is written on a parcel, one line per entry; an address abroad ends with
+        its country (`country_name` in the reader's language, else its code). Parts an address
+        abroad may leave empty (district, province) leave no stray comma or space."""
         out = [self.recipient_name, self.street]
         if self.line2:
             out.append(self.line2)
-        out.append(f"{self.district}, {self.city}")
-        out.append(f"{self.province} {self.postal_code}")
+        out.append(", ".join(part for part in (self.district, self.city) if part))
+        region = " ".join(part for part in (self.province, self.postal_code) if part)
+        if region:
+            out.append(region)
         if self.country != "ID":
-            out.append(self.country)
+            out.append(country_name or self.country)
         out.append(self.phone)
         return out

@@ -147,7 +147,8 @@ def request_password_reset(session: Session, *, email: str) -> User | None:
         lang=user.locale,
         context={
             "name": user.name,
-            "reset_url": external_url("accounts.reset_password", token=token),
+            # The page opens in the email's language, whatever the phone's browser prefers.
+            "reset_url": external_url("accounts.reset_password", token=token, lang=user.locale),
             "expires_minutes": tokens.RESET_MAX_AGE_SECONDS // 60,
         },
     )
@@ -168,7 +169,9 @@ def request_login_unlock(session: Session, *, email: str) -> User | None:
         lang=user.locale,
         context={
             "name": user.name,
-            "unlock_url": external_url("accounts.unlock_login", token=tokens.make_unlock_token(user)),
+            "unlock_url": external_url(
+                "accounts.unlock_login", token=tokens.make_unlock_token(user), lang=user.locale
+            ),
             "expires_minutes": tokens.UNLOCK_MAX_AGE_SECONDS // 60,
         },
     )

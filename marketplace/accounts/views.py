@@ -17,10 +17,12 @@ from flask import (
 from flask import (
     session as http_session,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
+from marketplace import contact
 from marketplace.accounts import services, throttle
 from marketplace.accounts.access import is_seller
 from marketplace.accounts.forms import (
@@ -230,7 +232,9 @@ def profile():
             )
             db.session.commit()
         if outcome.ok:
-            flash(_("Your profile is saved."), "success")
+            # Said in the language just chosen: the next page is in it.
+            with force_locale(form.locale.data):
+                flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile", lang=form.locale.data))
     return _render_profile(form, password_form)
 
@@ -274,6 +278,15 @@ def _render_profile(form, password_form):
 # --- password reset ------------------------------------------------------------------------------
 
 
+def _outbox_dir() -> str:
+    """Where emails go on a development server without SMTP (README: Email), to tell a newcomer
+    trying the reset where its email is; empty in production or with real delivery."""
+    config = current_app.config
+    if config.get("PRODUCTION") or config.get("SMTP_URL"):
+        return ""
+    return str(config.get("OUTBOX_DIR") or "")
+
+
 @bp.route("/password/reset", methods=["GET", "POST"])
 def request_reset():
     form = ResetRequestForm()
@@ -285,7 +298,7 @@ def request_reset():
         services.request_password_reset(db.session, email=form.email.data)
         db.session.commit()
         # The same answer whether or not the account exists.
-        return render_template("accounts/reset_sent.html")
+        return render_template("accounts/reset_sent.html", outbox_dir=_outbox_dir())
     status = 400 if form.errors else 200
     return render_template("accounts/reset_request.html", form=form), status
 
@@ -322,9 +335,13 @@ def reset_password(token: str):
 @bp.get("/addresses")
 @login_required
 def addresses():
+    names = contact.country_names(current_language())
     return render_template(
         "accounts/addresses.html",
-        addresses=services.list_addresses(db.session, current_user),
+        addresses=[
+            (address, address.lines(names.get(address.country, "")))
+            for address in services.list_addresses(db.session, current_user)
+        ],
     )
 
 
@@ -369,7 +386,9 @@ def _edit_address(address_id: int | None):
             flash(_("The address is saved."), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("accounts.addresses"))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("accounts/address_form.html", form=form, address=address), status
+    return render_template(
+        "accounts/address_form.html", form=form, address=address, provinces=contact.PROVINCES
+    ), status
 
 
 @bp.post("/addresses/<int:address_id>/delete")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, redirect, render_template, request
 from flask_babel import gettext as _
 
@@ -9,6 +11,16 @@ from marketplace.extensions import db, limiter
 from marketplace.orders import services
 from marketplace.orders.forms import FindOrderForm
 from marketplace.orders.views import bp, order_url
+
+#: An order number as people copy or type it: "PD-261128-7K3Q", "pd 261128 7k3q", "PD2611287K3Q",
+#: "#PD-261128-7K3Q" or "Pesanan PD-261128-7K3Q" (spaces, dots, dashes or nothing between the parts).
+_TYPED_NUMBER = re.compile(r"PD[\s.\-_/]*([0-9]{6})[\s.\-_/]*([0-9A-Z]{4,8})\b")
+
+
+def _order_number(typed: str) -> str:
+    """The number as orders store it ("PD-261128-7K3Q") when `typed` holds one, else as typed."""
+    match = _TYPED_NUMBER.search((typed or "").upper())
+    return f"PD-{match.group(1)}-{match.group(2)}" if match else (typed or "")
 
 
 def _lookup_limit() -> str:
@@ -31,7 +43,7 @@ def find():
     form = FindOrderForm()
     status = 200
     if form.validate_on_submit():
-        order = services.find_order_for_lookup(db.session, form.number.data, form.email.data)
+        order = services.find_order_for_lookup(db.session, _order_number(form.number.data), form.email.data)
         if order is not None:
             return redirect(order_url(order), code=303)
         form.form_errors.append(

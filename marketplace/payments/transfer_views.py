@@ -46,6 +46,41 @@ def bank_transfer_context():
     return {"bank_transfer_panel": bank_transfer_panel}
 
 
+def _not_waiting(order: Order) -> str | None:
+    """What to tell a buyer whose "I have transferred" (a stale tab, an old page) comes after the
+    order stopped waiting for a transfer: what happened to it, in one message (None: it waits)."""
+    if order.payment_method != PaymentMethod.BANK_TRANSFER or order.status == OrderStatus.AWAITING_PAYMENT:
+        return None
+    if order.status == OrderStatus.CANCELLED:
+        office = (current_app.config.get("OFFICE_EMAIL") or "").strip()
+        if office:
+            return _(
+                "Order %(number)s was cancelled, so it no longer waits for a transfer. If you have "
+                "already transferred the money, write to the district office at %(email)s with the "
+                "order number and it is sent back to you.",
+                number=order.number,
+                email=office,
+            )
+        return _(
+            "Order %(number)s was cancelled, so it no longer waits for a transfer. If you have "
+            "already transferred the money, tell the district office the order number and it is "
+            "sent back to you.",
+            number=order.number,
+        )
+    if order.status == OrderStatus.REFUNDED:
+        return _("Order %(number)s was refunded: there is nothing to transfer for it.", number=order.number)
+    return _(
+        "Order %(number)s is already paid: we received your transfer, there is nothing more to do.",
+        number=order.number,
+    )
+
+
+def _to_order_page(order: Order, message: str):
+    """Say once what happened and go on to the order page, where its state and history are."""
+    flash(message, "warning" if order.status == OrderStatus.CANCELLED else "info")
+    return redirect(_order_page(order), 303)
+
+
 def _render_claim_page(order: Order, token: str | None, form: TransferClaimForm, status: int = 200):
     return (
         render_template(
@@ -66,6 +101,9 @@ def transfer_claim_page(number: str):
     order = _order_for_visitor(number, token)
     if order.payment_method != PaymentMethod.BANK_TRANSFER:
         return redirect(_order_page(order), 303)
+    done = _not_waiting(order)
+    if done:
+        return _to_order_page(order, done)
     claim = transfers.find_claim(db.session, order.id)
     form = TransferClaimForm(
         formdata=None,
@@ -84,6 +122,11 @@ def transfer_claim(number: str):
     form = TransferClaimForm()
     token = form.token.data or None
     order = _order_for_visitor(number, token)
+    if order.payment_method != PaymentMethod.BANK_TRANSFER:
+        return redirect(_order_page(order), 303)
+    done = _not_waiting(order)
+    if done:  # cancelled or paid since this tab was opened: nothing to correct in the form
+        return _to_order_page(order, done)
     if not form.validate_on_submit():
         return _render_claim_page(order, token, form, status=400)
     limits = upload_limits(current_app.config)
@@ -110,6 +153,9 @@ def transfer_claim(number: str):
             raise
     if not outcome.ok:
         order = _order_for_visitor(number, token)
+        done = _not_waiting(order)
+        if done:  # it stopped waiting while this request ran (the expiry job, a curator, a tab)
+            return _to_order_page(order, done)
         return _render_claim_page(order, token, form, status=400)
     if result.replaced_key:
         _delete_quietly(storage, result.replaced_key)

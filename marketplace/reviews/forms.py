@@ -33,7 +33,8 @@ class ReviewForm(FlaskForm):
         coerce=_stars,
         validate_choice=False,
     )
-    body = TextAreaField(_l("Your review (optional)"), validators=[Length(max=MAX_TEXT)])
+    # No validators: the service names every problem at once (stars, length, photos).
+    body = TextAreaField(_l("Your review (optional)"))
     photos = MultipleFileField(_l("Photos (up to 3; JPEG, PNG or WebP)"))
 
 

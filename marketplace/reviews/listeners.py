@@ -31,7 +31,7 @@ def count_units_sold(sender, *, session, fulfilment, **kwargs) -> None:
 @signals.order_page.connect
 def reviews_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
     """templates/reviews/_order_line.html: per line of a delivered part, "Write a review" or
-    "You reviewed this" (account orders only: guests do not review)."""
+    "You reviewed this" with the way to change it (account orders only: guests do not review)."""
     if order.buyer_id is None:
         return {}
     delivered = [
@@ -45,7 +45,10 @@ def reviews_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
     links = {}
     for line in delivered:
         if line.id in written:
-            links[line.id] = {"done": True, "url": ""}
+            review = written[line.id]
+            # A review the curators hid cannot be changed (the reviewer was emailed why).
+            edit = url_for("reviews.edit", review_id=review.id) if review.hidden_at is None else ""
+            links[line.id] = {"done": True, "url": edit}
         else:
             links[line.id] = {"done": False, "url": url_for("reviews.write", line_id=line.id)}
     return {"review_links": links}

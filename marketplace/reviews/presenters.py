@@ -251,3 +251,14 @@ def product_page_reviews(session, product, *, title: str) -> ProductPageReviews:
         json_ld_rating=json_ld_rating(product.rating_count, product.rating_sum),
         json_ld_reviews=json_ld_reviews(reviews),
     )
+
+
+def editable_photos(review: Review, *, alt: str, removing=()) -> list[dict]:
+    """The author's photos on the form that changes their review: each as the product page shows
+    it, with its id (the "Remove" box's value) and whether that box is ticked."""
+    ticked = set(removing)
+    photos = review_card(review, alt=alt).photos
+    return [
+        {**shown, "id": photo.id, "removing": photo.id in ticked}
+        for shown, photo in zip(photos, review.photos, strict=True)
+    ]

@@ -11,6 +11,8 @@ Rules:
   stored public: the product page shows them.
 - The product's counters (`rating_count`, `rating_sum`) change in the same transaction as the
   review (conditional UPDATEs, so concurrent reviews add up); a hidden review leaves them.
+- The author changes their review (stars, text, photos; at most 3 in all) until a curator hides it;
+  the product's counters follow the new stars in the same transaction.
 - The shop replies once (a conditional UPDATE on `reply_at`), publicly.
 - Any logged-in account reports a review once; a curator hides it with a reason (the reviewer
   is emailed in their language, audited `review.hide`) or keeps it (`review.keep`).
@@ -20,6 +22,7 @@ Every function flushes only; the caller commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,7 +33,7 @@ from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Product
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
-from marketplace.errors import Conflict, NotFound, ValidationError
+from marketplace.errors import Conflict, InvalidInput, NotFound, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.media.images import (
     DEFAULT_MAX_PIXELS,
@@ -86,6 +89,47 @@ def _processed_photos(photos: Sequence[bytes], max_pixels: int) -> list:
     return processed
 
 
+def _checked(
+    rating: int | None, body: str, photos: Sequence[bytes], *, kept_photos: int, max_pixels: int
+) -> tuple[str, list]:
+    """The text cleaned and the new photos processed; InvalidInput naming every wrong part at once
+    (stars, text, photos), so the buyer corrects them in one go."""
+    problems: dict[str, str] = {}
+    if rating is None or not 1 <= int(rating) <= 5:
+        problems["rating"] = _l("Choose from 1 to 5 stars.")
+    try:
+        body = _clean_text(body, "body")
+    except ValidationError as error:
+        problems["body"] = error.message
+    processed: list = []
+    photos = [data for data in photos if data]
+    if kept_photos + len(photos) > MAX_PHOTOS:
+        problems["photos"] = (
+            _l("Attach at most %(n)d photos.", n=MAX_PHOTOS)
+            if not kept_photos
+            else _l("A review has at most %(n)d photos: remove one of yours to add another.", n=MAX_PHOTOS)
+        )
+    else:
+        try:
+            processed = _processed_photos(photos, max_pixels)
+        except ValidationError as error:
+            problems["photos"] = error.message
+    if problems:
+        raise InvalidInput(problems)
+    return body, processed
+
+
+def _save_photos(storage: MediaStorage, review: Review, processed: list, written: list[str]) -> None:
+    """Store the processed photos' renditions (their keys added to `written`) after the review's own."""
+    start = max((photo.position for photo in review.photos), default=-1) + 1
+    for offset, image in enumerate(processed):
+        key = new_storage_key()
+        written += save_renditions(storage, image, key)
+        review.photos.append(
+            ReviewPhoto(position=start + offset, storage_key=key, width=image.width, height=image.height)
+        )
+
+
 def create_review(
     session: Session,
     *,
@@ -101,13 +145,11 @@ def create_review(
 ) -> Review:
     """The buyer's review of one completed line; the product's rating counts it at once.
 
-    Raises what get_reviewable_line raises, and ValidationError for stars outside 1–5, text too
-    long, more than 3 photos or one media refuses. Stored photos are deleted if anything fails."""
+    Raises what get_reviewable_line raises, and InvalidInput (a ValidationError) naming every wrong
+    part: stars outside 1–5, text too long, more than 3 photos or one media refuses. Stored photos
+    are deleted if anything fails."""
     line = get_reviewable_line(session, line_id=line_id, buyer=author)
-    if rating is None or not 1 <= int(rating) <= 5:
-        raise ValidationError(_l("Choose from 1 to 5 stars."), field="rating")
-    body = _clean_text(body, "body")
-    processed = _processed_photos(photos, max_pixels)
+    body, processed = _checked(rating, body, photos, kept_photos=0, max_pixels=max_pixels)
     written: list[str] = []
     try:
         review = Review(
@@ -122,12 +164,7 @@ def create_review(
             photo_count=len(processed),
             created_at=now,
         )
-        for position, image in enumerate(processed):
-            key = new_storage_key()
-            written += save_renditions(storage, image, key)
-            review.photos.append(
-                ReviewPhoto(position=position, storage_key=key, width=image.width, height=image.height)
-            )
+        _save_photos(storage, review, processed, written)
         session.add(review)
         session.flush()
         _count_rating(session, review.product_id, +1, review.rating)
@@ -137,14 +174,86 @@ def create_review(
     return review
 
 
-def _count_rating(session: Session, product_id: int, sign: int, rating: int) -> None:
-    """Add (+1) or take away (-1) one review's stars in the product's counters: one UPDATE."""
+def get_own_review(session: Session, review_id: int, *, author: User) -> Review:
+    """The author's own review, to change it. NotFound for anyone else's, or one the curators hid
+    (its photos are gone and the reviewer was told why)."""
+    review = session.get(Review, review_id)
+    if review is None or author is None or review.author_id != author.id or review.hidden_at is not None:
+        raise NotFound(_l("This review does not exist."))
+    return review
+
+
+@dataclass(frozen=True)
+class EditResult:
+    review: Review
+    #: (storage key, width) of the photos taken off: delete their files after the commit.
+    removed_photos: list[tuple[str, int]]
+    #: Rendition keys written for new photos: delete them if the transaction rolls back.
+    written: list[str]
+
+
+def edit_review(
+    session: Session,
+    review: Review,
+    *,
+    author: User,
+    rating: int | None,
+    body: str,
+    lang: str,
+    remove_photo_ids: Sequence[int] = (),
+    photos: Sequence[bytes] = (),
+    storage: MediaStorage,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> EditResult:
+    """The author changes their review: stars, text, photos taken off or added (at most 3 in all).
+
+    The product's rating follows the new stars in the same transaction. The review is read under a
+    row lock, so two tabs saving at once each count from the other's stars (the last text wins).
+    Changed text takes the language it was written in now. Raises NotFound (not theirs, hidden) and
+    InvalidInput naming every wrong part, as `create_review`; new photo files are deleted on error.
+    """
+    locked = session.scalar(
+        sa.select(Review)
+        .where(Review.id == review.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise NotFound(_l("This review does not exist."))
+    review = get_own_review(session, locked.id, author=author)
+    removing = {int(pid) for pid in remove_photo_ids}
+    kept = [photo for photo in review.photos if photo.id not in removing]
+    body, processed = _checked(rating, body, photos, kept_photos=len(kept), max_pixels=max_pixels)
+    removed = [(photo.storage_key, photo.width) for photo in review.photos if photo.id in removing]
+    written: list[str] = []
+    try:
+        old_rating = review.rating
+        for photo in [photo for photo in review.photos if photo.id in removing]:
+            review.photos.remove(photo)
+        _save_photos(storage, review, processed, written)
+        if body != review.body:
+            review.body = body
+            review.lang = lang if lang in LANGUAGES else review.lang
+        review.rating = int(rating)
+        review.photo_count = len(review.photos)
+        session.flush()
+        if review.rating != old_rating:
+            _count_rating(session, review.product_id, 0, 0, change=review.rating - old_rating)
+    except BaseException:
+        delete_quietly(storage, written)
+        raise
+    return EditResult(review=review, removed_photos=removed, written=written)
+
+
+def _count_rating(session: Session, product_id: int, sign: int, rating: int, *, change: int = 0) -> None:
+    """Add (+1) or take away (-1) one review's stars in the product's counters, or `change` the
+    stars of one already counted: one UPDATE."""
     session.execute(
         sa.update(Product)
         .where(Product.id == product_id)
         .values(
             rating_count=Product.rating_count + sign,
-            rating_sum=Product.rating_sum + sign * rating,
+            rating_sum=Product.rating_sum + sign * rating + change,
         )
         .execution_options(synchronize_session=False)
     )

@@ -17,7 +17,7 @@ from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.i18n import current_language, localized
-from marketplace.media.images import upload_limits
+from marketplace.media.images import delete_quietly, upload_limits
 from marketplace.media.storage import get_storage
 from marketplace.orders.models import OrderLine
 from marketplace.params import find_int
@@ -46,19 +46,24 @@ def _account_required():
 
 
 def _reviewable_line(line_id: int):
-    """The buyer's line that may be reviewed; a line that may not (yet) sends them back to their
-    order with the reason; someone else's: 404."""
+    """The buyer's line that may be reviewed; one already reviewed leads to the review to change
+    it; one that may not be reviewed (yet) sends them back to their order with the reason;
+    someone else's: 404."""
     try:
         return services.get_reviewable_line(db.session, line_id=line_id, buyer=current_user), None
     except NotFound:
         abort(404)
     except DomainError as error:
         line = db.session.get(OrderLine, line_id)
+        review = queries.reviews_by_line(db.session, [line.id]).get(line.id)
+        if isinstance(error, Conflict) and review is not None and review.hidden_at is None:
+            flash(_("You already reviewed this item. You can change your review here."), "info")
+            return None, redirect(url_for("reviews.edit", review_id=review.id), code=303)
         flash(error.message, "info")
         return None, redirect(url_for("orders.show", number=line.order.number), code=303)
 
 
-def _render_write(line, form: ReviewForm, status: int = 200):
+def _render_write(line, form: ReviewForm, status: int = 200, *, photos_dropped: bool = False):
     lang = current_language()
     return render_template(
         "reviews/write.html",
@@ -67,20 +72,48 @@ def _render_write(line, form: ReviewForm, status: int = 200):
         seller_name=line.seller_name,
         order_url=url_for("orders.show", number=line.order.number),
         action=url_for("reviews.write", line_id=line.id),
+        photos_dropped=photos_dropped,
+        editing=False,
     ), status
+
+
+def _render_edit(review: Review, form: ReviewForm, status: int = 200, **extra):
+    """The review form filled with the author's review (or what they just typed), its photos to
+    keep or take off."""
+    line = db.session.get(OrderLine, review.order_line_id)
+    title = localized(line, "title", current_language())
+    return render_template(
+        "reviews/write.html",
+        form=form,
+        title=title,
+        seller_name=line.seller_name,
+        order_url=url_for("orders.show", number=line.order.number),
+        action=url_for("reviews.edit", review_id=review.id),
+        current_photos=presenters.editable_photos(review, alt=title, removing=extra.pop("removing", ())),
+        editing=True,
+        **extra,
+    ), status
+
+
+def _uploads() -> list[bytes]:
+    return [f.read() for f in request.files.getlist("photos") if f and f.filename]
 
 
 @bp.route("/orders/lines/<int:line_id>/review", methods=["GET", "POST"])
 def write(line_id: int):
     _account_required()
+    if request.method == "POST":
+        mine = _own_review_of(line_id)
+        if mine is not None:  # written meanwhile, in another tab
+            return _already_reviewed(mine, ReviewForm(), bool(_uploads()))
     line, elsewhere = _reviewable_line(line_id)
     if elsewhere is not None:
         return elsewhere
     form = ReviewForm()
     if not form.is_submitted():
         return _render_write(line, form)
+    uploads = _uploads()
     if form.validate():
-        uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
         number = line.order.number
         try:
             with domain_errors(form) as outcome:
@@ -103,13 +136,80 @@ def write(line_id: int):
         if outcome.ok:
             flash(_("Thank you! Your review is on the product page."), "success")
             return redirect(url_for("orders.show", number=number), code=303)
-        if isinstance(outcome.error, Conflict):
-            flash(outcome.error.message, "info")
-            return redirect(url_for("orders.show", number=number), code=303)
+        mine = _own_review_of(line_id) if isinstance(outcome.error, Conflict) else None
+        if mine is not None:
+            return _already_reviewed(mine, form, bool(uploads))
         line, elsewhere = _reviewable_line(line_id)
         if elsewhere is not None:
             return elsewhere
-    return _render_write(line, form, 400)
+    return _render_write(line, form, 400, photos_dropped=bool(uploads))
+
+
+def _own_review_of(line_id: int) -> Review | None:
+    """The visitor's own visible review of the line, if they wrote one."""
+    review = queries.reviews_by_line(db.session, [line_id]).get(line_id)
+    if review is None or review.hidden_at is not None or review.author_id != current_user.id:
+        return None
+    return review
+
+
+def _already_reviewed(review: Review, form: ReviewForm, photos_dropped: bool):
+    """The same item reviewed meanwhile (another tab, a double submit): what the buyer just typed
+    is not lost, it fills the form of the review they already wrote, to save in its place."""
+    form.form_errors.append(
+        _(
+            "You already reviewed this item, perhaps in another tab. What you just wrote is below: "
+            "save it to replace your review, or go back to keep the review as it is."
+        )
+    )
+    return _render_edit(review, form, 409, photos_dropped=photos_dropped)
+
+
+@bp.route("/reviews/<int:review_id>/edit", methods=["GET", "POST"])
+def edit(review_id: int):
+    """The author changes their review: stars, text, photos (the product page shows it at once)."""
+    _account_required()
+    try:
+        review = services.get_own_review(db.session, review_id, author=current_user)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        form = ReviewForm(formdata=None, data={"rating": review.rating, "body": review.body})
+        return _render_edit(review, form)
+    form = ReviewForm()
+    uploads = _uploads()
+    removing = [pid for pid in (find_int(raw) for raw in request.form.getlist("remove_photo")) if pid]
+    if form.validate():
+        storage = get_storage(current_app)
+        with domain_errors(form) as outcome:
+            result = services.edit_review(
+                db.session,
+                review,
+                author=current_user,
+                rating=form.rating.data,
+                body=form.body.data or "",
+                lang=current_language(),
+                remove_photo_ids=removing,
+                photos=uploads,
+                storage=storage,
+                max_pixels=upload_limits(current_app.config)["max_pixels"],
+            )
+            try:
+                db.session.commit()
+            except BaseException:
+                delete_quietly(storage, result.written)
+                raise
+        if outcome.ok:
+            # The photos taken off were public: their files go once the change is committed.
+            delete_photo_files(storage, result.removed_photos)
+            flash(_("Your review is changed. The product page shows it now."), "success")
+            line = db.session.get(OrderLine, result.review.order_line_id)
+            return redirect(url_for("orders.show", number=line.order.number), code=303)
+        try:
+            review = services.get_own_review(db.session, review_id, author=current_user)
+        except NotFound:
+            abort(404)
+    return _render_edit(review, form, 400, photos_dropped=bool(uploads), removing=removing)
 
 
 @bp.route("/reviews/<int:review_id>/report", methods=["GET", "POST"])
@@ -119,6 +219,9 @@ def report(review_id: int):
     review = db.session.get(Review, review_id)
     if review is None or review.hidden_at is not None:
         abort(404)
+    if review.author_id == current_user.id:  # the link is on the (shared) product page
+        flash(_("This is your own review. You can change it here instead of reporting it."), "info")
+        return redirect(url_for("reviews.edit", review_id=review.id), code=303)
     form = ReportForm()
     product_url = url_for("storefront.product", product_id=review.product_id)
     if form.validate_on_submit():

@@ -111,7 +111,7 @@ def test_address_pages_add_edit_default_delete(logged_in_client, session, user):
     response = client.post("/account/addresses/new", data={**HOME, "postal_code": "123"})
     assert response.status_code == 400
     assert "5-digit postal code" in response.get_data(as_text=True)
-    assert 'aria-describedby="postal_code-error"' in response.get_data(as_text=True)
+    assert 'aria-describedby="postal_code-hint postal_code-error"' in response.get_data(as_text=True)
 
     assert client.post("/account/addresses/new", data=HOME).status_code == 302
     assert client.post("/account/addresses/new", data={**HOME, "label": "Kantor"}).status_code == 302

@@ -68,7 +68,7 @@ def test_reset_flow_emails_a_link_in_the_users_language(app, client, session):
 
 def test_reset_link_works_only_once(app, client, session):
     _clear_outbox(app)
-    make_user(session, email="ayu@example.test")
+    make_user(session, email="ayu@example.test", locale="en")  # the link opens the page in English
     session.commit()
     _request_reset(client, "ayu@example.test")
     path, _message = _reset_link_from_outbox(app, "ayu@example.test")
@@ -154,3 +154,28 @@ def test_reset_refuses_a_weak_new_password(app, client, session):
     assert response.status_code == 400
     assert b"at least 10 characters" in response.data
     assert log_in(client, user.email).status_code == 302  # old password still works
+
+
+def test_the_link_opens_the_page_in_the_emails_language(app, client, session):
+    """An Indonesian email opened on a phone whose browser prefers English: the page the link opens
+    is in Indonesian too, like the email."""
+    _clear_outbox(app)
+    make_user(session, email="ayu@example.test", locale="id")
+    session.commit()
+    _request_reset(client, "ayu@example.test")
+    path, message = _reset_link_from_outbox(app, "ayu@example.test")
+    assert message["Content-Language"] == "id" and "lang=id" in path
+    phone = app.test_client()
+    page = phone.get(path, headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="id"' in page and "Buat kata sandi baru" in page
+
+
+def test_a_development_server_says_where_the_email_went(app, client, session, monkeypatch):
+    """Without SMTP the reset email is a file in the outbox: the page says where, the same whether
+    or not the account exists; in production (or with SMTP) nothing is said."""
+    client.set_cookie("lang", "en")
+    for email in ("nobody@example.test", "ayu@example.test"):
+        page = _request_reset(client, email).get_data(as_text=True)
+        assert app.config["OUTBOX_DIR"] in page and ".eml" in page
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://mail.example.test:587")
+    assert app.config["OUTBOX_DIR"] not in _request_reset(client, "ayu@example.test").get_data(as_text=True)

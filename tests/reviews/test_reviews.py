@@ -103,9 +103,10 @@ def test_write_a_review_from_the_order_page_with_a_photo(app, session):
     review = session.scalars(sa.select(Review)).one()
     assert (review.rating, review.lang, review.photo_count) == (5, "en", 1)
     assert "You reviewed this" in client.get(f"/orders/{order.number}").get_data(as_text=True)
-    # A second review of the line sends the buyer back to the order; nothing changes.
+    # A second review of the line (another tab) changes nothing: it fills the form of the review
+    # written already, to save in its place (test_edit_reviews.py).
     again = client.post(f"/orders/lines/{line.id}/review", data={"rating": "1"})
-    assert again.status_code == 303
+    assert again.status_code == 409 and f'action="/reviews/{review.id}/edit"' in again.get_data(as_text=True)
     assert _counters(session, line.product_id)[:2] == (1, 5)
     # Someone else's line: 404.
     other = logged_in_as(app.test_client(), make_user(session))
