@@ -33,6 +33,7 @@ class Endpoint:
     text: str
     example_url: str  # empty when there is nothing to show yet (no public product)
     parameters: list[Parameter]
+    answer: str = ""  # what the answer holds, when it is more than the thing asked for
 
 
 def _newest_product_id() -> int | None:
@@ -63,10 +64,25 @@ def _endpoints(product_id: int | None) -> list[Endpoint]:
                     "cluster, village, seller",
                     _("Only products of this cluster, village or shop (its slug)."),
                 ),
-                Parameter("label", _("Only products carrying this verified quality label (its code).")),
-                Parameter("min_price, max_price", _("Price range in whole rupiah.")),
+                Parameter(
+                    "label",
+                    _(
+                        "Only products carrying this verified quality label: its code, as in the "
+                        "code of a product's labels."
+                    ),
+                ),
+                Parameter(
+                    "min_price, max_price",
+                    _("Price range in whole rupiah, whatever currency is asked for."),
+                ),
                 Parameter("in_stock", _("true: only products in stock.")),
-                Parameter("sort", ", ".join(params.SCHEMAS["sort"]["enum"])),
+                Parameter(
+                    "sort",
+                    _(
+                        "%(values)s. Without it: relevance (best match) when q has words, newest otherwise.",
+                        values=", ".join(params.SCHEMAS["sort"]["enum"]),
+                    ),
+                ),
                 Parameter(
                     "page, per_page",
                     _("Which page, and how many products a page (at most %(max)d).", max=params.MAX_PER_PAGE),
@@ -74,6 +90,11 @@ def _endpoints(product_id: int | None) -> list[Endpoint]:
                 lang,
                 currency,
             ],
+            _(
+                "The answer: items (the page's products), total, page, pages, per_page, and next and "
+                "prev, the addresses of the neighbouring pages (null at either end). total_capped "
+                "true means total stopped counting: there may be more."
+            ),
         ),
         Endpoint(
             "/api/v1/products/{id}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
 
 from marketplace.api import openapi, params, serializers
 from marketplace.cache.kept import Loaded, kept_listing, kept_per_product
@@ -53,6 +55,25 @@ def api_headers(response):
         valid = getattr(request.routing_exception, "valid_methods", None)
         if valid:
             response.headers["Allow"] = ", ".join(sorted(valid))
+    return _explain_routing_error(response)
+
+
+def _explain_routing_error(response):
+    """An address or a method no API route answers: in place of Werkzeug's English sentence ("The
+    requested URL was not found on the server…"), one in the reader's language saying where the
+    endpoints are listed. Errors the views raise keep their own message."""
+    error = request.routing_exception
+    if isinstance(error, MethodNotAllowed):
+        message = _("The API answers only GET, HEAD and OPTIONS requests.")
+    elif isinstance(error, NoRoute) and response.status_code == 404:
+        message = _(
+            "There is no such address in the API. Its endpoints are listed at %(url)s.",
+            url=url_for("api.index", _external=True),
+        )
+    else:
+        return response
+    if response.mimetype == "application/json":
+        response.set_data(jsonify(error={"status": response.status_code, "message": message}).get_data())
     return response
 
 

@@ -1,17 +1,21 @@
-"""View models of a listing's frame: its pages, its summary line, the search heading and the price
-range fields (in the currency the reader sees prices in). Templates only print them."""
+"""View models of a listing's frame: its pages, its summary line, the search heading, the price
+range fields (in the currency the reader sees prices in) and the search's filters on, each with the
+address that drops it. Templates only print them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from marketplace.html_refs import latin1_text
 from marketplace.markets.context import HOME_CURRENCY
 from marketplace.money import Money, amount_field_text, currency_exponent
 from marketplace.storefront.price_filter import PricedSearch
+from marketplace.storefront.search_params import SearchParams
 
 
 @dataclass(frozen=True)
@@ -118,3 +122,77 @@ def price_range_form(priced: PricedSearch, lang: str) -> PriceRangeForm:
         max_text=_field_text(priced.shown_max, lang),
         link_note=note,
     )
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    """A filter on, as the chip above the results shows it ("Klaster: Batik"), with the address of
+    the same search without it."""
+
+    text: str
+    remove_url: str
+
+
+#: The filters a search page shows as chips by name, in the form's order.
+_NAMED_FILTERS = (
+    ("cluster", _l("Cluster")),
+    ("village", _l("Village")),
+    ("seller", _l("Shop")),
+    ("label", _l("Quality label")),
+)
+
+
+def active_filters(
+    params: SearchParams,
+    priced: PricedSearch,
+    lang: str,
+    *,
+    names: Mapping[str, str],
+    url_with: Callable[[dict[str, str]], str],
+) -> list[ActiveFilter]:
+    """The filters on in `params`, in the form's order. `names` holds the shown names of the chosen
+    cluster, village and label (their codes otherwise); `url_with(args)` is the search page's
+    address with those query arguments. Each chip's address is the search's own, on its first
+    page, less that filter's arguments. The price range reads as the form shows it: in the reader's
+    currency. Only what is on is translated and linked."""
+    args = params.to_args(page=1)
+
+    def without(*names_: str) -> str:
+        return url_with({name: value for name, value in args.items() if name not in names_})
+
+    found: list[ActiveFilter] = []
+    for field, title in _NAMED_FILTERS:
+        value = getattr(params, field)
+        if value:
+            found.append(ActiveFilter(f"{title}: {names.get(field) or value}", without(field)))
+    if params.has_price_range:
+        low, high = priced.shown_min, priced.shown_max
+        price = low.format(lang) if low is not None and low == high else _range_text(low, high, lang)
+        found.append(
+            ActiveFilter(f"{_('Price')}: {price}", without("min_price", "max_price", "price_currency"))
+        )
+    if params.in_stock:
+        found.append(ActiveFilter(_("In stock only"), without("in_stock")))
+    return found
+
+
+#: How the page names a parameter of the address it ignored.
+_PARAMETER_NAMES = {
+    "q": _l("Words"),
+    "cluster": _l("Cluster"),
+    "village": _l("Village"),
+    "seller": _l("Shop"),
+    "label": _l("Quality label"),
+    "min_price": _l("Lowest price"),
+    "max_price": _l("Highest price"),
+    "price_currency": _l("Currency of the price range"),
+    "in_stock": _l("In stock only"),
+    "sort": _l("Sort by"),
+    "page": _l("Page number"),
+    "per_page": _l("Products per page"),
+}
+
+
+def ignored_names(names) -> list[str]:
+    """The address's parameters that were ignored, as the page names them to a buyer."""
+    return [str(_PARAMETER_NAMES.get(name, name)) for name in dict.fromkeys(names)]

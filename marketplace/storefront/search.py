@@ -32,7 +32,7 @@ from marketplace.seller.visibility import approved_seller_ids
 from marketplace.storefront.cards import load_cards
 from marketplace.storefront.listings import CARD_OPTIONS
 from marketplace.storefront.search_index import POSTGRES_TITLE_VECTOR
-from marketplace.storefront.search_params import SearchParams
+from marketplace.storefront.search_params import SearchParams, fold_accents
 from marketplace.storefront.search_statements import (
     LABEL_DAY,
     LABEL_TOKEN,
@@ -119,12 +119,20 @@ def _fts5_query(tokens: Sequence[str]) -> str:
     return " ".join(f'"{token}"*' if _is_prefix(token) else f'"{token}"' for token in tokens)
 
 
+def _tsquery_term(token: str, weight: str) -> str:
+    return f"{token}:*{weight}" if _is_prefix(token) else f"{token}:{weight}" if weight else token
+
+
 def _tsquery(tokens: Sequence[str], weight: str = "") -> str:
-    # Tokens are letters and digits only, so they cannot form tsquery operators.
-    return " & ".join(
-        f"{token}:*{weight}" if _is_prefix(token) else f"{token}:{weight}" if weight else token
-        for token in tokens
-    )
+    # Tokens are letters and digits only, so they cannot form tsquery operators. The 'simple'
+    # configuration keeps accents: a word typed with them also matches its plain spelling ("bátik"
+    # finds "Batik", as SQLite's index, which drops accents, finds it), and itself ("café").
+    terms = []
+    for token in tokens:
+        plain = fold_accents(token)
+        term = _tsquery_term(token, weight)
+        terms.append(term if plain == token else f"({term} | {_tsquery_term(plain, weight)})")
+    return " & ".join(terms)
 
 
 #: The stored, GIN-indexed tsvector (titles weighted A) that search_index.py adds on PostgreSQL.
@@ -668,7 +676,12 @@ def search_products(
     load = _ids if as_ids else load_cards if as_cards else load_products
     today = today or market_today()
     dialect = _dialect(session)
-    tokens = tuple(dict.fromkeys(params.tokens))  # "kopi kopi" is "kopi"
+    tokens = params.tokens
+    if dialect == "sqlite":
+        # Its index reads words without accents: so do the title lookups and the ranking's LIKE
+        # ("bátik" ranks the titles with "Batik" first).
+        tokens = tuple(fold_accents(token) for token in tokens)
+    tokens = tuple(dict.fromkeys(tokens))  # "kopi kopi" is "kopi"
     sort = params.effective_sort
 
     # On both databases, the rating and best-selling windows under a narrowing filter walk most of

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -132,6 +133,13 @@ class SearchParams:
         if params.per_page != DEFAULT_PER_PAGE:
             args["per_page"] = str(params.per_page)
         return args
+
+
+def fold_accents(word: str) -> str:
+    """`word` without its accents ("bátik" -> "batik", "café" -> "cafe"), as SQLite's index reads
+    words (FTS5's remove_diacritics); `word` itself when that would not be one plain word."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+    return plain if _TOKEN_RE.fullmatch(plain) else word
 
 
 def default_sort(q: str) -> str:

@@ -35,6 +35,7 @@ INDEXABLE_ENDPOINTS = frozenset(
         "storefront.village",
         "storefront.seller",
         "storefront.product",
+        "open_data.page",
     }
 )
 #: Query arguments that only choose how a page is shown to this visitor, never what it is.
@@ -278,8 +279,9 @@ def count_sitemap_products(session: Session) -> int:
 
 
 def list_sitemap_pages(session: Session) -> list[SitemapEntry]:
-    """Home, clusters, villages with an approved seller, and approved sellers (three queries)."""
-    entries = [SitemapEntry(url_for("storefront.home"))]
+    """Home, the open data page, clusters, villages with an approved seller, and approved sellers
+    (three queries)."""
+    entries = [SitemapEntry(url_for("storefront.home")), SitemapEntry(url_for("open_data.page"))]
     for slug in session.scalars(sa.select(Cluster.slug).order_by(Cluster.position, Cluster.id)):
         entries.append(SitemapEntry(url_for("storefront.cluster", slug=slug)))
     villages = (

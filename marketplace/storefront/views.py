@@ -13,6 +13,7 @@ from marketplace.cache import RATING, cache_public_page, page_shows_products
 from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
 from marketplace.favourites.current import shows_recently_viewed
+from marketplace.html_refs import latin1_text
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import (
     current_market,
@@ -84,7 +85,7 @@ def _ignored_message(params: SearchParams) -> str:
         return ""
     return _(
         "Some options in the address were not valid and were ignored or shortened: %(names)s.",
-        names=", ".join(params.ignored),
+        names=", ".join(listing_presenters.ignored_names(params.ignored)),
     )
 
 
@@ -96,6 +97,18 @@ def _listing_params(**fixed) -> SearchParams:
     if parsed.sort not in LISTING_SORTS and request.args.get("sort") and "sort" not in ignored:
         ignored += ("sort",)
     return SearchParams(sort=sort, page=parsed.page, ignored=ignored, **fixed)
+
+
+def _places():
+    """The clusters and desa with their numbers of public products (listings.list_places), kept by
+    catalogue generation: the counts scan every public product, and what moves them (publishing,
+    hiding, a product's cluster, a shop's status or desa) moves the generation."""
+    return kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(db.session)
+
+
+def _search_within(params: SearchParams, **place) -> str:
+    """The search page narrowed to a listing's cluster or desa, in the order the listing shows."""
+    return url_for("storefront.search", **place, **({"sort": params.sort} if params.sort != "newest" else {}))
 
 
 def _choices() -> listings.Choices:
@@ -203,10 +216,7 @@ def _place_lists(lang: str):
     generation, language and mount point (≈ 50 links with a plural each, the page's largest part)."""
 
     def render():
-        # The counts scan every public product; what moves them (publishing, hiding, a product's
-        # cluster, a shop's status or desa) moves the catalogue generation, so they are kept by it.
-        places = kept_for_generation(PLACE_COUNTS, listings.list_places) or listings.list_places(db.session)
-        clusters, villages = places
+        clusters, villages = _places()
         link_list = get_template_attribute("macros/catalogue.html", "link_list")
         return (
             link_list(
@@ -229,7 +239,7 @@ def cluster(slug: str):
     return render_template(
         "storefront/cluster.html",
         cluster=presenters.cluster_view(found, lang),
-        search_url=url_for("storefront.search", cluster=found.slug),
+        search_url=_search_within(params, cluster=found.slug),
         **_listing_context(result, params, "storefront.cluster", slug=found.slug),
     )
 
@@ -245,7 +255,7 @@ def village(slug: str):
         "storefront/village.html",
         village=heading,
         sellers=sellers,
-        search_url=url_for("storefront.search", village=found_slug),
+        search_url=_search_within(params, village=found_slug),
         **_listing_context(result, params, "storefront.village", slug=found_slug),
     )
 
@@ -340,42 +350,85 @@ def search():
     def page_url(number: int) -> str:
         return url_for("storefront.search", **params.to_args(page=number))
 
+    # Words of symbols alone ("!@#"): nothing to search for, so every product, said so.
+    words = params.q if params.tokens else ""
+    cluster_options = [
+        {
+            "value": c.cluster.slug,
+            "label": localized(c.cluster, "name", lang),
+            "selected": c.cluster.slug == params.cluster,
+        }
+        for c in clusters
+    ]
+    village_options = [
+        {"value": v.village.slug, "label": v.village.name, "selected": v.village.slug == params.village}
+        for v in villages
+    ]
+    label_options = [
+        {
+            "value": label.code,
+            "label": localized(label, "name", lang),
+            "selected": label.code == params.label,
+        }
+        for label in labels
+    ]
+    chosen = {
+        name: next((o["label"] for o in options if o["selected"]), "")
+        for name, options in (
+            ("cluster", cluster_options),
+            ("village", village_options),
+            ("label", label_options),
+        )
+    }
+    active_filters = listing_presenters.active_filters(
+        params, priced, lang, names=chosen, url_with=lambda args: url_for("storefront.search", **args)
+    )
+    suggested_clusters, suggested_villages = _suggested_places(lang) if not result.items else ([], [])
     return render_template(
         "storefront/search.html",
         q=params.q,
-        heading=listing_presenters.search_heading(params.q),
+        words=words,
+        heading=listing_presenters.search_heading(words),
+        no_words_message=(
+            latin1_text(
+                _("“%(q)s” has no letters or numbers to search for, so all products are shown.", q=params.q)
+            )
+            if params.q and not words
+            else ""
+        ),
         params=params,
         cards=_cards(result.items, lang),
         result=result,
         result_summary=listing_presenters.result_summary(result),
         pagination=listing_presenters.pagination(result, page_url),
         ignored_message=_ignored_message(params),
+        active_filters=active_filters,
+        remove_filter_text=_("Remove filter:") if active_filters else "",
+        clear_all_chip=len(active_filters) > 1,
         price_form=listing_presenters.price_range_form(priced, lang),
         sort_options=_sort_options(params.sort, search_params.SORTS),
-        cluster_options=[
-            {
-                "value": c.cluster.slug,
-                "label": localized(c.cluster, "name", lang),
-                "selected": c.cluster.slug == params.cluster,
-            }
-            for c in clusters
-        ],
-        village_options=[
-            {"value": v.village.slug, "label": v.village.name, "selected": v.village.slug == params.village}
-            for v in villages
-        ],
-        label_options=[
-            {
-                "value": label.code,
-                "label": localized(label, "name", lang),
-                "selected": label.code == params.label,
-            }
-            for label in labels
-        ],
+        cluster_options=cluster_options,
+        village_options=village_options,
+        label_options=label_options,
         # Shown only when nothing was found (the empty state's links): built only then.
-        suggested_clusters=presenters.cluster_links(clusters, lang) if not result.items else [],
-        suggested_villages=presenters.village_links(villages[:8], lang) if not result.items else [],
+        suggested_clusters=suggested_clusters,
+        suggested_villages=suggested_villages,
         clear_filters_url=url_for("storefront.search", **({"q": params.q} if params.q else {})),
         clear_all_url=url_for("storefront.search"),
         has_filters=params.has_filters,
+    )
+
+
+#: The empty search page suggests this many desa: those with the most products.
+SUGGESTED_VILLAGES = 8
+
+
+def _suggested_places(lang: str):
+    """The empty search page's links: the clusters and the desa with products to show (the most
+    first), never a place that would be empty too. The counts are the home page's, kept."""
+    clusters, villages = _places()
+    busiest = sorted((v for v in villages if v.product_count), key=lambda v: -v.product_count)
+    return (
+        presenters.cluster_links([c for c in clusters if c.product_count], lang),
+        presenters.village_links(busiest[:SUGGESTED_VILLAGES], lang),
     )

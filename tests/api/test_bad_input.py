@@ -166,3 +166,30 @@ def test_sql_in_q_is_just_words(client, session, world):
     session.commit()
     response = client.get("/api/v1/products", query_string={"q": "'; DROP TABLE products; --"})
     assert [item["id"] for item in response.get_json()["items"]] == [product.id]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/products/abc", "/api/v1/product/1"])
+def test_an_address_no_endpoint_answers_says_where_the_endpoints_are(client, world, path):
+    for lang, words in (("en", "There is no such address in the API"), ("id", "Alamat ini tidak ada di API")):
+        response = client.get(f"{path}?lang={lang}")
+        assert response.status_code == 404 and response.mimetype == "application/json", path
+        message = response.get_json()["error"]["message"]
+        assert (
+            message
+            == f"{words}. {'Its endpoints are listed at' if lang == 'en' else 'Daftar endpoint-nya ada di'} http://localhost/api/v1/."
+        )
+        assert "requested URL" not in message
+
+
+def test_a_write_is_told_which_methods_the_api_answers(client, world):
+    response = client.post("/api/v1/products?lang=en")
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.get_json()["error"] == {
+        "status": 405,
+        "message": "The API answers only GET, HEAD and OPTIONS requests.",
+    }
+
+
+def test_a_view_s_own_404_keeps_its_message(client, world):
+    message = client.get("/api/v1/products/999999?lang=en").get_json()["error"]["message"]
+    assert "no such address" not in message

@@ -81,3 +81,28 @@ def test_without_public_products_the_single_product_example_is_left_out(client, 
 def test_every_page_links_to_the_open_data_page_not_the_raw_document(client, world):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/open-data"' in html and 'href="/api/v1/openapi.json"' not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases"),
+    [
+        (
+            "en",
+            (
+                "Without it: relevance (best match) when q has words, newest otherwise.",
+                "next and prev, the addresses of the neighbouring pages (null at either end)",
+                "A malformed parameter is answered with 400",
+                "Price range in whole rupiah, whatever currency is asked for.",
+            ),
+        ),
+        ("id", ("bila q berisi kata, selain itu newest", "dijawab dengan 400", "apa pun currency")),
+    ],
+)
+def test_the_open_data_page_says_the_default_order_the_answer_and_the_errors(client, product, lang, phrases):
+    html = client.get(f"/open-data?lang={lang}").get_data(as_text=True).replace("&#39;", "'")
+    for phrase in phrases:
+        assert phrase in html, phrase
+    # What it says of the answer holds.
+    body = client.get("/api/v1/products?per_page=1").get_json()
+    assert {"items", "total", "page", "pages", "per_page", "next", "prev", "total_capped"} == set(body)
+    assert body["prev"] is None

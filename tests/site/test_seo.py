@@ -144,3 +144,12 @@ def test_sitemap_query_count_does_not_grow_with_the_catalogue(client, session, w
 
 def test_robots_points_to_the_sitemap(client, app):
     assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+
+
+def test_the_open_data_page_is_found_in_both_languages(client, world):
+    pages = client.get("/sitemaps/pages.xml").get_data(as_text=True)
+    assert "<loc>http://localhost/open-data</loc>" in pages
+    assert "<loc>http://localhost/open-data?lang=en</loc>" in pages
+    html = client.get("/open-data?lang=en").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://localhost/open-data?lang=en">' in html
+    assert 'hreflang="id" href="http://localhost/open-data"' in html
