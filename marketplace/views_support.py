@@ -174,7 +174,12 @@ CSV_CHUNK_CHARS = 64 * 1024
 
 
 def csv_chunks(
-    header: Sequence | None, rows: Iterable[Sequence], *, lineterminator: str = "\r\n", prefix: str = ""
+    header: Sequence | None,
+    rows: Iterable[Sequence],
+    *,
+    lineterminator: str = "\r\n",
+    prefix: str = "",
+    delimiter: str = ",",
 ) -> Iterator[str]:
     """The CSV text of `header` and `rows` in pieces of about CSV_CHUNK_CHARS: what the download
     holds at once is one piece and the rows the caller reads at a time, not the whole file.
@@ -183,7 +188,7 @@ def csv_chunks(
     browser shows it) while the rows' first query runs."""
     out = io.StringIO()
     out.write(prefix)
-    writer = csv.writer(out, lineterminator=lineterminator)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     if header is not None:
         writer.writerow(header)
         yield out.getvalue()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from marketplace.spreadsheets import safe_cell, unquote_cell
+from marketplace.spreadsheets import csv_style, safe_cell, unquote_cell
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1", "-3", "@SUM(A1)", "\tx", "\rx"])
@@ -16,3 +16,21 @@ def test_plain_cells_are_unchanged(value):
     expected = "" if value is None else str(value)
     assert safe_cell(value) == expected
     assert unquote_cell(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "lang, delimiter, cells",
+    [
+        ("id", ";", ["4,5", "33,3", "1250000", ""]),  # as Excel and LibreOffice set to Indonesian read
+        ("en", ",", ["4.5", "33.3", "1250000", ""]),
+    ],
+)
+def test_a_csv_is_written_the_way_the_readers_spreadsheet_reads_it(lang, delimiter, cells):
+    style = csv_style(lang)
+    assert style.delimiter == delimiter
+    assert [
+        style.number("4.50", 1),
+        style.number("33.3333", 1),
+        style.number(1250000),
+        style.number(None),
+    ] == cells

@@ -1,12 +1,13 @@
-"""Audit entries as a person reads them: Jakarta times, role names, "before → after" per field."""
+"""Audit entries as a person reads them: Jakarta times, role names, what happened and each field's
+"before → after" in words (`audit.wording`); the CSV keeps the stored codes and JSON."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.audit import wording
 from marketplace.audit.models import ActorRole, AuditEntry
 from marketplace.spreadsheets import FORMULA_STARTS, safe_cell
 from marketplace.timezones import JAKARTA, jakarta_time
@@ -25,30 +26,15 @@ def role_label(role: ActorRole | str) -> str:
     return str(ROLE_LABELS.get(role, role or EMPTY))
 
 
-def value_text(value: Any) -> str:
-    """One stored value as text: empty → "—", lists and mappings as compact JSON."""
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, bool):
-        return str(_l("yes")) if value else str(_l("no"))
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def changes(entry: AuditEntry) -> list[dict[str, str]]:
-    """The fields an entry touched, each with its value before and after."""
-    before = entry.before if isinstance(entry.before, dict) else {}
-    after = entry.after if isinstance(entry.after, dict) else {}
-    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return [
-        {"field": key, "before": value_text(before.get(key)), "after": value_text(after.get(key))}
-        for key in keys
-    ]
+def changes(entry: AuditEntry, lang: str) -> list[dict[str, str]]:
+    """The fields an entry touched, named in the reader's language, each with its value before and
+    after in words (`wording.changes`)."""
+    return wording.changes(entry.before, entry.after, lang, target_type=entry.target_type)
 
 
 def target_text(entry: AuditEntry) -> str:
-    parts = [entry.target_type]
+    """The record: its kind in words, its id and the handle kept at the time ("Product #12 Batik")."""
+    parts = [wording.target_type_text(entry.target_type)]
     if entry.target_id is not None:
         parts.append(f"#{entry.target_id}")
     if entry.target_label:
@@ -67,9 +53,10 @@ def entry_row(entry: AuditEntry, shop: str, lang: str, *, name_curators: bool = 
         "who": who,
         "role": role_label(entry.actor_role),
         "action": entry.action,
+        "action_text": wording.action_text(entry.action),
         "target": target_text(entry),
         "shop": shop,
-        "changes": changes(entry),
+        "changes": changes(entry, lang),
         "note": entry.note,
     }
 

@@ -12,11 +12,12 @@ from flask_login import current_user
 from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.accounts.models import ActorRole
-from marketplace.audit import presenters, services
+from marketplace.audit import presenters, services, wording
 from marketplace.audit import seller_history as seller_history_presenter
 from marketplace.audit.forms import AuditFilterForm
 from marketplace.extensions import db
 from marketplace.i18n import current_language
+from marketplace.spreadsheets import BOM, csv_style
 from marketplace.views_support import csv_chunks, streamed_csv
 
 bp = Blueprint("audit", __name__)
@@ -71,7 +72,9 @@ def log():
     form, filters = _filters()
     args = _filter_args()
     if filters is None:
-        return render_template("audit/log.html", form=form, rows=[], older="", newest="", csv_url=""), 400
+        return render_template(
+            "audit/log.html", form=form, rows=[], older="", newest="", csv_url="", **wording.suggestions()
+        ), 400
     before = _before_id()
     entries = services.list_entries(
         db.session, filters=filters, before_id=before, limit=services.PAGE_SIZE + 1
@@ -84,6 +87,7 @@ def log():
         older=older,
         newest=url_for("audit.log", **args) if before else "",
         csv_url=url_for("audit.log_csv", **args),
+        **wording.suggestions(),
     )
 
 
@@ -95,7 +99,10 @@ def log_csv():
         return Response(_("The filters are not valid."), status=400, mimetype="text/plain")
     entries = services.iter_entries(db.session, filters=filters)
     rows = map(presenters.csv_cells, entries)
-    return streamed_csv(csv_chunks(presenters.CSV_HEADER, rows), "audit-log.csv")
+    # The reader's spreadsheet style (";" in Indonesian), UTF-8 with a BOM, as every console CSV.
+    style = csv_style(current_language())
+    chunks = csv_chunks(presenters.CSV_HEADER, rows, prefix=BOM, delimiter=style.delimiter)
+    return streamed_csv(chunks, "audit-log.csv")
 
 
 # ---------------------------------------------------------------------------------------------

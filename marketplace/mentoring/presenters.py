@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.mentoring.models import MentoringKind, MentoringNote
-from marketplace.mentoring.services import SellerVisit
+from marketplace.mentoring.services import FollowUp, SellerVisit
 from marketplace.timezones import jakarta_time
 
 KIND_LABELS = {MentoringKind.NOTE: _l("Note"), MentoringKind.VISIT: _l("Visit")}
@@ -45,4 +45,22 @@ def present_visit_due(row: SellerVisit, *, lang: str) -> dict:
         "village": row.village,
         "village_url": url_for("mentoring.index", village=row.village_slug),
         "last_visit": day(row.last_visit, lang) or _("never"),
+    }
+
+
+#: Characters of the note shown beside a follow-up.
+FOLLOW_UP_EXCERPT = 120
+
+
+def present_follow_up(row: FollowUp, *, today: date, lang: str) -> dict:
+    body = " ".join(row.body.split())
+    return {
+        "seller": row.seller,
+        "seller_url": url_for("mentoring.seller_log", seller_id=row.seller_id),
+        "village": row.village,
+        "village_url": url_for("mentoring.index", village=row.village_slug),
+        "day": day(row.follow_up_on, lang),
+        "day_iso": row.follow_up_on.isoformat(),
+        "overdue": row.follow_up_on < today,
+        "note": body if len(body) <= FOLLOW_UP_EXCERPT else body[: FOLLOW_UP_EXCERPT - 1] + "…",
     }

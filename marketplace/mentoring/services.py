@@ -172,6 +172,59 @@ def sellers_needing_visit(
     ]
 
 
+#: Follow-ups due within this many days are listed with the overdue ones.
+FOLLOW_UP_WITHIN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    seller_id: int
+    seller: str
+    village: str
+    village_slug: str
+    follow_up_on: date
+    body: str
+
+
+def follow_ups_due(
+    session: Session,
+    *,
+    today: date,
+    village_id: Optional[int] = None,
+    within_days: int = FOLLOW_UP_WITHIN_DAYS,
+    limit: int = NEEDS_VISIT_LIMIT,
+) -> list[FollowUp]:
+    """Sellers whose latest note asks to check on them again by `today + within_days` (overdue
+    ones first): a later note for the seller, the follow-up itself, takes them off. One query."""
+    ranked = sa.select(
+        MentoringNote.seller_id,
+        MentoringNote.follow_up_on,
+        MentoringNote.body,
+        sa.func.row_number()
+        .over(
+            partition_by=MentoringNote.seller_id,
+            order_by=(MentoringNote.visited_on.desc(), MentoringNote.id.desc()),
+        )
+        .label("newest"),
+    ).subquery("ranked")
+    stmt = (
+        sa.select(Seller.id, Seller.name, Region.name.label("village"), Region.slug, ranked.c.follow_up_on,
+                  ranked.c.body)
+        .join(ranked, ranked.c.seller_id == Seller.id)
+        .join(Region, Region.id == Seller.village_id)
+        .where(
+            ranked.c.newest == 1,
+            ranked.c.follow_up_on.is_not(None),
+            ranked.c.follow_up_on <= today + timedelta(days=within_days),
+        )
+        .order_by(ranked.c.follow_up_on, Seller.name, Seller.id)
+        .limit(limit)
+    )  # fmt: skip
+    if village_id is not None:
+        stmt = stmt.where(Seller.village_id == village_id)
+    return [FollowUp(*row) for row in session.execute(stmt)]
+
+
 def list_villages(session: Session) -> list[Region]:
     return list(
         session.scalars(sa.select(Region).where(Region.kind == RegionKind.DESA).order_by(Region.name))

@@ -41,6 +41,7 @@ def index():
     village_id = village.id if village else None
     notes = services.list_notes(db.session, village_id=village_id, seller_id=seller.id if seller else None)
     due = services.sellers_needing_visit(db.session, today=today, village_id=village_id)
+    follow_ups = services.follow_ups_due(db.session, today=today, village_id=village_id)
     villages = [
         {"slug": v.slug, "name": v.name, "selected": village is not None and v.id == village.id}
         for v in services.list_villages(db.session)
@@ -49,6 +50,8 @@ def index():
         "mentoring/index.html",
         notes=[presenters.present_note(note, lang=lang) for note in notes],
         due=[presenters.present_visit_due(row, lang=lang) for row in due],
+        follow_ups=[presenters.present_follow_up(row, today=today, lang=lang) for row in follow_ups],
+        follow_up_days=services.FOLLOW_UP_WITHIN_DAYS,
         villages=villages,
         village=village,
         seller=seller,

@@ -121,7 +121,7 @@ def bar_chart(
     for index, bar in enumerate(bars):
         y = top + row_h * index
         bar_w = plot_w * bar.value / maximum
-        parts.append(_text(label_w - 8, y + row_h * 0.65, _shorten(bar.label, 30), "tick", "end"))
+        parts.append(_text(label_w - 8, y + row_h * 0.65, _shorten(bar.label, 28), "tick", "end"))
         parts.append(
             f'<rect class="bar" x="{label_w}" y="{y + 4:.1f}" width="{bar_w:.1f}" height="{row_h - 8}">'
             f"<title>{escape(bar.label)}: {escape(bar.value_text)}</title></rect>"

@@ -67,13 +67,17 @@ class Filters:
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
-    """30d / 90d: that many days ending today; 12m: this month and the eleven before it."""
+    """30d / 90d: that many days ending today; 12m: the twelve months ending today, from the day
+    after today's date a year ago (on 7 December 2026: 8 December 2025 to 7 December 2026), as
+    "Last 12 months" says; the months chart shows the two part months at its ends as such."""
     if preset == "30d":
         return today - timedelta(days=29), today
     if preset == "90d":
         return today - timedelta(days=89), today
-    months_back = today.year * 12 + today.month - 1 - 11
-    return date(months_back // 12, months_back % 12 + 1, 1), today
+    # 29 February has no date a year before: the year back ends on 28 February.
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    year_ago = today.replace(year=today.year - 1, day=day)
+    return year_ago + timedelta(days=1), today
 
 
 def _parse_day(raw: str) -> Optional[date]:

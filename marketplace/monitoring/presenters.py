@@ -1,16 +1,17 @@
 """Monitoring figures turned into what the dashboard shows: charts, table cells, CSV rows.
 
 A figure's table and its CSV come from the same columns, so they always hold the same numbers:
-the table formats them (rupiah, Jakarta dates), the CSV keeps plain integers and ISO dates.
+the table formats them (rupiah, Jakarta dates), the CSV keeps plain integers and ISO dates, in the
+reader's spreadsheet style (`spreadsheets.csv_style`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -23,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.money import money_text
 from marketplace.monitoring import charts
 from marketplace.monitoring.filters import LIST_LIMIT, PRESETS, UNKNOWN, Filters
-from marketplace.spreadsheets import safe_cell
+from marketplace.spreadsheets import BOM, CsvStyle, csv_style, safe_cell
 from marketplace.timezones import JAKARTA
 
 
@@ -57,9 +58,17 @@ def _level_name(row: dict, lang: str) -> str:
 
 SEGMENT_LABELS = {
     "domestic": _l("Domestic (within Indonesia)"),
+    "international": _l("International (shipped abroad)"),
+    "new": _l("New buyers (first order in this range)"),
+    "repeat": _l("Returning buyers (ordered before this range)"),
+}
+
+#: The buyer groups' bars: the table beside the chart says what each means.
+SEGMENT_SHORT_LABELS = {
+    "domestic": _l("Domestic"),
     "international": _l("International"),
     "new": _l("New buyers"),
-    "repeat": _l("Repeat buyers"),
+    "repeat": _l("Returning buyers"),
 }
 
 STAGE_LABELS = {
@@ -141,7 +150,8 @@ FIGURE_SPECS: dict[str, FigureSpec] = {
         lambda row, lang: {"label": str(SEGMENT_LABELS[row["segment"]])},
         description=_l(
             "A buyer is an account, or an e-mail address for guests. New buyers placed their "
-            "first paid order on the market in this range."
+            "first paid order on the market in this range; returning buyers had ordered before it. "
+            "Domestic and international: where the orders were shipped."
         ),
     ),
     "top-products": FigureSpec(
@@ -253,11 +263,13 @@ def _display(value: Any, kind: str, lang: str) -> str:
     return str(value)
 
 
-def _raw(value: Any, kind: str) -> Any:
+def _raw(value: Any, kind: str, style: CsvStyle) -> Any:
     if value is None:
         return ""
     if kind in ("idr", "int"):
         return int(value)
+    if kind == "decimal":
+        return style.number(value, 1)
     if kind == "date":
         return value.isoformat()
     return safe_cell(value)  # titles and names are typed by sellers
@@ -268,14 +280,18 @@ def _values(key: str, row: dict, lang: str) -> dict:
 
 
 def figure_csv(key: str, rows: list[dict], *, lang: str) -> str:
-    """The figure's table as CSV: header row, then plain numbers (IDR in whole rupiah)."""
+    """The figure's table as CSV for a spreadsheet in the reader's language (`csv_style`: ";" and
+    "4,5" in Indonesian, "," and "4.5" in English), UTF-8 with a BOM: header row, then plain
+    numbers (IDR in whole rupiah, no grouping), ISO days."""
     spec = FIGURE_SPECS[key]
+    style = csv_style(lang)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
     writer.writerow([str(column.header) for column in spec.columns])
     for row in rows:
         values = _values(key, row, lang)
-        writer.writerow([_raw(values.get(column.key), column.kind) for column in spec.columns])
+        writer.writerow([_raw(values.get(column.key), column.kind, style) for column in spec.columns])
     return out.getvalue()
 
 
@@ -288,11 +304,12 @@ def _chart(key: str, rows: list[dict], lang: str, title: str) -> Any:
     for row in rows:
         values = _values(key, row, lang)
         label_key = spec.columns[0].key
-        label = (
-            _month_label(values[label_key], lang)
-            if spec.columns[0].kind == "month"
-            else str(values[label_key])
-        )
+        if spec.columns[0].kind == "month":
+            label = _month_label(values[label_key], lang)
+        elif key == "buyers":
+            label = str(SEGMENT_SHORT_LABELS[row["segment"]])
+        else:
+            label = str(values[label_key])
         bars.append(charts.Bar(label, int(values[value_key]), _display(values[value_key], kind, lang)))
     description = _(
         "%(title)s: %(measure)s. The numbers are in the table next to the chart.", title=title, measure=header
@@ -318,10 +335,32 @@ def _chart(key: str, rows: list[dict], lang: str, title: str) -> Any:
     )
 
 
+def part_months(filters: Filters, lang: str) -> dict[str, str]:
+    """{month key: which of its days count} for the range's first and last months when the range
+    holds only some of their days ("from 8 Dec", "to 7 Dec", "8–20 Feb"), so a short bar of the
+    months figure is read as a part month, not as a bad month."""
+    start, end = filters.start, filters.end
+    first, last = start.strftime("%Y-%m"), end.strftime("%Y-%m")
+    starts_late = start.day != 1
+    ends_early = (end + timedelta(days=1)).day != 1
+    day = lambda value: format_date(value, "d MMM", locale=lang)  # noqa: E731
+    if first == last:
+        if starts_late or ends_early:
+            return {first: _("%(first)s to %(last)s", first=day(start), last=day(end))}
+        return {}
+    found = {}
+    if starts_late:
+        found[first] = _("from %(day)s", day=day(start))
+    if ends_early:
+        found[last] = _("to %(day)s", day=day(end))
+    return found
+
+
 def present_figure(key: str, rows: list[dict], filters: Filters, *, lang: str) -> dict:
     """A figure for the template: title, optional chart, table headers and cells, CSV link."""
     spec = FIGURE_SPECS[key]
     title = str(spec.title)
+    parts = part_months(filters, lang) if key == "months" else {}
     table_rows = []
     for row in rows:
         values = _values(key, row, lang)
@@ -329,7 +368,12 @@ def present_figure(key: str, rows: list[dict], filters: Filters, *, lang: str) -
         table_rows.append(
             [
                 {
-                    "text": _display(values.get(column.key), column.kind, lang),
+                    "text": _display(values.get(column.key), column.kind, lang)
+                    + (
+                        f" ({parts[row['month']]})"
+                        if column.kind == "month" and row["month"] in parts
+                        else ""
+                    ),
                     "href": links.get(column.key),
                     "numeric": column.kind in ("int", "idr", "decimal"),
                 }
@@ -356,16 +400,21 @@ def present_figure(key: str, rows: list[dict], filters: Filters, *, lang: str) -
 PRESET_LABELS = {"30d": _l("Last 30 days"), "90d": _l("Last 90 days"), "12m": _l("Last 12 months")}
 
 
-def present_filters(filters: Filters, options: dict, *, lang: str) -> dict:
-    """The filter form's values, choices and the preset links (which keep village and cluster)."""
+def present_filters(filters: Filters, options: dict, *, lang: str, typed: Optional[Mapping] = None) -> dict:
+    """The filter form's values, choices and the preset links (which keep village and cluster).
+    `typed`: the query of filters that could not be used; the date fields show what was typed
+    there (to correct it), not the default range the page fell back to."""
     keep = {}
     if filters.village_slug:
         keep["village"] = filters.village_slug
     if filters.cluster_slug:
         keep["cluster"] = filters.cluster_slug
+    start, end = filters.start.isoformat(), filters.end.isoformat()
+    if typed is not None and (typed.get("from") or typed.get("to")):
+        start, end = (str(typed.get(name) or "").strip()[:20] for name in ("from", "to"))
     return {
-        "start": filters.start.isoformat(),
-        "end": filters.end.isoformat(),
+        "start": start,
+        "end": end,
         "range_text": _(
             "%(start)s to %(end)s (Jakarta time)",
             start=format_date(filters.start, "d MMM y", locale=lang),
@@ -375,7 +424,7 @@ def present_filters(filters: Filters, options: dict, *, lang: str) -> dict:
             {
                 "label": str(PRESET_LABELS[preset]),
                 "url": url_for("monitoring.dashboard", preset=preset, **keep),
-                "current": filters.preset == preset,
+                "current": typed is None and filters.preset == preset,
             }
             for preset in PRESETS
         ],

@@ -206,12 +206,8 @@ def buyers(session: Session, filters: Filters, *, today: date, now: datetime) ->
     ]
 
 
-def _whole_months(start: date, end: date) -> tuple[date, date] | None:
-    """The first days of the first and last whole Jakarta months inside `start..end`, if any."""
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    after_end = end + timedelta(days=1)
-    last = (after_end.replace(day=1) - timedelta(days=1)).replace(day=1)  # the month before end+1's
-    return (first, last) if first <= last else None
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _running_at(month: date, sign: int) -> list[sa.Select]:
@@ -229,35 +225,56 @@ def _running_at(month: date, sign: int) -> list[sa.Select]:
     ]
 
 
-def _product_sums_of_range(filters: Filters) -> sa.Subquery:
-    """(product_id, seller_id, orders, units, sales_idr) rows whose sums per product cover the range
-    exactly: its whole months as the running totals through its last whole month minus those
-    through the month before (SalesMonthRunning: a product's row or two however many months, no
-    join: the caller groups by product), the days of its partial months from SalesDayProduct."""
+def _days(lo: date, hi: date, sign: int) -> sa.Select:
+    """SalesDayProduct rows of the Jakarta days `lo..hi`, times `sign`."""
     days = SalesDayProduct
+    return sa.select(
+        days.product_id,
+        days.seller_id,
+        *((sign * getattr(days, name)).label(name) for name in ("orders", "units", "sales_idr")),
+    ).where(days.day >= lo, days.day <= hi)
 
-    def picked_days(lo: date, hi: date) -> sa.Select:
-        return sa.select(days.product_id, days.seller_id, days.orders, days.units, days.sales_idr).where(
-            days.day >= lo, days.day <= hi
-        )
 
-    whole = _whole_months(filters.start, filters.end)
-    if whole is None:
-        parts = [picked_days(filters.start, filters.end)]
+def _day_count(lo: date, hi: date, today: date) -> int:
+    """Days of `lo..hi` that can hold sales (none after today): what reading them costs."""
+    return max(0, (min(hi, today) - lo).days + 1)
+
+
+def _product_sums_of_range(filters: Filters, today: date) -> sa.Subquery:
+    """(product_id, seller_id, orders, units, sales_idr) rows whose sums per product cover the range
+    exactly, reading as few rows as it can: whole months as the running totals through the last
+    month minus those through the month before the first (SalesMonthRunning: a row or two per
+    product however many months, no join: the caller groups by product), and each part month at
+    either end from SalesDayProduct: either its days inside the range added, or the whole month
+    counted and its days outside taken away, whichever reads fewer days (the twelve months ending
+    today take away the first days of a year ago's month, and read nothing of this month's)."""
+    start, end = filters.start, filters.end
+    first_month, last_month = start.replace(day=1), end.replace(day=1)
+    before = (first_month, start - timedelta(days=1))  # the start month's days outside the range
+    after = (end + timedelta(days=1), _month_end(end))  # the end month's days outside the range
+    parts: list[sa.Select] = []
+    if first_month == last_month:
+        if _day_count(start, end, today) <= _day_count(*before, today) + _day_count(*after, today):
+            return _days(start, end, 1).subquery("range_sums")
     else:
-        first, last = whole
-        after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
-        parts = [*_running_at(last, 1), *_running_at((first - timedelta(days=1)).replace(day=1), -1)]
-        if filters.start < first:
-            parts.append(picked_days(filters.start, first - timedelta(days=1)))
-        if after_last <= filters.end:
-            parts.append(picked_days(after_last, filters.end))
+        if _day_count(start, _month_end(start), today) <= _day_count(*before, today):
+            parts.append(_days(start, _month_end(start), 1))
+            first_month, before = _month_end(start) + timedelta(days=1), None
+        if _day_count(last_month, end, today) <= _day_count(*after, today):
+            parts.append(_days(last_month, end, 1))
+            last_month, after = (last_month - timedelta(days=1)).replace(day=1), None
+    for outside in (before, after):
+        if outside is not None and outside[0] <= outside[1]:
+            parts.append(_days(*outside, -1))
+    if first_month <= last_month:
+        before_first = (first_month - timedelta(days=1)).replace(day=1)
+        parts += [*_running_at(last_month, 1), *_running_at(before_first, -1)]
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("range_sums")
 
 
 def top_products(session: Session, filters: Filters, *, today: date, now: datetime) -> list[dict]:
     """The best-selling products of the range by revenue (then units); deleted products grouped."""
-    sums = _product_sums_of_range(filters)
+    sums = _product_sums_of_range(filters, today)
     stmt = sa.select(
         sums.c.product_id,
         sa.func.sum(sums.c.units).label("units"),

@@ -20,7 +20,8 @@ def dashboard():
     lang = current_language()
     now = utcnow()
     filters, errors = services.parse_filters(db.session, request.args, today=jakarta_date(now))
-    form = presenters.present_filters(filters, services.filter_options(db.session), lang=lang)
+    typed = request.args if errors else None
+    form = presenters.present_filters(filters, services.filter_options(db.session), lang=lang, typed=typed)
     if errors:
         # Show the form with what was wrong; no figures for filters nobody asked for.
         return render_template("monitoring/dashboard.html", form=form, errors=errors, page=None), 400

@@ -43,6 +43,12 @@ def format_value(metric: str, value) -> str:
     return format_decimal(int(value))
 
 
+def metric_header(metric: str) -> str:
+    """A measure's column in the CSV: its name, and "(%)" for a percentage."""
+    spec = METRICS[metric]
+    return f"{spec.label} (%)" if spec.unit == PERCENT else str(spec.label)
+
+
 def format_target(metric: str, threshold) -> str:
     spec = METRICS.get(metric)
     number = format_decimal(Decimal(threshold).normalize())

@@ -17,6 +17,7 @@ from marketplace.i18n import current_language, localized
 from marketplace.naikkelas import presenters, services
 from marketplace.naikkelas.forms import ActionForm, CriterionForm, LevelForm, ThresholdForm
 from marketplace.seller.models import Seller, SellerStatus
+from marketplace.spreadsheets import BOM, csv_style, safe_cell
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -116,21 +117,32 @@ def levels():
 @bp.get("/curator/naik-kelas/sellers.csv")
 @curator_required
 def sellers_csv():
+    """Every approved shop's level and measures, for a spreadsheet in the reader's language:
+    named columns (percentages marked "%"), ";" and "87,5" in Indonesian, UTF-8 with a BOM."""
     lang = current_language()
-    levels, sellers, metrics, cards = _sellers_by_level(lang)
+    style = csv_style(lang)
+    _levels, sellers, metrics, cards = _sellers_by_level(lang)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=style.delimiter, lineterminator="\r\n")
     codes = list(services.METRICS)
-    writer.writerow(["seller_id", "slug", "name", "level_code", "level", *codes])
+    writer.writerow(
+        [_("Shop id"), _("Shop"), _("Level code"), _("Level")]
+        + [presenters.metric_header(code) for code in codes]
+    )
     for s in sellers:
         level = cards[s.id].level
         values = metrics[s.id]
         writer.writerow(
-            [s.id, s.slug, s.name, level.code if level else "", presenters.level_name(level, lang)]
-            + ["" if values[c] is None else str(values[c]) for c in codes]
+            [
+                s.id,
+                safe_cell(s.name),
+                level.code if level else "",
+                safe_cell(presenters.level_name(level, lang)),
+            ]
+            + [style.number(values[c]) for c in codes]
         )
     return Response(
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        (BOM + out.getvalue()).encode("utf-8"),
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": 'attachment; filename="naik-kelas.csv"',

@@ -70,6 +70,11 @@ def entries(session, world, facilitators):
     return made
 
 
+def _entries(response) -> str:
+    """The page from its table of entries on (the filter form above suggests every action)."""
+    return response.get_data(as_text=True).partition('<table class="audit')[2]
+
+
 def _ids(session, **filters):
     return [e.id for e, _shop in services.list_entries(session, filters=AuditFilter(**filters))]
 
@@ -97,17 +102,18 @@ def test_the_page_filters_and_pages_with_a_bounded_number_of_queries(
     curator = log_in(app.test_client(), world.curator.email)
     page = curator.get(f"/curator/audit?action=product&seller_id={world.seller_a.id}")
     assert page.status_code == 200
-    html = page.get_data(as_text=True)
+    html = _entries(page)
     assert "product.update" in html and "pendamping@example.test" in html
-    assert "85000 → 90000" in html
+    assert "<strong>Price</strong>: Rp85,000 → Rp90,000" in html.replace("\xa0", "")
+    assert "Product changed" in html and "price_minor" not in html
     assert "seller.approve" not in html and "product.reject" not in html and "rate.change" not in html
 
     monkeypatch.setattr(services, "PAGE_SIZE", 2)
-    first = curator.get("/curator/audit").get_data(as_text=True)
+    first = _entries(curator.get("/curator/audit"))
     assert "rate.change" in first and "product.update" in first and "seller.approve" not in first
     older = f"/curator/audit?before={entries['edit'].id}"
     assert older.replace("?", "?") in first.replace("&amp;", "&")
-    second = curator.get(older).get_data(as_text=True)
+    second = _entries(curator.get(older))
     assert "product.reject" in second and "seller.approve" in second and "rate.change" not in second
 
     def queries(count):
@@ -139,17 +145,25 @@ def test_csv_holds_the_filtered_rows(app, world, entries):
     response = curator.get("/curator/audit.csv?role=curator&action=product")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     assert [r["action"] for r in rows] == ["product.reject"]
     row = rows[0]
     assert row["actor"] == "curator@example.test" and row["role"] == "curator"
     assert row["shop"] == "Batik Budi"
     assert row["created_at_jakarta"] == "2026-11-03 00:30"
     assert row["note"].startswith("'=")  # never a live formula in a spreadsheet
-    everything = list(csv.DictReader(io.StringIO(curator.get("/curator/audit.csv").get_data(as_text=True))))
+    everything = list(
+        csv.DictReader(io.StringIO(curator.get("/curator/audit.csv").get_data(as_text=True)[1:]))
+    )
     assert len(everything) == 4
     approve = next(r for r in everything if r["action"] == "seller.approve")
     assert approve["before"] == '{"status": "pending"}' and approve["after"] == '{"status": "approved"}'
+    # In Indonesian, cells are split by ";" as Excel and LibreOffice set to Indonesian expect.
+    indonesian = log_in(app.test_client(), world.curator.email, lang="id").get("/curator/audit.csv")
+    text = indonesian.get_data(as_text=True)
+    assert text.startswith("\ufeffid;created_at_utc;")
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    assert len(rows) == 4 and {r["action"] for r in rows} >= {"seller.approve", "rate.change"}
 
 
 @pytest.mark.parametrize("url", ["/curator/audit", "/curator/audit.csv"])
@@ -211,6 +225,7 @@ def test_csv_is_streamed_with_the_rows_the_whole_file_had(app, world, entries, m
     assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
     with app.test_request_context():
         whole = io.StringIO()
+        whole.write("\ufeff")  # UTF-8 for Excel
         writer = csv.writer(whole)
         writer.writerow(audit_presenters.CSV_HEADER)
         for entry, shop in audit_services.list_entries(db.session, limit=audit_services.CSV_LIMIT):

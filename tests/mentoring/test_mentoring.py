@@ -199,3 +199,51 @@ def test_the_log_runs_the_same_queries_for_few_or_many_notes(app, session, world
         assert client.get("/curator/mentoring").status_code == 200
         assert client.get(f"/curator/sellers/{world.s1.id}/mentoring").status_code == 200
     assert few.count == many.count
+
+
+def test_follow_ups_due_until_a_later_note(app, session, world):
+    def add(seller, day, follow_up=None, body="Checked."):
+        services.add_note(
+            session, seller=seller, author=world.curator, kind="visit", visited_on=day, body=body,
+            follow_up_on=follow_up, today=TODAY,
+        )  # fmt: skip
+
+    add(world.s1, date(2026, 3, 1), date(2026, 4, 1), "Bring the label forms.")  # overdue
+    add(world.s2, date(2026, 4, 10), date(2026, 4, 25), "Photograph the snacks.")  # within 14 days
+    add(world.s3, date(2026, 4, 10), date(2026, 6, 1))  # too far ahead
+    session.commit()
+    due = services.follow_ups_due(session, today=TODAY)
+    assert [(row.seller, row.follow_up_on) for row in due] == [
+        ("Batik Sri", date(2026, 4, 1)),
+        ("Dapur Kabat", date(2026, 4, 25)),
+    ]
+    assert [
+        row.seller for row in services.follow_ups_due(session, today=TODAY, village_id=world.kabat.id)
+    ] == ["Dapur Kabat"]
+    add(world.s1, date(2026, 4, 12))  # the follow-up happened: Batik Sri leaves the list
+    session.commit()
+    assert [row.seller for row in services.follow_ups_due(session, today=TODAY)] == ["Dapur Kabat"]
+
+    client = log_in(app.test_client(), "curator@example.test", lang="id")
+    html = client.get("/curator/mentoring").get_data(as_text=True)
+    assert "Tindak lanjut yang jatuh tempo" in html and "Photograph the snacks." in html
+
+
+def test_a_refused_note_is_named_at_the_top_and_keeps_what_was_typed(app, session, world):
+    client = log_in(app.test_client(), "curator@example.test")
+    response = client.post(
+        f"/curator/sellers/{world.s1.id}/mentoring",
+        data={
+            "kind": "visit",
+            "visited_on": "2026-04-10",
+            "body": "Typed on a phone.",
+            "follow_up_on": "2026-04-01",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Please correct the fields marked below." in summary and 'href="#follow_up_on"' in summary
+    assert "The follow-up cannot be before the day of the note." in summary
+    assert html.index('id="error-summary"') < html.index('name="body"')
+    assert "Typed on a phone." in html

@@ -36,9 +36,9 @@ def app(app):
     return app
 
 
-def log_in(client, email: str):
-    """Log in without the form (tests/accounts test it), pages in English."""
-    return logged_in_as_email(client, email, lang="en")
+def log_in(client, email: str, lang: str = "en"):
+    """Log in without the form (tests/accounts test it), pages in English unless `lang`."""
+    return logged_in_as_email(client, email, lang=lang)
 
 
 def utc(*args) -> datetime:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from marketplace.monitoring import services
+from marketplace.monitoring.filters import preset_range
+from marketplace.monitoring.presenters import part_months, present_figure
 from marketplace.monitoring.services import Filters
 from marketplace.types import utcnow
 
@@ -181,7 +184,9 @@ def test_bad_filters_are_reported(session, world, args, errors):
 def test_presets_and_default(session, world):
     today = date(2026, 4, 15)
     parse = lambda args: services.parse_filters(session, args, today=today)[0]  # noqa: E731
-    assert (parse({}).start, parse({}).end) == (date(2025, 5, 1), today)
+    # "Last 12 months", the default: twelve months ending today, not the months since May.
+    assert (parse({}).start, parse({}).end) == (date(2025, 4, 16), today)
+    assert parse({"preset": "12m"}).start == date(2025, 4, 16)
     assert parse({"preset": "30d"}).start == date(2026, 3, 17)
     assert parse({"preset": "90d"}).start == date(2026, 1, 16)
     chosen = parse({"from": "2026-01-01", "to": "2026-03-31", "village": "tambong", "cluster": "batik"})
@@ -191,3 +196,33 @@ def test_presets_and_default(session, world):
         world.tambong.id,
         world.batik.id,
     )
+
+
+@pytest.mark.parametrize(
+    "today, start",
+    [
+        (date(2026, 12, 7), date(2025, 12, 8)),  # in December: not 1 January, a whole year back
+        (date(2026, 1, 1), date(2025, 1, 2)),
+        (date(2026, 12, 31), date(2026, 1, 1)),  # the last day of a year: that calendar year
+        (date(2028, 2, 29), date(2027, 3, 1)),  # a leap day: 366 days
+        (date(2027, 3, 1), date(2026, 3, 2)),
+    ],
+)
+def test_twelve_months_are_the_year_ending_today(today, start):
+    assert preset_range("12m", today) == (start, today)
+    year_ago = start - timedelta(days=1)
+    assert (year_ago.month, year_ago.year) == (today.month, today.year - 1) or today == date(2028, 2, 29)
+
+
+def test_part_months_are_named_in_the_months_table(app, session, world):
+    filters = Filters(date(2025, 12, 8), date(2026, 12, 7))
+    with app.test_request_context(), force_locale("en"):
+        table = present_figure("months", figure(session, "months", filters), filters, lang="en")
+        firsts = [row[0]["text"] for row in table["rows"]]
+        assert len(firsts) == 13
+        assert firsts[0] == "December 2025 (from 8 Dec)" and firsts[-1] == "December 2026 (to 7 Dec)"
+        assert firsts[1] == "January 2026"
+        assert part_months(Filters(date(2026, 1, 1), date(2026, 3, 31)), "en") == {}
+    with app.test_request_context(), force_locale("id"):
+        inside = Filters(date(2026, 2, 2), date(2026, 2, 20))
+        assert part_months(inside, "id") == {"2026-02": "2 Feb sampai 20 Feb"}

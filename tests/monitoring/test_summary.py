@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from marketplace.monitoring import services, summary
+from marketplace.monitoring.filters import preset_range
 from marketplace.monitoring.models import (
     SalesBuyer,
     SalesDayBuyer,
@@ -118,6 +119,13 @@ def assert_summary_matches_the_lines(session, world, half: int = 0) -> None:
         # month, and starting on a buyer's later day (distinct buyers: the links to earlier days)
         (date(2026, 1, 15), date(2026, 3, 3)),
         (date(2026, 2, 2), date(2026, 2, 20)),
+        # top products' other choices: the days of a late-starting month added and an early-ending
+        # month's days taken away; two part months side by side; one month less its two ends; and
+        # the default "Last 12 months", which starts on a year ago's day
+        (date(2026, 1, 25), date(2026, 3, 28)),
+        (date(2026, 1, 25), date(2026, 2, 3)),
+        (date(2026, 2, 2), date(2026, 2, 26)),
+        preset_range("12m", today),
         (today - timedelta(days=1), today),
         (today, today),
     ]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marketplace.monitoring import presenters
 from marketplace.seller.models import SellerStatus
 from tests.factories import make_product, make_seller, make_user
 from tests.monitoring.conftest import log_in
@@ -17,10 +18,12 @@ from tests.monitoring.helpers import make_order
 RANGE = "from=2026-01-01&to=2026-03-31"
 
 
-def read_csv(response) -> list[list[str]]:
+def read_csv(response, delimiter: str = ",") -> list[list[str]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads the file as UTF-8 only with it
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
 @pytest.mark.parametrize(
@@ -134,3 +137,15 @@ def test_csv_cells_never_start_a_formula(app, world, session):
     client = log_in(app.test_client(), "curator@example.test")
     rows = read_csv(client.get(f"/curator/monitoring/top-products.csv?{RANGE}"))
     assert rows[1][0] == '\'=HYPERLINK("http://evil.test")'
+
+
+def test_csv_reads_right_in_an_indonesian_spreadsheet(app, world):
+    """ ";" between cells and a decimal comma, as Excel and LibreOffice set to Indonesian read a CSV;
+    whole rupiah without grouping, which every spreadsheet reads as the same number."""
+    client = log_in(app.test_client(), "curator@example.test", lang="id")
+    months = read_csv(client.get(f"/curator/monitoring/months.csv?{RANGE}"), delimiter=";")
+    assert months[0] == ["Bulan (WIB)", "Penjualan (IDR)", "Pesanan", "Unit"]
+    assert months[1] == ["2026-01", "225000", "2", "3"]
+    rows = [{"village": "tambong", "name": "Tambong", "average": "4.5", "reviews": 2}]
+    assert presenters.figure_csv("ratings-villages", rows, lang="id").splitlines()[1] == "Tambong;4,5;2"
+    assert presenters.figure_csv("ratings-villages", rows, lang="en").splitlines()[1] == "Tambong,4.5,2"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -207,8 +209,17 @@ def test_access_rules(app, session, shop):
     page = curator.get("/curator/naik-kelas").get_data(as_text=True)
     assert "Rotan Ani" in page and "Batik Budi" in page
     csv_text = curator.get("/curator/naik-kelas/sellers.csv").get_data().decode("utf-8")
-    assert csv_text.startswith("\ufeffseller_id,slug,name,level_code,level,profile_complete")
-    assert f"{shop.seller_a.id},{shop.seller_a.slug},Rotan Ani,b," in csv_text and ",33.3," in csv_text
+    assert csv_text.startswith("\ufeffShop id,Shop,Level code,Level,")  # UTF-8 for Excel, named columns
+    rows = list(csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"))))
+    assert "Parcels shipped on time, every paid order (%)" in rows[0]
+    assert f"{shop.seller_a.id},Rotan Ani,b," in csv_text and ",33.3," in csv_text
+    # In Indonesian, as a spreadsheet set to Indonesian reads it: ";" between cells, "33,3".
+    indonesian = log_in(app.test_client(), shop.curator.email, lang="id")
+    id_text = indonesian.get("/curator/naik-kelas/sellers.csv").get_data().decode("utf-8")
+    header, *id_rows = csv.reader(io.StringIO(id_text.removeprefix("\ufeff")), delimiter=";")
+    assert header[:4] == ["No. toko", "Toko", "Kode level", "Level"]
+    row = next(r for r in id_rows if r[1] == "Rotan Ani")
+    assert "33,3" in row and all("." not in cell for cell in row[4:])
 
 
 def test_the_curator_list_costs_the_same_queries_for_more_sellers(app, session, shop, count_queries):
