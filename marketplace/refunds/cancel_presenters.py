@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from marketplace.money import money_text
+from marketplace.orders.cancellation import BUYER_GAVE_NO_REASON
 from marketplace.timezones import jakarta_time
 
 
@@ -17,7 +18,8 @@ def cancelled_rows(rows, lang: str) -> list[dict]:
             "email": order.email,
             "when": jakarta_time(request.created_at, lang),
             "by_seller": cancellation.cancelled_by == "seller",
-            "reason": cancellation.reason,
+            # The stored stand-in for "no reason typed" is not a reason to show (nor in English).
+            "reason": "" if cancellation.reason == BUYER_GAVE_NO_REASON else cancellation.reason,
             "amount": money_text(request.amount_minor, request.currency, lang),
             "bank_name": request.bank_name,
             "account_number": request.account_number,

@@ -34,6 +34,10 @@ def test_a_cancelled_part_without_a_reference_is_refused_at_the_top(app, session
     client = logged_in_as(app.test_client(), curator, lang="en")
     url = f"/curator/refunds/cancelled/{request.id}"
 
+    # Cancelled without a typed reason: the queue says who cancelled, not the stored stand-in.
+    queue = client.get("/curator/refunds").get_data(as_text=True)
+    assert "Cancelled by the buyer</p>" in queue and "cancelled by the buyer" not in queue
+
     empty = client.post(url, data={"bank_reference": "  "})
     assert empty.status_code == 400
     box = summary(empty.get_data(as_text=True))
