@@ -273,11 +273,14 @@ def drop_unknown_filters(
     Pure: the caller passes the slugs it already loaded (e.g. for the filter form), so this costs
     no query. A sequence of None skips that check.
     """
-    changes: dict[str, None] = {}
+    changes: dict[str, str | None] = {}
     for name, known in (("cluster", cluster_slugs), ("village", village_slugs), ("label", label_codes)):
         value = getattr(params, name)
         if value and known is not None and value not in set(known):
-            changes[name] = None
+            # `label=HALAL` for the code `halal`: a code typed in another case is that code.
+            same = [code for code in known if code.lower() == value.lower()] if name == "label" else []
+            changes[name] = same[0] if len(same) == 1 else None
     if not changes:
         return params
-    return dataclasses.replace(params, **changes, ignored=params.ignored + tuple(changes))
+    dropped = tuple(name for name, value in changes.items() if value is None)
+    return dataclasses.replace(params, **changes, ignored=params.ignored + dropped)

@@ -116,6 +116,15 @@ def test_drop_unknown_filters():
     )
     assert (dropped.cluster, dropped.village, dropped.label) == ("batik", None, "halal")
     assert dropped.ignored == ("village",)
+    # A label code typed in another case is that label (links written by hand: `label=HALAL`).
+    upper = search_params.drop_unknown_filters(
+        parse_search_params({"label": "HALAL"}), label_codes=["halal", "sni"]
+    )
+    assert (upper.label, upper.ignored) == ("halal", ())
+    unknown = search_params.drop_unknown_filters(
+        parse_search_params({"label": "HALAL"}), label_codes=["pirt"]
+    )
+    assert (unknown.label, unknown.ignored) == (None, ("label",))
 
 
 # ---- full text -----------------------------------------------------------------------------
