@@ -6,7 +6,9 @@ import io
 
 from PIL import Image
 
+from marketplace.media.storage import get_storage
 from marketplace.orders.fulfilment import mark_fulfilment_delivered
+from marketplace.reviews import services
 from marketplace.types import utcnow
 from tests.cases.helpers import shipped_order
 
@@ -26,3 +28,20 @@ def delivered_order(session, *, now=None, buyer=None, units: int = 2, delivered:
         assert mark_fulfilment_delivered(session, fulfilment, actor_label="buyer", now=now)
         session.commit()
     return buyer, owner, order, order.lines[0]
+
+
+def write_review(app, session, line, author, *, rating=5, body="Bagus sekali", photos=(), lang="id"):
+    """`author`'s review of `line`, through the service, committed."""
+    review = services.create_review(
+        session,
+        line_id=line.id,
+        author=author,
+        rating=rating,
+        body=body,
+        lang=lang,
+        photos=list(photos),
+        storage=get_storage(app),
+        now=utcnow(),
+    )
+    session.commit()
+    return review

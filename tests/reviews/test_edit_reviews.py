@@ -17,26 +17,14 @@ from marketplace.reviews.models import Review, ReviewPhoto
 from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.login import logged_in_as
-from tests.reviews.helpers import delivered_order, jpeg
+from tests.reviews.helpers import delivered_order, jpeg, write_review
 
 #: The "2 stars" radio button, chosen.
 TWO_STARS = 'checked id="rating-3" name="rating" type="radio" value="2"'
 
 
-def _review(app, session, line, author, *, rating=4, body="Bagus", photos=()):
-    review = services.create_review(
-        session,
-        line_id=line.id,
-        author=author,
-        rating=rating,
-        body=body,
-        lang="id",
-        photos=list(photos),
-        storage=get_storage(app),
-        now=utcnow(),
-    )
-    session.commit()
-    return review
+def _review(app, session, line, author, **values):
+    return write_review(app, session, line, author, **{"rating": 4, "body": "Bagus", **values})
 
 
 def _rating(session, product_id):

@@ -13,28 +13,12 @@ from marketplace.catalogue.models import Product
 from marketplace.email.models import OutboundEmail
 from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.media.storage import get_storage
-from marketplace.reviews import services
 from marketplace.reviews.models import Review
-from marketplace.types import utcnow
 from tests.factories import make_user
 from tests.login import logged_in_as
-from tests.reviews.helpers import delivered_order, jpeg
+from tests.reviews.helpers import delivered_order, jpeg, write_review
 
-
-def _review(app, session, line, author, *, rating=5, body="Bagus sekali", photos=(), lang="id"):
-    review = services.create_review(
-        session,
-        line_id=line.id,
-        author=author,
-        rating=rating,
-        body=body,
-        lang=lang,
-        photos=list(photos),
-        storage=get_storage(app),
-        now=utcnow(),
-    )
-    session.commit()
-    return review
+_review = write_review
 
 
 def _counters(session, product_id):
