@@ -14,7 +14,7 @@ from marketplace.orders.models import Order, OrderLine
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement
 from tests.factories import make_product
-from tests.orders.helpers import address, make_cart, place
+from tests.orders.helpers import AMSTERDAM_CHECKOUT, address, make_cart, place
 
 NL = Market("NL", "EUR")
 HOME = Market("ID", "IDR")
@@ -129,12 +129,7 @@ def test_checkout_says_at_once_when_the_country_chosen_cannot_receive_a_product(
     assert quote.status_code == 409
     error = quote.get_json()["error"]
     assert error["field"] == "country" and "“Ikan asap” tidak bisa dikirim ke luar negeri" in error["message"]
-    form = {
-        "email": "anna@example.test", "shipping_method": "courier", "payment_method": "stripe",
-        "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
-        "city": "Amsterdam", "postal_code": "1016 GV", "country": "NL", "action": "quote",
-        "checkout_token": "t" * 24,
-    }  # fmt: skip
+    form = dict(AMSTERDAM_CHECKOUT)
     page = client.post("/checkout?lang=en", data=form)
     assert page.status_code == 400
     assert "“Smoked fish” cannot be shipped abroad" in page.get_data(as_text=True)

@@ -59,6 +59,15 @@ def place(session, cart, **overrides):
     return services.place_order(session, **values)
 
 
+#: The checkout form of a guest in Amsterdam paying by card, asking for the shipping quote.
+AMSTERDAM_CHECKOUT = {
+    "email": "anna@example.test", "shipping_method": "courier", "payment_method": "stripe",
+    "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
+    "city": "Amsterdam", "postal_code": "1016 GV", "country": "NL", "action": "quote",
+    "checkout_token": "t" * 24,
+}  # fmt: skip
+
+
 def hidden_field(html: str, name: str) -> str:
     """The value of the page's hidden field `name` (AssertionError when it has none)."""
     match = re.search(rf'name="{name}" value="([^"]*)"', html)

@@ -21,7 +21,7 @@ from marketplace.types import utcnow
 from tests.built_once import built_once
 from tests.factories import make_product, make_seller, make_user, make_village
 from tests.login import logged_in_as_email
-from tests.orders.helpers import address, make_cart, place
+from tests.orders.helpers import AMSTERDAM_CHECKOUT, address, make_cart, place
 
 DUTIES = "Import duties and taxes are paid by you on arrival"
 
@@ -145,12 +145,7 @@ def test_duties_notice_on_the_checkout_page_only_abroad(app, session, world):
     assert client.post("/cart/add", data={"product_id": product, "quantity": "1"}).status_code == 303
     page = shown(client.get("/checkout").get_data(as_text=True))
     assert DUTIES not in page and "Choose a province" in page and 'value="pickup"' in page
-    form = {
-        "email": "anna@example.test", "shipping_method": "courier", "payment_method": "stripe",
-        "name": "Anna de Vries", "phone": "+31 20 123 4567", "street": "Prinsengracht 263",
-        "city": "Amsterdam", "postal_code": "1016 GV", "country": "NL", "action": "quote",
-        "checkout_token": "t" * 24,
-    }  # fmt: skip
+    form = dict(AMSTERDAM_CHECKOUT)
     page = client.post("/checkout", data=form)
     html = shown(page.get_data(as_text=True))
     assert page.status_code in (200, 400)
