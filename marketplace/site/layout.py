@@ -3,8 +3,9 @@
 Rendering them cost ≈ 2 ms of a storefront page (two dozen links and translated strings, the
 language switch, the account links and the country/currency chooser, twice). What they show depends
 only on the language, the mount point, the market (country, currency, the currencies offered),
-whether a visitor is logged in (and a curator) and their cart count; the rest is per request: the CSRF token, the
-language links and the chooser's way back (this page's address), the words in the search box.
+whether a visitor is logged in (and a curator) and their cart count; the rest is per request: the
+CSRF token, the language links and the chooser's way back (this page's address), the words in the
+search box.
 
 So each is rendered once per key (templates/_site_header.html, _site_footer.html) with those
 per-request values replaced by slot marks, and kept as a list of literal pieces and slot names in a
