@@ -1,4 +1,5 @@
-"""The seller area's menu: its pages grouped by task, with what waits (parcels to ship, low stock).
+"""The seller area's menu: its pages grouped by task, with what waits (parcels to ship, problem
+reports to answer, low stock, questions).
 
 templates/seller/_layout.html shows it on every seller page (through the context processor in
 marketplace/dashboard/views.py); the entries live here only.
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import ActorRole
+from marketplace.cases.models import Case, CaseStatus
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
 from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Fulfilment, FulfilmentStatus
@@ -65,7 +67,7 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
     MenuEntry(
         "seller.orders",
         _l("Orders to ship"),
-        "to_ship",
+        "orders",
         group="orders",
         related=("seller.order", "seller.customs", "seller.packing_slip"),
     ),
@@ -75,13 +77,15 @@ SELLER_MENU: tuple[MenuEntry, ...] = (
 
 def waiting_counts(session: Session, seller_ids: Sequence[int]) -> dict[str, int]:
     """Paid parcels still to ship, variants (each size or colour; a product without options has
-    one) at or under their product's low-stock threshold, the products they belong to, and
-    buyers' questions to answer: one query."""
-    names = ("to_ship", "low_stock", "questions", "low_stock_products")
+    one) at or under their product's low-stock threshold, the products they belong to, buyers'
+    questions to answer and buyers' open problem reports: one query. "orders" is what the orders
+    page holds for the shop to do: parcels to ship and reports to answer."""
+    names = ("to_ship", "low_stock", "questions", "low_stock_products", "reports")
     if not seller_ids:
-        return dict.fromkeys(names, 0)
+        return {**dict.fromkeys(names, 0), "orders": 0}
     row = session.execute(_waiting_counts_statement(), {"ids": list(seller_ids)}).one()
-    return dict(zip(names, (int(value or 0) for value in row), strict=True))
+    counts = dict(zip(names, (int(value or 0) for value in row), strict=True))
+    return {**counts, "orders": counts["to_ship"] + counts["reports"]}
 
 
 @cache  # one statement, built once: on every seller page, building it cost more than running it
@@ -96,6 +100,10 @@ def _waiting_counts_statement() -> sa.Select:
         waiting_count_select(ids),
         # Counting products too: "9 sizes" may be only 3 products to restock.
         _low_stock(ids, sa.func.count(sa.distinct(Product.id))),
+        sa.select(sa.func.count())
+        .select_from(Case)
+        .where(Case.seller_id.in_(ids), Case.status == CaseStatus.OPEN)
+        .scalar_subquery(),
     )
 
 

@@ -32,6 +32,8 @@ def test_the_seller_sees_an_open_report_on_the_list_and_the_parcel(app, session)
 
     case = open_case(session, fulfilment, buyer)
     listing = client.get("/seller/orders").get_data(as_text=True)
+    # The menu counts the report as waiting on the orders page (nothing is left to ship).
+    assert 'Orders to ship <span class="badge">1</span>' in listing.split("</header>")[0]
     top = listing.split('<ul class="rows">')[0]  # above the list: seen first on a phone
     assert "A buyer reported a problem" in top and f'href="/cases/{case.id}"' in top
     assert f"Order {order.number}: It arrived damaged" in top and "waiting for your answer" in top
