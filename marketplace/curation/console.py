@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from marketplace.cases.models import Case, CaseStatus
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
 from marketplace.labels.models import LabelStatus, ProductLabel
@@ -53,7 +54,7 @@ CONSOLE_MENU: tuple[MenuEntry, ...] = (
     ),
     MenuEntry("curation.transfers", _l("Bank transfers"), "transfers", group="queues"),
     MenuEntry("refunds.index", _l("Refunds"), "refunds", group="queues", related=("refunds.order",)),
-    MenuEntry("cases.queue", _l("Problem reports"), group="queues", related=("cases.show",)),
+    MenuEntry("cases.queue", _l("Problem reports"), "cases", group="queues", related=("cases.show",)),
     MenuEntry("questions.curator_questions", _l("Reported questions"), "questions", group="queues"),
     MenuEntry("reviews.queue", _l("Reported reviews"), "reported_reviews", group="queues"),
     MenuEntry("curation.late_parcels", _l("Late parcels"), group="queues"),
@@ -92,7 +93,7 @@ def waiting_counts(session: Session) -> dict[str, int]:
     row = session.execute(_waiting_counts_statement()).one()
     keys = (
         "applications", "products", "labels", "transfers", "refunds", "questions", "reported_reviews",
-        "shop_profiles",
+        "shop_profiles", "cases",
     )  # fmt: skip
     return dict(zip(keys, (int(value or 0) for value in row), strict=True))
 
@@ -138,6 +139,8 @@ def _waiting_counts_statement() -> sa.Select:
         .select_from(ShopProfileRevision)
         .where(ShopProfileRevision.status == ProfileChangeStatus.PENDING)
         .scalar_subquery(),
+        # Open problem reports: each waits for a curator's decision (ix_cases_status_opened).
+        sa.select(sa.func.count()).select_from(Case).where(Case.status == CaseStatus.OPEN).scalar_subquery(),
     )
 
 

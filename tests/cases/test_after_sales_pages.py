@@ -110,3 +110,17 @@ def test_a_decided_report_stays_linked_from_the_order(app, session):
     link = f'href="/orders/{order.number}/parts/{fulfilment.id}/case"'
     assert "The district office decided on your problem report." in page and link in page
     assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+
+def test_the_curator_menu_counts_open_problem_reports(app, session):
+    buyer, _owner, _order, fulfilment = shipped_order(session)
+    curator = make_user(session, is_curator=True)
+    session.commit()
+    client = logged_in_as(app.test_client(), curator, lang="en")
+    assert '<a href="/curator/cases">Problem reports</a>: <strong>0</strong> waiting' in client.get(
+        "/curator/"
+    ).get_data(as_text=True)
+    open_case(session, fulfilment, buyer)
+    html = client.get("/curator/").get_data(as_text=True)
+    assert 'Problem reports <span class="badge">1</span>' in html.split("</header>")[0]
+    assert '<a href="/curator/cases">Problem reports</a>: <strong>1</strong> waiting' in html
