@@ -376,7 +376,7 @@ def _kept_by_generation_keys() -> tuple[str, ...]:
     return (
         product_page.PRODUCT_PAGES, views.PLACE_COUNTS, views.PLACE_LISTS, views.HOME_CARDS,
         views.LISTING_PAGES, views.CHOICES, views.VILLAGE_HEADINGS, api_views.API_PAGES,
-        api_views.API_ITEMS, api_views.API_PLACES, site_views.SITEMAP_COUNT,
+        api_views.API_ITEMS, api_views.API_PLACES, site_views.SITEMAP_COUNT, views.SPELLING_WORDS,
     )  # fmt: skip
 
 

@@ -253,6 +253,18 @@ def schemas() -> dict:
                 "prev": _nullable({**URL, "description": "The previous page with the same parameters."}),
             },
             "One page of products. Follow `next` until it is null to read every result.",
+            optional={
+                "q_ignored": {
+                    "type": "boolean",
+                    "enum": [True],
+                    "description": "Present (true) only when `q` has no letters or digits (`q=!@#`): "
+                    "it was ignored, so every product matching the other parameters is listed.",
+                },
+                "notice": {
+                    "type": "string",
+                    "description": "With `q_ignored`: the same, said in `lang` for a person to read.",
+                },
+            },
         ),
         "Village": _object(
             {
@@ -332,7 +344,8 @@ def parameters() -> dict:
             "q",
             "Words to search for in both languages (prefix match; only letters and digits count, "
             f"the first {search_params.MAX_QUERY_TOKENS} words). Longer than "
-            f"{search_params.MAX_QUERY_LENGTH} characters, or holding a NUL character: 400.",
+            f"{search_params.MAX_QUERY_LENGTH} characters, or holding a NUL character: 400. Without "
+            "any letter or digit (`!@#`) it is ignored, and the answer says so (`q_ignored`, `notice`).",
         ),
         "cluster": _query("cluster", "Cluster slug. Malformed: 400; unknown: 404."),
         "village": _query("village", "Village slug. Malformed: 400; unknown: 404."),

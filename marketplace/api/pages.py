@@ -94,6 +94,11 @@ def _endpoints(product_id: int | None) -> list[Endpoint]:
                 "The answer: items (the page's products), total, page, pages, per_page, and next and "
                 "prev, the addresses of the neighbouring pages (null at either end). total_capped "
                 "true means total stopped counting: there may be more."
+            )
+            + " "
+            + _(
+                "When q has no letters or numbers (for example !@#), it is ignored: every product is "
+                "listed, and the answer adds q_ignored (true) and notice, a sentence saying so."
             ),
         ),
         Endpoint(

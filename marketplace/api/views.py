@@ -34,13 +34,15 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 def _is_api_request() -> bool:
+    # Any /api/ address, not only /api/v1: a client trying /api/v2/… is told in its language where
+    # the endpoints are, as for an unknown /api/v1 route (marketplace.web answers /api/ in JSON).
     path = this_request().path
-    return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+    return path == bp.url_prefix or path.startswith("/api/")
 
 
 @bp.after_app_request
 def api_headers(response):
-    """CORS and caching for every /api/v1 response, including 404 and 405 for unknown routes."""
+    """CORS and caching for every /api/ response, including 404 and 405 for unknown routes."""
     if not _is_api_request():
         return response
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -152,7 +154,16 @@ def products():
     def page_url(number: int) -> str:
         return url_for("api.products", **search.to_args(page=number), **extra, _external=True)
 
-    return jsonify(serializer.product_page(result, items, page_url))
+    page = serializer.product_page(result, items, page_url)
+    if search.q and not search.tokens:
+        # Words of symbols alone ("!@#"): nothing to search for, so every product (the filters
+        # applied) is listed; said so, as the search page says it. Only then: other answers are
+        # as they always were.
+        page["q_ignored"] = True
+        page["notice"] = _(
+            "“%(q)s” has no letters or numbers to search for, so all products are shown.", q=search.q
+        )
+    return jsonify(page)
 
 
 @bp.get("/products/<int:product_id>")

@@ -142,6 +142,11 @@ def fold_accents(word: str) -> str:
     return plain if _TOKEN_RE.fullmatch(plain) else word
 
 
+def title_words(text: str) -> list[str]:
+    """The words of `text` as a search reads them: lower case, letters and digits only."""
+    return _TOKEN_RE.findall(text.lower())
+
+
 def default_sort(q: str) -> str:
     return "relevance" if _TOKEN_RE.search(q or "") else "newest"
 

@@ -34,6 +34,7 @@ from marketplace.storefront import (
     product_page,
     search_params,
     seo,
+    spelling,
 )
 from marketplace.storefront import search as storefront_search
 from marketplace.storefront.search_params import SearchParams
@@ -61,6 +62,8 @@ VILLAGE_HEADINGS_KEPT = 256
 #: app.extensions key: the clusters, desa and label types (list_choices), kept by generation.
 CHOICES = "storefront.choices"
 LISTING_PAGES = "storefront.listing_pages"
+#: app.extensions key: the public titles' words (spelling.list_title_words), kept by generation.
+SPELLING_WORDS = "storefront.spelling_words"
 #: Listing pages (cluster, village, seller) offer these orders; relevance needs words.
 LISTING_SORTS = ("newest", "price_asc", "price_desc", "rating", "best_selling")
 HOME_NEWEST = 8
@@ -360,9 +363,12 @@ def search():
         }
         for c in clusters
     ]
+    with_products = _villages_with_products()
     village_options = [
         {"value": v.village.slug, "label": v.village.name, "selected": v.village.slug == params.village}
         for v in villages
+        # A desa with nothing to show only leads to an empty page; the one chosen stays selectable.
+        if with_products is None or v.village.slug in with_products or v.village.slug == params.village
     ]
     label_options = [
         {
@@ -384,6 +390,8 @@ def search():
         params, priced, lang, names=chosen, url_with=lambda args: url_for("storefront.search", **args)
     )
     suggested_clusters, suggested_villages = _suggested_places(lang) if not result.items else ([], [])
+    # Only when words found nothing: a search that finds products runs nothing more.
+    did_you_mean = _did_you_mean(params, priced.in_rupiah) if words and not result.items else None
     return render_template(
         "storefront/search.html",
         q=params.q,
@@ -413,10 +421,35 @@ def search():
         # Shown only when nothing was found (the empty state's links): built only then.
         suggested_clusters=suggested_clusters,
         suggested_villages=suggested_villages,
+        did_you_mean=did_you_mean,
         clear_filters_url=url_for("storefront.search", **({"q": params.q} if params.q else {})),
         clear_all_url=url_for("storefront.search"),
         has_filters=params.has_filters,
     )
+
+
+def _villages_with_products() -> frozenset[str] | None:
+    """The slugs of the desa with public products, from the place counts kept per catalogue
+    generation (the home page's); None when they are not kept (no generation to read): then the
+    form offers every desa rather than read the counts on every search."""
+    places = kept_for_generation(PLACE_COUNTS, listings.list_places)
+    if places is None:
+        return None
+    return frozenset(v.village.slug for v in places[1] if v.product_count)
+
+
+def _did_you_mean(params: SearchParams, in_rupiah: SearchParams) -> dict | None:
+    """The "Did you mean: batik?" of a search with words that found nothing: the link to the same
+    search (filters kept) with its misspelt words corrected, when that finds products. The titles'
+    words are read once per catalogue generation (spelling.list_title_words)."""
+    session = db.session
+    vocabulary = kept_for_generation(SPELLING_WORDS, spelling.list_title_words)
+    if vocabulary is None:
+        vocabulary = spelling.list_title_words(session)
+    corrected = spelling.did_you_mean(session, in_rupiah, vocabulary, today=market_today())
+    if corrected is None:
+        return None
+    return {"q": corrected, "url": url_for("storefront.search", **params.to_args(q=corrected, page=1))}
 
 
 #: The empty search page suggests this many desa: those with the most products.

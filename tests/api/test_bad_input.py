@@ -168,7 +168,10 @@ def test_sql_in_q_is_just_words(client, session, world):
     assert [item["id"] for item in response.get_json()["items"]] == [product.id]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/products/abc", "/api/v1/product/1"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nothing", "/api/v1/products/abc", "/api/v1/product/1", "/api/v2/products", "/api/", "/api/v0"],
+)
 def test_an_address_no_endpoint_answers_says_where_the_endpoints_are(client, world, path):
     for lang, words in (("en", "There is no such address in the API"), ("id", "Alamat ini tidak ada di API")):
         response = client.get(f"{path}?lang={lang}")
@@ -193,3 +196,20 @@ def test_a_write_is_told_which_methods_the_api_answers(client, world):
 def test_a_view_s_own_404_keeps_its_message(client, world):
     message = client.get("/api/v1/products/999999?lang=en").get_json()["error"]["message"]
     assert "no such address" not in message
+
+
+def test_words_without_letters_are_said_to_be_ignored(client, session, world):
+    make_product(session, seller=world.seller, title_id="Kopi")
+    make_product(session, seller=world.seller, title_id="Teh")
+    session.commit()
+    body = client.get("/api/v1/products", query_string={"q": "!@#", "lang": "en"}).get_json()
+    assert body["total"] == 2
+    assert body["q_ignored"] is True
+    assert body["notice"] == "“!@#” has no letters or numbers to search for, so all products are shown."
+    notice_id = client.get("/api/v1/products", query_string={"q": "!@#", "lang": "id"}).get_json()["notice"]
+    assert "!@#" in notice_id and "has no letters" not in notice_id
+    # Answers with words, or without q, are as they always were.
+    for query in ({"q": "kopi"}, {}):
+        assert not {"q_ignored", "notice"} & set(
+            client.get("/api/v1/products", query_string=query).get_json()
+        )
