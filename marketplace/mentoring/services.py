@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from marketplace.audit.services import record_action
 from marketplace.catalogue.models import Region, RegionKind
-from marketplace.errors import NotFound, ValidationError
+from marketplace.errors import InvalidInput, NotFound
 from marketplace.i18n import message
 from marketplace.mentoring.models import MentoringKind, MentoringNote
 from marketplace.seller.models import Seller, SellerStatus
@@ -42,6 +42,33 @@ def find_village(session: Session, slug: str) -> Optional[Region]:
     ).first()
 
 
+def note_problems(
+    *,
+    kind: MentoringKind | str | None,
+    visited_on: Optional[date],
+    body: Optional[str],
+    follow_up_on: Optional[date],
+    today: date,
+) -> dict[str, str]:
+    """Field name → message for everything wrong with a note, all at once (empty: it can be saved):
+    an unknown kind, a missing or future day, an empty or overlong text, a follow-up before the day."""
+    problems: dict[str, str] = {}
+    if kind not in set(MentoringKind):
+        problems["kind"] = message(str(_l("Choose a note or a visit.")))
+    if visited_on is None:
+        problems["visited_on"] = message(str(_l("Enter the day, e.g. 2026-11-28.")))
+    elif visited_on > today:
+        problems["visited_on"] = message(str(_l("The day cannot be in the future.")))
+    text = (body or "").strip()
+    if not text:
+        problems["body"] = message(str(_l("Write what was discussed or seen.")))
+    elif len(text) > MAX_BODY:
+        problems["body"] = message(str(_l("Keep the note under %(count)s characters.")), count=MAX_BODY)
+    if follow_up_on is not None and visited_on is not None and follow_up_on < visited_on:
+        problems["follow_up_on"] = message(str(_l("The follow-up cannot be before the day of the note.")))
+    return problems
+
+
 def add_note(
     session: Session,
     *,
@@ -55,28 +82,15 @@ def add_note(
 ) -> MentoringNote:
     """Add a note or visit to `seller`'s log and audit it. Flushes only.
 
-    Raises ValidationError (field set) for an unknown kind, a missing or future day, an empty
-    or overlong text, or a follow-up before the visit; nothing is written then.
+    Raises InvalidInput naming every problem at once (see `note_problems`); nothing is written then.
     """
-    try:
-        kind = MentoringKind(kind)
-    except ValueError:
-        raise ValidationError(message(str(_l("Choose a note or a visit."))), field="kind") from None
-    if visited_on is None:
-        raise ValidationError(message(str(_l("Enter the day, e.g. 2026-11-28."))), field="visited_on")
-    if visited_on > today:
-        raise ValidationError(message(str(_l("The day cannot be in the future."))), field="visited_on")
+    problems = note_problems(
+        kind=kind, visited_on=visited_on, body=body, follow_up_on=follow_up_on, today=today
+    )
+    if problems:
+        raise InvalidInput(problems)
+    kind = MentoringKind(kind)
     body = (body or "").strip()
-    if not body:
-        raise ValidationError(message(str(_l("Write what was discussed or seen."))), field="body")
-    if len(body) > MAX_BODY:
-        raise ValidationError(
-            message(str(_l("Keep the note under %(count)s characters.")), count=MAX_BODY), field="body"
-        )
-    if follow_up_on is not None and follow_up_on < visited_on:
-        raise ValidationError(
-            message(str(_l("The follow-up cannot be before the day of the note."))), field="follow_up_on"
-        )
     note = MentoringNote(
         seller_id=seller.id,
         author_id=getattr(author, "id", None),

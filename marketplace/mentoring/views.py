@@ -87,6 +87,24 @@ def seller_log(seller_id: int):
             db.session.commit()
             flash(_("The note is saved in %(seller)s's mentoring log.", seller=seller.name), "success")
             return redirect(url_for("mentoring.seller_log", seller_id=seller_id), code=303)
+    elif form.is_submitted():
+        # The form's own checks stopped it: name what the log would refuse too (a future day
+        # beside an empty text), each field keeping its own message first.
+        problems = services.note_problems(
+            kind=form.kind.data,
+            visited_on=form.visited_on.data,
+            body=form.body.data,
+            follow_up_on=form.follow_up_on.data,
+            today=today,
+        )
+        for name, problem in problems.items():
+            field = getattr(form, name)
+            if not field.errors:
+                field.errors = [problem]
+    # cycle: naikkelas sits above mentoring (layering mentoring < naikkelas) and places sellers
+    # on its levels; the log shows the seller's standing so the visit can work on what is missing.
+    from marketplace.naikkelas.presenters import seller_standing
+
     status = 400 if form.errors or form.form_errors else 200
     notes = services.list_notes(db.session, seller_id=seller.id, limit=200)
     return (
@@ -97,6 +115,7 @@ def seller_log(seller_id: int):
             notes=[presenters.present_note(note, lang=lang) for note in notes],
             village_url=url_for("mentoring.index", village=seller.village.slug),
             monitoring_url=url_for("monitoring.dashboard", village=seller.village.slug),
+            standing=seller_standing(db.session, seller.id, lang, utcnow()),
         ),
         status,
     )

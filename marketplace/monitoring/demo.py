@@ -2,8 +2,10 @@
 monitoring dashboard and the mentoring log have something to show on `make run`.
 
 Orders go through the real checkout (`place_order` then `mark_order_paid`), so stock, the ledger
-and payments are what a real sale leaves. Deterministic (fixed random seed, dates relative to
-`now`) and idempotent: nothing is added when demo orders or mentoring notes already exist.
+and payments are what a real sale leaves: a card order has its succeeded Stripe Payment (made-up
+`cs_demo_…`/`pi_demo_…` references), a transfer its Payment confirmed by the curator with a
+reference. Deterministic (fixed random seed, dates relative to `now`) and idempotent: nothing is
+added when demo orders or mentoring notes already exist.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from marketplace.mentoring import services as mentoring
 from marketplace.mentoring.models import MentoringNote
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.payments.transfers import find_bank_payment
 from marketplace.payments.webhooks import ACTOR_LABEL as STRIPE_ACTOR
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.shipping.services import ShippingAddress
@@ -120,6 +124,7 @@ def _orders(session: Session, *, now: datetime) -> int:
     for n in range(ORDER_COUNT):
         days_ago = 2 + (n * 360) // ORDER_COUNT + rng.randrange(0, 9)
         paid_at = now - timedelta(days=days_ago, hours=rng.randrange(0, 12))
+        placed_at = paid_at - timedelta(hours=2)
         abroad = n % 6 == 5 and bool(exportable)
         chosen = rng.sample(exportable if abroad else products, k=1 + (n % 4 == 0))
         account = buyer if (buyer is not None and n % 5 == 0) else None
@@ -141,18 +146,23 @@ def _orders(session: Session, *, now: datetime) -> int:
                 shipping_method="courier",
                 payment_method="stripe" if abroad else "bank_transfer",
                 checkout_token=f"{DEMO_ORDER_PREFIX}{n:06d}",  # 16–64 characters
-                now=paid_at - timedelta(hours=2),
+                now=placed_at,
                 rate_stale_days=10_000,
             )
-            # Confirmed as in real life, so the buyer's history says by whom: Stripe's webhook, or
-            # the curators' transfer desk.
+            # Confirmed as in real life, so the buyer's history says by whom (Stripe's webhook, or
+            # the curators' transfer desk), and the order has the Payment row a real one has.
             if order.payment_method == PaymentMethod.STRIPE:
+                payment = _card_payment(session, order, placed_at=placed_at)
                 paid_by = {"actor_label": STRIPE_ACTOR}
-            elif curator is not None:
-                paid_by = {"actor_id": curator.id, "actor_label": f"curator {curator.email}"}
             else:
-                paid_by = {"actor_label": "curator"}
-            orders.mark_order_paid(session, order, **paid_by, now=paid_at)
+                payment = find_bank_payment(session, order.id)
+                if curator is not None:
+                    paid_by = {"actor_id": curator.id, "actor_label": f"curator {curator.email}"}
+                else:
+                    paid_by = {"actor_label": "curator"}
+            orders.mark_order_paid(session, order, **paid_by, payment=payment, now=paid_at)
+            if payment is not None and payment.method == PaymentMethod.BANK_TRANSFER:
+                payment.bank_reference = f"DEMO-TRF-{n + 1:04d}"  # what the curator read on the statement
         except DomainError:
             # A product ran out or a rate is missing: this demo order is simply left out.
             savepoint.rollback()
@@ -162,6 +172,26 @@ def _orders(session: Session, *, now: datetime) -> int:
         session.delete(cart)
         session.flush()
     return placed
+
+
+def _card_payment(session: Session, order: Order, *, placed_at: datetime) -> Payment:
+    """The pending card Payment a real checkout session leaves, with made-up Stripe references
+    (no Stripe is asked); `mark_order_paid` then marks it succeeded, as the webhook would."""
+    payment = Payment(
+        order_id=order.id,
+        method=PaymentMethod.STRIPE,
+        status=PaymentStatus.PENDING,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        provider_reference=f"cs_demo_{order.number}",
+        payment_intent_id=f"pi_demo_{order.number}",
+        checkout_expires_at=placed_at + timedelta(days=1),
+        created_at=placed_at,
+        updated_at=placed_at,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
 
 
 def _notes(session: Session, *, now: datetime) -> int:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace.i18n import localized
-from marketplace.naikkelas.services import METRICS, PERCENT, RATING, CriterionResult, Scorecard
+from marketplace.naikkelas.services import METRICS, PERCENT, RATING, CriterionResult, Scorecard, scorecards
 
 #: Where a shop works on a metric: (endpoint, whether it takes the shop's id, link text).
 ACTION_LINKS = {
@@ -103,4 +103,16 @@ def scorecard_view(seller, card: Scorecard, lang: str) -> dict:
             for r in card.levels
         ],
         "next_steps": [criterion_row(x, lang, seller.id) for x in card.next_steps],
+    }
+
+
+def seller_standing(session, seller_id: int, lang: str, now) -> dict:
+    """One seller's place, for the office (the mentoring log): the level reached, the next level
+    and its targets not met yet (value against target), without the whole scorecard. A bounded
+    number of queries, whatever the number of levels and targets."""
+    card = scorecards(session, seller_ids=[seller_id], now=now)[seller_id]
+    return {
+        "level": level_name(card.level, lang),
+        "next_level": localized(card.next_level, "name", lang) if card.next_level else "",
+        "next_steps": [criterion_row(x, lang) for x in card.next_steps],
     }

@@ -70,7 +70,8 @@ def _render_levels(errors: dict[str, str] | None = None, status: int = 200, form
         sellers=[
             {
                 "name": s.name,
-                "url": url_for("storefront.seller", slug=s.slug),
+                "url": url_for("mentoring.seller_log", seller_id=s.id),
+                "shop_url": url_for("storefront.seller", slug=s.slug),
                 "level": presenters.level_name(cards[s.id].level, lang),
                 "next_steps": len(cards[s.id].next_steps),
             }

@@ -247,3 +247,33 @@ def test_a_refused_note_is_named_at_the_top_and_keeps_what_was_typed(app, sessio
     assert "The follow-up cannot be before the day of the note." in summary
     assert html.index('id="error-summary"') < html.index('name="body"')
     assert "Typed on a phone." in html
+
+
+def test_a_refused_note_names_every_problem_at_once(session, world):
+    with pytest.raises(ValidationError) as error:
+        services.add_note(
+            session, seller=world.s1, author=world.curator, kind="visit", visited_on=date(2026, 4, 20),
+            body="  ", follow_up_on=date(2026, 4, 18), today=TODAY,
+        )  # fmt: skip
+    assert set(error.value.errors) == {"visited_on", "body", "follow_up_on"}
+    assert "cannot be before the day" in str(error.value.errors["follow_up_on"])
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        # The log refuses both: a day ahead, a follow-up before it.
+        (
+            {"visited_on": "2999-01-10", "body": "Future.", "follow_up_on": "2999-01-01"},
+            ["The day cannot be in the future.", "The follow-up cannot be before the day of the note."],
+        ),
+        # The form refuses the empty text; the future day is named beside it.
+        ({"visited_on": "2999-01-10", "body": ""}, ["The day cannot be in the future.", "Write what was"]),
+    ],
+)
+def test_the_form_names_every_wrong_field_at_the_top(app, session, world, data, expected):
+    client = log_in(app.test_client(), "curator@example.test")
+    response = client.post(f"/curator/sellers/{world.s1.id}/mentoring", data={"kind": "visit", **data})
+    assert response.status_code == 400
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0]
+    assert all(text in summary for text in expected), summary

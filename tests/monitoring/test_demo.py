@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from marketplace.mentoring.models import MentoringNote
 from marketplace.monitoring import services
 from marketplace.monitoring.demo import seed_demo_activity
-from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
 from marketplace.stock.models import StockMovement
 from marketplace.timezones import jakarta_date
@@ -42,3 +43,28 @@ def test_demo_activity_is_real_paid_orders_and_runs_once(session):
 
     assert seed_demo_activity(session, now=now) == {"orders": 0, "mentoring notes": 0}
     assert session.scalar(sa.select(sa.func.count()).select_from(MentoringNote)) == 5
+
+
+def test_demo_orders_have_the_payment_rows_real_ones_have(session):
+    curator = make_user(session, email="curator@demo.test", is_curator=True)
+    sellers = [make_seller(session) for _ in range(2)]
+    for n in range(4):
+        make_product(session, seller=sellers[n % 2], stock=40, exportable=True, hs_code="4602.10")
+    ensure_default_shipping_rates(session)
+    seed_demo_activity(session, now=utcnow())
+    session.commit()
+    orders = session.scalars(sa.select(Order)).all()
+    payments = {p.order_id: p for p in session.scalars(sa.select(Payment))}
+    assert len(payments) == len(orders) == session.scalar(sa.select(sa.func.count()).select_from(Payment))
+    methods = set()
+    for order in orders:
+        payment = payments[order.id]
+        methods.add(payment.method)
+        assert payment.method == order.payment_method and payment.status == PaymentStatus.SUCCEEDED
+        assert (payment.amount_minor, payment.currency) == (order.total_minor, order.currency)
+        if payment.method == PaymentMethod.STRIPE:  # as Stripe's webhook leaves it
+            assert payment.provider_reference == f"cs_demo_{order.number}"
+            assert payment.payment_intent_id == f"pi_demo_{order.number}" and payment.confirmed_by_id is None
+        else:  # as the curators' transfer desk leaves it
+            assert payment.confirmed_by_id == curator.id and payment.bank_reference.startswith("DEMO-TRF-")
+    assert methods == {PaymentMethod.STRIPE, PaymentMethod.BANK_TRANSFER}
