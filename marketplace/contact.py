@@ -21,6 +21,7 @@ __all__ = [
     "HOME_COUNTRY",
     "MAX_LENGTHS",
     "PROVINCES",
+    "PROVINCE_ALIASES",
     "address_errors",
     "canonical_province",
     "clean_address",
@@ -211,12 +212,87 @@ def country_names(lang: str = "en") -> dict[str, str]:
     }
 
 
-_PROVINCE_BY_KEY = {province.casefold(): province for province in PROVINCES}
+#: The short forms and other spellings buyers type for a province (the ones in everyday use:
+#: newspapers, the provinces' own sites), each to its name as listed. Compared like the names:
+#: case, dots and extra spaces aside, after a leading "Provinsi"/"Prov.".
+PROVINCE_ALIASES: dict[str, str] = {
+    "NAD": "Aceh",
+    "Nanggroe Aceh Darussalam": "Aceh",
+    "Sumut": "Sumatera Utara",
+    "Sumatra Utara": "Sumatera Utara",
+    "North Sumatra": "Sumatera Utara",
+    "Sumbar": "Sumatera Barat",
+    "Sumatra Barat": "Sumatera Barat",
+    "West Sumatra": "Sumatera Barat",
+    "Kepri": "Kepulauan Riau",
+    "Riau Islands": "Kepulauan Riau",
+    "Sumsel": "Sumatera Selatan",
+    "Sumatra Selatan": "Sumatera Selatan",
+    "South Sumatra": "Sumatera Selatan",
+    "Babel": "Kepulauan Bangka Belitung",
+    "Bangka Belitung": "Kepulauan Bangka Belitung",
+    "DKI": "DKI Jakarta",
+    "Jakarta": "DKI Jakarta",
+    "Jabar": "Jawa Barat",
+    "West Java": "Jawa Barat",
+    "Jateng": "Jawa Tengah",
+    "Central Java": "Jawa Tengah",
+    "DIY": "DI Yogyakarta",
+    "Daerah Istimewa Yogyakarta": "DI Yogyakarta",
+    "Yogyakarta": "DI Yogyakarta",
+    "Yogya": "DI Yogyakarta",
+    "Jogja": "DI Yogyakarta",
+    "Jogjakarta": "DI Yogyakarta",
+    "Jatim": "Jawa Timur",
+    "East Java": "Jawa Timur",
+    "NTB": "Nusa Tenggara Barat",
+    "West Nusa Tenggara": "Nusa Tenggara Barat",
+    "NTT": "Nusa Tenggara Timur",
+    "East Nusa Tenggara": "Nusa Tenggara Timur",
+    "Kalbar": "Kalimantan Barat",
+    "Kalteng": "Kalimantan Tengah",
+    "Kalsel": "Kalimantan Selatan",
+    "Kaltim": "Kalimantan Timur",
+    "Kaltara": "Kalimantan Utara",
+    "Sulut": "Sulawesi Utara",
+    "Sulteng": "Sulawesi Tengah",
+    "Sulbar": "Sulawesi Barat",
+    "Sulsel": "Sulawesi Selatan",
+    "Sultra": "Sulawesi Tenggara",
+    "Malut": "Maluku Utara",
+    "Pabar": "Papua Barat",
+    "PBD": "Papua Barat Daya",
+}
+
+
+def _province_key(text: str) -> str:
+    words = text.replace(".", " ").casefold().split()
+    if words[:1] in (["provinsi"], ["prov"]):
+        words = words[1:]
+    # "D.I. Yogyakarta", "D.I.Y.", "N.T.B.": the single letters the dots separated join again.
+    joined: list[str] = []
+    in_initials = False
+    for word in words:
+        if len(word) == 1 and in_initials:
+            joined[-1] += word
+        else:
+            joined.append(word)
+        in_initials = len(word) == 1
+    return " ".join(joined)
+
+
+_PROVINCE_BY_KEY = {_province_key(province): province for province in PROVINCES}
+_PROVINCE_OR_ALIAS_BY_KEY = {
+    **{_province_key(alias): province for alias, province in PROVINCE_ALIASES.items()},
+    **_PROVINCE_BY_KEY,
+}
 
 
 def canonical_province(text: str) -> str:
-    """An Indonesian province as listed ("jawa timur" → "Jawa Timur"); other text unchanged."""
-    return _PROVINCE_BY_KEY.get(" ".join(text.split()).casefold(), text)
+    """An Indonesian province as listed, from its name in any case ("jawa timur" → "Jawa Timur")
+    or a short form in everyday use ("jatim", "DIY", "Kalbar": `PROVINCE_ALIASES`); other text
+    unchanged."""
+    return _PROVINCE_OR_ALIAS_BY_KEY.get(_province_key(text), text)
 
 
 def clean_address(values: Mapping[str, object]) -> dict[str, str]:
@@ -231,7 +307,8 @@ def clean_address(values: Mapping[str, object]) -> dict[str, str]:
         cleaned["province"] = canonical_province(cleaned["province"])
     else:
         cleaned["postal_code"] = cleaned["postal_code"].upper()
-        if canonical_province(cleaned["province"]) in PROVINCES:
+        # The listed names only: a short form may well be a region abroad.
+        if _province_key(cleaned["province"]) in _PROVINCE_BY_KEY:
             cleaned["province"] = ""
     return cleaned
 

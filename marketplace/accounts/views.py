@@ -391,14 +391,28 @@ def _edit_address(address_id: int | None):
     ), status
 
 
-@bp.post("/addresses/<int:address_id>/delete")
+@bp.route("/addresses/<int:address_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_address(address_id: int):
+    """Asks once more (GET: the address and the real button; a slip of the thumb on the list loses
+    nothing), then deletes (POST) and says which address went."""
+    # A NotFound (someone else's address) is not caught: the error handler answers 404.
+    address = services.get_address(db.session, current_user, address_id)
+    name = address.label or address.recipient_name
+    if request.method == "GET":
+        names = contact.country_names(current_language())
+        return render_template(
+            "accounts/address_delete.html",
+            address=address,
+            name=name,
+            lines=address.lines(names.get(address.country, "")),
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
+    street = address.street
     services.delete_address(db.session, user=current_user, address_id=address_id)
     db.session.commit()
-    flash(_("The address is deleted."), "success")
+    flash(_("Deleted the address “%(name)s” (%(street)s).", name=name, street=street), "success")
     return redirect(url_for("accounts.addresses"))
 
 

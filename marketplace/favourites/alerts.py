@@ -4,6 +4,9 @@ returns; the first stock added afterwards queues one email per alert, in its lan
     subscribe_back_in_stock(session, *, product_id, variant_id=None, user=None, email=None, lang, now)
     has_pending_alert(session, *, product_id, user) -> bool
     notify_back_in_stock(session, *, product_id, variant_id=None, now) -> int  (the stock_added listener)
+    list_pending_alerts(session, *, user) -> list[StockAlert]
+    stop_alert(session, *, alert_id, user) -> StockAlert   (the account's "Stop" button)
+    stop_alerts_for_email(session, *, email) -> int      (the signed link in the email)
 
 An alert names a product sold out as a whole, or one sold-out variant (a size) of a product whose
 other variants sell: that one waits for its variant's stock, not any stock of the product.
@@ -14,7 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace import contact, params
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
@@ -116,6 +121,82 @@ def has_pending_alert(session: Session, *, product_id: int, user) -> bool:
     )
 
 
+def list_pending_alerts(session: Session, *, user) -> list[StockAlert]:
+    """The account's alerts still waiting, newest first, with their products (one query)."""
+    return list(
+        session.scalars(
+            sa.select(StockAlert)
+            .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
+            .where(StockAlert.user_id == user.id, StockAlert.sent_at.is_(None))
+            .order_by(StockAlert.created_at.desc(), StockAlert.id.desc())
+        )
+    )
+
+
+def stop_alert(session: Session, *, alert_id: object, user) -> StockAlert:
+    """Forget one of the account's waiting alerts (no email will come for it); returns the row, now
+    deleted. Raises NotFound when `alert_id` names no waiting alert of this account (already sent,
+    already stopped, or someone else's)."""
+    aid = params.find_id(str(alert_id))
+    alert = (
+        session.scalar(
+            sa.select(StockAlert).where(
+                StockAlert.id == aid, StockAlert.user_id == user.id, StockAlert.sent_at.is_(None)
+            )
+        )
+        if aid
+        else None
+    )
+    if alert is None:
+        raise NotFound(str(_l("This alert is already stopped or was sent.")))
+    session.delete(alert)
+    session.flush()
+    return alert
+
+
+def pending_alert_count(session: Session, *, email: str) -> int:
+    """How many alerts still wait for the address `email` (account's and guest's alike)."""
+    return session.scalar(
+        sa.select(sa.func.count(StockAlert.id)).where(
+            StockAlert.email == contact.normalize_email(email), StockAlert.sent_at.is_(None)
+        )
+    )
+
+
+def stop_alerts_for_email(session: Session, *, email: str) -> int:
+    """Forget every waiting alert of the address `email`: the email's "stop" link, which anyone
+    holding the email may follow without a login. Returns how many were stopped (0 is fine: a
+    second click)."""
+    result = session.execute(
+        sa.delete(StockAlert)
+        .where(StockAlert.email == contact.normalize_email(email), StockAlert.sent_at.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return result.rowcount or 0
+
+
+_STOP_SALT = "marketplace.favourites.stop-alerts"
+
+
+def make_stop_token(email: str) -> str:
+    """The signed part of the email's "stop" link: it names the address and never expires (a
+    link in an old email must still stop what is left)."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_STOP_SALT).dumps(
+        {"email": contact.normalize_email(email)}
+    )
+
+
+def read_stop_token(token: str) -> str | None:
+    """The address of a valid "stop" token; None when forged or damaged."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_STOP_SALT).loads(token)
+    except BadSignature:
+        return None
+    email = data.get("email") if isinstance(data, dict) else None
+    return email if isinstance(email, str) and email else None
+
+
 def notify_back_in_stock(
     session: Session, *, product_id: int, variant_id: int | None = None, now: datetime
 ) -> int:
@@ -170,6 +251,7 @@ def notify_back_in_stock(
                 "title": alert_title(product, waited_for, lang),
                 "product_url": url,
                 "stock": waited_for.stock if waited_for is not None else product.stock,
+                "stop_url": external_url("favourites.stop_alerts", token=make_stop_token(email)),
             },
         )
     return len(claimed)

@@ -8,7 +8,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.catalogue.models import Product
+from marketplace.catalogue.models import Product, ProductVariant
 from marketplace.extensions import db
 from marketplace.types import UTCDateTime, utcnow
 
@@ -73,3 +73,4 @@ class StockAlert(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship()
+    variant: Mapped[Optional[ProductVariant]] = relationship()

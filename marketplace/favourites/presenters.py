@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from marketplace import slots
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.favourites.alerts import alert_title
 from marketplace.favourites.current import request_favourite_ids
 from marketplace.html_refs import latin1_text
 from marketplace.i18n import localized
@@ -200,6 +201,23 @@ def favourite_rows(products: list[Product], lang: str) -> list[dict]:
                 "seller_name": product.seller.name,
                 "village_name": product.seller.village.name if product.seller.village else "",
                 "image": attrs,
+            }
+        )
+    return rows
+
+
+def alert_rows(waiting: list, lang: str) -> list[dict]:
+    """One row per back-in-stock alert still waiting: what it waits for, and its "Stop" form."""
+    rows = []
+    for alert in waiting:
+        product = alert.product
+        title = alert_title(product, alert.variant, lang)
+        rows.append(
+            {
+                "title": title,
+                "url": url_for("storefront.product", product_id=product.id, slug=product.slug),
+                "stop_action": url_for("favourites.stop_alert", alert_id=alert.id),
+                "stop_label": _("Stop the alert for “%(title)s”", title=title),
             }
         )
     return rows

@@ -106,9 +106,11 @@ def index():
     products = services.list_favourites(
         db.session, user=user, guest_ids=() if user else guest_favourite_ids()
     )
+    waiting = alerts.list_pending_alerts(db.session, user=user) if user is not None else []
     return render_template(
         "favourites/index.html",
         rows=presenters.favourite_rows(products, lang),
+        alert_rows=presenters.alert_rows(waiting, lang),
         is_guest=user is None,
         login_url=url_for("accounts.login", next=url_for("favourites.index")),
     )
@@ -160,6 +162,46 @@ def back_in_stock(product_id: int):
         email_error=errors.get("email", ""),
         form_error=errors.get(None, ""),
     ), status
+
+
+@bp.post("/account/alerts/<int:alert_id>/stop")
+def stop_alert(alert_id: int):
+    """The "Stop" button beside one of the account's back-in-stock alerts on the favourites page."""
+    user = request_user()
+    if user is None:
+        return redirect(url_for("accounts.login", next=url_for("favourites.index")), 303)
+    try:
+        alert = alerts.stop_alert(db.session, alert_id=alert_id, user=user)
+    except NotFound as error:
+        db.session.rollback()
+        flash(_first_message(error), "error")
+    else:
+        title = alerts.alert_title(alert.product, alert.variant, current_language())
+        db.session.commit()
+        flash(_("Stopped: we will not email you when “%(title)s” is back.", title=title), "success")
+    return redirect(url_for("favourites.index"), 303)
+
+
+@bp.route("/alerts/stop/<token>", methods=["GET", "POST"])
+def stop_alerts(token: str):
+    """The back-in-stock email's "stop" link, without a login: the question (GET: a link opened by
+    a mail scanner must not stop anything), then the answer (POST, with the form's CSRF token)."""
+    email = alerts.read_stop_token(token)
+    if email is None:
+        return render_template(
+            "favourites/stop_alerts.html", invalid=True, email="", waiting=0, stopped=None
+        ), 404
+    stopped = None
+    if request.method == "POST":
+        stopped = alerts.stop_alerts_for_email(db.session, email=email)
+        db.session.commit()
+    return render_template(
+        "favourites/stop_alerts.html",
+        invalid=False,
+        email=email,
+        waiting=alerts.pending_alert_count(db.session, email=email),
+        stopped=stopped,
+    )
 
 
 @bp.after_app_request

@@ -101,7 +101,7 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
     return {
         "number": order.number,
         "status": str(order.status),
-        "status_label": status_label(order.status),
+        "status_label": buyer_status_label(order),
         "email": order.email,
         "created": jakarta_time(order.created_at, lang),
         "subtotal": money_text(order.subtotal_minor, order.currency, lang),
@@ -126,6 +126,20 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
         "fulfilments": fulfilments,
         "history": history_lines(order, lang),
     }
+
+
+def buyer_status_label(order: Order) -> str:
+    """The order's status as the buyer reads it: a paid order whose every part was cancelled is not
+    "Paid" but cancelled, with where its refund stands (the order stays paid until the refund
+    moves it to refunded: orders.cancellation)."""
+    every_part_cancelled = bool(order.fulfilments) and all(
+        fulfilment.status == FulfilmentStatus.CANCELLED for fulfilment in order.fulfilments
+    )
+    if every_part_cancelled and order.status == OrderStatus.PAID:
+        return _("Cancelled: your refund is on its way")
+    if every_part_cancelled and order.status == OrderStatus.REFUNDED:
+        return _("Cancelled and refunded")
+    return status_label(order.status)
 
 
 #: Order steps that only follow their parcels (the last parcel shipped, or arrived): the parcel's own

@@ -177,6 +177,7 @@ CONTEXTS = {
         "title": HOSTILE,
         "product_url": f"{BASE}/products/1-kopi",
         "stock": 3,
+        "stop_url": f"{BASE}/alerts/stop/eyJlbWFpbCI6InRhbXVAZXhhbXBsZS50ZXN0In0.sig",
     },
     "review_hidden": {
         "name": "Siti",
