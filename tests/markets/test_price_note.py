@@ -21,8 +21,14 @@ def test_the_note_is_on_storefront_pages_and_not_in_the_dashboard_or_console(app
 
     seller = logged_in_as(app.test_client(), owner, lang="en")
     assert NOTE in seller.get(f"/?{market}").get_data(as_text=True)
-    for path in ("/seller/", "/seller/orders", "/seller/products"):
+    for path in ("/seller/", "/seller/orders", "/seller/products", "/account/", "/account/addresses"):
         response = seller.get(path)
+        assert response.status_code == 200 and NOTE not in response.get_data(as_text=True), path
+
+    guest = app.test_client()
+    guest.get(f"/?{market}")
+    for path in ("/account/login", "/account/register", "/account/password/reset"):
+        response = guest.get(path)
         assert response.status_code == 200 and NOTE not in response.get_data(as_text=True), path
 
     console = logged_in_as(app.test_client(), curator, lang="en")
