@@ -3,6 +3,7 @@ returns; the first stock added afterwards queues one email per alert, in its lan
 
     subscribe_back_in_stock(session, *, product_id, variant_id=None, user=None, email=None, lang, now)
     has_pending_alert(session, *, product_id, user) -> bool
+    find_pending_alert_id(session, *, product_id, user) -> int | None   (the product page's "Stop")
     notify_back_in_stock(session, *, product_id, variant_id=None, now) -> int  (the stock_added listener)
     list_pending_alerts(session, *, user) -> list[StockAlert]
     stop_alert(session, *, alert_id, user) -> StockAlert   (the account's "Stop" button)
@@ -109,15 +110,21 @@ def subscribe_back_in_stock(
 
 def has_pending_alert(session: Session, *, product_id: int, user) -> bool:
     """Whether the account already waits for this product (one query)."""
-    return (
-        session.scalar(
-            sa.select(StockAlert.id).where(
-                StockAlert.product_id == product_id,
-                StockAlert.user_id == user.id,
-                StockAlert.sent_at.is_(None),
-            )
+    return find_pending_alert_id(session, product_id=product_id, user=user) is not None
+
+
+def find_pending_alert_id(session: Session, *, product_id: int, user) -> int | None:
+    """The id of an alert the account still waits on for this product (the oldest, when it waits
+    on several of its variants), for its "Stop" button; None when it waits on none (one query)."""
+    return session.scalar(
+        sa.select(StockAlert.id)
+        .where(
+            StockAlert.product_id == product_id,
+            StockAlert.user_id == user.id,
+            StockAlert.sent_at.is_(None),
         )
-        is not None
+        .order_by(StockAlert.id)
+        .limit(1)
     )
 
 

@@ -223,12 +223,22 @@ def alert_rows(waiting: list, lang: str) -> list[dict]:
     return rows
 
 
-def back_in_stock_form(product_id: int, *, user, subscribed: bool, variant_id: int | None = None) -> dict:
+def back_in_stock_form(
+    product_id: int,
+    *,
+    user,
+    subscribed: bool,
+    variant_id: int | None = None,
+    alert_id: int | None = None,
+) -> dict:
     """The sold-out product's (or variant's) "tell me when it is back" form: an address field only
-    for guests."""
+    for guests. `alert_id`: the account already waits (`subscribed`), and its "Stop" button stops
+    that alert and comes back to this page."""
     return {
         "action": url_for("favourites.back_in_stock", product_id=product_id),
         "needs_email": user is None,
         "subscribed": subscribed,
         "variant_id": variant_id,
+        "stop_action": url_for("favourites.stop_alert", alert_id=alert_id) if alert_id is not None else "",
+        "next_url": back_url() if alert_id is not None else "",
     }

@@ -166,10 +166,12 @@ def back_in_stock(product_id: int):
 
 @bp.post("/account/alerts/<int:alert_id>/stop")
 def stop_alert(alert_id: int):
-    """The "Stop" button beside one of the account's back-in-stock alerts on the favourites page."""
+    """The "Stop" button beside one of the account's back-in-stock alerts on the favourites page,
+    or under a sold-out product's "we will email you" (its `next` brings the buyer back there)."""
+    back = safe_next_url(request.form.get("next")) or url_for("favourites.index")
     user = request_user()
     if user is None:
-        return redirect(url_for("accounts.login", next=url_for("favourites.index")), 303)
+        return redirect(url_for("accounts.login", next=back), 303)
     try:
         alert = alerts.stop_alert(db.session, alert_id=alert_id, user=user)
     except NotFound as error:
@@ -179,7 +181,7 @@ def stop_alert(alert_id: int):
         title = alerts.alert_title(alert.product, alert.variant, current_language())
         db.session.commit()
         flash(_("Stopped: we will not email you when “%(title)s” is back.", title=title), "success")
-    return redirect(url_for("favourites.index"), 303)
+    return redirect(back, 303)
 
 
 @bp.route("/alerts/stop/<token>", methods=["GET", "POST"])

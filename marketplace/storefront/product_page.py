@@ -44,7 +44,7 @@ from marketplace.accounts.access import user_seller_ids
 from marketplace.cache import CATALOGUE, PRODUCTS, Stamp, page_shows_products
 from marketplace.cache.store import GENERATION_MEMO, STORE_ERRORS, card_counter, product_counter
 from marketplace.cache.with_login import counters_read_with_login, read_counters_with_login
-from marketplace.favourites.alerts import has_pending_alert
+from marketplace.favourites.alerts import find_pending_alert_id
 from marketplace.favourites.current import may_have_pending_alert, recent_ids, request_user
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.lru import BoundedLRU, per_app
@@ -326,6 +326,12 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
     product_id = frame.product_id
     own_shop = False
     waiting = []
+    # The alert it waits on, for its "Stop": read only for an account that waits on some product.
+    alert_id = (
+        find_pending_alert_id(session, product_id=product_id, user=user)
+        if user is not None and not frame.in_stock and may_have_pending_alert()
+        else None
+    )
     if user is not None:
         own_shop = frame.seller_id in user_seller_ids(session, user)
         read = this_request().environ.get(_WAITING)
@@ -337,13 +343,7 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
         "product_id": product_id,
         "back_in_stock": None
         if frame.in_stock
-        else back_in_stock_form(
-            product_id,
-            user=user,
-            subscribed=user is not None
-            and may_have_pending_alert()
-            and has_pending_alert(session, product_id=product_id, user=user),
-        ),
+        else back_in_stock_form(product_id, user=user, subscribed=alert_id is not None, alert_id=alert_id),
         "questions": question_presenters.product_questions(
             product_id=product_id,
             shop=frame.shop,

@@ -355,6 +355,9 @@ def search():
 
     # Words of symbols alone ("!@#"): nothing to search for, so every product, said so.
     words = params.q if params.tokens else ""
+    # A cluster or desa with nothing to show only leads to an empty page; the one chosen stays
+    # selectable. None: the counts are not kept, every place is offered.
+    with_products = _places_with_products()
     cluster_options = [
         {
             "value": c.cluster.slug,
@@ -362,13 +365,12 @@ def search():
             "selected": c.cluster.slug == params.cluster,
         }
         for c in clusters
+        if with_products is None or c.cluster.slug in with_products[0] or c.cluster.slug == params.cluster
     ]
-    with_products = _villages_with_products()
     village_options = [
         {"value": v.village.slug, "label": v.village.name, "selected": v.village.slug == params.village}
         for v in villages
-        # A desa with nothing to show only leads to an empty page; the one chosen stays selectable.
-        if with_products is None or v.village.slug in with_products or v.village.slug == params.village
+        if with_products is None or v.village.slug in with_products[1] or v.village.slug == params.village
     ]
     label_options = [
         {
@@ -428,14 +430,18 @@ def search():
     )
 
 
-def _villages_with_products() -> frozenset[str] | None:
-    """The slugs of the desa with public products, from the place counts kept per catalogue
-    generation (the home page's); None when they are not kept (no generation to read): then the
-    form offers every desa rather than read the counts on every search."""
+def _places_with_products() -> tuple[frozenset[str], frozenset[str]] | None:
+    """The slugs of the clusters and of the desa with public products, from the place counts kept
+    per catalogue generation (the home page's); None when they are not kept (no generation to
+    read): then the form offers every place rather than read the counts on every search."""
     places = kept_for_generation(PLACE_COUNTS, listings.list_places)
     if places is None:
         return None
-    return frozenset(v.village.slug for v in places[1] if v.product_count)
+    clusters, villages = places
+    return (
+        frozenset(c.cluster.slug for c in clusters if c.product_count),
+        frozenset(v.village.slug for v in villages if v.product_count),
+    )
 
 
 def _did_you_mean(params: SearchParams, in_rupiah: SearchParams) -> dict | None:

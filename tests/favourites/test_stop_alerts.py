@@ -1,10 +1,12 @@
 """Stopping a back-in-stock alert: the "Stop" button beside each alert on the favourites page, and
-the signed link in the back-in-stock email that works without a login (a question, then a POST)."""
+the "Stop" under a sold-out product's "we will email you" (back to the product page), and the
+signed link in the back-in-stock email that works without a login (a question, then a POST)."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.email.models import OutboundEmail
@@ -107,3 +109,63 @@ def test_the_back_in_stock_email_carries_a_signed_link_that_stops_the_rest_witho
     assert forged.status_code == 404 and "This link is damaged." in forged.get_data(as_text=True)
     assert client.post("/alerts/stop/nonsense").status_code == 404
     assert _pending(session, "other@example.test") == 1
+
+
+class TestStopOnTheProductPage:
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        # Writes are tracked and product pages kept (storefront.product_page), as outside tests.
+        return {"PAGE_CACHE_ENABLED": True}
+
+    def test_a_buyer_stops_the_alert_under_we_will_email_you_and_comes_back(self, app, session, world):
+        sagon = make_product(session, seller=world.seller, cluster=world.cluster, stock=0, title_en="Sagon")
+        buyer, other = make_user(session), make_user(session)
+        mine = alerts.subscribe_back_in_stock(
+            session, product_id=sagon.id, user=buyer, lang="en", now=utcnow()
+        )
+        session.commit()
+        path = f"/products/{sagon.id}-{sagon.slug}"
+        as_buyer = logged_in_as(app.test_client(), buyer, lang="en")
+        as_other = logged_in_as(app.test_client(), other, lang="en")
+        guest = app.test_client()
+        stop = f'action="/account/alerts/{mine.id}/stop"'
+        for _ in range(2):  # rendered, then from the kept page: each visitor still sees their own
+            html = as_buyer.get(path + "?lang=en").get_data(as_text=True)
+            assert "We will email you once when it is back in stock." in html
+            assert stop in html and f'name="next" value="{path}?lang=en"' in html
+            assert ">Stop</button>" in html and "Tell me when it is back" not in html
+            for client in (as_other, guest):
+                html = client.get(path + "?lang=en").get_data(as_text=True)
+                assert "Tell me when it is back" in html and "/stop" not in html
+        html = as_buyer.get(path + "?lang=id").get_data(as_text=True)
+        assert (
+            "Kami akan mengirim email sekali saat stoknya tersedia lagi." in html
+            and ">Hentikan</button>" in html
+        )
+
+        response = as_buyer.post(f"/account/alerts/{mine.id}/stop?lang=en", data={"next": path + "?lang=en"})
+        assert response.status_code == 303 and response.headers["Location"].endswith(path + "?lang=en")
+        html = as_buyer.get(path + "?lang=en").get_data(as_text=True)
+        assert "Stopped: we will not email you when “Sagon” is back." in html
+        assert "Tell me when it is back" in html and stop not in html
+        assert _pending(session, buyer.email) == 0
+        # A "next" elsewhere is refused: back to the favourites page.
+        again = alerts.subscribe_back_in_stock(
+            session, product_id=sagon.id, user=buyer, lang="en", now=utcnow()
+        )
+        session.commit()
+        response = as_buyer.post(f"/account/alerts/{again.id}/stop", data={"next": "https://evil.example/"})
+        assert response.headers["Location"].endswith("/account/favourites")
+
+    def test_a_page_for_a_buyer_without_alerts_reads_none(self, app, session, world, count_queries):
+        sagon = make_product(session, seller=world.seller, cluster=world.cluster, stock=0, title_en="Sagon")
+        buyer = make_user(session)
+        session.commit()
+        client = logged_in_as(app.test_client(), buyer, lang="en")
+        path = f"/products/{sagon.id}-{sagon.slug}?lang=en"
+        client.get(path)
+        with count_queries() as counter:
+            assert "Tell me when it is back" in client.get(path).get_data(as_text=True)
+        assert not [
+            s for s in counter.statements if "stock_alerts" in s.lower() and "exists" not in s.lower()
+        ]

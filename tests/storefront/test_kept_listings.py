@@ -196,9 +196,13 @@ def test_the_choices_are_kept_and_a_new_or_renamed_cluster_shows_next(session, s
     assert not [s for s in second.statements if "from clusters" in s.lower()], second.statements
 
     assert client.get("/clusters/tenun").status_code == 404
-    make_cluster(session, slug="tenun", name_id="Tenun", name_en="Weaving")
+    tenun = make_cluster(session, slug="tenun", name_id="Tenun", name_en="Weaving")
     session.commit()
     assert "Weaving" in _html(client, "/clusters/tenun")
+    # The search form offers a cluster once it has a product to show.
+    assert 'value="tenun"' not in _html(client, "/search?q=kendi")
+    make_product(session, seller=seller, cluster=tenun)
+    session.commit()
     assert 'value="tenun"' in _html(client, "/search?q=kendi")
     cluster.name_en = "Clay and craft"
     session.commit()

@@ -44,7 +44,8 @@ def test_a_misspelt_search_offers_the_corrected_one(client, session, world, type
     _catalogue(session, world)
     shown = _suggestion(client, f"/search?q={typed}&lang=en")
     assert shown is not None and shown.startswith("Did you mean:")
-    assert f">{meant}</a>?" in shown
+    # Prominent (a larger line, styled by its class), the corrected words in bold in the link.
+    assert f"><strong>{meant}</strong></a>?" in shown
     assert f'href="/search?q={meant.replace(" ", "+")}"' in shown
     # The link finds products.
     assert "No products found" not in client.get(f"/search?q={meant}&lang=en").get_data(as_text=True)
@@ -53,7 +54,7 @@ def test_a_misspelt_search_offers_the_corrected_one(client, session, world, type
 def test_indonesian_and_filters_kept(client, session, world):
     _catalogue(session, world)
     shown = _suggestion(client, "/search?q=batk&cluster=batik&in_stock=1&sort=newest&lang=id")
-    assert shown.startswith("Maksud Anda:")
+    assert shown.startswith("Maksud Anda:") and "><strong>batik</strong></a>?" in shown
     assert 'href="/search?q=batik&cluster=batik&in_stock=1&sort=newest"' in shown
 
 
@@ -124,4 +125,4 @@ class TestKeptByGeneration:
         make_product(session, seller=world.seller, cluster=world.cluster, title_id="Selendang sutra",
                      title_en="Silk shawl")  # fmt: skip
         session.commit()
-        assert ">selendang</a>?" in _suggestion(client, "/search?q=selndang&lang=en")
+        assert ">selendang</strong></a>?" in _suggestion(client, "/search?q=selndang&lang=en")
