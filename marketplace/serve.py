@@ -5,6 +5,9 @@ reads the environment), not Flask's development server. In development without
 `STRIPE_SECRET_KEY`, the project's own Stripe-compatible test server (marketplace/payments/
 local_stripe) is started beside it and the app is pointed at it, so a buyer abroad can pay by card
 in the demo on a page clearly marked as test mode, and the signed webhook arrives as from Stripe.
+That server starts empty each time, so it is first told about the refundable card payments the
+database already holds (the demo's, and those paid in earlier runs): a curator can refund them as
+any other, the refund made at the server and `charge.refunded` arriving by webhook.
 The job runner (`flask --app wsgi jobs run`: queued email, unpaid orders past their deadline, label
 reminders) runs beside it too, unless JOB_RUNNER=0 (a site whose cron runs `jobs run-due`).
 All processes stop together (Ctrl-C, SIGTERM).
@@ -20,7 +23,18 @@ import sys
 import threading
 from collections.abc import Mapping
 
+import requests
+import sqlalchemy as sa
+from flask import has_app_context
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
+
 from marketplace.config import REPO_ROOT, link_host
+from marketplace.extensions import db
+from marketplace.money import Money
+from marketplace.orders.models import PaymentMethod
+from marketplace.payments.local_stripe import StripeHarness
+from marketplace.payments.models import Payment, PaymentStatus
 
 #: `make run` serves here unless HOST / PORT say otherwise.
 DEFAULT_HOST = "127.0.0.1"
@@ -90,6 +104,64 @@ def start_local_stripe(app_base_url: str, python: str = sys.executable) -> tuple
     return process, settings
 
 
+def restore_card_payments(session, harness: StripeHarness) -> int:
+    """Tell a freshly started local Stripe server about the card payments the database holds with
+    something left to refund (see local_stripe/restore.py); returns how many it did not know yet.
+
+    Reads only: no row changes, and the server sends no event for them. Raises SQLAlchemyError,
+    RuntimeError (the server refused) and requests.RequestException.
+    """
+    payments = session.scalars(
+        sa.select(Payment)
+        .where(
+            Payment.method == PaymentMethod.STRIPE,
+            Payment.payment_intent_id.is_not(None),
+            Payment.status.in_([PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED]),
+        )
+        .options(joinedload(Payment.order))
+        .order_by(Payment.id)
+    ).all()
+    if not payments:
+        return 0
+    answer = harness.restore_payments(
+        [
+            {
+                "payment_intent": payment.payment_intent_id,
+                "amount": Money(payment.amount_minor, payment.currency).to_stripe_amount(),
+                "currency": payment.currency.lower(),
+                "amount_refunded": Money(payment.refunded_minor, payment.currency).to_stripe_amount(),
+                "created": int(payment.created_at.timestamp()),
+                "metadata": {"order_number": payment.order.number},
+            }
+            for payment in payments
+        ]
+    )
+    return int(answer["restored"])
+
+
+def _restore_card_payments(settings: Mapping[str, str]) -> None:
+    """`restore_card_payments` from `serve`, which runs in the CLI's app context; never stops it."""
+    if not has_app_context():
+        return
+    harness = StripeHarness(base_url=settings["STRIPE_API_BASE"], api_key=settings["STRIPE_SECRET_KEY"])
+    try:
+        restored = restore_card_payments(db.session, harness)
+    except (SQLAlchemyError, RuntimeError, requests.RequestException) as error:
+        print(
+            f"Card payments: earlier card payments could not be told to the test server: {error}", flush=True
+        )
+        return
+    finally:
+        db.session.remove()
+        db.engine.dispose()  # gunicorn serves from its own processes; hold no connection here
+    if restored:
+        print(
+            f"Card payments: earlier card payments the test server knows again: {restored} "
+            "(a curator can refund them).",
+            flush=True,
+        )
+
+
 def wants_job_runner(environ: Mapping[str, str]) -> bool:
     """The job runner beside the server, unless JOB_RUNNER=0 (cron or a service runs it instead)."""
     return environ.get("JOB_RUNNER", "1").strip().lower() not in {"0", "false", "no", "off"}
@@ -121,6 +193,7 @@ def run(environ: Mapping[str, str] | None = None) -> int:
             "(test mode, card 4242 4242 4242 4242; no real money moves).",
             flush=True,
         )
+        _restore_card_payments(settings)
     else:
         print("Card payments: " + ("Stripe" if env.get("STRIPE_SECRET_KEY") else "off"), flush=True)
     if wants_job_runner(env):

@@ -176,7 +176,9 @@ def _orders(session: Session, *, now: datetime) -> int:
 
 def _card_payment(session: Session, order: Order, *, placed_at: datetime) -> Payment:
     """The pending card Payment a real checkout session leaves, with made-up Stripe references
-    (no Stripe is asked); `mark_order_paid` then marks it succeeded, as the webhook would."""
+    (no Stripe is asked); `mark_order_paid` then marks it succeeded, as the webhook would. `flask
+    serve` tells its local Stripe server about the payment (marketplace/payments/local_stripe/
+    restore.py), so a curator can refund it there."""
     payment = Payment(
         order_id=order.id,
         method=PaymentMethod.STRIPE,

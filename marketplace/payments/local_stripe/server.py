@@ -7,6 +7,7 @@ What the harness adds to localstripe 1.15 (without editing its files):
 - `Idempotency-Key` on every POST, as Stripe does: the same key with the same parameters replays
   the first successful response (header `Idempotent-Replayed: true`); the same key with different
   parameters is a 400 `idempotency_error`; concurrent requests with one key are serialised.
+- Card payments recorded before it started, told to it again (see `restore.py`).
 - `charge.refunded` webhooks when a refund is created (localstripe creates the refund silently).
 - No pickle of the store in /tmp (localstripe writes one on every change, shared between
   processes); each harness starts empty.
@@ -28,7 +29,7 @@ from localstripe import resources, server
 from localstripe.resources import Charge, Event, Refund
 from localstripe.webhooks import schedule_webhook
 
-from marketplace.payments.local_stripe import checkout, hosted_page
+from marketplace.payments.local_stripe import checkout, hosted_page, restore
 
 API_KEY = "sk_test_pasardesa_harness"
 WEBHOOK_SECRET = "whsec_pasardesa_harness_secret"  # noqa: S105 - the local test server's, public
@@ -158,6 +159,20 @@ class StripeHarness:
         """Deliver every event, signed like Stripe, to `url` (about 1 s after it happens)."""
         self._post(f"/_config/webhooks/{name}", {"url": url, "secret": secret or self.webhook_secret})
 
+    def restore_payments(self, payments: list[dict]) -> dict:
+        """Tell the harness about succeeded card payments it should know (`restore.py`): each a dict
+        of payment_intent, amount and currency (Stripe's units), amount_refunded, created, metadata.
+        Returns {"restored": made now, "known": already there}."""
+        response = self._http.post(
+            self.base_url + "/_harness/payment_intents/restore",
+            json={"payments": payments},
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=30,
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"harness restore: {response.status_code} {response.text}")
+        return response.json()
+
     def complete_session(self, session_id: str, *, asynchronous: bool = False) -> dict:
         """The buyer pays on the hosted page: a succeeded PaymentIntent + charge, then
         `checkout.session.completed` (payment_status "unpaid" when `asynchronous`)."""
@@ -206,6 +221,7 @@ def start_stripe_server(host: str = "127.0.0.1", port: int = 0) -> StripeHarness
         app = server.app
         checkout.add_routes(app)
         hosted_page.add_routes(app)
+        restore.add_routes(app)
         app.middlewares[app.middlewares.index(server.auth_middleware)] = auth_middleware
         app.middlewares.append(idempotency_middleware)
 
