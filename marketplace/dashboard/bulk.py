@@ -194,6 +194,11 @@ class ParsedCsv:
     errors: list[RowError]
 
 
+#: How a workbook starts: .xlsx and .ods are zip files, an old .xls an OLE2 compound file. A seller
+#: who edits the download and presses Save often gets one of these instead of CSV.
+SPREADSHEET_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def parse_csv(data: bytes) -> ParsedCsv:
     """Decode and split a file (UTF-8 with or without BOM; comma or semicolon separated)."""
     parsed = ParsedCsv([], [], [])
@@ -201,6 +206,12 @@ def parse_csv(data: bytes) -> ParsedCsv:
         parsed.errors.append(
             RowError(0, "", str(_l("The file is larger than %(mb)d MB. Split it into smaller files.", mb=2)))
         )
+        return parsed
+    if data.startswith(SPREADSHEET_SIGNATURES):
+        parsed.errors.append(RowError(0, "", str(_l(
+            "This is a spreadsheet file (Excel or ODS), not CSV. In your spreadsheet app choose "
+            "“Save as” or “Download” and pick “CSV UTF-8” (or “CSV”), then upload that file."
+        ))))  # fmt: skip
         return parsed
     try:
         text = data.decode("utf-8")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.forms import IdCheckboxesField, IdSelectField, WholeNumberField
@@ -54,6 +62,9 @@ class ProductForm(FlaskForm):
     low_stock_threshold = WholeNumberField(_l("Warn me when stock is at or below"), default=3)
     exportable = BooleanField(_l("Can be shipped abroad"))
     hs_code = StringField(_l("HS code for customs"), validators=[Optional(), Length(max=20)])
+    #: The saved values the edit page showed (product_views.values_seen): a save made from a page
+    #: opened before another tab's save is stopped, not allowed to write the older values back.
+    seen = HiddenField()
 
 
 class NewProductForm(ProductForm):

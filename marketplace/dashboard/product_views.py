@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -195,6 +197,15 @@ def _fill_product_form(form: ProductForm, product: Product) -> None:
     form.hs_code.data = product.hs_code or ""
 
 
+def values_seen(product: Product) -> str:
+    """A short fingerprint of the values the edit form shows for `product` (its saved or proposed
+    values, not stock or photos), so that a save from an out-of-date page can be told apart."""
+    shown = ProductForm(formdata=None, meta={"csrf": False})
+    _fill_product_form(shown, product)
+    values = repr([(field.name, field.data) for field in shown if field.name != "seen"])
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
 def _render_product_page(
     product: Product, form: ProductForm, photo_form: PhotoForm | None = None, status=200
 ):
@@ -248,6 +259,18 @@ def edit_product(product_id: int):
     _cluster_choices(form)
     if request.method == "GET":
         _fill_product_form(form, product)
+        form.seen.data = values_seen(product)
+    elif form.seen.data and form.seen.data != values_seen(product):
+        # Saved meanwhile in another tab (or by the shop's facilitator): keep what was typed, say so,
+        # and let a second Save apply it over the newer values.
+        form.form_errors.append(
+            _(
+                "This product was changed in another window after you opened this page. Your entries "
+                "are still below: check them and press Save changes again."
+            )
+        )
+        form.seen.data = values_seen(product)
+        return _render_product_page(product, form, status=409)
     elif form.validate_on_submit():
         with domain_errors() as saving:
             outcome = dashboard_products.update_product(

@@ -68,6 +68,8 @@ def _page(product: Product, *, options_form=None, new_form=None, status: int = 2
     rows = [
         {
             "name": variant_values_text(options, v) if options else _("The product itself"),
+            # An option added after this variant existed leaves its value empty ("–" to buyers).
+            "missing_value": any(not v.values[o.position - 1] for o in options),
             "pending_price": money_text(
                 pending[v.id] if pending[v.id] is not None else product.price_minor, product.currency, lang
             )
@@ -97,6 +99,7 @@ def _page(product: Product, *, options_form=None, new_form=None, status: int = 2
         option_names=[o.name_en if lang == "en" and o.name_en else o.name_id for o in options],
         has_options=bool(options),
         rows=rows,
+        missing_values=sum(row["missing_value"] for row in rows),
         options_form=options_form,
         new_form=new_form,
         action_form=ActionForm(formdata=None),
