@@ -152,7 +152,7 @@ def _orders(session: Session, *, now: datetime) -> int:
             # Confirmed as in real life, so the buyer's history says by whom (Stripe's webhook, or
             # the curators' transfer desk), and the order has the Payment row a real one has.
             if order.payment_method == PaymentMethod.STRIPE:
-                payment = _card_payment(session, order, placed_at=placed_at)
+                payment = demo_card_payment(session, order, placed_at=placed_at)
                 paid_by = {"actor_label": STRIPE_ACTOR}
             else:
                 payment = find_bank_payment(session, order.id)
@@ -174,19 +174,22 @@ def _orders(session: Session, *, now: datetime) -> int:
     return placed
 
 
-def _card_payment(session: Session, order: Order, *, placed_at: datetime) -> Payment:
+def demo_card_payment(
+    session: Session, order: Order, *, placed_at: datetime, reference: str | None = None
+) -> Payment:
     """The pending card Payment a real checkout session leaves, with made-up Stripe references
-    (no Stripe is asked); `mark_order_paid` then marks it succeeded, as the webhook would. `flask
-    serve` tells its local Stripe server about the payment (marketplace/payments/local_stripe/
-    restore.py), so a curator can refund it there."""
+    (`reference`, the order number by default; no Stripe is asked); `mark_order_paid` then marks it
+    succeeded, as the webhook would. `flask serve` tells its local Stripe server about the payment
+    (marketplace/payments/local_stripe/restore.py), so a curator can refund it there."""
+    reference = reference or order.number
     payment = Payment(
         order_id=order.id,
         method=PaymentMethod.STRIPE,
         status=PaymentStatus.PENDING,
         amount_minor=order.total_minor,
         currency=order.currency,
-        provider_reference=f"cs_demo_{order.number}",
-        payment_intent_id=f"pi_demo_{order.number}",
+        provider_reference=f"cs_demo_{reference}",
+        payment_intent_id=f"pi_demo_{reference}",
         checkout_expires_at=placed_at + timedelta(days=1),
         created_at=placed_at,
         updated_at=placed_at,

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 import stripe
 
 from marketplace.errors import ValidationError
+from marketplace.monitoring.demo import demo_card_payment
 from marketplace.orders.lifecycle import mark_order_paid
-from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payments.services import refund_stripe_payment
 from marketplace.refunds.models import Refund, RefundStatus
@@ -28,20 +29,9 @@ def _paid_long_ago(session, order: Order) -> Payment:
     """A succeeded card payment the running Stripe server never saw, as the demo seeds one
     (marketplace/monitoring/demo.py), with an id unique to this test (the harness outlives it)."""
     placed_at = utcnow() - timedelta(days=40)
-    payment = Payment(
-        order_id=order.id,
-        method=PaymentMethod.STRIPE,
-        status=PaymentStatus.PENDING,
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        provider_reference=f"cs_demo_{order.number}_{secrets.token_hex(4)}",
-        payment_intent_id=f"pi_demo_{order.number}_{secrets.token_hex(4)}",
-        checkout_expires_at=placed_at + timedelta(days=1),
-        created_at=placed_at,
-        updated_at=placed_at,
+    payment = demo_card_payment(
+        session, order, placed_at=placed_at, reference=f"{order.number}_{secrets.token_hex(4)}"
     )
-    session.add(payment)
-    session.flush()
     mark_order_paid(session, order, actor_label="stripe", payment=payment, now=placed_at + timedelta(hours=2))
     session.commit()
     return payment
