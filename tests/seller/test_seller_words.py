@@ -88,3 +88,9 @@ def test_a_workbook_saved_instead_of_csv_says_how_to_save_csv(client, session, w
     assert "Ini berkas spreadsheet (Excel atau ODS), bukan CSV." in html
     assert "bukan teks UTF-8" not in html
     assert snapshot(session) == before
+
+
+def test_without_javascript_the_photo_form_says_a_big_photo_takes_a_while(client, world):
+    log_in(client, "ani@example.test", lang="id")
+    html = client.get(f"/seller/products/{world.product_a.id}").get_data(as_text=True)
+    assert '<noscript><p class="hint">Foto langsung dari kamera ponsel dikirim dalam ukuran penuh' in html
