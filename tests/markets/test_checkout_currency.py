@@ -21,20 +21,12 @@ from marketplace.shipping.services import ShippingAddress, ensure_default_shippi
 from marketplace.types import utcnow
 from tests.factories import make_product
 from tests.markets.conftest import make_rate
+from tests.orders.helpers import CHECKOUT_ADDRESS
 
 # The local Stripe-compatible server, and the settings that point the app at it.
 from tests.payments.conftest import app_overrides, stripe_server  # noqa: F401
 
-ADDRESS = {
-    "name": "Siti Rahayu",
-    "phone": "0812 3456 7890",
-    "street": "Jl. Raya Kabat 12",
-    "district": "Kabat",
-    "city": "Kabupaten Banyuwangi",
-    "province": "Jawa Timur",
-    "postal_code": "68461",
-    "country": "ID",
-}
+ADDRESS = CHECKOUT_ADDRESS
 
 
 @pytest.fixture
