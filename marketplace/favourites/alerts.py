@@ -2,7 +2,6 @@
 returns; the first stock added afterwards queues one email per alert, in its language, and spends it.
 
     subscribe_back_in_stock(session, *, product_id, variant_id=None, user=None, email=None, lang, now)
-    has_pending_alert(session, *, product_id, user) -> bool
     find_pending_alert_id(session, *, product_id, user) -> int | None   (the product page's "Stop")
     notify_back_in_stock(session, *, product_id, variant_id=None, now) -> int  (the stock_added listener)
     list_pending_alerts(session, *, user) -> list[StockAlert]
@@ -106,11 +105,6 @@ def subscribe_back_in_stock(
     session.add(alert)
     session.flush()
     return alert
-
-
-def has_pending_alert(session: Session, *, product_id: int, user) -> bool:
-    """Whether the account already waits for this product (one query)."""
-    return find_pending_alert_id(session, product_id=product_id, user=user) is not None
 
 
 def find_pending_alert_id(session: Session, *, product_id: int, user) -> int | None:

@@ -97,7 +97,7 @@ def test_no_email_while_the_product_is_not_on_sale_or_stock_goes_down(session):
     session.flush()
     adjust_stock(session, product, delta=1, reason="made one", now=now)
     assert [e.to_address for e in _emails(session)] == [buyer.email]
-    assert alerts.has_pending_alert(session, product_id=product.id, user=buyer) is False
+    assert alerts.find_pending_alert_id(session, product_id=product.id, user=buyer) is None
 
 
 def test_favourite_rows_go_when_the_product_is_deleted(session):
