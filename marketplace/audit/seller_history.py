@@ -21,43 +21,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from marketplace.audit.models import ActorRole, AuditEntry
+from marketplace.audit.wording import field_text, value_text
 from marketplace.money import money_text
 from marketplace.timezones import jakarta_time
 
 #: Changes per page of the seller's history: a phone page stays a few screens long.
 PAGE_SIZE = 30
 
-#: Fields a seller recognises, in the order they are listed. Anything else is left out.
-FIELD_LABELS = {
-    "title_id": _l("Name (Indonesian)"),
-    "title_en": _l("Name (English)"),
-    "name": _l("Name"),
-    "price_minor": _l("Price"),
-    "stock": _l("Stock"),
-    "value1": _l("Variant"),
-    "value2": _l("Variant"),
-    "value3": _l("Variant"),
-    "sku": _l("SKU"),
-    "weight_grams": _l("Packed weight"),
-    "low_stock_threshold": _l("Low-stock warning at"),
-    "processing_days": _l("Days to prepare"),
-    "exportable": _l("Can be shipped abroad"),
-    "hs_code": _l("HS code"),
-    "description_id": _l("Description (Indonesian)"),
-    "description_en": _l("Description (English)"),
-    "story_id": _l("Story (Indonesian)"),
-    "story_en": _l("Story (English)"),
-    "alt_id": _l("Photo description (Indonesian)"),
-    "alt_en": _l("Photo description (English)"),
-    "phone": _l("Phone"),
-    "address_line": _l("Address"),
-    "tracking_number": _l("Tracking number"),
-    "reply": _l("Reply"),
-}
+#: Fields a seller recognises, in the order they are listed (named as the audit log names them,
+#: `wording.field_text`). Anything else is left out.
+SELLER_FIELDS = (
+    "title_id", "title_en", "name", "price_minor", "stock", "value1", "value2", "value3", "sku",
+    "weight_grams", "low_stock_threshold", "processing_days", "exportable", "hs_code",
+    "description_id", "description_en", "story_id", "story_en", "alt_id", "alt_en", "phone",
+    "address_line", "tracking_number", "reply",
+)  # fmt: skip
 #: Texts too long to repeat: the line says only that they changed.
 LONG_FIELDS = frozenset({"description_id", "description_en", "story_id", "story_en", "reply", "address_line"})
-MONEY_FIELDS = frozenset({"price_minor"})
-GRAMS_FIELDS = frozenset({"weight_grams"})
 
 #: Headlines by action ("<what>.<how>"); %(title)s is the product, parcel or photo it is about.
 HEADLINES = {
@@ -199,24 +179,13 @@ def note_text(note: str) -> str:
     return note
 
 
-def _value_text(field: str, value: Any, currency: str, lang: str) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if field in MONEY_FIELDS and isinstance(value, int):
-        return money_text(value, currency, lang)
-    if field in GRAMS_FIELDS and isinstance(value, int):
-        return f"{value} g"
-    return str(value)
-
-
 def change_lines(before: dict, after: dict, lang: str) -> list[str]:
     """One line per field a seller knows: "Price: Rp 140.000 → Rp 150.000", "Stock: 5" (new),
     "Description (Indonesian) changed"; other fields and unchanged values are left out."""
     currency = str(after.get("currency") or before.get("currency") or "IDR")
     lines = []
-    for field, label in FIELD_LABELS.items():
+    for field in SELLER_FIELDS:
+        label = field_text(field)
         if field not in before and field not in after:
             continue
         old, new = before.get(field), after.get(field)
@@ -230,15 +199,17 @@ def change_lines(before: dict, after: dict, lang: str) -> list[str]:
             lines.append(gettext("%(field)s changed", field=label))
         elif field not in before or old is None:
             lines.append(
-                gettext("%(field)s: %(value)s", field=label, value=_value_text(field, new, currency, lang))
+                gettext(
+                    "%(field)s: %(value)s", field=label, value=value_text(field, new, lang, currency=currency)
+                )
             )
         else:
             lines.append(
                 gettext(
                     "%(field)s: %(before)s → %(after)s",
                     field=label,
-                    before=_value_text(field, old, currency, lang),
-                    after=_value_text(field, new, currency, lang),
+                    before=value_text(field, old, lang, currency=currency),
+                    after=value_text(field, new, lang, currency=currency),
                 )
             )
     return lines
