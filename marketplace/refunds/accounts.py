@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from marketplace.errors import InvalidInput
 from marketplace.i18n import message as _l
+from marketplace.seller.common import ACCOUNT_NUMBER  # the shops' payout accounts' rule
 
-ACCOUNT_DIGITS = re.compile(r"^[0-9]{6,20}$")
 #: What people type between digit groups; anything else (letters) is refused, not dropped.
 _SEPARATORS = re.compile(r"[\s.\-]")
 FIELDS = ("bank_name", "account_number", "account_holder")
@@ -42,7 +42,7 @@ def account_problems(bank_name: str | None, account_number: str | None, account_
     problems = {}
     if not 2 <= len(_words(bank_name)) <= 80:
         problems["bank_name"] = _l("Enter the name of your bank, e.g. BRI or BCA.")
-    if not ACCOUNT_DIGITS.match(_SEPARATORS.sub("", account_number or "")):
+    if not ACCOUNT_NUMBER.match(_SEPARATORS.sub("", account_number or "")):
         problems["account_number"] = _l("Enter your account number: digits only, 6 to 20.")
     if not 2 <= len(_words(account_holder)) <= 120:
         problems["account_holder"] = _l("Enter the name on the account, as your bank writes it.")
