@@ -28,6 +28,7 @@ __all__ = [
     "clean_phone",
     "country_names",
     "email_ok",
+    "office_contact",
     "mobile_e164",
     "mobile_display",
     "normalize_email",
@@ -384,3 +385,15 @@ def _foreign_region_errors(get: dict[str, str], country: str, errors: dict[str, 
     elif postal or country not in NO_POSTAL_CODE:
         if not ANY_POSTAL_CODE.match(postal):
             errors["postal_code"] = str(_l("Enter the postal code (2 to 11 letters or digits)."))
+
+
+def office_contact(config: Mapping) -> dict:
+    """How buyers reach the district office, from OFFICE_EMAIL and OFFICE_PHONE (either may be
+    empty): the one place that reads them, for the order page's help and the transfer desk's
+    messages."""
+    phone = (config.get("OFFICE_PHONE") or "").strip()
+    return {
+        "email": (config.get("OFFICE_EMAIL") or "").strip(),
+        "phone": phone,
+        "phone_href": "tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else "",
+    }

@@ -13,19 +13,9 @@ from flask_babel import gettext as _
 from marketplace import signals
 from marketplace.cases.models import CaseStatus
 from marketplace.cases.services import list_cases_for_fulfilments
-from marketplace.contact import mobile_display
+from marketplace.contact import mobile_display, office_contact
 from marketplace.orders.models import FulfilmentStatus
 from marketplace.seller.whatsapp import public_whatsapp
-
-
-def office_contact(config) -> dict:
-    """How buyers reach the district office (OFFICE_EMAIL, OFFICE_PHONE; either may be empty)."""
-    phone = (config.get("OFFICE_PHONE") or "").strip()
-    return {
-        "email": (config.get("OFFICE_EMAIL") or "").strip(),
-        "phone": phone,
-        "phone_href": "tel:" + "".join(c for c in phone if c.isdigit() or c == "+") if phone else "",
-    }
 
 
 def _shop_whatsapp(fulfilment, order, lang: str) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
+from marketplace.contact import office_contact
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.media import get_storage
@@ -52,7 +53,7 @@ def _not_waiting(order: Order) -> str | None:
     if order.payment_method != PaymentMethod.BANK_TRANSFER or order.status == OrderStatus.AWAITING_PAYMENT:
         return None
     if order.status == OrderStatus.CANCELLED:
-        office = (current_app.config.get("OFFICE_EMAIL") or "").strip()
+        office = office_contact(current_app.config)["email"]
         if office:
             return _(
                 "Order %(number)s was cancelled, so it no longer waits for a transfer. If you have "
