@@ -93,13 +93,16 @@ def import_products():
         confirm_form.csv.data = changes_text
         confirm_form.token.data = plan.token
     status = 400 if plan is not None and not plan.valid else 200
+    errors = plan.errors if plan is not None else []
     return render_template(
         "seller/bulk_import.html",
         upload_form=upload_form,
         confirm_form=confirm_form,
         checked=plan is not None,
         rows=plan.rows if plan is not None else 0,
-        errors=plan.errors if plan is not None else [],
+        # Whole-file problems (row 0: too big, not CSV, empty) read as sentences, not as table rows.
+        file_errors=[error.message for error in errors if not error.row],
+        row_errors=[error for error in errors if error.row],
         changes=_preview_rows(plan) if plan is not None and plan.valid else [],
         can_confirm=bool(changes_text) and not too_big,
         too_big=too_big,

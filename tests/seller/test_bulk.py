@@ -262,6 +262,30 @@ def test_a_broken_upload_shows_the_error_table_and_changes_nothing(app, session,
     assert page.status_code == 400 and snapshot(session) == before
 
 
+def test_a_file_that_cannot_be_read_says_so_in_a_sentence_not_a_table_row(app, session, shop):
+    import io
+
+    client = log_in(app.test_client(), shop.user_a.email)
+    page = client.post(
+        "/seller/products/import",
+        data={"action": "preview", "file": (io.BytesIO(b""), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "The file could not be read: nothing was changed" in html
+    assert "The file is empty." in html and "<table>" not in html and ">–<" not in html
+    # One row error reads "1 error", not "1 errors".
+    page = client.post(
+        "/seller/products/import",
+        data={
+            "action": "preview",
+            "file": (io.BytesIO(csv_bytes("id,stock", f"{shop.product_a.id},-2")), "x.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert "The file has 1 error: nothing was changed" in page.get_data(as_text=True)
+
+
 def test_only_sellers_reach_the_csv_pages(app, session, shop):
     anonymous = app.test_client()
     for path in ("/seller/products/export.csv", "/seller/products/import"):
