@@ -181,6 +181,13 @@ def cache_variant() -> str:
     return f"{market.currency}-{market.country}"
 
 
+def _account_language() -> Optional[str]:
+    """The language a signed-in person's account reads in: chosen, as a `?lang=` choice is (the UI
+    shows it over Accept-Language, `i18n.select_locale`)."""
+    user = this_user()
+    return getattr(user, "locale", None) if getattr(user, "is_authenticated", False) else None
+
+
 def _account_choice() -> Optional[tuple[Optional[str], Optional[str]]]:
     user = this_user()
     if getattr(user, "is_authenticated", False):
@@ -278,7 +285,7 @@ def resolve_market(query: Mapping[str, str] | None = None) -> tuple[Market, list
         cookies=req.cookies,
         account=_account_choice(),
         accept_language=req.headers.get("Accept-Language", ""),
-        language=chosen_language(req.args, req.cookies),
+        language=chosen_language(req.args, req.cookies) or _account_language(),
     )
     problems: list[str] = []
     raw_currency = query.get("currency")

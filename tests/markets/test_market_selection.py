@@ -128,6 +128,27 @@ def test_choosing_indonesian_in_an_english_browser_shows_rupiah_and_keeps_them(a
     assert "country" not in _cookies(response)
 
 
+def test_an_account_reading_indonesian_in_an_english_browser_is_priced_in_rupiah(
+    app, session, rates, product
+):
+    """The account's language is a choice, as `?lang=id` is: the page is in Indonesian, so an en-GB
+    browser does not price it in pounds (a curator or buyer in Banyuwangi on an English phone)."""
+    make_user(session, email="dewi@example.test", locale="id")
+    make_user(session, email="sanne@example.test", locale="en")
+    session.commit()
+    british_browser = {"Accept-Language": "en-GB,en;q=0.9"}
+    indonesian = app.test_client()
+    log_in(indonesian, "dewi@example.test")
+    assert Money(125_000, "IDR").format("id") in indonesian.get(
+        product_path(product), headers=british_browser
+    ).get_data(as_text=True)
+    english = app.test_client()
+    log_in(english, "sanne@example.test")
+    assert Money(610, "GBP").format("en") in english.get(
+        product_path(product), headers=british_browser
+    ).get_data(as_text=True)
+
+
 def test_the_account_remembers_the_market_chosen_in_the_header(app, session, rates, product):
     make_user(session, email="buyer@example.test", locale="en")
     session.commit()
