@@ -59,7 +59,8 @@ OTHER_REVIEWS = (
     (3, "id", "Barang sesuai, tapi ukurannya sedikit lebih kecil dari yang saya bayangkan.", ""),
 )
 
-_ADDRESS = ShippingAddress(
+#: Where the demo buyer lives: her orders go there, and her account keeps it as "Rumah" (seed).
+BUYER_ADDRESS = ShippingAddress(
     name="Rina Wulandari",
     phone="0812 3456 7811",
     street="Jl. Ahmad Yani 40",
@@ -150,7 +151,7 @@ def _ensure_shop_order(session: Session, buyer: User, shop: Seller, *, now: date
     savepoint = session.begin_nested()
     try:
         order = orders.place_order(
-            session, cart=cart, buyer=buyer, email=buyer.email, lang="id", address=_ADDRESS,
+            session, cart=cart, buyer=buyer, email=buyer.email, lang="id", address=BUYER_ADDRESS,
             shipping_method="courier", payment_method="bank_transfer", checkout_token=DEMO_ORDER_KEY,
             now=placed_at, rate_stale_days=10_000,
         )  # fmt: skip

@@ -12,7 +12,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password as hash_account_password
+from marketplace.accounts.services import find_default_address, save_address
 from marketplace.catalogue.models import Cluster, Product, ProductImage, ProductStatus, Region, RegionKind
 from marketplace.catalogue.photos import add_processed_image
 from marketplace.curation.models import FeaturedPlacement
@@ -31,7 +32,7 @@ from marketplace.demo.payouts import deliver_demo_parcels, record_artisan_accoun
 from marketplace.demo.picture_cache import PictureCache, cache_key
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
-from marketplace.demo.reviews import seed_demo_reviews
+from marketplace.demo.reviews import BUYER_ADDRESS, seed_demo_reviews
 from marketplace.demo.variants import seed_demo_variants
 from marketplace.demo.workshop import seed_demo_workshop
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -160,6 +161,7 @@ class _Seeder:
         clusters = self.clusters()
         label_types = self.label_types()
         users = self.accounts()
+        self.buyer_address(users[data.BUYER_EMAIL])
         sellers = self.sellers(regions, clusters, users)
         new_products = self.products(sellers, clusters, label_types, users)
         self.report.created["product variants"] += seed_demo_variants(self.session)
@@ -298,6 +300,14 @@ class _Seeder:
                 users[account.email] = row
         self.session.flush()
         return users
+
+    def buyer_address(self, buyer: User) -> None:
+        """The demo buyer's saved home address, so her checkout opens filled in, as a returning
+        buyer's does."""
+        if find_default_address(self.session, buyer) is None:
+            values = {**asdict(BUYER_ADDRESS), "recipient_name": BUYER_ADDRESS.name, "label": "Rumah"}
+            save_address(self.session, user=buyer, values=values)
+            self.report.created["addresses"] += 1
 
     # -- sellers and products --------------------------------------------------------------------
 

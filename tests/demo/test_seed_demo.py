@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash
 
 from marketplace.accounts.access import user_seller_roles
 from marketplace.accounts.models import User
+from marketplace.accounts.services import find_default_address
 from marketplace.catalogue.models import (
     Cluster,
     Product,
@@ -235,6 +236,9 @@ def _assert_accounts(session) -> None:
         )
         == 0
     )
+    # Her checkout opens filled in: she keeps her home address, as a returning buyer does.
+    home = find_default_address(session, users["buyer@demo.test"])
+    assert home is not None and (home.label, home.district) == ("Rumah", "Genteng")
 
 
 def _assert_labels(session, storage) -> None:
