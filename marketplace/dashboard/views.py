@@ -132,6 +132,8 @@ def dashboard():
         new_links=presenters.new_product_links(sellers),
         to_ship=to_ship,
         to_ship_count=counts["to_ship"],
+        # Every count the menu's "waiting" adds up is named here too (open reports are listed above).
+        questions_count=counts["questions"],
         late=late_banner(
             list_late_parts(
                 db.session,
