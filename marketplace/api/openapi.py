@@ -230,7 +230,12 @@ def schemas() -> dict:
                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
                 "price_display": {"type": "string"},
                 "stock": COUNT,
-                "in_stock": {"type": "boolean"},
+                "in_stock": {
+                    "type": "boolean",
+                    "description": "Whether it can be ordered now: in stock, with a value for every option "
+                    "(a variant made before its product's last option was named has none until the "
+                    "seller fills it in).",
+                },
                 "weight_grams": {"type": "integer", "minimum": 1},
                 "image_url": _nullable({**URL, "description": "The variant's own photo, if it has one."}),
             },

@@ -16,7 +16,7 @@ from flask import current_app, request, url_for
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
-from marketplace.catalogue.variants import option_names, variant_label
+from marketplace.catalogue.variants import is_offered, option_names, variant_label
 from marketplace.i18n import localized
 from marketplace.labels.models import LabelType, ProductLabel
 from marketplace.labels.visibility import one_label_per_type, visible_label_filter
@@ -186,7 +186,7 @@ class Serializer:
                     "price_display": Money(price, product.currency).format(self.lang),
                     **api_converted_price(price, self.lang),
                     "stock": variant.stock,
-                    "in_stock": variant.stock > 0,
+                    "in_stock": variant.stock > 0 and is_offered(options, variant),
                     "weight_grams": variant.effective_weight_grams,
                     "image_url": self.image(image, title)["url"] if image is not None else None,
                 }

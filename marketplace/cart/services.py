@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from marketplace import params
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
-from marketplace.catalogue.variants import find_variant, variant_label
+from marketplace.catalogue.variants import find_variant, missing_options, variant_label
 from marketplace.errors import Conflict, ValidationError
 from marketplace.i18n import message as _l
 from marketplace.seller.models import Seller, SellerStatus
@@ -163,7 +163,8 @@ def add_to_cart(
 
     `market` (markets.context.Market, None = home market): a buyer abroad cannot add a product
     that is not exportable. Raises ValidationError for a bad quantity, an unknown, unavailable
-    or (abroad) non-exportable product, a missing or unknown variant, or no stock.
+    or (abroad) non-exportable product, a missing or unknown variant, a variant missing a value
+    for one of the product's options (`catalogue.variants.missing_options`), or no stock.
     """
     qty = parse_quantity(quantity)
     product = _product_for_cart(session, product_id)
@@ -174,6 +175,12 @@ def add_to_cart(
             str(_l("Sorry, this product is not available for shipping abroad.")), field="product_id"
         )
     variant = _variant_for_cart(session, product, variant_id)
+    # A variant with every value set misses none; only then are the options worth reading.
+    if not all(variant.values) and missing_options(product.options, variant):
+        raise ValidationError(
+            str(_l("This choice cannot be ordered yet: the seller has not filled in all its options.")),
+            field="variant_id",
+        )
     if variant.stock <= 0:
         raise ValidationError(str(_l("Sorry, this product is sold out.")), field="quantity")
     now = utcnow()
@@ -398,6 +405,10 @@ def summarize_cart(session: Session, cart: Cart | None, market=None) -> CartSumm
         elif variant is None:
             view.available = False
             view.problem = str(_l("Choose a size or other option again: please remove it."))
+        elif missing_options(product.options, variant):
+            # Added before the seller named another option ("Ukuran: –"): nobody knows which it is.
+            view.available = False
+            view.problem = str(_l("Not for sale until the seller fills in its options: please remove it."))
         elif stock <= 0:
             view.available = False
             view.problem = str(_l("Sold out: please remove it."))

@@ -49,6 +49,27 @@ def variant_label(options: Sequence[ProductOption], variant: ProductVariant, lan
     return ", ".join(parts)
 
 
+def missing_options(options: Sequence[ProductOption], variant: ProductVariant) -> list[ProductOption]:
+    """The options `variant` has no value for: one named after the variant existed leaves it empty,
+    until the seller fills it in. Such a variant is not offered to buyers (nobody knows which size
+    it is) and cannot be ordered; a cart line already holding it must be removed."""
+    return [o for o in options if not variant.values[o.position - 1].strip()]
+
+
+def is_offered(options: Sequence[ProductOption], variant: ProductVariant) -> bool:
+    """Whether buyers may choose `variant`: it has a value for every option of its product."""
+    return not missing_options(options, variant)
+
+
+def offered_stock(product: Product) -> int:
+    """The units buyers can order: the product's stock, less that of variants missing a value
+    (reads the variants only for a product with options)."""
+    options = product.options
+    if not options:
+        return product.stock
+    return sum(v.stock for v in product.variants if is_offered(options, v))
+
+
 def variant_values_text(options: Sequence[ProductOption], variant: ProductVariant) -> str:
     """The variant's values alone ("XL / Red"), as a seller or a picker names it briefly."""
     return " / ".join(variant.values[o.position - 1] or "–" for o in options)

@@ -15,7 +15,7 @@ from marketplace import params
 from marketplace.accounts.access import list_managed_sellers, seller_area, user_seller_ids
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.catalogue.photos import PhotoEntry, photo_view
-from marketplace.catalogue.variants import option_names, variant_values_text
+from marketplace.catalogue.variants import is_offered, offered_stock, option_names, variant_values_text
 from marketplace.curation import revisions
 from marketplace.dashboard import photos as dashboard_photos
 from marketplace.dashboard import presenters
@@ -322,7 +322,9 @@ def preview(product_id: int):
         village=product.seller.village.name,
         weight=product.weight_grams,
         processing_days=product.processing_days,
-        in_stock=product.stock > 0,
+        # As the product page: a variant missing a value for an option is not shown, nor counted.
+        in_stock=offered_stock(product) > 0,
+        awaiting_values=offered_stock(product) <= 0 < product.stock,
         variants_legend=" / ".join(option_names(product.options, lang)),
         variants=[
             {
@@ -331,9 +333,13 @@ def preview(product_id: int):
                 "in_stock": v.stock > 0,
             }
             for v in product.variants
+            if is_offered(product.options, v)
         ]
         if product.options
         else [],
+        hidden_variants=sum(not is_offered(product.options, v) for v in product.variants)
+        if product.options
+        else 0,
     )
 
 

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from marketplace.accounts.access import seller_area
 from marketplace.catalogue.models import MAX_OPTIONS, Product, ProductStatus
-from marketplace.catalogue.variants import variant_values_text
+from marketplace.catalogue.variants import missing_options, variant_values_text
 from marketplace.dashboard import variants as services
 from marketplace.dashboard.forms import ActionForm, NewVariantForm, OptionsForm, VariantForm
 from marketplace.dashboard.views import bp, own_product
@@ -68,8 +68,8 @@ def _page(product: Product, *, options_form=None, new_form=None, status: int = 2
     rows = [
         {
             "name": variant_values_text(options, v) if options else _("The product itself"),
-            # An option added after this variant existed leaves its value empty ("–" to buyers).
-            "missing_value": any(not v.values[o.position - 1] for o in options),
+            # An option added after this variant existed leaves its value empty: hidden from buyers.
+            "missing_value": bool(missing_options(options, v)),
             "pending_price": money_text(
                 pending[v.id] if pending[v.id] is not None else product.price_minor, product.currency, lang
             )

@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 from marketplace import contact
 from marketplace.cart.services import MAX_LINE_QUANTITY, is_purchasable
 from marketplace.catalogue.models import Product, ProductVariant
-from marketplace.catalogue.variants import variant_label
+from marketplace.catalogue.variants import missing_options, variant_label
 from marketplace.errors import Conflict, DomainError, ValidationError
 from marketplace.i18n import localized
 from marketplace.i18n import message as _l
@@ -93,7 +93,8 @@ def price_lines(session: Session, quantities: dict) -> list[PricedLine]:
     """Price {(product_id, variant_id): quantity} from the database (a bare product id, or a
     variant id of None, means the product's only variant), ordered by product then variant id.
 
-    Raises ValidationError for a product or variant that no longer exists or cannot be bought.
+    Raises ValidationError for a product or variant that no longer exists or cannot be bought
+    (a variant missing a value for one of its product's options among them).
     """
     if not quantities:
         return []
@@ -127,6 +128,18 @@ def price_lines(session: Session, quantities: dict) -> list[PricedLine]:
             raise ValidationError(
                 str(
                     _l("“%(title)s” is no longer for sale: remove it from your cart.", title=product.title_id)
+                )
+            )
+        if missing_options(product.options, variant):
+            # Put in the cart before the seller named another option: nobody knows which it is.
+            raise ValidationError(
+                str(
+                    _l(
+                        "“%(title)s” (%(variant)s) cannot be ordered until the seller fills in its options:"
+                        " remove it from your cart.",
+                        title=product.title_id,
+                        variant=variant_label(product.options, variant, "id"),
+                    )
                 )
             )
         lines.append(PricedLine(product, quantity, variant.effective_price_minor, product.currency, variant))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from marketplace.catalogue.models import Cluster, Product, ProductImage, Region
+from marketplace.catalogue.variants import offered_stock
 from marketplace.html_refs import latin1_html
 from marketplace.i18n import localized
 from marketplace.labels.models import ProductLabel
@@ -380,6 +381,8 @@ class ProductDetail:
     abroad_notice: str = ""
     #: "12 sold" (units in delivered parcels), empty before the first.
     sold: str = ""
+    #: Units in stock, none offered (each variant misses a value): not "back in stock" material.
+    awaiting_seller: bool = False
 
 
 def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
@@ -398,8 +401,13 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         )
         for index, image in enumerate(product.images)
     ]
-    if product.stock > 0:
-        availability = ngettext("In stock: %(num)d left", "In stock: %(num)d left", product.stock)
+    # Variants missing a value for an option (named after they existed) are not offered: their
+    # units do not count, and when they are all there is, the product waits for its seller.
+    stock = offered_stock(product)
+    if stock > 0:
+        availability = ngettext("In stock: %(num)d left", "In stock: %(num)d left", stock)
+    elif product.stock > 0:
+        availability = _("Not available right now")
     else:
         availability = _("Out of stock")
     processing = (
@@ -424,9 +432,10 @@ def product_detail(product: Product, lang: str, today: date) -> ProductDetail:
         description=paragraphs(localized(product, "description", lang)),
         description_translated=lang == "id" or bool((product.description_en or "").strip()),
         price=price_text(product, lang),
-        in_stock=product.stock > 0,
+        in_stock=stock > 0,
         availability=availability,
         processing=processing,
+        awaiting_seller=stock <= 0 < product.stock,
         seller_name=seller.name,
         seller_url=url_for("storefront.seller", slug=seller.slug),
         seller_story=paragraphs(localized(seller, "story", lang))[:1],

@@ -1,8 +1,9 @@
 """The product page's variant picker: one choice per variant with its price, stock and photo.
 
 Everything is computed here from the product's eager-loaded options, variants and images (no
-query): the template lists the choices as radio buttons (sold-out ones shown, disabled), and
-static/js/variant-picker.js makes the page's price, stock and photo follow the choice.
+query): the template lists the choices as radio buttons (sold-out ones shown, disabled; those
+missing a value for an option left out), and static/js/variant-picker.js makes the page's price,
+stock and photo follow the choice.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from marketplace.catalogue.models import Product
-from marketplace.catalogue.variants import option_names, variant_values_text
+from marketplace.catalogue.variants import is_offered, option_names, variant_values_text
 from marketplace.markets.presenters import price
 from marketplace.storefront.presenters import DETAIL_SIZES, image_view
 
@@ -46,9 +47,12 @@ def variant_picker(product: Product, lang: str) -> VariantPicker | None:
         return None
     images = {image.id: image for image in product.images}
     title = product.title_en if lang == "en" and product.title_en else product.title_id
-    first_in_stock = next((v.id for v in product.variants if v.stock > 0), None)
+    # A variant missing a value for an option (named after it existed) is not offered at all:
+    # nobody could tell which size it is (catalogue.variants.missing_options).
+    offered = [v for v in product.variants if is_offered(options, v)]
+    first_in_stock = next((v.id for v in offered if v.stock > 0), None)
     choices = []
-    for variant in product.variants:
+    for variant in offered:
         image = images.get(variant.image_id) if variant.image_id else None
         view = (
             image_view(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import request
 
 from marketplace.catalogue.models import Product
-from marketplace.catalogue.variants import variant_label
+from marketplace.catalogue.variants import is_offered, variant_label
 from marketplace.media import picture_attrs
 from marketplace.money import Money
 
@@ -55,7 +55,8 @@ def as_product_group(
         group["variesBy"] = varies
     images = {image.id: image for image in product.images}
     variants = []
-    for variant in product.variants:
+    # A variant missing a value for an option is not offered on the page: nor here.
+    for variant in (v for v in product.variants if is_offered(options, v)):
         price = variant_prices[variant.id]
         item = {
             "@type": "Product",

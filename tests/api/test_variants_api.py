@@ -50,3 +50,15 @@ def test_variants_with_their_stock_and_converted_price(client, session, world, r
         ([], None, 7, 50_000)
     ]
     assert "price_converted" not in item["variants"][0]
+
+
+def test_a_variant_missing_a_value_is_not_in_stock(client, session, world):
+    shirt = make_product(session, seller=world.seller, cluster=world.cluster, stock=4)
+    session.add(ProductOption(product_id=shirt.id, position=1, name_id="Ukuran", name_en="Size"))
+    session.add(ProductOption(product_id=shirt.id, position=2, name_id="Warna", name_en="Colour"))
+    shirt.variants[0].value1 = "M"  # made before "Warna" was named: no colour yet
+    session.commit()
+    (variant,) = client.get(f"/api/v1/products/{shirt.id}?lang=en").get_json()["variants"]
+    assert (variant["values"], variant["label"], variant["stock"], variant["in_stock"]) == (
+        ["M", ""], "Size: M, Colour: –", 4, False,
+    )  # fmt: skip
