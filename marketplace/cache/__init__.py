@@ -143,10 +143,10 @@ _SEEN = "marketplace.page_cache.seen"
 #: An entry naming more counters than this is tagged with the `products` sequence instead.
 MAX_COUNTERS = 100
 #: Cookies that do not change what a public page shows (the language is part of the key).
-#: `recently_viewed` (favourites) changes only the pages that draw the list: those declare
-#: `cache_public_page(personal=...)`, which bypasses the cache whenever the list has something to show.
+#: `recently_viewed`, `stock_alerts` (favourites) change only pages drawing the list or the alert: those
+#: declare `cache_public_page(personal=...)`, bypassing the cache when the cookie has something to show.
 NEUTRAL_COOKIES = frozenset(
-    {"lang", "currency", "country", "recently_viewed"}
+    {"lang", "currency", "country", "recently_viewed", "stock_alerts"}
 )  # the market is in the key too
 #: Session keys an anonymous visitor may carry: a CSRF token, and Flask-Login's freshness flag
 #: (which it sets on any non-empty session). Anything else (`_user_id`, `_flashes`, …) bypasses.

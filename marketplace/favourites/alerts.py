@@ -2,7 +2,12 @@
 returns; the first stock added afterwards queues one email per alert, in its language, and spends it.
 
     subscribe_back_in_stock(session, *, product_id, variant_id=None, user=None, email=None, lang, now)
+        (a guest's new alert also queues a short confirmation carrying the stop link)
     find_pending_alert_id(session, *, product_id, user) -> int | None   (the product page's "Stop")
+    find_guest_alert(session, *, product_id, alert_ids) -> (id, email) | None  (a guest's, from their cookie)
+    find_waiting_alert(session, *, product_id, variant_id, user, alert_ids) -> (id, email) | None
+    list_guest_alerts(session, *, alert_ids) -> list[StockAlert]
+    stop_guest_alert(session, *, alert_id, alert_ids) -> StockAlert
     notify_back_in_stock(session, *, product_id, variant_id=None, now) -> int  (the stock_added listener)
     list_pending_alerts(session, *, user) -> list[StockAlert]
     stop_alert(session, *, alert_id, user) -> StockAlert   (the account's "Stop" button)
@@ -10,11 +15,19 @@ returns; the first stock added afterwards queues one email per alert, in its lan
 
 An alert names a product sold out as a whole, or one sold-out variant (a size) of a product whose
 other variants sell: that one waits for its variant's stock, not any stock of the product.
+
+A guest's alert is confirmed by email at once (what they will get, and the signed stop link), with
+no second step to activate it (double opt-in): an address someone else typed gets that one
+confirmation and at most one back-in-stock email per product, both with the link that stops it,
+and a guest who never clicks a confirmation link would silently get nothing. To keep the address's
+inbox quiet, a confirmation naming a product already confirmed to it in the last day is not sent
+again (signing up, stopping, signing up again), nor more than CONFIRMATIONS_PER_DAY in a day.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,6 +38,7 @@ from marketplace import contact, params
 from marketplace.catalogue.models import Product, ProductStatus, ProductVariant
 from marketplace.catalogue.variants import find_variant, variant_label
 from marketplace.email.links import external_url
+from marketplace.email.models import OutboundEmail
 from marketplace.email.services import send_email
 from marketplace.errors import NotFound, ValidationError
 from marketplace.favourites.models import StockAlert
@@ -32,6 +46,11 @@ from marketplace.i18n import localized
 from marketplace.i18n import message as _l
 from marketplace.seller.models import Seller, SellerStatus
 from marketplace.seller.visibility import public_products_select
+
+#: The template of the guest's confirmation, and how many of them one address gets in a day.
+CONFIRMATION_TEMPLATE = "back_in_stock_signup"
+CONFIRMATIONS_PER_DAY = 3
+_CONFIRMATION_WINDOW = timedelta(days=1)
 
 
 def _clean_email(raw: str | None) -> str:
@@ -93,6 +112,10 @@ def subscribe_back_in_stock(
         )
     )
     if existing is not None:
+        if user is not None and existing.user_id is None:
+            # Asked for as a guest with the account's address: the account's now (its pages list it).
+            existing.user_id = user.id
+            session.flush()
         return existing
     alert = StockAlert(
         product_id=product.id,
@@ -104,7 +127,41 @@ def subscribe_back_in_stock(
     )
     session.add(alert)
     session.flush()
+    if user is None:
+        _confirm_guest_alert(session, alert, product=product, variant=variant, now=now)
     return alert
+
+
+def _confirm_guest_alert(
+    session: Session, alert: StockAlert, *, product: Product, variant: ProductVariant | None, now: datetime
+) -> bool:
+    """Queue the guest's confirmation (in their language, with the stop link) unless the address had
+    one for this product in the last day, or CONFIRMATIONS_PER_DAY of them (one query). Returns
+    whether it was queued."""
+    product_url = external_url("storefront.product", product_id=product.id, slug=product.slug)
+    recent = list(
+        session.scalars(
+            sa.select(OutboundEmail.body_text).where(
+                OutboundEmail.to_address == alert.email,
+                OutboundEmail.template == CONFIRMATION_TEMPLATE,
+                OutboundEmail.created_at >= now - _CONFIRMATION_WINDOW,
+            )
+        )
+    )
+    if len(recent) >= CONFIRMATIONS_PER_DAY or any(product_url in body for body in recent):
+        return False
+    send_email(
+        session,
+        to=alert.email,
+        template=CONFIRMATION_TEMPLATE,
+        lang=alert.lang,
+        context={
+            "title": alert_title(product, variant, alert.lang),
+            "product_url": product_url,
+            "stop_url": external_url("favourites.stop_alerts", token=make_stop_token(alert.email)),
+        },
+    )
+    return True
 
 
 def find_pending_alert_id(session: Session, *, product_id: int, user) -> int | None:
@@ -120,6 +177,93 @@ def find_pending_alert_id(session: Session, *, product_id: int, user) -> int | N
         .order_by(StockAlert.id)
         .limit(1)
     )
+
+
+def find_guest_alert(
+    session: Session, *, product_id: int, alert_ids: Sequence[int]
+) -> tuple[int, str] | None:
+    """(id, address) of the first of a guest's alerts (`alert_ids`, from their signed cookie) still
+    waiting for this product, for the product page's "we will email …, Stop"; None when none waits
+    (one query, none without ids)."""
+    if not alert_ids:
+        return None
+    row = session.execute(
+        sa.select(StockAlert.id, StockAlert.email)
+        .where(
+            StockAlert.id.in_(list(alert_ids)),
+            StockAlert.product_id == product_id,
+            StockAlert.user_id.is_(None),
+            StockAlert.sent_at.is_(None),
+        )
+        .order_by(StockAlert.id)
+        .limit(1)
+    ).first()
+    return (row.id, row.email) if row is not None else None
+
+
+def find_waiting_alert(
+    session: Session, *, product_id: int, variant_id: int | None, user=None, alert_ids: Sequence[int] = ()
+) -> tuple[int, str] | None:
+    """(id, address) of the alert the account `user`, or else the guest holding `alert_ids` (their
+    signed cookie), waits on for exactly this product or variant (the "tell me" page says so and
+    offers "Stop"); None when none waits (one query, none for a guest without ids)."""
+    if user is None and not alert_ids:
+        return None
+    owner = (
+        StockAlert.user_id == user.id
+        if user is not None
+        else sa.and_(StockAlert.id.in_(list(alert_ids)), StockAlert.user_id.is_(None))
+    )
+    row = session.execute(
+        sa.select(StockAlert.id, StockAlert.email)
+        .where(
+            owner,
+            StockAlert.product_id == product_id,
+            StockAlert.variant_id.is_(None) if variant_id is None else StockAlert.variant_id == variant_id,
+            StockAlert.sent_at.is_(None),
+        )
+        .limit(1)
+    ).first()
+    return (row.id, row.email) if row is not None else None
+
+
+def list_guest_alerts(session: Session, *, alert_ids: Sequence[int]) -> list[StockAlert]:
+    """A guest's alerts (`alert_ids`, from their signed cookie) still waiting, newest first, with
+    their products (one query, none without ids)."""
+    if not alert_ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(StockAlert)
+            .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
+            .where(
+                StockAlert.id.in_(list(alert_ids)),
+                StockAlert.user_id.is_(None),
+                StockAlert.sent_at.is_(None),
+            )
+            .order_by(StockAlert.created_at.desc(), StockAlert.id.desc())
+        )
+    )
+
+
+def stop_guest_alert(session: Session, *, alert_id: object, alert_ids: Sequence[int]) -> StockAlert:
+    """Forget a guest's waiting alert named by their signed cookie (`alert_ids`); returns the row,
+    now deleted. Raises NotFound when it is not among them, or no longer waits."""
+    aid = params.find_id(str(alert_id))
+    alert = (
+        session.scalar(
+            sa.select(StockAlert)
+            .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
+            .where(StockAlert.id == aid, StockAlert.user_id.is_(None), StockAlert.sent_at.is_(None))
+        )
+        if aid is not None and aid in alert_ids
+        else None
+    )
+    if alert is None:
+        raise NotFound(str(_l("This alert is already stopped or was sent.")))
+    session.delete(alert)
+    session.flush()
+    return alert
 
 
 def list_pending_alerts(session: Session, *, user) -> list[StockAlert]:

@@ -227,17 +227,26 @@ def back_in_stock_form(
     product_id: int,
     *,
     user,
-    subscribed: bool,
     variant_id: int | None = None,
-    alert_id: int | None = None,
+    alert: tuple[int, str] | None = None,
 ) -> dict:
     """The sold-out product's (or variant's) "tell me when it is back" form: an address field only
-    for guests. `alert_id`: the account already waits (`subscribed`), and its "Stop" button stops
-    that alert and comes back to this page."""
+    for guests. `alert`: (id, address) of the alert the visitor already waits on: the page says so
+    (naming the address to a guest, who may have mistyped it), and its "Stop" button stops that
+    alert and comes back to this page."""
+    alert_id, email = alert if alert is not None else (None, "")
+    email = email if user is None else ""
     return {
         "action": url_for("favourites.back_in_stock", product_id=product_id),
         "needs_email": user is None,
-        "subscribed": subscribed,
+        "subscribed": alert_id is not None,
+        "waiting_text": (
+            _("We will email %(email)s once when it is back in stock.", email=email)
+            if email
+            else _("We will email you once when it is back in stock.")
+        )
+        if alert_id is not None
+        else "",
         "variant_id": variant_id,
         "stop_action": url_for("favourites.stop_alert", alert_id=alert_id) if alert_id is not None else "",
         "next_url": back_url() if alert_id is not None else "",

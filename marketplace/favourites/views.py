@@ -25,14 +25,18 @@ from marketplace.accounts.redirects import safe_next_url
 from marketplace.cache.cookieless import HIT_COOKIES
 from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.favourites import alerts, presenters, services
 from marketplace.favourites.current import (
+    ALERTS_COOKIE_DAYS,
     MAX_RECENT,
     RECENT_COOKIE,
+    guest_alert_ids,
+    guest_alert_pairs,
     guest_favourite_ids,
     recent_ids,
     request_user,
+    set_alerts_cookie,
     set_id_cookie,
 )
 from marketplace.i18n import current_language
@@ -51,6 +55,9 @@ bp.add_app_template_global(presenters.card_heart, "card_heart")
 #: Days the guest's favourites and the recently viewed list are kept in the browser.
 GUEST_COOKIE_DAYS = 180
 RECENT_COOKIE_DAYS = 30
+#: Guests' back-in-stock sign-ups per client address (each may email a confirmation to the address
+#: typed: a script must not turn the form into a mailer; one address is limited in alerts.py).
+GUEST_SIGNUP_LIMIT = "20 per hour"
 
 
 def _first_message(error: DomainError) -> str:
@@ -106,7 +113,10 @@ def index():
     products = services.list_favourites(
         db.session, user=user, guest_ids=() if user else guest_favourite_ids()
     )
-    waiting = alerts.list_pending_alerts(db.session, user=user) if user is not None else []
+    if user is not None:
+        waiting = alerts.list_pending_alerts(db.session, user=user)
+    else:
+        waiting = alerts.list_guest_alerts(db.session, alert_ids=guest_alert_ids())
     return render_template(
         "favourites/index.html",
         rows=presenters.favourite_rows(products, lang),
@@ -116,7 +126,16 @@ def index():
     )
 
 
+def _signed_up(response) -> bool:
+    return response.status_code == 303
+
+
+def _has_login() -> bool:
+    return request_user() is not None
+
+
 @bp.route("/products/<int:product_id>/notify", methods=["GET", "POST"])
+@limiter.limit(GUEST_SIGNUP_LIMIT, methods=["POST"], deduct_when=_signed_up, exempt_when=_has_login)
 def back_in_stock(product_id: int):
     """ "Tell me when it is back" for a sold-out product: the form (GET, or again with its errors)
     and the subscription (POST), then back to the product page."""
@@ -134,7 +153,7 @@ def back_in_stock(product_id: int):
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()[:254]
         try:
-            alerts.subscribe_back_in_stock(
+            alert = alerts.subscribe_back_in_stock(
                 db.session,
                 product_id=product.id,
                 variant_id=variant.id if variant is not None else None,
@@ -148,20 +167,52 @@ def back_in_stock(product_id: int):
             errors = error_messages(error)
         else:
             db.session.commit()
-            flash(_("We will email you once when it is back in stock."), "success")
+            if user is None:
+                # The guest's browser remembers it: the product page then shows it, with "Stop".
+                pairs = [(product.id, alert.id), *(p for p in guest_alert_pairs() if p[1] != alert.id)]
+                after_this_request(lambda response: _with_alerts_cookie(response, pairs))
+                flash(
+                    _(
+                        "We will email %(email)s once when it is back in stock. The confirmation we "
+                        "sent there has a link to stop it.",
+                        email=alert.email,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("We will email you once when it is back in stock."), "success")
             return redirect(product_url, 303)
     status = 400 if errors else 200
-    return render_template(
-        "favourites/back_in_stock.html",
-        title=alerts.alert_title(product, variant, current_language()),
-        product_url=product_url,
-        form=presenters.back_in_stock_form(
-            product.id, user=user, subscribed=False, variant_id=variant.id if variant is not None else None
+    # Asked already (and still waiting): say so, with "Stop", rather than the empty form.
+    waiting = (
+        alerts.find_waiting_alert(
+            db.session,
+            product_id=product.id,
+            variant_id=variant.id if variant is not None else None,
+            user=user,
+            alert_ids=guest_alert_ids(product.id) if user is None else (),
+        )
+        if not errors
+        else None
+    )
+    return (
+        render_template(
+            "favourites/back_in_stock.html",
+            title=alerts.alert_title(product, variant, current_language()),
+            product_url=product_url,
+            form=presenters.back_in_stock_form(
+                product.id,
+                user=user,
+                variant_id=variant.id if variant is not None else None,
+                alert=waiting,
+            ),
+            email=email,
+            email_error=errors.get("email", ""),
+            form_error=errors.get(None, ""),
         ),
-        email=email,
-        email_error=errors.get("email", ""),
-        form_error=errors.get(None, ""),
-    ), status
+        status,
+        {"Cache-Control": "private, no-store"},
+    )  # it may name the visitor's own address
 
 
 @bp.post("/account/alerts/<int:alert_id>/stop")
@@ -170,10 +221,13 @@ def stop_alert(alert_id: int):
     or under a sold-out product's "we will email you" (its `next` brings the buyer back there)."""
     back = safe_next_url(request.form.get("next")) or url_for("favourites.index")
     user = request_user()
-    if user is None:
+    if user is None and alert_id not in guest_alert_ids():
         return redirect(url_for("accounts.login", next=back), 303)
     try:
-        alert = alerts.stop_alert(db.session, alert_id=alert_id, user=user)
+        if user is not None:
+            alert = alerts.stop_alert(db.session, alert_id=alert_id, user=user)
+        else:  # a guest's, named by their signed cookie
+            alert = alerts.stop_guest_alert(db.session, alert_id=alert_id, alert_ids=guest_alert_ids())
     except NotFound as error:
         db.session.rollback()
         flash(_first_message(error), "error")
@@ -181,7 +235,15 @@ def stop_alert(alert_id: int):
         title = alerts.alert_title(alert.product, alert.variant, current_language())
         db.session.commit()
         flash(_("Stopped: we will not email you when “%(title)s” is back.", title=title), "success")
+    if user is None:  # stopped or already gone: the browser forgets it
+        pairs = [p for p in guest_alert_pairs() if p[1] != alert_id]
+        after_this_request(lambda response: _with_alerts_cookie(response, pairs))
     return redirect(back, 303)
+
+
+def _with_alerts_cookie(response, pairs: list[tuple[int, int]]):
+    set_alerts_cookie(response, pairs, days=ALERTS_COOKIE_DAYS)
+    return response
 
 
 @bp.route("/alerts/stop/<token>", methods=["GET", "POST"])

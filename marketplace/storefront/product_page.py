@@ -44,8 +44,7 @@ from marketplace.accounts.access import user_seller_ids
 from marketplace.cache import CATALOGUE, PRODUCTS, Stamp, page_shows_products
 from marketplace.cache.store import GENERATION_MEMO, STORE_ERRORS, card_counter, product_counter
 from marketplace.cache.with_login import counters_read_with_login, read_counters_with_login
-from marketplace.favourites.alerts import find_pending_alert_id
-from marketplace.favourites.current import may_have_pending_alert, recent_ids, request_user
+from marketplace.favourites.current import page_alert, recent_ids, request_user
 from marketplace.favourites.presenters import back_in_stock_form
 from marketplace.lru import BoundedLRU, per_app
 from marketplace.markets.context import current_market
@@ -90,6 +89,8 @@ class ProductFrame:
     #: Block name → even positions literal HTML, odd positions slot names.
     blocks: dict[str, tuple[str, ...]]
     in_stock: bool
+    #: In stock, none of it offered yet (variants missing a value): no "tell me when it is back".
+    awaiting_seller: bool
     share_image: seo.ShareImage
     more_from_maker: list[CardView]
     more_from_village: list[CardView]
@@ -258,6 +259,7 @@ def render_frame(session: Session, product, lang: str) -> ProductFrame:
         seller_id=product.seller_id,
         blocks=blocks,
         in_stock=detail.in_stock,
+        awaiting_seller=detail.awaiting_seller,
         share_image=share.image,
         more_from_maker=presenters.product_cards(more.maker, lang, eager=0),
         more_from_village=presenters.product_cards(more.village, lang, eager=0),
@@ -326,10 +328,11 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
     product_id = frame.product_id
     own_shop = False
     waiting = []
-    # The alert it waits on, for its "Stop": read only for an account that waits on some product.
-    alert_id = (
-        find_pending_alert_id(session, product_id=product_id, user=user)
-        if user is not None and not frame.in_stock and may_have_pending_alert()
+    # The alert it waits on, for its "Stop": read only for an account that waits on some product,
+    # or a guest whose signed cookie names one for this product.
+    alert = (
+        page_alert(session, product_id=product_id, user=user)
+        if not frame.in_stock and not frame.awaiting_seller
         else None
     )
     if user is not None:
@@ -342,8 +345,8 @@ def _personal_context(session: Session, frame: ProductFrame, lang: str) -> dict:
     return {
         "product_id": product_id,
         "back_in_stock": None
-        if frame.in_stock
-        else back_in_stock_form(product_id, user=user, subscribed=alert_id is not None, alert_id=alert_id),
+        if frame.in_stock or frame.awaiting_seller
+        else back_in_stock_form(product_id, user=user, alert=alert),
         "questions": question_presenters.product_questions(
             product_id=product_id,
             shop=frame.shop,

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from marketplace.cache import RATING, cache_public_page, page_shows_products
 from marketplace.cache.kept import Loaded, kept_listing
 from marketplace.extensions import db
-from marketplace.favourites.current import shows_recently_viewed
+from marketplace.favourites.current import product_page_is_personal
 from marketplace.html_refs import latin1_text
 from marketplace.i18n import current_language, localized
 from marketplace.markets.context import (
@@ -303,8 +303,8 @@ def seller(slug: str):
 @bp.get("/products/<int:product_id>")
 @bp.get("/products/<int:product_id>-<slug>")
 # The add-to-cart form's CSRF token is filled in per visitor on every hit; a visitor with recently
-# viewed products to show gets their own page (favourites.current).
-@cache_public_page(personal=shows_recently_viewed)
+# viewed products or a back-in-stock alert of theirs to show gets their own page (favourites.current).
+@cache_public_page(personal=product_page_is_personal)
 def product(product_id: int, slug: str | None = None):
     """The product page lives at /products/<id>-<slug>; any other spelling redirects there.
 

@@ -179,6 +179,11 @@ CONTEXTS = {
         "stock": 3,
         "stop_url": f"{BASE}/alerts/stop/eyJlbWFpbCI6InRhbXVAZXhhbXBsZS50ZXN0In0.sig",
     },
+    "back_in_stock_signup": {
+        "title": HOSTILE,
+        "product_url": f"{BASE}/products/1-kopi",
+        "stop_url": f"{BASE}/alerts/stop/eyJlbWFpbCI6InRhbXVAZXhhbXBsZS50ZXN0In0.sig",
+    },
     "review_hidden": {
         "name": "Siti",
         "product": "Batik Gajah Oling",
