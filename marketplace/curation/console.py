@@ -20,7 +20,7 @@ from marketplace.menus import AreaMenu, MenuEntry, MenuGroup, build_menu
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment
 from marketplace.questions.services import reported_count_select
-from marketplace.refunds.models import BankRefundRequest
+from marketplace.refunds.cancellation import count_open_transfers_query
 from marketplace.reviews.models import Review
 from marketplace.seller.models import ProfileChangeStatus, Seller, SellerStatus, ShopProfileRevision
 
@@ -145,12 +145,7 @@ def _waiting_counts_statement() -> sa.Select:
 
 
 def _refunds_due():
-    cancelled = (
-        sa.select(sa.func.count())
-        .select_from(BankRefundRequest)
-        .where(BankRefundRequest.done_at.is_(None))
-        .scalar_subquery()
-    )
+    cancelled = count_open_transfers_query()  # one per transfer to make, not per cancelled part
     return (
         sa.select(sa.func.count())
         .select_from(Payment)

@@ -88,6 +88,15 @@ EMAIL_SENT = SummaryFormat(
         failed=failed,
     ),
 )
+STRIPE_RECONCILED = SummaryFormat(
+    "settled {payments} card payment(s) and {refunds} card refund(s) from Stripe, {failed} unanswered",
+    lambda payments, refunds, failed: _(
+        "Settled %(payments)s and %(refunds)s from Stripe; %(failed)d unanswered",
+        payments=ngettext("%(num)d card payment", "%(num)d card payments", payments),
+        refunds=ngettext("%(num)d card refund", "%(num)d card refunds", refunds),
+        failed=failed,
+    ),
+)
 
 FORMATS: tuple[SummaryFormat, ...] = (
     EXPIRED_UNPAID,
@@ -96,6 +105,7 @@ FORMATS: tuple[SummaryFormat, ...] = (
     LATE_REMINDERS,
     REVIEW_INVITES,
     EMAIL_SENT,
+    STRIPE_RECONCILED,
 )
 
 

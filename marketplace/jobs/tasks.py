@@ -28,6 +28,9 @@ from marketplace.labels.reminders import send_expiry_reminders
 from marketplace.orders.fulfilment import auto_complete_fulfilments
 from marketplace.orders.lateness import remind_late_sellers
 from marketplace.orders.services import expire_unpaid_orders
+from marketplace.payments.reconcile import reconcile_card_payments
+from marketplace.payments.services import card_payments_available, stripe_client
+from marketplace.refunds.reconcile import reconcile_card_refunds
 from marketplace.reviews.invitations import invite_reviews
 from marketplace.timezones import market_today
 from marketplace.types import utcnow
@@ -72,6 +75,19 @@ def invite_to_review(session: Session) -> str:
     return summaries.REVIEW_INVITES.format(count=sent)
 
 
+def reconcile_with_stripe(session: Session) -> str:
+    """Card payments and refunds whose webhook is late or lost, settled from what Stripe says."""
+    if not card_payments_available(current_app.config):
+        return summaries.STRIPE_RECONCILED.format(payments=0, refunds=0, failed=0)
+    client = stripe_client(current_app.config)
+    now = utcnow()
+    payments = reconcile_card_payments(session, client=client, now=now)
+    refunds = reconcile_card_refunds(session, client=client, now=now)
+    return summaries.STRIPE_RECONCILED.format(
+        payments=payments.settled, refunds=refunds.settled, failed=payments.failed + refunds.failed
+    )
+
+
 def send_pending_email(session: Session) -> str:
     counts = deliver_pending(session, limit=200)
     return summaries.EMAIL_SENT.format(sent=counts["sent"], retry=counts["retry"], failed=counts["failed"])
@@ -79,6 +95,13 @@ def send_pending_email(session: Session) -> str:
 
 #: In the order a pass runs them: email last, so what the others queued goes out in the same pass.
 TASKS: tuple[Task, ...] = (
+    # First: an order Stripe was paid for is settled before the expiry below could cancel it.
+    Task(
+        "payments.reconcile",
+        _l("Settle card payments and refunds whose Stripe webhook is late"),
+        timedelta(minutes=5),
+        reconcile_with_stripe,
+    ),
     Task(
         "orders.expire_unpaid",
         _l("Cancel unpaid orders past their deadline"),

@@ -221,6 +221,40 @@ def card_payments_being_confirmed(session, order_ids) -> set[int]:
     )
 
 
+def retrieve_checkout_session(client: stripe.StripeClient, session_id: str) -> dict:
+    """Stripe's Checkout Session `session_id` as a plain dict (the shape its webhook events carry).
+    Raises stripe.StripeError."""
+    return client.v1.checkout.sessions.retrieve(session_id).to_dict()
+
+
+def retrieve_refunded_charge(client: stripe.StripeClient, refund_id: str) -> tuple[str, dict | None]:
+    """(the refund's status, its charge as `charge.refunded` carries it, or None) for one of our
+    refunds at Stripe. The charge lists the refund when it succeeded (Stripe no longer includes
+    `refunds` in a charge unless asked), so it settles our row by its id. Raises stripe.StripeError.
+    """
+    refund = client.v1.refunds.retrieve(refund_id, params={"expand": ["charge"]}).to_dict()
+    charge = refund.get("charge")
+    if not isinstance(charge, dict):
+        return str(refund.get("status")), None
+    if not charge.get("payment_intent"):
+        charge["payment_intent"] = refund.get("payment_intent")
+    if refund.get("status") == "succeeded":
+        listed = charge.get("refunds") if isinstance(charge.get("refunds"), dict) else {}
+        data = [r for r in listed.get("data") or [] if isinstance(r, dict) and r.get("id") != refund["id"]]
+        charge["refunds"] = {
+            "object": "list",
+            "data": [*data, {k: v for k, v in refund.items() if k != "charge"}],
+        }
+    return str(refund.get("status")), charge
+
+
+def _apply_checkout_session(session, checkout: dict, *, now: datetime) -> str:
+    # payments.webhooks imports this module (for find_open_stripe_payment and the amounts).
+    from marketplace.payments.webhooks import apply_checkout_session
+
+    return apply_checkout_session(session, checkout, now=now)
+
+
 def note_checkout_completed(
     session, order: Order, *, client: stripe.StripeClient | None = None, now: datetime | None = None
 ) -> bool:
@@ -261,6 +295,9 @@ def start_stripe_checkout(
     """Create (or reuse) the order's Stripe Checkout Session and its pending Payment.
 
     Card data never reaches us: the buyer pays on Stripe's page at `payment.checkout_url`.
+    When the open session turns out to be paid at Stripe already (the buyer closed the tab, its
+    webhook is late), no new session is made: the payment is applied as the webhook would apply
+    it and returned without a `checkout_url` (the order is paid, or its payment being confirmed).
     Raises Conflict when the order cannot be paid any more (paid, cancelled, past its deadline)
     or its card payment is already being confirmed; ValidationError below Stripe's minimum or for
     a bank-transfer order; PaymentProviderUnavailable when Stripe cannot be reached.
@@ -278,16 +315,22 @@ def start_stripe_checkout(
     client = client or stripe_client(current_app.config)
     existing = find_open_stripe_payment(session, order, now=now)
     if existing is not None:
-        # Ask Stripe whether it is still open: the buyer may have paid with the webhook still on its way.
+        # Ask Stripe whether it is still open: the buyer may have paid (and closed the tab) with
+        # the webhook late or lost.
         try:
-            status = client.v1.checkout.sessions.retrieve(existing.provider_reference).status
+            checkout = retrieve_checkout_session(client, existing.provider_reference)
         except stripe.StripeError as error:
             log.warning("could not check Stripe session %s: %s", existing.provider_reference, error)
-            status = "open"  # the session page itself will tell the buyer
+            checkout = {"status": "open"}  # the session page itself will tell the buyer
+        status = checkout.get("status")
         if status == "open":
             return existing
         if status == "complete":
-            raise Conflict(_("Your payment for this order is being confirmed."))
+            # Paid already: never a second session. Applied as its webhook would be (which then
+            # changes nothing); the payment comes back without a checkout_url.
+            _apply_checkout_session(session, checkout, now=now)
+            session.refresh(existing)
+            return existing
         # Expired early (at Stripe or by us): this attempt is over; its webhook may still follow.
         existing.status = PaymentStatus.EXPIRED
         existing.checkout_url = None

@@ -119,7 +119,15 @@ def stripe_start(number: str):
         flash(error.message, "warning")
         return redirect(_order_page(order), 303)
     url = payment.checkout_url
+    paid = order.status != OrderStatus.AWAITING_PAYMENT
     db.session.commit()
+    if url is None:
+        # Stripe had taken this payment already (its webhook late or lost): nothing more to pay.
+        if paid:
+            flash(_("Your card payment had already gone through: nothing more to pay."), "success")
+        else:
+            flash(_("Your payment for this order is being confirmed."), "info")
+        return redirect(_order_page(order), 303)
     return redirect(url, code=303)
 
 

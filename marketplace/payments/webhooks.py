@@ -114,10 +114,36 @@ def handle_stripe_event(session, event: dict, *, now: datetime | None = None) ->
 
     if event_type == "charge.refunded":
         return _charge_refunded(session, obj, now=now)
+    return _session_event(session, event_type, obj, now=now)
 
+
+def apply_checkout_session(session, checkout: dict, *, now: datetime | None = None) -> str:
+    """What Stripe says of one of our Checkout Sessions, asked of it rather than heard from a
+    webhook (`payments.reconcile`, the "pay by card" button): a complete session is applied as
+    `checkout.session.completed` is, an expired one as `checkout.session.expired`, an open one
+    changes nothing. The very functions the webhook runs, so a webhook arriving later (or first)
+    finds the work done and changes nothing. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    status = checkout.get("status")
+    if status == "complete":
+        return _session_event(session, "checkout.session.completed", checkout, now=now)
+    if status == "expired":
+        return _session_event(session, "checkout.session.expired", checkout, now=now)
+    return "no change"
+
+
+def apply_refunded_charge(session, charge: dict, *, now: datetime | None = None) -> str:
+    """A charge retrieved from Stripe (its `amount_refunded` cumulative, as in `charge.refunded`),
+    applied as that webhook is: the largest amount seen wins, so applying it again, or the webhook
+    after it, changes nothing. Flushes; the caller commits."""
+    return _charge_refunded(session, charge, now=now or utcnow())
+
+
+def _session_event(session, event_type: str, obj: dict, *, now: datetime) -> str:
     payment = _lock_payment(session, Payment.provider_reference == obj["id"])
     if payment is None:
-        log.info("Stripe event %s for an unknown session %s", event_id, obj["id"])
+        log.info("Stripe %s for an unknown session %s", event_type, obj["id"])
         return "unknown session"
     if obj.get("payment_intent") and not payment.payment_intent_id:
         payment.payment_intent_id = str(obj["payment_intent"])

@@ -16,7 +16,7 @@ from marketplace.money import money_text
 from marketplace.orders import services as orders
 from marketplace.refunds import presenters, queries, services
 from marketplace.refunds.cancel_presenters import cancelled_rows
-from marketplace.refunds.cancellation import list_open_bank_requests
+from marketplace.refunds.cancellation import list_open_transfers
 from marketplace.refunds.forms import (
     RefundForm,
     new_token,
@@ -41,7 +41,7 @@ def render_index(*, refused: dict | None = None, status: int = 200):
         due=presenters.due_rows(queries.list_refunds_due(db.session), lang),
         query=query,
         found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
-        cancelled=cancelled_rows(list_open_bank_requests(db.session), lang),
+        cancelled=cancelled_rows(list_open_transfers(db.session), lang),
         refused=refused,
     ), status
 

@@ -47,7 +47,12 @@ def test_run_due_runs_each_due_task_once_and_records_it(app, session):
     results = runner.run_due()
 
     assert [(r.name, r.ran, r.outcome) for r in results] == [(t.name, True, JobOutcome.OK) for t in TASKS]
-    assert results[0].summary == "expired 1 unpaid order(s)"
+    summaries = {r.name: r.summary for r in results}
+    assert summaries["orders.expire_unpaid"] == "expired 1 unpaid order(s)"
+    # No Stripe configured here: nothing to ask it.
+    assert summaries["payments.reconcile"] == (
+        "settled 0 card payment(s) and 0 card refund(s) from Stripe, 0 unanswered"
+    )
     recorded = rows(session)
     for task in TASKS:
         row = recorded[task.name]
@@ -67,6 +72,7 @@ def test_run_due_runs_each_due_task_once_and_records_it(app, session):
     session.commit()
     assert [r.name for r in runner.run_due() if r.ran] == ["email.send_pending"]
     assert {name: row.run_count for name, row in rows(session).items()} == {
+        "payments.reconcile": 1,
         "orders.expire_unpaid": 1,
         "labels.remind": 1,
         "orders.auto_complete": 1,
@@ -142,7 +148,7 @@ def test_a_failing_task_is_recorded_and_shown_on_healthz_and_the_curator_page(ap
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "the courier&#39;s API said no" in text
-    assert "Failed" in text and "Never run" in text and "7 task(s) need attention" in text
+    assert "Failed" in text and "Never run" in text and "8 task(s) need attention" in text
     assert 'href="/curator/jobs"' in client.get("/curator/").get_data(as_text=True)
     indonesian = client.get("/curator/jobs?lang=id").get_data(as_text=True)
     assert "Tugas terjadwal" in indonesian and "Gagal" in indonesian

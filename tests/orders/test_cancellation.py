@@ -15,7 +15,11 @@ from marketplace.errors import InvalidInput, ValidationError
 from marketplace.extensions import db
 from marketplace.orders import cancellation, services
 from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order, OrderCancellation, OrderStatus
-from marketplace.refunds.cancellation import complete_bank_request, list_open_bank_requests
+from marketplace.refunds.cancellation import (
+    complete_bank_request,
+    list_open_bank_requests,
+    list_open_transfers,
+)
 from marketplace.refunds.models import BankRefundRequest, Refund
 from marketplace.refunds.parcels import parcel_refunds
 from marketplace.types import utcnow
@@ -123,23 +127,20 @@ def test_cancelling_every_part_refunds_the_whole_payment_and_the_order(session):
     assert len(rows) == 2 and rows[-1].full and not rows[0].full
     curator = make_user(session, is_curator=True)
     session.commit()
-    requests = [r for r, _o, _c in list_open_bank_requests(session)]
-    with pytest.raises(ValidationError):  # the last part's refund waits for the earlier one
-        complete_bank_request(session, requests[1], bank_reference="R2", actor=curator, now=utcnow())
-    session.rollback()
-    for number, request in enumerate(requests):
-        complete_bank_request(
-            session,
-            session.get(BankRefundRequest, request.id),
-            bank_reference=f"R{number}",
-            actor=curator,
-            now=utcnow(),
-        )
-        session.commit()
+    # One cancellation, one account: one transfer of the whole payment, recorded once.
+    [transfer] = list_open_transfers(session)
+    assert len(transfer.requests) == 2 and transfer.amount_minor == order.total_minor
+    refund = complete_bank_request(
+        session, transfer.requests[-1], bank_reference="R1", actor=curator, now=utcnow()
+    )
+    session.commit()
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.REFUNDED
-    total = session.scalar(sa.select(sa.func.sum(Refund.amount_minor)))
-    assert total == order.total_minor
+    assert session.scalars(sa.select(Refund)).all() == [refund]
+    assert refund.amount_minor == order.total_minor and refund.bank_reference == "R1"
+    assert {line.seller_id for line in refund.lines} == {a.seller_id, b.seller_id}
+    assert list_open_transfers(session) == []
+    assert {r.refund_id for r in session.scalars(sa.select(BankRefundRequest))} == {refund.id}
     assert stock(session, a.id) == 5 and stock(session, b.id) == 5
 
 

@@ -8,7 +8,8 @@ What the harness adds to localstripe 1.15 (without editing its files):
   the first successful response (header `Idempotent-Replayed: true`); the same key with different
   parameters is a 400 `idempotency_error`; concurrent requests with one key are serialised.
 - Card payments recorded before it started, told to it again (see `restore.py`).
-- `charge.refunded` webhooks when a refund is created (localstripe creates the refund silently).
+- `charge.refunded` webhooks when a refund is created (localstripe creates the refund silently),
+  and refunds shaped as Stripe's (every field, `payment_intent` set) for `GET /v1/refunds/{id}`.
 - No pickle of the store in /tmp (localstripe writes one on every change, shared between
   processes); each harness starts empty.
 """
@@ -42,9 +43,21 @@ resources.Store.try_load_from_disk = lambda self: None
 _original_refund_create = Refund._api_create.__func__
 
 
+#: Fields of Stripe's refund object (docs.stripe.com/api/refunds/object) localstripe leaves out.
+_REFUND_FIELDS_MISSING = ("reason", "receipt_number", "source_transfer_reversal", "transfer_reversal")
+
+
 def _refund_create_with_webhook(cls, **data):
     refund = _original_refund_create(cls, **data)
-    schedule_webhook(Event("charge.refunded", Charge._api_retrieve(refund.charge)))
+    charge = Charge._api_retrieve(refund.charge)
+    # Shaped as Stripe's: the intent it refunds even when asked by charge, every field present
+    # (a retrieve, `GET /v1/refunds/{id}?expand[]=charge`, answers with it).
+    if refund.payment_intent is None:
+        refund.payment_intent = charge.payment_intent
+    for name in _REFUND_FIELDS_MISSING:
+        if not hasattr(refund, name):
+            setattr(refund, name, None)
+    schedule_webhook(Event("charge.refunded", charge))
     return refund
 
 

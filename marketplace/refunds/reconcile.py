@@ -1,0 +1,79 @@
+"""Card refunds settled from what Stripe says when asked, for when `charge.refunded` is late or lost.
+
+A card refund asked of Stripe stays PENDING until its webhook arrives; asked just before the server
+stopped (or with the webhook lost), it would wait in the refunds queue forever. The job runner's
+`payments.reconcile` retrieves each refund still pending a few minutes after it was asked, with its
+charge, and when Stripe says it succeeded applies the charge as the webhook does
+(`payments.webhooks.apply_refunded_charge`: the cumulative amount, the largest seen wins, and our
+row turns SUCCEEDED through `signals.charge_refunded`). A refund still pending at Stripe is asked
+again next run; one that failed there is logged for a curator and left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from marketplace.orders.models import PaymentMethod
+from marketplace.payments.reconcile import BATCH, RECONCILE_AFTER, ReconcileResult
+from marketplace.payments.stripe_checkout import retrieve_refunded_charge
+from marketplace.payments.webhooks import apply_refunded_charge
+from marketplace.refunds.models import Refund, RefundStatus
+
+log = logging.getLogger(__name__)
+
+#: Card refunds settle within days; an older pending row is a curator's question, not the job's.
+RECONCILE_WITHIN = timedelta(days=30)
+
+
+def list_card_refunds_to_check(session: Session, *, now: datetime, limit: int = BATCH) -> list[str]:
+    """Stripe refund ids of our card refunds still pending `RECONCILE_AFTER` after they were asked."""
+    return list(
+        session.scalars(
+            sa.select(Refund.stripe_refund_id)
+            .where(
+                Refund.method == PaymentMethod.STRIPE,
+                Refund.status == RefundStatus.PENDING,
+                Refund.stripe_refund_id.is_not(None),
+                Refund.created_at <= now - RECONCILE_AFTER,
+                Refund.created_at > now - RECONCILE_WITHIN,
+            )
+            .order_by(Refund.id)
+            .limit(limit)
+        )
+    )
+
+
+def reconcile_card_refunds(session: Session, *, client, now: datetime, limit: int = BATCH) -> ReconcileResult:
+    """Ask Stripe about each pending card refund and settle the succeeded ones, committing after each.
+
+    Use a session with no other work in it: it commits. `client` is a StripeClient.
+    """
+    import stripe  # loaded on first use: payments/stripe_checkout.py says why
+
+    result = ReconcileResult()
+    refund_ids = list_card_refunds_to_check(session, now=now, limit=limit)
+    session.commit()  # no lock held while Stripe answers (SQLite: the write lock)
+    for refund_id in refund_ids:
+        result.checked += 1
+        try:
+            status, charge = retrieve_refunded_charge(client, refund_id)
+        except stripe.StripeError as error:
+            log.warning("reconcile: could not retrieve Stripe refund %s: %s", refund_id, error)
+            result.failed += 1
+            continue
+        if status in ("failed", "canceled"):
+            log.error("reconcile: Stripe refund %s is %s; a curator must look at it", refund_id, status)
+            continue
+        if status != "succeeded" or charge is None:
+            continue  # still on its way at Stripe: asked again next run
+        apply_refunded_charge(session, charge, now=now)
+        settled = session.scalar(sa.select(Refund.status).where(Refund.stripe_refund_id == refund_id))
+        session.commit()
+        if settled == RefundStatus.SUCCEEDED:
+            log.info("reconcile: Stripe refund %s settled", refund_id)
+            result.settled += 1
+    return result
