@@ -259,9 +259,10 @@ def note_checkout_completed(
     session, order: Order, *, client: stripe.StripeClient | None = None, now: datetime | None = None
 ) -> bool:
     """The buyer came back from Stripe's page: when Stripe says the order's open session is
-    complete, the payment is being confirmed from now on, for every page (its `checkout_url` is
-    cleared, as the webhook's `checkout.session.completed` does), though the webhook that settles it
-    has not arrived. True when it changed; flushes. Stripe unreachable: nothing changes.
+    complete, it is applied there and then, as its webhook `checkout.session.completed` would be
+    (`webhooks.apply_checkout_session`): a paid order is paid from this page on, and a payment by a
+    delayed method is being confirmed. The webhook arriving after it changes nothing. True when it
+    changed; flushes. Stripe unreachable: nothing changes (the webhook, or the reconcile job, will).
     """
     import stripe  # loaded on first use: see the module's docstring
 
@@ -272,14 +273,13 @@ def note_checkout_completed(
         return False
     client = client or stripe_client(current_app.config)
     try:
-        status = client.v1.checkout.sessions.retrieve(payment.provider_reference).status
+        checkout = retrieve_checkout_session(client, payment.provider_reference)
     except stripe.StripeError as error:
         log.warning("could not check Stripe session %s: %s", payment.provider_reference, error)
         return False
-    if status != "complete":
+    if checkout.get("status") != "complete":
         return False
-    payment.checkout_url = None
-    session.flush()
+    _apply_checkout_session(session, checkout, now=now or utcnow())
     return True
 
 

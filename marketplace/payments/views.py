@@ -254,8 +254,8 @@ def _return_page(cancelled: bool):
         and services.card_payments_available(current_app.config)
         and services.note_checkout_completed(db.session, order)
     ):
-        # Stripe says the buyer paid: the order page and the list say "being confirmed" too,
-        # until the webhook settles it (a write once, the first time the buyer is back).
+        # Stripe says the buyer paid: applied as its webhook would be (which then changes nothing),
+        # so the order is paid from the first page the buyer sees (a write once, when first back).
         db.session.commit()
     view = _status_view(order, came_back_from_stripe=not cancelled, lang=current_language())
     order_url = url_for("orders.show", number=order.number, **({"token": token} if token else {}))
@@ -282,7 +282,8 @@ def _return_page(cancelled: bool):
 
 @bp.get("/stripe/return")
 def stripe_return():
-    """Where Stripe sends the buyer after paying. Shows the order's status; never changes it."""
+    """Where Stripe sends the buyer after paying. Shows the order's status, applying a session Stripe
+    says is complete (as its webhook would) when the webhook has not yet arrived."""
     return _return_page(cancelled=False)
 
 

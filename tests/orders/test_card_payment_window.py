@@ -60,7 +60,8 @@ def test_after_paying_at_stripe_the_order_page_and_list_say_it_is_being_confirme
     before = client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert f'action="/payments/stripe/start/{order.number}"' in pay_section(before)
 
-    stripe_harness.complete_session(payment.provider_reference)  # paid; the webhook is not here yet
+    # Paid by a method that settles later (a card paid at once is applied on return: test_webhook.py)
+    stripe_harness.complete_session(payment.provider_reference, asynchronous=True)
     assert client.get(f"/payments/stripe/return?order={order.number}").status_code == 200  # Stripe's redirect
 
     page = client.get(f"/orders/{order.number}").get_data(as_text=True)
@@ -75,8 +76,9 @@ def test_after_paying_at_stripe_the_order_page_and_list_say_it_is_being_confirme
     section = pay_section(indonesian.get_data(as_text=True))
     assert "Pembayaran kartu" in section and "Bayar" not in section
 
-    # The webhook arrives: the order is paid, and its page says so.
-    event = stripe_harness.event_for("checkout.session.completed", payment.provider_reference)
+    # The payment settles and its webhook arrives: the order is paid, and its page says so.
+    stripe_harness.async_result(payment.provider_reference, "succeeded")
+    event = stripe_harness.event_for("checkout.session.async_payment_succeeded", payment.provider_reference)
     assert signed_post(app.test_client(), stripe_harness, event).status_code == 200
     session.expire_all()
     assert session.get(Order, order.id).status == OrderStatus.PAID

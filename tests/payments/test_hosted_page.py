@@ -219,9 +219,11 @@ def test_unknown_and_expired_pages(app, stripe_server, live_server, place_stripe
 # -- the app's return page while the webhook is on its way ------------------------------------------
 
 
-def test_return_page_refreshes_itself_until_the_webhook_confirms(
+def test_return_page_refreshes_itself_until_a_delayed_payment_is_settled(
     app, client, session, stripe_server, place_stripe_order
 ):
+    """A card paid at once is applied when the buyer comes back (test_webhook.py); a method that
+    settles later (Stripe's "unpaid" completed session) keeps the page confirming, reloading itself."""
     from marketplace.payments.services import start_stripe_checkout
 
     order = place_stripe_order(lang="en")
@@ -229,8 +231,7 @@ def test_return_page_refreshes_itself_until_the_webhook_confirms(
         session, order, success_url="http://localhost/ok", cancel_url="http://x/c"
     )
     session.commit()
-    stripe_server.complete_session(payment.provider_reference)
-    event = stripe_server.event_for("checkout.session.completed", payment.provider_reference)
+    stripe_server.complete_session(payment.provider_reference, asynchronous=True)
     token = guest_token(app, order)
     base = f"/payments/stripe/return?order={order.number}&token={token}"
 
@@ -248,7 +249,12 @@ def test_return_page_refreshes_itself_until_the_webhook_confirms(
     # Leaving the card page does not reload anything.
     assert 'http-equiv="refresh"' not in client.get(base.replace("return", "cancel")).get_data(as_text=True)
 
-    signed_post(client, stripe_server, event)
+    stripe_server.async_result(payment.provider_reference, "succeeded")
+    signed_post(
+        client,
+        stripe_server,
+        stripe_server.event_for("checkout.session.async_payment_succeeded", payment.provider_reference),
+    )
     paid = client.get(base).get_data(as_text=True)
     assert "Your payment was received" in paid and 'http-equiv="refresh"' not in paid
 

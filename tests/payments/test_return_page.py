@@ -27,7 +27,8 @@ def test_after_paying_the_page_says_confirming_without_a_deadline(
     app, client, session, stripe_server, place_stripe_order
 ):
     order = place_stripe_order()
-    completed_event(session, stripe_server, order)  # paid at Stripe; the webhook has not arrived
+    # Paid by a method that settles later; the webhook has not arrived.
+    completed_event(session, stripe_server, order, asynchronous=True)
 
     english = page(client, app, order, "return", "en")
     assert "confirming your payment" in english
