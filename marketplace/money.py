@@ -88,8 +88,9 @@ class Money:
         if self.currency == "IDR":
             minus, group = _rupiah_symbols(locale)
             return f"{minus if self.minor < 0 else ''}Rp\u00a0{abs(self.minor):,}".replace(",", group)
-        pattern, babel_locale = _currency_pattern(self.currency, locale)
-        return pattern.apply(self.as_decimal(), babel_locale, currency=self.currency)
+        pattern, babel_locale, symbol = _currency_pattern(self.currency, locale)
+        text = pattern.apply(self.as_decimal(), babel_locale, currency=self.currency)
+        return _currency_spacing(text, symbol)
 
     def __str__(self) -> str:
         return self.format()
@@ -107,10 +108,26 @@ def _rupiah_symbols(locale: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=256)  # currencies shown × languages: a few dozen
-def _currency_pattern(currency: str, locale: str) -> tuple[NumberPattern, Locale]:
-    """The parsed pattern and locale `babel.numbers.format_currency` would look up for each value."""
+def _currency_pattern(currency: str, locale: str) -> tuple[NumberPattern, Locale, str]:
+    """The parsed pattern and locale `babel.numbers.format_currency` would look up for each value,
+    and the currency's symbol there."""
     babel_locale = Locale.parse(locale)
-    return babel_locale.currency_formats["standard"], babel_locale
+    return babel_locale.currency_formats["standard"], babel_locale, get_currency_symbol(currency, locale)
+
+
+def _currency_spacing(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a symbol that meets the digits with a letter
+    is kept apart from them by a no-break space ("SGD 21.55", "21,55 MYR"), while one that meets
+    them with a sign is not ("US$12.34", "€8.67"). Without it a buyer in Singapore reads "SGD21.55"."""
+    if symbol[-1:].isalpha():
+        end = text.find(symbol) + len(symbol)
+        if len(symbol) <= end < len(text) and text[end].isdigit():
+            text = f"{text[:end]}\u00a0{text[end:]}"
+    if symbol[:1].isalpha():
+        start = text.rfind(symbol)
+        if start > 0 and text[start - 1].isdigit():
+            text = f"{text[:start]}\u00a0{text[start:]}"
+    return text
 
 
 def money_text(minor: int, currency: str, lang: str = "id") -> str:

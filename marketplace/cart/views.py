@@ -101,10 +101,14 @@ def present_cart(summary: services.CartSummary, lang: str) -> dict:
         )
     return {
         "groups": groups,
-        "problems": summary.problems,
+        # Each named as its line is, in the reader's language (the summary's own list names them
+        # in Indonesian, for logs and callers without a reader).
+        "problems": [f"{_line_name(line, lang)}: {line.problem}" for line in summary.lines if line.problem],
         "is_empty": summary.is_empty,
         "can_check_out": summary.can_check_out,
         "subtotal": _subtotal(summary.lines, lang),
+        #: Shipping abroad: courier only (pickup in the seller's village is for Indonesia).
+        "abroad": not current_market().is_domestic,
     }
 
 

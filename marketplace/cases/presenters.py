@@ -61,7 +61,7 @@ def present_case(case: Case, *, side: str, lang: str) -> dict:
         "amount_hint": _amount_hint(order.currency, lang),
         # Rupiah have no cents: phones then offer digits only.
         "amount_inputmode": "numeric" if order.currency == "IDR" else "decimal",
-        "lines": [f"{line.quantity} × {line.title_in('id')}" for line in case.fulfilment.lines],
+        "lines": [f"{line.quantity} × {line.title_in(lang)}" for line in case.fulfilment.lines],
         "messages": [
             {
                 "who": str(SIDE_LABELS.get(message.side, message.side)),

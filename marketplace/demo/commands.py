@@ -12,7 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from marketplace.demo import seed
 from marketplace.demo.picture_cache import PictureCache
 from marketplace.extensions import db
+from marketplace.markets.services import ensure_demo_rates
 from marketplace.media.storage import get_storage
+from marketplace.timezones import jakarta_date
+from marketplace.types import utcnow
 
 
 @click.command("seed-demo")
@@ -29,7 +32,14 @@ def seed_demo(if_empty: bool):
             "whose password is published in the README."
         )
     if if_empty and seed.has_products(db.session):
-        click.echo("seed-demo: the database already has products; leaving it as it is.")
+        # The demo's own exchange rates are carried to today, so a buyer abroad can still pay by
+        # card a week after `make run` first loaded the demo (a rate anyone entered is kept).
+        carried = ensure_demo_rates(db.session, today=jakarta_date(utcnow()), add_missing=False)
+        db.session.commit()
+        click.echo(
+            "seed-demo: the database already has products; leaving it as it is"
+            + (f" (demo exchange rates carried to today: {carried})." if carried else ".")
+        )
         return
     storage = get_storage(current_app)
     started = time.perf_counter()

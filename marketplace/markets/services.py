@@ -44,6 +44,8 @@ REFERENCE_RATES = {
 RATE_SANITY_FACTOR = Decimal(5)
 #: At most this many digits after the point (the column keeps 8).
 RATE_MAX_DECIMALS = 8
+#: The `source` of the demo's approximate rates (`ensure_demo_rates`).
+DEMO_RATE_SOURCE = "demo (approximate rate)"
 #: Default for the RATE_STALE_DAYS setting: an older rate is shown but not charged.
 DEFAULT_STALE_DAYS = 7
 #: Enough digits for any amount divided by any rate, exactly up to the remainder.
@@ -548,21 +550,24 @@ def import_rates(
     ]
 
 
-def ensure_demo_rates(session: Session, *, today: date) -> int:
-    """Give every supported currency without any rate the approximate REFERENCE_RATES (demo data).
-
-    Idempotent: currencies that already have a rate are left alone. Returns how many were added.
+def ensure_demo_rates(session: Session, *, today: date, add_missing: bool = True) -> int:
+    """Give every supported currency without any rate the approximate REFERENCE_RATES (demo data;
+    not with `add_missing=False`), and carry a currency whose latest rate is still the demo's own
+    forward to `today` (a new row, same rate): otherwise card payments in the demo pause
+    RATE_STALE_DAYS after `make run` loaded it. A rate someone entered is never touched.
+    Idempotent; returns how many rows were added.
     """
-    have = set(session.scalars(sa.select(ExchangeRate.currency).distinct()))
+    latest = {row.currency: row for row in list_latest_rates(session)}
     added = 0
     for currency, rate in REFERENCE_RATES.items():
-        if currency not in have:
-            session.add(
-                ExchangeRate(
-                    currency=currency, rate=rate, effective_date=today, source="demo (approximate rate)"
-                )
-            )
-            added += 1
+        row = latest.get(currency)
+        if row is None and not add_missing:
+            continue
+        if row is not None and (row.source != DEMO_RATE_SOURCE or row.effective_date >= today):
+            continue
+        rate = row.rate if row is not None else rate
+        session.add(ExchangeRate(currency=currency, rate=rate, effective_date=today, source=DEMO_RATE_SOURCE))
+        added += 1
     session.flush()
     return added
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -16,9 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from marketplace.accounts.access import curator_required
 from marketplace.accounts.redirects import safe_next_url
+from marketplace.contact import country_names
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
@@ -26,9 +30,11 @@ from marketplace.markets import services
 from marketplace.markets.context import (
     COUNTRY_COOKIE,
     CURRENCY_COOKIE,
+    HOME_COUNTRY,
     HOME_CURRENCY,
     current_market,
     current_rates,
+    market_from_accept_language,
     normalize_country,
     normalize_currency,
     resolve_market,
@@ -88,6 +94,40 @@ def choose_market_from_link():
         return  # the API is stateless: its currency is only the query
     for problem in problems:
         flash(problem, "error")
+
+
+@bp.before_app_request
+def offer_the_browsers_country():
+    """Choosing Indonesian in a browser that names a country abroad in English (en-SG) prices the
+    site in rupiah for delivery in Indonesia (markets.context: such phones are common in Indonesia).
+    The page says so and offers that country back in one link: an Indonesian in Singapore who
+    reads Indonesian and ships there is not left with rupiah and a checkout set to Indonesia."""
+    if request.method != "GET" or request.path.startswith(("/api/", "/static/")) or _asked():
+        return
+    if not _chose_indonesian_first() or current_market().country != HOME_COUNTRY:
+        return
+    named = market_from_accept_language(request.headers.get("Accept-Language", ""))
+    if named is None or named[0] == HOME_COUNTRY:
+        return
+    country, currency = named
+    without_lang = {key: value for key, value in request.args.items() if key != "lang"}
+    query = {"country": country}
+    if current_rates().get(currency) is not None:
+        query["currency"] = currency
+    name = country_names(current_language()).get(country, country)
+    offer = (
+        _("Delivering to %(country)s? Show prices in %(currency)s", country=name, currency=currency)
+        if "currency" in query
+        else _("Delivering to %(country)s? Choose it", country=name)
+    )
+    flash(
+        Markup('{} <a href="{}">{}</a>').format(
+            _("Prices are in rupiah, for delivery within Indonesia."),
+            f"{request.script_root}{request.path}?{urlencode({**without_lang, **query})}",
+            offer,
+        ),
+        "info",
+    )
 
 
 @bp.after_app_request

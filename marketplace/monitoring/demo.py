@@ -4,8 +4,11 @@ monitoring dashboard and the mentoring log have something to show on `make run`.
 Orders go through the real checkout (`place_order` then `mark_order_paid`), so stock, the ledger
 and payments are what a real sale leaves: a card order has its succeeded Stripe Payment (made-up
 `cs_demo_…`/`pi_demo_…` references), a transfer its Payment confirmed by the curator with a
-reference. Deterministic (fixed random seed, dates relative to `now`) and idempotent: nothing is
-added when demo orders or mentoring notes already exist.
+reference. An order from abroad is priced and paid by card in its country's currency (Singapore
+in SGD, the Netherlands in EUR: `markets.context.COUNTRY_CURRENCIES`) at the demo's exchange rate;
+monitoring still counts it in rupiah (the lines' `unit_price_idr`). Deterministic (fixed random
+seed, dates relative to `now`) and idempotent: nothing is added when demo orders or mentoring notes
+already exist.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.accounts.models import User
 from marketplace.cart.models import Cart, CartLine
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.errors import DomainError
+from marketplace.markets.context import COUNTRY_CURRENCIES
 from marketplace.mentoring import services as mentoring
 from marketplace.mentoring.models import MentoringNote
 from marketplace.orders import services as orders
@@ -98,18 +102,20 @@ def seed_demo_activity(session: Session, *, now: datetime) -> dict[str, int]:
 
 
 def _products(session: Session) -> list[Product]:
-    return list(
-        session.scalars(
-            sa.select(Product)
-            .join(Seller, Seller.id == Product.seller_id)
-            .where(
-                Product.status == ProductStatus.ACTIVE,
-                Seller.status == SellerStatus.APPROVED,
-                Product.stock >= 4,
-            )
-            .order_by(Product.id)
+    """What demo orders buy: products without sizes or weights to choose (a cart line needs the
+    variant of a product with several, and their stock per size is what the demo shows)."""
+    products = session.scalars(
+        sa.select(Product)
+        .join(Seller, Seller.id == Product.seller_id)
+        .where(
+            Product.status == ProductStatus.ACTIVE,
+            Seller.status == SellerStatus.APPROVED,
+            Product.stock >= 4,
         )
+        .options(selectinload(Product.variants))
+        .order_by(Product.id)
     )
+    return [product for product in products if len(product.variants) == 1]
 
 
 def _orders(session: Session, *, now: datetime) -> int:
@@ -128,6 +134,7 @@ def _orders(session: Session, *, now: datetime) -> int:
         abroad = n % 6 == 5 and bool(exportable)
         chosen = rng.sample(exportable if abroad else products, k=1 + (n % 4 == 0))
         account = buyer if (buyer is not None and n % 5 == 0) else None
+        address = _ABROAD[(n // 6) % 2] if abroad else _DOMESTIC  # n % 2 is 1 for every sixth n
         cart = Cart(token=secrets.token_urlsafe(32))
         session.add(cart)
         session.flush()
@@ -142,9 +149,10 @@ def _orders(session: Session, *, now: datetime) -> int:
                 buyer=account,
                 email=account.email if account else f"pembeli{1 + rng.randrange(0, 14)}@example.test",
                 lang="en" if abroad else "id",
-                address=_ABROAD[n % 2] if abroad else _DOMESTIC,
+                address=address,
                 shipping_method="courier",
                 payment_method="stripe" if abroad else "bank_transfer",
+                currency=COUNTRY_CURRENCIES[address.country],  # IDR at home; SGD, EUR abroad
                 checkout_token=f"{DEMO_ORDER_PREFIX}{n:06d}",  # 16–64 characters
                 now=placed_at,
                 rate_stale_days=10_000,

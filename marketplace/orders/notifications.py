@@ -69,6 +69,8 @@ def _context(order: Order) -> dict:
         "order_number": order.number,
         "lines": lines,
         "shipping_text": view["shipping"],
+        #: A bank transfer's unique code (in the total: the lines, shipping and this add up to it).
+        "unique_code_text": view["unique_code"],
         "total_text": view["total"],
         "amount_text": view["total"],
         "payment_instructions": instructions,

@@ -124,3 +124,19 @@ def test_the_curator_menu_counts_open_problem_reports(app, session):
     html = client.get("/curator/").get_data(as_text=True)
     assert 'Problem reports <span class="badge">1</span>' in html.split("</header>")[0]
     assert '<a href="/curator/cases">Problem reports</a>: <strong>1</strong> waiting' in html
+
+
+def test_the_report_names_the_items_in_the_readers_language(app, session):
+    """A buyer abroad reads the report in English: the items are named as the order page names
+    them, not in Indonesian."""
+    buyer, owner, order, fulfilment = shipped_order(session)
+    case = open_case(session, fulfilment, buyer)
+    line = fulfilment.lines[0]
+    english = (
+        logged_in_as(app.test_client(), buyer, lang="en").get(f"/cases/{case.id}").get_data(as_text=True)
+    )
+    assert f"<li>2 × {line.title_en}</li>" in english and line.title_id not in english
+    indonesian = (
+        logged_in_as(app.test_client(), owner, lang="id").get(f"/cases/{case.id}").get_data(as_text=True)
+    )
+    assert f"<li>2 × {line.title_id}</li>" in indonesian

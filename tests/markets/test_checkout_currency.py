@@ -253,3 +253,55 @@ def test_the_seller_sees_a_foreign_order_in_rupiah_with_what_the_buyer_paid(app,
     # 2 × Rp 125,000 earned; the buyer paid 2 × €7.23 at 17,300 rupiah per euro.
     assert parcel["subtotal"] == "Rp\xa0250,000 (€14.46)"
     assert parcel["lines"][0]["unit_price"] == "Rp\xa0125,000 (€7.23)"
+
+
+def test_the_emails_of_an_order_abroad_add_up_in_its_currency(session, rates, shop):
+    """The confirmation and the payment email list the items, the shipping and the total in
+    euros: €14.46 of goods never "totals" €36.71 without the shipping between them."""
+    from marketplace.email.models import OutboundEmail
+    from marketplace.email.services import deliver_pending
+    from marketplace.orders.services import mark_order_paid
+
+    order = _place_abroad(session, shop, currency="EUR", payment="stripe")
+    session.commit()
+    mark_order_paid(session, order, actor_label="stripe", now=utcnow())
+    session.commit()
+    deliver_pending(session)
+    emails = session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    assert [e.template for e in emails] == ["order_confirmation", "payment_received"]
+    shipping = Money(order.shipping_minor, "EUR")
+    for email in emails:
+        text = email.body_text
+        assert "Kabat robusta coffee × 2: €14.46" in text
+        assert f"Shipping: €{shipping.as_decimal()}" in text
+        assert f"Total: €{Money(order.total_minor, 'EUR').as_decimal()}" in text
+        assert "Rp" not in text and "Unique transfer code" not in text
+
+
+def test_a_rupiah_transfers_emails_name_its_unique_code_so_they_add_up(session, shop):
+    from marketplace.email.models import OutboundEmail
+    from marketplace.email.services import deliver_pending
+    from marketplace.orders.services import mark_order_paid
+
+    order = _place(session, shop, currency="IDR", payment="bank_transfer")
+    session.commit()
+    mark_order_paid(session, order, actor_label="curator", now=utcnow())
+    session.commit()
+    deliver_pending(session)
+    code = f"Unique transfer code: Rp\xa0{order.unique_code_minor}"
+    for email in session.scalars(sa.select(OutboundEmail)):
+        assert "Kabat robusta coffee × 1: Rp\xa0125,000" in email.body_text
+        assert code in email.body_text and code in email.body_html
+        assert f"Total: Rp\xa0{order.total_minor:,}" in email.body_text
+
+
+def test_the_cart_abroad_estimates_courier_shipping_without_offering_pickup(client, rates, shop):
+    """Pickup in the seller's village is for Indonesia: a buyer in the Netherlands is not told of it."""
+    client.post("/cart/add", data={"product_id": shop.id, "quantity": "1"})
+    home = client.get("/cart?lang=en").get_data(as_text=True)
+    assert "depending on the destination, or free pickup in the seller" in home
+    abroad = client.get("/cart?country=NL&currency=EUR").get_data(as_text=True)
+    estimate = re.search(r'<p class="shipping-estimate">([^<]*)</p>', abroad)
+    assert estimate and estimate.group(1).startswith("Shipping estimate: €")
+    assert estimate.group(1).endswith("by courier, depending on the destination.")
+    assert "pickup" not in abroad.split('<p class="cart-total">')[0]

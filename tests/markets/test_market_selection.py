@@ -128,6 +128,30 @@ def test_choosing_indonesian_in_an_english_browser_shows_rupiah_and_keeps_them(a
     assert "country" not in _cookies(response)
 
 
+def test_choosing_indonesian_in_singapore_offers_singapore_back_in_one_link(app, rates, product):
+    """Someone from Indonesia living in Singapore (an en-SG phone) who picks Indonesian is told the
+    prices are now rupiah for Indonesia, with a link back to Singapore in dollars; the link keeps
+    the language and moves the market, and the offer is made once."""
+    singapore = {"Accept-Language": "en-SG,en;q=0.9"}
+    client = app.test_client()
+    chosen = client.get(f"{product_path(product)}?lang=id", headers=singapore).get_data(as_text=True)
+    assert Money(125_000, "IDR").format("id") in chosen
+    assert "Harga dalam rupiah, untuk pengiriman di Indonesia." in chosen
+    link = re.search(r'<a href="([^"]+)">Mengirim ke Singapura\? Tampilkan harga dalam SGD</a>', chosen)
+    assert link, "no link back to Singapore"
+    assert link.group(1) == f"{product_path(product)}?country=SG&amp;currency=SGD"
+    back = client.get(link.group(1).replace("&amp;", "&"), headers=singapore).get_data(as_text=True)
+    assert Money(1_016, "SGD").format("id") in back and 'lang="id"' in back
+    assert "Tampilkan harga dalam SGD" not in back
+    # Nothing to offer: a browser naming no country abroad, or one that already chose a country.
+    plain = app.test_client().get(f"{product_path(product)}?lang=id", headers={"Accept-Language": "en"})
+    assert "Harga dalam rupiah" not in plain.get_data(as_text=True)
+    chose_id = app.test_client()
+    chose_id.set_cookie("country", "ID")
+    again = chose_id.get(f"{product_path(product)}?lang=id", headers=singapore).get_data(as_text=True)
+    assert "Harga dalam rupiah" not in again
+
+
 def test_an_account_reading_indonesian_in_an_english_browser_is_priced_in_rupiah(
     app, session, rates, product
 ):

@@ -185,3 +185,29 @@ def test_curator_sets_a_rate_and_bad_input_re_renders(app, session):
     session.expire_all()
     entry = session.scalars(sa.select(AuditEntry)).one()
     assert entry.action == "rate.change" and entry.target_label == f"EUR {today}" and entry.before is None
+
+
+def test_the_demos_own_rates_are_carried_to_today_and_others_kept(session, runner):
+    """A demo loaded a week ago still takes cards: `seed-demo --if-empty` (make run) carries the
+    demo's approximate rates to today; a rate a curator entered stays as it is, and a database
+    without rates is given none."""
+    from marketplace.markets.services import DEMO_RATE_SOURCE, ensure_demo_rates
+    from marketplace.timezones import jakarta_date
+    from tests.factories import make_product
+
+    today = jakarta_date(utcnow())
+    make_product(session)
+    session.commit()
+    assert "carried" not in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    assert session.scalar(sa.select(sa.func.count()).select_from(ExchangeRate)) == 0
+
+    assert ensure_demo_rates(session, today=today - timedelta(days=9)) == 7
+    make_rate(session, "GBP", "20600", days_ago=3, source="Bank Indonesia JISDOR")
+    session.commit()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "demo exchange rates carried to today: 6" in result.output
+    latest = {row.currency: row for row in list_latest_rates(session)}
+    assert latest["EUR"].effective_date == today and latest["EUR"].rate == Decimal("17300")
+    assert latest["EUR"].source == DEMO_RATE_SOURCE
+    assert latest["GBP"].source == "Bank Indonesia JISDOR" and latest["GBP"].rate == Decimal("20600")
+    assert ensure_demo_rates(session, today=today) == 0  # once a day
