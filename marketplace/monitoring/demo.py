@@ -39,6 +39,8 @@ from marketplace.timezones import JAKARTA
 DEMO_ORDER_PREFIX = "demo-order-"
 RANDOM_SEED = 20261128
 ORDER_COUNT = 36
+#: Units of each product the demo's orders leave on sale.
+KEEP_ON_SALE = 2
 
 _DOMESTIC = ShippingAddress(
     name="Dewi Lestari",
@@ -118,6 +120,15 @@ def _products(session: Session) -> list[Product]:
     return [product for product in products if len(product.variants) == 1]
 
 
+def _stocks(session: Session, products: list[Product]) -> dict[int, int]:
+    """Each product's stock now (one statement), as the orders placed so far left it."""
+    return dict(
+        session.execute(
+            sa.select(Product.id, Product.stock).where(Product.id.in_([p.id for p in products]))
+        ).all()
+    )
+
+
 def _orders(session: Session, *, now: datetime) -> int:
     rng = random.Random(RANDOM_SEED)
     products = _products(session)
@@ -132,7 +143,13 @@ def _orders(session: Session, *, now: datetime) -> int:
         paid_at = now - timedelta(days=days_ago, hours=rng.randrange(0, 12))
         placed_at = paid_at - timedelta(hours=2)
         abroad = n % 6 == 5 and bool(exportable)
-        chosen = rng.sample(exportable if abroad else products, k=1 + (n % 4 == 0))
+        # Never a product's last units: a shopper opening the demo finds what it sold still on sale
+        # (the featured batik cloth of four was sold out by the demo's own orders).
+        stock = _stocks(session, products)
+        pool = [p for p in (exportable if abroad else products) if stock[p.id] >= KEEP_ON_SALE + 2]
+        chosen = rng.sample(pool, k=min(len(pool), 1 + (n % 4 == 0)))
+        if not chosen:
+            continue
         account = buyer if (buyer is not None and n % 5 == 0) else None
         address = _ABROAD[(n // 6) % 2] if abroad else _DOMESTIC  # n % 2 is 1 for every sixth n
         cart = Cart(token=secrets.token_urlsafe(32))

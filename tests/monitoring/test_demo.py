@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from marketplace.markets.services import ensure_demo_rates
 from marketplace.mentoring.models import MentoringNote
 from marketplace.monitoring import services
-from marketplace.monitoring.demo import ORDER_COUNT, seed_demo_activity
+from marketplace.monitoring.demo import KEEP_ON_SALE, ORDER_COUNT, seed_demo_activity
 from marketplace.orders.models import Order, OrderLine, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.shipping.services import ensure_default_shipping_rates
@@ -127,3 +127,22 @@ def test_demo_orders_leave_products_sold_in_sizes_alone_and_none_is_lost(session
     assert not session.scalars(sa.select(OrderLine).where(OrderLine.product_id == shirt.id)).all()
     session.refresh(shirt)
     assert [(v.value1, v.stock) for v in shirt.variants] == [("M", 3), ("L", 60)]
+
+
+def test_demo_orders_never_sell_a_products_last_units(session):
+    """The demo's featured batik cloth has four units: its own orders once sold it out, so the
+    first product a newcomer opened said "Out of stock"."""
+    make_user(session, email="curator@demo.test", is_curator=True)
+    seller = make_seller(session)
+    few = [
+        make_product(session, seller=seller, stock=4, exportable=True, hs_code="4602.10") for _ in range(3)
+    ]
+    make_product(session, seller=seller, stock=500, exportable=True, hs_code="4602.10")
+    ensure_default_shipping_rates(session)
+    now = utcnow()
+    ensure_demo_rates(session, today=jakarta_date(now))
+    assert seed_demo_activity(session, now=now)["orders"] == ORDER_COUNT
+    session.commit()
+    for product in few:
+        session.refresh(product)
+        assert product.stock >= KEEP_ON_SALE
