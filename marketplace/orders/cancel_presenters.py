@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marketplace.money import money_text
 from marketplace.orders.cancellation import BUYER_GAVE_NO_REASON, needs_bank_account, open_parts
 from marketplace.orders.models import Order, OrderCancellation
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import HOME_ZONE, buyer_time, buyer_zone, jakarta_time
 
 
 def _shop(fulfilment) -> str:
@@ -18,6 +18,8 @@ def _shop(fulfilment) -> str:
 def cancellation_rows(
     order: Order, rows: list[OrderCancellation], lang: str, *, seller_id: int | None = None
 ) -> list[dict]:
+    """Past cancellations: the buyer's (times where the buyer is), or one shop's (`seller_id`, WIB)."""
+    where = HOME_ZONE if seller_id is not None else buyer_zone(order.ship_country)
     lines = {line.id: line for line in order.lines}
     parts = {f.id: f for f in order.fulfilments}
     result = []
@@ -32,7 +34,7 @@ def cancellation_rows(
         by_seller = row.cancelled_by == "seller"
         result.append(
             {
-                "when": jakarta_time(row.created_at, lang),
+                "when": buyer_time(row.created_at, lang, where),
                 "shop": _shop(parts[row.fulfilment_id]) if row.fulfilment_id in parts else "",
                 "who": _("Cancelled by the shop") if by_seller else _("Cancelled by you"),
                 "who_seller_view": _("Cancelled by your shop") if by_seller else _("Cancelled by the buyer"),

@@ -12,7 +12,7 @@ from marketplace.catalogue.models import ProductImage
 from marketplace.media import picture_attrs
 from marketplace.money import money_text
 from marketplace.orders.models import FulfilmentStatus, Order, OrderStatus, PaymentMethod
-from marketplace.timezones import day_text, jakarta_date, jakarta_time
+from marketplace.timezones import ReaderZone, buyer_day, buyer_time, buyer_zone, fill
 
 #: The thumbnail's width on the page (static/css/orders.css: .order-row img).
 THUMBNAIL_SIZES = "4.5rem"
@@ -47,9 +47,11 @@ def order_rows(
         others = len(order.lines) - 1
         order_dues = due_by_order.get(order.id, [])
         late = any(now > due + timedelta(days=max(grace_days, 0)) for due in order_dues)
+        where = buyer_zone(order.ship_country)  # abroad: the buyer's days and times
         state, next_step = _state_and_next_step(
             order,
             lang=lang,
+            where=where,
             under_way=under_way.get(order.id),
             to_review=to_review.get(order.id, 0),
             sent_by=max(order_dues) if order_dues else None,
@@ -67,19 +69,28 @@ def order_rows(
                 "image": {**picture_attrs(image, wanted_width=72), "sizes": THUMBNAIL_SIZES, "alt": ""}
                 if image is not None
                 else None,
-                "created": day_text(jakarta_date(order.created_at), lang),
+                "created": buyer_day(order.created_at, lang, where),
                 "total": money_text(order.total_minor, order.currency, lang),
                 "state": state,
                 "next_step": next_step,
                 "late": late,
                 "cancelled": order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED),
+                #: Times in WIB for static/js/local-time.js to rewrite (a country with several zones).
+                "local_times": where.several,
             }
         )
     return rows
 
 
 def _state_and_next_step(
-    order: Order, *, lang: str, under_way: str | None, to_review: int, sent_by: datetime | None, late: bool
+    order: Order,
+    *,
+    lang: str,
+    where: ReaderZone,
+    under_way: str | None,
+    to_review: int,
+    sent_by: datetime | None,
+    late: bool,
 ) -> tuple[str, str]:
     """Where the order stands and what the buyer does next (and by when), in plain words."""
     status = order.status
@@ -90,12 +101,12 @@ def _state_and_next_step(
             return _("Payment being confirmed"), _(
                 "We are confirming your card payment; there is nothing more to do."
             )
-        due = jakarta_time(order.payment_due_at, lang)
+        due = buyer_time(order.payment_due_at, lang, where, wib_beside=True)
         if order.payment_method == PaymentMethod.BANK_TRANSFER:
             amount = money_text(order.total_minor, order.currency, lang)
-            next_step = _("Transfer %(amount)s before %(due)s.", amount=amount, due=due)
+            next_step = fill(_("Transfer %(amount)s before %(due)s."), amount=amount, due=due)
             return _("Waiting for your payment"), next_step
-        return _("Waiting for your payment"), _("Pay by card before %(due)s.", due=due)
+        return _("Waiting for your payment"), fill(_("Pay by card before %(due)s."), due=due)
     parts = [f.status for f in order.fulfilments]
     on_the_way = FulfilmentStatus.SHIPPED in parts
     if status == OrderStatus.PAID:
@@ -106,8 +117,8 @@ def _state_and_next_step(
         if on_the_way:
             return _("Partly on its way"), _("Press “I received it” when it arrives.")
         if sent_by is not None:
-            return _("Paid, being prepared"), _(
-                "The shop sends it by %(day)s.", day=day_text(jakarta_date(sent_by), lang)
+            return _("Paid, being prepared"), fill(
+                _("The shop sends it by %(day)s."), day=buyer_day(sent_by, lang, where)
             )
         return _("Paid, being prepared"), ""
     if status == OrderStatus.SHIPPED:

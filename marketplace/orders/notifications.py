@@ -74,7 +74,8 @@ def _context(order: Order) -> dict:
         "total_text": view["total"],
         "amount_text": view["total"],
         "payment_instructions": instructions,
-        "payment_deadline_text": view["due"] if view["awaiting_payment"] else "",
+        #: Plain text: an email runs no script to rewrite a <time> (a country with several zones reads WIB).
+        "payment_deadline_text": str(view["due"]) if view["awaiting_payment"] else "",
         "order_url": order_link(order),
         #: Guests: the page that finds an order by number and email, should this email's link be lost.
         "find_url": external_url("orders.find") if order.buyer_id is None else "",

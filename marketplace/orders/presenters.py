@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -18,7 +20,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.notes import note_lines
 from marketplace.shipping.couriers import tracking_url
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import ReaderZone, buyer_time, buyer_zone, followed_by, time_left
 
 #: Shown until the operator sets BANK_NAME / BANK_ACCOUNT_NUMBER / BANK_ACCOUNT_HOLDER.
 DEFAULT_BANK = {
@@ -37,12 +39,22 @@ def bank_details() -> dict[str, str]:
     }
 
 
-def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str] | None = None) -> dict:
+def present_order(
+    order: Order,
+    *,
+    lang: str,
+    tracking_templates: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict:
     """Everything an order page or email shows, precomputed (no logic left for templates).
 
-    `tracking_templates` ({courier code: tracking page template}) links tracking numbers.
+    Times are the buyer's (`timezones.buyer_time`: WIB at home, the shipping country's zone
+    abroad, the deadline with WIB beside). `tracking_templates` ({courier code: tracking page
+    template}) links tracking numbers. `now` (pages, not emails read later): the deadline also
+    says how long is left ("in 23 hours").
     """
     tracking_templates = tracking_templates or {}
+    where = buyer_zone(order.ship_country)
     fulfilments = []
     for fulfilment in order.fulfilments:
         lines = [
@@ -98,12 +110,13 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
         if pickup
     ]
     awaiting = order.status == OrderStatus.AWAITING_PAYMENT
+    due = buyer_time(order.payment_due_at, lang, where, wib_beside=True)
     return {
         "number": order.number,
         "status": str(order.status),
         "status_label": buyer_status_label(order),
         "email": order.email,
-        "created": jakarta_time(order.created_at, lang),
+        "created": buyer_time(order.created_at, lang, where),
         "subtotal": money_text(order.subtotal_minor, order.currency, lang),
         "shipping": money_text(order.shipping_minor, order.currency, lang),
         "unique_code": money_text(order.unique_code_minor, order.currency, lang)
@@ -118,13 +131,19 @@ def present_order(order: Order, *, lang: str, tracking_templates: dict[str, str]
         "pickup_places": pickup_places,
         "awaiting_payment": awaiting,
         "show_bank_instructions": awaiting and order.payment_method == PaymentMethod.BANK_TRANSFER,
-        "due": jakarta_time(order.payment_due_at, lang),
-        "paid": jakarta_time(order.paid_at, lang),
+        "due": due,
+        #: The deadline and how long is left: "… 03:28 WIB (in 23 hours)", as the transfer panel says it.
+        "due_and_left": followed_by(due, f"({time_left(order.payment_due_at, now=now, lang=lang)})")
+        if awaiting and now is not None and order.payment_due_at is not None
+        else due,
+        "paid": buyer_time(order.paid_at, lang, where),
         "address_lines": address_lines,
         "note": order.note,
         "note_lines": note_lines(order.note),
         "fulfilments": fulfilments,
-        "history": history_lines(order, lang),
+        "history": history_lines(order, lang, where),
+        #: Times in WIB for static/js/local-time.js to rewrite (a country with several zones).
+        "local_times": where.several,
     }
 
 
@@ -169,7 +188,7 @@ def buyer_facing_actor(actor_label: str) -> str:
     return ""
 
 
-def history_lines(order: Order, lang: str) -> list[dict]:
+def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
     """The order's history for its buyer: one line per step, in words, with who took it.
 
     A parcel's step names its shop when the order has several; the order's "shipped" and
@@ -198,7 +217,7 @@ def history_lines(order: Order, lang: str) -> list[dict]:
             label = status_label(event.to_status)
         lines.append(
             {
-                "when": jakarta_time(event.created_at, lang),
+                "when": buyer_time(event.created_at, lang, where),
                 "part": part,
                 "status_label": label,
                 "who": buyer_facing_actor(event.actor_label),

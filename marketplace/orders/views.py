@@ -88,6 +88,7 @@ def index():
         render_template(
             "orders/index.html",
             orders=rows,
+            local_times=any(row["local_times"] for row in rows),
             pagination=page_links(page, pages, lambda number: url_for("orders.index", page=number)),
         ),
         200,
@@ -154,6 +155,7 @@ def show(number: str):
         order,
         lang=lang,
         tracking_templates=tracking_templates(db.session, [f.courier_code for f in order.fulfilments]),
+        now=utcnow(),
     )
     # Sections other domains add (refunds: what was refunded; payments: a card payment being
     # confirmed); they listen to order_page.

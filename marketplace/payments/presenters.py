@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from babel.dates import format_timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
@@ -14,19 +13,7 @@ from marketplace.orders.models import Order
 from marketplace.orders.presenters import bank_details
 from marketplace.payments.forms import TransferClaimForm
 from marketplace.payments.models import TransferClaim
-from marketplace.timezones import jakarta_time
-
-
-def time_left(due: datetime, *, now: datetime, lang: str) -> str:
-    """'in 23 hours' / 'dalam 23 jam': never rounded up (a buyer must not count on an hour more)."""
-    left = due - now
-    if left <= timedelta(0):
-        return format_timedelta(left, add_direction=True, locale=lang)
-    if left >= timedelta(hours=1):
-        left = timedelta(hours=left // timedelta(hours=1))
-    else:
-        left = timedelta(minutes=max(1, left // timedelta(minutes=1)))
-    return format_timedelta(left, add_direction=True, threshold=1.5, locale=lang)
+from marketplace.timezones import jakarta_time, time_left
 
 
 def present_bank_transfer(

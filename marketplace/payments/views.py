@@ -31,7 +31,8 @@ from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.params import find_int
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import buyer_time, buyer_zone, followed_by, time_left
+from marketplace.types import utcnow
 from marketplace.views_support import json_error
 
 log = logging.getLogger(__name__)
@@ -236,12 +237,20 @@ def _status_view(order: Order, *, came_back_from_stripe: bool, lang: str) -> dic
         and services.card_payments_available(current_app.config)
     )
     unpaid = order.status == OrderStatus.AWAITING_PAYMENT and state in ("awaiting", "failed")
+    where = buyer_zone(order.ship_country)
     return {
         "state": state,
         "message": message,
         "can_pay": can_pay,
-        # Written as every order page writes a time ("7 December 2026 21:58 WIB").
-        "deadline": jakarta_time(order.payment_due_at, lang) if unpaid else None,
+        # Written as the order page writes it: the buyer's time (WIB at home) and how long is left.
+        "deadline": followed_by(
+            buyer_time(order.payment_due_at, lang, where, wib_beside=True),
+            f"({time_left(order.payment_due_at, now=utcnow(), lang=lang)})",
+        )
+        if unpaid
+        else None,
+        #: The deadline in WIB for static/js/local-time.js to rewrite (a country with several zones).
+        "local_times": unpaid and where.several,
     }
 
 

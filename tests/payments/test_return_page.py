@@ -46,8 +46,12 @@ def test_left_the_payment_page_shows_the_deadline_as_the_site_writes_times(
 
     english = page(client, app, order, "cancel", "en")
     assert "You left the card payment page" in english
-    assert f"Pay before {jakarta_time(order.payment_due_at, 'en')}, or the order is cancelled" in english
+    # With how long is left, as the transfer panel and the order page say it (never rounded up).
+    assert (
+        f"Pay before {jakarta_time(order.payment_due_at, 'en')} (in 23 hours), or the order is cancelled"
+        in english
+    )
     assert jakarta_time(order.payment_due_at, "en").endswith(" WIB") and not SECONDS.search(english)
     indonesian = page(client, app, order, "cancel", "id")
-    assert f"Bayar sebelum {jakarta_time(order.payment_due_at, 'id')}" in indonesian
+    assert f"Bayar sebelum {jakarta_time(order.payment_due_at, 'id')} (dalam 23 jam)" in indonesian
     assert not SECONDS.search(indonesian)
