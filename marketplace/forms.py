@@ -14,7 +14,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from marketplace import params
 from marketplace.i18n import current_language
 from marketplace.money import money_text
-from marketplace.numbers import AmountError, group_digits, parse_rupiah_amount, parse_whole_number
+from marketplace.numbers import (
+    AmountError,
+    group_digits,
+    parse_rupiah_amount,
+    parse_whole_number,
+    scaled_amount,
+    split_scale,
+)
+
+#: Weights typed with their unit: grams as they are, kilograms times 1000 ("1,5 kg" → 1500).
+GRAMS = {"g": 1, "gr": 1, "gram": 1, "grams": 1, "kg": 1000}
 
 
 class WholeNumberField(StringField):
@@ -25,6 +35,8 @@ class WholeNumberField(StringField):
     them (`parse_rupiah_amount`: "150,000" in English, "150.000" in Indonesian), each refusal with
     its own message: decimals, a grouping that could be read two ways, a minus sign, above
     `max_value`, or below `min_value` (both optional; the services keep their own checks).
+    `units` reads a unit word after the number (`GRAMS`: "400 g", "400 gram", "1,5 kg"), and
+    `example` is the number a refusal shows ("e.g. 400"; 125000 by default).
     `data` is the int (None when empty); what was typed is kept, so a form shown again with an
     error shows the seller's own text.
     """
@@ -37,9 +49,13 @@ class WholeNumberField(StringField):
         rupiah: bool = False,
         min_value: int | None = None,
         max_value: int | None = None,
+        units: dict[str, int] | None = None,
+        example: str | None = None,
         **kwargs,
     ):
         super().__init__(label, validators, **kwargs)
+        self.units = units or {}
+        self.example = example
         self.allow_negative = allow_negative
         self.rupiah = rupiah
         self.min_value = min_value
@@ -58,8 +74,17 @@ class WholeNumberField(StringField):
         if self.rupiah:
             self.data = self._read_rupiah()
         else:
-            self.data = parse_whole_number(self.raw_text, allow_negative=self.allow_negative)
+            self.data = self._read_number()
         self.parse_failed = self.data is None
+
+    def _read_number(self) -> int | None:
+        number, factor = split_scale(self.raw_text, self.units)
+        if not factor:
+            return parse_whole_number(self.raw_text, allow_negative=self.allow_negative)
+        try:
+            return scaled_amount(number, factor, lang=current_language())
+        except AmountError:
+            return None
 
     def _read_rupiah(self) -> int | None:
         lang = current_language()
@@ -110,6 +135,8 @@ class WholeNumberField(StringField):
                 message = self.refusal
             elif self.allow_negative:
                 message = _l("Enter a whole number, e.g. 5 or -2.")
+            elif self.example:
+                message = _l("Enter a whole number, e.g. %(example)s.", example=self.example)
             else:
                 message = _l("Enter a whole number, e.g. 125000.")
             raise StopValidation(str(message))

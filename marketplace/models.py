@@ -33,6 +33,7 @@ from marketplace.storefront import search_index  # noqa: F401  (index DDL and se
 # Receivers of marketplace.signals connect when their module is imported: importing them here
 # (create_app imports this module) connects them in the app, the CLI, the tests and gunicorn.
 from marketplace.cases import listeners as case_listeners  # noqa: F401
+from marketplace.dashboard import notifications as seller_notifications  # noqa: F401
 from marketplace.favourites import listeners as favourite_listeners  # noqa: F401
 from marketplace.monitoring import summary as monitoring_summary  # noqa: F401
 from marketplace.orders import notifications  # noqa: F401

@@ -82,6 +82,45 @@ def group_digits(digits: str, lang: str) -> str:
     return f"{int(digits):,}".replace(",", _MARKS.get(lang, _MARKS["id"])[0])
 
 
+#: Words written after an amount for thousands and millions, as sellers type prices: "75rb",
+#: "75 ribu", "75k", "1,5jt", "2 juta". Unambiguous in both languages, so read in both.
+SCALE_WORDS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
+_SCALED = re.compile(r"(?P<number>.*?[0-9])\s*(?P<word>[a-z]+)\.?", re.IGNORECASE)
+
+
+def split_scale(text: str, scales: dict[str, int]) -> tuple[str, int]:
+    """`text` without a trailing scale or unit word from `scales` and that word's factor:
+    "75rb" → ("75", 1000), "400 gram" → ("400", 1); text without one comes back with factor 0."""
+    match = _SCALED.fullmatch(text.strip())
+    if match and match["word"].lower() in scales:
+        return match["number"], scales[match["word"].lower()]
+    return text, 0
+
+
+def scaled_amount(number: str, factor: int, *, lang: str) -> int:
+    """A number written before a scale word ("75", "1,5", "1.500" before "rb"), times `factor`.
+
+    One or two digits after a "," or "." are a decimal fraction in either language ("1,5jt", "1.5jt":
+    one and a half million); three digits after the language's own grouping mark are thousands;
+    three after the other language's mark could be either (UNCLEAR). A fraction that leaves part
+    of a rupiah is DECIMALS. Raises AmountError.
+    """
+    group, decimal = _MARKS.get(lang, _MARKS["id"])
+    digits = re.sub(r"[^0-9]", "", number)
+    if re.fullmatch(rf"[0-9]+|{_grouped(group)}|{_SPACED}", number):
+        return int(digits) * factor
+    fraction = re.fullmatch(r"(?P<whole>[0-9]+)[.,](?P<part>[0-9]{1,3})", number)
+    if not fraction:
+        raise AmountError(AmountError.NOT_A_NUMBER)
+    part = fraction["part"]
+    if len(part) == 3:
+        raise AmountError(AmountError.UNCLEAR, str(int(digits) * factor))
+    scaled = int(fraction["whole"] + part) * factor
+    if scaled % 10 ** len(part):
+        raise AmountError(AmountError.DECIMALS)
+    return scaled // 10 ** len(part)
+
+
 def parse_rupiah_amount(raw: object, *, lang: str, max_digits: int = 13) -> int | None:
     """Whole rupiah as a reader of `lang` writes them; None when empty. Raises AmountError.
 
@@ -93,7 +132,8 @@ def parse_rupiah_amount(raw: object, *, lang: str, max_digits: int = 13) -> int 
     three digits after ("150.000", "Rp 1.500") is 150 or 150 thousand to an English reader, so it
     is UNCLEAR, never guessed ("150,000" in Indonesian likewise): a thousandfold mistake on a price
     is worse than asking again. A minus sign is NEGATIVE; more than `max_digits` digits TOO_LARGE
-    (the caller checks its own maximum).
+    (the caller checks its own maximum). A scale word after the number multiplies it
+    (`SCALE_WORDS`, `scaled_amount`): "75rb" and "Rp 75 ribu" are 75.000, "1,5jt" is 1.500.000.
     """
     group, decimal = _MARKS.get(lang, _MARKS["id"])
     text = str(raw if raw is not None else "").strip()
@@ -105,6 +145,14 @@ def parse_rupiah_amount(raw: object, *, lang: str, max_digits: int = 13) -> int 
     negative = text[:1] == "-"
     if text[:1] in ("-", "+"):
         text = text[1:]
+    number, factor = split_scale(text, SCALE_WORDS)
+    if factor:
+        value = scaled_amount(number, factor, lang=lang)
+        if negative:
+            raise AmountError(AmountError.NEGATIVE)
+        if len(str(value)) > max_digits:
+            raise AmountError(AmountError.TOO_LARGE)
+        return value
     digits = re.sub(r"[^0-9]", "", text)
     own = rf"(?:[0-9]+|{_grouped(group)}|{_SPACED})"
     other = _grouped(decimal)

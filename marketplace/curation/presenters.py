@@ -11,6 +11,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace import contact
 from marketplace.catalogue.photos import PhotoEntry, photo_view
 from marketplace.catalogue.variants import option_names, variant_values_text
 from marketplace.curation.featured import shown_position
@@ -52,6 +53,13 @@ ZOOM_WIDTH = 1200
 REVIEW_PHOTO_SIZES = "(min-width: 48rem) 40vw, 92vw"
 
 
+def _phone_text(phone: str | None) -> str:
+    """A stored phone number as people read it: an Indonesian mobile grouped ("+62 812-3456-7890"),
+    anything else as typed."""
+    mobile = contact.mobile_e164(phone)
+    return contact.mobile_display(mobile) if mobile else (phone or "")
+
+
 def application_row(item: Application, lang: str) -> dict:
     seller, account = item.seller, item.account
     return {
@@ -62,7 +70,7 @@ def application_row(item: Application, lang: str) -> dict:
         "clusters": ", ".join(localized(c, "name", lang) for c in seller.clusters),
         "story_id": seller.story_id,
         "story_en": seller.story_en,
-        "phone": seller.phone or _("not given"),
+        "phone": _phone_text(seller.phone) or _("not given"),
         "email": item.applicant_email,
         "bank": _(
             "%(bank)s, account %(number)s, holder %(holder)s",

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.forms import IdCheckboxesField, IdSelectField, WholeNumberField
+from marketplace.forms import GRAMS, IdCheckboxesField, IdSelectField, WholeNumberField
 from marketplace.seller.common import MAX_PRICE_MINOR
 from marketplace.seller.presenters import SELLER_KIND_LABELS
 
@@ -54,7 +54,7 @@ class ProductForm(FlaskForm):
     description_id = TextAreaField(_l("Description, in Indonesian"), validators=[Length(max=10000)])
     description_en = TextAreaField(_l("Description, in English (optional)"), validators=[Length(max=10000)])
     price = WholeNumberField(_l("Price (Rp)"), rupiah=True, min_value=1, max_value=MAX_PRICE_MINOR)
-    weight_grams = WholeNumberField(_l("Packed weight (grams)"))
+    weight_grams = WholeNumberField(_l("Packed weight (grams)"), units=GRAMS, example="400")
     length_cm = WholeNumberField(_l("Package length (cm, optional)"))
     width_cm = WholeNumberField(_l("Package width (cm, optional)"))
     height_cm = WholeNumberField(_l("Package height (cm, optional)"))
@@ -118,7 +118,9 @@ class VariantForm(FlaskForm):
     price = WholeNumberField(
         _l("Price (Rp; empty: the product's price)"), rupiah=True, min_value=1, max_value=MAX_PRICE_MINOR
     )
-    weight_grams = WholeNumberField(_l("Packed weight (grams; empty: the product's)"))
+    weight_grams = WholeNumberField(
+        _l("Packed weight (grams; empty: the product's)"), units=GRAMS, example="400"
+    )
     image_id = IdSelectField(_l("Photo"))
 
 

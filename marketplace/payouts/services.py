@@ -36,6 +36,7 @@ from marketplace.orders.amounts import goods_idr, shipping_idr
 from marketplace.orders.models import Order
 from marketplace.payouts.availability import available_balance
 from marketplace.payouts.models import CommissionRate, LedgerEntry, LedgerKind, Payout
+from marketplace.payouts.notices import email_payout
 from marketplace.payouts.reports import (  # re-exported: the read-only reports
     MonthFigures,  # noqa: F401
     SellerPeriod,  # noqa: F401
@@ -312,9 +313,9 @@ def create_payout(
     The seller's row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock) and the
     available balance (delivered parcels, less open cases' holds) read under the lock, so two
     payouts at once never take more than is available. A second submit of the same form (`token`)
-    returns the first payout. Raises NotFound for an unknown seller, ValidationError for an amount
-    ≤ 0 or above the available balance, a missing bank reference, or a seller without a payout
-    account.
+    returns the first payout. The shop's contacts are emailed (payouts/notices.py). Raises
+    NotFound for an unknown seller, ValidationError for an amount ≤ 0 or above the available
+    balance, a missing bank reference, or a seller without a payout account.
     """
     token = (token or "").strip()
     if not token or len(token) > 64:
@@ -404,4 +405,5 @@ def create_payout(
             "bank_reference": bank_reference,
         },
     )
+    email_payout(session, seller, payout)
     return payout

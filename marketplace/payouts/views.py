@@ -18,7 +18,9 @@ from marketplace.i18n import current_language
 from marketplace.payouts import availability, presenters, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.payouts.refund_details import refund_items
+from marketplace.seller import application as seller_application
 from marketplace.seller.models import Seller
+from marketplace.seller.presenters import payout_text
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date
 from marketplace.types import utcnow
@@ -250,6 +252,7 @@ def seller_sales():
         "payouts/seller_sales.html",
         shops=[{"id": sid, "name": name, "current": sid == shop_id} for sid, name in shops],
         shop_id=shop_id,
+        payout_account=payout_text(seller_application.find_payout_account(db.session, shop_id)),
         chart=presenters.chart(figures, lang=lang),
         months=presenters.month_rows(figures, lang=lang),
         top=[

@@ -101,6 +101,22 @@ def _build_world(session) -> World:
     )  # fmt: skip
 
 
+def notices(session, *addresses: str) -> list[OutboundEmail]:
+    """Emails to `addresses`, oldest first, without the "paid: pack and ship it" notices of the
+    world's order (paid while the world was built; dashboard/notifications.py links the parcel)."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            sa.select(OutboundEmail)
+            .where(
+                OutboundEmail.to_address.in_(addresses),
+                ~OutboundEmail.body_text.contains("/seller/orders/"),
+            )
+            .order_by(OutboundEmail.id)
+        )
+    )
+
+
 def product_images(session, product_id) -> list[ProductImage]:
     """The product's photos as stored now, in their order."""
     session.expire_all()

@@ -6,11 +6,10 @@ import sqlalchemy as sa
 
 from marketplace.catalogue.models import Product, ProductStatus
 from marketplace.curation.models import ProductRevision, RevisionStatus
-from marketplace.email.models import OutboundEmail
 from marketplace.money import Money
 from marketplace.stock.models import StockMovement, StockMovementKind
 from tests.factories import make_product
-from tests.seller.conftest import log_in, snapshot
+from tests.seller.conftest import log_in, notices, snapshot
 
 
 def form(cluster, **overrides):
@@ -109,9 +108,7 @@ def test_curator_approves_a_new_product_and_the_seller_is_emailed(app, session, 
     curator.post(f"/curator/products/{product.id}/decision", data={"decision": "approve"})
     session.expire_all()
     assert product.status == ProductStatus.ACTIVE and product.published_at is not None
-    email = session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.to_address == world.user_a.email)
-    ).one()
+    (email,) = notices(session, world.user_a.email)
     assert product.title_id in email.subject
 
 
@@ -130,9 +127,7 @@ def test_curator_sends_back_with_a_reason_and_the_seller_resubmits(app, session,
     )
     session.expire_all()
     assert product.status == ProductStatus.DRAFT
-    email = session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.to_address == world.user_a.email)
-    ).one()
+    (email,) = notices(session, world.user_a.email)
     assert "Fotonya buram." in email.body_text
     seller = log_in(app.test_client(), world.user_a.email)
     assert "Fotonya buram." in seller.get(f"/seller/products/{product.id}").get_data(as_text=True)
@@ -217,9 +212,7 @@ def test_rejected_change_leaves_the_live_product_alone(app, session, world):
     )
     session.expire_all()
     assert revision.status == RevisionStatus.REJECTED and product.price_minor == 85_000
-    email = session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.to_address == world.user_a.email)
-    ).one()
+    (email,) = notices(session, world.user_a.email)
     assert "Harga terlalu rendah." in email.body_text
     assert "Harga terlalu rendah." in client.get(f"/seller/products/{product.id}").get_data(as_text=True)
 

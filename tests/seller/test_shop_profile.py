@@ -18,7 +18,7 @@ from marketplace.types import utcnow
 from tests.facilitator.conftest import link_facilitator
 from tests.factories import make_user, make_village
 from tests.media import samples
-from tests.seller.conftest import log_in
+from tests.seller.conftest import log_in, notices
 
 OLD_STORY = "Kami menganyam rotan di Tambong sejak 1998, tiga generasi."
 NEW_STORY = "Kami menganyam rotan dan bambu di Tambong sejak 1998: kini sepuluh ibu-ibu."
@@ -71,11 +71,7 @@ def _audit(session, seller_id: int) -> list[tuple[str, str, str]]:
 
 
 def _emails(session, *addresses: str) -> list[OutboundEmail]:
-    return list(
-        session.scalars(
-            sa.select(OutboundEmail).where(OutboundEmail.to_address.in_(addresses)).order_by(OutboundEmail.id)
-        )
-    )
+    return notices(session, *addresses)
 
 
 def test_the_story_waits_for_a_curator_and_goes_live_on_approval(app, session, shop):
