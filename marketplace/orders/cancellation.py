@@ -444,6 +444,7 @@ def _email_buyer(session: Session, order: Order, rows: list[OrderCancellation], 
         template="order_cancelled",
         lang=order.lang,
         context={
+            "name": order.ship_name,
             "order_number": order.number,
             "by_seller": by_seller,
             "shop": shop,

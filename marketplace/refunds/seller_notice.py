@@ -4,12 +4,14 @@ language, saying what was refunded and what is left to ship (and, before shippin
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from marketplace.email.links import external_url
 from marketplace.email.services import send_email
 from marketplace.money import money_text
 from marketplace.orders.models import FulfilmentStatus
+from marketplace.refunds.reasons import seller_reason
 from marketplace.seller.contacts import list_shop_contacts
 
 #: A parcel in one of these is still with the seller: refunded units must not go in it.
@@ -66,6 +68,8 @@ def email_sellers(session: Session, order, refund, *, left_to_ship: dict[int, in
         shop = fulfilment.lines[0].seller_name if fulfilment.lines else ""
         for user in contacts.get(fulfilment.seller_id, []):
             lang = user.locale or "id"
+            with force_locale(lang):
+                reason = seller_reason(refund.reason)  # in words, never "case 12: …"
             send_email(
                 session,
                 to=user.email,
@@ -75,7 +79,7 @@ def email_sellers(session: Session, order, refund, *, left_to_ship: dict[int, in
                     "name": user.name,
                     "shop": shop,
                     "order_number": order.number,
-                    "reason": refund.reason,
+                    "reason": reason,
                     "parcel": parcel_notice(
                         order, fulfilment, by_parcel[fulfilment.id], left_to_ship=left_to_ship, lang=lang
                     ),

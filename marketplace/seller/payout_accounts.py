@@ -34,6 +34,7 @@ from marketplace.media.images import DEFAULT_MAX_PIXELS, new_storage_key, proces
 from marketplace.media.storage import MediaStorage
 from marketplace.seller import application, common
 from marketplace.seller.models import Seller, SellerFacilitator, SellerPayoutAccount
+from marketplace.timezones import day_text
 
 #: Private prefix: /media/ and a bucket's public URL serve only public prefixes.
 CONSENT_PREFIX = "private/payout-consent/"
@@ -242,21 +243,24 @@ def _tell_curators(
         sa.select(User.email, User.name, User.locale).where(User.is_curator.is_(True)).order_by(User.id)
     ).all()
     link = external_url("facilitators.curator_payout_account", seller_id=seller.id)
+    # Who recorded it, as a curator knows them: their name, with the address to tell them apart.
+    actor_text = f"{actor.name} ({actor.email})" if actor.name else actor.email
     for email, name, locale in curators:
+        lang = locale or "id"
         send_email(
             session,
             to=email,
             template="artisan_payout_account",
-            lang=locale or "id",
+            lang=lang,
             context={
                 "name": name,
                 "shop": seller.name,
-                "actor": actor.email,
+                "actor": actor_text,
                 "by_facilitator": role == ActorRole.FACILITATOR,
                 "bank": f"{account.bank_name} •••{account.account_number[-4:]}",
                 "holder": account.account_holder,
                 "artisan": seller.artisan_name,
-                "consent_on": account.consent_on.isoformat() if account.consent_on else "",
+                "consent_on": day_text(account.consent_on, lang),
                 "explanation": account.holder_explanation,
                 "link": link,
             },
