@@ -13,13 +13,15 @@ Listening today:
 - order_placed: payments (the pending bank-transfer Payment), orders.notifications (confirmation).
 - order_paid: payments (the Payment marked succeeded), payouts (SALE and COMMISSION entries),
   orders.notifications ("payment received" email), monitoring.summary (the order enters the
-  sales summaries).
+  sales summaries), dashboard.notifications (each shop's "paid: pack and ship it" email).
 - order_paid_after_cancel: payments (the late Payment marked succeeded; a refund is due).
 - order_cancelled: payments (pending Payments expire), refunds (a cancelled paid part's money back).
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - fulfilment_delivered: reviews (the products' "N sold" counters).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
+- card_refund_failed: refunds (our card Refund row that Stripe reports failed or canceled fails).
+- refund_failed: payouts (the failed refund's REFUND and COMMISSION_REVERSAL entries reversed).
 - order_page: refunds (what was refunded, for the buyer's order page), reviews (write a review),
   payments (a card payment being confirmed), cases (each part's problem report, and whom to write
   to once a part arrived).
@@ -118,6 +120,16 @@ charge_refunded = _signals.signal("charge-refunded")
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.
 refund_created = _signals.signal("refund-created")
+
+#: Stripe says one of our card refunds failed or was canceled (`charge.refund.updated`,
+#: `refund.failed`, `refund.updated`, or the reconcile job's answer): the money did not reach the
+#: card. kwargs: session, payment (Payment, locked), stripe_refund_id, status ("failed" or
+#: "canceled"), failure_reason (Stripe's, or ""), now.
+card_refund_failed = _signals.signal("card-refund-failed")
+
+#: A refund of ours turned FAILED (the money never reached the buyer): its ledger entries are
+#: reversed. kwargs: session, refund (refunds.models.Refund), order, now.
+refund_failed = _signals.signal("refund-failed")
 
 #: The buyer's order page is being drawn (templates/orders/show.html). Receivers return a dict of
 #: extra template values, e.g. refunds: `{"buyer_refunds": [...]}`; they read, never write.

@@ -21,6 +21,7 @@ from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment
 from marketplace.questions.services import reported_count_select
 from marketplace.refunds.cancellation import count_open_transfers_query
+from marketplace.refunds.queries import count_open_failures_query
 from marketplace.reviews.models import Review
 from marketplace.seller.models import ProfileChangeStatus, Seller, SellerStatus, ShopProfileRevision
 
@@ -146,13 +147,15 @@ def _waiting_counts_statement() -> sa.Select:
 
 def _refunds_due():
     cancelled = count_open_transfers_query()  # one per transfer to make, not per cancelled part
-    return (
+    failed = count_open_failures_query()  # card refunds Stripe failed: a curator decides what next
+    flagged = (
         sa.select(sa.func.count())
         .select_from(Payment)
         # `= true`, not `IS true`: the partial index ix_payments_needs_refund serves only the former.
         .where(Payment.needs_refund == sa.true())
         .scalar_subquery()
-    ) + cancelled
+    )
+    return flagged + cancelled + failed
 
 
 def console_menu(session: Session) -> AreaMenu:

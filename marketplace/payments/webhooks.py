@@ -16,6 +16,10 @@ order paid).
 - `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
   late or repeated events cannot lower it. A full refund marks the order refunded. The refunds
   domain hears it through `signals.charge_refunded`.
+- A refund Stripe reports `failed` or `canceled` (`charge.refund.updated`, `refund.updated` or
+  `refund.failed`, whose object is the refund) never reached the card: the refunds domain hears it
+  through `signals.card_refund_failed` (our row fails, the sellers' ledger entries are reversed,
+  the money counts as not refunded). Any other refund status changes nothing here.
 """
 
 from __future__ import annotations
@@ -53,8 +57,16 @@ HANDLED_EVENTS = frozenset(
         "checkout.session.async_payment_failed",
         "checkout.session.expired",
         "charge.refunded",
+        "charge.refund.updated",
+        "refund.updated",
+        "refund.failed",
     }
 )
+#: Events whose object is a refund (Stripe sends the first for card refunds, the others from API
+#: version 2024-10-28 on).
+REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.updated", "refund.failed"})
+#: A refund in one of these never gave the money back (docs.stripe.com/api/refunds/object).
+FAILED_REFUND_STATUSES = frozenset({"failed", "canceled"})
 
 
 def _object(event: dict) -> dict:
@@ -114,6 +126,8 @@ def handle_stripe_event(session, event: dict, *, now: datetime | None = None) ->
 
     if event_type == "charge.refunded":
         return _charge_refunded(session, obj, now=now)
+    if event_type in REFUND_EVENTS:
+        return apply_refund_update(session, obj, now=now)
     return _session_event(session, event_type, obj, now=now)
 
 
@@ -138,6 +152,42 @@ def apply_refunded_charge(session, charge: dict, *, now: datetime | None = None)
     applied as that webhook is: the largest amount seen wins, so applying it again, or the webhook
     after it, changes nothing. Flushes; the caller commits."""
     return _charge_refunded(session, charge, now=now or utcnow())
+
+
+def apply_refund_update(session, refund: dict, *, now: datetime | None = None) -> str:
+    """A refund object from Stripe (a webhook's, or retrieved by the reconcile job): when its status
+    is failed or canceled, `signals.card_refund_failed` tells the refunds domain, which fails our
+    row once (a second report changes nothing). Returns "refund failed", "no change" or
+    "unknown refund". Flushes; the caller commits."""
+    now = now or utcnow()
+    status = refund.get("status")
+    if status not in FAILED_REFUND_STATUSES:
+        return "no change"  # pending or succeeded: charge.refunded (or the job) settles those
+    intent = refund.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if not isinstance(intent, str) or not intent:
+        charge = refund.get("charge")
+        intent = charge.get("payment_intent") if isinstance(charge, dict) else None
+    if not isinstance(intent, str) or not intent:
+        log.info("Stripe refund %s without a payment intent", refund.get("id"))
+        return "unknown refund"
+    payment = _lock_payment(session, Payment.payment_intent_id == intent)
+    if payment is None:
+        log.info("Stripe refund %s for unknown payment intent %s", refund.get("id"), intent)
+        return "unknown refund"
+    reason = refund.get("failure_reason")
+    log.warning("Stripe refund %s of payment %s is %s (%s)", refund["id"], payment.id, status, reason)
+    results = signals.card_refund_failed.send(
+        session=session,
+        payment=payment,
+        stripe_refund_id=str(refund["id"]),
+        status=str(status),
+        failure_reason=str(reason or "")[:80],
+        now=now,
+    )
+    session.flush()
+    return "refund failed" if any(changed for _receiver, changed in results) else "no change"
 
 
 def _session_event(session, event_type: str, obj: dict, *, now: datetime) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marketplace import signals
 from marketplace.payouts.availability import place_hold, release_hold
+from marketplace.payouts.failed_refunds import reverse_refund_entries
 from marketplace.payouts.reversal import withdraw_sales
 from marketplace.payouts.sales_totals import add_order
 from marketplace.payouts.services import record_refund, record_sales
@@ -32,6 +33,12 @@ def enter_refund(sender, *, session, refund, now, **kwargs) -> None:
     has no lines and no entries)."""
     if not refund.returns_payment_only:
         record_refund(session, refund, now=now)
+
+
+@signals.refund_failed.connect
+def reverse_refund(sender, *, session, refund, now, **kwargs) -> None:
+    """A refund that failed at Stripe: the seller's share comes back (its entries reversed)."""
+    reverse_refund_entries(session, refund, now=now)
 
 
 @signals.case_opened.connect

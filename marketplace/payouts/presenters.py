@@ -20,6 +20,22 @@ KIND_LABELS = {
     LedgerKind.COMMISSION_REVERSAL: _l("Commission returned"),
     LedgerKind.PAYOUT: _l("Payout"),
 }
+#: The opposite entries of a refund that failed at Stripe (payouts/failed_refunds.py).
+FAILED_REFUND_LABELS = {
+    LedgerKind.REFUND: _l("Refund failed: added back"),
+    LedgerKind.COMMISSION_REVERSAL: _l("Commission of a failed refund"),
+}
+
+
+def kind_label(entry) -> str:
+    """The entry's kind in words; a failed refund's opposite entries say so."""
+    kind = LedgerKind(entry.kind)
+    added_back = kind == LedgerKind.REFUND and entry.amount_idr > 0
+    taken_again = kind == LedgerKind.COMMISSION_REVERSAL and entry.amount_idr < 0
+    if added_back or taken_again:
+        return str(FAILED_REFUND_LABELS[kind])
+    return str(KIND_LABELS.get(kind, entry.kind))
+
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 220
@@ -94,6 +110,9 @@ def chart(figures, *, lang: str) -> dict:
 
 
 def month_rows(figures, *, lang: str) -> list[dict]:
+    """The table under the chart, from the first month with a sale: a new shop's page does not
+    open with eleven empty months (one card each on a phone) before its first sale."""
+    first = next((i for i, f in enumerate(figures) if f.revenue or f.units or f.orders), len(figures))
     return [
         {
             "month": month_label(f.year, f.month, lang),
@@ -101,7 +120,7 @@ def month_rows(figures, *, lang: str) -> list[dict]:
             "units": f.units,
             "orders": f.orders,
         }
-        for f in figures
+        for f in figures[first:]
     ]
 
 
@@ -132,7 +151,7 @@ def entry_rows(
     return [
         {
             "when": jakarta_time(e.occurred_at, lang),
-            "kind": str(KIND_LABELS.get(LedgerKind(e.kind), e.kind)),
+            "kind": kind_label(e),
             "reference": e.reference,
             "detail": refund_text(refund_items[e.id], lang) if e.id in refund_items else "",
             "url": parcel_url(e.fulfilment_id) if parcel_url and e.fulfilment_id else "",

@@ -18,7 +18,7 @@ def refund_items(session: Session, entries: list[LedgerEntry]) -> dict[int, list
     wanted = {
         (e.refund_id, e.fulfilment_id): e.id
         for e in entries
-        if e.kind == LedgerKind.REFUND and e.refund_id and e.fulfilment_id
+        if e.kind == LedgerKind.REFUND and e.refund_id and e.fulfilment_id and e.amount_idr < 0
     }
     if not wanted:
         return {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marketplace import signals
 from marketplace.refunds.cancellation import refund_cancellation
+from marketplace.refunds.failures import fail_card_refund
 from marketplace.refunds.presenters import buyer_refunds
 from marketplace.refunds.queries import list_order_refunds
 from marketplace.refunds.services import confirm_card_refunds
@@ -15,6 +16,21 @@ from marketplace.refunds.services import confirm_card_refunds
 def confirm_refunds(sender, *, session, payment, charge, refunded_minor, now, **kwargs) -> None:
     """Stripe's `charge.refunded` webhook: our pending card refunds it covers succeed."""
     confirm_card_refunds(session, payment, charge, refunded_minor=refunded_minor, now=now)
+
+
+@signals.card_refund_failed.connect
+def fail_refund(
+    sender, *, session, payment, stripe_refund_id, status, failure_reason="", now, **kwargs
+) -> bool:
+    """Stripe says our card refund failed or was canceled: the row fails (refunds/failures.py)."""
+    return fail_card_refund(
+        session,
+        payment,
+        stripe_refund_id=stripe_refund_id,
+        status=status,
+        failure_reason=failure_reason,
+        now=now,
+    )
 
 
 @signals.order_page.connect

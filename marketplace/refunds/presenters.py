@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from datetime import datetime, timedelta
 
+from babel.dates import format_timedelta
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,10 +13,15 @@ from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
-from marketplace.timezones import jakarta_time
+from marketplace.refunds.reasons import buyer_reason
+from marketplace.timezones import buyer_time, buyer_zone, jakarta_time
 
 METHOD_LABELS = {"stripe": _l("Card (Stripe)"), "bank_transfer": _l("Bank transfer")}
-STATUS_LABELS = {"pending": _l("Waiting for Stripe"), "succeeded": _l("Done"), "failed": _l("Failed")}
+STATUS_LABELS = {
+    "pending": _l("Waiting for Stripe"),
+    "succeeded": _l("Done"),
+    "failed": _l("Failed at Stripe: not refunded"),
+}
 
 
 def note_text(note: str) -> str:
@@ -44,6 +51,53 @@ def due_rows(due, lang: str) -> list[dict]:
             }
         )
     return rows
+
+
+def _asker(user) -> str:
+    if user is None:
+        return str(_l("the system"))
+    return user.name or user.email
+
+
+def _waited(since: datetime, now: datetime, lang: str) -> str:
+    return format_timedelta(max(now - since, timedelta(0)), threshold=1.5, locale=lang)
+
+
+def waiting_rows(rows, lang: str, *, now: datetime) -> list[dict]:
+    """Card refunds waiting for Stripe (queries.list_waiting_card_refunds), for the queue."""
+    return [
+        {
+            "number": order.number,
+            "email": order.email,
+            "amount": money_text(refund.amount_minor, refund.currency, lang),
+            "asked": jakarta_time(refund.created_at, lang),
+            "by": _asker(user),
+            "waiting": _(
+                "Waiting for Stripe since %(when)s (%(duration)s)",
+                when=jakarta_time(refund.created_at, lang),
+                duration=_waited(refund.created_at, now, lang),
+            ),
+            "url": url_for("refunds.order", number=order.number),
+        }
+        for refund, order, user in rows
+    ]
+
+
+def failed_rows(rows, lang: str) -> list[dict]:
+    """Card refunds Stripe failed (queries.list_failed_card_refunds): what happened, what to do."""
+    return [
+        {
+            "number": order.number,
+            "email": order.email,
+            "amount": money_text(refund.amount_minor, refund.currency, lang),
+            "asked": jakarta_time(refund.created_at, lang),
+            "by": _asker(user),
+            "failed": jakarta_time(refund.confirmed_at, lang) if refund.confirmed_at else "",
+            "retry_url": url_for("refunds.order", number=order.number, _anchor="refund-form"),
+            "bank_url": url_for("refunds.order", number=order.number, by="bank", _anchor="refund-form"),
+        }
+        for refund, order, user in rows
+    ]
 
 
 def search_rows(found, lang: str) -> list[dict]:
@@ -128,28 +182,8 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
 BUYER_STATUS_LABELS = {
     "pending": _l("Asked of the card company: it shows on your card within 5–10 days"),
     "succeeded": _l("Refunded"),
-    "failed": _l("Failed: we will contact you"),
+    "failed": _l("Not refunded: Stripe could not return it to your card. We will contact you."),
 }
-
-
-#: Refund reasons the code writes (marketplace/cases/services.py, marketplace/refunds/cancellation.py):
-#: "<why>" or "<why>: <what a person typed>". The buyer reads why in words, the typed part as typed.
-BUYER_REASONS = (
-    (re.compile(r"case \d+(: (?P<text>.*))?", re.S), _l("after your problem report")),
-    (re.compile(r"cancelled by the buyer(: (?P<text>.*))?", re.S), _l("after you cancelled")),
-    (re.compile(r"cancelled by the seller(: (?P<text>.*))?", re.S), _l("after the shop cancelled")),
-)
-
-
-def buyer_reason(reason: str) -> tuple[str, str]:
-    """(why, typed): why the money went back in the buyer's words ("after your problem report"),
-    and what a person wrote about it, as they wrote it (either may be empty)."""
-    reason = (reason or "").strip()
-    for pattern, why in BUYER_REASONS:
-        match = pattern.fullmatch(reason)
-        if match:
-            return str(why), (match.group("text") or "").strip()
-    return "", reason
 
 
 def buyer_refunds(order, refunds, lang: str) -> list[dict]:
@@ -180,23 +214,26 @@ def buyer_refunds(order, refunds, lang: str) -> list[dict]:
                 items.append(_("Shipping from %(seller)s (%(amount)s)", seller=seller, amount=amount))
         total = money_text(refund.amount_minor, refund.currency, lang)
         unique = list(dict.fromkeys(names))
-        summary = (
-            _("Refund %(amount)s for %(items)s", amount=total, items=", ".join(unique))
-            if unique
-            else _("Refund of %(amount)s", amount=total)
-        )
+        failed = str(refund.status) == "failed"
+        if failed:
+            # Never "Refund Rp …" for money that did not reach the buyer.
+            summary = _("The refund of %(amount)s did not reach your card", amount=total)
+        elif unique:
+            summary = _("Refund %(amount)s for %(items)s", amount=total, items=", ".join(unique))
+        else:
+            summary = _("Refund of %(amount)s", amount=total)
         why, typed = buyer_reason(refund.reason)
         rows.append(
             {
-                "when": jakarta_time(refund.created_at, lang),
+                "when": buyer_time(refund.created_at, lang, buyer_zone(order.ship_country)),
                 "amount": total,
                 "summary": summary,
                 "why": why,
                 "status": str(BUYER_STATUS_LABELS.get(str(refund.status), refund.status)),
                 "method": str(METHOD_LABELS.get(str(refund.method), refund.method)),
                 "reason": typed,
-                "parts": items if counted or len(items) > 1 else [],
-                "whole_payment": refund.returns_payment_only,
+                "parts": items if (counted or len(items) > 1) and not failed else [],
+                "whole_payment": refund.returns_payment_only and not failed,
             }
         )
     return rows

@@ -7,11 +7,12 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from marketplace.accounts.models import User
 from marketplace.errors import NotFound
 from marketplace.orders import services as orders
-from marketplace.orders.models import Order, OrderEvent, OrderStatus
+from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.refunds.models import Refund, RefundLine, RefundStatus
 
@@ -126,3 +127,66 @@ def list_order_refunds(session: Session, order: Order) -> list[Refund]:
             .order_by(Refund.id)
         )
     )
+
+
+def has_failed_card_refund(session: Session, payment: Payment) -> bool:
+    """Whether Stripe failed (or canceled) one of the payment's card refunds."""
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Refund)
+            .where(
+                Refund.payment_id == payment.id,
+                Refund.method == PaymentMethod.STRIPE,
+                Refund.status == RefundStatus.FAILED,
+            )
+        )
+    )
+
+
+def _with_asker(statement):
+    return statement.join(Order, Order.id == Refund.order_id).outerjoin(User, User.id == Refund.created_by_id)
+
+
+def list_waiting_card_refunds(session: Session) -> list[tuple[Refund, Order, User | None]]:
+    """Card refunds asked of Stripe whose answer has not come yet, oldest first: (refund, order,
+    the curator who asked or None). One query."""
+    return [
+        tuple(row)
+        for row in session.execute(
+            _with_asker(sa.select(Refund, Order, User))
+            .where(Refund.method == PaymentMethod.STRIPE, Refund.status == RefundStatus.PENDING)
+            .order_by(Refund.created_at, Refund.id)
+        ).all()
+    ]
+
+
+def _open_failures():
+    """Card refunds Stripe failed or canceled that nothing has replaced yet (no later refund of the
+    same payment, by card or bank, that did not fail)."""
+    later = aliased(Refund)
+    replaced = sa.exists().where(
+        later.payment_id == Refund.payment_id,
+        later.id > Refund.id,
+        later.status != RefundStatus.FAILED,
+    )
+    return sa.and_(Refund.method == PaymentMethod.STRIPE, Refund.status == RefundStatus.FAILED, ~replaced)
+
+
+def count_open_failures_query():
+    """The number of failed card refunds to deal with, as a scalar subquery (the console's badge)."""
+    return sa.select(sa.func.count()).select_from(Refund).where(_open_failures()).scalar_subquery()
+
+
+def list_failed_card_refunds(
+    session: Session, *, order_id: int | None = None
+) -> list[tuple[Refund, Order, User | None]]:
+    """Failed card refunds nothing has replaced yet (of one order, or all), newest failure first:
+    (refund, order, the curator who asked or None). One query."""
+    statement = _with_asker(sa.select(Refund, Order, User)).where(_open_failures())
+    if order_id is not None:
+        statement = statement.where(Refund.order_id == order_id)
+    return [
+        tuple(row)
+        for row in session.execute(statement.order_by(Refund.confirmed_at.desc(), Refund.id.desc())).all()
+    ]

@@ -6,7 +6,9 @@ stopped (or with the webhook lost), it would wait in the refunds queue forever. 
 charge, and when Stripe says it succeeded applies the charge as the webhook does
 (`payments.webhooks.apply_refunded_charge`: the cumulative amount, the largest seen wins, and our
 row turns SUCCEEDED through `signals.charge_refunded`). A refund still pending at Stripe is asked
-again next run; one that failed there is logged for a curator and left as it is.
+again next run; one that failed or was canceled there is applied as `charge.refund.updated` is
+(`payments.webhooks.apply_refund_update`: our row fails, the sellers' ledger entries are reversed,
+and the curators' queue shows it at the top with what to do).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.reconcile import BATCH, RECONCILE_AFTER, ReconcileResult
 from marketplace.payments.stripe_checkout import retrieve_refunded_charge
-from marketplace.payments.webhooks import apply_refunded_charge
+from marketplace.payments.webhooks import FAILED_REFUND_STATUSES, apply_refund_update, apply_refunded_charge
 from marketplace.refunds.models import Refund, RefundStatus
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,14 @@ def reconcile_card_refunds(session: Session, *, client, now: datetime, limit: in
             log.warning("reconcile: could not retrieve Stripe refund %s: %s", refund_id, error)
             result.failed += 1
             continue
-        if status in ("failed", "canceled"):
-            log.error("reconcile: Stripe refund %s is %s; a curator must look at it", refund_id, status)
+        if status in FAILED_REFUND_STATUSES:
+            outcome = apply_refund_update(
+                session, {"id": refund_id, "status": status, "charge": charge or {}}, now=now
+            )
+            session.commit()
+            if outcome == "refund failed":
+                log.warning("reconcile: Stripe refund %s is %s; in the curators' queue", refund_id, status)
+                result.settled += 1
             continue
         if status != "succeeded" or charge is None:
             continue  # still on its way at Stripe: asked again next run

@@ -57,16 +57,21 @@ from marketplace.refunds.parcels import units_left_by_line
 from marketplace.refunds.queries import (
     REFUNDED_STATUSES,
     find_refund_by_token,
+    has_failed_card_refund,
     paying_payment,
     pending_minor,
     refundable_minor,
     refunded_so_far,
 )
+from marketplace.refunds.reasons import buyer_reason
 from marketplace.refunds.seller_notice import email_sellers
 from marketplace.stock.services import return_to_stock, unreturned_units
 
 ACTOR_PREFIX = "curator"
 MAX_REASON = 2000
+#: Orders refunded line by line. REFUNDED too: a whole refund that then failed at Stripe leaves the
+#: order refunded while its lines (the failed refund's excluded) are refunded again.
+LINE_STATUSES = frozenset({*orders.PAID_STATUSES, OrderStatus.REFUNDED})
 #: A parcel in one of these has left the seller: its refunded units come back only if returned.
 SHIPPED_STATUSES = (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
 
@@ -97,6 +102,9 @@ class RefundRequest:
     #: {fulfilment_id: an amount (order currency) off that seller's part, no units}: a problem
     #: case's partial refund. Spread over the part's lines as lines of quantity 0.
     amounts: dict[int, int] = field(default_factory=dict)
+    #: A card payment paid back by a bank transfer the curator made (`bank_reference`), allowed
+    #: once a card refund of it failed at Stripe (refunds/failures.py).
+    by_bank: bool = False
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -180,7 +188,7 @@ def _plan(
             raise ValidationError(_("Nothing was paid for this order, so nothing can be refunded."))
         if payment.status not in REFUNDED_STATUSES:
             raise ValidationError(_("This payment has nothing left to refund."))
-    payment_only = payment.needs_refund or order.status not in orders.PAID_STATUSES
+    payment_only = payment.needs_refund or order.status not in LINE_STATUSES
     left = refundable_minor(payment, pending_minor(session, [payment.id]).get(payment.id, 0))
     if left <= 0:
         raise ValidationError(_("This payment has nothing left to refund."))
@@ -219,9 +227,10 @@ def create_refund(
 
     Card payments are refunded through Stripe's API (the row stays PENDING until the webhook);
     bank transfers are recorded as paid back by the curator (SUCCEEDED at once, `bank_reference`
-    required). Raises ValidationError (no reason, nothing chosen, more than bought or than what is
-    left to refund, more units back than refunded, not paid), Conflict/PaymentProviderUnavailable
-    from Stripe. Flushes only: the caller commits.
+    required), and so is a card payment with `request.by_bank` once Stripe failed one of its card
+    refunds (refunds/failures.py). Raises ValidationError (no reason, nothing chosen, more than
+    bought or than what is left to refund, more units back than refunded, not paid),
+    Conflict/PaymentProviderUnavailable from Stripe. Flushes only: the caller commits.
     """
     token = (request.token or "").strip()
     if not token or len(token) > 64:
@@ -250,10 +259,19 @@ def create_refund(
         )
 
     bank_reference = (request.bank_reference or "").strip()
+    by_card = payment.method == PaymentMethod.STRIPE and not request.by_bank
+    if (
+        not by_card
+        and payment.method == PaymentMethod.STRIPE
+        and not has_failed_card_refund(session, payment)
+    ):
+        raise ValidationError(
+            _("A card payment goes back to the card. Pay it back by bank only after Stripe could not.")
+        )
     refund = Refund(
         order_id=order.id,
         payment_id=payment.id,
-        method=payment.method,
+        method=PaymentMethod.STRIPE if by_card else PaymentMethod.BANK_TRANSFER,
         amount_minor=amount,
         currency=payment.currency,
         reason=reason,
@@ -276,7 +294,7 @@ def create_refund(
             now=now,
         )
     label = f"{ACTOR_PREFIX} {getattr(actor, 'email', '')}".strip()
-    if payment.method == PaymentMethod.STRIPE:
+    if by_card:
         refund.stripe_refund_id = refund_stripe_payment(
             session,
             payment,
@@ -320,7 +338,7 @@ def create_refund(
             "refund_id": refund.id,
             "amount_minor": amount,
             "currency": payment.currency,
-            "method": payment.method,
+            "method": refund.method,
             "bank_reference": refund.bank_reference,
             "stripe_refund_id": refund.stripe_refund_id,
             "lines": [
@@ -516,15 +534,19 @@ def _email_buyer(session: Session, order: Order, refund: Refund) -> None:
                 reference=refund.bank_reference,
             )
         )
+        # "case 12: …" is how the code files it; the buyer reads why in words, and what was typed.
+        why, typed = buyer_reason(refund.reason)
     send_email(
         session,
         to=order.email,
         template="refund",
         lang=order.lang,
         context={
+            "name": order.ship_name,
             "order_number": order.number,
             "amount_text": Money(refund.amount_minor, refund.currency).format(order.lang),
-            "reason": refund.reason,
+            "why": why,
+            "reason": typed,
             "method_text": method,
             "order_url": order_link(order) if current_app else "",
         },

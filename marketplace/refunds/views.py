@@ -13,7 +13,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.money import money_text
-from marketplace.orders import services as orders
+from marketplace.orders.models import PaymentMethod
 from marketplace.refunds import presenters, queries, services
 from marketplace.refunds.cancel_presenters import cancelled_rows
 from marketplace.refunds.cancellation import list_open_transfers
@@ -38,6 +38,8 @@ def render_index(*, refused: dict | None = None, status: int = 200):
     query = request.args.get("q", "").strip()[:24]
     return render_template(
         "refunds/index.html",
+        failed=presenters.failed_rows(queries.list_failed_card_refunds(db.session), lang),
+        waiting=presenters.waiting_rows(queries.list_waiting_card_refunds(db.session), lang, now=utcnow()),
         due=presenters.due_rows(queries.list_refunds_due(db.session), lang),
         query=query,
         found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
@@ -75,11 +77,24 @@ def _render(
     if form is None:
         form = RefundForm(formdata=None)
         form.token.data = new_token()
+    # A card payment whose refund failed at Stripe may go back by a bank transfer instead.
+    bank_instead = (
+        paying is not None
+        and paying.method == PaymentMethod.STRIPE
+        and queries.has_failed_card_refund(db.session, paying)
+    )
+    if request.method == "POST":
+        by_bank = request.form.get("refund_method") == "bank"
+    else:
+        by_bank = request.args.get("by") == "bank"
     return render_template(
         "refunds/order.html",
         order=view,
         form=form,
-        by_lines=order.status in orders.PAID_STATUSES,
+        bank_instead=bank_instead,
+        open_failure=bank_instead and bool(queries.list_failed_card_refunds(db.session, order_id=order.id)),
+        by_bank=bank_instead and by_bank,
+        by_lines=order.status in services.LINE_STATUSES,
         payment_token=new_token(),
         posted=request.form if request.method == "POST" else {},
         preview=preview,
@@ -107,6 +122,7 @@ def _refund_request(order, form: RefundForm) -> services.RefundRequest:
         bank_reference=form.bank_reference.data or "",
         payment_id=parse_payment_id(form.payment_id.data),
         expected_minor=parse_expected(form.expected_minor.data),
+        by_bank=request.form.get("refund_method") == "bank",
     )
 
 

@@ -29,7 +29,7 @@ from marketplace.money import Money, currency_exponent, stripe_exponent
 from marketplace.payments.local_stripe.checkout import CheckoutSession, card_payment_method, session_for
 
 #: Card numbers the page accepts, as in Stripe's test mode (docs.stripe.com/testing): anything else
-#: is refused, so nobody types a real card into a demo. The first three are shown on the page.
+#: is refused, so nobody types a real card into a demo. The first four are shown on the page.
 TEST_CARDS = {
     "4242424242424242": "succeeds",
     "4000000000000002": "declined",
@@ -39,8 +39,11 @@ TEST_CARDS = {
     "4000000000009995": "declined",
     "4000000000000341": "declined",
     "4000002500003155": "authentication",
+    # Stripe's "refund fails asynchronously" card: paid; a refund of it succeeds, then fails
+    # (server.py: `charge.refund.updated`, `refund.failed`).
+    "4000000000005126": "refund_fails",
 }
-SHOWN_TEST_CARDS = ("4242424242424242", "4000000000000002", "4000000000003220")
+SHOWN_TEST_CARDS = ("4242424242424242", "4000000000000002", "4000000000003220", "4000000000005126")
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
 
@@ -269,6 +272,7 @@ def _payment_form(session: CheckoutSession, *, values=None, errors=None, alert: 
         "succeeds": _("the payment succeeds"),
         "declined": _("the card is declined"),
         "authentication": _("your bank asks you to confirm the payment"),
+        "refund_fails": _("the payment succeeds; a refund of it fails a few seconds later"),
     }
     cards = "".join(
         f"<li><code>{_spaced(number)}</code>: {esc(outcomes[TEST_CARDS[number]])}</li>"

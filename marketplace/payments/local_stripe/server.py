@@ -10,6 +10,12 @@ What the harness adds to localstripe 1.15 (without editing its files):
 - Card payments recorded before it started, told to it again (see `restore.py`).
 - `charge.refunded` webhooks when a refund is created (localstripe creates the refund silently),
   and refunds shaped as Stripe's (every field, `payment_intent` set) for `GET /v1/refunds/{id}`.
+- Refunds that fail, as Stripe's test card 4000 0000 0000 5126 does (docs.stripe.com/testing#refunds):
+  the refund is created `succeeded` (and `charge.refunded` sent), then `REFUND_FAILS_AFTER` seconds
+  later its status turns `failed` with `failure_reason` and `failure_balance_transaction`, the
+  charge's `amount_refunded` no longer counts it, and `charge.refund.updated` (with
+  `previous_attributes`) and `refund.failed` are sent. Tests fail any refund at once with
+  `StripeHarness.fail_refund` (`POST /_harness/refunds/{id}/fail`).
 - No pickle of the store in /tmp (localstripe writes one on every change, shared between
   processes); each harness starts empty.
 """
@@ -27,7 +33,7 @@ import requests
 import stripe
 from aiohttp import web
 from localstripe import resources, server
-from localstripe.resources import Charge, Event, Refund
+from localstripe.resources import BalanceTransaction, Charge, Event, PaymentMethod, Refund
 from localstripe.webhooks import schedule_webhook
 
 from marketplace.payments.local_stripe import checkout, hosted_page, restore
@@ -57,11 +63,71 @@ def _refund_create_with_webhook(cls, **data):
     for name in _REFUND_FIELDS_MISSING:
         if not hasattr(refund, name):
             setattr(refund, name, None)
+    refund.failure_reason = None
+    refund.failure_balance_transaction = None
     schedule_webhook(Event("charge.refunded", charge))
+    if _card_number(charge) in REFUND_FAILING_CARDS:
+        asyncio.get_running_loop().call_later(REFUND_FAILS_AFTER, fail_refund, refund)
     return refund
 
 
 Refund._api_create = classmethod(_refund_create_with_webhook)
+
+#: Stripe's test card whose refunds fail after first succeeding.
+REFUND_FAILING_CARDS = frozenset({"4000000000005126"})
+#: Seconds between such a refund's creation and its failure (Stripe: "some time later").
+REFUND_FAILS_AFTER = 5
+
+
+def _card_number(charge) -> str:
+    method_id = getattr(charge, "payment_method", None) or getattr(charge, "source", None)
+    if isinstance(method_id, str) and method_id.startswith("pm_"):
+        try:
+            return getattr(PaymentMethod._api_retrieve(method_id), "_card_number", "") or ""
+        except Exception:  # noqa: BLE001 - localstripe raises its own UserError for unknown ids
+            return ""
+    return ""
+
+
+def fail_refund(refund, reason: str = "expired_or_canceled_card") -> Refund:
+    """The refund fails at the card's bank, as Stripe reports it: status, reason, the balance
+    transaction giving the money back to the account, and the two events (the refund as object)."""
+    if refund.status in ("failed", "canceled"):
+        return refund
+    previous = {"status": refund.status, "failure_reason": None, "failure_balance_transaction": None}
+    txn = BalanceTransaction(
+        amount=refund.amount,
+        currency=refund.currency,
+        description="REFUND FAILURE",
+        exchange_rate=1.0,
+        reporting_category="refund",
+        source=refund.id,
+        type="refund",
+    )
+    # localstripe knows only charge and refund transactions; Stripe names this one so.
+    txn.type = txn.reporting_category = "refund_failure"
+    refund.status = "failed"
+    refund.failure_reason = reason
+    refund.failure_balance_transaction = txn.id
+    updated = Event("charge.refund.updated", refund)
+    updated.data["previous_attributes"] = previous
+    schedule_webhook(updated)
+    schedule_webhook(Event("refund.failed", refund))
+    return refund
+
+
+def _amount_refunded(charge) -> int:
+    """As Stripe counts it: refunds that failed or were canceled gave nothing back."""
+    return sum(r.amount for r in charge.refunds._list if r.status not in ("failed", "canceled"))
+
+
+Charge.amount_refunded = property(_amount_refunded)
+
+
+async def fail_refund_route(request):
+    refund = Refund._api_retrieve(request.match_info["id"])
+    return server.json_response(fail_refund(refund)._export())
+
 
 #: Stripe keeps an idempotency key for 24 hours; so does the harness (the demo's runs for days).
 IDEMPOTENCY_KEY_SECONDS = 24 * 3600
@@ -197,6 +263,10 @@ class StripeHarness:
     def async_result(self, session_id: str, outcome: str) -> dict:
         return self._post(f"/_harness/checkout/sessions/{session_id}/async_result", {"outcome": outcome})
 
+    def fail_refund(self, refund_id: str) -> dict:
+        """The refund fails now at the card's bank: `charge.refund.updated` and `refund.failed`."""
+        return self._post(f"/_harness/refunds/{refund_id}/fail")
+
     def events(self, type: str | None = None) -> list[dict]:  # noqa: A002 - Stripe's name
         params = {"limit": 1_000_000}  # the harness has no 100 cap; we want every event
         if type:
@@ -235,6 +305,7 @@ def start_stripe_server(host: str = "127.0.0.1", port: int = 0) -> StripeHarness
         checkout.add_routes(app)
         hosted_page.add_routes(app)
         restore.add_routes(app)
+        app.router.add_post("/_harness/refunds/{id}/fail", fail_refund_route)
         app.middlewares[app.middlewares.index(server.auth_middleware)] = auth_middleware
         app.middlewares.append(idempotency_middleware)
 
