@@ -132,6 +132,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "curation.transfers": ("q",),
     "mentoring.index": ("village", "seller"),
     "refunds.index": ("q",),
+    "refunds.order": ("by",),
     "payments.stripe_return": ("order", "token", "checks"),
     "payments.stripe_cancel": ("order", "token", "checks"),
     "payments.transfer_claim_page": ("token",),

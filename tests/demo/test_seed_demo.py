@@ -34,6 +34,7 @@ from marketplace.orders.presenters import history_lines
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
 from marketplace.seller.models import Seller, SellerFacilitator, SellerStatus, WorkshopPhoto
+from marketplace.timezones import buyer_zone
 from marketplace.types import utcnow
 from tests.api.demo_document import assert_the_api_describes_the_demo
 from tests.factories import make_product
@@ -113,7 +114,7 @@ def _assert_order_histories_say_by_whom(app, session) -> None:
     whos = set()
     with app.test_request_context(), force_locale("en"):
         for order in orders:
-            for line in history_lines(order, "en"):
+            for line in history_lines(order, "en", buyer_zone(order.ship_country)):
                 assert line["who"], (order.number, line)
                 whos.add(f"{line['status_label']} ({line['who']})")
     assert {
