@@ -232,15 +232,17 @@ def list_guest_alerts(session: Session, *, alert_ids: Sequence[int]) -> list[Sto
     their products (one query, none without ids)."""
     if not alert_ids:
         return []
+    return _list_waiting(session, sa.and_(StockAlert.id.in_(list(alert_ids)), StockAlert.user_id.is_(None)))
+
+
+def _list_waiting(session: Session, owner: sa.ColumnElement[bool]) -> list[StockAlert]:
+    """The alerts `owner` (an account's, or a guest's ids) still waits on, newest first, with
+    their products and sizes (one query)."""
     return list(
         session.scalars(
             sa.select(StockAlert)
             .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
-            .where(
-                StockAlert.id.in_(list(alert_ids)),
-                StockAlert.user_id.is_(None),
-                StockAlert.sent_at.is_(None),
-            )
+            .where(owner, StockAlert.sent_at.is_(None))
             .order_by(StockAlert.created_at.desc(), StockAlert.id.desc())
         )
     )
@@ -268,14 +270,7 @@ def stop_guest_alert(session: Session, *, alert_id: object, alert_ids: Sequence[
 
 def list_pending_alerts(session: Session, *, user) -> list[StockAlert]:
     """The account's alerts still waiting, newest first, with their products (one query)."""
-    return list(
-        session.scalars(
-            sa.select(StockAlert)
-            .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
-            .where(StockAlert.user_id == user.id, StockAlert.sent_at.is_(None))
-            .order_by(StockAlert.created_at.desc(), StockAlert.id.desc())
-        )
-    )
+    return _list_waiting(session, StockAlert.user_id == user.id)
 
 
 def stop_alert(session: Session, *, alert_id: object, user) -> StockAlert:

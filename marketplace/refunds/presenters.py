@@ -63,15 +63,23 @@ def _waited(since: datetime, now: datetime, lang: str) -> str:
     return format_timedelta(max(now - since, timedelta(0)), threshold=1.5, locale=lang)
 
 
+def _card_refund_row(refund, order, user, lang: str) -> dict:
+    """What every row of a card refund in the queue shows: the order, its buyer, the amount, who
+    asked and when."""
+    return {
+        "number": order.number,
+        "email": order.email,
+        "amount": money_text(refund.amount_minor, refund.currency, lang),
+        "asked": jakarta_time(refund.created_at, lang),
+        "by": _asker(user),
+    }
+
+
 def waiting_rows(rows, lang: str, *, now: datetime) -> list[dict]:
     """Card refunds waiting for Stripe (queries.list_waiting_card_refunds), for the queue."""
     return [
         {
-            "number": order.number,
-            "email": order.email,
-            "amount": money_text(refund.amount_minor, refund.currency, lang),
-            "asked": jakarta_time(refund.created_at, lang),
-            "by": _asker(user),
+            **_card_refund_row(refund, order, user, lang),
             "waiting": _(
                 "Waiting for Stripe since %(when)s (%(duration)s)",
                 when=jakarta_time(refund.created_at, lang),
@@ -87,11 +95,7 @@ def failed_rows(rows, lang: str) -> list[dict]:
     """Card refunds Stripe failed (queries.list_failed_card_refunds): what happened, what to do."""
     return [
         {
-            "number": order.number,
-            "email": order.email,
-            "amount": money_text(refund.amount_minor, refund.currency, lang),
-            "asked": jakarta_time(refund.created_at, lang),
-            "by": _asker(user),
+            **_card_refund_row(refund, order, user, lang),
             "failed": jakarta_time(refund.confirmed_at, lang) if refund.confirmed_at else "",
             "retry_url": url_for("refunds.order", number=order.number, _anchor="refund-form"),
             "bank_url": url_for("refunds.order", number=order.number, by="bank", _anchor="refund-form"),
