@@ -101,13 +101,13 @@ def scaled_amount(number: str, factor: int, *, lang: str) -> int:
     """A number written before a scale word ("75", "1,5", "1.500" before "rb"), times `factor`.
 
     One or two digits after a "," or "." are a decimal fraction in either language ("1,5jt", "1.5jt":
-    one and a half million); three digits after the language's own grouping mark are thousands;
-    three after the other language's mark could be either (UNCLEAR). A fraction that leaves part
-    of a rupiah is DECIMALS. Raises AmountError.
+    one and a half million); three digits after either mark could be a fraction or thousands
+    ("1,255jt": 1.255 million, or 1,255 million to an English reader, a thousandfold apart), so
+    they are UNCLEAR whatever the language: nobody groups thousands before "rb" or "jt". A
+    fraction that leaves part of a rupiah is DECIMALS. Raises AmountError.
     """
-    group, decimal = _MARKS.get(lang, _MARKS["id"])
     digits = re.sub(r"[^0-9]", "", number)
-    if re.fullmatch(rf"[0-9]+|{_grouped(group)}|{_SPACED}", number):
+    if re.fullmatch(r"[0-9]+", number):
         return int(digits) * factor
     fraction = re.fullmatch(r"(?P<whole>[0-9]+)[.,](?P<part>[0-9]{1,3})", number)
     if not fraction:

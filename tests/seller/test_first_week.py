@@ -34,6 +34,8 @@ def test_thousands_and_millions_written_as_words_are_read(lang, text, value):
     [
         ("id", "1,500rb", AmountError.UNCLEAR),  # 1,5 thousand to an Indonesian, 1500 to others
         ("en", "1.500rb", AmountError.UNCLEAR),
+        ("id", "1.500rb", AmountError.UNCLEAR),  # 1.500 ribu, or 1,5 ribu typed the English way
+        ("en", "1,255jt", AmountError.UNCLEAR),  # 1.255 million, or 1,255 million: a thousandfold apart
         ("id", "1,2345rb", AmountError.NOT_A_NUMBER),
         ("id", "-75rb", AmountError.NEGATIVE),
         ("id", "banyak rb", AmountError.NOT_A_NUMBER),
