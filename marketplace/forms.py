@@ -144,7 +144,13 @@ class WholeNumberField(StringField):
     def _value(self):
         if self.raw_text:
             return self.raw_text
-        return "" if self.data is None else str(self.data)
+        if self.data is None:
+            return ""
+        if self.rupiah and self.data >= 0:
+            # A saved price reads as the seller writes it ("75.000"; "75,000" in English), and is
+            # read back the same way when the form is sent unchanged.
+            return group_digits(str(self.data), current_language())
+        return str(self.data)
 
 
 def _id_or_none(value) -> int | None:

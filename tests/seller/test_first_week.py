@@ -129,3 +129,23 @@ def test_the_curator_reads_an_applicants_mobile_number_grouped(app, session, wor
     desk = log_in(app.test_client(), world.curator.email)
     page = desk.get("/curator/applications").get_data(as_text=True)
     assert "+62 812-3456-7890" in page and "081234567890" not in page
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("id", "75.000"), ("en", "75,000")])
+def test_a_saved_price_reads_grouped_and_is_read_back_unchanged(app, lang, shown):
+    """The edit form showed "75000"; it now writes a saved price as the seller's language does,
+    and sending the form unchanged keeps the same price."""
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    from marketplace.forms import WholeNumberField
+
+    class PriceForm(Form):
+        price = WholeNumberField("Price", rupiah=True, min_value=1)
+
+    with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+        saved = PriceForm(data={"price": 75_000})
+        assert saved.price._value() == shown
+        sent = PriceForm(MultiDict({"price": shown}))
+        assert sent.validate() and sent.price.data == 75_000
