@@ -15,8 +15,10 @@ others settled. The refunds domain does the same for card refunds (`refunds.reco
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -72,22 +74,49 @@ def reconcile_card_payments(
 
     Use a session with no other work in it: it commits. `client` is a StripeClient.
     """
+
+    def settle(reference: str, checkout: dict) -> bool:
+        outcome = apply_checkout_session(session, checkout, now=now)
+        if outcome in ("no change", "unknown session"):
+            return False
+        log.info("reconcile: Stripe session %s: %s", reference, outcome)
+        return True
+
+    return ask_stripe_about_each(
+        session,
+        list_card_payments_to_check(session, now=now, limit=limit),
+        ask=lambda reference: retrieve_checkout_session(client, reference),
+        settle=settle,
+        what="session",
+    )
+
+
+def ask_stripe_about_each(
+    session: Session,
+    ids: list[str],
+    *,
+    ask: Callable[[str], Any],
+    settle: Callable[[str, Any], bool],
+    what: str,
+) -> ReconcileResult:
+    """The reconcile loop of payments and refunds: `ask(id)` Stripe about each (an id Stripe cannot
+    answer for is counted failed and left for the next run), then `settle(id, answer)`, True when
+    something changed, and commit. Nothing is held while Stripe answers: the reads before it are
+    committed first (SQLite: the write lock)."""
     import stripe  # loaded on first use: payments/stripe_checkout.py says why
 
     result = ReconcileResult()
-    references = list_card_payments_to_check(session, now=now, limit=limit)
-    session.commit()  # no lock held while Stripe answers (SQLite: the write lock)
-    for reference in references:
+    session.commit()
+    for ident in ids:
         result.checked += 1
         try:
-            checkout = retrieve_checkout_session(client, reference)
+            answer = ask(ident)
         except stripe.StripeError as error:
-            log.warning("reconcile: could not retrieve Stripe session %s: %s", reference, error)
+            log.warning("reconcile: could not retrieve Stripe %s %s: %s", what, ident, error)
             result.failed += 1
             continue
-        outcome = apply_checkout_session(session, checkout, now=now)
+        changed = settle(ident, answer)
         session.commit()
-        if outcome not in ("no change", "unknown session"):
-            log.info("reconcile: Stripe session %s: %s", reference, outcome)
+        if changed:
             result.settled += 1
     return result

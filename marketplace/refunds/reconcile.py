@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.orders.models import PaymentMethod
-from marketplace.payments.reconcile import BATCH, RECONCILE_AFTER, ReconcileResult
+from marketplace.payments.reconcile import BATCH, RECONCILE_AFTER, ReconcileResult, ask_stripe_about_each
 from marketplace.payments.stripe_checkout import retrieve_refunded_charge
 from marketplace.payments.webhooks import FAILED_REFUND_STATUSES, apply_refund_update, apply_refunded_charge
 from marketplace.refunds.models import Refund, RefundStatus
@@ -54,34 +54,30 @@ def reconcile_card_refunds(session: Session, *, client, now: datetime, limit: in
 
     Use a session with no other work in it: it commits. `client` is a StripeClient.
     """
-    import stripe  # loaded on first use: payments/stripe_checkout.py says why
 
-    result = ReconcileResult()
-    refund_ids = list_card_refunds_to_check(session, now=now, limit=limit)
-    session.commit()  # no lock held while Stripe answers (SQLite: the write lock)
-    for refund_id in refund_ids:
-        result.checked += 1
-        try:
-            status, charge = retrieve_refunded_charge(client, refund_id)
-        except stripe.StripeError as error:
-            log.warning("reconcile: could not retrieve Stripe refund %s: %s", refund_id, error)
-            result.failed += 1
-            continue
+    def settle(refund_id: str, answer: tuple[str, dict | None]) -> bool:
+        status, charge = answer
         if status in FAILED_REFUND_STATUSES:
             outcome = apply_refund_update(
                 session, {"id": refund_id, "status": status, "charge": charge or {}}, now=now
             )
-            session.commit()
-            if outcome == "refund failed":
-                log.warning("reconcile: Stripe refund %s is %s; in the curators' queue", refund_id, status)
-                result.settled += 1
-            continue
+            if outcome != "refund failed":
+                return False
+            log.warning("reconcile: Stripe refund %s is %s; in the curators' queue", refund_id, status)
+            return True
         if status != "succeeded" or charge is None:
-            continue  # still on its way at Stripe: asked again next run
+            return False  # still on its way at Stripe: asked again next run
         apply_refunded_charge(session, charge, now=now)
         settled = session.scalar(sa.select(Refund.status).where(Refund.stripe_refund_id == refund_id))
-        session.commit()
-        if settled == RefundStatus.SUCCEEDED:
-            log.info("reconcile: Stripe refund %s settled", refund_id)
-            result.settled += 1
-    return result
+        if settled != RefundStatus.SUCCEEDED:
+            return False
+        log.info("reconcile: Stripe refund %s settled", refund_id)
+        return True
+
+    return ask_stripe_about_each(
+        session,
+        list_card_refunds_to_check(session, now=now, limit=limit),
+        ask=lambda refund_id: retrieve_refunded_charge(client, refund_id),
+        settle=settle,
+        what="refund",
+    )
