@@ -252,13 +252,19 @@ def stop_guest_alert(session: Session, *, alert_id: object, alert_ids: Sequence[
     """Forget a guest's waiting alert named by their signed cookie (`alert_ids`); returns the row,
     now deleted. Raises NotFound when it is not among them, or no longer waits."""
     aid = params.find_id(str(alert_id))
+    return _stop_waiting(session, aid if aid in alert_ids else None, StockAlert.user_id.is_(None))
+
+
+def _stop_waiting(session: Session, aid: int | None, owner: sa.ColumnElement[bool]) -> StockAlert:
+    """Delete the alert `aid` if `owner` (an account's, or a guest's) still waits on it; returns the
+    row, with its product and size for the message. Raises NotFound otherwise."""
     alert = (
         session.scalar(
             sa.select(StockAlert)
             .options(joinedload(StockAlert.product), joinedload(StockAlert.variant))
-            .where(StockAlert.id == aid, StockAlert.user_id.is_(None), StockAlert.sent_at.is_(None))
+            .where(StockAlert.id == aid, owner, StockAlert.sent_at.is_(None))
         )
-        if aid is not None and aid in alert_ids
+        if aid is not None
         else None
     )
     if alert is None:
@@ -277,21 +283,7 @@ def stop_alert(session: Session, *, alert_id: object, user) -> StockAlert:
     """Forget one of the account's waiting alerts (no email will come for it); returns the row, now
     deleted. Raises NotFound when `alert_id` names no waiting alert of this account (already sent,
     already stopped, or someone else's)."""
-    aid = params.find_id(str(alert_id))
-    alert = (
-        session.scalar(
-            sa.select(StockAlert).where(
-                StockAlert.id == aid, StockAlert.user_id == user.id, StockAlert.sent_at.is_(None)
-            )
-        )
-        if aid
-        else None
-    )
-    if alert is None:
-        raise NotFound(str(_l("This alert is already stopped or was sent.")))
-    session.delete(alert)
-    session.flush()
-    return alert
+    return _stop_waiting(session, params.find_id(str(alert_id)), StockAlert.user_id == user.id)
 
 
 def pending_alert_count(session: Session, *, email: str) -> int:
