@@ -19,6 +19,7 @@ Listening today:
 - fulfilment_shipped: orders.notifications ("shipped" email with the tracking number).
 - fulfilment_delivered: reviews (the products' "N sold" counters).
 - charge_refunded: refunds (our pending card Refund rows that Stripe reports done succeed).
+- charge_counts_failed_refunds: refunds (how much of a late `charge.refunded` is refunds failed since).
 - refund_created: payouts (REFUND and COMMISSION_REVERSAL entries).
 - card_refund_failed: refunds (our card Refund row that Stripe reports failed or canceled fails).
 - refund_failed: payouts (the failed refund's REFUND and COMMISSION_REVERSAL entries reversed).
@@ -116,6 +117,14 @@ fulfilment_delivered = _signals.signal("fulfilment-delivered")
 #: are updated. kwargs: session, payment (Payment), charge (the event's charge object, a dict),
 #: refunded_minor (Stripe's cumulative refunded amount, never lower than seen before), now.
 charge_refunded = _signals.signal("charge-refunded")
+
+#: Stripe's `charge.refunded` for one of our card payments, before its amount is used. Receivers
+#: return how much of it (the payment's minor units) is card refunds they know failed since: an
+#: event made before a refund failed still counts it, however late it arrives. kwargs: session,
+#: payment (Payment, locked), charge (the charge object, a dict), refunded_minor (what the charge
+#: says was refunded), made_at (when Stripe made the event, UTC, to the second; None for a charge
+#: just retrieved, which is current).
+charge_counts_failed_refunds = _signals.signal("charge-counts-failed-refunds")
 
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.

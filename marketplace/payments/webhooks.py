@@ -15,7 +15,10 @@ order paid).
   order paid: the payment is flagged `needs_refund` with a note for a curator, and logged.
 - `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
   late or repeated events cannot lower it. A full refund marks the order refunded. The refunds
-  domain hears it through `signals.charge_refunded`.
+  domain hears it through `signals.charge_refunded`. An event made before one of our refunds
+  failed still counts that refund: the refunds domain says how much of it (from the charge's
+  `refunds.data` when the event carries it, else from when the event was made;
+  `signals.charge_counts_failed_refunds`), and that part is never counted again.
 - A refund Stripe reports `failed` or `canceled` (`charge.refund.updated`, `refund.updated` or
   `refund.failed`, whose object is the refund) never reached the card: the refunds domain hears it
   through `signals.card_refund_failed` (our row fails, the sellers' ledger entries are reversed,
@@ -125,7 +128,7 @@ def handle_stripe_event(session, event: dict, *, now: datetime | None = None) ->
         return "duplicate"
 
     if event_type == "charge.refunded":
-        return _charge_refunded(session, obj, now=now)
+        return _charge_refunded(session, obj, now=now, made_at=_made_at(event))
     if event_type in REFUND_EVENTS:
         return apply_refund_update(session, obj, now=now)
     return _session_event(session, event_type, obj, now=now)
@@ -299,7 +302,15 @@ def _session_expired(session, payment: Payment, obj: dict, *, now: datetime) -> 
     return "cancelled"
 
 
-def _charge_refunded(session, charge: dict, *, now: datetime) -> str:
+def _made_at(event: dict) -> datetime | None:
+    """When Stripe made the event (its `created`, seconds), or None when it does not say."""
+    created = event.get("created")
+    if not isinstance(created, int) or isinstance(created, bool) or created <= 0:
+        return None
+    return datetime.fromtimestamp(created, UTC)
+
+
+def _charge_refunded(session, charge: dict, *, now: datetime, made_at: datetime | None = None) -> str:
     intent = charge.get("payment_intent")
     if isinstance(intent, dict):
         intent = intent.get("id")
@@ -319,6 +330,22 @@ def _charge_refunded(session, charge: dict, *, now: datetime) -> str:
         raise ValidationError("charge.refunded without a valid amount_refunded") from None
     if charge.get("refunded") is True:
         refunded = payment.amount_minor
+    # A refund that failed after Stripe made this event still counts in it (an event delivered
+    # late, or after the failure's): that part went back to us, not to the buyer.
+    counted_failed = sum(
+        int(amount or 0)
+        for _receiver, amount in signals.charge_counts_failed_refunds.send(
+            session=session, payment=payment, charge=charge, refunded_minor=refunded, made_at=made_at
+        )
+    )
+    if counted_failed:
+        log.warning(
+            "charge.refunded for payment %s counts %s %s of refunds that failed since; not counted",
+            payment.id,
+            counted_failed,
+            payment.currency,
+        )
+        refunded = max(refunded - counted_failed, 0)
     # amount_refunded is cumulative: keep the largest seen, so a late or repeated event cannot lower it.
     refunded = min(max(refunded, payment.refunded_minor), payment.amount_minor)
     # Our Refund rows pending → succeeded (the refunds domain listens).

@@ -11,13 +11,17 @@ refunded again, by card or by a bank transfer the curator records. In the same t
   `Payment.refunded_minor`; money that should never have been taken is flagged to give back again.
 - `signals.refund_failed`: payouts reverses the refund's REFUND and COMMISSION_REVERSAL entries.
 - An order marked refunded on that money returns to the status it was refunded from.
-- An audit row ("refund.failed", with Stripe's failure reason).
+- An audit row ("refund.failed", with Stripe's failure reason), and the reason on the row
+  (`Refund.failure_reason`: the curators' queue and the buyer's email say it in words).
+- An email to the buyer (what did not reach their card, why, what the office does next) and one to
+  the district office (refunds/failure_notice.py): once, as all of this, since a refund already
+  FAILED changes nothing.
 Units that went back on sale stay there (the stock ledger caps a second return).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,9 +31,12 @@ from marketplace.audit.services import record_action
 from marketplace.orders.history import add_event, claim_order
 from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.refunds.failure_notice import email_refund_failed
 from marketplace.refunds.models import Refund, RefundStatus
 
 ACTOR_LABEL = "stripe"
+#: A refund in one of these at Stripe gave nothing back (as payments.webhooks says).
+FAILED_AT_STRIPE = frozenset({"failed", "canceled"})
 
 
 def fail_card_refund(
@@ -57,6 +64,7 @@ def fail_card_refund(
         return False
     was, refunded_before = refund.status, payment.refunded_minor
     refund.status = RefundStatus.FAILED
+    refund.failure_reason = failure_reason[:80] or None
     #: For a failed row: when Stripe's answer arrived.
     refund.confirmed_at = now
     if was == RefundStatus.SUCCEEDED:
@@ -95,6 +103,7 @@ def fail_card_refund(
             "stripe_refund_id": refund.stripe_refund_id,
         },
     )
+    email_refund_failed(session, order, refund)
     session.flush()
     return True
 
@@ -128,3 +137,58 @@ def _unrefund_order(session: Session, order: Order, *, note: str, now: datetime)
             now=now,
             note=note,
         )
+
+
+def _to_the_second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def failed_refunds_counted(
+    session: Session, payment: Payment, charge: dict, *, refunded_minor: int, made_at: datetime | None
+) -> int:
+    """How much of a `charge.refunded` event's amount (`refunded_minor`) is our card refunds that
+    have FAILED since Stripe made it: the webhook does not count that part again.
+
+    When the charge lists its refunds (`refunds.data`, complete), exactly those of our FAILED
+    refunds it lists as not failed. Otherwise (Stripe's API since 2022-11-15 leaves the list out)
+    from when the event was made (`made_at`, to the second): a failed refund asked for before it
+    and heard failed after it may be counted in it, as far as the amount is more than our refunds
+    not failed asked for before it explain. A charge retrieved just now (`made_at` None) is current.
+    """
+    failed = session.execute(
+        sa.select(Refund.stripe_refund_id, Refund.amount_minor, Refund.created_at, Refund.confirmed_at).where(
+            Refund.payment_id == payment.id,
+            Refund.method == PaymentMethod.STRIPE,
+            Refund.status == RefundStatus.FAILED,
+        )
+    ).all()
+    if not failed:
+        return 0
+    refunds = charge.get("refunds")
+    listed = refunds.get("data") if isinstance(refunds, dict) else None
+    if isinstance(listed, list) and refunds.get("has_more") is not True:
+        counted = {
+            item.get("id")
+            for item in listed
+            if isinstance(item, dict) and item.get("status") not in FAILED_AT_STRIPE
+        }
+        return sum(amount for stripe_id, amount, _asked, _heard in failed if stripe_id in counted)
+    if made_at is None:
+        return 0
+    before = _to_the_second(made_at)
+    maybe_counted = sum(
+        amount
+        for _stripe_id, amount, asked, heard in failed
+        if _to_the_second(asked) <= before and (heard is None or made_at < heard)
+    )
+    if not maybe_counted:
+        return 0
+    explained = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0)).where(
+            Refund.payment_id == payment.id,
+            Refund.method == PaymentMethod.STRIPE,  # a bank transfer back is not in Stripe's amount
+            Refund.status != RefundStatus.FAILED,
+            Refund.created_at < before + timedelta(seconds=1),
+        )
+    )
+    return min(maybe_counted, max(refunded_minor - int(explained or 0), 0))

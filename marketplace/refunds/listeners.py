@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marketplace import signals
 from marketplace.refunds.cancellation import refund_cancellation
-from marketplace.refunds.failures import fail_card_refund
+from marketplace.refunds.failures import fail_card_refund, failed_refunds_counted
 from marketplace.refunds.presenters import buyer_refunds
 from marketplace.refunds.queries import list_order_refunds
 from marketplace.refunds.services import confirm_card_refunds
@@ -16,6 +16,12 @@ from marketplace.refunds.services import confirm_card_refunds
 def confirm_refunds(sender, *, session, payment, charge, refunded_minor, now, **kwargs) -> None:
     """Stripe's `charge.refunded` webhook: our pending card refunds it covers succeed."""
     confirm_card_refunds(session, payment, charge, refunded_minor=refunded_minor, now=now)
+
+
+@signals.charge_counts_failed_refunds.connect
+def count_failed_refunds(sender, *, session, payment, charge, refunded_minor, made_at=None, **kwargs) -> int:
+    """How much of a `charge.refunded` is our card refunds that failed since (never counted again)."""
+    return failed_refunds_counted(session, payment, charge, refunded_minor=refunded_minor, made_at=made_at)
 
 
 @signals.card_refund_failed.connect

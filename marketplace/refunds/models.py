@@ -53,6 +53,9 @@ class Refund(db.Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: A FAILED card refund: Stripe's `failure_reason` ("expired_or_canceled_card", "declined", …;
+    #: None when Stripe gave none). Worded for the curator and the buyer by refunds/failure_reasons.py.
+    failure_reason: Mapped[Optional[str]] = mapped_column(sa.String(80))
 
     lines: Mapped[list[RefundLine]] = relationship(
         back_populates="refund", order_by="RefundLine.id", cascade="all, delete-orphan"

@@ -13,6 +13,7 @@ from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
+from marketplace.refunds.failure_reasons import curator_failure_reason
 from marketplace.refunds.reasons import buyer_reason
 from marketplace.timezones import buyer_time, buyer_zone, jakarta_time
 
@@ -97,6 +98,8 @@ def failed_rows(rows, lang: str) -> list[dict]:
         {
             **_card_refund_row(refund, order, user, lang),
             "failed": jakarta_time(refund.confirmed_at, lang) if refund.confirmed_at else "",
+            #: Stripe's failure_reason in words ("The card was closed or expired", "Unknown").
+            "reason": curator_failure_reason(refund.failure_reason),
             "retry_url": url_for("refunds.order", number=order.number, _anchor="refund-form"),
             "bank_url": url_for("refunds.order", number=order.number, by="bank", _anchor="refund-form"),
         }

@@ -163,12 +163,13 @@ def list_waiting_card_refunds(session: Session) -> list[tuple[Refund, Order, Use
 
 def _open_failures():
     """Card refunds Stripe failed or canceled that nothing has replaced yet (no later refund of the
-    same payment, by card or bank, that did not fail)."""
+    same payment, by card or bank, that did not fail, nor one asked after this one failed that
+    failed too: that retry is the failure to deal with now, listed instead)."""
     later = aliased(Refund)
     replaced = sa.exists().where(
         later.payment_id == Refund.payment_id,
         later.id > Refund.id,
-        later.status != RefundStatus.FAILED,
+        sa.or_(later.status != RefundStatus.FAILED, later.created_at >= Refund.confirmed_at),
     )
     return sa.and_(Refund.method == PaymentMethod.STRIPE, Refund.status == RefundStatus.FAILED, ~replaced)
 
