@@ -29,6 +29,34 @@ def _optional_bool(value: str | None) -> bool | None:
     return None if value is None or value == "" else _bool(value)
 
 
+#: Day names PAYOUT_WEEKDAY accepts (English or Indonesian, any case), as Python's weekday numbers.
+WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("monday", "mon", "senin"),
+            ("tuesday", "tue", "selasa"),
+            ("wednesday", "wed", "rabu"),
+            ("thursday", "thu", "kamis"),
+            ("friday", "fri", "jumat", "jum'at"),
+            ("saturday", "sat", "sabtu"),
+            ("sunday", "sun", "minggu"),
+        )
+    )
+    for name in names
+}
+
+
+def _weekday(value: str | None, default: int) -> int:
+    """A day of the week by name ("friday", "Jumat") as Python numbers them (Monday 0)."""
+    text = (value or "").strip().lower()
+    if not text:
+        return default
+    if text not in WEEKDAYS:
+        raise ConfigError(f"PAYOUT_WEEKDAY must name a day of the week (e.g. friday), not {value!r}.")
+    return WEEKDAYS[text]
+
+
 def link_host(host: str | None) -> str:
     host = (host or "").strip()
     # A server bound to every interface is reached on this machine through the loopback address.
@@ -155,6 +183,9 @@ def load_config(environ: dict[str, str] | None = None, instance_path: str | None
         "PAYMENT_WINDOW_HOURS": int(env.get("PAYMENT_WINDOW_HOURS", "24")),
         # Days after the seller's processing days before a paid parcel counts as late (orders/lateness.py).
         "LATE_GRACE_DAYS": _int(env.get("LATE_GRACE_DAYS"), 2),
+        # The day of the week the office transfers available money to sellers, Jakarta calendar
+        # (payouts/schedule.py): the sellers' and curators' payout pages name the next one.
+        "PAYOUT_WEEKDAY": _weekday(env.get("PAYOUT_WEEKDAY"), 4),
         # An exchange rate older than this is shown but not charged (marketplace/markets).
         "RATE_STALE_DAYS": int(env.get("RATE_STALE_DAYS", "7")),
         # CN22 up to 300 SDR of contents (in rupiah), CN23 above (marketplace/shipping/customs.py).

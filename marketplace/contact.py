@@ -168,6 +168,19 @@ def mobile_display(e164: str) -> str:
     return f"+{INDONESIA_CALLING_CODE} " + "-".join(group for group in groups if group)
 
 
+def phone_text(raw: str | None, *, abroad: bool = False) -> str:
+    """A stored phone number as people read it: an Indonesian mobile grouped as written at home,
+    "0812-3456-7890" (packing slips, labels at home), or with the country code for a reader
+    abroad, "+62 812-3456-7890"; anything else (a landline, a number abroad) as stored."""
+    e164 = mobile_e164(raw)
+    if e164 is None:
+        return raw or ""
+    if abroad:
+        return mobile_display(e164)
+    national = e164.removeprefix("+" + INDONESIA_CALLING_CODE)
+    return "-".join(group for group in ("0" + national[:3], national[3:7], national[7:]) if group)
+
+
 # --- postal addresses ------------------------------------------------------------------------
 
 #: The fields of a delivery address, by their checkout names (accounts say `recipient_name`).

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from marketplace.accounts.access import seller_area
 from marketplace.cases import presenters as case_presenters
 from marketplace.cases import services as case_services
+from marketplace.contact import phone_text
 from marketplace.dashboard import fulfilments as services
 from marketplace.dashboard import presenters
 from marketplace.dashboard.forms import ActionForm, ShipForm
@@ -144,5 +145,5 @@ def packing_slip(fulfilment_id: int):
     return render_template(
         "seller/packing_slip.html",
         parcel=parcel,
-        shop={"name": shop.name, "village": shop.village.name, "phone": shop.phone},
+        shop={"name": shop.name, "village": shop.village.name, "phone": phone_text(shop.phone)},
     )

@@ -152,6 +152,18 @@ def mark_fulfilment_delivered(
     return True
 
 
+def auto_complete_days():
+    """The SQL for a parcel's days from shipping to completing by itself: its order's zone's
+    `auto_complete_days`, DOMESTIC_AUTO_COMPLETE_DAYS without a zone (pickup). For a select that
+    has `Order`; the job below and the seller's payout page (payouts/schedule.py) read the same rule."""
+    return sa.func.coalesce(
+        sa.select(ShippingZone.auto_complete_days)
+        .where(ShippingZone.code == Order.shipping_zone)
+        .scalar_subquery(),
+        DOMESTIC_AUTO_COMPLETE_DAYS,
+    )
+
+
 def auto_complete_fulfilments(session: Session, *, now: datetime, limit: int = 500) -> int:
     """Parcels shipped `auto_complete_days` ago (their order's zone; 14 without one) are delivered.
 
@@ -159,12 +171,7 @@ def auto_complete_fulfilments(session: Session, *, now: datetime, limit: int = 5
     open problem case (`has_open_case`), so a buyer confirming receipt, a case being opened and
     two overlapping runs all race safely: exactly one changes the row. Returns parcels completed.
     """
-    days = sa.func.coalesce(
-        sa.select(ShippingZone.auto_complete_days)
-        .where(ShippingZone.code == Order.shipping_zone)
-        .scalar_subquery(),
-        DOMESTIC_AUTO_COMPLETE_DAYS,
-    )
+    days = auto_complete_days()
     shortest = session.scalar(sa.select(sa.func.min(ShippingZone.auto_complete_days)))
     oldest_due = now - timedelta(
         days=min(shortest or DOMESTIC_AUTO_COMPLETE_DAYS, DOMESTIC_AUTO_COMPLETE_DAYS)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_percent
 from flask_babel import lazy_gettext as _l
 
 from marketplace.money import Money
+from marketplace.orders.formatting import fulfilment_status_label
+from marketplace.orders.models import FulfilmentStatus
 from marketplace.payouts.models import LedgerKind
+from marketplace.payouts.schedule import AutoCompleteDays, PendingParcel
 from marketplace.timezones import jakarta_time
 
 KIND_LABELS = {
@@ -181,3 +184,79 @@ def totals_view(totals: dict, *, lang: str, balances=None) -> dict:
         view["available"] = rupiah(balances.available, lang)
         view["has_held"] = balances.held > 0
     return view
+
+
+# -- when the money is paid (payouts/schedule.py) ---------------------------------------------------
+
+
+def weekday_name(weekday: int, lang: str) -> str:
+    """ "Friday", "Jumat" (Monday 0)."""
+    return str(get_day_names("wide", locale=lang)[weekday])
+
+
+def payout_day_text(day: date, lang: str) -> str:
+    """ "Friday 11 December", "Jumat 11 Desember": a payout run's day."""
+    return format_date(day, "EEEE d MMMM", locale=lang)
+
+
+def _days_text(days: tuple[int, int]) -> str:
+    """ "14", or "10–14" when the zones differ."""
+    return str(days[0]) if days[0] == days[1] else f"{days[0]}\u2013{days[1]}"
+
+
+def payout_schedule_view(*, rule: AutoCompleteDays, weekday: int, next_run: date, lang: str) -> dict:
+    """The seller's sentences under the balance: when pending money becomes available (the
+    auto-complete rule, at home and abroad) and when available money is paid (the next run)."""
+    if rule.abroad:
+        pending = _l(
+            "Paid after the buyer receives the parcel (or automatically %(days)s days after shipping; "
+            "%(abroad)s days abroad), on the next payout day after that.",
+            days=_days_text(rule.home),
+            abroad=_days_text(rule.abroad),
+        )
+    else:
+        pending = _l(
+            "Paid after the buyer receives the parcel (or automatically %(days)s days after shipping), "
+            "on the next payout day after that.",
+            days=_days_text(rule.home),
+        )
+    return {
+        "pending_note": str(pending),
+        "available_note": str(
+            _l(
+                "The kecamatan pays out available money every %(weekday)s.",
+                weekday=weekday_name(weekday, lang),
+            )
+        ),
+        "next_payout": str(_l("Next payout: %(day)s (WIB)", day=payout_day_text(next_run, lang))),
+    }
+
+
+def pending_parcel_rows(parcels: list[PendingParcel], *, lang: str, parcel_url) -> list[dict]:
+    """One row per parcel whose money is pending: its order, state, amount and when it is paid."""
+    rows = []
+    for parcel in parcels:
+        if parcel.status == FulfilmentStatus.CANCELLED:
+            when = _l("Cancelled: the kecamatan settles what is left with you.")
+        elif parcel.status != FulfilmentStatus.SHIPPED:
+            when = _l("After you ship it and the buyer receives it.")
+        elif parcel.has_open_case:
+            when = _l("Held while the buyer's problem report is open.")
+        else:
+            when = _l(
+                "When the buyer confirms receipt, at the latest on %(day)s; "
+                "paid out on %(payday)s at the latest.",
+                day=payout_day_text(parcel.completes_by, lang),
+                payday=payout_day_text(parcel.paid_by, lang),
+            )
+        rows.append(
+            {
+                "number": parcel.order_number,
+                "url": parcel_url(parcel.fulfilment_id),
+                "status": fulfilment_status_label(parcel.status),
+                "amount": rupiah(parcel.amount_idr, lang),
+                "negative": parcel.amount_idr < 0,
+                "when": str(when),
+            }
+        )
+    return rows

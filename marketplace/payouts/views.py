@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -15,14 +26,14 @@ from marketplace import params
 from marketplace.accounts.access import curator_required, seller_area
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.payouts import availability, presenters, services
+from marketplace.payouts import availability, presenters, schedule, services
 from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, parse_rupiah
 from marketplace.payouts.refund_details import refund_items
 from marketplace.seller import application as seller_application
 from marketplace.seller.models import Seller
 from marketplace.seller.presenters import payout_text
 from marketplace.spreadsheets import safe_cell
-from marketplace.timezones import jakarta_date
+from marketplace.timezones import jakarta_date, market_today
 from marketplace.types import utcnow
 from marketplace.views_support import csv_chunks, domain_errors, error_messages, streamed_csv
 
@@ -72,7 +83,18 @@ def _render_index(pay_errors: dict | None = None, status: int = 200, failed_sell
         next_month=f"{next_year:04d}-{next_month:02d}",
         missing_accounts=[row for row in rows if row["owed"] and not row["has_account"]],
         rate=presenters.percent_text(services.rate_on(db.session, jakarta_date(now)), lang),
+        payout_run=_payout_run_text(now, lang),
     ), status
+
+
+def _payout_run_text(now, lang: str) -> str:
+    """ "Payouts are made every Friday. Next payout run: Friday 11 December." (PAYOUT_WEEKDAY)"""
+    weekday = current_app.config["PAYOUT_WEEKDAY"]
+    return _(
+        "Payouts are made every %(weekday)s. Next payout run: %(day)s.",
+        weekday=presenters.weekday_name(weekday, lang),
+        day=presenters.payout_day_text(schedule.next_payout_day(market_today(now), weekday), lang),
+    )
 
 
 def _pay_inputs(row: dict, errors: dict, typed) -> list[dict]:
@@ -252,7 +274,8 @@ def seller_sales():
         "payouts/seller_sales.html",
         shops=[{"id": sid, "name": name, "current": sid == shop_id} for sid, name in shops],
         shop_id=shop_id,
-        payout_account=payout_text(seller_application.find_payout_account(db.session, shop_id)),
+        payout_account=payout_text(account := seller_application.find_payout_account(db.session, shop_id)),
+        add_account_url="" if account else _add_account_url(shop_id),
         chart=presenters.chart(figures, lang=lang),
         months=presenters.month_rows(figures, lang=lang),
         top=[
@@ -270,7 +293,36 @@ def seller_sales():
         ),
         entries=_ledger_rows(shop_id, lang),
         rate=presenters.percent_text(services.rate_on(db.session, jakarta_date(now)), lang),
+        **_payout_schedule(shop_id, now, lang),
     )
+
+
+def _add_account_url(shop_id: int) -> str:
+    """Where this account adds the shop's payout bank account: its owner, or the facilitator of an
+    artisan without an account (dashboard/profile_views.py offers the same)."""
+    owner_id = db.session.scalar(sa.select(Seller.user_id).where(Seller.id == shop_id))
+    if owner_id not in (current_user.id, None):
+        return ""
+    return url_for("facilitators.payout_account", seller_id=shop_id)
+
+
+def _payout_schedule(shop_id: int, now, lang: str) -> dict:
+    """When the shop's money is paid: the rule's sentences and its pending parcels (two queries)."""
+    weekday = current_app.config["PAYOUT_WEEKDAY"]
+    return {
+        "schedule": presenters.payout_schedule_view(
+            rule=schedule.auto_complete_rule(db.session),
+            weekday=weekday,
+            next_run=schedule.next_payout_day(market_today(now), weekday),
+            lang=lang,
+        ),
+        "pending_parcels": presenters.pending_parcel_rows(
+            schedule.list_pending_parcels(db.session, shop_id, weekday=weekday),
+            lang=lang,
+            parcel_url=lambda fulfilment_id: url_for("seller.order", fulfilment_id=fulfilment_id),
+        ),
+        "pending_limit": schedule.PENDING_LIST_LIMIT,
+    }
 
 
 def _ledger_rows(shop_id: int, lang: str) -> list[dict]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from babel.numbers import format_decimal, get_currency_name
 from flask_babel import lazy_gettext as _l
 
-from marketplace.contact import HOME_COUNTRY, mobile_display, mobile_e164
+from marketplace.contact import HOME_COUNTRY, phone_text
 from marketplace.money import Money, currency_exponent
 from marketplace.shipping.couriers import tracking_url
 from marketplace.shipping.customs import CustomsDeclaration
@@ -79,12 +79,6 @@ def amount_with_code(minor: int, currency: str, lang: str) -> str:
     return f"{currency}\u00a0{amount}"
 
 
-def _phone(raw: str) -> str:
-    """A shop's phone as dialled from abroad when it is an Indonesian mobile: "+62 812-…"."""
-    e164 = mobile_e164(raw)
-    return mobile_display(e164) if e164 else raw
-
-
 def sender_lines(shop, place: ShipFrom, lang: str, *, abroad: bool = True) -> list[str]:
     """The shop's full postal address: name, street (when given), desa and kecamatan, regency,
     province and postal code, the country (in capitals, in `lang`; only abroad), the phone."""
@@ -102,17 +96,21 @@ def sender_lines(shop, place: ShipFrom, lang: str, *, abroad: bool = True) -> li
         ),
         " ".join(part for part in (region, place.postal_code) if part),
         country_names(lang).get(HOME_COUNTRY, "Indonesia").upper() if abroad else "",
-        _phone(shop.phone) if abroad else shop.phone,
+        # A mobile grouped as it is read: "0812-3456-7890" at home, "+62 812-3456-7890" abroad.
+        phone_text(shop.phone, abroad=abroad),
     ]
     return [line for line in lines if line]
 
 
 def recipient_lines(order, lang: str) -> list[str]:
     """The buyer's delivery address as the order keeps it; abroad, the country's name in `lang`
-    in capitals as the last line before the phone."""
+    in capitals as the last line before the phone. At home a mobile number is grouped
+    ("0812-3456-7890"); abroad the phone stays as the buyer typed it."""
     country = order.ship_country or HOME_COUNTRY
+    phone = order.ship_phone
     if country == HOME_COUNTRY:  # "Kabupaten Banyuwangi" / "Jawa Timur 68461", as Indonesians write it
         place = [order.ship_city, " ".join(p for p in (order.ship_province, order.ship_postal_code) if p), ""]
+        phone = phone_text(phone)
     else:
         place = [
             " ".join(part for part in (order.ship_postal_code, order.ship_city) if part),
@@ -125,7 +123,7 @@ def recipient_lines(order, lang: str) -> list[str]:
         order.ship_line2,
         order.ship_district,
         *place,
-        order.ship_phone,
+        phone,
     ]
     return [line for line in lines if line]
 

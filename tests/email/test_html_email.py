@@ -66,6 +66,20 @@ CONTEXTS = {
         "method_text": "Bank BRI",
         "order_url": f"{BASE}/orders/PD-7K3Q9",
     },
+    "refund_failed": {
+        "name": HOSTILE,
+        "order_number": "PD-7K3Q9",
+        "amount_text": "€12.50",
+        "why": "the card you paid with is closed or has expired",
+        "order_url": f"{BASE}/orders/PD-7K3Q9",
+    },
+    "refund_failed_office": {
+        "order_number": "PD-7K3Q9",
+        "email": HOSTILE,
+        "amount_text": "€12.50",
+        "reason": "The card was closed or expired",
+        "queue_url": f"{BASE}/curator/refunds",
+    },
     "seller_refund": {
         "name": HOSTILE,
         "shop": HOSTILE,
@@ -194,7 +208,11 @@ CONTEXTS = {
         "name": "Siti",
         "shop": HOSTILE,
         "order_number": "PD-7K3Q9",
-        "items": ["Batik Gajah Oling", HOSTILE],
+        "shops": [
+            {"name": HOSTILE, "items": ["Batik Gajah Oling", HOSTILE]},
+            {"name": "KUB", "items": [HOSTILE]},
+        ],
+        "more_on_the_way": True,
         "link": f"{BASE}/orders/PD-7K3Q9",
     },
 }

@@ -96,7 +96,7 @@ def test_review_invitation_text_part_says_what_its_link_is_for(app, lang, label)
         "name": "Siti",
         "shop": "KUB Kepuh",
         "order_number": "PD-7K3Q9",
-        "items": ["Batik Gajah Oling"],
+        "shops": [{"name": "KUB Kepuh", "items": ["Batik Gajah Oling"]}],
         "link": f"{BASE}/orders/PD-7K3Q9",
     }
     with app.app_context():
