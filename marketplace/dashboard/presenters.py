@@ -7,7 +7,7 @@ from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product, ProductStatus
-from marketplace.contact import country_names, mobile_display
+from marketplace.contact import country_names, mobile_display, phone_text
 from marketplace.dashboard import stock as services
 from marketplace.i18n import localized
 from marketplace.media import picture_attrs
@@ -86,6 +86,18 @@ def product_filter_form(status: str, cluster: str, query: str, clusters, lang: s
     }
 
 
+def stock_note(stock: int, *, low: bool, warning_at: int | None = None) -> str:
+    """Beside a stock figure: "sold out" at none (buyers see "Out of stock"), "running low" at or
+    under the shop's warning (naming it when `warning_at` is given), else nothing."""
+    if stock <= 0:
+        return gettext("sold out")
+    if not low:
+        return ""
+    if warning_at is None:
+        return gettext("running low")
+    return gettext("running low (warning at %(n)d)", n=warning_at)
+
+
 def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dict:
     title = localized(product, "title", lang)
     cover = product.images[0] if product.images else None
@@ -96,7 +108,9 @@ def product_row(product: Product, lang: str, *, has_pending_change: bool) -> dic
         "status_label": product_status_label(product.status),
         "price": money_text(product.price_minor, product.currency, lang),
         "stock": product.stock,
-        "low": services.is_low(product) and product.status != ProductStatus.ARCHIVED,
+        "stock_note": stock_note(product.stock, low=services.is_low(product))
+        if product.status != ProductStatus.ARCHIVED
+        else "",
         "pending_change": has_pending_change,
         "edit_url": url_for("seller.edit_product", product_id=product.id),
         "stock_url": url_for("seller.stock", product_id=product.id),
@@ -202,7 +216,8 @@ def fulfilment_detail(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
             country_names(lang).get(order.ship_country, order.ship_country)
             if order.ship_country != "ID"
             else "",
-            order.ship_phone,
+            # A mobile at home grouped as it is read ("0812-3456-7890"); abroad as the buyer typed it.
+            order.ship_phone if order.ship_country != "ID" else phone_text(order.ship_phone),
         )
         if part
     ]

@@ -94,14 +94,15 @@ def stock(product_id: int):
             "id": product.id,
             "title": localized(product, "title", lang),
             "stock": product.stock,
-            "threshold": product.low_stock_threshold,
-            "low": services.is_low(product),
+            "stock_note": presenters.stock_note(
+                product.stock, low=services.is_low(product), warning_at=product.low_stock_threshold
+            ),
         },
         variants=[
             {
                 "name": names[v.id],
                 "stock": v.stock,
-                "low": v.stock <= product.low_stock_threshold,
+                "stock_note": presenters.stock_note(v.stock, low=v.stock <= product.low_stock_threshold),
                 "url": url_for("seller.stock", product_id=product.id, variant=v.id),
                 "chosen": v.id == variant.id,
             }

@@ -12,6 +12,7 @@ follow); flushes only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -142,19 +143,8 @@ def _ensure_shop_order(session: Session, buyer: User, shop: Seller, *, now: date
     if not products:
         return
     placed_at = now - timedelta(days=ORDERED_DAYS_AGO)
-    cart = Cart(token=secrets.token_urlsafe(32))
-    session.add(cart)
-    session.flush()
-    for product in products:
-        session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=1))
-    session.flush()
-    savepoint = session.begin_nested()
-    try:
-        order = orders.place_order(
-            session, cart=cart, buyer=buyer, email=buyer.email, lang="id", address=BUYER_ADDRESS,
-            shipping_method="courier", payment_method="bank_transfer", checkout_token=DEMO_ORDER_KEY,
-            now=placed_at, rate_stale_days=10_000,
-        )  # fmt: skip
+
+    def paid_shipped_and_delivered(order: Order) -> None:
         # Each step by whom it is taken in real life (demo/actors.py), as the history shows.
         orders.mark_order_paid(
             session, order, **payment_confirmed_by(session, order), now=placed_at + timedelta(hours=3)
@@ -167,9 +157,43 @@ def _ensure_shop_order(session: Session, buyer: User, shop: Seller, *, now: date
             mark_fulfilment_delivered(
                 session, parcel, **received_by(order), now=placed_at + timedelta(days=4)
             )
+
+    place_buyer_order(
+        session, buyer, products, token=DEMO_ORDER_KEY, placed_at=placed_at, then=paid_shipped_and_delivered
+    )
+
+
+def place_buyer_order(
+    session: Session,
+    buyer: User,
+    products: Sequence[Product],
+    *,
+    token: str,
+    placed_at: datetime,
+    then: Callable[[Order], None],
+) -> Order | None:
+    """The demo buyer orders one of each of `products` from home by bank transfer (the checkout
+    token `token`), and `then` takes the order's next steps, all through the real services. None,
+    and nothing written, when a product ran out meanwhile: the demo goes on without this order."""
+    cart = Cart(token=secrets.token_urlsafe(32))
+    session.add(cart)
+    session.flush()
+    for product in products:
+        session.add(CartLine(cart_id=cart.id, product_id=product.id, quantity=1))
+    session.flush()
+    savepoint = session.begin_nested()
+    try:
+        order = orders.place_order(
+            session, cart=cart, buyer=buyer, email=buyer.email, lang="id", address=BUYER_ADDRESS,
+            shipping_method="courier", payment_method="bank_transfer", checkout_token=token,
+            now=placed_at, rate_stale_days=10_000,
+        )  # fmt: skip
+        then(order)
     except DomainError:
-        savepoint.rollback()  # a product ran out: the demo goes on without this order
+        savepoint.rollback()
+        order = None
     else:
         savepoint.commit()
     session.delete(cart)
     session.flush()
+    return order

@@ -33,6 +33,7 @@ from marketplace.demo.picture_cache import PictureCache, cache_key
 from marketplace.demo.pictures import product_picture
 from marketplace.demo.questions import seed_demo_questions
 from marketplace.demo.reviews import BUYER_ADDRESS, seed_demo_reviews
+from marketplace.demo.to_ship import ensure_parcel_to_ship
 from marketplace.demo.variants import seed_demo_variants
 from marketplace.demo.workshop import seed_demo_workshop
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
@@ -190,6 +191,8 @@ class _Seeder:
             self.report.created["delivered parcels"] += deliver_demo_parcels(self.session, now=self.now)
         # The demo buyer reviewed most of what arrived; one item waits for her review (reviews).
         self.report.created["reviews"] += seed_demo_reviews(self.session, self.storage, now=self.now)
+        # …and ordered once more yesterday: the demo shop has a paid parcel to send (orders).
+        self.report.created["parcels to ship"] += ensure_parcel_to_ship(self.session, now=self.now)
         self.report.created["artisan payout accounts"] += record_artisan_accounts(
             self.session, self.storage, sellers, facilitator=users[data.FACILITATOR_EMAIL], now=self.now
         )

@@ -29,7 +29,7 @@ from marketplace.extensions import db
 from marketplace.labels.models import LabelStatus, LabelType, ProductLabel
 from marketplace.labels.review import verification_problems
 from marketplace.media.images import rendition_key, rendition_widths
-from marketplace.orders.models import Order
+from marketplace.orders.models import Fulfilment, FulfilmentStatus, Order
 from marketplace.orders.presenters import history_lines
 from marketplace.origin.models import OriginTag
 from marketplace.reviews.models import Review
@@ -95,6 +95,7 @@ def test_seed_demo_loads_kabat_and_a_second_run_changes_nothing(client, runner, 
     _assert_believable_kabat(session, storage)
     _assert_order_histories_say_by_whom(client.application, session)
     _assert_facilitator_runs_two_shops(session)
+    _assert_demo_shop_has_a_paid_parcel_to_ship(session)
     assert_the_api_describes_the_demo(client)
 
     db.session.remove()
@@ -124,6 +125,19 @@ def _assert_order_histories_say_by_whom(app, session) -> None:
         "Shipped (by the shop)",
         "Delivered (by you)",
     } <= whos, whos
+
+
+def _assert_demo_shop_has_a_paid_parcel_to_ship(session) -> None:
+    """seller@demo.test's "Orders to ship" holds the demo buyer's order of yesterday, paid, not late."""
+    parcels = session.scalars(
+        sa.select(Fulfilment)
+        .join(Seller, Seller.id == Fulfilment.seller_id)
+        .join(User, User.id == Seller.user_id)
+        .where(User.email == data.SELLER_EMAIL, Fulfilment.status == FulfilmentStatus.PROCESSING)
+    ).all()
+    assert len(parcels) == 1
+    order = parcels[0].order
+    assert order.paid_at is not None and order.email == data.BUYER_EMAIL
 
 
 def _assert_facilitator_runs_two_shops(session) -> None:

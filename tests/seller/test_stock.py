@@ -146,6 +146,21 @@ def test_running_low_list(app, session, world):
     assert "running low" in listing
 
 
+def test_a_sold_out_product_reads_sold_out_not_running_low(app, session, world):
+    """A seller whose product has none left reads "sold out", as buyers read "Out of stock"; the
+    stock page names the warning level only while some are left."""
+    gone = make_product(session, seller=world.seller_a, cluster=world.cluster, title_id="Tampah", stock=0)
+    few = make_product(session, seller=world.seller_a, cluster=world.cluster, title_id="Kipas", stock=1)
+    session.commit()
+    client = log_in(app.test_client(), world.user_a.email)
+    listing = client.get("/seller/products").get_data(as_text=True)
+    assert listing.count("sold out") == 1 and listing.count("running low") == 1
+    gone_page = client.get(f"/seller/products/{gone.id}/stock").get_data(as_text=True)
+    assert "sold out" in gone_page and "running low" not in gone_page
+    few_page = client.get(f"/seller/products/{few.id}/stock").get_data(as_text=True)
+    assert f"running low (warning at {few.low_stock_threshold})" in few_page
+
+
 def test_running_low_pages_with_plain_links(app, session, world, monkeypatch):
     """Pages of the running-low list (issue 16) are slices of the whole list, linked without script."""
     from marketplace.dashboard import stock_views
