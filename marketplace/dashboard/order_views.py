@@ -17,7 +17,7 @@ from marketplace.dashboard.forms import ActionForm, ShipForm
 from marketplace.dashboard.views import actor_label, bp
 from marketplace.extensions import db
 from marketplace.i18n import current_language
-from marketplace.orders import cancellation
+from marketplace.orders import cancellation, lateness
 from marketplace.orders.cancel_presenters import seller_cancel_view
 from marketplace.refunds.parcels import parcel_refunds
 from marketplace.seller.models import Seller
@@ -31,7 +31,11 @@ def orders():
     lang = current_language()
     parcels = services.list_fulfilments(db.session, g.seller_ids)
     refunds = parcel_refunds(db.session, [f.id for f in parcels])
-    rows = [presenters.fulfilment_row(f, lang, refunds.get(f.id)) for f in parcels]
+    dues = _send_by(parcels)
+    now = utcnow()
+    rows = [
+        presenters.fulfilment_row(f, lang, refunds.get(f.id), due=dues.get(f.id), now=now) for f in parcels
+    ]
     # Open problem reports first, whatever the list's order: the buyer waits for an answer.
     reports = case_presenters.seller_open_cases(
         case_services.list_open_cases_for_sellers(db.session, g.seller_ids), lang
@@ -44,6 +48,14 @@ def orders():
         reports=reports,
         multi_shop=len(g.seller_ids) > 1,
     )
+
+
+def _send_by(parcels) -> dict:
+    """{parcel id: when it must be sent} for the paid parcels not sent yet, in one query (the day
+    buyers read "The shop sends it by …": no grace days)."""
+    order_ids = sorted({f.order_id for f in parcels if f.status in lateness.OPEN_STATUSES})
+    dues = lateness.open_part_dues(db.session, order_ids, grace_days=0)
+    return {fulfilment_id: due for fulfilment_id, (_order_id, due) in dues.items()}
 
 
 def _ship_form(formdata=None) -> ShipForm:
@@ -63,6 +75,7 @@ def _render_order(fulfilment, ship_form: ShipForm, status: int = 200):
         parcel=presenters.fulfilment_detail(
             fulfilment, lang, parcel_refunds(db.session, [fulfilment.id]).get(fulfilment.id)
         ),
+        ship_by=presenters.ship_by(_send_by([fulfilment]).get(fulfilment.id), now=utcnow(), lang=lang),
         ship_form=ship_form,
         action_form=ActionForm(formdata=None),
         parcel_cases=case_presenters.parcel_cases(

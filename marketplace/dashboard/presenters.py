@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
@@ -18,7 +20,7 @@ from marketplace.orders.notes import note_lines
 from marketplace.seller.models import SellerStatus
 from marketplace.shipping.customs import is_international
 from marketplace.stock.models import StockMovementKind
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import buyer_day, jakarta_time
 from marketplace.views_support import page_links  # noqa: F401  (the seller pages' pager)
 
 PRODUCT_STATUS_LABELS = {
@@ -161,8 +163,28 @@ def order_sections(rows: list[dict]) -> list[dict]:
     return sections
 
 
-def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
-    """`refunds`: the parcel's `refunds.services.ParcelRefunds`, or None: counts what is left."""
+def ship_by(due: datetime | None, *, now: datetime, lang: str) -> dict:
+    """When a paid parcel must be sent (its shop's processing days after payment, or its slowest
+    product's: orders.lateness, the day buyers read "The shop sends it by …"), and whether that
+    day has passed: {"text", "late"}, or {} for a parcel with nothing to send."""
+    if due is None:
+        return {}
+    day = buyer_day(due, lang)
+    if now <= due:
+        return {"text": gettext("Send by %(day)s", day=day), "late": False}
+    return {"text": gettext("Late: it was due %(day)s. Send it today.", day=day), "late": True}
+
+
+def fulfilment_row(
+    fulfilment: Fulfilment,
+    lang: str,
+    refunds=None,
+    *,
+    due: datetime | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """`refunds`: the parcel's `refunds.services.ParcelRefunds`, or None: counts what is left;
+    `due`: when a paid parcel must be sent (orders.lateness.open_part_dues), `now` beside it."""
     order = fulfilment.order
     units = sum(units_to_ship(line, refunds) for line in fulfilment.lines)
     subtotal = sum(line.unit_price_minor * units_to_ship(line, refunds) for line in fulfilment.lines)
@@ -190,6 +212,7 @@ def fulfilment_row(fulfilment: Fulfilment, lang: str, refunds=None) -> dict:
         "url": url_for("seller.order", fulfilment_id=fulfilment.id),
         "shop": fulfilment.lines[0].seller_name if fulfilment.lines else "",
         "slip_url": url_for("seller.packing_slip", fulfilment_id=fulfilment.id),
+        "ship_by": ship_by(due, now=now, lang=lang) if now is not None else {},
     }
 
 
