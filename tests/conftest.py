@@ -209,6 +209,9 @@ def database_url(request) -> str:
     with app.app_context():
         db.drop_all()
         db.create_all()
+        if backend == "postgresql":
+            with db.engine.begin() as connection:
+                _create_emptying_function(connection)
     _schema_ready[backend] = url
     return url
 
@@ -310,6 +313,24 @@ PER_REQUEST_SETTINGS = frozenset(
 OWN_APP_SETTINGS = frozenset({"RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "REDIS_URL"})
 
 
+#: A PL/pgSQL function holding the DELETEs, made in each test database when its schema is built.
+_EMPTYING_FUNCTION = "pd_test_empty_all_tables"
+#: The PostgreSQL databases (by name) whose schema, built this session, has that function.
+_emptying_function_in: set[str] = set()
+
+
+def _create_emptying_function(connection: sa.Connection) -> None:
+    """The DELETEs as one PL/pgSQL function: its statements are planned once per connection and
+    the plans kept, where the same DELETEs sent as text were parsed and planned for every test
+    (1.7 ms against 3.4-5.5 ms a test on 72 tables, measured 2026-12-07 on a loaded machine)."""
+    body = "\n".join(f"{delete};" for delete in _deletes_children_first())
+    connection.exec_driver_sql(
+        f"CREATE OR REPLACE FUNCTION {_EMPTYING_FUNCTION}() RETURNS void LANGUAGE plpgsql "
+        f"AS $$ BEGIN\n{body}\nEND $$"
+    )
+    _emptying_function_in.add(connection.engine.url.database)
+
+
 def empty_all_tables(connection: sa.Connection) -> None:
     """Delete every row, children first, in one round trip on PostgreSQL.
 
@@ -318,7 +339,10 @@ def empty_all_tables(connection: sa.Connection) -> None:
     """
     deletes = _deletes_children_first()
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("; ".join(deletes))
+        if connection.engine.url.database in _emptying_function_in:
+            connection.exec_driver_sql(f"SELECT {_EMPTYING_FUNCTION}()")
+        else:  # a database whose schema a test built itself
+            connection.exec_driver_sql("; ".join(deletes))
     else:  # sqlite3 runs one statement per call; plain SQL skips SQLAlchemy's compiling of each
         for delete in deletes:
             connection.exec_driver_sql(delete)
