@@ -141,7 +141,12 @@ def schemas() -> dict:
                     "description": "Formatted for `lang`, e.g. `Rp 125.000`.",
                 },
                 "stock": COUNT,
-                "in_stock": {"type": "boolean"},
+                "in_stock": {
+                    "type": "boolean",
+                    "description": "Whether some of it can be ordered now: true when a variant with "
+                    "`in_stock` true exists (`stock` may count units of variants that cannot be "
+                    "ordered yet).",
+                },
                 "processing_days": {**COUNT, "description": "Days to make or prepare before shipping."},
                 "exportable": {"type": "boolean", "description": "May be shipped abroad."},
                 "hs_code": _nullable(
@@ -368,7 +373,10 @@ def parameters() -> dict:
             "Highest price in minor units, digits only. Otherwise 400. Below `min_price`, the range "
             "is empty and matches nothing.",
         ),
-        "in_stock": _query("in_stock", "When true, only products with stock. Anything else: 400."),
+        "in_stock": _query(
+            "in_stock",
+            "When true, only products that can be ordered now (`in_stock` true). Anything else: 400.",
+        ),
         "sort": _query(
             "sort",
             "Order. Default: `relevance` when `q` has words, else `newest` (relevance without words "

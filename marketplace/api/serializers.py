@@ -145,7 +145,8 @@ class Serializer:
             "price_display": Money(product.price_minor, product.currency).format(self.lang),
             **api_converted_price(product.price_minor, self.lang),  # only with ?currency= (markets)
             "stock": product.stock,
-            "in_stock": product.stock > 0,
+            # What the product page says: stock only in variants missing an option's value is not.
+            "in_stock": bool(product.has_offered_stock),
             "processing_days": product.processing_days,
             "exportable": product.exportable,
             "hs_code": product.hs_code or None,

@@ -11,14 +11,15 @@ history) and in `session.execute()` of insert/update/delete/text SQL; after the 
   marketplace.stock are exactly that, so the stock domain needs no call of its own (except for
   its one-statement form on PostgreSQL, a SELECT with data-modifying CTEs: `stock_moved`);
 - its *card* counter `c:<id>` as well when a card changes: a price, "N sold" or rating change, a
-  variant, or stock that runs out or comes back. A card says "In stock" or "Out of stock", never how
-  many (tests/infra/test_cache_invalidation.py holds it to that), so an order that leaves units
-  changes the product's own page only. Whether stock crossed zero: from the attribute history for
-  ORM writes; for a bulk `stock = stock ± :n` on one pinned row that returns the new stock
-  (`RETURNING products.stock`, as marketplace.stock's do), from that value (old = new − n: no
-  read of its own); without RETURNING, the deltas the database applied (rowcount 1) are summed
-  and the product's stock is read once before the commit, in the transaction that holds its row
-  (old = new − sum); any other form of stock write counts as crossing;
+  variant, or stock that runs out or comes back (the product's total, or one size's: a card's "In
+  stock" counts only sizes buyers can choose, `Product.has_offered_stock`). A card says "In stock"
+  or "Out of stock", never how many (tests/infra/test_cache_invalidation.py holds it to that), so an
+  order that leaves units changes the product's own page only. Whether stock crossed zero: from the
+  attribute history for ORM writes; for a bulk `stock = stock ± :n` on one pinned row that returns
+  the new stock (`RETURNING products.stock`, as marketplace.stock's do), from that value (old = new
+  − n: no read of its own); without RETURNING, the deltas the database applied (rowcount 1) are
+  summed and the product's stock is read once before the commit, in the transaction that holds its
+  row (old = new − sum); any other form of stock write counts as crossing;
 - the facet counters of what changed (`f:price`, `f:sales`, `f:rating`; `f:stock` when stock
   crossed zero), for the listings that filter or sort on it;
 - the catalogue generation otherwise: a product created, deleted, published, hidden, renamed,
@@ -66,6 +67,7 @@ WATCHED_TABLES = frozenset(
     }
 )  # fmt: skip
 PRODUCTS_TABLE = "products"
+VARIANTS_TABLE = "product_variants"
 #: Rows that belong to one product's page (by `product_id`): a change touches that product only.
 PRODUCT_PARTS = frozenset({"product_variants", "product_options"})
 PART_FACETS = (STOCK, PRICE)
@@ -119,14 +121,18 @@ def _touch(session: Session, counters: set[str]) -> None:
     session.info.setdefault(TOUCHED, set()).update(counters)
 
 
-def stock_moved(session: Session, *, product_id: int, new_stock: int, delta: int) -> None:
-    """A product's total and one of its variants moved by `delta` (now `new_stock`) in a statement
-    the listeners cannot read (marketplace.stock's one-statement form on PostgreSQL, a SELECT
-    with data-modifying CTEs): the counters its two UPDATEs would have touched."""
+def stock_moved(
+    session: Session, *, product_id: int, new_stock: int, delta: int, variant_stock: int | None = None
+) -> None:
+    """A product's total and one of its variants moved by `delta` (now `new_stock`, the variant's
+    `variant_stock`) in a statement the listeners cannot read (marketplace.stock's one-statement
+    form on PostgreSQL, a SELECT with data-modifying CTEs): the counters its two UPDATEs would
+    have touched."""
     if session.info.get(STRUCTURAL):
         return
     columns = {STOCK_COLUMN, "updated_at"}
-    _touch(session, _product_counters(product_id, columns, _crossing(new_stock, delta)))
+    crossed = _crossing(new_stock, delta) or (variant_stock is not None and _crossing(variant_stock, delta))
+    _touch(session, _product_counters(product_id, columns, crossed))
 
 
 def _structural(session: Session) -> None:
@@ -337,26 +343,40 @@ def _bulk_products_update(state):
     return result
 
 
-def _returns_stock(statement) -> bool:
-    """Whether an UPDATE of products returns exactly its new `stock` (`RETURNING products.stock`)."""
+def _returns_stock(statement, table_name: str = PRODUCTS_TABLE) -> bool:
+    """Whether an UPDATE of products (or `table_name`) returns exactly its new `stock`
+    (`RETURNING products.stock`)."""
     returning = getattr(statement, "_returning", ())
     if len(returning) != 1:
         return False
     column = returning[0]
     table = getattr(getattr(column, "table", None), "name", None)
-    return getattr(column, "name", None) == STOCK_COLUMN and table == PRODUCTS_TABLE
+    return getattr(column, "name", None) == STOCK_COLUMN and table == table_name
 
 
-def _bulk_part_write(state) -> None:
+def _bulk_part_write(state):
     statement = state.statement
     ids = pinned_ids(statement, table_of(statement), "product_id")
     if ids is None:
         _structural(state.session)
     elif _set_columns(statement) == {STOCK_COLUMN}:
+        delta = _stock_delta(statement)
+        if delta is not None and len(ids) == 1 and _returns_stock(statement, VARIANTS_TABLE):
+            # One size's `stock = stock ± n` returning its new stock (marketplace.stock's): run here
+            # so that a size running out or coming back counts, as the product's total does. The
+            # card may rest on it with the total still above zero (`Product.has_offered_stock`:
+            # the other sizes' units may all be in variants that cannot be ordered).
+            frozen = state.invoke_statement().freeze()
+            rows = frozen().all()
+            if rows:
+                crossed = _crossing(rows[0][0], delta)
+                _touch(state.session, counters_for(ids, (STOCK,) if crossed else (), cards=crossed))
+            return frozen()
         # A size's units: its product's page (the size picker); the card follows the product row.
         _touch(state.session, counters_for(ids, cards=False))
     else:
         _touch(state.session, counters_for(ids, PART_FACETS))
+    return None
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -373,7 +393,7 @@ def _note_bulk_writes(state):
     elif table == PRODUCTS_TABLE and isinstance(statement, sa.Update):
         return _bulk_products_update(state)
     elif table in PRODUCT_PARTS and isinstance(statement, sa.Update | sa.Delete):
-        _bulk_part_write(state)
+        return _bulk_part_write(state)
     else:
         _structural(state.session)
     return None

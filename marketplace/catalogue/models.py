@@ -302,3 +302,49 @@ Product.price_varies = column_property(
     .where(_dearer_variant.c.product_id == Product.id, _dearer_variant.c.price_minor > Product.price_minor)
     .correlate_except(_dearer_variant),
 )
+
+
+def has_offered_stock_expression(product_id, stock) -> sa.ColumnElement[bool]:
+    """Whether buyers can order any unit of the product now, as SQL over its `id` and `stock`
+    columns (`Product`'s, or a subquery's of the same names): `catalogue.variants.offered_stock`
+    above zero. A product without options reads its own stock; one with options needs a variant
+    in stock with a value for every option (one the seller named after the variant existed leaves
+    it empty, and such a variant is not offered: the product page, cart and checkout refuse it).
+    Two EXISTS on the options' and variants' product_id indexes, so cards, the in-stock filter
+    and the featured row read it in their own statement."""
+    any_option = ProductOption.__table__.alias("any_option")
+    variant = ProductVariant.__table__.alias("offered_variant")
+    unvalued = ProductOption.__table__.alias("unvalued_option")
+    zero, empty = sa.literal_column("0", sa.Integer), sa.literal_column("''", sa.String)  # no parameters
+    missing = sa.or_(
+        *(
+            sa.and_(
+                unvalued.c.position == sa.literal_column(str(position), sa.Integer),
+                sa.func.trim(value) == empty,
+            )
+            for position, value in ((1, variant.c.value1), (2, variant.c.value2), (3, variant.c.value3))
+        )
+    )
+    has_options = sa.exists().where(any_option.c.product_id == product_id).correlate_except(any_option)
+    offered_in_stock = (
+        sa.exists()
+        .where(
+            variant.c.product_id == product_id,
+            variant.c.stock > zero,
+            ~sa.exists()
+            .where(unvalued.c.product_id == variant.c.product_id, missing)
+            .correlate_except(unvalued),
+        )
+        .correlate_except(variant)
+    )
+    return sa.and_(stock > zero, sa.or_(~has_options, offered_in_stock))
+
+
+#: `has_offered_stock_expression` of the product, read in its own SELECT as `price_varies` is: what
+#: a card's "In stock", the in-stock filter, the featured row's order and the API's `in_stock` say.
+#: Deferred: the cart, checkout and seller pages load products without it (their statements stay as
+#: they were); a card's row selects it (`storefront.cards`), the card loaders undefer it
+#: (`storefront.listings.CARD_OPTIONS`).
+Product.has_offered_stock = column_property(
+    has_offered_stock_expression(Product.id, Product.stock), deferred=True
+)

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defaultload, joinedload
 
 from marketplace import params
 from marketplace.accounts.models import User
@@ -344,7 +344,11 @@ class Placements:
 def list_placements(session: Session, *, now: datetime, past_limit: int = PAST_LIMIT) -> Placements:
     """Running (by position), upcoming (soonest first) and the latest past placements: two queries
     plus the eager loads."""
-    options = (joinedload(FeaturedPlacement.product).joinedload(Product.seller).joinedload(Seller.village),)
+    options = (
+        joinedload(FeaturedPlacement.product).joinedload(Product.seller).joinedload(Seller.village),
+        # Whether it can be bought now: a sold-out placement shows last on the home page.
+        defaultload(FeaturedPlacement.product).undefer(Product.has_offered_stock),
+    )
     open_ = session.scalars(
         sa.select(FeaturedPlacement)
         .where(FeaturedPlacement.ends_at > now)

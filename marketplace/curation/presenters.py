@@ -285,6 +285,9 @@ def placement_row(placement, lang: str, *, now) -> dict:
         "starts": jakarta_time(placement.starts_at, lang),
         "ends": jakarta_time(placement.ends_at, lang),
         "running": placement.starts_at <= now < placement.ends_at,
+        # Nothing of it can be bought now: the home page's row shows it after the others
+        # (storefront.listings._featured_order) until it is restocked. Said of placements not over.
+        "sold_out": now < placement.ends_at and not product.has_offered_stock,
         "edit_url": url_for("curation.edit_featured", placement_id=placement.id),
         "end_url": url_for("curation.end_featured", placement_id=placement.id),
         "delete_url": url_for("curation.delete_featured", placement_id=placement.id),

@@ -116,13 +116,16 @@ def _move_both(session, product_id, variant_id, delta, product_where, conditions
     )
     if result.first() is None:
         return False
+    # RETURNING the variant's new stock too: a size running out or coming back can change what the
+    # product's card says while its total stays above zero (`Product.has_offered_stock`).
     result = session.execute(
         sa.update(ProductVariant)
         .where(ProductVariant.id == variant_id, ProductVariant.product_id == product_id, *conditions)
         .values(stock=ProductVariant.stock + delta)
+        .returning(ProductVariant.stock)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.first() is None:
         _put_back_total(session, product_id, delta)
         return False
     return True
@@ -161,18 +164,19 @@ def _move_both_in_one(
     else:
         statement = _stock_statement(product_id, variant_id, delta, product_where, conditions, now)
         params = {}
-    new_stock, variants = session.execute(statement, params).one()
+    new_stock, variants, variant_stock = session.execute(statement, params).one()
     if new_stock is None:
         return False
     if variants != 1:
         _put_back_total(session, product_id, delta)
         return False
-    stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta)
+    stock_moved(session, product_id=product_id, new_stock=new_stock, delta=delta, variant_stock=variant_stock)
     return True
 
 
 def _stock_statement(product_id, variant_id, delta, product_where, conditions, now) -> sa.Select:
-    """SELECT (the product's new total, variants moved) over the two UPDATEs as CTEs."""
+    """SELECT (the product's new total, variants moved, the variant's new stock) over the two
+    UPDATEs as CTEs."""
     moved_product = (
         sa.update(_PRODUCTS)
         .where(*product_where)
@@ -190,12 +194,13 @@ def _stock_statement(product_id, variant_id, delta, product_where, conditions, n
             sa.exists(sa.select(moved_product.c.stock)),
         )
         .values(stock=_VARIANTS.c.stock + delta)
-        .returning(_VARIANTS.c.id)
+        .returning(_VARIANTS.c.id, _VARIANTS.c.stock)
         .cte("moved_variant")
     )
     return sa.select(
         sa.select(moved_product.c.stock).scalar_subquery(),
         sa.select(sa.func.count()).select_from(moved_variant).scalar_subquery(),
+        sa.select(sa.func.max(moved_variant.c.stock)).scalar_subquery(),
     )
 
 

@@ -66,7 +66,9 @@ class CardProduct:
     title_en: str
     price_minor: int
     price_varies: bool
-    stock: int
+    #: Whether buyers can order a unit now (`Product.has_offered_stock`: stock held only by variants
+    #: missing an option's value is not), all a card says of stock.
+    has_offered_stock: bool
     exportable: bool
     rating_count: int
     rating_sum: int
@@ -79,7 +81,7 @@ class CardProduct:
 
 _PRODUCT_COLUMNS = (
     Product.id, Product.slug, Product.title_id, Product.title_en, Product.price_minor,
-    Product.price_varies, Product.stock, Product.exportable, Product.rating_count,
+    Product.price_varies, Product.has_offered_stock, Product.exportable, Product.rating_count,
     Product.rating_sum, Product.units_sold,
 )  # fmt: skip
 
@@ -134,7 +136,7 @@ def _card_select() -> sa.Select:
 def card_from_row(row) -> CardProduct:
     """The card of a card_select() row (columns the caller added after the card's are ignored)."""
     (
-        pid, slug, title_id, title_en, price_minor, price_varies, stock, exportable, rating_count,
+        pid, slug, title_id, title_en, price_minor, price_varies, offered, exportable, rating_count,
         rating_sum, units_sold, seller_slug, seller_name, village_slug, village_name, cluster_slug,
         cluster_name_id, cluster_name_en, image_key, image_width, image_height, alt_id, alt_en,
     ) = row[:CARD_COLUMNS]  # fmt: skip
@@ -145,7 +147,7 @@ def card_from_row(row) -> CardProduct:
         title_en=title_en or "",
         price_minor=price_minor,
         price_varies=bool(price_varies),
-        stock=stock,
+        has_offered_stock=bool(offered),
         exportable=bool(exportable),
         rating_count=rating_count or 0,
         rating_sum=rating_sum or 0,

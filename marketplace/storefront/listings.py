@@ -12,6 +12,7 @@ are eager-loaded (`CARD_OPTIONS`; the product page's in `get_public_product`).
     list_newest_products(session, limit=8) -> list[Product]
     list_newest_cards(session, limit=8) -> list[CardProduct]          (one statement)
     list_featured_cards(session, now=None, *, limit=8) -> list[FeaturedCard(card, headline_id, headline_en)]
+    list_featured_row(session, now=None, *, limit=8) -> FeaturedRow(cards, left_out)   (sold out last)
     next_featured_change(session, now) -> datetime | None      when a featured window opens or closes
     list_places(session) -> (clusters, villages) with counts          (one scan of the products)
     list_clusters(session, *, with_counts=True) -> list[ClusterSummary(cluster, product_count)]
@@ -36,7 +37,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defaultload, joinedload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.catalogue.models import (
@@ -59,12 +60,14 @@ from marketplace.seller.visibility import public_products_filter, public_product
 from marketplace.storefront.cards import CardProduct, card_from_row, card_rows, card_select
 from marketplace.types import utcnow
 
-#: Loader options for product cards (listings): seller and its village, cluster, images.
+#: Loader options for product cards (listings): seller and its village, cluster, images, and
+#: whether it can be bought (`Product.has_offered_stock`, deferred elsewhere).
 #: Three statements at most per listing (the products with their many-to-ones, then images).
 CARD_OPTIONS = (
     joinedload(Product.seller).joinedload(Seller.village),
     joinedload(Product.cluster),
     selectinload(Product.images),
+    undefer(Product.has_offered_stock),
 )
 
 
@@ -72,18 +75,20 @@ def list_active_featured(
     session: Session, now: datetime | None = None, *, limit: int = 8
 ) -> list[FeaturedPlacement]:
     """Featured placements whose window contains `now` (start inclusive, end exclusive) and whose
-    product is public, by position; one placement per product. Product relations loaded."""
+    product is public, by position with the sold-out ones last (`_featured_order`); one placement
+    per product. Product relations loaded."""
     now = now or utcnow()
     stmt = (
         sa.select(FeaturedPlacement)
         .join(Product, Product.id == FeaturedPlacement.product_id)
         .where(FeaturedPlacement.starts_at <= now, FeaturedPlacement.ends_at > now, public_products_filter())
-        .order_by(FeaturedPlacement.position, FeaturedPlacement.starts_at.desc(), FeaturedPlacement.id)
+        .order_by(*_featured_order())
         .limit(limit * 2)
         .options(
             joinedload(FeaturedPlacement.product).joinedload(Product.seller).joinedload(Seller.village),
             joinedload(FeaturedPlacement.product).joinedload(Product.cluster),
             joinedload(FeaturedPlacement.product).selectinload(Product.images),
+            defaultload(FeaturedPlacement.product).undefer(Product.has_offered_stock),
         )
     )
     seen: set[int] = set()
@@ -101,16 +106,42 @@ def list_newest_products(session: Session, limit: int = 8) -> list[Product]:
     return list(session.scalars(stmt).unique())
 
 
+def _featured_order() -> tuple:
+    """The featured row's order: what can be bought first, then the curator's positions. A
+    featured product that sells out moves behind the others until restocked rather than leave the
+    row: its placement (and the curator's choice) stays visible, the row keeps its cards when
+    everything is sold out, and nothing else has to fill a gap."""
+    return (
+        Product.has_offered_stock.desc(),
+        FeaturedPlacement.position,
+        FeaturedPlacement.starts_at.desc(),
+        FeaturedPlacement.id,
+    )
+
+
 class FeaturedCard(NamedTuple):
     card: CardProduct
     headline_id: str
     headline_en: str
 
 
+class FeaturedRow(NamedTuple):
+    #: The row, at most `limit` cards, in `_featured_order`.
+    cards: list[FeaturedCard]
+    #: Products read but left out past `limit` (sold out, or further down): a page showing the row
+    #: depends on their cards too, since one coming back in stock takes a place in it.
+    left_out: list[int]
+
+
 def list_featured_cards(
     session: Session, now: datetime | None = None, *, limit: int = 8
 ) -> list[FeaturedCard]:
     """list_active_featured() as cards (storefront.cards) with their headlines: one statement."""
+    return list_featured_row(session, now, limit=limit).cards
+
+
+def list_featured_row(session: Session, now: datetime | None = None, *, limit: int = 8) -> FeaturedRow:
+    """list_featured_cards() and the products it read but left out (one statement)."""
     stmt = _featured_cards_select()
     seen: set[int] = set()
     featured: list[FeaturedCard] = []
@@ -119,7 +150,7 @@ def list_featured_cards(
         if card.id not in seen:
             seen.add(card.id)
             featured.append(FeaturedCard(card, row[-2] or "", row[-1] or ""))
-    return featured[:limit]
+    return FeaturedRow(featured[:limit], [f.card.id for f in featured[limit:]])
 
 
 @cache  # built once per process: its values are bound at execution
@@ -130,7 +161,7 @@ def _featured_cards_select() -> sa.Select:
         .add_columns(FeaturedPlacement.headline_id, FeaturedPlacement.headline_en)
         .join(FeaturedPlacement, FeaturedPlacement.product_id == Product.id)
         .where(FeaturedPlacement.starts_at <= now, FeaturedPlacement.ends_at > now, public_products_filter())
-        .order_by(FeaturedPlacement.position, FeaturedPlacement.starts_at.desc(), FeaturedPlacement.id)
+        .order_by(*_featured_order())
         .limit(sa.bindparam("limit", type_=sa.Integer))
     )
 

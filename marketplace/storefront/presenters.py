@@ -126,8 +126,8 @@ def _card_fields(product: Product, lang: str, *, lazy: bool, headline: str) -> P
         url=product_url(product),
         title=title,
         price=card_price_text(product, lang),
-        in_stock=product.stock > 0,
-        availability=_("In stock") if product.stock > 0 else _("Out of stock"),
+        in_stock=product.has_offered_stock,
+        availability=_("In stock") if product.has_offered_stock else _("Out of stock"),
         seller_name=product.seller.name,
         seller_url=url_for("storefront.seller", slug=product.seller.slug),
         village_name=village.name,
@@ -196,7 +196,7 @@ def _card_key(product: Product, lang: str, lazy: bool, headline: str, market_key
     image = product.images[0] if product.images else None
     return (
         product.id, product.slug, product.title_id, product.title_en, product.price_minor,
-        product.price_varies, product.stock > 0, product.exportable, product.rating_count,
+        product.price_varies, product.has_offered_stock, product.exportable, product.rating_count,
         product.rating_sum, product.units_sold, seller.slug, seller.name, village.slug, village.name,
         cluster.name_id, cluster.name_en, (image.storage_key, image.width, image.height) if image else None,
         lang, lazy, headline, market_key,

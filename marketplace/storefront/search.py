@@ -24,7 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.cache import PRICE, RATING, SALES, STOCK
-from marketplace.catalogue.models import Cluster, Product, ProductStatus, Region, RegionKind
+from marketplace.catalogue.models import (
+    Cluster,
+    Product,
+    ProductStatus,
+    Region,
+    RegionKind,
+    has_offered_stock_expression,
+)
 from marketplace.catalogue.queries import newest_order
 from marketplace.labels.visibility import has_listed_label_filter, has_visible_label_filter
 from marketplace.seller.models import Seller
@@ -332,7 +339,9 @@ def _apply_filters(
     if params.max_price is not None:
         stmt = stmt.where(cols.price_minor <= params.max_price)
     if params.in_stock:
-        stmt = stmt.where(cols.stock > 0)
+        # What can be ordered, as the cards say (stock held only by variants missing an option's
+        # value is not): `products.stock > 0` and, for a product with options, two index probes.
+        stmt = stmt.where(has_offered_stock_expression(cols.id, cols.stock))
     return stmt
 
 

@@ -186,7 +186,7 @@ def product_json_ld(
             "price": str(price.as_decimal()),
             "priceCurrency": price.currency,
             "availability": "https://schema.org/InStock"
-            if product.stock > 0
+            if product.has_offered_stock
             else "https://schema.org/OutOfStock",
             "itemCondition": "https://schema.org/NewCondition",
             "seller": {"@type": "Organization", "name": product.seller.name},

@@ -134,9 +134,12 @@ def _search_page(params: SearchParams) -> storefront_search.ProductPage:
 
 def _home_cards(now) -> Loaded:
     session = db.session
-    featured = listings.list_featured_cards(session, now)
+    featured, left_out = listings.list_featured_row(session, now)
     newest = listings.list_newest_cards(session, HOME_NEWEST)
-    return Loaded((featured, newest), [f.card.id for f in featured] + [p.id for p in newest])
+    # The featured row's order rests on its products' stock (sold out last): kept while the cards
+    # it shows, and those of featured products it left out (one restocked takes a place), hold.
+    shown = [f.card.id for f in featured] + left_out + [p.id for p in newest]
+    return Loaded((featured, newest, shown), shown)
 
 
 def _next_featured_change(now) -> float | None:
@@ -175,12 +178,12 @@ def home():
     # Featured and newest cards as read while none of them, nor the catalogue, has changed since
     # (a featured window opening or closing is a change without a write: kept until the next one).
     now = utcnow()
-    featured, newest = kept_listing(
+    featured, newest, shown = kept_listing(
         HOME_CARDS, HOME_NEWEST, lambda: _home_cards(now), until=lambda: _next_featured_change(now)
     )
     featured_cards = presenters.kept_cards(featured, lang, lambda: _featured_cards(featured, lang))
     # Featured fill the first row when there are any; newest are then below the fold.
-    page_shows_products([f.card.id for f in featured] + [p.id for p in newest])
+    page_shows_products(shown)
     cluster_list, village_list = _place_lists(lang)
     eager = 0 if featured_cards else presenters.EAGER_CARDS
     newest_cards = presenters.kept_cards(

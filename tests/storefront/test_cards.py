@@ -24,14 +24,20 @@ def test_a_card_row_carries_what_the_product_shows(session, world):
     second = add_image(session, product)
     first = add_image(session, product)
     second.position, first.position = 1, 0
-    bare = make_product(session, seller=world.other_seller, cluster=world.other_cluster)
+    bare = make_product(session, seller=world.other_seller, cluster=world.other_cluster, stock=0)
     session.commit()
 
     loaded = cards.load_cards(session, [bare.id, product.id, 999_999])
     assert [card.id for card in loaded] == [bare.id, product.id]  # in the order asked, missing left out
     card = loaded[1]
     assert (card.slug, card.title_id, card.title_en) == (product.slug, "Sarung batik", "Batik sarong")
-    assert (card.price_minor, card.price_varies, card.stock, card.exportable) == (250_000, False, 3, False)
+    assert (card.price_minor, card.price_varies, card.has_offered_stock, card.exportable) == (
+        250_000,
+        False,
+        True,
+        False,
+    )
+    assert loaded[0].has_offered_stock is False  # no stock
     assert (card.rating_count, card.rating_sum, card.units_sold) == (2, 9, 5)
     assert (card.seller.slug, card.seller.name) == ("kub-sekar-kepuh", "KUB Sekar Kepuh")
     assert (card.seller.village.slug, card.seller.village.name) == ("pakistaji", "Pakistaji")
