@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from marketplace import slots
 from marketplace.accounts.redirects import safe_next_url
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.variants import offered_stock
 from marketplace.favourites.alerts import alert_title
 from marketplace.favourites.current import request_favourite_ids
 from marketplace.html_refs import latin1_text
@@ -182,10 +183,12 @@ def favourite_rows(products: list[Product], lang: str) -> list[dict]:
         on_sale = product.status == ProductStatus.ACTIVE and product.seller.status == SellerStatus.APPROVED
         image = product.images[0] if product.images else None
         attrs = picture_attrs(image, wanted_width=320) if image is not None else None
+        # As the product page counts: not the units of a size left without a value.
+        units = offered_stock(product) if on_sale else 0
         if not on_sale:
             availability = _("No longer on sale")
-        elif product.stock > 0:
-            availability = _("In stock: %(n)d", n=product.stock)
+        elif units > 0:
+            availability = _("In stock: %(n)d", n=units)
         else:
             availability = _("Out of stock")
         rows.append(
@@ -196,7 +199,7 @@ def favourite_rows(products: list[Product], lang: str) -> list[dict]:
                 if on_sale
                 else "",
                 "price": price(product.price_minor, lang) if on_sale else "",
-                "in_stock": on_sale and product.stock > 0,
+                "in_stock": units > 0,
                 "availability": availability,
                 "seller_name": product.seller.name,
                 "village_name": product.seller.village.name if product.seller.village else "",

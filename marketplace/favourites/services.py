@@ -36,6 +36,9 @@ MAX_FAVOURITES = 500
 LIST_OPTIONS = (
     joinedload(Product.seller).joinedload(Seller.village),
     selectinload(Product.images),
+    # The units buyers can order (catalogue.variants.offered_stock): not those of a size without a value.
+    selectinload(Product.options),
+    selectinload(Product.variants),
 )
 
 

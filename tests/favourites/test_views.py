@@ -119,6 +119,29 @@ def test_favourites_page_shows_todays_price_in_the_buyers_currency_and_stock(app
     assert "Batik scarf" not in html and "Coffee" in html
 
 
+def test_favourites_count_only_units_a_buyer_can_order(app, session, world):
+    """Sizes left without a value when the seller named a new option cannot be bought (the
+    product page refuses them): the favourites page does not count their units either."""
+    from marketplace.dashboard import variants as seller_variants
+    from tests.factories import make_sized_product
+
+    shirt = make_sized_product(
+        session, {"M": 2, "L": 3}, seller=world.seller, cluster=world.cluster, title_en="Batik shirt"
+    )
+    buyer = make_user(session)
+    session.commit()
+    client = logged_in_as(app.test_client(), buyer, lang="en")
+    _heart(client, shirt)
+    assert "In stock: 5" in client.get("/account/favourites").get_data(as_text=True)
+
+    seller_variants.save_options(session, product=shirt, names=[("Ukuran", "Size"), ("Warna", "Colour")])
+    large = next(v for v in shirt.variants if v.value1 == "L")
+    large.value2 = "Merah"  # only L has a colour now: its 3 units can be ordered
+    session.commit()
+    html = client.get("/account/favourites").get_data(as_text=True)
+    assert "In stock: 3" in html and "In stock: 5" not in html
+
+
 def test_tell_me_when_it_is_back(app, session, world):
     product = make_product(session, seller=world.seller, cluster=world.cluster, stock=0, title_en="Sagon")
     in_stock = make_product(session, seller=world.seller, cluster=world.cluster, stock=2)
