@@ -53,13 +53,6 @@ ZOOM_WIDTH = 1200
 REVIEW_PHOTO_SIZES = "(min-width: 48rem) 40vw, 92vw"
 
 
-def _phone_text(phone: str | None) -> str:
-    """A stored phone number as people read it: an Indonesian mobile grouped ("+62 812-3456-7890"),
-    anything else as typed."""
-    mobile = contact.mobile_e164(phone)
-    return contact.mobile_display(mobile) if mobile else (phone or "")
-
-
 def application_row(item: Application, lang: str) -> dict:
     seller, account = item.seller, item.account
     return {
@@ -70,7 +63,8 @@ def application_row(item: Application, lang: str) -> dict:
         "clusters": ", ".join(localized(c, "name", lang) for c in seller.clusters),
         "story_id": seller.story_id,
         "story_en": seller.story_en,
-        "phone": _phone_text(seller.phone) or _("not given"),
+        # As the office dials it, and as slips and labels print it: "0812-3456-7890".
+        "phone": contact.phone_text(seller.phone) or _("not given"),
         "email": item.applicant_email,
         "bank": _(
             "%(bank)s, account %(number)s, holder %(holder)s",
