@@ -35,6 +35,7 @@ from marketplace.money import Money
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.local_stripe import StripeHarness
 from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.refunds.queries import bank_refunded_minor
 
 #: `make run` serves here unless HOST / PORT say otherwise.
 DEFAULT_HOST = "127.0.0.1"
@@ -123,13 +124,17 @@ def restore_card_payments(session, harness: StripeHarness) -> int:
     ).all()
     if not payments:
         return 0
+    # Stripe's amount_refunded is the card's: money a curator paid back by bank transfer is not in it.
+    by_bank = bank_refunded_minor(session, [payment.id for payment in payments])
     answer = harness.restore_payments(
         [
             {
                 "payment_intent": payment.payment_intent_id,
                 "amount": Money(payment.amount_minor, payment.currency).to_stripe_amount(),
                 "currency": payment.currency.lower(),
-                "amount_refunded": Money(payment.refunded_minor, payment.currency).to_stripe_amount(),
+                "amount_refunded": Money(
+                    max(payment.refunded_minor - by_bank.get(payment.id, 0), 0), payment.currency
+                ).to_stripe_amount(),
                 "created": int(payment.created_at.timestamp()),
                 "metadata": {"order_number": payment.order.number},
             }

@@ -115,7 +115,8 @@ fulfilment_delivered = _signals.signal("fulfilment-delivered")
 
 #: Stripe's `charge.refunded` webhook for one of our card payments, before the payment's totals
 #: are updated. kwargs: session, payment (Payment), charge (the event's charge object, a dict),
-#: refunded_minor (Stripe's cumulative refunded amount, never lower than seen before), now.
+#: refunded_minor (Stripe's cumulative refunded amount — card refunds only, never a bank transfer
+#: back — never lower than seen before), now.
 charge_refunded = _signals.signal("charge-refunded")
 
 #: Stripe's `charge.refunded` for one of our card payments, before its amount is used. Receivers
@@ -125,6 +126,11 @@ charge_refunded = _signals.signal("charge-refunded")
 #: says was refunded), made_at (when Stripe made the event, UTC, to the second; None for a charge
 #: just retrieved, which is current).
 charge_counts_failed_refunds = _signals.signal("charge-counts-failed-refunds")
+
+#: Stripe's `charge.refunded` for one of our card payments: receivers return how much of
+#: `Payment.refunded_minor` (the payment's minor units) a curator paid back by bank transfer
+#: instead, which Stripe's `amount_refunded` never counts. kwargs: session, payment (Payment, locked).
+payment_refunded_by_bank = _signals.signal("payment-refunded-by-bank")
 
 #: A curator's refund was recorded (a card refund asked of Stripe, or a bank transfer made back).
 #: kwargs: session, refund (refunds.models.Refund), order, now.

@@ -13,12 +13,14 @@ order paid).
   `needs_refund` for a curator.
 - A completed session whose `amount_total` or `currency` is not the payment's never marks the
   order paid: the payment is flagged `needs_refund` with a note for a curator, and logged.
-- `charge.refunded` carries Stripe's cumulative `amount_refunded`; we keep the largest seen, so
-  late or repeated events cannot lower it. A full refund marks the order refunded. The refunds
-  domain hears it through `signals.charge_refunded`. An event made before one of our refunds
-  failed still counts that refund: the refunds domain says how much of it (from the charge's
-  `refunds.data` when the event carries it, else from when the event was made;
-  `signals.charge_counts_failed_refunds`), and that part is never counted again.
+- `charge.refunded` carries Stripe's cumulative `amount_refunded`: card refunds only. We keep the
+  largest seen, so late or repeated events cannot lower it, and compare it with the card part of
+  `Payment.refunded_minor` only — money a curator paid back by bank transfer instead (after Stripe
+  failed a card refund) is never in Stripe's figure (`signals.payment_refunded_by_bank`). A full
+  refund marks the order refunded. The refunds domain hears it through `signals.charge_refunded`.
+  An event made before one of our refunds failed still counts that refund: the refunds domain
+  says how much of it (from the charge's `refunds.data` when the event carries it, else from when
+  the event was made; `signals.charge_counts_failed_refunds`), and that part is never counted again.
 - A refund Stripe reports `failed` or `canceled` (`charge.refund.updated`, `refund.updated` or
   `refund.failed`, whose object is the refund) never reached the card: the refunds domain hears it
   through `signals.card_refund_failed` (our row fails, the sellers' ledger entries are reversed,
@@ -346,13 +348,22 @@ def _charge_refunded(session, charge: dict, *, now: datetime, made_at: datetime 
             payment.currency,
         )
         refunded = max(refunded - counted_failed, 0)
+    # Stripe counts card refunds only; refunded_minor also holds what a curator paid back by bank
+    # transfer (after Stripe failed a card refund). Compare Stripe's figure with the card part.
+    by_bank = sum(
+        int(amount or 0)
+        for _receiver, amount in signals.payment_refunded_by_bank.send(session=session, payment=payment)
+    )
+    by_bank = min(by_bank, payment.refunded_minor)
     # amount_refunded is cumulative: keep the largest seen, so a late or repeated event cannot lower it.
-    refunded = min(max(refunded, payment.refunded_minor), payment.amount_minor)
+    by_card = min(max(refunded, payment.refunded_minor - by_bank), payment.amount_minor)
     # Our Refund rows pending → succeeded (the refunds domain listens).
     signals.charge_refunded.send(
-        session=session, payment=payment, charge=charge, refunded_minor=refunded, now=now
+        session=session, payment=payment, charge=charge, refunded_minor=by_card, now=now
     )
-    if refunded <= payment.refunded_minor:
+    before = payment.refunded_minor
+    refunded = min(by_card + by_bank, payment.amount_minor)
+    if refunded <= before:
         return "no change"
     payment.refunded_minor = refunded
     payment.updated_at = now
@@ -369,8 +380,8 @@ def _charge_refunded(session, charge: dict, *, now: datetime, made_at: datetime 
                     session, order, amount_minor=order.total_minor, actor_label=ACTOR_LABEL, now=now
                 )
     elif order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        # Partial refunds are an event on the order; the full one moves it to refunded.
-        amount = order.total_minor if full else min(refunded, order.total_minor)
+        # Partial refunds are an event on the order (what this event added); the full one moves it.
+        amount = order.total_minor if full else min(refunded - before, order.total_minor)
         orders.mark_order_refunded(session, order, amount_minor=amount, actor_label=ACTOR_LABEL, now=now)
     session.flush()
     return "refunded" if full else "partially refunded"

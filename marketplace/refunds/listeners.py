@@ -7,8 +7,8 @@ from __future__ import annotations
 from marketplace import signals
 from marketplace.refunds.cancellation import refund_cancellation
 from marketplace.refunds.failures import fail_card_refund, failed_refunds_counted
-from marketplace.refunds.presenters import buyer_refunds
-from marketplace.refunds.queries import list_order_refunds
+from marketplace.refunds.presenters import buyer_refunds, refund_left_failed
+from marketplace.refunds.queries import bank_refunded_minor, list_order_refunds
 from marketplace.refunds.services import confirm_card_refunds
 
 
@@ -22,6 +22,12 @@ def confirm_refunds(sender, *, session, payment, charge, refunded_minor, now, **
 def count_failed_refunds(sender, *, session, payment, charge, refunded_minor, made_at=None, **kwargs) -> int:
     """How much of a `charge.refunded` is our card refunds that failed since (never counted again)."""
     return failed_refunds_counted(session, payment, charge, refunded_minor=refunded_minor, made_at=made_at)
+
+
+@signals.payment_refunded_by_bank.connect
+def count_bank_refunds(sender, *, session, payment, **kwargs) -> int:
+    """How much of a card payment a curator paid back by bank transfer (not in Stripe's figure)."""
+    return bank_refunded_minor(session, [payment.id]).get(payment.id, 0)
 
 
 @signals.card_refund_failed.connect
@@ -41,8 +47,13 @@ def fail_refund(
 
 @signals.order_page.connect
 def refunds_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
-    """templates/refunds/_buyer_refunds.html: every refund of the order, what it covered, when."""
-    return {"buyer_refunds": buyer_refunds(order, list_order_refunds(session, order), lang)}
+    """templates/refunds/_buyer_refunds.html: every refund of the order, what it covered, when;
+    `refund_failed`: the order's status says the money did not reach the card (orders.views)."""
+    refunds = list_order_refunds(session, order)
+    return {
+        "buyer_refunds": buyer_refunds(order, refunds, lang),
+        "refund_failed": refund_left_failed(refunds),
+    }
 
 
 @signals.order_cancelled.connect

@@ -14,6 +14,7 @@ from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
 from marketplace.refunds.failure_reasons import curator_failure_reason
+from marketplace.refunds.queries import sums_of
 from marketplace.refunds.reasons import buyer_reason
 from marketplace.timezones import buyer_time, buyer_zone, jakarta_time
 
@@ -120,7 +121,12 @@ def search_rows(found, lang: str) -> list[dict]:
     ]
 
 
-def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: str) -> dict:
+def order_view(
+    order, *, paying, flagged, pending: dict, done, refunds, lang: str, bank: dict | None = None
+) -> dict:
+    """The order's refund page; `pending` and `bank` ({payment id: minor units}) are the card
+    refunds waiting for Stripe and the money paid back by bank transfer (queries)."""
+    bank = bank or {}
     units_done, restocked_done, shipping_done = done
     lines = [
         {
@@ -150,17 +156,22 @@ def order_view(order, *, paying, flagged, pending: dict, done, refunds, lang: st
     ]
 
     def payment_row(payment):
-        waiting = pending.get(payment.id, 0)
-        left = max(payment.amount_minor - payment.refunded_minor - waiting, 0)
+        sums = sums_of(payment, bank=bank.get(payment.id, 0), pending=pending.get(payment.id, 0))
+        is_bank = payment.method == PaymentMethod.BANK_TRANSFER
         return {
             "id": payment.id,
             "method": str(METHOD_LABELS.get(str(payment.method), payment.method)),
-            "is_bank": payment.method == PaymentMethod.BANK_TRANSFER,
+            "is_bank": is_bank,
             "paid": money_text(payment.amount_minor, payment.currency, lang),
             "refunded": money_text(payment.refunded_minor, payment.currency, lang),
-            "pending": money_text(waiting, payment.currency, lang) if waiting else "",
-            "left": money_text(left, payment.currency, lang),
-            "can_refund": left > 0,
+            # A card payment: what went back to the card and what a curator transferred instead.
+            "by_card": "" if is_bank else money_text(sums.card_minor, payment.currency, lang),
+            "by_bank": money_text(sums.bank_minor, payment.currency, lang)
+            if sums.bank_minor and not is_bank
+            else "",
+            "pending": money_text(sums.pending_minor, payment.currency, lang) if sums.pending_minor else "",
+            "left": money_text(sums.left_minor, payment.currency, lang),
+            "can_refund": sums.left_minor > 0,
             "note": note_text(payment.note),
         }
 
@@ -191,6 +202,18 @@ BUYER_STATUS_LABELS = {
     "succeeded": _l("Refunded"),
     "failed": _l("Not refunded: Stripe could not return it to your card. We will contact you."),
 }
+
+
+def refund_left_failed(refunds) -> bool:
+    """Whether a card refund of the order failed (refunds/failures.py: the row FAILED, its
+    `confirmed_at` when Stripe said so) and no refund was asked after it (a new card refund, or the
+    bank transfer a curator records): the money owed back is with the district office, not on its
+    way to the buyer. `refunds`: the order's, as `queries.list_order_refunds` reads them."""
+    failures = [r.confirmed_at or r.created_at for r in refunds if str(r.status) == "failed"]
+    if not failures:
+        return False
+    last_failure = max(failures)
+    return not any(str(r.status) != "failed" and r.created_at >= last_failure for r in refunds)
 
 
 def buyer_refunds(order, refunds, lang: str) -> list[dict]:

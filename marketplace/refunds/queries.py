@@ -4,6 +4,7 @@ curators' queue of refunds due and order search. The writes are in `services.py`
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -46,6 +47,59 @@ def pending_minor(session: Session, payment_ids: list[int]) -> dict[int, int]:
 
 def refundable_minor(payment: Payment, pending: int) -> int:
     return max(payment.amount_minor - payment.refunded_minor - pending, 0)
+
+
+def bank_refunded_minor(session: Session, payment_ids: list[int]) -> dict[int, int]:
+    """{payment_id: money a curator paid back by bank transfer (refunds SUCCEEDED at once)}.
+
+    For a card payment this is the part of `Payment.refunded_minor` that Stripe's `amount_refunded`
+    never counts: the rest of it is what Stripe gave back to the card."""
+    if not payment_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Refund.payment_id, sa.func.sum(Refund.amount_minor))
+        .where(
+            Refund.payment_id.in_(payment_ids),
+            Refund.method == PaymentMethod.BANK_TRANSFER,
+            Refund.status == RefundStatus.SUCCEEDED,
+        )
+        .group_by(Refund.payment_id)
+    ).all()
+    return {payment_id: int(total or 0) for payment_id, total in rows}
+
+
+@dataclass(frozen=True)
+class RefundSums:
+    """A payment's refunds by where the money went, in its currency's minor units."""
+
+    #: Given back to the card, as Stripe counts it (its `amount_refunded`; 0 for a bank payment).
+    card_minor: int
+    #: Paid back by a bank transfer a curator made.
+    bank_minor: int
+    #: Card refunds asked of Stripe whose answer has not come yet.
+    pending_minor: int
+    #: What can still go back.
+    left_minor: int
+
+
+def sums_of(payment: Payment, *, bank: int, pending: int) -> RefundSums:
+    """`RefundSums` from the payment and its bank and pending totals (read in one batch)."""
+    bank = min(bank, payment.refunded_minor)
+    return RefundSums(
+        card_minor=payment.refunded_minor - bank,
+        bank_minor=bank,
+        pending_minor=pending,
+        left_minor=refundable_minor(payment, pending),
+    )
+
+
+def refund_sums(session: Session, payment: Payment) -> RefundSums:
+    """What went back of `payment` by card and by bank, what waits for Stripe and what is left."""
+    return sums_of(
+        payment,
+        bank=bank_refunded_minor(session, [payment.id]).get(payment.id, 0),
+        pending=pending_minor(session, [payment.id]).get(payment.id, 0),
+    )
 
 
 def refunded_so_far(session: Session, order: Order) -> tuple[dict[int, int], dict[int, int], set[int]]:

@@ -6,7 +6,9 @@ Rules:
   `Payment.refunded_minor` (what Stripe, or a recorded bank transfer, already gave back) minus our
   card refunds still PENDING (asked of Stripe, webhook not yet arrived). The `charge.refunded`
   webhook raises `refunded_minor` and, through `confirm_card_refunds`, turns our rows SUCCEEDED in
-  the same transaction — so a refund is never counted twice, nor missed.
+  the same transaction — so a refund is never counted twice, nor missed. Stripe's figure counts
+  card refunds only: it is compared with `refunded_minor` minus the payment's bank refunds
+  (`queries.bank_refunded_minor`; `queries.refund_sums` gives both parts and what is left).
 - All of it runs under a row lock on the order and its payment (SELECT … FOR UPDATE on PostgreSQL;
   on SQLite the database's write lock, taken before the first read: marketplace/extensions.py), so
   two curators cannot refund the same money at once.
@@ -493,7 +495,9 @@ def confirm_card_refunds(
 ) -> int:
     """On the `charge.refunded` webhook (`signals.charge_refunded`): our PENDING card refunds that
     Stripe reports done become SUCCEEDED (by refund id when the charge lists its refunds, else
-    when Stripe's cumulative amount covers them, oldest first). Returns how many changed."""
+    when Stripe's cumulative amount `refunded_minor` covers them, oldest first). That amount counts
+    card refunds only, so it is compared with our card refunds only: a bank transfer back never
+    stands in for a card refund. Returns how many changed."""
     pending = list(
         session.scalars(
             sa.select(Refund)
@@ -509,7 +513,9 @@ def confirm_card_refunds(
         listed = {r.get("id") for r in refunds["data"] if isinstance(r, dict) and r.get("status") != "failed"}
     confirmed_total = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0)).where(
-            Refund.payment_id == payment.id, Refund.status == RefundStatus.SUCCEEDED
+            Refund.payment_id == payment.id,
+            Refund.method == PaymentMethod.STRIPE,
+            Refund.status == RefundStatus.SUCCEEDED,
         )
     )
     covered = int(confirmed_total or 0)

@@ -70,6 +70,7 @@ def _render(
         paying=paying,
         flagged=flagged,
         pending=pending,
+        bank=queries.bank_refunded_minor(db.session, [p.id for p in payments]),
         done=queries.refunded_so_far(db.session, order),
         refunds=queries.list_order_refunds(db.session, order),
         lang=current_language(),

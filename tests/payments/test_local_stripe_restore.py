@@ -14,7 +14,7 @@ import stripe
 from marketplace.errors import ValidationError
 from marketplace.monitoring.demo import demo_card_payment
 from marketplace.orders.lifecycle import mark_order_paid
-from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payments.services import refund_stripe_payment
 from marketplace.refunds.models import Refund, RefundStatus
@@ -131,3 +131,42 @@ def test_the_server_refuses_a_known_payment_with_another_amount(session, stripe_
     with pytest.raises(RuntimeError, match="400"):
         stripe_server.restore_payments([{**payment, "amount_refunded": 2_000_000}])
     assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_money_paid_back_by_bank_is_not_told_to_stripe_as_a_card_refund(
+    client, session, stripe_server, place_stripe_order
+):
+    """Stripe's `amount_refunded` is the card's: half paid back by a bank transfer (after a card
+    refund failed) is not in it, and the card refund of the other half later counts in full."""
+    order = place_stripe_order(price=50_000, quantity=2)
+    payment = _paid_long_ago(session, order)
+    payment.refunded_minor = 50_000
+    payment.status = PaymentStatus.PARTIALLY_REFUNDED
+    session.add(
+        Refund(
+            order_id=order.id,
+            payment_id=payment.id,
+            method=PaymentMethod.BANK_TRANSFER,
+            status=RefundStatus.SUCCEEDED,
+            amount_minor=50_000,
+            currency=payment.currency,
+            reason="The card refund failed",
+            bank_reference="BCA 0042",
+            token=f"tok-bank-{secrets.token_hex(4)}",
+            confirmed_at=utcnow(),
+        )
+    )
+    session.commit()
+
+    assert restore_card_payments(session, stripe_server) == 1
+    assert _charge(stripe_server, payment).amount_refunded == 0
+
+    refund_stripe_payment(session, payment, amount_minor=50_000)  # the rest, to the card
+    event = stripe_server.event_for("charge.refunded", _charge(stripe_server, payment).id)
+    assert event["data"]["object"]["amount_refunded"] == 5_000_000
+    assert signed_post(client, stripe_server, event).json["result"] == "refunded"
+    session.expire_all()
+    assert (session.get(Payment, payment.id).refunded_minor, session.get(Order, order.id).status) == (
+        100_000,
+        OrderStatus.REFUNDED,
+    )
