@@ -80,8 +80,9 @@ def time_left(due: datetime, *, now: datetime, lang: str) -> str:
 # --- The buyer's own time -------------------------------------------------------------------
 # A buyer abroad reads an order's times where they are: the zone of the order's shipping country
 # when it has one (the Netherlands: "8 December 2026, 21:28 (Amsterdam time)"); with several (the
-# US, Australia…) the page keeps WIB and static/js/local-time.js rewrites each <time> into the
-# browser's own zone. At home (and on sellers' and curators' pages) every time stays in WIB.
+# US, Australia…) the page keeps WIB with UTC beside (what an email says too) and
+# static/js/local-time.js rewrites each <time> into the browser's own zone. At home (and on
+# sellers' and curators' pages) every time stays in WIB.
 
 
 @dataclass(frozen=True)
@@ -162,18 +163,37 @@ def _wib_clock(value: datetime, lang: str) -> str:
     return babel_format_datetime(value, "HH:mm", tzinfo=JAKARTA, locale=lang) + "\u00a0WIB"
 
 
+def jakarta_time_with_utc(value: datetime, lang: str) -> str:
+    """'8 December 2026 03:28 WIB (20:28 UTC, 7 December)': Kabat's time with UTC beside, the day
+    too when UTC's differs. For a reader in a country with several zones where no script runs
+    (an email, a page without JavaScript): the address's state would not say its zone for sure
+    (Texas, Florida, Ontario, Indiana… span two; Brazil and Russia need no state at all), and a
+    wrong zone misleads where UTC, which every phone converts, only asks one step."""
+    wib = jakarta_time(value, lang)
+    utc = value.astimezone(UTC)
+    clock = babel_format_datetime(utc, "HH:mm", tzinfo=UTC, locale=lang)
+    if utc.date() == value.astimezone(JAKARTA).date():
+        return _("%(time)s (%(utc)s UTC)", time=wib, utc=clock)
+    day = babel_format_date(utc.date(), "d MMMM", locale=lang)
+    return _("%(time)s (%(utc)s UTC, %(day)s)", time=wib, utc=clock, day=day)
+
+
 def buyer_time(
     value: datetime | None, lang: str, where: ReaderZone = HOME_ZONE, *, wib_beside: bool = False
 ) -> str:
     """An order's time as its buyer reads it: `jakarta_time` at home; abroad "8 December 2026,
-    21:28 (Amsterdam time)", with " · 03:28 WIB" when `wib_beside` (a deadline the office keeps)."""
+    21:28 (Amsterdam time)", with " · 03:28 WIB" when `wib_beside` (a deadline the office keeps).
+
+    In a country with several zones (`where.several`): a BrowserTime whose text, what an email and
+    a page without JavaScript read, is `jakarta_time_with_utc`; static/js/local-time.js rewrites it
+    on a page into the browser's zone."""
     if value is None:
         return ""
     if where.zone is None:
-        text = jakarta_time(value, lang)
         if where.several:
+            text = jakarta_time_with_utc(value, lang)
             return BrowserTime(text, value, beside=_wib_clock(value, lang) if wib_beside else "")
-        return text
+        return jakarta_time(value, lang)
     local = babel_format_datetime(value, "d MMMM y, HH:mm", tzinfo=where.zone, locale=lang)
     city = get_timezone_location(where.zone, locale=lang, return_city=True)
     text = _("%(when)s (%(city)s time)", when=local, city=city)

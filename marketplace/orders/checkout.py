@@ -27,6 +27,7 @@ from marketplace.i18n import localized
 from marketplace.i18n import message as _l
 from marketplace.markets import services as markets
 from marketplace.markets.services import ConvertedOrder, Rate
+from marketplace.orders.amounts import rupiah_total
 from marketplace.orders.checkout_seen import (
     CurrencyChanged,
     destination_key,
@@ -418,9 +419,14 @@ class CheckoutPrice:
 
     @property
     def total_idr_minor(self) -> int:
-        """The total in rupiah from the rupiah parts (prices and shipping as the rates table has them)."""
-        lines = sum(line.line_total_minor for line in self.lines)
-        return lines + sum(parcel.quote.price.minor for parcel in self.parcels if parcel.quote is not None)
+        """The total in rupiah as the receipt will say it (`orders.amounts.rupiah_total`): the goods
+        at their rupiah prices, each parcel's shipping as charged converted back at the rate."""
+        return rupiah_total(
+            goods_idr=sum(line.line_total_minor for line in self.lines),
+            shipping=self.converted.shipping,
+            currency=self.currency,
+            rate=self.exchange_rate,
+        )
 
     def raise_problem(self) -> None:
         """Raise the first parcel's pricing problem (in seller order), if any."""

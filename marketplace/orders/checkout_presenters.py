@@ -6,8 +6,6 @@ static/js/checkout.js puts exactly the server's texts in place.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import gettext as _
 
 from marketplace.cart.services import CartSummary
@@ -17,6 +15,7 @@ from marketplace.markets.presenters import lines_total
 from marketplace.markets.presenters import price as price_text
 from marketplace.money import Money
 from marketplace.orders.checkout import CheckoutPrice, CheckoutQuote, ParcelPrice
+from marketplace.orders.formatting import rupiah_reference
 
 
 def present_lines(summary: CartSummary, *, currency: str, lang: str) -> list[dict]:
@@ -69,19 +68,6 @@ def _status(quote: CheckoutQuote, *, abroad: bool) -> str:
     return ""
 
 
-def _rupiah_reference(price: CheckoutPrice, lang: str) -> str:
-    """For a total in another currency: the same total in rupiah and the rate it is charged at."""
-    if price.currency == "IDR" or not price.exchange_rate:
-        return ""
-    rate = Decimal(price.exchange_rate)
-    return _(
-        "In rupiah: %(idr)s (1 %(currency)s = %(rate)s)",
-        idr=Money(price.total_idr_minor, "IDR").format(lang),
-        currency=price.currency,
-        rate=Money(int(rate.to_integral_value()), "IDR").format(lang),
-    )
-
-
 def present_quote(quote: CheckoutQuote, *, villages: dict[int, str], country: str, lang: str) -> dict:
     """The shipping and totals for the form so far, as texts in `lang` (and integers for scripts).
 
@@ -118,6 +104,8 @@ def present_quote(quote: CheckoutQuote, *, villages: dict[int, str], country: st
         "shipping_minor": price.shipping_minor if known else None,
         "total": total,
         "total_minor": price.total_minor if known else None,
-        "total_idr": _rupiah_reference(price, lang) if known else "",
+        "total_idr": rupiah_reference(price.total_idr_minor, currency, price.exchange_rate, lang)
+        if known
+        else "",
         "line": _("Shipping %(shipping)s · total %(total)s", shipping=shipping, total=total) if known else "",
     }

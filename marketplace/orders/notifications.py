@@ -74,7 +74,7 @@ def _context(order: Order) -> dict:
         "total_text": view["total"],
         "amount_text": view["total"],
         "payment_instructions": instructions,
-        #: Plain text: an email runs no script to rewrite a <time> (a country with several zones reads WIB).
+        #: Plain text: an email runs no script to rewrite a <time> (several zones: WIB with UTC beside).
         "payment_deadline_text": str(view["due"]) if view["awaiting_payment"] else "",
         "order_url": order_link(order),
         #: Guests: the page that finds an order by number and email, should this email's link be lost.

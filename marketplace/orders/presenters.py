@@ -147,13 +147,24 @@ def present_order(
     }
 
 
-def buyer_status_label(order: Order) -> str:
+def buyer_status_label(order: Order, *, refund_failed: bool = False) -> str:
     """The order's status as the buyer reads it: a paid order whose every part was cancelled is not
     "Paid" but cancelled, with where its refund stands (the order stays paid until the refund
-    moves it to refunded: orders.cancellation)."""
+    moves it to refunded: orders.cancellation).
+
+    `refund_failed` (the refunds domain knows it: `refunds.presenters.refund_left_failed`): a card
+    refund of the order failed and nothing was refunded since, so the money is not on its way:
+    the label says so and who acts next, never "your refund is on its way".
+    """
     every_part_cancelled = bool(order.fulfilments) and all(
         fulfilment.status == FulfilmentStatus.CANCELLED for fulfilment in order.fulfilments
     )
+    if refund_failed and order.status != OrderStatus.REFUNDED:
+        status = _("Cancelled") if every_part_cancelled else status_label(order.status)
+        return _(
+            "%(status)s: the refund did not reach your card; the district office will contact you",
+            status=status,
+        )
     if every_part_cancelled and order.status == OrderStatus.PAID:
         return _("Cancelled: your refund is on its way")
     if every_part_cancelled and order.status == OrderStatus.REFUNDED:
@@ -212,6 +223,18 @@ def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
         elif event.from_status == event.to_status:
             label = _("Partly refunded")  # the only order event that leaves its status as it was
         elif event.to_status in _STEPS_OF_PARCELS and event.to_status in parcel_steps:
+            continue
+        elif event.from_status == OrderStatus.REFUNDED:
+            # refunds.failures: the card refund the order was marked refunded on failed, and the
+            # order went back to the status it had. Not "Paid" again, as if the buyer had paid twice.
+            lines.append(
+                {
+                    "when": buyer_time(event.created_at, lang, where),
+                    "part": "",
+                    "status_label": _("The refund did not reach your card"),
+                    "who": "",
+                }
+            )
             continue
         else:
             label = status_label(event.to_status)

@@ -5,15 +5,15 @@ Refunds belong to a higher layer: `marketplace.refunds.receipt` adds them and se
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from marketplace.money import Money, convert, money_text
+from marketplace.money import money_text
+from marketplace.orders.amounts import order_total_idr
+from marketplace.orders.formatting import rupiah_reference
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.orders.presenters import present_order
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import ReaderZone, buyer_time, buyer_zone, fill
 
 PAYMENT_METHOD_LABELS = {
     PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
@@ -23,26 +23,17 @@ PAYMENT_METHOD_LABELS = {
 _PAID = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED)
 
 
-def _idr_reference(order: Order, lang: str) -> str:
-    """The total in rupiah at the rate frozen on the order, for an order in another currency."""
-    if order.currency == "IDR" or not order.exchange_rate:
-        return ""
-    rate = Decimal(order.exchange_rate)
-    total = convert(Money(order.total_minor, order.currency), rate, "IDR")
-    return _(
-        "≈ %(idr)s at the order's rate (1 %(currency)s = %(rate)s)",
-        idr=total.format(lang),
-        currency=order.currency,
-        rate=Money(int(rate.to_integral_value()), "IDR").format(lang),
-    )
-
-
-def _payment(order: Order, lang: str) -> dict:
+def _payment(order: Order, lang: str, where: ReaderZone) -> dict:
     paid = order.status in _PAID or order.paid_at is not None
     if paid:
-        status = _("Paid on %(when)s", when=jakarta_time(order.paid_at, lang)) if order.paid_at else _("Paid")
+        status = (
+            fill(_("Paid on %(when)s"), when=buyer_time(order.paid_at, lang, where))
+            if order.paid_at
+            else _("Paid")
+        )
     elif order.status == OrderStatus.AWAITING_PAYMENT:
-        status = _("Not paid yet: pay before %(when)s", when=jakarta_time(order.payment_due_at, lang))
+        due = buyer_time(order.payment_due_at, lang, where, wib_beside=True)
+        status = fill(_("Not paid yet: pay before %(when)s"), when=due)
     else:
         status = _("Not paid (order cancelled)")
     return {
@@ -56,8 +47,10 @@ def _payment(order: Order, lang: str) -> dict:
 
 
 def present_receipt(order: Order, *, lang: str) -> dict:
-    """Everything the receipt shows, precomputed in `lang` (times in Asia/Jakarta)."""
+    """Everything the receipt shows, precomputed in `lang`; its times are the buyer's, as on the
+    order page (`timezones.buyer_zone`: WIB at home, the shipping country's zone abroad)."""
     view = present_order(order, lang=lang)
+    where = buyer_zone(order.ship_country)
     parts = []
     for fulfilment in order.fulfilments:
         seller = fulfilment.seller
@@ -94,7 +87,12 @@ def present_receipt(order: Order, *, lang: str) -> dict:
         "shipping": view["shipping"],
         "unique_code": view["unique_code"],
         "total": view["total"],
-        "total_idr": _idr_reference(order, lang),
-        "payment": _payment(order, lang),
+        #: The same line as the checkout's (orders.amounts: goods at rupiah prices, shipping back).
+        "total_idr": rupiah_reference(order_total_idr(order), order.currency, order.exchange_rate, lang),
+        "payment": _payment(order, lang, where),
         "note_lines": view["note_lines"],
+        #: Times in WIB for static/js/local-time.js to rewrite (a country with several zones).
+        "local_times": view["local_times"],
+        #: Where the buyer reads times: refunds.receipt writes the refunds' times in it too.
+        "reader_zone": where,
     }

@@ -24,7 +24,7 @@ from marketplace.orders.cancel_presenters import buyer_cancel_view
 from marketplace.orders.fulfilment import mark_fulfilment_delivered
 from marketplace.orders.list_presenters import order_rows
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
-from marketplace.orders.presenters import bank_details, present_order
+from marketplace.orders.presenters import bank_details, buyer_status_label, present_order
 from marketplace.shipping.couriers import tracking_templates
 from marketplace.types import utcnow
 from marketplace.views_support import page_count, page_links
@@ -168,6 +168,8 @@ def show(number: str):
     )
     if extra.get("card_payment_confirming"):
         view["status_label"] = _("Payment being confirmed")  # paid at Stripe: not "awaiting payment"
+    if extra.get("refund_failed"):  # refunds: the money did not reach the card, not "on its way"
+        view["status_label"] = buyer_status_label(order, refund_failed=True)
     return (
         render_template(
             "orders/show.html",

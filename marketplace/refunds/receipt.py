@@ -12,21 +12,23 @@ from flask import Blueprint, render_template, url_for
 from marketplace.extensions import db
 from marketplace.i18n import current_language
 from marketplace.money import money_text
+from marketplace.orders.presenters import buyer_status_label
 from marketplace.orders.receipt import PAYMENT_METHOD_LABELS, present_receipt
 from marketplace.orders.views import order_for_request
 from marketplace.refunds.models import Refund, RefundStatus
-from marketplace.refunds.presenters import STATUS_LABELS
+from marketplace.refunds.presenters import STATUS_LABELS, refund_left_failed
 from marketplace.refunds.queries import list_order_refunds
-from marketplace.timezones import jakarta_time
+from marketplace.timezones import HOME_ZONE, ReaderZone, buyer_time
 
 bp = Blueprint("receipts", __name__)
 
 
-def refund_rows(refunds: list[Refund], lang: str) -> list[dict]:
-    """Refunds the buyer gets (done, or asked of Stripe and not confirmed yet); failed ones are not."""
+def refund_rows(refunds: list[Refund], lang: str, where: ReaderZone = HOME_ZONE) -> list[dict]:
+    """Refunds the buyer gets (done, or asked of Stripe and not confirmed yet); failed ones are not.
+    Times where the buyer reads the order's (`where`, as the receipt's other times)."""
     return [
         {
-            "when": jakarta_time(refund.confirmed_at or refund.created_at, lang),
+            "when": buyer_time(refund.confirmed_at or refund.created_at, lang, where),
             "amount": money_text(refund.amount_minor, refund.currency, lang),
             "method": str(PAYMENT_METHOD_LABELS.get(refund.method, refund.method)),
             "status": str(STATUS_LABELS.get(str(refund.status), refund.status)),
@@ -41,8 +43,11 @@ def show(number: str):
     order, token = order_for_request(number)
     lang = current_language()
     receipt = present_receipt(order, lang=lang)
-    refunds = [r for r in list_order_refunds(db.session, order) if r.status != RefundStatus.FAILED]
-    receipt["refunds"] = refund_rows(refunds, lang)
+    every_refund = list_order_refunds(db.session, order)
+    if refund_left_failed(every_refund):  # as the order page says it: not "your refund is on its way"
+        receipt["status_label"] = buyer_status_label(order, refund_failed=True)
+    refunds = [r for r in every_refund if r.status != RefundStatus.FAILED]
+    receipt["refunds"] = refund_rows(refunds, lang, receipt["reader_zone"])
     receipt["refunded_total"] = (
         money_text(sum(r.amount_minor for r in refunds), order.currency, lang) if refunds else ""
     )

@@ -21,6 +21,7 @@ from marketplace.timezones import (
     buyer_time,
     buyer_zone,
     jakarta_time,
+    jakarta_time_with_utc,
 )
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
@@ -88,12 +89,20 @@ def test_times_abroad_in_both_languages(app):
     with app.test_request_context(), force_locale("id"):
         assert buyer_time(due, "id", netherlands) == "8 Desember 2026, 21:28 (waktu Amsterdam)"
         states = buyer_time(due, "id", buyer_zone("US"), wib_beside=True)
-        # WIB as text (emails, sentences); a <time> for the browser's zone in HTML.
-        assert isinstance(states, BrowserTime) and str(states) == jakarta_time(due, "id")
+        # WIB with UTC as text (emails, pages without JavaScript); a <time> for the browser's zone.
+        assert (
+            isinstance(states, BrowserTime)
+            and str(states) == "9 Desember 2026 03:28 WIB (20:28 UTC, 8 Desember)"
+        )
+        assert str(states) == jakarta_time_with_utc(due, "id")
         assert states.__html__() == (
             '<time datetime="2026-12-08T20:28:00+00:00" data-local="time" data-beside="03:28\u00a0WIB">'
-            f"{jakarta_time(due, 'id')}</time>"
+            f"{jakarta_time_with_utc(due, 'id')}</time>"
         )
+    with app.test_request_context(), force_locale("en"):
+        # The same UTC day as Kabat's: no day beside the UTC clock.
+        morning = datetime(2026, 12, 8, 3, 28, tzinfo=UTC)
+        assert str(buyer_time(morning, "en", buyer_zone("AU"))) == "8 December 2026 10:28 WIB (03:28 UTC)"
 
 
 def test_order_page_abroad_in_amsterdam_time_with_wib_beside_the_deadline(app, card_order):
@@ -122,7 +131,7 @@ def test_order_page_in_a_country_of_several_zones_keeps_wib_for_the_browser_to_r
     wib = f"{order.payment_due_at.astimezone(JAKARTA):%H:%M}\u00a0WIB"
     assert (
         f'<time datetime="{due_iso}" data-local="time" data-beside="{wib}">'
-        f"{jakarta_time(order.payment_due_at, 'en')}</time> (in 23 hours) on Stripe" in html
+        f"{jakarta_time_with_utc(order.payment_due_at, 'en')}</time> (in 23 hours) on Stripe" in html
     )
     assert re.search(r'<script src="/static/[^"]*local-time[^"]*\.js" defer></script>', html)
 
@@ -157,10 +166,11 @@ def test_the_confirmation_email_gives_the_deadline_in_the_buyers_time_as_plain_t
     order.lang = "en"
     with app.test_request_context():
         assert email_context(order)["payment_deadline_text"] == amsterdam_deadline(order.payment_due_at)
-    order.ship_country = "US"  # no single zone: WIB, and no markup in an email
+    order.ship_country = "US"  # no single zone: WIB with UTC beside, and no markup in an email
     with app.test_request_context():
         text = email_context(order)["payment_deadline_text"]
-    assert type(text) is str and text == jakarta_time(order.payment_due_at, "en")
+    assert type(text) is str and text == jakarta_time_with_utc(order.payment_due_at, "en")
+    assert text.startswith(jakarta_time(order.payment_due_at, "en")) and " UTC" in text
 
 
 def test_cancellations_in_the_buyers_time_and_in_wib_for_the_shop(app, card_order):

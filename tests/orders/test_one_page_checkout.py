@@ -111,7 +111,10 @@ def test_the_quote_abroad_is_in_the_buyers_currency_with_the_rupiah_total(client
     assert answer["total_minor"] == answer["subtotal_minor"] + answer["shipping_minor"]
     assert "€" in answer["total"] and "Europe" in answer["parcels"][str(bag.seller_id)]
     europe_500g = 385_000  # shipping.rates: Europe, up to 500 g, in rupiah
-    assert Money(125_000 + europe_500g, "IDR").format("en") in answer["total_idr"]
+    # The goods at their rupiah price; the shipping as charged (EUR 22.25) back at the rate, as the
+    # receipt and the sellers' ledger count it (orders.amounts).
+    assert answer["shipping_minor"] == 2_225 and europe_500g // 17_300 == 22
+    assert Money(125_000 + 2_225 * 173, "IDR").format("en") in answer["total_idr"]
     assert "1 EUR = " in answer["total_idr"]
     # Only the country decides the zone abroad: known before anything else is typed.
     assert quote(client, ship_country="NL")["ready"] is True

@@ -198,12 +198,17 @@ def test_receipt_follows_the_order_pages_access_rules(app, session):
 def test_receipt_shows_the_rupiah_reference_of_a_foreign_currency_order(app, session):
     from decimal import Decimal
 
+    from marketplace.money import Money
+    from marketplace.orders.amounts import order_total_idr
+
     order = _two_seller_order(session, lang="en")
     order.currency, order.exchange_rate = "EUR", Decimal("17300")
     order.total_minor = 5_800  # EUR 58.00
     session.commit()
     html = app.test_client().get(guest_link(order).replace("?", "/receipt?")).get_data(as_text=True)
-    assert "(EUR)" in html and "1,003,400" in html and "at the order" in html
+    # orders.amounts: the goods at their rupiah prices, each parcel's shipping back at the rate.
+    assert "(EUR)" in html and f"In rupiah: {Money(order_total_idr(order), 'IDR').format('en')}" in html
+    assert "(1 EUR = Rp\u00a017,300)" in html and "≈" not in html
 
 
 # --- finding an order ----------------------------------------------------------------------------
