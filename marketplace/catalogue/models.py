@@ -293,13 +293,36 @@ class ProductVariant(db.Model):
         return self.weight_grams if self.weight_grams is not None else self.product.weight_grams
 
 
-#: Whether a variant costs more than the product's own (lowest) price: cards then say "from".
-#: Read in the product's own SELECT (an EXISTS on product_variants' product_id index), so a list of
-#: cards needs no query of its variants.
+def _has_every_value(variant: sa.Table, name: str) -> sa.ColumnElement[bool]:
+    """SQL: the `variant` row (an alias of product_variants) has a value for every option of its
+    product, as `catalogue.variants.is_offered` says: one the seller named after the variant existed
+    leaves it empty, and buyers cannot choose it. A NOT EXISTS on the options' product_id index."""
+    unvalued = ProductOption.__table__.alias(name)
+    empty = sa.literal_column("''", sa.String)  # no parameters
+    missing = sa.or_(
+        *(
+            sa.and_(
+                unvalued.c.position == sa.literal_column(str(position), sa.Integer),
+                sa.func.trim(value) == empty,
+            )
+            for position, value in ((1, variant.c.value1), (2, variant.c.value2), (3, variant.c.value3))
+        )
+    )
+    unvalued_here = sa.exists().where(unvalued.c.product_id == variant.c.product_id, missing)
+    return ~unvalued_here.correlate_except(unvalued)
+
+
+#: Whether a variant buyers can choose costs more than the product's own (lowest) price: cards then
+#: say "from". Read in the product's own SELECT (an EXISTS on product_variants' product_id index), so
+#: a list of cards needs no query of its variants.
 _dearer_variant = ProductVariant.__table__.alias("dearer_variant")  # never the outer query's variants
 Product.price_varies = column_property(
     sa.exists()
-    .where(_dearer_variant.c.product_id == Product.id, _dearer_variant.c.price_minor > Product.price_minor)
+    .where(
+        _dearer_variant.c.product_id == Product.id,
+        _dearer_variant.c.price_minor > Product.price_minor,
+        _has_every_value(_dearer_variant, "dearer_unvalued_option"),
+    )
     .correlate_except(_dearer_variant),
 )
 
@@ -314,26 +337,14 @@ def has_offered_stock_expression(product_id, stock) -> sa.ColumnElement[bool]:
     and the featured row read it in their own statement."""
     any_option = ProductOption.__table__.alias("any_option")
     variant = ProductVariant.__table__.alias("offered_variant")
-    unvalued = ProductOption.__table__.alias("unvalued_option")
-    zero, empty = sa.literal_column("0", sa.Integer), sa.literal_column("''", sa.String)  # no parameters
-    missing = sa.or_(
-        *(
-            sa.and_(
-                unvalued.c.position == sa.literal_column(str(position), sa.Integer),
-                sa.func.trim(value) == empty,
-            )
-            for position, value in ((1, variant.c.value1), (2, variant.c.value2), (3, variant.c.value3))
-        )
-    )
+    zero = sa.literal_column("0", sa.Integer)  # no parameters
     has_options = sa.exists().where(any_option.c.product_id == product_id).correlate_except(any_option)
     offered_in_stock = (
         sa.exists()
         .where(
             variant.c.product_id == product_id,
             variant.c.stock > zero,
-            ~sa.exists()
-            .where(unvalued.c.product_id == variant.c.product_id, missing)
-            .correlate_except(unvalued),
+            _has_every_value(variant, "unvalued_option"),
         )
         .correlate_except(variant)
     )

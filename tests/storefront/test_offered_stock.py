@@ -118,3 +118,23 @@ def test_cards_and_the_in_stock_filter_agree_with_the_product_page(
     session.commit()
     assert _card_availability(_html(client, listing), shirt) == in_stock
     assert f"/products/{shirt.id}-" in _html(client, filtered)
+
+
+def test_from_counts_only_prices_buyers_can_choose(session, world):
+    """A card says "from" when a size costs more; not when that size has no value (nobody can buy it)."""
+
+    def price_varies(product) -> bool:
+        session.expire_all()
+        return session.scalar(sa.select(Product.price_varies).where(Product.id == product.id))
+
+    shirt = make_sized_product(session, {"M": 2, "L": 3}, seller=world.seller, cluster=world.cluster)
+    large = next(v for v in shirt.variants if v.value1 == "L")
+    large.price_minor = shirt.price_minor + 10_000
+    session.commit()
+    assert price_varies(shirt) is True
+    _name_colour(session, shirt)
+    assert price_varies(shirt) is False  # L, the dearer size, has no colour yet
+    shirt = session.get(Product, shirt.id)
+    next(v for v in shirt.variants if v.value1 == "L").value2 = "Merah"
+    session.commit()
+    assert price_varies(shirt) is True
