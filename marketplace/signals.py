@@ -27,7 +27,7 @@ Listening today:
   payments (a card payment being confirmed), cases (each part's problem report, and whom to write
   to once a part arrived).
 - order_list: payments (a transfer being checked, a card payment being confirmed), reviews (items
-  left to review), for the rows of the buyer's order list.
+  left to review), refunds (a card refund that failed), for the rows of the buyer's order list.
 - case_opened / case_closed: payouts (a hold on the parcel's money while the case is open).
 - order_payment_reversed: monitoring.summary (the order leaves the sales summaries), payments (the
   bank Payment back to pending), payouts (SALE and COMMISSION entries withdrawn).

@@ -181,6 +181,7 @@ FIELDS = {
     "label_codes": _l("Quality labels shown"),
     "published_at": _l("First on sale"),
     "price_varies": _l("Price differs per variant"),
+    "has_offered_stock": _l("Buyers can order it"),
     "slug": _l("Web address name"),
     "seller_id": _l("Shop"),
     "cluster_id": _l("Cluster"),
@@ -287,6 +288,7 @@ FIELDS = {
     "refund_id": _l("Refund"),
     "refund_minor": _l("Refund"),
     "refunded_minor": _l("Refunded before"),
+    "waiting_minor": _l("Waiting for Stripe"),
     "amount_minor": _l("Amount"),
     "amount_idr": _l("Amount"),
     "method": _l("Payment method"),
@@ -379,7 +381,9 @@ for _alias in ("from_status", "to_status"):
 STATUS_BY_TARGET = {"origin_tag": {"active": _l("valid"), "revoked": _l("withdrawn")}}
 
 #: Amounts in the minor unit of the row's `currency` (IDR when the row has none).
-MONEY_FIELDS = frozenset({"price_minor", "shipping_minor", "refund_minor", "refunded_minor", "amount_minor"})
+MONEY_FIELDS = frozenset(
+    {"price_minor", "shipping_minor", "refund_minor", "refunded_minor", "amount_minor", "waiting_minor"}
+)
 #: Whole rupiah.
 RUPIAH_FIELDS = frozenset(
     {"price_idr", "variant_price_idr", "ledger_idr", "amount_idr", "balance_idr", "available_idr"}

@@ -13,6 +13,10 @@ from marketplace.orders.models import Order, OrderEvent, OrderStatus
 #: `actor_label` of changes nobody made by hand (the expiry job).
 SYSTEM = "system"
 
+#: How an event's note starts when a card refund failed at Stripe (refunds/failures.py): the buyer
+#: reads it as "The refund did not reach your card", never as a step or a refund.
+REFUND_NOT_MADE_NOTE = "card refund"
+
 #: Statuses in which the goods were paid for.
 PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 

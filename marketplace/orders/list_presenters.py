@@ -12,6 +12,7 @@ from marketplace.catalogue.models import ProductImage
 from marketplace.media import picture_attrs
 from marketplace.money import money_text
 from marketplace.orders.models import FulfilmentStatus, Order, OrderStatus, PaymentMethod
+from marketplace.orders.presenters import buyer_status_label, every_part_was_cancelled
 from marketplace.timezones import ReaderZone, buyer_day, buyer_time, buyer_zone, fill
 
 #: The thumbnail's width on the page (static/css/orders.css: .order-row img).
@@ -32,10 +33,12 @@ def order_rows(
 
     `pictures`: {order line id: picture} (queries.line_pictures); `dues`: {part id: (order id,
     due time without the grace)} of the unsent paid parts (lateness.open_part_dues); `extras`:
-    what other domains said through `signals.order_list` ("payment_under_way", "to_review").
+    what other domains said through `signals.order_list` ("payment_under_way", "to_review",
+    "refund_failed": the ids of orders whose card refund failed, as the order page reads it).
     """
     under_way = extras.get("payment_under_way") or {}
     to_review = extras.get("to_review") or {}
+    refund_failed = extras.get("refund_failed") or set()
     due_by_order: dict[int, list[datetime]] = {}
     for order_id, due in dues.values():
         due_by_order.setdefault(order_id, []).append(due)
@@ -56,6 +59,7 @@ def order_rows(
             to_review=to_review.get(order.id, 0),
             sent_by=max(order_dues) if order_dues else None,
             late=late,
+            refund_failed=order.id in refund_failed,
         )
         rows.append(
             {
@@ -74,7 +78,8 @@ def order_rows(
                 "state": state,
                 "next_step": next_step,
                 "late": late,
-                "cancelled": order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED),
+                "cancelled": order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+                or every_part_was_cancelled(order),
                 #: Times in WIB for static/js/local-time.js to rewrite (a country with several zones).
                 "local_times": where.several,
             }
@@ -91,8 +96,33 @@ def _state_and_next_step(
     to_review: int,
     sent_by: datetime | None,
     late: bool,
+    refund_failed: bool = False,
 ) -> tuple[str, str]:
-    """Where the order stands and what the buyer does next (and by when), in plain words."""
+    """Where the order stands and what the buyer does next (and by when), in plain words.
+
+    An order whose every parcel was cancelled, or whose card refund failed (`refund_failed`), reads
+    as its page reads it (`presenters.buyer_status_label`): cancelled, and where its refund stands.
+    """
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED) and every_part_was_cancelled(order):
+        return buyer_status_label(order, refund_failed=refund_failed), ""
+    state, next_step = _plain_state_and_next_step(
+        order, lang=lang, where=where, under_way=under_way, to_review=to_review, sent_by=sent_by, late=late
+    )
+    if refund_failed:  # "Paid: the refund did not reach your card; …", what still to do kept
+        state = buyer_status_label(order, refund_failed=True)
+    return state, next_step
+
+
+def _plain_state_and_next_step(
+    order: Order,
+    *,
+    lang: str,
+    where: ReaderZone,
+    under_way: str | None,
+    to_review: int,
+    sent_by: datetime | None,
+    late: bool,
+) -> tuple[str, str]:
     status = order.status
     if status == OrderStatus.AWAITING_PAYMENT:
         if under_way == "transfer_claimed":

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from marketplace import contact
 from marketplace.money import money_text
 from marketplace.orders.formatting import FULFILMENT_STATUS_LABELS, fulfilment_status_label, status_label
+from marketplace.orders.history import REFUND_NOT_MADE_NOTE
 from marketplace.orders.models import (
     Fulfilment,
     FulfilmentStatus,
@@ -147,6 +148,14 @@ def present_order(
     }
 
 
+def every_part_was_cancelled(order: Order) -> bool:
+    """Whether every parcel of the order was cancelled (the order itself may still be paid: its
+    refund moves it to refunded)."""
+    return bool(order.fulfilments) and all(
+        fulfilment.status == FulfilmentStatus.CANCELLED for fulfilment in order.fulfilments
+    )
+
+
 def buyer_status_label(order: Order, *, refund_failed: bool = False) -> str:
     """The order's status as the buyer reads it: a paid order whose every part was cancelled is not
     "Paid" but cancelled, with where its refund stands (the order stays paid until the refund
@@ -156,9 +165,7 @@ def buyer_status_label(order: Order, *, refund_failed: bool = False) -> str:
     refund of the order failed and nothing was refunded since, so the money is not on its way:
     the label says so and who acts next, never "your refund is on its way".
     """
-    every_part_cancelled = bool(order.fulfilments) and all(
-        fulfilment.status == FulfilmentStatus.CANCELLED for fulfilment in order.fulfilments
-    )
+    every_part_cancelled = every_part_was_cancelled(order)
     if refund_failed and order.status != OrderStatus.REFUNDED:
         status = _("Cancelled") if every_part_cancelled else status_label(order.status)
         return _(
@@ -220,13 +227,25 @@ def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
             part = shops.get(event.fulfilment_id, "") if several else ""
         elif event.from_status is None:
             label = _("Order placed")  # not "Awaiting payment (by you)", as if the buyer were waiting
+        elif _refund_not_made(event):
+            # refunds.failures: a card refund failed at Stripe. The order kept its status, or went
+            # back from refunded to the one it had: not "Partly refunded" nor "Paid" again, as if
+            # the buyer had paid twice; nobody "did" it.
+            lines.append(
+                {
+                    "when": buyer_time(event.created_at, lang, where),
+                    "part": "",
+                    "status_label": _("The refund did not reach your card"),
+                    "who": "",
+                }
+            )
+            continue
         elif event.from_status == event.to_status:
-            label = _("Partly refunded")  # the only order event that leaves its status as it was
+            label = _("Partly refunded")  # the only other order event that leaves its status as it was
         elif event.to_status in _STEPS_OF_PARCELS and event.to_status in parcel_steps:
             continue
         elif event.from_status == OrderStatus.REFUNDED:
-            # refunds.failures: the card refund the order was marked refunded on failed, and the
-            # order went back to the status it had. Not "Paid" again, as if the buyer had paid twice.
+            # An order back from refunded by an older event without the note: as above.
             lines.append(
                 {
                     "when": buyer_time(event.created_at, lang, where),
@@ -247,6 +266,13 @@ def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
             }
         )
     return lines
+
+
+def _refund_not_made(event) -> bool:
+    """Whether an order event says a card refund failed (refunds/failures.py writes its note)."""
+    return (event.note or "").startswith(f"{REFUND_NOT_MADE_NOTE} ") and (
+        event.from_status == event.to_status or event.from_status == OrderStatus.REFUNDED
+    )
 
 
 def _delivery(fulfilment: Fulfilment, templates: dict[str, str]) -> dict:

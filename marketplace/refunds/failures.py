@@ -10,7 +10,10 @@ refunded again, by card or by a bank transfer the curator records. In the same t
 - A refund Stripe had reported done first (a test card ending 5126 does exactly that) leaves
   `Payment.refunded_minor`; money that should never have been taken is flagged to give back again.
 - `signals.refund_failed`: payouts reverses the refund's REFUND and COMMISSION_REVERSAL entries.
-- An order marked refunded on that money returns to the status it was refunded from.
+- An order marked refunded on that money returns to the status it was refunded from; any other
+  order keeps its status. Either way its history gets an event saying so (note "card refund
+  failed: …", `orders.history.REFUND_NOT_MADE_NOTE`), which the buyer reads as "The refund did not
+  reach your card".
 - An audit row ("refund.failed", with Stripe's failure reason), and the reason on the row
   (`Refund.failure_reason`: the curators' queue and the buyer's email say it in words).
 - An email to the buyer (what did not reach their card, why, what the office does next) and one to
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from marketplace import signals
 from marketplace.audit.services import record_action
-from marketplace.orders.history import add_event, claim_order
+from marketplace.orders.history import REFUND_NOT_MADE_NOTE, add_event, claim_order
 from marketplace.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.refunds.failure_notice import email_refund_failed
@@ -77,9 +80,23 @@ def fail_card_refund(
     if refund.returns_payment_only:
         payment.needs_refund = True  # still money that should never have been taken
     order = session.get(Order, refund.order_id)
-    if order.status == OrderStatus.REFUNDED and payment.refunded_minor < payment.amount_minor:
-        _unrefund_order(
-            session, order, note=f"card refund {status}: {refund.amount_minor} {refund.currency}", now=now
+    note = f"{REFUND_NOT_MADE_NOTE} {status}: {refund.amount_minor} {refund.currency}"
+    unrefunded = (
+        order.status == OrderStatus.REFUNDED
+        and payment.refunded_minor < payment.amount_minor
+        and _unrefund_order(session, order, note=note, now=now)
+    )
+    if not unrefunded:
+        # The order keeps its status: its history says the refund did not reach the card (after
+        # the "Partly refunded" a refund Stripe first made wrote), as its page and email do.
+        add_event(
+            session,
+            order,
+            from_status=order.status,
+            to_status=order.status,
+            actor_label=ACTOR_LABEL,
+            now=now,
+            note=note,
         )
     session.flush()
     signals.refund_failed.send(session=session, refund=refund, order=order, now=now)
@@ -108,7 +125,7 @@ def fail_card_refund(
     return True
 
 
-def _unrefund_order(session: Session, order: Order, *, note: str, now: datetime) -> None:
+def _unrefund_order(session: Session, order: Order, *, note: str, now: datetime) -> bool:
     """The order was marked refunded on the money Stripe then failed to give back: it returns to
     the status it was refunded from (its buyer is not told "refunded"). Parcels a whole refund
     cancelled stay cancelled and its units stay on sale: the goods decision stands; only the money
@@ -124,19 +141,23 @@ def _unrefund_order(session: Session, order: Order, *, note: str, now: datetime)
         .limit(1)
     )
     if previous is None:
-        return
+        return False
     if claim_order(
         session, order, from_statuses=[OrderStatus.REFUNDED], values={"status": previous, "updated_at": now}
     ):
-        add_event(
-            session,
-            order,
-            from_status=OrderStatus.REFUNDED,
-            to_status=previous,
-            actor_label=ACTOR_LABEL,
-            now=now,
-            note=note,
+        return (
+            add_event(
+                session,
+                order,
+                from_status=OrderStatus.REFUNDED,
+                to_status=previous,
+                actor_label=ACTOR_LABEL,
+                now=now,
+                note=note,
+            )
+            is not None
         )
+    return False
 
 
 def _to_the_second(moment: datetime) -> datetime:

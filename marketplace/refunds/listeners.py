@@ -5,10 +5,15 @@ write receivers flush; the caller commits."""
 from __future__ import annotations
 
 from marketplace import signals
+from marketplace.orders.models import OrderStatus, PaymentMethod
 from marketplace.refunds.cancellation import refund_cancellation
 from marketplace.refunds.failures import fail_card_refund, failed_refunds_counted
 from marketplace.refunds.presenters import buyer_refunds, refund_left_failed
-from marketplace.refunds.queries import bank_refunded_minor, list_order_refunds
+from marketplace.refunds.queries import (
+    bank_refunded_minor,
+    list_order_refunds,
+    list_refund_states_of_failed,
+)
 from marketplace.refunds.services import confirm_card_refunds
 
 
@@ -54,6 +59,20 @@ def refunds_on_order_page(sender, *, session, order, lang, **kwargs) -> dict:
         "buyer_refunds": buyer_refunds(order, refunds, lang),
         "refund_failed": refund_left_failed(refunds),
     }
+
+
+@signals.order_list.connect
+def refunds_on_order_list(sender, *, session, orders, lang, **kwargs) -> dict:
+    """The buyer's order list: orders whose card refund failed and was not replaced since, which
+    their row says as the order page does (`refund_failed`). At most one statement for the page,
+    none when no order on it was paid by card (a refund that can fail is a card one)."""
+    card_orders = [
+        order.id
+        for order in orders
+        if order.payment_method == PaymentMethod.STRIPE and order.status != OrderStatus.AWAITING_PAYMENT
+    ]
+    states = list_refund_states_of_failed(session, card_orders)
+    return {"refund_failed": {order_id for order_id, rows in states.items() if refund_left_failed(rows)}}
 
 
 @signals.order_cancelled.connect

@@ -8,13 +8,14 @@ from babel.dates import format_timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from marketplace.money import money_text
 from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
 from marketplace.refunds.failure_reasons import curator_failure_reason
-from marketplace.refunds.queries import sums_of
+from marketplace.refunds.queries import refundable_minor, sums_of
 from marketplace.refunds.reasons import buyer_reason
 from marketplace.timezones import buyer_time, buyer_zone, jakarta_time
 
@@ -37,16 +38,25 @@ def note_text(note: str) -> str:
     return note
 
 
-def due_rows(due, lang: str) -> list[dict]:
+def due_rows(due, lang: str, *, pending: dict[int, int] | None = None) -> list[dict]:
+    """The curators' "money to give back" (queries.list_refunds_due): what is really still owed
+    of each flagged payment, its card refunds waiting for Stripe left out (`pending`: {payment id:
+    minor units}, queries.pending_minor) and said beside it."""
+    pending = pending or {}
     rows = []
     for order, payment in due:
-        amount = payment.amount_minor - payment.refunded_minor if payment else order.total_minor
+        waiting = pending.get(payment.id, 0) if payment else 0
+        currency = payment.currency if payment else order.currency
+        amount = refundable_minor(payment, waiting) if payment else order.total_minor
         rows.append(
             {
                 "number": order.number,
                 "email": order.email,
                 "status": status_label(order.status),
-                "amount": money_text(amount, payment.currency if payment else order.currency, lang),
+                "amount": money_text(amount, currency, lang),
+                "waiting": _("%(amount)s waiting for Stripe", amount=money_text(waiting, currency, lang))
+                if waiting
+                else "",
                 "note": note_text(payment.note)
                 if payment
                 else _("Bank transfer arrived after the order was cancelled."),
@@ -128,6 +138,7 @@ def order_view(
     refunds waiting for Stripe and the money paid back by bank transfer (queries)."""
     bank = bank or {}
     units_done, restocked_done, shipping_done = done
+    failed_units = _units_of_open_failures(refunds)
     lines = [
         {
             "id": line.id,
@@ -137,6 +148,8 @@ def order_view(
             "unit_price": money_text(line.unit_price_minor, order.currency, lang),
             "refunded": units_done.get(line.id, 0),
             "restocked": restocked_done.get(line.id, 0),
+            #: What happened to the units besides their money: "1 back on sale, 1 failed at Stripe".
+            "units_note": _units_note(restocked_done.get(line.id, 0), failed_units.get(line.id, 0)),
             "left": line.quantity - units_done.get(line.id, 0),
         }
         for line in order.lines
@@ -195,6 +208,42 @@ def order_view(
             for r in refunds
         ],
     }
+
+
+def _units_of_open_failures(refunds) -> dict[int, int]:
+    """{order line id: units of card refunds that failed and nothing replaced yet} (as the
+    queue's `queries._open_failures` says it: no later refund of the payment that did not fail,
+    nor one asked after it failed)."""
+    units: dict[int, int] = {}
+    for refund in refunds:
+        if str(refund.status) != "failed":
+            continue
+        replaced = any(
+            later.payment_id == refund.payment_id
+            and later.id > refund.id
+            and (
+                str(later.status) != "failed"
+                or (refund.confirmed_at is not None and later.created_at >= refund.confirmed_at)
+            )
+            for later in refunds
+        )
+        if replaced:
+            continue
+        for part in refund.lines:
+            if part.order_line_id is not None and part.quantity:
+                units[part.order_line_id] = units.get(part.order_line_id, 0) + part.quantity
+    return units
+
+
+def _units_note(back: int, failed: int) -> str:
+    """Beside a line's refunded units: how many went back on sale (a refund that failed put them
+    there too, and they stay), and how many a card refund failed for and wait to be refunded again."""
+    parts = []
+    if back:
+        parts.append(ngettext("%(num)d back on sale", "%(num)d back on sale", back))
+    if failed:
+        parts.append(ngettext("%(num)d failed at Stripe", "%(num)d failed at Stripe", failed))
+    return ", ".join(parts)
 
 
 BUYER_STATUS_LABELS = {

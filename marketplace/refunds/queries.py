@@ -103,23 +103,35 @@ def refund_sums(session: Session, payment: Payment) -> RefundSums:
 
 
 def refunded_so_far(session: Session, order: Order) -> tuple[dict[int, int], dict[int, int], set[int]]:
-    """({line id: units refunded}, {line id: units restocked}, {fulfilment ids with shipping refunded})."""
+    """({line id: units refunded}, {line id: units a refund put back on sale}, {fulfilment ids with
+    shipping refunded}).
+
+    A failed refund refunded nothing, but the units it put back on sale stay there
+    (refunds/failures.py): they count as back on sale, and a refund of them again puts nothing
+    back a second time (services._refund_lines)."""
     rows = session.execute(
         sa.select(
-            RefundLine.order_line_id, RefundLine.fulfilment_id, RefundLine.quantity, RefundLine.restocked
+            RefundLine.order_line_id,
+            RefundLine.fulfilment_id,
+            RefundLine.quantity,
+            RefundLine.restocked,
+            Refund.status,
         )
         .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(Refund.order_id == order.id, Refund.status != RefundStatus.FAILED)
+        .where(Refund.order_id == order.id)
     ).all()
     units: dict[int, int] = defaultdict(int)
     restocked: dict[int, int] = defaultdict(int)
     shipping: set[int] = set()
-    for line_id, fulfilment_id, quantity, back in rows:
+    for line_id, fulfilment_id, quantity, back, status in rows:
+        if line_id is not None:
+            restocked[line_id] += back
+        if status == RefundStatus.FAILED:
+            continue
         if line_id is None:
             shipping.add(fulfilment_id)
         else:
             units[line_id] += quantity
-            restocked[line_id] += back
     return dict(units), dict(restocked), shipping
 
 
@@ -181,6 +193,25 @@ def list_order_refunds(session: Session, order: Order) -> list[Refund]:
             .order_by(Refund.id)
         )
     )
+
+
+def list_refund_states_of_failed(session: Session, order_ids: list[int]) -> dict[int, list]:
+    """{order id: its refunds' (status, created_at, confirmed_at)} for those of `order_ids` with a
+    failed refund (what `presenters.refund_left_failed` reads): one statement for a page of orders."""
+    if not order_ids:
+        return {}
+    with_failure = sa.select(Refund.order_id).where(
+        Refund.order_id.in_(order_ids), Refund.status == RefundStatus.FAILED
+    )
+    rows = session.execute(
+        sa.select(Refund.order_id, Refund.status, Refund.created_at, Refund.confirmed_at)
+        .where(Refund.order_id.in_(with_failure))
+        .order_by(Refund.id)
+    ).all()
+    found: dict[int, list] = defaultdict(list)
+    for row in rows:
+        found[row.order_id].append(row)
+    return dict(found)
 
 
 def has_failed_card_refund(session: Session, payment: Payment) -> bool:

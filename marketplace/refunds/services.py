@@ -18,7 +18,8 @@ Rules:
   (StockMovement RETURN) comes back only for units that never left — refunded units of a parcel
   not shipped yet, which the seller is then told not to ship — or, for a shipped parcel, units the
   curator says came back ("units came back"). Never twice: each return is capped by what the
-  stock ledger says is still out (`stock.services.unreturned_units`), read under the order's lock.
+  stock ledger says is still out (`stock.services.unreturned_units`), read under the order's lock,
+  and by the refunded units not back on sale yet (a failed refund's units stay on sale).
 - Money taken that should never have been (a late payment for a cancelled order, a second
   payment): the payment goes back whole, with no lines, no stock and no ledger entries.
 - Every refund: payout ledger entries for the sellers' shares, an audit row ("refund.create"), an
@@ -252,6 +253,9 @@ def create_refund(
         return existing, False
 
     payment, payment_only, left, lines, amount = _plan(session, order, request, payments)
+    # Before this refund: what went back (a bank refund below raises it), and what waits for Stripe.
+    refunded_before = payment.refunded_minor
+    waiting_before = payment.amount_minor - refunded_before - left
     if request.expected_minor is not None and request.expected_minor != amount:
         raise ValidationError(
             _(
@@ -335,7 +339,7 @@ def create_refund(
         target_id=order.id,
         target_label=order.number,
         seller_id=seller_ids[0] if len(seller_ids) == 1 else None,
-        before={"refunded_minor": payment.amount_minor - left},
+        before={"refunded_minor": refunded_before, "waiting_minor": waiting_before},
         after={
             "refund_id": refund.id,
             "amount_minor": amount,
@@ -363,7 +367,7 @@ def create_refund(
 
 
 def _refund_lines(session: Session, order: Order, request: RefundRequest) -> list[RefundLine]:
-    units_done, _restocked_done, shipping_done = refunded_so_far(session, order)
+    units_done, restocked_done, shipping_done = refunded_so_far(session, order)
     lines_by_id = {line.id: line for line in order.lines}
     unknown = (set(request.quantities) | set(request.restock)) - set(lines_by_id)
     fulfilments = {f.id: f for f in order.fulfilments}
@@ -388,7 +392,13 @@ def _refund_lines(session: Session, order: Order, request: RefundRequest) -> lis
         parcel = fulfilments[line.fulfilment_id]
         if parcel.status not in SHIPPED_STATUSES or parcel.id in request.came_back:
             back = units  # never left the seller (who is told not to ship them), or came back
-        back = min(back, still_out.get(line.id, 0))
+        # Only refunded units not back on sale yet can go back: a unit a refund that failed put
+        # back on sale is still there, so refunding it again puts nothing back a second time.
+        back = min(
+            back,
+            still_out.get(line.id, 0),
+            max(units_done.get(line.id, 0) + units - restocked_done.get(line.id, 0), 0),
+        )
         if units:
             result.append(
                 RefundLine(

@@ -40,12 +40,18 @@ def render_index(*, refused: dict | None = None, status: int = 200):
         "refunds/index.html",
         failed=presenters.failed_rows(queries.list_failed_card_refunds(db.session), lang),
         waiting=presenters.waiting_rows(queries.list_waiting_card_refunds(db.session), lang, now=utcnow()),
-        due=presenters.due_rows(queries.list_refunds_due(db.session), lang),
+        due=_due_rows(lang),
         query=query,
         found=presenters.search_rows(queries.search_orders(db.session, query), lang) if query else None,
         cancelled=cancelled_rows(list_open_transfers(db.session), lang),
         refused=refused,
     ), status
+
+
+def _due_rows(lang: str) -> list[dict]:
+    due = queries.list_refunds_due(db.session)
+    pending = queries.pending_minor(db.session, [payment.id for _order, payment in due if payment])
+    return presenters.due_rows(due, lang, pending=pending)
 
 
 @bp.get("/refunds")
