@@ -190,6 +190,8 @@ ADDRESS_FIELDS = (
 MAX_LENGTHS = {"name": 120, "street": 200, "line2": 200, "district": 120, "city": 120, "province": 120}
 
 POSTAL_CODE = re.compile(r"^[1-9][0-9]{4}$")
+#: An Indonesian postal code as people type it, split by spaces, dots or dashes ("68 416", "684-16").
+_SPLIT_POSTAL_CODE = re.compile(r"^[0-9][0-9 .\-]*[0-9]$")
 #: Postal codes abroad: a few common formats checked exactly, any other country loosely.
 FOREIGN_POSTAL_CODES = {
     "NL": (re.compile(r"^[1-9][0-9]{3} ?[A-Z]{2}$"), "1012 AB"),
@@ -311,14 +313,17 @@ def canonical_province(text: str) -> str:
 
 def clean_address(values: Mapping[str, object]) -> dict[str, str]:
     """The address fields as stored and checked: spaces collapsed, the country upper-cased
-    (Indonesia when empty), the phone cleaned, an Indonesian province spelled as listed and a
-    postal code abroad upper-cased. Abroad, an Indonesian province is dropped: it is what the
-    form kept when the country was switched from Indonesia, never a region of another country."""
+    (Indonesia when empty), the phone cleaned, an Indonesian province spelled as listed, an
+    Indonesian postal code's digits joined ("68 416" → "68416") and a postal code abroad
+    upper-cased. Abroad, an Indonesian province is dropped: it is what the form kept when the
+    country was switched from Indonesia, never a region of another country."""
     cleaned = {name: " ".join(str(values.get(name) or "").split()) for name in ADDRESS_FIELDS}
     cleaned["country"] = (cleaned["country"] or HOME_COUNTRY).upper()
     cleaned["phone"] = clean_phone(cleaned["phone"])
     if cleaned["country"] == HOME_COUNTRY:
         cleaned["province"] = canonical_province(cleaned["province"])
+        if _SPLIT_POSTAL_CODE.match(cleaned["postal_code"]):
+            cleaned["postal_code"] = re.sub(r"[^0-9]", "", cleaned["postal_code"])
     else:
         cleaned["postal_code"] = cleaned["postal_code"].upper()
         # The listed names only: a short form may well be a region abroad.

@@ -44,6 +44,8 @@ class ProductQuestions:
     own_shop: bool = False
     ask_url: str = ""
     login_url: str = ""
+    #: A first-time visitor has no account to log in to: creating one comes back to the form too.
+    register_url: str = ""
     seller_questions_url: str = ""
     max_length: int = MAX_QUESTION
     #: The page's path, where a report sends the visitor back.
@@ -83,6 +85,7 @@ def product_questions(
         own_shop=own_shop,
         ask_url=ask_url,
         login_url=url_for("accounts.login", next=ask_url),
+        register_url=url_for("accounts.register", next=ask_url),
         seller_questions_url=url_for("questions.seller_questions") if own_shop else "",
         back=back,
     )

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from marketplace import numbers
 from marketplace.markets.context import HOME_CURRENCY, normalize_currency
 from marketplace.money import amount_arg, parse_typed_amount
 
@@ -167,6 +168,14 @@ def _parse_price(raw: str, currency: str) -> int | None:
     # Indonesians write "Rp 50.000"; rupiah have no decimals, so separators can simply go.
     value = raw.strip().lower()
     value = value.removeprefix("rp").strip().removeprefix(".").strip()
+    # …or "100rb", "1 jt", "1,5 juta" (numbers.SCALE_WORDS), as sellers type prices too.
+    number, factor = numbers.split_scale(value, numbers.SCALE_WORDS)
+    if factor:
+        try:
+            amount = numbers.scaled_amount(number, factor, lang="id")
+        except numbers.AmountError:
+            return None
+        return amount if amount <= MAX_PRICE else None
     value = re.sub(r"[.,\s]", "", value)
     return _parse_int(value, 0, MAX_PRICE) if value else None
 

@@ -83,13 +83,17 @@ def _sort_options(current: str, sorts) -> list[dict]:
     return [{"value": s, "label": names[s], "selected": s == current} for s in sorts]
 
 
-def _ignored_message(params: SearchParams) -> str:
+def _ignored_message(params: SearchParams, *, rupiah_form: bool = False) -> str:
     if not params.ignored:
         return ""
-    return _(
+    message = _(
         "Some options in the address were not valid and were ignored or shortened: %(names)s.",
         names=", ".join(listing_presenters.ignored_names(params.ignored)),
     )
+    if rupiah_form and {"min_price", "max_price"} & set(params.ignored):
+        # Most likely typed in the form's price fields: say how a price is written there.
+        message += " " + _("Write prices in figures, e.g. 50,000 or 1,000,000.")
+    return message
 
 
 def _listing_params(**fixed) -> SearchParams:
@@ -397,6 +401,7 @@ def search():
     suggested_clusters, suggested_villages = _suggested_places(lang) if not result.items else ([], [])
     # Only when words found nothing: a search that finds products runs nothing more.
     did_you_mean = _did_you_mean(params, priced.in_rupiah) if words and not result.items else None
+    price_form = listing_presenters.price_range_form(priced, lang)
     return render_template(
         "storefront/search.html",
         q=params.q,
@@ -414,11 +419,11 @@ def search():
         result=result,
         result_summary=listing_presenters.result_summary(result),
         pagination=listing_presenters.pagination(result, page_url),
-        ignored_message=_ignored_message(params),
+        ignored_message=_ignored_message(params, rupiah_form=not price_form.price_currency),
         active_filters=active_filters,
         remove_filter_text=_("Remove filter:") if active_filters else "",
         clear_all_chip=len(active_filters) > 1,
-        price_form=listing_presenters.price_range_form(priced, lang),
+        price_form=price_form,
         sort_options=_sort_options(params.sort, search_params.SORTS),
         cluster_options=cluster_options,
         village_options=village_options,
