@@ -227,10 +227,11 @@ def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
             part = shops.get(event.fulfilment_id, "") if several else ""
         elif event.from_status is None:
             label = _("Order placed")  # not "Awaiting payment (by you)", as if the buyer were waiting
-        elif _refund_not_made(event):
+        elif _refund_not_made(event) or event.from_status == OrderStatus.REFUNDED:
             # refunds.failures: a card refund failed at Stripe. The order kept its status, or went
-            # back from refunded to the one it had: not "Partly refunded" nor "Paid" again, as if
-            # the buyer had paid twice; nobody "did" it.
+            # back from refunded to the one it had (the only way out of refunded; older events
+            # carry no note): not "Partly refunded" nor "Paid" again, as if the buyer had paid
+            # twice; nobody "did" it.
             lines.append(
                 {
                     "when": buyer_time(event.created_at, lang, where),
@@ -243,17 +244,6 @@ def history_lines(order: Order, lang: str, where: ReaderZone) -> list[dict]:
         elif event.from_status == event.to_status:
             label = _("Partly refunded")  # the only other order event that leaves its status as it was
         elif event.to_status in _STEPS_OF_PARCELS and event.to_status in parcel_steps:
-            continue
-        elif event.from_status == OrderStatus.REFUNDED:
-            # An order back from refunded by an older event without the note: as above.
-            lines.append(
-                {
-                    "when": buyer_time(event.created_at, lang, where),
-                    "part": "",
-                    "status_label": _("The refund did not reach your card"),
-                    "who": "",
-                }
-            )
             continue
         else:
             label = status_label(event.to_status)

@@ -14,6 +14,7 @@ from marketplace.shipping.services import ShippingAddress, ensure_default_shippi
 from marketplace.types import utcnow
 from tests.factories import make_product, make_user
 from tests.payments.helpers import LiveServer, stripe_settings
+from tests.refunds.helpers import as_sent, desk  # noqa: F401  (the curator and how Stripe sends a charge)
 
 
 @pytest.fixture(scope="session")

@@ -6,56 +6,17 @@ versions send it) and without it (Stripe's API since 2022-11-15), through real s
 
 from __future__ import annotations
 
-import copy
 import time
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace.orders.models import Order, OrderStatus
-from marketplace.payments.models import Payment, PaymentStatus
+from marketplace.payments.models import PaymentStatus
 from marketplace.refunds.models import Refund, RefundStatus
 from marketplace.refunds.services import create_refund
 from marketplace.types import utcnow
-from tests.factories import make_user
 from tests.payments.helpers import signed_post
-from tests.refunds.helpers import ask, charge_id, pay_by_card
-
-
-@pytest.fixture
-def desk(session):
-    user = make_user(session, email="desk@example.test", name="Desk Kabat", is_curator=True)
-    session.commit()
-    return user
-
-
-@pytest.fixture(params=["with refunds.data", "without refunds.data"])
-def as_sent(request):
-    """How Stripe sends the charge: with its refunds listed, or (newer API versions) without."""
-
-    def shape(event: dict, *, new_id: str | None = None) -> dict:
-        event = copy.deepcopy(event)
-        if new_id:
-            event["id"] = new_id
-        charge = event["data"]["object"]
-        if request.param == "without refunds.data":
-            charge.pop("refunds", None)
-        else:
-            assert isinstance(charge["refunds"]["data"], list)  # the harness lists them, as Stripe did
-        return event
-
-    return shape
-
-
-def _state(session, payment_id: int, order_id: int, refund_ids: list[int]):
-    session.expire_all()
-    payment = session.get(Payment, payment_id)
-    return (
-        payment.status,
-        payment.refunded_minor,
-        session.get(Order, order_id).status,
-        [session.get(Refund, refund_id).status for refund_id in refund_ids],
-    )
+from tests.refunds.helpers import ask, charge_id, fail_refund, money_state, pay_by_card
 
 
 def _refund_all(session, order_id: int, desk, token: str) -> Refund:
@@ -66,12 +27,6 @@ def _refund_all(session, order_id: int, desk, token: str) -> Refund:
     session.commit()
     assert created and refund.status == RefundStatus.PENDING
     return refund
-
-
-def _fail(client, stripe_server, stripe_refund_id: str) -> None:
-    stripe_server.fail_refund(stripe_refund_id)
-    event = stripe_server.event_for("charge.refund.updated", stripe_refund_id)
-    assert signed_post(client, stripe_server, event).json["result"] == "refund failed"
 
 
 def test_charge_refunded_arriving_after_the_failure_does_not_count_the_failed_refund(
@@ -85,20 +40,20 @@ def test_charge_refunded_arriving_after_the_failure_does_not_count_the_failed_re
     assert stale["data"]["object"]["amount_refunded"] == 10_000_000  # Stripe counts rupiah in cents
     assert stale["data"]["object"]["refunded"] is True
 
-    _fail(client, stripe_server, refund.stripe_refund_id)
-    after_failure = _state(session, payment.id, order.id, [refund.id])
+    fail_refund(client, stripe_server, refund.stripe_refund_id)
+    after_failure = money_state(session, payment.id, order.id, [refund.id])
     assert after_failure == (PaymentStatus.SUCCEEDED, 0, OrderStatus.PAID, [RefundStatus.FAILED])
 
     # Now the late charge.refunded: it counts the refund that failed, so nothing changes.
     assert signed_post(client, stripe_server, as_sent(stale)).json["result"] == "no change"
-    assert _state(session, payment.id, order.id, [refund.id]) == after_failure
+    assert money_state(session, payment.id, order.id, [refund.id]) == after_failure
 
     # The curator refunds it again by card: that refund's charge.refunded counts, as always.
     again = _refund_all(session, order.id, desk, "tok-again")
     fresh = stripe_server.event_for("charge.refunded", charge_id(stripe_server, payment))
     assert fresh["id"] != stale["id"] and fresh["data"]["object"]["amount_refunded"] == 10_000_000
     assert signed_post(client, stripe_server, as_sent(fresh)).json["result"] == "refunded"
-    assert _state(session, payment.id, order.id, [refund.id, again.id]) == (
+    assert money_state(session, payment.id, order.id, [refund.id, again.id]) == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
@@ -116,20 +71,20 @@ def test_charge_refunded_sent_again_after_the_refund_it_reported_failed_changes_
     refund = _refund_all(session, order.id, desk, "tok-first")
     first = stripe_server.event_for("charge.refunded", charge_id(stripe_server, payment))
     assert signed_post(client, stripe_server, as_sent(first)).json["result"] == "refunded"
-    assert _state(session, payment.id, order.id, [refund.id]) == (
+    assert money_state(session, payment.id, order.id, [refund.id]) == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
         [RefundStatus.SUCCEEDED],
     )
 
-    _fail(client, stripe_server, refund.stripe_refund_id)
-    after_failure = _state(session, payment.id, order.id, [refund.id])
+    fail_refund(client, stripe_server, refund.stripe_refund_id)
+    after_failure = money_state(session, payment.id, order.id, [refund.id])
     assert after_failure == (PaymentStatus.SUCCEEDED, 0, OrderStatus.PAID, [RefundStatus.FAILED])
 
     resent = as_sent(first, new_id=first["id"] + "_resent")
     assert signed_post(client, stripe_server, resent).json["result"] == "no change"
-    assert _state(session, payment.id, order.id, [refund.id]) == after_failure
+    assert money_state(session, payment.id, order.id, [refund.id]) == after_failure
     # Not even the order's history moved.
     session.expire_all()
     events = session.get(Order, order.id).events
@@ -152,10 +107,10 @@ def test_a_partial_refund_that_failed_leaves_the_other_one_counted(
     # Made after both refunds: Stripe counts 100,000; then the first one fails.
     both = stripe_server.event_for("charge.refunded", charge_id(stripe_server, payment))
     assert both["data"]["object"]["amount_refunded"] == 10_000_000  # Stripe counts rupiah in cents
-    _fail(client, stripe_server, first.stripe_refund_id)
+    fail_refund(client, stripe_server, first.stripe_refund_id)
 
     assert signed_post(client, stripe_server, as_sent(both)).json["result"] == "partially refunded"
-    assert _state(session, payment.id, order.id, [first.id, second.id]) == (
+    assert money_state(session, payment.id, order.id, [first.id, second.id]) == (
         PaymentStatus.PARTIALLY_REFUNDED,
         50_000,
         OrderStatus.PAID,
@@ -172,7 +127,7 @@ def test_a_refund_made_in_stripes_dashboard_after_a_failure_still_counts(
     line_id = order.lines[0].id
     ours, _ = create_refund(session, order, ask("tok-a", quantities={line_id: 1}), actor=desk, now=utcnow())
     session.commit()
-    _fail(client, stripe_server, ours.stripe_refund_id)
+    fail_refund(client, stripe_server, ours.stripe_refund_id)
     time.sleep(1.1)  # Stripe's event times are whole seconds: the next one is made after we heard
     # Someone refunds 30,000 in Stripe's dashboard: no row of ours, and Stripe counts only it.
     stripe_server.client().v1.refunds.create(
@@ -181,7 +136,7 @@ def test_a_refund_made_in_stripes_dashboard_after_a_failure_still_counts(
     made = stripe_server.event_for("charge.refunded", charge_id(stripe_server, payment))
     assert made["data"]["object"]["amount_refunded"] == 3_000_000
     assert signed_post(client, stripe_server, as_sent(made)).json["result"] == "partially refunded"
-    assert _state(session, payment.id, order.id, [ours.id]) == (
+    assert money_state(session, payment.id, order.id, [ours.id]) == (
         PaymentStatus.PARTIALLY_REFUNDED,
         30_000,
         OrderStatus.PAID,

@@ -10,64 +10,27 @@ with the charge's `refunds.data` (as older API versions send it) and without (si
 
 from __future__ import annotations
 
-import copy
 import time
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from marketplace.orders.models import Order, OrderStatus, PaymentMethod
+from marketplace.orders.models import OrderStatus, PaymentMethod
 from marketplace.payments.models import Payment, PaymentStatus
 from marketplace.payouts.models import LedgerEntry, LedgerKind
 from marketplace.refunds.models import Refund, RefundStatus
 from marketplace.refunds.queries import refund_sums
 from marketplace.refunds.reconcile import reconcile_card_refunds
-from marketplace.refunds.services import create_refund
 from marketplace.types import utcnow
-from tests.factories import make_user
 from tests.payments.helpers import signed_post
 from tests.payouts.helpers import log_in
-from tests.refunds.helpers import ask, charge_id, pay_by_card
-
-
-@pytest.fixture
-def desk(session):
-    user = make_user(session, email="desk@example.test", name="Desk Kabat", is_curator=True)
-    session.commit()
-    return user
-
-
-@pytest.fixture(params=["with refunds.data", "without refunds.data"])
-def as_sent(request):
-    """How Stripe sends the charge: with its refunds listed, or (newer API versions) without."""
-
-    def shape(event: dict, *, new_id: str | None = None) -> dict:
-        event = copy.deepcopy(event)
-        if new_id:
-            event["id"] = new_id
-        if request.param == "without refunds.data":
-            event["data"]["object"].pop("refunds", None)
-        return event
-
-    return shape
-
-
-def _order(session, order_id: int) -> Order:
-    session.expire_all()
-    return session.get(Order, order_id)
-
-
-def _refund(session, order_id: int, desk, token: str, *, units: dict[int, int], **extra) -> Refund:
-    """The curator refunds `units` ({line index: units}) of the order (card unless `by_bank`)."""
-    order = _order(session, order_id)
-    quantities = {order.lines[index].id: count for index, count in units.items()}
-    refund, created = create_refund(
-        session, order, ask(token, quantities=quantities, **extra), actor=desk, now=utcnow()
-    )
-    session.commit()
-    assert created
-    return refund
+from tests.refunds.helpers import (
+    charge_id,
+    money_state,
+    pay_by_card,
+    refund_units,
+    reload_order,
+)
 
 
 def _charge_refunded(stripe_server, payment: Payment) -> dict:
@@ -83,17 +46,6 @@ def _fail(client, stripe_server, stripe_refund_id: str) -> None:
     stripe_server.fail_refund(stripe_refund_id)
     event = stripe_server.event_for("charge.refund.updated", stripe_refund_id)
     assert _post(client, stripe_server, event) == "refund failed"
-
-
-def _state(session, payment_id: int, order_id: int, refund_ids: list[int]):
-    session.expire_all()
-    payment = session.get(Payment, payment_id)
-    return (
-        payment.status,
-        payment.refunded_minor,
-        session.get(Order, order_id).status,
-        [session.get(Refund, refund_id).status for refund_id in refund_ids],
-    )
 
 
 def _ledger(session, order_id: int) -> int:
@@ -125,15 +77,17 @@ def _card_fails_then_bank(
 ) -> tuple[Refund, Refund]:
     """Test card 4000 0000 0000 5126: a card refund of one unit is reported done, then fails; the
     curator pays that unit back by bank transfer instead."""
-    card = _refund(session, order.id, desk, "tok-card", units={0: 1})
+    card = refund_units(session, order.id, desk, "tok-card", units={0: 1})
     assert (
         _post(client, stripe_server, as_sent(_charge_refunded(stripe_server, payment)))
         == "partially refunded"
     )
     _fail(client, stripe_server, card.stripe_refund_id)
-    bank = _refund(session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042")
+    bank = refund_units(
+        session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042"
+    )
     assert bank.method == PaymentMethod.BANK_TRANSFER and bank.status == RefundStatus.SUCCEEDED
-    assert _state(session, payment.id, order.id, [card.id, bank.id]) == (
+    assert money_state(session, payment.id, order.id, [card.id, bank.id]) == (
         PaymentStatus.PARTIALLY_REFUNDED,
         50_000,
         OrderStatus.PAID,
@@ -151,13 +105,13 @@ def test_a_card_refund_after_a_bank_refund_is_confirmed_and_counted(
     payment = pay_by_card(client, session, stripe_server, order)
     card, bank = _card_fails_then_bank(client, session, stripe_server, order, payment, desk, as_sent)
 
-    again = _refund(session, order.id, desk, "tok-again", units={0: 1})
+    again = refund_units(session, order.id, desk, "tok-again", units={0: 1})
     assert again.status == RefundStatus.PENDING
     event = _charge_refunded(stripe_server, payment)
     assert event["data"]["object"]["amount_refunded"] == 5_000_000  # card only; rupiah in cents
     assert _post(client, stripe_server, as_sent(event)) == "refunded"
 
-    assert _state(session, payment.id, order.id, [card.id, bank.id, again.id]) == (
+    assert money_state(session, payment.id, order.id, [card.id, bank.id, again.id]) == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
@@ -181,19 +135,19 @@ def test_the_same_charge_refunded_twice_or_late_counts_nothing_twice(
     stale = _charge_refunded(stripe_server, payment)
     assert stale["data"]["object"]["amount_refunded"] == 5_000_000
 
-    again = _refund(session, order.id, desk, "tok-again", units={0: 1})
+    again = refund_units(session, order.id, desk, "tok-again", units={0: 1})
     fresh = _charge_refunded(stripe_server, payment)
     assert fresh["id"] != stale["id"]
     assert _post(client, stripe_server, as_sent(fresh)) == "refunded"
-    done = _state(session, payment.id, order.id, [card.id, bank.id, again.id])
+    done = money_state(session, payment.id, order.id, [card.id, bank.id, again.id])
     assert done[:3] == (PaymentStatus.REFUNDED, 100_000, OrderStatus.REFUNDED)
 
     # Delivered again (same id), resent (new id), and the stale one arriving last: nothing moves.
     assert _post(client, stripe_server, as_sent(fresh)) == "duplicate"
     assert _post(client, stripe_server, as_sent(fresh, new_id=fresh["id"] + "_resent")) == "no change"
     assert _post(client, stripe_server, as_sent(stale, new_id=stale["id"] + "_late")) == "no change"
-    assert _state(session, payment.id, order.id, [card.id, bank.id, again.id]) == done
-    order_events = _order(session, order.id).events
+    assert money_state(session, payment.id, order.id, [card.id, bank.id, again.id]) == done
+    order_events = reload_order(session, order.id).events
     assert [event.to_status for event in order_events].count(OrderStatus.REFUNDED) == 1
     assert _ledger(session, order.id) == 0
 
@@ -211,17 +165,17 @@ def test_a_stale_report_of_the_failed_refund_before_the_new_one_is_not_taken_for
     # (who reads the failure, then transfers by bank) always does.
     time.sleep(1.1)
 
-    again = _refund(session, order.id, desk, "tok-again", units={0: 1})
+    again = refund_units(session, order.id, desk, "tok-again", units={0: 1})
     fresh = _charge_refunded(stripe_server, payment)
     assert _post(client, stripe_server, as_sent(stale, new_id=stale["id"] + "_late")) == "no change"
-    assert _state(session, payment.id, order.id, [card.id, bank.id, again.id]) == (
+    assert money_state(session, payment.id, order.id, [card.id, bank.id, again.id]) == (
         PaymentStatus.PARTIALLY_REFUNDED,
         50_000,
         OrderStatus.PAID,
         [RefundStatus.FAILED, RefundStatus.SUCCEEDED, RefundStatus.PENDING],
     )
     assert _post(client, stripe_server, as_sent(fresh)) == "refunded"
-    assert _state(session, payment.id, order.id, [again.id])[:3] == (
+    assert money_state(session, payment.id, order.id, [again.id])[:3] == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
@@ -235,30 +189,30 @@ def test_partial_card_and_partial_bank_then_more_by_card(
     two more by card, reported in two events delivered newest first. Each counts exactly once."""
     order = place_stripe_order(price=25_000, quantity=4, stock=5)
     payment = pay_by_card(client, session, stripe_server, order)
-    failed = _refund(session, order.id, desk, "tok-1", units={0: 1})
+    failed = refund_units(session, order.id, desk, "tok-1", units={0: 1})
     _fail(client, stripe_server, failed.stripe_refund_id)
-    bank = _refund(session, order.id, desk, "tok-2", units={0: 1}, by_bank=True, bank_reference="BRI 7")
-    card = _refund(session, order.id, desk, "tok-3", units={0: 1})
+    bank = refund_units(session, order.id, desk, "tok-2", units={0: 1}, by_bank=True, bank_reference="BRI 7")
+    card = refund_units(session, order.id, desk, "tok-3", units={0: 1})
     assert (
         _post(client, stripe_server, as_sent(_charge_refunded(stripe_server, payment)))
         == "partially refunded"
     )
-    assert _state(session, payment.id, order.id, [failed.id, bank.id, card.id]) == (
+    assert money_state(session, payment.id, order.id, [failed.id, bank.id, card.id]) == (
         PaymentStatus.PARTIALLY_REFUNDED,
         50_000,
         OrderStatus.PAID,
         [RefundStatus.FAILED, RefundStatus.SUCCEEDED, RefundStatus.SUCCEEDED],
     )
 
-    third = _refund(session, order.id, desk, "tok-4", units={0: 1})
+    third = refund_units(session, order.id, desk, "tok-4", units={0: 1})
     after_third = _charge_refunded(stripe_server, payment)  # Stripe: 50,000 by card
-    fourth = _refund(session, order.id, desk, "tok-5", units={0: 1})
+    fourth = refund_units(session, order.id, desk, "tok-5", units={0: 1})
     after_fourth = _charge_refunded(stripe_server, payment)  # Stripe: 75,000 by card
     assert after_third["data"]["object"]["amount_refunded"] == 5_000_000
     assert after_fourth["data"]["object"]["amount_refunded"] == 7_500_000
     assert _post(client, stripe_server, as_sent(after_fourth)) == "refunded"
     assert _post(client, stripe_server, as_sent(after_third)) == "no change"
-    assert _state(session, payment.id, order.id, [third.id, fourth.id]) == (
+    assert money_state(session, payment.id, order.id, [third.id, fourth.id]) == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
@@ -278,14 +232,14 @@ def test_the_reconcile_job_confirms_a_card_refund_after_a_bank_refund(
     order = place_stripe_order(price=50_000, quantity=2, stock=5)
     payment = pay_by_card(client, session, stripe_server, order)
     _card_fails_then_bank(client, session, stripe_server, order, payment, desk, as_sent)
-    again = _refund(session, order.id, desk, "tok-again", units={0: 1})
+    again = refund_units(session, order.id, desk, "tok-again", units={0: 1})
     session.execute(
         sa.update(Refund).where(Refund.id == again.id).values(created_at=utcnow() - timedelta(minutes=6))
     )
     session.commit()
     result = reconcile_card_refunds(session, client=stripe_server.client(), now=utcnow())
     assert (result.checked, result.settled) == (1, 1)
-    assert _state(session, payment.id, order.id, [again.id]) == (
+    assert money_state(session, payment.id, order.id, [again.id]) == (
         PaymentStatus.REFUNDED,
         100_000,
         OrderStatus.REFUNDED,
@@ -298,15 +252,15 @@ def test_the_curators_page_shows_card_bank_and_what_is_left(
 ):
     order = place_stripe_order(price=25_000, quantity=4, stock=5)
     payment = pay_by_card(client, session, stripe_server, order)
-    failed = _refund(session, order.id, desk, "tok-1", units={0: 1})
+    failed = refund_units(session, order.id, desk, "tok-1", units={0: 1})
     _fail(client, stripe_server, failed.stripe_refund_id)
-    _refund(session, order.id, desk, "tok-2", units={0: 1}, by_bank=True, bank_reference="BRI 7")
-    _refund(session, order.id, desk, "tok-3", units={0: 1})
+    refund_units(session, order.id, desk, "tok-2", units={0: 1}, by_bank=True, bank_reference="BRI 7")
+    refund_units(session, order.id, desk, "tok-3", units={0: 1})
     assert (
         _post(client, stripe_server, as_sent(_charge_refunded(stripe_server, payment)))
         == "partially refunded"
     )
-    _refund(session, order.id, desk, "tok-4", units={0: 1})  # waiting for Stripe
+    refund_units(session, order.id, desk, "tok-4", units={0: 1})  # waiting for Stripe
 
     page = " ".join(
         log_in(app, "desk@example.test")

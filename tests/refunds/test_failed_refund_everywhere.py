@@ -8,55 +8,29 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace.audit.models import AuditEntry
 from marketplace.orders import cancellation
-from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.models import OrderStatus
 from marketplace.payments.models import Payment
 from marketplace.refunds.models import Refund, RefundStatus
-from marketplace.refunds.services import create_refund
 from marketplace.types import utcnow
-from tests.factories import make_user
 from tests.login import logged_in_as
-from tests.payments.helpers import signed_post
 from tests.payouts.helpers import log_in
-from tests.refunds.helpers import ask, deliver_refund_webhook, pay_by_card, stock
+from tests.refunds.helpers import (
+    deliver_refund_webhook,
+    fail_refund,
+    pay_by_card,
+    refund_units,
+    reload_order,
+    stock,
+)
 
 ON_ITS_WAY = "Cancelled: your refund is on its way"
 FAILED_EN = "Cancelled: the refund did not reach your card; the district office will contact you"
 FAILED_ID = "Dibatalkan: pengembalian dana tidak sampai ke kartu Anda; kantor kecamatan akan menghubungi Anda"
 PAID_FAILED_EN = "Paid: the refund did not reach your card; the district office will contact you"
-
-
-@pytest.fixture
-def desk(session):
-    user = make_user(session, email="desk@example.test", name="Desk Kabat", is_curator=True)
-    session.commit()
-    return user
-
-
-def _fail(client, stripe_server, stripe_refund_id: str) -> None:
-    stripe_server.fail_refund(stripe_refund_id)
-    event = stripe_server.event_for("charge.refund.updated", stripe_refund_id)
-    assert signed_post(client, stripe_server, event).json["result"] == "refund failed"
-
-
-def _order(session, order_id: int) -> Order:
-    session.expire_all()
-    return session.get(Order, order_id)
-
-
-def _refund(session, order_id: int, desk, token: str, *, units: dict[int, int], **extra) -> Refund:
-    order = _order(session, order_id)
-    quantities = {order.lines[index].id: count for index, count in units.items()}
-    refund, created = create_refund(
-        session, order, ask(token, quantities=quantities, **extra), actor=desk, now=utcnow()
-    )
-    session.commit()
-    assert created
-    return refund
 
 
 def _text(html: str) -> str:
@@ -100,7 +74,7 @@ def test_the_order_list_says_what_the_page_says_of_a_cancelled_order_whose_refun
     order = place_stripe_order(price=50_000, quantity=2, stock=5, buyer=buyer)
     payment = pay_by_card(client, session, stripe_server, order)
     cancellation.cancel_by_buyer(
-        session, _order(session, order.id), fulfilment_ids=None, actor_id=buyer.id, actor_label="buyer",
+        session, reload_order(session, order.id), fulfilment_ids=None, actor_id=buyer.id, actor_label="buyer",
         now=utcnow(),
     )  # fmt: skip
     session.commit()
@@ -110,15 +84,15 @@ def test_the_order_list_says_what_the_page_says_of_a_cancelled_order_whose_refun
     assert deliver_refund_webhook(client, stripe_server, payment) == "refunded"
     assert _agree(app, buyer, order) == "Cancelled and refunded"
 
-    _fail(client, stripe_server, refund.stripe_refund_id)
-    assert _order(session, order.id).status == OrderStatus.PAID
+    fail_refund(client, stripe_server, refund.stripe_refund_id)
+    assert reload_order(session, order.id).status == OrderStatus.PAID
     assert _agree(app, buyer, order) == FAILED_EN
     assert _agree(app, buyer, order, "id") == FAILED_ID
     html = logged_in_as(app.test_client(), buyer, lang="en").get("/orders").get_data(as_text=True)
     assert "order-row-closed" in html and "being prepared" not in html
 
     # The office tries the card again: on its way, then refunded, on both pages.
-    _refund(session, order.id, desk, "tok-again", units={}, full=True)
+    refund_units(session, order.id, desk, "tok-again", units={}, full=True)
     assert _agree(app, buyer, order) == ON_ITS_WAY
     assert deliver_refund_webhook(client, stripe_server, payment) == "refunded"
     assert _agree(app, buyer, order) == "Cancelled and refunded"
@@ -132,8 +106,8 @@ def test_the_list_of_orders_asks_once_for_every_failed_refund(
     def order_with_failed_refund(token: str):
         order = place_stripe_order(price=50_000, quantity=2, stock=5, buyer=buyer)
         pay_by_card(client, session, stripe_server, order)
-        refund = _refund(session, order.id, desk, token, units={0: 1})
-        _fail(client, stripe_server, refund.stripe_refund_id)
+        refund = refund_units(session, order.id, desk, token, units={0: 1})
+        fail_refund(client, stripe_server, refund.stripe_refund_id)
         return order
 
     order_with_failed_refund("tok-1")
@@ -159,10 +133,10 @@ def test_the_history_says_a_partial_refund_failed_then_what_came_after(
     order = place_stripe_order(price=25_000, quantity=4, stock=5, buyer=buyer)
     payment = pay_by_card(client, session, stripe_server, order)
     # Stripe reports the refund done (the "Partly refunded" line), then it fails.
-    first = _refund(session, order.id, desk, "tok-1", units={0: 1})
+    first = refund_units(session, order.id, desk, "tok-1", units={0: 1})
     assert deliver_refund_webhook(client, stripe_server, payment) == "partially refunded"
     assert _history(_page(app, buyer, order))[-1] == "Partly refunded (by the card payment)"
-    _fail(client, stripe_server, first.stripe_refund_id)
+    fail_refund(client, stripe_server, first.stripe_refund_id)
     page = _page(app, buyer, order)
     assert _history(page)[-2:] == [
         "Partly refunded (by the card payment)",
@@ -173,7 +147,7 @@ def test_the_history_says_a_partial_refund_failed_then_what_came_after(
     assert _history(indonesian)[-1] == "Pengembalian dana tidak sampai ke kartu Anda"
 
     # The office pays that unit back by bank: the history goes on from there, the status is paid.
-    _refund(session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042")
+    refund_units(session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042")
     page = _page(app, buyer, order)
     assert _history(page)[-2:] == [
         "The refund did not reach your card",
@@ -182,13 +156,13 @@ def test_the_history_says_a_partial_refund_failed_then_what_came_after(
     assert _page_state(page) == "Paid" == _list_state(app, buyer).split(",")[0]
 
     # A card refund asked and failed before Stripe made it: one line, no "Partly refunded" first.
-    second = _refund(session, order.id, desk, "tok-2", units={0: 1})
-    _fail(client, stripe_server, second.stripe_refund_id)
+    second = refund_units(session, order.id, desk, "tok-2", units={0: 1})
+    fail_refund(client, stripe_server, second.stripe_refund_id)
     history = _history(_page(app, buyer, order))
     assert history[-2:] == ["Partly refunded (by the district office)", "The refund did not reach your card"]
     assert history.count("The refund did not reach your card") == 2
     # Retried by card, which succeeds.
-    _refund(session, order.id, desk, "tok-3", units={0: 1})
+    refund_units(session, order.id, desk, "tok-3", units={0: 1})
     assert deliver_refund_webhook(client, stripe_server, payment) == "partially refunded"
     page = _page(app, buyer, order)
     assert _history(page)[-2:] == [
@@ -196,7 +170,7 @@ def test_the_history_says_a_partial_refund_failed_then_what_came_after(
         "Partly refunded (by the card payment)",
     ]
     assert "did not reach" not in _page_state(page)
-    assert _order(session, order.id).status == OrderStatus.PAID
+    assert reload_order(session, order.id).status == OrderStatus.PAID
     assert _history(page).count("Paid (by the card payment)") == 1
 
 
@@ -209,9 +183,9 @@ def test_the_refund_form_says_what_happened_to_each_unit(
     product_id = order.lines[0].product_id
     pay_by_card(client, session, stripe_server, order)
     on_sale = stock(session, product_id)
-    card = _refund(session, order.id, desk, "tok-card", units={0: 1})
+    card = refund_units(session, order.id, desk, "tok-card", units={0: 1})
     assert stock(session, product_id) == on_sale + 1
-    _fail(client, stripe_server, card.stripe_refund_id)
+    fail_refund(client, stripe_server, card.stripe_refund_id)
     curator = log_in(app, "desk@example.test")
 
     def refunded_cell() -> str:
@@ -219,15 +193,15 @@ def test_the_refund_form_says_what_happened_to_each_unit(
         return _text(re.search(r"<td class=\"num\" data-label=\"Refunded\">(.*?)</td>", html, re.S).group(1))
 
     assert refunded_cell() == "0 (1 back on sale, 1 failed at Stripe)"
-    _refund(session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042")
+    refund_units(session, order.id, desk, "tok-bank", units={0: 1}, by_bank=True, bank_reference="BCA 0042")
     assert stock(session, product_id) == on_sale + 1  # the same unit: not on sale a second time
     assert refunded_cell() == "1 (1 back on sale)"
     html = curator.get(f"/curator/orders/{order.number}/refund?lang=id").get_data(as_text=True)
     assert "1 (1 kembali dijual)" in _text(html)
     # The other unit: refunded, and it goes back on sale too (the order is refunded then).
-    _refund(session, order.id, desk, "tok-bank-2", units={0: 1}, by_bank=True, bank_reference="BCA 0043")
+    refund_units(session, order.id, desk, "tok-bank-2", units={0: 1}, by_bank=True, bank_reference="BCA 0043")
     assert stock(session, product_id) == on_sale + 2
-    assert _order(session, order.id).status == OrderStatus.REFUNDED
+    assert reload_order(session, order.id).status == OrderStatus.REFUNDED
 
 
 def test_money_to_give_back_and_the_audit_leave_out_what_waits_for_stripe(
@@ -235,8 +209,8 @@ def test_money_to_give_back_and_the_audit_leave_out_what_waits_for_stripe(
 ):
     order = place_stripe_order(price=25_000, quantity=4, stock=5)
     payment = pay_by_card(client, session, stripe_server, order)
-    _refund(session, order.id, desk, "tok-1", units={0: 1})  # waiting for Stripe
-    _refund(session, order.id, desk, "tok-2", units={0: 1})
+    refund_units(session, order.id, desk, "tok-1", units={0: 1})  # waiting for Stripe
+    refund_units(session, order.id, desk, "tok-2", units={0: 1})
     befores = session.scalars(
         sa.select(AuditEntry.before).where(AuditEntry.action == "refund.create").order_by(AuditEntry.id)
     ).all()

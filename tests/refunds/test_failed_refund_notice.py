@@ -44,13 +44,6 @@ STRIPE_REASONS = (
 
 
 @pytest.fixture
-def desk(session):
-    user = make_user(session, email="desk@example.test", name="Desk Kabat", is_curator=True)
-    session.commit()
-    return user
-
-
-@pytest.fixture
 def office(app, monkeypatch):
     monkeypatch.setitem(app.config, "OFFICE_EMAIL", OFFICE)
     return OFFICE

@@ -15,8 +15,7 @@ from marketplace.refunds.models import Refund, RefundStatus
 from marketplace.refunds.services import create_refund
 from marketplace.types import utcnow
 from tests.factories import make_user
-from tests.payments.helpers import signed_post
-from tests.refunds.helpers import ask, deliver_refund_webhook, pay_by_card
+from tests.refunds.helpers import ask, deliver_refund_webhook, fail_refund, pay_by_card
 
 FAILED_EN = "Cancelled: the refund did not reach your card; the district office will contact you"
 FAILED_ID = "Dibatalkan: pengembalian dana tidak sampai ke kartu Anda; kantor kecamatan akan menghubungi Anda"
@@ -32,12 +31,6 @@ def _cancelled_card_order(client, session, stripe_server, place_stripe_order):
     )
     session.commit()
     return order, payment, session.scalars(sa.select(Refund)).one()
-
-
-def _fail(client, stripe_server, stripe_refund_id: str) -> None:
-    stripe_server.fail_refund(stripe_refund_id)
-    event = stripe_server.event_for("charge.refund.updated", stripe_refund_id)
-    assert signed_post(client, stripe_server, event).json["result"] == "refund failed"
 
 
 def _page(app, order, path: str = "", lang: str = "en") -> str:
@@ -66,7 +59,7 @@ def test_a_refund_stripe_made_then_failed_is_not_on_its_way_nor_paid_again(
 ):
     order, payment, refund = _cancelled_card_order(client, session, stripe_server, place_stripe_order)
     assert deliver_refund_webhook(client, stripe_server, payment) == "refunded"
-    _fail(client, stripe_server, refund.stripe_refund_id)
+    fail_refund(client, stripe_server, refund.stripe_refund_id)
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.PAID  # refunds/failures.py: back where it was refunded from
@@ -90,7 +83,7 @@ def test_a_pending_refund_that_failed_then_a_new_one_asked(
 ):
     order, _payment, refund = _cancelled_card_order(client, session, stripe_server, place_stripe_order)
     assert _status(_page(app, order)) == "Cancelled: your refund is on its way"
-    _fail(client, stripe_server, refund.stripe_refund_id)
+    fail_refund(client, stripe_server, refund.stripe_refund_id)
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.status == OrderStatus.PAID and session.get(Refund, refund.id).status == RefundStatus.FAILED
