@@ -101,12 +101,3 @@ def test_an_application_without_bank_account_or_phone_says_so(app, session, desk
     page = curator.get("/curator/applications").get_data(as_text=True)
     assert "<dt>Rekening bank</dt><dd>tidak diisi</dd>" in page
     assert "<dt>Telepon</dt><dd>tidak diisi</dd>" in page
-
-
-def test_an_applicants_mobile_reads_as_the_office_dials_it(app, session, desk):
-    """Grouped as slips and labels print it (contact.phone_text), not "+62 …" from abroad."""
-    desk.pending_seller.phone = "+6281234567890"
-    session.commit()
-    curator = log_in(app.test_client(), desk.curator.email, lang="id")
-    page = curator.get("/curator/applications").get_data(as_text=True)
-    assert "<dt>Telepon</dt><dd>0812-3456-7890</dd>" in page
