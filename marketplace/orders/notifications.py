@@ -55,6 +55,11 @@ def _context(order: Order) -> dict:
                 _("Account number: %(number)s", number=bank["account_number"]),
                 _("Account holder: %(holder)s", holder=bank["holder"]),
                 _("Transfer note: %(number)s", number=order.number),
+                # The order page's button (payments/presenters.py): a claimed transfer is checked first.
+                _(
+                    "After you transfer, press “I have transferred” on your order page: "
+                    "the district office then checks it sooner."
+                ),
             ]
         elif view["awaiting_payment"]:
             instructions = [_("Pay by card on the order page (Stripe's secure page).")]

@@ -211,3 +211,30 @@ def test_a_shop_reads_why_in_words_when_nobody_typed_a_reason(app, lang, said):
             },
         )  # fmt: skip
     assert said in text and said in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            "“I received it” on your order page. Something wrong with it? Report a problem there first.",
+        ),
+        ("id", "tekan “Sudah saya terima” di halaman pesanan Anda. Ada yang salah? Laporkan masalahnya"),
+    ],
+)
+def test_the_shipped_email_says_what_to_do_when_the_parcel_arrives(app, lang, said):
+    """Problem reports close on receipt: the buyer reads to report first, then press the button."""
+    context = {
+        "name": "Siti",
+        "order_number": "PD-7K3Q9",
+        "seller_name": "KUB Kepuh",
+        "carrier": "JNE",
+        "tracking_number": "JN123",
+        "tracking_url": "",
+        "lines": [{"title": "Batik", "quantity": 1, "total_text": "", "seller": ""}],
+        "order_url": f"{BASE}/orders/PD-7K3Q9",
+    }
+    with app.app_context():
+        _subject, text, html = render_email("shipped", lang, context)
+    assert said in " ".join(text.split()) and said in " ".join(html.split())

@@ -62,6 +62,8 @@ def test_the_checkout_queues_the_confirmation_unrendered_and_the_job_sends_it_on
     for body in (text, html):
         assert order.number in body and "Kopi Robusta" in body and total in body
         assert "token=" in body  # a guest's signed link
+        # What to press once the money is sent: a claimed transfer is checked first.
+        assert "tekan “Saya sudah transfer” di halaman pesanan Anda" in " ".join(body.split())
     assert "Robusta coffee" not in text
     sent = _confirmation(session)
     assert sent.status == EmailStatus.SENT and sent.attempts == 1
