@@ -51,14 +51,17 @@ def order_rows(
         order_dues = due_by_order.get(order.id, [])
         late = any(now > due + timedelta(days=max(grace_days, 0)) for due in order_dues)
         where = buyer_zone(order.ship_country)  # abroad: the buyer's days and times
-        state, next_step = _state_and_next_step(
+        state, next_step = _as_its_page_reads(
             order,
-            lang=lang,
-            where=where,
-            under_way=under_way.get(order.id),
-            to_review=to_review.get(order.id, 0),
-            sent_by=max(order_dues) if order_dues else None,
-            late=late,
+            _state_and_next_step(
+                order,
+                lang=lang,
+                where=where,
+                under_way=under_way.get(order.id),
+                to_review=to_review.get(order.id, 0),
+                sent_by=max(order_dues) if order_dues else None,
+                late=late,
+            ),
             refund_failed=order.id in refund_failed,
         )
         rows.append(
@@ -87,6 +90,17 @@ def order_rows(
     return rows
 
 
+def _as_its_page_reads(order: Order, plain: tuple[str, str], *, refund_failed: bool) -> tuple[str, str]:
+    """An order whose every parcel was cancelled, or whose card refund failed (`refund_failed`),
+    reads as its page reads it (`presenters.buyer_status_label`): cancelled, and where its refund
+    stands; a failed refund keeps what there is still to do. Otherwise `plain` as it is."""
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED) and every_part_was_cancelled(order):
+        return buyer_status_label(order, refund_failed=refund_failed), ""
+    if refund_failed:  # "Paid: the refund did not reach your card; …", what still to do kept
+        return buyer_status_label(order, refund_failed=True), plain[1]
+    return plain
+
+
 def _state_and_next_step(
     order: Order,
     *,
@@ -96,33 +110,8 @@ def _state_and_next_step(
     to_review: int,
     sent_by: datetime | None,
     late: bool,
-    refund_failed: bool = False,
 ) -> tuple[str, str]:
-    """Where the order stands and what the buyer does next (and by when), in plain words.
-
-    An order whose every parcel was cancelled, or whose card refund failed (`refund_failed`), reads
-    as its page reads it (`presenters.buyer_status_label`): cancelled, and where its refund stands.
-    """
-    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED) and every_part_was_cancelled(order):
-        return buyer_status_label(order, refund_failed=refund_failed), ""
-    state, next_step = _plain_state_and_next_step(
-        order, lang=lang, where=where, under_way=under_way, to_review=to_review, sent_by=sent_by, late=late
-    )
-    if refund_failed:  # "Paid: the refund did not reach your card; …", what still to do kept
-        state = buyer_status_label(order, refund_failed=True)
-    return state, next_step
-
-
-def _plain_state_and_next_step(
-    order: Order,
-    *,
-    lang: str,
-    where: ReaderZone,
-    under_way: str | None,
-    to_review: int,
-    sent_by: datetime | None,
-    late: bool,
-) -> tuple[str, str]:
+    """Where the order stands and what the buyer does next (and by when), in plain words."""
     status = order.status
     if status == OrderStatus.AWAITING_PAYMENT:
         if under_way == "transfer_claimed":

@@ -15,7 +15,7 @@ from marketplace.orders.formatting import fulfilment_status_label, status_label
 from marketplace.orders.models import PaymentMethod
 from marketplace.payments.webhooks import AMOUNT_MISMATCH_NOTE
 from marketplace.refunds.failure_reasons import curator_failure_reason
-from marketplace.refunds.queries import refundable_minor, sums_of
+from marketplace.refunds.queries import open_failures, refundable_minor, sums_of
 from marketplace.refunds.reasons import buyer_reason
 from marketplace.timezones import buyer_time, buyer_zone, jakarta_time
 
@@ -211,24 +211,9 @@ def order_view(
 
 
 def _units_of_open_failures(refunds) -> dict[int, int]:
-    """{order line id: units of card refunds that failed and nothing replaced yet} (as the
-    queue's `queries._open_failures` says it: no later refund of the payment that did not fail,
-    nor one asked after it failed)."""
+    """{order line id: units of card refunds that failed and nothing replaced yet}."""
     units: dict[int, int] = {}
-    for refund in refunds:
-        if str(refund.status) != "failed":
-            continue
-        replaced = any(
-            later.payment_id == refund.payment_id
-            and later.id > refund.id
-            and (
-                str(later.status) != "failed"
-                or (refund.confirmed_at is not None and later.created_at >= refund.confirmed_at)
-            )
-            for later in refunds
-        )
-        if replaced:
-            continue
+    for refund in open_failures(refunds):
         for part in refund.lines:
             if part.order_line_id is not None and part.quantity:
                 units[part.order_line_id] = units.get(part.order_line_id, 0) + part.quantity

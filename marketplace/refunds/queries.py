@@ -4,6 +4,7 @@ curators' queue of refunds due and order search. The writes are in `services.py`
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -243,6 +244,26 @@ def list_waiting_card_refunds(session: Session) -> list[tuple[Refund, Order, Use
             .where(Refund.method == PaymentMethod.STRIPE, Refund.status == RefundStatus.PENDING)
             .order_by(Refund.created_at, Refund.id)
         ).all()
+    ]
+
+
+def open_failures(refunds: Sequence[Refund]) -> list[Refund]:
+    """`_open_failures` for refunds already read (one payment's or one order's): the failed card
+    refunds that no later refund of the same payment replaced. Keep the two rules alike."""
+    return [
+        refund
+        for refund in refunds
+        if refund.method == PaymentMethod.STRIPE
+        and refund.status == RefundStatus.FAILED
+        and not any(
+            later.payment_id == refund.payment_id
+            and later.id > refund.id
+            and (
+                later.status != RefundStatus.FAILED
+                or (refund.confirmed_at is not None and later.created_at >= refund.confirmed_at)
+            )
+            for later in refunds
+        )
     ]
 
 
