@@ -24,6 +24,7 @@ from marketplace.media.images import upload_limits
 from marketplace.seller import profile as shop_profile
 from marketplace.seller.application import find_payout_account, list_villages
 from marketplace.seller.models import Seller
+from marketplace.seller.payout_accounts import may_record_account
 from marketplace.types import utcnow
 from marketplace.views_support import domain_errors
 
@@ -38,7 +39,7 @@ def _own_shop(seller_id: int) -> Seller:
 def _payout_url(shop: Seller) -> str:
     # The last part of a complete profile, offered to whoever may set it (an owner, or the
     # facilitator of an artisan without an account), only while it is missing.
-    if shop.user_id not in (current_user.id, None) or find_payout_account(db.session, shop.id) is not None:
+    if not may_record_account(shop.user_id, current_user.id) or find_payout_account(db.session, shop.id):
         return ""
     return url_for("facilitators.payout_account", seller_id=shop.id)
 

@@ -31,6 +31,7 @@ from marketplace.payouts.forms import CommissionForm, PayoutForm, new_token, par
 from marketplace.payouts.refund_details import refund_items
 from marketplace.seller import application as seller_application
 from marketplace.seller.models import Seller
+from marketplace.seller.payout_accounts import may_record_account
 from marketplace.seller.presenters import payout_text
 from marketplace.spreadsheets import safe_cell
 from marketplace.timezones import jakarta_date, market_today
@@ -298,10 +299,9 @@ def seller_sales():
 
 
 def _add_account_url(shop_id: int) -> str:
-    """Where this account adds the shop's payout bank account: its owner, or the facilitator of an
-    artisan without an account (dashboard/profile_views.py offers the same)."""
+    """Where this account adds the shop's payout bank account, when it may (`may_record_account`)."""
     owner_id = db.session.scalar(sa.select(Seller.user_id).where(Seller.id == shop_id))
-    if owner_id not in (current_user.id, None):
+    if not may_record_account(owner_id, current_user.id):
         return ""
     return url_for("facilitators.payout_account", seller_id=shop_id)
 

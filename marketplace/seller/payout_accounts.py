@@ -57,6 +57,12 @@ class ArtisanAccountInput:
     artisan_name: str | None = None
 
 
+def may_record_account(owner_id: int | None, user_id: int) -> bool:
+    """Whether `user_id`, who works in the shop, sets where its money goes: the shop's owner, or
+    (a shop with no owner: an artisan without an account) the facilitator running it."""
+    return owner_id in (user_id, None)
+
+
 def name_tokens(name: str) -> list[str]:
     """'Bu Sumiati, S.E.' → ['sumiati', 'se']: accents, punctuation and words of address dropped."""
     text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().casefold()
