@@ -45,8 +45,6 @@ def email_refund_failed(session: Session, order: Order, refund: Refund) -> int:
     The office's is left out when OFFICE_EMAIL is empty (the curators' queue shows the failure
     anyway), and either is when its address cannot take an email (logged). Flushes only.
     """
-    if not current_app:
-        return 0
     amount = Money(refund.amount_minor, refund.currency)
     with force_locale(order.lang):
         why = buyer_failure_reason(refund.failure_reason)
